@@ -1,0 +1,114 @@
+# dangjian — see README.md.  `make` builds ./dangjian; `make run` starts the demo;
+# `make test` runs every test; `make bench` prints the benchmark figures.
+
+CC ?= cc
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium libcurl xlsxwriter
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=gnu17 $(WARN) $(CFLAGS) -Isrc -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
+LDFLAGS ?=
+
+SRC := $(shell find src -name '*.c' | sort)
+LIB_SRC := $(filter-out src/main.c,$(SRC))
+MIGRATIONS := $(sort $(wildcard src/db/migrations/*.sql))
+GEN := build/gen/migrations.c build/gen/openapi.c
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+
+# three builds of the same sources: release, test (UNITTEST helpers visible), sanitizers
+REL_OBJ := $(patsubst %.c,build/rel/%.o,$(SRC) $(GEN))
+TST_OBJ := $(patsubst %.c,build/tst/%.o,$(LIB_SRC) $(GEN))
+ASN_OBJ := $(patsubst %.c,build/asan/%.o,$(LIB_SRC) $(GEN))
+UNIT_TST := $(patsubst tests/unit/%.c,build/tst/unit/%,$(UNIT_SRC))
+UNIT_ASN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+.PHONY: all deps run test unit unit-asan api api-sqlite api-postgres bench clean demo-db
+all: deps dangjian
+
+deps:
+	@scripts/deps.sh build
+
+dangjian: build/rel/dangjian
+	@cp $< $@
+
+build/rel/dangjian: $(REL_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+build/rel/%.o: %.c | build/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/tst/%.o: %.c | build/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O0 -DDJ_UNITTEST -c -o $@ $<
+
+build/asan/%.o: %.c | build/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 -DDJ_UNITTEST $(SAN) -c -o $@ $<
+
+build/gen/migrations.c: build/embed $(MIGRATIONS)
+	@mkdir -p build/gen
+	build/embed migrations $@ $(MIGRATIONS)
+
+build/gen/openapi.c: build/embed docs/openapi.json
+	@mkdir -p build/gen
+	build/embed blob openapi_json $@ docs/openapi.json
+
+build/embed: tools/embed.c
+	@mkdir -p build
+	$(CC) -O1 -Wall -Wextra -o $@ $<
+
+build/tst/unit/%: tests/unit/%.c tests/unit/unit.h $(TST_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O0 -DDJ_UNITTEST -Itests/unit -o $@ $< $(TST_OBJ) $(PKG_LIBS) -lcmocka -lm
+
+build/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(ASN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 -DDJ_UNITTEST $(SAN) -Itests/unit -o $@ $< $(ASN_OBJ) $(PKG_LIBS) -lcmocka -lm
+
+build/rel/bench: bench/bench.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+# --- the README's first command: build, create the demo database once, serve it
+DB ?= var/dangjian.db
+LISTEN ?= 127.0.0.1:8080
+run: all
+	@mkdir -p var
+	@if [ ! -f $(DB) ]; then ./dangjian demo --db $(DB); else ./dangjian demo --db $(DB) --print-accounts; fi
+	./dangjian serve --db $(DB) --listen $(LISTEN)
+
+# --- the README's second command: every test
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all $(UNIT_TST) $(UNIT_ASN)
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory api
+	@$(MAKE) --no-print-directory unit-asan
+	@echo "all tests passed"
+
+unit: $(UNIT_TST)
+	@scripts/run-unit.sh $(UNIT_TST)
+
+unit-asan: $(UNIT_ASN)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 scripts/run-unit.sh $(UNIT_ASN)
+
+api: api-sqlite api-postgres
+
+api-sqlite: dangjian
+	@scripts/test-api.sh sqlite
+
+api-postgres: dangjian
+	@scripts/test-api.sh postgres
+
+bench: all
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory build/rel/bench
+	@scripts/bench.sh
+
+clean:
+	rm -rf build dangjian
+
+-include $(shell find build -name '*.d' 2>/dev/null)

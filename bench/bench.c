@@ -1,0 +1,192 @@
+/* Benchmarks that need the library from inside: each prints its figures beside a baseline
+ * measured in the same run.
+ *   bench ingest [--events N] [--members N] [--dir DIR]
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/secret.h"
+#include "db/db.h"
+#include "ingest/event.h"
+#include "ingest/source.h"
+#include "org/member.h"
+#include "org/org.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static unsigned long long rng = 0x9E3779B97F4A7C15ull;
+static unsigned long long next_rand(void)
+{
+    unsigned long long z = (rng += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static int die(const struct errbuf *e)
+{
+    fprintf(stderr, "bench: %s\n", e->msg);
+    exit(1);
+}
+
+static const char *const indicators[] = {
+    "meeting.attend", "themeday.attend", "study.hours", "study.platform_points", "lecture.given",
+    "dues.on_time", "task.done", "pioneer.post", "honour.commendation", "volunteer.hours",
+};
+
+static void setup_members(struct db *db, int members, char (*emp)[16])
+{
+    struct errbuf e = ERRBUF_INIT;
+    long long root, branch = 0, id;
+    char code[32], name[64];
+    struct org_in o = {"B", "基准党委", "committee", 0, 0};
+    if (db_begin(db, &e) < 0 || org_create(db, &o, 0, &root, &e) < 0)
+        die(&e);
+    for (int i = 0; i < members; i++) {
+        struct member_in m = {0};
+        if (i % 20 == 0) {
+            snprintf(code, sizeof(code), "B-%d", i / 20);
+            snprintf(name, sizeof(name), "基准第%d党支部", i / 20);
+            struct org_in b = {code, name, "branch", root, 0};
+            if (org_create(db, &b, 0, &branch, &e) < 0)
+                die(&e);
+        }
+        snprintf(emp[i], sizeof(emp[i]), "E%07d", i);
+        m.emp_no = emp[i];
+        m.name = "张三";
+        m.org_id = branch;
+        if (member_create(db, &m, 202401, 0, &id, &e) < 0)
+            die(&e);
+    }
+    if (db_commit(db, &e) < 0)
+        die(&e);
+}
+
+static int bench_ingest(const char *dir, long events, int members)
+{
+    struct errbuf e = ERRBUF_INIT;
+    char path[512], raw_path[512], (*emp)[16] = calloc((size_t)members, 16);
+    char (*keys)[40] = calloc((size_t)events, 40);
+    struct event_in *ev = calloc((size_t)events, sizeof(*ev));
+    struct ingest_result *res = calloc(1, sizeof(*res));
+    struct db *db, *raw;
+    struct db_stmt *st;
+    long long source;
+    double t0, t_raw, t_ours, t_dup;
+    const long batch = 10000;
+
+    snprintf(path, sizeof(path), "%s/ingest.db", dir);
+    snprintf(raw_path, sizeof(raw_path), "%s/raw.db", dir);
+    unlink(path);
+    unlink(raw_path);
+    if (db_open(path, &db, &e) < 0 || db_migrate(db, &e) < 0 || db_open(raw_path, &raw, &e) < 0)
+        die(&e);
+    setup_members(db, members, emp);
+    if (db_begin(db, &e) < 0 ||
+        source_add_with_key(db, "bench", "基准来源", "bench-key-0123456789", &source, &e) < 0 ||
+        db_commit(db, &e) < 0)
+        die(&e);
+    /* the same rows for both: random text keys, random members, a day in January 2024 */
+    for (long i = 0; i < events; i++) {
+        snprintf(keys[i], sizeof(keys[i]), "%016llx-%ld", next_rand(), i);
+        ev[i].key = keys[i];
+        ev[i].emp_no = emp[next_rand() % (unsigned long long)members];
+        ev[i].indicator = indicators[i % 10];
+        ev[i].day = 20240101 + (int)(next_rand() % 31);
+        ev[i].value = 1;
+    }
+
+    /* baseline: raw prepared INSERT of the same rows into a bare table, one transaction */
+    if (db_exec(raw,
+                "CREATE TABLE raw(key TEXT, emp_no TEXT, indicator TEXT, day INTEGER, value REAL)",
+                &e) < 0)
+        die(&e);
+    t0 = now_s();
+    if (db_begin(raw, &e) < 0)
+        die(&e);
+    for (long i = 0; i < events; i++) {
+        if (db_prepare(raw, "INSERT INTO raw VALUES($1, $2, $3, $4, $5)", &st, &e) < 0)
+            die(&e);
+        db_bindv(st, "tttid", ev[i].key, ev[i].emp_no, ev[i].indicator, (long long)ev[i].day,
+                 ev[i].value);
+        if (db_step(st, &e) < 0)
+            die(&e);
+        db_done(st);
+    }
+    if (db_commit(raw, &e) < 0)
+        die(&e);
+    t_raw = now_s() - t0;
+
+    /* ours: the API's code path, batches of 10,000, each all-or-nothing with duplicate check */
+    t0 = now_s();
+    for (long i = 0; i < events; i += batch) {
+        size_t n = (size_t)(events - i < batch ? events - i : batch);
+        if (ingest_batch(db, source, ev + i, n, 0, res, &e) < 0)
+            die(&e);
+        if (res->accepted != n) {
+            fprintf(stderr, "bench: expected %zu accepted, got %zu\n", n, res->accepted);
+            return 1;
+        }
+    }
+    t_ours = now_s() - t0;
+
+    /* the same first batches again: every row a duplicate, nothing stored */
+    t0 = now_s();
+    long dup_n = events < 100000 ? events : 100000;
+    for (long i = 0; i < dup_n; i += batch) {
+        size_t n = (size_t)(dup_n - i < batch ? dup_n - i : batch);
+        if (ingest_batch(db, source, ev + i, n, 0, res, &e) < 0)
+            die(&e);
+        if (res->duplicate != n) {
+            fprintf(stderr, "bench: expected %zu duplicates, got %zu\n", n, res->duplicate);
+            return 1;
+        }
+    }
+    t_dup = now_s() - t0;
+
+    printf("ingest: %ld events, %d members, SQLite\n", events, members);
+    printf("  raw prepared INSERT, bare table : %8.2f s  %10.0f events/s\n", t_raw, events / t_raw);
+    printf("  ingest_batch (API code path)    : %8.2f s  %10.0f events/s\n", t_ours,
+           events / t_ours);
+    printf("  ratio ingest / raw              : %8.2f   (target >= 0.50)\n", t_raw / t_ours);
+    printf("  re-sent duplicates              : %8.2f s  %10.0f events/s (%ld events)\n", t_dup,
+           dup_n / t_dup, dup_n);
+    db_close(db);
+    db_close(raw);
+    free(emp);
+    free(keys);
+    free(ev);
+    free(res);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = "/tmp";
+    long events = 1000000;
+    int members = 10000;
+    if (argc < 2 || strcmp(argv[1], "ingest") != 0) {
+        fprintf(stderr, "usage: bench ingest [--events N] [--members N] [--dir DIR]\n");
+        return 2;
+    }
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--events") == 0)
+            events = atol(argv[i + 1]);
+        else if (strcmp(argv[i], "--members") == 0)
+            members = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--dir") == 0)
+            dir = argv[i + 1];
+    }
+    if (secret_init() < 0)
+        return 1;
+    return bench_ingest(dir, events, members);
+}

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Install the Debian packages a step needs, only when missing (idempotent, quiet when all
+# is there).  Usage: scripts/deps.sh build|test|bench|web
+set -e
+build="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
+       libsodium-dev libcsv-dev libxlsxwriter-dev libcurl4-openssl-dev"
+test="$build libcmocka-dev postgresql curl"
+bench="$build sqlite3 nginx-light wrk"
+
+case "${1:-build}" in
+build) want=$build ;;
+test) want=$test ;;
+bench) want=$bench ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+# Node.js runs the API tests; the machine image ships it, Debian's package otherwise.
+if [ "$1" = test ] && ! command -v node >/dev/null 2>&1; then
+    missing="$missing nodejs"
+fi
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "missing Debian packages:$missing (run as root or: sudo apt-get install$missing)" >&2
+    exit 1
+fi
+echo "installing Debian packages:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

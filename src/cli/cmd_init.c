@@ -1,0 +1,32 @@
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "db/db.h"
+#include "base/banned.h"
+
+int cmd_init(int argc, char **argv)
+{
+    const char *url = CLI_DEFAULT_DB;
+    struct opt opts[] = {{"db", OPT_STR, &url, "database"}, {0, 0, 0, 0}};
+    struct errbuf e = ERRBUF_INIT;
+    struct db *db;
+    int rc, before = 0;
+    if (cli_parse("init", argc - 1, argv + 1, opts, NULL, 0, NULL) < 0)
+        return 2;
+    if (!db_is_postgres_url(url) && url == (const char *)CLI_DEFAULT_DB)
+        mkdir("var", 0755);
+    if ((rc = db_open(url, &db, &e)) < 0)
+        return cli_fail(&e);
+    if ((rc = db_schema_version(db, &before, &e)) < 0 || (rc = db_migrate(db, &e)) < 0) {
+        db_close(db);
+        return cli_fail(&e);
+    }
+    if (rc == 0)
+        printf("database %s is up to date (schema version %d)\n", url, before);
+    else
+        printf("database %s migrated from schema version %d to %d (%d migrations)\n", url, before,
+               db_latest_version(), rc);
+    db_close(db);
+    return 0;
+}

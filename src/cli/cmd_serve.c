@@ -1,0 +1,42 @@
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "base/log.h"
+#include "cli/cli.h"
+#include "db/db.h"
+#include "http/server.h"
+#include "base/banned.h"
+
+int cmd_serve(int argc, char **argv)
+{
+    const char *url = CLI_DEFAULT_DB, *listen = "127.0.0.1:8080", *web = NULL;
+    long long threads = 0;
+    struct opt opts[] = {{"db", OPT_STR, &url, "database"},
+                         {"listen", OPT_STR, &listen, "address"},
+                         {"threads", OPT_INT, &threads, "worker threads"},
+                         {"web", OPT_STR, &web, "web app folder"},
+                         {0, 0, 0, 0}};
+    struct server_opts so;
+    struct errbuf e = ERRBUF_INIT;
+    struct db *db;
+    struct stat sb;
+    if (cli_parse("serve", argc - 1, argv + 1, opts, NULL, 0, NULL) < 0)
+        return 2;
+    if (threads < 0 || threads > 64) {
+        fprintf(stderr, "dangjian serve: --threads must be 1 to 64\n");
+        return 2;
+    }
+    /* check the schema once up front, so a wrong database fails at start, not per request */
+    if (cli_open_db(url, false, &db) < 0)
+        return 1;
+    db_close(db);
+    if (!web && stat("web/dist/index.html", &sb) == 0)
+        web = "web/dist";
+    so.db_url = url;
+    so.listen = listen;
+    so.threads = threads ? (int)threads : 4;
+    so.web_dir = web;
+    if (server_run(&so, &e) < 0)
+        return cli_fail(&e);
+    return 0;
+}

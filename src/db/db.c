@@ -1,0 +1,362 @@
+/* Backend-neutral parts of db.h: statement cache, binding helpers, transactions and
+ * migrations. */
+#include "db/db_impl.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/banned.h"
+
+bool db_is_postgres_url(const char *url)
+{
+    return strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0;
+}
+
+int db_open(const char *url, struct db **ret, struct errbuf *e)
+{
+    if (!url || !*url)
+        return errbuf_set(e, -ERR_INVALID, "no database given");
+    if (db_is_postgres_url(url))
+        return db_pg_open(url, ret, e);
+    return db_sqlite_open(url, ret, e);
+}
+
+void db_close(struct db *db)
+{
+    if (!db)
+        return;
+    for (int i = 0; i < DB_CACHE_SLOTS; i++) {
+        struct db_stmt *st = db->cache[i], *next;
+        for (; st; st = next) {
+            next = st->next;
+            db->ops->finalize(st);
+            free(st->sql);
+            free(st);
+        }
+    }
+    db->ops->close(db);
+}
+
+enum db_backend db_backend(const struct db *db)
+{
+    return db->backend;
+}
+
+int db_exec(struct db *db, const char *sql, struct errbuf *e)
+{
+    return db->ops->exec(db, sql, e);
+}
+
+int db_begin(struct db *db, struct errbuf *e)
+{
+    int rc;
+    if (db->tx_depth > 0)
+        return errbuf_set(e, -ERR_INTERNAL, "nested transaction");
+    rc = db->ops->exec(db, db->backend == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", e);
+    if (rc == 0)
+        db->tx_depth = 1;
+    return rc;
+}
+
+int db_commit(struct db *db, struct errbuf *e)
+{
+    int rc = db->ops->exec(db, "COMMIT", e);
+    if (rc == 0)
+        db->tx_depth = 0;
+    return rc;
+}
+
+void db_rollback(struct db *db)
+{
+    if (db->tx_depth == 0)
+        return;
+    db->ops->exec(db, "ROLLBACK", NULL);
+    db->tx_depth = 0;
+}
+
+bool db_in_tx(const struct db *db)
+{
+    return db->tx_depth > 0;
+}
+
+static unsigned hash_sql(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static struct db_stmt *stmt_new(struct db *db, const char *sql, unsigned h, struct errbuf *e)
+{
+    size_t size = db->backend == DB_SQLITE ? db_sqlite_stmt_size() : db_pg_stmt_size();
+    struct db_stmt *st = calloc(1, size);
+    if (!st || !(st->sql = strdup(sql))) {
+        free(st);
+        errbuf_set(e, -ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    st->db = db;
+    st->hash = h;
+    if (db->ops->prepare(db, st, e) < 0) {
+        free(st->sql);
+        free(st);
+        return NULL;
+    }
+    return st;
+}
+
+int db_prepare(struct db *db, const char *sql, struct db_stmt **ret, struct errbuf *e)
+{
+    unsigned h = hash_sql(sql);
+    struct db_stmt **slot = &db->cache[h % DB_CACHE_SLOTS], *st;
+    for (st = *slot; st; st = st->next)
+        if (st->hash == h && !st->busy && strcmp(st->sql, sql) == 0)
+            break;
+    if (!st) {
+        int in_use = 0;
+        for (struct db_stmt *p = *slot; p; p = p->next)
+            if (p->hash == h && strcmp(p->sql, sql) == 0)
+                in_use = 1;
+        if (!(st = stmt_new(db, sql, h, e)))
+            return e ? e->code : -ERR_DB;
+        /* a statement already running (nested use) gets a private copy freed by db_done */
+        if (!in_use) {
+            st->cached = 1;
+            st->next = *slot;
+            *slot = st;
+        }
+    }
+    st->busy = 1;
+    *ret = st;
+    return 0;
+}
+
+void db_done(struct db_stmt *st)
+{
+    if (!st)
+        return;
+    st->db->ops->reset(st);
+    st->busy = 0;
+    if (!st->cached) {
+        st->db->ops->finalize(st);
+        free(st->sql);
+        free(st);
+    }
+}
+
+void db_bind_int(struct db_stmt *st, int idx, long long v)
+{
+    st->db->ops->bind_int(st, idx, v);
+}
+
+void db_bind_double(struct db_stmt *st, int idx, double v)
+{
+    st->db->ops->bind_double(st, idx, v);
+}
+
+void db_bind_text(struct db_stmt *st, int idx, const char *s)
+{
+    if (s)
+        st->db->ops->bind_text(st, idx, s);
+    else
+        st->db->ops->bind_null(st, idx);
+}
+
+void db_bind_null(struct db_stmt *st, int idx)
+{
+    st->db->ops->bind_null(st, idx);
+}
+
+static void bind_va(struct db_stmt *st, const char *types, va_list ap)
+{
+    for (int i = 0; types && types[i]; i++) {
+        int idx = i + 1;
+        switch (types[i]) {
+        case 'i':
+            db_bind_int(st, idx, va_arg(ap, long long));
+            break;
+        case 'I': {
+            long long v = va_arg(ap, long long);
+            if (v)
+                db_bind_int(st, idx, v);
+            else
+                db_bind_null(st, idx);
+            break;
+        }
+        case 'd':
+            db_bind_double(st, idx, va_arg(ap, double));
+            break;
+        case 't':
+            db_bind_text(st, idx, va_arg(ap, const char *));
+            break;
+        default:
+            db_bind_null(st, idx);
+            break;
+        }
+    }
+}
+
+void db_bindv(struct db_stmt *st, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    bind_va(st, types, ap);
+    va_end(ap);
+}
+
+int db_step(struct db_stmt *st, struct errbuf *e)
+{
+    return st->db->ops->step(st, e);
+}
+
+long long db_col_int(struct db_stmt *st, int col)
+{
+    return st->db->ops->col_int(st, col);
+}
+
+double db_col_double(struct db_stmt *st, int col)
+{
+    return st->db->ops->col_double(st, col);
+}
+
+const char *db_col_text(struct db_stmt *st, int col)
+{
+    const char *s = st->db->ops->col_text(st, col);
+    return s ? s : "";
+}
+
+bool db_col_null(struct db_stmt *st, int col)
+{
+    return st->db->ops->col_null(st, col) != 0;
+}
+
+int db_run(struct db *db, struct errbuf *e, const char *sql, const char *types, ...)
+{
+    struct db_stmt *st;
+    va_list ap;
+    int rc, rows = 0;
+    if ((rc = db_prepare(db, sql, &st, e)) < 0)
+        return rc;
+    va_start(ap, types);
+    bind_va(st, types, ap);
+    va_end(ap);
+    while ((rc = db_step(st, e)) == 1)
+        rows++;
+    db_done(st);
+    return rc < 0 ? rc : rows;
+}
+
+int db_query_int(struct db *db, struct errbuf *e, long long *ret, const char *sql,
+                 const char *types, ...)
+{
+    struct db_stmt *st;
+    va_list ap;
+    int rc;
+    if ((rc = db_prepare(db, sql, &st, e)) < 0)
+        return rc;
+    va_start(ap, types);
+    bind_va(st, types, ap);
+    va_end(ap);
+    rc = db_step(st, e);
+    if (rc == 1)
+        *ret = db_col_null(st, 0) ? 0 : db_col_int(st, 0);
+    db_done(st);
+    return rc;
+}
+
+void db_tune_bulk(struct db *db, bool on)
+{
+    if (db->ops->tune_bulk)
+        db->ops->tune_bulk(db, on);
+}
+
+int db_latest_version(void)
+{
+    return db_migrations_count ? db_migrations[db_migrations_count - 1].version : 0;
+}
+
+int db_schema_version(struct db *db, int *ret, struct errbuf *e)
+{
+    long long v = 0;
+    int rc = db_exec(db,
+                     "CREATE TABLE IF NOT EXISTS schema_version ("
+                     " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                     e);
+    if (rc < 0)
+        return rc;
+    rc = db_query_int(db, e, &v, "SELECT MAX(version) FROM schema_version", "");
+    if (rc < 0)
+        return rc;
+    *ret = (int)v;
+    return 0;
+}
+
+/* Rewrite the few type tokens that differ between the backends (see migrations/README). */
+static int translate(const struct db *db, const char *sql, struct buf *out)
+{
+    static const struct {
+        const char *token, *sqlite, *postgres;
+    } words[] = {
+        {"ID_PK", "INTEGER PRIMARY KEY", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"},
+        {"INT_PK", "INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY"},
+    };
+    const char *p = sql;
+    while (*p) {
+        size_t i, n = sizeof(words) / sizeof(words[0]);
+        for (i = 0; i < n; i++) {
+            size_t len = strlen(words[i].token);
+            if (strncmp(p, words[i].token, len) == 0) {
+                const char *w = db->backend == DB_SQLITE ? words[i].sqlite : words[i].postgres;
+                if (buf_addstr(out, w) < 0)
+                    return -ERR_NOMEM;
+                p += len;
+                break;
+            }
+        }
+        if (i == n && buf_addch(out, *p++) < 0)
+            return -ERR_NOMEM;
+    }
+    return 0;
+}
+
+int db_migrate(struct db *db, struct errbuf *e)
+{
+    int current, rc, applied = 0, latest = db_latest_version();
+    if ((rc = db_schema_version(db, &current, e)) < 0)
+        return rc;
+    if (current > latest)
+        return errbuf_set(e, -ERR_SCHEMA,
+                          "database schema version %d is newer than this binary's %d: "
+                          "use a newer dangjian",
+                          current, latest);
+    for (int i = 0; i < db_migrations_count; i++) {
+        const struct db_migration *m = &db_migrations[i];
+        struct buf sql = BUF_INIT;
+        if (m->version <= current)
+            continue;
+        if ((rc = translate(db, m->sql, &sql)) < 0 || (rc = db_begin(db, e)) < 0) {
+            buf_release(&sql);
+            return rc < 0 && e && !e->code ? errbuf_set(e, rc, "out of memory") : rc;
+        }
+        rc = db_exec(db, buf_str(&sql), e);
+        buf_release(&sql);
+        if (rc == 0)
+            rc = db_run(db, e,
+                        "INSERT INTO schema_version(version, name, applied_at) VALUES($1, $2, $3)",
+                        "iti", (long long)m->version, m->name, (long long)time(NULL));
+        if (rc >= 0)
+            rc = db_commit(db, e);
+        if (rc < 0) {
+            db_rollback(db);
+            errbuf_prefix(e, "migration %03d_%s", m->version, m->name);
+            return rc;
+        }
+        applied++;
+    }
+    return applied;
+}

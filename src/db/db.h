@@ -1,0 +1,72 @@
+/* One backend-neutral database API: SQLite (embedded default) or PostgreSQL (libpq).
+ *
+ * SQL is written once for both: $1-style parameters, ON CONFLICT, RETURNING, integers for
+ * months and money, no date functions. A struct db is one connection and must be used by one
+ * thread at a time; each HTTP worker opens its own. Prepared statements are cached per
+ * connection, keyed by their SQL text. */
+#ifndef DB_DB_H
+#define DB_DB_H
+
+#include <stdbool.h>
+
+#include "base/err.h"
+
+enum db_backend { DB_SQLITE, DB_POSTGRES };
+
+struct db;
+struct db_stmt;
+
+/* Open a connection: a file path (SQLite) or a postgres:// / postgresql:// URL. */
+int db_open(const char *url, struct db **ret, struct errbuf *e);
+void db_close(struct db *db);
+enum db_backend db_backend(const struct db *db);
+bool db_is_postgres_url(const char *url);
+
+/* Run a script of statements without parameters. */
+int db_exec(struct db *db, const char *sql, struct errbuf *e);
+
+/* Transactions. db_begin takes the write lock at once on SQLite (BEGIN IMMEDIATE). */
+int db_begin(struct db *db, struct errbuf *e);
+int db_commit(struct db *db, struct errbuf *e);
+void db_rollback(struct db *db);
+bool db_in_tx(const struct db *db);
+
+/* Get a prepared statement for sql from the connection's cache (or a fresh one when the
+ * cached one is in use). Bind, step, read columns, then always call db_done(). */
+int db_prepare(struct db *db, const char *sql, struct db_stmt **ret, struct errbuf *e);
+void db_done(struct db_stmt *st);
+
+/* Parameters are 1-based like $1. Text is copied. */
+void db_bind_int(struct db_stmt *st, int idx, long long v);
+void db_bind_double(struct db_stmt *st, int idx, double v);
+void db_bind_text(struct db_stmt *st, int idx, const char *s); /* NULL binds SQL NULL */
+void db_bind_null(struct db_stmt *st, int idx);
+/* Bind by a type string: i = long long, d = double, t = const char * (NULL ok), n = null,
+ * I = long long where 0 means NULL (optional foreign keys). */
+void db_bindv(struct db_stmt *st, const char *types, ...);
+
+/* Step: 1 = a row is ready, 0 = done, < 0 = error (-ERR_CONFLICT on a unique violation). */
+int db_step(struct db_stmt *st, struct errbuf *e);
+
+/* Columns are 0-based. Text stays valid until the next step or db_done. */
+long long db_col_int(struct db_stmt *st, int col);
+double db_col_double(struct db_stmt *st, int col);
+const char *db_col_text(struct db_stmt *st, int col); /* "" for NULL */
+bool db_col_null(struct db_stmt *st, int col);
+
+/* One-shot helpers: prepare, bind by types, step to the end; return rows changed (>= 0). */
+int db_run(struct db *db, struct errbuf *e, const char *sql, const char *types, ...);
+/* Return 1 and fill *ret from column 0 of the first row, 0 when no row, < 0 on error. */
+int db_query_int(struct db *db, struct errbuf *e, long long *ret, const char *sql,
+                 const char *types, ...);
+
+/* Schema: apply the embedded migrations that are newer than the database's version.
+ * Refuses (-ERR_SCHEMA) a database newer than this binary. Returns the number applied. */
+int db_migrate(struct db *db, struct errbuf *e);
+int db_schema_version(struct db *db, int *ret, struct errbuf *e);
+int db_latest_version(void);
+
+/* SQLite only (no-op on PostgreSQL): trade durability for speed in bulk loads. */
+void db_tune_bulk(struct db *db, bool on);
+
+#endif

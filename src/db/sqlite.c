@@ -1,0 +1,205 @@
+/* SQLite backend. $N parameters are SQLite named parameters; we map N to SQLite's index
+ * at prepare time so $2 may appear before $1 and a parameter may repeat. */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#include "db/db_impl.h"
+#include "base/banned.h"
+
+#define MAX_PARAMS 64
+
+struct sq_db {
+    struct db base;
+    sqlite3 *h;
+};
+
+struct sq_stmt {
+    struct db_stmt base;
+    sqlite3_stmt *h;
+    int nmap;
+    int map[MAX_PARAMS + 1]; /* $N → SQLite parameter index (0 = unused) */
+};
+
+static sqlite3 *handle(struct db *db)
+{
+    return ((struct sq_db *)db)->h;
+}
+
+static int sq_error(sqlite3 *h, int rc, struct errbuf *e, const char *what)
+{
+    int code = -ERR_DB;
+    int ext = sqlite3_extended_errcode(h);
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+        code = -ERR_CONFLICT;
+    else if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        code = -ERR_INVALID;
+    else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        code = -ERR_DB;
+    return errbuf_set(e, code, "%s: %s", what, sqlite3_errmsg(h));
+}
+
+static int sq_exec(struct db *db, const char *sql, struct errbuf *e)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(handle(db), sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        errbuf_set(e, -ERR_DB, "sqlite: %s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return -ERR_DB;
+    }
+    return 0;
+}
+
+static int sq_prepare(struct db *db, struct db_stmt *st, struct errbuf *e)
+{
+    struct sq_stmt *s = (struct sq_stmt *)st;
+    int rc = sqlite3_prepare_v3(handle(db), st->sql, -1, SQLITE_PREPARE_PERSISTENT, &s->h, NULL);
+    if (rc != SQLITE_OK)
+        return sq_error(handle(db), rc, e, "prepare");
+    for (int n = 1; n <= MAX_PARAMS; n++) {
+        char name[8];
+        snprintf(name, sizeof(name), "$%d", n);
+        s->map[n] = sqlite3_bind_parameter_index(s->h, name);
+        if (s->map[n])
+            s->nmap = n;
+    }
+    return 0;
+}
+
+static void sq_finalize(struct db_stmt *st)
+{
+    sqlite3_finalize(((struct sq_stmt *)st)->h);
+}
+
+static void sq_reset(struct db_stmt *st)
+{
+    struct sq_stmt *s = (struct sq_stmt *)st;
+    sqlite3_reset(s->h);
+    sqlite3_clear_bindings(s->h);
+}
+
+static int pidx(struct db_stmt *st, int idx)
+{
+    struct sq_stmt *s = (struct sq_stmt *)st;
+    return idx >= 1 && idx <= MAX_PARAMS ? s->map[idx] : 0;
+}
+
+static void sq_bind_int(struct db_stmt *st, int idx, long long v)
+{
+    sqlite3_bind_int64(((struct sq_stmt *)st)->h, pidx(st, idx), v);
+}
+
+static void sq_bind_double(struct db_stmt *st, int idx, double v)
+{
+    sqlite3_bind_double(((struct sq_stmt *)st)->h, pidx(st, idx), v);
+}
+
+static void sq_bind_text(struct db_stmt *st, int idx, const char *s)
+{
+    sqlite3_bind_text(((struct sq_stmt *)st)->h, pidx(st, idx), s, -1, SQLITE_TRANSIENT);
+}
+
+static void sq_bind_null(struct db_stmt *st, int idx)
+{
+    sqlite3_bind_null(((struct sq_stmt *)st)->h, pidx(st, idx));
+}
+
+static int sq_step(struct db_stmt *st, struct errbuf *e)
+{
+    struct sq_stmt *s = (struct sq_stmt *)st;
+    int rc = sqlite3_step(s->h);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return sq_error(handle(st->db), rc, e, "sqlite");
+}
+
+static long long sq_col_int(struct db_stmt *st, int col)
+{
+    return sqlite3_column_int64(((struct sq_stmt *)st)->h, col);
+}
+
+static double sq_col_double(struct db_stmt *st, int col)
+{
+    return sqlite3_column_double(((struct sq_stmt *)st)->h, col);
+}
+
+static const char *sq_col_text(struct db_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(((struct sq_stmt *)st)->h, col);
+}
+
+static int sq_col_null(struct db_stmt *st, int col)
+{
+    return sqlite3_column_type(((struct sq_stmt *)st)->h, col) == SQLITE_NULL;
+}
+
+static void sq_close(struct db *db)
+{
+    sqlite3_close_v2(handle(db));
+    free(db);
+}
+
+static void sq_tune_bulk(struct db *db, bool on)
+{
+    sq_exec(db, on ? "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144"
+                   : "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8192",
+            NULL);
+}
+
+static const struct db_ops sq_ops = {
+    .exec = sq_exec,
+    .prepare = sq_prepare,
+    .finalize = sq_finalize,
+    .reset = sq_reset,
+    .bind_int = sq_bind_int,
+    .bind_double = sq_bind_double,
+    .bind_text = sq_bind_text,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .col_int = sq_col_int,
+    .col_double = sq_col_double,
+    .col_text = sq_col_text,
+    .col_null = sq_col_null,
+    .close = sq_close,
+    .tune_bulk = sq_tune_bulk,
+};
+
+size_t db_sqlite_stmt_size(void)
+{
+    return sizeof(struct sq_stmt);
+}
+
+int db_sqlite_open(const char *path, struct db **ret, struct errbuf *e)
+{
+    struct sq_db *db = calloc(1, sizeof(*db));
+    int rc;
+    if (!db)
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    rc = sqlite3_open_v2(path, &db->h,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        errbuf_set(e, -ERR_DB, "cannot open database '%s': %s", path,
+                   db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+        sqlite3_close_v2(db->h);
+        free(db);
+        return -ERR_DB;
+    }
+    db->base.ops = &sq_ops;
+    db->base.backend = DB_SQLITE;
+    sqlite3_busy_timeout(db->h, 10000);
+    rc = sq_exec(&db->base,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                 " PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY",
+                 e);
+    if (rc < 0) {
+        errbuf_prefix(e, "cannot open database '%s'", path);
+        sq_close(&db->base);
+        return rc;
+    }
+    *ret = &db->base;
+    return 0;
+}

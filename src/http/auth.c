@@ -1,0 +1,359 @@
+#include "http/auth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/month.h"
+#include "base/secret.h"
+#include "base/text.h"
+#include "db/db.h"
+#include "ingest/source.h"
+#include "org/account.h"
+#include "base/banned.h"
+
+/* Failed logins in this window count towards the limits below. */
+#define FAIL_WINDOW (15 * 60)
+#define FAIL_SLOW 3     /* from the 3rd failure, wait 2^(n-3) s (max 60) between tries */
+#define FAIL_LOCK 10    /* per login: refused for the rest of the window */
+#define FAIL_LOCK_IP 50 /* per address */
+
+static const char *bearer_token(struct req *r)
+{
+    const char *h = req_header(r, "Authorization");
+    if (h && strncasecmp(h, "Bearer ", 7) == 0)
+        return h + 7;
+    return NULL;
+}
+
+/* Load the session's account and roles in one query into r->auth and r->csrf.
+ * 0 when valid, -ERR_UNAUTH otherwise. */
+static int load_session(struct req *r, const char *token, struct errbuf *e)
+{
+    char hash[SECRET_HEX_LEN];
+    struct db_stmt *st;
+    int rc, found = 0;
+    long long now = (long long)time(NULL);
+    secret_hash_hex(token, hash);
+    if ((rc = db_prepare(r->db,
+                         "SELECT a.id, a.login, a.member_id, a.disabled, s.csrf, s.expires_at,"
+                         " ar.role, ar.org_id, o.path"
+                         " FROM sessions s JOIN accounts a ON a.id = s.account_id"
+                         " LEFT JOIN account_roles ar ON ar.account_id = a.id"
+                         " LEFT JOIN orgs o ON o.id = ar.org_id"
+                         " WHERE s.token_hash = $1",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_text(st, 1, hash);
+    while ((rc = db_step(st, e)) == 1) {
+        struct auth *a = &r->auth;
+        enum role role;
+        if (!found) {
+            if (db_col_int(st, 3) || db_col_int(st, 5) < now)
+                break;
+            found = 1;
+            a->account_id = db_col_int(st, 0);
+            snprintf(a->login, sizeof(a->login), "%s", db_col_text(st, 1));
+            a->member_id = db_col_int(st, 2);
+            snprintf(r->csrf, sizeof(r->csrf), "%s", db_col_text(st, 4));
+        }
+        if (!db_col_null(st, 6) && a->nroles < AUTH_MAX_ROLES &&
+            role_parse(db_col_text(st, 6), &role) == 0) {
+            struct role_binding *b = &a->roles[a->nroles++];
+            b->role = role;
+            b->org_id = db_col_int(st, 7);
+            snprintf(b->org_path, sizeof(b->org_path), "%s", db_col_text(st, 8));
+        }
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if (!found)
+        return errbuf_set(e, -ERR_UNAUTH, "session expired or invalid: please log in again");
+    return 0;
+}
+
+static int authenticate_user(struct req *r, const struct route *rt, struct errbuf *e)
+{
+    const char *token = bearer_token(r);
+    int via_cookie = 0, rc;
+    if (!token) {
+        token = req_cookie(r, SESSION_COOKIE);
+        via_cookie = token != NULL;
+    }
+    if (!token || !*token)
+        return errbuf_set(e, -ERR_UNAUTH, "not logged in");
+    if ((rc = load_session(r, token, e)) < 0)
+        return rc;
+    /* a cookie travels by itself: writes must also prove they come from our pages */
+    if (via_cookie && strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+        const char *sent = req_header(r, "X-CSRF-Token");
+        if (!sent || !secret_equal(sent, r->csrf))
+            return errbuf_set(e, -ERR_FORBIDDEN, "missing or wrong X-CSRF-Token header");
+    }
+    if (!auth_has_role(&r->auth, rt->roles))
+        return errbuf_set(e, -ERR_FORBIDDEN, "your role may not use %s %s", r->method, rt->pattern);
+    r->authed = true;
+    return 0;
+}
+
+static bool type_is(const char *ct, const char *want)
+{
+    size_t n = strlen(want);
+    return ct && strncasecmp(ct, want, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static int parse_json_body(struct req *r, struct errbuf *e)
+{
+    json_error_t je;
+    if (r->body.len == 0)
+        return errbuf_set(e, -ERR_INVALID, "request body is empty: expected JSON");
+    if (!text_valid_utf8(r->body.data, r->body.len))
+        return errbuf_set(e, -ERR_INVALID, "request body is not valid UTF-8");
+    r->json = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+    if (!r->json)
+        return errbuf_set(e, -ERR_INVALID, "invalid JSON at line %d, column %d: %s", je.line,
+                          je.column, je.text);
+    return 0;
+}
+
+/* NDJSON: one JSON object per line, gathered into an array. */
+static int parse_ndjson_body(struct req *r, struct errbuf *e)
+{
+    const char *p = r->body.data, *end = p + r->body.len;
+    int line = 0;
+    if (!text_valid_utf8(r->body.data, r->body.len))
+        return errbuf_set(e, -ERR_INVALID, "request body is not valid UTF-8");
+    r->json = json_array();
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        json_error_t je;
+        json_t *v;
+        line++;
+        while (len && (p[len - 1] == '\r' || p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (len) {
+            if (!(v = json_loadb(p, len, JSON_REJECT_DUPLICATES, &je)))
+                return errbuf_set(e, -ERR_INVALID, "line %d: invalid JSON at column %d: %s", line,
+                                  je.column, je.text);
+            json_array_append_new(r->json, v);
+        }
+        p += len;
+        while (p < end && *p != '\n')
+            p++;
+        p++;
+    }
+    return 0;
+}
+
+static int parse_body(struct req *r, const struct route *rt, struct errbuf *e)
+{
+    const char *ct = req_header(r, "Content-Type");
+    if (rt->body == BODY_NONE)
+        return 0;
+    if (rt->body == BODY_EVENTS && type_is(ct, "application/x-ndjson"))
+        return parse_ndjson_body(r, e);
+    if (!type_is(ct, "application/json"))
+        return errbuf_set(e, -ERR_MEDIA, "expected Content-Type application/json%s, got '%s'",
+                          rt->body == BODY_EVENTS ? " or application/x-ndjson" : "",
+                          ct ? ct : "");
+    return parse_json_body(r, e);
+}
+
+int auth_prepare(struct req *r, const struct route *rt, struct errbuf *e)
+{
+    int rc = 0;
+    if (rt->auth == AUTH_USER)
+        rc = authenticate_user(r, rt, e);
+    else if (rt->auth == AUTH_SOURCE) {
+        const char *key = req_header(r, "X-API-Key");
+        if (!key || !*key)
+            return errbuf_set(e, -ERR_UNAUTH, "missing X-API-Key header");
+        rc = source_authenticate(r->db, key, &r->auth.source_id, e);
+    }
+    if (rc < 0)
+        return rc;
+    return parse_body(r, rt, e);
+}
+
+/* Count recent failures for a login or an address, and the time of the last one. */
+static int recent_failures(struct db *db, const char *sql, const char *who, long long since,
+                           long long *ret_count, long long *ret_last, struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db, sql, &st, e)) < 0)
+        return rc;
+    db_bindv(st, "ti", who, since);
+    if ((rc = db_step(st, e)) == 1) {
+        *ret_count = db_col_int(st, 0);
+        *ret_last = db_col_int(st, 1);
+    }
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int rate_limit(struct req *r, const char *login, struct errbuf *e)
+{
+    long long now = (long long)time(NULL), n = 0, last = 0, n_ip = 0, last_ip = 0, wait;
+    int rc;
+    if ((rc = recent_failures(r->db,
+                              "SELECT COUNT(*), MAX(at) FROM logins WHERE login = $1 AND at > $2"
+                              " AND ok = 0",
+                              login, now - FAIL_WINDOW, &n, &last, e)) < 0 ||
+        (rc = recent_failures(r->db,
+                              "SELECT COUNT(*), MAX(at) FROM logins WHERE ip = $1 AND at > $2"
+                              " AND ok = 0",
+                              r->ip, now - FAIL_WINDOW, &n_ip, &last_ip, e)) < 0)
+        return rc;
+    if (n >= FAIL_LOCK || n_ip >= FAIL_LOCK_IP)
+        return errbuf_set(e, -ERR_RATE,
+                          "too many failed logins: try again in %lld minutes",
+                          (FAIL_WINDOW - (now - (n >= FAIL_LOCK ? last : last_ip))) / 60 + 1);
+    if (n >= FAIL_SLOW) {
+        wait = 1LL << (n - FAIL_SLOW < 6 ? n - FAIL_SLOW : 6);
+        if (wait > 60)
+            wait = 60;
+        if (now - last < wait)
+            return errbuf_set(e, -ERR_RATE, "too many failed logins: wait %lld seconds",
+                              wait - (now - last));
+    }
+    return 0;
+}
+
+static void record_login(struct req *r, const char *login, long long account_id, int ok,
+                         const char *reason)
+{
+    long long now = (long long)time(NULL), org = 0;
+    if (account_id)
+        db_query_int(r->db, NULL, &org,
+                     "SELECT COALESCE(m.org_id, MIN(ar.org_id)) FROM accounts a"
+                     " LEFT JOIN members m ON m.id = a.member_id"
+                     " LEFT JOIN account_roles ar ON ar.account_id = a.id WHERE a.id = $1"
+                     " GROUP BY m.org_id",
+                     "i", account_id);
+    db_run(r->db, NULL,
+           "INSERT INTO logins(at, month, login, account_id, org_id, ip, ok, reason)"
+           " VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
+           "iitIItit", now, (long long)month_of_time(now), login, account_id, org, r->ip,
+           (long long)ok, reason);
+}
+
+/* The caller's account: identity, member record, roles with their organizations. */
+static json_t *me_json(struct req *r, struct errbuf *e)
+{
+    struct db_stmt *st;
+    json_t *me, *roles = json_array();
+    int rc;
+    me = json_pack("{s:I, s:s, s:n, s:o}", "id", r->auth.account_id, "login", r->auth.login,
+                   "member", "roles", roles);
+    if ((rc = db_prepare(r->db,
+                         "SELECT ar.role, o.id, o.code, o.name, o.kind FROM account_roles ar"
+                         " JOIN orgs o ON o.id = ar.org_id WHERE ar.account_id = $1"
+                         " ORDER BY o.path, ar.role",
+                         &st, e)) < 0)
+        goto fail;
+    db_bind_int(st, 1, r->auth.account_id);
+    while ((rc = db_step(st, e)) == 1) {
+        enum role role = ROLE_MEMBER;
+        role_parse(db_col_text(st, 0), &role);
+        json_array_append_new(roles, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "role",
+                                               db_col_text(st, 0), "label", role_label(role),
+                                               "org_id", db_col_int(st, 1), "org_code",
+                                               db_col_text(st, 2), "org_name", db_col_text(st, 3),
+                                               "org_kind", db_col_text(st, 4)));
+    }
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    if ((rc = db_prepare(r->db,
+                         "SELECT a.display_name, m.id, m.name, m.emp_no, m.org_id, o.name"
+                         " FROM accounts a LEFT JOIN members m ON m.id = a.member_id"
+                         " LEFT JOIN orgs o ON o.id = m.org_id WHERE a.id = $1",
+                         &st, e)) < 0)
+        goto fail;
+    db_bind_int(st, 1, r->auth.account_id);
+    if ((rc = db_step(st, e)) == 1) {
+        json_object_set_new(me, "display_name", json_string(db_col_text(st, 0)));
+        if (!db_col_null(st, 1))
+            json_object_set_new(me, "member",
+                                json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", db_col_int(st, 1),
+                                          "name", db_col_text(st, 2), "emp_no",
+                                          db_col_text(st, 3), "org_id", db_col_int(st, 4),
+                                          "org_name", db_col_text(st, 5)));
+    }
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    return me;
+fail:
+    json_decref(me);
+    return NULL;
+}
+
+int api_login(struct req *r, struct errbuf *e)
+{
+    const char *login, *password;
+    char token[48], hash[SECRET_HEX_LEN], csrf[48];
+    long long id = 0, now = (long long)time(NULL);
+    json_t *me;
+    int rc;
+    if ((rc = req_str(r, "login", true, 64, &login, e)) < 0 ||
+        (rc = req_str(r, "password", true, 256, &password, e)) < 0)
+        return rc;
+    if ((rc = rate_limit(r, login, e)) < 0)
+        return rc;
+    if ((rc = account_authenticate(r->db, login, password, &id, e)) < 0) {
+        record_login(r, login, id, 0, e->msg);
+        return rc;
+    }
+    secret_token(token, sizeof(token));
+    secret_token(csrf, sizeof(csrf));
+    secret_hash_hex(token, hash);
+    if ((rc = db_run(r->db, e,
+                     "INSERT INTO sessions(token_hash, account_id, csrf, created_at, expires_at, ip)"
+                     " VALUES($1, $2, $3, $4, $5, $6)",
+                     "titiit", hash, id, csrf, now, now + SESSION_TTL, r->ip)) < 0)
+        return rc;
+    /* expired sessions of this account go now, so the table does not grow without bound */
+    db_run(r->db, NULL, "DELETE FROM sessions WHERE account_id = $1 AND expires_at < $2", "ii", id,
+           now);
+    record_login(r, login, id, 1, "");
+    snprintf(r->set_cookie, sizeof(r->set_cookie),
+             SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", token,
+             SESSION_TTL);
+    if ((rc = load_session(r, token, e)) < 0)
+        return rc;
+    if (!(me = me_json(r, e)))
+        return e->code ? e->code : -ERR_INTERNAL;
+    return req_reply_json(r, 200,
+                          json_pack("{s:s, s:s, s:I, s:o}", "token", token, "csrf_token", csrf,
+                                    "expires_at", now + SESSION_TTL, "account", me));
+}
+
+int api_logout(struct req *r, struct errbuf *e)
+{
+    const char *token = bearer_token(r);
+    char hash[SECRET_HEX_LEN];
+    int rc;
+    if (!token)
+        token = req_cookie(r, SESSION_COOKIE);
+    secret_hash_hex(token ? token : "", hash);
+    if ((rc = db_run(r->db, e, "DELETE FROM sessions WHERE token_hash = $1", "t", hash)) < 0)
+        return rc;
+    snprintf(r->set_cookie, sizeof(r->set_cookie),
+             SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    return req_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
+int api_me(struct req *r, struct errbuf *e)
+{
+    json_t *me = me_json(r, e);
+    if (!me)
+        return e->code ? e->code : -ERR_INTERNAL;
+    /* the web app reads its CSRF token here after a reload (the cookie is HttpOnly) */
+    json_object_set_new(me, "csrf_token", json_string(r->csrf));
+    return req_reply_json(r, 200, me);
+}

@@ -1,0 +1,136 @@
+/* The handler-facing request API (http/req.h) over libmicrohttpd. */
+#include "http/req.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/text.h"
+#include "base/banned.h"
+
+const char *req_query(struct req *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *req_header(struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *req_cookie(struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+static int parse_ll(const char *s, long long *ret)
+{
+    char *end;
+    long long v;
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *ret = v;
+    return 0;
+}
+
+int req_query_int(struct req *r, const char *key, long long def, long long min, long long max,
+                  long long *ret, struct errbuf *e)
+{
+    const char *s = req_query(r, key);
+    long long v;
+    if (!s || !*s) {
+        *ret = def;
+        return 0;
+    }
+    if (parse_ll(s, &v) < 0 || v < min || v > max)
+        return errbuf_set(e, -ERR_INVALID, "query parameter '%s': expected an integer from %lld to %lld, got '%.40s'",
+                          key, min, max, s);
+    *ret = v;
+    return 0;
+}
+
+int req_param_id(struct req *r, int i, long long *ret, struct errbuf *e)
+{
+    long long v;
+    if (i >= r->nparams || parse_ll(r->params[i], &v) < 0 || v <= 0)
+        return errbuf_set(e, -ERR_NOTFOUND, "invalid id '%s' in path",
+                          i < r->nparams ? r->params[i] : "");
+    *ret = v;
+    return 0;
+}
+
+int req_reply_json(struct req *r, int status, json_t *v)
+{
+    json_decref(r->reply);
+    r->reply = v;
+    r->status = status;
+    return 0;
+}
+
+int req_reply_raw(struct req *r, int status, const char *type, const void *data, size_t len)
+{
+    char *copy = malloc(len ? len : 1);
+    if (!copy)
+        return -ERR_NOMEM;
+    memcpy(copy, data, len);
+    free(r->raw);
+    r->raw = copy;
+    r->raw_len = len;
+    r->raw_type = type;
+    r->status = status;
+    return 0;
+}
+
+void req_error_detail(struct req *r, json_t *item)
+{
+    if (!r->err_details)
+        r->err_details = json_array();
+    json_array_append_new(r->err_details, item);
+}
+
+bool req_has(struct req *r, const char *key)
+{
+    json_t *v = json_is_object(r->json) ? json_object_get(r->json, key) : NULL;
+    return v && !json_is_null(v);
+}
+
+int req_str(struct req *r, const char *key, bool required, size_t max_chars, const char **ret,
+            struct errbuf *e)
+{
+    json_t *v = json_is_object(r->json) ? json_object_get(r->json, key) : NULL;
+    if (!v || json_is_null(v)) {
+        if (required)
+            return errbuf_set(e, -ERR_INVALID, "field '%s' is required", key);
+        *ret = NULL;
+        return 0;
+    }
+    if (!json_is_string(v))
+        return errbuf_set(e, -ERR_INVALID, "field '%s' must be a string", key);
+    if (text_utf8_chars(json_string_value(v)) > max_chars)
+        return errbuf_set(e, -ERR_INVALID, "field '%s' is longer than %zu characters", key,
+                          max_chars);
+    if (strlen(json_string_value(v)) != json_string_length(v))
+        return errbuf_set(e, -ERR_INVALID, "field '%s' contains a NUL character", key);
+    *ret = json_string_value(v);
+    return 0;
+}
+
+int req_int(struct req *r, const char *key, bool required, long long *ret, struct errbuf *e)
+{
+    json_t *v = json_is_object(r->json) ? json_object_get(r->json, key) : NULL;
+    if (!v || json_is_null(v)) {
+        if (required)
+            return errbuf_set(e, -ERR_INVALID, "field '%s' is required", key);
+        return 0;
+    }
+    if (!json_is_integer(v))
+        return errbuf_set(e, -ERR_INVALID, "field '%s' must be an integer", key);
+    *ret = json_integer_value(v);
+    return 0;
+}

@@ -1,0 +1,83 @@
+#include "http/router.h"
+
+#include <string.h>
+
+#include "http/auth.h"
+#include "http/misc.h"
+#include "org/api.h"
+#include "ingest/api.h"
+#include "base/banned.h"
+
+/* Every endpoint of the API. Keep docs/openapi.json in step with this table. */
+static const struct route routes[] = {
+    {"GET", "/api/v1/health", api_health, AUTH_PUBLIC, 0, BODY_NONE},
+    {"GET", "/api/openapi.json", api_openapi, AUTH_PUBLIC, 0, BODY_NONE},
+    {"POST", "/api/v1/auth/login", api_login, AUTH_PUBLIC, 0, BODY_JSON},
+    {"POST", "/api/v1/auth/logout", api_logout, AUTH_USER, ROLE_ANY, BODY_NONE},
+    {"GET", "/api/v1/me", api_me, AUTH_USER, ROLE_ANY, BODY_NONE},
+    {"GET", "/api/v1/indicators", api_indicators, AUTH_USER, ROLE_ANY, BODY_NONE},
+
+    {"GET", "/api/v1/orgs/tree", api_org_tree, AUTH_USER, ROLE_STAFF, BODY_NONE},
+    {"GET", "/api/v1/orgs/{id}", api_org_get, AUTH_USER, ROLE_ANY, BODY_NONE},
+    {"GET", "/api/v1/orgs/{id}/subtree", api_org_subtree, AUTH_USER, ROLE_STAFF, BODY_NONE},
+    {"POST", "/api/v1/orgs", api_org_create, AUTH_USER, ROLE_ORG_ADMIN, BODY_JSON},
+    {"PATCH", "/api/v1/orgs/{id}", api_org_update, AUTH_USER, ROLE_ORG_ADMIN, BODY_JSON},
+    {"POST", "/api/v1/orgs/{id}/move", api_org_move, AUTH_USER, ROLE_ORG_ADMIN, BODY_JSON},
+
+    {"GET", "/api/v1/members", api_member_list, AUTH_USER, ROLE_STAFF, BODY_NONE},
+    {"GET", "/api/v1/members/{id}", api_member_get, AUTH_USER, ROLE_ANY, BODY_NONE},
+    {"POST", "/api/v1/members", api_member_create, AUTH_USER, ROLE_ORG_ADMIN | ROLE_SECRETARY,
+     BODY_JSON},
+    {"PATCH", "/api/v1/members/{id}", api_member_update, AUTH_USER,
+     ROLE_ORG_ADMIN | ROLE_SECRETARY, BODY_JSON},
+
+    {"POST", "/api/v1/events", api_events_post, AUTH_SOURCE, 0, BODY_EVENTS},
+};
+
+/* Compare one path against a pattern segment by segment; {x} matches one non-empty segment. */
+static int match(const char *pattern, const char *path, struct req *r)
+{
+    int np = 0;
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (*p == '{') {
+            const char *end = strchr(s, '/');
+            size_t len = end ? (size_t)(end - s) : strlen(s);
+            if (len == 0 || np >= 4 || len >= sizeof(r->params[0]))
+                return 0;
+            memcpy(r->params[np], s, len);
+            r->params[np++][len] = '\0';
+            s += len;
+            p = strchr(p, '}');
+            if (!p)
+                return 0;
+            p++;
+            continue;
+        }
+        if (*p != *s)
+            return 0;
+        p++;
+        s++;
+    }
+    if (*p || *s)
+        return 0;
+    r->nparams = np;
+    return 1;
+}
+
+int router_match(struct req *r, const struct route **ret, struct errbuf *e)
+{
+    int path_found = 0;
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (!match(routes[i].pattern, r->path, r))
+            continue;
+        path_found = 1;
+        if (strcmp(routes[i].method, r->method) == 0) {
+            *ret = &routes[i];
+            return 0;
+        }
+    }
+    if (path_found)
+        return errbuf_set(e, -ERR_METHOD, "method %s not allowed on '%s'", r->method, r->path);
+    return errbuf_set(e, -ERR_NOTFOUND, "no such endpoint '%s'", r->path);
+}

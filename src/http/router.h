@@ -1,0 +1,35 @@
+/* The route table: METHOD + path pattern → handler, with what the router checks before the
+ * handler runs (authentication, roles, body type). */
+#ifndef HTTP_ROUTER_H
+#define HTTP_ROUTER_H
+
+#include "http/req.h"
+
+enum route_auth {
+    AUTH_PUBLIC, /* no credentials */
+    AUTH_USER,   /* a session: cookie (+ CSRF token on writes) or bearer token */
+    AUTH_SOURCE, /* a business system's API key in X-API-Key */
+};
+
+enum route_body {
+    BODY_NONE,
+    BODY_JSON,   /* application/json object or array */
+    BODY_EVENTS, /* application/json array or application/x-ndjson */
+};
+
+typedef int (*handler_fn)(struct req *r, struct errbuf *e);
+
+struct route {
+    const char *method;
+    const char *pattern; /* "/api/v1/orgs/{id}" */
+    handler_fn fn;
+    enum route_auth auth;
+    int roles; /* for AUTH_USER: the caller needs one of these roles somewhere */
+    enum route_body body;
+};
+
+/* Find the route for r->method and r->path, filling r->params.
+ * Returns 0, -ERR_NOTFOUND (no such path) or -ERR_METHOD (path exists, other method). */
+int router_match(struct req *r, const struct route **ret, struct errbuf *e);
+
+#endif

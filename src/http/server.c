@@ -1,0 +1,291 @@
+/* libmicrohttpd glue: accumulate the body, dispatch through the router, send the reply,
+ * log one line per request. Nothing outside http/ sees libmicrohttpd. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "db/db.h"
+#include "http/auth.h"
+#include "http/router.h"
+#include "http/static.h"
+#include "base/banned.h"
+
+#define MAX_BODY (16 * 1024 * 1024)
+#define MAX_DBS 256
+
+struct req_state {
+    struct req r;
+    long long start_us;
+    int too_big;
+    char ip[64];
+};
+
+static const struct server_opts *opts;
+static pthread_mutex_t dbs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct db *dbs[MAX_DBS];
+static int ndbs;
+static _Thread_local struct db *tls_db;
+
+static long long now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* This worker thread's own connection, opened on first use and closed at shutdown. */
+static int thread_db(struct db **ret, struct errbuf *e)
+{
+    int rc;
+    if (tls_db) {
+        *ret = tls_db;
+        return 0;
+    }
+    if ((rc = db_open(opts->db_url, &tls_db, e)) < 0)
+        return rc;
+    pthread_mutex_lock(&dbs_lock);
+    if (ndbs < MAX_DBS)
+        dbs[ndbs++] = tls_db;
+    pthread_mutex_unlock(&dbs_lock);
+    *ret = tls_db;
+    return 0;
+}
+
+static void error_reply(struct req *r, int code, const struct errbuf *e)
+{
+    json_t *err = json_pack("{s:s, s:s}", "code", err_name(code), "message",
+                            e->msg[0] ? e->msg : err_name(code));
+    json_t *body;
+    if (r->err_details)
+        json_object_set_new(err, "details", r->err_details);
+    r->err_details = NULL;
+    body = json_pack("{s:o}", "error", err);
+    if (r->err_extra) {
+        json_object_update(body, r->err_extra);
+        json_decref(r->err_extra);
+        r->err_extra = NULL;
+    }
+    json_decref(r->reply);
+    free(r->raw);
+    r->raw = NULL;
+    r->reply = body;
+    r->status = err_http_status(code);
+}
+
+static void dispatch(struct req_state *s)
+{
+    struct req *r = &s->r;
+    struct errbuf e = ERRBUF_INIT;
+    const struct route *rt = NULL;
+    int rc;
+
+    if (s->too_big) {
+        rc = errbuf_set(&e, -ERR_TOOBIG, "request body is larger than %d bytes", MAX_BODY);
+    } else if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/api") != 0) {
+        rc = static_serve(r, opts->web_dir, &e);
+    } else if ((rc = router_match(r, &rt, &e)) == 0 && (rc = thread_db(&r->db, &e)) == 0 &&
+               (rc = auth_prepare(r, rt, &e)) == 0) {
+        rc = rt->fn(r, &e);
+        if (db_in_tx(r->db)) {
+            log_error("%s %s left a transaction open: rolled back", r->method, r->path);
+            db_rollback(r->db);
+            if (rc == 0)
+                rc = errbuf_set(&e, -ERR_INTERNAL, "internal error");
+        }
+    }
+    if (rc < 0) {
+        if (err_http_status(rc) >= 500)
+            log_error("%s %s: %s", r->method, r->path, e.msg);
+        error_reply(r, rc, &e);
+    }
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *c, struct req *r)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    char *text = NULL;
+    size_t len = 0;
+    const char *type = "application/json; charset=utf-8";
+
+    if (r->raw) {
+        text = r->raw;
+        len = r->raw_len;
+        type = r->raw_type;
+        r->raw = NULL;
+    } else if (r->reply) {
+        text = json_dumps(r->reply, JSON_COMPACT);
+        len = text ? strlen(text) : 0;
+    }
+    if (!text) {
+        text = strdup("");
+        len = 0;
+        if (r->status != 204)
+            type = "text/plain";
+    }
+    resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (!resp)
+        return MHD_NO;
+    if (len || r->status != 204)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            r->cache_control ? r->cache_control : "no-store");
+    if (r->content_encoding)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, r->content_encoding);
+    if (r->set_cookie[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
+    ret = MHD_queue_response(c, (unsigned)(r->status ? r->status : 200), resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    struct req_state *s = *con_cls;
+    (void)cls;
+    (void)version;
+    if (!s) {
+        const union MHD_ConnectionInfo *ci;
+        const char *cl;
+        if (!(s = calloc(1, sizeof(*s))))
+            return MHD_NO;
+        s->start_us = now_us();
+        s->r.method = method;
+        s->r.path = url;
+        s->r.conn = c;
+        s->r.status = 200;
+        buf_init(&s->r.body, MAX_BODY);
+        ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, s->ip,
+                      sizeof(s->ip));
+        else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
+                      s->ip, sizeof(s->ip));
+        s->r.ip = s->ip;
+        cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoll(cl, NULL, 10) > MAX_BODY)
+            s->too_big = 1;
+        *con_cls = s;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!s->too_big && buf_add(&s->r.body, upload, *upload_size) < 0)
+            s->too_big = 1;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    dispatch(s);
+    return send_reply(c, &s->r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct req_state *s = *con_cls;
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (!s)
+        return;
+    log_info("%s %s %d %lldus", s->r.method, s->r.path, s->r.status, now_us() - s->start_us);
+    buf_release(&s->r.body);
+    json_decref(s->r.json);
+    json_decref(s->r.reply);
+    json_decref(s->r.err_details);
+    json_decref(s->r.err_extra);
+    free(s->r.raw);
+    free(s);
+    *con_cls = NULL;
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    (void)cls;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    log_error("http: %s", msg);
+}
+
+static int parse_listen(const char *listen, struct sockaddr_in *sa, struct errbuf *e)
+{
+    char host[64];
+    const char *colon = strrchr(listen, ':');
+    long port;
+    char *end;
+    if (!colon || (size_t)(colon - listen) >= sizeof(host))
+        return errbuf_set(e, -ERR_INVALID, "invalid --listen '%s': expected HOST:PORT", listen);
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    port = strtol(colon + 1, &end, 10);
+    if (*end || port < 1 || port > 65535)
+        return errbuf_set(e, -ERR_INVALID, "invalid port in --listen '%s'", listen);
+    memset(sa, 0, sizeof(*sa));
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((unsigned short)port);
+    if (strcmp(host, "localhost") == 0)
+        snprintf(host, sizeof(host), "127.0.0.1");
+    if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+        return errbuf_set(e, -ERR_INVALID, "invalid address in --listen '%s'", listen);
+    return 0;
+}
+
+int server_run(const struct server_opts *o, struct errbuf *e)
+{
+    struct sockaddr_in sa;
+    struct MHD_Daemon *d;
+    sigset_t set;
+    int sig = 0, rc;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+
+    if ((rc = parse_listen(o->listen, &sa, e)) < 0)
+        return rc;
+    opts = o;
+    if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+        flags |= MHD_USE_EPOLL;
+    /* workers inherit a mask with the stop signals blocked; this thread waits for them */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+                         (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+                         (unsigned)(o->threads > 0 ? o->threads : 2),
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                         MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
+                         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_EXTERNAL_LOGGER,
+                         on_mhd_error, NULL, MHD_OPTION_END);
+    if (!d)
+        return errbuf_set(e, -ERR_IO, "cannot listen on %s: %s", o->listen, strerror(errno));
+    log_info("dangjian serving http://%s/ (%d threads, database %s)", o->listen,
+             o->threads > 0 ? o->threads : 2, o->db_url);
+    while (sig != SIGINT && sig != SIGTERM)
+        if (sigwait(&set, &sig) != 0)
+            break;
+    log_info("signal %d: shutting down", sig);
+    MHD_stop_daemon(d);
+    pthread_mutex_lock(&dbs_lock);
+    for (int i = 0; i < ndbs; i++)
+        db_close(dbs[i]);
+    ndbs = 0;
+    pthread_mutex_unlock(&dbs_lock);
+    log_info("stopped");
+    return 0;
+}

@@ -1,0 +1,17 @@
+/* The HTTP server: libmicrohttpd with a thread pool, one database connection per worker. */
+#ifndef HTTP_SERVER_H
+#define HTTP_SERVER_H
+
+#include "base/err.h"
+
+struct server_opts {
+    const char *db_url;
+    const char *listen; /* "127.0.0.1:8080" */
+    int threads;
+    const char *web_dir; /* built web app to serve at / (may be NULL) */
+};
+
+/* Serve until SIGINT or SIGTERM; return 0 after a clean shutdown. */
+int server_run(const struct server_opts *o, struct errbuf *e);
+
+#endif

@@ -1,0 +1,361 @@
+#include "ingest/event.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/month.h"
+#include "db/db.h"
+#include "base/banned.h"
+
+#define MAX_KEY 128
+#define MAX_DETAIL 4096
+
+/* Fixed SipHash key: changing it would make old keys look new, so it never changes. */
+static const unsigned char hash_key[crypto_shorthash_KEYBYTES] = "dangjian-events!";
+
+long long ingest_key_hash(long long source_id, const char *key)
+{
+    unsigned char out[crypto_shorthash_BYTES], in[8 + MAX_KEY * 4];
+    size_t klen = strlen(key);
+    long long h;
+    if (klen > sizeof(in) - 8)
+        klen = sizeof(in) - 8;
+    for (int i = 0; i < 8; i++)
+        in[i] = (unsigned char)((unsigned long long)source_id >> (8 * i));
+    memcpy(in + 8, key, klen);
+    crypto_shorthash(out, in, 8 + klen, hash_key);
+    memcpy(&h, out, sizeof(h));
+    return h;
+}
+
+struct indicator {
+    long long id;
+    char code[48];
+    bool org_scope;
+    double min, max;
+};
+
+struct resolved {
+    long long member_id, org_id, indicator_id;
+    int day, month;
+};
+
+struct ctx {
+    struct db *db;
+    struct indicator *ind;
+    size_t nind;
+    json_t *members; /* emp_no or "#id" → [id, org_id, from_month of current org] */
+    json_t *orgs;    /* org code → id */
+    struct ingest_result *res;
+};
+
+static void reject(struct ctx *c, size_t index, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void reject(struct ctx *c, size_t index, const char *field, const char *fmt, ...)
+{
+    struct ingest_result *res = c->res;
+    va_list ap;
+    res->rejected++;
+    if (res->nrejects >= INGEST_MAX_REJECTS)
+        return;
+    struct ingest_reject *r = &res->rejects[res->nrejects++];
+    r->index = index;
+    snprintf(r->field, sizeof(r->field), "%s", field);
+    va_start(ap, fmt);
+    vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+    va_end(ap);
+}
+
+static int load_indicators(struct ctx *c, struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    size_t cap = 64;
+    if (!(c->ind = calloc(cap, sizeof(*c->ind))))
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    if ((rc = db_prepare(c->db,
+                         "SELECT id, code, scope, value_min, value_max FROM indicators ORDER BY id",
+                         &st, e)) < 0)
+        return rc;
+    while ((rc = db_step(st, e)) == 1 && c->nind < cap) {
+        struct indicator *ind = &c->ind[c->nind++];
+        ind->id = db_col_int(st, 0);
+        snprintf(ind->code, sizeof(ind->code), "%s", db_col_text(st, 1));
+        ind->org_scope = strcmp(db_col_text(st, 2), "org") == 0;
+        ind->min = db_col_double(st, 3);
+        ind->max = db_col_double(st, 4);
+    }
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+static const struct indicator *find_indicator(const struct ctx *c, const char *code)
+{
+    for (size_t i = 0; i < c->nind; i++)
+        if (strcmp(c->ind[i].code, code) == 0)
+            return &c->ind[i];
+    return NULL;
+}
+
+/* Member by emp_no (or id when emp_no is NULL): cached [id, org_id, from_month]. */
+static int find_member(struct ctx *c, const char *emp_no, long long member_id, json_t **ret,
+                       struct errbuf *e)
+{
+    char idkey[32];
+    const char *k = emp_no;
+    struct db_stmt *st;
+    json_t *v;
+    int rc;
+    if (!k) {
+        snprintf(idkey, sizeof(idkey), "#%lld", member_id);
+        k = idkey;
+    }
+    if ((v = json_object_get(c->members, k))) {
+        *ret = json_is_null(v) ? NULL : v;
+        return 0;
+    }
+    rc = db_prepare(c->db,
+                    emp_no ? "SELECT m.id, m.org_id, (SELECT MAX(from_month) FROM member_orgs mo"
+                             " WHERE mo.member_id = m.id) FROM members m WHERE m.emp_no = $1"
+                           : "SELECT m.id, m.org_id, (SELECT MAX(from_month) FROM member_orgs mo"
+                             " WHERE mo.member_id = m.id) FROM members m WHERE m.id = $1",
+                    &st, e);
+    if (rc < 0)
+        return rc;
+    if (emp_no)
+        db_bind_text(st, 1, emp_no);
+    else
+        db_bind_int(st, 1, member_id);
+    rc = db_step(st, e);
+    v = rc == 1 ? json_pack("[I, I, I]", db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2))
+                : json_null();
+    db_done(st);
+    if (rc < 0) {
+        json_decref(v);
+        return rc;
+    }
+    json_object_set_new(c->members, k, v);
+    *ret = json_is_null(v) ? NULL : v;
+    return 0;
+}
+
+/* The member's organization in month: the current one, or the history's for older months. */
+static int member_org_in(struct ctx *c, json_t *m, int month, long long *ret, struct errbuf *e)
+{
+    long long org = 0;
+    int rc;
+    if (month >= json_integer_value(json_array_get(m, 2))) {
+        *ret = json_integer_value(json_array_get(m, 1));
+        return 0;
+    }
+    rc = db_query_int(c->db, e, &org,
+                      "SELECT org_id FROM member_orgs WHERE member_id = $1 AND from_month <= $2"
+                      " ORDER BY from_month DESC LIMIT 1",
+                      "ii", json_integer_value(json_array_get(m, 0)), (long long)month);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) /* before the first recorded month: the earliest organization */
+        rc = db_query_int(c->db, e, &org,
+                          "SELECT org_id FROM member_orgs WHERE member_id = $1"
+                          " ORDER BY from_month LIMIT 1",
+                          "i", json_integer_value(json_array_get(m, 0)));
+    if (rc < 0)
+        return rc;
+    *ret = org ? org : json_integer_value(json_array_get(m, 1));
+    return 0;
+}
+
+static int find_org(struct ctx *c, const char *code, long long *ret, struct errbuf *e)
+{
+    json_t *v = json_object_get(c->orgs, code);
+    long long id = 0;
+    int rc;
+    if (!v) {
+        rc = db_query_int(c->db, e, &id, "SELECT id FROM orgs WHERE code = $1", "t", code);
+        if (rc < 0)
+            return rc;
+        v = json_integer(rc ? id : 0);
+        json_object_set_new(c->orgs, code, v);
+    }
+    *ret = json_integer_value(v);
+    return 0;
+}
+
+/* Validate one event and resolve its references. Returns 0 (possibly rejected: counted in
+ * res) or a database error. */
+static int resolve(struct ctx *c, size_t i, const struct event_in *ev, int today,
+                   struct resolved *out, struct errbuf *e)
+{
+    const struct indicator *ind;
+    size_t before = c->res->rejected;
+    int rc;
+
+    if (ev->bad_reason) {
+        reject(c, i, ev->bad_field ? ev->bad_field : "", "%s", ev->bad_reason);
+        return 0;
+    }
+    if (!ev->key || !*ev->key)
+        reject(c, i, "key", "missing key");
+    else if (strlen(ev->key) > MAX_KEY)
+        reject(c, i, "key", "key longer than %d bytes", MAX_KEY);
+    if (!ev->indicator || !*ev->indicator) {
+        reject(c, i, "indicator", "missing indicator");
+        return 0;
+    }
+    if (!(ind = find_indicator(c, ev->indicator))) {
+        reject(c, i, "indicator", "unknown indicator '%.60s'", ev->indicator);
+        return 0;
+    }
+    out->indicator_id = ind->id;
+    if (!ev->day)
+        reject(c, i, "date", ev->date_text && *ev->date_text ? "invalid date '%.40s'"
+                                                             : "missing date%.0s",
+               ev->date_text ? ev->date_text : "");
+    else if (ev->day > today)
+        reject(c, i, "date", "date %d-%02d-%02d is in the future", ev->day / 10000,
+               ev->day / 100 % 100, ev->day % 100);
+    if (!isfinite(ev->value) || ev->value < ind->min || ev->value > ind->max)
+        reject(c, i, "value", "value %g out of range %g..%g for '%s'", ev->value, ind->min,
+               ind->max, ind->code);
+    if (ev->detail && strlen(ev->detail) > MAX_DETAIL)
+        reject(c, i, "detail", "detail longer than %d bytes", MAX_DETAIL);
+    out->day = ev->day;
+    out->month = ev->day / 100;
+
+    if (ind->org_scope) {
+        if (ev->emp_no || ev->member_id)
+            reject(c, i, "emp_no", "'%s' is an organization indicator: send org_code, not a member",
+                   ind->code);
+        else if (!ev->org_code || !*ev->org_code)
+            reject(c, i, "org_code", "missing org_code for organization indicator '%s'",
+                   ind->code);
+        else {
+            if ((rc = find_org(c, ev->org_code, &out->org_id, e)) < 0)
+                return rc;
+            if (!out->org_id)
+                reject(c, i, "org_code", "unknown organization '%.60s'", ev->org_code);
+        }
+        out->member_id = 0;
+    } else {
+        json_t *m = NULL;
+        if (ev->org_code && *ev->org_code && !ev->emp_no && !ev->member_id)
+            reject(c, i, "emp_no", "'%s' is a member indicator: send emp_no", ind->code);
+        else if ((!ev->emp_no || !*ev->emp_no) && !ev->member_id)
+            reject(c, i, "emp_no", "missing emp_no");
+        else {
+            if ((rc = find_member(c, ev->emp_no && *ev->emp_no ? ev->emp_no : NULL,
+                                  ev->member_id, &m, e)) < 0)
+                return rc;
+            if (!m && ev->emp_no && *ev->emp_no)
+                reject(c, i, "emp_no", "unknown member '%.60s'", ev->emp_no);
+            else if (!m)
+                reject(c, i, "member_id", "unknown member %lld", ev->member_id);
+        }
+        if (m && c->res->rejected == before) {
+            out->member_id = json_integer_value(json_array_get(m, 0));
+            if ((rc = member_org_in(c, m, out->month, &out->org_id, e)) < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* Insert one resolved event unless (source, key) is stored already. Returns 1 stored,
+ * 0 duplicate, < 0 error. */
+static int store(struct db *db, long long source_id, const struct event_in *ev,
+                 const struct resolved *r, long long now, unsigned flags, struct errbuf *e)
+{
+    long long h = ingest_key_hash(source_id, ev->key);
+    for (int probe = 0; probe < 64; probe++, h++) {
+        struct db_stmt *st;
+        int rc;
+        if (!(flags & INGEST_DRY_RUN)) {
+            if ((rc = db_prepare(db,
+                                 "INSERT INTO events(key_hash, source_id, key, org_id, member_id,"
+                                 " indicator_id, day, month, value, detail, created_at)"
+                                 " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                                 " ON CONFLICT (key_hash) DO NOTHING RETURNING id",
+                                 &st, e)) < 0)
+                return rc;
+            db_bindv(st, "iitiIiiidti", h, source_id, ev->key, r->org_id, r->member_id,
+                     r->indicator_id, (long long)r->day, (long long)r->month, ev->value,
+                     ev->detail, now);
+            rc = db_step(st, e);
+            db_done(st);
+            if (rc != 0)
+                return rc; /* 1 = stored, < 0 = error */
+        }
+        /* this hash is taken: the same event again, or (rarely) another key */
+        if ((rc = db_prepare(db, "SELECT source_id, key FROM events WHERE key_hash = $1", &st,
+                             e)) < 0)
+            return rc;
+        db_bind_int(st, 1, h);
+        rc = db_step(st, e);
+        int same = rc == 1 && db_col_int(st, 0) == source_id && strcmp(db_col_text(st, 1), ev->key) == 0;
+        db_done(st);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) /* dry run: free slot, so it would be stored */
+            return 1;
+        if (same)
+            return 0;
+    }
+    return errbuf_set(e, -ERR_INTERNAL, "no free key slot for '%s'", ev->key);
+}
+
+int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, size_t n,
+                 unsigned flags, struct ingest_result *res, struct errbuf *e)
+{
+    struct ctx c = {db, NULL, 0, json_object(), json_object(), res};
+    struct resolved *rv = NULL;
+    int rc = 0, own_tx = 0, today = date_today();
+    long long now = (long long)time(NULL);
+
+    memset(res, 0, sizeof(*res));
+    if (n && !(rv = calloc(n, sizeof(*rv)))) {
+        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = load_indicators(&c, e)) < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        if ((rc = resolve(&c, i, &ev[i], today, &rv[i], e)) < 0)
+            goto out;
+    if (res->rejected) {
+        rc = errbuf_set(e, -ERR_INVALID, "%zu of %zu events rejected: nothing stored",
+                        res->rejected, n);
+        goto out;
+    }
+    if (!(flags & INGEST_DRY_RUN) && !db_in_tx(db)) {
+        if ((rc = db_begin(db, e)) < 0)
+            goto out;
+        own_tx = 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = store(db, source_id, &ev[i], &rv[i], now, flags, e)) < 0)
+            goto out;
+        if (rc == 1)
+            res->accepted++;
+        else
+            res->duplicate++;
+    }
+    rc = own_tx ? db_commit(db, e) : 0;
+    own_tx = 0;
+out:
+    if (own_tx)
+        db_rollback(db);
+    if (rc < 0 && rc != -ERR_INVALID)
+        res->accepted = res->duplicate = 0;
+    free(rv);
+    free(c.ind);
+    json_decref(c.members);
+    json_decref(c.orgs);
+    return rc;
+}

@@ -1,0 +1,295 @@
+#include "org/api.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/month.h"
+#include "db/db.h"
+#include "org/member.h"
+#include "org/org.h"
+#include "base/banned.h"
+
+/* The organization a listing starts from: ?org_id= when given (checked against the caller's
+ * scope), else the caller's first binding with a role in mask. */
+static int scope_root(struct req *r, int mask, char *path, long long *ret_id, struct errbuf *e)
+{
+    long long id = 0;
+    int rc = req_query_int(r, "org_id", 0, 0, (long long)1 << 62, &id, e);
+    if (rc < 0)
+        return rc;
+    if (!id) {
+        for (int i = 0; i < r->auth.nroles && !id; i++)
+            if (r->auth.roles[i].role & mask)
+                id = r->auth.roles[i].org_id;
+        if (!id)
+            return errbuf_set(e, -ERR_FORBIDDEN, "your role may not list organizations");
+    }
+    if (ret_id)
+        *ret_id = id;
+    return auth_check_org(r->db, &r->auth, mask, id, path, e);
+}
+
+/* Run fn inside a transaction: all of it or nothing. */
+static int in_tx(struct req *r, struct errbuf *e, int rc)
+{
+    if (rc < 0) {
+        db_rollback(r->db);
+        return rc;
+    }
+    return db_commit(r->db, e);
+}
+
+int api_org_tree(struct req *r, struct errbuf *e)
+{
+    char path[ORG_PATH_MAX];
+    json_t *tree;
+    int rc;
+    if ((rc = scope_root(r, ROLE_STAFF, path, NULL, e)) < 0 ||
+        (rc = org_tree(r->db, path, &tree, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, tree);
+}
+
+int api_org_get(struct req *r, struct errbuf *e)
+{
+    long long id;
+    char path[ORG_PATH_MAX];
+    json_t *o;
+    int rc;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = org_path(r->db, id, path, sizeof(path), e)) < 0)
+        return rc;
+    /* a member may read the organizations above and at their own branch, nothing else */
+    if (!auth_covers(&r->auth, ROLE_STAFF, path)) {
+        bool ok = false;
+        for (int i = 0; i < r->auth.nroles; i++)
+            if (r->auth.roles[i].role == ROLE_MEMBER &&
+                strncmp(r->auth.roles[i].org_path, path, strlen(path)) == 0)
+                ok = true;
+        if (!ok)
+            return errbuf_set(e, -ERR_FORBIDDEN, "organization %lld is outside your scope", id);
+    }
+    if ((rc = org_get(r->db, id, &o, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, o);
+}
+
+int api_org_subtree(struct req *r, struct errbuf *e)
+{
+    long long id;
+    char path[ORG_PATH_MAX];
+    json_t *list;
+    int rc;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 ||
+        (rc = auth_check_org(r->db, &r->auth, ROLE_STAFF, id, path, e)) < 0 ||
+        (rc = org_subtree(r->db, path, &list, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, json_pack("{s:o}", "items", list));
+}
+
+int api_org_create(struct req *r, struct errbuf *e)
+{
+    struct org_in o = {0};
+    long long id = 0;
+    json_t *out;
+    int rc;
+    if ((rc = req_str(r, "code", true, 32, &o.code, e)) < 0 ||
+        (rc = req_str(r, "name", true, 100, &o.name, e)) < 0 ||
+        (rc = req_str(r, "kind", true, 20, &o.kind, e)) < 0 ||
+        (rc = req_int(r, "parent_id", true, &o.parent_id, e)) < 0 ||
+        (rc = req_int(r, "secretary_id", false, &o.secretary_id, e)) < 0)
+        return rc;
+    /* creating under a parent is managing the parent's subtree */
+    if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, o.parent_id, NULL, e)) < 0)
+        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "parent organization %lld not found",
+                                                o.parent_id)
+                                   : rc;
+    if ((rc = db_begin(r->db, e)) < 0)
+        return rc;
+    rc = in_tx(r, e, org_create(r->db, &o, r->auth.account_id, &id, e));
+    if (rc < 0 || (rc = org_get(r->db, id, &out, e)) < 0)
+        return rc;
+    return req_reply_json(r, 201, out);
+}
+
+int api_org_update(struct req *r, struct errbuf *e)
+{
+    const char *name = NULL, *kind = NULL;
+    long long id, secretary = -1;
+    json_t *out, *sv;
+    int rc;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 ||
+        (rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, id, NULL, e)) < 0 ||
+        (rc = req_str(r, "name", false, 100, &name, e)) < 0 ||
+        (rc = req_str(r, "kind", false, 20, &kind, e)) < 0)
+        return rc;
+    sv = json_object_get(r->json, "secretary_id");
+    if (sv && json_is_null(sv))
+        secretary = 0;
+    else if (sv && (!json_is_integer(sv) || json_integer_value(sv) <= 0))
+        return errbuf_set(e, -ERR_INVALID, "field 'secretary_id' must be a member id or null");
+    else if (sv)
+        secretary = json_integer_value(sv);
+    if (json_object_get(r->json, "code") || json_object_get(r->json, "parent_id"))
+        return errbuf_set(e, -ERR_INVALID,
+                          "code cannot be changed; to change the parent use POST /orgs/{id}/move");
+    if ((rc = db_begin(r->db, e)) < 0)
+        return rc;
+    if ((rc = in_tx(r, e, org_update(r->db, id, name, kind, secretary, r->auth.account_id, e))) < 0 ||
+        (rc = org_get(r->db, id, &out, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, out);
+}
+
+int api_org_move(struct req *r, struct errbuf *e)
+{
+    long long id, parent = 0;
+    json_t *out;
+    int rc;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 ||
+        (rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, id, NULL, e)) < 0 ||
+        (rc = req_int(r, "parent_id", true, &parent, e)) < 0)
+        return rc;
+    if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, parent, NULL, e)) < 0)
+        return rc == -ERR_NOTFOUND
+                   ? errbuf_set(e, -ERR_INVALID, "new parent organization %lld not found", parent)
+                   : rc;
+    if ((rc = db_begin(r->db, e)) < 0)
+        return rc;
+    if ((rc = in_tx(r, e, org_move(r->db, id, parent, r->auth.account_id, e))) < 0 ||
+        (rc = org_get(r->db, id, &out, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, out);
+}
+
+int api_member_list(struct req *r, struct errbuf *e)
+{
+    char path[ORG_PATH_MAX];
+    struct member_query q = {0};
+    json_t *out;
+    int rc;
+    if ((rc = scope_root(r, ROLE_STAFF, path, NULL, e)) < 0 ||
+        (rc = req_query_int(r, "page", 1, 1, 1000000, &q.page, e)) < 0 ||
+        (rc = req_query_int(r, "page_size", 20, 1, 200, &q.page_size, e)) < 0)
+        return rc;
+    q.path = path;
+    q.q = req_query(r, "q");
+    q.status = req_query(r, "status");
+    if (q.q && strlen(q.q) > 100)
+        return errbuf_set(e, -ERR_INVALID, "query parameter 'q' is longer than 100 bytes");
+    if ((rc = member_list(r->db, &q, &out, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, out);
+}
+
+int api_member_get(struct req *r, struct errbuf *e)
+{
+    long long id;
+    char path[ORG_PATH_MAX];
+    json_t *m;
+    bool self, staff;
+    int rc;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0)
+        return rc;
+    self = r->auth.member_id == id;
+    if ((rc = member_get(r->db, id, false, &m, path, e)) < 0)
+        return rc == -ERR_NOTFOUND && !self && !auth_has_role(&r->auth, ROLE_STAFF)
+                   ? errbuf_set(e, -ERR_FORBIDDEN, "member %lld is outside your scope", id)
+                   : rc;
+    staff = auth_covers(&r->auth, ROLE_STAFF, path);
+    if (!self && !staff) {
+        json_decref(m);
+        return errbuf_set(e, -ERR_FORBIDDEN, "member %lld is outside your scope", id);
+    }
+    /* ID card and phone in full: the member, and the staff who manage people (not finance) */
+    if (!self && !auth_covers(&r->auth, ROLE_SECRETARY | ROLE_ORG_ADMIN, path)) {
+        json_decref(m);
+        if ((rc = member_get(r->db, id, true, &m, NULL, e)) < 0)
+            return rc;
+    }
+    return req_reply_json(r, 200, m);
+}
+
+static int member_from_json(struct req *r, struct member_in *m, struct errbuf *e)
+{
+    static const struct {
+        const char *key;
+        size_t off, max;
+    } fields[] = {
+        {"emp_no", offsetof(struct member_in, emp_no), 32},
+        {"name", offsetof(struct member_in, name), 50},
+        {"gender", offsetof(struct member_in, gender), 10},
+        {"birth_date", offsetof(struct member_in, birth_date), 10},
+        {"joined_date", offsetof(struct member_in, joined_date), 10},
+        {"party_status", offsetof(struct member_in, party_status), 20},
+        {"category", offsetof(struct member_in, category), 20},
+        {"position", offsetof(struct member_in, position), 100},
+        {"phone", offsetof(struct member_in, phone), 20},
+        {"id_card", offsetof(struct member_in, id_card), 20},
+        {"status", offsetof(struct member_in, status), 20},
+    };
+    const char *key;
+    json_t *v;
+    int rc;
+    if (!json_is_object(r->json))
+        return errbuf_set(e, -ERR_INVALID, "expected a JSON object");
+    json_object_foreach(r->json, key, v)
+    {
+        size_t i;
+        for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+            if (strcmp(fields[i].key, key) == 0)
+                break;
+        if (i == sizeof(fields) / sizeof(fields[0]) && strcmp(key, "org_id") != 0)
+            return errbuf_set(e, -ERR_INVALID, "unknown field '%.60s'", key);
+        if (i < sizeof(fields) / sizeof(fields[0]) &&
+            (rc = req_str(r, key, false, fields[i].max,
+                          (const char **)((char *)m + fields[i].off), e)) < 0)
+            return rc;
+    }
+    return req_int(r, "org_id", false, &m->org_id, e);
+}
+
+int api_member_create(struct req *r, struct errbuf *e)
+{
+    struct member_in m = {0};
+    long long id = 0;
+    json_t *out;
+    int rc;
+    if ((rc = member_from_json(r, &m, e)) < 0)
+        return rc;
+    if (!m.org_id)
+        return errbuf_set(e, -ERR_INVALID, "field 'org_id' is required");
+    if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN | ROLE_SECRETARY, m.org_id, NULL, e)) < 0)
+        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "organization %lld not found", m.org_id) : rc;
+    if ((rc = db_begin(r->db, e)) < 0)
+        return rc;
+    if ((rc = in_tx(r, e, member_create(r->db, &m, month_of_time(time(NULL)), r->auth.account_id, &id, e))) < 0 ||
+        (rc = member_get(r->db, id, false, &out, NULL, e)) < 0)
+        return rc;
+    return req_reply_json(r, 201, out);
+}
+
+int api_member_update(struct req *r, struct errbuf *e)
+{
+    struct member_in m = {0};
+    char path[ORG_PATH_MAX];
+    long long id;
+    json_t *out;
+    int rc;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = member_from_json(r, &m, e)) < 0)
+        return rc;
+    if ((rc = member_get(r->db, id, false, &out, path, e)) < 0)
+        return rc;
+    json_decref(out);
+    if (!auth_covers(&r->auth, ROLE_ORG_ADMIN | ROLE_SECRETARY, path))
+        return errbuf_set(e, -ERR_FORBIDDEN, "member %lld is outside your scope", id);
+    /* moving a member needs the right to the destination too */
+    if (m.org_id && (rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN | ROLE_SECRETARY, m.org_id, NULL, e)) < 0)
+        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "organization %lld not found", m.org_id) : rc;
+    if ((rc = db_begin(r->db, e)) < 0)
+        return rc;
+    if ((rc = in_tx(r, e, member_update(r->db, id, &m, month_of_time(time(NULL)), r->auth.account_id, e))) < 0 ||
+        (rc = member_get(r->db, id, false, &out, NULL, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, out);
+}

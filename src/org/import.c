@@ -1,0 +1,354 @@
+#include "org/import.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/csvread.h"
+#include "base/month.h"
+#include "base/parse.h"
+#include "db/db.h"
+#include "ingest/event.h"
+#include "org/member.h"
+#include "org/org.h"
+#include "base/banned.h"
+
+static void add_error(struct import_report *rep, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void add_error(struct import_report *rep, const char *fmt, ...)
+{
+    va_list ap;
+    if (rep->nerrors < IMPORT_MAX_ERRORS) {
+        va_start(ap, fmt);
+        vsnprintf(rep->errors[rep->nerrors], sizeof(rep->errors[0]), fmt, ap);
+        va_end(ap);
+    }
+    rep->nerrors++;
+}
+
+static int finish_invalid(struct import_report *rep, struct errbuf *e)
+{
+    return errbuf_set(e, -ERR_INVALID, "%zu error%s in %zu rows: nothing imported", rep->nerrors,
+                      rep->nerrors == 1 ? "" : "s", rep->rows);
+}
+
+/* Apply step: run fn in one transaction (rolled back on dry runs and on any error). */
+static int begin(struct db *db, struct errbuf *e)
+{
+    return db_begin(db, e);
+}
+
+static int end(struct db *db, bool dry_run, int rc, struct errbuf *e)
+{
+    if (rc < 0 || dry_run) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db, e);
+}
+
+/* ---- organizations ---- */
+
+enum { O_CODE, O_NAME, O_PARENT, O_KIND, O_SECRETARY };
+static const struct csv_column org_cols[] = {
+    {"code", "组织编码", true},
+    {"name", "组织名称", true},
+    {"parent_code", "上级组织编码", false},
+    {"kind", "组织类型", true},
+    {"secretary_emp_no", "书记工号", false},
+};
+
+int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long actor,
+                struct import_report *rep, struct errbuf *e)
+{
+    size_t n = csv_table_rows(t), done = 0, *order = NULL;
+    json_t *codes = json_object(); /* codes in this file → row */
+    bool *placed = NULL;
+    int rc;
+    memset(rep, 0, sizeof(*rep));
+    rep->rows = n;
+    if ((rc = csv_table_map(t, org_cols, sizeof(org_cols) / sizeof(org_cols[0]), e)) < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        size_t line = csv_table_line(t, i);
+        const char *code = csv_table_get(t, i, O_CODE), *kind = csv_table_get(t, i, O_KIND);
+        if (!*code)
+            add_error(rep, "row %zu, column code: required", line);
+        else if (json_object_get(codes, code))
+            add_error(rep, "row %zu, column code: '%s' appears twice in the file", line, code);
+        else
+            json_object_set_new(codes, code, json_integer((json_int_t)i));
+        if (!*csv_table_get(t, i, O_NAME))
+            add_error(rep, "row %zu, column name: required", line);
+        if (!org_kind_parse(kind))
+            add_error(rep, "row %zu, column kind: invalid kind '%s' (党委, 党总支, 党支部, 党小组)",
+                      line, kind);
+    }
+    if (rep->nerrors) {
+        rc = finish_invalid(rep, e);
+        goto out;
+    }
+    /* parents before children: place a row once its parent exists (in the database or
+     * placed earlier); whatever cannot be placed names a missing parent or a cycle */
+    order = calloc(n ? n : 1, sizeof(*order));
+    placed = calloc(n ? n : 1, sizeof(*placed));
+    if (!order || !placed) {
+        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (bool progress = true; progress && done < n;) {
+        progress = false;
+        for (size_t i = 0; i < n; i++) {
+            const char *parent = csv_table_get(t, i, O_PARENT);
+            json_t *prow = *parent ? json_object_get(codes, parent) : NULL;
+            if (placed[i] || (prow && !placed[json_integer_value(prow)]))
+                continue;
+            placed[i] = true;
+            order[done++] = i;
+            progress = true;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!placed[i])
+            add_error(rep, "row %zu, column parent_code: '%s' forms a cycle", csv_table_line(t, i),
+                      csv_table_get(t, i, O_PARENT));
+    if (rep->nerrors) {
+        rc = finish_invalid(rep, e);
+        goto out;
+    }
+    if ((rc = begin(db, e)) < 0)
+        goto out;
+    for (size_t k = 0; k < n && rc >= 0; k++) {
+        size_t i = order[k], line = csv_table_line(t, i);
+        struct org_in o = {csv_table_get(t, i, O_CODE), csv_table_get(t, i, O_NAME),
+                           csv_table_get(t, i, O_KIND), 0, 0};
+        const char *parent = csv_table_get(t, i, O_PARENT), *sec = csv_table_get(t, i, O_SECRETARY);
+        long long id = 0, existing = 0, cur_parent = 0;
+        if (*parent && (rc = org_find_code(db, parent, &o.parent_id, e)) < 0) {
+            errbuf_prefix(e, "row %zu, column parent_code", line);
+            break;
+        }
+        if (*sec && (rc = member_find_emp(db, sec, &o.secretary_id, e)) < 0) {
+            errbuf_prefix(e, "row %zu, column secretary_emp_no", line);
+            break;
+        }
+        rc = db_query_int(db, e, &existing, "SELECT id FROM orgs WHERE code = $1", "t", o.code);
+        if (rc == 1) {
+            rc = db_query_int(db, e, &cur_parent, "SELECT parent_id FROM orgs WHERE id = $1", "i",
+                              existing);
+            if (rc >= 0 && o.parent_id && o.parent_id != cur_parent)
+                rc = org_move(db, existing, o.parent_id, actor, e);
+            if (rc >= 0)
+                rc = org_update(db, existing, o.name, o.kind, *sec ? o.secretary_id : -1, actor, e);
+            rep->updated++;
+        } else if (rc == 0) {
+            rc = org_create(db, &o, actor, &id, e);
+            rep->created++;
+        }
+        if (rc < 0)
+            errbuf_prefix(e, "row %zu", line);
+    }
+    rc = end(db, dry_run, rc, e);
+out:
+    free(order);
+    free(placed);
+    json_decref(codes);
+    return rc < 0 ? rc : 0;
+}
+
+/* ---- members ---- */
+
+enum { M_EMP, M_NAME, M_GENDER, M_BIRTH, M_JOINED, M_STATUS, M_CATEGORY, M_ORG, M_IDCARD,
+       M_PHONE, M_POSITION };
+static const struct csv_column member_cols[] = {
+    {"emp_no", "工号", true},         {"name", "姓名", true},
+    {"gender", "性别", false},        {"birth_date", "出生日期", false},
+    {"joined_date", "入党日期", false}, {"status", "党员类型", false},
+    {"category", "人员类别", false},  {"org_code", "所在组织编码", true},
+    {"id_card", "身份证号", false},   {"phone", "手机号", false},
+    {"position", "职务", false},
+};
+
+/* A flexible date cell (2024-03-05, 2024/3/5, 2024年3月5日) into ISO text in out. */
+static int date_cell(const char *s, char *out, size_t n)
+{
+    int ymd;
+    if (!*s) {
+        out[0] = '\0';
+        return 0;
+    }
+    if (parse_date(s, &ymd) < 0)
+        return -1;
+    date_format(ymd, out, n);
+    return 0;
+}
+
+int import_members(struct db *db, struct csv_table *t, bool dry_run, long long actor,
+                   struct import_report *rep, struct errbuf *e)
+{
+    size_t n = csv_table_rows(t);
+    json_t *seen = json_object();
+    int rc, month = month_of_time(time(NULL));
+    memset(rep, 0, sizeof(*rep));
+    rep->rows = n;
+    if ((rc = csv_table_map(t, member_cols, sizeof(member_cols) / sizeof(member_cols[0]), e)) < 0)
+        goto out;
+    if ((rc = begin(db, e)) < 0)
+        goto out;
+    /* every row is checked, even after an error, so the user sees them all at once */
+    for (size_t i = 0; i < n; i++) {
+        size_t line = csv_table_line(t, i);
+        char birth[16], joined[16];
+        struct member_in m = {0}, ok;
+        long long existing = 0;
+        const char *org = csv_table_get(t, i, M_ORG);
+        struct errbuf re = ERRBUF_INIT;
+        int r;
+        m.emp_no = csv_table_get(t, i, M_EMP);
+        m.name = csv_table_get(t, i, M_NAME);
+#define OPT(col) (*csv_table_get(t, i, col) ? csv_table_get(t, i, col) : NULL)
+        m.gender = OPT(M_GENDER);
+        m.party_status = OPT(M_STATUS);
+        m.category = OPT(M_CATEGORY);
+        m.id_card = OPT(M_IDCARD);
+        m.phone = OPT(M_PHONE);
+        m.position = OPT(M_POSITION);
+#undef OPT
+        if (date_cell(csv_table_get(t, i, M_BIRTH), birth, sizeof(birth)) < 0) {
+            add_error(rep, "row %zu, column birth_date: invalid date '%s'", line,
+                      csv_table_get(t, i, M_BIRTH));
+            continue;
+        }
+        if (date_cell(csv_table_get(t, i, M_JOINED), joined, sizeof(joined)) < 0) {
+            add_error(rep, "row %zu, column joined_date: invalid date '%s'", line,
+                      csv_table_get(t, i, M_JOINED));
+            continue;
+        }
+        m.birth_date = *birth ? birth : NULL;
+        m.joined_date = *joined ? joined : NULL;
+        if (*m.emp_no && json_object_get(seen, m.emp_no)) {
+            add_error(rep, "row %zu, column emp_no: '%s' appears twice in the file", line, m.emp_no);
+            continue;
+        }
+        json_object_set_new(seen, m.emp_no, json_true());
+        if (!*org) {
+            add_error(rep, "row %zu, column org_code: required", line);
+            continue;
+        }
+        if (org_find_code(db, org, &m.org_id, &re) < 0) {
+            add_error(rep, "row %zu, column org_code: %s", line, re.msg);
+            continue;
+        }
+        if (member_validate(&m, true, &ok, &re) < 0) {
+            add_error(rep, "row %zu, column %s", line, re.msg);
+            continue;
+        }
+        if (rep->nerrors)
+            continue; /* keep checking, but write nothing more */
+        r = db_query_int(db, &re, &existing, "SELECT id FROM members WHERE emp_no = $1", "t",
+                         m.emp_no);
+        if (r == 1) {
+            r = member_update(db, existing, &m, month, actor, &re);
+            rep->updated++;
+        } else if (r == 0) {
+            r = member_create(db, &m, month, actor, &existing, &re);
+            rep->created++;
+        }
+        if (r < 0) {
+            if (r != -ERR_INVALID && r != -ERR_CONFLICT) {
+                rc = errbuf_set(e, r, "row %zu: %s", line, re.msg);
+                break;
+            }
+            add_error(rep, "row %zu, column %s", line, re.msg);
+        }
+    }
+    if (rc >= 0 && rep->nerrors)
+        rc = finish_invalid(rep, e);
+    rc = end(db, dry_run, rc, e);
+out:
+    json_decref(seen);
+    return rc < 0 ? rc : 0;
+}
+
+/* ---- events ---- */
+
+enum { E_KEY, E_EMP, E_ORG, E_IND, E_DATE, E_VALUE, E_NOTE };
+static const struct csv_column event_cols[] = {
+    {"key", "来源事件编号", true},   {"emp_no", "工号", false},   {"org_code", "组织编码", false},
+    {"indicator", "指标代码", true}, {"date", "日期", true},     {"value", "数值", false},
+    {"note", "说明", false},
+};
+
+int import_events(struct db *db, struct csv_table *t, long long source_id, bool dry_run,
+                  struct import_report *rep, struct errbuf *e)
+{
+    size_t n = csv_table_rows(t);
+    struct event_in *ev = NULL;
+    char **details = NULL;
+    struct ingest_result *res = NULL;
+    int rc;
+    memset(rep, 0, sizeof(*rep));
+    rep->rows = n;
+    if ((rc = csv_table_map(t, event_cols, sizeof(event_cols) / sizeof(event_cols[0]), e)) < 0)
+        return rc;
+    ev = calloc(n ? n : 1, sizeof(*ev));
+    details = calloc(n ? n : 1, sizeof(*details));
+    res = calloc(1, sizeof(*res));
+    if (!ev || !details || !res) {
+        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t line = csv_table_line(t, i);
+        const char *v = csv_table_get(t, i, E_VALUE), *note = csv_table_get(t, i, E_NOTE);
+        ev[i].key = csv_table_get(t, i, E_KEY);
+        ev[i].emp_no = *csv_table_get(t, i, E_EMP) ? csv_table_get(t, i, E_EMP) : NULL;
+        ev[i].org_code = *csv_table_get(t, i, E_ORG) ? csv_table_get(t, i, E_ORG) : NULL;
+        ev[i].indicator = csv_table_get(t, i, E_IND);
+        ev[i].date_text = csv_table_get(t, i, E_DATE);
+        if (parse_date(ev[i].date_text, &ev[i].day) < 0)
+            ev[i].day = 0;
+        ev[i].value = 1;
+        if (*v) {
+            char *end;
+            ev[i].value = strtod(v, &end);
+            if (*end) {
+                add_error(rep, "row %zu, column value: not a number '%s'", line, v);
+                continue;
+            }
+        }
+        if (*note) {
+            json_t *d = json_pack("{s:s}", "note", note);
+            details[i] = json_dumps(d, JSON_COMPACT);
+            json_decref(d);
+            ev[i].detail = details[i];
+        }
+    }
+    if (rep->nerrors) {
+        rc = finish_invalid(rep, e);
+        goto out;
+    }
+    rc = ingest_batch(db, source_id, ev, n, dry_run ? INGEST_DRY_RUN : 0, res, e);
+    if (rc == -ERR_INVALID) {
+        for (size_t k = 0; k < res->nrejects; k++) {
+            struct ingest_reject *x = &res->rejects[k];
+            add_error(rep, "row %zu, column %s: %s", csv_table_line(t, x->index), x->field,
+                      x->reason);
+        }
+        rep->nerrors = res->rejected;
+        rc = finish_invalid(rep, e);
+    }
+    rep->created = res->accepted;
+    rep->duplicate = res->duplicate;
+out:
+    for (size_t i = 0; details && i < n; i++)
+        free(details[i]);
+    free(details);
+    free(ev);
+    free(res);
+    return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,32 @@
+/* CSV imports of organizations, members and events: validated whole, then applied in one
+ * transaction, or not at all. Errors name the row and the column. */
+#ifndef ORG_IMPORT_H
+#define ORG_IMPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/err.h"
+
+struct db;
+struct csv_table;
+
+#define IMPORT_MAX_ERRORS 50
+
+struct import_report {
+    size_t rows;
+    size_t created, updated, duplicate;
+    size_t nerrors;  /* all errors found */
+    char errors[IMPORT_MAX_ERRORS][256]; /* the first ones */
+};
+
+/* Each returns 0 when applied (or, with dry_run, when it would apply), -ERR_INVALID with
+ * the report's errors when any row is bad (nothing written), other errors as usual. */
+int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long actor,
+                struct import_report *rep, struct errbuf *e);
+int import_members(struct db *db, struct csv_table *t, bool dry_run, long long actor,
+                   struct import_report *rep, struct errbuf *e);
+int import_events(struct db *db, struct csv_table *t, long long source_id, bool dry_run,
+                  struct import_report *rep, struct errbuf *e);
+
+#endif

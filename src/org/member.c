@@ -1,0 +1,386 @@
+#include "org/member.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/month.h"
+#include "base/parse.h"
+#include "base/text.h"
+#include "db/db.h"
+#include "org/audit.h"
+#include "org/scope.h"
+#include "base/banned.h"
+
+struct choice {
+    const char *value, *label, *alt;
+};
+
+static const struct choice genders[] = {{"male", "男", "M"}, {"female", "女", "F"}, {0, 0, 0}};
+static const struct choice party_statuses[] = {
+    {"full", "正式党员", "正式"}, {"probationary", "预备党员", "预备"}, {0, 0, 0}};
+static const struct choice categories[] = {{"in_service", "在职", "在岗"},
+                                           {"retired", "离退休", "退休"},
+                                           {"farmer", "农民", "农牧民"},
+                                           {"student", "学生", "在校学生"},
+                                           {"unemployed", "失业或低保", "下岗失业"},
+                                           {0, 0, 0}};
+static const struct choice statuses[] = {{"active", "正常", "在册"},
+                                         {"transferred_out", "转出", "组织关系转出"},
+                                         {"deceased", "去世", "死亡"},
+                                         {"left", "出党", "退党"},
+                                         {0, 0, 0}};
+
+static const char *choose(const struct choice *c, const char *s)
+{
+    for (; s && c->value; c++)
+        if (strcmp(c->value, s) == 0 || strcmp(c->label, s) == 0 || strcmp(c->alt, s) == 0)
+            return c->value;
+    return NULL;
+}
+
+static const char *label(const struct choice *c, const char *value)
+{
+    for (; c->value; c++)
+        if (strcmp(c->value, value) == 0)
+            return c->label;
+    return "";
+}
+
+static int bad_choice(const struct choice *c, const char *field, const char *s, struct errbuf *e)
+{
+    char allowed[256] = "";
+    size_t used = 0;
+    for (; c->value && used < sizeof(allowed) - 1; c++) {
+        int n = snprintf(allowed + used, sizeof(allowed) - used, "%s%s", used ? ", " : "",
+                         c->label);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    return errbuf_set(e, -ERR_INVALID, "%s: invalid value '%.60s' (use %s)", field, s, allowed);
+}
+
+static int text_field(const char *field, const char *s, size_t max, bool required,
+                      struct errbuf *e)
+{
+    size_t n;
+    if (!s)
+        return required ? errbuf_set(e, -ERR_INVALID, "%s: required", field) : 0;
+    n = text_utf8_chars(s);
+    if (required && n == 0)
+        return errbuf_set(e, -ERR_INVALID, "%s: required", field);
+    if (n > max)
+        return errbuf_set(e, -ERR_INVALID, "%s: longer than %zu characters", field, max);
+    return 0;
+}
+
+static int date_field(const char *field, const char *s, struct errbuf *e)
+{
+    int ymd;
+    if (!s || !*s)
+        return 0;
+    if (date_parse_iso(s, &ymd) < 0)
+        return errbuf_set(e, -ERR_INVALID, "%s: invalid date '%.40s' (use YYYY-MM-DD)", field, s);
+    if (ymd > date_today())
+        return errbuf_set(e, -ERR_INVALID, "%s: date '%s' is in the future", field, s);
+    return 0;
+}
+
+int member_validate(const struct member_in *in, bool create, struct member_in *out,
+                    struct errbuf *e)
+{
+    int rc;
+    *out = *in;
+    if ((rc = text_field("emp_no", in->emp_no, 32, create, e)) < 0 ||
+        (rc = text_field("name", in->name, 50, create, e)) < 0 ||
+        (rc = text_field("position", in->position, 100, false, e)) < 0)
+        return rc;
+    if (in->emp_no) {
+        for (const char *p = in->emp_no; *p; p++)
+            if ((unsigned char)*p <= ' ')
+                return errbuf_set(e, -ERR_INVALID, "emp_no: must not contain spaces");
+    }
+    if (create && !in->org_id)
+        return errbuf_set(e, -ERR_INVALID, "org: required");
+    if (in->gender && *in->gender && !(out->gender = choose(genders, in->gender)))
+        return bad_choice(genders, "gender", in->gender, e);
+    if (in->party_status && !(out->party_status = choose(party_statuses, in->party_status)))
+        return bad_choice(party_statuses, "party_status", in->party_status, e);
+    if (in->category && !(out->category = choose(categories, in->category)))
+        return bad_choice(categories, "category", in->category, e);
+    if (in->status && !(out->status = choose(statuses, in->status)))
+        return bad_choice(statuses, "status", in->status, e);
+    if ((rc = date_field("birth_date", in->birth_date, e)) < 0 ||
+        (rc = date_field("joined_date", in->joined_date, e)) < 0)
+        return rc;
+    if (in->id_card && *in->id_card && !idcard_valid(in->id_card))
+        return errbuf_set(e, -ERR_INVALID, "id_card: invalid ID card number '%.40s'",
+                          in->id_card);
+    if (in->phone && *in->phone && !phone_valid(in->phone))
+        return errbuf_set(e, -ERR_INVALID, "phone: invalid mobile number '%.40s'", in->phone);
+    return 0;
+}
+
+static int check_branch(struct db *db, long long org_id, struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc, is_branch = 0;
+    if ((rc = db_prepare(db, "SELECT kind FROM orgs WHERE id = $1", &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, org_id);
+    rc = db_step(st, e);
+    if (rc == 1)
+        is_branch = strcmp(db_col_text(st, 0), "branch") == 0;
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return errbuf_set(e, -ERR_INVALID, "org: organization %lld not found", org_id);
+    if (!is_branch)
+        return errbuf_set(e, -ERR_INVALID,
+                          "org: members belong to a branch (党支部); organization %lld is not one",
+                          org_id);
+    return 0;
+}
+
+int member_create(struct db *db, const struct member_in *in, int month, long long actor,
+                  long long *ret_id, struct errbuf *e)
+{
+    struct member_in m;
+    long long id = 0, now = (long long)time(NULL);
+    int rc;
+    json_t *d;
+    if ((rc = member_validate(in, true, &m, e)) < 0 || (rc = check_branch(db, m.org_id, e)) < 0)
+        return rc;
+    rc = db_query_int(
+        db, e, &id,
+        "INSERT INTO members(org_id, emp_no, name, gender, birth_date, joined_date, party_status,"
+        " category, position, phone, id_card, status, created_at, updated_at)"
+        " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+        "ittttttttttti", m.org_id, m.emp_no, m.name, m.gender ? m.gender : "",
+        m.birth_date && *m.birth_date ? m.birth_date : NULL,
+        m.joined_date && *m.joined_date ? m.joined_date : NULL,
+        m.party_status ? m.party_status : "full", m.category ? m.category : "in_service",
+        m.position ? m.position : "", m.phone ? m.phone : "", m.id_card ? m.id_card : "",
+        m.status ? m.status : "active", now);
+    if (rc == -ERR_CONFLICT)
+        return errbuf_set(e, -ERR_CONFLICT, "emp_no: member '%s' already exists", m.emp_no);
+    if (rc < 0)
+        return rc;
+    if ((rc = db_run(db, e,
+                     "INSERT INTO member_orgs(member_id, org_id, from_month) VALUES($1, $2, $3)",
+                     "iii", id, m.org_id, (long long)month)) < 0)
+        return rc;
+    d = json_pack("{s:s, s:s, s:I}", "emp_no", m.emp_no, "name", m.name, "org_id", m.org_id);
+    rc = audit_log(db, actor, m.org_id, "create", "member", id, d, e);
+    json_decref(d);
+    if (rc < 0)
+        return rc;
+    *ret_id = id;
+    return 0;
+}
+
+/* Record a move between organizations in the month history. */
+static int move_history(struct db *db, long long id, long long org_id, int month,
+                        struct errbuf *e)
+{
+    long long last = 0;
+    int rc = db_query_int(db, e, &last,
+                          "SELECT MAX(from_month) FROM member_orgs WHERE member_id = $1", "i", id);
+    if (rc < 0)
+        return rc;
+    if (last >= month) /* moved again within the month: the month goes to the latest */
+        return db_run(db, e,
+                      "UPDATE member_orgs SET org_id = $1, to_month = NULL"
+                      " WHERE member_id = $2 AND from_month = $3",
+                      "iii", org_id, id, last) < 0
+                   ? -ERR_DB
+                   : 0;
+    if ((rc = db_run(db, e,
+                     "UPDATE member_orgs SET to_month = $1 WHERE member_id = $2 AND to_month IS NULL",
+                     "ii", (long long)month_add(month, -1), id)) < 0)
+        return rc;
+    rc = db_run(db, e, "INSERT INTO member_orgs(member_id, org_id, from_month) VALUES($1, $2, $3)",
+                "iii", id, org_id, (long long)month);
+    return rc < 0 ? rc : 0;
+}
+
+int member_update(struct db *db, long long id, const struct member_in *in, int month,
+                  long long actor, struct errbuf *e)
+{
+    static const struct {
+        const char *col;
+        size_t off;
+    } cols[] = {
+        {"emp_no", offsetof(struct member_in, emp_no)},
+        {"name", offsetof(struct member_in, name)},
+        {"gender", offsetof(struct member_in, gender)},
+        {"birth_date", offsetof(struct member_in, birth_date)},
+        {"joined_date", offsetof(struct member_in, joined_date)},
+        {"party_status", offsetof(struct member_in, party_status)},
+        {"category", offsetof(struct member_in, category)},
+        {"position", offsetof(struct member_in, position)},
+        {"phone", offsetof(struct member_in, phone)},
+        {"id_card", offsetof(struct member_in, id_card)},
+        {"status", offsetof(struct member_in, status)},
+    };
+    struct member_in m;
+    long long cur_org = 0, now = (long long)time(NULL);
+    json_t *d = json_object();
+    int rc;
+    if ((rc = member_validate(in, false, &m, e)) < 0)
+        goto out;
+    if ((rc = db_query_int(db, e, &cur_org, "SELECT org_id FROM members WHERE id = $1", "i",
+                           id)) <= 0) {
+        if (rc == 0)
+            rc = errbuf_set(e, -ERR_NOTFOUND, "member %lld not found", id);
+        goto out;
+    }
+    /* one UPDATE per present field keeps the SQL static (no text built from input) */
+    for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+        const char *v = *(const char *const *)((const char *)&m + cols[i].off);
+        char sql[128];
+        bool nullable = strstr(cols[i].col, "_date") != NULL;
+        if (!v)
+            continue;
+        snprintf(sql, sizeof(sql), "UPDATE members SET %s = $1, updated_at = $2 WHERE id = $3",
+                 cols[i].col);
+        rc = db_run(db, e, sql, "tii", nullable && !*v ? NULL : v, now, id);
+        if (rc == -ERR_CONFLICT)
+            rc = errbuf_set(e, -ERR_CONFLICT, "emp_no: member '%s' already exists", v);
+        if (rc < 0)
+            goto out;
+        json_object_set_new(d, cols[i].col, json_string(v));
+    }
+    if (m.org_id && m.org_id != cur_org) {
+        if ((rc = check_branch(db, m.org_id, e)) < 0 ||
+            (rc = db_run(db, e, "UPDATE members SET org_id = $1, updated_at = $2 WHERE id = $3",
+                         "iii", m.org_id, now, id)) < 0 ||
+            (rc = move_history(db, id, m.org_id, month, e)) < 0)
+            goto out;
+        /* a secretary who leaves the organization is no longer its secretary */
+        if ((rc = db_run(db, e, "UPDATE orgs SET secretary_id = NULL WHERE secretary_id = $1"
+                                " AND id = $2",
+                         "ii", id, cur_org)) < 0)
+            goto out;
+        json_object_set_new(d, "org_id", json_integer(m.org_id));
+        json_object_set_new(d, "from_org_id", json_integer(cur_org));
+    }
+    rc = audit_log(db, actor, m.org_id ? m.org_id : cur_org, "update", "member", id, d, e);
+out:
+    json_decref(d);
+    return rc < 0 ? rc : 0;
+}
+
+#define MEMBER_COLS                                                                                \
+    "m.id, m.emp_no, m.name, m.gender, m.birth_date, m.joined_date, m.party_status, m.category,"  \
+    " m.position, m.phone, m.id_card, m.status, m.org_id, o.code, o.name, o.path"
+
+static json_t *row_json(struct db_stmt *st, bool mask)
+{
+    char phone[32], idc[32];
+    const char *gender = db_col_text(st, 3);
+    if (mask) {
+        mask_phone(db_col_text(st, 9), phone, sizeof(phone));
+        mask_idcard(db_col_text(st, 10), idc, sizeof(idc));
+    } else {
+        snprintf(phone, sizeof(phone), "%s", db_col_text(st, 9));
+        snprintf(idc, sizeof(idc), "%s", db_col_text(st, 10));
+    }
+    json_t *o = json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s}",
+        "id", db_col_int(st, 0), "emp_no", db_col_text(st, 1), "name", db_col_text(st, 2),
+        "gender", gender, "gender_label", *gender ? label(genders, gender) : "", "party_status",
+        db_col_text(st, 6), "party_status_label", label(party_statuses, db_col_text(st, 6)),
+        "category", db_col_text(st, 7), "category_label", label(categories, db_col_text(st, 7)),
+        "position", db_col_text(st, 8), "phone", phone, "id_card", idc, "status",
+        db_col_text(st, 11), "status_label", label(statuses, db_col_text(st, 11)), "org_id",
+        db_col_int(st, 12), "org_code", db_col_text(st, 13), "org_name", db_col_text(st, 14));
+    json_object_set_new(o, "birth_date", db_col_null(st, 4) ? json_null()
+                                                            : json_string(db_col_text(st, 4)));
+    json_object_set_new(o, "joined_date", db_col_null(st, 5) ? json_null()
+                                                             : json_string(db_col_text(st, 5)));
+    return o;
+}
+
+int member_get(struct db *db, long long id, bool mask, json_t **ret, char *org_path,
+               struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT " MEMBER_COLS " FROM members m JOIN orgs o ON o.id = m.org_id"
+                         " WHERE m.id = $1",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, id);
+    if ((rc = db_step(st, e)) == 1) {
+        *ret = row_json(st, mask);
+        if (org_path)
+            snprintf(org_path, ORG_PATH_MAX, "%s", db_col_text(st, 15));
+    }
+    db_done(st);
+    if (rc == 0)
+        return errbuf_set(e, -ERR_NOTFOUND, "member %lld not found", id);
+    return rc < 0 ? rc : 0;
+}
+
+int member_find_emp(struct db *db, const char *emp_no, long long *ret_id, struct errbuf *e)
+{
+    long long id = 0;
+    int rc = db_query_int(db, e, &id, "SELECT id FROM members WHERE emp_no = $1", "t", emp_no);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return errbuf_set(e, -ERR_NOTFOUND, "no member with emp_no '%s'", emp_no);
+    *ret_id = id;
+    return 0;
+}
+
+int member_list(struct db *db, const struct member_query *q, json_t **ret, struct errbuf *e)
+{
+    struct db_stmt *st;
+    char hi[ORG_PATH_MAX], like[160];
+    json_t *items = json_array();
+    long long total = 0;
+    const char *status = q->status && *q->status ? choose(statuses, q->status) : NULL;
+    int rc;
+    if (q->status && *q->status && !status) {
+        json_decref(items);
+        return bad_choice(statuses, "status", q->status, e);
+    }
+    scope_bounds(q->path, hi, sizeof(hi));
+    /* q matches a name anywhere or an employee number from its start */
+    snprintf(like, sizeof(like), "%s", q->q ? q->q : "");
+    for (char *p = like; *p; p++)
+        if (*p == '%' || *p == '_')
+            *p = ' ';
+#define MEMBER_FILTER                                                                              \
+    " FROM members m JOIN orgs o ON o.id = m.org_id WHERE o.path >= $1 AND o.path < $2"            \
+    " AND ($3 = '' OR m.name LIKE '%' || $3 || '%' OR m.emp_no LIKE $3 || '%')"                   \
+    " AND ($4 = '' OR m.status = $4)"
+    rc = db_query_int(db, e, &total, "SELECT COUNT(*)" MEMBER_FILTER, "tttt", q->path, hi, like,
+                      status ? status : "");
+    if (rc < 0)
+        goto fail;
+    if ((rc = db_prepare(db,
+                         "SELECT " MEMBER_COLS MEMBER_FILTER
+                         " ORDER BY o.path, m.emp_no LIMIT $5 OFFSET $6",
+                         &st, e)) < 0)
+        goto fail;
+    db_bindv(st, "ttttii", q->path, hi, like, status ? status : "", q->page_size,
+             (q->page - 1) * q->page_size);
+    while ((rc = db_step(st, e)) == 1)
+        json_array_append_new(items, row_json(st, true));
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    *ret = json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", total, "page", q->page,
+                     "page_size", q->page_size);
+    return 0;
+fail:
+    json_decref(items);
+    return rc;
+}

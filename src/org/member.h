@@ -1,0 +1,53 @@
+/* Party members: who they are, where they belong (with history by month), their status. */
+#ifndef ORG_MEMBER_H
+#define ORG_MEMBER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/err.h"
+
+struct db;
+
+/* Input for create and update; NULL fields are absent (update leaves them unchanged).
+ * Enumerations accept the English value or the Chinese label (男, 正式党员, 在职, ...). */
+struct member_in {
+    const char *emp_no;
+    const char *name;
+    const char *gender;
+    const char *birth_date;  /* YYYY-MM-DD */
+    const char *joined_date; /* YYYY-MM-DD */
+    const char *party_status;
+    const char *category;
+    const char *position;
+    const char *phone;
+    const char *id_card;
+    const char *status;
+    long long org_id; /* 0 = absent */
+};
+
+/* Check every present field; the message names the field. With `create`, required fields
+ * (emp_no, name, org) must be present. Canonicalizes enumerations into `out`. */
+int member_validate(const struct member_in *in, bool create, struct member_in *out,
+                    struct errbuf *e);
+/* Create a member in org_id from month `month` (YYYYMM; the history starts there). */
+int member_create(struct db *db, const struct member_in *m, int month, long long actor,
+                  long long *ret_id, struct errbuf *e);
+/* Apply the present fields. A change of organization closes the history at the month before
+ * `month` and opens the new organization from `month`. */
+int member_update(struct db *db, long long id, const struct member_in *m, int month,
+                  long long actor, struct errbuf *e);
+/* One member as JSON; `mask` hides ID card and phone. Fills org path (256 bytes) if asked. */
+int member_get(struct db *db, long long id, bool mask, json_t **ret, char *org_path,
+               struct errbuf *e);
+
+struct member_query {
+    const char *path; /* subtree */
+    const char *q;    /* name, or emp_no prefix */
+    const char *status;
+    long long page, page_size;
+};
+int member_list(struct db *db, const struct member_query *q, json_t **ret, struct errbuf *e);
+int member_find_emp(struct db *db, const char *emp_no, long long *ret_id, struct errbuf *e);
+
+#endif

@@ -1,0 +1,409 @@
+#include "org/org.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/text.h"
+#include "db/db.h"
+#include "org/audit.h"
+#include "org/scope.h"
+#include "base/banned.h"
+
+static const struct {
+    const char *kind, *label, *alt;
+    int rank; /* a child's rank must be greater, except committee under committee */
+} kinds[] = {
+    {"committee", "党委", "党委员会", 0},
+    {"general_branch", "党总支", "总支", 1},
+    {"branch", "党支部", "支部", 2},
+    {"group", "党小组", "小组", 3},
+};
+
+static int kind_rank(const char *kind)
+{
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strcmp(kinds[i].kind, kind) == 0)
+            return kinds[i].rank;
+    return -1;
+}
+
+const char *org_kind_parse(const char *s)
+{
+    for (size_t i = 0; s && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strcmp(kinds[i].kind, s) == 0 || strcmp(kinds[i].label, s) == 0 ||
+            strcmp(kinds[i].alt, s) == 0)
+            return kinds[i].kind;
+    return NULL;
+}
+
+const char *org_kind_label(const char *kind)
+{
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strcmp(kinds[i].kind, kind) == 0)
+            return kinds[i].label;
+    return "";
+}
+
+/* Which kind may sit under which: committee under committee (or at the root), general
+ * branch under committee, branch under committee or general branch, group under branch. */
+static int check_parent_kind(const char *kind, const char *parent_kind, struct errbuf *e)
+{
+    int k = kind_rank(kind), p = parent_kind ? kind_rank(parent_kind) : -1;
+    int ok = (!parent_kind && k == 0) || (parent_kind && k == 0 && p == 0) ||
+             (parent_kind && k == 1 && p == 0) || (parent_kind && k == 2 && (p == 0 || p == 1)) ||
+             (parent_kind && k == 3 && p == 2);
+    if (ok)
+        return 0;
+    if (!parent_kind)
+        return errbuf_set(e, -ERR_INVALID, "a %s (%s) needs a parent organization",
+                          org_kind_label(kind), kind);
+    return errbuf_set(e, -ERR_INVALID, "a %s (%s) cannot be placed under a %s (%s)",
+                      org_kind_label(kind), kind, org_kind_label(parent_kind), parent_kind);
+}
+
+static int check_code(const char *code, struct errbuf *e)
+{
+    size_t n = code ? strlen(code) : 0;
+    if (n == 0 || n > 32)
+        return errbuf_set(e, -ERR_INVALID, "code must be 1 to 32 characters");
+    for (size_t i = 0; i < n; i++) {
+        char c = code[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.'))
+            return errbuf_set(e, -ERR_INVALID,
+                              "invalid code '%s': use letters, digits, '-', '_' and '.'", code);
+    }
+    return 0;
+}
+
+static int check_name(const char *name, struct errbuf *e)
+{
+    size_t n = name ? text_utf8_chars(name) : 0;
+    if (n == 0 || n > 100)
+        return errbuf_set(e, -ERR_INVALID, "name must be 1 to 100 characters");
+    return 0;
+}
+
+/* Kind and path of an organization: 1 found, 0 not, < 0 error. */
+static int load(struct db *db, long long id, char *kind, size_t kn, char *path, size_t pn,
+                struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db, "SELECT kind, path FROM orgs WHERE id = $1", &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, id);
+    if ((rc = db_step(st, e)) == 1) {
+        if (kind)
+            snprintf(kind, kn, "%s", db_col_text(st, 0));
+        if (path)
+            snprintf(path, pn, "%s", db_col_text(st, 1));
+    }
+    db_done(st);
+    return rc;
+}
+
+static int check_secretary(struct db *db, long long secretary_id, const char *path,
+                           struct errbuf *e)
+{
+    long long found = 0;
+    char hi[ORG_PATH_MAX];
+    int rc;
+    if (secretary_id <= 0)
+        return 0;
+    scope_bounds(path, hi, sizeof(hi));
+    /* the secretary is a member of the organization or of a body below it */
+    rc = db_query_int(db, e, &found,
+                      "SELECT m.id FROM members m JOIN orgs o ON o.id = m.org_id"
+                      " WHERE m.id = $1 AND o.path >= $2 AND o.path < $3",
+                      "itt", secretary_id, path, hi);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return errbuf_set(e, -ERR_INVALID, "secretary %lld is not a member of this organization",
+                          secretary_id);
+    return 0;
+}
+
+int org_path(struct db *db, long long id, char *out, size_t n, struct errbuf *e)
+{
+    int rc = load(db, id, NULL, 0, out, n, e);
+    if (rc == 0)
+        return errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", id);
+    return rc < 0 ? rc : 0;
+}
+
+int org_find_code(struct db *db, const char *code, long long *ret_id, struct errbuf *e)
+{
+    long long id = 0;
+    int rc = db_query_int(db, e, &id, "SELECT id FROM orgs WHERE code = $1", "t", code);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return errbuf_set(e, -ERR_NOTFOUND, "no organization with code '%s'", code);
+    *ret_id = id;
+    return 0;
+}
+
+int org_create(struct db *db, const struct org_in *o, long long actor, long long *ret_id,
+               struct errbuf *e)
+{
+    char parent_kind[32] = "", parent_path[ORG_PATH_MAX] = "/", path[ORG_PATH_MAX], tmp[64];
+    const char *kind = org_kind_parse(o->kind);
+    long long id = 0, now = (long long)time(NULL);
+    int rc, depth = 0;
+    json_t *d;
+    if ((rc = check_code(o->code, e)) < 0 || (rc = check_name(o->name, e)) < 0)
+        return rc;
+    if (!kind)
+        return errbuf_set(e, -ERR_INVALID,
+                          "invalid kind '%s': use 党委, 党总支, 党支部 or 党小组 (committee, "
+                          "general_branch, branch, group)",
+                          o->kind ? o->kind : "");
+    if (o->parent_id) {
+        rc = load(db, o->parent_id, parent_kind, sizeof(parent_kind), parent_path,
+                  sizeof(parent_path), e);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return errbuf_set(e, -ERR_INVALID, "parent organization %lld not found", o->parent_id);
+    }
+    if ((rc = check_parent_kind(kind, o->parent_id ? parent_kind : NULL, e)) < 0)
+        return rc;
+    for (const char *p = parent_path; *p; p++)
+        depth += *p == '/';
+    /* the path needs the id: insert under a unique placeholder, then set it */
+    snprintf(tmp, sizeof(tmp), "#%s", o->code);
+    rc = db_query_int(db, e, &id,
+                      "INSERT INTO orgs(code, name, kind, parent_id, path, depth, created_at,"
+                      " updated_at) VALUES($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                      "tttItii", o->code, o->name, kind, o->parent_id, tmp, (long long)depth - 1,
+                      now);
+    if (rc == -ERR_CONFLICT)
+        return errbuf_set(e, -ERR_CONFLICT, "organization code '%s' already exists", o->code);
+    if (rc < 0)
+        return rc;
+    if (snprintf(path, sizeof(path), "%s%lld/", parent_path, id) >= (int)sizeof(path) - 64)
+        return errbuf_set(e, -ERR_INVALID, "the tree would be too deep");
+    if ((rc = db_run(db, e, "UPDATE orgs SET path = $1 WHERE id = $2", "ti", path, id)) < 0)
+        return rc;
+    if (o->secretary_id) {
+        if ((rc = check_secretary(db, o->secretary_id, path, e)) < 0 ||
+            (rc = db_run(db, e, "UPDATE orgs SET secretary_id = $1 WHERE id = $2", "ii",
+                         o->secretary_id, id)) < 0)
+            return rc;
+    }
+    d = json_pack("{s:s, s:s, s:s}", "code", o->code, "name", o->name, "kind", kind);
+    rc = audit_log(db, actor, id, "create", "org", id, d, e);
+    json_decref(d);
+    if (rc < 0)
+        return rc;
+    *ret_id = id;
+    return 0;
+}
+
+int org_update(struct db *db, long long id, const char *name, const char *kind,
+               long long secretary_id, long long actor, struct errbuf *e)
+{
+    char cur_kind[32], path[ORG_PATH_MAX], parent_kind[32] = "";
+    long long parent = 0, now = (long long)time(NULL), children = 0;
+    const char *k = NULL;
+    json_t *d = json_object();
+    int rc = load(db, id, cur_kind, sizeof(cur_kind), path, sizeof(path), e);
+    if (rc == 0)
+        rc = errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", id);
+    if (rc < 0)
+        goto out;
+    if (name) {
+        if ((rc = check_name(name, e)) < 0 ||
+            (rc = db_run(db, e, "UPDATE orgs SET name = $1, updated_at = $2 WHERE id = $3", "tii",
+                         name, now, id)) < 0)
+            goto out;
+        json_object_set_new(d, "name", json_string(name));
+    }
+    if (kind) {
+        if (!(k = org_kind_parse(kind))) {
+            rc = errbuf_set(e, -ERR_INVALID, "invalid kind '%s'", kind);
+            goto out;
+        }
+        if ((rc = db_query_int(db, e, &parent, "SELECT parent_id FROM orgs WHERE id = $1", "i",
+                               id)) < 0)
+            goto out;
+        if (parent && (rc = load(db, parent, parent_kind, sizeof(parent_kind), NULL, 0, e)) < 0)
+            goto out;
+        if ((rc = check_parent_kind(k, parent ? parent_kind : NULL, e)) < 0)
+            goto out;
+        if ((rc = db_query_int(db, e, &children,
+                               "SELECT COUNT(*) FROM orgs c WHERE c.parent_id = $1 AND"
+                               " ((c.kind = 'group' AND $2 <> 'branch') OR"
+                               " (c.kind <> 'group' AND $2 IN ('branch', 'group')) OR"
+                               " (c.kind IN ('committee', 'general_branch') AND $2 <> 'committee'))",
+                               "it", id, k)) < 0)
+            goto out;
+        if (children) {
+            rc = errbuf_set(e, -ERR_INVALID,
+                            "cannot make organization %lld a %s: its sub-organizations do not fit",
+                            id, k);
+            goto out;
+        }
+        if ((rc = db_run(db, e, "UPDATE orgs SET kind = $1, updated_at = $2 WHERE id = $3", "tii",
+                         k, now, id)) < 0)
+            goto out;
+        json_object_set_new(d, "kind", json_string(k));
+    }
+    if (secretary_id >= 0) {
+        if ((rc = check_secretary(db, secretary_id, path, e)) < 0 ||
+            (rc = db_run(db, e, "UPDATE orgs SET secretary_id = $1, updated_at = $2 WHERE id = $3",
+                         "Iii", secretary_id, now, id)) < 0)
+            goto out;
+        json_object_set_new(d, "secretary_id", json_integer(secretary_id));
+    }
+    rc = audit_log(db, actor, id, "update", "org", id, d, e);
+out:
+    json_decref(d);
+    return rc;
+}
+
+int org_move(struct db *db, long long id, long long new_parent, long long actor,
+             struct errbuf *e)
+{
+    char kind[32], path[ORG_PATH_MAX], pkind[32], ppath[ORG_PATH_MAX], newpath[ORG_PATH_MAX],
+        hi[ORG_PATH_MAX];
+    long long old_parent = 0;
+    int rc, old_depth = 0, new_depth = 0;
+    json_t *d;
+    if ((rc = load(db, id, kind, sizeof(kind), path, sizeof(path), e)) <= 0)
+        return rc < 0 ? rc : errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", id);
+    if ((rc = load(db, new_parent, pkind, sizeof(pkind), ppath, sizeof(ppath), e)) <= 0)
+        return rc < 0 ? rc
+                      : errbuf_set(e, -ERR_INVALID, "new parent organization %lld not found",
+                                   new_parent);
+    if (strncmp(ppath, path, strlen(path)) == 0)
+        return errbuf_set(e, -ERR_INVALID,
+                          "cannot move organization %lld under itself or its own sub-organization",
+                          id);
+    if ((rc = check_parent_kind(kind, pkind, e)) < 0)
+        return rc;
+    if (snprintf(newpath, sizeof(newpath), "%s%lld/", ppath, id) >= (int)sizeof(newpath) - 64)
+        return errbuf_set(e, -ERR_INVALID, "the tree would be too deep");
+    for (const char *p = path; *p; p++)
+        old_depth += *p == '/';
+    for (const char *p = newpath; *p; p++)
+        new_depth += *p == '/';
+    scope_bounds(path, hi, sizeof(hi));
+    if ((rc = db_query_int(db, e, &old_parent, "SELECT parent_id FROM orgs WHERE id = $1", "i",
+                           id)) < 0)
+        return rc;
+    /* every path in the subtree swaps its old prefix for the new one */
+    if ((rc = db_run(db, e,
+                     "UPDATE orgs SET path = $1 || substr(path, $2), depth = depth + $3,"
+                     " updated_at = $4 WHERE path >= $5 AND path < $6",
+                     "tiiitt", newpath, (long long)strlen(path) + 1,
+                     (long long)(new_depth - old_depth), (long long)time(NULL), path, hi)) < 0)
+        return rc;
+    if ((rc = db_run(db, e, "UPDATE orgs SET parent_id = $1 WHERE id = $2", "ii", new_parent,
+                     id)) < 0)
+        return rc;
+    d = json_pack("{s:I, s:I}", "from_parent", old_parent, "to_parent", new_parent);
+    rc = audit_log(db, actor, id, "move", "org", id, d, e);
+    json_decref(d);
+    return rc;
+}
+
+#define ORG_COLS                                                                                   \
+    "o.id, o.code, o.name, o.kind, o.parent_id, o.path, o.depth, o.secretary_id,"                  \
+    " (SELECT name FROM members s WHERE s.id = o.secretary_id),"                                   \
+    " (SELECT COUNT(*) FROM members m WHERE m.org_id = o.id AND m.status = 'active')"
+
+static json_t *row_json(struct db_stmt *st)
+{
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "id", db_col_int(st, 0),
+                          "code", db_col_text(st, 1), "name", db_col_text(st, 2), "kind",
+                          db_col_text(st, 3), "kind_label", org_kind_label(db_col_text(st, 3)),
+                          "path", db_col_text(st, 5), "depth", db_col_int(st, 6), "members",
+                          db_col_int(st, 9));
+    json_object_set_new(o, "parent_id", db_col_null(st, 4) ? json_null()
+                                                           : json_integer(db_col_int(st, 4)));
+    json_object_set_new(o, "secretary_id", db_col_null(st, 7) ? json_null()
+                                                              : json_integer(db_col_int(st, 7)));
+    json_object_set_new(o, "secretary_name", db_col_null(st, 8) ? json_null()
+                                                                : json_string(db_col_text(st, 8)));
+    return o;
+}
+
+int org_get(struct db *db, long long id, json_t **ret, struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db, "SELECT " ORG_COLS " FROM orgs o WHERE o.id = $1", &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, id);
+    rc = db_step(st, e);
+    if (rc == 1)
+        *ret = row_json(st);
+    db_done(st);
+    if (rc == 0)
+        return errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", id);
+    return rc < 0 ? rc : 0;
+}
+
+int org_subtree(struct db *db, const char *path, json_t **ret, struct errbuf *e)
+{
+    struct db_stmt *st;
+    char hi[ORG_PATH_MAX];
+    json_t *list = json_array();
+    int rc;
+    scope_bounds(path, hi, sizeof(hi));
+    if ((rc = db_prepare(db,
+                         "SELECT " ORG_COLS " FROM orgs o WHERE o.path >= $1 AND o.path < $2"
+                         " ORDER BY o.path",
+                         &st, e)) < 0) {
+        json_decref(list);
+        return rc;
+    }
+    db_bindv(st, "tt", path, hi);
+    while ((rc = db_step(st, e)) == 1)
+        json_array_append_new(list, row_json(st));
+    db_done(st);
+    if (rc < 0) {
+        json_decref(list);
+        return rc;
+    }
+    *ret = list;
+    return 0;
+}
+
+int org_tree(struct db *db, const char *path, json_t **ret, struct errbuf *e)
+{
+    json_t *flat, *byid = json_object(), *root = NULL;
+    size_t i;
+    json_t *o;
+    int rc = org_subtree(db, path, &flat, e);
+    if (rc < 0) {
+        json_decref(byid);
+        return rc;
+    }
+    /* ordered by path, so a parent always comes before its children */
+    json_array_foreach(flat, i, o)
+    {
+        char key[32];
+        json_t *parent;
+        json_object_set_new(o, "children", json_array());
+        snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(json_object_get(o, "id")));
+        json_object_set(byid, key, o);
+        snprintf(key, sizeof(key), "%lld",
+                 (long long)json_integer_value(json_object_get(o, "parent_id")));
+        parent = i ? json_object_get(byid, key) : NULL;
+        if (parent)
+            json_array_append(json_object_get(parent, "children"), o);
+        else if (!root)
+            root = json_incref(o);
+    }
+    json_decref(byid);
+    json_decref(flat);
+    if (!root)
+        return errbuf_set(e, -ERR_NOTFOUND, "no organization at '%s'", path);
+    *ret = root;
+    return 0;
+}
