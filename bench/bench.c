@@ -138,6 +138,12 @@ static int bench_ingest(const char *dir, long events, int members)
         }
     }
     t_ours = now_s() - t0;
+    printf("ingest: %ld events, %d members, SQLite\n", events, members);
+    printf("  raw prepared INSERT, bare table : %8.2f s  %10.0f events/s\n", t_raw, events / t_raw);
+    printf("  ingest_batch (API code path)    : %8.2f s  %10.0f events/s\n", t_ours,
+           events / t_ours);
+    printf("  ratio ingest / raw              : %8.2f   (target >= 0.50)\n", t_raw / t_ours);
+    fflush(stdout);
 
     /* the same first batches again: every row a duplicate, nothing stored */
     t0 = now_s();
@@ -153,11 +159,6 @@ static int bench_ingest(const char *dir, long events, int members)
     }
     t_dup = now_s() - t0;
 
-    printf("ingest: %ld events, %d members, SQLite\n", events, members);
-    printf("  raw prepared INSERT, bare table : %8.2f s  %10.0f events/s\n", t_raw, events / t_raw);
-    printf("  ingest_batch (API code path)    : %8.2f s  %10.0f events/s\n", t_ours,
-           events / t_ours);
-    printf("  ratio ingest / raw              : %8.2f   (target >= 0.50)\n", t_raw / t_ours);
     printf("  re-sent duplicates              : %8.2f s  %10.0f events/s (%ld events)\n", t_dup,
            dup_n / t_dup, dup_n);
     db_close(db);

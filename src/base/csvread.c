@@ -23,8 +23,8 @@ struct csv_row {
 };
 
 struct csv_table {
-    struct buf text;   /* all cells, each NUL-terminated; offset 0 holds "" */
-    uint32_t *cells;   /* offset in text of each cell, rows one after another */
+    struct buf text; /* all cells, each NUL-terminated; offset 0 holds "" */
+    uint32_t *cells; /* offset in text of each cell, rows one after another */
     size_t ncells, cells_cap;
     struct csv_row header;
     struct csv_row *rows; /* data rows only */
@@ -195,8 +195,8 @@ static int tokenize(struct reader *r, const char *text, size_t len)
     while (pos < end && r->rc == 0) {
         size_t n = line_len(pos, end);
         if (csv_parse(&p, pos, n, on_field, on_row, r) != n) {
-            r->rc = errbuf_set(r->e, -ERR_NOMEM, "row %zu: %s", r->line,
-                               csv_strerror(csv_error(&p)));
+            r->rc =
+                errbuf_set(r->e, -ERR_NOMEM, "row %zu: %s", r->line, csv_strerror(csv_error(&p)));
             break;
         }
         /* the struct is public; quoted stays set only while a quoted field is open */
@@ -394,8 +394,8 @@ static int normalize(const char *s, struct buf *out)
 }
 
 /* Index in cols of the column whose field or Chinese header matches the normalized h. */
-static int find_column(const char *h, const struct csv_column *cols, size_t ncols,
-                       struct buf *tmp, size_t *ret)
+static int find_column(const char *h, const struct csv_column *cols, size_t ncols, struct buf *tmp,
+                       size_t *ret)
 {
     int rc;
     for (size_t i = 0; i < ncols; i++) {
@@ -453,15 +453,12 @@ int csv_table_map(struct csv_table *t, const struct csv_column *cols, size_t nco
             errbuf_set(e, rc, "row %zu: column %s: header too long", hl, a);
             goto out;
         }
-        if (h.len == 0) {
-            rc = 0;
-            if (column_has_data(t, j)) {
-                rc = errbuf_set(e, -ERR_INVALID, "row %zu: column %s has data but no header",
-                                hl, a);
-                goto out;
-            }
-            continue;
+        if (h.len == 0 && column_has_data(t, j)) {
+            rc = errbuf_set(e, -ERR_INVALID, "row %zu: column %s has data but no header", hl, a);
+            goto out;
         }
+        if (h.len == 0)
+            continue;
         if ((rc = find_column(buf_str(&h), cols, ncols, &tmp, &i)) == -ERR_NOTFOUND) {
             rc = errbuf_set(e, -ERR_INVALID, "row %zu: unknown column '%s'", hl,
                             clip(raw, clipped, sizeof(clipped)));

@@ -24,9 +24,10 @@ static bool is_ascii_space(char c)
 /* Bytes of white space (ASCII or U+3000) starting at p, 0 if none. */
 static size_t space_at(const char *p, const char *end)
 {
-    if (p < end && is_ascii_space(*p))
+    size_t left = (size_t)(end - p);
+    if (left >= 1 && is_ascii_space(p[0]))
         return 1;
-    if (end - p >= 3 && memcmp(p, IDEO_SPACE, 3) == 0)
+    if (left >= 3 && memcmp(p, IDEO_SPACE, 3) == 0)
         return 3;
     return 0;
 }
@@ -34,9 +35,10 @@ static size_t space_at(const char *p, const char *end)
 /* Bytes of white space ending at end, 0 if none. */
 static size_t space_before(const char *start, const char *end)
 {
-    if (end > start && is_ascii_space(end[-1]))
+    size_t left = (size_t)(end - start);
+    if (left >= 1 && is_ascii_space(end[-1]))
         return 1;
-    if (end - start >= 3 && memcmp(end - 3, IDEO_SPACE, 3) == 0)
+    if (left >= 3 && memcmp(end - 3, IDEO_SPACE, 3) == 0)
         return 3;
     return 0;
 }

@@ -43,9 +43,10 @@ static size_t utf8_seq(const unsigned char *s, size_t left)
 static size_t utf8_first_invalid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0, n;
+    size_t i = 0;
     while (i < len) {
-        if ((n = utf8_seq(p + i, len - i)) == 0)
+        size_t n = utf8_seq(p + i, len - i);
+        if (n == 0)
             return i;
         i += n;
     }
@@ -83,9 +84,9 @@ size_t text_utf8_chars(const char *s)
 static bool utf8_damaged(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0, n, good = 0, bad = 0;
+    size_t i = 0, good = 0, bad = 0;
     while (i < len) {
-        n = utf8_seq(p + i, len - i);
+        size_t n = utf8_seq(p + i, len - i);
         if (n == 0) {
             bad++;
             i++;
@@ -112,8 +113,7 @@ static int gb18030_to_utf8(const char *data, size_t len, struct buf *out, struct
     int rc = 0;
     iconv_t cd = iconv_open("UTF-8", "GB18030");
     if (cd == (iconv_t)-1)
-        return errbuf_set(e, -ERR_INTERNAL, "cannot convert from 'gb18030': %s",
-                          strerror(errno));
+        return errbuf_set(e, -ERR_INTERNAL, "cannot convert from 'gb18030': %s", strerror(errno));
     while (inleft > 0) {
         char *o = tmp;
         size_t oleft = sizeof(tmp);

@@ -3,6 +3,7 @@
 #include "db/db_impl.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +19,29 @@ bool db_is_postgres_url(const char *url)
 
 int db_open(const char *url, struct db **ret, struct errbuf *e)
 {
+    int rc;
     if (!url || !*url)
         return errbuf_set(e, -ERR_INVALID, "no database given");
-    if (db_is_postgres_url(url))
-        return db_pg_open(url, ret, e);
-    return db_sqlite_open(url, ret, e);
+    rc = db_is_postgres_url(url) ? db_pg_open(url, ret, e) : db_sqlite_open(url, ret, e);
+    if (rc == 0 && !((*ret)->url = strdup(url))) {
+        db_close(*ret);
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    }
+    return rc;
+}
+
+const char *db_url(const struct db *db)
+{
+    return db->url;
+}
+
+int db_lock_append(struct db *db, const char *table, struct errbuf *e)
+{
+    char sql[128];
+    if (db->backend == DB_SQLITE)
+        return 0; /* BEGIN IMMEDIATE already made this connection the only writer */
+    snprintf(sql, sizeof(sql), "LOCK TABLE %s IN EXCLUSIVE MODE", table);
+    return db_exec(db, sql, e);
 }
 
 void db_close(struct db *db)
@@ -38,6 +57,7 @@ void db_close(struct db *db)
             free(st);
         }
     }
+    free(db->url);
     db->ops->close(db);
 }
 
@@ -112,8 +132,19 @@ static struct db_stmt *stmt_new(struct db *db, const char *sql, unsigned h, stru
 
 int db_prepare(struct db *db, const char *sql, struct db_stmt **ret, struct errbuf *e)
 {
-    unsigned h = hash_sql(sql);
-    struct db_stmt **slot = &db->cache[h % DB_CACHE_SLOTS], *st;
+    /* fast path: the same SQL text at the same address as last time (string literals);
+     * confirmed with strcmp, since a caller's buffer may hold other text later */
+    size_t fast = ((size_t)(uintptr_t)sql >> 4) % DB_FAST_SLOTS;
+    struct db_stmt *st = db->fast[fast];
+    unsigned h;
+    struct db_stmt **slot;
+    if (st && st->sql_ptr == sql && !st->busy && strcmp(st->sql, sql) == 0) {
+        st->busy = 1;
+        *ret = st;
+        return 0;
+    }
+    h = hash_sql(sql);
+    slot = &db->cache[h % DB_CACHE_SLOTS];
     for (st = *slot; st; st = st->next)
         if (st->hash == h && !st->busy && strcmp(st->sql, sql) == 0)
             break;
@@ -130,6 +161,10 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **ret, struct errb
             st->next = *slot;
             *slot = st;
         }
+    }
+    if (st->cached) {
+        st->sql_ptr = sql;
+        db->fast[fast] = st;
     }
     st->busy = 1;
     *ret = st;
@@ -267,6 +302,11 @@ int db_query_int(struct db *db, struct errbuf *e, long long *ret, const char *sq
         *ret = db_col_null(st, 0) ? 0 : db_col_int(st, 0);
     db_done(st);
     return rc;
+}
+
+int db_last_id(struct db *db, long long *ret, struct errbuf *e)
+{
+    return db->ops->last_id(db, ret, e);
 }
 
 void db_tune_bulk(struct db *db, bool on)

@@ -20,6 +20,8 @@ struct db_stmt;
 int db_open(const char *url, struct db **ret, struct errbuf *e);
 void db_close(struct db *db);
 enum db_backend db_backend(const struct db *db);
+/* The URL or path the connection was opened with. */
+const char *db_url(const struct db *db);
 bool db_is_postgres_url(const char *url);
 
 /* Run a script of statements without parameters. */
@@ -30,6 +32,10 @@ int db_begin(struct db *db, struct errbuf *e);
 int db_commit(struct db *db, struct errbuf *e);
 void db_rollback(struct db *db);
 bool db_in_tx(const struct db *db);
+/* Inside a transaction: make this connection the only one appending to table until commit
+ * (PostgreSQL: LOCK TABLE ... IN EXCLUSIVE MODE; SQLite: already so after db_begin). table
+ * must be a constant name. */
+int db_lock_append(struct db *db, const char *table, struct errbuf *e);
 
 /* Get a prepared statement for sql from the connection's cache (or a fresh one when the
  * cached one is in use). Bind, step, read columns, then always call db_done(). */
@@ -59,6 +65,10 @@ int db_run(struct db *db, struct errbuf *e, const char *sql, const char *types, 
 /* Return 1 and fill *ret from column 0 of the first row, 0 when no row, < 0 on error. */
 int db_query_int(struct db *db, struct errbuf *e, long long *ret, const char *sql,
                  const char *types, ...);
+
+/* The id the connection's last INSERT created (SQLite's rowid, PostgreSQL's lastval()).
+ * Cheaper than RETURNING on SQLite, which buffers the returned rows. */
+int db_last_id(struct db *db, long long *ret, struct errbuf *e);
 
 /* Schema: apply the embedded migrations that are newer than the database's version.
  * Refuses (-ERR_SCHEMA) a database newer than this binary. Returns the number applied. */

@@ -7,6 +7,7 @@
 #include "db/db.h"
 
 #define DB_CACHE_SLOTS 256
+#define DB_FAST_SLOTS 256
 
 struct db_ops {
     int (*exec)(struct db *db, const char *sql, struct errbuf *e);
@@ -25,6 +26,7 @@ struct db_ops {
     int (*col_null)(struct db_stmt *st, int col);
     void (*close)(struct db *db);
     void (*tune_bulk)(struct db *db, bool on);
+    int (*last_id)(struct db *db, long long *ret, struct errbuf *e);
 };
 
 struct db {
@@ -32,12 +34,15 @@ struct db {
     enum db_backend backend;
     int tx_depth;
     struct db_stmt *cache[DB_CACHE_SLOTS];
+    struct db_stmt *fast[DB_FAST_SLOTS]; /* by the SQL text's address */
     unsigned next_name; /* PostgreSQL statement names */
+    char *url;
 };
 
 struct db_stmt {
     struct db *db;
     char *sql;
+    const char *sql_ptr; /* the caller's pointer last seen for this text */
     unsigned hash;
     int busy;
     int cached;

@@ -218,6 +218,18 @@ static void quiet_notice(void *arg, const char *msg)
     (void)msg;
 }
 
+static int pg_last_id(struct db *db, long long *ret, struct errbuf *e)
+{
+    PGresult *res = PQexec(handle(db), "SELECT lastval()");
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+        rc = pg_error(res, handle(db), e, "lastval");
+    else
+        *ret = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return rc;
+}
+
 static const struct db_ops pg_ops = {
     .exec = pg_exec,
     .prepare = pg_prepare,
@@ -234,6 +246,7 @@ static const struct db_ops pg_ops = {
     .col_null = pg_col_null,
     .close = pg_close,
     .tune_bulk = NULL,
+    .last_id = pg_last_id,
 };
 
 size_t db_pg_stmt_size(void)

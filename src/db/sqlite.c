@@ -1,5 +1,6 @@
 /* SQLite backend. $N parameters are SQLite named parameters; we map N to SQLite's index
  * at prepare time so $2 may appear before $1 and a parameter may repeat. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,13 @@ static void sq_tune_bulk(struct db *db, bool on)
             NULL);
 }
 
+static int sq_last_id(struct db *db, long long *ret, struct errbuf *e)
+{
+    (void)e;
+    *ret = sqlite3_last_insert_rowid(handle(db));
+    return 0;
+}
+
 static const struct db_ops sq_ops = {
     .exec = sq_exec,
     .prepare = sq_prepare,
@@ -166,7 +174,14 @@ static const struct db_ops sq_ops = {
     .col_null = sq_col_null,
     .close = sq_close,
     .tune_bulk = sq_tune_bulk,
+    .last_id = sq_last_id,
 };
+
+/* No global memory statistics: they take a process-wide mutex on every allocation. */
+static void configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
 
 size_t db_sqlite_stmt_size(void)
 {
@@ -175,8 +190,10 @@ size_t db_sqlite_stmt_size(void)
 
 int db_sqlite_open(const char *path, struct db **ret, struct errbuf *e)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     struct sq_db *db = calloc(1, sizeof(*db));
     int rc;
+    pthread_once(&once, configure);
     if (!db)
         return errbuf_set(e, -ERR_NOMEM, "out of memory");
     rc = sqlite3_open_v2(path, &db->h,
@@ -193,7 +210,8 @@ int db_sqlite_open(const char *path, struct db **ret, struct errbuf *e)
     sqlite3_busy_timeout(db->h, 10000);
     rc = sq_exec(&db->base,
                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                 " PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY",
+                 " PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY;"
+                 " PRAGMA wal_autocheckpoint=8192",
                  e);
     if (rc < 0) {
         errbuf_prefix(e, "cannot open database '%s'", path);

@@ -11,6 +11,7 @@
 
 #include "base/month.h"
 #include "db/db.h"
+#include "ingest/keyset.h"
 #include "base/banned.h"
 
 #define MAX_KEY 128
@@ -50,7 +51,8 @@ struct ctx {
     struct db *db;
     struct indicator *ind;
     size_t nind;
-    json_t *members; /* emp_no or "#id" → [id, org_id, from_month of current org] */
+    json_t *members; /* emp_no or "#id" → [id, org_id, from_month of current org]; shared
+                      * across batches through the keyset (see keyset_members) */
     json_t *orgs;    /* org code → id */
     struct ingest_result *res;
 };
@@ -267,54 +269,63 @@ static int resolve(struct ctx *c, size_t i, const struct event_in *ev, int today
     return 0;
 }
 
-/* Insert one resolved event unless (source, key) is stored already. Returns 1 stored,
- * 0 duplicate, < 0 error. */
-static int store(struct db *db, long long source_id, const struct event_in *ev,
+struct match {
+    struct db *db;
+    long long source_id;
+    const char *key;
+};
+
+/* keyset_match_fn: is stored event `id` the same (source, key)? */
+static int same_key(void *ctx, long long id, struct errbuf *e)
+{
+    struct match *m = ctx;
+    struct db_stmt *st;
+    int rc, same = 0;
+    if ((rc = db_prepare(m->db, "SELECT source_id, key FROM events WHERE id = $1", &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, id);
+    if ((rc = db_step(st, e)) == 1)
+        same = db_col_int(st, 0) == m->source_id && strcmp(db_col_text(st, 1), m->key) == 0;
+    db_done(st);
+    return rc < 0 ? rc : same;
+}
+
+/* Insert one resolved event unless (source, key) is stored already. Returns 1 stored (or,
+ * in a dry run, would be), 0 duplicate, < 0 error. */
+static int store(struct db *db, struct keyset *ks, long long source_id, const struct event_in *ev,
                  const struct resolved *r, long long now, unsigned flags, struct errbuf *e)
 {
-    long long h = ingest_key_hash(source_id, ev->key);
-    for (int probe = 0; probe < 64; probe++, h++) {
-        struct db_stmt *st;
-        int rc;
-        if (!(flags & INGEST_DRY_RUN)) {
-            if ((rc = db_prepare(db,
-                                 "INSERT INTO events(key_hash, source_id, key, org_id, member_id,"
-                                 " indicator_id, day, month, value, detail, created_at)"
-                                 " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-                                 " ON CONFLICT (key_hash) DO NOTHING RETURNING id",
-                                 &st, e)) < 0)
-                return rc;
-            db_bindv(st, "iitiIiiidti", h, source_id, ev->key, r->org_id, r->member_id,
-                     r->indicator_id, (long long)r->day, (long long)r->month, ev->value,
-                     ev->detail, now);
-            rc = db_step(st, e);
-            db_done(st);
-            if (rc != 0)
-                return rc; /* 1 = stored, < 0 = error */
-        }
-        /* this hash is taken: the same event again, or (rarely) another key */
-        if ((rc = db_prepare(db, "SELECT source_id, key FROM events WHERE key_hash = $1", &st,
-                             e)) < 0)
-            return rc;
-        db_bind_int(st, 1, h);
-        rc = db_step(st, e);
-        int same = rc == 1 && db_col_int(st, 0) == source_id && strcmp(db_col_text(st, 1), ev->key) == 0;
-        db_done(st);
-        if (rc < 0)
-            return rc;
-        if (rc == 0) /* dry run: free slot, so it would be stored */
-            return 1;
-        if (same)
-            return 0;
-    }
-    return errbuf_set(e, -ERR_INTERNAL, "no free key slot for '%s'", ev->key);
+    struct match m = {db, source_id, ev->key};
+    long long h = ingest_key_hash(source_id, ev->key), id = 0;
+    struct db_stmt *st;
+    int rc = keyset_contains(ks, h, same_key, &m, e);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    if (flags & INGEST_DRY_RUN)
+        return 1;
+    if ((rc = db_prepare(db,
+                         "INSERT INTO events(source_id, key, org_id, member_id, indicator_id, day,"
+                         " value, detail, created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                         &st, e)) < 0)
+        return rc;
+    db_bindv(st, "itiIiidti", source_id, ev->key, r->org_id, r->member_id, r->indicator_id,
+             (long long)r->day, ev->value, ev->detail, now);
+    rc = db_step(st, e);
+    db_done(st);
+    if (rc < 0 || (rc = db_last_id(db, &id, e)) < 0)
+        return rc;
+    if ((rc = keyset_add(ks, h, id, e)) < 0)
+        return rc;
+    return 1;
 }
 
 int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, size_t n,
                  unsigned flags, struct ingest_result *res, struct errbuf *e)
 {
-    struct ctx c = {db, NULL, 0, json_object(), json_object(), res};
+    struct ctx c = {db, NULL, 0, NULL, json_object(), res};
+    long long version = 0;
     struct resolved *rv = NULL;
+    struct keyset *ks = NULL;
     int rc = 0, own_tx = 0, today = date_today();
     long long now = (long long)time(NULL);
 
@@ -323,8 +334,19 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
         goto out;
     }
-    if ((rc = load_indicators(&c, e)) < 0)
+    /* one transaction from the first look-up on: SQLite then takes its locks once per batch
+     * instead of once per statement (a dry run rolls it back) */
+    if (!db_in_tx(db)) {
+        if ((rc = db_begin(db, e)) < 0)
+            goto out;
+        own_tx = 1;
+    }
+    if ((rc = db_lock_append(db, "events", e)) < 0 || (rc = keyset_acquire(db, &ks, e)) < 0 ||
+        (rc = db_query_int(db, e, &version,
+                           "SELECT version FROM data_versions WHERE topic = 'members'", "")) < 0 ||
+        (rc = load_indicators(&c, e)) < 0)
         goto out;
+    c.members = keyset_members(ks, version);
     for (size_t i = 0; i < n; i++)
         if ((rc = resolve(&c, i, &ev[i], today, &rv[i], e)) < 0)
             goto out;
@@ -333,29 +355,26 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
                         res->rejected, n);
         goto out;
     }
-    if (!(flags & INGEST_DRY_RUN) && !db_in_tx(db)) {
-        if ((rc = db_begin(db, e)) < 0)
-            goto out;
-        own_tx = 1;
-    }
     for (size_t i = 0; i < n; i++) {
-        if ((rc = store(db, source_id, &ev[i], &rv[i], now, flags, e)) < 0)
+        if ((rc = store(db, ks, source_id, &ev[i], &rv[i], now, flags, e)) < 0)
             goto out;
         if (rc == 1)
             res->accepted++;
         else
             res->duplicate++;
     }
-    rc = own_tx ? db_commit(db, e) : 0;
-    own_tx = 0;
+    if (own_tx && !(flags & INGEST_DRY_RUN)) {
+        rc = db_commit(db, e);
+        own_tx = 0;
+    }
 out:
     if (own_tx)
         db_rollback(db);
+    keyset_release(ks, rc >= 0 || rc == -ERR_INVALID);
     if (rc < 0 && rc != -ERR_INVALID)
         res->accepted = res->duplicate = 0;
     free(rv);
     free(c.ind);
-    json_decref(c.members);
     json_decref(c.orgs);
     return rc;
 }

@@ -145,6 +145,14 @@ static int check_branch(struct db *db, long long org_id, struct errbuf *e)
     return 0;
 }
 
+/* Tell the processes that cache members (event ingestion) that members changed. */
+static int member_touch(struct db *db, struct errbuf *e)
+{
+    int rc = db_run(db, e, "UPDATE data_versions SET version = version + 1 WHERE topic = 'members'",
+                    "");
+    return rc < 0 ? rc : 0;
+}
+
 int member_create(struct db *db, const struct member_in *in, int month, long long actor,
                   long long *ret_id, struct errbuf *e)
 {
@@ -172,6 +180,8 @@ int member_create(struct db *db, const struct member_in *in, int month, long lon
     if ((rc = db_run(db, e,
                      "INSERT INTO member_orgs(member_id, org_id, from_month) VALUES($1, $2, $3)",
                      "iii", id, m.org_id, (long long)month)) < 0)
+        return rc;
+    if ((rc = member_touch(db, e)) < 0)
         return rc;
     d = json_pack("{s:s, s:s, s:I}", "emp_no", m.emp_no, "name", m.name, "org_id", m.org_id);
     rc = audit_log(db, actor, m.org_id, "create", "member", id, d, e);
@@ -268,6 +278,8 @@ int member_update(struct db *db, long long id, const struct member_in *in, int m
         json_object_set_new(d, "org_id", json_integer(m.org_id));
         json_object_set_new(d, "from_org_id", json_integer(cur_org));
     }
+    if ((rc = member_touch(db, e)) < 0)
+        goto out;
     rc = audit_log(db, actor, m.org_id ? m.org_id : cur_org, "update", "member", id, d, e);
 out:
     json_decref(d);

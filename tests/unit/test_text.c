@@ -204,7 +204,7 @@ static void test_valid_utf8_rejects_truncated_and_stray_bytes(void **state)
     (void)state;
     assert_false(text_valid_utf8("\xE5\xA7", 2));
     assert_false(text_valid_utf8("\x80", 1));
-    assert_false(text_valid_utf8("a\xE5\xA7" "b", 4));
+    assert_false(text_valid_utf8("a\xE5\xA7\x62", 4));
     /* the length given is honoured: a sequence cut by len is invalid */
     assert_false(text_valid_utf8("姓", 2));
 }

@@ -140,28 +140,31 @@ INSERT INTO indicators(code, dimension, scope, name, unit, value_min, value_max)
  ('org.life_meeting', 'org', 'org', '组织生活会', '次', 0, 100),
  ('org.review', 'org', 'org', '民主评议党员', '次', 0, 100);
 
--- Events from business systems. org_id is the member's organization on the event's date
--- (or the organization itself for org events): the distribution key for a cluster.
--- key_hash is a 64-bit SipHash of (source, key): the duplicate check is a UNIQUE index on
--- an integer, several times cheaper than one on random text keys. A real collision (two
--- different keys, one hash) is told apart by comparing source_id and key, and the second
--- event is stored at the next free hash value (open addressing), so nothing is lost.
+-- Events from business systems: append-only. org_id is the member's organization on the
+-- event's date (or the organization itself for org events): the distribution key for a
+-- cluster. (source_id, key) is unique, checked in memory by src/ingest/keyset.c (which says
+-- why that is not a UNIQUE index). A month's events are a range of day: no month column.
 CREATE TABLE events (
     id ID_PK,
-    key_hash BIGINT NOT NULL,
     source_id BIGINT NOT NULL,
     key TEXT NOT NULL,
     org_id BIGINT NOT NULL,
     member_id BIGINT,
     indicator_id BIGINT NOT NULL,
     day BIGINT NOT NULL,                  -- YYYYMMDD
-    month BIGINT NOT NULL,                -- YYYYMM
     value FLOAT8 NOT NULL,
     detail TEXT,
     created_at BIGINT NOT NULL
 );
-CREATE UNIQUE INDEX events_key_hash ON events(key_hash);
-CREATE INDEX events_month ON events(month);
+CREATE INDEX events_day ON events(day);
+
+-- A counter per kind of data that processes cache: bumped in the same transaction as a
+-- change, so a cache knows when to drop what it holds.
+CREATE TABLE data_versions (
+    topic TEXT PRIMARY KEY,
+    version BIGINT NOT NULL
+);
+INSERT INTO data_versions(topic, version) VALUES ('members', 0);
 
 CREATE TABLE audit (
     id ID_PK,
