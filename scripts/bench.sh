@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# make bench: every figure beside a baseline measured in the same run, on this machine.
+#   1. event ingestion (build/rel/bench ingest): ingest_batch vs a raw prepared INSERT
+#   2. HTTP: GET /api/v1/me and a member list page under wrk (10 s, 64 connections) vs
+#      nginx serving a static file of the same size; the server's resident memory after it
+# Load goes to 127.0.0.1 only and every run is bounded in time.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+# shellcheck source=scripts/ports.sh
+. scripts/ports.sh
+
+EVENTS=${BENCH_EVENTS:-1000000}
+DURATION=${BENCH_SECONDS:-10}
+CONNS=${BENCH_CONNECTIONS:-64}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/dj-bench.XXXXXX")
+SERVER_PID="" NGINX_PID=""
+cleanup() {
+    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+echo "== dangjian bench ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)) =="
+echo
+build/rel/bench ingest --events "$EVENTS" --dir "$TMP"
+echo
+
+# --- HTTP -------------------------------------------------------------------------------
+./dangjian demo --db "$TMP/demo.db" >"$TMP/demo.log" 2>&1 || { cat "$TMP/demo.log"; exit 1; }
+port=$(pick_port)
+./dangjian serve --db "$TMP/demo.db" --listen "127.0.0.1:$port" --threads "$(nproc)" \
+    2>"$TMP/serve.log" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$port/api/v1/health" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+token=$(curl -fs -X POST -H 'Content-Type: application/json' \
+    -d '{"login":"admin","password":"dangjian2024"}' \
+    "http://127.0.0.1:$port/api/v1/auth/login" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+[ -n "$token" ] || { echo "bench: cannot log in as admin"; exit 1; }
+auth="Authorization: Bearer $token"
+me_size=$(curl -fs -H "$auth" "http://127.0.0.1:$port/api/v1/me" | wc -c)
+list_url="http://127.0.0.1:$port/api/v1/members?page=1&page_size=20"
+list_size=$(curl -fs -H "$auth" "$list_url" | wc -c)
+
+# nginx: the same sizes as static files, same machine, same wrk settings
+nport=$(pick_port)
+mkdir -p "$TMP/www" "$TMP/nginx"
+head -c "$me_size" /dev/zero | tr '\0' 'x' >"$TMP/www/me.json"
+head -c "$list_size" /dev/zero | tr '\0' 'x' >"$TMP/www/list.json"
+cat >"$TMP/nginx/nginx.conf" <<CONF
+worker_processes $(nproc);
+daemon off;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $TMP/nginx; proxy_temp_path $TMP/nginx;
+    fastcgi_temp_path $TMP/nginx; uwsgi_temp_path $TMP/nginx; scgi_temp_path $TMP/nginx;
+    server { listen 127.0.0.1:$nport; root $TMP/www; }
+}
+CONF
+/usr/sbin/nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" &
+NGINX_PID=$!
+sleep 0.5
+
+# wrk → "requests/s p99_ms"
+measure() {
+    local out rps p99
+    out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "$@" 2>&1)
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+    echo "$rps $p99"
+}
+ms() { # wrk latency (e.g. 1.23ms, 850.00us, 1.02s) → ms
+    awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /s$/ && v !~ /ms$/) n *= 1000; printf "%.2f", n }'
+}
+
+read -r me_rps me_p99 < <(measure -H "$auth" "http://127.0.0.1:$port/api/v1/me")
+read -r list_rps list_p99 < <(measure -H "$auth" "$list_url")
+read -r ng_me_rps ng_me_p99 < <(measure "http://127.0.0.1:$nport/me.json")
+read -r ng_list_rps ng_list_p99 < <(measure "http://127.0.0.1:$nport/list.json")
+rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+hwm_kb=$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
+
+echo "http: wrk ${DURATION}s, $CONNS connections, 127.0.0.1; demo data (SQLite)"
+printf '  %-34s %10s req/s  p99 %8s ms\n' "GET /api/v1/me ($me_size B)" "$me_rps" "$(ms "$me_p99")"
+printf '  %-34s %10s req/s  p99 %8s ms\n' "nginx static file, same size" "$ng_me_rps" "$(ms "$ng_me_p99")"
+printf '  %-34s %10s        (target >= 0.25, and >= 10000 req/s, p99 < 20 ms)\n' "ratio /me / nginx" \
+    "$(awk -v a="$me_rps" -v b="$ng_me_rps" 'BEGIN { printf "%.2f", a / b }')"
+printf '  %-34s %10s req/s  p99 %8s ms\n' "GET /api/v1/members page ($list_size B)" "$list_rps" "$(ms "$list_p99")"
+printf '  %-34s %10s req/s  p99 %8s ms\n' "nginx static file, same size" "$ng_list_rps" "$(ms "$ng_list_p99")"
+printf '  %-34s %10s\n' "ratio list / nginx" \
+    "$(awk -v a="$list_rps" -v b="$ng_list_rps" 'BEGIN { printf "%.2f", a / b }')"
+printf '  %-34s %10s MB (peak %s MB; target <= 64 MB)\n' "server resident memory after load" \
+    "$(awk -v k="$rss_kb" 'BEGIN { printf "%.1f", k / 1024 }')" "$(awk -v k="$hwm_kb" 'BEGIN { printf "%.1f", k / 1024 }')"
