@@ -1,0 +1,176 @@
+/* dangjian demo: generate the demo company into an empty database, or list its logins. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "db/db.h"
+#include "demo/demo.h"
+#include "base/banned.h"
+
+/* One updating line per phase on a terminal. */
+struct progress {
+    const char *phase; /* the phase on the line now; NULL before the first */
+    struct timespec start;
+};
+
+static double since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static void draw(const struct demo_progress *p, void *arg)
+{
+    struct progress *pr = arg;
+    int pct = p->total > 0 ? (int)(p->done * 100 / p->total) : 100;
+    if (!pr->phase || strcmp(pr->phase, p->phase) != 0) {
+        if (pr->phase)
+            fputc('\n', stderr);
+        pr->phase = p->phase;
+        clock_gettime(CLOCK_MONOTONIC, &pr->start);
+    }
+    fprintf(stderr, "\r\033[K  %-9s %3d%%  %lld/%lld", p->phase, pct, p->done, p->total);
+    if (strcmp(p->phase, "events") == 0)
+        fprintf(stderr, "  %lld events", p->items);
+    fprintf(stderr, "  %.1f s", since(&pr->start));
+    fflush(stderr);
+}
+
+/* Columns a UTF-8 string takes on a terminal: CJK (3- and 4-byte sequences) take two. */
+static int columns(const char *s)
+{
+    int n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p & 0xC0) != 0x80)
+            n += *p >= 0xE0 ? 2 : 1;
+    return n;
+}
+
+static void cell(const char *s, int width)
+{
+    fputs(s, stdout);
+    for (int n = columns(s); n < width; n++)
+        fputc(' ', stdout);
+}
+
+static int print_accounts(struct db *db)
+{
+    struct errbuf e = ERRBUF_INIT;
+    json_t *list, *a;
+    size_t i;
+    char role[96], org[256];
+    if (demo_accounts_list(db, &list, &e) < 0)
+        return cli_fail(&e);
+    if (json_array_size(list) == 0) {
+        json_decref(list);
+        fprintf(stderr, "dangjian: no demo accounts here: the database was not made by "
+                        "'dangjian demo'\n");
+        return 1;
+    }
+    printf("演示账号 (demo logins) — all share the password %s; every member also logs in with\n"
+           "their employee number (工号) and the same password.\n\n",
+           DEMO_PASSWORD);
+    printf("  ");
+    cell("login", 10);
+    cell("password", 14);
+    cell("role", 24);
+    printf("organization\n");
+    json_array_foreach(list, i, a)
+    {
+        snprintf(role, sizeof(role), "%s %s", json_string_value(json_object_get(a, "role_label")),
+                 json_string_value(json_object_get(a, "role")));
+        snprintf(org, sizeof(org), "%s (%s)", json_string_value(json_object_get(a, "org_name")),
+                 json_string_value(json_object_get(a, "org_code")));
+        printf("  ");
+        cell(json_string_value(json_object_get(a, "login")), 10);
+        cell(DEMO_PASSWORD, 14);
+        cell(role, 24);
+        printf("%s\n", org);
+    }
+    printf("\n");
+    json_array_foreach(list, i, a)
+    {
+        const char *note = json_string_value(json_object_get(a, "note"));
+        if (note && *note)
+            printf("  %-9s %s\n", json_string_value(json_object_get(a, "login")), note);
+    }
+    printf("\n业务系统接口 (events API): source '%s' %s, API key %s (header X-API-Key)\n",
+           DEMO_SOURCE_CODE, DEMO_SOURCE_NAME, DEMO_API_KEY);
+    json_decref(list);
+    return 0;
+}
+
+static int clamp_int(long long v)
+{
+    return v < INT_MIN / 2 ? INT_MIN / 2 : v > INT_MAX / 2 ? INT_MAX / 2 : (int)v;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+    const char *url = CLI_DEFAULT_DB;
+    long long orgs = 700, members = 10000, months = 12, seed = 1;
+    bool print_only = false;
+    struct opt opts[] = {{"db", OPT_STR, &url, "database file or postgresql:// URL"},
+                         {"orgs", OPT_INT, &orgs, "committees, general branches and branches"},
+                         {"members", OPT_INT, &members, "party members"},
+                         {"months", OPT_INT, &months, "months of events up to this one"},
+                         {"seed", OPT_INT, &seed, "the same seed (and day) makes the same demo"},
+                         {"print-accounts", OPT_FLAG, &print_only, "only list the demo logins"},
+                         {0, 0, 0, 0}};
+    struct demo_opts o = DEMO_OPTS_INIT;
+    struct demo_summary sum;
+    struct progress pr = {NULL, {0, 0}};
+    struct timespec start;
+    struct errbuf e = ERRBUF_INIT;
+    struct db *db;
+    int rc;
+
+    if (cli_parse("demo", argc - 1, argv + 1, opts, NULL, 0, NULL) < 0)
+        return 2;
+    o.orgs = clamp_int(orgs);
+    o.members = clamp_int(members);
+    o.months = clamp_int(months);
+    o.seed = (unsigned long long)seed;
+    if (demo_check_opts(&o, &e) < 0) {
+        fprintf(stderr, "dangjian demo: %s\n", e.msg);
+        return 2;
+    }
+    if (print_only && !db_is_postgres_url(url) && access(url, F_OK) != 0) {
+        fprintf(stderr, "dangjian: no database at '%s': run 'dangjian demo --db %s' first\n", url,
+                url);
+        return 1;
+    }
+    if (cli_open_db(url, true, &db) < 0)
+        return 1;
+    if (print_only) {
+        rc = print_accounts(db);
+        db_close(db);
+        return rc;
+    }
+    if (cli_tty()) {
+        o.progress = draw;
+        o.progress_arg = &pr;
+        fprintf(stderr, "generating the demo into %s (seed %lld)\n", url, seed);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    rc = demo_generate(db, &o, &sum, &e);
+    if (pr.phase)
+        fputc('\n', stderr);
+    if (rc < 0) {
+        db_close(db);
+        return cli_fail(&e);
+    }
+    printf("demo written to %s in %.1f s: %lld organizations (%lld branches, %lld party groups),"
+           " %lld members (%lld moved branch), %lld accounts, %lld income bases, %lld events"
+           " from %d-%02d to %d-%02d\n\n",
+           url, since(&start), sum.orgs, sum.branches, sum.groups, sum.members, sum.movers,
+           sum.accounts, sum.bases, sum.events, sum.first_month / 100, sum.first_month % 100,
+           sum.last_month / 100, sum.last_month % 100);
+    rc = print_accounts(db);
+    db_close(db);
+    return rc;
+}

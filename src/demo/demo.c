@@ -1,0 +1,351 @@
+/* `dangjian demo`: write the demo drawn by model.c through the domain APIs, one phase (and
+ * one transaction) at a time: organizations, members, accounts, income bases, events. */
+#include "demo/demo.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/month.h"
+#include "base/secret.h"
+#include "db/db.h"
+#include "demo/model.h"
+#include "demo/rng.h"
+#include "ingest/source.h"
+#include "org/account.h"
+#include "org/member.h"
+#include "org/org.h"
+#include "base/banned.h"
+
+struct gen {
+    struct db *db;
+    struct demo_model *m;
+    const struct demo_opts *o;
+    struct demo_summary *sum;
+};
+
+void demo_report(const struct demo_opts *o, const char *phase, long long done, long long total,
+                 long long items)
+{
+    struct demo_progress p = {phase, done, total, items};
+    if (o->progress)
+        o->progress(&p, o->progress_arg);
+}
+
+/* Report every half percent or so, and always the last step. */
+static void tick(const struct gen *g, const char *phase, long long done, long long total,
+                 long long items)
+{
+    if (done % (total / 200 + 1) == 0 || done == total)
+        demo_report(g->o, phase, done, total, items);
+}
+
+int demo_check_opts(const struct demo_opts *o, struct errbuf *e)
+{
+    if (o->orgs < 3 || o->orgs > 5000)
+        return errbuf_set(e, -ERR_INVALID, "--orgs must be 3 to 5000, not %d", o->orgs);
+    if (o->members < 1 || o->members > 100000)
+        return errbuf_set(e, -ERR_INVALID, "--members must be 1 to 100000, not %d", o->members);
+    if (o->months < 1 || o->months > 36)
+        return errbuf_set(e, -ERR_INVALID, "--months must be 1 to 36, not %d", o->months);
+    if (o->today && (!date_valid(o->today / 10000, o->today / 100 % 100, o->today % 100) ||
+                     o->today > date_today() || o->today < 19700101))
+        return errbuf_set(e, -ERR_INVALID, "the demo's last day %d must be a past date", o->today);
+    return 0;
+}
+
+static const char *const kind_names[] = {"committee", "general_branch", "branch", "group"};
+
+static int write_orgs(struct gen *g, struct errbuf *e)
+{
+    struct demo_model *m = g->m;
+    for (int i = 0; i < m->norgs; i++) {
+        struct demo_org *o = &m->orgs[i];
+        struct org_in in = {o->code, o->name, kind_names[o->kind],
+                            o->parent >= 0 ? m->orgs[o->parent].id : 0, 0};
+        int rc;
+        if ((rc = org_create(g->db, &in, 0, &o->id, e)) < 0) {
+            errbuf_prefix(e, "organization '%s'", o->code);
+            return rc;
+        }
+        tick(g, "orgs", i + 1, m->norgs, i + 1);
+    }
+    g->sum->orgs = m->norgs;
+    g->sum->branches = m->nbranches;
+    g->sum->groups = m->ngroups;
+    return 0;
+}
+
+/* Members from the first demo month, each branch's secretary, then the moves. */
+static int write_members(struct gen *g, struct errbuf *e)
+{
+    struct demo_model *m = g->m;
+    long long total = m->nmembers + m->nbranches + m->nmovers, done = 0;
+    int rc;
+    for (int i = 0; i < m->nmembers; i++) {
+        struct demo_member *mb = &m->members[i];
+        struct member_in in = {
+            mb->emp_no,   mb->name,     mb->male ? "male" : "female",
+            mb->birth,    mb->joined,   mb->probationary ? "probationary" : "full",
+            mb->category, mb->position, mb->phone,
+            mb->id_card,  NULL,         m->orgs[mb->branch].id};
+        if ((rc = member_create(g->db, &in, m->first_month, 0, &mb->id, e)) < 0) {
+            errbuf_prefix(e, "member '%s'", mb->emp_no);
+            return rc;
+        }
+        tick(g, "members", ++done, total, i + 1);
+    }
+    for (int k = 0; k < m->nbranches; k++) {
+        const struct demo_org *b = &m->orgs[m->branches[k]];
+        if ((rc = org_update(g->db, b->id, NULL, NULL, m->members[b->secretary].id, 0, e)) < 0)
+            return rc;
+        tick(g, "members", ++done, total, m->nmembers);
+    }
+    for (int i = 0; i < m->nmembers; i++) {
+        const struct demo_member *mb = &m->members[i];
+        struct member_in in = {0};
+        if (mb->move_to < 0)
+            continue;
+        in.org_id = m->orgs[mb->move_to].id;
+        if ((rc = member_update(g->db, mb->id, &in, demo_model_month(m, mb->move_at), 0, e)) < 0)
+            return rc;
+        tick(g, "members", ++done, total, m->nmembers);
+    }
+    g->sum->members = m->nmembers;
+    g->sum->movers = m->nmovers;
+    return 0;
+}
+
+/* A named demo login: an account with the shared password, and its row in demo_accounts. */
+static int named_account(struct gen *g, const char *login, const char *display, int member,
+                         enum role role, int org, const char *note, struct errbuf *e)
+{
+    const struct demo_model *m = g->m;
+    struct account_new a = {
+        login, DEMO_PASSWORD,   display, member >= 0 ? m->members[member].id : 0,
+        role,  m->orgs[org].id, NULL};
+    long long id;
+    int rc;
+    if ((rc = account_create(g->db, &a, 0, &id, e)) < 0 ||
+        (member >= 0 && role != ROLE_MEMBER &&
+         (rc = account_grant(g->db, id, ROLE_MEMBER, m->orgs[org].id, e)) < 0))
+        return rc;
+    rc = db_run(g->db, e,
+                "INSERT INTO demo_accounts(login, role, org_code, note) VALUES($1, $2, $3, $4)",
+                "tttt", login, role_name(role), m->orgs[org].code, note);
+    g->sum->accounts++;
+    return rc < 0 ? rc : 0;
+}
+
+/* Every member logs in with their employee number; secretaries also hold the secretary role
+ * on their branch. The password hash is computed once: argon2id takes ~50 ms a hash. */
+static int write_accounts(struct gen *g, struct errbuf *e)
+{
+    const struct demo_model *m = g->m;
+    const struct demo_member *sec = &m->members[m->orgs[m->branch].secretary];
+    const struct demo_member *dy = &m->members[m->member];
+    const char *unit = m->orgs[m->unit].name;
+    char hash[SECRET_PWHASH_LEN], note[512];
+    long long source;
+    int rc;
+    if (secret_password_hash(DEMO_PASSWORD, hash) < 0)
+        return errbuf_set(e, -ERR_NOMEM, "cannot hash the demo password: out of memory");
+    for (int i = 0; i < m->nmembers; i++) {
+        const struct demo_member *mb = &m->members[i];
+        int org = demo_model_org_of(m, mb, m->months - 1);
+        struct account_new a = {mb->emp_no,      NULL, mb->name, mb->id, ROLE_MEMBER,
+                                m->orgs[org].id, hash};
+        long long id;
+        if ((rc = account_create(g->db, &a, 0, &id, e)) < 0 ||
+            (m->orgs[org].secretary == i &&
+             (rc = account_grant(g->db, id, ROLE_SECRETARY, m->orgs[org].id, e)) < 0))
+            return rc;
+        g->sum->accounts++;
+        tick(g, "accounts", i + 1, m->nmembers + 1, i + 1);
+    }
+    if ((rc = named_account(g, "admin", "系统管理员", -1, ROLE_ADMIN, 0, "全公司系统管理", e)) < 0)
+        return rc;
+    snprintf(note, sizeof(note), "党委组织部：%s及其下属组织", unit);
+    if ((rc = named_account(g, "dangwei", "党委组织部", -1, ROLE_COMMITTEE, m->unit, note, e)) < 0)
+        return rc;
+    snprintf(note, sizeof(note), "党费会计：%s及其下属组织", unit);
+    if ((rc = named_account(g, "caiwu", "党费会计", -1, ROLE_FINANCE, m->unit, note, e)) < 0)
+        return rc;
+    snprintf(note, sizeof(note), "%s（工号 %s），%s书记；工号 %s 登录同样可用", sec->name,
+             sec->emp_no, m->orgs[m->branch].name, sec->emp_no);
+    if ((rc = named_account(g, "shuji", sec->name, m->orgs[m->branch].secretary, ROLE_SECRETARY,
+                            m->branch, note, e)) < 0)
+        return rc;
+    snprintf(note, sizeof(note), "%s（工号 %s），%s党员；工号 %s 登录同样可用", dy->name,
+             dy->emp_no, m->orgs[m->branch].name, dy->emp_no);
+    if ((rc = named_account(g, "dangyuan", dy->name, m->member, ROLE_MEMBER, m->branch, note, e)) <
+        0)
+        return rc;
+    if ((rc = source_add_with_key(g->db, DEMO_SOURCE_CODE, DEMO_SOURCE_NAME, DEMO_API_KEY, &source,
+                                  e)) < 0)
+        return rc;
+    demo_report(g->o, "accounts", m->nmembers + 1, m->nmembers + 1, g->sum->accounts);
+    return 0;
+}
+
+static int insert_base(struct gen *g, const struct demo_member *mb, int org, int year, int from,
+                       long long fen, struct errbuf *e)
+{
+    /* verified by payroll on 10 January, or on the demo's last day if that is earlier */
+    int day = year * 10000 + 110 < g->m->today ? year * 10000 + 110 : g->m->today;
+    long long at = (long long)date_to_days(day) * 86400 + 2 * 3600;
+    int rc = db_run(g->db, e,
+                    "INSERT INTO income_bases(member_id, org_id, year, from_month, monthly_fen,"
+                    " verified_by, verified_at) VALUES($1, $2, $3, $4, $5, $6, $7)",
+                    "iiiiiti", mb->id, g->m->orgs[org].id, (long long)year, (long long)from, fen,
+                    "人资系统", at);
+    if (rc < 0)
+        return rc;
+    g->sum->bases++;
+    return 0;
+}
+
+/* Monthly income after tax, verified each year from January: in service 3,000-15,000 yuan,
+ * retired 2,000-6,000; a few get a raise during the last year, a few have no base yet. */
+static int write_bases(struct gen *g, struct errbuf *e)
+{
+    const struct demo_model *m = g->m;
+    int first_year = m->first_month / 100, last_month = demo_model_month(m, m->months - 1);
+    int rc;
+    for (int i = 0; i < m->nmembers; i++) {
+        const struct demo_member *mb = &m->members[i];
+        bool working = strcmp(mb->category, "in_service") == 0;
+        struct demo_rng r;
+        double u;
+        long long fen;
+        demo_rng_init(&r, g->o->seed, STREAM_BASES, (uint64_t)i);
+        u = demo_rng_unit(&r);
+        if (working)
+            fen = (long long)((3000 + 12000 * (0.6 * u * u + 0.4 * u)) * 100);
+        else if (strcmp(mb->category, "retired") == 0)
+            fen = (long long)((2000 + 4000 * u) * 100);
+        else if (strcmp(mb->category, "farmer") == 0)
+            fen = (long long)((1500 + 2000 * u) * 100);
+        else
+            fen = (long long)((800 + 700 * u) * 100);
+        fen += demo_rng_range(&r, 0, 99);
+        for (int y = first_year; !mb->no_base && y <= last_month / 100; y++) {
+            int from = y * 100 + 1, at = from > m->first_month ? from : m->first_month;
+            int org = demo_model_org_of(m, mb, month_diff(at, m->first_month));
+            if (y > first_year)
+                fen = fen * (100 + demo_rng_range(&r, 0, 6)) / 100;
+            if ((rc = insert_base(g, mb, org, y, from, fen, e)) < 0)
+                return rc;
+        }
+        /* a raise: the new base applies from the month the new pay is first received */
+        if (!mb->no_base && working && demo_rng_chance(&r, 0.05)) {
+            int lo = last_month / 100 * 100 + 2;
+            if (lo <= m->first_month)
+                lo = month_add(m->first_month, 1);
+            if (lo <= last_month) {
+                int raise = month_add(lo, demo_rng_range(&r, 0, month_diff(last_month, lo)));
+                fen = fen * (100 + demo_rng_range(&r, 3, 15)) / 100;
+                if ((rc = insert_base(g, mb,
+                                      demo_model_org_of(m, mb, month_diff(raise, m->first_month)),
+                                      raise / 100, raise, fen, e)) < 0)
+                    return rc;
+            }
+        }
+        tick(g, "bases", i + 1, m->nmembers, g->sum->bases);
+    }
+    return 0;
+}
+
+static int write_events(struct gen *g, struct errbuf *e)
+{
+    long long source = 0;
+    int rc = source_find(g->db, DEMO_SOURCE_CODE, &source, e);
+    if (rc < 0)
+        return rc;
+    return demo_events_write(g->db, g->m, g->o, source, &g->sum->events, e);
+}
+
+static const struct {
+    const char *name;
+    int (*run)(struct gen *g, struct errbuf *e);
+} phases[] = {
+    {"orgs", write_orgs},   {"members", write_members}, {"accounts", write_accounts},
+    {"bases", write_bases}, {"events", write_events},
+};
+
+/* Generate the demo into db, which must hold no organizations yet. Each phase is one
+ * transaction; if a later phase fails the earlier ones stay, and the message says so. */
+int demo_generate(struct db *db, const struct demo_opts *o, struct demo_summary *ret,
+                  struct errbuf *e)
+{
+    struct demo_model m;
+    struct demo_summary sum = {0};
+    struct gen g = {db, &m, o, &sum};
+    long long n = 0;
+    int rc;
+    if ((rc = demo_check_opts(o, e)) < 0)
+        return rc;
+    if ((rc = db_query_int(db, e, &n, "SELECT COUNT(*) FROM orgs", "")) < 0)
+        return rc;
+    if (n > 0)
+        return errbuf_set(e, -ERR_CONFLICT,
+                          "the database already has %lld organizations: the demo needs an empty "
+                          "database (--print-accounts lists the demo logins)",
+                          n);
+    if ((rc = demo_model_build(&m, o, e)) < 0)
+        return rc;
+    db_tune_bulk(db, true);
+    for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+        if ((rc = db_begin(db, e)) < 0 || (rc = phases[i].run(&g, e)) < 0 ||
+            (rc = db_commit(db, e)) < 0) {
+            db_rollback(db);
+            if (i > 0)
+                errbuf_prefix(e,
+                              "demo phase '%s' failed (the earlier phases were written: "
+                              "start again with an empty database)",
+                              phases[i].name);
+            break;
+        }
+    }
+    db_tune_bulk(db, false);
+    sum.first_month = m.first_month;
+    sum.last_month = demo_model_month(&m, m.months - 1);
+    demo_model_release(&m);
+    if (rc < 0)
+        return rc;
+    if (ret)
+        *ret = sum;
+    return 0;
+}
+
+int demo_accounts_list(struct db *db, json_t **ret, struct errbuf *e)
+{
+    struct db_stmt *st;
+    json_t *list = json_array();
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT d.login, d.role, d.org_code, COALESCE(o.name, ''), d.note"
+                         " FROM demo_accounts d LEFT JOIN orgs o ON o.code = d.org_code"
+                         " ORDER BY CASE d.role WHEN 'admin' THEN 1 WHEN 'committee' THEN 2"
+                         " WHEN 'finance' THEN 3 WHEN 'secretary' THEN 4 ELSE 5 END, d.login",
+                         &st, e)) < 0) {
+        json_decref(list);
+        return rc;
+    }
+    while ((rc = db_step(st, e)) == 1) {
+        enum role role = ROLE_MEMBER;
+        const char *name = db_col_text(st, 1);
+        bool known = role_parse(name, &role) == 0;
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "login",
+                                              db_col_text(st, 0), "role", name, "role_label",
+                                              known ? role_label(role) : "", "org_code",
+                                              db_col_text(st, 2), "org_name", db_col_text(st, 3),
+                                              "note", db_col_text(st, 4)));
+    }
+    db_done(st);
+    if (rc < 0) {
+        json_decref(list);
+        return rc;
+    }
+    *ret = list;
+    return 0;
+}

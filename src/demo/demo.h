@@ -1,0 +1,55 @@
+/* `dangjian demo`: a deterministic synthetic company party organization — committees,
+ * branches, members, accounts, income bases and a year of business events — generated from a
+ * seed through the domain APIs, so the data obeys every rule real data does. */
+#ifndef DEMO_DEMO_H
+#define DEMO_DEMO_H
+
+#include <jansson.h>
+
+#include "base/err.h"
+
+struct db;
+
+/* The one password every demo account shares (documented in the command's output). */
+#define DEMO_PASSWORD "dangjian2024"
+#define DEMO_SOURCE_CODE "demo"
+#define DEMO_SOURCE_NAME "演示业务系统"
+#define DEMO_API_KEY "demo-api-key-0123456789"
+
+/* Progress of one phase ("orgs", "members", "accounts", "bases", "events"): done of total
+ * steps; items = rows written so far in the phase. */
+struct demo_progress {
+    const char *phase;
+    long long done, total, items;
+};
+
+struct demo_opts {
+    int orgs; /* committees + general branches + branches; party groups come on top */
+    int members;
+    int months; /* of events, ending with the current month */
+    unsigned long long seed;
+    int today; /* YYYYMMDD the demo ends on; 0 = today (UTC); never later than today */
+    void (*progress)(const struct demo_progress *p, void *arg); /* may be NULL */
+    void *progress_arg;
+};
+
+#define DEMO_OPTS_INIT                                                                             \
+    {                                                                                              \
+        700, 10000, 12, 1, 0, NULL, NULL                                                           \
+    }
+
+struct demo_summary {
+    long long orgs, branches, groups, members, movers, accounts, bases, events;
+    int first_month, last_month;
+};
+
+/* Check the option ranges; the message names the option. */
+int demo_check_opts(const struct demo_opts *o, struct errbuf *e);
+/* Fill an empty database (no organizations yet) with the demo; -ERR_CONFLICT otherwise. */
+int demo_generate(struct db *db, const struct demo_opts *o, struct demo_summary *ret,
+                  struct errbuf *e);
+/* The named demo logins as a JSON array of {login, role, role_label, org_code, org_name,
+ * note} (new reference), in the order they are introduced. */
+int demo_accounts_list(struct db *db, json_t **ret, struct errbuf *e);
+
+#endif
