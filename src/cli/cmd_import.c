@@ -8,13 +8,19 @@
 #include "org/import.h"
 #include "base/banned.h"
 
-/* Events imported by hand come from the 'import' source, created on first use. */
-static int import_source(struct db *db, const char *code, long long *ret, struct errbuf *e)
+/* Events imported by hand come from the 'import' source, created on first use (a dry run
+ * creates nothing: it checks against source 0, which has no events). */
+static int import_source(struct db *db, const char *code, bool dry, long long *ret,
+                         struct errbuf *e)
 {
     char key[96];
     int rc = source_find(db, code, ret, e);
     if (rc != -ERR_NOTFOUND || strcmp(code, "import") != 0)
         return rc;
+    if (dry) {
+        *ret = 0;
+        return 0;
+    }
     if ((rc = db_begin(db, e)) < 0)
         return rc;
     if ((rc = source_add(db, "import", "CSV 导入", key, sizeof(key), ret, e)) < 0) {
@@ -56,7 +62,7 @@ int cmd_import(int argc, char **argv)
         rc = import_orgs(db, t, dry, 0, rep, &e);
     else if (strcmp(pos[0], "members") == 0)
         rc = import_members(db, t, dry, 0, rep, &e);
-    else if ((rc = import_source(db, source, &source_id, &e)) == 0)
+    else if ((rc = import_source(db, source, dry, &source_id, &e)) == 0)
         rc = import_events(db, t, source_id, dry, rep, &e);
     for (size_t i = 0; i < rep->nerrors && i < IMPORT_MAX_ERRORS; i++)
         fprintf(stderr, "%s: %s\n", pos[1], rep->errors[i]);

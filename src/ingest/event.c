@@ -55,6 +55,7 @@ struct ctx {
                       * across batches through the keyset (see keyset_members) */
     json_t *orgs;    /* org code → id */
     struct ingest_result *res;
+    size_t last_rejected; /* index + 1 of the last row rejected */
 };
 
 static void reject(struct ctx *c, size_t index, const char *field, const char *fmt, ...)
@@ -64,7 +65,11 @@ static void reject(struct ctx *c, size_t index, const char *field, const char *f
 {
     struct ingest_result *res = c->res;
     va_list ap;
-    res->rejected++;
+    /* a row counts once however many problems it has; each problem is listed */
+    if (c->last_rejected != index + 1) {
+        res->rejected++;
+        c->last_rejected = index + 1;
+    }
     if (res->nrejects >= INGEST_MAX_REJECTS)
         return;
     struct ingest_reject *r = &res->rejects[res->nrejects++];
@@ -196,7 +201,6 @@ static int resolve(struct ctx *c, size_t i, const struct event_in *ev, int today
                    struct resolved *out, struct errbuf *e)
 {
     const struct indicator *ind;
-    size_t before = c->res->rejected;
     int rc;
 
     if (ev->bad_reason) {
@@ -260,7 +264,7 @@ static int resolve(struct ctx *c, size_t i, const struct event_in *ev, int today
             else if (!m)
                 reject(c, i, "member_id", "unknown member %lld", ev->member_id);
         }
-        if (m && c->res->rejected == before) {
+        if (m && c->last_rejected != i + 1) {
             out->member_id = json_integer_value(json_array_get(m, 0));
             if ((rc = member_org_in(c, m, out->month, &out->org_id, e)) < 0)
                 return rc;
@@ -322,7 +326,7 @@ static int store(struct db *db, struct keyset *ks, long long source_id, const st
 int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, size_t n,
                  unsigned flags, struct ingest_result *res, struct errbuf *e)
 {
-    struct ctx c = {db, NULL, 0, NULL, json_object(), res};
+    struct ctx c = {db, NULL, 0, NULL, json_object(), res, 0};
     long long version = 0;
     struct resolved *rv = NULL;
     struct keyset *ks = NULL;

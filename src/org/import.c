@@ -247,6 +247,13 @@ int import_members(struct db *db, struct csv_table *t, bool dry_run, long long a
             add_error(rep, "row %zu, column %s", line, re.msg);
             continue;
         }
+        if (member_check_org(db, m.org_id, &re) < 0) {
+            /* the message names the API's org_id; here the column is org_code */
+            const char *colon = strchr(re.msg, ':');
+            add_error(rep, "row %zu, column org_code: '%s'%s", line, org,
+                      colon ? colon + 1 : re.msg);
+            continue;
+        }
         if (rep->nerrors)
             continue; /* keep checking, but write nothing more */
         r = db_query_int(db, &re, &existing, "SELECT id FROM members WHERE emp_no = $1", "t",

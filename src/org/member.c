@@ -103,7 +103,7 @@ int member_validate(const struct member_in *in, bool create, struct member_in *o
                 return errbuf_set(e, -ERR_INVALID, "emp_no: must not contain spaces");
     }
     if (create && !in->org_id)
-        return errbuf_set(e, -ERR_INVALID, "org: required");
+        return errbuf_set(e, -ERR_INVALID, "org_id: required");
     if (in->gender && *in->gender && !(out->gender = choose(genders, in->gender)))
         return bad_choice(genders, "gender", in->gender, e);
     if (in->party_status && !(out->party_status = choose(party_statuses, in->party_status)))
@@ -123,7 +123,7 @@ int member_validate(const struct member_in *in, bool create, struct member_in *o
     return 0;
 }
 
-static int check_branch(struct db *db, long long org_id, struct errbuf *e)
+int member_check_org(struct db *db, long long org_id, struct errbuf *e)
 {
     struct db_stmt *st;
     int rc, is_branch = 0;
@@ -137,10 +137,10 @@ static int check_branch(struct db *db, long long org_id, struct errbuf *e)
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_INVALID, "org: organization %lld not found", org_id);
+        return errbuf_set(e, -ERR_INVALID, "org_id: organization %lld not found", org_id);
     if (!is_branch)
         return errbuf_set(e, -ERR_INVALID,
-                          "org: members belong to a branch (党支部); organization %lld is not one",
+                          "org_id: members belong to a branch (党支部); organization %lld is not one",
                           org_id);
     return 0;
 }
@@ -160,13 +160,14 @@ int member_create(struct db *db, const struct member_in *in, int month, long lon
     long long id = 0, now = (long long)time(NULL);
     int rc;
     json_t *d;
-    if ((rc = member_validate(in, true, &m, e)) < 0 || (rc = check_branch(db, m.org_id, e)) < 0)
+    if ((rc = member_validate(in, true, &m, e)) < 0 || (rc = member_check_org(db, m.org_id, e)) < 0)
         return rc;
     rc = db_query_int(
         db, e, &id,
-        "INSERT INTO members(org_id, emp_no, name, gender, birth_date, joined_date, party_status,"
-        " category, position, phone, id_card, status, created_at, updated_at)"
-        " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+        "INSERT INTO members(org_id, org_path, emp_no, name, gender, birth_date, joined_date,"
+        " party_status, category, position, phone, id_card, status, created_at, updated_at)"
+        " SELECT $1, o.path, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13 FROM orgs o"
+        " WHERE o.id = $1 RETURNING id",
         "ittttttttttti", m.org_id, m.emp_no, m.name, m.gender ? m.gender : "",
         m.birth_date && *m.birth_date ? m.birth_date : NULL,
         m.joined_date && *m.joined_date ? m.joined_date : NULL,
@@ -177,6 +178,8 @@ int member_create(struct db *db, const struct member_in *in, int month, long lon
         return errbuf_set(e, -ERR_CONFLICT, "emp_no: member '%s' already exists", m.emp_no);
     if (rc < 0)
         return rc;
+    if (rc == 0)
+        return errbuf_set(e, -ERR_INVALID, "org_id: organization %lld not found", m.org_id);
     if ((rc = db_run(db, e,
                      "INSERT INTO member_orgs(member_id, org_id, from_month) VALUES($1, $2, $3)",
                      "iii", id, m.org_id, (long long)month)) < 0)
@@ -265,8 +268,10 @@ int member_update(struct db *db, long long id, const struct member_in *in, int m
         json_object_set_new(d, cols[i].col, json_string(v));
     }
     if (m.org_id && m.org_id != cur_org) {
-        if ((rc = check_branch(db, m.org_id, e)) < 0 ||
-            (rc = db_run(db, e, "UPDATE members SET org_id = $1, updated_at = $2 WHERE id = $3",
+        if ((rc = member_check_org(db, m.org_id, e)) < 0 ||
+            (rc = db_run(db, e,
+                         "UPDATE members SET org_id = $1, updated_at = $2,"
+                         " org_path = (SELECT path FROM orgs WHERE id = $1) WHERE id = $3",
                          "iii", m.org_id, now, id)) < 0 ||
             (rc = move_history(db, id, m.org_id, month, e)) < 0)
             goto out;
@@ -369,21 +374,48 @@ int member_list(struct db *db, const struct member_query *q, json_t **ret, struc
     for (char *p = like; *p; p++)
         if (*p == '%' || *p == '_')
             *p = ' ';
-#define MEMBER_FILTER                                                                              \
-    " FROM members m JOIN orgs o ON o.id = m.org_id WHERE o.path >= $1 AND o.path < $2"            \
-    " AND ($3 = '' OR m.name LIKE '%' || $3 || '%' OR m.emp_no LIKE $3 || '%')"                   \
-    " AND ($4 = '' OR m.status = $4)"
-    rc = db_query_int(db, e, &total, "SELECT COUNT(*)" MEMBER_FILTER, "tttt", q->path, hi, like,
-                      status ? status : "");
+    /* static SQL per filter combination, so each gets a plan that walks members_path in
+     * order; parameters are numbered without gaps (PostgreSQL needs a type for each) */
+#define MEMBER_SCOPE                                                                               \
+    " FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.org_path >= $1 AND m.org_path < $2"
+#define MEMBER_Q " AND (m.name LIKE '%' || $3 || '%' OR m.emp_no LIKE $3 || '%')"
+    static const char *const count_sql[4] = {
+        "SELECT COUNT(*)" MEMBER_SCOPE,
+        "SELECT COUNT(*)" MEMBER_SCOPE MEMBER_Q,
+        "SELECT COUNT(*)" MEMBER_SCOPE " AND m.status = $3",
+        "SELECT COUNT(*)" MEMBER_SCOPE MEMBER_Q " AND m.status = $4",
+    };
+    static const char *const page_sql[4] = {
+        "SELECT " MEMBER_COLS MEMBER_SCOPE " ORDER BY m.org_path, m.emp_no LIMIT $3 OFFSET $4",
+        "SELECT " MEMBER_COLS MEMBER_SCOPE MEMBER_Q
+        " ORDER BY m.org_path, m.emp_no LIMIT $4 OFFSET $5",
+        "SELECT " MEMBER_COLS MEMBER_SCOPE
+        " AND m.status = $3 ORDER BY m.org_path, m.emp_no LIMIT $4 OFFSET $5",
+        "SELECT " MEMBER_COLS MEMBER_SCOPE MEMBER_Q
+        " AND m.status = $4 ORDER BY m.org_path, m.emp_no LIMIT $5 OFFSET $6",
+    };
+    int variant = (*like ? 1 : 0) | (status ? 2 : 0), n = 3;
+    if ((rc = db_prepare(db, count_sql[variant], &st, e)) < 0)
+        goto fail;
+    db_bindv(st, "tt", q->path, hi);
+    if (*like)
+        db_bind_text(st, n++, like);
+    if (status)
+        db_bind_text(st, n++, status);
+    if ((rc = db_step(st, e)) == 1)
+        total = db_col_int(st, 0);
+    db_done(st);
     if (rc < 0)
         goto fail;
-    if ((rc = db_prepare(db,
-                         "SELECT " MEMBER_COLS MEMBER_FILTER
-                         " ORDER BY o.path, m.emp_no LIMIT $5 OFFSET $6",
-                         &st, e)) < 0)
+    if ((rc = db_prepare(db, page_sql[variant], &st, e)) < 0)
         goto fail;
-    db_bindv(st, "ttttii", q->path, hi, like, status ? status : "", q->page_size,
-             (q->page - 1) * q->page_size);
+    db_bindv(st, "tt", q->path, hi);
+    if (*like)
+        db_bind_text(st, n - 1 - (status ? 1 : 0), like);
+    if (status)
+        db_bind_text(st, n - 1, status);
+    db_bind_int(st, n, q->page_size);
+    db_bind_int(st, n + 1, (q->page - 1) * q->page_size);
     while ((rc = db_step(st, e)) == 1)
         json_array_append_new(items, row_json(st, true));
     db_done(st);

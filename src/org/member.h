@@ -30,6 +30,8 @@ struct member_in {
  * (emp_no, name, org) must be present. Canonicalizes enumerations into `out`. */
 int member_validate(const struct member_in *in, bool create, struct member_in *out,
                     struct errbuf *e);
+/* Members belong to a branch: 0, or -ERR_INVALID naming org_id. */
+int member_check_org(struct db *db, long long org_id, struct errbuf *e);
 /* Create a member in org_id from month `month` (YYYYMM; the history starts there). */
 int member_create(struct db *db, const struct member_in *m, int month, long long actor,
                   long long *ret_id, struct errbuf *e);

@@ -302,6 +302,11 @@ int org_move(struct db *db, long long id, long long new_parent, long long actor,
                      "tiiitt", newpath, (long long)strlen(path) + 1,
                      (long long)(new_depth - old_depth), (long long)time(NULL), path, hi)) < 0)
         return rc;
+    if ((rc = db_run(db, e,
+                     "UPDATE members SET org_path = $1 || substr(org_path, $2)"
+                     " WHERE org_path >= $3 AND org_path < $4",
+                     "titt", newpath, (long long)strlen(path) + 1, path, hi)) < 0)
+        return rc;
     if ((rc = db_run(db, e, "UPDATE orgs SET parent_id = $1 WHERE id = $2", "ii", new_parent,
                      id)) < 0)
         return rc;

@@ -439,7 +439,7 @@ async function spawnServer({ dbUrl, database, threads, env }) {
 export async function login(srv, loginName, password) {
   const res = await srv.api('POST', '/api/v1/auth/login', { body: { login: loginName, password } });
   assert.equal(res.status, 200, `login as ${loginName}: HTTP ${res.status} ${res.text}`);
-  const { token, csrf, account } = res.body ?? {};
+  const { token, csrf_token: csrf, account } = res.body ?? {};
   assert.ok(typeof token === 'string' && token.length > 0, `login as ${loginName}: no token in ${res.text}`);
   const pair = res.headers
     .getSetCookie()

@@ -17,6 +17,8 @@ CREATE INDEX orgs_parent ON orgs(parent_id);
 CREATE TABLE members (
     id ID_PK,
     org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT NOT NULL,               -- the organization's path, kept with it: a subtree's
+                                          -- members are one index range, already in order
     emp_no TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     gender TEXT NOT NULL DEFAULT '' CHECK (gender IN ('', 'male', 'female')),
@@ -34,6 +36,7 @@ CREATE TABLE members (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX members_org ON members(org_id);
+CREATE INDEX members_path ON members(org_path, emp_no);
 CREATE INDEX members_name ON members(name);
 
 -- Which organization a member belonged to in which months (to_month NULL = still there).
