@@ -356,6 +356,56 @@ int member_find_emp(struct db *db, const char *emp_no, long long *ret_id, struct
     return 0;
 }
 
+/* Totals for the member list, remembered per worker thread until members change (the
+ * 'members' data version): paging through a large subtree then counts it once, not on
+ * every page. */
+#define COUNT_CACHE 32
+struct count_key {
+    long long version;
+    int variant;
+    char path[ORG_PATH_MAX];
+    char like[160];
+    char status[24];
+};
+static _Thread_local struct {
+    struct count_key key;
+    long long total;
+    int used;
+} count_cache[COUNT_CACHE];
+static _Thread_local unsigned count_next;
+
+static int count_key_init(struct db *db, struct count_key *k, const char *path, int variant,
+                          const char *like, const char *status, struct errbuf *e)
+{
+    int rc;
+    memset(k, 0, sizeof(*k));
+    k->variant = variant;
+    snprintf(k->path, sizeof(k->path), "%s", path);
+    snprintf(k->like, sizeof(k->like), "%s", like);
+    snprintf(k->status, sizeof(k->status), "%s", status ? status : "");
+    rc = db_query_int(db, e, &k->version,
+                      "SELECT version FROM data_versions WHERE topic = 'members'", "");
+    return rc < 0 ? rc : 0;
+}
+
+static bool count_cached(const struct count_key *k, long long *ret)
+{
+    for (int i = 0; i < COUNT_CACHE; i++)
+        if (count_cache[i].used && memcmp(&count_cache[i].key, k, sizeof(*k)) == 0) {
+            *ret = count_cache[i].total;
+            return true;
+        }
+    return false;
+}
+
+static void count_store(const struct count_key *k, long long total)
+{
+    unsigned i = count_next++ % COUNT_CACHE;
+    count_cache[i].key = *k;
+    count_cache[i].total = total;
+    count_cache[i].used = 1;
+}
+
 int member_list(struct db *db, const struct member_query *q, json_t **ret, struct errbuf *e)
 {
     struct db_stmt *st;
@@ -379,11 +429,12 @@ int member_list(struct db *db, const struct member_query *q, json_t **ret, struc
 #define MEMBER_SCOPE                                                                               \
     " FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.org_path >= $1 AND m.org_path < $2"
 #define MEMBER_Q " AND (m.name LIKE '%' || $3 || '%' OR m.emp_no LIKE $3 || '%')"
+#define COUNT_SCOPE " FROM members m WHERE m.org_path >= $1 AND m.org_path < $2"
     static const char *const count_sql[4] = {
-        "SELECT COUNT(*)" MEMBER_SCOPE,
-        "SELECT COUNT(*)" MEMBER_SCOPE MEMBER_Q,
-        "SELECT COUNT(*)" MEMBER_SCOPE " AND m.status = $3",
-        "SELECT COUNT(*)" MEMBER_SCOPE MEMBER_Q " AND m.status = $4",
+        "SELECT COUNT(*)" COUNT_SCOPE,
+        "SELECT COUNT(*)" COUNT_SCOPE MEMBER_Q,
+        "SELECT COUNT(*)" COUNT_SCOPE " AND m.status = $3",
+        "SELECT COUNT(*)" COUNT_SCOPE MEMBER_Q " AND m.status = $4",
     };
     static const char *const page_sql[4] = {
         "SELECT " MEMBER_COLS MEMBER_SCOPE " ORDER BY m.org_path, m.emp_no LIMIT $3 OFFSET $4",
@@ -394,26 +445,32 @@ int member_list(struct db *db, const struct member_query *q, json_t **ret, struc
         "SELECT " MEMBER_COLS MEMBER_SCOPE MEMBER_Q
         " AND m.status = $4 ORDER BY m.org_path, m.emp_no LIMIT $5 OFFSET $6",
     };
-    int variant = (*like ? 1 : 0) | (status ? 2 : 0), n = 3;
-    if ((rc = db_prepare(db, count_sql[variant], &st, e)) < 0)
+    int variant = (*like ? 1 : 0) | (status ? 2 : 0), n = 3 + (*like ? 1 : 0) + (status ? 1 : 0);
+    struct count_key key;
+    if ((rc = count_key_init(db, &key, q->path, variant, like, status, e)) < 0)
         goto fail;
-    db_bindv(st, "tt", q->path, hi);
-    if (*like)
-        db_bind_text(st, n++, like);
-    if (status)
-        db_bind_text(st, n++, status);
-    if ((rc = db_step(st, e)) == 1)
-        total = db_col_int(st, 0);
-    db_done(st);
-    if (rc < 0)
-        goto fail;
+    if (!count_cached(&key, &total)) {
+        if ((rc = db_prepare(db, count_sql[variant], &st, e)) < 0)
+            goto fail;
+        db_bindv(st, "tt", q->path, hi);
+        if (*like)
+            db_bind_text(st, 3, like);
+        if (status)
+            db_bind_text(st, *like ? 4 : 3, status);
+        if ((rc = db_step(st, e)) == 1)
+            total = db_col_int(st, 0);
+        db_done(st);
+        if (rc < 0)
+            goto fail;
+        count_store(&key, total);
+    }
     if ((rc = db_prepare(db, page_sql[variant], &st, e)) < 0)
         goto fail;
     db_bindv(st, "tt", q->path, hi);
     if (*like)
-        db_bind_text(st, n - 1 - (status ? 1 : 0), like);
+        db_bind_text(st, 3, like);
     if (status)
-        db_bind_text(st, n - 1, status);
+        db_bind_text(st, *like ? 4 : 3, status);
     db_bind_int(st, n, q->page_size);
     db_bind_int(st, n + 1, (q->page - 1) * q->page_size);
     while ((rc = db_step(st, e)) == 1)
