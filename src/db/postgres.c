@@ -8,7 +8,7 @@
 #include "db/db_impl.h"
 #include "base/banned.h"
 
-#define MAX_PARAMS 64
+#define MAX_PARAMS 160
 
 struct pg_db {
     struct db base;

@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "base/month.h"
 #include "db/db.h"
 #include "ingest/keyset.h"
@@ -51,8 +53,7 @@ struct ctx {
     struct db *db;
     struct indicator *ind;
     size_t nind;
-    json_t *members; /* emp_no or "#id" → [id, org_id, from_month of current org]; shared
-                      * across batches through the keyset (see keyset_members) */
+    struct keyset *ks; /* holds the members cache shared across batches */
     json_t *orgs;    /* org code → id */
     struct ingest_result *res;
     size_t last_rejected; /* index + 1 of the last row rejected */
@@ -111,21 +112,23 @@ static const struct indicator *find_indicator(const struct ctx *c, const char *c
     return NULL;
 }
 
-/* Member by emp_no (or id when emp_no is NULL): cached [id, org_id, from_month]. */
-static int find_member(struct ctx *c, const char *emp_no, long long member_id, json_t **ret,
-                       struct errbuf *e)
+/* Member by emp_no (or id when emp_no is NULL), through the shared cache. *ret is NULL
+ * when there is no such member. */
+static int find_member(struct ctx *c, const char *emp_no, long long member_id,
+                       const struct member_ref **ret, struct errbuf *e)
 {
     char idkey[32];
     const char *k = emp_no;
+    const struct member_ref *hit;
+    struct member_ref ref = {0, 0, 0};
     struct db_stmt *st;
-    json_t *v;
     int rc;
     if (!k) {
         snprintf(idkey, sizeof(idkey), "#%lld", member_id);
         k = idkey;
     }
-    if ((v = json_object_get(c->members, k))) {
-        *ret = json_is_null(v) ? NULL : v;
+    if ((hit = keyset_member_get(c->ks, k))) {
+        *ret = hit->id ? hit : NULL;
         return 0;
     }
     rc = db_prepare(c->db,
@@ -140,42 +143,43 @@ static int find_member(struct ctx *c, const char *emp_no, long long member_id, j
         db_bind_text(st, 1, emp_no);
     else
         db_bind_int(st, 1, member_id);
-    rc = db_step(st, e);
-    v = rc == 1 ? json_pack("[I, I, I]", db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2))
-                : json_null();
-    db_done(st);
-    if (rc < 0) {
-        json_decref(v);
-        return rc;
+    if ((rc = db_step(st, e)) == 1) {
+        ref.id = db_col_int(st, 0);
+        ref.org_id = db_col_int(st, 1);
+        ref.from_month = (int)db_col_int(st, 2);
     }
-    json_object_set_new(c->members, k, v);
-    *ret = json_is_null(v) ? NULL : v;
+    db_done(st);
+    if (rc < 0 || (rc = keyset_member_put(c->ks, k, &ref, e)) < 0)
+        return rc;
+    hit = keyset_member_get(c->ks, k);
+    *ret = hit && hit->id ? hit : NULL;
     return 0;
 }
 
 /* The member's organization in month: the current one, or the history's for older months. */
-static int member_org_in(struct ctx *c, json_t *m, int month, long long *ret, struct errbuf *e)
+static int member_org_in(struct ctx *c, const struct member_ref *m, int month, long long *ret,
+                         struct errbuf *e)
 {
     long long org = 0;
     int rc;
-    if (month >= json_integer_value(json_array_get(m, 2))) {
-        *ret = json_integer_value(json_array_get(m, 1));
+    if (month >= m->from_month) {
+        *ret = m->org_id;
         return 0;
     }
     rc = db_query_int(c->db, e, &org,
                       "SELECT org_id FROM member_orgs WHERE member_id = $1 AND from_month <= $2"
                       " ORDER BY from_month DESC LIMIT 1",
-                      "ii", json_integer_value(json_array_get(m, 0)), (long long)month);
+                      "ii", m->id, (long long)month);
     if (rc < 0)
         return rc;
     if (rc == 0) /* before the first recorded month: the earliest organization */
         rc = db_query_int(c->db, e, &org,
                           "SELECT org_id FROM member_orgs WHERE member_id = $1"
                           " ORDER BY from_month LIMIT 1",
-                          "i", json_integer_value(json_array_get(m, 0)));
+                          "i", m->id);
     if (rc < 0)
         return rc;
-    *ret = org ? org : json_integer_value(json_array_get(m, 1));
+    *ret = org ? org : m->org_id;
     return 0;
 }
 
@@ -250,7 +254,7 @@ static int resolve(struct ctx *c, size_t i, const struct event_in *ev, int today
         }
         out->member_id = 0;
     } else {
-        json_t *m = NULL;
+        const struct member_ref *m = NULL;
         if (ev->org_code && *ev->org_code && !ev->emp_no && !ev->member_id)
             reject(c, i, "emp_no", "'%s' is a member indicator: send emp_no", ind->code);
         else if ((!ev->emp_no || !*ev->emp_no) && !ev->member_id)
@@ -265,7 +269,7 @@ static int resolve(struct ctx *c, size_t i, const struct event_in *ev, int today
                 reject(c, i, "member_id", "unknown member %lld", ev->member_id);
         }
         if (m && c->last_rejected != i + 1) {
-            out->member_id = json_integer_value(json_array_get(m, 0));
+            out->member_id = m->id;
             if ((rc = member_org_in(c, m, out->month, &out->org_id, e)) < 0)
                 return rc;
         }
@@ -294,32 +298,91 @@ static int same_key(void *ctx, long long id, struct errbuf *e)
     return rc < 0 ? rc : same;
 }
 
-/* Insert one resolved event unless (source, key) is stored already. Returns 1 stored (or,
- * in a dry run, would be), 0 duplicate, < 0 error. */
-static int store(struct db *db, struct keyset *ks, long long source_id, const struct event_in *ev,
-                 const struct resolved *r, long long now, unsigned flags, struct errbuf *e)
+/* Rows per INSERT: one statement for many rows saves most of SQLite's per-statement cost. */
+#define CHUNK 16
+#define EVENT_COLS 10
+
+/* "INSERT INTO events(...) VALUES(...), ..." for 1..CHUNK rows, built once. */
+static char *insert_sql[CHUNK + 1];
+static pthread_once_t insert_once = PTHREAD_ONCE_INIT;
+
+static void build_insert_sql(void)
 {
-    struct match m = {db, source_id, ev->key};
-    long long h = ingest_key_hash(source_id, ev->key), id = 0;
+    for (int rows = 1; rows <= CHUNK; rows++) {
+        struct buf b = BUF_INIT;
+        buf_addstr(&b, "INSERT INTO events(source_id, key, org_id, member_id, indicator_id, day,"
+                       " month, value, detail, created_at) VALUES");
+        for (int r = 0; r < rows; r++) {
+            buf_addstr(&b, r ? ", (" : " (");
+            for (int c = 1; c <= EVENT_COLS; c++)
+                buf_printf(&b, "%s$%d", c > 1 ? ", " : "", r * EVENT_COLS + c);
+            buf_addch(&b, ')');
+        }
+        insert_sql[rows] = buf_detach(&b);
+    }
+}
+
+/* Events waiting for the chunk's INSERT. */
+struct pending {
+    size_t n;
+    size_t idx[CHUNK];
+    long long hash[CHUNK];
+};
+
+/* Insert the pending events in one statement and teach the keyset their ids. A multi-row
+ * INSERT gives consecutive ids in VALUES order: SQLite's next rowid is max + 1 per row, and
+ * PostgreSQL draws the identity in order while this connection holds the append lock. */
+static int flush(struct db *db, struct keyset *ks, long long source_id, const struct event_in *ev,
+                 const struct resolved *rv, long long now, struct pending *p, struct errbuf *e)
+{
     struct db_stmt *st;
+    long long last = 0;
+    int rc;
+    if (!p->n)
+        return 0;
+    if ((rc = db_prepare(db, insert_sql[p->n], &st, e)) < 0)
+        return rc;
+    for (size_t k = 0; k < p->n; k++) {
+        const struct event_in *x = &ev[p->idx[k]];
+        const struct resolved *r = &rv[p->idx[k]];
+        int b = (int)k * EVENT_COLS;
+        db_bind_int(st, b + 1, source_id);
+        db_bind_text(st, b + 2, x->key);
+        db_bind_int(st, b + 3, r->org_id);
+        if (r->member_id)
+            db_bind_int(st, b + 4, r->member_id);
+        else
+            db_bind_null(st, b + 4);
+        db_bind_int(st, b + 5, r->indicator_id);
+        db_bind_int(st, b + 6, r->day);
+        db_bind_int(st, b + 7, r->month);
+        db_bind_double(st, b + 8, x->value);
+        db_bind_text(st, b + 9, x->detail);
+        db_bind_int(st, b + 10, now);
+    }
+    rc = db_step(st, e);
+    db_done(st);
+    if (rc < 0 || (rc = db_last_id(db, &last, e)) < 0)
+        return rc;
+    for (size_t k = 0; k < p->n; k++)
+        if ((rc = keyset_add(ks, p->hash[k], last - (long long)(p->n - 1 - k), e)) < 0)
+            return rc;
+    p->n = 0;
+    return 0;
+}
+
+/* Decide whether event i is new: not in the keyset (stored events) and not earlier in the
+ * pending chunk. Returns 1 new, 0 duplicate, < 0 error. */
+static int is_new(struct db *db, struct keyset *ks, long long source_id, const struct event_in *ev,
+                  size_t i, long long h, const struct pending *p, struct errbuf *e)
+{
+    struct match m = {db, source_id, ev[i].key};
     int rc = keyset_contains(ks, h, same_key, &m, e);
     if (rc != 0)
         return rc < 0 ? rc : 0;
-    if (flags & INGEST_DRY_RUN)
-        return 1;
-    if ((rc = db_prepare(db,
-                         "INSERT INTO events(source_id, key, org_id, member_id, indicator_id, day,"
-                         " value, detail, created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                         &st, e)) < 0)
-        return rc;
-    db_bindv(st, "itiIiidti", source_id, ev->key, r->org_id, r->member_id, r->indicator_id,
-             (long long)r->day, ev->value, ev->detail, now);
-    rc = db_step(st, e);
-    db_done(st);
-    if (rc < 0 || (rc = db_last_id(db, &id, e)) < 0)
-        return rc;
-    if ((rc = keyset_add(ks, h, id, e)) < 0)
-        return rc;
+    for (size_t k = 0; k < p->n; k++)
+        if (p->hash[k] == h && strcmp(ev[p->idx[k]].key, ev[i].key) == 0)
+            return 0;
     return 1;
 }
 
@@ -330,6 +393,7 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
     long long version = 0;
     struct resolved *rv = NULL;
     struct keyset *ks = NULL;
+    struct pending pend = {0};
     int rc = 0, own_tx = 0, today = date_today();
     long long now = (long long)time(NULL);
 
@@ -350,7 +414,8 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
                            "SELECT version FROM data_versions WHERE topic = 'members'", "")) < 0 ||
         (rc = load_indicators(&c, e)) < 0)
         goto out;
-    c.members = keyset_members(ks, version);
+    c.ks = ks;
+    keyset_members_check(ks, version);
     for (size_t i = 0; i < n; i++)
         if ((rc = resolve(&c, i, &ev[i], today, &rv[i], e)) < 0)
             goto out;
@@ -359,14 +424,25 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
                         res->rejected, n);
         goto out;
     }
+    pthread_once(&insert_once, build_insert_sql);
     for (size_t i = 0; i < n; i++) {
-        if ((rc = store(db, ks, source_id, &ev[i], &rv[i], now, flags, e)) < 0)
+        long long h = ingest_key_hash(source_id, ev[i].key);
+        if ((rc = is_new(db, ks, source_id, ev, i, h, &pend, e)) < 0)
             goto out;
-        if (rc == 1)
-            res->accepted++;
-        else
+        if (rc == 0) {
             res->duplicate++;
+            continue;
+        }
+        res->accepted++;
+        if (flags & INGEST_DRY_RUN)
+            continue;
+        pend.idx[pend.n] = i;
+        pend.hash[pend.n++] = h;
+        if (pend.n == CHUNK && (rc = flush(db, ks, source_id, ev, rv, now, &pend, e)) < 0)
+            goto out;
     }
+    if ((rc = flush(db, ks, source_id, ev, rv, now, &pend, e)) < 0)
+        goto out;
     if (own_tx && !(flags & INGEST_DRY_RUN)) {
         rc = db_commit(db, e);
         own_tx = 0;

@@ -26,7 +26,9 @@ struct keyset {
     long long hwm;      /* highest event id loaded */
     long long hwm_hash; /* its key hash: tells whether that row is still there */
     bool stale;
-    json_t *members; /* see keyset_members */
+    json_t *members; /* key → index into refs */
+    struct member_ref *refs;
+    size_t nrefs, cap_refs;
     long long members_version;
 };
 
@@ -206,14 +208,38 @@ void keyset_release(struct keyset *ks, bool ok)
     pthread_mutex_unlock(&ks->lock);
 }
 
-json_t *keyset_members(struct keyset *ks, long long version)
+void keyset_members_check(struct keyset *ks, long long version)
 {
     if (!ks->members || ks->members_version != version) {
         json_decref(ks->members);
         ks->members = json_object();
+        ks->nrefs = 0;
         ks->members_version = version;
     }
-    return ks->members;
+}
+
+const struct member_ref *keyset_member_get(struct keyset *ks, const char *key)
+{
+    json_t *v = ks->members ? json_object_get(ks->members, key) : NULL;
+    return v ? &ks->refs[json_integer_value(v)] : NULL;
+}
+
+int keyset_member_put(struct keyset *ks, const char *key, const struct member_ref *ref,
+                      struct errbuf *e)
+{
+    if (ks->nrefs == ks->cap_refs) {
+        size_t cap = ks->cap_refs ? ks->cap_refs * 2 : 1024;
+        struct member_ref *p = realloc(ks->refs, cap * sizeof(*p));
+        if (!p)
+            return errbuf_set(e, -ERR_NOMEM, "out of memory");
+        ks->refs = p;
+        ks->cap_refs = cap;
+    }
+    ks->refs[ks->nrefs] = *ref;
+    if (json_object_set_new(ks->members, key, json_integer((json_int_t)ks->nrefs)) < 0)
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    ks->nrefs++;
+    return 0;
 }
 
 long long keyset_count(const struct keyset *ks)

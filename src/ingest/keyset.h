@@ -34,9 +34,17 @@ typedef int (*keyset_match_fn)(void *ctx, long long event_id, struct errbuf *e);
 int keyset_contains(struct keyset *ks, long long hash, keyset_match_fn match, void *ctx,
                     struct errbuf *e);
 int keyset_add(struct keyset *ks, long long hash, long long event_id, struct errbuf *e);
-/* The members cache that ingestion keeps beside the keys (emp_no or "#id" → resolved
- * member), valid for data version `version` of members: emptied when that changed. */
-struct json_t *keyset_members(struct keyset *ks, long long version);
+/* The members cache that ingestion keeps beside the keys: emp_no (or "#id") → member,
+ * current organization and the month it joined it. id 0 records "no such member". */
+struct member_ref {
+    long long id, org_id;
+    int from_month;
+};
+/* Drop the cache when members changed since it was filled (data version `version`). */
+void keyset_members_check(struct keyset *ks, long long version);
+const struct member_ref *keyset_member_get(struct keyset *ks, const char *key);
+int keyset_member_put(struct keyset *ks, const char *key, const struct member_ref *ref,
+                      struct errbuf *e);
 
 /* Number of keys held (tests, statistics). */
 long long keyset_count(const struct keyset *ks);
