@@ -77,7 +77,8 @@ DB ?= var/dangjian.db
 LISTEN ?= 127.0.0.1:8080
 run: all
 	@mkdir -p var
-	@if [ ! -f $(DB) ]; then ./dangjian demo --db $(DB); else ./dangjian demo --db $(DB) --print-accounts; fi
+	@if [ ! -f $(DB) ]; then ./dangjian demo --db $(DB); \
+	else ./dangjian init --db $(DB) >/dev/null && ./dangjian demo --db $(DB) --print-accounts; fi
 	./dangjian serve --db $(DB) --listen $(LISTEN)
 
 # --- the README's second command: every test
