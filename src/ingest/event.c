@@ -14,6 +14,7 @@
 #include "base/month.h"
 #include "db/db.h"
 #include "ingest/keyset.h"
+#include "org/audit.h"
 #include "base/banned.h"
 
 #define MAX_KEY 128
@@ -443,6 +444,15 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
     }
     if ((rc = flush(db, ks, source_id, ev, rv, now, &pend, e)) < 0)
         goto out;
+    /* one audit row per batch that stored something: who sent how many */
+    if (res->accepted && !(flags & INGEST_DRY_RUN)) {
+        json_t *d = json_pack("{s:I, s:I}", "accepted", (json_int_t)res->accepted, "duplicate",
+                              (json_int_t)res->duplicate);
+        rc = audit_log(db, 0, 0, "ingest", "source", source_id, d, e);
+        json_decref(d);
+        if (rc < 0)
+            goto out;
+    }
     if (own_tx && !(flags & INGEST_DRY_RUN)) {
         rc = db_commit(db, e);
         own_tx = 0;

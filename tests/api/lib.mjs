@@ -294,6 +294,17 @@ async function spawnServer({ dbUrl, database, threads, env }) {
     });
   });
 
+  // A server must not keep the test process alive by itself: a forgotten stop() would
+  // otherwise hang the file forever instead of ending in the exit safety net.  While we
+  // wait for the process (startup, stop) it is referenced again.
+  const hold = (on) => {
+    for (const h of [child, child.stdout, child.stderr]) {
+      if (on) h?.ref?.();
+      else h?.unref?.();
+    }
+  };
+  hold(false);
+
   const entry = { child, cleanupSync: () => database.dropSync() };
   installSafetyNet();
   live.add(entry);
@@ -301,6 +312,7 @@ async function spawnServer({ dbUrl, database, threads, env }) {
   // stop the process and wait for it: SIGTERM, then SIGKILL after STOP_TIMEOUT_MS
   async function terminate() {
     if (!exitInfo) {
+      hold(true);
       child.kill('SIGTERM');
       let timer;
       const timeout = new Promise((resolve) => {
@@ -327,6 +339,7 @@ async function spawnServer({ dbUrl, database, threads, env }) {
   let last = 'no answer';
   for (;;) {
     if (exitInfo) {
+      hold(true);
       await exited;
       live.delete(entry);
       throw new Error(`dangjian serve exited during startup (${describeExit(exitInfo)})\n--- stderr:\n${stderr}${stdout ? `--- stdout:\n${stdout}` : ''}`);
