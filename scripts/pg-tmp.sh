@@ -59,29 +59,9 @@ else
     as_pg() { "$@"; }
 fi
 
-# the port the server should listen on: random candidates, skipping any port that
-# something already listens on (ss when present, else a connect attempt via /dev/tcp)
-port_busy() {
-    local p=$1
-    if command -v ss >/dev/null 2>&1; then
-        ss -Htln "sport = :$p" 2>/dev/null | grep -q . && return 0
-        return 1
-    fi
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null
-}
-
-pick_port() {
-    local i p
-    for i in $(seq 1 200); do
-        p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-        if ! port_busy "$p"; then
-            echo "$p"
-            return 0
-        fi
-        : "$i"
-    done
-    return 1
-}
+# the port the server should listen on: random free candidates (scripts/ports.sh)
+# shellcheck source=scripts/ports.sh
+. "$(dirname "$0")/ports.sh"
 
 pg_ctl_running() {
     [ -f "$DIR/data/postmaster.pid" ] &&

@@ -157,6 +157,7 @@ export function freePort() {
 
 const live = new Set(); // { child, cleanupSync }
 let netInstalled = false;
+let dying = false;
 
 function emergencyCleanup() {
   for (const s of live) {
@@ -176,10 +177,16 @@ function installSafetyNet() {
   netInstalled = true;
   process.on('exit', emergencyCleanup);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.once(sig, () => {
+    const onSignal = () => {
+      // the same signal may come twice (process group and test runner): clean up once,
+      // then die of it as if no handler had been installed
+      if (dying) return;
+      dying = true;
       emergencyCleanup();
-      process.kill(process.pid, sig); // the listener is gone: the default action applies
-    });
+      process.removeListener(sig, onSignal);
+      process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
   }
 }
 
@@ -192,6 +199,7 @@ async function createDatabase(db) {
   if (backend() === 'sqlite') {
     const file = path.join(tmpDir(), `${name}.db`);
     const rm = () => {
+      if (process.env.DJ_KEEP_TMP === '1') return; // scripts/test-api.sh keeps DJ_TMP too
       for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) rmSync(f, { force: true });
     };
     return { url: file, dropAsync: async () => rm(), dropSync: rm };
