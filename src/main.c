@@ -48,6 +48,13 @@ static const struct command {
      "  GBK/GB18030 as Excel writes it. All or nothing: any bad row and nothing is written;\n"
      "  errors name the row, the column and the problem. --dry-run only checks.\n"
      "  Events need --source (the business system they come from; default 'import')."},
+    {"score", cmd_score, "the pioneer index: print the model, score months",
+     "dangjian score model [--version N] [--db PATH|URL]\n"
+     "dangjian score run --month YYYYMM | --from YYYYMM --to YYYYMM [--db PATH|URL]\n"
+     "  'model' prints the scoring model in force (or version N): weights and every\n"
+     "  indicator's points, cap and veto. 'run' scores the months in order: each member's five\n"
+     "  dimensions, index, contributions and ranks, and every organization's rollup. Running a\n"
+     "  month again replaces its results with identical numbers for the same model and events."},
     {"help", cmd_help, "list the commands, or explain one", "dangjian help [COMMAND]"},
     {"version", cmd_version, "print the version", "dangjian version"},
 };

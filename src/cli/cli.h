@@ -42,5 +42,6 @@ int cmd_demo(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_source(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_score(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 #include "http/misc.h"
 #include "org/api.h"
 #include "ingest/api.h"
+#include "score/api.h"
 #include "base/banned.h"
 
 /* Every endpoint of the API. Keep docs/openapi.json in step with this table. */
@@ -32,6 +33,20 @@ static const struct route routes[] = {
      ROLE_ORG_ADMIN | ROLE_SECRETARY, BODY_JSON},
 
     {"POST", "/api/v1/events", api_events_post, AUTH_SOURCE, 0, BODY_EVENTS},
+
+    {"GET", "/api/v1/score/months", api_score_months, AUTH_USER, ROLE_ANY, BODY_NONE},
+    {"GET", "/api/v1/score/model", api_score_model, AUTH_USER, ROLE_ANY, BODY_NONE},
+    {"GET", "/api/v1/score/models", api_score_models, AUTH_USER, ROLE_ADMIN, BODY_NONE},
+    {"GET", "/api/v1/score/models/{version}", api_score_model_get, AUTH_USER, ROLE_ANY, BODY_NONE},
+    {"POST", "/api/v1/score/models", api_score_model_create, AUTH_USER, ROLE_ADMIN, BODY_JSON},
+    {"POST", "/api/v1/score/models/{version}/activate", api_score_model_activate, AUTH_USER,
+     ROLE_ADMIN, BODY_NONE},
+    {"POST", "/api/v1/score/runs", api_score_run, AUTH_USER, ROLE_ADMIN, BODY_JSON},
+    {"GET", "/api/v1/portraits/members/{id}", api_portrait_member, AUTH_USER, ROLE_ANY, BODY_NONE},
+    {"GET", "/api/v1/portraits/members/{id}/annual", api_portrait_member_annual, AUTH_USER,
+     ROLE_ANY, BODY_NONE},
+    {"GET", "/api/v1/portraits/orgs/{id}", api_portrait_org, AUTH_USER, ROLE_ANY, BODY_NONE},
+    {"GET", "/api/v1/leaderboard", api_leaderboard, AUTH_USER, ROLE_ANY, BODY_NONE},
 };
 
 /* Compare one path against a pattern segment by segment; {x} matches one non-empty segment. */

@@ -1,0 +1,578 @@
+#include "score/run.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/month.h"
+#include "db/db.h"
+#include "org/audit.h"
+#include "score/model.h"
+#include "base/banned.h"
+
+#define HIST_BANDS 10
+#define MAX_DEPTH 16
+#define MEMBER_ROWS 7 /* rows per multi-row INSERT: 7 × 22 parameters */
+#define ORG_ROWS 12   /* 12 × 13 */
+
+struct org {
+    long long id;
+    int unit;  /* index of its unit committee (or the root) */
+    int nanc;  /* ancestors including itself, root first */
+    int anc[MAX_DEPTH];
+};
+
+struct member {
+    long long id;
+    int org;  /* index into orgs: the branch of this month */
+    double dims[DIM_COUNT];
+    double index;
+    long long key; /* llround(index * 1e6): ranks compare this, so equal indexes tie */
+    int events;
+    int active_dims;
+    int vetoed, sanction;
+    long rank[3];
+    double pct[3];
+};
+
+struct run {
+    struct db *db;
+    int month;
+    struct score_model *model;
+    struct org *orgs;
+    int norgs;
+    int *org_at;      /* org id → index, -1 */
+    long long max_org;
+    struct member *members;
+    long nmembers;
+    int *member_at;   /* member id → index, -1 */
+    long long max_member;
+    int *rule_at;     /* indicator id → rule index, -1 */
+    long long max_ind;
+    double *raw;      /* nmembers × nrules: event points before caps */
+    int *count;       /* nmembers × nrules: events */
+    long events;
+    bool progress;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void phase(const struct run *r, const char *what)
+{
+    if (r->progress)
+        fprintf(stderr, "\rscore %d: %-40s", r->month, what);
+}
+
+static int max_id(struct db *db, const char *sql, long long *ret, struct errbuf *e)
+{
+    int rc = db_query_int(db, e, ret, sql, "");
+    return rc < 0 ? rc : 0;
+}
+
+static int *index_array(long long max, struct errbuf *e)
+{
+    int *a = malloc(((size_t)max + 1) * sizeof(int));
+    if (!a) {
+        errbuf_set(e, -ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    memset(a, 0xff, ((size_t)max + 1) * sizeof(int)); /* -1 */
+    return a;
+}
+
+/* Organizations with their ancestor chains (from the materialized path) and units. */
+static int load_orgs(struct run *r, struct errbuf *e)
+{
+    struct db_stmt *st;
+    long long count = 0;
+    int rc;
+    if ((rc = max_id(r->db, "SELECT COALESCE(MAX(id), 0) FROM orgs", &r->max_org, e)) < 0 ||
+        (rc = max_id(r->db, "SELECT COUNT(*) FROM orgs", &count, e)) < 0)
+        return rc;
+    if (!(r->org_at = index_array(r->max_org, e)) ||
+        !(r->orgs = calloc((size_t)count + 1, sizeof(*r->orgs))))
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    if ((rc = db_prepare(r->db, "SELECT id, path, kind FROM orgs ORDER BY path", &st, e)) < 0)
+        return rc;
+    while ((rc = db_step(st, e)) == 1 && r->norgs < count) {
+        struct org *o = &r->orgs[r->norgs];
+        const char *p = db_col_text(st, 1);
+        o->id = db_col_int(st, 0);
+        r->org_at[o->id] = r->norgs++;
+        /* parents sort before children, so every ancestor already has its index */
+        while (*p == '/' && p[1]) {
+            long long aid = strtoll(p + 1, (char **)&p, 10);
+            if (o->nanc < MAX_DEPTH && aid > 0 && aid <= r->max_org && r->org_at[aid] >= 0)
+                o->anc[o->nanc++] = r->org_at[aid];
+        }
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    /* the unit committee: the organization directly under the root, when it is a committee
+     * (DOMAIN: "the organization of kind committee directly under the company") */
+    for (int i = 0; i < r->norgs; i++) {
+        struct org *o = &r->orgs[i];
+        o->unit = o->nanc >= 2 ? o->anc[1] : o->anc[0];
+    }
+    if ((rc = db_prepare(r->db, "SELECT id FROM orgs WHERE kind <> 'committee' AND depth = 1", &st,
+                         e)) < 0)
+        return rc;
+    while ((rc = db_step(st, e)) == 1) {
+        /* a branch straight under the root has no unit: its unit is the company */
+        int top = r->org_at[db_col_int(st, 0)];
+        for (int i = 0; i < r->norgs; i++)
+            if (r->orgs[i].nanc >= 2 && r->orgs[i].anc[1] == top)
+                r->orgs[i].unit = r->orgs[i].anc[0];
+    }
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* The members scored this month: active, and in a branch this month (member_orgs). */
+static int load_members(struct run *r, struct errbuf *e)
+{
+    struct db_stmt *st;
+    long long count = 0;
+    long cap;
+    int rc;
+    if ((rc = max_id(r->db, "SELECT COALESCE(MAX(id), 0) FROM members", &r->max_member, e)) < 0 ||
+        (rc = db_query_int(r->db, e, &count,
+                           "SELECT COUNT(*) FROM member_orgs WHERE from_month <= $1"
+                           " AND (to_month IS NULL OR to_month >= $1)",
+                           "i", (long long)r->month)) < 0)
+        return rc;
+    cap = (long)count + 1;
+    if (!(r->member_at = index_array(r->max_member, e)) ||
+        !(r->members = calloc((size_t)cap, sizeof(*r->members))))
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    if ((rc = db_prepare(r->db,
+                         "SELECT mo.member_id, mo.org_id FROM member_orgs mo"
+                         " JOIN members m ON m.id = mo.member_id"
+                         " WHERE mo.from_month <= $1 AND (mo.to_month IS NULL OR mo.to_month >= $1)"
+                         " AND m.status = 'active' ORDER BY mo.member_id",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, r->month);
+    while ((rc = db_step(st, e)) == 1 && r->nmembers < cap) {
+        long long id = db_col_int(st, 0), org = db_col_int(st, 1);
+        struct member *m;
+        if (org > r->max_org || r->org_at[org] < 0 || r->member_at[id] >= 0)
+            continue;
+        m = &r->members[r->nmembers];
+        m->id = id;
+        m->org = r->org_at[org];
+        r->member_at[id] = (int)r->nmembers++;
+    }
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* One pass over the month's events: points per member and rule. */
+static int scan_events(struct run *r, struct errbuf *e)
+{
+    const struct score_model *m = r->model;
+    struct db_stmt *st;
+    size_t nr = m->nrules;
+    int rc;
+    if ((rc = max_id(r->db, "SELECT COALESCE(MAX(id), 0) FROM indicators", &r->max_ind, e)) < 0)
+        return rc;
+    if (!(r->rule_at = index_array(r->max_ind, e)))
+        return -ERR_NOMEM;
+    for (size_t i = 0; i < nr; i++)
+        if (m->rules[i].indicator_id <= r->max_ind)
+            r->rule_at[m->rules[i].indicator_id] = (int)i;
+    r->raw = calloc((size_t)r->nmembers * nr + 1, sizeof(double));
+    r->count = calloc((size_t)r->nmembers * nr + 1, sizeof(int));
+    if (!r->raw || !r->count)
+        return errbuf_set(e, -ERR_NOMEM, "out of memory for %ld members", r->nmembers);
+    if ((rc = db_prepare(r->db,
+                         "SELECT member_id, indicator_id, value FROM events WHERE month = $1"
+                         " AND member_id IS NOT NULL",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, r->month);
+    while ((rc = db_step(st, e)) == 1) {
+        long long mid = db_col_int(st, 0), ind = db_col_int(st, 1);
+        int mi, ri;
+        size_t at;
+        if (mid > r->max_member || ind > r->max_ind || (mi = r->member_at[mid]) < 0 ||
+            (ri = r->rule_at[ind]) < 0)
+            continue;
+        at = (size_t)mi * nr + (size_t)ri;
+        r->raw[at] += score_rule_points(&m->rules[ri], db_col_double(st, 2));
+        r->count[at]++;
+        r->members[mi].events++;
+        r->members[mi].active_dims |= 1 << m->rules[ri].dim;
+        if (m->rules[ri].veto)
+            r->members[mi].sanction = 1;
+        r->events++;
+    }
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* A veto holds for its month and the next veto_months - 1: look for sanctions in the
+ * months already scored before this one. */
+static int load_vetoes(struct run *r, struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    for (long i = 0; i < r->nmembers; i++)
+        r->members[i].vetoed = r->members[i].sanction;
+    if (r->model->veto_months <= 1)
+        return 0;
+    if ((rc = db_prepare(r->db,
+                         "SELECT DISTINCT member_id FROM member_scores WHERE sanction = 1"
+                         " AND month >= $1 AND month < $2",
+                         &st, e)) < 0)
+        return rc;
+    db_bindv(st, "ii", (long long)month_add(r->month, -(r->model->veto_months - 1)),
+             (long long)r->month);
+    while ((rc = db_step(st, e)) == 1) {
+        long long id = db_col_int(st, 0);
+        if (id <= r->max_member && r->member_at[id] >= 0)
+            r->members[r->member_at[id]].vetoed = 1;
+    }
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+static void compute(struct run *r)
+{
+    size_t nr = r->model->nrules;
+    for (long i = 0; i < r->nmembers; i++) {
+        struct member *m = &r->members[i];
+        m->index = score_compute(r->model, &r->raw[(size_t)i * nr], m->vetoed != 0, m->dims);
+        m->key = llround(m->index * 1e6);
+    }
+}
+
+/* ---- ranks ---- */
+
+static const struct run *sort_run;
+static int sort_scope;
+
+static long long group_of(const struct run *r, const struct member *m, int scope)
+{
+    return scope == 0 ? r->orgs[m->org].id : scope == 1 ? r->orgs[r->orgs[m->org].unit].id : 0;
+}
+
+static int by_group_then_index(const void *a, const void *b)
+{
+    const struct member *x = &sort_run->members[*(const int *)a],
+                        *y = &sort_run->members[*(const int *)b];
+    long long gx = group_of(sort_run, x, sort_scope), gy = group_of(sort_run, y, sort_scope);
+    if (gx != gy)
+        return gx < gy ? -1 : 1;
+    if (x->key != y->key)
+        return x->key > y->key ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Competition ranking (1, 2, 2, 4) within each group of scope 0 branch, 1 unit, 2 company;
+ * percentile = share of the group with a lower index. Not thread-safe (qsort context). */
+static int rank(struct run *r, struct errbuf *e)
+{
+    int *order = malloc((size_t)r->nmembers * sizeof(int) + 1);
+    if (!order)
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    sort_run = r;
+    for (int scope = 0; scope < 3; scope++) {
+        long start = 0;
+        for (long i = 0; i < r->nmembers; i++)
+            order[i] = (int)i;
+        sort_scope = scope;
+        qsort(order, (size_t)r->nmembers, sizeof(int), by_group_then_index);
+        while (start < r->nmembers) {
+            long end = start, i = start;
+            long long g = group_of(r, &r->members[order[start]], scope);
+            while (end < r->nmembers && group_of(r, &r->members[order[end]], scope) == g)
+                end++;
+            while (i < end) {
+                long j = i;
+                while (j < end && r->members[order[j]].key == r->members[order[i]].key)
+                    j++;
+                for (long k = i; k < j; k++) {
+                    struct member *m = &r->members[order[k]];
+                    m->rank[scope] = i - start + 1;
+                    m->pct[scope] = (double)(end - j) / (double)(end - start);
+                }
+                i = j;
+            }
+            start = end;
+        }
+    }
+    free(order);
+    return 0;
+}
+
+/* ---- writing ---- */
+
+static void contrib_json(const struct run *r, long i, struct buf *b)
+{
+    const struct score_model *m = r->model;
+    size_t nr = m->nrules;
+    int first = 1;
+    buf_reset(b);
+    buf_addch(b, '{');
+    for (size_t k = 0; k < nr; k++) {
+        size_t at = (size_t)i * nr + k;
+        if (!r->count[at])
+            continue;
+        buf_printf(b, "%s\"%s\":[%d,%.10g,%.10g]", first ? "" : ",", m->rules[k].indicator,
+                   r->count[at], r->raw[at], score_rule_counted(&m->rules[k], r->raw[at]));
+        first = 0;
+    }
+    buf_addch(b, '}');
+}
+
+static int write_members(struct run *r, long long version, struct errbuf *e)
+{
+    static char *sql[MEMBER_ROWS + 1];
+    struct buf b[MEMBER_ROWS];
+    int rc = 0;
+    for (int k = 0; k < MEMBER_ROWS; k++)
+        buf_init(&b[k], 0);
+    for (long i = 0; i < r->nmembers && rc >= 0; i += MEMBER_ROWS) {
+        int rows = (int)(r->nmembers - i < MEMBER_ROWS ? r->nmembers - i : MEMBER_ROWS);
+        struct db_stmt *st;
+        if (!sql[rows]) {
+            struct buf s = BUF_INIT;
+            buf_addstr(&s, "INSERT INTO member_scores(month, member_id, org_id, unit_id, version,"
+                           " politics, theory, discipline, performance, honours, idx, vetoed,"
+                           " sanction, events, active_dims, rank_branch, rank_unit, rank_company,"
+                           " pct_branch, pct_unit, pct_company, contrib) VALUES");
+            for (int k = 0; k < rows; k++) {
+                buf_addstr(&s, k ? ", (" : " (");
+                for (int c = 1; c <= 22; c++)
+                    buf_printf(&s, "%s$%d", c > 1 ? ", " : "", k * 22 + c);
+                buf_addch(&s, ')');
+            }
+            sql[rows] = buf_detach(&s); /* kept for the process: one per row count */
+        }
+        if ((rc = db_prepare(r->db, sql[rows], &st, e)) < 0)
+            break;
+        for (int k = 0; k < rows; k++) {
+            const struct member *m = &r->members[i + k];
+            const struct org *o = &r->orgs[m->org];
+            int p = k * 22;
+            contrib_json(r, i + k, &b[k]);
+            db_bind_int(st, p + 1, r->month);
+            db_bind_int(st, p + 2, m->id);
+            db_bind_int(st, p + 3, o->id);
+            db_bind_int(st, p + 4, r->orgs[o->unit].id);
+            db_bind_int(st, p + 5, version);
+            for (int d = 0; d < DIM_COUNT; d++)
+                db_bind_double(st, p + 6 + d, m->dims[d]);
+            db_bind_double(st, p + 11, m->index);
+            db_bind_int(st, p + 12, m->vetoed);
+            db_bind_int(st, p + 13, m->sanction);
+            db_bind_int(st, p + 14, m->events);
+            db_bind_int(st, p + 15, m->active_dims);
+            for (int s = 0; s < 3; s++) {
+                db_bind_int(st, p + 16 + s, m->rank[s]);
+                db_bind_double(st, p + 19 + s, m->pct[s]);
+            }
+            db_bind_text(st, p + 22, buf_str(&b[k]));
+        }
+        rc = db_step(st, e);
+        db_done(st);
+    }
+    for (int k = 0; k < MEMBER_ROWS; k++)
+        buf_release(&b[k]);
+    return rc < 0 ? rc : 0;
+}
+
+struct rollup {
+    long members;
+    double dims[DIM_COUNT], index;
+    long hist[HIST_BANDS];
+    long part[DIM_COUNT];
+};
+
+static int write_orgs(struct run *r, long long version, struct errbuf *e)
+{
+    size_t nr = r->model->nrules;
+    struct rollup *u = calloc((size_t)r->norgs + 1, sizeof(*u));
+    double *contrib = calloc((size_t)r->norgs * nr + 1, sizeof(double));
+    struct buf hist = BUF_INIT, part = BUF_INIT, con = BUF_INIT;
+    char *sql = NULL;
+    int rc = 0;
+    long written = 0;
+    if (!u || !contrib) {
+        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (long i = 0; i < r->nmembers; i++) {
+        const struct member *m = &r->members[i];
+        const struct org *o = &r->orgs[m->org];
+        int band = (int)(m->index / 10);
+        if (band >= HIST_BANDS)
+            band = HIST_BANDS - 1;
+        if (band < 0)
+            band = 0;
+        for (int a = 0; a < o->nanc; a++) {
+            struct rollup *x = &u[o->anc[a]];
+            x->members++;
+            x->index += m->index;
+            x->hist[band]++;
+            for (int d = 0; d < DIM_COUNT; d++) {
+                x->dims[d] += m->dims[d];
+                x->part[d] += (m->active_dims >> d) & 1;
+            }
+            for (size_t k = 0; k < nr; k++) {
+                size_t at = (size_t)i * nr + k;
+                if (r->count[at])
+                    contrib[(size_t)o->anc[a] * nr + k] +=
+                        score_rule_counted(&r->model->rules[k], r->raw[at]);
+            }
+        }
+    }
+    for (int i = 0; i < r->norgs && rc >= 0; i++) {
+        struct rollup *x = &u[i];
+        struct db_stmt *st;
+        double n = x->members ? (double)x->members : 1;
+        if (!x->members)
+            continue; /* nobody scored below it this month */
+        buf_reset(&hist);
+        buf_reset(&part);
+        buf_reset(&con);
+        buf_addch(&hist, '[');
+        for (int k = 0; k < HIST_BANDS; k++)
+            buf_printf(&hist, "%s%ld", k ? "," : "", x->hist[k]);
+        buf_addch(&hist, ']');
+        buf_addch(&part, '{');
+        for (int d = 0; d < DIM_COUNT; d++)
+            buf_printf(&part, "%s\"%s\":%.6g", d ? "," : "", dim_name(d), (double)x->part[d] / n);
+        buf_addch(&part, '}');
+        buf_addch(&con, '{');
+        for (size_t k = 0, first = 1; k < nr; k++) {
+            double v = contrib[(size_t)i * nr + k];
+            if (v == 0)
+                continue;
+            buf_printf(&con, "%s\"%s\":%.10g", first ? "" : ",", r->model->rules[k].indicator, v / n);
+            first = 0;
+        }
+        buf_addch(&con, '}');
+        if ((rc = db_prepare(r->db,
+                             "INSERT INTO org_scores(month, org_id, version, members, politics,"
+                             " theory, discipline, performance, honours, idx, hist, participation,"
+                             " contrib) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                             &st, e)) < 0)
+            break;
+        db_bindv(st, "iiiiddddddttt", (long long)r->month, r->orgs[i].id, version,
+                 (long long)x->members, x->dims[0] / n, x->dims[1] / n, x->dims[2] / n,
+                 x->dims[3] / n, x->dims[4] / n, x->index / n, buf_str(&hist), buf_str(&part),
+                 buf_str(&con));
+        rc = db_step(st, e);
+        db_done(st);
+        written++;
+    }
+out:
+    free(sql);
+    free(u);
+    free(contrib);
+    buf_release(&hist);
+    buf_release(&part);
+    buf_release(&con);
+    if (rc >= 0)
+        return (int)written;
+    return rc;
+}
+
+static void run_free(struct run *r)
+{
+    score_model_free(r->model);
+    free(r->orgs);
+    free(r->org_at);
+    free(r->members);
+    free(r->member_at);
+    free(r->rule_at);
+    free(r->raw);
+    free(r->count);
+}
+
+int score_run_month(struct db *db, int month, long long actor, bool progress,
+                    struct score_run_stats *out, struct errbuf *e)
+{
+    struct run r;
+    double t0 = now_s();
+    long long started = (long long)time(NULL);
+    int rc, orgs = 0;
+    memset(&r, 0, sizeof(r));
+    r.db = db;
+    r.month = month;
+    r.progress = progress;
+    if (!month_valid(month))
+        return errbuf_set(e, -ERR_INVALID, "invalid month %d: use YYYYMM", month);
+    if (month > month_of_time(time(NULL)))
+        return errbuf_set(e, -ERR_INVALID, "month %d has not begun yet", month);
+    if ((rc = db_begin(db, e)) < 0)
+        return rc;
+    phase(&r, "model");
+    if ((rc = score_model_for_month(db, month, &r.model, e)) < 0)
+        goto out;
+    phase(&r, "organizations and members");
+    if ((rc = load_orgs(&r, e)) < 0 || (rc = load_members(&r, e)) < 0)
+        goto out;
+    phase(&r, "events");
+    if ((rc = scan_events(&r, e)) < 0 || (rc = load_vetoes(&r, e)) < 0)
+        goto out;
+    phase(&r, "scores and ranks");
+    compute(&r);
+    if ((rc = rank(&r, e)) < 0)
+        goto out;
+    phase(&r, "writing");
+    if ((rc = db_run(db, e, "DELETE FROM member_scores WHERE month = $1", "i", (long long)month)) < 0 ||
+        (rc = db_run(db, e, "DELETE FROM org_scores WHERE month = $1", "i", (long long)month)) < 0 ||
+        (rc = write_members(&r, r.model->version, e)) < 0 ||
+        (rc = orgs = write_orgs(&r, r.model->version, e)) < 0)
+        goto out;
+    if ((rc = db_run(db, e,
+                     "INSERT INTO score_runs(month, version, members, events, started_at,"
+                     " finished_at, run_by) VALUES($1, $2, $3, $4, $5, $6, $7)"
+                     " ON CONFLICT (month) DO UPDATE SET version = excluded.version,"
+                     " members = excluded.members, events = excluded.events,"
+                     " started_at = excluded.started_at, finished_at = excluded.finished_at,"
+                     " run_by = excluded.run_by",
+                     "iiiiiiI", (long long)month, r.model->version, (long long)r.nmembers,
+                     (long long)r.events, started, (long long)time(NULL), actor)) < 0 ||
+        (rc = db_run(db, e, "UPDATE data_versions SET version = version + 1 WHERE topic = 'scores'",
+                     "")) < 0)
+        goto out;
+    {
+        json_t *d = json_pack("{s:i, s:I, s:i, s:I}", "month", month, "version", r.model->version,
+                              "members", (int)r.nmembers, "events", (json_int_t)r.events);
+        rc = audit_log(db, actor, 0, "run", "score_month", month, d, e);
+        json_decref(d);
+        if (rc < 0)
+            goto out;
+    }
+    rc = db_commit(db, e);
+out:
+    if (rc < 0)
+        db_rollback(db);
+    if (progress)
+        fprintf(stderr, "\r%-60s\r", "");
+    if (rc >= 0 && out) {
+        out->month = month;
+        out->version = r.model->version;
+        out->members = r.nmembers;
+        out->events = r.events;
+        out->orgs = orgs;
+        out->seconds = now_s() - t0;
+    }
+    run_free(&r);
+    return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,409 @@
+// docs/openapi.json: served as embedded, in step with the route table in src/http/router.c
+// (paths, methods, path parameters, authentication, roles, body kinds), internally
+// consistent (operation ids, responses, $refs), and true to the server's real replies.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startServer, login, assertError } from './lib.mjs';
+import { seedWorld, idCard, PASSWORD } from './fixtures.mjs';
+
+const HERE = import.meta.dirname ?? new URL('.', import.meta.url).pathname;
+const ROOT = path.resolve(HERE, '../..');
+const DOC_PATH = path.resolve(HERE, '../../docs/openapi.json');
+const DOC_BYTES = readFileSync(DOC_PATH);
+const DOC = JSON.parse(DOC_BYTES.toString('utf8'));
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+// ---- the route table, read from the C sources
+
+/** Role names by enum constant (src/org/scope.c) and the composite masks (src/org/scope.h). */
+function roleMasks() {
+  const scopeC = readFileSync(path.join(ROOT, 'src/org/scope.c'), 'utf8');
+  const scopeH = readFileSync(path.join(ROOT, 'src/org/scope.h'), 'utf8');
+  const names = {};
+  for (const m of scopeC.matchAll(/\{\s*(ROLE_[A-Z_]+)\s*,\s*"([a-z_]+)"\s*,/g)) names[m[1]] = [m[2]];
+  assert.ok(Object.keys(names).length >= 5, 'could not read the role names from src/org/scope.c');
+  const masks = { ...names };
+  for (const m of scopeH.matchAll(/^#define\s+(ROLE_[A-Z_]+)\s+\(([^)]*)\)/gm)) {
+    masks[m[1]] = m[2].split('|').flatMap((t) => {
+      const r = names[t.trim()];
+      assert.ok(r, `unknown role ${t.trim()} in #define ${m[1]}`);
+      return r;
+    });
+  }
+  return masks;
+}
+
+/** [{method, path, auth, roles: [names], body}] from the routes[] table of src/http/router.c. */
+function routeTable() {
+  const src = readFileSync(path.join(ROOT, 'src/http/router.c'), 'utf8');
+  const start = src.indexOf('routes[] = {');
+  assert.ok(start >= 0, 'no routes[] table in src/http/router.c');
+  const block = src.slice(start, src.indexOf('};', start));
+  const masks = roleMasks();
+  const re = /\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*\w+\s*,\s*(AUTH_[A-Z]+)\s*,\s*([^,]+?)\s*,\s*(BODY_[A-Z]+)\s*\}/g;
+  const routes = [...block.matchAll(re)].map((m) => {
+    const roles = m[4] === '0' ? [] : [...new Set(m[4].split('|').flatMap((t) => {
+      const r = masks[t.trim()];
+      assert.ok(r, `unknown role mask ${t.trim()} in route ${m[1]} ${m[2]}`);
+      return r;
+    }))];
+    return { method: m[1], path: m[2], auth: m[3], roles, body: m[5] };
+  });
+  // every entry must have been understood: a route the regex missed would escape the checks
+  const entries = (block.match(/\{\s*"[A-Z]+"\s*,/g) ?? []).length;
+  assert.equal(routes.length, entries, 'some entries of routes[] in src/http/router.c were not parsed');
+  assert.ok(routes.length >= 10, `only ${routes.length} routes parsed from src/http/router.c`);
+  return routes;
+}
+
+const ROUTES = routeTable();
+
+// ---- document helpers
+
+/** Resolve a local JSON pointer ("#/components/schemas/Org"); undefined when it does not. */
+function resolvePointer(ref) {
+  if (typeof ref !== 'string' || !ref.startsWith('#/')) return undefined;
+  let node = DOC;
+  for (const raw of ref.slice(2).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return undefined;
+    node = node[key];
+  }
+  return node;
+}
+
+const deref = (o) => {
+  let seen = 0;
+  while (o && typeof o === 'object' && '$ref' in o) {
+    assert.ok(++seen < 20, 'a $ref chain that does not end');
+    const next = resolvePointer(o.$ref);
+    assert.ok(next !== undefined, `unresolved $ref ${o.$ref}`);
+    o = next;
+  }
+  return o;
+};
+
+function operations() {
+  const out = [];
+  for (const [p, item] of Object.entries(DOC.paths ?? {})) {
+    for (const m of Object.keys(item)) {
+      if (HTTP_METHODS.includes(m)) out.push({ method: m.toUpperCase(), path: p, op: item[m], item });
+    }
+  }
+  return out;
+}
+
+function docOp(method, p) {
+  const op = DOC.paths?.[p]?.[method.toLowerCase()];
+  assert.ok(op, `${method} ${p} is not documented`);
+  return op;
+}
+
+// ---- a small JSON Schema (OpenAPI 3.0 dialect) checker for real replies
+
+function check(schema, value, where, errors) {
+  schema = deref(schema);
+  if (!schema || typeof schema !== 'object') return;
+  if (value === null) {
+    const typed = schema.type !== undefined || schema.allOf || schema.properties || schema.enum;
+    if (typed && !schema.nullable) errors.push(`${where}: null but not nullable`);
+    return;
+  }
+  for (const s of schema.allOf ?? []) check(s, value, where, errors);
+  if (schema.oneOf) {
+    const ok = schema.oneOf.filter((s) => {
+      const e = [];
+      check(s, value, where, e);
+      return e.length === 0;
+    }).length;
+    if (ok !== 1) errors.push(`${where}: matches ${ok} of oneOf, not exactly 1`);
+  }
+  if (schema.enum && !schema.enum.some((v) => v === value)) errors.push(`${where}: ${JSON.stringify(value)} not in enum ${JSON.stringify(schema.enum)}`);
+  const t = schema.type;
+  const actual = Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
+  if (t && !(t === actual || (t === 'number' && actual === 'integer'))) {
+    errors.push(`${where}: ${actual} where ${t} expected`);
+    return;
+  }
+  if (typeof value === 'number') {
+    if (schema.minimum !== undefined && value < schema.minimum) errors.push(`${where}: ${value} < minimum ${schema.minimum}`);
+    if (schema.maximum !== undefined && value > schema.maximum) errors.push(`${where}: ${value} > maximum ${schema.maximum}`);
+  }
+  if (typeof value === 'string' && schema.format === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    errors.push(`${where}: ${JSON.stringify(value)} is not a date`);
+  }
+  if (Array.isArray(value)) {
+    if (schema.maxItems !== undefined && value.length > schema.maxItems) errors.push(`${where}: more than ${schema.maxItems} items`);
+    if (schema.items) value.forEach((v, i) => check(schema.items, v, `${where}[${i}]`, errors));
+  } else if (typeof value === 'object') {
+    for (const k of schema.required ?? []) if (!Object.hasOwn(value, k)) errors.push(`${where}: missing required "${k}"`);
+    const props = schema.properties ?? {};
+    for (const [k, v] of Object.entries(value)) {
+      if (props[k]) check(props[k], v, `${where}.${k}`, errors);
+      else if (schema.additionalProperties === false) errors.push(`${where}: undocumented property "${k}"`);
+    }
+  }
+}
+
+/** Assert res (from srv.api) is a documented response of METHOD PATH and matches its schema. */
+function conforms(method, p, res) {
+  const op = docOp(method, p);
+  const r = deref(op.responses?.[String(res.status)]);
+  assert.ok(r, `${method} ${p} answered ${res.status}, which is not documented: ${res.text.slice(0, 300)}`);
+  const type = (res.headers.get('content-type') ?? '').split(';')[0].trim();
+  const media = r.content?.[type];
+  assert.ok(media, `${method} ${p} ${res.status}: reply type ${type} is not documented`);
+  const errors = [];
+  check(media.schema, res.body, 'body', errors);
+  assert.deepEqual(errors, [], `${method} ${p} ${res.status} does not match its schema: ${res.text.slice(0, 500)}`);
+}
+
+// ---- (1) served as embedded
+
+let srv;
+let W;
+before(async () => {
+  srv = await startServer();
+  W = await seedWorld(srv, { sessions: false });
+});
+after(() => srv?.stop());
+
+test('GET /api/openapi.json serves docs/openapi.json byte for byte, without credentials', async () => {
+  const r = await srv.api('GET', '/api/openapi.json');
+  assert.equal(r.status, 200, r.text.slice(0, 300));
+  assert.match(r.headers.get('content-type') ?? '', /^application\/json\b/);
+  assert.ok(r.bytes.equals(DOC_BYTES), 'the served document differs from docs/openapi.json: rebuild with make');
+});
+
+test('the document is OpenAPI 3.0.3 with the required top level, security schemes and schemas', () => {
+  assert.equal(DOC.openapi, '3.0.3');
+  assert.equal(DOC.info?.title, 'dangjian API');
+  assert.equal(typeof DOC.info?.version, 'string');
+  for (const w of ['党员画像', '量化计划管理', '党费收缴']) {
+    assert.ok(DOC.info?.description?.includes(w), `info.description does not name ${w}`);
+  }
+  assert.deepEqual(DOC.servers, [{ url: '/' }]);
+  const s = DOC.components?.securitySchemes ?? {};
+  assert.deepEqual(
+    { type: s.cookieAuth?.type, in: s.cookieAuth?.in, name: s.cookieAuth?.name },
+    { type: 'apiKey', in: 'cookie', name: 'dj_session' },
+  );
+  assert.deepEqual({ type: s.bearerAuth?.type, scheme: s.bearerAuth?.scheme }, { type: 'http', scheme: 'bearer' });
+  assert.deepEqual(
+    { type: s.csrfHeader?.type, in: s.csrfHeader?.in, name: s.csrfHeader?.name },
+    { type: 'apiKey', in: 'header', name: 'X-CSRF-Token' },
+  );
+  assert.deepEqual(
+    { type: s.sourceKey?.type, in: s.sourceKey?.in, name: s.sourceKey?.name },
+    { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+  );
+  for (const name of ['Error', 'Org', 'OrgTree', 'Member', 'MemberPage', 'Account', 'Me', 'LoginRequest', 'LoginReply', 'Event', 'EventBatchReply', 'Indicator']) {
+    assert.ok(DOC.components?.schemas?.[name], `components.schemas.${name} is missing`);
+  }
+  const e = deref(DOC.components.schemas.Error);
+  assert.deepEqual(e.required, ['error']);
+  assert.deepEqual(Object.keys(deref(e.properties.error).properties).sort(), ['code', 'details', 'message']);
+  // 2-space indentation, as JSON.stringify(doc, null, 2) writes it
+  assert.equal(DOC_BYTES.toString('utf8').trimEnd(), JSON.stringify(DOC, null, 2), 'docs/openapi.json is not formatted as JSON.stringify(doc, null, 2) writes it (2-space indentation)');
+});
+
+// ---- (2) in step with the route table
+
+test('every route of src/http/router.c is documented with its method and path parameters', () => {
+  for (const rt of ROUTES) {
+    const item = DOC.paths?.[rt.path];
+    assert.ok(item, `path ${rt.path} (router.c) is missing from docs/openapi.json`);
+    const op = item[rt.method.toLowerCase()];
+    assert.ok(op, `${rt.method} ${rt.path} (router.c) is missing from docs/openapi.json`);
+    const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map(deref);
+    const inPath = params.filter((p) => p.in === 'path');
+    const names = [...rt.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+    for (const n of names) {
+      const p = inPath.find((x) => x.name === n);
+      assert.ok(p, `${rt.method} ${rt.path}: no path parameter "${n}"`);
+      assert.equal(p.required, true, `${rt.method} ${rt.path}: path parameter "${n}" must be required`);
+      assert.ok(p.schema, `${rt.method} ${rt.path}: path parameter "${n}" has no schema`);
+    }
+    assert.deepEqual(inPath.map((p) => p.name).sort(), [...names].sort(), `${rt.method} ${rt.path}: path parameters differ from the placeholders`);
+  }
+});
+
+test('the document lists no operation that the router lacks', () => {
+  const known = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
+  for (const { method, path: p } of operations()) {
+    assert.ok(known.has(`${method} ${p}`), `${method} ${p} is documented but not in src/http/router.c`);
+  }
+});
+
+test('security, x-auth, x-roles, request bodies and the router-level errors match the route table', () => {
+  const security = {
+    AUTH_PUBLIC: [],
+    AUTH_USER: null, // depends on the method
+    AUTH_SOURCE: [{ sourceKey: [] }],
+  };
+  for (const rt of ROUTES) {
+    const op = docOp(rt.method, rt.path);
+    const where = `${rt.method} ${rt.path}`;
+    const write = rt.method !== 'GET' && rt.method !== 'HEAD';
+    const want =
+      rt.auth === 'AUTH_USER'
+        ? [write ? { cookieAuth: [], csrfHeader: [] } : { cookieAuth: [] }, { bearerAuth: [] }]
+        : security[rt.auth];
+    assert.ok(want, `${where}: unknown auth kind ${rt.auth}`);
+    assert.deepEqual(op.security ?? DOC.security, want, `${where}: security`);
+    assert.equal(op['x-auth'], { AUTH_PUBLIC: 'public', AUTH_USER: 'user', AUTH_SOURCE: 'source' }[rt.auth], `${where}: x-auth`);
+    assert.ok(Array.isArray(op['x-roles']), `${where}: x-roles must be an array`);
+    assert.deepEqual([...op['x-roles']].sort(), [...rt.roles].sort(), `${where}: x-roles`);
+
+    const types = Object.keys(deref(op.requestBody)?.content ?? {}).sort();
+    const wantTypes = { BODY_NONE: [], BODY_JSON: ['application/json'], BODY_EVENTS: ['application/json', 'application/x-ndjson'] }[rt.body];
+    assert.deepEqual(types, wantTypes, `${where}: request body types`);
+    if (rt.body !== 'BODY_NONE') assert.equal(deref(op.requestBody).required, true, `${where}: requestBody.required`);
+
+    const codes = Object.keys(op.responses ?? {});
+    const need = ['405'];
+    if (rt.auth !== 'AUTH_PUBLIC') need.push('401');
+    if (rt.auth === 'AUTH_USER') need.push('403');
+    if (rt.body !== 'BODY_NONE') need.push('400', '413', '415');
+    if (rt.path.includes('{')) need.push('404');
+    for (const c of need) assert.ok(codes.includes(c), `${where}: response ${c} is not documented`);
+    assert.ok(codes.some((c) => /^2\d\d$/.test(c)), `${where}: no success response`);
+  }
+});
+
+// ---- (3) internally consistent
+
+test('every operation has an operationId (unique) and responses with descriptions', () => {
+  const ids = new Set();
+  for (const { method, path: p, op } of operations()) {
+    const where = `${method} ${p}`;
+    assert.equal(typeof op.operationId, 'string', `${where}: no operationId`);
+    assert.ok(op.operationId.length > 0, `${where}: empty operationId`);
+    assert.ok(!ids.has(op.operationId), `${where}: operationId ${op.operationId} is used twice`);
+    ids.add(op.operationId);
+    assert.ok(op.responses && Object.keys(op.responses).length > 0, `${where}: no responses`);
+    for (const [code, r] of Object.entries(op.responses)) {
+      assert.match(code, /^([1-5]\d\d|[1-5]XX|default)$/, `${where}: response key ${code}`);
+      assert.equal(typeof deref(r).description, 'string', `${where} ${code}: no description`);
+      for (const [type, media] of Object.entries(deref(r).content ?? {})) {
+        if (Number(code) >= 400 && type === 'application/json') {
+          const errors = [];
+          check(media.schema, { error: { code: 'invalid', message: 'x' } }, 'envelope', errors);
+          assert.deepEqual(errors, [], `${where} ${code}: its schema does not take the error envelope`);
+        }
+      }
+    }
+  }
+});
+
+test('every $ref resolves', () => {
+  const bad = [];
+  let n = 0;
+  const walk = (node, where) => {
+    if (Array.isArray(node)) node.forEach((v, i) => walk(v, `${where}/${i}`));
+    else if (node && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) {
+        if (k === '$ref') {
+          n++;
+          if (resolvePointer(v) === undefined) bad.push(`${where}: ${v}`);
+        } else walk(v, `${where}/${k}`);
+      }
+    }
+  };
+  walk(DOC, '#');
+  assert.deepEqual(bad, [], 'unresolved $refs');
+  assert.ok(n > 0, 'no $ref at all');
+});
+
+// ---- true to the real replies
+
+test('real replies match the documented responses', async () => {
+  const admin = await login(srv, 'admin', PASSWORD);
+  const fin = await login(srv, 'fin-a', PASSWORD);
+  const tok = { token: admin.token };
+  const call = async (method, p, docPath, opts = {}) => {
+    const r = await srv.api(method, p, { ...tok, ...opts });
+    conforms(method, docPath, r);
+    return r;
+  };
+
+  conforms('GET', '/api/v1/health', await srv.api('GET', '/api/v1/health'));
+  conforms('POST', '/api/v1/auth/login', await srv.api('POST', '/api/v1/auth/login', { body: { login: 'admin', password: PASSWORD } }));
+  conforms('POST', '/api/v1/auth/login', await srv.api('POST', '/api/v1/auth/login', { body: { login: 'nobody', password: 'x' } }));
+  conforms('POST', '/api/v1/auth/login', await srv.api('POST', '/api/v1/auth/login', { raw: 'x', contentType: 'text/plain' }));
+  conforms('GET', '/api/v1/me', await srv.api('GET', '/api/v1/me', { token: admin.token }));
+  conforms('GET', '/api/v1/me', await srv.api('GET', '/api/v1/me'));
+  conforms('GET', '/api/v1/indicators', await srv.api('GET', '/api/v1/indicators', tok));
+
+  // organizations
+  await call('GET', '/api/v1/orgs/tree', '/api/v1/orgs/tree');
+  await call('GET', `/api/v1/orgs/tree?org_id=${W.orgs.UA}`, '/api/v1/orgs/tree');
+  await call('GET', `/api/v1/orgs/${W.orgs['UA-B1']}`, '/api/v1/orgs/{id}');
+  await call('GET', '/api/v1/orgs/999999', '/api/v1/orgs/{id}');
+  await call('GET', `/api/v1/orgs/${W.orgs.UA}/subtree`, '/api/v1/orgs/{id}/subtree');
+  const created = await call('POST', '/api/v1/orgs', '/api/v1/orgs', { body: { code: 'OA-NEW', name: '新支部', kind: '党支部', parent_id: W.orgs.UA } });
+  assert.equal(created.status, 201, created.text);
+  await call('POST', '/api/v1/orgs', '/api/v1/orgs', { body: { code: 'OA-NEW', name: '新支部', kind: '党支部', parent_id: W.orgs.UA } });
+  await call('POST', '/api/v1/orgs', '/api/v1/orgs', { body: { code: 'OA-BAD', name: '坏', kind: 'nonsense', parent_id: W.orgs.UA } });
+  const id = created.body.id;
+  assert.equal((await call('PATCH', `/api/v1/orgs/${id}`, '/api/v1/orgs/{id}', { body: { name: '新支部（改）' } })).status, 200);
+  assert.equal((await call('POST', `/api/v1/orgs/${id}/move`, '/api/v1/orgs/{id}/move', { body: { parent_id: W.orgs.UB } })).status, 200);
+  await call('PATCH', `/api/v1/orgs/${id}`, '/api/v1/orgs/{id}', { token: fin.token, body: { name: 'x' } });
+  // a cookie write without the CSRF header
+  await call('PATCH', `/api/v1/orgs/${id}`, '/api/v1/orgs/{id}', { token: undefined, cookie: admin.cookie, body: { name: 'x' } });
+
+  // members
+  const page = await call('GET', '/api/v1/members?page_size=2', '/api/v1/members');
+  assert.equal(page.status, 200, page.text);
+  await call('GET', '/api/v1/members?page_size=201', '/api/v1/members');
+  await call('GET', `/api/v1/members/${W.members.EA001}`, '/api/v1/members/{id}');
+  await call('GET', `/api/v1/members/${W.members.EA001}`, '/api/v1/members/{id}', { token: fin.token });
+  await call('GET', '/api/v1/members/999999', '/api/v1/members/{id}');
+  const m = await call('POST', '/api/v1/members', '/api/v1/members', {
+    body: { emp_no: 'OA001', name: '赵敏', gender: '女', birth_date: '1992-04-05', id_card: idCard('19920405', '071'), phone: '13812345678', org_id: W.orgs['UA-B1'] },
+  });
+  assert.equal(m.status, 201, m.text);
+  await call('POST', '/api/v1/members', '/api/v1/members', { body: { emp_no: 'OA001', name: '赵敏', org_id: W.orgs['UA-B1'] } });
+  await call('POST', '/api/v1/members', '/api/v1/members', { body: { emp_no: 'OA002', name: '赵敏', org_id: W.orgs['UA-B1'], shoe_size: 42 } });
+  assert.equal((await call('PATCH', `/api/v1/members/${m.body.id}`, '/api/v1/members/{id}', { body: { position: '工程师', birth_date: '' } })).status, 200);
+
+  // events
+  const key = { 'X-API-Key': W.key };
+  const ok = await call('POST', '/api/v1/events', '/api/v1/events', {
+    token: undefined,
+    headers: key,
+    body: [
+      { key: 'oa-1', emp_no: 'EA001', indicator: 'study.hours', date: '2024-03-15', value: 2, detail: { course: '党史' } },
+      { key: 'oa-2', org_code: 'UA-B1', indicator: 'org.congress', date: '2024-03-15' },
+    ],
+  });
+  assert.equal(ok.status, 200, ok.text);
+  const nd = await call('POST', '/api/v1/events', '/api/v1/events', {
+    token: undefined,
+    headers: key,
+    raw: '{"key":"oa-1","emp_no":"EA001","indicator":"study.hours","date":"2024-03-15","value":2}\n',
+    contentType: 'application/x-ndjson',
+  });
+  assert.deepEqual(nd.body, { accepted: 0, duplicate: 1, rejected: 0 });
+  const rej = await call('POST', '/api/v1/events', '/api/v1/events', {
+    token: undefined,
+    headers: key,
+    body: [{ key: 'oa-3', emp_no: 'NOPE', indicator: 'study.hours', date: '2024-03-15' }, 7],
+  });
+  assert.equal(rej.status, 400, rej.text);
+  await call('POST', '/api/v1/events', '/api/v1/events', { token: undefined, headers: key, body: [] });
+  await call('POST', '/api/v1/events', '/api/v1/events', { token: undefined, headers: key, raw: 'x', contentType: 'text/plain' });
+  await call('POST', '/api/v1/events', '/api/v1/events', { token: undefined, body: [] });
+
+  // router-level errors
+  const wrongMethod = await srv.api('GET', '/api/v1/events', { headers: key });
+  assertError(wrongMethod, 405, 'method_not_allowed');
+  conforms('POST', '/api/v1/events', wrongMethod);
+  assertError(await srv.api('GET', '/api/v1/no-such-endpoint'), 404, 'not_found');
+
+  conforms('POST', '/api/v1/auth/logout', await srv.api('POST', '/api/v1/auth/logout', { token: admin.token }));
+  conforms('POST', '/api/v1/auth/logout', await srv.api('POST', '/api/v1/auth/logout', { token: admin.token }));
+});
