@@ -15,6 +15,9 @@
 #include "ingest/source.h"
 #include "org/member.h"
 #include "org/org.h"
+#include "score/run.h"
+
+#include <sys/resource.h>
 
 static double now_s(void)
 {
@@ -188,13 +191,117 @@ static int bench_ingest(const char *dir, long events, int members)
     return 0;
 }
 
+/* Score the month the ingest bench filled (10,000 members × 100 events) against the same
+ * aggregation as one SQL GROUP BY over the same events. */
+static int bench_score(const char *dir)
+{
+    struct errbuf e = ERRBUF_INIT;
+    struct score_run_stats s;
+    struct db *db;
+    struct db_stmt *st;
+    char path[512];
+    double t0, t_group, t_run, t_run2;
+    long groups = 0;
+    snprintf(path, sizeof(path), "%s/ingest.db", dir);
+    if (db_open(path, &db, &e) < 0)
+        die(&e);
+    /* warm the page cache for both sides alike */
+    if (db_exec(db, "SELECT COUNT(*), SUM(value) FROM events", &e) < 0)
+        die(&e);
+    t0 = now_s();
+    if (db_prepare(db,
+                   "SELECT member_id, indicator_id, SUM(value), COUNT(*) FROM events"
+                   " WHERE month = $1 GROUP BY member_id, indicator_id",
+                   &st, &e) < 0)
+        die(&e);
+    db_bind_int(st, 1, 202401);
+    while (db_step(st, &e) == 1)
+        groups++;
+    db_done(st);
+    t_group = now_s() - t0;
+    t0 = now_s();
+    if (score_run_month(db, 202401, 0, false, &s, &e) < 0)
+        die(&e);
+    t_run = now_s() - t0;
+    t0 = now_s();
+    if (score_run_month(db, 202401, 0, false, &s, &e) < 0)
+        die(&e);
+    t_run2 = now_s() - t0;
+    printf("score: month 202401, %ld members, %ld events, %ld organizations\n", s.members,
+           s.events, s.orgs);
+    printf("  bare SQL GROUP BY (member, indicator): %6.3f s  (%ld groups)\n", t_group, groups);
+    printf("  full run (scores, ranks, rollups, writes): %6.3f s, again %6.3f s\n", t_run, t_run2);
+    printf("  ratio run / GROUP BY                 : %6.2f   (target <= 1.0, run < 1 s)\n",
+           t_run2 / t_group);
+    db_close(db);
+    return 0;
+}
+
+/* 1,000,000 members × 20 events in one month: time and peak memory of the run. Setup
+ * writes the rows with plain SQL (it is not what is measured). */
+static int bench_score_scale(const char *dir, long members, int per)
+{
+    struct errbuf e = ERRBUF_INIT;
+    struct score_run_stats s;
+    struct db *db;
+    struct rusage ru;
+    char path[512], sql[4096];
+    double t0;
+    snprintf(path, sizeof(path), "%s/scale.db", dir);
+    unlink(path);
+    if (db_open(path, &db, &e) < 0 || db_migrate(db, &e) < 0)
+        die(&e);
+    db_tune_bulk(db, true);
+    t0 = now_s();
+    /* 1 company, 50 units, 20 members per branch */
+    snprintf(sql, sizeof(sql),
+             "BEGIN;"
+             "INSERT INTO orgs(id, code, name, kind, parent_id, path, depth, created_at, updated_at)"
+             " VALUES(1, 'S', '规模测试党委', 'committee', NULL, '/1/', 0, 0, 0);"
+             "WITH RECURSIVE u(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM u WHERE i < 51)"
+             " INSERT INTO orgs(id, code, name, kind, parent_id, path, depth, created_at, updated_at)"
+             " SELECT i, 'S-' || i, '单位' || i, 'committee', 1, '/1/' || i || '/', 1, 0, 0 FROM u;"
+             "WITH RECURSIVE b(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM b WHERE i < %ld - 1)"
+             " INSERT INTO orgs(id, code, name, kind, parent_id, path, depth, created_at, updated_at)"
+             " SELECT 100 + i, 'S-B' || i, '支部' || i, 'branch', 2 + i %% 50,"
+             " '/1/' || (2 + i %% 50) || '/' || (100 + i) || '/', 2, 0, 0 FROM b;"
+             "WITH RECURSIVE m(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM m WHERE i < %ld)"
+             " INSERT INTO members(id, org_id, org_path, emp_no, name, created_at, updated_at)"
+             " SELECT i, 100 + (i - 1) / 20, '', 'S' || i, '党员' || i, 0, 0 FROM m;"
+             "INSERT INTO member_orgs(member_id, org_id, from_month) SELECT id, org_id, 202401"
+             " FROM members;"
+             "WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < %d - 1)"
+             " INSERT INTO events(source_id, key, org_id, member_id, indicator_id, day, month,"
+             " value, detail, created_at)"
+             " SELECT 1, m.id || '-' || k.j, m.org_id, m.id, 1 + (m.id * 7 + k.j) %% 19,"
+             " 20240101 + k.j %% 28, 202401, 1 + (m.id + k.j) %% 4, NULL, 0 FROM members m, k;"
+             "COMMIT;",
+             members / 20, members, per);
+    if (db_exec(db, sql, &e) < 0)
+        die(&e);
+    printf("score scale: %ld members × %d events set up in %.1f s\n", members, per, now_s() - t0);
+    fflush(stdout);
+    t0 = now_s();
+    if (score_run_month(db, 202401, 0, false, &s, &e) < 0)
+        die(&e);
+    getrusage(RUSAGE_SELF, &ru);
+    printf("  full run: %.1f s for %ld members, %ld events; peak memory of the process %.0f MB"
+           "  (targets < 60 s, < 2 GB)\n",
+           now_s() - t0, s.members, s.events, (double)ru.ru_maxrss / 1024);
+    db_close(db);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = "/tmp";
     long events = 1000000;
     int members = 10000;
-    if (argc < 2 || strcmp(argv[1], "ingest") != 0) {
-        fprintf(stderr, "usage: bench ingest [--events N] [--members N] [--dir DIR]\n");
+    int per = 20;
+    if (argc < 2 || (strcmp(argv[1], "ingest") && strcmp(argv[1], "score") &&
+                     strcmp(argv[1], "score-scale"))) {
+        fprintf(stderr, "usage: bench ingest|score|score-scale [--events N] [--members N]"
+                        " [--per N] [--dir DIR]\n");
         return 2;
     }
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -204,8 +311,14 @@ int main(int argc, char **argv)
             members = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--dir") == 0)
             dir = argv[i + 1];
+        else if (strcmp(argv[i], "--per") == 0)
+            per = atoi(argv[i + 1]);
     }
     if (secret_init() < 0)
         return 1;
+    if (strcmp(argv[1], "score") == 0)
+        return bench_score(dir);
+    if (strcmp(argv[1], "score-scale") == 0)
+        return bench_score_scale(dir, members, per);
     return bench_ingest(dir, events, members);
 }

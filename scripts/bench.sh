@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: every figure beside a baseline measured in the same run, on this machine.
 #   1. event ingestion (build/rel/bench ingest): ingest_batch vs a raw prepared INSERT
+#   1b. scoring a month of 1,000,000 events vs one SQL GROUP BY; 1,000,000 members at scale
 #   2. HTTP: GET /api/v1/me and a member list page under wrk (10 s, 64 connections) vs
 #      nginx serving a static file of the same size; the server's resident memory after it
 # Load goes to 127.0.0.1 only and every run is bounded in time.
@@ -26,6 +27,14 @@ echo "== dangjian bench ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)) =="
 echo
 build/rel/bench ingest --events "$EVENTS" --dir "$TMP"
 echo
+# the month the ingest bench filled: 10,000 members × ~100 events
+build/rel/bench score --dir "$TMP"
+echo
+if [ "${BENCH_SCALE:-1}" = 1 ]; then
+    build/rel/bench score-scale --members "${BENCH_SCALE_MEMBERS:-1000000}" --per 20 --dir "$TMP"
+    rm -f "$TMP/scale.db"*
+    echo
+fi
 
 # --- HTTP -------------------------------------------------------------------------------
 ./dangjian demo --db "$TMP/demo.db" >"$TMP/demo.log" 2>&1 || { cat "$TMP/demo.log"; exit 1; }
