@@ -485,21 +485,28 @@ int score_model_create(struct db *db, struct score_model *m, long long actor, st
             map = json_dumps(o, JSON_COMPACT);
             json_decref(o);
         }
-        rc = db_run(db, e,
-                    "INSERT INTO score_rules(version, indicator, dimension, mode, points,"
-                    " value_points, cap, veto) VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
-                    "itttdt", version, r->indicator, dim_name(r->dim),
-                    r->mode == RULE_MAP ? "map" : "linear", r->points, map);
+        {
+            struct db_stmt *st;
+            if ((rc = db_prepare(db,
+                                 "INSERT INTO score_rules(version, indicator, dimension, mode,"
+                                 " points, value_points, cap, veto)"
+                                 " VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
+                                 &st, e)) < 0) {
+                free(map);
+                return rc;
+            }
+            db_bindv(st, "itttdt", version, r->indicator, dim_name(r->dim),
+                     r->mode == RULE_MAP ? "map" : "linear", r->points, map);
+            if (r->has_cap)
+                db_bind_double(st, 7, r->cap);
+            else
+                db_bind_null(st, 7);
+            db_bind_int(st, 8, r->veto);
+            rc = db_step(st, e);
+            db_done(st);
+        }
         free(map);
         if (rc < 0)
-            return rc;
-        if (r->has_cap && (rc = db_run(db, e,
-                                       "UPDATE score_rules SET cap = $1 WHERE version = $2 AND indicator = $3",
-                                       "dit", r->cap, version, r->indicator)) < 0)
-            return rc;
-        if (r->veto && (rc = db_run(db, e,
-                                    "UPDATE score_rules SET veto = 1 WHERE version = $1 AND indicator = $2",
-                                    "it", version, r->indicator)) < 0)
             return rc;
     }
     m->version = version;
