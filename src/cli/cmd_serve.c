@@ -5,21 +5,26 @@
 #include "cli/cli.h"
 #include "db/db.h"
 #include "http/server.h"
+#include "jobs/jobs.h"
 #include "base/banned.h"
 
 int cmd_serve(int argc, char **argv)
 {
     const char *url = CLI_DEFAULT_DB, *listen = "127.0.0.1:8080", *web = NULL;
-    long long threads = 0;
+    long long threads = 0, jobs_every = 300;
+    bool no_jobs = false;
     struct opt opts[] = {{"db", OPT_STR, &url, "database"},
                          {"listen", OPT_STR, &listen, "address"},
                          {"threads", OPT_INT, &threads, "worker threads"},
                          {"web", OPT_STR, &web, "web app folder"},
+                         {"no-jobs", OPT_FLAG, &no_jobs, "no background jobs"},
+                         {"jobs-every", OPT_INT, &jobs_every, "seconds between job passes"},
                          {0, 0, 0, 0}};
     struct server_opts so;
     struct errbuf e = ERRBUF_INIT;
     struct db *db;
     struct stat sb;
+    int rc;
     if (cli_parse("serve", argc - 1, argv + 1, opts, NULL, 0, NULL) < 0)
         return 2;
     if (threads < 0 || threads > 64) {
@@ -36,7 +41,11 @@ int cmd_serve(int argc, char **argv)
     so.listen = listen;
     so.threads = threads ? (int)threads : 4;
     so.web_dir = web;
-    if (server_run(&so, &e) < 0)
+    if (!no_jobs && jobs_start(url, (int)jobs_every, &e) < 0)
+        return cli_fail(&e);
+    rc = server_run(&so, &e);
+    jobs_stop();
+    if (rc < 0)
         return cli_fail(&e);
     return 0;
 }

@@ -1,0 +1,117 @@
+#include "jobs/jobs.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "base/month.h"
+#include "db/db.h"
+#include "score/run.h"
+#include "base/banned.h"
+
+/* Score last month once it is over, if it has events and no run yet (DOMAIN: monthly). */
+static int score_last_month(struct db *db, struct errbuf *e)
+{
+    int month = month_add(month_of_time(time(NULL)), -1), rc;
+    long long scored = 0, events = 0;
+    struct score_run_stats s;
+    if ((rc = db_query_int(db, e, &scored, "SELECT COUNT(*) FROM score_runs WHERE month = $1", "i",
+                           (long long)month)) < 0)
+        return rc;
+    if (scored)
+        return 0;
+    if ((rc = db_query_int(db, e, &events,
+                           "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE month = $1 LIMIT 1) x",
+                           "i", (long long)month)) < 0)
+        return rc;
+    if (!events)
+        return 0;
+    if ((rc = score_run_month(db, month, 0, false, &s, e)) < 0)
+        return rc;
+    log_info("jobs: scored %d: %ld members, %ld events in %.2f s", month, s.members, s.events,
+             s.seconds);
+    return 0;
+}
+
+static const struct job {
+    const char *name;
+    int (*fn)(struct db *db, struct errbuf *e);
+} jobs[] = {
+    {"score last month", score_last_month},
+};
+
+int jobs_run_due(struct db *db, struct errbuf *e)
+{
+    int first = 0;
+    for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
+        struct errbuf je = ERRBUF_INIT;
+        int rc = jobs[i].fn(db, &je);
+        if (rc < 0) {
+            log_error("jobs: %s: %s", jobs[i].name, je.msg);
+            if (!first) {
+                first = rc;
+                if (e)
+                    *e = je;
+            }
+        }
+    }
+    return first;
+}
+
+static pthread_t thread;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static bool stopping, running;
+static char url[1024];
+static int every;
+
+static void *loop(void *arg)
+{
+    struct db *db = NULL;
+    struct errbuf e = ERRBUF_INIT;
+    (void)arg;
+    if (db_open(url, &db, &e) < 0) {
+        log_error("jobs: %s", e.msg);
+        return NULL;
+    }
+    pthread_mutex_lock(&lock);
+    while (!stopping) {
+        struct timespec until;
+        pthread_mutex_unlock(&lock);
+        jobs_run_due(db, NULL);
+        pthread_mutex_lock(&lock);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += every;
+        while (!stopping && pthread_cond_timedwait(&wake, &lock, &until) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&lock);
+    db_close(db);
+    return NULL;
+}
+
+int jobs_start(const char *db_url, int interval, struct errbuf *e)
+{
+    snprintf(url, sizeof(url), "%s", db_url);
+    every = interval > 0 ? interval : 300;
+    stopping = false;
+    if (pthread_create(&thread, NULL, loop, NULL) != 0)
+        return errbuf_set(e, -ERR_INTERNAL, "cannot start the jobs thread");
+    running = true;
+    return 0;
+}
+
+void jobs_stop(void)
+{
+    if (!running)
+        return;
+    pthread_mutex_lock(&lock);
+    stopping = true;
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&lock);
+    pthread_join(thread, NULL);
+    running = false;
+}
