@@ -309,6 +309,19 @@ int db_last_id(struct db *db, long long *ret, struct errbuf *e)
     return db->ops->last_id(db, ret, e);
 }
 
+int db_find_id(struct db *db, const char *sql, const char *key, const char *not_found,
+               long long *ret, struct errbuf *e)
+{
+    long long id = 0;
+    int rc = db_query_int(db, e, &id, sql, "t", key);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return errbuf_set(e, -ERR_NOTFOUND, not_found, key);
+    *ret = id;
+    return 0;
+}
+
 void db_tune_bulk(struct db *db, bool on)
 {
     if (db->ops->tune_bulk)

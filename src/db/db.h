@@ -70,6 +70,11 @@ int db_query_int(struct db *db, struct errbuf *e, long long *ret, const char *sq
  * Cheaper than RETURNING on SQLite, which buffers the returned rows. */
 int db_last_id(struct db *db, long long *ret, struct errbuf *e);
 
+/* The id that sql (one text parameter) finds for key: 0, or -ERR_NOTFOUND with the message
+ * not_found (a format with one %s for key). */
+int db_find_id(struct db *db, const char *sql, const char *key, const char *not_found,
+               long long *ret, struct errbuf *e);
+
 /* Schema: apply the embedded migrations that are newer than the database's version.
  * Refuses (-ERR_SCHEMA) a database newer than this binary. Returns the number applied. */
 int db_migrate(struct db *db, struct errbuf *e);

@@ -62,14 +62,7 @@ int source_add(struct db *db, const char *code, const char *name, char *key_out,
 
 int source_find(struct db *db, const char *code, long long *ret_id, struct errbuf *e)
 {
-    long long id = 0;
-    int rc = db_query_int(db, e, &id, "SELECT id FROM sources WHERE code = $1", "t", code);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "no source '%s'", code);
-    *ret_id = id;
-    return 0;
+    return db_find_id(db, "SELECT id FROM sources WHERE code = $1", code, "no source '%s'", ret_id, e);
 }
 
 int source_list(struct db *db, json_t **ret, struct errbuf *e)

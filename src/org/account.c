@@ -38,14 +38,7 @@ int account_check_password(const char *password, struct errbuf *e)
 
 int account_find(struct db *db, const char *login, long long *ret_id, struct errbuf *e)
 {
-    long long id = 0;
-    int rc = db_query_int(db, e, &id, "SELECT id FROM accounts WHERE login = $1", "t", login);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "no account '%s'", login);
-    *ret_id = id;
-    return 0;
+    return db_find_id(db, "SELECT id FROM accounts WHERE login = $1", login, "no account '%s'", ret_id, e);
 }
 
 int account_grant(struct db *db, long long account_id, enum role role, long long org_id,

@@ -346,14 +346,7 @@ int member_get(struct db *db, long long id, bool mask, json_t **ret, char *org_p
 
 int member_find_emp(struct db *db, const char *emp_no, long long *ret_id, struct errbuf *e)
 {
-    long long id = 0;
-    int rc = db_query_int(db, e, &id, "SELECT id FROM members WHERE emp_no = $1", "t", emp_no);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "no member with emp_no '%s'", emp_no);
-    *ret_id = id;
-    return 0;
+    return db_find_id(db, "SELECT id FROM members WHERE emp_no = $1", emp_no, "no member with emp_no '%s'", ret_id, e);
 }
 
 /* Totals for the member list, remembered per worker thread until members change (the
@@ -406,6 +399,17 @@ static void count_store(const struct count_key *k, long long total)
     count_cache[i].used = 1;
 }
 
+/* $1, $2 the subtree, then the name/number filter and the status when present. */
+static void bind_filters(struct db_stmt *st, const char *path, const char *hi, const char *like,
+                         const char *status)
+{
+    db_bindv(st, "tt", path, hi);
+    if (*like)
+        db_bind_text(st, 3, like);
+    if (status)
+        db_bind_text(st, *like ? 4 : 3, status);
+}
+
 int member_list(struct db *db, const struct member_query *q, json_t **ret, struct errbuf *e)
 {
     struct db_stmt *st;
@@ -452,11 +456,7 @@ int member_list(struct db *db, const struct member_query *q, json_t **ret, struc
     if (!count_cached(&key, &total)) {
         if ((rc = db_prepare(db, count_sql[variant], &st, e)) < 0)
             goto fail;
-        db_bindv(st, "tt", q->path, hi);
-        if (*like)
-            db_bind_text(st, 3, like);
-        if (status)
-            db_bind_text(st, *like ? 4 : 3, status);
+        bind_filters(st, q->path, hi, like, status);
         if ((rc = db_step(st, e)) == 1)
             total = db_col_int(st, 0);
         db_done(st);
@@ -466,11 +466,7 @@ int member_list(struct db *db, const struct member_query *q, json_t **ret, struc
     }
     if ((rc = db_prepare(db, page_sql[variant], &st, e)) < 0)
         goto fail;
-    db_bindv(st, "tt", q->path, hi);
-    if (*like)
-        db_bind_text(st, 3, like);
-    if (status)
-        db_bind_text(st, *like ? 4 : 3, status);
+    bind_filters(st, q->path, hi, like, status);
     db_bind_int(st, n, q->page_size);
     db_bind_int(st, n + 1, (q->page - 1) * q->page_size);
     while ((rc = db_step(st, e)) == 1)

@@ -136,14 +136,7 @@ int org_path(struct db *db, long long id, char *out, size_t n, struct errbuf *e)
 
 int org_find_code(struct db *db, const char *code, long long *ret_id, struct errbuf *e)
 {
-    long long id = 0;
-    int rc = db_query_int(db, e, &id, "SELECT id FROM orgs WHERE code = $1", "t", code);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "no organization with code '%s'", code);
-    *ret_id = id;
-    return 0;
+    return db_find_id(db, "SELECT id FROM orgs WHERE code = $1", code, "no organization with code '%s'", ret_id, e);
 }
 
 int org_create(struct db *db, const struct org_in *o, long long actor, long long *ret_id,
