@@ -74,7 +74,7 @@ int db_exec(struct db *db, const char *sql, struct errbuf *e)
 int db_begin(struct db *db, struct errbuf *e)
 {
     int rc;
-    if (db->tx_depth > 0)
+    if (db->tx_depth != 0)
         return errbuf_set(e, -ERR_INTERNAL, "nested transaction");
     rc = db->ops->exec(db, db->backend == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", e);
     if (rc == 0)
@@ -96,6 +96,24 @@ void db_rollback(struct db *db)
         return;
     db->ops->exec(db, "ROLLBACK", NULL);
     db->tx_depth = 0;
+}
+
+int db_read_begin(struct db *db, struct errbuf *e)
+{
+    int rc;
+    if (db->backend != DB_SQLITE || db->tx_depth > 0)
+        return 0;
+    if ((rc = db->ops->exec(db, "BEGIN", e)) == 0)
+        db->tx_depth = -1; /* a read snapshot: db_begin inside it is refused like nesting */
+    return rc;
+}
+
+void db_read_end(struct db *db)
+{
+    if (db->tx_depth == -1) {
+        db->ops->exec(db, "COMMIT", NULL);
+        db->tx_depth = 0;
+    }
 }
 
 bool db_in_tx(const struct db *db)

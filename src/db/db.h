@@ -37,6 +37,11 @@ bool db_in_tx(const struct db *db);
  * must be a constant name. */
 int db_lock_append(struct db *db, const char *table, struct errbuf *e);
 
+/* A read snapshot around several reads (SQLite: one lock acquisition instead of one per
+ * statement; PostgreSQL: nothing, each statement already sees a snapshot). */
+int db_read_begin(struct db *db, struct errbuf *e);
+void db_read_end(struct db *db);
+
 /* Get a prepared statement for sql from the connection's cache (or a fresh one when the
  * cached one is in use). Bind, step, read columns, then always call db_done(). */
 int db_prepare(struct db *db, const char *sql, struct db_stmt **ret, struct errbuf *e);
