@@ -30,7 +30,7 @@ static const struct {
 static int err_index(int code)
 {
     if (code < 0)
-        code = -code;
+        code = code < -ERR__COUNT ? ERR__COUNT : -code;
     return code < ERR__COUNT ? code : ERR_INTERNAL;
 }
 

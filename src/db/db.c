@@ -300,6 +300,8 @@ int db_run(struct db *db, struct errbuf *e, const char *sql, const char *types, 
     va_end(ap);
     while ((rc = db_step(st, e)) == 1)
         rows++;
+    if (rc == 0 && rows == 0)
+        rows = (int)st->db->ops->changes(st);
     db_done(st);
     return rc < 0 ? rc : rows;
 }

@@ -65,7 +65,8 @@ double db_col_double(struct db_stmt *st, int col);
 const char *db_col_text(struct db_stmt *st, int col); /* "" for NULL */
 bool db_col_null(struct db_stmt *st, int col);
 
-/* One-shot helpers: prepare, bind by types, step to the end; return rows changed (>= 0). */
+/* One-shot helpers: prepare, bind by types, step to the end; return the rows it returned,
+ * or (when it returns none) the rows it changed (>= 0). */
 int db_run(struct db *db, struct errbuf *e, const char *sql, const char *types, ...);
 /* Return 1 and fill *ret from column 0 of the first row, 0 when no row, < 0 on error. */
 int db_query_int(struct db *db, struct errbuf *e, long long *ret, const char *sql,

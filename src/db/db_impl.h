@@ -27,6 +27,7 @@ struct db_ops {
     void (*close)(struct db *db);
     void (*tune_bulk)(struct db *db, bool on);
     int (*last_id)(struct db *db, long long *ret, struct errbuf *e);
+    long long (*changes)(struct db_stmt *st); /* rows the finished statement changed */
 };
 
 struct db {

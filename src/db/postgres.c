@@ -230,6 +230,13 @@ static int pg_last_id(struct db *db, long long *ret, struct errbuf *e)
     return rc;
 }
 
+static long long pg_changes(struct db_stmt *st)
+{
+    struct pg_stmt *s = (struct pg_stmt *)st;
+    const char *n = s->res ? PQcmdTuples(s->res) : "";
+    return *n ? strtoll(n, NULL, 10) : 0;
+}
+
 static const struct db_ops pg_ops = {
     .exec = pg_exec,
     .prepare = pg_prepare,
@@ -247,6 +254,7 @@ static const struct db_ops pg_ops = {
     .close = pg_close,
     .tune_bulk = NULL,
     .last_id = pg_last_id,
+    .changes = pg_changes,
 };
 
 size_t db_pg_stmt_size(void)

@@ -60,7 +60,7 @@ static int sq_prepare(struct db *db, struct db_stmt *st, struct errbuf *e)
     if (rc != SQLITE_OK)
         return sq_error(handle(db), rc, e, "prepare");
     for (int n = 1; n <= MAX_PARAMS; n++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof(name), "$%d", n);
         s->map[n] = sqlite3_bind_parameter_index(s->h, name);
         if (s->map[n])
@@ -158,6 +158,11 @@ static int sq_last_id(struct db *db, long long *ret, struct errbuf *e)
     return 0;
 }
 
+static long long sq_changes(struct db_stmt *st)
+{
+    return sqlite3_changes64(handle(st->db));
+}
+
 static const struct db_ops sq_ops = {
     .exec = sq_exec,
     .prepare = sq_prepare,
@@ -175,6 +180,7 @@ static const struct db_ops sq_ops = {
     .close = sq_close,
     .tune_bulk = sq_tune_bulk,
     .last_id = sq_last_id,
+    .changes = sq_changes,
 };
 
 /* No global memory statistics: they take a process-wide mutex on every allocation. */

@@ -13,6 +13,7 @@
 #include "base/buf.h"
 #include "base/month.h"
 #include "db/db.h"
+#include "db/versions.h"
 #include "ingest/keyset.h"
 #include "org/audit.h"
 #include "base/banned.h"
@@ -118,16 +119,19 @@ static const struct indicator *find_indicator(const struct ctx *c, const char *c
 static int find_member(struct ctx *c, const char *emp_no, long long member_id,
                        const struct member_ref **ret, struct errbuf *e)
 {
-    char idkey[32];
-    const char *k = emp_no;
+    char idkey[48];
+    const char *k;
     const struct member_ref *hit;
     struct member_ref ref = {0, 0, 0};
     struct db_stmt *st;
     int rc;
-    if (!k) {
+    /* ids and employee numbers in separate key spaces: "#1" may be an employee number */
+    if (emp_no) {
+        snprintf(idkey, sizeof(idkey), "e%s", emp_no);
+    } else {
         snprintf(idkey, sizeof(idkey), "#%lld", member_id);
-        k = idkey;
     }
+    k = idkey;
     if ((hit = keyset_member_get(c->ks, k))) {
         *ret = hit->id ? hit : NULL;
         return 0;
@@ -260,6 +264,8 @@ static int resolve(struct ctx *c, size_t i, const struct event_in *ev, int today
             reject(c, i, "emp_no", "'%s' is a member indicator: send emp_no", ind->code);
         else if ((!ev->emp_no || !*ev->emp_no) && !ev->member_id)
             reject(c, i, "emp_no", "missing emp_no");
+        else if (ev->emp_no && strlen(ev->emp_no) > 32)
+            reject(c, i, "emp_no", "emp_no longer than 32 characters");
         else {
             if ((rc = find_member(c, ev->emp_no && *ev->emp_no ? ev->emp_no : NULL,
                                   ev->member_id, &m, e)) < 0)
@@ -395,6 +401,7 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
     struct resolved *rv = NULL;
     struct keyset *ks = NULL;
     struct pending pend = {0};
+    json_t *dry_keys = json_object();
     int rc = 0, own_tx = 0, today = date_today();
     long long now = (long long)time(NULL);
 
@@ -411,8 +418,7 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
         own_tx = 1;
     }
     if ((rc = db_lock_append(db, "events", e)) < 0 || (rc = keyset_acquire(db, &ks, e)) < 0 ||
-        (rc = db_query_int(db, e, &version,
-                           "SELECT version FROM data_versions WHERE topic = 'members'", "")) < 0 ||
+        (rc = version_get_exact(db, TOPIC_MEMBERS, &version, e)) < 0 ||
         (rc = load_indicators(&c, e)) < 0)
         goto out;
     c.ks = ks;
@@ -430,6 +436,13 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
         long long h = ingest_key_hash(source_id, ev[i].key);
         if ((rc = is_new(db, ks, source_id, ev, i, h, &pend, e)) < 0)
             goto out;
+        /* a dry run stores nothing, so it remembers the batch's keys itself */
+        if (rc == 1 && (flags & INGEST_DRY_RUN)) {
+            if (json_object_get(dry_keys, ev[i].key))
+                rc = 0;
+            else
+                json_object_set_new(dry_keys, ev[i].key, json_true());
+        }
         if (rc == 0) {
             res->duplicate++;
             continue;
@@ -466,5 +479,6 @@ out:
     free(rv);
     free(c.ind);
     json_decref(c.orgs);
+    json_decref(dry_keys);
     return rc;
 }

@@ -10,7 +10,6 @@
 #include "ingest/event.h"
 #include "base/banned.h"
 
-#define MAX_SETS 16
 #define MIN_BITS 16
 #define SYNC_CHUNK 100000
 
@@ -26,6 +25,7 @@ struct keyset {
     long long hwm;      /* highest event id loaded */
     long long hwm_hash; /* its key hash: tells whether that row is still there */
     bool stale;
+    struct keyset *next; /* the registry's list */
     json_t *members; /* key → index into refs */
     struct member_ref *refs;
     size_t nrefs, cap_refs;
@@ -33,7 +33,7 @@ struct keyset {
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct keyset *registry[MAX_SETS];
+static struct keyset *registry; /* one per database URL, for the process's lifetime */
 
 static uint32_t fingerprint(long long hash)
 {
@@ -150,21 +150,18 @@ int keyset_acquire(struct db *db, struct keyset **ret, struct errbuf *e)
     const char *url = db_url(db);
     int rc;
     pthread_mutex_lock(&registry_lock);
-    for (int i = 0; i < MAX_SETS && registry[i]; i++)
-        if (strcmp(registry[i]->url, url) == 0)
-            ks = registry[i];
+    for (ks = registry; ks; ks = ks->next)
+        if (strcmp(ks->url, url) == 0)
+            break;
     if (!ks) {
-        int i = 0;
-        while (i < MAX_SETS && registry[i])
-            i++;
-        if (i == MAX_SETS || !(ks = calloc(1, sizeof(*ks))) || !(ks->url = strdup(url))) {
-            if (ks)
-                free(ks);
+        if (!(ks = calloc(1, sizeof(*ks))) || !(ks->url = strdup(url))) {
+            free(ks);
             pthread_mutex_unlock(&registry_lock);
             return errbuf_set(e, -ERR_NOMEM, "cannot set up the duplicate check");
         }
         pthread_mutex_init(&ks->lock, NULL);
-        registry[i] = ks;
+        ks->next = registry;
+        registry = ks;
     }
     pthread_mutex_unlock(&registry_lock);
 

@@ -9,6 +9,7 @@
 #include "base/parse.h"
 #include "base/text.h"
 #include "db/db.h"
+#include "db/versions.h"
 #include "org/audit.h"
 #include "org/scope.h"
 #include "base/banned.h"
@@ -93,8 +94,8 @@ int member_validate(const struct member_in *in, bool create, struct member_in *o
 {
     int rc;
     *out = *in;
-    if ((rc = text_field("emp_no", in->emp_no, 32, create, e)) < 0 ||
-        (rc = text_field("name", in->name, 50, create, e)) < 0 ||
+    if ((rc = text_field("emp_no", in->emp_no, 32, create || in->emp_no, e)) < 0 ||
+        (rc = text_field("name", in->name, 50, create || in->name, e)) < 0 ||
         (rc = text_field("position", in->position, 100, false, e)) < 0)
         return rc;
     if (in->emp_no) {
@@ -148,9 +149,7 @@ int member_check_org(struct db *db, long long org_id, struct errbuf *e)
 /* Tell the processes that cache members (event ingestion) that members changed. */
 static int member_touch(struct db *db, struct errbuf *e)
 {
-    int rc = db_run(db, e, "UPDATE data_versions SET version = version + 1 WHERE topic = 'members'",
-                    "");
-    return rc < 0 ? rc : 0;
+    return version_bump(db, TOPIC_MEMBERS, e);
 }
 
 int member_create(struct db *db, const struct member_in *in, int month, long long actor,
@@ -354,7 +353,8 @@ int member_find_emp(struct db *db, const char *emp_no, long long *ret_id, struct
  * every page. */
 #define COUNT_CACHE 32
 struct count_key {
-    long long version;
+    unsigned db;                 /* hash of the database URL */
+    struct version_stamp version;
     int variant;
     char path[ORG_PATH_MAX];
     char like[160];
@@ -372,12 +372,13 @@ static int count_key_init(struct db *db, struct count_key *k, const char *path, 
 {
     int rc;
     memset(k, 0, sizeof(*k));
+    for (const char *u = db_url(db); *u; u++)
+        k->db = (k->db ^ (unsigned char)*u) * 16777619u;
     k->variant = variant;
     snprintf(k->path, sizeof(k->path), "%s", path);
     snprintf(k->like, sizeof(k->like), "%s", like);
     snprintf(k->status, sizeof(k->status), "%s", status ? status : "");
-    rc = db_query_int(db, e, &k->version,
-                      "SELECT version FROM data_versions WHERE topic = 'members'", "");
+    rc = version_get(db, TOPIC_MEMBERS, &k->version, e);
     return rc < 0 ? rc : 0;
 }
 

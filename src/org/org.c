@@ -6,6 +6,7 @@
 
 #include "base/text.h"
 #include "db/db.h"
+#include "db/versions.h"
 #include "org/audit.h"
 #include "org/scope.h"
 #include "base/banned.h"
@@ -240,6 +241,17 @@ int org_update(struct db *db, long long id, const char *name, const char *kind,
                             id, k);
             goto out;
         }
+        if (strcmp(k, "branch") != 0 &&
+            (rc = db_query_int(db, e, &children, "SELECT COUNT(*) FROM members WHERE org_id = $1",
+                               "i", id)) >= 0 &&
+            children) {
+            rc = errbuf_set(e, -ERR_INVALID,
+                            "cannot make organization %lld a %s: its %lld members belong to a branch",
+                            id, k, children);
+            goto out;
+        }
+        if (rc < 0)
+            goto out;
         if ((rc = db_run(db, e, "UPDATE orgs SET kind = $1, updated_at = $2 WHERE id = $3", "tii",
                          k, now, id)) < 0)
             goto out;
@@ -301,7 +313,8 @@ int org_move(struct db *db, long long id, long long new_parent, long long actor,
                      "titt", newpath, (long long)strlen(path) + 1, path, hi)) < 0)
         return rc;
     if ((rc = db_run(db, e, "UPDATE orgs SET parent_id = $1 WHERE id = $2", "ii", new_parent,
-                     id)) < 0)
+                     id)) < 0 ||
+        (rc = version_bump(db, TOPIC_MEMBERS, e)) < 0)
         return rc;
     d = json_pack("{s:I, s:I}", "from_parent", old_parent, "to_parent", new_parent);
     rc = audit_log(db, actor, id, "move", "org", id, d, e);

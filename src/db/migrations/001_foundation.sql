@@ -169,7 +169,7 @@ CREATE TABLE data_versions (
     topic TEXT PRIMARY KEY,
     version BIGINT NOT NULL
 );
-INSERT INTO data_versions(topic, version) VALUES ('members', 0);
+INSERT INTO data_versions(topic, version) VALUES ('members', 0), ('sessions', 0);
 
 CREATE TABLE audit (
     id ID_PK,

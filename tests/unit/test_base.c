@@ -1,0 +1,675 @@
+/* Tests for src/base: buf.c (growable string with a maximum), err.c (error values and
+ * messages), month.c (months and dates as integers) and secret.c (tokens, hashes,
+ * passwords). Expected values are worked out by hand in the comments beside them. */
+#include "unit.h"
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/month.h"
+#include "base/secret.h"
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return secret_init();
+}
+
+/* ---- buf.c ---- */
+
+static void test_buf_unused_buffer_reads_as_empty_string(void **state)
+{
+    struct buf b = BUF_INIT;
+    (void)state;
+    assert_null(b.data);
+    assert_string_equal(buf_str(&b), "");
+    assert_int_equal(b.len, 0);
+    buf_release(&b);
+    buf_release(NULL); /* destructors accept NULL */
+}
+
+static void test_buf_grows_byte_by_byte_past_many_doublings(void **state)
+{
+    struct buf b = BUF_INIT;
+    (void)state;
+    /* 5000 bytes: past the first 64-byte allocation and several doublings */
+    for (int i = 0; i < 5000; i++)
+        assert_int_equal(buf_addch(&b, (char)('a' + i % 26)), 0);
+    assert_int_equal(b.len, 5000);
+    assert_true(b.cap >= 5001);
+    assert_int_equal(strlen(buf_str(&b)), 5000);
+    for (int i = 0; i < 5000; i++)
+        assert_int_equal(b.data[i], 'a' + i % 26);
+    buf_release(&b);
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+}
+
+static void test_buf_add_keeps_embedded_nul_and_terminates(void **state)
+{
+    struct buf b = BUF_INIT;
+    (void)state;
+    assert_int_equal(buf_add(&b, "ab\0cd", 5), 0);
+    assert_int_equal(b.len, 5);
+    assert_memory_equal(b.data, "ab\0cd", 6); /* the sixth byte is the terminator */
+    assert_int_equal(buf_add(&b, "x", 0), 0); /* adding nothing is fine */
+    assert_int_equal(b.len, 5);
+    buf_release(&b);
+}
+
+static void test_buf_max_size_allows_exactly_max_bytes(void **state)
+{
+    struct buf b;
+    (void)state;
+    buf_init(&b, 8);
+    assert_int_equal(buf_addstr(&b, "1234"), 0);
+    assert_int_equal(buf_addstr(&b, "5678"), 0);
+    assert_string_equal(buf_str(&b), "12345678");
+    /* never allocates more than max + 1 (the terminator) */
+    assert_true(b.cap <= 9);
+    assert_int_equal(buf_add(&b, "", 0), 0);
+    buf_release(&b);
+}
+
+static void test_buf_past_max_is_toobig_and_leaves_contents_intact(void **state)
+{
+    struct buf b;
+    (void)state;
+    buf_init(&b, 8);
+    assert_int_equal(buf_addstr(&b, "1234"), 0);
+    /* 4 + 5 = 9 > 8: refused whole, not cut to fit */
+    assert_int_equal(buf_addstr(&b, "56789"), -ERR_TOOBIG);
+    assert_string_equal(buf_str(&b), "1234");
+    assert_int_equal(b.len, 4);
+    assert_int_equal(buf_addstr(&b, "5678"), 0);
+    assert_int_equal(buf_addch(&b, 'x'), -ERR_TOOBIG);
+    assert_int_equal(buf_printf(&b, "%d", 7), -ERR_TOOBIG);
+    assert_string_equal(buf_str(&b), "12345678");
+    assert_int_equal(b.len, 8);
+    buf_release(&b);
+}
+
+static void test_buf_printf_appends_formatted_text(void **state)
+{
+    struct buf b = BUF_INIT;
+    (void)state;
+    assert_int_equal(buf_addstr(&b, "row "), 0);
+    assert_int_equal(buf_printf(&b, "%d: '%s' %05.1f", 17, "x", 3.5), 0);
+    assert_string_equal(buf_str(&b), "row 17: 'x' 003.5");
+    assert_int_equal(b.len, strlen("row 17: 'x' 003.5"));
+    buf_release(&b);
+}
+
+static void test_buf_printf_longer_than_first_allocation(void **state)
+{
+    struct buf b = BUF_INIT;
+    char big[1001];
+    (void)state;
+    memset(big, 'z', 1000);
+    big[1000] = '\0';
+    assert_int_equal(buf_printf(&b, "<%s>", big), 0);
+    assert_int_equal(b.len, 1002);
+    assert_int_equal(b.data[0], '<');
+    assert_int_equal(b.data[1000], 'z');
+    assert_int_equal(b.data[1001], '>');
+    assert_int_equal(b.data[1002], '\0');
+    buf_release(&b);
+}
+
+static void test_buf_printf_exactly_up_to_max(void **state)
+{
+    struct buf b;
+    (void)state;
+    buf_init(&b, 6);
+    assert_int_equal(buf_printf(&b, "%s", "abc"), 0);
+    assert_int_equal(buf_printf(&b, "%d", 123), 0); /* 6 bytes: exactly the maximum */
+    assert_string_equal(buf_str(&b), "abc123");
+    assert_int_equal(buf_printf(&b, "%s", ""), 0);
+    buf_release(&b);
+}
+
+static void test_buf_reset_empties_but_keeps_memory(void **state)
+{
+    struct buf b = BUF_INIT;
+    char *before;
+    (void)state;
+    assert_int_equal(buf_addstr(&b, "hello"), 0);
+    before = b.data;
+    buf_reset(&b);
+    assert_int_equal(b.len, 0);
+    assert_string_equal(buf_str(&b), "");
+    assert_ptr_equal(b.data, before);
+    assert_int_equal(buf_addstr(&b, "hi"), 0);
+    assert_string_equal(buf_str(&b), "hi");
+    buf_release(&b);
+}
+
+static void test_buf_detach_hands_over_string_and_resets(void **state)
+{
+    struct buf b;
+    char *s;
+    (void)state;
+    buf_init(&b, 100);
+    assert_int_equal(buf_addstr(&b, "owned"), 0);
+    s = buf_detach(&b);
+    assert_string_equal(s, "owned");
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(b.cap, 0);
+    assert_int_equal(b.max, 100); /* still bounded */
+    assert_string_equal(buf_str(&b), "");
+    /* reusable after detach, and independent of the detached string */
+    assert_int_equal(buf_addstr(&b, "again"), 0);
+    assert_string_equal(s, "owned");
+    free(s);
+    buf_release(&b);
+}
+
+static void test_buf_detach_of_empty_buffer_is_malloced_empty_string(void **state)
+{
+    struct buf b = BUF_INIT;
+    char *s;
+    (void)state;
+    s = buf_detach(&b);
+    assert_non_null(s);
+    assert_string_equal(s, "");
+    free(s); /* must be heap memory */
+}
+
+/* ---- err.c ---- */
+
+static void test_err_name_and_status_for_every_code(void **state)
+{
+    static const struct {
+        int code;
+        const char *name;
+        int status;
+    } want[] = {
+        {ERR_OK, "ok", 200},
+        {ERR_INVALID, "invalid", 400},
+        {ERR_UNAUTH, "unauthorized", 401},
+        {ERR_FORBIDDEN, "forbidden", 403},
+        {ERR_NOTFOUND, "not_found", 404},
+        {ERR_METHOD, "method_not_allowed", 405},
+        {ERR_CONFLICT, "conflict", 409},
+        {ERR_TOOBIG, "too_large", 413},
+        {ERR_MEDIA, "unsupported_media_type", 415},
+        {ERR_RATE, "too_many_requests", 429},
+        {ERR_IO, "io", 500},
+        {ERR_DB, "database", 500},
+        {ERR_NOMEM, "out_of_memory", 500},
+        {ERR_INTERNAL, "internal", 500},
+        {ERR_SCHEMA, "schema", 500},
+    };
+    (void)state;
+    /* the table above names every code: a new code must be added here too */
+    assert_int_equal(sizeof(want) / sizeof(want[0]), ERR__COUNT);
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        assert_string_equal(err_name(want[i].code), want[i].name);
+        assert_string_equal(err_name(-want[i].code), want[i].name);
+        assert_int_equal(err_http_status(want[i].code), want[i].status);
+        assert_int_equal(err_http_status(-want[i].code), want[i].status);
+    }
+}
+
+static void test_err_unknown_code_is_internal_500(void **state)
+{
+    (void)state;
+    assert_string_equal(err_name(ERR__COUNT), "internal");
+    assert_string_equal(err_name(-ERR__COUNT), "internal");
+    assert_string_equal(err_name(-1000), "internal");
+    assert_int_equal(err_http_status(-1000), 500);
+    assert_int_equal(err_http_status(12345), 500);
+}
+
+static void test_errbuf_set_fills_code_and_message_and_returns_code(void **state)
+{
+    struct errbuf e = ERRBUF_INIT;
+    (void)state;
+    assert_int_equal(errbuf_set(&e, -ERR_NOTFOUND, "no member '%s' in row %d", "E1", 3),
+                     -ERR_NOTFOUND);
+    assert_int_equal(e.code, -ERR_NOTFOUND);
+    assert_string_equal(e.msg, "no member 'E1' in row 3");
+    errbuf_clear(&e);
+    assert_int_equal(e.code, 0);
+    assert_string_equal(e.msg, "");
+}
+
+static void test_errbuf_set_with_null_buffer_only_returns_code(void **state)
+{
+    (void)state;
+    assert_int_equal(errbuf_set(NULL, -ERR_IO, "cannot open '%s'", "x"), -ERR_IO);
+    errbuf_prefix(NULL, "row %d", 1);
+    errbuf_clear(NULL);
+}
+
+static void test_errbuf_set_truncates_long_message_safely(void **state)
+{
+    struct errbuf e = ERRBUF_INIT;
+    char big[2000];
+    (void)state;
+    memset(big, 'm', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(errbuf_set(&e, -ERR_INVALID, "%s", big), -ERR_INVALID);
+    assert_int_equal(strlen(e.msg), sizeof(e.msg) - 1);
+    assert_int_equal(e.msg[0], 'm');
+    assert_int_equal(e.msg[sizeof(e.msg) - 2], 'm');
+}
+
+static void test_errbuf_prefix_puts_prefix_before_message(void **state)
+{
+    struct errbuf e = ERRBUF_INIT;
+    (void)state;
+    errbuf_set(&e, -ERR_INVALID, "invalid id_card '%s'", "123");
+    errbuf_prefix(&e, "row %d", 17);
+    assert_string_equal(e.msg, "row 17: invalid id_card '123'");
+    assert_int_equal(e.code, -ERR_INVALID); /* the code is not touched */
+    errbuf_prefix(&e, "file '%s'", "a.csv");
+    assert_string_equal(e.msg, "file 'a.csv': row 17: invalid id_card '123'");
+}
+
+static void test_errbuf_prefix_on_full_message_truncates_the_end(void **state)
+{
+    struct errbuf e = ERRBUF_INIT;
+    char big[600];
+    (void)state;
+    for (size_t i = 0; i < sizeof(big) - 1; i++)
+        big[i] = (char)('a' + i % 26);
+    big[sizeof(big) - 1] = '\0';
+    errbuf_set(&e, -ERR_INVALID, "%s", big); /* the first 511 letters */
+    errbuf_prefix(&e, "row %d", 5);
+    /* "row 5: " (7 bytes), then the message's first 511 - 7 = 504 bytes */
+    assert_int_equal(strlen(e.msg), sizeof(e.msg) - 1);
+    assert_memory_equal(e.msg, "row 5: abc", 10);
+    for (size_t i = 0; i < sizeof(e.msg) - 1 - 7; i++)
+        assert_int_equal(e.msg[7 + i], 'a' + i % 26);
+}
+
+static void test_errbuf_prefix_longer_than_127_bytes_is_cut(void **state)
+{
+    struct errbuf e = ERRBUF_INIT;
+    char longp[300];
+    (void)state;
+    memset(longp, 'p', sizeof(longp) - 1);
+    longp[sizeof(longp) - 1] = '\0';
+    errbuf_set(&e, -ERR_INVALID, "tail");
+    errbuf_prefix(&e, "%s", longp);
+    /* the prefix is kept to 127 bytes, then ": tail" */
+    assert_int_equal(strlen(e.msg), 127 + strlen(": tail"));
+    assert_int_equal(e.msg[126], 'p');
+    assert_string_equal(e.msg + 127, ": tail");
+}
+
+/* ---- month.c ---- */
+
+static void test_month_add_forward_across_years(void **state)
+{
+    (void)state;
+    assert_int_equal(month_add(202312, 1), 202401);
+    assert_int_equal(month_add(202401, 0), 202401);
+    assert_int_equal(month_add(202401, 11), 202412);
+    assert_int_equal(month_add(202401, 12), 202501);
+    assert_int_equal(month_add(202406, 18), 202512); /* 2024-06 + 1y6m */
+    assert_int_equal(month_add(199912, 25), 200201); /* +2y = 2001-12, +1m */
+}
+
+static void test_month_add_negative_across_years(void **state)
+{
+    (void)state;
+    assert_int_equal(month_add(202401, -1), 202312);
+    assert_int_equal(month_add(202401, -12), 202301);
+    assert_int_equal(month_add(202401, -13), 202212);
+    assert_int_equal(month_add(202403, -27), 202112); /* 2024-03 - 2y3m */
+    assert_int_equal(month_add(200001, -1), 199912);
+}
+
+static void test_month_diff_is_a_minus_b_in_months(void **state)
+{
+    (void)state;
+    assert_int_equal(month_diff(202401, 202312), 1);
+    assert_int_equal(month_diff(202312, 202401), -1);
+    assert_int_equal(month_diff(202501, 202401), 12);
+    assert_int_equal(month_diff(202406, 202406), 0);
+    assert_int_equal(month_diff(202403, 202112), 27);
+    /* month_add and month_diff agree */
+    for (int n = -40; n <= 40; n++)
+        assert_int_equal(month_diff(month_add(202407, n), 202407), n);
+}
+
+static void test_month_days_including_leap_rules(void **state)
+{
+    static const int days_2023[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    (void)state;
+    for (int m = 1; m <= 12; m++)
+        assert_int_equal(month_days(202300 + m), days_2023[m - 1]);
+    assert_int_equal(month_days(202402), 29); /* divisible by 4 */
+    assert_int_equal(month_days(190002), 28); /* by 100, not by 400 */
+    assert_int_equal(month_days(200002), 29); /* by 400 */
+    assert_int_equal(month_days(210002), 28);
+    assert_int_equal(month_days(202404), 30);
+}
+
+static void test_month_valid_range(void **state)
+{
+    (void)state;
+    assert_true(month_valid(202401));
+    assert_true(month_valid(190001));
+    assert_true(month_valid(299912));
+    assert_false(month_valid(202400));
+    assert_false(month_valid(202413));
+    assert_false(month_valid(189912));
+    assert_false(month_valid(300001));
+    assert_int_equal(month_year(202405), 2024);
+    assert_int_equal(month_of_date(20240531), 202405);
+}
+
+/* month_parse's result, or -1 when refused (then the output must be untouched) */
+static int month_of(const char *s)
+{
+    int m = -1;
+    int rc = month_parse(s, &m);
+    if (rc < 0) {
+        assert_int_equal(rc, -ERR_INVALID);
+        assert_int_equal(m, -1);
+    }
+    return rc < 0 ? -1 : m;
+}
+
+static void test_month_parse_accepts_compact_and_dashed(void **state)
+{
+    (void)state;
+    assert_int_equal(month_of("202401"), 202401);
+    assert_int_equal(month_of("2024-01"), 202401);
+    assert_int_equal(month_of("1999-12"), 199912);
+}
+
+static void test_month_parse_rejects_bad_months(void **state)
+{
+    (void)state;
+    assert_int_equal(month_of("202413"), -1);
+    assert_int_equal(month_of("202400"), -1);
+    assert_int_equal(month_of("2024-13"), -1);
+    assert_int_equal(month_of("2024-1"), -1);
+    assert_int_equal(month_of("2024-001"), -1);
+    assert_int_equal(month_of("20241"), -1);
+    assert_int_equal(month_of("2024011"), -1);
+    assert_int_equal(month_of("2024/01"), -1);
+    assert_int_equal(month_of(" 202401"), -1);
+    assert_int_equal(month_of("2024-0a"), -1);
+    assert_int_equal(month_of("-20401"), -1);
+    assert_int_equal(month_of("189912"), -1);
+    assert_int_equal(month_of(""), -1);
+}
+
+static void test_month_of_time_at_known_instants(void **state)
+{
+    (void)state;
+    assert_int_equal(month_of_time(0), 197001);
+    assert_int_equal(month_of_time(31LL * 86400 - 1), 197001);
+    assert_int_equal(month_of_time(31LL * 86400), 197002);
+    /* 2024-01-01 is day 19723 (54 years of 365 days + 13 leap days) */
+    assert_int_equal(month_of_time(19723LL * 86400), 202401);
+    assert_int_equal(month_of_time(19723LL * 86400 - 1), 202312);
+}
+
+static int iso_of(const char *s)
+{
+    int ymd = -1;
+    int rc = date_parse_iso(s, &ymd);
+    if (rc < 0) {
+        assert_int_equal(rc, -ERR_INVALID);
+        assert_int_equal(ymd, -1);
+    }
+    return rc < 0 ? -1 : ymd;
+}
+
+static void test_date_parse_iso_accepts_valid_dates(void **state)
+{
+    (void)state;
+    assert_int_equal(iso_of("2024-03-05"), 20240305);
+    assert_int_equal(iso_of("2024-02-29"), 20240229);
+    assert_int_equal(iso_of("2000-02-29"), 20000229);
+    assert_int_equal(iso_of("1900-01-01"), 19000101);
+    assert_int_equal(iso_of("2999-12-31"), 29991231);
+}
+
+static void test_date_parse_iso_is_strict(void **state)
+{
+    (void)state;
+    assert_int_equal(iso_of("2023-02-29"), -1); /* not a leap year */
+    assert_int_equal(iso_of("1900-02-29"), -1); /* century, not by 400 */
+    assert_int_equal(iso_of("2024-04-31"), -1);
+    assert_int_equal(iso_of("2024-00-10"), -1);
+    assert_int_equal(iso_of("2024-13-01"), -1);
+    assert_int_equal(iso_of("2024-01-00"), -1);
+    assert_int_equal(iso_of("2024-01-32"), -1);
+    assert_int_equal(iso_of("2024-3-05"), -1);
+    assert_int_equal(iso_of("2024-03-5"), -1);
+    assert_int_equal(iso_of("2024/03/05"), -1);
+    assert_int_equal(iso_of("20240305"), -1);
+    assert_int_equal(iso_of("2024-03-05T00"), -1);
+    assert_int_equal(iso_of("2024-03-05 "), -1);
+    assert_int_equal(iso_of(" 2024-03-05"), -1);
+    assert_int_equal(iso_of("+024-03-05"), -1);
+    assert_int_equal(iso_of("2024-0a-05"), -1);
+    assert_int_equal(iso_of("2024-03-0x"), -1);
+    assert_int_equal(iso_of("1899-12-31"), -1);
+    assert_int_equal(iso_of(""), -1);
+}
+
+static void test_date_format_pads_fields(void **state)
+{
+    char out[11];
+    (void)state;
+    date_format(20240305, out, sizeof(out));
+    assert_string_equal(out, "2024-03-05");
+    date_format(19991231, out, sizeof(out));
+    assert_string_equal(out, "1999-12-31");
+}
+
+static void test_date_days_known_values(void **state)
+{
+    (void)state;
+    assert_int_equal(date_to_days(19700101), 0);
+    assert_int_equal(date_to_days(19700102), 1);
+    assert_int_equal(date_to_days(19691231), -1);
+    /* 2000-01-01: 30 years * 365 + 7 leap days (72..96) = 10957 */
+    assert_int_equal(date_to_days(20000101), 10957);
+    /* 2000-03-01 = 10957 + 31 (January) + 29 (February of a leap year) */
+    assert_int_equal(date_to_days(20000229), 11016);
+    assert_int_equal(date_to_days(20000301), 11017);
+    /* 2024-01-01: 54 * 365 + 13 leap days (72..2020) = 19723 */
+    assert_int_equal(date_to_days(20240101), 19723);
+    /* 1900-01-01: 70 * 365 + 17 leap days (1904..1968) before 1970 */
+    assert_int_equal(date_to_days(19000101), -25567);
+    assert_int_equal(date_from_days(0), 19700101);
+    assert_int_equal(date_from_days(-1), 19691231);
+    assert_int_equal(date_from_days(11016), 20000229);
+    assert_int_equal(date_from_days(11017), 20000301);
+    assert_int_equal(date_from_days(19723), 20240101);
+    assert_int_equal(date_from_days(-25567), 19000101);
+}
+
+/* The calendar's next day, by hand from month_days. */
+static int next_day(int ymd)
+{
+    int y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
+    if (d < month_days(y * 100 + m))
+        return ymd + 1;
+    if (m < 12)
+        return y * 10000 + (m + 1) * 100 + 1;
+    return (y + 1) * 10000 + 101;
+}
+
+static void test_date_days_round_trip_every_day_1900_to_2999(void **state)
+{
+    int ymd = 19000101;
+    long days = date_to_days(ymd);
+    (void)state;
+    /* every day in the supported range: consecutive days are consecutive numbers */
+    while (ymd <= 29991231) {
+        if (date_to_days(ymd) != days || date_from_days(days) != ymd)
+            fail_msg("%d <-> %ld: got %ld and %d", ymd, days, date_to_days(ymd),
+                     date_from_days(days));
+        ymd = next_day(ymd);
+        days++;
+    }
+    /* 1900..2999 is 1100 years with 267 leap years: 275 divisible by 4, minus the 11
+     * centuries 1900..2900, plus 2000, 2400 and 2800 (divisible by 400) */
+    assert_int_equal(days - date_to_days(19000101), 1100L * 365 + 267);
+}
+
+static void test_date_valid_checks_each_field(void **state)
+{
+    (void)state;
+    assert_true(date_valid(2024, 2, 29));
+    assert_false(date_valid(2023, 2, 29));
+    assert_false(date_valid(2024, 0, 1));
+    assert_false(date_valid(2024, 13, 1));
+    assert_false(date_valid(2024, 1, 0));
+    assert_false(date_valid(1899, 12, 31));
+    assert_false(date_valid(3000, 1, 1));
+}
+
+static void test_date_today_is_a_valid_recent_date(void **state)
+{
+    int t = date_today();
+    (void)state;
+    assert_true(date_valid(t / 10000, t / 100 % 100, t % 100));
+    assert_true(t >= 20240101);
+}
+
+/* ---- secret.c ---- */
+
+static bool url_safe(const char *s)
+{
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '-' || *s == '_'))
+            return false;
+    return true;
+}
+
+static void test_secret_token_is_43_url_safe_chars(void **state)
+{
+    char tok[48];
+    (void)state;
+    memset(tok, '#', sizeof(tok));
+    secret_token(tok, sizeof(tok));
+    /* 32 bytes in base64 without padding: ceil(32 * 4 / 3) = 43 characters */
+    assert_int_equal(strlen(tok), 43);
+    assert_true(url_safe(tok));
+}
+
+static void test_secret_tokens_are_unique(void **state)
+{
+    enum { N = 300 };
+    static char tok[N][48];
+    (void)state;
+    for (int i = 0; i < N; i++) {
+        secret_token(tok[i], sizeof(tok[i]));
+        assert_int_equal(strlen(tok[i]), 43);
+        assert_true(url_safe(tok[i]));
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(tok[i], tok[j]);
+    }
+}
+
+static void test_secret_hash_hex_known_blake2b_values(void **state)
+{
+    char h[SECRET_HEX_LEN];
+    (void)state;
+    /* BLAKE2b-256 test vectors */
+    secret_hash_hex("", h);
+    assert_string_equal(h, "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8");
+    secret_hash_hex("abc", h);
+    assert_string_equal(h, "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
+}
+
+static void test_secret_hash_hex_is_stable_and_input_sensitive(void **state)
+{
+    char a[SECRET_HEX_LEN], b[SECRET_HEX_LEN], c[SECRET_HEX_LEN];
+    (void)state;
+    secret_hash_hex("dj_token", a);
+    secret_hash_hex("dj_token", b);
+    secret_hash_hex("dj_tokem", c);
+    assert_int_equal(strlen(a), 64);
+    assert_string_equal(a, b);
+    assert_string_not_equal(a, c);
+    for (const char *p = a; *p; p++)
+        assert_true((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'));
+}
+
+static void test_secret_equal_compares_whole_strings(void **state)
+{
+    (void)state;
+    assert_true(secret_equal("abc", "abc"));
+    assert_true(secret_equal("", ""));
+    assert_false(secret_equal("abc", "abd"));
+    assert_false(secret_equal("abc", "ab"));
+    assert_false(secret_equal("ab", "abc"));
+    assert_false(secret_equal("", "a"));
+}
+
+static void test_secret_password_hash_and_check(void **state)
+{
+    char h1[SECRET_PWHASH_LEN], h2[SECRET_PWHASH_LEN];
+    (void)state;
+    assert_int_equal(secret_password_hash("correct horse", h1), 0);
+    assert_int_equal(secret_password_hash("correct horse", h2), 0);
+    /* argon2id at the documented cost: 19 MiB = 19456 KiB, 2 passes */
+    assert_memory_equal(h1, "$argon2id$v=19$m=19456,t=2,p=1$", 31);
+    assert_string_not_equal(h1, h2); /* salted */
+    assert_true(secret_password_check(h1, "correct horse"));
+    assert_true(secret_password_check(h2, "correct horse"));
+    assert_false(secret_password_check(h1, "correct horsf"));
+    assert_false(secret_password_check(h1, ""));
+    assert_false(secret_password_check("not a hash", "correct horse"));
+    assert_false(secret_password_check("", "correct horse"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_buf_unused_buffer_reads_as_empty_string),
+        cmocka_unit_test(test_buf_grows_byte_by_byte_past_many_doublings),
+        cmocka_unit_test(test_buf_add_keeps_embedded_nul_and_terminates),
+        cmocka_unit_test(test_buf_max_size_allows_exactly_max_bytes),
+        cmocka_unit_test(test_buf_past_max_is_toobig_and_leaves_contents_intact),
+        cmocka_unit_test(test_buf_printf_appends_formatted_text),
+        cmocka_unit_test(test_buf_printf_longer_than_first_allocation),
+        cmocka_unit_test(test_buf_printf_exactly_up_to_max),
+        cmocka_unit_test(test_buf_reset_empties_but_keeps_memory),
+        cmocka_unit_test(test_buf_detach_hands_over_string_and_resets),
+        cmocka_unit_test(test_buf_detach_of_empty_buffer_is_malloced_empty_string),
+        cmocka_unit_test(test_err_name_and_status_for_every_code),
+        cmocka_unit_test(test_err_unknown_code_is_internal_500),
+        cmocka_unit_test(test_errbuf_set_fills_code_and_message_and_returns_code),
+        cmocka_unit_test(test_errbuf_set_with_null_buffer_only_returns_code),
+        cmocka_unit_test(test_errbuf_set_truncates_long_message_safely),
+        cmocka_unit_test(test_errbuf_prefix_puts_prefix_before_message),
+        cmocka_unit_test(test_errbuf_prefix_on_full_message_truncates_the_end),
+        cmocka_unit_test(test_errbuf_prefix_longer_than_127_bytes_is_cut),
+        cmocka_unit_test(test_month_add_forward_across_years),
+        cmocka_unit_test(test_month_add_negative_across_years),
+        cmocka_unit_test(test_month_diff_is_a_minus_b_in_months),
+        cmocka_unit_test(test_month_days_including_leap_rules),
+        cmocka_unit_test(test_month_valid_range),
+        cmocka_unit_test(test_month_parse_accepts_compact_and_dashed),
+        cmocka_unit_test(test_month_parse_rejects_bad_months),
+        cmocka_unit_test(test_month_of_time_at_known_instants),
+        cmocka_unit_test(test_date_parse_iso_accepts_valid_dates),
+        cmocka_unit_test(test_date_parse_iso_is_strict),
+        cmocka_unit_test(test_date_format_pads_fields),
+        cmocka_unit_test(test_date_days_known_values),
+        cmocka_unit_test(test_date_days_round_trip_every_day_1900_to_2999),
+        cmocka_unit_test(test_date_valid_checks_each_field),
+        cmocka_unit_test(test_date_today_is_a_valid_recent_date),
+        cmocka_unit_test(test_secret_token_is_43_url_safe_chars),
+        cmocka_unit_test(test_secret_tokens_are_unique),
+        cmocka_unit_test(test_secret_hash_hex_known_blake2b_values),
+        cmocka_unit_test(test_secret_hash_hex_is_stable_and_input_sensitive),
+        cmocka_unit_test(test_secret_equal_compares_whole_strings),
+        cmocka_unit_test(test_secret_password_hash_and_check),
+    };
+    return cmocka_run_group_tests(tests, group_setup, NULL);
+}
