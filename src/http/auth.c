@@ -9,6 +9,7 @@
 #include "base/secret.h"
 #include "base/text.h"
 #include "db/db.h"
+#include "db/versions.h"
 #include "ingest/source.h"
 #include "org/account.h"
 #include "base/banned.h"
@@ -27,15 +28,65 @@ static const char *bearer_token(struct req *r)
     return NULL;
 }
 
-/* Load the session's account and roles in one query into r->auth and r->csrf.
- * 0 when valid, -ERR_UNAUTH otherwise. */
+/* Sessions a worker thread has checked, until they expire or sessions change anywhere
+ * (logout, password, disabled account, roles: the 'sessions' data version). A request with
+ * a known session then needs no database round trip to authenticate. */
+#define SESSION_CACHE 64
+static _Thread_local struct session_entry {
+    char hash[SECRET_HEX_LEN];
+    struct version_stamp stamp;
+    long long expires_at;
+    char csrf[72];
+    struct auth auth;
+} session_cache[SESSION_CACHE];
+
+static struct session_entry *session_slot(const char *hash)
+{
+    unsigned h = 2166136261u;
+    for (const char *p = hash; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return &session_cache[h % SESSION_CACHE];
+}
+
+static int load_session_db(struct req *r, const char *hash, long long *ret_expires,
+                           struct errbuf *e);
+
+/* Load the session's account and roles into r->auth and r->csrf, from the thread's cache
+ * or the database. 0 when valid, -ERR_UNAUTH otherwise. */
 static int load_session(struct req *r, const char *token, struct errbuf *e)
 {
     char hash[SECRET_HEX_LEN];
+    struct session_entry *slot;
+    struct version_stamp stamp;
+    long long now = (long long)time(NULL), expires = 0;
+    int rc;
+    secret_hash_hex(token, hash);
+    if ((rc = version_get(r->db, TOPIC_SESSIONS, &stamp, e)) < 0)
+        return rc;
+    slot = session_slot(hash);
+    if (strcmp(slot->hash, hash) == 0 && version_equal(&slot->stamp, &stamp) &&
+        slot->expires_at >= now) {
+        r->auth = slot->auth;
+        snprintf(r->csrf, sizeof(r->csrf), "%s", slot->csrf);
+        return 0;
+    }
+    memset(&r->auth, 0, sizeof(r->auth));
+    if ((rc = load_session_db(r, hash, &expires, e)) < 0)
+        return rc;
+    snprintf(slot->hash, sizeof(slot->hash), "%s", hash);
+    slot->stamp = stamp;
+    slot->expires_at = expires;
+    snprintf(slot->csrf, sizeof(slot->csrf), "%s", r->csrf);
+    slot->auth = r->auth;
+    return 0;
+}
+
+static int load_session_db(struct req *r, const char *hash, long long *ret_expires,
+                           struct errbuf *e)
+{
     struct db_stmt *st;
     int rc, found = 0;
     long long now = (long long)time(NULL);
-    secret_hash_hex(token, hash);
     if ((rc = db_prepare(r->db,
                          "SELECT a.id, a.login, a.member_id, a.disabled, s.csrf, s.expires_at,"
                          " ar.role, ar.org_id, o.path"
@@ -53,6 +104,7 @@ static int load_session(struct req *r, const char *token, struct errbuf *e)
             if (db_col_int(st, 3) || db_col_int(st, 5) < now)
                 break;
             found = 1;
+            *ret_expires = db_col_int(st, 5);
             a->account_id = db_col_int(st, 0);
             snprintf(a->login, sizeof(a->login), "%s", db_col_text(st, 1));
             a->member_id = db_col_int(st, 2);
@@ -341,7 +393,8 @@ int api_logout(struct req *r, struct errbuf *e)
     if (!token)
         token = req_cookie(r, SESSION_COOKIE);
     secret_hash_hex(token ? token : "", hash);
-    if ((rc = db_run(r->db, e, "DELETE FROM sessions WHERE token_hash = $1", "t", hash)) < 0)
+    if ((rc = db_run(r->db, e, "DELETE FROM sessions WHERE token_hash = $1", "t", hash)) < 0 ||
+        (rc = version_bump(r->db, TOPIC_SESSIONS, e)) < 0)
         return rc;
     snprintf(r->set_cookie, sizeof(r->set_cookie),
              SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");

@@ -26,6 +26,9 @@ struct route {
     enum route_auth auth;
     int roles; /* for AUTH_USER: the caller needs one of these roles somewhere */
     enum route_body body;
+    /* replies depend only on the caller, the URL and the scores: kept in the reply cache
+     * until a score run or model change (see http/cache.h) */
+    int cached;
 };
 
 /* Find the route for r->method and r->path, filling r->params.

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "db/db.h"
 #include "http/auth.h"
+#include "http/cache.h"
 #include "http/router.h"
 #include "http/static.h"
 #include "base/banned.h"
@@ -104,8 +105,11 @@ static void dispatch(struct req_state *s)
     } else if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/api") != 0) {
         rc = static_serve(r, opts->web_dir, &e);
     } else if ((rc = router_match(r, &rt, &e)) == 0 && (rc = thread_db(&r->db, &e)) == 0 &&
-               (rc = read_begin(r, &e)) == 0 && (rc = auth_prepare(r, rt, &e)) == 0) {
-        rc = rt->fn(r, &e);
+               (rc = auth_prepare(r, rt, &e)) == 0) {
+        if (rt->cached && reply_cache_get(r))
+            goto done;
+        if ((rc = read_begin(r, &e)) == 0 && (rc = rt->fn(r, &e)) == 0 && rt->cached)
+            reply_cache_put(r);
         if (db_in_tx(r->db)) {
             log_error("%s %s left a transaction open: rolled back", r->method, r->path);
             db_rollback(r->db);
@@ -113,6 +117,7 @@ static void dispatch(struct req_state *s)
                 rc = errbuf_set(&e, -ERR_INTERNAL, "internal error");
         }
     }
+done:
     if (r->db)
         db_read_end(r->db);
     if (rc < 0) {

@@ -8,6 +8,7 @@
 #include "base/secret.h"
 #include "base/text.h"
 #include "db/db.h"
+#include "db/versions.h"
 #include "org/audit.h"
 #include "base/banned.h"
 
@@ -48,7 +49,8 @@ int account_grant(struct db *db, long long account_id, enum role role, long long
                     "INSERT INTO account_roles(account_id, role, org_id) VALUES($1, $2, $3)"
                     " ON CONFLICT DO NOTHING",
                     "iti", account_id, role_name(role), org_id);
-    return rc < 0 ? rc : 0;
+    /* sessions of the account carry its roles: they must be read again */
+    return rc < 0 ? rc : version_bump(db, TOPIC_SESSIONS, e);
 }
 
 int account_create(struct db *db, const struct account_new *a, long long actor,
@@ -103,7 +105,8 @@ int account_set_password(struct db *db, const char *login, const char *password,
                      "tii", hash, (long long)time(NULL), id)) < 0)
         return rc;
     /* a new password ends every session of the account */
-    if ((rc = db_run(db, e, "DELETE FROM sessions WHERE account_id = $1", "i", id)) < 0)
+    if ((rc = db_run(db, e, "DELETE FROM sessions WHERE account_id = $1", "i", id)) < 0 ||
+        (rc = version_bump(db, TOPIC_SESSIONS, e)) < 0)
         return rc;
     return audit_log(db, actor, 0, "passwd", "account", id, NULL, e);
 }
@@ -119,6 +122,8 @@ int account_set_disabled(struct db *db, const char *login, bool disabled, long l
                      "iii", (long long)disabled, (long long)time(NULL), id)) < 0)
         return rc;
     if (disabled && (rc = db_run(db, e, "DELETE FROM sessions WHERE account_id = $1", "i", id)) < 0)
+        return rc;
+    if ((rc = version_bump(db, TOPIC_SESSIONS, e)) < 0)
         return rc;
     return audit_log(db, actor, 0, disabled ? "disable" : "enable", "account", id, NULL, e);
 }

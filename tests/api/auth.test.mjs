@@ -138,14 +138,25 @@ test('logout without a session → 401', async () => {
   assertError(await srv.api('POST', '/api/v1/auth/logout'), 401, 'unauthorized');
 });
 
+// Account changes made by another process (the CLI) reach the server's session cache within
+// a second (the 'sessions' data version, src/db/versions.h): poll for up to 2.5 s.
+async function eventuallyError(call, status, code) {
+  const until = Date.now() + 2500;
+  for (;;) {
+    const res = await call();
+    if (res.status === status || Date.now() > until) return assertError(res, status, code);
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+}
+
 test('user disable: login → 403 forbidden and existing sessions → 401; user enable restores login', async () => {
   addUser(srv, 'to-disable', 'member', 'UB-B1', { member: 'EB001' });
   const s = await signIn(srv, 'to-disable');
   assert.equal((await srv.api('GET', '/api/v1/me', { token: s.token })).status, 200);
 
   cliOk(srv, ['user', 'disable', '--login', 'to-disable']);
-  assertError(await srv.api('GET', '/api/v1/me', { token: s.token }), 401, 'unauthorized');
-  assertError(await srv.api('GET', '/api/v1/me', { cookie: s.cookie }), 401, 'unauthorized');
+  await eventuallyError(() => srv.api('GET', '/api/v1/me', { token: s.token }), 401, 'unauthorized');
+  await eventuallyError(() => srv.api('GET', '/api/v1/me', { cookie: s.cookie }), 401, 'unauthorized');
   assertError(await tryLogin(srv, 'to-disable', PASSWORD), 403, 'forbidden');
   assert.match(cliOk(srv, ['user', 'list']).stdout, /to-disable\s+disabled/);
 
@@ -167,8 +178,8 @@ test('user passwd (password on stdin) ends the old sessions; the new password wo
   const s2 = await signIn(srv, 'pw-change');
   const r = cliOk(srv, ['user', 'passwd', '--login', 'pw-change'], { input: 'Brand-New-Secret-9\n' });
   assert.match(r.stdout, /pw-change/);
-  assertError(await srv.api('GET', '/api/v1/me', { token: s1.token }), 401, 'unauthorized');
-  assertError(await srv.api('GET', '/api/v1/me', { cookie: s2.cookie }), 401, 'unauthorized');
+  await eventuallyError(() => srv.api('GET', '/api/v1/me', { token: s1.token }), 401, 'unauthorized');
+  await eventuallyError(() => srv.api('GET', '/api/v1/me', { cookie: s2.cookie }), 401, 'unauthorized');
   assertError(await tryLogin(srv, 'pw-change', PASSWORD), 401, 'unauthorized');
   const s3 = await signIn(srv, 'pw-change', 'Brand-New-Secret-9');
   assert.equal((await srv.api('GET', '/api/v1/me', { token: s3.token })).status, 200);
