@@ -22,7 +22,7 @@ static const struct command {
      "  Default --db: " CLI_DEFAULT_DB},
     {"serve", cmd_serve, "run the HTTP server",
      "dangjian serve [--db PATH|URL] [--listen 127.0.0.1:8080] [--threads N] [--web DIR]\n"
-     "               [--no-jobs] [--jobs-every SECONDS]\n"
+     "               [--no-jobs] [--jobs-every SECONDS] [--no-reply-cache]\n"
      "  Serves the API under /api/v1 and the web app from DIR (default web/dist when present).\n"
      "  Logs one line per request; SIGINT or SIGTERM stops it cleanly. Background jobs (every\n"
      "  300 s by default) score last month once it is over."},

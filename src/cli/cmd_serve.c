@@ -12,12 +12,13 @@ int cmd_serve(int argc, char **argv)
 {
     const char *url = CLI_DEFAULT_DB, *listen = "127.0.0.1:8080", *web = NULL;
     long long threads = 0, jobs_every = 300;
-    bool no_jobs = false;
+    bool no_jobs = false, no_cache = false;
     struct opt opts[] = {{"db", OPT_STR, &url, "database"},
                          {"listen", OPT_STR, &listen, "address"},
                          {"threads", OPT_INT, &threads, "worker threads"},
                          {"web", OPT_STR, &web, "web app folder"},
                          {"no-jobs", OPT_FLAG, &no_jobs, "no background jobs"},
+                         {"no-reply-cache", OPT_FLAG, &no_cache, "no reply cache"},
                          {"jobs-every", OPT_INT, &jobs_every, "seconds between job passes"},
                          {0, 0, 0, 0}};
     struct server_opts so;
@@ -41,6 +42,7 @@ int cmd_serve(int argc, char **argv)
     so.listen = listen;
     so.threads = threads ? (int)threads : 4;
     so.web_dir = web;
+    so.no_reply_cache = no_cache;
     if (!no_jobs && jobs_start(url, (int)jobs_every, &e) < 0)
         return cli_fail(&e);
     rc = server_run(&so, &e);

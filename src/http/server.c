@@ -106,9 +106,10 @@ static void dispatch(struct req_state *s)
         rc = static_serve(r, opts->web_dir, &e);
     } else if ((rc = router_match(r, &rt, &e)) == 0 && (rc = thread_db(&r->db, &e)) == 0 &&
                (rc = auth_prepare(r, rt, &e)) == 0) {
-        if (rt->cached && reply_cache_get(r))
+        int cached = rt->cached && !opts->no_reply_cache;
+        if (cached && reply_cache_get(r))
             goto done;
-        if ((rc = read_begin(r, &e)) == 0 && (rc = rt->fn(r, &e)) == 0 && rt->cached)
+        if ((rc = read_begin(r, &e)) == 0 && (rc = rt->fn(r, &e)) == 0 && cached)
             reply_cache_put(r);
         if (db_in_tx(r->db)) {
             log_error("%s %s left a transaction open: rolled back", r->method, r->path);

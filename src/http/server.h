@@ -9,6 +9,7 @@ struct server_opts {
     const char *listen; /* "127.0.0.1:8080" */
     int threads;
     const char *web_dir; /* built web app to serve at / (may be NULL) */
+    int no_reply_cache;  /* answer cached routes afresh every time (benchmarks) */
 };
 
 /* Serve until SIGINT or SIGTERM; return 0 after a clean shutdown. */
