@@ -46,13 +46,15 @@ int cmd_source(int argc, char **argv)
             rc = cli_fail(&e);
         } else {
             printf("%-4s %-16s %-10s %-10s %s\n", "id", "code", "key", "events", "name");
-            json_array_foreach(list, i, s)
+            for (i = 0; i < json_array_size(list); i++) {
+                s = json_array_get(list, i);
                 printf("%-4lld %-16s %-10s %-10lld %s\n",
                        (long long)json_integer_value(json_object_get(s, "id")),
                        json_string_value(json_object_get(s, "code")),
                        json_string_value(json_object_get(s, "key_prefix")),
                        (long long)json_integer_value(json_object_get(s, "events")),
                        json_string_value(json_object_get(s, "name")));
+            }
             json_decref(list);
         }
     }

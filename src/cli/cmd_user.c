@@ -85,16 +85,17 @@ int cmd_user(int argc, char **argv)
             rc = cli_fail(&e);
         } else {
             printf("%-6s %-24s %-8s %s\n", "id", "login", "state", "roles");
-            json_array_foreach(list, i, a)
-            {
-                size_t j;
-                json_t *r;
+            for (i = 0; i < json_array_size(list); i++) {
+                json_t *roles;
+                a = json_array_get(list, i);
+                roles = json_object_get(a, "roles");
                 printf("%-6lld %-24s %-8s", (long long)json_integer_value(json_object_get(a, "id")),
                        json_string_value(json_object_get(a, "login")),
                        json_is_true(json_object_get(a, "disabled")) ? "disabled" : "active");
-                json_array_foreach(json_object_get(a, "roles"), j, r)
-                    printf(" %s@%s", json_string_value(json_object_get(r, "role")),
-                           json_string_value(json_object_get(r, "org")));
+                for (size_t j = 0; j < json_array_size(roles); j++)
+                    printf(" %s@%s",
+                           json_string_value(json_object_get(json_array_get(roles, j), "role")),
+                           json_string_value(json_object_get(json_array_get(roles, j), "org")));
                 printf("\n");
             }
             json_decref(list);

@@ -8,6 +8,7 @@
 
 #include "base/month.h"
 #include "db/db.h"
+#include "db/versions.h"
 #include "org/audit.h"
 #include "base/banned.h"
 
@@ -527,8 +528,7 @@ int score_model_activate(struct db *db, long long version, long long actor, stru
                      "UPDATE score_models SET active = 1,"
                      " activated_at = COALESCE(activated_at, $2) WHERE version = $1",
                      "ii", version, (long long)time(NULL))) < 0 ||
-        (rc = db_run(db, e, "UPDATE data_versions SET version = version + 1 WHERE topic = 'scores'",
-                     "")) < 0)
+        (rc = version_bump(db, TOPIC_SCORES, e)) < 0)
         return rc;
     return audit_log(db, actor, 0, "activate", "score_model", version, NULL, e);
 }

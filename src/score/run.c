@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/month.h"
 #include "db/db.h"
+#include "db/versions.h"
 #include "org/audit.h"
 #include "score/model.h"
 #include "base/banned.h"
@@ -548,8 +549,7 @@ int score_run_month(struct db *db, int month, long long actor, bool progress,
                      " run_by = excluded.run_by",
                      "iiiiiiI", (long long)month, r.model->version, (long long)r.nmembers,
                      (long long)r.events, started, (long long)time(NULL), actor)) < 0 ||
-        (rc = db_run(db, e, "UPDATE data_versions SET version = version + 1 WHERE topic = 'scores'",
-                     "")) < 0)
+        (rc = version_bump(db, TOPIC_SCORES, e)) < 0)
         goto out;
     {
         json_t *d = json_pack("{s:i, s:I, s:i, s:I}", "month", month, "version", r.model->version,
