@@ -32,7 +32,7 @@ deps:
 	@scripts/deps.sh build
 
 dangjian: build/rel/dangjian
-	@cp $< $@
+	@cp $< $@.tmp && mv -f $@.tmp $@
 
 build/rel/dangjian: $(REL_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm

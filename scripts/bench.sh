@@ -15,9 +15,10 @@ EVENTS=${BENCH_EVENTS:-1000000}
 DURATION=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNECTIONS:-64}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/dj-bench.XXXXXX")
-SERVER_PID="" NGINX_PID=""
+SERVER_PID="" NGINX_PID="" NOCACHE_PID=""
 cleanup() {
     [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    [ -n "$NOCACHE_PID" ] && kill "$NOCACHE_PID" 2>/dev/null && wait "$NOCACHE_PID" 2>/dev/null
     [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
     rm -rf "$TMP"
 }
@@ -55,11 +56,31 @@ me_size=$(curl -fs -H "$auth" "http://127.0.0.1:$port/api/v1/me" | wc -c)
 list_url="http://127.0.0.1:$port/api/v1/members?page=1&page_size=20"
 list_size=$(curl -fs -H "$auth" "$list_url" | wc -c)
 
+# the member portrait: a member reading their own, from the reply cache and without it
+# (a second server on the same database with --no-reply-cache)
+mtoken=$(curl -fs -X POST -H 'Content-Type: application/json' \
+    -d '{"login":"dangyuan","password":"dangjian2024"}' \
+    "http://127.0.0.1:$port/api/v1/auth/login" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+mauth="Authorization: Bearer $mtoken"
+member_id=$(curl -fs -H "$mauth" "http://127.0.0.1:$port/api/v1/me" |
+    sed -n 's/.*"member":{"id":\([0-9]*\).*/\1/p')
+portrait_path="/api/v1/portraits/members/$member_id"
+portrait_size=$(curl -fs -H "$mauth" "http://127.0.0.1:$port$portrait_path" | wc -c)
+nport2=$(pick_port)
+./dangjian serve --db "$TMP/demo.db" --listen "127.0.0.1:$nport2" --threads "$(nproc)" \
+    --no-jobs --no-reply-cache 2>/dev/null &
+NOCACHE_PID=$!
+for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$nport2/api/v1/health" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+
 # nginx: the same sizes as static files, same machine, same wrk settings
 nport=$(pick_port)
 mkdir -p "$TMP/www" "$TMP/nginx"
 head -c "$me_size" /dev/zero | tr '\0' 'x' >"$TMP/www/me.json"
 head -c "$list_size" /dev/zero | tr '\0' 'x' >"$TMP/www/list.json"
+head -c "$portrait_size" /dev/zero | tr '\0' 'x' >"$TMP/www/portrait.json"
 cat >"$TMP/nginx/nginx.conf" <<CONF
 worker_processes $(nproc);
 daemon off;
@@ -93,6 +114,9 @@ read -r me_rps me_p99 < <(measure -H "$auth" "http://127.0.0.1:$port/api/v1/me")
 read -r list_rps list_p99 < <(measure -H "$auth" "$list_url")
 read -r ng_me_rps ng_me_p99 < <(measure "http://127.0.0.1:$nport/me.json")
 read -r ng_list_rps ng_list_p99 < <(measure "http://127.0.0.1:$nport/list.json")
+read -r pc_rps pc_p99 < <(measure -H "$mauth" "http://127.0.0.1:$port$portrait_path")
+read -r pu_rps pu_p99 < <(measure -H "$mauth" "http://127.0.0.1:$nport2$portrait_path")
+read -r ng_p_rps ng_p_p99 < <(measure "http://127.0.0.1:$nport/portrait.json")
 rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
 hwm_kb=$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
 
@@ -105,5 +129,12 @@ printf '  %-34s %10s req/s  p99 %8s ms\n' "GET /api/v1/members page ($list_size 
 printf '  %-34s %10s req/s  p99 %8s ms\n' "nginx static file, same size" "$ng_list_rps" "$(ms "$ng_list_p99")"
 printf '  %-34s %10s\n' "ratio list / nginx" \
     "$(awk -v a="$list_rps" -v b="$ng_list_rps" 'BEGIN { printf "%.2f", a / b }')"
+printf '  %-34s %10s req/s  p99 %8s ms\n' "portrait, cached ($portrait_size B)" "$pc_rps" "$(ms "$pc_p99")"
+printf '  %-34s %10s req/s  p99 %8s ms\n' "portrait, uncached" "$pu_rps" "$(ms "$pu_p99")"
+printf '  %-34s %10s req/s  p99 %8s ms\n' "nginx static file, same size" "$ng_p_rps" "$(ms "$ng_p_p99")"
+printf '  %-34s %10s / %s   (targets: cached >= 1.0, uncached >= 0.25, p99 < 10 ms)\n' \
+    "ratio cached / uncached vs nginx" \
+    "$(awk -v a="$pc_rps" -v b="$ng_p_rps" 'BEGIN { printf "%.2f", a / b }')" \
+    "$(awk -v a="$pu_rps" -v b="$ng_p_rps" 'BEGIN { printf "%.2f", a / b }')"
 printf '  %-34s %10s MB (peak %s MB; target <= 64 MB)\n' "server resident memory after load" \
     "$(awk -v k="$rss_kb" 'BEGIN { printf "%.1f", k / 1024 }')" "$(awk -v k="$hwm_kb" 'BEGIN { printf "%.1f", k / 1024 }')"

@@ -1,6 +1,7 @@
 #include "http/cache.h"
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,24 @@ static _Thread_local struct entry {
     char *body;
     size_t len;
 } slots[SLOTS];
+
+/* Free a thread's cached bodies when the thread ends (libmicrohttpd's pool at shutdown). */
+static pthread_key_t cleanup_key;
+static pthread_once_t cleanup_once = PTHREAD_ONCE_INIT;
+
+static void free_slots(void *unused)
+{
+    (void)unused;
+    for (int i = 0; i < SLOTS; i++) {
+        free(slots[i].body);
+        slots[i].body = NULL;
+    }
+}
+
+static void make_key_once(void)
+{
+    pthread_key_create(&cleanup_key, free_slots);
+}
 
 static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
 {
@@ -82,12 +101,14 @@ void reply_cache_put(struct req *r)
     if (r->status < 200 || r->status >= 300 || !r->reply || !make_key(r, key) ||
         stamps(r, &scores, &sessions) < 0)
         return;
-    if (!(text = json_dumps(r->reply, JSON_COMPACT)))
+    if (!(text = json_dumps(r->reply, JSON_COMPACT | JSON_REAL_PRECISION(12))))
         return;
     if (strlen(text) > MAX_BODY) {
         free(text);
         return;
     }
+    pthread_once(&cleanup_once, make_key_once);
+    pthread_setspecific(cleanup_key, slots); /* non-NULL: run free_slots at thread exit */
     s = slot_of(key);
     free(s->body);
     memcpy(s->key, key, sizeof(key));

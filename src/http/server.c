@@ -142,7 +142,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct req *r)
         type = r->raw_type;
         r->raw = NULL;
     } else if (r->reply) {
-        text = json_dumps(r->reply, JSON_COMPACT);
+        /* twelve significant digits: scores need no more, and printing 17 is slow */
+        text = json_dumps(r->reply, JSON_COMPACT | JSON_REAL_PRECISION(12));
         len = text ? strlen(text) : 0;
     }
     if (!text) {
