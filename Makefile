@@ -87,6 +87,7 @@ test:
 	@$(MAKE) --no-print-directory all $(UNIT_TST) $(UNIT_ASN)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory api
+	@$(MAKE) --no-print-directory web-test
 	@$(MAKE) --no-print-directory unit-asan
 	@echo "all tests passed"
 
@@ -103,6 +104,19 @@ api-sqlite: dangjian
 
 api-postgres: dangjian
 	@scripts/test-api.sh postgres
+
+# --- the web app (web/): built into web/dist, which `dangjian serve` serves when present
+.PHONY: web web-test screenshots
+web:
+	@scripts/test-web.sh build
+
+# npm ci, vite build, Vitest component tests, end-to-end tests in chromium (scripts/test-web.sh)
+web-test: dangjian
+	@scripts/test-web.sh
+
+# the end-to-end run again: screenshots of the main pages in build/screenshots/
+screenshots: dangjian
+	@scripts/test-web.sh e2e
 
 bench: all
 	@scripts/deps.sh bench

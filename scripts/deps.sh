@@ -4,7 +4,8 @@
 set -e
 build="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
        libsodium-dev libcsv-dev libxlsxwriter-dev libcurl4-openssl-dev"
-test="$build libcmocka-dev postgresql curl"
+# chromium runs the web app's end-to-end tests; a CJK font lets it draw Chinese
+test="$build libcmocka-dev postgresql curl chromium fonts-wqy-microhei"
 bench="$build sqlite3 nginx-light wrk"
 
 case "${1:-build}" in

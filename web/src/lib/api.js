@@ -1,0 +1,114 @@
+// The one door to the HTTP API (docs/openapi.json). Every reply that is not 2xx becomes an
+// ApiError carrying the API's error envelope {"error": {"code", "message", "details"}}.
+// Writes with the session cookie carry X-CSRF-Token (from login or GET /api/v1/me).
+// A 401 anywhere but the login itself tells the app that the session is over.
+
+export class ApiError extends Error {
+  constructor(status, code, message, details, where) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details || [];
+    this.where = where;
+    // "not built yet": the route does not exist on this server, or its handler says so
+    this.notBuilt =
+      (status === 404 && /^no such endpoint/.test(message || '')) ||
+      status === 501 ||
+      (status === 500 && /not implemented/i.test(message || ''));
+  }
+}
+
+let csrfToken = '';
+let unauthorizedHandler = null;
+
+export function setCsrf(token) {
+  csrfToken = token || '';
+}
+
+export function onUnauthorized(fn) {
+  unauthorizedHandler = fn;
+}
+
+function queryString(query) {
+  if (!query) return '';
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue;
+    p.set(k, String(v));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+export async function request(method, path, { query, body, fetchImpl } = {}) {
+  const url = path + queryString(query);
+  const headers = { Accept: 'application/json' };
+  const init = { method, headers, credentials: 'same-origin' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let res;
+  try {
+    res = await (fetchImpl || fetch)(url, init);
+  } catch (e) {
+    throw new ApiError(0, 'network', e?.message || 'network error', [], `${method} ${path}`);
+  }
+  const text = await res.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const env = (data && data.error) || {};
+    const err = new ApiError(
+      res.status,
+      env.code || `http_${res.status}`,
+      env.message || `HTTP ${res.status}`,
+      env.details,
+      `${method} ${path}`,
+    );
+    if (res.status === 401 && path !== '/api/v1/auth/login' && unauthorizedHandler) {
+      unauthorizedHandler(err);
+    }
+    throw err;
+  }
+  return data;
+}
+
+export const api = {
+  get: (path, query) => request('GET', path, { query }),
+  post: (path, body) => request('POST', path, { body }),
+  patch: (path, body) => request('PATCH', path, { body }),
+  del: (path) => request('DELETE', path),
+};
+
+// The API paths this server documents (GET /api/openapi.json, public), fetched once. Pages of
+// modules that are not on the server yet (plans, dues, inbox, statistics) ask here and show
+// "功能建设中" instead of calling a route that does not exist.
+let docPaths = null;
+export async function apiPaths() {
+  if (!docPaths) {
+    docPaths = request('GET', '/api/openapi.json')
+      .then((d) => Object.keys(d?.paths || {}))
+      .catch(() => {
+        docPaths = null;
+        return [];
+      });
+  }
+  return docPaths;
+}
+
+export async function hasApi(prefix) {
+  return (await apiPaths()).some((p) => p.startsWith(prefix));
+}
+
+export function resetApiPaths() {
+  docPaths = null;
+}

@@ -1,0 +1,51 @@
+// Display helpers. Scores keep full precision in the API; people see one decimal.
+// Money is integer fen in the API; people see yuan with two decimals.
+
+export function fmt1(v) {
+  if (v === null || v === undefined || Number.isNaN(Number(v))) return '—';
+  return (Math.round(Number(v) * 10) / 10).toFixed(1);
+}
+
+export function fmtSigned1(v) {
+  if (v === null || v === undefined || Number.isNaN(Number(v))) return '—';
+  const s = fmt1(v);
+  return Number(s) > 0 ? `+${s}` : s;
+}
+
+export function fmtPct(v, digits = 1) {
+  if (v === null || v === undefined || Number.isNaN(Number(v))) return '—';
+  return `${(Number(v) * 100).toFixed(digits)}%`;
+}
+
+export function fmtYuan(fen) {
+  if (fen === null || fen === undefined) return '—';
+  const n = Number(fen);
+  const sign = n < 0 ? '-' : '';
+  const a = Math.abs(n);
+  return `${sign}${Math.floor(a / 100).toLocaleString('en-US')}.${String(a % 100).padStart(2, '0')}`;
+}
+
+// 202410 -> "2024年10月" (zh) or "2024-10" (en)
+export function fmtMonth(m, locale = 'zh') {
+  if (!m) return '—';
+  const y = Math.floor(m / 100);
+  const mm = m % 100;
+  return locale === 'zh' ? `${y}年${mm}月` : `${y}-${String(mm).padStart(2, '0')}`;
+}
+
+// 202410 -> "10月" / "Oct" style short axis labels
+export function fmtMonthShort(m, locale = 'zh') {
+  if (!m) return '';
+  const y = Math.floor(m / 100) % 100;
+  const mm = m % 100;
+  return locale === 'zh' ? `${String(y).padStart(2, '0')}/${mm}月` : `${String(y).padStart(2, '0')}-${String(mm).padStart(2, '0')}`;
+}
+
+export function fmtTime(unix) {
+  if (!unix) return '—';
+  const d = new Date(unix * 1000);
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+export const DIMS = ['politics', 'theory', 'discipline', 'performance', 'honours'];

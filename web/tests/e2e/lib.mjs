@@ -1,0 +1,145 @@
+// End-to-end helpers: a real `dangjian serve` on a fresh demo database, and Debian's
+// chromium driven by playwright-core (never a downloaded browser).
+//
+//   DJ_BIN        the dangjian binary (default: ../dangjian from web/)
+//   DJ_CHROMIUM   the browser (default: /usr/bin/chromium)
+//   DJ_SHOTS      where screenshots go (default: ../build/screenshots)
+//   DJ_KEEP_TMP=1 keep the temporary folder (database, browser profile, server log)
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync, existsSync, createWriteStream } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const WEB = path.resolve(here, '../..');
+export const ROOT = path.resolve(WEB, '..');
+export const BIN = process.env.DJ_BIN || path.join(ROOT, 'dangjian');
+export const CHROMIUM = process.env.DJ_CHROMIUM || '/usr/bin/chromium';
+export const SHOTS = process.env.DJ_SHOTS || path.join(ROOT, 'build', 'screenshots');
+export const PASSWORD = 'dangjian2024';
+export const PHONE = { width: 375, height: 667 };
+export const DESKTOP = { width: 1366, height: 900 };
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A demo database and a server on it, serving web/dist. stop() ends both. */
+export async function startDemoServer() {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build it first (make)`);
+  if (!existsSync(path.join(WEB, 'dist', 'index.html'))) throw new Error('web/dist is missing: build the web app first (make web)');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'dj-web-'));
+  const db = path.join(tmp, 'demo.db');
+  const t0 = Date.now();
+  const demo = spawnSync(BIN, ['demo', '--db', db], { encoding: 'utf8', timeout: 180_000 });
+  if (demo.status !== 0) throw new Error(`dangjian demo failed (${demo.status})\n${demo.stdout}${demo.stderr}`);
+  console.log(`# demo database made in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const log = createWriteStream(path.join(tmp, 'serve.log'));
+  let child;
+  let base;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    child = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web', path.join(WEB, 'dist'), '--threads', '4'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    const ok = await waitHealthy(base, () => exited);
+    if (ok) break;
+    child.kill('SIGKILL');
+    if (attempt >= 3) throw new Error(`dangjian serve did not come up; see ${tmp}/serve.log`);
+  }
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => child.once('exit', r)), sleep(10_000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    log.end();
+    if (process.env.DJ_KEEP_TMP === '1') console.log(`# kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  };
+  process.once('exit', () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return { base, db, tmp, stop };
+}
+
+async function waitHealthy(base, dead) {
+  const until = Date.now() + 15_000;
+  while (Date.now() < until && !dead()) {
+    try {
+      const r = await fetch(`${base}/api/v1/health`);
+      if (r.ok) return true;
+    } catch {
+      /* not yet */
+    }
+    await sleep(50);
+  }
+  return false;
+}
+
+/** Debian's chromium with a fresh profile folder of its own. */
+export async function startBrowser(tmp) {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (scripts/deps.sh test does)`);
+  const profile = path.join(tmp, 'chromium-profile');
+  mkdirSync(profile, { recursive: true });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: PHONE,
+    locale: 'zh-CN',
+  });
+  return context;
+}
+
+export async function shot(page, name, { full = false } = {}) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: full });
+}
+
+/** Log in through the login page, as people do. */
+export async function uiLogin(page, base, login, { expectPath } = {}) {
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=login]', login);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  if (expectPath) await page.waitForURL((u) => expectPath.test(u.pathname));
+}
+
+/** GET an API path with the page's cookie session; returns {status, body}. */
+export async function apiGet(page, base, p) {
+  const r = await page.request.get(base + p);
+  let body = null;
+  try {
+    body = await r.json();
+  } catch {
+    body = null;
+  }
+  return { status: r.status(), body };
+}
+
+export const r1 = (v) => (v === null || v === undefined ? null : Math.round(Number(v) * 10) / 10);
+export const fmt1 = (v) => (v === null || v === undefined ? '—' : r1(v).toFixed(1));
+
+/** Whether a reply says the route is not on this server yet. */
+export function notBuilt(res) {
+  const m = res.body?.error?.message || '';
+  return (res.status === 404 && /^no such endpoint/.test(m)) || res.status === 501 || (res.status === 500 && /not implemented/i.test(m));
+}
