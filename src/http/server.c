@@ -162,6 +162,9 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct req *r)
                             r->cache_control ? r->cache_control : "no-store");
     if (r->content_encoding)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, r->content_encoding);
+    /* the web app's files come gzipped or not by Accept-Encoding: caches must keep both */
+    if (strncmp(r->path, "/api/", 5) != 0)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
     if (r->set_cookie[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
     ret = MHD_queue_response(c, (unsigned)(r->status ? r->status : 200), resp);
