@@ -16,6 +16,10 @@
 #include "org/member.h"
 #include "org/org.h"
 #include "score/run.h"
+#include "base/month.h"
+#include "demo/demo.h"
+#include "plan/grid.h"
+#include "plan/plan.h"
 
 #include <sys/resource.h>
 
@@ -292,6 +296,120 @@ static int bench_score_scale(const char *dir, long members, int per)
     return 0;
 }
 
+/* Plans on the demo company for one calendar year (demo ending 31 December of last year):
+ * recompute every task × organization × month/quarter/year cell with its level, and the
+ * rates of every organization, against the raw sums by one SQL GROUP BY in the same run;
+ * then the daily check with all its writes, and the company's bulletin for a quarter as .xlsx. */
+static int bench_plan(const char *dir)
+{
+    struct errbuf e = ERRBUF_INIT;
+    struct demo_opts o = DEMO_OPTS_INIT;
+    struct demo_summary sum;
+    struct plan_check_stats cs;
+    struct plan_grid *g;
+    struct db *db;
+    struct db_stmt *st;
+    struct plan_period P;
+    char path[512], xlsx[512], q[PLAN_PERIOD_MAX];
+    double t0, t_sql, t_grid, t_rates, t_check, t_bul;
+    long groups = 0, cells = 0, red = 0;
+    long long plan, root = 0;
+    int added, year = date_today() / 10000 - 1, as_of = year * 10000 + 1215;
+    json_t *b;
+    snprintf(path, sizeof(path), "%s/plan.db", dir);
+    unlink(path);
+    if (db_open(path, &db, &e) < 0 || db_migrate(db, &e) < 0)
+        die(&e);
+    o.today = year * 10000 + 1231;
+    t0 = now_s();
+    if (demo_generate(db, &o, &sum, &e) < 0 || plan_defaults(db, 0, year, 0, 0, &plan, &added, &e) < 0)
+        die(&e);
+    printf("plan: demo %lld organizations (%lld branches), %lld events in %d, set up in %.1f s\n",
+           sum.orgs, sum.branches, sum.events, year, now_s() - t0);
+    if (db_exec(db, "SELECT COUNT(*), SUM(value) FROM events", &e) < 0) /* warm the cache */
+        die(&e);
+
+    t0 = now_s();
+    if (db_prepare(db,
+                   "SELECT org_id, indicator_id, month, COUNT(*), SUM(value) FROM events"
+                   " WHERE member_id IS NULL AND month >= $1 AND month <= $2"
+                   " GROUP BY org_id, indicator_id, month",
+                   &st, &e) < 0)
+        die(&e);
+    db_bindv(st, "ii", (long long)year * 100 + 1, (long long)year * 100 + 12);
+    while (db_step(st, &e) == 1)
+        groups++;
+    db_done(st);
+    t_sql = now_s() - t0;
+
+    /* every cell of the year: load (the same sums, plus tasks, targets, reports) and evaluate */
+    t0 = now_s();
+    if (plan_grid_load(db, year, as_of, false, &g, &e) < 0)
+        die(&e);
+    for (int t = 0; t < g->ntasks; t++)
+        for (int i = 1; i <= plan_freq_count(g->tasks[t].freq); i++) {
+            struct plan_period p;
+            plan_period_make(g->tasks[t].freq, year, i, &p);
+            for (int k = 0; k < g->norgs; k++) {
+                struct plan_cell c;
+                if (!plan_grid_applies(g, t, k))
+                    continue;
+                plan_grid_cell(g, t, k, &p, as_of, &c);
+                cells += c.active;
+                red += c.active && c.level == PLAN_RED;
+            }
+        }
+    t_grid = now_s() - t0;
+    /* the rates of every organization for the 12 months, 4 quarters and the year */
+    t0 = now_s();
+    {
+        double *r = malloc((size_t)g->norgs * sizeof(double)), *nr = malloc((size_t)g->norgs * sizeof(double));
+        int *nn = malloc((size_t)g->norgs * sizeof(int));
+        for (int f = PLAN_MONTH; f <= PLAN_YEAR; f++)
+            for (int i = 1; i <= plan_freq_count((enum plan_freq)f); i++) {
+                if (f == PLAN_HALF)
+                    continue;
+                plan_period_make((enum plan_freq)f, year, i, &P);
+                plan_grid_rates(g, 0, &P, r, nr, nn);
+            }
+        free(r);
+        free(nr);
+        free(nn);
+    }
+    t_rates = now_s() - t0;
+    plan_grid_free(g);
+
+    t0 = now_s();
+    if (plan_check(db, as_of, 0, &cs, &e) < 0)
+        die(&e);
+    t_check = now_s() - t0;
+
+    plan_period_make(PLAN_QUARTER, year, 3, &P);
+    plan_period_name(&P, q, sizeof(q));
+    snprintf(xlsx, sizeof(xlsx), "%s/bulletin.xlsx", dir);
+    t0 = now_s();
+    if (db_query_int(db, &e, &root, "SELECT id FROM orgs WHERE parent_id IS NULL", "") < 0 ||
+        plan_bulletin(db, root, q, 0, &b, &e) < 0 || plan_bulletin_xlsx(b, xlsx, &e) < 0)
+        die(&e);
+    t_bul = now_s() - t0;
+
+    printf("  bare SQL GROUP BY (org, indicator, month): %6.3f s  (%ld groups)\n", t_sql, groups);
+    printf("  all progress: %ld cells (8 tasks × branches × months/quarters/year), levels:"
+           " %6.3f s; rates of every org for 17 periods: %6.3f s\n",
+           cells, t_grid, t_rates);
+    printf("  ratio progress / GROUP BY                 : %6.2f   (target: progress < 1 s)\n",
+           (t_grid + t_rates) / t_sql);
+    printf("  daily check as of %d (closes Jan-Nov: %ld cells, %ld warnings, %ld cases, with"
+           " notices, to-dos, audit): %6.3f s\n",
+           as_of, cs.cells, cs.warnings, cs.cases, t_check);
+    printf("  bulletin %s of the company as .xlsx (%zu ranked, %zu not met): %6.3f s  (target < 1 s)\n",
+           q, json_array_size(json_object_get(b, "ranking")),
+           json_array_size(json_object_get(b, "not_met")), t_bul);
+    json_decref(b);
+    db_close(db);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = "/tmp";
@@ -299,8 +417,8 @@ int main(int argc, char **argv)
     int members = 10000;
     int per = 20;
     if (argc < 2 || (strcmp(argv[1], "ingest") && strcmp(argv[1], "score") &&
-                     strcmp(argv[1], "score-scale"))) {
-        fprintf(stderr, "usage: bench ingest|score|score-scale [--events N] [--members N]"
+                     strcmp(argv[1], "score-scale") && strcmp(argv[1], "plan"))) {
+        fprintf(stderr, "usage: bench ingest|score|score-scale|plan [--events N] [--members N]"
                         " [--per N] [--dir DIR]\n");
         return 2;
     }
@@ -320,5 +438,7 @@ int main(int argc, char **argv)
         return bench_score(dir);
     if (strcmp(argv[1], "score-scale") == 0)
         return bench_score_scale(dir, members, per);
+    if (strcmp(argv[1], "plan") == 0)
+        return bench_plan(dir);
     return bench_ingest(dir, events, members);
 }

@@ -36,6 +36,7 @@ if [ "${BENCH_SCALE:-1}" = 1 ]; then
     rm -f "$TMP/scale.db"*
     echo
 fi
+build/rel/bench plan --dir "$TMP" && rm -f "$TMP/plan.db"* && echo # plans: progress, check, bulletin
 
 # --- HTTP -------------------------------------------------------------------------------
 ./dangjian demo --db "$TMP/demo.db" >"$TMP/demo.log" 2>&1 || { cat "$TMP/demo.log"; exit 1; }

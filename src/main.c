@@ -44,12 +44,14 @@ static const struct command {
      "dangjian source add --code CODE --name TEXT\n"
      "dangjian source list\n"
      "  'add' prints the new source's API key once; only its hash is stored."},
-    {"import", cmd_import, "import organizations, members or events from CSV",
-     "dangjian import orgs|members|events FILE.csv [--db PATH|URL] [--dry-run] [--source CODE]\n"
+    {"import", cmd_import, "import organizations, members, events or income bases from CSV",
+     "dangjian import orgs|members|events|bases FILE.csv [--db PATH|URL] [--dry-run] [--source CODE]\n"
      "  CSV with a header row (Chinese or English column names), UTF-8 with or without BOM, or\n"
      "  GBK/GB18030 as Excel writes it. All or nothing: any bad row and nothing is written;\n"
      "  errors name the row, the column and the problem. --dry-run only checks.\n"
-     "  Events need --source (the business system they come from; default 'import')."},
+     "  Events need --source (the business system they come from; default 'import').\n"
+     "  Income bases (党费基数): 工号 emp_no, 年度 year, 月收入（元）monthly_income_yuan, 核定人\n"
+     "  verified_by; a row replaces the member's base of that year from January."},
     {"score", cmd_score, "the pioneer index: print the model, score months",
      "dangjian score model [--version N] [--db PATH|URL]\n"
      "dangjian score run --month YYYYMM | --from YYYYMM --to YYYYMM [--db PATH|URL]\n"
@@ -57,6 +59,35 @@ static const struct command {
      "  indicator's points, cap and veto. 'run' scores the months in order: each member's five\n"
      "  dimensions, index, contributions and ranks, and every organization's rollup. Running a\n"
      "  month again replaces its results with identical numbers for the same model and events."},
+    {"plan", cmd_plan, "quantified plans: default plan, daily check, bulletins",
+     "dangjian plan defaults --year YYYY [--org CODE] [--from YYYY-MM-DD] [--db PATH|URL]\n"
+     "dangjian plan check [--today YYYY-MM-DD] [--no-deliver] [--db PATH|URL]\n"
+     "dangjian plan bulletin --org CODE --period PERIOD --out FILE.xlsx|.html|.json\n"
+     "                       [--as-of YYYY-MM-DD] [--db PATH|URL]\n"
+     "  'defaults' creates the default plan of the branch work rules (meetings, lessons, theme\n"
+     "  days, life meeting, review, dues) for the organization (default: the whole company) and\n"
+     "  year, adding only the tasks it lacks. 'check' runs the daily evaluation now: levels,\n"
+     "  warnings, reminders, to-dos, rectification cases for periods not met, escalation, then\n"
+     "  the webhook deliveries that are due. 'serve' runs it once a day by itself. 'bulletin'\n"
+     "  writes the bulletin (通报) of a committee for a period: 2024-03, 2024Q1, 2024H1, 2024."},
+    {"dues", cmd_dues, "party dues: rules, monthly bills, confirmation, the ledger",
+     "dangjian dues rules [--db PATH|URL]\n"
+     "dangjian dues generate --month YYYYMM [--org CODE] [--db PATH|URL]\n"
+     "dangjian dues publish|confirm --month YYYYMM [--org CODE] [--db PATH|URL]\n"
+     "dangjian dues close --month YYYYMM [--db PATH|URL]\n"
+     "dangjian dues setting NAME [VALUE] [--db PATH|URL]\n"
+     "dangjian dues check [--db PATH|URL]\n"
+     "  'rules' prints the dues table in force (bands, rates, fixed amounts) and older versions.\n"
+     "  'generate' makes one bill per liable member of the month (of --org's subtree, default\n"
+     "  everyone) from the verified income bases; running it again creates nothing and fills in\n"
+     "  bills whose base has been verified since; members without a base are listed, never\n"
+     "  billed zero. 'publish' shows the month's bills to the members of --org's subtree and\n"
+     "  books the receivable; 'confirm' confirms every paid, unconfirmed bill of the month in\n"
+     "  one transaction. 'close' sends the month's on-time / late events to the scoring engine\n"
+     "  and raises the arrears to-dos (3 and 6 consecutive months). 'serve' generates on the\n"
+     "  1st and closes last month by itself. Settings: callback_key (the payment provider's\n"
+     "  HMAC key), rounding (half_up | down), back_pay_months (6). 'check' verifies that every\n"
+     "  journal entry balances (exit 1 when not). Income bases: 'dangjian import bases'."},
     {"help", cmd_help, "list the commands, or explain one", "dangjian help [COMMAND]"},
     {"version", cmd_version, "print the version", "dangjian version"},
 };

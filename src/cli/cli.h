@@ -43,5 +43,7 @@ int cmd_user(int argc, char **argv);
 int cmd_source(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_score(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_dues(int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 #include "base/month.h"
 #include "cli/cli.h"
 #include "score/run.h"
+#include "plan/plan.h"
 #include "db/db.h"
 #include "demo/demo.h"
 #include "base/banned.h"
@@ -111,6 +112,35 @@ static int clamp_int(long long v)
     return v < INT_MIN / 2 ? INT_MIN / 2 : v > INT_MAX / 2 ? INT_MAX / 2 : (int)v;
 }
 
+/* The default plan (量化计划) for every year the demo covers by half or more, counting from
+ * the demo's first day, then one daily check so that progress, warnings and cases have
+ * something to show. */
+static int demo_plans(struct db *db, const struct demo_summary *sum)
+{
+    struct errbuf e = ERRBUF_INIT;
+    struct plan_check_stats s;
+    struct timespec start;
+    int years = 0;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (int y = sum->first_month / 100; y <= sum->last_month / 100; y++) {
+        int first = sum->first_month > y * 100 + 1 ? sum->first_month : y * 100 + 1;
+        int last = sum->last_month < y * 100 + 12 ? sum->last_month : y * 100 + 12;
+        long long plan;
+        int added;
+        if (month_diff(last, first) + 1 < 6)
+            continue;
+        if (plan_defaults(db, 0, y, first * 100 + 1, 0, &plan, &added, &e) < 0)
+            return cli_fail(&e), -1;
+        years++;
+    }
+    if (plan_check(db, date_today(), 0, &s, &e) < 0)
+        return cli_fail(&e), -1;
+    printf("plans (量化计划) for %d year%s, checked: %ld warnings, %ld rectification cases in"
+           " %.1f s\n\n",
+           years, years == 1 ? "" : "s", s.warnings, s.cases, since(&start));
+    return 0;
+}
+
 int cmd_demo(int argc, char **argv)
 {
     const char *url = CLI_DEFAULT_DB;
@@ -183,6 +213,10 @@ int cmd_demo(int argc, char **argv)
     }
     printf("scored %d months (先锋指数) in %.1f s\n\n",
            month_diff(sum.last_month, sum.first_month) + 1, since(&start));
+    if (demo_plans(db, &sum) < 0) {
+        db_close(db);
+        return 1;
+    }
     rc = print_accounts(db);
     db_close(db);
     return rc;

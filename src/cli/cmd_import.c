@@ -4,6 +4,7 @@
 #include "base/csvread.h"
 #include "cli/cli.h"
 #include "db/db.h"
+#include "dues/base.h"
 #include "ingest/source.h"
 #include "org/import.h"
 #include "base/banned.h"
@@ -46,8 +47,9 @@ int cmd_import(int argc, char **argv)
     int npos = 0, rc = 1;
     if (cli_parse("import", argc - 1, argv + 1, opts, pos, 2, &npos) < 0)
         return 2;
-    if (npos != 2 || (strcmp(pos[0], "orgs") && strcmp(pos[0], "members") && strcmp(pos[0], "events"))) {
-        fprintf(stderr, "dangjian import: expected orgs|members|events FILE.csv (see: dangjian help import)\n");
+    if (npos != 2 || (strcmp(pos[0], "orgs") && strcmp(pos[0], "members") &&
+                      strcmp(pos[0], "events") && strcmp(pos[0], "bases"))) {
+        fprintf(stderr, "dangjian import: expected orgs|members|events|bases FILE.csv (see: dangjian help import)\n");
         return 2;
     }
     if (csv_table_load(pos[1], &t, &e) < 0)
@@ -62,6 +64,8 @@ int cmd_import(int argc, char **argv)
         rc = import_orgs(db, t, dry, 0, rep, &e);
     else if (strcmp(pos[0], "members") == 0)
         rc = import_members(db, t, dry, 0, rep, &e);
+    else if (strcmp(pos[0], "bases") == 0)
+        rc = dues_import_bases(db, t, dry, 0, rep, &e);
     else if ((rc = import_source(db, source, dry, &source_id, &e)) == 0)
         rc = import_events(db, t, source_id, dry, rep, &e);
     for (size_t i = 0; i < rep->nerrors && i < IMPORT_MAX_ERRORS; i++)

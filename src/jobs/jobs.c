@@ -9,7 +9,9 @@
 #include "base/log.h"
 #include "base/month.h"
 #include "db/db.h"
+#include "dues/job.h"
 #include "score/run.h"
+#include "plan/plan.h"
 #include "base/banned.h"
 
 /* Score last month once it is over, if it has events and no run yet (DOMAIN: monthly). */
@@ -40,7 +42,14 @@ static const struct job {
     const char *name;
     int (*fn)(struct db *db, struct errbuf *e);
 } jobs[] = {
+    /* dues first: last month's on-time / late events must be in before it is scored */
+    {"dues bills of last and this month", dues_job_generate},
+    {"dues close last month", dues_job_close},
     {"score last month", score_last_month},
+    /* plans: the daily check (warnings, reminders, cases, escalation) once a day, then the
+     * webhook deliveries that are due (first tries and retries) on every pass */
+    {"plan daily check", plan_job_daily},
+    {"plan webhook deliveries", plan_job_deliver},
 };
 
 int jobs_run_due(struct db *db, struct errbuf *e)

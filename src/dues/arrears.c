@@ -1,0 +1,380 @@
+#include "dues/arrears.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/month.h"
+#include "db/db.h"
+#include "dues/bill.h"
+#include "ingest/event.h"
+#include "ingest/source.h"
+#include "org/audit.h"
+#include "org/scope.h"
+#include "base/banned.h"
+
+#define WINDOW 24 /* months looked back for arrears */
+#define EVENT_BATCH 5000
+
+struct debtor {
+    long long member_id, org_id, owed;
+    int streak, unpaid, last_month;
+    char emp_no[32], name[64], org_name[128];
+};
+
+static void finish(json_t *list, const struct debtor *d, int month, bool amounts)
+{
+    json_t *o;
+    if (!d->member_id || d->unpaid == 0)
+        return;
+    o = json_pack("{s:I, s:s, s:s, s:I, s:s, s:i, s:o, s:i, s:b, s:b}", "member_id",
+                  (json_int_t)d->member_id, "emp_no", d->emp_no, "name", d->name, "org_id",
+                  (json_int_t)d->org_id, "org_name", d->org_name, "consecutive", d->streak,
+                  "from_month", d->streak ? json_integer(month_add(month, 1 - d->streak)) : json_null(),
+                  "unpaid_months", d->unpaid, "warning", d->streak >= DUES_WARN_MONTHS, "flagged",
+                  d->streak >= DUES_CASE_MONTHS);
+    if (amounts)
+        json_object_set_new(o, "owed_fen", json_integer(d->owed));
+    json_array_append_new(list, o);
+}
+
+int dues_arrears_list(struct db *db, const char *path, int month, bool show_amounts,
+                      json_t **ret, struct errbuf *e)
+{
+    char hi[ORG_PATH_MAX];
+    json_t *list = json_array();
+    struct db_stmt *st;
+    struct debtor d;
+    int expect = month, rc;
+    bool broken = false;
+    memset(&d, 0, sizeof(d));
+    scope_bounds(path, hi, sizeof(hi));
+    if ((rc = db_prepare(db,
+                         "SELECT b.member_id, m.emp_no, m.name, b.org_id, o.name, b.month, b.status,"
+                         " COALESCE(b.amount_fen, 0) FROM dues_bills b JOIN orgs o ON o.id = b.org_id"
+                         " JOIN members m ON m.id = b.member_id WHERE o.path >= $1 AND o.path < $2"
+                         " AND b.kind = 'regular' AND b.published_at IS NOT NULL AND b.month <= $3"
+                         " AND b.month >= $4 ORDER BY b.member_id, b.month DESC",
+                         &st, e)) < 0)
+        goto fail;
+    db_bindv(st, "ttii", path, hi, (long long)month, (long long)month_add(month, 1 - WINDOW));
+    while ((rc = db_step(st, e)) == 1) {
+        long long member = db_col_int(st, 0);
+        int m = (int)db_col_int(st, 5);
+        bool unpaid = strcmp(db_col_text(st, 6), "unpaid") == 0;
+        if (member != d.member_id) {
+            finish(list, &d, month, show_amounts);
+            memset(&d, 0, sizeof(d));
+            d.member_id = member;
+            d.org_id = db_col_int(st, 3);
+            snprintf(d.emp_no, sizeof(d.emp_no), "%s", db_col_text(st, 1));
+            snprintf(d.name, sizeof(d.name), "%s", db_col_text(st, 2));
+            snprintf(d.org_name, sizeof(d.org_name), "%s", db_col_text(st, 4));
+            expect = month;
+            broken = false;
+        }
+        /* the streak runs back from month through consecutive unpaid months */
+        if (!broken && m == expect && unpaid) {
+            d.streak++;
+            expect = month_add(expect, -1);
+        } else {
+            broken = true;
+        }
+        if (unpaid) {
+            d.unpaid++;
+            d.owed += db_col_int(st, 7);
+        }
+    }
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    finish(list, &d, month, show_amounts);
+    *ret = json_pack("{s:i, s:b, s:o}", "month", month, "amounts", show_amounts, "items", list);
+    return 0;
+fail:
+    json_decref(list);
+    return rc;
+}
+
+/* ---- the end of a month */
+
+static int dues_source(struct db *db, long long *ret, struct errbuf *e)
+{
+    char key[96];
+    int rc = source_find(db, "dues", ret, e);
+    if (rc != -ERR_NOTFOUND)
+        return rc;
+    errbuf_clear(e);
+    /* an internal source: nobody sends with its key, so it is not kept */
+    return source_add(db, "dues", "党费系统（内部）", key, sizeof(key), ret, e);
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+struct sink {
+    struct db *db;
+    long long source;
+    struct event_in ev[EVENT_BATCH];
+    char keys[EVENT_BATCH][64];
+    size_t n;
+    struct ingest_result res;
+};
+
+static int flush(struct sink *s, struct errbuf *e)
+{
+    int rc;
+    if (!s->n)
+        return 0;
+    rc = ingest_batch(s->db, s->source, s->ev, s->n, 0, &s->res, e);
+    if (rc == -ERR_INVALID && s->res.nrejects)
+        rc = errbuf_set(e, -ERR_INTERNAL, "dues event '%s' rejected: %s: %s",
+                        s->ev[s->res.rejects[0].index].key, s->res.rejects[0].field,
+                        s->res.rejects[0].reason);
+    s->n = 0;
+    return rc;
+}
+
+static int send_events(struct db *db, int month, struct dues_close_stats *cs, struct errbuf *e)
+{
+    struct sink *s = calloc(1, sizeof(*s));
+    long long *skip = NULL;
+    size_t nskip = 0, cap = 0;
+    struct db_stmt *st;
+    int rc, first = month * 100 + 1, last = month * 100 + month_days(month);
+    if (!s)
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    s->db = db;
+    if ((rc = dues_source(db, &s->source, e)) < 0 ||
+        (rc = db_prepare(db,
+                         "SELECT DISTINCT ev.member_id FROM events ev JOIN indicators i"
+                         " ON i.id = ev.indicator_id WHERE ev.month = $1"
+                         " AND i.code IN ('dues.on_time', 'dues.late') AND ev.source_id <> $2"
+                         " AND ev.member_id IS NOT NULL",
+                         &st, e)) < 0)
+        goto out;
+    db_bindv(st, "ii", (long long)month, s->source);
+    while ((rc = db_step(st, e)) == 1) {
+        if (nskip == cap) {
+            long long *p = realloc(skip, (cap = cap ? cap * 2 : 256) * sizeof(*p));
+            if (!p) {
+                rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+                break;
+            }
+            skip = p;
+        }
+        skip[nskip++] = db_col_int(st, 0);
+    }
+    db_done(st);
+    if (rc < 0)
+        goto out;
+    qsort(skip, nskip, sizeof(*skip), cmp_ll);
+    if ((rc = db_prepare(db,
+                         "SELECT member_id, paid_at FROM dues_bills WHERE month = $1"
+                         " AND kind = 'regular' AND published_at IS NOT NULL"
+                         " AND status IN ('unpaid', 'paid', 'confirmed') AND amount_fen > 0"
+                         " ORDER BY member_id",
+                         &st, e)) < 0)
+        goto out;
+    db_bind_int(st, 1, month);
+    while ((rc = db_step(st, e)) == 1) {
+        long long member = db_col_int(st, 0);
+        bool ok = !db_col_null(st, 1) && month_of_time(db_col_int(st, 1)) <= month;
+        struct event_in *ev;
+        int day = ok ? date_from_days((long)(db_col_int(st, 1) / 86400)) : last;
+        if (nskip && bsearch(&member, skip, nskip, sizeof(*skip), cmp_ll)) {
+            cs->skipped++;
+            continue;
+        }
+        if (day < first)
+            day = first; /* paid ahead: on time from the month's first day */
+        ev = &s->ev[s->n];
+        memset(ev, 0, sizeof(*ev));
+        snprintf(s->keys[s->n], sizeof(s->keys[0]), "dues-%lld-%d-%s", member, month,
+                 ok ? "on_time" : "late");
+        ev->key = s->keys[s->n];
+        ev->member_id = member;
+        ev->indicator = ok ? "dues.on_time" : "dues.late";
+        ev->day = day;
+        ev->value = 1;
+        s->n++;
+        if (ok)
+            cs->on_time++;
+        else
+            cs->late++;
+        if (s->n == EVENT_BATCH) {
+            /* the statement stays open while the batch is stored: SQLite reads on */
+            if ((rc = flush(s, e)) < 0)
+                break;
+        }
+    }
+    db_done(st);
+    if (rc >= 0)
+        rc = flush(s, e);
+out:
+    free(skip);
+    free(s);
+    return rc < 0 ? rc : 0;
+}
+
+static int raise_todos(struct db *db, int month, struct dues_close_stats *cs, struct errbuf *e)
+{
+    json_t *list = NULL, *d;
+    size_t i;
+    long long now = dues_now();
+    int rc = dues_arrears_list(db, "/", month, false, &list, e);
+    if (rc < 0)
+        return rc;
+    json_array_foreach(json_object_get(list, "items"), i, d)
+    {
+        int streak = (int)json_integer_value(json_object_get(d, "consecutive"));
+        int from = (int)json_integer_value(json_object_get(d, "from_month"));
+        long long member = json_integer_value(json_object_get(d, "member_id"));
+        const char *name = json_string_value(json_object_get(d, "name"));
+        const char *emp = json_string_value(json_object_get(d, "emp_no"));
+        char text[512], dedupe[64];
+        if (streak < DUES_WARN_MONTHS)
+            continue;
+        snprintf(text, sizeof(text),
+                 "党员%s（工号%s）自%d年%d月起已连续%d个月未交纳党费，请及时提醒并了解情况", name,
+                 emp, from / 100, from % 100, streak);
+        snprintf(dedupe, sizeof(dedupe), "warn:%lld:%d", member, from);
+        rc = db_run(db, e,
+                    "INSERT INTO dues_todos(org_id, member_id, kind, text, from_month, months,"
+                    " dedupe, created_at) VALUES($1, $2, 'arrears_warning', $3, $4, $5, $6, $7)"
+                    " ON CONFLICT (dedupe) DO NOTHING",
+                    "iitiiti", json_integer_value(json_object_get(d, "org_id")), member, text,
+                    (long long)from, (long long)streak, dedupe, now);
+        if (rc < 0)
+            break;
+        cs->warnings += rc;
+        if (streak < DUES_CASE_MONTHS)
+            continue;
+        snprintf(text, sizeof(text),
+                 "党员%s（工号%s）自%d年%d月起已连续%d个月未交纳党费。党章第九条：无正当理由连续"
+                 "六个月不交纳党费的，视为自行脱党。请支部研究处理（系统不会自动除名）",
+                 name, emp, from / 100, from % 100, streak);
+        snprintf(dedupe, sizeof(dedupe), "case:%lld:%d", member, from);
+        rc = db_run(db, e,
+                    "INSERT INTO dues_todos(org_id, member_id, kind, text, from_month, months,"
+                    " dedupe, created_at) VALUES($1, $2, 'arrears_case', $3, $4, $5, $6, $7)"
+                    " ON CONFLICT (dedupe) DO NOTHING",
+                    "iitiiti", json_integer_value(json_object_get(d, "org_id")), member, text,
+                    (long long)from, (long long)streak, dedupe, now);
+        if (rc < 0)
+            break;
+        cs->cases += rc;
+    }
+    json_decref(list);
+    return rc < 0 ? rc : 0;
+}
+
+int dues_close_month(struct db *db, int month, struct dues_close_stats *stats, struct errbuf *e)
+{
+    struct dues_close_stats cs = {0, 0, 0, 0, 0};
+    json_t *d;
+    int rc;
+    if (!month_valid(month))
+        return errbuf_set(e, -ERR_INVALID, "invalid month %d: expected YYYYMM", month);
+    if (month >= dues_current_month())
+        return errbuf_set(e, -ERR_INVALID, "month %d is not over yet", month);
+    if ((rc = db_begin(db, e)) < 0)
+        return rc;
+    if ((rc = send_events(db, month, &cs, e)) < 0 || (rc = raise_todos(db, month, &cs, e)) < 0 ||
+        (rc = db_run(db, e,
+                     "INSERT INTO dues_months(month, closed_at) VALUES($1, $2)"
+                     " ON CONFLICT (month) DO UPDATE SET closed_at = excluded.closed_at",
+                     "ii", (long long)month, dues_now())) < 0)
+        goto fail;
+    d = json_pack("{s:I, s:I, s:I, s:I}", "on_time", (json_int_t)cs.on_time, "late",
+                  (json_int_t)cs.late, "warnings", (json_int_t)cs.warnings, "cases",
+                  (json_int_t)cs.cases);
+    rc = audit_log(db, 0, 0, "close", "dues_month", month, d, e);
+    json_decref(d);
+    if (rc < 0 || (rc = db_commit(db, e)) < 0)
+        goto fail;
+    *stats = cs;
+    return 0;
+fail:
+    db_rollback(db);
+    return rc;
+}
+
+/* ---- to-dos */
+
+int dues_todos_list(struct db *db, const char *path, bool all, json_t **ret, struct errbuf *e)
+{
+    char hi[ORG_PATH_MAX];
+    json_t *items = json_array();
+    struct db_stmt *st;
+    int rc;
+    scope_bounds(path, hi, sizeof(hi));
+    if ((rc = db_prepare(db,
+                         "SELECT t.id, t.org_id, o.name, t.member_id, t.kind, t.text, t.from_month,"
+                         " t.months, t.created_at, t.done, t.done_at FROM dues_todos t"
+                         " JOIN orgs o ON o.id = t.org_id WHERE o.path >= $1 AND o.path < $2"
+                         " AND ($3 = 1 OR t.done = 0) ORDER BY t.id DESC LIMIT 500",
+                         &st, e)) < 0)
+        goto fail;
+    db_bindv(st, "tti", path, hi, (long long)all);
+    while ((rc = db_step(st, e)) == 1)
+        json_array_append_new(
+            items,
+            json_pack("{s:I, s:I, s:s, s:o, s:s, s:s, s:o, s:o, s:I, s:b, s:o}", "id",
+                      db_col_int(st, 0), "org_id", db_col_int(st, 1), "org_name",
+                      db_col_text(st, 2), "member_id",
+                      db_col_null(st, 3) ? json_null() : json_integer(db_col_int(st, 3)), "kind",
+                      db_col_text(st, 4), "text", db_col_text(st, 5), "from_month",
+                      db_col_null(st, 6) ? json_null() : json_integer(db_col_int(st, 6)), "months",
+                      db_col_null(st, 7) ? json_null() : json_integer(db_col_int(st, 7)),
+                      "created_at", db_col_int(st, 8), "done", db_col_int(st, 9) != 0, "done_at",
+                      db_col_null(st, 10) ? json_null() : json_integer(db_col_int(st, 10))));
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    *ret = json_pack("{s:o}", "items", items);
+    return 0;
+fail:
+    json_decref(items);
+    return rc;
+}
+
+int dues_todo_path(struct db *db, long long id, char *path, struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT o.path FROM dues_todos t JOIN orgs o ON o.id = t.org_id"
+                         " WHERE t.id = $1",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, id);
+    if ((rc = db_step(st, e)) == 1)
+        snprintf(path, ORG_PATH_MAX, "%s", db_col_text(st, 0));
+    db_done(st);
+    if (rc == 0)
+        return errbuf_set(e, -ERR_NOTFOUND, "to-do %lld not found", id);
+    return rc < 0 ? rc : 0;
+}
+
+int dues_todo_done(struct db *db, long long id, long long actor, struct errbuf *e)
+{
+    int rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    rc = db_run(db, e,
+                "UPDATE dues_todos SET done = 1, done_at = $2, done_by = $3 WHERE id = $1"
+                " AND done = 0",
+                "iiI", id, dues_now(), actor);
+    if (rc >= 0)
+        rc = audit_log(db, actor, 0, "done", "dues_todo", id, NULL, e);
+    if (rc < 0) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db, e);
+}

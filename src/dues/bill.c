@@ -1,0 +1,783 @@
+#include "dues/bill.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/month.h"
+#include "db/db.h"
+#include "dues/base.h"
+#include "dues/ledger.h"
+#include "dues/rules.h"
+#include "org/audit.h"
+#include "org/scope.h"
+#include "base/banned.h"
+
+#define MISSING_LISTED 100
+
+/* The clock of the dues module: real time, or a fixed instant in unit tests. */
+static long long fixed_now;
+
+long long dues_now(void)
+{
+    return fixed_now ? fixed_now : (long long)time(NULL);
+}
+
+#ifdef DJ_UNITTEST
+void dues_test_clock(long long t)
+{
+    fixed_now = t;
+}
+#endif
+
+int dues_current_month(void)
+{
+    return month_of_time(dues_now());
+}
+
+/* ---- generation */
+
+/* Rows per multi-row INSERT: one statement for many rows saves most of the per-statement
+ * cost (the same reason as ingest's). $1..$3 are the month, the rules version and the time,
+ * shared by every row; each row has 10 more (the db layer binds up to 160). */
+#define CHUNK 15
+#define BILL_COLS 10
+
+static char *insert_sql[CHUNK + 1];
+static pthread_once_t insert_once = PTHREAD_ONCE_INIT;
+
+/* Upsert: a bill that exists stays as it is, except one whose base was missing and now is
+ * not (the base arrived after the first run). */
+static void build_insert_sql(void)
+{
+    for (int rows = 1; rows <= CHUNK; rows++) {
+        struct buf b = BUF_INIT;
+        buf_addstr(&b, "INSERT INTO dues_bills(member_id, org_id, category, party_status,"
+                       " base_fen, band, rate_bp, term_id, amount_fen, status, month,"
+                       " rule_version, created_at, kind, seq) VALUES");
+        for (int r = 0; r < rows; r++) {
+            buf_addstr(&b, r ? ", (" : " (");
+            for (int c = 1; c <= BILL_COLS; c++)
+                buf_printf(&b, "%s$%d", c > 1 ? ", " : "", 3 + r * BILL_COLS + c);
+            buf_addstr(&b, ", $1, $2, $3, 'regular', 0)");
+        }
+        buf_addstr(&b, " ON CONFLICT (member_id, month, kind, seq) DO UPDATE SET"
+                       " org_id = excluded.org_id, base_fen = excluded.base_fen,"
+                       " rule_version = excluded.rule_version, band = excluded.band,"
+                       " rate_bp = excluded.rate_bp, term_id = excluded.term_id,"
+                       " amount_fen = excluded.amount_fen, status = excluded.status"
+                       " WHERE dues_bills.status = 'no_base' AND excluded.status <> 'no_base'");
+        insert_sql[rows] = buf_detach(&b);
+    }
+}
+
+struct pending_bill {
+    long long member_id, org_id, base_fen, term_id;
+    char category[16], party_status[16];
+    struct dues_calc c;
+};
+
+struct gen {
+    struct db *db;
+    int month;
+    long long now;
+    const struct dues_rules *rules;
+    struct pending_bill rows[CHUNK];
+    int n;
+};
+
+static void bind_opt(struct db_stmt *st, int k, bool present, long long v)
+{
+    if (present)
+        db_bind_int(st, k, v);
+    else
+        db_bind_null(st, k);
+}
+
+static int flush(struct gen *g, struct errbuf *e)
+{
+    static const char *const status[] = {"unpaid", "no_base", "exempt"};
+    struct db_stmt *st;
+    int rc;
+    if (!g->n)
+        return 0;
+    if ((rc = db_prepare(g->db, insert_sql[g->n], &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, g->month);
+    db_bind_int(st, 2, g->rules->version);
+    db_bind_int(st, 3, g->now);
+    for (int r = 0; r < g->n; r++) {
+        const struct pending_bill *p = &g->rows[r];
+        int k = 3 + r * BILL_COLS;
+        db_bind_int(st, k + 1, p->member_id);
+        db_bind_int(st, k + 2, p->org_id);
+        db_bind_text(st, k + 3, p->category);
+        db_bind_text(st, k + 4, p->party_status);
+        bind_opt(st, k + 5, p->base_fen >= 0, p->base_fen);
+        bind_opt(st, k + 6, p->c.band != 0, p->c.band);
+        bind_opt(st, k + 7, p->c.rate_bp >= 0, p->c.rate_bp);
+        bind_opt(st, k + 8, p->term_id != 0, p->term_id);
+        bind_opt(st, k + 9, p->c.status != DUES_CALC_NO_BASE, p->c.amount_fen);
+        db_bind_text(st, k + 10, status[p->c.status]);
+    }
+    rc = db_step(st, e);
+    db_done(st);
+    g->n = 0;
+    return rc < 0 ? rc : 0;
+}
+
+/* Per-member data loaded before the members are read, sorted by member id. */
+struct base_row {
+    long long member_id, fen;
+};
+struct term_row {
+    long long member_id, id, amount_fen;
+    enum dues_term_kind kind;
+};
+struct bill_row {
+    long long member_id;
+    bool no_base;
+};
+
+struct arr {
+    void *v;
+    size_t n, cap, size;
+};
+
+static void *arr_push(struct arr *a)
+{
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 1024;
+        void *v = realloc(a->v, cap * a->size);
+        if (!v)
+            return NULL;
+        a->v = v;
+        a->cap = cap;
+    }
+    return (char *)a->v + a->size * a->n++;
+}
+
+/* Run a query whose rows (ordered by member id) fill arr through fill(); a later row for the
+ * same member replaces the earlier one (the base or term with the latest start wins). */
+static int load(struct db *db, const char *sql, const char *types, long long p1, long long p2,
+                struct arr *a, void (*fill)(struct db_stmt *st, void *row), struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db, sql, &st, e)) < 0)
+        return rc;
+    db_bindv(st, types, p1, p2);
+    while ((rc = db_step(st, e)) == 1) {
+        long long id = db_col_int(st, 0);
+        void *row;
+        if (a->n && *(long long *)((char *)a->v + a->size * (a->n - 1)) == id)
+            row = (char *)a->v + a->size * (a->n - 1);
+        else if (!(row = arr_push(a))) {
+            rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+            break;
+        }
+        fill(st, row);
+    }
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+static void fill_base(struct db_stmt *st, void *row)
+{
+    struct base_row *b = row;
+    b->member_id = db_col_int(st, 0);
+    b->fen = db_col_int(st, 1);
+}
+
+static void fill_term(struct db_stmt *st, void *row)
+{
+    struct term_row *t = row;
+    t->member_id = db_col_int(st, 0);
+    t->id = db_col_int(st, 1);
+    t->amount_fen = db_col_int(st, 3);
+    if (dues_term_kind_parse(db_col_text(st, 2), &t->kind) < 0)
+        t->kind = DUES_TERM_NONE;
+}
+
+static void fill_bill(struct db_stmt *st, void *row)
+{
+    struct bill_row *b = row;
+    b->member_id = db_col_int(st, 0);
+    b->no_base = db_col_int(st, 1) != 0;
+}
+
+/* Advance cursor *i over a sorted array to member id; the row when present, else NULL. */
+static void *seek(const struct arr *a, size_t *i, long long id)
+{
+    while (*i < a->n && *(long long *)((char *)a->v + a->size * *i) < id)
+        (*i)++;
+    if (*i < a->n && *(long long *)((char *)a->v + a->size * *i) == id)
+        return (char *)a->v + a->size * *i;
+    return NULL;
+}
+
+static int joined_month(const char *date)
+{
+    int y, m;
+    if (strlen(date) < 7 || sscanf(date, "%4d-%2d", &y, &m) != 2)
+        return 0;
+    return y * 100 + m;
+}
+
+static int month_totals(struct db *db, int month, const char *path, struct dues_gen_stats *s,
+                        struct errbuf *e)
+{
+    static const char *const sql[2] = {
+        "SELECT SUM(CASE WHEN status = 'no_base' THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN status = 'exempt' THEN 1 ELSE 0 END), COALESCE(SUM(amount_fen), 0)"
+        " FROM dues_bills WHERE month = $1 AND kind = 'regular' AND $2 = '' AND $3 = ''",
+        "SELECT SUM(CASE WHEN b.status = 'no_base' THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN b.status = 'exempt' THEN 1 ELSE 0 END), COALESCE(SUM(b.amount_fen), 0)"
+        " FROM dues_bills b JOIN orgs o ON o.id = b.org_id WHERE b.month = $1"
+        " AND b.kind = 'regular' AND o.path >= $2 AND o.path < $3",
+    };
+    char hi[ORG_PATH_MAX] = "";
+    struct db_stmt *st;
+    int rc;
+    if (path)
+        scope_bounds(path, hi, sizeof(hi));
+    if ((rc = db_prepare(db, sql[path != NULL], &st, e)) < 0)
+        return rc;
+    db_bindv(st, "itt", (long long)month, path ? path : "", hi);
+    if ((rc = db_step(st, e)) == 1) {
+        s->base_missing = db_col_int(st, 0);
+        s->exempt = db_col_int(st, 1);
+        s->amount_fen = db_col_int(st, 2);
+    }
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int generate(struct db *db, int month, const char *path, long long actor,
+                    struct dues_gen_stats *s, struct dues_rules *rules, struct errbuf *e)
+{
+    static const char *const members_sql[2] = {
+        "SELECT m.id, mo.org_id, m.category, m.party_status, COALESCE(m.joined_date, ''),"
+        " m.emp_no, m.name FROM member_orgs mo JOIN members m ON m.id = mo.member_id"
+        " WHERE mo.from_month <= $1 AND (mo.to_month IS NULL OR mo.to_month >= $1)"
+        " AND m.status = 'active' AND $2 = '' AND $3 = '' ORDER BY m.id",
+        "SELECT m.id, mo.org_id, m.category, m.party_status, COALESCE(m.joined_date, ''),"
+        " m.emp_no, m.name FROM member_orgs mo JOIN members m ON m.id = mo.member_id"
+        " JOIN orgs o ON o.id = mo.org_id WHERE mo.from_month <= $1"
+        " AND (mo.to_month IS NULL OR mo.to_month >= $1) AND m.status = 'active'"
+        " AND o.path >= $2 AND o.path < $3 ORDER BY m.id",
+    };
+    struct arr bases = {NULL, 0, 0, sizeof(struct base_row)};
+    struct arr terms = {NULL, 0, 0, sizeof(struct term_row)};
+    struct arr bills = {NULL, 0, 0, sizeof(struct bill_row)};
+    struct gen g = {db, month, dues_now(), rules, {{0}}, 0};
+    char hi[ORG_PATH_MAX] = "";
+    size_t bi = 0, ti = 0, xi = 0;
+    long long last = 0;
+    struct db_stmt *st;
+    json_t *d;
+    int rc;
+
+    if (path)
+        scope_bounds(path, hi, sizeof(hi));
+    if ((rc = load(db,
+                   "SELECT member_id, monthly_fen FROM income_bases WHERE year = $1"
+                   " AND from_month <= $2 ORDER BY member_id, from_month",
+                   "ii", month / 100, month, &bases, fill_base, e)) < 0 ||
+        (rc = load(db,
+                   "SELECT member_id, id, kind, amount_fen FROM dues_terms WHERE from_month <= $1"
+                   " AND (to_month IS NULL OR to_month >= $2) ORDER BY member_id, from_month, id",
+                   "ii", month, month, &terms, fill_term, e)) < 0 ||
+        (rc = load(db,
+                   "SELECT member_id, CASE WHEN status = 'no_base' THEN 1 ELSE 0 END"
+                   " FROM dues_bills WHERE month = $1 AND kind = 'regular' AND seq = $2"
+                   " ORDER BY member_id",
+                   "ii", month, 0, &bills, fill_bill, e)) < 0)
+        goto out;
+    if ((rc = db_prepare(db, members_sql[path != NULL], &st, e)) < 0)
+        goto out;
+    db_bindv(st, "itt", (long long)month, path ? path : "", hi);
+    while ((rc = db_step(st, e)) == 1) {
+        long long id = db_col_int(st, 0);
+        const char *category = db_col_text(st, 2);
+        const struct base_row *b;
+        const struct term_row *t;
+        const struct bill_row *x;
+        struct pending_bill *p;
+        struct dues_term term = {DUES_TERM_NONE, 0, 0};
+        int joined = joined_month(db_col_text(st, 4));
+        if (id == last || (joined && joined > month))
+            continue; /* not a member yet: liable from the month accepted */
+        last = id;
+        s->liable++;
+        b = seek(&bases, &bi, id);
+        t = seek(&terms, &ti, id);
+        x = seek(&bills, &xi, id);
+        if (t)
+            term = (struct dues_term){t->kind, t->id, t->amount_fen};
+        p = &g.rows[g.n];
+        memset(p, 0, sizeof(*p));
+        if ((rc = dues_calc(rules, category, b ? b->fen : -1, t ? &term : NULL, &p->c, e)) < 0) {
+            errbuf_prefix(e, "member %lld", id);
+            break;
+        }
+        if (p->c.status == DUES_CALC_NO_BASE && json_array_size(s->missing) < MISSING_LISTED)
+            json_array_append_new(s->missing,
+                                  json_pack("{s:I, s:s, s:s, s:I}", "member_id", (json_int_t)id,
+                                            "emp_no", db_col_text(st, 5), "name",
+                                            db_col_text(st, 6), "org_id", db_col_int(st, 1)));
+        if (x && (!x->no_base || p->c.status == DUES_CALC_NO_BASE))
+            continue; /* billed before, and nothing to fill in */
+        if (x)
+            s->filled++;
+        else
+            s->created++;
+        p->member_id = id;
+        p->org_id = db_col_int(st, 1);
+        p->base_fen = b ? b->fen : -1;
+        p->term_id = t ? t->id : 0;
+        snprintf(p->category, sizeof(p->category), "%s", category);
+        snprintf(p->party_status, sizeof(p->party_status), "%s", db_col_text(st, 3));
+        if (++g.n == CHUNK && (rc = flush(&g, e)) < 0)
+            break;
+    }
+    db_done(st);
+    if (rc < 0 || (rc = flush(&g, e)) < 0 || (rc = month_totals(db, month, path, s, e)) < 0)
+        goto out;
+    if (!path && (rc = db_run(db, e,
+                              "INSERT INTO dues_months(month, generated_at, bills) VALUES($1, $2, $3)"
+                              " ON CONFLICT (month) DO UPDATE SET generated_at = excluded.generated_at,"
+                              " bills = excluded.bills",
+                              "iii", (long long)month, g.now, s->liable)) < 0)
+        goto out;
+    d = json_pack("{s:i, s:s, s:I, s:I, s:I}", "month", month, "scope", path ? path : "/",
+                  "created", (json_int_t)s->created, "filled", (json_int_t)s->filled,
+                  "base_missing", (json_int_t)s->base_missing);
+    rc = audit_log(db, actor, 0, "generate", "dues_month", month, d, e);
+    json_decref(d);
+out:
+    free(bases.v);
+    free(terms.v);
+    free(bills.v);
+    return rc < 0 ? rc : 0;
+}
+
+int dues_generate(struct db *db, int month, const char *path, long long actor,
+                  struct dues_gen_stats *stats, struct errbuf *e)
+{
+    struct dues_rules rules;
+    struct dues_gen_stats s;
+    int rc;
+    memset(&s, 0, sizeof(s));
+    pthread_once(&insert_once, build_insert_sql);
+    if (!month_valid(month))
+        return errbuf_set(e, -ERR_INVALID, "invalid month %d: expected YYYYMM", month);
+    if (month > dues_current_month())
+        return errbuf_set(e, -ERR_INVALID,
+                          "month %d has not begun: dues are billed from their month on (pay "
+                          "ahead instead)",
+                          month);
+    if ((rc = dues_rules_for_month(db, month, &rules, e)) < 0)
+        return rc;
+    s.rule_version = rules.version;
+    s.missing = json_array();
+    if ((rc = db_begin(db, e)) < 0)
+        goto fail;
+    if ((rc = generate(db, month, path, actor, &s, &rules, e)) < 0) {
+        db_rollback(db);
+        goto fail;
+    }
+    if ((rc = db_commit(db, e)) < 0)
+        goto fail;
+    *stats = s;
+    return 0;
+fail:
+    json_decref(s.missing);
+    return rc;
+}
+
+/* ---- credit from advance payments */
+
+int dues_member_credit(struct db *db, long long member_id, long long *ret, struct errbuf *e)
+{
+    long long in = 0, used = 0;
+    int rc = db_query_int(db, e, &in,
+                          "SELECT COALESCE(SUM(amount_fen), 0) FROM dues_bills WHERE member_id = $1"
+                          " AND kind = 'advance' AND status = 'confirmed'",
+                          "i", member_id);
+    if (rc < 0 || (rc = db_query_int(db, e, &used,
+                                     "SELECT COALESCE(SUM(amount_fen), 0) FROM dues_bills"
+                                     " WHERE member_id = $1 AND kind = 'regular' AND via_credit = 1"
+                                     " AND status IN ('paid', 'confirmed')",
+                                     "i", member_id)) < 0)
+        return rc;
+    *ret = in - used;
+    return 0;
+}
+
+#define MAX_ADVANCES 64
+#define MAX_BILLS 240 /* twenty years of months: more than any credit covers */
+
+int dues_apply_credit(struct db *db, long long member_id, long long *ret_count, struct errbuf *e)
+{
+    struct {
+        long long payment_id, left, paid_at;
+        int month;
+    } adv[MAX_ADVANCES];
+    struct {
+        long long id, amount;
+        int month;
+    } bills[MAX_BILLS];
+    struct db_stmt *st;
+    long long count = 0;
+    int n = 0, nb = 0, rc;
+    if ((rc = db_prepare(db,
+                         "SELECT a.seq, a.amount_fen - COALESCE((SELECT SUM(b.amount_fen)"
+                         " FROM dues_bills b WHERE b.member_id = a.member_id AND b.kind = 'regular'"
+                         " AND b.via_credit = 1 AND b.payment_id = a.seq"
+                         " AND b.status IN ('paid', 'confirmed')), 0), a.paid_at, a.month"
+                         " FROM dues_bills a WHERE a.member_id = $1 AND a.kind = 'advance'"
+                         " AND a.status = 'confirmed' ORDER BY a.id",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, member_id);
+    while ((rc = db_step(st, e)) == 1 && n < MAX_ADVANCES) {
+        if (db_col_int(st, 1) <= 0)
+            continue;
+        adv[n].payment_id = db_col_int(st, 0);
+        adv[n].left = db_col_int(st, 1);
+        adv[n].paid_at = db_col_int(st, 2);
+        adv[n].month = (int)db_col_int(st, 3);
+        n++;
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if (n == 0) {
+        *ret_count = 0;
+        return 0;
+    }
+    /* an advance pays months from the one it was paid in on, never older arrears */
+    if ((rc = db_prepare(db,
+                         "SELECT id, amount_fen, month FROM dues_bills WHERE member_id = $1"
+                         " AND kind = 'regular' AND status = 'unpaid' AND published_at IS NOT NULL"
+                         " AND month >= $2 ORDER BY month",
+                         &st, e)) < 0)
+        return rc;
+    db_bindv(st, "ii", member_id, (long long)adv[0].month);
+    while ((rc = db_step(st, e)) == 1 && nb < MAX_BILLS) {
+        bills[nb].id = db_col_int(st, 0);
+        bills[nb].amount = db_col_int(st, 1);
+        bills[nb].month = (int)db_col_int(st, 2);
+        nb++;
+    }
+    db_done(st);
+    for (int i = 0; rc >= 0 && i < nb; i++) {
+        int k;
+        for (k = 0; k < n; k++)
+            if (adv[k].month <= bills[i].month && adv[k].left >= bills[i].amount)
+                break;
+        if (k == n)
+            break; /* stop at the first month the credit cannot pay whole */
+        adv[k].left -= bills[i].amount;
+        rc = db_run(db, e,
+                    "UPDATE dues_bills SET status = 'paid', payment_id = $2, paid_at = $3,"
+                    " via_credit = 1 WHERE id = $1 AND status = 'unpaid'",
+                    "iii", bills[i].id, adv[k].payment_id, adv[k].paid_at);
+        count += rc > 0;
+    }
+    if (rc < 0)
+        return rc;
+    *ret_count = count;
+    return 0;
+}
+
+/* ---- publication */
+
+int dues_publish(struct db *db, int month, long long org_id, const char *path, long long actor,
+                 struct dues_pub_stats *stats, struct errbuf *e)
+{
+    char hi[ORG_PATH_MAX];
+    struct dues_pub_stats s = {0, 0, 0, 0, 0};
+    struct db_stmt *st;
+    long long exist = 0, now = dues_now(), *members = NULL;
+    size_t nm = 0, mcap = 0;
+    int rc, cur = dues_current_month();
+    json_t *d;
+    if (!month_valid(month))
+        return errbuf_set(e, -ERR_INVALID, "invalid month %d: expected YYYYMM", month);
+    scope_bounds(path, hi, sizeof(hi));
+    if ((rc = db_begin(db, e)) < 0)
+        return rc;
+    rc = db_query_int(db, e, &exist,
+                      "SELECT COUNT(*) FROM dues_bills b JOIN orgs o ON o.id = b.org_id"
+                      " WHERE b.month = $1 AND b.kind = 'regular' AND o.path >= $2 AND o.path < $3",
+                      "itt", (long long)month, path, hi);
+    if (rc >= 0 && exist == 0)
+        rc = errbuf_set(e, -ERR_CONFLICT,
+                        "no dues bills for %d under organization %lld: generate the month first",
+                        month, org_id);
+    if (rc >= 0)
+        rc = db_query_int(db, e, &s.publication_id,
+                          "INSERT INTO dues_publications(org_id, month, bills, amount_fen,"
+                          " created_by, created_at) VALUES($1, $2, 0, 0, $3, $4) RETURNING id",
+                          "iiIi", org_id, (long long)month, actor, now);
+    if (rc >= 0)
+        rc = db_run(db, e,
+                    "UPDATE dues_bills SET published_at = $1, publication_id = $2"
+                    " WHERE month = $3 AND kind = 'regular' AND published_at IS NULL"
+                    " AND status IN ('unpaid', 'exempt')"
+                    " AND org_id IN (SELECT id FROM orgs WHERE path >= $4 AND path < $5)",
+                    "iiitt", now, s.publication_id, (long long)month, path, hi);
+    if (rc < 0)
+        goto fail;
+    if (rc == 0) { /* published before: nothing new, nothing written */
+        db_rollback(db);
+        s.publication_id = 0;
+        *stats = s;
+        return 0;
+    }
+    /* one entry per organization: receivable +, income − */
+    if ((rc = db_prepare(db,
+                         "SELECT org_id, COUNT(*), COALESCE(SUM(amount_fen), 0) FROM dues_bills"
+                         " WHERE publication_id = $1 GROUP BY org_id ORDER BY org_id",
+                         &st, e)) < 0)
+        goto fail;
+    db_bind_int(st, 1, s.publication_id);
+    {
+        struct {
+            long long org, amount;
+        } *rows = NULL;
+        size_t nrows = 0, cap = 0;
+        while ((rc = db_step(st, e)) == 1) {
+            if (nrows == cap) {
+                void *p = realloc(rows, (cap = cap ? cap * 2 : 64) * sizeof(*rows));
+                if (!p) {
+                    rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+                    break;
+                }
+                rows = p;
+            }
+            rows[nrows].org = db_col_int(st, 0);
+            rows[nrows].amount = db_col_int(st, 2);
+            s.bills += db_col_int(st, 1);
+            s.amount_fen += rows[nrows].amount;
+            nrows++;
+        }
+        db_done(st);
+        for (size_t i = 0; rc >= 0 && i < nrows; i++) {
+            char key[96];
+            long long id;
+            struct ledger_posting p[2] = {{rows[i].org, "dues_receivable", rows[i].amount},
+                                          {rows[i].org, "dues_income", -rows[i].amount}};
+            struct ledger_entry_in in = {rows[i].org, "publish", key, cur, 0, s.publication_id,
+                                         "党费发布（应收党费）", actor};
+            snprintf(key, sizeof(key), "publish:%lld:%lld", s.publication_id, rows[i].org);
+            s.orgs++;
+            if (rows[i].amount)
+                rc = ledger_post(db, &in, p, 2, &id, e);
+        }
+        free(rows);
+        if (rc < 0)
+            goto fail;
+    }
+    if ((rc = db_run(db, e, "UPDATE dues_publications SET bills = $1, amount_fen = $2 WHERE id = $3",
+                     "iii", s.bills, s.amount_fen, s.publication_id)) < 0)
+        goto fail;
+    /* members holding confirmed advances: settle the new bills from them */
+    if ((rc = db_prepare(db,
+                         "SELECT DISTINCT b.member_id FROM dues_bills b WHERE b.publication_id = $1"
+                         " AND EXISTS (SELECT 1 FROM dues_bills a WHERE a.member_id = b.member_id"
+                         " AND a.kind = 'advance' AND a.status = 'confirmed')",
+                         &st, e)) < 0)
+        goto fail;
+    db_bind_int(st, 1, s.publication_id);
+    while ((rc = db_step(st, e)) == 1) {
+        if (nm == mcap) {
+            long long *p = realloc(members, (mcap = mcap ? mcap * 2 : 64) * sizeof(*p));
+            if (!p) {
+                rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+                break;
+            }
+            members = p;
+        }
+        members[nm++] = db_col_int(st, 0);
+    }
+    db_done(st);
+    for (size_t i = 0; rc >= 0 && i < nm; i++) {
+        long long n = 0;
+        rc = dues_apply_credit(db, members[i], &n, e);
+        s.credited += n;
+    }
+    if (rc < 0)
+        goto fail;
+    d = json_pack("{s:i, s:I, s:I}", "month", month, "bills", (json_int_t)s.bills, "orgs",
+                  (json_int_t)s.orgs);
+    rc = audit_log(db, actor, org_id, "publish", "dues_month", month, d, e);
+    json_decref(d);
+    if (rc < 0 || (rc = db_commit(db, e)) < 0)
+        goto fail;
+    free(members);
+    *stats = s;
+    return 0;
+fail:
+    free(members);
+    db_rollback(db);
+    return rc;
+}
+
+/* ---- lists */
+
+static json_t *int_or_null(struct db_stmt *st, int col)
+{
+    return db_col_null(st, col) ? json_null() : json_integer(db_col_int(st, col));
+}
+
+static bool on_time(struct db_stmt *st, int paid_col, int month)
+{
+    return !db_col_null(st, paid_col) && month_of_time(db_col_int(st, paid_col)) <= month;
+}
+
+int dues_bills_list(struct db *db, const char *path, int month, const char *status,
+                    bool show_amounts, long long page, long long page_size, json_t **ret,
+                    struct errbuf *e)
+{
+    char hi[ORG_PATH_MAX];
+    json_t *items = json_array();
+    struct db_stmt *st;
+    long long total = 0;
+    int rc;
+    scope_bounds(path, hi, sizeof(hi));
+    rc = db_query_int(db, e, &total,
+                      "SELECT COUNT(*) FROM dues_bills b JOIN orgs o ON o.id = b.org_id"
+                      " WHERE o.path >= $1 AND o.path < $2 AND b.month = $3 AND b.kind = 'regular'"
+                      " AND ($4 = '' OR b.status = $4)",
+                      "ttit", path, hi, (long long)month, status ? status : "");
+    if (rc < 0 ||
+        (rc = db_prepare(db,
+                         "SELECT b.id, b.member_id, m.emp_no, m.name, b.org_id, o.name, b.status,"
+                         " b.published_at, b.paid_at, b.confirmed_at, b.amount_fen, b.base_fen,"
+                         " b.band, b.rate_bp, b.rule_version, b.category, b.party_status,"
+                         " b.via_credit FROM dues_bills b JOIN orgs o ON o.id = b.org_id"
+                         " JOIN members m ON m.id = b.member_id WHERE o.path >= $1 AND o.path < $2"
+                         " AND b.month = $3 AND b.kind = 'regular' AND ($4 = '' OR b.status = $4)"
+                         " ORDER BY o.path, m.emp_no LIMIT $5 OFFSET $6",
+                         &st, e)) < 0)
+        goto fail;
+    db_bindv(st, "ttitii", path, hi, (long long)month, status ? status : "", page_size,
+             (page - 1) * page_size);
+    while ((rc = db_step(st, e)) == 1) {
+        json_t *o = json_pack("{s:I, s:i, s:I, s:s, s:s, s:I, s:s, s:s, s:b, s:o, s:b, s:s}", "id",
+                              db_col_int(st, 0), "month", month, "member_id", db_col_int(st, 1),
+                              "emp_no", db_col_text(st, 2), "name", db_col_text(st, 3), "org_id",
+                              db_col_int(st, 4), "org_name", db_col_text(st, 5), "status",
+                              db_col_text(st, 6), "published", !db_col_null(st, 7), "paid_at",
+                              int_or_null(st, 8), "on_time", on_time(st, 8, month),
+                              "party_status", db_col_text(st, 16));
+        if (show_amounts) {
+            json_object_set_new(o, "amount_fen", int_or_null(st, 10));
+            json_object_set_new(o, "base_fen", int_or_null(st, 11));
+            json_object_set_new(o, "band", int_or_null(st, 12));
+            json_object_set_new(o, "rate_bp", int_or_null(st, 13));
+            json_object_set_new(o, "rule_version", int_or_null(st, 14));
+            json_object_set_new(o, "category", json_string(db_col_text(st, 15)));
+            json_object_set_new(o, "confirmed_at", int_or_null(st, 9));
+            json_object_set_new(o, "via_credit", json_boolean(db_col_int(st, 17)));
+        }
+        json_array_append_new(items, o);
+    }
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    *ret = json_pack("{s:i, s:b, s:o, s:I, s:I, s:I}", "month", month, "amounts", show_amounts,
+                     "items", items, "total", (json_int_t)total, "page", (json_int_t)page,
+                     "page_size", (json_int_t)page_size);
+    return 0;
+fail:
+    json_decref(items);
+    return rc;
+}
+
+int dues_member_history(struct db *db, long long member_id, int from, int to,
+                        bool show_amounts, json_t **ret, struct errbuf *e)
+{
+    json_t *bills = json_array(), *pays = NULL, *bases = NULL, *out;
+    struct db_stmt *st;
+    long long credit = 0;
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT id, month, kind, org_id, status, published_at, paid_at,"
+                         " confirmed_at, amount_fen, base_fen, band, rate_bp, rule_version,"
+                         " category, payment_id, via_credit FROM dues_bills WHERE member_id = $1"
+                         " AND month >= $2 AND month <= $3 AND (kind = 'regular' OR $4 = 1)"
+                         " ORDER BY month DESC, kind DESC, seq",
+                         &st, e)) < 0)
+        goto fail;
+    /* other kinds (voluntary, advance) are amounts in themselves: the member and finance */
+    db_bindv(st, "iiii", member_id, (long long)from, (long long)to, (long long)show_amounts);
+    while ((rc = db_step(st, e)) == 1) {
+        int month = (int)db_col_int(st, 1);
+        json_t *o = json_pack("{s:I, s:i, s:s, s:I, s:s, s:b, s:o, s:b}", "id", db_col_int(st, 0),
+                              "month", month, "kind", db_col_text(st, 2), "org_id",
+                              db_col_int(st, 3), "status", db_col_text(st, 4), "published",
+                              !db_col_null(st, 5), "paid_at", int_or_null(st, 6), "on_time",
+                              on_time(st, 6, month));
+        if (show_amounts) {
+            json_object_set_new(o, "confirmed_at", int_or_null(st, 7));
+            json_object_set_new(o, "amount_fen", int_or_null(st, 8));
+            json_object_set_new(o, "base_fen", int_or_null(st, 9));
+            json_object_set_new(o, "band", int_or_null(st, 10));
+            json_object_set_new(o, "rate_bp", int_or_null(st, 11));
+            json_object_set_new(o, "rule_version", int_or_null(st, 12));
+            json_object_set_new(o, "category", json_string(db_col_text(st, 13)));
+            json_object_set_new(o, "payment_id", int_or_null(st, 14));
+            json_object_set_new(o, "via_credit", json_boolean(db_col_int(st, 15)));
+        }
+        json_array_append_new(bills, o);
+    }
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    out = json_pack("{s:I, s:i, s:i, s:b, s:o}", "member_id", (json_int_t)member_id, "from", from,
+                    "to", to, "amounts", show_amounts, "bills", bills);
+    bills = NULL;
+    if (!show_amounts) {
+        *ret = out;
+        return 0;
+    }
+    pays = json_array();
+    if ((rc = db_prepare(db,
+                         "SELECT id, kind, channel, external_ref, amount_fen, status, payer,"
+                         " created_at, paid_at FROM dues_payments WHERE member_id = $1"
+                         " ORDER BY id DESC LIMIT 100",
+                         &st, e)) < 0)
+        goto fail_out;
+    db_bind_int(st, 1, member_id);
+    while ((rc = db_step(st, e)) == 1)
+        json_array_append_new(
+            pays, json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:o}", "id",
+                            db_col_int(st, 0), "kind", db_col_text(st, 1), "channel",
+                            db_col_text(st, 2), "external_ref", db_col_text(st, 3), "amount_fen",
+                            db_col_int(st, 4), "status", db_col_text(st, 5), "payer",
+                            db_col_text(st, 6), "created_at", db_col_int(st, 7), "paid_at",
+                            int_or_null(st, 8)));
+    db_done(st);
+    if (rc < 0 || (rc = dues_member_credit(db, member_id, &credit, e)) < 0 ||
+        (rc = dues_bases_of_member(db, member_id, &bases, e)) < 0)
+        goto fail_out;
+    json_object_set_new(out, "payments", pays);
+    json_object_set_new(out, "credit_fen", json_integer(credit));
+    json_object_set_new(out, "bases", bases);
+    *ret = out;
+    return 0;
+fail_out:
+    json_decref(pays);
+    json_decref(out);
+    return rc;
+fail:
+    json_decref(bills);
+    return rc;
+}

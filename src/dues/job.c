@@ -1,0 +1,62 @@
+#include "dues/job.h"
+
+#include <stdio.h>
+
+#include "base/log.h"
+#include "base/month.h"
+#include "db/db.h"
+#include "dues/arrears.h"
+#include "dues/bill.h"
+#include "base/banned.h"
+
+int dues_job_generate(struct db *db, struct errbuf *e)
+{
+    int cur = dues_current_month(), rc;
+    long long members = 0;
+    if ((rc = db_query_int(db, e, &members,
+                           "SELECT COUNT(*) FROM (SELECT 1 FROM members WHERE status = 'active'"
+                           " LIMIT 1) x",
+                           "")) < 0 ||
+        !members)
+        return rc < 0 ? rc : 0;
+    for (int month = month_add(cur, -1); month <= cur; month = month_add(month, 1)) {
+        long long done = 0;
+        struct dues_gen_stats s;
+        if ((rc = db_query_int(db, e, &done,
+                               "SELECT COUNT(*) FROM dues_months WHERE month = $1"
+                               " AND generated_at IS NOT NULL",
+                               "i", (long long)month)) < 0)
+            return rc;
+        if (done)
+            continue;
+        if ((rc = dues_generate(db, month, NULL, 0, &s, e)) < 0)
+            return rc;
+        log_info("jobs: dues %d generated: %lld liable, %lld new bills, %lld base missing", month,
+                 s.liable, s.created, s.base_missing);
+        json_decref(s.missing);
+    }
+    return 0;
+}
+
+int dues_job_close(struct db *db, struct errbuf *e)
+{
+    int month = month_add(dues_current_month(), -1), rc;
+    long long closed = 0, published = 0;
+    struct dues_close_stats s;
+    if ((rc = db_query_int(db, e, &closed,
+                           "SELECT COUNT(*) FROM dues_months WHERE month = $1 AND closed_at IS NOT NULL",
+                           "i", (long long)month)) < 0 ||
+        closed)
+        return rc < 0 ? rc : 0;
+    if ((rc = db_query_int(db, e, &published,
+                           "SELECT COUNT(*) FROM (SELECT 1 FROM dues_bills WHERE month = $1"
+                           " AND kind = 'regular' AND published_at IS NOT NULL LIMIT 1) x",
+                           "i", (long long)month)) < 0 ||
+        !published)
+        return rc < 0 ? rc : 0;
+    if ((rc = dues_close_month(db, month, &s, e)) < 0)
+        return rc;
+    log_info("jobs: dues %d closed: %lld on time, %lld late, %lld warnings, %lld cases", month,
+             s.on_time, s.late, s.warnings, s.cases);
+    return 0;
+}

@@ -1,0 +1,16 @@
+/* The dues module's background jobs (run by `serve`, see jobs/jobs.c): each decides from the
+ * database whether it is due, so a restart loses nothing and a repeat does nothing. */
+#ifndef DUES_JOB_H
+#define DUES_JOB_H
+
+#include "base/err.h"
+
+struct db;
+
+/* Generate last and this month's bills when the month was never generated in full (on the
+ * 1st, or at the first pass after it). */
+int dues_job_generate(struct db *db, struct errbuf *e);
+/* Close last month once it is over: on-time / late events, arrears to-dos. */
+int dues_job_close(struct db *db, struct errbuf *e);
+
+#endif

@@ -1,0 +1,710 @@
+#include "dues/payment.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/month.h"
+#include "base/text.h"
+#include "db/db.h"
+#include "dues/base.h"
+#include "dues/bill.h"
+#include "dues/confirm.h"
+#include "dues/ledger.h"
+#include "dues/rules.h"
+#include "dues/settings.h"
+#include "org/audit.h"
+#include "base/banned.h"
+
+static const struct {
+    const char *code;
+    bool online;
+} channels[] = {
+    {"wechat", true}, {"alipay", true}, {"unionpay", true},
+    {"cash", false},  {"bank", false},  {"payroll", false},
+};
+
+bool dues_channel_valid(const char *channel, bool online)
+{
+    for (size_t i = 0; channel && i < sizeof(channels) / sizeof(channels[0]); i++)
+        if (strcmp(channels[i].code, channel) == 0)
+            return channels[i].online == online;
+    return false;
+}
+
+enum item_kind { IT_BILL, IT_ADVANCE, IT_VOLUNTARY };
+static const char *const item_kinds[] = {"bill", "advance", "voluntary"};
+
+struct item {
+    int month;
+    enum item_kind kind;
+    long long bill_id, amount_fen;
+};
+
+struct member_info {
+    long long org_id;
+    char category[16], party_status[16];
+};
+
+static int member_info(struct db *db, long long id, struct member_info *m, struct errbuf *e)
+{
+    struct db_stmt *st;
+    char status[24] = "";
+    int rc;
+    if ((rc = db_prepare(db, "SELECT org_id, category, party_status, status FROM members WHERE id = $1",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, id);
+    if ((rc = db_step(st, e)) == 1) {
+        m->org_id = db_col_int(st, 0);
+        snprintf(m->category, sizeof(m->category), "%s", db_col_text(st, 1));
+        snprintf(m->party_status, sizeof(m->party_status), "%s", db_col_text(st, 2));
+        snprintf(status, sizeof(status), "%s", db_col_text(st, 3));
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return errbuf_set(e, -ERR_NOTFOUND, "member %lld not found", id);
+    if (strcmp(status, "active") != 0)
+        return errbuf_set(e, -ERR_CONFLICT, "member %lld is not an active member (%s)", id, status);
+    return 0;
+}
+
+/* What a month not billed yet would cost at today's rules, base and terms: paying ahead. */
+static int quote(struct db *db, long long member, const struct member_info *m, int month,
+                 long long *ret, struct errbuf *e)
+{
+    struct dues_rules rules;
+    struct dues_calc c;
+    struct dues_term term = {DUES_TERM_NONE, 0, 0};
+    struct db_stmt *st;
+    long long base = -1;
+    int rc;
+    if ((rc = dues_rules_for_month(db, month, &rules, e)) < 0)
+        return rc;
+    /* the base in force then, else the latest verified one (next year's is not known yet) */
+    rc = db_query_int(db, e, &base,
+                      "SELECT monthly_fen FROM income_bases WHERE member_id = $1"
+                      " AND from_month <= $2 ORDER BY from_month DESC LIMIT 1",
+                      "ii", member, (long long)month);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        base = -1;
+    if ((rc = db_prepare(db,
+                         "SELECT id, kind, amount_fen FROM dues_terms WHERE member_id = $1"
+                         " AND from_month <= $2 AND (to_month IS NULL OR to_month >= $2)"
+                         " ORDER BY from_month DESC, id DESC LIMIT 1",
+                         &st, e)) < 0)
+        return rc;
+    db_bindv(st, "ii", member, (long long)month);
+    if ((rc = db_step(st, e)) == 1) {
+        term.id = db_col_int(st, 0);
+        term.amount_fen = db_col_int(st, 2);
+        if (dues_term_kind_parse(db_col_text(st, 1), &term.kind) < 0)
+            term.kind = DUES_TERM_NONE;
+    }
+    db_done(st);
+    if (rc < 0 || (rc = dues_calc(&rules, m->category, base, &term, &c, e)) < 0)
+        return rc;
+    if (c.status == DUES_CALC_NO_BASE)
+        return errbuf_set(e, -ERR_CONFLICT,
+                          "months: cannot pay %d ahead: no verified income base (base missing)",
+                          month);
+    if (c.status == DUES_CALC_EXEMPT || c.amount_fen <= 0)
+        return errbuf_set(e, -ERR_CONFLICT, "months: nothing is due for %d (exempt)", month);
+    *ret = c.amount_fen;
+    return 0;
+}
+
+/* Check every month of the payment and say what each is: a published bill, a month paid
+ * ahead, or an error naming the month. */
+static int plan(struct db *db, const struct dues_pay_in *in, struct member_info *m,
+                struct item *items, size_t *ret_n, long long *ret_total, struct errbuf *e)
+{
+    int cur = dues_current_month(), rc;
+    long long back = DUES_DEFAULT_BACK_PAY, total = 0;
+    size_t n = 0;
+    if ((rc = member_info(db, in->member_id, m, e)) < 0)
+        return rc;
+    if (in->nmonths > DUES_MAX_MONTHS)
+        return errbuf_set(e, -ERR_INVALID, "months: at most %d months in one payment",
+                          DUES_MAX_MONTHS);
+    if (in->voluntary_fen < 0 || in->voluntary_fen > DUES_MAX_BASE_FEN)
+        return errbuf_set(e, -ERR_INVALID, "voluntary_fen: %lld is not a plausible amount",
+                          in->voluntary_fen);
+    if (in->nmonths == 0 && in->voluntary_fen == 0)
+        return errbuf_set(e, -ERR_INVALID, "months: a payment needs months or voluntary_fen");
+    if ((rc = dues_setting_int(db, "back_pay_months", DUES_DEFAULT_BACK_PAY, &back, e)) < 0)
+        return rc;
+    for (size_t i = 0; i < in->nmonths; i++) {
+        int month = in->months[i];
+        struct db_stmt *st;
+        long long bill = 0, amount = 0;
+        char status[16] = "";
+        bool published = false;
+        if (!month_valid(month))
+            return errbuf_set(e, -ERR_INVALID, "months: invalid month %d (YYYYMM)", month);
+        for (size_t j = 0; j < i; j++)
+            if (in->months[j] == month)
+                return errbuf_set(e, -ERR_INVALID, "months: %d appears twice", month);
+        if (month > month_add(cur, DUES_AHEAD_MONTHS))
+            return errbuf_set(e, -ERR_INVALID, "months: %d is more than %d months ahead", month,
+                              DUES_AHEAD_MONTHS);
+        if (in->online && month < month_add(cur, -(int)back))
+            return errbuf_set(e, -ERR_CONFLICT,
+                              "months: %d is too old to pay online: back pay (补交) covers the "
+                              "last %lld months; see the branch's finance contact",
+                              month, back);
+        if ((rc = db_prepare(db,
+                             "SELECT id, status, amount_fen, published_at FROM dues_bills"
+                             " WHERE member_id = $1 AND month = $2 AND kind = 'regular' AND seq = 0",
+                             &st, e)) < 0)
+            return rc;
+        db_bindv(st, "ii", in->member_id, (long long)month);
+        if ((rc = db_step(st, e)) == 1) {
+            bill = db_col_int(st, 0);
+            snprintf(status, sizeof(status), "%s", db_col_text(st, 1));
+            amount = db_col_int(st, 2);
+            published = !db_col_null(st, 3);
+        }
+        db_done(st);
+        if (rc < 0)
+            return rc;
+        if (bill && strcmp(status, "no_base") == 0)
+            return errbuf_set(e, -ERR_CONFLICT,
+                              "months: %d has no amount yet: the income base is missing", month);
+        if (bill && strcmp(status, "exempt") == 0)
+            return errbuf_set(e, -ERR_CONFLICT, "months: nothing is due for %d (exempt)", month);
+        if (bill && strcmp(status, "unpaid") != 0)
+            return errbuf_set(e, -ERR_CONFLICT, "months: %d is already paid", month);
+        if (bill && published) {
+            items[n++] = (struct item){month, IT_BILL, bill, amount};
+        } else if (month >= cur) {
+            /* not billed (or not published) yet: paid ahead, at what it costs now */
+            if (!bill && (rc = quote(db, in->member_id, m, month, &amount, e)) < 0)
+                return rc;
+            items[n++] = (struct item){month, IT_ADVANCE, 0, amount};
+        } else {
+            return errbuf_set(e, bill ? -ERR_CONFLICT : -ERR_INVALID,
+                              bill ? "months: the dues of %d are not published yet"
+                                   : "months: there is no dues bill for %d",
+                              month);
+        }
+        total += amount;
+    }
+    if (in->voluntary_fen > 0) {
+        items[n++] = (struct item){cur, IT_VOLUNTARY, 0, in->voluntary_fen};
+        total += in->voluntary_fen;
+    }
+    *ret_n = n;
+    *ret_total = total;
+    return 0;
+}
+
+static json_t *items_json(const struct item *items, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_pack("{s:i, s:s, s:I}", "month", items[i].month, "kind",
+                              item_kinds[items[i].kind], "amount_fen",
+                              (json_int_t)items[i].amount_fen);
+        if (items[i].bill_id)
+            json_object_set_new(o, "bill_id", json_integer(items[i].bill_id));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+int dues_payment_quote(struct db *db, const struct dues_pay_in *in, json_t **ret,
+                       struct errbuf *e)
+{
+    struct item items[DUES_MAX_MONTHS + 1];
+    struct member_info m;
+    size_t n = 0;
+    long long total = 0;
+    int rc = plan(db, in, &m, items, &n, &total, e);
+    if (rc < 0)
+        return rc;
+    *ret = json_pack("{s:o, s:I}", "items", items_json(items, n), "total_fen", (json_int_t)total);
+    return 0;
+}
+
+/* A voluntary or advance row: a bill of the payment's month, paid by it. */
+static int add_row(struct db *db, long long pid, long long member, const struct member_info *m,
+                   const char *kind, long long amount, long long paid_at, struct errbuf *e)
+{
+    int rc = db_run(db, e,
+                    "INSERT INTO dues_bills(member_id, month, kind, seq, org_id, category,"
+                    " party_status, amount_fen, status, payment_id, paid_at, published_at,"
+                    " created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, 'paid', $4, $9, $9, $9)",
+                    "iitiittii", member, (long long)month_of_time(paid_at), kind, pid, m->org_id,
+                    m->category, m->party_status, amount, paid_at);
+    return rc < 0 ? rc : 0;
+}
+
+/* The money has arrived: bills paid, advances and voluntary dues recorded. A bill that some
+ * other payment settled in the meantime turns into credit: no fen is lost. */
+static int settle(struct db *db, long long pid, long long paid_at, struct errbuf *e)
+{
+    struct item items[DUES_MAX_MONTHS + 1];
+    struct member_info m;
+    struct db_stmt *st;
+    long long member = 0, advance = 0, voluntary = 0;
+    size_t n = 0;
+    int rc;
+    if ((rc = db_query_int(db, e, &member, "SELECT member_id FROM dues_payments WHERE id = $1", "i",
+                           pid)) < 0)
+        return rc;
+    if ((rc = db_prepare(db,
+                         "SELECT month, kind, bill_id, amount_fen FROM dues_payment_items"
+                         " WHERE payment_id = $1 ORDER BY month",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, pid);
+    while ((rc = db_step(st, e)) == 1 && n < DUES_MAX_MONTHS + 1) {
+        const char *k = db_col_text(st, 1);
+        items[n].month = (int)db_col_int(st, 0);
+        items[n].kind = strcmp(k, "bill") == 0      ? IT_BILL
+                        : strcmp(k, "advance") == 0 ? IT_ADVANCE
+                                                    : IT_VOLUNTARY;
+        items[n].bill_id = db_col_int(st, 2);
+        items[n].amount_fen = db_col_int(st, 3);
+        n++;
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    /* the member's organization when paid: a member may have moved since paying online */
+    {
+        struct db_stmt *ms;
+        if ((rc = db_prepare(db, "SELECT org_id, category, party_status FROM members WHERE id = $1",
+                             &ms, e)) < 0)
+            return rc;
+        db_bind_int(ms, 1, member);
+        if ((rc = db_step(ms, e)) == 1) {
+            m.org_id = db_col_int(ms, 0);
+            snprintf(m.category, sizeof(m.category), "%s", db_col_text(ms, 1));
+            snprintf(m.party_status, sizeof(m.party_status), "%s", db_col_text(ms, 2));
+        }
+        db_done(ms);
+        if (rc <= 0)
+            return rc < 0 ? rc : errbuf_set(e, -ERR_NOTFOUND, "member %lld not found", member);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].kind == IT_ADVANCE)
+            advance += items[i].amount_fen;
+        else if (items[i].kind == IT_VOLUNTARY)
+            voluntary += items[i].amount_fen;
+        else {
+            rc = db_run(db, e,
+                        "UPDATE dues_bills SET status = 'paid', payment_id = $2, paid_at = $3"
+                        " WHERE id = $1 AND status = 'unpaid'",
+                        "iii", items[i].bill_id, pid, paid_at);
+            if (rc < 0)
+                return rc;
+            if (rc == 0)
+                advance += items[i].amount_fen;
+        }
+    }
+    if ((advance && (rc = add_row(db, pid, member, &m, "advance", advance, paid_at, e)) < 0) ||
+        (voluntary && (rc = add_row(db, pid, member, &m, "voluntary", voluntary, paid_at, e)) < 0))
+        return rc;
+    rc = db_run(db, e, "UPDATE dues_payments SET status = 'paid', paid_at = $2 WHERE id = $1", "ii",
+                pid, paid_at);
+    return rc < 0 ? rc : 0;
+}
+
+int dues_payment_create(struct db *db, const struct dues_pay_in *in, long long *ret_id,
+                        struct errbuf *e)
+{
+    struct item items[DUES_MAX_MONTHS + 1];
+    struct member_info m;
+    size_t n = 0;
+    long long total = 0, pid = 0, now = dues_now();
+    const char *ref = in->external_ref ? in->external_ref : "";
+    json_t *d;
+    int rc;
+    if (!dues_channel_valid(in->channel, in->online))
+        return errbuf_set(e, -ERR_INVALID,
+                          in->online ? "channel: '%.40s' is not an online channel (wechat, alipay, unionpay)"
+                                     : "channel: '%.40s' is not a collection channel (cash, bank, payroll)",
+                          in->channel ? in->channel : "");
+    if (text_utf8_chars(ref) > 64 || (in->payer && text_utf8_chars(in->payer) > 64))
+        return errbuf_set(e, -ERR_INVALID, "external_ref and payer are at most 64 characters");
+    if ((rc = plan(db, in, &m, items, &n, &total, e)) < 0)
+        return rc;
+    if (in->amount_fen != total)
+        return errbuf_set(e, -ERR_INVALID,
+                          "amount_fen: %lld does not match the dues of the months paid, %lld fen",
+                          in->amount_fen, total);
+    if (total <= 0)
+        return errbuf_set(e, -ERR_INVALID, "amount_fen: nothing to pay");
+    rc = db_query_int(db, e, &pid,
+                      "INSERT INTO dues_payments(member_id, org_id, kind, channel, external_ref,"
+                      " amount_fen, status, payer, created_by, created_at)"
+                      " VALUES($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id",
+                      "iitttitIi", in->member_id, m.org_id, in->online ? "online" : "collection",
+                      in->channel, ref, total, in->payer ? in->payer : "", in->actor, now);
+    for (size_t i = 0; rc >= 0 && i < n; i++)
+        rc = db_run(db, e,
+                    "INSERT INTO dues_payment_items(payment_id, month, kind, bill_id, amount_fen)"
+                    " VALUES($1, $2, $3, $4, $5)",
+                    "iitIi", pid, (long long)items[i].month, item_kinds[items[i].kind],
+                    items[i].bill_id, items[i].amount_fen);
+    if (rc >= 0 && !in->online)
+        rc = settle(db, pid, now, e);
+    if (rc < 0)
+        return rc;
+    d = json_pack("{s:s, s:s, s:I}", "kind", in->online ? "online" : "collection", "channel",
+                  in->channel, "amount_fen", (json_int_t)total);
+    rc = audit_log(db, in->actor, m.org_id, "create", "dues_payment", pid, d, e);
+    json_decref(d);
+    if (rc < 0)
+        return rc;
+    *ret_id = pid;
+    return 0;
+}
+
+int dues_payment_get(struct db *db, long long id, json_t **ret, long long *ret_member,
+                     struct errbuf *e)
+{
+    struct db_stmt *st;
+    json_t *o = NULL, *items;
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT id, member_id, org_id, kind, channel, external_ref, provider_ref,"
+                         " amount_fen, status, payer, created_at, paid_at, reversed_at,"
+                         " reverse_reason FROM dues_payments WHERE id = $1",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, id);
+    if ((rc = db_step(st, e)) == 1) {
+        o = json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:o, s:I, s:s, s:s, s:I, s:o, s:o, s:o}",
+                      "id", db_col_int(st, 0), "member_id", db_col_int(st, 1), "org_id",
+                      db_col_int(st, 2), "kind", db_col_text(st, 3), "channel", db_col_text(st, 4),
+                      "external_ref", db_col_text(st, 5), "provider_ref",
+                      db_col_null(st, 6) ? json_null() : json_string(db_col_text(st, 6)),
+                      "amount_fen", db_col_int(st, 7), "status", db_col_text(st, 8), "payer",
+                      db_col_text(st, 9), "created_at", db_col_int(st, 10), "paid_at",
+                      db_col_null(st, 11) ? json_null() : json_integer(db_col_int(st, 11)),
+                      "reversed_at",
+                      db_col_null(st, 12) ? json_null() : json_integer(db_col_int(st, 12)),
+                      "reverse_reason",
+                      db_col_null(st, 13) ? json_null() : json_string(db_col_text(st, 13)));
+        *ret_member = db_col_int(st, 1);
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return errbuf_set(e, -ERR_NOTFOUND, "payment %lld not found", id);
+    items = json_array();
+    if ((rc = db_prepare(db,
+                         "SELECT month, kind, bill_id, amount_fen FROM dues_payment_items"
+                         " WHERE payment_id = $1 ORDER BY month, kind",
+                         &st, e)) < 0) {
+        json_decref(items);
+        json_decref(o);
+        return rc;
+    }
+    db_bind_int(st, 1, id);
+    while ((rc = db_step(st, e)) == 1)
+        json_array_append_new(items, json_pack("{s:I, s:s, s:o, s:I}", "month", db_col_int(st, 0),
+                                               "kind", db_col_text(st, 1), "bill_id",
+                                               db_col_null(st, 2) ? json_null()
+                                                                  : json_integer(db_col_int(st, 2)),
+                                               "amount_fen", db_col_int(st, 3)));
+    db_done(st);
+    json_object_set_new(o, "items", items);
+    if (rc < 0) {
+        json_decref(o);
+        return rc;
+    }
+    *ret = o;
+    return 0;
+}
+
+/* ---- the provider's callback */
+
+int dues_callback_verify(struct db *db, const void *body, size_t len, const char *signature,
+                         struct errbuf *e)
+{
+    char key[300];
+    unsigned char mac[crypto_auth_hmacsha256_BYTES], given[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state s;
+    size_t glen = 0;
+    int rc = dues_setting_get(db, "callback_key", key, sizeof(key), e);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return errbuf_set(e, -ERR_UNAUTH,
+                          "payment callbacks are not configured (dues setting callback_key)");
+    if (!signature || strlen(signature) != 2 * sizeof(given) ||
+        sodium_hex2bin(given, sizeof(given), signature, strlen(signature), NULL, &glen, NULL) != 0 ||
+        glen != sizeof(given)) {
+        sodium_memzero(key, sizeof(key));
+        return errbuf_set(e, -ERR_UNAUTH,
+                          "missing or malformed X-Dues-Signature (hex HMAC-SHA256 of the body)");
+    }
+    crypto_auth_hmacsha256_init(&s, (const unsigned char *)key, strlen(key));
+    crypto_auth_hmacsha256_update(&s, body, len);
+    crypto_auth_hmacsha256_final(&s, mac);
+    sodium_memzero(key, sizeof(key));
+    if (sodium_memcmp(mac, given, sizeof(mac)) != 0)
+        return errbuf_set(e, -ERR_UNAUTH, "bad signature: the notice was not signed with the key");
+    return 0;
+}
+
+static int notice_field(json_t *n, const char *key, json_t **ret, int type, struct errbuf *e)
+{
+    json_t *v = json_object_get(n, key);
+    if (!v || (int)json_typeof(v) != type)
+        return errbuf_set(e, -ERR_INVALID, "field '%s' is required and must be %s", key,
+                          type == JSON_STRING ? "a string" : "an integer");
+    *ret = v;
+    return 0;
+}
+
+static int apply(struct db *db, json_t *notice, json_t **ret, struct errbuf *e)
+{
+    json_t *jref = NULL, *jid = NULL, *jamount = NULL, *jresult = NULL;
+    json_t *jat = json_object_get(notice, "paid_at");
+    const char *ref, *result;
+    long long pid, amount, member = 0, want = 0, existing = 0, paid_at;
+    struct db_stmt *st;
+    char status[16] = "", kind[16] = "";
+    json_t *d;
+    int rc;
+    if (!json_is_object(notice))
+        return errbuf_set(e, -ERR_INVALID, "the notice must be a JSON object");
+    if ((rc = notice_field(notice, "provider_ref", &jref, JSON_STRING, e)) < 0 ||
+        (rc = notice_field(notice, "payment_id", &jid, JSON_INTEGER, e)) < 0 ||
+        (rc = notice_field(notice, "amount_fen", &jamount, JSON_INTEGER, e)) < 0 ||
+        (rc = notice_field(notice, "result", &jresult, JSON_STRING, e)) < 0)
+        return rc;
+    ref = json_string_value(jref);
+    result = json_string_value(jresult);
+    pid = json_integer_value(jid);
+    amount = json_integer_value(jamount);
+    if (!*ref || text_utf8_chars(ref) > 64)
+        return errbuf_set(e, -ERR_INVALID, "field 'provider_ref' must be 1 to 64 characters");
+    if (strcmp(result, "success") && strcmp(result, "failed"))
+        return errbuf_set(e, -ERR_INVALID, "field 'result' must be 'success' or 'failed'");
+    if (jat && !json_is_integer(jat))
+        return errbuf_set(e, -ERR_INVALID, "field 'paid_at' must be an integer (UTC seconds)");
+    paid_at = jat ? json_integer_value(jat) : dues_now();
+    if (paid_at <= 0 || paid_at > dues_now() + 300)
+        return errbuf_set(e, -ERR_INVALID, "field 'paid_at' is not a past instant");
+    /* the same notice twice: answered as before, nothing booked again */
+    if ((rc = db_query_int(db, e, &existing, "SELECT id FROM dues_payments WHERE provider_ref = $1",
+                           "t", ref)) < 0)
+        return rc;
+    if (rc == 1) {
+        if (existing != pid)
+            return errbuf_set(e, -ERR_CONFLICT,
+                              "provider_ref '%s' was already used for payment %lld", ref, existing);
+        *ret = json_pack("{s:I, s:s, s:b}", "payment_id", (json_int_t)pid, "status", "duplicate",
+                         "duplicate", 1);
+        return 1;
+    }
+    if ((rc = db_prepare(db, "SELECT member_id, amount_fen, status, kind FROM dues_payments WHERE id = $1",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, pid);
+    if ((rc = db_step(st, e)) == 1) {
+        member = db_col_int(st, 0);
+        want = db_col_int(st, 1);
+        snprintf(status, sizeof(status), "%s", db_col_text(st, 2));
+        snprintf(kind, sizeof(kind), "%s", db_col_text(st, 3));
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 || strcmp(kind, "online") != 0)
+        return errbuf_set(e, -ERR_NOTFOUND, "no online payment %lld", pid);
+    if (strcmp(status, "pending") != 0)
+        return errbuf_set(e, -ERR_CONFLICT, "payment %lld is already %s", pid, status);
+    if (amount != want)
+        return errbuf_set(e, -ERR_INVALID,
+                          "amount_fen %lld does not match payment %lld (%lld fen): nothing booked",
+                          amount, pid, want);
+    if (strcmp(result, "success") == 0)
+        rc = settle(db, pid, paid_at, e);
+    else
+        rc = db_run(db, e, "UPDATE dues_payments SET status = 'failed' WHERE id = $1", "i", pid);
+    if (rc < 0 ||
+        (rc = db_run(db, e, "UPDATE dues_payments SET provider_ref = $2 WHERE id = $1", "it", pid,
+                     ref)) < 0)
+        return rc;
+    d = json_pack("{s:s, s:s}", "provider_ref", ref, "result", result);
+    rc = audit_log(db, 0, 0, "callback", "dues_payment", pid, d, e);
+    json_decref(d);
+    if (rc < 0)
+        return rc;
+    *ret = json_pack("{s:I, s:I, s:s, s:b}", "payment_id", (json_int_t)pid, "member_id",
+                     (json_int_t)member, "status", strcmp(result, "success") == 0 ? "paid" : "failed",
+                     "duplicate", 0);
+    return 0;
+}
+
+int dues_callback_apply(struct db *db, json_t *notice, json_t **ret, struct errbuf *e)
+{
+    int rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    if ((rc = apply(db, notice, ret, e)) < 0) {
+        db_rollback(db);
+        return rc;
+    }
+    if (rc == 1) { /* a duplicate: nothing written */
+        db_rollback(db);
+        return 0;
+    }
+    if ((rc = db_commit(db, e)) < 0) {
+        json_decref(*ret);
+        *ret = NULL;
+    }
+    return rc;
+}
+
+/* ---- reversal */
+
+struct rev_bill {
+    long long id, org_id, amount, share, batch;
+    char kind[16], status[16];
+    bool via_credit;
+};
+
+int dues_payment_reverse(struct db *db, long long payment_id, const char *reason,
+                         long long actor, json_t **ret, struct errbuf *e)
+{
+    struct rev_bill *bills = NULL;
+    size_t n = 0, cap = 0;
+    struct db_stmt *st;
+    char status[16] = "";
+    long long org = 0, entries = 0, now = dues_now();
+    json_t *d;
+    int rc;
+    if (!reason || !*reason || text_utf8_chars(reason) > 200)
+        return errbuf_set(e, -ERR_INVALID, "field 'reason' is required (at most 200 characters)");
+    if ((rc = db_begin(db, e)) < 0)
+        return rc;
+    if ((rc = db_prepare(db, "SELECT status, org_id FROM dues_payments WHERE id = $1", &st, e)) < 0)
+        goto fail;
+    db_bind_int(st, 1, payment_id);
+    if ((rc = db_step(st, e)) == 1) {
+        snprintf(status, sizeof(status), "%s", db_col_text(st, 0));
+        org = db_col_int(st, 1);
+    }
+    db_done(st);
+    if (rc == 0)
+        rc = errbuf_set(e, -ERR_NOTFOUND, "payment %lld not found", payment_id);
+    else if (rc > 0 && strcmp(status, "paid") != 0)
+        rc = errbuf_set(e, -ERR_CONFLICT, "payment %lld is %s: only a paid payment is reversed",
+                        payment_id, status);
+    if (rc < 0 ||
+        (rc = db_prepare(db,
+                         "SELECT id, org_id, kind, status, amount_fen, COALESCE(share_fen, 0),"
+                         " COALESCE(batch_id, 0), via_credit FROM dues_bills WHERE payment_id = $1"
+                         " AND status IN ('paid', 'confirmed') ORDER BY id",
+                         &st, e)) < 0)
+        goto fail;
+    db_bind_int(st, 1, payment_id);
+    while ((rc = db_step(st, e)) == 1) {
+        struct rev_bill *b;
+        if (n == cap) {
+            void *p = realloc(bills, (cap = cap ? cap * 2 : 16) * sizeof(*bills));
+            if (!p) {
+                rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+                break;
+            }
+            bills = p;
+        }
+        b = &bills[n++];
+        b->id = db_col_int(st, 0);
+        b->org_id = db_col_int(st, 1);
+        snprintf(b->kind, sizeof(b->kind), "%s", db_col_text(st, 2));
+        snprintf(b->status, sizeof(b->status), "%s", db_col_text(st, 3));
+        b->amount = db_col_int(st, 4);
+        b->share = db_col_int(st, 5);
+        b->batch = db_col_int(st, 6);
+        b->via_credit = db_col_int(st, 7) != 0;
+    }
+    db_done(st);
+    /* the refund leaves the bank: refused when the money has been remitted or spent */
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        long long out = 0, bank = 0;
+        bool first = true;
+        for (size_t j = 0; j < n; j++) {
+            if (bills[j].org_id != bills[i].org_id)
+                continue;
+            first = first && j >= i;
+            if (strcmp(bills[j].status, "confirmed") == 0 &&
+                !(strcmp(bills[j].kind, "regular") == 0 && bills[j].via_credit))
+                out += bills[j].amount;
+        }
+        if (!first || !out || (rc = ledger_balance(db, bills[i].org_id, "bank", &bank, e)) < 0)
+            continue;
+        if (bank < out)
+            rc = errbuf_set(e, -ERR_CONFLICT,
+                            "organization %lld has %lld fen in the bank, less than the %lld fen "
+                            "to give back: the money has been remitted or spent",
+                            bills[i].org_id, bank, out);
+    }
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        const struct rev_bill *b = &bills[i];
+        if (strcmp(b->status, "confirmed") == 0) {
+            struct ledger_posting p[4];
+            char key[96], orig_key[96];
+            long long orig = 0, id;
+            int np = dues_bill_postings(b->kind, b->via_credit, b->amount, b->share, b->org_id, p);
+            struct ledger_entry_in in = {b->org_id, "confirm", key, dues_current_month(), 0,
+                                         payment_id, "冲销错误缴费", actor};
+            for (int k = 0; k < np; k++)
+                p[k].amount_fen = -p[k].amount_fen;
+            snprintf(orig_key, sizeof(orig_key), "confirm:%lld:%lld", b->batch, b->org_id);
+            if ((rc = db_query_int(db, e, &orig, "SELECT id FROM ledger_entries WHERE idem_key = $1",
+                                   "t", orig_key)) <= 0) {
+                if (rc == 0)
+                    rc = errbuf_set(e, -ERR_INTERNAL, "no confirmation entry for bill %lld", b->id);
+                break;
+            }
+            in.reverses_id = orig;
+            snprintf(key, sizeof(key), "reverse:%lld:%lld", payment_id, b->id);
+            if ((rc = ledger_post(db, &in, p, (size_t)np, &id, e)) < 0)
+                break;
+            entries++;
+        }
+        rc = db_run(db, e,
+                    strcmp(b->kind, "regular") == 0
+                        ? "UPDATE dues_bills SET status = 'unpaid', payment_id = NULL, paid_at = NULL,"
+                          " via_credit = 0, batch_id = NULL, share_fen = NULL, confirmed_at = NULL"
+                          " WHERE id = $1"
+                        : "UPDATE dues_bills SET status = 'reversed' WHERE id = $1",
+                    "i", b->id);
+    }
+    if (rc < 0 ||
+        (rc = db_run(db, e,
+                     "UPDATE dues_payments SET status = 'reversed', reversed_at = $2,"
+                     " reversed_by = $3, reverse_reason = $4 WHERE id = $1",
+                     "iiIt", payment_id, now, actor, reason)) < 0)
+        goto fail;
+    d = json_pack("{s:s, s:I, s:I}", "reason", reason, "bills", (json_int_t)n, "entries",
+                  (json_int_t)entries);
+    rc = audit_log(db, actor, org, "reverse", "dues_payment", payment_id, d, e);
+    json_decref(d);
+    if (rc < 0 || (rc = db_commit(db, e)) < 0)
+        goto fail;
+    free(bills);
+    *ret = json_pack("{s:I, s:s, s:I, s:I}", "payment_id", (json_int_t)payment_id, "status",
+                     "reversed", "bills", (json_int_t)n, "reversing_entries", (json_int_t)entries);
+    return 0;
+fail:
+    free(bills);
+    db_rollback(db);
+    return rc;
+}

@@ -1,0 +1,631 @@
+/* HTTP handlers for plans, tasks, progress, reported figures, bulletins and the check on
+ * demand. Thin: read and check the request, check the caller's scope, call the domain, reply.
+ * Writes run in one transaction: any error and nothing is changed. */
+#include "plan/api.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/month.h"
+#include "db/db.h"
+#include "plan/grid.h"
+#include "plan/internal.h"
+#include "plan/plan.h"
+#include "base/banned.h"
+
+int plan_api_org(struct req *r, int mask, long long *ret_id, char *ret_path, struct errbuf *e)
+{
+    long long id = 0;
+    int rc = req_query_int(r, "org_id", 0, 0, (long long)1 << 62, &id, e);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < r->auth.nroles && !id; i++)
+        if (r->auth.roles[i].role & mask)
+            id = r->auth.roles[i].org_id;
+    if (!id)
+        return errbuf_set(e, -ERR_FORBIDDEN, "your roles do not cover any organization here");
+    if ((rc = auth_check_org(r->db, &r->auth, mask, id, ret_path, e)) < 0)
+        return rc;
+    *ret_id = id;
+    return 0;
+}
+
+int plan_api_fields(struct req *r, const char *const *allowed, struct errbuf *e)
+{
+    const char *key;
+    json_t *v;
+    if (!json_is_object(r->json))
+        return errbuf_set(e, -ERR_INVALID, "the body must be a JSON object");
+    json_object_foreach(r->json, key, v)
+    {
+        const char *const *a;
+        for (a = allowed; *a && strcmp(*a, key) != 0; a++)
+            ;
+        if (!*a)
+            return errbuf_set(e, -ERR_INVALID, "unknown field '%s'", key);
+    }
+    return 0;
+}
+
+int plan_api_end(struct req *r, int rc, struct errbuf *e)
+{
+    if (rc < 0) {
+        db_rollback(r->db);
+        return rc;
+    }
+    return db_commit(r->db, e);
+}
+
+/* A plan is readable by staff whose roles cover its owner, and by staff inside the owner's
+ * subtree (its tasks apply to them). */
+static int check_read(struct req *r, const char *owner_path, const char *what, long long id,
+                      struct errbuf *e)
+{
+    if (auth_covers(&r->auth, ROLE_STAFF, owner_path))
+        return 0;
+    for (int i = 0; i < r->auth.nroles; i++)
+        if ((r->auth.roles[i].role & ROLE_STAFF) &&
+            strncmp(r->auth.roles[i].org_path, owner_path, strlen(owner_path)) == 0)
+            return 0;
+    return errbuf_set(e, -ERR_FORBIDDEN, "%s %lld is outside your scope", what, id);
+}
+
+static int check_edit(struct req *r, const char *owner_path, const char *what, long long id,
+                      struct errbuf *e)
+{
+    if (auth_covers(&r->auth, ROLE_ORG_ADMIN, owner_path))
+        return 0;
+    return errbuf_set(e, -ERR_FORBIDDEN, "%s %lld is outside the organizations you administer",
+                      what, id);
+}
+
+static int number(json_t *o, const char *key, bool required, double def, double *ret,
+                  struct errbuf *e)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v)) {
+        if (required)
+            return errbuf_set(e, -ERR_INVALID, "field '%s' is required", key);
+        *ret = def;
+        return 0;
+    }
+    if (!json_is_number(v))
+        return errbuf_set(e, -ERR_INVALID, "field '%s' must be a number", key);
+    *ret = json_number_value(v);
+    return 0;
+}
+
+static int string(json_t *o, const char *key, bool required, const char **ret, struct errbuf *e)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v)) {
+        if (required)
+            return errbuf_set(e, -ERR_INVALID, "field '%s' is required", key);
+        *ret = NULL;
+        return 0;
+    }
+    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+        return errbuf_set(e, -ERR_INVALID, "field '%s' must be a string", key);
+    *ret = json_string_value(v);
+    return 0;
+}
+
+static int unknown(json_t *o, const char *const *allowed, const char *where, struct errbuf *e)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v)
+    {
+        const char *const *a;
+        for (a = allowed; *a && strcmp(*a, key) != 0; a++)
+            ;
+        if (!*a)
+            return errbuf_set(e, -ERR_INVALID, "unknown field '%s%s'", where, key);
+    }
+    return 0;
+}
+
+/* A task from JSON; kinds_buf holds the comma list the applies_to.kinds array becomes. */
+static int task_from_json(json_t *o, struct plan_task_in *t, char *kinds_buf, size_t n,
+                          struct errbuf *e)
+{
+    static const char *const fields[] = {"code", "name", "metric", "indicator", "unit", "target",
+                                         "freq", "applies_to", "weight", "role", "from", "note",
+                                         NULL};
+    static const char *const applies[] = {"kinds", "under_org_id", "with_groups", NULL};
+    json_t *ap, *kinds;
+    const char *from = NULL;
+    int rc;
+    memset(t, 0, sizeof(*t));
+    if (!json_is_object(o))
+        return errbuf_set(e, -ERR_INVALID, "a task must be a JSON object");
+    if ((rc = unknown(o, fields, "", e)) < 0 || (rc = string(o, "code", true, &t->code, e)) < 0 ||
+        (rc = string(o, "name", true, &t->name, e)) < 0 ||
+        (rc = string(o, "metric", true, &t->metric, e)) < 0 ||
+        (rc = string(o, "indicator", false, &t->indicator, e)) < 0 ||
+        (rc = string(o, "unit", false, &t->unit, e)) < 0 ||
+        (rc = number(o, "target", true, 0, &t->target, e)) < 0 ||
+        (rc = string(o, "freq", true, &t->freq, e)) < 0 ||
+        (rc = number(o, "weight", false, 1, &t->weight, e)) < 0 ||
+        (rc = string(o, "role", false, &t->role, e)) < 0 ||
+        (rc = string(o, "from", false, &from, e)) < 0 ||
+        (rc = string(o, "note", false, &t->note, e)) < 0)
+        return rc;
+    if (from && date_parse_iso(from, &t->from_day) < 0)
+        return errbuf_set(e, -ERR_INVALID, "field 'from': '%.40s' is not a date (YYYY-MM-DD)", from);
+    ap = json_object_get(o, "applies_to");
+    if (ap && !json_is_null(ap)) {
+        json_t *under = json_object_get(ap, "under_org_id"), *wg = json_object_get(ap, "with_groups");
+        if (!json_is_object(ap))
+            return errbuf_set(e, -ERR_INVALID, "field 'applies_to' must be an object");
+        if ((rc = unknown(ap, applies, "applies_to.", e)) < 0)
+            return rc;
+        kinds = json_object_get(ap, "kinds");
+        if (kinds && !json_is_null(kinds)) {
+            size_t i, used = 0;
+            json_t *k;
+            if (!json_is_array(kinds) || json_array_size(kinds) == 0)
+                return errbuf_set(e, -ERR_INVALID,
+                                  "field 'applies_to.kinds' must be a non-empty array of kinds");
+            kinds_buf[0] = '\0';
+            json_array_foreach(kinds, i, k)
+            {
+                int w;
+                if (!json_is_string(k) || !plan_kind_bit(json_string_value(k)))
+                    return errbuf_set(e, -ERR_INVALID,
+                                      "field 'applies_to.kinds': expected committee, "
+                                      "general_branch, branch or group");
+                w = snprintf(kinds_buf + used, n - used, "%s%s", used ? "," : "",
+                             json_string_value(k));
+                if (w < 0 || (size_t)w >= n - used)
+                    return errbuf_set(e, -ERR_INVALID, "field 'applies_to.kinds' is too long");
+                used += (size_t)w;
+            }
+            t->kinds = kinds_buf;
+        }
+        if (under && !json_is_null(under)) {
+            if (!json_is_integer(under) || json_integer_value(under) <= 0)
+                return errbuf_set(e, -ERR_INVALID,
+                                  "field 'applies_to.under_org_id' must be an organization id");
+            t->under_id = json_integer_value(under);
+        }
+        if (wg && !json_is_null(wg)) {
+            if (!json_is_boolean(wg))
+                return errbuf_set(e, -ERR_INVALID, "field 'applies_to.with_groups' must be true or false");
+            t->with_groups = json_is_true(wg);
+        }
+    }
+    return 0;
+}
+
+static int year_of(struct req *r, const char *key, bool required, int *ret, struct errbuf *e)
+{
+    long long y = 0;
+    int rc = req_int(r, key, required, &y, e);
+    if (rc < 0)
+        return rc;
+    if (y && (y < 2000 || y > 2100))
+        return errbuf_set(e, -ERR_INVALID, "field '%s': %lld is not a year from 2000 to 2100", key, y);
+    *ret = (int)y;
+    return 0;
+}
+
+/* ---- plans */
+
+int api_plan_list(struct req *r, struct errbuf *e)
+{
+    char path[ORG_PATH_MAX];
+    long long org = 0, year = 0;
+    json_t *items;
+    int rc;
+    if ((rc = plan_api_org(r, ROLE_STAFF, &org, path, e)) < 0 ||
+        (rc = req_query_int(r, "year", 0, 0, 2100, &year, e)) < 0 ||
+        (rc = plan_list_json(r->db, path, (int)year, &items, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+int api_plan_create(struct req *r, struct errbuf *e)
+{
+    static const char *const fields[] = {"org_id", "year", "name", "remind_days", "tasks", NULL};
+    const char *name = NULL;
+    long long org = 0, remind = 5, id = 0;
+    int year = 0, rc;
+    json_t *tasks, *out;
+    if ((rc = plan_api_fields(r, fields, e)) < 0 || (rc = req_int(r, "org_id", true, &org, e)) < 0 ||
+        (rc = year_of(r, "year", true, &year, e)) < 0 ||
+        (rc = req_str(r, "name", false, 100, &name, e)) < 0 ||
+        (rc = req_int(r, "remind_days", false, &remind, e)) < 0)
+        return rc;
+    if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, org, NULL, e)) < 0)
+        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "field 'org_id': organization %lld not found", org) : rc;
+    tasks = json_object_get(r->json, "tasks");
+    if (tasks && !json_is_null(tasks) && !json_is_array(tasks))
+        return errbuf_set(e, -ERR_INVALID, "field 'tasks' must be an array");
+    if (remind < 0 || remind > 60)
+        return errbuf_set(e, -ERR_INVALID, "field 'remind_days' must be from 0 to 60");
+    if ((rc = db_begin(r->db, e)) < 0)
+        return rc;
+    rc = plan_create(r->db, org, year, name, (int)remind, r->auth.account_id, &id, e);
+    for (size_t i = 0; rc >= 0 && i < json_array_size(tasks); i++) {
+        struct plan_task_in t;
+        char kinds[80];
+        if ((rc = task_from_json(json_array_get(tasks, i), &t, kinds, sizeof(kinds), e)) < 0 ||
+            (rc = plan_task_add(r->db, id, &t, date_today(), r->auth.account_id, NULL, e)) < 0)
+            errbuf_prefix(e, "tasks[%zu]", i);
+    }
+    if ((rc = plan_api_end(r, rc, e)) < 0 || (rc = plan_json(r->db, id, &out, e)) < 0)
+        return rc;
+    return req_reply_json(r, 201, out);
+}
+
+int api_plan_defaults(struct req *r, struct errbuf *e)
+{
+    static const char *const fields[] = {"org_id", "year", "from", NULL};
+    const char *from = NULL;
+    long long org = 0, plan = 0;
+    int year = 0, from_day = 0, added = 0, rc;
+    json_t *out;
+    if ((rc = plan_api_fields(r, fields, e)) < 0 || (rc = req_int(r, "org_id", true, &org, e)) < 0 ||
+        (rc = year_of(r, "year", true, &year, e)) < 0 ||
+        (rc = req_str(r, "from", false, 10, &from, e)) < 0)
+        return rc;
+    if (from && date_parse_iso(from, &from_day) < 0)
+        return errbuf_set(e, -ERR_INVALID, "field 'from': '%s' is not a date (YYYY-MM-DD)", from);
+    if (from_day && from_day / 10000 != year)
+        return errbuf_set(e, -ERR_INVALID, "field 'from': %s is not in %d", from, year);
+    if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, org, NULL, e)) < 0)
+        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "field 'org_id': organization %lld not found", org) : rc;
+    if ((rc = plan_defaults(r->db, org, year, from_day, r->auth.account_id, &plan, &added, e)) < 0 ||
+        (rc = plan_json(r->db, plan, &out, e)) < 0)
+        return rc;
+    json_object_set_new(out, "added", json_integer(added));
+    return req_reply_json(r, 200, out);
+}
+
+int api_plan_get(struct req *r, struct errbuf *e)
+{
+    char path[ORG_PATH_MAX];
+    long long id, org;
+    json_t *out;
+    int rc;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = plan_owner(r->db, id, &org, path, e)) < 0 ||
+        (rc = check_read(r, path, "plan", id, e)) < 0 || (rc = plan_json(r->db, id, &out, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, out);
+}
+
+int api_plan_update(struct req *r, struct errbuf *e)
+{
+    static const char *const fields[] = {"name", "remind_days", NULL};
+    char path[ORG_PATH_MAX];
+    const char *name = NULL;
+    long long id, org, remind = -1;
+    json_t *out;
+    int rc;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = plan_owner(r->db, id, &org, path, e)) < 0 ||
+        (rc = check_edit(r, path, "plan", id, e)) < 0 || (rc = plan_api_fields(r, fields, e)) < 0 ||
+        (rc = req_str(r, "name", false, 100, &name, e)) < 0 ||
+        (rc = req_int(r, "remind_days", false, &remind, e)) < 0)
+        return rc;
+    if (req_has(r, "remind_days") && (remind < 0 || remind > 60))
+        return errbuf_set(e, -ERR_INVALID, "field 'remind_days' must be from 0 to 60");
+    if ((rc = db_begin(r->db, e)) < 0)
+        return rc;
+    rc = plan_update(r->db, id, name, (int)remind, r->auth.account_id, e);
+    if ((rc = plan_api_end(r, rc, e)) < 0 || (rc = plan_json(r->db, id, &out, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, out);
+}
+
+int api_plan_task_add(struct req *r, struct errbuf *e)
+{
+    struct plan_task_in t;
+    char path[ORG_PATH_MAX], kinds[80];
+    long long id, org, task = 0;
+    json_t *out;
+    int rc;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = plan_owner(r->db, id, &org, path, e)) < 0 ||
+        (rc = check_edit(r, path, "plan", id, e)) < 0 ||
+        (rc = task_from_json(r->json, &t, kinds, sizeof(kinds), e)) < 0 ||
+        (rc = db_begin(r->db, e)) < 0)
+        return rc;
+    rc = plan_task_add(r->db, id, &t, date_today(), r->auth.account_id, &task, e);
+    if ((rc = plan_api_end(r, rc, e)) < 0 || (rc = plan_task_json(r->db, task, &out, e)) < 0)
+        return rc;
+    return req_reply_json(r, 201, out);
+}
+
+int api_plan_task_get(struct req *r, struct errbuf *e)
+{
+    char path[ORG_PATH_MAX];
+    long long id;
+    json_t *out;
+    int rc;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 ||
+        (rc = plan_task_owner(r->db, id, NULL, NULL, path, e)) < 0 ||
+        (rc = check_read(r, path, "plan task", id, e)) < 0 ||
+        (rc = plan_task_json(r->db, id, &out, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, out);
+}
+
+int api_plan_task_update(struct req *r, struct errbuf *e)
+{
+    static const char *const fields[] = {"name", "target", "weight", "role", "note", NULL};
+    static const char *const fixed[] = {"code", "metric", "indicator", "freq", "applies_to", "from",
+                                        "unit", NULL};
+    char path[ORG_PATH_MAX];
+    const char *name = NULL, *role = NULL, *note = NULL;
+    double target = NAN, weight = NAN;
+    long long id;
+    json_t *out;
+    int rc;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 ||
+        (rc = plan_task_owner(r->db, id, NULL, NULL, path, e)) < 0 ||
+        (rc = check_edit(r, path, "plan task", id, e)) < 0)
+        return rc;
+    for (const char *const *f = fixed; *f; f++)
+        if (json_object_get(r->json, *f))
+            return errbuf_set(e, -ERR_INVALID,
+                              "field '%s' cannot be changed: add a new task instead", *f);
+    if ((rc = plan_api_fields(r, fields, e)) < 0 ||
+        (rc = string(r->json, "name", false, &name, e)) < 0 ||
+        (rc = string(r->json, "role", false, &role, e)) < 0 ||
+        (rc = string(r->json, "note", false, &note, e)) < 0 ||
+        (rc = number(r->json, "target", false, NAN, &target, e)) < 0 ||
+        (rc = number(r->json, "weight", false, NAN, &weight, e)) < 0 ||
+        (rc = db_begin(r->db, e)) < 0)
+        return rc;
+    rc = plan_task_update(r->db, id, name, target, weight, role, note, r->auth.account_id, e);
+    if ((rc = plan_api_end(r, rc, e)) < 0 || (rc = plan_task_json(r->db, id, &out, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, out);
+}
+
+int api_plan_report(struct req *r, struct errbuf *e)
+{
+    static const char *const fields[] = {"task_id", "org_id", "period", "value", "evidence",
+                                         "attachment", NULL};
+    const char *period = NULL, *evidence = NULL, *attachment = NULL;
+    long long task = 0, org = 0;
+    double value = 0;
+    int rc;
+    if ((rc = plan_api_fields(r, fields, e)) < 0 || (rc = req_int(r, "task_id", true, &task, e)) < 0 ||
+        (rc = req_int(r, "org_id", true, &org, e)) < 0 ||
+        (rc = req_str(r, "period", true, 16, &period, e)) < 0 ||
+        (rc = number(r->json, "value", true, 0, &value, e)) < 0 ||
+        (rc = req_str(r, "evidence", true, 2000, &evidence, e)) < 0 ||
+        (rc = req_str(r, "attachment", false, 500, &attachment, e)) < 0)
+        return rc;
+    /* the branch answers for its own figures; the committees above may correct them */
+    if ((rc = auth_check_org(r->db, &r->auth, ROLE_STAFF, org, NULL, e)) < 0)
+        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "field 'org_id': organization %lld not found", org) : rc;
+    if ((rc = db_begin(r->db, e)) < 0)
+        return rc;
+    rc = plan_report(r->db, task, org, period, value, evidence, attachment, date_today(),
+                     r->auth.account_id, e);
+    if ((rc = plan_api_end(r, rc, e)) < 0)
+        return rc;
+    return req_reply_json(r, 201,
+                          json_pack("{s:I, s:I, s:s, s:f, s:s}", "task_id", (json_int_t)task,
+                                    "org_id", (json_int_t)org, "period", period, "value", value,
+                                    "evidence", evidence));
+}
+
+/* ?period= (default: this year) and ?as_of= (default: the period's end or today). */
+static int period_args(struct req *r, struct plan_period *P, int *as_of, struct errbuf *e)
+{
+    const char *ps = req_query(r, "period"), *as = req_query(r, "as_of");
+    int today = date_today();
+    if (ps && *ps) {
+        if (plan_period_parse(ps, P) < 0)
+            return errbuf_set(e, -ERR_INVALID,
+                              "query parameter 'period': '%.40s' is not a period (2024-03, 2024Q1, "
+                              "2024H1, 2024)",
+                              ps);
+    } else {
+        plan_period_make(PLAN_YEAR, today / 10000, 1, P);
+    }
+    *as_of = 0;
+    if (as && *as && date_parse_iso(as, as_of) < 0)
+        return errbuf_set(e, -ERR_INVALID, "query parameter 'as_of': '%.40s' is not a date (YYYY-MM-DD)", as);
+    if (*as_of && (*as_of < P->start || *as_of > P->end))
+        return errbuf_set(e, -ERR_INVALID, "query parameter 'as_of': %s is not inside the period", as);
+    if (P->start > today)
+        return errbuf_set(e, -ERR_INVALID, "the period has not begun yet");
+    if (!*as_of)
+        *as_of = P->end < today ? P->end : today;
+    return 0;
+}
+
+/* Progress of an organization's subtree over a period: the rate at every level, every
+ * organization that carries tasks, and (for such an organization itself) each task by period. */
+static int progress_json(struct plan_grid *g, int root, const struct plan_period *P, json_t **ret,
+                         struct errbuf *e)
+{
+    double *rate = malloc((size_t)g->norgs * sizeof(double)),
+           *node = malloc((size_t)g->norgs * sizeof(double));
+    int *nn = malloc((size_t)g->norgs * sizeof(int));
+    char pname[PLAN_PERIOD_MAX], day[16];
+    json_t *out, *levels = json_array(), *orgs = json_array(), *tasks = json_array();
+    if (!rate || !node || !nn) {
+        free(rate);
+        free(node);
+        free(nn);
+        json_decref(levels);
+        json_decref(orgs);
+        json_decref(tasks);
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    }
+    plan_grid_rates(g, root, P, rate, node, nn);
+    for (int i = root; i < g->orgs[root].end; i++) {
+        int depth = 0;
+        if (nn[i] && g->orgs[i].kind != KIND_GROUP) {
+            for (int a = i; a != root && a >= 0; a = g->orgs[a].parent)
+                depth++;
+            json_array_append_new(levels, json_pack("{s:o, s:I, s:i, s:f, s:i}", "org",
+                                                    plan_grid_org_json(&g->orgs[i]), "parent_id",
+                                                    (json_int_t)g->orgs[i].parent_id, "depth", depth,
+                                                    "rate", node[i], "orgs", nn[i]));
+        }
+        if (rate[i] >= 0)
+            json_array_append_new(orgs, json_pack("{s:o, s:f}", "org", plan_grid_org_json(&g->orgs[i]),
+                                                  "rate", rate[i]));
+    }
+    for (int t = 0; t < g->ntasks; t++) {
+        const struct plan_task *k = &g->tasks[t];
+        json_t *periods;
+        double tr;
+        if (!plan_grid_applies(g, t, root) || (tr = plan_grid_task_rate(g, t, root, P)) < 0)
+            continue;
+        periods = json_array();
+        for (int i = 1; i <= plan_freq_count(k->freq); i++) {
+            struct plan_period p;
+            struct plan_cell c;
+            char name[PLAN_PERIOD_MAX];
+            plan_period_make(k->freq, g->year, i, &p);
+            if (!plan_period_within(&p, P) || !plan_grid_counts(g, t, root, &p, g->as_of))
+                continue;
+            plan_grid_cell(g, t, root, &p, g->as_of, &c);
+            plan_period_name(&p, name, sizeof(name));
+            json_array_append_new(periods,
+                                  json_pack("{s:s, s:f, s:f, s:f, s:f, s:s, s:i}", "period", name,
+                                            "actual", c.actual, "target", k->target, "completion",
+                                            c.completion, "expected", c.expected, "level",
+                                            plan_level_name(c.level), "days_left", c.days_left));
+        }
+        json_array_append_new(tasks, json_pack("{s:{s:I, s:s, s:s, s:s, s:s, s:f, s:s}, s:f, s:o}",
+                                               "task", "id", (json_int_t)k->id, "code", k->code,
+                                               "name", k->name, "freq", plan_freq_name(k->freq),
+                                               "unit", k->unit, "weight", k->weight, "metric",
+                                               plan_metric_name(k->metric), "rate", tr, "periods",
+                                               periods));
+    }
+    plan_period_name(P, pname, sizeof(pname));
+    date_format(g->as_of, day, sizeof(day));
+    out = json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o}", "org", plan_grid_org_json(&g->orgs[root]),
+                    "period", pname, "as_of", day, "rate",
+                    node[root] >= 0 ? json_real(node[root]) : json_null(), "levels", levels,
+                    "orgs", orgs, "tasks", tasks);
+    free(rate);
+    free(node);
+    free(nn);
+    *ret = out;
+    return 0;
+}
+
+int api_plan_progress(struct req *r, struct errbuf *e)
+{
+    struct plan_period P;
+    struct plan_grid *g = NULL;
+    char path[ORG_PATH_MAX];
+    long long org = 0;
+    int as_of, root, rc;
+    json_t *out = NULL;
+    if ((rc = plan_api_org(r, ROLE_STAFF, &org, path, e)) < 0 ||
+        (rc = period_args(r, &P, &as_of, e)) < 0 ||
+        (rc = plan_grid_load(r->db, P.year, as_of, false, &g, e)) < 0)
+        return rc;
+    root = plan_grid_org(g, org);
+    if (root < 0)
+        rc = errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", org);
+    else
+        rc = progress_json(g, root, &P, &out, e);
+    plan_grid_free(g);
+    return rc < 0 ? rc : req_reply_json(r, 200, out);
+}
+
+static int read_file(const char *path, struct buf *out, struct errbuf *e)
+{
+    FILE *f = fopen(path, "rb");
+    char chunk[16384];
+    size_t n;
+    if (!f)
+        return errbuf_set(e, -ERR_IO, "cannot read '%s'", path);
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (buf_add(out, chunk, n) < 0) {
+            fclose(f);
+            return errbuf_set(e, -ERR_NOMEM, "out of memory");
+        }
+    fclose(f);
+    return 0;
+}
+
+int api_plan_bulletin(struct req *r, struct errbuf *e)
+{
+    struct plan_period P;
+    char path[ORG_PATH_MAX], name[PLAN_PERIOD_MAX];
+    const char *format = req_query(r, "format");
+    long long org = 0;
+    int as_of, rc;
+    json_t *b;
+    if (!format || !*format)
+        format = "json";
+    if (strcmp(format, "json") && strcmp(format, "html") && strcmp(format, "xlsx"))
+        return errbuf_set(e, -ERR_INVALID,
+                          "query parameter 'format': '%.20s' is not json, html or xlsx", format);
+    if ((rc = plan_api_org(r, ROLE_STAFF, &org, path, e)) < 0 ||
+        (rc = period_args(r, &P, &as_of, e)) < 0)
+        return rc;
+    plan_period_name(&P, name, sizeof(name));
+    if ((rc = plan_bulletin(r->db, org, name, as_of, &b, e)) < 0)
+        return rc;
+    if (strcmp(format, "json") == 0)
+        return req_reply_json(r, 200, b);
+    if (strcmp(format, "html") == 0) {
+        struct buf html = BUF_INIT;
+        if ((rc = plan_bulletin_html(b, &html, e)) >= 0)
+            rc = req_reply_raw(r, 200, "text/html; charset=utf-8", buf_str(&html), html.len);
+        buf_release(&html);
+        json_decref(b);
+        return rc;
+    }
+    {
+        const char *tmp = getenv("TMPDIR");
+        char file[512];
+        struct buf x = BUF_INIT;
+        int fd;
+        snprintf(file, sizeof(file), "%s/dj-bulletin-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if ((fd = mkstemp(file)) < 0) {
+            json_decref(b);
+            return errbuf_set(e, -ERR_IO, "cannot create a temporary file in '%s'",
+                              tmp && *tmp ? tmp : "/tmp");
+        }
+        close(fd);
+        if ((rc = plan_bulletin_xlsx(b, file, e)) >= 0 && (rc = read_file(file, &x, e)) >= 0)
+            rc = req_reply_raw(r, 200,
+                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               buf_str(&x), x.len);
+        unlink(file);
+        buf_release(&x);
+        json_decref(b);
+        return rc;
+    }
+}
+
+int api_plan_check(struct req *r, struct errbuf *e)
+{
+    static const char *const fields[] = {"today", NULL};
+    struct plan_check_stats s;
+    const char *today_s = NULL;
+    int today = date_today(), rc;
+    json_t *out;
+    if ((rc = plan_api_fields(r, fields, e)) < 0 ||
+        (rc = req_str(r, "today", false, 10, &today_s, e)) < 0)
+        return rc;
+    if (today_s && date_parse_iso(today_s, &today) < 0)
+        return errbuf_set(e, -ERR_INVALID, "field 'today': '%s' is not a date (YYYY-MM-DD)", today_s);
+    if ((rc = plan_check(r->db, today, r->auth.account_id, &s, e)) < 0)
+        return rc;
+    out = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "day", s.day, "cells",
+                    (json_int_t)s.cells, "closed", (json_int_t)s.closed, "warnings",
+                    (json_int_t)s.warnings, "notices", (json_int_t)s.notices, "cases",
+                    (json_int_t)s.cases, "escalated", (json_int_t)s.escalated, "reminders",
+                    (json_int_t)s.reminders, "resolved", (json_int_t)s.resolved);
+    json_object_set_new(out, "seconds", json_real(s.seconds));
+    return req_reply_json(r, 200, out);
+}

@@ -1,0 +1,735 @@
+/* The plan grid (see grid.h): one read of the organizations, the year's tasks, the events
+ * behind them and the reported figures; every rate after that is arithmetic in memory. */
+#include "plan/grid.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/month.h"
+#include "db/db.h"
+#include "base/banned.h"
+
+static const struct {
+    enum plan_metric metric;
+    const char *name;
+} metrics[] = {
+    {METRIC_COUNT, "count"},
+    {METRIC_SUM, "sum"},
+    {METRIC_REPORTED, "reported"},
+    {METRIC_DUES, "dues"},
+};
+
+static const struct {
+    unsigned bit;
+    const char *name;
+} kinds[] = {
+    {KIND_COMMITTEE, "committee"},
+    {KIND_GENERAL_BRANCH, "general_branch"},
+    {KIND_BRANCH, "branch"},
+    {KIND_GROUP, "group"},
+};
+
+const char *plan_metric_name(enum plan_metric m)
+{
+    return metrics[m].name;
+}
+
+int plan_metric_parse(const char *s, enum plan_metric *ret)
+{
+    for (size_t i = 0; s && i < sizeof(metrics) / sizeof(metrics[0]); i++)
+        if (strcmp(s, metrics[i].name) == 0) {
+            *ret = metrics[i].metric;
+            return 0;
+        }
+    return -ERR_INVALID;
+}
+
+unsigned plan_kind_bit(const char *kind)
+{
+    for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strcmp(kind, kinds[i].name) == 0)
+            return kinds[i].bit;
+    return 0;
+}
+
+int plan_kinds_parse(const char *s, unsigned *ret)
+{
+    unsigned bits = 0;
+    while (s && *s) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        char word[32];
+        unsigned bit;
+        if (len == 0 || len >= sizeof(word))
+            return -ERR_INVALID;
+        memcpy(word, s, len);
+        word[len] = '\0';
+        if (!(bit = plan_kind_bit(word)))
+            return -ERR_INVALID;
+        bits |= bit;
+        s = comma ? comma + 1 : s + len;
+    }
+    if (!bits)
+        return -ERR_INVALID;
+    *ret = bits;
+    return 0;
+}
+
+void plan_kinds_format(unsigned bits, char *out, size_t n)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (bits & kinds[i].bit) {
+            int w = snprintf(out + used, n - used, "%s%s", used ? "," : "", kinds[i].name);
+            if (w < 0 || (size_t)w >= n - used)
+                return;
+            used += (size_t)w;
+        }
+}
+
+/* ---- loading */
+
+struct idx {
+    long long id;
+    int i;
+};
+
+static int cmp_idx(const void *a, const void *b)
+{
+    long long x = ((const struct idx *)a)->id, y = ((const struct idx *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+/* The grid keeps id → index maps for organizations and tasks beside it. */
+struct grid_impl {
+    struct plan_grid g;
+    struct idx *org_ids, *task_ids;
+};
+
+static int lookup(const struct idx *v, int n, long long id)
+{
+    struct idx key = {id, 0};
+    const struct idx *hit = n ? bsearch(&key, v, (size_t)n, sizeof(*v), cmp_idx) : NULL;
+    return hit ? hit->i : -1;
+}
+
+int plan_grid_org(const struct plan_grid *g, long long id)
+{
+    const struct grid_impl *gi = (const struct grid_impl *)g;
+    return lookup(gi->org_ids, g->norgs, id);
+}
+
+int plan_grid_task(const struct plan_grid *g, long long id)
+{
+    const struct grid_impl *gi = (const struct grid_impl *)g;
+    return lookup(gi->task_ids, g->ntasks, id);
+}
+
+static char *dup(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+static int nomem(struct errbuf *e)
+{
+    return errbuf_set(e, -ERR_NOMEM, "out of memory");
+}
+
+static int load_orgs(struct db *db, struct grid_impl *gi, struct errbuf *e)
+{
+    struct plan_grid *g = &gi->g;
+    struct db_stmt *st;
+    int rc, cap = 0, *stack = NULL, top = 0;
+    if ((rc = db_prepare(db, "SELECT id, COALESCE(parent_id, 0), kind, code, name, path FROM orgs"
+                             " ORDER BY path",
+                         &st, e)) < 0)
+        return rc;
+    while ((rc = db_step(st, e)) == 1) {
+        struct plan_org *o;
+        if (g->norgs == cap) {
+            void *p = realloc(g->orgs, (size_t)(cap = cap ? cap * 2 : 256) * sizeof(*g->orgs));
+            if (!p) {
+                rc = nomem(e);
+                break;
+            }
+            g->orgs = p;
+        }
+        o = &g->orgs[g->norgs++];
+        memset(o, 0, sizeof(*o));
+        o->id = db_col_int(st, 0);
+        o->parent_id = db_col_int(st, 1);
+        o->kind = plan_kind_bit(db_col_text(st, 2));
+        o->code = dup(db_col_text(st, 3));
+        o->name = dup(db_col_text(st, 4));
+        o->path = dup(db_col_text(st, 5));
+        o->responsible = dup("");
+        if (!o->code || !o->name || !o->path || !o->responsible) {
+            rc = nomem(e);
+            break;
+        }
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    gi->org_ids = malloc((size_t)(g->norgs ? g->norgs : 1) * sizeof(*gi->org_ids));
+    stack = malloc((size_t)(g->norgs ? g->norgs : 1) * sizeof(*stack));
+    if (!gi->org_ids || !stack) {
+        free(stack);
+        return nomem(e);
+    }
+    for (int i = 0; i < g->norgs; i++)
+        gi->org_ids[i] = (struct idx){g->orgs[i].id, i};
+    qsort(gi->org_ids, (size_t)g->norgs, sizeof(*gi->org_ids), cmp_idx);
+    /* parents, party groups, the committee above, and subtree ends (paths are in order, so a
+     * subtree is the run of paths that start with its root's) */
+    for (int i = 0; i < g->norgs; i++) {
+        struct plan_org *o = &g->orgs[i];
+        o->parent = o->parent_id ? plan_grid_org(g, o->parent_id) : -1;
+        if (o->kind == KIND_GROUP && o->parent >= 0)
+            g->orgs[o->parent].has_groups = true;
+        while (top && strncmp(o->path, g->orgs[stack[top - 1]].path,
+                              strlen(g->orgs[stack[top - 1]].path)) != 0)
+            g->orgs[stack[--top]].end = i;
+        stack[top++] = i;
+    }
+    while (top)
+        g->orgs[stack[--top]].end = g->norgs;
+    for (int i = 0; i < g->norgs; i++) {
+        int s = g->orgs[i].parent;
+        while (s >= 0 && g->orgs[s].kind != KIND_COMMITTEE)
+            s = g->orgs[s].parent;
+        g->orgs[i].superior = s;
+    }
+    free(stack);
+    return 0;
+}
+
+static int load_tasks(struct db *db, struct grid_impl *gi, long long **ret_inds, int **ret_member,
+                      struct errbuf *e)
+{
+    struct plan_grid *g = &gi->g;
+    struct db_stmt *st;
+    long long *inds = NULL;
+    int *member = NULL, cap = 0, rc;
+    if ((rc = db_prepare(db,
+                         "SELECT t.id, t.plan_id, p.org_id, COALESCE(t.indicator_id, 0), t.under_id,"
+                         " t.code, t.name, t.unit, t.role, p.name, t.note, t.metric, t.target,"
+                         " t.weight, t.freq, t.kinds, t.with_groups, t.from_day, p.remind_days,"
+                         " COALESCE(i.scope, '')"
+                         " FROM plan_tasks t JOIN plans p ON p.id = t.plan_id"
+                         " LEFT JOIN indicators i ON i.id = t.indicator_id"
+                         " WHERE p.year = $1 ORDER BY p.id, t.id",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, g->year);
+    while ((rc = db_step(st, e)) == 1) {
+        struct plan_task *t;
+        if (g->ntasks == cap) {
+            void *p = realloc(g->tasks, (size_t)(cap = cap ? cap * 2 : 16) * sizeof(*g->tasks));
+            void *q = realloc(inds, (size_t)cap * sizeof(*inds));
+            void *r = q ? realloc(member, (size_t)cap * sizeof(*member)) : NULL;
+            if (p)
+                g->tasks = p;
+            if (q)
+                inds = q;
+            if (r)
+                member = r;
+            if (!p || !q || !r) {
+                rc = nomem(e);
+                break;
+            }
+        }
+        t = &g->tasks[g->ntasks++];
+        memset(t, 0, sizeof(*t));
+        t->id = db_col_int(st, 0);
+        t->plan_id = db_col_int(st, 1);
+        t->owner_id = db_col_int(st, 2);
+        t->indicator_id = db_col_int(st, 3);
+        t->under_id = db_col_int(st, 4);
+        t->code = dup(db_col_text(st, 5));
+        t->name = dup(db_col_text(st, 6));
+        t->unit = dup(db_col_text(st, 7));
+        t->role = dup(db_col_text(st, 8));
+        t->plan_name = dup(db_col_text(st, 9));
+        t->note = dup(db_col_text(st, 10));
+        t->metric = METRIC_REPORTED;
+        plan_metric_parse(db_col_text(st, 11), &t->metric);
+        t->target = db_col_double(st, 12);
+        t->weight = db_col_double(st, 13);
+        t->freq = PLAN_YEAR;
+        plan_freq_parse(db_col_text(st, 14), &t->freq);
+        t->kinds = 0;
+        plan_kinds_parse(db_col_text(st, 15), &t->kinds);
+        t->with_groups = db_col_int(st, 16) != 0;
+        t->from_day = (int)db_col_int(st, 17);
+        t->remind_days = (int)db_col_int(st, 18);
+        t->slot = -1;
+        inds[g->ntasks - 1] = t->indicator_id;
+        member[g->ntasks - 1] = strcmp(db_col_text(st, 19), "member") == 0;
+        if (!t->code || !t->name || !t->unit || !t->role || !t->plan_name || !t->note) {
+            rc = nomem(e);
+            break;
+        }
+    }
+    db_done(st);
+    *ret_inds = inds;
+    *ret_member = member;
+    if (rc < 0)
+        return rc;
+    gi->task_ids = malloc((size_t)(g->ntasks ? g->ntasks : 1) * sizeof(*gi->task_ids));
+    if (!gi->task_ids)
+        return nomem(e);
+    for (int i = 0; i < g->ntasks; i++)
+        gi->task_ids[i] = (struct idx){g->tasks[i].id, i};
+    qsort(gi->task_ids, (size_t)g->ntasks, sizeof(*gi->task_ids), cmp_idx);
+    return 0;
+}
+
+/* Which organizations each task applies to: its kinds in the subtree of under_id. */
+static int fill_applies(struct plan_grid *g, struct errbuf *e)
+{
+    g->applies = calloc((size_t)(g->ntasks ? g->ntasks : 1) * (size_t)(g->norgs ? g->norgs : 1), 1);
+    if (!g->applies)
+        return nomem(e);
+    for (int t = 0; t < g->ntasks; t++) {
+        const struct plan_task *k = &g->tasks[t];
+        int u = plan_grid_org(g, k->under_id);
+        if (u < 0)
+            continue;
+        for (int o = u; o < g->orgs[u].end; o++)
+            if ((g->orgs[o].kind & k->kinds) && (!k->with_groups || g->orgs[o].has_groups))
+                g->applies[(long)t * g->norgs + o] = 1;
+    }
+    return 0;
+}
+
+static void add_actual(struct plan_grid *g, int org, int slot, int month, long long n, double sum)
+{
+    /* a party group's events count for it and for the branch it belongs to */
+    for (int pass = 0; pass < 2 && org >= 0; pass++) {
+        long at = ((long)org * g->nslots + slot) * 12 + (month % 100 - 1);
+        g->count[at] += (double)n;
+        g->sum[at] += sum;
+        if (g->orgs[org].kind != KIND_GROUP)
+            break;
+        org = g->orgs[org].parent;
+    }
+}
+
+/* The events behind count and sum tasks, one GROUP BY per kind of indicator: organization
+ * events (member_id NULL, their own index) in one query, member indicators one each. */
+static int load_actuals(struct db *db, struct plan_grid *g, const long long *inds,
+                        const int *member, struct errbuf *e)
+{
+    long long slot_ind[64];
+    int slot_member[64], rc = 0, any_org = 0;
+    struct db_stmt *st;
+    long long from = (long long)g->year * 100 + 1, to = (long long)g->year * 100 + 12;
+    g->nslots = 0;
+    for (int t = 0; t < g->ntasks; t++) {
+        struct plan_task *k = &g->tasks[t];
+        int s;
+        if (k->metric != METRIC_COUNT && k->metric != METRIC_SUM)
+            continue;
+        for (s = 0; s < g->nslots && slot_ind[s] != inds[t]; s++)
+            ;
+        if (s == g->nslots) {
+            if (g->nslots == (int)(sizeof(slot_ind) / sizeof(slot_ind[0])))
+                return errbuf_set(e, -ERR_INVALID,
+                                  "the plans of %d count more than 64 indicators", g->year);
+            slot_ind[s] = inds[t];
+            slot_member[s] = member[t];
+            any_org |= !member[t];
+            g->nslots++;
+        }
+        k->slot = s;
+    }
+    g->count = calloc((size_t)(g->norgs ? g->norgs : 1) * (size_t)(g->nslots ? g->nslots : 1) * 12,
+                      sizeof(double));
+    g->sum = calloc((size_t)(g->norgs ? g->norgs : 1) * (size_t)(g->nslots ? g->nslots : 1) * 12,
+                    sizeof(double));
+    if (!g->count || !g->sum)
+        return nomem(e);
+    if (any_org) {
+        if ((rc = db_prepare(db,
+                             "SELECT org_id, indicator_id, month, COUNT(*), SUM(value) FROM events"
+                             " WHERE member_id IS NULL AND month >= $1 AND month <= $2"
+                             " AND day <= $3 GROUP BY org_id, indicator_id, month",
+                             &st, e)) < 0)
+            return rc;
+        db_bindv(st, "iii", from, to, (long long)g->as_of);
+        while ((rc = db_step(st, e)) == 1) {
+            int org = plan_grid_org(g, db_col_int(st, 0)), s;
+            long long ind = db_col_int(st, 1);
+            for (s = 0; s < g->nslots && (slot_ind[s] != ind || slot_member[s]); s++)
+                ;
+            if (org >= 0 && s < g->nslots)
+                add_actual(g, org, s, (int)db_col_int(st, 2), db_col_int(st, 3),
+                           db_col_double(st, 4));
+        }
+        db_done(st);
+        if (rc < 0)
+            return rc;
+    }
+    for (int s = 0; s < g->nslots; s++) {
+        if (!slot_member[s])
+            continue;
+        if ((rc = db_prepare(db,
+                             "SELECT org_id, month, COUNT(*), SUM(value) FROM events"
+                             " WHERE indicator_id = $1 AND month >= $2 AND month <= $3"
+                             " AND day <= $4 GROUP BY org_id, month",
+                             &st, e)) < 0)
+            return rc;
+        db_bindv(st, "iiii", slot_ind[s], from, to, (long long)g->as_of);
+        while ((rc = db_step(st, e)) == 1) {
+            int org = plan_grid_org(g, db_col_int(st, 0));
+            if (org >= 0)
+                add_actual(g, org, s, (int)db_col_int(st, 1), db_col_int(st, 2),
+                           db_col_double(st, 3));
+        }
+        db_done(st);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Dues tasks: the share of the branch's regular bills (those it must collect: not exempt,
+ * not without a base) paid by the end of their month, from the dues module's tables, for the
+ * months it has generated. A bill counts for the organization it was issued to. */
+static int load_dues(struct db *db, struct plan_grid *g, struct errbuf *e)
+{
+    struct db_stmt *st;
+    bool any = false;
+    int rc;
+    for (int t = 0; t < g->ntasks; t++)
+        any |= g->tasks[t].metric == METRIC_DUES;
+    if (!any)
+        return 0;
+    g->dues_liable = calloc((size_t)(g->norgs ? g->norgs : 1) * 12, sizeof(double));
+    g->dues_paid = calloc((size_t)(g->norgs ? g->norgs : 1) * 12, sizeof(double));
+    if (!g->dues_liable || !g->dues_paid)
+        return nomem(e);
+    if ((rc = db_prepare(db,
+                         "SELECT month FROM dues_months WHERE generated_at IS NOT NULL"
+                         " AND month >= $1 AND month <= $2",
+                         &st, e)) < 0)
+        return rc;
+    db_bindv(st, "ii", (long long)g->year * 100 + 1, (long long)g->year * 100 + 12);
+    while ((rc = db_step(st, e)) == 1)
+        g->dues_months |= 1u << (db_col_int(st, 0) % 100 - 1);
+    db_done(st);
+    if (rc < 0 || !g->dues_months)
+        return rc < 0 ? rc : 0;
+    /* "by month end": paid before the first instant of the next month (UTC), one bound per
+     * month passed as parameters (no date functions in SQL) */
+    if ((rc = db_prepare(db,
+                         "SELECT org_id, month, COUNT(*), SUM(CASE WHEN status IN ('paid',"
+                         " 'confirmed') AND paid_at < CASE month WHEN $3 THEN $4 WHEN $5 THEN $6"
+                         " WHEN $7 THEN $8 WHEN $9 THEN $10 WHEN $11 THEN $12 WHEN $13 THEN $14"
+                         " WHEN $15 THEN $16 WHEN $17 THEN $18 WHEN $19 THEN $20 WHEN $21 THEN $22"
+                         " WHEN $23 THEN $24 WHEN $25 THEN $26 END THEN 1 ELSE 0 END)"
+                         " FROM dues_bills WHERE kind = 'regular'"
+                         " AND status IN ('unpaid', 'paid', 'confirmed') AND month >= $1"
+                         " AND month <= $2 GROUP BY org_id, month",
+                         &st, e)) < 0)
+        return rc;
+    db_bindv(st, "ii", (long long)g->year * 100 + 1, (long long)g->year * 100 + 12);
+    for (int m = 1; m <= 12; m++) {
+        int next = month_add(g->year * 100 + m, 1);
+        db_bind_int(st, 2 * m + 1, (long long)g->year * 100 + m);
+        db_bind_int(st, 2 * m + 2, (long long)date_to_days(next * 100 + 1) * 86400);
+    }
+    while ((rc = db_step(st, e)) == 1) {
+        int org = plan_grid_org(g, db_col_int(st, 0)), m = (int)(db_col_int(st, 1) % 100);
+        if (org < 0 || m < 1 || m > 12)
+            continue;
+        g->dues_liable[org * 12 + m - 1] += (double)db_col_int(st, 2);
+        g->dues_paid[org * 12 + m - 1] += (double)db_col_int(st, 3);
+    }
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+static int cmp_report(const void *a, const void *b)
+{
+    const struct plan_report *x = a, *y = b;
+    if (x->task != y->task)
+        return x->task < y->task ? -1 : 1;
+    if (x->org != y->org)
+        return x->org < y->org ? -1 : 1;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int load_reports(struct db *db, struct plan_grid *g, struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc, cap = 0;
+    if ((rc = db_prepare(db,
+                         "SELECT r.task_id, r.org_id, r.period, r.value FROM plan_reports r"
+                         " JOIN plan_tasks t ON t.id = r.task_id JOIN plans p ON p.id = t.plan_id"
+                         " WHERE p.year = $1",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, g->year);
+    while ((rc = db_step(st, e)) == 1) {
+        struct plan_period p;
+        int t = plan_grid_task(g, db_col_int(st, 0)), o = plan_grid_org(g, db_col_int(st, 1));
+        if (t < 0 || o < 0 || plan_period_parse(db_col_text(st, 2), &p) < 0)
+            continue;
+        if (g->nreports == cap) {
+            void *q = realloc(g->reports, (size_t)(cap = cap ? cap * 2 : 64) * sizeof(*g->reports));
+            if (!q) {
+                rc = nomem(e);
+                break;
+            }
+            g->reports = q;
+        }
+        g->reports[g->nreports++] = (struct plan_report){t, o, p.start, db_col_double(st, 3)};
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if (g->nreports)
+        qsort(g->reports, (size_t)g->nreports, sizeof(*g->reports), cmp_report);
+    return 0;
+}
+
+/* The responsible person of each organization: its secretary (orgs.secretary_id), else the
+ * accounts holding the secretary role there. */
+static int load_people(struct db *db, struct plan_grid *g, struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT o.id, m.name FROM orgs o JOIN members m ON m.id = o.secretary_id",
+                         &st, e)) < 0)
+        return rc;
+    while ((rc = db_step(st, e)) == 1) {
+        int o = plan_grid_org(g, db_col_int(st, 0));
+        char *name;
+        if (o < 0)
+            continue;
+        if (!(name = dup(db_col_text(st, 1)))) {
+            rc = nomem(e);
+            break;
+        }
+        free(g->orgs[o].responsible);
+        g->orgs[o].responsible = name;
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if ((rc = db_prepare(db,
+                         "SELECT r.org_id, a.display_name, a.login FROM account_roles r"
+                         " JOIN accounts a ON a.id = r.account_id"
+                         " WHERE r.role = 'secretary' AND a.disabled = 0 ORDER BY r.org_id, a.login",
+                         &st, e)) < 0)
+        return rc;
+    while ((rc = db_step(st, e)) == 1) {
+        int o = plan_grid_org(g, db_col_int(st, 0));
+        const char *name = *db_col_text(st, 1) ? db_col_text(st, 1) : db_col_text(st, 2);
+        struct buf b = BUF_INIT;
+        if (o < 0 || strstr(g->orgs[o].responsible, name))
+            continue;
+        if (buf_addstr(&b, g->orgs[o].responsible) < 0 ||
+            (*g->orgs[o].responsible && buf_addstr(&b, "、") < 0) || buf_addstr(&b, name) < 0) {
+            buf_release(&b);
+            rc = nomem(e);
+            break;
+        }
+        free(g->orgs[o].responsible);
+        g->orgs[o].responsible = buf_detach(&b);
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    g->people = true;
+    return 0;
+}
+
+int plan_grid_load(struct db *db, int year, int as_of, bool people, struct plan_grid **ret,
+                   struct errbuf *e)
+{
+    struct grid_impl *gi = calloc(1, sizeof(*gi));
+    long long *inds = NULL;
+    int *member = NULL, rc;
+    if (!gi)
+        return nomem(e);
+    gi->g.year = year;
+    gi->g.as_of = as_of;
+    if ((rc = load_orgs(db, gi, e)) < 0 || (rc = load_tasks(db, gi, &inds, &member, e)) < 0 ||
+        (rc = fill_applies(&gi->g, e)) < 0 || (rc = load_actuals(db, &gi->g, inds, member, e)) < 0 ||
+        (rc = load_reports(db, &gi->g, e)) < 0 || (rc = load_dues(db, &gi->g, e)) < 0 ||
+        (people && (rc = load_people(db, &gi->g, e)) < 0)) {
+        free(inds);
+        free(member);
+        plan_grid_free(&gi->g);
+        return rc;
+    }
+    free(inds);
+    free(member);
+    *ret = &gi->g;
+    return 0;
+}
+
+void plan_grid_free(struct plan_grid *g)
+{
+    struct grid_impl *gi = (struct grid_impl *)g;
+    if (!g)
+        return;
+    for (int i = 0; i < g->norgs; i++) {
+        free(g->orgs[i].code);
+        free(g->orgs[i].name);
+        free(g->orgs[i].path);
+        free(g->orgs[i].responsible);
+    }
+    for (int i = 0; i < g->ntasks; i++) {
+        struct plan_task *t = &g->tasks[i];
+        free(t->code);
+        free(t->name);
+        free(t->unit);
+        free(t->role);
+        free(t->plan_name);
+        free(t->note);
+    }
+    free(g->orgs);
+    free(g->tasks);
+    free(g->applies);
+    free(g->count);
+    free(g->sum);
+    free(g->reports);
+    free(g->dues_liable);
+    free(g->dues_paid);
+    free(gi->org_ids);
+    free(gi->task_ids);
+    free(gi);
+}
+
+/* ---- figures */
+
+double plan_grid_actual(const struct plan_grid *g, int task, int org, const struct plan_period *p)
+{
+    const struct plan_task *t = &g->tasks[task];
+    if (t->metric == METRIC_COUNT || t->metric == METRIC_SUM) {
+        const double *v = t->metric == METRIC_COUNT ? g->count : g->sum;
+        double total = 0;
+        int m0 = p->start / 100 % 100, m1 = p->end / 100 % 100;
+        if (p->year != g->year || t->slot < 0)
+            return 0;
+        for (int m = m0; m <= m1; m++)
+            total += v[((long)org * g->nslots + t->slot) * 12 + m - 1];
+        return total;
+    }
+    if (t->metric == METRIC_DUES && p->year == g->year) {
+        /* the share (in percent) over the period's months the dues module has generated */
+        double liable = 0, paid = 0;
+        bool known = false;
+        for (int m = p->start / 100 % 100; m <= p->end / 100 % 100; m++)
+            if (g->dues_months & (1u << (m - 1))) {
+                known = true;
+                liable += g->dues_liable[org * 12 + m - 1];
+                paid += g->dues_paid[org * 12 + m - 1];
+            }
+        if (known)
+            return liable > 0 ? 100 * paid / liable : 100;
+    }
+    /* reported figures, and dues for months the dues module has not generated */
+    struct plan_report key = {task, org, p->start, 0};
+    const struct plan_report *hit =
+        g->nreports ? bsearch(&key, g->reports, (size_t)g->nreports, sizeof(key), cmp_report) : NULL;
+    return hit ? hit->value : 0;
+}
+
+/* Whether the figure of a cell is known: always, except for dues in months the dues module
+ * has not billed and nobody reported (no bills: nothing to judge). */
+static bool known(const struct plan_grid *g, int task, int org, const struct plan_period *p)
+{
+    struct plan_report key = {task, org, p->start, 0};
+    if (g->tasks[task].metric != METRIC_DUES)
+        return true;
+    for (int m = p->start / 100 % 100; m <= p->end / 100 % 100; m++)
+        if (p->year == g->year && (g->dues_months & (1u << (m - 1))))
+            return true;
+    return g->nreports && bsearch(&key, g->reports, (size_t)g->nreports, sizeof(key), cmp_report);
+}
+
+bool plan_grid_counts(const struct plan_grid *g, int task, int org, const struct plan_period *p,
+                      int on)
+{
+    return plan_period_active(p, g->tasks[task].from_day, on) && known(g, task, org, p);
+}
+
+void plan_grid_cell(const struct plan_grid *g, int task, int org, const struct plan_period *p,
+                    int on, struct plan_cell *ret)
+{
+    const struct plan_task *t = &g->tasks[task];
+    ret->active = plan_grid_counts(g, task, org, p, on);
+    ret->actual = plan_grid_actual(g, task, org, p);
+    ret->completion = plan_completion(ret->actual, t->target);
+    ret->expected = plan_expected(p, t->from_day, on);
+    ret->level = plan_level_of(p, t->from_day, on, ret->completion);
+    ret->days_left = plan_days_left(p, on);
+}
+
+double plan_grid_task_rate(const struct plan_grid *g, int task, int org,
+                           const struct plan_period *P)
+{
+    const struct plan_task *t = &g->tasks[task];
+    double sum = 0;
+    int n = 0;
+    if (t->freq > P->freq || P->year != g->year)
+        return -1;
+    for (int i = 1; i <= plan_freq_count(t->freq); i++) {
+        struct plan_period p;
+        plan_period_make(t->freq, g->year, i, &p);
+        if (!plan_period_within(&p, P) || !plan_grid_counts(g, task, org, &p, g->as_of))
+            continue;
+        sum += plan_completion(plan_grid_actual(g, task, org, &p), t->target);
+        n++;
+    }
+    return n ? sum / n : -1;
+}
+
+void plan_grid_rates(const struct plan_grid *g, int root, const struct plan_period *P,
+                     double *org_rate, double *node_rate, int *node_n)
+{
+    int end = g->orgs[root].end;
+    for (int o = root; o < end; o++) {
+        org_rate[o] = -1;
+        node_rate[o] = 0;
+        node_n[o] = 0;
+    }
+    for (int o = root; o < end; o++) {
+        double wsum = 0, sum = 0;
+        for (int t = 0; t < g->ntasks; t++) {
+            double r;
+            if (!plan_grid_applies(g, t, o) || (r = plan_grid_task_rate(g, t, o, P)) < 0)
+                continue;
+            sum += g->tasks[t].weight * r;
+            wsum += g->tasks[t].weight;
+        }
+        if (wsum <= 0)
+            continue;
+        org_rate[o] = sum / wsum;
+        for (int a = o; a >= root && a < end; a = g->orgs[a].parent) {
+            node_rate[a] += org_rate[o];
+            node_n[a]++;
+            if (a == root)
+                break;
+        }
+    }
+    for (int o = root; o < end; o++)
+        node_rate[o] = node_n[o] ? node_rate[o] / node_n[o] : -1;
+}
+
+json_t *plan_grid_org_json(const struct plan_org *o)
+{
+    char kind[32];
+    plan_kinds_format(o->kind, kind, sizeof(kind));
+    return json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)o->id, "code", o->code, "name",
+                     o->name, "kind", kind);
+}

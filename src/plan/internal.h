@@ -1,0 +1,118 @@
+/* Declarations shared by the files of src/plan/ and nobody else: recipients, the inbox and
+ * to-dos, webhook queueing, and the rectification cases the daily check opens. */
+#ifndef PLAN_INTERNAL_H
+#define PLAN_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/err.h"
+#include "org/scope.h"
+
+struct db;
+struct plan_check_stats;
+
+/* A set of account ids (no duplicates). */
+struct idlist {
+    long long *v;
+    int n, cap;
+};
+#define IDLIST_INIT {NULL, 0, 0}
+int idlist_add(struct idlist *l, long long id);
+void idlist_release(struct idlist *l);
+
+/* Accounts that answer for org in role (secretary, committee, finance): the role bound at
+ * org itself; for secretary also the account of the organization's secretary (a member). */
+int plan_people_at(struct db *db, long long org_id, const char *role, struct idlist *out,
+                   struct errbuf *e);
+/* Committee staff of committee_id, or of the nearest committee above it that has any. */
+int plan_people_committee(struct db *db, long long committee_id, struct idlist *out,
+                          struct errbuf *e);
+/* The nearest committee above org_id (0 when there is none). */
+int plan_superior_of(struct db *db, long long org_id, long long *ret, struct errbuf *e);
+
+struct plan_notice {
+    const char *kind; /* yellow, red, not_met, reminder, case, escalation, lagging */
+    long long org_id;
+    const char *title, *body;
+    long long task_id, case_id; /* 0 = none */
+    const char *period;         /* NULL = none */
+};
+
+/* Put the notice into the inbox of every account in to, and queue one webhook delivery of
+ * event "plan.<kind>" per active webhook. Returns the number of inbox rows (>= 0). */
+int plan_notice_send(struct db *db, const struct plan_notice *n, const struct idlist *to,
+                     struct errbuf *e);
+/* A to-do for every account in to (none twice for the same open item). */
+int plan_todo_add(struct db *db, const struct idlist *to, long long org_id, const char *kind,
+                  const char *title, long long task_id, long long case_id, const char *period,
+                  int due_day, struct errbuf *e);
+int plan_todo_done_case(struct db *db, long long case_id, struct errbuf *e);
+int plan_todo_done_cell(struct db *db, long long task_id, long long org_id, const char *period,
+                        struct errbuf *e);
+
+/* Inbox and to-dos of one account (new references). */
+int plan_inbox_json(struct db *db, long long account_id, bool unread_only, int limit,
+                    long long before, json_t **ret, struct errbuf *e);
+int plan_inbox_read(struct db *db, long long account_id, long long notice_id, struct errbuf *e);
+int plan_todos_json(struct db *db, const struct auth *a, json_t **ret, struct errbuf *e);
+
+/* Queue a delivery of payload (not consumed) to every active webhook. */
+int plan_webhook_enqueue(struct db *db, const char *event, long long org_id, const json_t *payload,
+                         struct errbuf *e);
+int plan_webhook_create(struct db *db, const char *url, const char *secret, int retry_seconds,
+                        int max_attempts, long long actor, long long *ret_id, struct errbuf *e);
+int plan_webhooks_json(struct db *db, json_t **ret, struct errbuf *e);
+int plan_deliveries_json(struct db *db, long long webhook_id, int limit, json_t **ret,
+                         struct errbuf *e);
+/* HMAC-SHA256 of "<timestamp>.<body>" with secret, in lower-case hex (65 bytes). */
+void plan_webhook_sign(const char *secret, long long timestamp, const char *body, char out[65]);
+
+/* ---- cases (loop.c) */
+
+struct plan_case_open {
+    long long task_id, org_id, superior_id;
+    const char *task_name, *role, *org_name, *period;
+    double actual, target, completion;
+};
+
+/* Open a case for a period not met, notify the responsible accounts (the case is then
+ * 'notified') and inform the committee above. */
+int plan_case_open(struct db *db, const struct plan_case_open *c, int today, long long *ret_id,
+                   struct errbuf *e);
+/* Escalate cases with no acknowledgement after 3 days or no report after 15 days. Returns
+ * the number escalated. */
+int plan_case_escalate(struct db *db, int today, struct errbuf *e);
+/* Take a step (notify, acknowledge, report, verify, return, close) as the caller a. */
+int plan_case_act(struct db *db, const struct auth *a, long long case_id, const char *action,
+                  const char *text, const char *attachment, int today, struct errbuf *e);
+int plan_case_json(struct db *db, long long case_id, json_t **ret, struct errbuf *e);
+/* The case's organization path and its superior's path (ORG_PATH_MAX each). */
+int plan_case_paths(struct db *db, long long case_id, char *org_path, char *superior_path,
+                    struct errbuf *e);
+int plan_cases_json(struct db *db, const char *path, const char *state, const char *period,
+                    json_t **ret, struct errbuf *e);
+
+/* ---- lagging organizations (warning.c) */
+
+/* Organizations below root with open warnings or open cases, with their responsible person. */
+int plan_lagging_json(struct db *db, long long root, json_t **ret, struct errbuf *e);
+/* Notify all of them in one action (and move their open cases to notified). */
+int plan_lagging_notify(struct db *db, const struct auth *a, long long root, const char *text,
+                        int today, json_t **ret, struct errbuf *e);
+/* Open warnings in the subtree at path (level NULL = any). */
+int plan_warnings_json(struct db *db, const char *path, const char *level, json_t **ret,
+                       struct errbuf *e);
+
+/* ---- shared by the handlers (api.c, api_loop.c) */
+
+struct req;
+/* The organization a request is about: ?org_id= (checked against the caller's roles in mask),
+ * else the organization of the caller's first binding with such a role. */
+int plan_api_org(struct req *r, int mask, long long *ret_id, char *ret_path, struct errbuf *e);
+/* Refuse a JSON body member not in allowed (NULL-terminated). */
+int plan_api_fields(struct req *r, const char *const *allowed, struct errbuf *e);
+/* A transaction's end: commit when rc >= 0, else roll back; returns rc or the commit's. */
+int plan_api_end(struct req *r, int rc, struct errbuf *e);
+
+#endif

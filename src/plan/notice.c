@@ -1,0 +1,379 @@
+/* Who is told what: the accounts that answer for an organization, the in-app inbox, to-dos,
+ * and the webhook delivery queued beside every notice. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/month.h"
+#include "db/db.h"
+#include "plan/internal.h"
+#include "base/banned.h"
+
+int idlist_add(struct idlist *l, long long id)
+{
+    for (int i = 0; i < l->n; i++)
+        if (l->v[i] == id)
+            return 0;
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 8;
+        long long *v = realloc(l->v, (size_t)cap * sizeof(*v));
+        if (!v)
+            return -ERR_NOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = id;
+    return 0;
+}
+
+void idlist_release(struct idlist *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+/* Add column 0 of every row of sql (bound to org_id, and role when not NULL) to out. */
+static int collect(struct db *db, const char *sql, long long org_id, const char *role,
+                   struct idlist *out, struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db, sql, &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, org_id);
+    if (role)
+        db_bind_text(st, 2, role);
+    while ((rc = db_step(st, e)) == 1)
+        if (idlist_add(out, db_col_int(st, 0)) < 0) {
+            rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+            break;
+        }
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+int plan_people_at(struct db *db, long long org_id, const char *role, struct idlist *out,
+                   struct errbuf *e)
+{
+    int rc = collect(db,
+                     "SELECT a.id FROM account_roles r JOIN accounts a ON a.id = r.account_id"
+                     " WHERE r.org_id = $1 AND r.role = $2 AND a.disabled = 0 ORDER BY a.id",
+                     org_id, role, out, e);
+    if (rc < 0 || strcmp(role, "secretary") != 0)
+        return rc;
+    return collect(db,
+                   "SELECT a.id FROM orgs o JOIN accounts a ON a.member_id = o.secretary_id"
+                   " WHERE o.id = $1 AND a.disabled = 0 ORDER BY a.id",
+                   org_id, NULL, out, e);
+}
+
+/* The parent and kind of an organization. */
+static int parent_of(struct db *db, long long id, long long *ret_parent, char *kind, size_t n,
+                     struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db, "SELECT COALESCE(parent_id, 0), kind FROM orgs WHERE id = $1", &st,
+                         e)) < 0)
+        return rc;
+    db_bind_int(st, 1, id);
+    *ret_parent = 0;
+    if ((rc = db_step(st, e)) == 1) {
+        *ret_parent = db_col_int(st, 0);
+        snprintf(kind, n, "%s", db_col_text(st, 1));
+    }
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+int plan_superior_of(struct db *db, long long org_id, long long *ret, struct errbuf *e)
+{
+    long long id = org_id, parent = 0;
+    char kind[24] = "";
+    int rc;
+    *ret = 0;
+    if ((rc = parent_of(db, id, &parent, kind, sizeof(kind), e)) < 0)
+        return rc;
+    for (id = parent; id; id = parent) {
+        if ((rc = parent_of(db, id, &parent, kind, sizeof(kind), e)) < 0)
+            return rc;
+        if (strcmp(kind, "committee") == 0) {
+            *ret = id;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+int plan_people_committee(struct db *db, long long committee_id, struct idlist *out,
+                          struct errbuf *e)
+{
+    long long id = committee_id, parent = 0;
+    char kind[24];
+    int rc;
+    while (id && out->n == 0) {
+        if ((rc = collect(db,
+                          "SELECT a.id FROM account_roles r JOIN accounts a ON a.id = r.account_id"
+                          " WHERE r.org_id = $1 AND r.role = $2 AND a.disabled = 0 ORDER BY a.id",
+                          id, "committee", out, e)) < 0 ||
+            (rc = parent_of(db, id, &parent, kind, sizeof(kind), e)) < 0)
+            return rc;
+        id = parent;
+    }
+    return 0;
+}
+
+/* The webhook payload of a notice: what a messenger needs to show and route it. */
+static int notice_payload(struct db *db, const struct plan_notice *n, const struct idlist *to,
+                          json_t **ret, struct errbuf *e)
+{
+    struct db_stmt *st;
+    json_t *p, *people = json_array();
+    int rc;
+    p = json_pack("{s:s, s:s, s:s, s:s, s:I}", "event", "", "kind", n->kind, "title", n->title,
+                  "text", n->body ? n->body : "", "created_at", (json_int_t)time(NULL));
+    if (n->period)
+        json_object_set_new(p, "period", json_string(n->period));
+    if (n->task_id)
+        json_object_set_new(p, "task_id", json_integer(n->task_id));
+    if (n->case_id)
+        json_object_set_new(p, "case_id", json_integer(n->case_id));
+    if ((rc = db_prepare(db, "SELECT id, code, name FROM orgs WHERE id = $1", &st, e)) < 0)
+        goto fail;
+    db_bind_int(st, 1, n->org_id);
+    if ((rc = db_step(st, e)) == 1)
+        json_object_set_new(p, "org", json_pack("{s:I, s:s, s:s}", "id", (json_int_t)db_col_int(st, 0),
+                                                "code", db_col_text(st, 1), "name", db_col_text(st, 2)));
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    for (int i = 0; i < to->n; i++) {
+        if ((rc = db_prepare(db, "SELECT login, display_name FROM accounts WHERE id = $1", &st,
+                             e)) < 0)
+            goto fail;
+        db_bind_int(st, 1, to->v[i]);
+        if ((rc = db_step(st, e)) == 1)
+            json_array_append_new(people, json_pack("{s:s, s:s}", "login", db_col_text(st, 0),
+                                                    "name", db_col_text(st, 1)));
+        db_done(st);
+        if (rc < 0)
+            goto fail;
+    }
+    json_object_set_new(p, "recipients", people);
+    *ret = p;
+    return 0;
+fail:
+    json_decref(people);
+    json_decref(p);
+    return rc;
+}
+
+int plan_notice_send(struct db *db, const struct plan_notice *n, const struct idlist *to,
+                     struct errbuf *e)
+{
+    long long now = (long long)time(NULL), hooks = 0;
+    char event[64];
+    json_t *payload;
+    int rc;
+    for (int i = 0; i < to->n; i++)
+        if ((rc = db_run(db, e,
+                         "INSERT INTO plan_notices(account_id, org_id, kind, title, body, task_id,"
+                         " case_id, period, created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                         "iitttIIti", to->v[i], n->org_id, n->kind, n->title,
+                         n->body ? n->body : "", n->task_id, n->case_id, n->period, now)) < 0)
+            return rc;
+    if ((rc = db_query_int(db, e, &hooks, "SELECT COUNT(*) FROM plan_webhooks WHERE active = 1",
+                           "")) < 0)
+        return rc;
+    if (!hooks)
+        return to->n;
+    snprintf(event, sizeof(event), "plan.%s", n->kind);
+    if ((rc = notice_payload(db, n, to, &payload, e)) < 0)
+        return rc;
+    json_object_set_new(payload, "event", json_string(event));
+    rc = plan_webhook_enqueue(db, event, n->org_id, payload, e);
+    json_decref(payload);
+    return rc < 0 ? rc : to->n;
+}
+
+int plan_todo_add(struct db *db, const struct idlist *to, long long org_id, const char *kind,
+                  const char *title, long long task_id, long long case_id, const char *period,
+                  int due_day, struct errbuf *e)
+{
+    long long now = (long long)time(NULL);
+    for (int i = 0; i < to->n; i++) {
+        long long have = 0;
+        int rc = db_query_int(db, e, &have,
+                              "SELECT COUNT(*) FROM plan_todos WHERE account_id = $1 AND kind = $2"
+                              " AND done_at IS NULL AND COALESCE(task_id, 0) = $3"
+                              " AND COALESCE(case_id, 0) = $4 AND org_id = $5"
+                              " AND COALESCE(period, '') = $6 AND title = $7",
+                              "itiiitt", to->v[i], kind, task_id, case_id, org_id,
+                              period ? period : "", title);
+        if (rc < 0)
+            return rc;
+        if (have)
+            continue;
+        if ((rc = db_run(db, e,
+                         "INSERT INTO plan_todos(account_id, org_id, kind, title, task_id, case_id,"
+                         " period, due_day, created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                         "iittIItIi", to->v[i], org_id, kind, title, task_id, case_id, period,
+                         (long long)due_day, now)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int plan_todo_done_case(struct db *db, long long case_id, struct errbuf *e)
+{
+    int rc = db_run(db, e,
+                    "UPDATE plan_todos SET done_at = $2 WHERE case_id = $1 AND done_at IS NULL",
+                    "ii", case_id, (long long)time(NULL));
+    return rc < 0 ? rc : 0;
+}
+
+int plan_todo_done_cell(struct db *db, long long task_id, long long org_id, const char *period,
+                        struct errbuf *e)
+{
+    int rc = db_run(db, e,
+                    "UPDATE plan_todos SET done_at = $4 WHERE task_id = $1 AND org_id = $2"
+                    " AND period = $3 AND kind = 'warning' AND done_at IS NULL",
+                    "iiti", task_id, org_id, period, (long long)time(NULL));
+    return rc < 0 ? rc : 0;
+}
+
+/* ---- reading them */
+
+int plan_inbox_json(struct db *db, long long account_id, bool unread_only, int limit,
+                    long long before, json_t **ret, struct errbuf *e)
+{
+    struct db_stmt *st;
+    json_t *items = json_array();
+    long long unread = 0;
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT n.id, n.kind, n.title, n.body, n.org_id, o.code, o.name, n.task_id,"
+                         " n.case_id, n.period, n.created_at, n.read_at FROM plan_notices n"
+                         " JOIN orgs o ON o.id = n.org_id WHERE n.account_id = $1"
+                         " AND ($2 = 0 OR n.read_at IS NULL) AND ($3 = 0 OR n.id < $3)"
+                         " ORDER BY n.id DESC LIMIT $4",
+                         &st, e)) < 0)
+        goto fail;
+    db_bindv(st, "iiii", account_id, (long long)unread_only, before, (long long)limit);
+    while ((rc = db_step(st, e)) == 1) {
+        json_t *n = json_pack("{s:I, s:s, s:s, s:s, s:{s:I, s:s, s:s}, s:I, s:b}", "id",
+                              (json_int_t)db_col_int(st, 0), "kind", db_col_text(st, 1), "title",
+                              db_col_text(st, 2), "body", db_col_text(st, 3), "org", "id",
+                              (json_int_t)db_col_int(st, 4), "code", db_col_text(st, 5), "name",
+                              db_col_text(st, 6), "created_at", (json_int_t)db_col_int(st, 10),
+                              "read", !db_col_null(st, 11));
+        json_object_set_new(n, "task_id", db_col_null(st, 7) ? json_null() : json_integer(db_col_int(st, 7)));
+        json_object_set_new(n, "case_id", db_col_null(st, 8) ? json_null() : json_integer(db_col_int(st, 8)));
+        json_object_set_new(n, "period", db_col_null(st, 9) ? json_null() : json_string(db_col_text(st, 9)));
+        json_array_append_new(items, n);
+    }
+    db_done(st);
+    if (rc < 0 || (rc = db_query_int(db, e, &unread,
+                                     "SELECT COUNT(*) FROM plan_notices WHERE account_id = $1"
+                                     " AND read_at IS NULL",
+                                     "i", account_id)) < 0)
+        goto fail;
+    *ret = json_pack("{s:o, s:I}", "items", items, "unread", (json_int_t)unread);
+    return 0;
+fail:
+    json_decref(items);
+    return rc;
+}
+
+int plan_inbox_read(struct db *db, long long account_id, long long notice_id, struct errbuf *e)
+{
+    long long have = 0;
+    int rc = db_query_int(db, e, &have,
+                          "SELECT COUNT(*) FROM plan_notices WHERE id = $1 AND account_id = $2", "ii",
+                          notice_id, account_id);
+    if (rc < 0)
+        return rc;
+    if (!have)
+        return errbuf_set(e, -ERR_NOTFOUND, "notice %lld not found in your inbox", notice_id);
+    rc = db_run(db, e,
+                "UPDATE plan_notices SET read_at = $3 WHERE id = $1 AND account_id = $2"
+                " AND read_at IS NULL",
+                "iii", notice_id, account_id, (long long)time(NULL));
+    return rc < 0 ? rc : 0;
+}
+
+static json_t *day_or_null(long long ymd)
+{
+    char s[16];
+    if (!ymd)
+        return json_null();
+    date_format((int)ymd, s, sizeof(s));
+    return json_string(s);
+}
+
+int plan_todos_json(struct db *db, const struct auth *a, json_t **ret, struct errbuf *e)
+{
+    struct db_stmt *st;
+    json_t *items = json_array(), *tasks = json_array();
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT d.id, d.kind, d.title, d.org_id, o.code, o.name, d.task_id,"
+                         " d.case_id, d.period, COALESCE(d.due_day, 0), d.created_at FROM plan_todos d"
+                         " JOIN orgs o ON o.id = d.org_id WHERE d.account_id = $1"
+                         " AND d.done_at IS NULL ORDER BY d.id",
+                         &st, e)) < 0)
+        goto fail;
+    db_bind_int(st, 1, a->account_id);
+    while ((rc = db_step(st, e)) == 1) {
+        json_t *t = json_pack("{s:I, s:s, s:s, s:{s:I, s:s, s:s}, s:o, s:I}", "id",
+                              (json_int_t)db_col_int(st, 0), "kind", db_col_text(st, 1), "title",
+                              db_col_text(st, 2), "org", "id", (json_int_t)db_col_int(st, 3),
+                              "code", db_col_text(st, 4), "name", db_col_text(st, 5), "due",
+                              day_or_null(db_col_int(st, 9)), "created_at",
+                              (json_int_t)db_col_int(st, 10));
+        json_object_set_new(t, "task_id", db_col_null(st, 6) ? json_null() : json_integer(db_col_int(st, 6)));
+        json_object_set_new(t, "case_id", db_col_null(st, 7) ? json_null() : json_integer(db_col_int(st, 7)));
+        json_object_set_new(t, "period", db_col_null(st, 8) ? json_null() : json_string(db_col_text(st, 8)));
+        json_array_append_new(items, t);
+    }
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    /* the open tasks of the organizations the caller answers for (as of the last check) */
+    for (int i = 0; i < a->nroles; i++) {
+        if (a->roles[i].role != ROLE_SECRETARY)
+            continue;
+        if ((rc = db_prepare(db,
+                             "SELECT s.task_id, t.code, t.name, s.period, s.actual, t.target,"
+                             " s.completion, s.expected, s.level, s.end_day, o.id, o.code, o.name"
+                             " FROM plan_status s JOIN plan_tasks t ON t.id = s.task_id"
+                             " JOIN orgs o ON o.id = s.org_id WHERE s.org_id = $1 AND s.closed = 0"
+                             " AND s.completion < 1 ORDER BY s.end_day, t.id",
+                             &st, e)) < 0)
+            goto fail;
+        db_bind_int(st, 1, a->roles[i].org_id);
+        while ((rc = db_step(st, e)) == 1)
+            json_array_append_new(
+                tasks, json_pack("{s:{s:I, s:s, s:s}, s:{s:I, s:s, s:s}, s:s, s:f, s:f, s:f, s:f,"
+                                 " s:s, s:o}",
+                                 "task", "id", (json_int_t)db_col_int(st, 0), "code",
+                                 db_col_text(st, 1), "name", db_col_text(st, 2), "org", "id",
+                                 (json_int_t)db_col_int(st, 10), "code", db_col_text(st, 11),
+                                 "name", db_col_text(st, 12), "period", db_col_text(st, 3),
+                                 "actual", db_col_double(st, 4), "target", db_col_double(st, 5),
+                                 "completion", db_col_double(st, 6), "expected",
+                                 db_col_double(st, 7), "level", db_col_text(st, 8), "end",
+                                 day_or_null(db_col_int(st, 9))));
+        db_done(st);
+        if (rc < 0)
+            goto fail;
+    }
+    *ret = json_pack("{s:o, s:o}", "items", items, "open_tasks", tasks);
+    return 0;
+fail:
+    json_decref(items);
+    json_decref(tasks);
+    return rc;
+}

@@ -1,0 +1,681 @@
+/* Plans and tasks: creation and edits with every field checked before anything is written,
+ * the default plan of the branch work rules, reported figures, and their JSON views. */
+#include "plan/plan.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/month.h"
+#include "db/db.h"
+#include "org/audit.h"
+#include "org/scope.h"
+#include "plan/grid.h"
+#include "plan/period.h"
+#include "base/banned.h"
+
+/* The default plan (DOMAIN.md, "Default tasks from the branch work rules"): the rhythm of
+ * organization life in the 2018 branch work regulations, one task per row, for every branch.
+ * Dues collection is the percent of the month's bills paid by month end, read from the dues
+ * module (a figure the branch reports for months it has not generated). */
+static const struct default_task {
+    const char *code, *name, *metric, *indicator, *freq, *unit;
+    bool with_groups;
+    double target;
+    const char *note;
+} default_tasks[] = {
+    {"congress", "支部党员大会", "count", "org.congress", "quarter", NULL, false, 1,
+     "每季度至少召开一次"},
+    {"committee_meeting", "支部委员会会议", "count", "org.committee_meeting", "month", NULL, false,
+     1, "每月至少召开一次"},
+    {"group_meeting", "党小组会", "count", "org.group_meeting", "month", NULL, true, 1,
+     "设有党小组的支部，每月至少召开一次（按支部及其党小组合计）"},
+    {"lecture", "党课", "count", "org.lecture", "quarter", NULL, false, 1, "每季度至少一次"},
+    {"themeday", "主题党日", "count", "org.themeday", "month", NULL, false, 1, "每月相对固定一天"},
+    {"life_meeting", "组织生活会", "count", "org.life_meeting", "year", NULL, false, 1,
+     "每年至少召开一次"},
+    {"review", "民主评议党员", "count", "org.review", "year", NULL, false, 1, "每年开展一次"},
+    {"dues", "党费按时足额收缴", "dues", NULL, "month", "%", false, 100,
+     "当月应交党费账单在月底前交纳的比例（%），取自党费模块；该月账单尚未生成时以支部填报数为准"},
+};
+
+static const char *const roles[] = {"secretary", "committee", "finance"};
+
+static int check_role(const char *role, struct errbuf *e)
+{
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+        if (strcmp(role, roles[i]) == 0)
+            return 0;
+    return errbuf_set(e, -ERR_INVALID,
+                      "field 'role': '%s' is not a responsible role (secretary, committee, finance)",
+                      role);
+}
+
+static int check_code(const char *code, struct errbuf *e)
+{
+    size_t n = code ? strlen(code) : 0;
+    if (n == 0 || n > 32)
+        return errbuf_set(e, -ERR_INVALID, "field 'code' must be 1 to 32 characters");
+    for (size_t i = 0; i < n; i++) {
+        char c = code[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+            return errbuf_set(e, -ERR_INVALID,
+                              "field 'code': '%s' may hold only a-z, 0-9, '_', '.' and '-'", code);
+    }
+    return 0;
+}
+
+static int check_text(const char *field, const char *s, size_t max, bool required,
+                      struct errbuf *e)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (required && n == 0)
+        return errbuf_set(e, -ERR_INVALID, "field '%s' is required", field);
+    if (n > max * 4)
+        return errbuf_set(e, -ERR_INVALID, "field '%s' is longer than %zu characters", field, max);
+    return 0;
+}
+
+/* Organization row: kind, path, code, name. */
+struct org_row {
+    char kind[24], path[ORG_PATH_MAX], code[64], name[256];
+};
+
+static int org_row(struct db *db, long long id, struct org_row *o, struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db, "SELECT kind, path, code, name FROM orgs WHERE id = $1", &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, id);
+    if ((rc = db_step(st, e)) == 1) {
+        snprintf(o->kind, sizeof(o->kind), "%s", db_col_text(st, 0));
+        snprintf(o->path, sizeof(o->path), "%s", db_col_text(st, 1));
+        snprintf(o->code, sizeof(o->code), "%s", db_col_text(st, 2));
+        snprintf(o->name, sizeof(o->name), "%s", db_col_text(st, 3));
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    return rc == 1 ? 0 : errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", id);
+}
+
+static bool in_subtree(const char *path, const char *root)
+{
+    return strncmp(path, root, strlen(root)) == 0;
+}
+
+int plan_create(struct db *db, long long org_id, int year, const char *name, int remind_days,
+                long long actor, long long *ret_id, struct errbuf *e)
+{
+    struct org_row o;
+    char defname[320];
+    long long id = 0, now = (long long)time(NULL);
+    json_t *detail;
+    int rc;
+    if ((rc = org_row(db, org_id, &o, e)) < 0)
+        return rc;
+    if (strcmp(o.kind, "committee") && strcmp(o.kind, "general_branch"))
+        return errbuf_set(e, -ERR_INVALID,
+                          "organization '%s' is a %s: plans belong to committees and general branches",
+                          o.code, o.kind);
+    if (year < 2000 || year > 2100)
+        return errbuf_set(e, -ERR_INVALID, "field 'year': %d is not a year from 2000 to 2100", year);
+    if (remind_days < 0 || remind_days > 60)
+        return errbuf_set(e, -ERR_INVALID, "field 'remind_days' must be from 0 to 60");
+    if (!name || !*name) {
+        snprintf(defname, sizeof(defname), "%d年度%s量化计划", year, o.name);
+        name = defname;
+    } else if ((rc = check_text("name", name, 100, true, e)) < 0) {
+        return rc;
+    }
+    if ((rc = db_query_int(db, e, &id, "SELECT id FROM plans WHERE org_id = $1 AND year = $2", "ii",
+                           org_id, (long long)year)) < 0)
+        return rc;
+    if (rc == 1)
+        return errbuf_set(e, -ERR_CONFLICT, "organization '%s' already has a plan for %d (plan %lld)",
+                          o.code, year, id);
+    if ((rc = db_run(db, e,
+                     "INSERT INTO plans(org_id, year, name, remind_days, created_by, created_at,"
+                     " updated_at) VALUES($1, $2, $3, $4, $5, $6, $6)",
+                     "iitiIi", org_id, (long long)year, name, (long long)remind_days, actor, now)) < 0 ||
+        (rc = db_last_id(db, &id, e)) < 0)
+        return rc;
+    detail = json_pack("{s:i, s:s, s:i}", "year", year, "name", name, "remind_days", remind_days);
+    rc = audit_log(db, actor, org_id, "create", "plan", id, detail, e);
+    json_decref(detail);
+    if (rc < 0)
+        return rc;
+    *ret_id = id;
+    return 0;
+}
+
+int plan_update(struct db *db, long long plan_id, const char *name, int remind_days,
+                long long actor, struct errbuf *e)
+{
+    long long org = 0;
+    json_t *detail;
+    int rc;
+    if ((rc = plan_owner(db, plan_id, &org, NULL, e)) < 0)
+        return rc;
+    if (name && (rc = check_text("name", name, 100, true, e)) < 0)
+        return rc;
+    if (remind_days != -1 && (remind_days < 0 || remind_days > 60))
+        return errbuf_set(e, -ERR_INVALID, "field 'remind_days' must be from 0 to 60");
+    if ((rc = db_run(db, e,
+                     "UPDATE plans SET name = COALESCE($2, name), remind_days = CASE WHEN $3 < 0"
+                     " THEN remind_days ELSE $3 END, updated_at = $4 WHERE id = $1",
+                     "itii", plan_id, name, (long long)remind_days, (long long)time(NULL))) < 0)
+        return rc;
+    detail = json_pack("{s:s?, s:i}", "name", name, "remind_days", remind_days);
+    rc = audit_log(db, actor, org, "update", "plan", plan_id, detail, e);
+    json_decref(detail);
+    return rc;
+}
+
+int plan_owner(struct db *db, long long plan_id, long long *ret_org, char *ret_path,
+               struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT p.org_id, o.path FROM plans p JOIN orgs o ON o.id = p.org_id"
+                         " WHERE p.id = $1",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, plan_id);
+    if ((rc = db_step(st, e)) == 1) {
+        *ret_org = db_col_int(st, 0);
+        if (ret_path)
+            snprintf(ret_path, ORG_PATH_MAX, "%s", db_col_text(st, 1));
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    return rc == 1 ? 0 : errbuf_set(e, -ERR_NOTFOUND, "plan %lld not found", plan_id);
+}
+
+int plan_task_owner(struct db *db, long long task_id, long long *ret_plan, long long *ret_org,
+                    char *ret_path, struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT t.plan_id, p.org_id, o.path FROM plan_tasks t"
+                         " JOIN plans p ON p.id = t.plan_id JOIN orgs o ON o.id = p.org_id"
+                         " WHERE t.id = $1",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, task_id);
+    if ((rc = db_step(st, e)) == 1) {
+        if (ret_plan)
+            *ret_plan = db_col_int(st, 0);
+        if (ret_org)
+            *ret_org = db_col_int(st, 1);
+        if (ret_path)
+            snprintf(ret_path, ORG_PATH_MAX, "%s", db_col_text(st, 2));
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    return rc == 1 ? 0 : errbuf_set(e, -ERR_NOTFOUND, "plan task %lld not found", task_id);
+}
+
+/* The plan's owner and year, for adding tasks. */
+static int plan_row(struct db *db, long long plan_id, long long *ret_org, int *ret_year,
+                    struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db, "SELECT org_id, year FROM plans WHERE id = $1", &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, plan_id);
+    if ((rc = db_step(st, e)) == 1) {
+        *ret_org = db_col_int(st, 0);
+        *ret_year = (int)db_col_int(st, 1);
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    return rc == 1 ? 0 : errbuf_set(e, -ERR_NOTFOUND, "plan %lld not found", plan_id);
+}
+
+int plan_task_add(struct db *db, long long plan_id, const struct plan_task_in *in, int today,
+                  long long actor, long long *ret_id, struct errbuf *e)
+{
+    struct org_row owner, under;
+    enum plan_metric metric;
+    enum plan_freq freq;
+    unsigned kinds = KIND_BRANCH;
+    char kinds_text[64], unit[64] = "";
+    const char *role = in->role ? in->role : "secretary";
+    long long owner_id = 0, under_id, indicator_id = 0, id = 0, now = (long long)time(NULL);
+    int year = 0, from_day = in->from_day, rc;
+    json_t *detail;
+
+    if ((rc = plan_row(db, plan_id, &owner_id, &year, e)) < 0 ||
+        (rc = org_row(db, owner_id, &owner, e)) < 0)
+        return rc;
+    if ((rc = check_code(in->code, e)) < 0 || (rc = check_text("name", in->name, 100, true, e)) < 0 ||
+        (rc = check_text("note", in->note, 500, false, e)) < 0 ||
+        (rc = check_text("unit", in->unit, 16, false, e)) < 0)
+        return rc;
+    if (!in->metric || plan_metric_parse(in->metric, &metric) < 0)
+        return errbuf_set(e, -ERR_INVALID,
+                          "field 'metric': '%s' is not one of count, sum, reported, dues",
+                          in->metric ? in->metric : "");
+    if (!in->freq || plan_freq_parse(in->freq, &freq) < 0)
+        return errbuf_set(e, -ERR_INVALID,
+                          "field 'freq': '%s' is not one of month, quarter, half, year",
+                          in->freq ? in->freq : "");
+    if (!isfinite(in->target) || in->target <= 0)
+        return errbuf_set(e, -ERR_INVALID, "field 'target' must be greater than 0, got %g",
+                          in->target);
+    if (!isfinite(in->weight) || in->weight <= 0)
+        return errbuf_set(e, -ERR_INVALID, "field 'weight' must be greater than 0, got %g",
+                          in->weight);
+    if (in->kinds && plan_kinds_parse(in->kinds, &kinds) < 0)
+        return errbuf_set(e, -ERR_INVALID,
+                          "field 'applies_to.kinds': '%s' is not a list of committee, "
+                          "general_branch, branch, group",
+                          in->kinds);
+    if ((rc = check_role(role, e)) < 0)
+        return rc;
+    if (metric == METRIC_COUNT || metric == METRIC_SUM) {
+        struct db_stmt *st;
+        if (!in->indicator || !*in->indicator)
+            return errbuf_set(e, -ERR_INVALID, "field 'indicator' is required for metric '%s'",
+                              in->metric);
+        if ((rc = db_prepare(db, "SELECT id, unit FROM indicators WHERE code = $1", &st, e)) < 0)
+            return rc;
+        db_bind_text(st, 1, in->indicator);
+        if ((rc = db_step(st, e)) == 1) {
+            indicator_id = db_col_int(st, 0);
+            snprintf(unit, sizeof(unit), "%s", db_col_text(st, 1));
+        }
+        db_done(st);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return errbuf_set(e, -ERR_INVALID, "field 'indicator': unknown indicator '%s'",
+                              in->indicator);
+    } else if (in->indicator) {
+        return errbuf_set(e, -ERR_INVALID,
+                          "field 'indicator' is only for the metrics count and sum, not '%s'",
+                          in->metric);
+    }
+    if (in->unit)
+        snprintf(unit, sizeof(unit), "%s", in->unit);
+    under_id = in->under_id ? in->under_id : owner_id;
+    if ((rc = org_row(db, under_id, &under, e)) < 0)
+        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID,
+                                                "field 'applies_to.under_org_id': organization %lld not found",
+                                                under_id)
+                                   : rc;
+    if (!in_subtree(under.path, owner.path))
+        return errbuf_set(e, -ERR_INVALID,
+                          "field 'applies_to.under_org_id': organization '%s' is outside the plan "
+                          "owner's subtree ('%s')",
+                          under.code, owner.code);
+    if (from_day == 0)
+        from_day = today / 10000 == year ? today : year * 10000 + 101;
+    else if (from_day / 10000 != year || !date_valid(from_day / 10000, from_day / 100 % 100,
+                                                       from_day % 100))
+        return errbuf_set(e, -ERR_INVALID, "field 'from': %d is not a day of the plan's year %d",
+                          from_day, year);
+    if ((rc = db_query_int(db, e, &id, "SELECT id FROM plan_tasks WHERE plan_id = $1 AND code = $2",
+                           "it", plan_id, in->code)) < 0)
+        return rc;
+    if (rc == 1)
+        return errbuf_set(e, -ERR_CONFLICT, "plan %lld already has a task '%s' (task %lld)",
+                          plan_id, in->code, id);
+    plan_kinds_format(kinds, kinds_text, sizeof(kinds_text));
+    if ((rc = db_run(db, e,
+                     "INSERT INTO plan_tasks(plan_id, org_id, code, name, metric, indicator_id, unit,"
+                     " target, freq, kinds, under_id, with_groups, weight, role, from_day, note,"
+                     " created_by, created_at, updated_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8,"
+                     " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)",
+                     "iitttItdttiidtitIi", plan_id, owner_id, in->code, in->name,
+                     plan_metric_name(metric), indicator_id, unit, in->target, plan_freq_name(freq),
+                     kinds_text, under_id, (long long)in->with_groups, in->weight, role,
+                     (long long)from_day, in->note ? in->note : "", actor, now)) < 0 ||
+        (rc = db_last_id(db, &id, e)) < 0)
+        return rc;
+    detail = json_pack("{s:I, s:s, s:s, s:s, s:f, s:s, s:s, s:I, s:b, s:f, s:s, s:i}", "plan_id",
+                       (json_int_t)plan_id, "code", in->code, "name", in->name, "metric",
+                       plan_metric_name(metric), "target", in->target, "freq", plan_freq_name(freq),
+                       "kinds", kinds_text, "under_id", (json_int_t)under_id, "with_groups",
+                       in->with_groups, "weight", in->weight, "role", role, "from_day", from_day);
+    rc = audit_log(db, actor, owner_id, "create", "plan_task", id, detail, e);
+    json_decref(detail);
+    if (rc < 0)
+        return rc;
+    if (ret_id)
+        *ret_id = id;
+    return 0;
+}
+
+int plan_task_update(struct db *db, long long task_id, const char *name, double target,
+                     double weight, const char *role, const char *note, long long actor,
+                     struct errbuf *e)
+{
+    long long org = 0;
+    json_t *detail;
+    int rc;
+    if ((rc = plan_task_owner(db, task_id, NULL, &org, NULL, e)) < 0)
+        return rc;
+    if ((name && (rc = check_text("name", name, 100, true, e)) < 0) ||
+        (note && (rc = check_text("note", note, 500, false, e)) < 0) ||
+        (role && (rc = check_role(role, e)) < 0))
+        return rc;
+    if (!isnan(target) && (!isfinite(target) || target <= 0))
+        return errbuf_set(e, -ERR_INVALID, "field 'target' must be greater than 0, got %g", target);
+    if (!isnan(weight) && (!isfinite(weight) || weight <= 0))
+        return errbuf_set(e, -ERR_INVALID, "field 'weight' must be greater than 0, got %g", weight);
+    if ((rc = db_run(db, e,
+                     "UPDATE plan_tasks SET name = COALESCE($2, name), role = COALESCE($3, role),"
+                     " note = COALESCE($4, note), updated_at = $5 WHERE id = $1",
+                     "ittti", task_id, name, role, note, (long long)time(NULL))) < 0)
+        return rc;
+    /* the doubles bind separately: NaN means "keep" */
+    if (!isnan(target) &&
+        (rc = db_run(db, e, "UPDATE plan_tasks SET target = $2 WHERE id = $1", "id", task_id,
+                     target)) < 0)
+        return rc;
+    if (!isnan(weight) &&
+        (rc = db_run(db, e, "UPDATE plan_tasks SET weight = $2 WHERE id = $1", "id", task_id,
+                     weight)) < 0)
+        return rc;
+    detail = json_pack("{s:s?, s:s?, s:s?}", "name", name, "role", role, "note", note);
+    if (!isnan(target))
+        json_object_set_new(detail, "target", json_real(target));
+    if (!isnan(weight))
+        json_object_set_new(detail, "weight", json_real(weight));
+    rc = audit_log(db, actor, org, "update", "plan_task", task_id, detail, e);
+    json_decref(detail);
+    return rc;
+}
+
+int plan_defaults(struct db *db, long long org_id, int year, int from_day, long long actor,
+                  long long *ret_plan, int *ret_added, struct errbuf *e)
+{
+    long long plan_id = 0;
+    int added = 0, rc;
+    if ((rc = db_begin(db, e)) < 0)
+        return rc;
+    if (!org_id) {
+        if ((rc = db_query_int(db, e, &org_id,
+                               "SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1",
+                               "")) < 0)
+            goto out;
+        if (rc == 0) {
+            rc = errbuf_set(e, -ERR_NOTFOUND, "no organizations yet: import them first");
+            goto out;
+        }
+    }
+    if ((rc = db_query_int(db, e, &plan_id, "SELECT id FROM plans WHERE org_id = $1 AND year = $2",
+                           "ii", org_id, (long long)year)) < 0)
+        goto out;
+    if (rc == 0 && (rc = plan_create(db, org_id, year, NULL, 5, actor, &plan_id, e)) < 0)
+        goto out;
+    for (size_t i = 0; i < sizeof(default_tasks) / sizeof(default_tasks[0]); i++) {
+        const struct default_task *d = &default_tasks[i];
+        struct plan_task_in t = {0};
+        long long have = 0;
+        if ((rc = db_query_int(db, e, &have,
+                               "SELECT id FROM plan_tasks WHERE plan_id = $1 AND code = $2", "it",
+                               plan_id, d->code)) < 0)
+            goto out;
+        if (rc == 1)
+            continue;
+        t.code = d->code;
+        t.name = d->name;
+        t.metric = d->metric;
+        t.indicator = d->indicator;
+        t.unit = d->unit;
+        t.freq = d->freq;
+        t.kinds = "branch";
+        t.with_groups = d->with_groups;
+        t.target = d->target;
+        t.weight = 1;
+        t.note = d->note;
+        t.from_day = from_day ? from_day : year * 10000 + 101;
+        if ((rc = plan_task_add(db, plan_id, &t, 0, actor, NULL, e)) < 0)
+            goto out;
+        added++;
+    }
+    rc = db_commit(db, e);
+out:
+    if (rc < 0) {
+        db_rollback(db);
+        return rc;
+    }
+    *ret_plan = plan_id;
+    *ret_added = added;
+    return 0;
+}
+
+/* ---- JSON */
+
+static json_t *task_from_row(struct db_stmt *st)
+{
+    char from[16];
+    unsigned kinds = 0;
+    json_t *list = json_array(), *t;
+    date_format((int)db_col_int(st, 14), from, sizeof(from));
+    plan_kinds_parse(db_col_text(st, 10), &kinds);
+    for (unsigned bit = 1; bit <= KIND_GROUP; bit <<= 1)
+        if (kinds & bit) {
+            char one[64];
+            plan_kinds_format(bit, one, sizeof(one));
+            json_array_append_new(list, json_string(one));
+        }
+    t = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s?, s:s, s:f, s:s, s:{s:o, s:I, s:s, s:s, s:b},"
+                  " s:f, s:s, s:s, s:s}",
+                  "id", (json_int_t)db_col_int(st, 0), "plan_id", (json_int_t)db_col_int(st, 1),
+                  "code", db_col_text(st, 2), "name", db_col_text(st, 3), "metric",
+                  db_col_text(st, 4), "indicator", db_col_null(st, 5) ? NULL : db_col_text(st, 5),
+                  "unit", db_col_text(st, 6), "target", db_col_double(st, 7), "freq",
+                  db_col_text(st, 8), "applies_to", "kinds", list, "under_org_id",
+                  (json_int_t)db_col_int(st, 11), "under_org_code", db_col_text(st, 12),
+                  "under_org_name", db_col_text(st, 13), "with_groups", db_col_int(st, 9) != 0,
+                  "weight", db_col_double(st, 15), "role", db_col_text(st, 16), "from", from,
+                  "note", db_col_text(st, 17));
+    return t;
+}
+
+#define TASK_COLS                                                                                  \
+    "SELECT t.id, t.plan_id, t.code, t.name, t.metric, i.code, t.unit, t.target, t.freq,"          \
+    " t.with_groups, t.kinds, t.under_id, u.code, u.name, t.from_day, t.weight, t.role, t.note"    \
+    " FROM plan_tasks t JOIN orgs u ON u.id = t.under_id"                                          \
+    " LEFT JOIN indicators i ON i.id = t.indicator_id"
+
+int plan_task_json(struct db *db, long long task_id, json_t **ret, struct errbuf *e)
+{
+    struct db_stmt *st;
+    json_t *t = NULL;
+    int rc;
+    if ((rc = db_prepare(db, TASK_COLS " WHERE t.id = $1", &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, task_id);
+    if ((rc = db_step(st, e)) == 1)
+        t = task_from_row(st);
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if (!t)
+        return errbuf_set(e, -ERR_NOTFOUND, "plan task %lld not found", task_id);
+    *ret = t;
+    return 0;
+}
+
+static json_t *plan_from_row(struct db_stmt *st)
+{
+    return json_pack("{s:I, s:{s:I, s:s, s:s, s:s}, s:I, s:s, s:I, s:I, s:I, s:I}", "id",
+                     (json_int_t)db_col_int(st, 0), "org", "id", (json_int_t)db_col_int(st, 1),
+                     "code", db_col_text(st, 2), "name", db_col_text(st, 3), "kind",
+                     db_col_text(st, 4), "year", (json_int_t)db_col_int(st, 5), "name",
+                     db_col_text(st, 6), "remind_days", (json_int_t)db_col_int(st, 7),
+                     "tasks_count", (json_int_t)db_col_int(st, 8), "created_at",
+                     (json_int_t)db_col_int(st, 9), "updated_at", (json_int_t)db_col_int(st, 10));
+}
+
+#define PLAN_COLS                                                                                  \
+    "SELECT p.id, o.id, o.code, o.name, o.kind, p.year, p.name, p.remind_days,"                    \
+    " (SELECT COUNT(*) FROM plan_tasks t WHERE t.plan_id = p.id), p.created_at, p.updated_at"      \
+    " FROM plans p JOIN orgs o ON o.id = p.org_id"
+
+int plan_json(struct db *db, long long plan_id, json_t **ret, struct errbuf *e)
+{
+    struct db_stmt *st;
+    json_t *p = NULL, *tasks = json_array();
+    int rc;
+    if ((rc = db_prepare(db, PLAN_COLS " WHERE p.id = $1", &st, e)) < 0)
+        goto fail;
+    db_bind_int(st, 1, plan_id);
+    if ((rc = db_step(st, e)) == 1)
+        p = plan_from_row(st);
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    if (!p) {
+        rc = errbuf_set(e, -ERR_NOTFOUND, "plan %lld not found", plan_id);
+        goto fail;
+    }
+    if ((rc = db_prepare(db, TASK_COLS " WHERE t.plan_id = $1 ORDER BY t.id", &st, e)) < 0)
+        goto fail;
+    db_bind_int(st, 1, plan_id);
+    while ((rc = db_step(st, e)) == 1)
+        json_array_append_new(tasks, task_from_row(st));
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    json_object_set_new(p, "tasks", tasks);
+    *ret = p;
+    return 0;
+fail:
+    json_decref(p);
+    json_decref(tasks);
+    return rc;
+}
+
+int plan_list_json(struct db *db, const char *path, int year, json_t **ret, struct errbuf *e)
+{
+    struct db_stmt *st;
+    char hi[ORG_PATH_MAX];
+    json_t *items = json_array();
+    int rc;
+    /* the plans of the subtree, and those of the organizations above it (whose tasks apply
+     * inside it) */
+    scope_bounds(path, hi, sizeof(hi));
+    if ((rc = db_prepare(db,
+                         PLAN_COLS " WHERE ((o.path >= $1 AND o.path < $2) OR"
+                                   " substr($1, 1, length(o.path)) = o.path)"
+                                   " AND ($3 = 0 OR p.year = $3) ORDER BY p.year DESC, o.path",
+                         &st, e)) < 0)
+        goto fail;
+    db_bindv(st, "tti", path, hi, (long long)year);
+    while ((rc = db_step(st, e)) == 1)
+        json_array_append_new(items, plan_from_row(st));
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    *ret = items;
+    return 0;
+fail:
+    json_decref(items);
+    return rc;
+}
+
+/* ---- reported figures */
+
+int plan_report(struct db *db, long long task_id, long long org_id, const char *period,
+                double value, const char *evidence, const char *attachment, int today,
+                long long actor, struct errbuf *e)
+{
+    struct db_stmt *st;
+    struct plan_period p;
+    struct org_row o, under;
+    char metric[16] = "", freq_s[16] = "", kinds_s[80] = "", name[PLAN_PERIOD_MAX];
+    long long under_id = 0, with_groups = 0, has_groups = 0;
+    int year = 0, rc;
+    enum plan_freq freq = PLAN_MONTH;
+    unsigned kinds = 0;
+    json_t *detail;
+    if ((rc = db_prepare(db,
+                         "SELECT t.metric, t.freq, t.kinds, t.under_id, t.with_groups, p.year"
+                         " FROM plan_tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id = $1",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, task_id);
+    if ((rc = db_step(st, e)) == 1) {
+        snprintf(metric, sizeof(metric), "%s", db_col_text(st, 0));
+        snprintf(freq_s, sizeof(freq_s), "%s", db_col_text(st, 1));
+        snprintf(kinds_s, sizeof(kinds_s), "%s", db_col_text(st, 2));
+        under_id = db_col_int(st, 3);
+        with_groups = db_col_int(st, 4);
+        year = (int)db_col_int(st, 5);
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return errbuf_set(e, -ERR_NOTFOUND, "plan task %lld not found", task_id);
+    if (strcmp(metric, "reported") && strcmp(metric, "dues"))
+        return errbuf_set(e, -ERR_INVALID,
+                          "task %lld is counted from events (metric '%s'): figures cannot be reported",
+                          task_id, metric);
+    plan_freq_parse(freq_s, &freq);
+    plan_kinds_parse(kinds_s, &kinds);
+    if ((rc = org_row(db, org_id, &o, e)) < 0 || (rc = org_row(db, under_id, &under, e)) < 0)
+        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "field 'org_id': organization %lld not found", org_id) : rc;
+    if (with_groups && (rc = db_query_int(db, e, &has_groups,
+                                          "SELECT COUNT(*) FROM orgs WHERE parent_id = $1 AND kind = 'group'",
+                                          "i", org_id)) < 0)
+        return rc;
+    if (!in_subtree(o.path, under.path) || !(plan_kind_bit(o.kind) & kinds) ||
+        (with_groups && !has_groups))
+        return errbuf_set(e, -ERR_INVALID, "field 'org_id': task %lld does not apply to organization '%s'",
+                          task_id, o.code);
+    if (!period || plan_period_parse(period, &p) < 0)
+        return errbuf_set(e, -ERR_INVALID,
+                          "field 'period': '%s' is not a period (2024-03, 2024Q1, 2024H1, 2024)",
+                          period ? period : "");
+    if (p.freq != freq) {
+        struct plan_period first, last;
+        char a[PLAN_PERIOD_MAX], b[PLAN_PERIOD_MAX];
+        plan_period_make(freq, year, 1, &first);
+        plan_period_make(freq, year, plan_freq_count(freq), &last);
+        plan_period_name(&first, a, sizeof(a));
+        plan_period_name(&last, b, sizeof(b));
+        return errbuf_set(e, -ERR_INVALID,
+                          "field 'period': '%s' does not fit the task's frequency '%s' (use %s%s%s)",
+                          period, freq_s, a, strcmp(a, b) ? " to " : "", strcmp(a, b) ? b : "");
+    }
+    if (p.year != year)
+        return errbuf_set(e, -ERR_INVALID, "field 'period': '%s' is not in the plan's year %d",
+                          period, year);
+    if (p.start > today)
+        return errbuf_set(e, -ERR_INVALID, "field 'period': '%s' has not begun yet", period);
+    if (!isfinite(value) || value < 0)
+        return errbuf_set(e, -ERR_INVALID, "field 'value' must be 0 or more, got %g", value);
+    if ((rc = check_text("evidence", evidence, 2000, true, e)) < 0 ||
+        (rc = check_text("attachment", attachment, 500, false, e)) < 0)
+        return rc;
+    plan_period_name(&p, name, sizeof(name));
+    if ((rc = db_run(db, e,
+                     "INSERT INTO plan_reports(task_id, org_id, period, value, evidence, attachment,"
+                     " reported_by, reported_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8)"
+                     " ON CONFLICT (task_id, org_id, period) DO UPDATE SET value = excluded.value,"
+                     " evidence = excluded.evidence, attachment = excluded.attachment,"
+                     " reported_by = excluded.reported_by, reported_at = excluded.reported_at",
+                     "iitdttIi", task_id, org_id, name, value, evidence,
+                     attachment ? attachment : "", actor, (long long)time(NULL))) < 0)
+        return rc;
+    detail = json_pack("{s:I, s:s, s:f, s:s}", "task_id", (json_int_t)task_id, "period", name,
+                       "value", value, "evidence", evidence);
+    rc = audit_log(db, actor, org_id, "report", "plan_report", task_id, detail, e);
+    json_decref(detail);
+    return rc;
+}

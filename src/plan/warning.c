@@ -1,0 +1,610 @@
+/* The daily check: every task × organization × period of the plans not yet finalized,
+ * evaluated on one day — levels stored, warnings opened and resolved, notices and to-dos for
+ * the responsible people, reminders before the end, a rectification case for every period
+ * that closes short, and escalation of overdue cases. Also the lagging organizations a
+ * committee sees and notifies in one action. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "base/month.h"
+#include "db/db.h"
+#include "org/audit.h"
+#include "plan/grid.h"
+#include "plan/internal.h"
+#include "plan/plan.h"
+#include "base/banned.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What the last check stored for a cell. */
+struct status {
+    int task, org, start;
+    int notified, reminded, closed;
+};
+
+static int cmp_status(const void *a, const void *b)
+{
+    const struct status *x = a, *y = b;
+    if (x->task != y->task)
+        return x->task < y->task ? -1 : 1;
+    if (x->org != y->org)
+        return x->org < y->org ? -1 : 1;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int load_status(struct db *db, const struct plan_grid *g, struct status **ret, int *ret_n,
+                       struct errbuf *e)
+{
+    struct db_stmt *st;
+    struct status *v = NULL;
+    int n = 0, cap = 0, rc;
+    if ((rc = db_prepare(db,
+                         "SELECT s.task_id, s.org_id, s.start_day, s.notified, s.reminded, s.closed"
+                         " FROM plan_status s JOIN plan_tasks t ON t.id = s.task_id"
+                         " JOIN plans p ON p.id = t.plan_id WHERE p.year = $1",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, g->year);
+    while ((rc = db_step(st, e)) == 1) {
+        int t = plan_grid_task(g, db_col_int(st, 0)), o = plan_grid_org(g, db_col_int(st, 1));
+        if (t < 0 || o < 0)
+            continue;
+        if (n == cap) {
+            struct status *q = realloc(v, (size_t)(cap = cap ? cap * 2 : 1024) * sizeof(*v));
+            if (!q) {
+                rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+                break;
+            }
+            v = q;
+        }
+        v[n++] = (struct status){t, o, (int)db_col_int(st, 2), (int)db_col_int(st, 3),
+                                 (int)db_col_int(st, 4), (int)db_col_int(st, 5)};
+    }
+    db_done(st);
+    if (rc < 0) {
+        free(v);
+        return rc;
+    }
+    if (n)
+        qsort(v, (size_t)n, sizeof(*v), cmp_status);
+    *ret = v;
+    *ret_n = n;
+    return 0;
+}
+
+/* One cell being checked. */
+struct cell_ctx {
+    struct db *db;
+    const struct plan_grid *g;
+    const struct plan_task *t;
+    const struct plan_org *o;
+    const struct plan_period *p;
+    const char *period;
+    const struct plan_cell *c;
+    int today;
+    struct plan_check_stats *s;
+};
+
+static int open_warning(const struct cell_ctx *x, const char *level, struct errbuf *e)
+{
+    int rc = db_run(x->db, e,
+                    "INSERT INTO plan_warnings(task_id, org_id, period, level, completion, expected,"
+                    " opened_on, opened_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8)"
+                    " ON CONFLICT (task_id, org_id, period, level) DO NOTHING",
+                    "iittddii", x->t->id, x->o->id, x->period, level, x->c->completion,
+                    x->c->expected, (long long)x->today, (long long)time(NULL));
+    if (rc > 0)
+        x->s->warnings++;
+    return rc < 0 ? rc : 0;
+}
+
+static int resolve_warnings(const struct cell_ctx *x, const char *levels_sql, struct errbuf *e)
+{
+    int rc;
+    if (strcmp(levels_sql, "yellow") == 0)
+        rc = db_run(x->db, e,
+                    "UPDATE plan_warnings SET resolved_on = $4 WHERE task_id = $1 AND org_id = $2"
+                    " AND period = $3 AND level = 'yellow' AND resolved_on IS NULL",
+                    "iiti", x->t->id, x->o->id, x->period, (long long)x->today);
+    else
+        rc = db_run(x->db, e,
+                    "UPDATE plan_warnings SET resolved_on = $4 WHERE task_id = $1 AND org_id = $2"
+                    " AND period = $3 AND level IN ('yellow', 'red') AND resolved_on IS NULL",
+                    "iiti", x->t->id, x->o->id, x->period, (long long)x->today);
+    if (rc > 0)
+        x->s->resolved += rc;
+    return rc < 0 ? rc : 0;
+}
+
+/* Tell the accounts responsible for the cell; with `todo`, also give them a to-do. */
+static int tell(const struct cell_ctx *x, const char *kind, const char *tag, const char *advice,
+                bool todo, struct errbuf *e)
+{
+    struct idlist to = IDLIST_INIT;
+    char title[512], body[512], unit[64] = "";
+    int rc;
+    if (x->t->unit[0])
+        snprintf(unit, sizeof(unit), "%s", x->t->unit);
+    snprintf(title, sizeof(title), "【%s】%s · %s %s", tag, x->o->name, x->t->name, x->period);
+    snprintf(body, sizeof(body),
+             "完成 %g/%g%s（%.0f%%），按时间进度应达 %.0f%%；距周期结束还有 %d 天。%s",
+             x->c->actual, x->t->target, unit, x->c->completion * 100, x->c->expected * 100,
+             x->c->days_left, advice);
+    if ((rc = plan_people_at(x->db, x->o->id, x->t->role, &to, e)) < 0)
+        goto out;
+    {
+        struct plan_notice n = {kind, x->o->id, title, body, x->t->id, 0, x->period};
+        if ((rc = plan_notice_send(x->db, &n, &to, e)) < 0)
+            goto out;
+        x->s->notices += rc;
+    }
+    if (todo)
+        rc = plan_todo_add(x->db, &to, x->o->id, "warning", title, x->t->id, 0, x->period,
+                           x->p->end, e);
+out:
+    idlist_release(&to);
+    return rc < 0 ? rc : 0;
+}
+
+static int store(const struct cell_ctx *x, int notified, int reminded, int closed,
+                 struct errbuf *e)
+{
+    int rc = db_run(x->db, e,
+                    "INSERT INTO plan_status(task_id, org_id, period, start_day, end_day, actual,"
+                    " completion, expected, level, notified, reminded, closed, evaluated_on)"
+                    " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    " ON CONFLICT (task_id, org_id, period) DO UPDATE SET actual = excluded.actual,"
+                    " completion = excluded.completion, expected = excluded.expected,"
+                    " level = excluded.level, notified = excluded.notified,"
+                    " reminded = excluded.reminded, closed = excluded.closed,"
+                    " evaluated_on = excluded.evaluated_on",
+                    "iitiidddtiiii", x->t->id, x->o->id, x->period, (long long)x->p->start,
+                    (long long)x->p->end, x->c->actual, x->c->completion, x->c->expected,
+                    plan_level_name(x->c->level), (long long)notified, (long long)reminded,
+                    (long long)closed, (long long)x->today);
+    return rc < 0 ? rc : 0;
+}
+
+/* A period that has ended: its final level; a case when it was not met. */
+static int close_cell(const struct cell_ctx *x, const struct status *old, struct errbuf *e)
+{
+    int rc;
+    x->s->closed++;
+    if ((old && old->notified && (rc = resolve_warnings(x, "all", e)) < 0) ||
+        (rc = plan_todo_done_cell(x->db, x->t->id, x->o->id, x->period, e)) < 0 ||
+        (rc = store(x, x->c->level == PLAN_NOT_MET ? 3 : old ? old->notified : 0,
+                    old ? old->reminded : 0, 1, e)) < 0)
+        return rc;
+    if (x->c->level == PLAN_NOT_MET) {
+        struct plan_case_open co = {x->t->id, x->o->id, 0, x->t->name, x->t->role, x->o->name,
+                                    x->period, x->c->actual, x->t->target, x->c->completion};
+        int sup = x->o->superior;
+        co.superior_id = sup >= 0 ? x->g->orgs[sup].id : x->t->owner_id;
+        if ((rc = open_warning(x, "not_met", e)) < 0 ||
+            (rc = plan_case_open(x->db, &co, x->today, NULL, e)) < 0)
+            return rc;
+        x->s->cases++;
+    }
+    return 0;
+}
+
+/* A period still running: warn on the way up, resolve on the way down, remind near the end. */
+static int check_open_cell(const struct cell_ctx *x, const struct status *old, struct errbuf *e)
+{
+    int notified = old ? old->notified : 0, reminded = old ? old->reminded : 0, rc;
+    const struct plan_cell *c = x->c;
+    if (c->level == PLAN_GREEN && notified) {
+        if ((rc = resolve_warnings(x, "all", e)) < 0)
+            return rc;
+        if (c->completion >= 1 && (rc = plan_todo_done_cell(x->db, x->t->id, x->o->id, x->period, e)) < 0)
+            return rc;
+    }
+    if (c->level == PLAN_YELLOW && notified < 1) {
+        if ((rc = open_warning(x, "yellow", e)) < 0 ||
+            (rc = tell(x, "yellow", "黄色预警", "请抓紧推进。", false, e)) < 0)
+            return rc;
+        notified = 1;
+    }
+    if (c->level == PLAN_RED && notified < 2) {
+        if ((rc = resolve_warnings(x, "yellow", e)) < 0 || (rc = open_warning(x, "red", e)) < 0 ||
+            (rc = tell(x, "red", "红色预警", "临近截止，请尽快完成。", true, e)) < 0)
+            return rc;
+        notified = 2;
+    }
+    if (c->completion < 1 && !reminded && x->t->remind_days > 0 &&
+        c->days_left <= x->t->remind_days) {
+        if ((rc = tell(x, "reminder", "到期提醒", "请在周期结束前完成。", false, e)) < 0)
+            return rc;
+        reminded = 1;
+        x->s->reminders++;
+    }
+    return store(x, notified, reminded, 0, e);
+}
+
+static int check_year(struct db *db, int year, int today, struct plan_check_stats *s,
+                      struct errbuf *e)
+{
+    struct plan_grid *g = NULL;
+    struct status *old = NULL;
+    int nold = 0, rc;
+    if ((rc = plan_grid_load(db, year, today, false, &g, e)) < 0 ||
+        (rc = load_status(db, g, &old, &nold, e)) < 0)
+        goto out;
+    for (int t = 0; t < g->ntasks; t++) {
+        const struct plan_task *task = &g->tasks[t];
+        for (int i = 1; i <= plan_freq_count(task->freq); i++) {
+            struct plan_period p;
+            char name[PLAN_PERIOD_MAX];
+            plan_period_make(task->freq, year, i, &p);
+            if (!plan_period_active(&p, task->from_day, today))
+                continue;
+            plan_period_name(&p, name, sizeof(name));
+            for (int o = 0; o < g->norgs; o++) {
+                struct status key = {t, o, p.start, 0, 0, 0}, *hit;
+                struct plan_cell c;
+                struct cell_ctx x = {db, g, task, &g->orgs[o], &p, name, &c, today, s};
+                if (!plan_grid_applies(g, t, o))
+                    continue;
+                hit = nold ? bsearch(&key, old, (size_t)nold, sizeof(key), cmp_status) : NULL;
+                if (hit && hit->closed)
+                    continue;
+                plan_grid_cell(g, t, o, &p, today, &c);
+                if (!c.active)
+                    continue;
+                s->cells++;
+                rc = today > p.end ? close_cell(&x, hit, e) : check_open_cell(&x, hit, e);
+                if (rc < 0)
+                    goto out;
+            }
+        }
+    }
+    /* a year is final once every period in it has been closed */
+    if (today > year * 10000 + 1231 &&
+        (rc = db_run(db, e, "UPDATE plans SET finalized = 1 WHERE year = $1", "i",
+                     (long long)year)) < 0)
+        goto out;
+    rc = 0;
+out:
+    free(old);
+    plan_grid_free(g);
+    return rc;
+}
+
+int plan_check(struct db *db, int today, long long actor, struct plan_check_stats *ret,
+               struct errbuf *e)
+{
+    struct plan_check_stats s;
+    struct db_stmt *st;
+    int years[64], nyears = 0, rc, esc;
+    double t0 = now_s();
+    memset(&s, 0, sizeof(s));
+    s.day = today;
+    if ((rc = db_begin(db, e)) < 0)
+        return rc;
+    if ((rc = db_prepare(db,
+                         "SELECT DISTINCT year FROM plans WHERE finalized = 0 AND year <= $1"
+                         " ORDER BY year",
+                         &st, e)) < 0)
+        goto out;
+    db_bind_int(st, 1, (long long)(today / 10000));
+    while ((rc = db_step(st, e)) == 1)
+        if (nyears < (int)(sizeof(years) / sizeof(years[0])))
+            years[nyears++] = (int)db_col_int(st, 0);
+    db_done(st);
+    if (rc < 0)
+        goto out;
+    for (int i = 0; i < nyears; i++)
+        if ((rc = check_year(db, years[i], today, &s, e)) < 0)
+            goto out;
+    if ((rc = esc = plan_case_escalate(db, today, e)) < 0)
+        goto out;
+    s.escalated = esc;
+    s.seconds = now_s() - t0;
+    if ((rc = db_run(db, e,
+                     "INSERT INTO plan_runs(day, started_at, finished_at, cells, warnings, cases)"
+                     " VALUES($1, $2, $2, $3, $4, $5) ON CONFLICT (day) DO UPDATE SET"
+                     " finished_at = excluded.finished_at, cells = excluded.cells,"
+                     " warnings = plan_runs.warnings + excluded.warnings,"
+                     " cases = plan_runs.cases + excluded.cases",
+                     "iiiii", (long long)today, (long long)time(NULL), (long long)s.cells,
+                     (long long)s.warnings, (long long)s.cases)) < 0)
+        goto out;
+    if (actor) {
+        json_t *d = json_pack("{s:i, s:I, s:I, s:I}", "day", today, "cells", (json_int_t)s.cells,
+                              "warnings", (json_int_t)s.warnings, "cases", (json_int_t)s.cases);
+        rc = audit_log(db, actor, 0, "check", "plan", 0, d, e);
+        json_decref(d);
+        if (rc < 0)
+            goto out;
+    }
+    rc = db_commit(db, e);
+out:
+    if (rc < 0) {
+        db_rollback(db);
+        return rc;
+    }
+    if (ret)
+        *ret = s;
+    return 0;
+}
+
+int plan_job_daily(struct db *db, struct errbuf *e)
+{
+    struct plan_check_stats s;
+    long long done = 0;
+    int today = date_today(), rc;
+    if ((rc = db_query_int(db, e, &done, "SELECT COUNT(*) FROM plan_runs WHERE day = $1", "i",
+                           (long long)today)) < 0)
+        return rc;
+    if (done)
+        return 0;
+    if ((rc = plan_check(db, today, 0, &s, e)) < 0)
+        return rc;
+    log_info("jobs: plan check %d: %ld cells, %ld closed, %ld warnings, %ld cases, %ld escalated"
+             " in %.2f s",
+             today, s.cells, s.closed, s.warnings, s.cases, s.escalated, s.seconds);
+    return 0;
+}
+
+int plan_job_deliver(struct db *db, struct errbuf *e)
+{
+    int ok = 0, failed = 0, rc = plan_deliver_due(db, (long long)time(NULL), &ok, &failed, e);
+    if (rc >= 0 && (ok || failed))
+        log_info("jobs: webhook deliveries: %d delivered, %d failed", ok, failed);
+    return rc;
+}
+
+/* ---- warnings and lagging organizations */
+
+#define WARN_COLS                                                                                  \
+    "SELECT w.id, w.level, w.period, w.completion, w.expected, w.opened_on, w.case_id,"            \
+    " t.id, t.code, t.name, o.id, o.code, o.name, o.kind"                                          \
+    " FROM plan_warnings w JOIN plan_tasks t ON t.id = w.task_id JOIN orgs o ON o.id = w.org_id"   \
+    " LEFT JOIN plan_cases c ON c.id = w.case_id"
+
+/* Open: a warning not yet resolved; for not met, while its case is not closed. */
+#define WARN_OPEN " w.resolved_on IS NULL AND (c.id IS NULL OR c.state <> 'closed')"
+
+static json_t *warning_from_row(struct db_stmt *st)
+{
+    char day[16];
+    json_t *w;
+    date_format((int)db_col_int(st, 5), day, sizeof(day));
+    w = json_pack("{s:I, s:s, s:s, s:f, s:f, s:s, s:{s:I, s:s, s:s}, s:{s:I, s:s, s:s, s:s}}", "id",
+                  (json_int_t)db_col_int(st, 0), "level", db_col_text(st, 1), "period",
+                  db_col_text(st, 2), "completion", db_col_double(st, 3), "expected",
+                  db_col_double(st, 4), "opened_on", day, "task", "id",
+                  (json_int_t)db_col_int(st, 7), "code", db_col_text(st, 8), "name",
+                  db_col_text(st, 9), "org", "id", (json_int_t)db_col_int(st, 10), "code",
+                  db_col_text(st, 11), "name", db_col_text(st, 12), "kind", db_col_text(st, 13));
+    json_object_set_new(w, "case_id", db_col_null(st, 6) ? json_null() : json_integer(db_col_int(st, 6)));
+    return w;
+}
+
+int plan_warnings_json(struct db *db, const char *path, const char *level, json_t **ret,
+                       struct errbuf *e)
+{
+    struct db_stmt *st;
+    char hi[ORG_PATH_MAX];
+    enum plan_level l;
+    json_t *items = json_array();
+    int rc;
+    if (level && *level && (plan_level_parse(level, &l) < 0 || l == PLAN_GREEN)) {
+        json_decref(items);
+        return errbuf_set(e, -ERR_INVALID,
+                          "query parameter 'level': '%s' is not yellow, red or not_met", level);
+    }
+    scope_bounds(path, hi, sizeof(hi));
+    if ((rc = db_prepare(db,
+                         WARN_COLS " WHERE o.path >= $1 AND o.path < $2 AND" WARN_OPEN
+                                   " AND ($3 = '' OR w.level = $3) ORDER BY o.path, w.id LIMIT 5000",
+                         &st, e)) < 0)
+        goto fail;
+    db_bindv(st, "ttt", path, hi, level ? level : "");
+    while ((rc = db_step(st, e)) == 1)
+        json_array_append_new(items, warning_from_row(st));
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    *ret = json_pack("{s:o}", "items", items);
+    return 0;
+fail:
+    json_decref(items);
+    return rc;
+}
+
+static int level_rank(const char *level)
+{
+    return strcmp(level, "not_met") == 0 ? 3 : strcmp(level, "red") == 0 ? 2 : 1;
+}
+
+/* The responsible person and accounts of an organization. */
+static int responsible_json(struct db *db, long long org_id, json_t **ret, struct errbuf *e)
+{
+    struct db_stmt *st;
+    json_t *accounts = json_array(), *r;
+    const char *names[2] = {NULL, NULL};
+    char secretary[256] = "";
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT m.name FROM orgs o JOIN members m ON m.id = o.secretary_id"
+                         " WHERE o.id = $1",
+                         &st, e)) < 0)
+        goto fail;
+    db_bind_int(st, 1, org_id);
+    if ((rc = db_step(st, e)) == 1)
+        snprintf(secretary, sizeof(secretary), "%s", db_col_text(st, 0));
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    if ((rc = db_prepare(db,
+                         "SELECT a.id, a.login, a.display_name FROM account_roles r"
+                         " JOIN accounts a ON a.id = r.account_id WHERE r.org_id = $1"
+                         " AND r.role = 'secretary' AND a.disabled = 0 ORDER BY a.login",
+                         &st, e)) < 0)
+        goto fail;
+    db_bind_int(st, 1, org_id);
+    while ((rc = db_step(st, e)) == 1)
+        json_array_append_new(accounts, json_pack("{s:I, s:s, s:s}", "id",
+                                                  (json_int_t)db_col_int(st, 0), "login",
+                                                  db_col_text(st, 1), "name", db_col_text(st, 2)));
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    names[0] = secretary[0] ? secretary : NULL;
+    if (!names[0] && json_array_size(accounts)) {
+        json_t *a0 = json_array_get(accounts, 0);
+        const char *n = json_string_value(json_object_get(a0, "name"));
+        names[0] = n && *n ? n : json_string_value(json_object_get(a0, "login"));
+    }
+    r = json_pack("{s:s?, s:o}", "name", names[0], "accounts", accounts);
+    *ret = r;
+    return 0;
+fail:
+    json_decref(accounts);
+    return rc;
+}
+
+int plan_lagging_json(struct db *db, long long root, json_t **ret, struct errbuf *e)
+{
+    struct db_stmt *st;
+    char path[ORG_PATH_MAX], hi[ORG_PATH_MAX];
+    json_t *items = json_array(), *cur = NULL;
+    long long cur_org = 0;
+    int rc;
+    if ((rc = db_prepare(db, "SELECT path FROM orgs WHERE id = $1", &st, e)) < 0)
+        goto fail;
+    db_bind_int(st, 1, root);
+    rc = db_step(st, e);
+    if (rc == 1)
+        snprintf(path, sizeof(path), "%s", db_col_text(st, 0));
+    db_done(st);
+    if (rc <= 0) {
+        if (rc == 0)
+            rc = errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", root);
+        goto fail;
+    }
+    scope_bounds(path, hi, sizeof(hi));
+    if ((rc = db_prepare(db,
+                         WARN_COLS " WHERE o.path >= $1 AND o.path < $2 AND o.id <> $3 AND" WARN_OPEN
+                                   " ORDER BY o.path, w.id",
+                         &st, e)) < 0)
+        goto fail;
+    db_bindv(st, "tti", path, hi, root);
+    while ((rc = db_step(st, e)) == 1) {
+        long long org = db_col_int(st, 10);
+        json_t *w = warning_from_row(st);
+        if (org != cur_org) {
+            cur = json_pack("{s:O, s:s, s:[]}", "org", json_object_get(w, "org"), "level",
+                            db_col_text(st, 1), "warnings");
+            json_array_append_new(items, cur);
+            cur_org = org;
+        }
+        if (level_rank(db_col_text(st, 1)) >
+            level_rank(json_string_value(json_object_get(cur, "level"))))
+            json_object_set_new(cur, "level", json_string(db_col_text(st, 1)));
+        json_object_del(w, "org");
+        json_array_append_new(json_object_get(cur, "warnings"), w);
+    }
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i), *resp;
+        long long org = json_integer_value(json_object_get(json_object_get(it, "org"), "id"));
+        if ((rc = responsible_json(db, org, &resp, e)) < 0)
+            goto fail;
+        json_object_set_new(it, "responsible", resp);
+    }
+    *ret = json_pack("{s:o}", "items", items);
+    return 0;
+fail:
+    json_decref(items);
+    return rc;
+}
+
+int plan_lagging_notify(struct db *db, const struct auth *a, long long root, const char *text,
+                        int today, json_t **ret, struct errbuf *e)
+{
+    json_t *lag = NULL, *items;
+    long notices = 0, cases = 0;
+    int rc;
+    if ((rc = plan_lagging_json(db, root, &lag, e)) < 0)
+        return rc;
+    items = json_object_get(lag, "items");
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i), *ws = json_object_get(it, "warnings"), *org;
+        struct idlist to = IDLIST_INIT;
+        struct buf body = BUF_INIT;
+        char title[512];
+        long long org_id;
+        org = json_object_get(it, "org");
+        org_id = json_integer_value(json_object_get(org, "id"));
+        snprintf(title, sizeof(title), "【督办】%s：%zu 项任务滞后，请尽快落实",
+                 json_string_value(json_object_get(org, "name")), json_array_size(ws));
+        if (text && *text)
+            buf_printf(&body, "%s\n", text);
+        for (size_t k = 0; k < json_array_size(ws); k++) {
+            json_t *w = json_array_get(ws, k);
+            enum plan_level l = PLAN_YELLOW;
+            plan_level_parse(json_string_value(json_object_get(w, "level")), &l);
+            buf_printf(&body, "%s %s：%s，完成 %.0f%%\n",
+                       json_string_value(json_object_get(json_object_get(w, "task"), "name")),
+                       json_string_value(json_object_get(w, "period")), plan_level_label(l),
+                       json_real_value(json_object_get(w, "completion")) * 100);
+        }
+        struct plan_notice n = {"lagging", org_id, title, buf_str(&body), 0, 0, NULL};
+        if ((rc = plan_people_at(db, org_id, "secretary", &to, e)) >= 0 &&
+            (rc = plan_notice_send(db, &n, &to, e)) >= 0)
+            notices += rc;
+        idlist_release(&to);
+        buf_release(&body);
+        if (rc < 0)
+            goto out;
+        /* cases nobody has been told of yet: the committee tells them now */
+        for (size_t k = 0; k < json_array_size(ws); k++) {
+            json_t *cid = json_object_get(json_array_get(ws, k), "case_id");
+            long long state_open = 0;
+            if (!json_is_integer(cid))
+                continue;
+            if ((rc = db_query_int(db, e, &state_open,
+                                   "SELECT COUNT(*) FROM plan_cases WHERE id = $1 AND state = 'open'",
+                                   "i", (long long)json_integer_value(cid))) < 0)
+                goto out;
+            if (state_open) {
+                char opath[ORG_PATH_MAX], spath[ORG_PATH_MAX];
+                if ((rc = plan_case_paths(db, json_integer_value(cid), opath, spath, e)) < 0)
+                    goto out;
+                if (!auth_covers(a, ROLE_COMMITTEE | ROLE_ADMIN, spath))
+                    continue;
+                if ((rc = plan_case_act(db, a, json_integer_value(cid), "notify", text, NULL, today,
+                                        e)) < 0)
+                    goto out;
+                cases++;
+            }
+        }
+    }
+    {
+        json_t *d = json_pack("{s:I, s:I, s:I}", "orgs", (json_int_t)json_array_size(items),
+                              "notices", (json_int_t)notices, "cases", (json_int_t)cases);
+        rc = audit_log(db, a->account_id, root, "notify_lagging", "plan", 0, d, e);
+        json_decref(d);
+        if (rc < 0)
+            goto out;
+    }
+    *ret = json_pack("{s:I, s:I, s:I, s:O}", "orgs", (json_int_t)json_array_size(items),
+                     "notices", (json_int_t)notices, "cases_notified", (json_int_t)cases, "items",
+                     items);
+    rc = 0;
+out:
+    json_decref(lag);
+    return rc;
+}
