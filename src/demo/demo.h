@@ -52,4 +52,10 @@ int demo_generate(struct db *db, const struct demo_opts *o, struct demo_summary 
  * note} (new reference), in the order they are introduced. */
 int demo_accounts_list(struct db *db, json_t **ret, struct errbuf *e);
 
+/* The login history of every account from first_month to today (YYYYMMDD): adoption growing
+ * over the months, working days and hours more likely, a few mistyped passwords. Rows
+ * written to *ret_rows. Own transaction. */
+int demo_logins(struct db *db, unsigned long long seed, int first_month, int today,
+                long long *ret_rows, struct errbuf *e);
+
 #endif

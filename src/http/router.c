@@ -9,6 +9,7 @@
 #include "score/api.h"
 #include "plan/api.h"
 #include "dues/api.h"
+#include "stats/api.h"
 #include "base/banned.h"
 
 /* Every endpoint of the API. Keep docs/openapi.json in step with this table. */
@@ -50,6 +51,7 @@ static const struct route routes[] = {
      ROLE_ANY, BODY_NONE, 1},
     {"GET", "/api/v1/portraits/orgs/{id}", api_portrait_org, AUTH_USER, ROLE_ANY, BODY_NONE, 1},
     {"GET", "/api/v1/leaderboard", api_leaderboard, AUTH_USER, ROLE_ANY, BODY_NONE, 1},
+    {"GET", "/api/v1/stats/logins", api_stats_logins, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
     /* quantified plans (量化计划): literal paths before the {id} patterns that would take them */
     {"GET", "/api/v1/plans", api_plan_list, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
     {"POST", "/api/v1/plans", api_plan_create, AUTH_USER, ROLE_ORG_ADMIN, BODY_JSON, 0},

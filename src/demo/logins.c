@@ -1,0 +1,198 @@
+/* The demo's login history: how often each account signed in, month by month, as the platform
+ * was adopted over the demo year. Written straight into `logins` (the table the real sign-in
+ * appends to), in multi-row INSERTs inside one transaction. */
+#include "demo/demo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/month.h"
+#include "db/db.h"
+#include "demo/rng.h"
+#include "base/banned.h"
+
+#define ROWS_PER_INSERT 26 /* 156 parameters: db.h allows 160 */
+
+struct account {
+    long long id, org;
+    bool named; /* a demo role account (admin, shuji, ...): signs in most working days */
+    char login[64];
+};
+
+struct writer {
+    struct db *db;
+    char *full; /* INSERT of ROWS_PER_INSERT rows (the same pointer: the statement cache) */
+    long long now;
+    long long rows[ROWS_PER_INSERT][5]; /* at, month, account, org, ok */
+    const char *logins[ROWS_PER_INSERT];
+    int n;
+    long long total;
+};
+
+static int insert_sql(int n, char **ret, struct errbuf *e)
+{
+    size_t cap = 128 + (size_t)n * 64, len;
+    char *s = malloc(cap);
+    if (!s)
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    len = (size_t)snprintf(s, cap, "INSERT INTO logins(at, month, login, account_id, org_id, ok)"
+                                   " VALUES");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(s + len, cap - len, "%s($%d, $%d, $%d, $%d, $%d, $%d)",
+                                i ? ", " : "", i * 6 + 1, i * 6 + 2, i * 6 + 3, i * 6 + 4,
+                                i * 6 + 5, i * 6 + 6);
+    *ret = s;
+    return 0;
+}
+
+static int flush(struct writer *w, struct errbuf *e)
+{
+    struct db_stmt *st;
+    char *sql = w->full;
+    int rc;
+    if (!w->n)
+        return 0;
+    if (w->n < ROWS_PER_INSERT && (rc = insert_sql(w->n, &sql, e)) < 0)
+        return rc;
+    rc = db_prepare(w->db, sql, &st, e);
+    if (sql != w->full)
+        free(sql);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < w->n; i++) {
+        db_bind_int(st, i * 6 + 1, w->rows[i][0]);
+        db_bind_int(st, i * 6 + 2, w->rows[i][1]);
+        db_bind_text(st, i * 6 + 3, w->logins[i]);
+        db_bind_int(st, i * 6 + 4, w->rows[i][2]);
+        db_bind_int(st, i * 6 + 5, w->rows[i][3]);
+        db_bind_int(st, i * 6 + 6, w->rows[i][4]);
+    }
+    rc = db_step(st, e);
+    db_done(st);
+    w->total += w->n;
+    w->n = 0;
+    return rc < 0 ? rc : 0;
+}
+
+static int add(struct writer *w, const struct account *a, long long at, int ok, struct errbuf *e)
+{
+    long long *row = w->rows[w->n];
+    if (at > w->now) /* today's sign-ins end now */
+        at = w->now - (at - w->now) % 3600;
+    row[0] = at;
+    row[1] = month_of_time(at);
+    row[2] = a->id;
+    row[3] = a->org;
+    row[4] = ok;
+    w->logins[w->n] = a->login;
+    return ++w->n == ROWS_PER_INSERT ? flush(w, e) : 0;
+}
+
+static int load_accounts(struct db *db, struct account **ret, size_t *ret_n, struct errbuf *e)
+{
+    struct db_stmt *st;
+    struct account *v = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT a.id, a.login, COALESCE(m.org_id,"
+                         " (SELECT MIN(org_id) FROM account_roles r WHERE r.account_id = a.id)),"
+                         " (SELECT COUNT(*) FROM demo_accounts d WHERE d.login = a.login)"
+                         " FROM accounts a LEFT JOIN members m ON m.id = a.member_id"
+                         " WHERE a.disabled = 0 ORDER BY a.id",
+                         &st, e)) < 0)
+        return rc;
+    while ((rc = db_step(st, e)) == 1) {
+        if (n == cap) {
+            struct account *nv = realloc(v, (cap = cap ? cap * 2 : 1024) * sizeof(*v));
+            if (!nv) {
+                rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+                break;
+            }
+            v = nv;
+        }
+        v[n].id = db_col_int(st, 0);
+        snprintf(v[n].login, sizeof(v[n].login), "%s", db_col_text(st, 1));
+        v[n].org = db_col_int(st, 2);
+        v[n].named = db_col_int(st, 3) > 0;
+        n++;
+    }
+    db_done(st);
+    if (rc < 0) {
+        free(v);
+        return rc;
+    }
+    *ret = v;
+    *ret_n = n;
+    return 0;
+}
+
+/* An instant on a day of month m no later than today: working days three times as likely,
+ * hours between 7 and 22 with peaks at noon and in the evening. */
+static long long pick_instant(struct demo_rng *r, int m, int last_day)
+{
+    static const int hour_w[24] = {0, 0, 0, 0, 0, 0, 0, 2, 5, 6, 5, 4, 8, 9, 5, 4, 4, 3, 5, 8, 9, 7, 4, 1};
+    long first = date_to_days(m * 100 + 1);
+    for (;;) {
+        long d = first + demo_rng_range(r, 0, last_day - 1);
+        int wd = (int)((d + 4) % 7); /* 1970-01-01 was a Thursday: 0 = Sunday */
+        if ((wd == 0 || wd == 6) && !demo_rng_chance(r, 1.0 / 3))
+            continue;
+        return (long long)d * 86400 + demo_rng_pick(r, hour_w, 24) * 3600LL +
+               demo_rng_range(r, 0, 3599);
+    }
+}
+
+int demo_logins(struct db *db, unsigned long long seed, int first_month, int today,
+                long long *ret_rows, struct errbuf *e)
+{
+    struct writer w = {db, NULL, (long long)time(NULL), {{0}}, {0}, 0, 0};
+    struct account *acc = NULL;
+    size_t nacc = 0;
+    int last_month = today / 100, months = month_diff(last_month, first_month) + 1, rc;
+    if ((rc = load_accounts(db, &acc, &nacc, e)) < 0)
+        return rc;
+    if ((rc = insert_sql(ROWS_PER_INSERT, &w.full, e)) < 0 || (rc = db_begin(db, e)) < 0)
+        goto out;
+    for (size_t i = 0; i < nacc && rc >= 0; i++) {
+        const struct account *a = &acc[i];
+        struct demo_rng r;
+        /* each account's own stream, and how keen its owner is */
+        demo_rng_init(&r, seed, 0x4c4f47494eULL, (uint64_t)a->id);
+        double keen = 0.4 + 1.2 * demo_rng_unit(&r);
+        bool named = a->named;
+        for (int k = 0; k < months && rc >= 0; k++) {
+            int m = month_add(first_month, k);
+            int days = m == last_month ? today % 100 : month_days(m);
+            /* adoption: a few members in the first months, most of them by the end */
+            double x = months > 1 ? (double)k / (months - 1) : 1.0;
+            double active = named ? 1.0 : 0.10 + 0.80 * x * x;
+            int n = 0;
+            if (!demo_rng_chance(&r, active * (keen > 1.0 ? 1.0 : keen)))
+                continue;
+            n = named ? demo_rng_range(&r, 10, 22) : 1 + (int)(keen * 10.0 * demo_rng_unit(&r) * (0.5 + x));
+            n = n * days / month_days(m);
+            for (int j = 0; j < n && rc >= 0; j++) {
+                long long at = pick_instant(&r, m, days);
+                if (demo_rng_chance(&r, 0.02)) /* a mistyped password first */
+                    rc = add(&w, a, at - 20, 0, e);
+                if (rc >= 0)
+                    rc = add(&w, a, at, 1, e);
+            }
+        }
+    }
+    if (rc >= 0)
+        rc = flush(&w, e);
+    if (rc >= 0)
+        rc = db_commit(db, e);
+    else
+        db_rollback(db);
+out:
+    free(w.full);
+    free(acc);
+    if (rc >= 0 && ret_rows)
+        *ret_rows = w.total;
+    return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,95 @@
+/* Sign-in statistics: one GROUP BY over the month's rows of the subtree (index logins_month
+ * on month, org_id), the previous month's total, and the days filled in with zeros. */
+#include "stats/logins.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/month.h"
+#include "db/db.h"
+#include "org/scope.h"
+#include "stats/api.h"
+#include "base/banned.h"
+
+#define SUBTREE_JOIN                                                                               \
+    " FROM logins l JOIN orgs o ON o.id = l.org_id"                                                \
+    " WHERE l.month = $1 AND l.ok = 1 AND o.path >= $2 AND o.path < $3"
+
+static int month_total(struct db *db, int month, const char *lo, const char *hi,
+                       long long *ret, struct errbuf *e)
+{
+    return db_query_int(db, e, ret, "SELECT COUNT(*)" SUBTREE_JOIN, "itt", (long long)month, lo,
+                        hi);
+}
+
+int stats_logins(struct db *db, long long org_id, const char *path, int month, int today,
+                 json_t **ret, struct errbuf *e)
+{
+    struct db_stmt *st;
+    char hi[ORG_PATH_MAX + 8], day[16];
+    long long per_day[31] = {0}, total = 0, users = 0, prev = 0;
+    int days = month_days(month), rc;
+    json_t *daily;
+    if (month > today / 100)
+        return errbuf_set(e, -ERR_INVALID, "month %d has not begun yet", month);
+    if (month == today / 100)
+        days = today % 100;
+    scope_bounds(path, hi, sizeof(hi));
+    /* the day of an instant: whole days since the epoch less the month's first */
+    if ((rc = db_prepare(db,
+                         "SELECT l.at / 86400 - $4, COUNT(*)" SUBTREE_JOIN
+                         " GROUP BY 1",
+                         &st, e)) < 0)
+        return rc;
+    db_bindv(st, "itti", (long long)month, path, hi, (long long)date_to_days(month * 100 + 1));
+    while ((rc = db_step(st, e)) == 1) {
+        long long d = db_col_int(st, 0), n = db_col_int(st, 1);
+        if (d >= 0 && d < 31)
+            per_day[d] += n;
+        total += n;
+    }
+    db_done(st);
+    if (rc < 0 ||
+        (rc = db_query_int(db, e, &users, "SELECT COUNT(DISTINCT l.account_id)" SUBTREE_JOIN,
+                           "itt", (long long)month, path, hi)) < 0 ||
+        (rc = month_total(db, month_add(month, -1), path, hi, &prev, e)) < 0)
+        return rc;
+    daily = json_array();
+    for (int d = 0; d < days; d++) {
+        date_format(month * 100 + d + 1, day, sizeof(day));
+        json_array_append_new(daily, json_pack("{s:s, s:I}", "day", day, "logins",
+                                               (json_int_t)per_day[d]));
+    }
+    *ret = json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "org_id", (json_int_t)org_id,
+                     "month", (json_int_t)month, "logins", (json_int_t)total, "users",
+                     (json_int_t)users, "previous", (json_int_t)prev, "change",
+                     prev ? json_real((double)total / (double)prev - 1.0) : json_null(), "daily",
+                     daily);
+    return 0;
+}
+
+/* GET /api/v1/stats/logins?org_id=&month=: staff within their subtree; default org is the
+ * caller's first staff organization, default month this one. */
+int api_stats_logins(struct req *r, struct errbuf *e)
+{
+    char path[ORG_PATH_MAX];
+    const char *ms = req_query(r, "month");
+    long long org = 0;
+    int today = date_today(), month = today / 100, rc;
+    json_t *out;
+    if ((rc = req_query_int(r, "org_id", 0, 0, (long long)1 << 62, &org, e)) < 0)
+        return rc;
+    if (ms && month_parse(ms, &month) < 0)
+        return errbuf_set(e, -ERR_INVALID, "query parameter 'month': expected YYYYMM, got '%s'",
+                          ms);
+    for (int i = 0; i < r->auth.nroles && !org; i++)
+        if (r->auth.roles[i].role & ROLE_STAFF)
+            org = r->auth.roles[i].org_id;
+    if (!org)
+        return errbuf_set(e, -ERR_FORBIDDEN, "your roles do not allow this");
+    if ((rc = auth_check_org(r->db, &r->auth, ROLE_STAFF, org, path, e)) < 0 ||
+        (rc = stats_logins(r->db, org, path, month, today, &out, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, out);
+}
