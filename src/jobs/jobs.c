@@ -42,13 +42,14 @@ static const struct job {
     const char *name;
     int (*fn)(struct db *db, struct errbuf *e);
 } jobs[] = {
-    /* dues first: last month's on-time / late events must be in before it is scored */
+    /* the modules whose events the scoring reads come first, so that last month is scored
+     * with them: dues (on time / late) and the plans' daily check (task.done for the periods
+     * that closed; also warnings, reminders, cases and escalation, once a day) */
     {"dues bills of last and this month", dues_job_generate},
     {"dues close last month", dues_job_close},
-    {"score last month", score_last_month},
-    /* plans: the daily check (warnings, reminders, cases, escalation) once a day, then the
-     * webhook deliveries that are due (first tries and retries) on every pass */
     {"plan daily check", plan_job_daily},
+    {"score last month", score_last_month},
+    /* webhook deliveries that are due (first tries and retries), on every pass */
     {"plan webhook deliveries", plan_job_deliver},
 };
 

@@ -143,8 +143,8 @@ static int load_orgs(struct db *db, struct grid_impl *gi, struct errbuf *e)
     struct plan_grid *g = &gi->g;
     struct db_stmt *st;
     int rc, cap = 0, *stack = NULL, top = 0;
-    if ((rc = db_prepare(db, "SELECT id, COALESCE(parent_id, 0), kind, code, name, path FROM orgs"
-                             " ORDER BY path",
+    if ((rc = db_prepare(db, "SELECT id, COALESCE(parent_id, 0), kind, code, name, path,"
+                             " COALESCE(secretary_id, 0) FROM orgs ORDER BY path",
                          &st, e)) < 0)
         return rc;
     while ((rc = db_step(st, e)) == 1) {
@@ -165,6 +165,7 @@ static int load_orgs(struct db *db, struct grid_impl *gi, struct errbuf *e)
         o->code = dup(db_col_text(st, 3));
         o->name = dup(db_col_text(st, 4));
         o->path = dup(db_col_text(st, 5));
+        o->secretary_id = db_col_int(st, 6);
         o->responsible = dup("");
         if (!o->code || !o->name || !o->path || !o->responsible) {
             rc = nomem(e);

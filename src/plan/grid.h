@@ -26,6 +26,7 @@ enum {
 
 struct plan_org {
     long long id, parent_id;
+    long long secretary_id; /* members.id of its secretary, 0 for none */
     int parent;   /* index in the grid, -1 for the root */
     int superior; /* index of the nearest committee above, -1 for none */
     int end;      /* one past the last index of its subtree (orgs are in path order) */

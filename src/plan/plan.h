@@ -74,6 +74,7 @@ int plan_report(struct db *db, long long task_id, long long org_id, const char *
 struct plan_check_stats {
     int day;
     long cells, closed, warnings, notices, cases, escalated, reminders, resolved;
+    long credited; /* task.done events stored for the secretaries of periods met */
     double seconds;
 };
 

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/month.h"
 #include "db/db.h"
+#include "ingest/sink.h"
 #include "org/audit.h"
 #include "plan/grid.h"
 #include "plan/internal.h"
@@ -91,6 +92,7 @@ struct cell_ctx {
     const struct plan_cell *c;
     int today;
     struct plan_check_stats *s;
+    struct ingest_sink *credits; /* task.done events for the secretaries */
 };
 
 static int open_warning(const struct cell_ctx *x, const char *level, struct errbuf *e)
@@ -192,6 +194,14 @@ static int close_cell(const struct cell_ctx *x, const struct status *old, struct
             (rc = plan_case_open(x->db, &co, x->today, NULL, e)) < 0)
             return rc;
         x->s->cases++;
+    } else if (x->c->completion >= 1 && x->o->secretary_id) {
+        /* a period met: the organization's secretary is credited with a task done (重业绩),
+         * once, on the period's last day (the key makes a second close a duplicate) */
+        char key[96];
+        snprintf(key, sizeof(key), "task-%lld-%lld-%s", x->t->id, x->o->id, x->period);
+        if ((rc = ingest_sink_add(x->credits, key, x->o->secretary_id, "task.done", x->p->end, 1,
+                                  e)) < 0)
+            return rc;
     }
     return 0;
 }
@@ -230,7 +240,7 @@ static int check_open_cell(const struct cell_ctx *x, const struct status *old, s
 }
 
 static int check_year(struct db *db, int year, int today, struct plan_check_stats *s,
-                      struct errbuf *e)
+                      struct ingest_sink *credits, struct errbuf *e)
 {
     struct plan_grid *g = NULL;
     struct status *old = NULL;
@@ -250,7 +260,7 @@ static int check_year(struct db *db, int year, int today, struct plan_check_stat
             for (int o = 0; o < g->norgs; o++) {
                 struct status key = {t, o, p.start, 0, 0, 0}, *hit;
                 struct plan_cell c;
-                struct cell_ctx x = {db, g, task, &g->orgs[o], &p, name, &c, today, s};
+                struct cell_ctx x = {db, g, task, &g->orgs[o], &p, name, &c, today, s, credits};
                 if (!plan_grid_applies(g, t, o))
                     continue;
                 hit = nold ? bsearch(&key, old, (size_t)nold, sizeof(key), cmp_status) : NULL;
@@ -283,6 +293,7 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
 {
     struct plan_check_stats s;
     struct db_stmt *st;
+    struct ingest_sink *credits = NULL;
     int years[64], nyears = 0, rc, esc;
     double t0 = now_s();
     memset(&s, 0, sizeof(s));
@@ -301,9 +312,15 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
     db_done(st);
     if (rc < 0)
         goto out;
+    if (nyears && (rc = ingest_sink_open(db, "plan", "量化计划（内部）", &credits, e)) < 0)
+        goto out;
     for (int i = 0; i < nyears; i++)
-        if ((rc = check_year(db, years[i], today, &s, e)) < 0)
+        if ((rc = check_year(db, years[i], today, &s, credits, e)) < 0)
             goto out;
+    rc = credits ? ingest_sink_close(credits, &s.credited, NULL, e) : 0;
+    credits = NULL;
+    if (rc < 0)
+        goto out;
     if ((rc = esc = plan_case_escalate(db, today, e)) < 0)
         goto out;
     s.escalated = esc;
@@ -328,6 +345,7 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
     rc = db_commit(db, e);
 out:
     if (rc < 0) {
+        ingest_sink_discard(credits);
         db_rollback(db);
         return rc;
     }

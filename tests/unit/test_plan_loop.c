@@ -8,6 +8,7 @@
 #include "ingest/event.h"
 #include "ingest/source.h"
 #include "org/account.h"
+#include "org/member.h"
 #include "org/org.h"
 #include "org/scope.h"
 #include "plan/grid.h"
@@ -338,6 +339,59 @@ static void test_check_warns_then_resolves_then_opens_a_case(void **state)
     assert_int_equal(count("SELECT COUNT(*) FROM plan_runs"), 3);
 }
 
+/* A member of org_id who is its secretary (orgs.secretary_id). */
+static long long secretary_of(long long org_id, const char *emp_no)
+{
+    struct errbuf e = ERRBUF_INIT;
+    struct member_in m = {0};
+    long long id = 0;
+    m.emp_no = emp_no;
+    m.name = emp_no;
+    m.org_id = org_id;
+    must(member_create(W->db, &m, 202401, 0, &id, &e), &e, "member_create");
+    must(db_run(W->db, &e, "UPDATE orgs SET secretary_id = $1 WHERE id = $2", "ii", id, org_id),
+         &e, "secretary");
+    return id;
+}
+
+static void test_a_period_met_credits_the_secretary_with_a_task_done(void **state)
+{
+    struct plan_task_in t = meetings();
+    struct plan_check_stats s;
+    long long task, s1, s2;
+    (void)state;
+    s1 = secretary_of(W->B1, "S1");
+    s2 = secretary_of(W->B2, "S2");
+    plan_with(W->U, &t, 20240301, &task);
+    event("B1", "org.committee_meeting", 20240310);
+    /* met while March runs: no credit before the period closes */
+    s = check(20240320);
+    assert_int_equal(s.credited, 0);
+    /* 1 April: March closes; B1 met it, B2 did not: one task.done for B1's secretary on 31 March */
+    s = check(20240401);
+    assert_int_equal(s.credited, 1);
+    assert_int_equal(count("SELECT COUNT(*) FROM events e JOIN indicators i ON i.id = e.indicator_id"
+                           " WHERE i.code = 'task.done'"),
+                     1);
+    {
+        char sql[256];
+        snprintf(sql, sizeof(sql),
+                 "SELECT COUNT(*) FROM events e JOIN indicators i ON i.id = e.indicator_id"
+                 " WHERE i.code = 'task.done' AND e.member_id = %lld AND e.month = 202403"
+                 " AND e.day = 20240331 AND e.value = 1",
+                 s1);
+        assert_int_equal(count(sql), 1);
+        snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM events WHERE member_id = %lld", s2);
+        assert_int_equal(count(sql), 0);
+    }
+    /* closed periods are not evaluated again: no second credit */
+    s = check(20240402);
+    assert_int_equal(s.credited, 0);
+    assert_int_equal(count("SELECT COUNT(*) FROM events e JOIN indicators i ON i.id = e.indicator_id"
+                           " WHERE i.code = 'task.done'"),
+                     1);
+}
+
 static void test_reminders_go_out_once_when_the_end_is_near(void **state)
 {
     struct plan_task_in t = meetings();
@@ -606,6 +660,7 @@ int main(void)
         T(test_rates_are_weighted_per_org_and_averaged_up_the_tree),
         T(test_check_warns_then_resolves_then_opens_a_case),
         T(test_reminders_go_out_once_when_the_end_is_near),
+    T(test_a_period_met_credits_the_secretary_with_a_task_done),
         T(test_loop_takes_only_legal_steps_by_the_right_roles),
         T(test_overdue_cases_escalate_after_3_and_15_days),
         T(test_acknowledged_cases_escalate_only_for_the_report),
