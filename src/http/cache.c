@@ -7,6 +7,7 @@
 
 #include "base/buf.h"
 #include "db/versions.h"
+#include "base/jsontext.h"
 #include "base/banned.h"
 
 #define SLOTS 64
@@ -98,12 +99,13 @@ void reply_cache_put(struct req *r)
     struct version_stamp scores, sessions;
     struct entry *s;
     char *text;
+    size_t len;
     if (r->status < 200 || r->status >= 300 || !r->reply || !make_key(r, key) ||
         stamps(r, &scores, &sessions) < 0)
         return;
-    if (!(text = json_dumps(r->reply, JSON_COMPACT | JSON_REAL_PRECISION(12))))
+    if (!(text = json_text(r->reply, &len)))
         return;
-    if (strlen(text) > MAX_BODY) {
+    if (len > MAX_BODY) {
         free(text);
         return;
     }
@@ -115,6 +117,8 @@ void reply_cache_put(struct req *r)
     s->scores = scores;
     s->sessions = sessions;
     s->status = r->status;
-    s->len = strlen(text);
+    s->len = len;
     s->body = text;
+    /* this reply goes out as the cached text: no second serialization (raw wins in send) */
+    req_reply_raw(r, r->status, "application/json; charset=utf-8", text, len);
 }

@@ -20,6 +20,7 @@
 #include "http/cache.h"
 #include "http/router.h"
 #include "http/static.h"
+#include "base/jsontext.h"
 #include "base/banned.h"
 
 #define MAX_BODY (16 * 1024 * 1024)
@@ -143,8 +144,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct req *r)
         r->raw = NULL;
     } else if (r->reply) {
         /* twelve significant digits: scores need no more, and printing 17 is slow */
-        text = json_dumps(r->reply, JSON_COMPACT | JSON_REAL_PRECISION(12));
-        len = text ? strlen(text) : 0;
+        text = json_text(r->reply, &len);
     }
     if (!text) {
         text = strdup("");
