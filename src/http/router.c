@@ -51,6 +51,8 @@ static const struct route routes[] = {
      ROLE_ANY, BODY_NONE, 1},
     {"GET", "/api/v1/portraits/orgs/{id}", api_portrait_org, AUTH_USER, ROLE_ANY, BODY_NONE, 1},
     {"GET", "/api/v1/leaderboard", api_leaderboard, AUTH_USER, ROLE_ANY, BODY_NONE, 1},
+    {"GET", "/api/v1/orgs/{id}/ranking", api_ranking_get, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
+    {"PUT", "/api/v1/orgs/{id}/ranking", api_ranking_set, AUTH_USER, ROLE_ORG_ADMIN, BODY_JSON, 0},
     {"GET", "/api/v1/stats/logins", api_stats_logins, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
     /* quantified plans (量化计划): literal paths before the {id} patterns that would take them */
     {"GET", "/api/v1/plans", api_plan_list, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},

@@ -9,6 +9,8 @@
 
 #include "base/month.h"
 #include "db/db.h"
+#include "db/versions.h"
+#include "org/audit.h"
 #include "score/model.h"
 #include "score/portrait.h"
 #include "score/run.h"
@@ -408,4 +410,93 @@ int api_leaderboard(struct req *r, struct errbuf *e)
                                     boards[b].scope, "org_id", org_id, "month", month, "visibility",
                                     vis, "total", total, "page", page, "page_size", size, "items",
                                     items, "me", me));
+}
+
+/* ---- the ranking setting of a committee (DOMAIN: "rankings are a setting") */
+
+/* A unit committee or the root, inside a role in mask: its depth; errors otherwise. */
+static int ranking_org(struct req *r, int mask, long long *ret_id, long long *ret_root,
+                       struct errbuf *e)
+{
+    char kind[32] = "";
+    long long id, depth = -1;
+    struct db_stmt *st;
+    int rc;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 ||
+        (rc = auth_check_org(r->db, &r->auth, mask, id, NULL, e)) < 0 ||
+        (rc = db_query_int(r->db, e, ret_root,
+                           "SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1", "")) <
+            0 ||
+        (rc = db_prepare(r->db, "SELECT kind, depth FROM orgs WHERE id = $1", &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, id);
+    if ((rc = db_step(st, e)) == 1) {
+        snprintf(kind, sizeof(kind), "%s", db_col_text(st, 0));
+        depth = db_col_int(st, 1);
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if (strcmp(kind, "committee") != 0 || depth > 1)
+        return errbuf_set(e, -ERR_INVALID,
+                          "organization %lld is not the company or a unit committee: rankings"
+                          " are set per committee",
+                          id);
+    *ret_id = id;
+    return 0;
+}
+
+static int reply_ranking(struct req *r, long long id, long long root, struct errbuf *e)
+{
+    const char *eff;
+    long long own = 0;
+    int rc = db_query_int(r->db, e, &own, "SELECT COUNT(*) FROM ranking_settings WHERE org_id = $1",
+                          "i", id);
+    if (rc < 0 || (rc = visibility_of(r->db, id, root, &eff, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, json_pack("{s:I, s:s, s:b}", "org_id", (json_int_t)id,
+                                            "visibility", eff, "inherited", own == 0));
+}
+
+int api_ranking_get(struct req *r, struct errbuf *e)
+{
+    long long id, root;
+    int rc = ranking_org(r, ROLE_STAFF, &id, &root, e);
+    return rc < 0 ? rc : reply_ranking(r, id, root, e);
+}
+
+int api_ranking_set(struct req *r, struct errbuf *e)
+{
+    const char *vis = NULL;
+    long long id, root;
+    size_t k;
+    json_t *d;
+    int rc;
+    if ((rc = ranking_org(r, ROLE_ORG_ADMIN, &id, &root, e)) < 0 ||
+        (rc = req_str(r, "visibility", true, 10, &vis, e)) < 0)
+        return rc;
+    for (k = 0; k < sizeof(visibilities) / sizeof(visibilities[0]); k++)
+        if (strcmp(vis, visibilities[k]) == 0)
+            break;
+    if (k == sizeof(visibilities) / sizeof(visibilities[0]))
+        return errbuf_set(e, -ERR_INVALID,
+                          "field 'visibility': use self, top10 or full, not '%.20s'", vis);
+    /* the cached leaderboards were built under the old setting: bump 'scores' with it */
+    d = json_pack("{s:s}", "visibility", vis);
+    if ((rc = db_begin(r->db, e)) < 0)
+        goto out;
+    if ((rc = db_run(r->db, e,
+                     "INSERT INTO ranking_settings(org_id, visibility) VALUES($1, $2)"
+                     " ON CONFLICT (org_id) DO UPDATE SET visibility = excluded.visibility",
+                     "it", id, vis)) < 0 ||
+        (rc = version_bump(r->db, TOPIC_SCORES, e)) < 0 ||
+        (rc = audit_log(r->db, r->auth.account_id, id, "set_ranking", "org", id, d, e)) < 0 ||
+        (rc = db_commit(r->db, e)) < 0) {
+        db_rollback(r->db);
+        goto out;
+    }
+    rc = reply_ranking(r, id, root, e);
+out:
+    json_decref(d);
+    return rc;
 }

@@ -15,5 +15,7 @@ int api_portrait_member(struct req *r, struct errbuf *e);
 int api_portrait_member_annual(struct req *r, struct errbuf *e);
 int api_portrait_org(struct req *r, struct errbuf *e);
 int api_leaderboard(struct req *r, struct errbuf *e);
+int api_ranking_get(struct req *r, struct errbuf *e);
+int api_ranking_set(struct req *r, struct errbuf *e);
 
 #endif
