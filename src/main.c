@@ -46,10 +46,14 @@ static const struct command {
      "  'add' prints the new source's API key once; only its hash is stored."},
     {"import", cmd_import, "import organizations, members, events or income bases from CSV",
      "dangjian import orgs|members|events|bases FILE.csv [--db PATH|URL] [--dry-run] [--source CODE]\n"
+     "                [--from YYYYMM]\n"
      "  CSV with a header row (Chinese or English column names), UTF-8 with or without BOM, or\n"
      "  GBK/GB18030 as Excel writes it. All or nothing: any bad row and nothing is written;\n"
      "  errors name the row, the column and the problem. --dry-run only checks.\n"
      "  Events need --source (the business system they come from; default 'import').\n"
+     "  Members: a new member's organization history starts at --from, else at the month of\n"
+     "  their joining date (入党日期), else this month (months before it are not scored for\n"
+     "  them); a member whose organization changes moves at --from, else this month.\n"
      "  Income bases (党费基数): 工号 emp_no, 年度 year, 月收入（元）monthly_income_yuan, 核定人\n"
      "  verified_by; a row replaces the member's base of that year from January."},
     {"score", cmd_score, "the pioneer index: print the model, score months",

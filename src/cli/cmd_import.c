@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "base/csvread.h"
+#include "base/month.h"
 #include "cli/cli.h"
 #include "db/db.h"
 #include "dues/base.h"
@@ -33,11 +34,13 @@ static int import_source(struct db *db, const char *code, bool dry, long long *r
 
 int cmd_import(int argc, char **argv)
 {
-    const char *url = CLI_DEFAULT_DB, *source = "import", *pos[2] = {0};
+    const char *url = CLI_DEFAULT_DB, *source = "import", *from_text = NULL, *pos[2] = {0};
     bool dry = false;
+    int from = 0;
     struct opt opts[] = {{"db", OPT_STR, &url, ""},
                          {"dry-run", OPT_FLAG, &dry, ""},
                          {"source", OPT_STR, &source, ""},
+                         {"from", OPT_STR, &from_text, ""},
                          {0, 0, 0, 0}};
     struct errbuf e = ERRBUF_INIT;
     struct import_report *rep = NULL;
@@ -52,6 +55,10 @@ int cmd_import(int argc, char **argv)
         fprintf(stderr, "dangjian import: expected orgs|members|events|bases FILE.csv (see: dangjian help import)\n");
         return 2;
     }
+    if (from_text && (month_parse(from_text, &from) < 0 || strcmp(pos[0], "members") != 0)) {
+        fprintf(stderr, "dangjian import: --from takes a month YYYYMM and applies to members\n");
+        return 2;
+    }
     if (csv_table_load(pos[1], &t, &e) < 0)
         return cli_fail(&e);
     if (cli_open_db(url, false, &db) < 0)
@@ -61,9 +68,9 @@ int cmd_import(int argc, char **argv)
         goto out;
     }
     if (strcmp(pos[0], "orgs") == 0)
-        rc = import_orgs(db, t, dry, 0, rep, &e);
+        rc = import_orgs(db, t, dry, 0, NULL, 0, rep, &e);
     else if (strcmp(pos[0], "members") == 0)
-        rc = import_members(db, t, dry, 0, rep, &e);
+        rc = import_members(db, t, dry, from, 0, NULL, 0, rep, &e);
     else if (strcmp(pos[0], "bases") == 0)
         rc = dues_import_bases(db, t, dry, 0, rep, &e);
     else if ((rc = import_source(db, source, dry, &source_id, &e)) == 0)

@@ -207,6 +207,14 @@ static int parse_body(struct req *r, const struct route *rt, struct errbuf *e)
         return 0;
     if (rt->body == BODY_EVENTS && type_is(ct, "application/x-ndjson"))
         return parse_ndjson_body(r, e);
+    if (rt->body == BODY_CSV) {
+        if (!type_is(ct, "text/csv"))
+            return errbuf_set(e, -ERR_MEDIA, "expected Content-Type text/csv, got '%s'",
+                              ct ? ct : "");
+        if (r->body.len == 0)
+            return errbuf_set(e, -ERR_INVALID, "request body is empty: expected a CSV file");
+        return 0;
+    }
     if (!type_is(ct, "application/json"))
         return errbuf_set(e, -ERR_MEDIA, "expected Content-Type application/json%s, got '%s'",
                           rt->body == BODY_EVENTS ? " or application/x-ndjson" : "",

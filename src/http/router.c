@@ -35,6 +35,9 @@ static const struct route routes[] = {
     {"PATCH", "/api/v1/members/{id}", api_member_update, AUTH_USER,
      ROLE_ORG_ADMIN | ROLE_SECRETARY, BODY_JSON, 0},
 
+    {"POST", "/api/v1/import/orgs", api_import_orgs, AUTH_USER, ROLE_ORG_ADMIN, BODY_CSV, 0},
+    {"POST", "/api/v1/import/members", api_import_members, AUTH_USER,
+     ROLE_ORG_ADMIN | ROLE_SECRETARY, BODY_CSV, 0},
     {"POST", "/api/v1/events", api_events_post, AUTH_SOURCE, 0, BODY_EVENTS, 0},
 
     {"GET", "/api/v1/score/months", api_score_months, AUTH_USER, ROLE_ANY, BODY_NONE, 1},

@@ -15,6 +15,7 @@ enum route_body {
     BODY_NONE,
     BODY_JSON,   /* application/json object or array */
     BODY_EVENTS, /* application/json array or application/x-ndjson */
+    BODY_CSV,    /* text/csv, kept as bytes (any encoding csvread accepts) */
 };
 
 typedef int (*handler_fn)(struct req *r, struct errbuf *e);

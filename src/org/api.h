@@ -14,5 +14,7 @@ int api_member_list(struct req *r, struct errbuf *e);
 int api_member_get(struct req *r, struct errbuf *e);
 int api_member_create(struct req *r, struct errbuf *e);
 int api_member_update(struct req *r, struct errbuf *e);
+int api_import_orgs(struct req *r, struct errbuf *e);
+int api_import_members(struct req *r, struct errbuf *e);
 
 #endif

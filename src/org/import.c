@@ -14,6 +14,7 @@
 #include "ingest/event.h"
 #include "org/member.h"
 #include "org/org.h"
+#include "org/scope.h"
 #include "base/banned.h"
 
 static void add_error(struct import_report *rep, const char *fmt, ...)
@@ -34,6 +35,21 @@ static int finish_invalid(struct import_report *rep, struct errbuf *e)
 {
     return errbuf_set(e, -ERR_INVALID, "%zu error%s in %zu rows: nothing imported", rep->nerrors,
                       rep->nerrors == 1 ? "" : "s", rep->rows);
+}
+
+/* Whether org_id lies in the scope (always, without one). */
+static int in_scope(struct db *db, const struct auth *scope, int mask, long long org_id,
+                    bool *ret, struct errbuf *e)
+{
+    char path[ORG_PATH_MAX];
+    int rc;
+    *ret = true;
+    if (!scope)
+        return 0;
+    if ((rc = org_path(db, org_id, path, sizeof(path), e)) < 0)
+        return rc;
+    *ret = auth_covers(scope, mask, path);
+    return 0;
 }
 
 /* Apply step: run fn in one transaction (rolled back on dry runs and on any error). */
@@ -63,7 +79,8 @@ static const struct csv_column org_cols[] = {
 };
 
 int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long actor,
-                struct import_report *rep, struct errbuf *e)
+                const struct auth *scope, int mask, struct import_report *rep,
+                struct errbuf *e)
 {
     size_t n = csv_table_rows(t), done = 0, *order = NULL;
     json_t *codes = json_object(); /* codes in this file → row */
@@ -128,15 +145,33 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
                            csv_table_get(t, i, O_KIND), 0, 0};
         const char *parent = csv_table_get(t, i, O_PARENT), *sec = csv_table_get(t, i, O_SECRETARY);
         long long id = 0, existing = 0, cur_parent = 0;
+        bool ok = true;
         if (*parent && (rc = org_find_code(db, parent, &o.parent_id, e)) < 0) {
             errbuf_prefix(e, "row %zu, column parent_code", line);
             break;
+        }
+        if (scope && !*parent) {
+            add_error(rep, "row %zu, column parent_code: required", line);
+            continue;
+        }
+        if (scope && (rc = in_scope(db, scope, mask, o.parent_id, &ok, e)) < 0)
+            break;
+        if (!ok) {
+            add_error(rep, "row %zu, column parent_code: '%s' is outside your scope", line,
+                      parent);
+            continue;
         }
         if (*sec && (rc = member_find_emp(db, sec, &o.secretary_id, e)) < 0) {
             errbuf_prefix(e, "row %zu, column secretary_emp_no", line);
             break;
         }
         rc = db_query_int(db, e, &existing, "SELECT id FROM orgs WHERE code = $1", "t", o.code);
+        if (rc == 1 && scope && (rc = in_scope(db, scope, mask, existing, &ok, e)) >= 0 && !ok) {
+            add_error(rep, "row %zu, column code: organization '%s' is outside your scope", line,
+                      o.code);
+            rc = 0;
+            continue;
+        }
         if (rc == 1) {
             rc = db_query_int(db, e, &cur_parent, "SELECT parent_id FROM orgs WHERE id = $1", "i",
                               existing);
@@ -152,6 +187,8 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
         if (rc < 0)
             errbuf_prefix(e, "row %zu", line);
     }
+    if (rc >= 0 && rep->nerrors)
+        rc = finish_invalid(rep, e);
     rc = end(db, dry_run, rc, e);
 out:
     free(order);
@@ -187,12 +224,13 @@ static int date_cell(const char *s, char *out, size_t n)
     return 0;
 }
 
-int import_members(struct db *db, struct csv_table *t, bool dry_run, long long actor,
+int import_members(struct db *db, struct csv_table *t, bool dry_run, int from_month,
+                   long long actor, const struct auth *scope, int mask,
                    struct import_report *rep, struct errbuf *e)
 {
     size_t n = csv_table_rows(t);
     json_t *seen = json_object();
-    int rc, month = month_of_time(time(NULL));
+    int rc, month = from_month ? from_month : month_of_time(time(NULL));
     memset(rep, 0, sizeof(*rep));
     rep->rows = n;
     if ((rc = csv_table_map(t, member_cols, sizeof(member_cols) / sizeof(member_cols[0]), e)) < 0)
@@ -204,7 +242,8 @@ int import_members(struct db *db, struct csv_table *t, bool dry_run, long long a
         size_t line = csv_table_line(t, i);
         char birth[16], joined[16];
         struct member_in m = {0}, ok;
-        long long existing = 0;
+        long long existing = 0, cur_org = 0;
+        bool covered = true;
         const char *org = csv_table_get(t, i, M_ORG);
         struct errbuf re = ERRBUF_INIT;
         int r;
@@ -254,15 +293,36 @@ int import_members(struct db *db, struct csv_table *t, bool dry_run, long long a
                       colon ? colon + 1 : re.msg);
             continue;
         }
-        if (rep->nerrors)
-            continue; /* keep checking, but write nothing more */
+        if ((rc = in_scope(db, scope, mask, m.org_id, &covered, e)) < 0)
+            break;
+        if (!covered) {
+            add_error(rep, "row %zu, column org_code: '%s' is outside your scope", line, org);
+            continue;
+        }
         r = db_query_int(db, &re, &existing, "SELECT id FROM members WHERE emp_no = $1", "t",
                          m.emp_no);
+        if (r == 1 && scope) {
+            if ((rc = db_query_int(db, e, &cur_org, "SELECT org_id FROM members WHERE id = $1",
+                                   "i", existing)) < 0 ||
+                (rc = in_scope(db, scope, mask, cur_org, &covered, e)) < 0)
+                break;
+            if (!covered) {
+                add_error(rep, "row %zu, column emp_no: member '%s' belongs to an organization"
+                               " outside your scope", line, m.emp_no);
+                continue;
+            }
+        }
+        if (rep->nerrors)
+            continue; /* keep checking, but write nothing more */
         if (r == 1) {
             r = member_update(db, existing, &m, month, actor, &re);
             rep->updated++;
         } else if (r == 0) {
-            r = member_create(db, &m, month, actor, &existing, &re);
+            /* the history starts when asked, else when they joined the party, else now */
+            int start = month, jd;
+            if (!from_month && *joined && date_parse_iso(joined, &jd) == 0)
+                start = month_of_date(jd);
+            r = member_create(db, &m, start, actor, &existing, &re);
             rep->created++;
         }
         if (r < 0) {

@@ -10,6 +10,7 @@
 
 struct db;
 struct csv_table;
+struct auth;
 
 #define IMPORT_MAX_ERRORS 50
 
@@ -21,10 +22,18 @@ struct import_report {
 };
 
 /* Each returns 0 when applied (or, with dry_run, when it would apply), -ERR_INVALID with
- * the report's errors when any row is bad (nothing written), other errors as usual. */
+ * the report's errors when any row is bad (nothing written), other errors as usual.
+ * scope (NULL from the command line): the caller over the API; every organization or member
+ * a row creates, changes or moves must lie in the subtree of one of its roles in mask,
+ * else that row is an error. */
 int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long actor,
-                struct import_report *rep, struct errbuf *e);
-int import_members(struct db *db, struct csv_table *t, bool dry_run, long long actor,
+                const struct auth *scope, int mask, struct import_report *rep,
+                struct errbuf *e);
+/* from_month (YYYYMM, 0 = default): the month a new member's organization history starts
+ * (default: the month of their joining date when given, else this month) and the month a
+ * member whose organization changes moves (default: this month). */
+int import_members(struct db *db, struct csv_table *t, bool dry_run, int from_month,
+                   long long actor, const struct auth *scope, int mask,
                    struct import_report *rep, struct errbuf *e);
 int import_events(struct db *db, struct csv_table *t, long long source_id, bool dry_run,
                   struct import_report *rep, struct errbuf *e);

@@ -50,7 +50,7 @@ test('a committee sees its subtree: sign-ins, distinct users, the month before a
   assert.equal(r.body.daily[today - 1].logins, 7, 'all of them today');
 });
 
-test('the whole company for the administrator; the default organization is the caller's own', async () => {
+test("the whole company for the administrator; the default organization is the caller's own", async () => {
   const all = await stats('admin', `?org_id=${world.orgs.CO}`);
   assert.equal(all.status, 200, all.text);
   assert.equal(all.body.month, month, 'the default month is this one');

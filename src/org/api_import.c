@@ -1,0 +1,87 @@
+/* CSV imports over HTTP (the console's 导入 with a preview): the same all-or-nothing imports
+ * as `dangjian import`, limited to the caller's subtree, with ?dry_run=true to see every
+ * error before anything is written. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/csvread.h"
+#include "base/month.h"
+#include "org/api.h"
+#include "org/import.h"
+#include "org/scope.h"
+#include "base/banned.h"
+
+static int query_bool(struct req *r, const char *key, bool *ret, struct errbuf *e)
+{
+    const char *v = req_query(r, key);
+    *ret = false;
+    if (!v || !*v || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+        return 0;
+    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0) {
+        *ret = true;
+        return 0;
+    }
+    return errbuf_set(e, -ERR_INVALID, "query parameter '%s' must be true or false, not '%.20s'",
+                      key, v);
+}
+
+/* The report: 200 with the counts, or 400 listing the first IMPORT_MAX_ERRORS errors (row
+ * and column in each). */
+static int reply(struct req *r, const char *kind, bool dry, const struct csv_table *t,
+                 const struct import_report *rep, int rc, struct errbuf *e)
+{
+    if (rc == -ERR_INVALID && rep->nerrors) {
+        for (size_t i = 0; i < rep->nerrors && i < IMPORT_MAX_ERRORS; i++)
+            req_error_detail(r, json_pack("{s:s}", "reason", rep->errors[i]));
+        return rc; /* the message counts the errors and rows */
+    }
+    if (rc < 0)
+        return rc;
+    (void)e;
+    return req_reply_json(r, 200,
+                          json_pack("{s:s, s:b, s:s, s:I, s:I, s:I}", "kind", kind, "dry_run", dry,
+                                    "encoding", csv_table_encoding(t), "rows",
+                                    (json_int_t)rep->rows, "created", (json_int_t)rep->created,
+                                    "updated", (json_int_t)rep->updated));
+}
+
+static int run(struct req *r, bool members, struct errbuf *e)
+{
+    struct csv_table *t = NULL;
+    struct import_report *rep = NULL;
+    const char *from_text = req_query(r, "from");
+    int from = 0, rc;
+    bool dry;
+    if ((rc = query_bool(r, "dry_run", &dry, e)) < 0)
+        return rc;
+    if (from_text && *from_text && month_parse(from_text, &from) < 0)
+        return errbuf_set(e, -ERR_INVALID, "query parameter 'from': expected YYYYMM, got '%.20s'",
+                          from_text);
+    if ((rc = csv_table_parse(r->body.data, r->body.len, &t, e)) < 0)
+        return rc;
+    if (!(rep = calloc(1, sizeof(*rep)))) {
+        csv_table_free(t);
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    }
+    rc = members ? import_members(r->db, t, dry, from, r->auth.account_id, &r->auth,
+                                  ROLE_ORG_ADMIN | ROLE_SECRETARY, rep, e)
+                 : import_orgs(r->db, t, dry, r->auth.account_id, &r->auth, ROLE_ORG_ADMIN, rep,
+                               e);
+    rc = reply(r, members ? "members" : "orgs", dry, t, rep, rc, e);
+    free(rep);
+    csv_table_free(t);
+    return rc;
+}
+
+int api_import_orgs(struct req *r, struct errbuf *e)
+{
+    if (req_query(r, "from"))
+        return errbuf_set(e, -ERR_INVALID, "query parameter 'from' applies to members only");
+    return run(r, false, e);
+}
+
+int api_import_members(struct req *r, struct errbuf *e)
+{
+    return run(r, true, e);
+}
