@@ -114,7 +114,8 @@ static int clamp_int(long long v)
 
 /* The default plan (量化计划) for every year the demo covers by half or more, counting from
  * the demo's first day, then one daily check so that progress, warnings and cases have
- * something to show. */
+ * something to show. Before the months are scored: the check credits the periods met
+ * (task.done events for the secretaries). */
 static int demo_plans(struct db *db, const struct demo_summary *sum)
 {
     struct errbuf e = ERRBUF_INIT;
@@ -217,6 +218,10 @@ int cmd_demo(int argc, char **argv)
            url, since(&start), sum.orgs, sum.branches, sum.groups, sum.members, sum.movers,
            sum.accounts, sum.bases, sum.events, sum.first_month / 100, sum.first_month % 100,
            sum.last_month / 100, sum.last_month % 100);
+    if (demo_plans(db, &sum) < 0) {
+        db_close(db);
+        return 1;
+    }
     /* score every demo month, in order, so that the portraits have something to show */
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (int mo = sum.first_month; mo <= sum.last_month; mo = month_add(mo, 1)) {
@@ -228,10 +233,6 @@ int cmd_demo(int argc, char **argv)
     }
     printf("scored %d months (先锋指数) in %.1f s\n\n",
            month_diff(sum.last_month, sum.first_month) + 1, since(&start));
-    if (demo_plans(db, &sum) < 0) {
-        db_close(db);
-        return 1;
-    }
     if (demo_login_history(db, &o, &sum) < 0) {
         db_close(db);
         return 1;
