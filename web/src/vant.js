@@ -1,12 +1,18 @@
 // The Vant components the app uses, registered globally with only their own styles.
 import {
-  Button, Cell, CellGroup, Dialog, Empty, Field, Form, Icon, Loading, NavBar, Pagination, Picker,
-  Popup, Search, Tabbar, TabbarItem, Tag, Tab, Tabs, NoticeBar, Locale,
+  Button, Cell, CellGroup, Checkbox, CheckboxGroup, Dialog, Empty, Field, Form, Icon, Loading, NavBar,
+  Pagination, Picker, Popup, Radio, RadioGroup, Search, Tabbar, TabbarItem, Tag, Tab, Tabs, NoticeBar,
+  Badge, Locale,
 } from 'vant';
 import 'vant/es/style/base.css';
 import 'vant/es/button/style/index.mjs';
 import 'vant/es/cell/style/index.mjs';
 import 'vant/es/cell-group/style/index.mjs';
+import 'vant/es/checkbox/style/index.mjs';
+import 'vant/es/checkbox-group/style/index.mjs';
+import 'vant/es/radio/style/index.mjs';
+import 'vant/es/radio-group/style/index.mjs';
+import 'vant/es/badge/style/index.mjs';
 import 'vant/es/dialog/style/index.mjs';
 import 'vant/es/empty/style/index.mjs';
 import 'vant/es/field/style/index.mjs';
@@ -29,8 +35,9 @@ import enUS from 'vant/es/locale/lang/en-US';
 import zhCN from 'vant/es/locale/lang/zh-CN';
 
 const components = [
-  Button, Cell, CellGroup, Dialog, Empty, Field, Form, Icon, Loading, NavBar, Pagination, Picker,
-  Popup, Search, Tabbar, TabbarItem, Tag, Tab, Tabs, NoticeBar,
+  Button, Cell, CellGroup, Checkbox, CheckboxGroup, Dialog, Empty, Field, Form, Icon, Loading, NavBar,
+  Pagination, Picker, Popup, Radio, RadioGroup, Search, Tabbar, TabbarItem, Tag, Tab, Tabs, NoticeBar,
+  Badge,
 ];
 
 export function installVant(app) {

@@ -41,9 +41,10 @@ function queryString(query) {
   return s ? `?${s}` : '';
 }
 
-export async function request(method, path, { query, body, fetchImpl } = {}) {
+// blob: answer the body as a Blob (downloads such as .xlsx); errors still come as ApiError.
+export async function request(method, path, { query, body, fetchImpl, blob = false } = {}) {
   const url = path + queryString(query);
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: blob ? '*/*' : 'application/json' };
   const init = { method, headers, credentials: 'same-origin' };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -56,6 +57,7 @@ export async function request(method, path, { query, body, fetchImpl } = {}) {
   } catch (e) {
     throw new ApiError(0, 'network', e?.message || 'network error', [], `${method} ${path}`);
   }
+  if (blob && res.ok) return res.blob();
   const text = await res.text();
   let data = null;
   if (text) {
@@ -88,6 +90,25 @@ export const api = {
   patch: (path, body) => request('PATCH', path, { body }),
   del: (path) => request('DELETE', path),
 };
+
+// A file from the API (an .xlsx report), saved under `filename`. An error reply is thrown as
+// an ApiError so that the page can say what went wrong instead of saving the error as a file.
+export async function download(path, query, filename) {
+  const data = await request('GET', path, { query, blob: true });
+  const url = URL.createObjectURL(data);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+// The address of an API document to open in a new tab (the printable bulletin).
+export function apiUrl(path, query) {
+  return path + queryString(query);
+}
 
 // The API paths this server documents (GET /api/openapi.json, public), fetched once. Pages of
 // modules that are not on the server yet (plans, dues, inbox, statistics) ask here and show

@@ -49,3 +49,27 @@ export function fmtTime(unix) {
 }
 
 export const DIMS = ['politics', 'theory', 'discipline', 'performance', 'honours'];
+
+// A ratio against the previous period as people write it: 2.7435 -> "+274.35%", -0.1 -> "-10.00%"
+export function fmtChange(v, digits = 2) {
+  if (v === null || v === undefined || Number.isNaN(Number(v))) return '—';
+  const s = (Number(v) * 100).toFixed(digits);
+  return Number(s) > 0 ? `+${s}%` : `${s}%`;
+}
+
+// YYYYMM arithmetic: monthAdd(202601, -1) = 202512
+export function monthAdd(m, n) {
+  const i = Math.floor(m / 100) * 12 + (m % 100) - 1 + n;
+  return Math.floor(i / 12) * 100 + (i % 12) + 1;
+}
+
+// this month as YYYYMM by the browser's clock
+export function thisMonth(d = new Date()) {
+  return d.getFullYear() * 100 + d.getMonth() + 1;
+}
+
+// the day of a UTC-seconds instant, YYYY-MM-DD in local time
+export function fmtDay(unix) {
+  if (!unix) return '—';
+  return fmtTime(unix).slice(0, 10);
+}

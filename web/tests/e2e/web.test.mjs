@@ -206,7 +206,7 @@ test('the browser back button walks back through the member pages', async () => 
   await page.waitForURL((u) => u.pathname === '/');
   await page.click('[data-test=tabbar] >> text=党费');
   await page.waitForURL(/\/dues$/);
-  await page.waitForSelector('[data-test=building]');
+  await page.waitForSelector('[data-test=dues-owed]');
   await shot(page, 'phone-dues');
   await page.click('[data-test=tabbar] >> text=待办');
   await page.waitForSelector('[data-test=building]');
