@@ -11,18 +11,6 @@
 #include "plan/plan.h"
 #include "base/banned.h"
 
-/* The organization --org names, or the root of the tree. */
-static int find_org(struct db *db, const char *code, long long *ret, struct errbuf *e)
-{
-    int rc;
-    if (code)
-        return org_find_code(db, code, ret, e);
-    if ((rc = db_query_int(db, e, ret, "SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id"
-                                       " LIMIT 1",
-                           "")) < 0)
-        return rc;
-    return rc == 1 ? 0 : errbuf_set(e, -ERR_NOTFOUND, "no organizations yet: import them first");
-}
 
 static int day_arg(const char *cmd, const char *opt, const char *s, int *ret)
 {
@@ -48,7 +36,7 @@ static int defaults(struct db *db, const char *org_code, long long year, const c
         fprintf(stderr, "dangjian plan defaults: --from %s is not in %lld\n", from_s, year);
         return 2;
     }
-    if (find_org(db, org_code, &org, &e) < 0 ||
+    if (org_find_code_or_root(db, org_code, &org, &e) < 0 ||
         plan_defaults(db, org, (int)year, from, 0, &plan, &added, &e) < 0)
         return cli_fail(&e);
     printf("plan %lld for %lld: %d default task%s added%s\n", plan, year, added,
@@ -102,7 +90,7 @@ static int bulletin(struct db *db, const char *org_code, const char *period, con
     }
     if (day_arg("bulletin", "as-of", as_of_s, &as_of) < 0)
         return 2;
-    if (find_org(db, org_code, &org, &e) < 0 || plan_bulletin(db, org, period, as_of, &b, &e) < 0)
+    if (org_find_code_or_root(db, org_code, &org, &e) < 0 || plan_bulletin(db, org, period, as_of, &b, &e) < 0)
         return cli_fail(&e);
     if (ends_with(out, ".xlsx")) {
         rc = plan_bulletin_xlsx(b, out, &e);

@@ -29,12 +29,7 @@ static int user_add(struct db *db, const char *login, const char *role_s, const 
     a.login = login;
     a.role = role;
     a.display_name = name;
-    if (strcmp(org_code, "ROOT") == 0)
-        rc = db_query_int(db, &e, &a.org_id, "SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1", "") == 1
-                 ? 0
-                 : errbuf_set(&e, -ERR_NOTFOUND, "there is no root organization yet: import organizations first");
-    else
-        rc = org_find_code(db, org_code, &a.org_id, &e);
+    rc = org_find_code_or_root(db, org_code, &a.org_id, &e);
     if (rc < 0 || (emp_no && (rc = member_find_emp(db, emp_no, &a.member_id, &e)) < 0))
         return cli_fail(&e);
     if (cli_read_password("password for new account", password, sizeof(password)) < 0)

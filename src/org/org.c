@@ -140,6 +140,20 @@ int org_find_code(struct db *db, const char *code, long long *ret_id, struct err
     return db_find_id(db, "SELECT id FROM orgs WHERE code = $1", code, "no organization with code '%s'", ret_id, e);
 }
 
+int org_find_code_or_root(struct db *db, const char *code, long long *ret_id, struct errbuf *e)
+{
+    int rc;
+    if (code && *code && strcmp(code, "ROOT") != 0)
+        return org_find_code(db, code, ret_id, e);
+    if ((rc = db_query_int(db, e, ret_id,
+                           "SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1", "")) <
+        0)
+        return rc;
+    return rc == 1 ? 0
+                   : errbuf_set(e, -ERR_NOTFOUND,
+                                "there is no root organization yet: import organizations first");
+}
+
 int org_create(struct db *db, const struct org_in *o, long long actor, long long *ret_id,
                struct errbuf *e)
 {

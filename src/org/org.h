@@ -31,6 +31,8 @@ int org_move(struct db *db, long long id, long long new_parent, long long actor,
              struct errbuf *e);
 int org_get(struct db *db, long long id, json_t **ret, struct errbuf *e);
 int org_find_code(struct db *db, const char *code, long long *ret_id, struct errbuf *e);
+/* The same for the command line: NULL, "" or "ROOT" name the root of the tree. */
+int org_find_code_or_root(struct db *db, const char *code, long long *ret_id, struct errbuf *e);
 int org_path(struct db *db, long long id, char *out, size_t n, struct errbuf *e);
 /* Flat list of the subtree under path (ordered by path), with member counts. */
 int org_subtree(struct db *db, const char *path, json_t **ret, struct errbuf *e);
