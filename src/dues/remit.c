@@ -13,21 +13,51 @@
 #include "org/audit.h"
 #include "base/banned.h"
 
-static int existing(struct db *db, const char *table_sql, const char *key, json_t **ret,
-                    struct errbuf *e)
+static json_t *remit_json(long long id, long long org, long long to, long long amount,
+                          long long special, long long entry, bool duplicate)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "id", (json_int_t)id, "org_id",
+                     (json_int_t)org, "to_org_id", (json_int_t)to, "amount_fen",
+                     (json_int_t)amount, "special_fen", (json_int_t)special, "entry_id",
+                     (json_int_t)entry, "duplicate", duplicate);
+}
+
+static json_t *expense_json(long long id, long long org, const char *kind, long long amount,
+                            long long entry, bool duplicate)
+{
+    return json_pack("{s:I, s:I, s:s, s:I, s:I, s:b}", "id", (json_int_t)id, "org_id",
+                     (json_int_t)org, "kind", kind, "amount_fen", (json_int_t)amount, "entry_id",
+                     (json_int_t)entry, "duplicate", duplicate);
+}
+
+/* A retry with request_key: 1 and *ret = the first request's reply marked duplicate, 0 when
+ * the key is new (or NULL). A key that another organization used is a conflict, not a
+ * duplicate: the reply would show that organization's figures. sql selects id, org_id,
+ * to_org_id, amount_fen, special_fen, entry_id (remittances) or id, org_id, kind,
+ * amount_fen, entry_id (expenses). */
+static int existing(struct db *db, const char *sql, bool remit, long long org_id, const char *key,
+                    json_t **ret, struct errbuf *e)
 {
     struct db_stmt *st;
+    long long other = 0;
     int rc;
     if (!key)
         return 0;
-    if ((rc = db_prepare(db, table_sql, &st, e)) < 0)
+    if ((rc = db_prepare(db, sql, &st, e)) < 0)
         return rc;
     db_bind_text(st, 1, key);
-    if ((rc = db_step(st, e)) == 1)
-        *ret = json_pack("{s:I, s:I, s:I, s:I, s:b}", "id", db_col_int(st, 0), "org_id",
-                         db_col_int(st, 1), "amount_fen", db_col_int(st, 2), "entry_id",
-                         db_col_int(st, 3), "duplicate", 1);
+    if ((rc = db_step(st, e)) == 1) {
+        other = db_col_int(st, 1);
+        if (other == org_id)
+            *ret = remit ? remit_json(db_col_int(st, 0), other, db_col_int(st, 2),
+                                      db_col_int(st, 3), db_col_int(st, 4), db_col_int(st, 5), true)
+                         : expense_json(db_col_int(st, 0), other, db_col_text(st, 2),
+                                        db_col_int(st, 3), db_col_int(st, 4), true);
+    }
     db_done(st);
+    if (rc == 1 && other != org_id)
+        return errbuf_set(e, -ERR_CONFLICT,
+                          "request_key '%s' was already used for another organization", key);
     return rc;
 }
 
@@ -54,9 +84,9 @@ int dues_remit(struct db *db, long long org_id, long long amount_fen, const char
     if ((rc = dues_rules_for_month(db, cur, &rules, e)) < 0 || (rc = db_begin(db, e)) < 0)
         return rc;
     if ((rc = existing(db,
-                       "SELECT id, org_id, amount_fen + special_fen, entry_id FROM dues_remittances"
-                       " WHERE request_key = $1",
-                       request_key, ret, e)) != 0) {
+                       "SELECT id, org_id, to_org_id, amount_fen, special_fen, entry_id"
+                       " FROM dues_remittances WHERE request_key = $1",
+                       true, org_id, request_key, ret, e)) != 0) {
         db_rollback(db);
         return rc < 0 ? rc : 0;
     }
@@ -128,10 +158,7 @@ int dues_remit(struct db *db, long long org_id, long long amount_fen, const char
     json_decref(d);
     if (rc < 0 || (rc = db_commit(db, e)) < 0)
         goto fail;
-    *ret = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "id", (json_int_t)id, "org_id",
-                     (json_int_t)org_id, "to_org_id", (json_int_t)parent, "amount_fen",
-                     (json_int_t)amount_fen, "special_fen", (json_int_t)special, "entry_id",
-                     (json_int_t)entry, "duplicate", 0);
+    *ret = remit_json(id, org_id, parent, amount_fen, special, entry, false);
     return 0;
 fail:
     db_rollback(db);
@@ -159,9 +186,9 @@ int dues_expense(struct db *db, long long org_id, const char *kind, long long am
     if ((rc = check_key(request_key, e)) < 0 || (rc = db_begin(db, e)) < 0)
         return rc;
     if ((rc = existing(db,
-                       "SELECT id, org_id, amount_fen, entry_id FROM dues_expenses"
+                       "SELECT id, org_id, kind, amount_fen, entry_id FROM dues_expenses"
                        " WHERE request_key = $1",
-                       request_key, ret, e)) != 0) {
+                       false, org_id, request_key, ret, e)) != 0) {
         db_rollback(db);
         return rc < 0 ? rc : 0;
     }
@@ -197,9 +224,7 @@ int dues_expense(struct db *db, long long org_id, const char *kind, long long am
     json_decref(d);
     if (rc < 0 || (rc = db_commit(db, e)) < 0)
         goto fail;
-    *ret = json_pack("{s:I, s:I, s:s, s:I, s:I, s:b}", "id", (json_int_t)id, "org_id",
-                     (json_int_t)org_id, "kind", kind, "amount_fen", (json_int_t)amount_fen,
-                     "entry_id", (json_int_t)entry, "duplicate", 0);
+    *ret = expense_json(id, org_id, kind, amount_fen, entry, false);
     return 0;
 fail:
     db_rollback(db);
