@@ -1,6 +1,7 @@
 // Loading state for one API call: data, loading, error, and reload(). The last call wins, so
 // a slow reply for an old month never overwrites the month just picked.
 import { reactive } from 'vue';
+import { errorText } from './errors.js';
 
 export function useLoad(fn, { immediate = true } = {}) {
   const s = reactive({ data: null, loading: false, error: null, reload });
@@ -23,5 +24,26 @@ export function useLoad(fn, { immediate = true } = {}) {
     return s.data;
   }
   if (immediate) reload();
+  return s;
+}
+
+// One write a page makes on request: `busy` holds the key of what is running (a row's id, an
+// action's name), `error` the API's answer in words, `result` the reply. run() never throws:
+// it answers the reply, or undefined when the call failed.
+export function useAction(fn) {
+  const s = reactive({ busy: null, error: '', result: null, run });
+  async function run(key, ...args) {
+    s.busy = key ?? true;
+    s.error = '';
+    try {
+      s.result = await fn(key, ...args);
+      return s.result;
+    } catch (e) {
+      s.error = errorText(e);
+      return undefined;
+    } finally {
+      s.busy = null;
+    }
+  }
   return s;
 }

@@ -209,8 +209,10 @@ test('the browser back button walks back through the member pages', async () => 
   await page.waitForSelector('[data-test=dues-owed]');
   await shot(page, 'phone-dues');
   await page.click('[data-test=tabbar] >> text=待办');
-  await page.waitForSelector('[data-test=building]');
-  await shot(page, 'phone-inbox');
+  await page.waitForURL(/\/inbox/);
+  await page.waitForSelector('.m-inbox [data-test=todos], .m-inbox .state-empty');
+  await page.goBack();
+  await page.waitForURL(/\/dues$/);
 });
 
 test('a member who opens an admin URL is refused, and so is the API', async () => {
