@@ -73,3 +73,15 @@ export function fmtDay(unix) {
   if (!unix) return '—';
   return fmtTime(unix).slice(0, 10);
 }
+
+// a count or amount as it is: 3 -> "3", 2.5 -> "2.5"
+export function fmtNum(v) {
+  if (v === null || v === undefined || Number.isNaN(Number(v))) return '—';
+  return Number.isInteger(Number(v)) ? String(Number(v)) : Number(v).toFixed(1);
+}
+
+// a change of a rate in percentage points: 0.033 -> "+3.3"
+export function fmtPoints(v) {
+  if (v === null || v === undefined || Number.isNaN(Number(v))) return '—';
+  return fmtSigned1(Number(v) * 100);
+}

@@ -87,3 +87,17 @@ export function warningCounts(warnings) {
 
 // the year of a period name: "2026Q1" -> 2026
 export const periodYear = (p) => Number(String(p).slice(0, 4));
+
+// a period option in words: 2026年第1季度 / 2026 Q1
+export function periodLabel(o, t) {
+  if (o.kind === 'year') return t('plans.p.year', { y: o.year });
+  if (o.kind === 'half') return t(`plans.p.half${o.index}`, { y: o.year });
+  if (o.kind === 'quarter') return t('plans.p.quarter', { y: o.year, n: o.index });
+  return t('plans.p.month', { y: o.year, n: o.index, mm: String(o.index).padStart(2, '0') });
+}
+
+// today as YYYY-MM-DD by the browser's clock
+export function today(d = new Date()) {
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}

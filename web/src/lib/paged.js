@@ -1,0 +1,19 @@
+// Long lists the API answers whole (warnings, cases, arrears, organizations), shown a page at a
+// time. The page number lives in the URL (?page=), so the back button and a reload keep it.
+import { computed } from 'vue';
+import { useRoute, useRouter } from 'vue-router';
+
+export function pageSlice(items, page, size) {
+  return items.slice((page - 1) * size, page * size);
+}
+
+export function usePaged(items, size = 20) {
+  const route = useRoute();
+  const router = useRouter();
+  const page = computed({
+    get: () => Math.max(1, Number(route.query.page) || 1),
+    set: (p) => router.push({ query: { ...route.query, page: p > 1 ? p : undefined } }),
+  });
+  const rows = computed(() => pageSlice(items.value, page.value, size));
+  return { page, rows, size };
+}
