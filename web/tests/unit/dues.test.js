@@ -3,6 +3,7 @@ import { mount } from '@vue/test-utils';
 import { billState, monthRows, owed, toConfirm, collectionRate, collectionRateFen, movedAccounts, fmtRate } from '../../src/lib/dues.js';
 import { fmtChange, monthAdd } from '../../src/lib/format.js';
 import MyDuesBody from '../../src/pages/member/MyDuesBody.vue';
+import DuesConfirm from '../../src/pages/admin/dues/DuesConfirm.vue';
 import { session } from '../../src/lib/session.js';
 import { fakeApi, testRouter, vantPlugin, settle } from './helpers.js';
 
@@ -114,5 +115,69 @@ describe('my dues page', () => {
     await settle(w);
     expect(w.text()).toContain('暂无党费账单');
     expect(w.text()).toContain('由支部发布后会显示在这里');
+  });
+});
+
+describe('dues console: one-click confirmation', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    session.account = null;
+    document.body.innerHTML = '';
+  });
+  const report = (paid, confirmed, paidFen, confirmedFen) => ({
+    org_id: 2, month: 202611, amounts: true,
+    orgs: [{ org_id: 13, code: 'GW-01-08', name: '建设部党支部', liable: 16, billed: 16, published: 16, paid, confirmed, unpaid: 16 - paid, billed_fen: 247840, paid_fen: paidFen, confirmed_fen: confirmedFen, unpaid_fen: 247840 - paidFen }],
+    totals: { liable: 16, billed: 16, published: 16, paid, confirmed, unpaid: 16 - paid, billed_fen: 247840, paid_fen: paidFen, confirmed_fen: confirmedFen, unpaid_fen: 247840 - paidFen },
+  });
+  const tb = (bank) => ({ org_id: 2, subtree: true, accounts: [{ account: 'bank', name: '银行存款（含现金）', debit_fen: bank, credit_fen: 0, balance_fen: bank }, { account: 'dues_income', name: '党费收入', debit_fen: 0, credit_fen: 247840, balance_fen: -247840 }], total_debit_fen: 0, total_credit_fen: 0, balance_fen: 0 });
+
+  it('shows what will be booked, confirms after asking, and shows the result and how the ledger moved', async () => {
+    session.account = { id: 10003, login: 'caiwu', member: null, roles: [{ role: 'finance', org_id: 2, org_name: '东州供电公司党委' }] };
+    let booked = false;
+    const f = fakeApi({
+      '/api/v1/dues/reports/collection': () => [200, booked ? report(6, 6, 125559, 125559) : report(6, 0, 125559, 0)],
+      '/api/v1/dues/ledger/trial-balance': () => [200, tb(booked ? 125559 : 0)],
+      'POST /api/v1/dues/confirm': () => {
+        booked = true;
+        return [200, { month: 202611, org_id: 2, batch_id: 2, confirmed: 6, amount_fen: 125559, entries: 1, settled_from_credit: 0 }];
+      },
+    });
+    vi.stubGlobal('fetch', f);
+    const router = testRouter();
+    router.push('/admin');
+    await router.isReady();
+    const w = mount(DuesConfirm, { props: { orgId: 2, month: 202611 }, global: { plugins: [vantPlugin, router] }, attachTo: document.body });
+    await settle(w);
+    const s = w.find('[data-test=confirm-summary]');
+    expect(s.attributes('data-bills')).toBe('6');
+    expect(s.attributes('data-amount')).toBe('125559');
+    expect(s.text()).toContain('¥1,255.59');
+    await w.find('[data-test=confirm]').trigger('click');
+    await settle(w);
+    expect(document.body.querySelector('.van-dialog').textContent).toContain('6 笔党费（¥1,255.59）');
+    expect(f.calls.some((c) => c.init.method === 'POST')).toBe(false);
+    document.body.querySelector('.van-dialog__confirm').click();
+    await settle(w, 12);
+    const post = f.calls.find((c) => c.init.method === 'POST');
+    expect(JSON.parse(post.init.body)).toEqual({ month: 202611, org_id: 2 });
+    const r = w.find('[data-test=confirm-result]');
+    expect(r.attributes('data-confirmed')).toBe('6');
+    expect(r.text()).toContain('已确认 6 笔，金额 ¥1,255.59');
+    expect(w.find('[data-test=confirm-match]').text()).toBe('与确认前汇总一致');
+    expect(w.find('[data-test=ledger-change] [data-account=bank]').text()).toContain('1,255.59');
+    expect(w.find('[data-test=ledger-change] [data-account=dues_income]').exists()).toBe(false);
+    expect(w.text()).toContain('没有待确认的党费');
+  });
+
+  it('says so when nothing waits for confirmation, and shows a refusal in words', async () => {
+    session.account = { id: 1, login: 'admin', member: null, roles: [{ role: 'admin', org_id: 1 }] };
+    vi.stubGlobal('fetch', fakeApi({ '/api/v1/dues/reports/collection': [403, { error: { code: 'forbidden', message: 'organization 99 is outside your scope' } }] }));
+    const router = testRouter();
+    router.push('/admin');
+    await router.isReady();
+    const w = mount(DuesConfirm, { props: { orgId: 99, month: 202611 }, global: { plugins: [vantPlugin, router] } });
+    await settle(w);
+    expect(w.text()).toContain('没有权限');
+    expect(w.text()).toContain('organization 99 is outside your scope');
   });
 });
