@@ -26,6 +26,9 @@ export function testRouter() {
       { path: '/rules', name: 'rules', component: { template: '<div/>' } },
       { path: '/admin', name: 'dashboard', component: { template: '<div/>' } },
       { path: '/me', name: 'me', component: { template: '<div/>' } },
+      { path: '/admin/plans', name: 'plans', component: { template: '<div/>' } },
+      { path: '/admin/dues', name: 'dues', component: { template: '<div/>' } },
+      { path: '/admin/members/:id', name: 'member', component: { template: '<div/>' } },
     ],
   });
 }
