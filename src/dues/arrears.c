@@ -172,7 +172,8 @@ static int send_events(struct db *db, int month, struct dues_close_stats *cs, st
     db_done(st);
     if (rc < 0)
         goto out;
-    qsort(skip, nskip, sizeof(*skip), cmp_ll);
+    if (nskip) /* qsort and bsearch take no NULL array, even empty */
+        qsort(skip, nskip, sizeof(*skip), cmp_ll);
     if ((rc = db_prepare(db,
                          "SELECT member_id, paid_at FROM dues_bills WHERE month = $1"
                          " AND kind = 'regular' AND published_at IS NOT NULL"

@@ -51,13 +51,13 @@ static int setup(void **state)
     must(db_begin(w->db, &e), &e, "begin");
     must(org_create(w->db, &root, 0, &w->root, &e), &e, "root");
     for (int u = 0; u < 2; u++) {
-        char code[8];
+        char code[16];
         snprintf(code, sizeof(code), "U%d", u);
         struct org_in o = {code, "单位党委", "committee", w->root, 0};
         must(org_create(w->db, &o, 0, &w->unit[u], &e), &e, "unit");
     }
     for (int b = 0; b < 4; b++) {
-        char code[8];
+        char code[16];
         snprintf(code, sizeof(code), "B%d", b);
         struct org_in o = {code, "支部", "branch", w->unit[b / 2], 0};
         must(org_create(w->db, &o, 0, &w->branch[b], &e), &e, "branch");
