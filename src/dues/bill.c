@@ -26,10 +26,15 @@ long long dues_now(void)
     return fixed_now ? fixed_now : (long long)time(NULL);
 }
 
+void dues_clock_set(long long t)
+{
+    fixed_now = t;
+}
+
 #ifdef DJ_UNITTEST
 void dues_test_clock(long long t)
 {
-    fixed_now = t;
+    dues_clock_set(t);
 }
 #endif
 

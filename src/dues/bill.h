@@ -59,6 +59,10 @@ int dues_apply_credit(struct db *db, long long member_id, long long *ret_count,
  * (dues_test_clock, DJ_UNITTEST builds only) to walk through months. */
 long long dues_now(void);
 int dues_current_month(void);
+/* Fix the clock at t (UTC seconds, never later than now; 0: real time again) so that
+ * `dangjian demo` can replay its months in order. Single-threaded callers only: the server
+ * never sets it. */
+void dues_clock_set(long long t);
 #ifdef DJ_UNITTEST
 void dues_test_clock(long long t);
 #endif

@@ -138,7 +138,8 @@ static int plan(struct db *db, const struct dues_pay_in *in, struct member_info 
                           in->voluntary_fen);
     if (in->nmonths == 0 && in->voluntary_fen == 0)
         return errbuf_set(e, -ERR_INVALID, "months: a payment needs months or voluntary_fen");
-    if ((rc = dues_setting_int(db, "back_pay_months", DUES_DEFAULT_BACK_PAY, &back, e)) < 0)
+    if (in->online &&
+        (rc = dues_setting_int(db, "back_pay_months", DUES_DEFAULT_BACK_PAY, &back, e)) < 0)
         return rc;
     for (size_t i = 0; i < in->nmonths; i++) {
         int month = in->months[i];
@@ -246,19 +247,49 @@ static int add_row(struct db *db, long long pid, long long member, const struct 
     return rc < 0 ? rc : 0;
 }
 
-/* The money has arrived: bills paid, advances and voluntary dues recorded. A bill that some
- * other payment settled in the meantime turns into credit: no fen is lost. */
-static int settle(struct db *db, long long pid, long long paid_at, struct errbuf *e)
+/* The money has arrived: the payment's bills paid, advances and voluntary dues recorded,
+ * for member (whose organization and category are m) from items. A bill that some other
+ * payment settled in the meantime turns into credit: no fen is lost. */
+static int settle_items(struct db *db, long long pid, long long member,
+                        const struct member_info *mi, const struct item *items, size_t n,
+                        long long paid_at, struct errbuf *e)
+{
+    long long advance = 0, voluntary = 0;
+    int rc;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].kind == IT_ADVANCE)
+            advance += items[i].amount_fen;
+        else if (items[i].kind == IT_VOLUNTARY)
+            voluntary += items[i].amount_fen;
+        else {
+            rc = db_run(db, e,
+                        "UPDATE dues_bills SET status = 'paid', payment_id = $2, paid_at = $3"
+                        " WHERE id = $1 AND status = 'unpaid'",
+                        "iii", items[i].bill_id, pid, paid_at);
+            if (rc < 0)
+                return rc;
+            if (rc == 0)
+                advance += items[i].amount_fen;
+        }
+    }
+    if ((advance && (rc = add_row(db, pid, member, mi, "advance", advance, paid_at, e)) < 0) ||
+        (voluntary && (rc = add_row(db, pid, member, mi, "voluntary", voluntary, paid_at, e)) < 0))
+        return rc;
+    rc = db_run(db, e, "UPDATE dues_payments SET status = 'paid', paid_at = $2 WHERE id = $1", "ii",
+                pid, paid_at);
+    return rc < 0 ? rc : 0;
+}
+
+/* settle_items for a payment settled later (the provider's callback): its member and items
+ * as recorded, the member's organization as it is now (a member may have moved since). */
+static int settle(struct db *db, long long pid, long long member, long long paid_at,
+                  struct errbuf *e)
 {
     struct item items[DUES_MAX_MONTHS + 1];
     struct member_info m;
     struct db_stmt *st;
-    long long member = 0, advance = 0, voluntary = 0;
     size_t n = 0;
     int rc;
-    if ((rc = db_query_int(db, e, &member, "SELECT member_id FROM dues_payments WHERE id = $1", "i",
-                           pid)) < 0)
-        return rc;
     if ((rc = db_prepare(db,
                          "SELECT month, kind, bill_id, amount_fen FROM dues_payment_items"
                          " WHERE payment_id = $1 ORDER BY month",
@@ -294,28 +325,7 @@ static int settle(struct db *db, long long pid, long long paid_at, struct errbuf
         if (rc <= 0)
             return rc < 0 ? rc : errbuf_set(e, -ERR_NOTFOUND, "member %lld not found", member);
     }
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].kind == IT_ADVANCE)
-            advance += items[i].amount_fen;
-        else if (items[i].kind == IT_VOLUNTARY)
-            voluntary += items[i].amount_fen;
-        else {
-            rc = db_run(db, e,
-                        "UPDATE dues_bills SET status = 'paid', payment_id = $2, paid_at = $3"
-                        " WHERE id = $1 AND status = 'unpaid'",
-                        "iii", items[i].bill_id, pid, paid_at);
-            if (rc < 0)
-                return rc;
-            if (rc == 0)
-                advance += items[i].amount_fen;
-        }
-    }
-    if ((advance && (rc = add_row(db, pid, member, &m, "advance", advance, paid_at, e)) < 0) ||
-        (voluntary && (rc = add_row(db, pid, member, &m, "voluntary", voluntary, paid_at, e)) < 0))
-        return rc;
-    rc = db_run(db, e, "UPDATE dues_payments SET status = 'paid', paid_at = $2 WHERE id = $1", "ii",
-                pid, paid_at);
-    return rc < 0 ? rc : 0;
+    return settle_items(db, pid, member, &m, items, n, paid_at, e);
 }
 
 int dues_payment_create(struct db *db, const struct dues_pay_in *in, long long *ret_id,
@@ -343,12 +353,15 @@ int dues_payment_create(struct db *db, const struct dues_pay_in *in, long long *
                           in->amount_fen, total);
     if (total <= 0)
         return errbuf_set(e, -ERR_INVALID, "amount_fen: nothing to pay");
-    rc = db_query_int(db, e, &pid,
-                      "INSERT INTO dues_payments(member_id, org_id, kind, channel, external_ref,"
-                      " amount_fen, status, payer, created_by, created_at)"
-                      " VALUES($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id",
-                      "iitttitIi", in->member_id, m.org_id, in->online ? "online" : "collection",
-                      in->channel, ref, total, in->payer ? in->payer : "", in->actor, now);
+    /* db_last_id rather than RETURNING: cheaper on SQLite, and collections come in bulk */
+    rc = db_run(db, e,
+                "INSERT INTO dues_payments(member_id, org_id, kind, channel, external_ref,"
+                " amount_fen, status, payer, created_by, created_at)"
+                " VALUES($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9)",
+                "iitttitIi", in->member_id, m.org_id, in->online ? "online" : "collection",
+                in->channel, ref, total, in->payer ? in->payer : "", in->actor, now);
+    if (rc >= 0)
+        rc = db_last_id(db, &pid, e);
     for (size_t i = 0; rc >= 0 && i < n; i++)
         rc = db_run(db, e,
                     "INSERT INTO dues_payment_items(payment_id, month, kind, bill_id, amount_fen)"
@@ -356,7 +369,7 @@ int dues_payment_create(struct db *db, const struct dues_pay_in *in, long long *
                     "iitIi", pid, (long long)items[i].month, item_kinds[items[i].kind],
                     items[i].bill_id, items[i].amount_fen);
     if (rc >= 0 && !in->online)
-        rc = settle(db, pid, now, e);
+        rc = settle_items(db, pid, in->member_id, &m, items, n, now, e);
     if (rc < 0)
         return rc;
     d = json_pack("{s:s, s:s, s:I}", "kind", in->online ? "online" : "collection", "channel",
@@ -469,7 +482,7 @@ static int notice_field(json_t *n, const char *key, json_t **ret, int type, stru
     return 0;
 }
 
-static int apply(struct db *db, json_t *notice, json_t **ret, struct errbuf *e)
+int dues_callback_apply_tx(struct db *db, json_t *notice, json_t **ret, struct errbuf *e)
 {
     json_t *jref = NULL, *jid = NULL, *jamount = NULL, *jresult = NULL;
     json_t *jat = json_object_get(notice, "paid_at");
@@ -533,7 +546,7 @@ static int apply(struct db *db, json_t *notice, json_t **ret, struct errbuf *e)
                           "amount_fen %lld does not match payment %lld (%lld fen): nothing booked",
                           amount, pid, want);
     if (strcmp(result, "success") == 0)
-        rc = settle(db, pid, paid_at, e);
+        rc = settle(db, pid, member, paid_at, e);
     else
         rc = db_run(db, e, "UPDATE dues_payments SET status = 'failed' WHERE id = $1", "i", pid);
     if (rc < 0 ||
@@ -556,7 +569,7 @@ int dues_callback_apply(struct db *db, json_t *notice, json_t **ret, struct errb
     int rc = db_begin(db, e);
     if (rc < 0)
         return rc;
-    if ((rc = apply(db, notice, ret, e)) < 0) {
+    if ((rc = dues_callback_apply_tx(db, notice, ret, e)) < 0) {
         db_rollback(db);
         return rc;
     }

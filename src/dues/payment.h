@@ -48,6 +48,9 @@ int dues_callback_verify(struct db *db, const void *body, size_t len, const char
 /* Apply a verified callback {provider_ref, payment_id, amount_fen, result[, paid_at]}:
  * idempotent by provider_ref. Own transaction. *ret = {payment_id, status, duplicate}. */
 int dues_callback_apply(struct db *db, json_t *notice, json_t **ret, struct errbuf *e);
+/* The same inside the caller's transaction (a batch of notices, as `dangjian demo` replays
+ * them): 0 applied, 1 a duplicate (nothing written, *ret says so), < 0 an error. */
+int dues_callback_apply_tx(struct db *db, json_t *notice, json_t **ret, struct errbuf *e);
 
 /* Reverse a paid payment: its bills are unpaid again, what was confirmed is undone by
  * reversing entries. Own transaction. */
