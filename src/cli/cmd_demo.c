@@ -218,6 +218,12 @@ int cmd_demo(int argc, char **argv)
            url, since(&start), sum.orgs, sum.branches, sum.groups, sum.members, sum.movers,
            sum.accounts, sum.bases, sum.events, sum.first_month / 100, sum.first_month % 100,
            sum.last_month / 100, sum.last_month % 100);
+    printf("dues (党费) in %.1f s: %lld bills, %lld paid (%lld months closed on time, %lld late),"
+           " %lld base missing, %lld arrears to-dos, %lld remittances, %lld expenditures;"
+           " %d-%02d: %lld paid and not yet confirmed\n\n",
+           sum.dues_seconds, sum.dues_bills, sum.dues_paid, sum.dues_on_time, sum.dues_late,
+           sum.dues_base_missing, sum.dues_todos, sum.dues_remittances, sum.dues_expenses,
+           sum.last_month / 100, sum.last_month % 100, sum.dues_unconfirmed);
     if (demo_plans(db, &sum) < 0) {
         db_close(db);
         return 1;

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/month.h"
 #include "base/secret.h"
@@ -264,16 +265,32 @@ static int write_events(struct gen *g, struct errbuf *e)
     return demo_events_write(g->db, g->m, g->o, source, &g->sum->events, e);
 }
 
+/* Dues last: the month-end events it sends join the business events before any scoring. */
+static int write_dues(struct gen *g, struct errbuf *e)
+{
+    struct timespec start, end;
+    int rc;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    rc = demo_dues_write(g->db, g->m, g->o, g->sum, e);
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    g->sum->dues_seconds =
+        (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
+    return rc;
+}
+
 static const struct {
     const char *name;
     int (*run)(struct gen *g, struct errbuf *e);
+    bool own_tx; /* the phase runs its own transactions (the dues module's operations) */
 } phases[] = {
-    {"orgs", write_orgs},   {"members", write_members}, {"accounts", write_accounts},
-    {"bases", write_bases}, {"events", write_events},
+    {"orgs", write_orgs, false},   {"members", write_members, false},
+    {"accounts", write_accounts, false}, {"bases", write_bases, false},
+    {"events", write_events, false}, {"dues", write_dues, true},
 };
 
 /* Generate the demo into db, which must hold no organizations yet. Each phase is one
- * transaction; if a later phase fails the earlier ones stay, and the message says so. */
+ * transaction (dues: many); if a later phase fails the earlier ones stay, and the message
+ * says so. */
 int demo_generate(struct db *db, const struct demo_opts *o, struct demo_summary *ret,
                   struct errbuf *e)
 {
@@ -295,8 +312,11 @@ int demo_generate(struct db *db, const struct demo_opts *o, struct demo_summary 
         return rc;
     db_tune_bulk(db, true);
     for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
-        if ((rc = db_begin(db, e)) < 0 || (rc = phases[i].run(&g, e)) < 0 ||
-            (rc = db_commit(db, e)) < 0) {
+        if (phases[i].own_tx)
+            rc = phases[i].run(&g, e);
+        else if ((rc = db_begin(db, e)) >= 0 && (rc = phases[i].run(&g, e)) >= 0)
+            rc = db_commit(db, e);
+        if (rc < 0) {
             db_rollback(db);
             if (i > 0)
                 errbuf_prefix(e,

@@ -16,7 +16,7 @@ struct db;
 #define DEMO_SOURCE_NAME "演示业务系统"
 #define DEMO_API_KEY "demo-api-key-0123456789"
 
-/* Progress of one phase ("orgs", "members", "accounts", "bases", "events"): done of total
+/* Progress of one phase ("orgs", "members", "accounts", "bases", "events", "dues"): done of total
  * steps; items = rows written so far in the phase. */
 struct demo_progress {
     const char *phase;
@@ -41,6 +41,12 @@ struct demo_opts {
 struct demo_summary {
     long long orgs, branches, groups, members, movers, accounts, bases, events;
     int first_month, last_month;
+    /* dues: bills of all months, paid (of them), base missing (latest month), the events sent
+     * at month end, arrears to-dos, paid but unconfirmed in the latest month, remittances and
+     * expenditures; seconds the dues phase took */
+    long long dues_bills, dues_paid, dues_base_missing, dues_on_time, dues_late, dues_todos;
+    long long dues_unconfirmed, dues_remittances, dues_expenses;
+    double dues_seconds;
 };
 
 /* Check the option ranges; the message names the option. */

@@ -339,20 +339,14 @@ static int theory(struct sink *s, struct demo_rng *r, struct cursor *c, const do
     return rc;
 }
 
-/* Discipline: dues (on time, or late for members in arrears), violations, sanctions. */
+/* Discipline: violations and sanctions. Dues paid on time or late are sent by the dues
+ * module when it closes each month (demo/dues.c), from the members' real payments. */
 static int discipline(struct sink *s, struct demo_rng *r, struct cursor *c, const double *L,
-                      const struct demo_member *mb, bool working, int t, bool current,
-                      struct errbuf *e)
+                      const struct demo_member *mb, bool working, int t, struct errbuf *e)
 {
     double dis = L[DIM_DISCIPLINE];
     int md = month_days(c->month), rc = 0;
-    bool arrears =
-        mb->arrears_len && t >= mb->arrears_from && t < mb->arrears_from + mb->arrears_len;
-    if (arrears || (!current && !demo_rng_chance(r, 0.99 + 0.02 * dis)))
-        rc = emit(s, c, DUES_LATE, md, 1, NULL, e); /* sent by the dues module at month end */
-    else if (!(current && mb->arrears_len))
-        rc = emit(s, c, DUES_ON_TIME, demo_rng_range(r, 1, dis < 0 ? md - 2 : 15), 1, NULL, e);
-    if (rc >= 0 && working && demo_rng_chance(r, 0.002 + 0.02 * pos(-dis)))
+    if (working && demo_rng_chance(r, 0.002 + 0.02 * pos(-dis)))
         rc = emit(s, c, SAFETY_VIOLATION, demo_rng_range(r, 1, md), 1,
                   demo_word(r, &demo_violation_titles), e);
     if (rc >= 0 && t == mb->sanction_at)
@@ -428,7 +422,7 @@ static int member_events(struct sink *s, const struct demo_model *m, const struc
             L[d] = clampd(mb->level[d] + mb->trend[d] * (frac - 0.5), -1.2, 1.2);
         if ((rc = politics(s, &r, &c, L, mb, b, sc, t, e)) < 0 ||
             (rc = theory(s, &r, &c, L, retired, b->secretary == i, sc, e)) < 0 ||
-            (rc = discipline(s, &r, &c, L, mb, !retired, t, t == m->months - 1, e)) < 0 ||
+            (rc = discipline(s, &r, &c, L, mb, !retired, t, e)) < 0 ||
             (rc = performance(s, &r, &c, L, !retired, e)) < 0)
             break;
         rc = honours(s, &r, &c, L, retired, e);
@@ -447,8 +441,8 @@ static int fill_missing(struct sink *s, const struct demo_model *m, struct errbu
         const char *who = inds[k].org ? b->code : m->members[0].emp_no;
         struct cursor c = {"fill", NULL, NULL, demo_model_month(m, 0), demo_model_last_day(m, 0),
                            k * 10};
-        if (s->counts[k])
-            continue;
+        if (s->counts[k] || ((k == DUES_ON_TIME || k == DUES_LATE) && m->months > 1))
+            continue; /* the dues module sends these when it closes a month */
         if (k == ORG_GROUP_MEETING)
             for (int g = 0; g < m->norgs; g++)
                 if (m->orgs[g].kind == KIND_GROUP) {

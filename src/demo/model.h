@@ -22,6 +22,7 @@ enum {
     STREAM_BASES,
     STREAM_ORG_EVENTS,
     STREAM_MEMBER_EVENTS,
+    STREAM_DUES,
 };
 
 struct demo_org {
@@ -77,6 +78,10 @@ int demo_model_last_day(const struct demo_model *m, int i);
 /* Report progress to the caller's callback, if any. */
 void demo_report(const struct demo_opts *o, const char *phase, long long done, long long total,
                  long long items);
+/* dues.c: the demo months of party dues replayed through the dues module (bills, payments,
+ * confirmation, closing, remittances, expenditure); its own transactions; counts into sum. */
+int demo_dues_write(struct db *db, const struct demo_model *m, const struct demo_opts *o,
+                    struct demo_summary *sum, struct errbuf *e);
 /* events.c: send the months of business events through ingest_batch as the demo source, in
  * batches inside the caller's transaction; *ret_count = events stored. */
 int demo_events_write(struct db *db, const struct demo_model *m, const struct demo_opts *o,
