@@ -39,9 +39,26 @@ static void finish(json_t *list, const struct debtor *d, int month, bool amounts
     json_array_append_new(list, o);
 }
 
-int dues_arrears_list(struct db *db, const char *path, int month, bool show_amounts,
-                      json_t **ret, struct errbuf *e)
+/* The arrears list; owing_only keeps the members whose bill of month itself is unpaid (the
+ * only ones with a streak, which is all that closing a month needs) and reads their bills
+ * alone instead of every member's. */
+static int arrears(struct db *db, const char *path, int month, bool show_amounts,
+                   bool owing_only, json_t **ret, struct errbuf *e)
 {
+    static const char *const sql[2] = {
+        "SELECT b.member_id, m.emp_no, m.name, b.org_id, o.name, b.month, b.status,"
+        " COALESCE(b.amount_fen, 0) FROM dues_bills b JOIN orgs o ON o.id = b.org_id"
+        " JOIN members m ON m.id = b.member_id WHERE o.path >= $1 AND o.path < $2"
+        " AND b.kind = 'regular' AND b.published_at IS NOT NULL AND b.month <= $3"
+        " AND b.month >= $4 ORDER BY b.member_id, b.month DESC",
+        "SELECT b.member_id, m.emp_no, m.name, b.org_id, o.name, b.month, b.status,"
+        " COALESCE(b.amount_fen, 0) FROM dues_bills b JOIN orgs o ON o.id = b.org_id"
+        " JOIN members m ON m.id = b.member_id WHERE b.member_id IN (SELECT member_id"
+        " FROM dues_bills WHERE month = $3 AND kind = 'regular' AND status = 'unpaid'"
+        " AND published_at IS NOT NULL) AND o.path >= $1 AND o.path < $2"
+        " AND b.kind = 'regular' AND b.published_at IS NOT NULL AND b.month <= $3"
+        " AND b.month >= $4 ORDER BY b.member_id, b.month DESC",
+    };
     char hi[ORG_PATH_MAX];
     json_t *list = json_array();
     struct db_stmt *st;
@@ -50,13 +67,7 @@ int dues_arrears_list(struct db *db, const char *path, int month, bool show_amou
     bool broken = false;
     memset(&d, 0, sizeof(d));
     scope_bounds(path, hi, sizeof(hi));
-    if ((rc = db_prepare(db,
-                         "SELECT b.member_id, m.emp_no, m.name, b.org_id, o.name, b.month, b.status,"
-                         " COALESCE(b.amount_fen, 0) FROM dues_bills b JOIN orgs o ON o.id = b.org_id"
-                         " JOIN members m ON m.id = b.member_id WHERE o.path >= $1 AND o.path < $2"
-                         " AND b.kind = 'regular' AND b.published_at IS NOT NULL AND b.month <= $3"
-                         " AND b.month >= $4 ORDER BY b.member_id, b.month DESC",
-                         &st, e)) < 0)
+    if ((rc = db_prepare(db, sql[owing_only], &st, e)) < 0)
         goto fail;
     db_bindv(st, "ttii", path, hi, (long long)month, (long long)month_add(month, 1 - WINDOW));
     while ((rc = db_step(st, e)) == 1) {
@@ -95,6 +106,12 @@ int dues_arrears_list(struct db *db, const char *path, int month, bool show_amou
 fail:
     json_decref(list);
     return rc;
+}
+
+int dues_arrears_list(struct db *db, const char *path, int month, bool show_amounts,
+                      json_t **ret, struct errbuf *e)
+{
+    return arrears(db, path, month, show_amounts, false, ret, e);
 }
 
 /* ---- the end of a month */
@@ -227,7 +244,7 @@ static int raise_todos(struct db *db, int month, struct dues_close_stats *cs, st
     json_t *list = NULL, *d;
     size_t i;
     long long now = dues_now();
-    int rc = dues_arrears_list(db, "/", month, false, &list, e);
+    int rc = arrears(db, "/", month, false, true, &list, e);
     if (rc < 0)
         return rc;
     json_array_foreach(json_object_get(list, "items"), i, d)

@@ -73,17 +73,19 @@ static int member_info(struct db *db, long long id, struct member_info *m, struc
     return 0;
 }
 
-/* What a month not billed yet would cost at today's rules, base and terms: paying ahead. */
+/* What a month not billed yet would cost at today's rules, base and terms: paying ahead.
+ * rules holds the version loaded last (version 0: none): a payment of many months ahead
+ * loads the table once. */
 static int quote(struct db *db, long long member, const struct member_info *m, int month,
-                 long long *ret, struct errbuf *e)
+                 struct dues_rules *rules, long long *ret, struct errbuf *e)
 {
-    struct dues_rules rules;
     struct dues_calc c;
     struct dues_term term = {DUES_TERM_NONE, 0, 0};
     struct db_stmt *st;
     long long base = -1;
-    int rc;
-    if ((rc = dues_rules_for_month(db, month, &rules, e)) < 0)
+    int version = 0, rc;
+    if ((rc = dues_rules_version_for(db, month, &version, e)) < 0 ||
+        (version != rules->version && (rc = dues_rules_load(db, version, rules, e)) < 0))
         return rc;
     /* the base in force then, else the latest verified one (next year's is not known yet) */
     rc = db_query_int(db, e, &base,
@@ -108,7 +110,7 @@ static int quote(struct db *db, long long member, const struct member_info *m, i
             term.kind = DUES_TERM_NONE;
     }
     db_done(st);
-    if (rc < 0 || (rc = dues_calc(&rules, m->category, base, &term, &c, e)) < 0)
+    if (rc < 0 || (rc = dues_calc(rules, m->category, base, &term, &c, e)) < 0)
         return rc;
     if (c.status == DUES_CALC_NO_BASE)
         return errbuf_set(e, -ERR_CONFLICT,
@@ -127,7 +129,9 @@ static int plan(struct db *db, const struct dues_pay_in *in, struct member_info 
 {
     int cur = dues_current_month(), rc;
     long long back = DUES_DEFAULT_BACK_PAY, total = 0;
+    struct dues_rules rules;
     size_t n = 0;
+    rules.version = 0;
     if ((rc = member_info(db, in->member_id, m, e)) < 0)
         return rc;
     if (in->nmonths > DUES_MAX_MONTHS)
@@ -186,7 +190,7 @@ static int plan(struct db *db, const struct dues_pay_in *in, struct member_info 
             items[n++] = (struct item){month, IT_BILL, bill, amount};
         } else if (month >= cur) {
             /* not billed (or not published) yet: paid ahead, at what it costs now */
-            if (!bill && (rc = quote(db, in->member_id, m, month, &amount, e)) < 0)
+            if (!bill && (rc = quote(db, in->member_id, m, month, &rules, &amount, e)) < 0)
                 return rc;
             items[n++] = (struct item){month, IT_ADVANCE, 0, amount};
         } else {

@@ -171,7 +171,7 @@ int dues_rules_load(struct db *db, int version, struct dues_rules *ret, struct e
     return 0;
 }
 
-int dues_rules_for_month(struct db *db, int month, struct dues_rules *ret, struct errbuf *e)
+int dues_rules_version_for(struct db *db, int month, int *ret, struct errbuf *e)
 {
     long long version = 0;
     int rc;
@@ -185,7 +185,14 @@ int dues_rules_for_month(struct db *db, int month, struct dues_rules *ret, struc
         return rc;
     if (rc == 0)
         return errbuf_set(e, -ERR_INVALID, "no dues rules in force in %d", month);
-    return dues_rules_load(db, (int)version, ret, e);
+    *ret = (int)version;
+    return 0;
+}
+
+int dues_rules_for_month(struct db *db, int month, struct dues_rules *ret, struct errbuf *e)
+{
+    int version = 0, rc = dues_rules_version_for(db, month, &version, e);
+    return rc < 0 ? rc : dues_rules_load(db, version, ret, e);
 }
 
 json_t *dues_rules_json(const struct dues_rules *r)

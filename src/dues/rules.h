@@ -69,7 +69,8 @@ int dues_calc(const struct dues_rules *r, const char *category, long long base_f
 /* The fixed band of category, or NULL when the category is rated on a base. */
 const struct dues_band *dues_fixed_band(const struct dues_rules *r, const char *category);
 
-/* Load the version in force for month (YYYYMM), or a given version. */
+/* The version in force for month (YYYYMM); load it, or a given version. */
+int dues_rules_version_for(struct db *db, int month, int *ret, struct errbuf *e);
 int dues_rules_for_month(struct db *db, int month, struct dues_rules *ret, struct errbuf *e);
 int dues_rules_load(struct db *db, int version, struct dues_rules *ret, struct errbuf *e);
 /* {version, effective_month, name, rounding, bands: [...]} (new reference). */

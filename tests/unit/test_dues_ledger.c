@@ -13,6 +13,7 @@
 #include "dues/confirm.h"
 #include "dues/ledger.h"
 #include "dues/payment.h"
+#include "dues/payroll.h"
 #include "dues/remit.h"
 #include "dues/settings.h"
 #include "org/member.h"
@@ -463,6 +464,62 @@ static void test_remittance_moves_the_share_and_large_voluntary_dues_up(void **s
     invariants(w, "remittance");
 }
 
+/* Payroll deduction pays each listed member's published unpaid bill once, with a payment and
+ * an item of its own, and skips members without one; a second run pays nothing. */
+static void test_payroll_deduction_pays_listed_members_once(void **state)
+{
+    struct world *w = *state;
+    struct errbuf e = ERRBUF_INIT;
+    struct dues_payroll_stats s;
+    struct dues_confirm_stats cs;
+    long long list[] = {w->members[1], w->members[0], w->members[7], 999999};
+    long long want = 0, pid;
+    json_t *out;
+    publish_all(w, 202401);
+    for (int i = 0; i < 2; i++)
+        want += q(w, "SELECT amount_fen FROM dues_bills WHERE member_id = $1 AND month = 202401",
+                  w->members[i]);
+    assert_true(want > 0);
+    must(db_begin(w->db, &e), &e, "begin");
+    must(dues_payroll_collect(w->db, 202401, list, 4, 0, &s, &e), &e, "payroll");
+    must(db_commit(w->db, &e), &e, "commit");
+    /* member 7 has no base (no published bill), 999999 is nobody */
+    assert_int_equal(s.paid, 2);
+    assert_int_equal(s.skipped, 2);
+    assert_int_equal(s.amount_fen, want);
+    for (int i = 0; i < 2; i++) {
+        pid = q(w, "SELECT payment_id FROM dues_bills WHERE member_id = $1 AND month = 202401"
+                   " AND status = 'paid'",
+                w->members[i]);
+        assert_true(pid > 0);
+        assert_int_equal(q(w, "SELECT member_id FROM dues_payments WHERE id = $1 AND status = 'paid'"
+                              " AND channel = 'payroll' AND kind = 'collection'",
+                           pid),
+                         w->members[i]);
+        assert_int_equal(q(w, "SELECT SUM(p.amount_fen) - SUM(i.amount_fen) FROM dues_payments p"
+                              " JOIN dues_payment_items i ON i.payment_id = p.id WHERE p.id = $1",
+                           pid),
+                         0);
+    }
+    assert_int_equal(q(w, "SELECT COUNT(*) FROM dues_payments WHERE $1 = 1", 1), 2);
+    must(db_begin(w->db, &e), &e, "begin");
+    must(dues_payroll_collect(w->db, 202401, list, 4, 0, &s, &e), &e, "payroll again");
+    must(db_commit(w->db, &e), &e, "commit");
+    assert_int_equal(s.paid, 0);
+    assert_int_equal(q(w, "SELECT COUNT(*) FROM dues_payments WHERE $1 = 1", 1), 2);
+    must(dues_confirm(w->db, 202401, w->root, w->path_root, 0, &cs, &e), &e, "confirm");
+    assert_int_equal(cs.bills, 2);
+    invariants(w, "payroll");
+    /* a payroll payment reverses like any other */
+    must(dues_payment_reverse(w->db, pid, "扣错了人", 0, &out, &e), &e, "reverse");
+    json_decref(out);
+    assert_int_equal(q(w, "SELECT COUNT(*) FROM dues_payments WHERE id = $1 AND status = 'reversed'",
+                       pid),
+                     1);
+    assert_int_equal(q(w, "SELECT COUNT(*) FROM dues_bills WHERE payment_id = $1", pid), 0);
+    invariants(w, "payroll reversed");
+}
+
 static void test_closing_a_month_sends_events_once_and_raises_todos(void **state)
 {
     struct world *w = *state;
@@ -525,6 +582,8 @@ int main(void)
             test_reversal_flips_the_confirmed_postings_and_points_to_the_original, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remittance_moves_the_share_and_large_voluntary_dues_up,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_payroll_deduction_pays_listed_members_once, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_closing_a_month_sends_events_once_and_raises_todos,
                                         setup, teardown),
     };
