@@ -3,9 +3,10 @@
  * 1st; members pay online (with the provider's callback), by payroll deduction or in cash,
  * a few a quarter at a time (paying ahead), a few late (in cash the next month) and the
  * members the model puts in arrears not at all; finance confirms last month on the 6th and
- * the month is closed (on-time and late events for the scoring, arrears to-dos). Quarterly
- * remittances go up the tree, twice a year some organizations spend. The latest month is
- * still open: paid by those whose day has come, confirmed in part of the units only. */
+ * the month is closed (on-time and late events for the scoring, arrears to-dos). Twice a
+ * year, and in the latest month, the shares are remitted up the tree and some organizations
+ * spend. The latest month is still open: paid by those whose day has come, confirmed in part
+ * of the units only. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "dues/confirm.h"
 #include "dues/ledger.h"
 #include "dues/payment.h"
+#include "dues/payroll.h"
 #include "dues/remit.h"
 #include "org/org.h"
 #include "org/scope.h"
@@ -47,6 +49,8 @@ struct dd {
     bool *late;          /* per member: paid last month late (in cash this month) */
     struct pay *pays;    /* this month's payments */
     int npays;
+    long long *payroll;  /* member ids whose dues the payroll office deducts this month */
+    size_t npayroll;
 };
 
 /* Set the dues module's clock to t, but never past the demo's last day. */
@@ -99,8 +103,8 @@ static int member_index(const struct demo_model *m, long long id)
 
 /* Record the payments of d->pays in one transaction: collections paid at once, online ones
  * created and then settled by the provider's callback (a batch of notices, as a provider
- * sends them after the day's payments). */
-static int record(struct dd *d, struct errbuf *e)
+ * sends them after the day's payments), and month's payroll deduction on the 10th. */
+static int record(struct dd *d, int month, struct errbuf *e)
 {
     int rc = db_begin(d->db, e);
     for (int k = 0; rc >= 0 && k < d->npays; k++) {
@@ -140,6 +144,12 @@ static int record(struct dd *d, struct errbuf *e)
         json_decref(notice);
         json_decref(reply);
     }
+    if (rc >= 0 && d->npayroll) {
+        struct dues_payroll_stats ps;
+        clock_at(d, moment(d, month, 10, 10));
+        rc = dues_payroll_collect(d->db, month, d->payroll, d->npayroll, 0, &ps, e);
+    }
+    d->npayroll = 0;
     if (rc < 0) {
         db_rollback(d->db);
         return rc;
@@ -189,6 +199,7 @@ static int pay_month(struct dd *d, int t, struct errbuf *e)
         const struct demo_member *mb;
         enum way way;
         struct demo_rng r;
+        bool special;
         int day;
         if (i < 0)
             continue;
@@ -208,7 +219,10 @@ static int pay_month(struct dd *d, int t, struct errbuf *e)
         day = way == WAY_PAYROLL ? 10 : demo_rng_range(&r, 1, mb->level[DIM_DISCIPLINE] < 0 ? 28 : 20);
         if (last && day > today)
             continue; /* not yet */
-        if (way == WAY_QUARTER && month % 100 % 3 == 1 && !last) {
+        special = t == m->months / 2 && i == m->orgs[m->branches[0]].secretary;
+        if (way == WAY_PAYROLL && !special) {
+            d->payroll[d->npayroll++] = mb->id;
+        } else if (way == WAY_QUARTER && month % 100 % 3 == 1 && !last) {
             add_pay(d, i, month, 0, WAY_QUARTER, moment(d, month, day, 20));
             d->pays[d->npays - 1].months[1] = month_add(month, 1);
             d->pays[d->npays - 1].months[2] = month_add(month, 2);
@@ -218,7 +232,7 @@ static int pay_month(struct dd *d, int t, struct errbuf *e)
                     moment(d, month, day, 8 + demo_rng_range(&r, 0, 13)));
             /* now and then a little more, voluntarily (自愿多交); once 1000 yuan, which goes
              * up to the centre in full */
-            if (t == m->months / 2 && i == m->orgs[m->branches[0]].secretary)
+            if (special)
                 d->pays[d->npays - 1].voluntary = 100000;
             else if (way != WAY_PAYROLL && demo_rng_chance(&r, 0.004))
                 d->pays[d->npays - 1].voluntary = 100 * demo_rng_range(&r, 20, 200);
@@ -242,7 +256,7 @@ static int pay_month(struct dd *d, int t, struct errbuf *e)
         p->amount = json_integer_value(json_object_get(q, "total_fen"));
         json_decref(q);
     }
-    return record(d, e);
+    return record(d, month, e);
 }
 
 /* Last month's late payers pay it in cash on the 5th. */
@@ -260,7 +274,7 @@ static int pay_late(struct dd *d, int t, struct errbuf *e)
             add_pay(d, i, prev, db_col_int(st, 1), WAY_CASH, moment(d, month, 5, 9 + i % 8));
     }
     db_done(st);
-    return rc < 0 ? rc : record(d, e);
+    return rc < 0 ? rc : record(d, prev, e);
 }
 
 /* Approved terms before the first month: each farmer's monthly amount, and a few hardship
@@ -427,8 +441,9 @@ static int run(struct dd *d, struct errbuf *e)
         dues_clock_set(moment(d, month, 1, 9));
         if ((rc = dues_publish(d->db, month, d->root, d->root_path, 0, &ps, e)) < 0 ||
             (t > 0 && (rc = settle_last_month(d, t, e)) < 0) ||
-            (t > 0 && month % 100 % 3 == 1 && (rc = remit_all(d, month, e)) < 0) ||
-            ((month % 100 == 6 || month % 100 == 12) && (rc = spend(d, month, e)) < 0) ||
+            (t > 0 && (month % 100 % 6 == 1 || t == m->months - 1) &&
+             (rc = remit_all(d, month, e)) < 0) ||
+            ((month % 100 % 6 == 0 || t == m->months - 1) && (rc = spend(d, month, e)) < 0) ||
             (rc = pay_month(d, t, e)) < 0)
             return rc;
         demo_report(d->o, "dues", t + 1, m->months, d->sum->dues_bills);
@@ -444,19 +459,21 @@ static int run(struct dd *d, struct errbuf *e)
 int demo_dues_write(struct db *db, const struct demo_model *m, const struct demo_opts *o,
                     struct demo_summary *sum, struct errbuf *e)
 {
-    struct dd d = {db, m, o, sum, 0, m->orgs[0].id, "", NULL, NULL, 0};
+    struct dd d = {db, m, o, sum, 0, m->orgs[0].id, "", NULL, NULL, 0, NULL, 0};
     int rc;
     d.limit = (long long)date_to_days(m->today) * 86400 + 18 * 3600;
     if (d.limit > (long long)time(NULL))
         d.limit = (long long)time(NULL);
     d.late = calloc((size_t)m->nmembers, sizeof(*d.late));
     d.pays = calloc((size_t)m->nmembers, sizeof(*d.pays));
-    if (!d.late || !d.pays)
+    d.payroll = calloc((size_t)m->nmembers, sizeof(*d.payroll));
+    if (!d.late || !d.pays || !d.payroll)
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
     else
         rc = run(&d, e);
     dues_clock_set(0);
     free(d.late);
     free(d.pays);
+    free(d.payroll);
     return rc;
 }
