@@ -143,3 +143,27 @@ export function notBuilt(res) {
   const m = res.body?.error?.message || '';
   return (res.status === 404 && /^no such endpoint/.test(m)) || res.status === 501 || (res.status === 500 && /not implemented/i.test(m));
 }
+
+/** An API session of its own (a bearer token, no browser): for arranging state and checking
+ *  what the pages did. get/post answer {status, body}. */
+export async function apiAs(base, login) {
+  const r = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login, password: PASSWORD }) });
+  if (r.status !== 200) throw new Error(`login ${login}: HTTP ${r.status} ${await r.text()}`);
+  const { token } = await r.json();
+  const call = async (method, p, body) => {
+    const res = await fetch(base + p, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+    return { status: res.status, body: json };
+  };
+  return { get: (p) => call('GET', p), post: (p, body) => call('POST', p, body ?? {}) };
+}
