@@ -192,7 +192,10 @@ int api_dues_base_set(struct req *r, struct errbuf *e)
                                    : rc;
     if (!auth_covers(&r->auth, ROLE_FINANCE, path))
         return errbuf_set(e, -ERR_FORBIDDEN, "member %lld is outside your scope", in.member_id);
-    in.year = year > 0 && year < 10000 ? (int)year : 0;
+    if (year < 2008 || year > 2100) /* checked here too: a long long does not fit the int */
+        return errbuf_set(e, -ERR_INVALID, "field 'year': %lld is not a year from 2008 to 2100",
+                          year);
+    in.year = (int)year;
     in.from_month = from;
     in.monthly_fen = fen;
     if ((rc = db_begin(r->db, e)) < 0 ||

@@ -34,9 +34,11 @@ bool ledger_account_known(const char *code);
 /* Expense accounts: "education" → "expense:education" when known. */
 const char *ledger_expense_account(const char *kind);
 
-/* Post an entry. Postings with the same organization and account are merged and zero ones
- * dropped. Returns 0 and the new id, 1 and the existing id when idem_key was posted before
- * (nothing written), -ERR_INTERNAL when the postings do not balance. */
+/* Post an entry. Zero postings are dropped; two postings of one account stay two lines (a
+ * confirmation credits dues_income with voluntary dues and debits it with the share up: the
+ * statement tells them apart by sign). Returns 0 and the new id, 1 and the existing id when
+ * idem_key was posted before (nothing written), -ERR_INTERNAL when the postings do not
+ * balance. */
 int ledger_post(struct db *db, const struct ledger_entry_in *in, const struct ledger_posting *p,
                 size_t n, long long *ret_id, struct errbuf *e);
 /* Balance of one account of one organization (all months). */

@@ -407,3 +407,61 @@ test('real replies match the documented responses', async () => {
   conforms('POST', '/api/v1/auth/logout', await srv.api('POST', '/api/v1/auth/logout', { token: admin.token }));
   conforms('POST', '/api/v1/auth/logout', await srv.api('POST', '/api/v1/auth/logout', { token: admin.token }));
 });
+
+test('dues replies match the documented responses', async () => {
+  const { createHmac } = await import('node:crypto');
+  const fin = await login(srv, 'fin-a', PASSWORD);
+  const mem = await login(srv, 'mem-a2', PASSWORD);
+  const sec = await login(srv, 'sec-a1', PASSWORD);
+  const d = new Date();
+  const cur = d.getUTCFullYear() * 100 + d.getUTCMonth() + 1;
+  const call = async (who, method, p, docPath, opts = {}) => {
+    const r = await srv.api(method, p, { token: who.token, ...opts });
+    conforms(method, docPath, r);
+    return r;
+  };
+  const key = 'openapi-test-callback-key-0123456789';
+  assert.equal(srv.run(['dues', 'setting', 'callback_key', key]).status, 0);
+
+  await call(mem, 'GET', '/api/v1/dues/rules', '/api/v1/dues/rules');
+  const base = await call(fin, 'POST', '/api/v1/dues/bases', '/api/v1/dues/bases', { body: { member_id: W.members.EA002, year: Math.floor(cur / 100), monthly_fen: 650000 } });
+  assert.equal(base.status, 200, base.text);
+  await call(fin, 'POST', '/api/v1/dues/bases', '/api/v1/dues/bases', { body: { member_id: W.members.EA002, year: 2024, monthly_fen: -1 } });
+  await call(sec, 'GET', '/api/v1/dues/bases', '/api/v1/dues/bases');
+  await call(fin, 'GET', `/api/v1/dues/bases?org_id=${W.orgs.UA}&missing=1`, '/api/v1/dues/bases');
+  assert.equal((await call(fin, 'POST', '/api/v1/dues/generate', '/api/v1/dues/generate', { body: { month: cur, org_id: W.orgs.UA } })).status, 200);
+  await call(fin, 'POST', '/api/v1/dues/confirm', '/api/v1/dues/confirm', { body: { month: cur } });
+  assert.equal((await call(sec, 'POST', '/api/v1/dues/publish', '/api/v1/dues/publish', { body: { month: cur } })).status, 200);
+  await call(fin, 'POST', '/api/v1/dues/publish', '/api/v1/dues/publish', { body: { month: cur, org_id: W.orgs.UA } });
+  await call(sec, 'GET', `/api/v1/dues/bills?month=${cur}`, '/api/v1/dues/bills');
+  await call(fin, 'GET', `/api/v1/dues/bills?org_id=${W.orgs.UA}&month=${cur}&status=unpaid`, '/api/v1/dues/bills');
+  const q = await call(mem, 'GET', `/api/v1/dues/quote?months=${cur}`, '/api/v1/dues/quote');
+  assert.equal(q.body.total_fen, 9750);
+  await call(mem, 'POST', '/api/v1/dues/payments', '/api/v1/dues/payments', { body: { months: [cur], amount_fen: 1, channel: 'wechat' } });
+  const pay = await call(mem, 'POST', '/api/v1/dues/payments', '/api/v1/dues/payments', { body: { months: [cur], amount_fen: 9750, channel: 'wechat' } });
+  assert.equal(pay.status, 201, pay.text);
+  await call(mem, 'GET', `/api/v1/dues/payments/${pay.body.id}`, '/api/v1/dues/payments/{id}');
+  const raw = JSON.stringify({ provider_ref: 'oa-1', payment_id: pay.body.id, amount_fen: 9750, result: 'success' });
+  const sig = createHmac('sha256', key).update(raw).digest('hex');
+  for (const s of [sig, sig, '00'.repeat(32)]) {
+    await call({}, 'POST', '/api/v1/dues/payments/callback', '/api/v1/dues/payments/callback', { raw, contentType: 'application/json', headers: { 'X-Dues-Signature': s } });
+  }
+  await call(fin, 'POST', '/api/v1/dues/collections', '/api/v1/dues/collections', { body: { items: [{ emp_no: 'EA002', months: [cur], amount_fen: 9750, channel: 'cash' }] } });
+  assert.equal((await call(fin, 'POST', '/api/v1/dues/confirm', '/api/v1/dues/confirm', { body: { month: cur, org_id: W.orgs.UA } })).status, 200);
+  await call(mem, 'GET', `/api/v1/dues/members/${W.members.EA002}`, '/api/v1/dues/members/{id}');
+  await call(sec, 'GET', `/api/v1/dues/members/${W.members.EA002}`, '/api/v1/dues/members/{id}');
+  await call(fin, 'GET', `/api/v1/dues/reports/collection?org_id=${W.orgs.UA}&month=${cur}`, '/api/v1/dues/reports/collection');
+  await call(fin, 'GET', `/api/v1/dues/reports/collection?month=${cur}&format=xlsx`, '/api/v1/dues/reports/collection');
+  await call(fin, 'GET', `/api/v1/dues/arrears?month=${cur}`, '/api/v1/dues/arrears');
+  await call(fin, 'GET', '/api/v1/dues/ledger/trial-balance?subtree=1', '/api/v1/dues/ledger/trial-balance');
+  await call(fin, 'GET', '/api/v1/dues/ledger/statement?subtree=1', '/api/v1/dues/ledger/statement');
+  await call(fin, 'GET', '/api/v1/dues/ledger/entries', '/api/v1/dues/ledger/entries');
+  await call(fin, 'GET', `/api/v1/dues/ledger/entries?org_id=${W.orgs.UB}`, '/api/v1/dues/ledger/entries');
+  await call(fin, 'POST', '/api/v1/dues/remittances', '/api/v1/dues/remittances', { body: { org_id: W.orgs['UA-B1'], request_key: 'oa-r1' } });
+  await call(fin, 'POST', '/api/v1/dues/expenses', '/api/v1/dues/expenses', { body: { org_id: W.orgs['UA-B1'], kind: 'other', amount_fen: 999999 } });
+  await call(fin, 'PUT', `/api/v1/dues/orgs/${W.orgs['UA-B1']}/share`, '/api/v1/dues/orgs/{id}/share', { body: { remit_share_bp: 6000 } });
+  await call(fin, 'POST', '/api/v1/dues/terms', '/api/v1/dues/terms', { body: { member_id: W.members.EA003, kind: 'exempt', from_month: cur, approved_by: '单位A党委', approved_on: '2024-01-05' } });
+  await call(fin, 'POST', `/api/v1/dues/payments/${pay.body.id}/reverse`, '/api/v1/dues/payments/{id}/reverse', { body: { reason: '测试' } });
+  await call(sec, 'GET', '/api/v1/dues/todos?all=1', '/api/v1/dues/todos');
+  await call(sec, 'POST', '/api/v1/dues/todos/999999/done', '/api/v1/dues/todos/{id}/done');
+});
