@@ -1,6 +1,7 @@
 /* Benchmarks that need the library from inside: each prints its figures beside a baseline
  * measured in the same run.
  *   bench ingest [--events N] [--members N] [--dir DIR]
+ *   bench dues|dues-scale [--members N] [--dir DIR]
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -20,6 +21,10 @@
 #include "demo/demo.h"
 #include "plan/grid.h"
 #include "plan/plan.h"
+#include "dues/bill.h"
+#include "dues/confirm.h"
+#include "dues/ledger.h"
+#include "dues/payroll.h"
 
 #include <sys/resource.h>
 
@@ -243,21 +248,18 @@ static int bench_score(const char *dir)
 
 /* 1,000,000 members × 20 events in one month: time and peak memory of the run. Setup
  * writes the rows with plain SQL (it is not what is measured). */
-static int bench_score_scale(const char *dir, long members, int per)
+/* A new database dir/file for the scale benches with its tree by SQL: 1 company, 50 units, a
+ * branch for every 20 members, the members (from January 2024). */
+static struct db *scale_db(const char *dir, const char *file, long members)
 {
     struct errbuf e = ERRBUF_INIT;
-    struct score_run_stats s;
     struct db *db;
-    struct rusage ru;
-    char path[512], sql[4096];
-    double t0;
-    snprintf(path, sizeof(path), "%s/scale.db", dir);
+    char path[512], sql[2048];
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
     unlink(path);
     if (db_open(path, &db, &e) < 0 || db_migrate(db, &e) < 0)
         die(&e);
     db_tune_bulk(db, true);
-    t0 = now_s();
-    /* 1 company, 50 units, 20 members per branch */
     snprintf(sql, sizeof(sql),
              "BEGIN;"
              "INSERT INTO orgs(id, code, name, kind, parent_id, path, depth, created_at, updated_at)"
@@ -274,13 +276,31 @@ static int bench_score_scale(const char *dir, long members, int per)
              " SELECT i, 100 + (i - 1) / 20, '', 'S' || i, '党员' || i, 0, 0 FROM m;"
              "INSERT INTO member_orgs(member_id, org_id, from_month) SELECT id, org_id, 202401"
              " FROM members;"
+             "COMMIT;",
+             (members + 19) / 20, members);
+    if (db_exec(db, sql, &e) < 0)
+        die(&e);
+    return db;
+}
+
+static int bench_score_scale(const char *dir, long members, int per)
+{
+    struct errbuf e = ERRBUF_INIT;
+    struct score_run_stats s;
+    struct db *db;
+    struct rusage ru;
+    char sql[4096];
+    double t0 = now_s();
+    db = scale_db(dir, "scale.db", members);
+    snprintf(sql, sizeof(sql),
+             "BEGIN;"
              "WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < %d - 1)"
              " INSERT INTO events(source_id, key, org_id, member_id, indicator_id, day, month,"
              " value, detail, created_at)"
              " SELECT 1, m.id || '-' || k.j, m.org_id, m.id, 1 + (m.id * 7 + k.j) %% 19,"
              " 20240101 + k.j %% 28, 202401, 1 + (m.id + k.j) %% 4, NULL, 0 FROM members m, k;"
              "COMMIT;",
-             members / 20, members, per);
+             per);
     if (db_exec(db, sql, &e) < 0)
         die(&e);
     printf("score scale: %ld members × %d events set up in %.1f s\n", members, per, now_s() - t0);
@@ -410,6 +430,100 @@ static int bench_plan(const char *dir)
     return 0;
 }
 
+/* Party dues at scale: a month's bills generated for every member and, with full, published,
+ * paid by payroll deduction and confirmed in one batch; beside generation and confirmation,
+ * the same rows written by one raw SQL statement into a bare copy of the table in the same
+ * run. Members, bases and organizations are set up by SQL. */
+static int bench_dues(const char *dir, long members, bool full)
+{
+    struct errbuf e = ERRBUF_INIT;
+    struct dues_gen_stats gs;
+    struct dues_pub_stats ps;
+    struct dues_payroll_stats pay;
+    struct dues_confirm_stats cs;
+    struct db *db;
+    char sql[1024];
+    long long *ids, bad = 0, total = 0;
+    double t0 = now_s(), t_gen, t_raw_gen, t_pub, t_pay, t_conf, t_raw_conf;
+    /* monthly incomes from 2,000 to 15,000 yuan */
+    db = scale_db(dir, "dues.db", members);
+    snprintf(sql, sizeof(sql),
+             "BEGIN;"
+             "INSERT INTO income_bases(member_id, org_id, year, from_month, monthly_fen,"
+             " verified_by, verified_at) SELECT id, org_id, 2024, 202401,"
+             " 200000 + (id * 7919) %% 1300000, '基准', 0 FROM members;"
+             "CREATE TABLE raw_bills AS SELECT * FROM dues_bills WHERE 0;"
+             "COMMIT;");
+    if (db_exec(db, sql, &e) < 0)
+        die(&e);
+    printf("dues: %ld members with verified bases set up in %.1f s\n", members, now_s() - t0);
+    fflush(stdout);
+
+    t0 = now_s();
+    if (dues_generate(db, 202401, NULL, 0, &gs, &e) < 0)
+        die(&e);
+    t_gen = now_s() - t0;
+    json_decref(gs.missing);
+    t0 = now_s();
+    if (db_exec(db,
+                "BEGIN; INSERT INTO raw_bills(member_id, month, kind, seq, org_id, category,"
+                " party_status, base_fen, rule_version, band, rate_bp, amount_fen, status,"
+                " via_credit, created_at) SELECT m.id, 202401, 'regular', 0, mo.org_id, m.category,"
+                " m.party_status, b.monthly_fen, 1, r.band, r.rate_bp,"
+                " (b.monthly_fen * r.rate_bp + 5000) / 10000, 'unpaid', 0, 0 FROM members m"
+                " JOIN member_orgs mo ON mo.member_id = m.id JOIN income_bases b"
+                " ON b.member_id = m.id JOIN dues_rules r ON r.version = 1"
+                " AND r.category = m.category AND b.monthly_fen > r.lower_fen"
+                " AND (r.upper_fen IS NULL OR b.monthly_fen <= r.upper_fen); COMMIT;",
+                &e) < 0)
+        die(&e);
+    t_raw_gen = now_s() - t0;
+    printf("  generate a month's bills: %8.3f s (%lld bills, %.0f a second); the same rows by one"
+           " INSERT ... SELECT: %.3f s; ratio %.2f  (targets: 10,000 < 1 s, 1,000,000 < 60 s)\n",
+           t_gen, gs.created, (double)gs.created / t_gen, t_raw_gen, t_gen / t_raw_gen);
+    if (!full) {
+        db_close(db);
+        return 0;
+    }
+
+    t0 = now_s();
+    if (dues_publish(db, 202401, 1, "/1/", 0, &ps, &e) < 0)
+        die(&e);
+    t_pub = now_s() - t0;
+    if (!(ids = malloc((size_t)members * sizeof(*ids))))
+        return 1;
+    for (long i = 0; i < members; i++)
+        ids[i] = i + 1;
+    t0 = now_s();
+    if (db_begin(db, &e) < 0 || dues_payroll_collect(db, 202401, ids, (size_t)members, 0, &pay, &e) < 0 ||
+        db_commit(db, &e) < 0)
+        die(&e);
+    t_pay = now_s() - t0;
+    free(ids);
+    t0 = now_s();
+    if (dues_confirm(db, 202401, 1, "/1/", 0, &cs, &e) < 0)
+        die(&e);
+    t_conf = now_s() - t0;
+    t0 = now_s();
+    if (db_exec(db,
+                "BEGIN; UPDATE raw_bills SET status = 'confirmed', batch_id = 1, confirmed_at = 1,"
+                " share_fen = (amount_fen * 5000 + 5000) / 10000; COMMIT;",
+                &e) < 0)
+        die(&e);
+    t_raw_conf = now_s() - t0;
+    if (ledger_check(db, &bad, &total, &e) < 0)
+        die(&e);
+    printf("  publish (receivable booked, %lld organizations): %.3f s; payroll deduction of %lld"
+           " bills: %.3f s\n",
+           ps.orgs, t_pub, pay.paid, t_pay);
+    printf("  one-click confirm of %lld payments in one batch (%lld journal entries): %8.3f s;"
+           " the same rows by one UPDATE: %.3f s; ratio %.2f  (target < 1 s); ledger: %lld"
+           " unbalanced, sum %lld\n",
+           cs.bills, cs.orgs, t_conf, t_raw_conf, t_conf / t_raw_conf, bad, total);
+    db_close(db);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = "/tmp";
@@ -417,9 +531,10 @@ int main(int argc, char **argv)
     int members = 10000;
     int per = 20;
     if (argc < 2 || (strcmp(argv[1], "ingest") && strcmp(argv[1], "score") &&
-                     strcmp(argv[1], "score-scale") && strcmp(argv[1], "plan"))) {
-        fprintf(stderr, "usage: bench ingest|score|score-scale|plan [--events N] [--members N]"
-                        " [--per N] [--dir DIR]\n");
+                     strcmp(argv[1], "score-scale") && strcmp(argv[1], "plan") &&
+                     strcmp(argv[1], "dues") && strcmp(argv[1], "dues-scale"))) {
+        fprintf(stderr, "usage: bench ingest|score|score-scale|plan|dues|dues-scale [--events N]"
+                        " [--members N] [--per N] [--dir DIR]\n");
         return 2;
     }
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -440,5 +555,7 @@ int main(int argc, char **argv)
         return bench_score_scale(dir, members, per);
     if (strcmp(argv[1], "plan") == 0)
         return bench_plan(dir);
+    if (strcmp(argv[1], "dues") == 0 || strcmp(argv[1], "dues-scale") == 0)
+        return bench_dues(dir, members, strcmp(argv[1], "dues") == 0);
     return bench_ingest(dir, events, members);
 }

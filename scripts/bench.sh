@@ -2,6 +2,7 @@
 # make bench: every figure beside a baseline measured in the same run, on this machine.
 #   1. event ingestion (build/rel/bench ingest): ingest_batch vs a raw prepared INSERT
 #   1b. scoring a month of 1,000,000 events vs one SQL GROUP BY; 1,000,000 members at scale
+#   1c. dues: generating a month and one-click confirmation vs raw SQL; 1,000,000 members' bills
 #   2. HTTP: GET /api/v1/me and a member list page under wrk (10 s, 64 connections) vs
 #      nginx serving a static file of the same size; the server's resident memory after it
 # Load goes to 127.0.0.1 only and every run is bounded in time.
@@ -37,6 +38,14 @@ if [ "${BENCH_SCALE:-1}" = 1 ]; then
     echo
 fi
 build/rel/bench plan --dir "$TMP" && rm -f "$TMP/plan.db"* && echo # plans: progress, check, bulletin
+# dues: a month's bills for 10,000 members and one confirmation of 10,000 payments beside raw
+# SQL writing the same rows; then generation for 1,000,000 members
+build/rel/bench dues --members 10000 --dir "$TMP" && rm -f "$TMP/dues.db"* && echo
+if [ "${BENCH_SCALE:-1}" = 1 ]; then
+    build/rel/bench dues-scale --members "${BENCH_SCALE_MEMBERS:-1000000}" --dir "$TMP"
+    rm -f "$TMP/dues.db"*
+    echo
+fi
 
 # --- HTTP -------------------------------------------------------------------------------
 ./dangjian demo --db "$TMP/demo.db" >"$TMP/demo.log" 2>&1 || { cat "$TMP/demo.log"; exit 1; }
