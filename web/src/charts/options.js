@@ -72,12 +72,12 @@ export function linesOption(months, series) {
 }
 
 // bars: [{name, value}] with the value rounded to one decimal
-export function barOption(items, { name = '', max } = {}) {
+export function barOption(items, { name = '', max, labelInterval = 0 } = {}) {
   return {
     animation: false,
     tooltip: { trigger: 'axis' },
     grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
-    xAxis: { type: 'category', data: items.map((i) => i.name), axisLabel: { interval: 0, rotate: items.length > 6 ? 30 : 0, fontSize: 11 } },
+    xAxis: { type: 'category', data: items.map((i) => i.name), axisLabel: { interval: labelInterval, rotate: items.length > 6 && labelInterval === 0 ? 30 : 0, fontSize: 11 } },
     yAxis: { type: 'value', max },
     series: [{ name, type: 'bar', data: items.map((i) => r1(i.value)), itemStyle: { color: RED }, label: { show: items.length <= 12, position: 'top', fontSize: 11, formatter: one } }],
   };
