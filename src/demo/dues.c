@@ -376,6 +376,45 @@ static int spend(struct dd *d, int month, struct errbuf *e)
     return rc;
 }
 
+/* Once in the demo, finance finds a confirmed cash payment booked to the wrong member: it is
+ * reversed (a reversing journal entry), the member pays again and the month is confirmed
+ * once more. The first late cash payment for month prev made in month is the one. */
+static int correct_one(struct dd *d, int month, int prev, struct errbuf *e)
+{
+    struct dues_confirm_stats cs;
+    long long pid = 0, member = 0, amount = 0;
+    struct db_stmt *st;
+    json_t *out = NULL;
+    int rc, i;
+    if ((rc = db_prepare(d->db,
+                         "SELECT p.id, p.member_id, p.amount_fen FROM dues_payments p"
+                         " JOIN dues_payment_items i ON i.payment_id = p.id WHERE p.kind ="
+                         " 'collection' AND p.channel = 'cash' AND p.status = 'paid'"
+                         " AND i.month = $1 AND i.kind = 'bill' AND p.paid_at >= $2"
+                         " ORDER BY p.id LIMIT 1",
+                         &st, e)) < 0)
+        return rc;
+    db_bindv(st, "ii", (long long)prev, moment(d, month, 1, 0));
+    if ((rc = db_step(st, e)) == 1) {
+        pid = db_col_int(st, 0);
+        member = db_col_int(st, 1);
+        amount = db_col_int(st, 2);
+    }
+    db_done(st);
+    if (rc <= 0 || (i = member_index(d->m, member)) < 0)
+        return rc;
+    clock_at(d, moment(d, month, 6, 9) + 1200);
+    if ((rc = dues_payment_reverse(d->db, pid, "误将他人缴纳的党费记入该党员名下，冲销后重新收取",
+                                   0, &out, e)) < 0)
+        return rc;
+    json_decref(out);
+    add_pay(d, i, prev, amount, WAY_CASH, moment(d, month, 6, 9) + 2400);
+    if ((rc = record(d, prev, e)) < 0)
+        return rc;
+    clock_at(d, moment(d, month, 6, 9) + 3000);
+    return dues_confirm(d->db, prev, d->root, d->root_path, 0, &cs, e);
+}
+
 /* The end of month t-1, on the 6th of month t: the late payers, one-click confirmation of
  * the whole company, closing the month. */
 static int settle_last_month(struct dd *d, int t, struct errbuf *e)
@@ -387,7 +426,8 @@ static int settle_last_month(struct dd *d, int t, struct errbuf *e)
     if ((rc = pay_late(d, t, e)) < 0)
         return rc;
     dues_clock_set(moment(d, month, 6, 9));
-    if ((rc = dues_confirm(d->db, prev, d->root, d->root_path, 0, &cs, e)) < 0)
+    if ((rc = dues_confirm(d->db, prev, d->root, d->root_path, 0, &cs, e)) < 0 ||
+        (t == d->m->months - 2 && (rc = correct_one(d, month, prev, e)) < 0))
         return rc;
     dues_clock_set(moment(d, month, 6, 10));
     if ((rc = dues_close_month(d->db, prev, &ks, e)) < 0)
