@@ -42,11 +42,16 @@ function queryString(query) {
 }
 
 // blob: answer the body as a Blob (downloads such as .xlsx); errors still come as ApiError.
-export async function request(method, path, { query, body, fetchImpl, blob = false } = {}) {
+// raw: {bytes, type} sends the bytes as they are under that Content-Type (a CSV file, never
+// decoded here: the server detects its encoding) instead of a JSON body.
+export async function request(method, path, { query, body, raw, fetchImpl, blob = false } = {}) {
   const url = path + queryString(query);
   const headers = { Accept: blob ? '*/*' : 'application/json' };
   const init = { method, headers, credentials: 'same-origin' };
-  if (body !== undefined) {
+  if (raw) {
+    headers['Content-Type'] = raw.type;
+    init.body = raw.bytes;
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -88,13 +93,20 @@ export const api = {
   get: (path, query) => request('GET', path, { query }),
   post: (path, body) => request('POST', path, { body }),
   patch: (path, body) => request('PATCH', path, { body }),
+  put: (path, body) => request('PUT', path, { body }),
   del: (path) => request('DELETE', path),
+  // a file's bytes as the body (POST /api/v1/import/...: text/csv)
+  postBytes: (path, query, bytes, type) => request('POST', path, { query, raw: { bytes, type } }),
 };
 
 // A file from the API (an .xlsx report), saved under `filename`. An error reply is thrown as
 // an ApiError so that the page can say what went wrong instead of saving the error as a file.
 export async function download(path, query, filename) {
-  const data = await request('GET', path, { query, blob: true });
+  saveBlob(await request('GET', path, { query, blob: true }), filename);
+}
+
+// Offer a Blob (a downloaded report, a CSV template made here) as a file named `filename`.
+export function saveBlob(data, filename) {
   const url = URL.createObjectURL(data);
   const a = document.createElement('a');
   a.href = url;

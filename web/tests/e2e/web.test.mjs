@@ -684,3 +684,88 @@ test('the dashboard shows dues collection, open warnings, plan completion and lo
   await page.waitForTimeout(400);
   await shot(page, 'desktop-dashboard');
 });
+
+// ---- CSV import and the ranking setting (committee staff)
+
+test('committee staff import members from CSV: a bad row is listed and nothing written, the fixed file imports', async () => {
+  await signOut();
+  await page.setViewportSize(DESKTOP);
+  const com = await apiAs(srv.base, 'dangwei');
+  // a branch inside the committee's subtree, as the API lists it
+  const role = (await com.get('/api/v1/me')).body.roles.find((r) => r.role === 'committee');
+  const sub = (await com.get(`/api/v1/orgs/${role.org_id}/subtree`)).body.items;
+  const branch = sub.find((o) => o.kind === 'branch');
+  assert.ok(branch, 'the committee has a branch');
+  const stamp = String(Date.now()).slice(-7);
+  const [emp1, emp2] = [`IMP${stamp}1`, `IMP${stamp}2`];
+  const csv = (birth2) =>
+    Buffer.from(
+      ['工号,姓名,性别,出生日期,入党日期,所在组织编码',
+        `${emp1},导入测试甲,男,1990-05-01,2015-07-01,${branch.code}`,
+        `${emp2},导入测试乙,女,${birth2},2016-07-01,${branch.code}`].join('\r\n') + '\r\n',
+      'utf8',
+    );
+  const exists = async (emp) => (await com.get(`/api/v1/members?q=${emp}`)).body.items.filter((m) => m.emp_no === emp);
+
+  await uiLogin(page, srv.base, 'dangwei', { expectPath: /^\/admin$/ });
+  await page.goto(`${srv.base}/admin/orgs`);
+  await page.waitForSelector('[data-test=import-kind]');
+  await page.selectOption('[data-test=import-kind]', 'members');
+
+  // one bad date: the preview lists it, confirmation is not offered, nothing is written
+  await page.setInputFiles('[data-test=import-file]', { name: 'members.csv', mimeType: 'text/csv', buffer: csv('1990-13-45') });
+  await page.waitForSelector('[data-test=import-chosen]');
+  await page.click('[data-test=import-preview]');
+  await page.waitForSelector('[data-test=import-problems]');
+  assert.match(await page.textContent('[data-test=import-problems] .form-error'), /nothing imported/);
+  const problems = await page.locator('[data-test=import-problem]').allTextContents();
+  assert.equal(problems.length, 1, problems.join('\n'));
+  assert.match(problems[0], /row \d+, column birth_date: .*1990-13-45/);
+  assert.ok(await page.locator('[data-test=import-confirm]').isDisabled(), 'no confirmation after a preview with errors');
+  await page.locator('[data-test=import]').scrollIntoViewIfNeeded();
+  await shot(page, 'desktop-import-preview');
+  assert.deepEqual(await exists(emp1), [], 'a preview writes nothing');
+
+  // the file fixed: a clean preview, then the import
+  await page.setInputFiles('[data-test=import-file]', { name: 'members.csv', mimeType: 'text/csv', buffer: csv('1992-02-29') });
+  await page.waitForFunction(() => !document.querySelector('[data-test=import-problems]'));
+  await page.click('[data-test=import-preview]');
+  await page.waitForSelector('[data-test=import-summary]');
+  assert.match(await page.textContent('[data-test=import-summary]'), /将新增 2、更新 0（共 2 行，编码 UTF-8）/);
+  await shot(page, 'desktop-import-ready');
+  assert.deepEqual(await exists(emp1), [], 'a clean preview writes nothing either');
+  assert.ok(!(await page.locator('[data-test=import-confirm]').isDisabled()));
+  await page.click('[data-test=import-confirm]');
+  await page.waitForSelector('[data-test=import-done]');
+  assert.match(await page.textContent('[data-test=import-done]'), /已导入：新增 2、更新 0/);
+  const [m1] = await exists(emp1);
+  assert.ok(m1, `${emp1} was imported`);
+  assert.equal(m1.name, '导入测试甲');
+  assert.equal(m1.org_id, branch.id);
+  assert.equal((await exists(emp2)).length, 1, `${emp2} was imported`);
+});
+
+test('committee staff see and change who sees the rankings of their committee', async () => {
+  await page.setViewportSize(DESKTOP);
+  const com = await apiAs(srv.base, 'dangwei');
+  const role = (await com.get('/api/v1/me')).body.roles.find((r) => r.role === 'committee');
+  const before = await com.get(`/api/v1/orgs/${role.org_id}/ranking`);
+  assert.equal(before.status, 200, JSON.stringify(before.body));
+  await page.click('[data-nav=leaderboard]');
+  await page.waitForSelector('[data-test=ranking-visibility]');
+  assert.equal(await page.inputValue('[data-test=ranking-org]'), String(role.org_id));
+  assert.equal(await page.inputValue('[data-test=ranking-visibility]'), before.body.visibility);
+  assert.equal(await page.locator('[data-test=ranking-inherited]').count(), before.body.inherited ? 1 : 0);
+  const other = before.body.visibility === 'top10' ? 'full' : 'top10';
+  await page.selectOption('[data-test=ranking-visibility]', other);
+  await page.click('[data-test=ranking-save]');
+  await page.waitForSelector('[data-test=ranking-saved]');
+  const after = (await com.get(`/api/v1/orgs/${role.org_id}/ranking`)).body;
+  assert.deepEqual(after, { org_id: role.org_id, visibility: other, inherited: false });
+  await shot(page, 'desktop-ranking-setting');
+  // back as it was (now a setting of its own)
+  await page.selectOption('[data-test=ranking-visibility]', before.body.visibility);
+  await page.click('[data-test=ranking-save]');
+  await page.waitForFunction((v) => document.querySelector('[data-test=ranking-saved]')?.textContent.includes(v), { self: '仅本人名次', top10: '前十名', full: '完整名单' }[before.body.visibility]);
+  assert.equal((await com.get(`/api/v1/orgs/${role.org_id}/ranking`)).body.visibility, before.body.visibility);
+});

@@ -1,0 +1,55 @@
+// CSV import (POST /api/v1/import/{orgs|members}): which kinds a role may import, the template
+// files made here, and reading the server's replies. The file itself is sent as the bytes
+// chosen, never decoded in the browser: the server tells UTF-8, UTF-8 with BOM and GBK apart.
+
+// The columns of each kind, in the Chinese names the server reads (English names work too).
+export const IMPORT_COLUMNS = {
+  orgs: ['组织编码', '组织名称', '上级组织编码', '组织类型', '书记工号'],
+  members: ['工号', '姓名', '性别', '出生日期', '入党日期', '所在组织编码', '身份证号', '手机号', '职务', '党员类型', '人员类别'],
+};
+
+// x-roles of the two routes in docs/openapi.json
+export const IMPORT_ROLES = {
+  orgs: ['committee', 'admin'],
+  members: ['committee', 'admin', 'secretary'],
+};
+
+// The kinds a person with these role names may import, members first.
+export function importKinds(roleNames) {
+  return ['members', 'orgs'].filter((k) => IMPORT_ROLES[k].some((r) => roleNames.includes(r)));
+}
+
+// The template: the header row only, UTF-8 with a BOM so that Excel shows the Chinese names.
+export function templateCsv(kind) {
+  return `\uFEFF${IMPORT_COLUMNS[kind].join(',')}\r\n`;
+}
+
+// '2024-03' (an <input type=month>) or '202403' as the API's YYYYMM; '' when empty.
+export function fromMonth(v) {
+  const s = String(v || '').trim();
+  if (!s) return '';
+  const m = /^(\d{4})-?(\d{2})$/.exec(s);
+  return m ? `${m[1]}${m[2]}` : s;
+}
+
+// The query of an import call: from applies to members only.
+export function importQuery(kind, from, dryRun) {
+  const q = {};
+  if (dryRun) q.dry_run = 'true';
+  if (kind === 'members' && fromMonth(from)) q.from = fromMonth(from);
+  return q;
+}
+
+// A refused import as {message, reasons}: the API's message and one line per bad row. Only an
+// 'invalid' reply (400) is a list of problems in the file; anything else is answered null and
+// shown as an ordinary error.
+export function importProblems(e) {
+  if (!e || e.status !== 400) return null;
+  const reasons = (e.details || []).map((d) => (typeof d === 'object' && d ? d.reason || d.message || JSON.stringify(d) : String(d)));
+  return { message: e.message || '', reasons };
+}
+
+// Whether a 200 reply is a clean preview of exactly the file and options now chosen.
+export function canConfirm(preview, current) {
+  return !!preview && !!preview.report && preview.report.dry_run === true && preview.key === current;
+}
