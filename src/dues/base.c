@@ -1,6 +1,5 @@
 #include "dues/base.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,20 +108,6 @@ int dues_base_for(struct db *db, long long member_id, int month, long long *ret_
 
 /* ---- import */
 
-static void add_error(struct import_report *rep, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void add_error(struct import_report *rep, const char *fmt, ...)
-{
-    va_list ap;
-    if (rep->nerrors < IMPORT_MAX_ERRORS) {
-        va_start(ap, fmt);
-        vsnprintf(rep->errors[rep->nerrors], sizeof(rep->errors[0]), fmt, ap);
-        va_end(ap);
-    }
-    rep->nerrors++;
-}
-
 enum { B_EMP, B_YEAR, B_INCOME, B_VERIFIED };
 static const struct csv_column base_cols[] = {
     {"emp_no", "工号", true},
@@ -165,20 +150,20 @@ int dues_import_bases(struct db *db, struct csv_table *t, bool dry_run, long lon
         char key[96];
         int from;
         if (!*emp) {
-            add_error(rep, "row %zu, column emp_no: required", line);
+            import_add_error(rep, "row %zu, column emp_no: required", line);
             continue;
         }
         if (member_find_emp(db, emp, &in[i].member_id, &re) < 0) {
-            add_error(rep, "row %zu, column emp_no: %s", line, re.msg);
+            import_add_error(rep, "row %zu, column emp_no: %s", line, re.msg);
             continue;
         }
         if (parse_year(year, &in[i].year) < 0) {
-            add_error(rep, "row %zu, column year: invalid year '%.20s' (%d to %d)", line, year,
+            import_add_error(rep, "row %zu, column year: invalid year '%.20s' (%d to %d)", line, year,
                       YEAR_MIN, YEAR_MAX);
             continue;
         }
         if (parse_amount_fen(income, &in[i].monthly_fen) < 0) {
-            add_error(rep,
+            import_add_error(rep,
                       "row %zu, column monthly_income_yuan: invalid amount '%.40s' (yuan with "
                       "at most two decimals)",
                       line, income);
@@ -187,12 +172,12 @@ int dues_import_bases(struct db *db, struct csv_table *t, bool dry_run, long lon
         in[i].verified_by = csv_table_get(t, i, B_VERIFIED);
         if (check_base(&in[i], &from, &re) < 0) {
             const char *col = strncmp(re.msg, "monthly_fen", 11) == 0 ? "monthly_income_yuan" : "";
-            add_error(rep, "row %zu, column %s%s", line, col, *col ? strchr(re.msg, ':') : re.msg);
+            import_add_error(rep, "row %zu, column %s%s", line, col, *col ? strchr(re.msg, ':') : re.msg);
             continue;
         }
         snprintf(key, sizeof(key), "%s/%d", emp, in[i].year);
         if (json_object_get(seen, key)) {
-            add_error(rep, "row %zu, column emp_no: '%s' has two rows for %d", line, emp,
+            import_add_error(rep, "row %zu, column emp_no: '%s' has two rows for %d", line, emp,
                       in[i].year);
             continue;
         }

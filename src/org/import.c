@@ -17,10 +17,7 @@
 #include "org/scope.h"
 #include "base/banned.h"
 
-static void add_error(struct import_report *rep, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void add_error(struct import_report *rep, const char *fmt, ...)
+void import_add_error(struct import_report *rep, const char *fmt, ...)
 {
     va_list ap;
     if (rep->nerrors < IMPORT_MAX_ERRORS) {
@@ -94,15 +91,15 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
         size_t line = csv_table_line(t, i);
         const char *code = csv_table_get(t, i, O_CODE), *kind = csv_table_get(t, i, O_KIND);
         if (!*code)
-            add_error(rep, "row %zu, column code: required", line);
+            import_add_error(rep, "row %zu, column code: required", line);
         else if (json_object_get(codes, code))
-            add_error(rep, "row %zu, column code: '%s' appears twice in the file", line, code);
+            import_add_error(rep, "row %zu, column code: '%s' appears twice in the file", line, code);
         else
             json_object_set_new(codes, code, json_integer((json_int_t)i));
         if (!*csv_table_get(t, i, O_NAME))
-            add_error(rep, "row %zu, column name: required", line);
+            import_add_error(rep, "row %zu, column name: required", line);
         if (!org_kind_parse(kind))
-            add_error(rep, "row %zu, column kind: invalid kind '%s' (党委, 党总支, 党支部, 党小组)",
+            import_add_error(rep, "row %zu, column kind: invalid kind '%s' (党委, 党总支, 党支部, 党小组)",
                       line, kind);
     }
     if (rep->nerrors) {
@@ -131,7 +128,7 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
     }
     for (size_t i = 0; i < n; i++)
         if (!placed[i])
-            add_error(rep, "row %zu, column parent_code: '%s' forms a cycle", csv_table_line(t, i),
+            import_add_error(rep, "row %zu, column parent_code: '%s' forms a cycle", csv_table_line(t, i),
                       csv_table_get(t, i, O_PARENT));
     if (rep->nerrors) {
         rc = finish_invalid(rep, e);
@@ -151,13 +148,13 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
             break;
         }
         if (scope && !*parent) {
-            add_error(rep, "row %zu, column parent_code: required", line);
+            import_add_error(rep, "row %zu, column parent_code: required", line);
             continue;
         }
         if (scope && (rc = in_scope(db, scope, mask, o.parent_id, &ok, e)) < 0)
             break;
         if (!ok) {
-            add_error(rep, "row %zu, column parent_code: '%s' is outside your scope", line,
+            import_add_error(rep, "row %zu, column parent_code: '%s' is outside your scope", line,
                       parent);
             continue;
         }
@@ -167,7 +164,7 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
         }
         rc = db_query_int(db, e, &existing, "SELECT id FROM orgs WHERE code = $1", "t", o.code);
         if (rc == 1 && scope && (rc = in_scope(db, scope, mask, existing, &ok, e)) >= 0 && !ok) {
-            add_error(rep, "row %zu, column code: organization '%s' is outside your scope", line,
+            import_add_error(rep, "row %zu, column code: organization '%s' is outside your scope", line,
                       o.code);
             rc = 0;
             continue;
@@ -258,45 +255,45 @@ int import_members(struct db *db, struct csv_table *t, bool dry_run, int from_mo
         m.position = OPT(M_POSITION);
 #undef OPT
         if (date_cell(csv_table_get(t, i, M_BIRTH), birth, sizeof(birth)) < 0) {
-            add_error(rep, "row %zu, column birth_date: invalid date '%s'", line,
+            import_add_error(rep, "row %zu, column birth_date: invalid date '%s'", line,
                       csv_table_get(t, i, M_BIRTH));
             continue;
         }
         if (date_cell(csv_table_get(t, i, M_JOINED), joined, sizeof(joined)) < 0) {
-            add_error(rep, "row %zu, column joined_date: invalid date '%s'", line,
+            import_add_error(rep, "row %zu, column joined_date: invalid date '%s'", line,
                       csv_table_get(t, i, M_JOINED));
             continue;
         }
         m.birth_date = *birth ? birth : NULL;
         m.joined_date = *joined ? joined : NULL;
         if (*m.emp_no && json_object_get(seen, m.emp_no)) {
-            add_error(rep, "row %zu, column emp_no: '%s' appears twice in the file", line, m.emp_no);
+            import_add_error(rep, "row %zu, column emp_no: '%s' appears twice in the file", line, m.emp_no);
             continue;
         }
         json_object_set_new(seen, m.emp_no, json_true());
         if (!*org) {
-            add_error(rep, "row %zu, column org_code: required", line);
+            import_add_error(rep, "row %zu, column org_code: required", line);
             continue;
         }
         if (org_find_code(db, org, &m.org_id, &re) < 0) {
-            add_error(rep, "row %zu, column org_code: %s", line, re.msg);
+            import_add_error(rep, "row %zu, column org_code: %s", line, re.msg);
             continue;
         }
         if (member_validate(&m, true, &ok, &re) < 0) {
-            add_error(rep, "row %zu, column %s", line, re.msg);
+            import_add_error(rep, "row %zu, column %s", line, re.msg);
             continue;
         }
         if (member_check_org(db, m.org_id, &re) < 0) {
             /* the message names the API's org_id; here the column is org_code */
             const char *colon = strchr(re.msg, ':');
-            add_error(rep, "row %zu, column org_code: '%s'%s", line, org,
+            import_add_error(rep, "row %zu, column org_code: '%s'%s", line, org,
                       colon ? colon + 1 : re.msg);
             continue;
         }
         if ((rc = in_scope(db, scope, mask, m.org_id, &covered, e)) < 0)
             break;
         if (!covered) {
-            add_error(rep, "row %zu, column org_code: '%s' is outside your scope", line, org);
+            import_add_error(rep, "row %zu, column org_code: '%s' is outside your scope", line, org);
             continue;
         }
         r = db_query_int(db, &re, &existing, "SELECT id FROM members WHERE emp_no = $1", "t",
@@ -307,7 +304,7 @@ int import_members(struct db *db, struct csv_table *t, bool dry_run, int from_mo
                 (rc = in_scope(db, scope, mask, cur_org, &covered, e)) < 0)
                 break;
             if (!covered) {
-                add_error(rep, "row %zu, column emp_no: member '%s' belongs to an organization"
+                import_add_error(rep, "row %zu, column emp_no: member '%s' belongs to an organization"
                                " outside your scope", line, m.emp_no);
                 continue;
             }
@@ -330,7 +327,7 @@ int import_members(struct db *db, struct csv_table *t, bool dry_run, int from_mo
                 rc = errbuf_set(e, r, "row %zu: %s", line, re.msg);
                 break;
             }
-            add_error(rep, "row %zu, column %s", line, re.msg);
+            import_add_error(rep, "row %zu, column %s", line, re.msg);
         }
     }
     if (rc >= 0 && rep->nerrors)
@@ -384,7 +381,7 @@ int import_events(struct db *db, struct csv_table *t, long long source_id, bool 
             char *end;
             ev[i].value = strtod(v, &end);
             if (*end) {
-                add_error(rep, "row %zu, column value: not a number '%s'", line, v);
+                import_add_error(rep, "row %zu, column value: not a number '%s'", line, v);
                 continue;
             }
         }
@@ -403,7 +400,7 @@ int import_events(struct db *db, struct csv_table *t, long long source_id, bool 
     if (rc == -ERR_INVALID) {
         for (size_t k = 0; k < res->nrejects; k++) {
             struct ingest_reject *x = &res->rejects[k];
-            add_error(rep, "row %zu, column %s: %s", csv_table_line(t, x->index), x->field,
+            import_add_error(rep, "row %zu, column %s: %s", csv_table_line(t, x->index), x->field,
                       x->reason);
         }
         rep->nerrors = res->rejected;

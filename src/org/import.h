@@ -21,6 +21,10 @@ struct import_report {
     char errors[IMPORT_MAX_ERRORS][256]; /* the first ones */
 };
 
+/* Record one row error (counted always, kept while there is room), for every import. */
+void import_add_error(struct import_report *rep, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Each returns 0 when applied (or, with dry_run, when it would apply), -ERR_INVALID with
  * the report's errors when any row is bad (nothing written), other errors as usual.
  * scope (NULL from the command line): the caller over the API; every organization or member
