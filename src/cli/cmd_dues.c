@@ -75,18 +75,11 @@ static int print_rules(struct db *db)
     return 0;
 }
 
-/* The organization named by --org CODE (default: the root), with its path. */
+/* The organization named by --org CODE (default or ROOT: the root), with its path. */
 static int org_arg(struct db *db, const char *code, long long *ret_id, char *path,
                    struct errbuf *e)
 {
-    int rc;
-    if (!code) {
-        rc = db_query_int(db, e, ret_id, "SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id",
-                          "");
-        if (rc == 0)
-            return errbuf_set(e, -ERR_NOTFOUND, "no organizations yet");
-    } else if ((rc = org_find_code(db, code, ret_id, e)) < 0)
-        return rc;
+    int rc = org_find_code_or_root(db, code, ret_id, e);
     return rc < 0 ? rc : org_path(db, *ret_id, path, ORG_PATH_MAX, e);
 }
 

@@ -500,6 +500,37 @@ int dues_apply_credit(struct db *db, long long member_id, long long *ret_count, 
     return 0;
 }
 
+int dues_apply_credit_all(struct db *db, const char *sql, long long id, long long *ret_count,
+                          struct errbuf *e)
+{
+    struct db_stmt *st;
+    long long *members = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    if ((rc = db_prepare(db, sql, &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, id);
+    while ((rc = db_step(st, e)) == 1) {
+        if (n == cap) {
+            long long *p = realloc(members, (cap = cap ? cap * 2 : 64) * sizeof(*p));
+            if (!p) {
+                rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+                break;
+            }
+            members = p;
+        }
+        members[n++] = db_col_int(st, 0);
+    }
+    db_done(st);
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        long long k = 0;
+        rc = dues_apply_credit(db, members[i], &k, e);
+        *ret_count += k;
+    }
+    free(members);
+    return rc < 0 ? rc : 0;
+}
+
 /* ---- publication */
 
 int dues_publish(struct db *db, int month, long long org_id, const char *path, long long actor,
@@ -508,8 +539,7 @@ int dues_publish(struct db *db, int month, long long org_id, const char *path, l
     char hi[ORG_PATH_MAX];
     struct dues_pub_stats s = {0, 0, 0, 0, 0};
     struct db_stmt *st;
-    long long exist = 0, now = dues_now(), *members = NULL;
-    size_t nm = 0, mcap = 0;
+    long long exist = 0, now = dues_now();
     int rc, cur = dues_current_month();
     json_t *d;
     if (!month_valid(month))
@@ -593,31 +623,12 @@ int dues_publish(struct db *db, int month, long long org_id, const char *path, l
                      "iii", s.bills, s.amount_fen, s.publication_id)) < 0)
         goto fail;
     /* members holding confirmed advances: settle the new bills from them */
-    if ((rc = db_prepare(db,
-                         "SELECT DISTINCT b.member_id FROM dues_bills b WHERE b.publication_id = $1"
-                         " AND EXISTS (SELECT 1 FROM dues_bills a WHERE a.member_id = b.member_id"
-                         " AND a.kind = 'advance' AND a.status = 'confirmed')",
-                         &st, e)) < 0)
-        goto fail;
-    db_bind_int(st, 1, s.publication_id);
-    while ((rc = db_step(st, e)) == 1) {
-        if (nm == mcap) {
-            long long *p = realloc(members, (mcap = mcap ? mcap * 2 : 64) * sizeof(*p));
-            if (!p) {
-                rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
-                break;
-            }
-            members = p;
-        }
-        members[nm++] = db_col_int(st, 0);
-    }
-    db_done(st);
-    for (size_t i = 0; rc >= 0 && i < nm; i++) {
-        long long n = 0;
-        rc = dues_apply_credit(db, members[i], &n, e);
-        s.credited += n;
-    }
-    if (rc < 0)
+    if ((rc = dues_apply_credit_all(
+             db,
+             "SELECT DISTINCT b.member_id FROM dues_bills b WHERE b.publication_id = $1"
+             " AND EXISTS (SELECT 1 FROM dues_bills a WHERE a.member_id = b.member_id"
+             " AND a.kind = 'advance' AND a.status = 'confirmed')",
+             s.publication_id, &s.credited, e)) < 0)
         goto fail;
     d = json_pack("{s:i, s:I, s:I}", "month", month, "bills", (json_int_t)s.bills, "orgs",
                   (json_int_t)s.orgs);
@@ -625,11 +636,9 @@ int dues_publish(struct db *db, int month, long long org_id, const char *path, l
     json_decref(d);
     if (rc < 0 || (rc = db_commit(db, e)) < 0)
         goto fail;
-    free(members);
     *stats = s;
     return 0;
 fail:
-    free(members);
     db_rollback(db);
     return rc;
 }
@@ -639,6 +648,18 @@ fail:
 static json_t *int_or_null(struct db_stmt *st, int col)
 {
     return db_col_null(st, col) ? json_null() : json_integer(db_col_int(st, col));
+}
+
+/* A bill's figures from six columns from col on: amount, base, band, rate, rule version,
+ * category (shown to the member and to finance only). */
+static void set_amounts(json_t *o, struct db_stmt *st, int col)
+{
+    json_object_set_new(o, "amount_fen", int_or_null(st, col));
+    json_object_set_new(o, "base_fen", int_or_null(st, col + 1));
+    json_object_set_new(o, "band", int_or_null(st, col + 2));
+    json_object_set_new(o, "rate_bp", int_or_null(st, col + 3));
+    json_object_set_new(o, "rule_version", int_or_null(st, col + 4));
+    json_object_set_new(o, "category", json_string(db_col_text(st, col + 5)));
 }
 
 static bool on_time(struct db_stmt *st, int paid_col, int month)
@@ -683,12 +704,7 @@ int dues_bills_list(struct db *db, const char *path, int month, const char *stat
                               int_or_null(st, 8), "on_time", on_time(st, 8, month),
                               "party_status", db_col_text(st, 16));
         if (show_amounts) {
-            json_object_set_new(o, "amount_fen", int_or_null(st, 10));
-            json_object_set_new(o, "base_fen", int_or_null(st, 11));
-            json_object_set_new(o, "band", int_or_null(st, 12));
-            json_object_set_new(o, "rate_bp", int_or_null(st, 13));
-            json_object_set_new(o, "rule_version", int_or_null(st, 14));
-            json_object_set_new(o, "category", json_string(db_col_text(st, 15)));
+            set_amounts(o, st, 10);
             json_object_set_new(o, "confirmed_at", int_or_null(st, 9));
             json_object_set_new(o, "via_credit", json_boolean(db_col_int(st, 17)));
         }
@@ -732,12 +748,7 @@ int dues_member_history(struct db *db, long long member_id, int from, int to,
                               on_time(st, 6, month));
         if (show_amounts) {
             json_object_set_new(o, "confirmed_at", int_or_null(st, 7));
-            json_object_set_new(o, "amount_fen", int_or_null(st, 8));
-            json_object_set_new(o, "base_fen", int_or_null(st, 9));
-            json_object_set_new(o, "band", int_or_null(st, 10));
-            json_object_set_new(o, "rate_bp", int_or_null(st, 11));
-            json_object_set_new(o, "rule_version", int_or_null(st, 12));
-            json_object_set_new(o, "category", json_string(db_col_text(st, 13)));
+            set_amounts(o, st, 8);
             json_object_set_new(o, "payment_id", int_or_null(st, 14));
             json_object_set_new(o, "via_credit", json_boolean(db_col_int(st, 15)));
         }

@@ -147,10 +147,8 @@ int dues_confirm(struct db *db, int month, long long org_id, const char *path, l
 {
     struct dues_confirm_stats s = {0, 0, 0, 0, 0};
     struct dues_rules rules;
-    struct db_stmt *st;
     char hi[ORG_PATH_MAX];
-    long long published = 0, now = dues_now(), *members = NULL;
-    size_t nm = 0, cap = 0;
+    long long published = 0, now = dues_now();
     int rc, marked;
     json_t *d;
     if (!month_valid(month))
@@ -181,38 +179,16 @@ int dues_confirm(struct db *db, int month, long long org_id, const char *path, l
     if ((marked = rc = mark(db, s.batch_id, month, path, hi, "advance", now,
                             rules.rounding == DUES_ROUND_HALF_UP, e)) < 0)
         goto fail;
-    if (marked) {
-        if ((rc = db_prepare(db,
-                             "SELECT DISTINCT member_id FROM dues_bills WHERE batch_id = $1",
-                             &st, e)) < 0)
-            goto fail;
-        db_bind_int(st, 1, s.batch_id);
-        while ((rc = db_step(st, e)) == 1) {
-            if (nm == cap) {
-                long long *p = realloc(members, (cap = cap ? cap * 2 : 64) * sizeof(*p));
-                if (!p) {
-                    rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
-                    break;
-                }
-                members = p;
-            }
-            members[nm++] = db_col_int(st, 0);
-        }
-        db_done(st);
-        for (size_t i = 0; rc >= 0 && i < nm; i++) {
-            long long k = 0;
-            rc = dues_apply_credit(db, members[i], &k, e);
-            s.credited += k;
-        }
-        if (rc < 0)
-            goto fail;
-    }
+    if (marked &&
+        (rc = dues_apply_credit_all(db,
+                                    "SELECT DISTINCT member_id FROM dues_bills WHERE batch_id = $1",
+                                    s.batch_id, &s.credited, e)) < 0)
+        goto fail;
     if ((rc = mark(db, s.batch_id, month, path, hi, "", now,
                    rules.rounding == DUES_ROUND_HALF_UP, e)) < 0)
         goto fail;
     if (rc + marked == 0) { /* nothing paid and unconfirmed: a second click does nothing */
         db_rollback(db);
-        free(members);
         s.batch_id = 0;
         *stats = s;
         return 0;
@@ -227,11 +203,9 @@ int dues_confirm(struct db *db, int month, long long org_id, const char *path, l
     json_decref(d);
     if (rc < 0 || (rc = db_commit(db, e)) < 0)
         goto fail;
-    free(members);
     *stats = s;
     return 0;
 fail:
-    free(members);
     db_rollback(db);
     return rc;
 }

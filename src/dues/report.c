@@ -177,14 +177,13 @@ static void write_cell(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const struct
 /* The statement's lines, flattened into rows of {name, amount_fen}. */
 static json_t *statement_lines(const json_t *s)
 {
-    json_t *rows = json_array(), *v;
-    size_t i;
-    json_array_foreach(json_object_get(s, "income"), i, v) json_array_append(rows, v);
+    json_t *rows = json_array();
+    json_array_extend(rows, json_object_get(s, "income"));
     json_array_append_new(rows, json_pack("{s:s, s:O}", "name", "收入合计", "amount_fen",
                                           json_object_get(s, "total_income_fen")));
     json_array_append_new(rows, json_pack("{s:s, s:O}", "name", "减：计提上缴上级党费",
                                           "amount_fen", json_object_get(s, "share_up_fen")));
-    json_array_foreach(json_object_get(s, "expenses"), i, v) json_array_append(rows, v);
+    json_array_extend(rows, json_object_get(s, "expenses"));
     json_array_append_new(rows, json_pack("{s:s, s:O}", "name", "支出合计", "amount_fen",
                                           json_object_get(s, "total_expense_fen")));
     json_array_append_new(rows, json_pack("{s:s, s:O}", "name", "本期结余", "amount_fen",

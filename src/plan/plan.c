@@ -10,6 +10,7 @@
 #include "base/month.h"
 #include "db/db.h"
 #include "org/audit.h"
+#include "org/org.h"
 #include "org/scope.h"
 #include "plan/grid.h"
 #include "plan/period.h"
@@ -404,16 +405,8 @@ int plan_defaults(struct db *db, long long org_id, int year, int from_day, long 
     int added = 0, rc;
     if ((rc = db_begin(db, e)) < 0)
         return rc;
-    if (!org_id) {
-        if ((rc = db_query_int(db, e, &org_id,
-                               "SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1",
-                               "")) < 0)
-            goto out;
-        if (rc == 0) {
-            rc = errbuf_set(e, -ERR_NOTFOUND, "no organizations yet: import them first");
-            goto out;
-        }
-    }
+    if (!org_id && (rc = org_find_code_or_root(db, NULL, &org_id, e)) < 0)
+        goto out;
     if ((rc = db_query_int(db, e, &plan_id, "SELECT id FROM plans WHERE org_id = $1 AND year = $2",
                            "ii", org_id, (long long)year)) < 0)
         goto out;

@@ -11,6 +11,7 @@
 #include "db/db.h"
 #include "db/versions.h"
 #include "org/audit.h"
+#include "org/org.h"
 #include "score/model.h"
 #include "score/portrait.h"
 #include "score/run.h"
@@ -353,9 +354,7 @@ int api_leaderboard(struct req *r, struct errbuf *e)
         (rc = req_query_int(r, "page_size", 20, 1, 100, &size, e)) < 0 ||
         (rc = req_query_int(r, "org_id", 0, 1, (long long)1 << 62, &org_id, e)) < 0 ||
         (rc = portrait_home(r->db, &r->auth, month, &h, e)) < 0 ||
-        (rc = db_query_int(r->db, e, &root,
-                           "SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1", "")) <
-            0)
+        (rc = org_find_code_or_root(r->db, NULL, &root, e)) < 0)
         return rc;
     if (!org_id)
         org_id = b == BOARD_COMPANY ? root : b == BOARD_BRANCH ? h.org_id : h.unit_id;
@@ -424,9 +423,7 @@ static int ranking_org(struct req *r, int mask, long long *ret_id, long long *re
     int rc;
     if ((rc = req_param_id(r, 0, &id, e)) < 0 ||
         (rc = auth_check_org(r->db, &r->auth, mask, id, NULL, e)) < 0 ||
-        (rc = db_query_int(r->db, e, ret_root,
-                           "SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1", "")) <
-            0 ||
+        (rc = org_find_code_or_root(r->db, NULL, ret_root, e)) < 0 ||
         (rc = db_prepare(r->db, "SELECT kind, depth FROM orgs WHERE id = $1", &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, id);

@@ -270,3 +270,37 @@ export function tempDatabase() {
     },
   };
 }
+
+// ---- the scoring fixture: March and April 2024 events for the members of the tree
+
+// [emp_no, indicator, date, value, times]
+export const SCORE_EVENTS = [
+  ['EA002', 'meeting.attend', '2024-03-05', 1, 5],
+  ['EA002', 'study.hours', '2024-03-06', 12],
+  ['EA002', 'dues.late', '2024-03-31', 1],
+  ['EA002', 'perf.rating', '2024-03-20', 4],
+  ['EA001', 'honour.award', '2024-03-10', 3],
+  ['EA001', 'volunteer.hours', '2024-03-11', 5],
+  ['EA003', 'perf.rating', '2024-03-20', 4],
+  ['EA004', 'meeting.attend', '2024-03-05', 1],
+  ['EB001', 'study.hours', '2024-03-06', 3],
+  ['EB002', 'meeting.attend', '2024-03-05', 1, 4],
+  ['EB002', 'study.hours', '2024-03-06', 10],
+  ['EB002', 'perf.rating', '2024-03-20', 4],
+  ['EB002', 'honour.award', '2024-03-21', 1],
+  ['EB002', 'discipline.sanction', '2024-03-25', 1],
+  ['EA002', 'study.hours', '2024-04-08', 5],
+  ['EB002', 'meeting.attend', '2024-04-05', 1, 4],
+  ['EB002', 'study.hours', '2024-04-06', 10],
+  ['EB002', 'perf.rating', '2024-04-20', 4],
+  ['EB002', 'honour.award', '2024-04-21', 1],
+];
+
+/** SCORE_EVENTS expanded into one events batch, keys `${prefix}-0`, `${prefix}-1`, ... */
+export function scoreEventBatch(prefix) {
+  const out = [];
+  for (const [emp, indicator, date, value, times = 1] of SCORE_EVENTS) {
+    for (let i = 0; i < times; i++) out.push({ key: `${prefix}-${out.length}`, emp_no: emp, indicator, date, value });
+  }
+  return out;
+}

@@ -21,41 +21,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, assertError } from './lib.mjs';
-import { seedWorld, sql } from './fixtures.mjs';
+import { seedWorld, sql, scoreEventBatch } from './fixtures.mjs';
 
 let srv;
 let W;
 
-// [emp_no, indicator, date, value, times]
-const EVENTS = [
-  ['EA002', 'meeting.attend', '2024-03-05', 1, 5],
-  ['EA002', 'study.hours', '2024-03-06', 12],
-  ['EA002', 'dues.late', '2024-03-31', 1],
-  ['EA002', 'perf.rating', '2024-03-20', 4],
-  ['EA001', 'honour.award', '2024-03-10', 3],
-  ['EA001', 'volunteer.hours', '2024-03-11', 5],
-  ['EA003', 'perf.rating', '2024-03-20', 4],
-  ['EA004', 'meeting.attend', '2024-03-05', 1],
-  ['EB001', 'study.hours', '2024-03-06', 3],
-  ['EB002', 'meeting.attend', '2024-03-05', 1, 4],
-  ['EB002', 'study.hours', '2024-03-06', 10],
-  ['EB002', 'perf.rating', '2024-03-20', 4],
-  ['EB002', 'honour.award', '2024-03-21', 1],
-  ['EB002', 'discipline.sanction', '2024-03-25', 1],
-  ['EA002', 'study.hours', '2024-04-08', 5],
-  ['EB002', 'meeting.attend', '2024-04-05', 1, 4],
-  ['EB002', 'study.hours', '2024-04-06', 10],
-  ['EB002', 'perf.rating', '2024-04-20', 4],
-  ['EB002', 'honour.award', '2024-04-21', 1],
-];
-
-function eventBatch() {
-  const out = [];
-  for (const [emp, indicator, date, value, times = 1] of EVENTS) {
-    for (let i = 0; i < times; i++) out.push({ key: `p-${out.length}`, emp_no: emp, indicator, date, value });
-  }
-  return out;
-}
+// the events: SCORE_EVENTS in fixtures.mjs
+const eventBatch = () => scoreEventBatch('p');
 
 before(async () => {
   srv = await startServer();

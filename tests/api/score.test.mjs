@@ -18,33 +18,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, assertError } from './lib.mjs';
-import { seedWorld, sql } from './fixtures.mjs';
+import { seedWorld, sql, scoreEventBatch } from './fixtures.mjs';
 
 let srv;
 let W;
 
-// [emp_no, indicator, date, value, times]
-const EVENTS = [
-  ['EA002', 'meeting.attend', '2024-03-05', 1, 5],
-  ['EA002', 'study.hours', '2024-03-06', 12],
-  ['EA002', 'dues.late', '2024-03-31', 1],
-  ['EA002', 'perf.rating', '2024-03-20', 4],
-  ['EA001', 'honour.award', '2024-03-10', 3],
-  ['EA001', 'volunteer.hours', '2024-03-11', 5],
-  ['EA003', 'perf.rating', '2024-03-20', 4],
-  ['EA004', 'meeting.attend', '2024-03-05', 1],
-  ['EB001', 'study.hours', '2024-03-06', 3],
-  ['EB002', 'meeting.attend', '2024-03-05', 1, 4],
-  ['EB002', 'study.hours', '2024-03-06', 10],
-  ['EB002', 'perf.rating', '2024-03-20', 4],
-  ['EB002', 'honour.award', '2024-03-21', 1],
-  ['EB002', 'discipline.sanction', '2024-03-25', 1],
-  ['EA002', 'study.hours', '2024-04-08', 5],
-  ['EB002', 'meeting.attend', '2024-04-05', 1, 4],
-  ['EB002', 'study.hours', '2024-04-06', 10],
-  ['EB002', 'perf.rating', '2024-04-20', 4],
-  ['EB002', 'honour.award', '2024-04-21', 1],
-];
 const MARCH_EVENTS = 21;
 const APRIL_EVENTS = 8;
 
@@ -53,10 +31,7 @@ before(async () => {
   W = await seedWorld(srv);
   // imported members start in the current month: let their history begin before 2024
   sql(srv.dbUrl, 'UPDATE member_orgs SET from_month = 202301');
-  const batch = [];
-  for (const [emp, indicator, date, value, times = 1] of EVENTS) {
-    for (let i = 0; i < times; i++) batch.push({ key: `s-${batch.length}`, emp_no: emp, indicator, date, value });
-  }
+  const batch = scoreEventBatch('s');
   assert.equal(batch.length, MARCH_EVENTS + APRIL_EVENTS);
   const r = await srv.api('POST', '/api/v1/events', { body: batch, headers: { 'X-API-Key': W.key } });
   assert.equal(r.status, 200, r.text);
