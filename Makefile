@@ -26,7 +26,10 @@ UNIT_ASN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 .PHONY: all deps run test unit unit-asan api api-sqlite api-postgres bench clean demo-db
-all: deps dangjian
+# the packages first, then the build (also under make -j)
+all:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory dangjian
 
 deps:
 	@scripts/deps.sh build
@@ -72,14 +75,14 @@ build/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(ASN_OBJ)
 build/rel/bench: bench/bench.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-# --- the README's first command: build, create the demo database once, serve it
+# --- the README's first command: build the server and the web app, make the demo database
+# once, serve both (scripts/run.sh)
 DB ?= var/dangjian.db
 LISTEN ?= 127.0.0.1:8080
+run: RUN_START := $(shell date +%s%N)
 run: all
-	@mkdir -p var
-	@if [ ! -f $(DB) ]; then ./dangjian demo --db $(DB); \
-	else ./dangjian init --db $(DB) >/dev/null && ./dangjian demo --db $(DB) --print-accounts; fi
-	./dangjian serve --db $(DB) --listen $(LISTEN)
+	@scripts/deps.sh run
+	@DB=$(DB) LISTEN=$(LISTEN) RUN_START=$(RUN_START) scripts/run.sh
 
 # --- the README's second command: every test
 test:

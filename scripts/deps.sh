@@ -1,18 +1,21 @@
 #!/bin/sh
 # Install the Debian packages a step needs, only when missing (idempotent, quiet when all
-# is there).  Usage: scripts/deps.sh build|test|bench|web
+# is there).  Usage: scripts/deps.sh build|run|test|bench
 set -e
 build="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
        libsodium-dev libcsv-dev libxlsxwriter-dev libcurl4-openssl-dev"
 # chromium runs the web app's end-to-end tests; a CJK font lets it draw Chinese
 test="$build libcmocka-dev postgresql curl chromium fonts-wqy-microhei"
 bench="$build sqlite3 nginx-light wrk"
+# make run: curl waits for the server before the banner
+run="$build curl"
 
 case "${1:-build}" in
 build) want=$build ;;
+run) want=$run ;;
 test) want=$test ;;
 bench) want=$bench ;;
-*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+*) echo "usage: $0 build|run|test|bench" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -25,6 +25,7 @@ static const struct {
     [ERR_NOMEM] = {"out_of_memory", 500},
     [ERR_INTERNAL] = {"internal", 500},
     [ERR_SCHEMA] = {"schema", 500},
+    [ERR_UNKNOWN_FIELD] = {"unknown_field", 400},
 };
 
 static int err_index(int code)

@@ -21,6 +21,7 @@ enum err {
     ERR_NOMEM,     /* 500 */
     ERR_INTERNAL,  /* 500 */
     ERR_SCHEMA,    /* database newer than binary, or broken schema */
+    ERR_UNKNOWN_FIELD, /* 400: a body member the endpoint does not take (http/bodycheck.c) */
     ERR__COUNT
 };
 

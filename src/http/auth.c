@@ -1,4 +1,5 @@
 #include "http/auth.h"
+#include "http/bodycheck.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,9 +234,10 @@ int auth_prepare(struct req *r, const struct route *rt, struct errbuf *e)
             return errbuf_set(e, -ERR_UNAUTH, "missing X-API-Key header");
         rc = source_authenticate(r->db, key, &r->auth.source_id, e);
     }
-    if (rc < 0)
+    if (rc < 0 || (rc = parse_body(r, rt, e)) < 0)
         return rc;
-    return parse_body(r, rt, e);
+    /* event batches name their bad rows themselves (ingest/api.c), one detail per row */
+    return rt->body == BODY_JSON ? bodycheck_request(r, rt->pattern, e) : 0;
 }
 
 /* Count recent failures for a login or an address, and the time of the last one. */

@@ -239,8 +239,7 @@ static int member_from_json(struct req *r, struct member_in *m, struct errbuf *e
         for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
             if (strcmp(fields[i].key, key) == 0)
                 break;
-        if (i == sizeof(fields) / sizeof(fields[0]) && strcmp(key, "org_id") != 0)
-            return errbuf_set(e, -ERR_INVALID, "unknown field '%.60s'", key);
+        /* other members: org_id below; the router refused undocumented ones */
         if (i < sizeof(fields) / sizeof(fields[0]) &&
             (rc = req_str(r, key, false, fields[i].max,
                           (const char **)((char *)m + fields[i].off), e)) < 0)

@@ -33,23 +33,6 @@ int plan_api_org(struct req *r, int mask, long long *ret_id, char *ret_path, str
     return 0;
 }
 
-int plan_api_fields(struct req *r, const char *const *allowed, struct errbuf *e)
-{
-    const char *key;
-    json_t *v;
-    if (!json_is_object(r->json))
-        return errbuf_set(e, -ERR_INVALID, "the body must be a JSON object");
-    json_object_foreach(r->json, key, v)
-    {
-        const char *const *a;
-        for (a = allowed; *a && strcmp(*a, key) != 0; a++)
-            ;
-        if (!*a)
-            return errbuf_set(e, -ERR_INVALID, "unknown field '%s'", key);
-    }
-    return 0;
-}
-
 int plan_api_end(struct req *r, int rc, struct errbuf *e)
 {
     if (rc < 0) {
@@ -113,36 +96,17 @@ static int string(json_t *o, const char *key, bool required, const char **ret, s
     return 0;
 }
 
-static int unknown(json_t *o, const char *const *allowed, const char *where, struct errbuf *e)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(o, key, v)
-    {
-        const char *const *a;
-        for (a = allowed; *a && strcmp(*a, key) != 0; a++)
-            ;
-        if (!*a)
-            return errbuf_set(e, -ERR_INVALID, "unknown field '%s%s'", where, key);
-    }
-    return 0;
-}
-
 /* A task from JSON; kinds_buf holds the comma list the applies_to.kinds array becomes. */
 static int task_from_json(json_t *o, struct plan_task_in *t, char *kinds_buf, size_t n,
                           struct errbuf *e)
 {
-    static const char *const fields[] = {"code", "name", "metric", "indicator", "unit", "target",
-                                         "freq", "applies_to", "weight", "role", "from", "note",
-                                         NULL};
-    static const char *const applies[] = {"kinds", "under_org_id", "with_groups", NULL};
     json_t *ap, *kinds;
     const char *from = NULL;
     int rc;
     memset(t, 0, sizeof(*t));
     if (!json_is_object(o))
         return errbuf_set(e, -ERR_INVALID, "a task must be a JSON object");
-    if ((rc = unknown(o, fields, "", e)) < 0 || (rc = string(o, "code", true, &t->code, e)) < 0 ||
+    if ((rc = string(o, "code", true, &t->code, e)) < 0 ||
         (rc = string(o, "name", true, &t->name, e)) < 0 ||
         (rc = string(o, "metric", true, &t->metric, e)) < 0 ||
         (rc = string(o, "indicator", false, &t->indicator, e)) < 0 ||
@@ -161,8 +125,6 @@ static int task_from_json(json_t *o, struct plan_task_in *t, char *kinds_buf, si
         json_t *under = json_object_get(ap, "under_org_id"), *wg = json_object_get(ap, "with_groups");
         if (!json_is_object(ap))
             return errbuf_set(e, -ERR_INVALID, "field 'applies_to' must be an object");
-        if ((rc = unknown(ap, applies, "applies_to.", e)) < 0)
-            return rc;
         kinds = json_object_get(ap, "kinds");
         if (kinds && !json_is_null(kinds)) {
             size_t i, used = 0;
@@ -230,12 +192,11 @@ int api_plan_list(struct req *r, struct errbuf *e)
 
 int api_plan_create(struct req *r, struct errbuf *e)
 {
-    static const char *const fields[] = {"org_id", "year", "name", "remind_days", "tasks", NULL};
     const char *name = NULL;
     long long org = 0, remind = 5, id = 0;
     int year = 0, rc;
     json_t *tasks, *out;
-    if ((rc = plan_api_fields(r, fields, e)) < 0 || (rc = req_int(r, "org_id", true, &org, e)) < 0 ||
+    if ((rc = req_int(r, "org_id", true, &org, e)) < 0 ||
         (rc = year_of(r, "year", true, &year, e)) < 0 ||
         (rc = req_str(r, "name", false, 100, &name, e)) < 0 ||
         (rc = req_int(r, "remind_days", false, &remind, e)) < 0)
@@ -264,12 +225,11 @@ int api_plan_create(struct req *r, struct errbuf *e)
 
 int api_plan_defaults(struct req *r, struct errbuf *e)
 {
-    static const char *const fields[] = {"org_id", "year", "from", NULL};
     const char *from = NULL;
     long long org = 0, plan = 0;
     int year = 0, from_day = 0, added = 0, rc;
     json_t *out;
-    if ((rc = plan_api_fields(r, fields, e)) < 0 || (rc = req_int(r, "org_id", true, &org, e)) < 0 ||
+    if ((rc = req_int(r, "org_id", true, &org, e)) < 0 ||
         (rc = year_of(r, "year", true, &year, e)) < 0 ||
         (rc = req_str(r, "from", false, 10, &from, e)) < 0)
         return rc;
@@ -300,15 +260,13 @@ int api_plan_get(struct req *r, struct errbuf *e)
 
 int api_plan_update(struct req *r, struct errbuf *e)
 {
-    static const char *const fields[] = {"name", "remind_days", NULL};
     char path[ORG_PATH_MAX];
     const char *name = NULL;
     long long id, org, remind = -1;
     json_t *out;
     int rc;
     if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = plan_owner(r->db, id, &org, path, e)) < 0 ||
-        (rc = check_edit(r, path, "plan", id, e)) < 0 || (rc = plan_api_fields(r, fields, e)) < 0 ||
-        (rc = req_str(r, "name", false, 100, &name, e)) < 0 ||
+        (rc = check_edit(r, path, "plan", id, e)) < 0 || (rc = req_str(r, "name", false, 100, &name, e)) < 0 ||
         (rc = req_int(r, "remind_days", false, &remind, e)) < 0)
         return rc;
     if (req_has(r, "remind_days") && (remind < 0 || remind > 60))
@@ -355,9 +313,6 @@ int api_plan_task_get(struct req *r, struct errbuf *e)
 
 int api_plan_task_update(struct req *r, struct errbuf *e)
 {
-    static const char *const fields[] = {"name", "target", "weight", "role", "note", NULL};
-    static const char *const fixed[] = {"code", "metric", "indicator", "freq", "applies_to", "from",
-                                        "unit", NULL};
     char path[ORG_PATH_MAX];
     const char *name = NULL, *role = NULL, *note = NULL;
     double target = NAN, weight = NAN;
@@ -368,12 +323,7 @@ int api_plan_task_update(struct req *r, struct errbuf *e)
         (rc = plan_task_owner(r->db, id, NULL, NULL, path, e)) < 0 ||
         (rc = check_edit(r, path, "plan task", id, e)) < 0)
         return rc;
-    for (const char *const *f = fixed; *f; f++)
-        if (json_object_get(r->json, *f))
-            return errbuf_set(e, -ERR_INVALID,
-                              "field '%s' cannot be changed: add a new task instead", *f);
-    if ((rc = plan_api_fields(r, fields, e)) < 0 ||
-        (rc = string(r->json, "name", false, &name, e)) < 0 ||
+    if ((rc = string(r->json, "name", false, &name, e)) < 0 ||
         (rc = string(r->json, "role", false, &role, e)) < 0 ||
         (rc = string(r->json, "note", false, &note, e)) < 0 ||
         (rc = number(r->json, "target", false, NAN, &target, e)) < 0 ||
@@ -388,13 +338,11 @@ int api_plan_task_update(struct req *r, struct errbuf *e)
 
 int api_plan_report(struct req *r, struct errbuf *e)
 {
-    static const char *const fields[] = {"task_id", "org_id", "period", "value", "evidence",
-                                         "attachment", NULL};
     const char *period = NULL, *evidence = NULL, *attachment = NULL;
     long long task = 0, org = 0;
     double value = 0;
     int rc;
-    if ((rc = plan_api_fields(r, fields, e)) < 0 || (rc = req_int(r, "task_id", true, &task, e)) < 0 ||
+    if ((rc = req_int(r, "task_id", true, &task, e)) < 0 ||
         (rc = req_int(r, "org_id", true, &org, e)) < 0 ||
         (rc = req_str(r, "period", true, 16, &period, e)) < 0 ||
         (rc = number(r->json, "value", true, 0, &value, e)) < 0 ||
@@ -609,13 +557,11 @@ int api_plan_bulletin(struct req *r, struct errbuf *e)
 
 int api_plan_check(struct req *r, struct errbuf *e)
 {
-    static const char *const fields[] = {"today", NULL};
     struct plan_check_stats s;
     const char *today_s = NULL;
     int today = date_today(), rc;
     json_t *out;
-    if ((rc = plan_api_fields(r, fields, e)) < 0 ||
-        (rc = req_str(r, "today", false, 10, &today_s, e)) < 0)
+    if ((rc = req_str(r, "today", false, 10, &today_s, e)) < 0)
         return rc;
     if (today_s && date_parse_iso(today_s, &today) < 0)
         return errbuf_set(e, -ERR_INVALID, "field 'today': '%s' is not a date (YYYY-MM-DD)", today_s);

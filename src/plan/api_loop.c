@@ -35,12 +35,11 @@ int api_plan_lagging(struct req *r, struct errbuf *e)
 
 int api_plan_lagging_notify(struct req *r, struct errbuf *e)
 {
-    static const char *const fields[] = {"org_id", "text", NULL};
     const char *text = NULL;
     long long org = 0;
     json_t *out = NULL;
     int rc;
-    if ((rc = plan_api_fields(r, fields, e)) < 0 || (rc = req_int(r, "org_id", true, &org, e)) < 0 ||
+    if ((rc = req_int(r, "org_id", true, &org, e)) < 0 ||
         (rc = req_str(r, "text", false, 500, &text, e)) < 0)
         return rc;
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, org, NULL, e)) < 0)
@@ -125,13 +124,11 @@ int api_plan_case_get(struct req *r, struct errbuf *e)
 
 int api_plan_case_act(struct req *r, struct errbuf *e)
 {
-    static const char *const fields[] = {"action", "text", "attachment", NULL};
     const char *action = NULL, *text = NULL, *attachment = NULL;
     long long id;
     json_t *out;
     int rc;
     if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = case_scope(r, id, e)) < 0 ||
-        (rc = plan_api_fields(r, fields, e)) < 0 ||
         (rc = req_str(r, "action", true, 32, &action, e)) < 0 ||
         (rc = req_str(r, "text", false, 2000, &text, e)) < 0 ||
         (rc = req_str(r, "attachment", false, 500, &attachment, e)) < 0 ||
@@ -152,11 +149,10 @@ int api_plan_webhooks(struct req *r, struct errbuf *e)
 
 int api_plan_webhook_create(struct req *r, struct errbuf *e)
 {
-    static const char *const fields[] = {"url", "secret", "retry_seconds", "max_attempts", NULL};
     const char *url = NULL, *secret = NULL;
     long long retry = 60, max = 6, id = 0;
     int rc;
-    if ((rc = plan_api_fields(r, fields, e)) < 0 || (rc = req_str(r, "url", true, 2000, &url, e)) < 0 ||
+    if ((rc = req_str(r, "url", true, 2000, &url, e)) < 0 ||
         (rc = req_str(r, "secret", true, 256, &secret, e)) < 0 ||
         (rc = req_int(r, "retry_seconds", false, &retry, e)) < 0 ||
         (rc = req_int(r, "max_attempts", false, &max, e)) < 0)

@@ -110,8 +110,6 @@ struct req;
 /* The organization a request is about: ?org_id= (checked against the caller's roles in mask),
  * else the organization of the caller's first binding with such a role. */
 int plan_api_org(struct req *r, int mask, long long *ret_id, char *ret_path, struct errbuf *e);
-/* Refuse a JSON body member not in allowed (NULL-terminated). */
-int plan_api_fields(struct req *r, const char *const *allowed, struct errbuf *e);
 /* A transaction's end: commit when rc >= 0, else roll back; returns rc or the commit's. */
 int plan_api_end(struct req *r, int rc, struct errbuf *e);
 
