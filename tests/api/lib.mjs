@@ -1,4 +1,4 @@
-// Helpers for the API tests (Node 20 built-in test runner, no npm packages).
+// Helpers for the API tests (Node 20 built-in test runner).
 //
 // scripts/test-api.sh sets DJ_BIN, DJ_DB, DJ_BACKEND and DJ_TMP and runs every
 // tests/api/*.test.mjs; each file runs in its own Node process and starts its own server(s)
@@ -45,6 +45,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertConforms } from './schema.mjs';
 
 const HEALTH_PATH = '/api/v1/health';
 const START_TIMEOUT_MS = 15_000;
@@ -415,9 +416,11 @@ async function spawnServer({ dbUrl, database, threads, env }) {
      * contentType (default application/octet-stream); token: Authorization: Bearer;
      * cookie (+ csrf): Cookie and X-CSRF-Token; headers: extra headers (they win).
      * Resolves to {status, headers (a Headers), body (parsed JSON when the reply says
-     * JSON, else text), text, bytes (Buffer)}.
+     * JSON, else text), text, bytes (Buffer)}.  The reply is asserted to be documented in
+     * docs/openapi.json (status, content type, JSON schema); unchecked: true skips that, for
+     * the few tests that send what no client may (a body the router must refuse unread).
      */
-    async api(method, urlPath, { body, token, headers, raw, contentType, cookie, csrf } = {}) {
+    async api(method, urlPath, { body, token, headers, raw, contentType, cookie, csrf, unchecked } = {}) {
       const h = new Headers();
       let payload;
       if (raw !== undefined) {
@@ -450,7 +453,10 @@ async function spawnServer({ dbUrl, database, threads, env }) {
           }
         }
       }
-      return { status: res.status, headers: res.headers, body: parsed, text, bytes };
+      const reply = { status: res.status, headers: res.headers, body: parsed, text, bytes };
+      // every reply is one the document promises (tests/api/schema.mjs)
+      if (!unchecked) assertConforms(method, urlPath, reply);
+      return reply;
     },
   };
   return srv;

@@ -7,12 +7,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, login, assertError } from './lib.mjs';
 import { seedWorld, idCard, PASSWORD } from './fixtures.mjs';
+import { DOC, DOC_BYTES, check, conforms, deref, docOp, resolvePointer } from './schema.mjs';
 
 const HERE = import.meta.dirname ?? new URL('.', import.meta.url).pathname;
 const ROOT = path.resolve(HERE, '../..');
-const DOC_PATH = path.resolve(HERE, '../../docs/openapi.json');
-const DOC_BYTES = readFileSync(DOC_PATH);
-const DOC = JSON.parse(DOC_BYTES.toString('utf8'));
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
@@ -63,29 +61,6 @@ const ROUTES = routeTable();
 
 // ---- document helpers
 
-/** Resolve a local JSON pointer ("#/components/schemas/Org"); undefined when it does not. */
-function resolvePointer(ref) {
-  if (typeof ref !== 'string' || !ref.startsWith('#/')) return undefined;
-  let node = DOC;
-  for (const raw of ref.slice(2).split('/')) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return undefined;
-    node = node[key];
-  }
-  return node;
-}
-
-const deref = (o) => {
-  let seen = 0;
-  while (o && typeof o === 'object' && '$ref' in o) {
-    assert.ok(++seen < 20, 'a $ref chain that does not end');
-    const next = resolvePointer(o.$ref);
-    assert.ok(next !== undefined, `unresolved $ref ${o.$ref}`);
-    o = next;
-  }
-  return o;
-};
-
 function operations() {
   const out = [];
   for (const [p, item] of Object.entries(DOC.paths ?? {})) {
@@ -94,71 +69,6 @@ function operations() {
     }
   }
   return out;
-}
-
-function docOp(method, p) {
-  const op = DOC.paths?.[p]?.[method.toLowerCase()];
-  assert.ok(op, `${method} ${p} is not documented`);
-  return op;
-}
-
-// ---- a small JSON Schema (OpenAPI 3.0 dialect) checker for real replies
-
-function check(schema, value, where, errors) {
-  schema = deref(schema);
-  if (!schema || typeof schema !== 'object') return;
-  if (value === null) {
-    const typed = schema.type !== undefined || schema.allOf || schema.properties || schema.enum;
-    if (typed && !schema.nullable) errors.push(`${where}: null but not nullable`);
-    return;
-  }
-  for (const s of schema.allOf ?? []) check(s, value, where, errors);
-  if (schema.oneOf) {
-    const ok = schema.oneOf.filter((s) => {
-      const e = [];
-      check(s, value, where, e);
-      return e.length === 0;
-    }).length;
-    if (ok !== 1) errors.push(`${where}: matches ${ok} of oneOf, not exactly 1`);
-  }
-  if (schema.enum && !schema.enum.some((v) => v === value)) errors.push(`${where}: ${JSON.stringify(value)} not in enum ${JSON.stringify(schema.enum)}`);
-  const t = schema.type;
-  const actual = Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
-  if (t && !(t === actual || (t === 'number' && actual === 'integer'))) {
-    errors.push(`${where}: ${actual} where ${t} expected`);
-    return;
-  }
-  if (typeof value === 'number') {
-    if (schema.minimum !== undefined && value < schema.minimum) errors.push(`${where}: ${value} < minimum ${schema.minimum}`);
-    if (schema.maximum !== undefined && value > schema.maximum) errors.push(`${where}: ${value} > maximum ${schema.maximum}`);
-  }
-  if (typeof value === 'string' && schema.format === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(value)) {
-    errors.push(`${where}: ${JSON.stringify(value)} is not a date`);
-  }
-  if (Array.isArray(value)) {
-    if (schema.maxItems !== undefined && value.length > schema.maxItems) errors.push(`${where}: more than ${schema.maxItems} items`);
-    if (schema.items) value.forEach((v, i) => check(schema.items, v, `${where}[${i}]`, errors));
-  } else if (typeof value === 'object') {
-    for (const k of schema.required ?? []) if (!Object.hasOwn(value, k)) errors.push(`${where}: missing required "${k}"`);
-    const props = schema.properties ?? {};
-    for (const [k, v] of Object.entries(value)) {
-      if (props[k]) check(props[k], v, `${where}.${k}`, errors);
-      else if (schema.additionalProperties === false) errors.push(`${where}: undocumented property "${k}"`);
-    }
-  }
-}
-
-/** Assert res (from srv.api) is a documented response of METHOD PATH and matches its schema. */
-function conforms(method, p, res) {
-  const op = docOp(method, p);
-  const r = deref(op.responses?.[String(res.status)]);
-  assert.ok(r, `${method} ${p} answered ${res.status}, which is not documented: ${res.text.slice(0, 300)}`);
-  const type = (res.headers.get('content-type') ?? '').split(';')[0].trim();
-  const media = r.content?.[type];
-  assert.ok(media, `${method} ${p} ${res.status}: reply type ${type} is not documented`);
-  const errors = [];
-  check(media.schema, res.body, 'body', errors);
-  assert.deepEqual(errors, [], `${method} ${p} ${res.status} does not match its schema: ${res.text.slice(0, 500)}`);
 }
 
 // ---- (1) served as embedded
@@ -464,4 +374,79 @@ test('dues replies match the documented responses', async () => {
   await call(fin, 'POST', `/api/v1/dues/payments/${pay.body.id}/reverse`, '/api/v1/dues/payments/{id}/reverse', { body: { reason: '测试' } });
   await call(sec, 'GET', '/api/v1/dues/todos?all=1', '/api/v1/dues/todos');
   await call(sec, 'POST', '/api/v1/dues/todos/999999/done', '/api/v1/dues/todos/{id}/done');
+});
+
+// ---- (4) the standard validator, and request bodies held to the document
+
+test('docs/openapi.json passes the OpenAPI 3.0 schema validator', async () => {
+  const { Validator } = await import('@seriousme/openapi-schema-validator');
+  const v = new Validator();
+  const res = await v.validate(structuredClone(DOC));
+  assert.equal(v.version, '3.0');
+  assert.equal(res.valid, true, `docs/openapi.json is not valid OpenAPI 3.0:\n${JSON.stringify(res.errors, null, 1)?.slice(0, 3000)}`);
+});
+
+test('every JSON request schema lists what it takes and refuses anything else', () => {
+  const open = [];
+  const walk = (s, where, seen) => {
+    s = deref(s);
+    if (!s || typeof s !== 'object' || seen.has(s)) return;
+    seen.add(s);
+    if (s.properties && s.additionalProperties !== false) open.push(where);
+    for (const [k, v] of Object.entries(s.properties ?? {})) walk(v, `${where}.${k}`, seen);
+    if (s.items) walk(s.items, `${where}[]`, seen);
+  };
+  for (const { method, path: p, op } of operations()) {
+    const s = deref(op.requestBody)?.content?.['application/json']?.schema;
+    if (s && !p.endsWith('/events')) walk(s, `${method} ${p}`, new Set());
+  }
+  assert.deepEqual(open, [], 'request schemas without additionalProperties: false');
+});
+
+test('every write endpoint refuses a misspelt or unknown field with 400 unknown_field, before anything else happens', async () => {
+  const who = { admin: 'admin', committee: 'com-a', finance: 'fin-a', secretary: 'sec-a1', member: 'mem-a2' };
+  const sessions = {};
+  let checked = 0;
+  for (const rt of ROUTES.filter((r) => r.body === 'BODY_JSON')) {
+    const schema = deref(deref(docOp(rt.method, rt.path).requestBody).content['application/json'].schema);
+    const names = Object.keys(schema.properties ?? {});
+    assert.ok(names.length > 0, `${rt.method} ${rt.path}: the request schema names no field`);
+    const role = rt.roles[0];
+    const opts = {};
+    if (rt.auth === 'AUTH_USER') opts.token = (sessions[role] ??= (await login(srv, who[role], PASSWORD)).token);
+    const url = rt.path.replace(/\{[^}]+\}/g, '1');
+    // a typo one letter off the longest documented name: the reply names the real one
+    const name = names.reduce((a, b) => (b.length > a.length ? b : a));
+    const typo = name.slice(0, -1);
+    const r = await srv.api(rt.method, url, { ...opts, body: { [typo]: 1 } });
+    assertError(r, 400, 'unknown_field');
+    assert.deepEqual(r.body.error.details, [{ field: typo, suggestion: name }], `${rt.method} ${rt.path}: ${r.text}`);
+    assert.match(r.body.error.message, new RegExp(`unknown field '${typo}' \\(did you mean '${name}'\\?\\)`));
+    // a name like no documented one: no suggestion
+    const r2 = await srv.api(rt.method, url, { ...opts, body: { zz_no_such_field_zz: true } });
+    assertError(r2, 400, 'unknown_field');
+    assert.deepEqual(r2.body.error.details, [{ field: 'zz_no_such_field_zz' }], `${rt.method} ${rt.path}: ${r2.text}`);
+    checked++;
+  }
+  assert.ok(checked >= 30, `only ${checked} JSON write endpoints found`);
+});
+
+test('unknown fields inside arrays and objects are named by their path; nothing is written', async () => {
+  const fin = await login(srv, 'fin-a', PASSWORD);
+  const before = await srv.api('GET', `/api/v1/dues/ledger/entries?org_id=${W.orgs['UA-B1']}`, { token: fin.token });
+  const r = await srv.api('POST', '/api/v1/dues/remittances', { token: fin.token, body: { org_id: W.orgs['UA-B1'], amout_fen: 100 } });
+  assertError(r, 400, 'unknown_field');
+  assert.deepEqual(r.body.error.details, [{ field: 'amout_fen', suggestion: 'amount_fen' }]);
+  const c = await srv.api('POST', '/api/v1/dues/collections', {
+    token: fin.token,
+    body: { items: [{ emp_no: 'EA002', months: [202401], amount_fen: 100, channel: 'cash' }, { emp_no: 'EA003', months: [202401], amount_fen: 100, chanel: 'cash' }] },
+  });
+  assertError(c, 400, 'unknown_field');
+  assert.deepEqual(c.body.error.details, [{ field: 'items[1].chanel', suggestion: 'channel' }]);
+  const after = await srv.api('GET', `/api/v1/dues/ledger/entries?org_id=${W.orgs['UA-B1']}`, { token: fin.token });
+  assert.deepEqual(after.body, before.body, 'a refused body changed the ledger');
+  // a body of the wrong JSON type is named as such
+  const arr = await srv.api('POST', '/api/v1/dues/remittances', { token: fin.token, body: [1] });
+  assertError(arr, 400, 'invalid');
+  assert.match(arr.body.error.message, /the body must be a JSON object/);
 });
