@@ -75,6 +75,9 @@ build/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(ASN_OBJ)
 build/rel/bench: bench/bench.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+build/rel/bench-pwhash: bench/pwhash.c build/rel/src/base/secret.o build/rel/src/base/err.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
 # --- the README's first command: build the server and the web app, make the demo database
 # once, serve both (scripts/run.sh)
 DB ?= var/dangjian.db
@@ -123,7 +126,7 @@ screenshots: dangjian
 
 bench: all
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory build/rel/bench
+	@$(MAKE) --no-print-directory build/rel/bench build/rel/bench-pwhash
 	@scripts/bench.sh
 
 clean:

@@ -26,6 +26,7 @@ static const struct {
     [ERR_INTERNAL] = {"internal", 500},
     [ERR_SCHEMA] = {"schema", 500},
     [ERR_UNKNOWN_FIELD] = {"unknown_field", 400},
+    [ERR_BUSY] = {"busy", 503},
 };
 
 static int err_index(int code)

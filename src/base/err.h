@@ -22,6 +22,7 @@ enum err {
     ERR_INTERNAL,  /* 500 */
     ERR_SCHEMA,    /* database newer than binary, or broken schema */
     ERR_UNKNOWN_FIELD, /* 400: a body member the endpoint does not take (http/bodycheck.c) */
+    ERR_BUSY,          /* 503: too much queued work; try again shortly */
     ERR__COUNT
 };
 

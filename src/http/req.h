@@ -37,6 +37,7 @@ struct req {
     size_t raw_len;
     const char *raw_type;
     char set_cookie[256];
+    int retry_after; /* seconds, for a Retry-After header (0: none) */
     const char *cache_control;    /* default no-store */
     const char *content_encoding; /* "gzip" for precompressed assets */
     json_t *err_details; /* optional details array for an error reply */

@@ -27,10 +27,15 @@ struct route {
     enum route_auth auth;
     int roles; /* for AUTH_USER: the caller needs one of these roles somewhere */
     enum route_body body;
-    /* replies depend only on the caller, the URL and the scores: kept in the reply cache
-     * until a score run or model change (see http/cache.h) */
-    int cached;
+    int flags; /* RT_* */
 };
+
+/* Replies depend only on the caller, the URL and the scores: kept in the reply cache until a
+ * score run or model change (see http/cache.h). */
+#define RT_CACHED 1
+/* The handler spends tens of milliseconds of CPU by design (argon2id): it runs on the slow
+ * lane (http/lane.h), never on an event-loop worker. */
+#define RT_SLOW 2
 
 /* Find the route for r->method and r->path, filling r->params.
  * Returns 0, -ERR_NOTFOUND (no such path) or -ERR_METHOD (path exists, other method). */

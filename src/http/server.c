@@ -18,6 +18,7 @@
 #include "db/db.h"
 #include "http/auth.h"
 #include "http/cache.h"
+#include "http/lane.h"
 #include "http/router.h"
 #include "http/static.h"
 #include "base/jsontext.h"
@@ -25,12 +26,22 @@
 
 #define MAX_BODY (16 * 1024 * 1024)
 #define MAX_DBS 256
+/* the slow lane (logins): how far its threads step back, and how many requests may wait */
+#define LANE_NICE 10
+#define LANE_QUEUE 512
+
+enum lane_state { LANE_NO, LANE_QUEUED, LANE_DONE };
 
 struct req_state {
     struct req r;
     long long start_us;
     int too_big;
     char ip[64];
+    /* the route, matched once before the request runs here or on the slow lane */
+    const struct route *rt;
+    int match_rc;
+    struct errbuf match_e;
+    enum lane_state lane;
 };
 
 static const struct server_opts *opts;
@@ -94,20 +105,25 @@ static int read_begin(struct req *r, struct errbuf *e)
     return db_read_begin(r->db, e);
 }
 
+static int is_api(const char *path)
+{
+    return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0;
+}
+
 static void dispatch(struct req_state *s)
 {
     struct req *r = &s->r;
-    struct errbuf e = ERRBUF_INIT;
-    const struct route *rt = NULL;
-    int rc;
+    struct errbuf e = s->match_e;
+    const struct route *rt = s->rt;
+    int rc = s->match_rc;
 
     if (s->too_big) {
         rc = errbuf_set(&e, -ERR_TOOBIG, "request body is larger than %d bytes", MAX_BODY);
-    } else if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/api") != 0) {
+    } else if (!is_api(r->path)) {
         rc = static_serve(r, opts->web_dir, &e);
-    } else if ((rc = router_match(r, &rt, &e)) == 0 && (rc = thread_db(&r->db, &e)) == 0 &&
+    } else if (rc == 0 && (rc = thread_db(&r->db, &e)) == 0 &&
                (rc = auth_prepare(r, rt, &e)) == 0) {
-        int cached = rt->cached && !opts->no_reply_cache;
+        int cached = (rt->flags & RT_CACHED) && !opts->no_reply_cache;
         if (cached && reply_cache_get(r))
             goto done;
         if ((rc = read_begin(r, &e)) == 0 && (rc = rt->fn(r, &e)) == 0 && cached)
@@ -165,11 +181,35 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct req *r)
     /* the web app's files come gzipped or not by Accept-Encoding: caches must keep both */
     if (strncmp(r->path, "/api/", 5) != 0)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+    if (r->retry_after > 0) {
+        char secs[16];
+        snprintf(secs, sizeof(secs), "%d", r->retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+    }
     if (r->set_cookie[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
     ret = MHD_queue_response(c, (unsigned)(r->status ? r->status : 200), resp);
     MHD_destroy_response(resp);
     return ret;
+}
+
+/* A slow route's request, on a lane thread: the whole dispatch, then back to libmicrohttpd. */
+static void run_on_lane(void *arg)
+{
+    struct req_state *s = arg;
+    dispatch(s);
+    s->lane = LANE_DONE;
+    MHD_resume_connection(s->r.conn);
+}
+
+/* The lane's queue is full: come back in a few seconds. */
+static void busy_reply(struct req *r)
+{
+    struct errbuf e = ERRBUF_INIT;
+    int waiting = lane_waiting();
+    errbuf_set(&e, -ERR_BUSY, "%d sign-ins are waiting: try again in a few seconds", waiting);
+    error_reply(r, -ERR_BUSY, &e);
+    r->retry_after = 2 + waiting / 100;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -208,6 +248,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!s->too_big && buf_add(&s->r.body, upload, *upload_size) < 0)
             s->too_big = 1;
         *upload_size = 0;
+        return MHD_YES;
+    }
+    if (s->lane == LANE_DONE)
+        return send_reply(c, &s->r);
+    if (!s->too_big && is_api(url))
+        s->match_rc = router_match(&s->r, &s->rt, &s->match_e);
+    if (s->match_rc == 0 && s->rt && (s->rt->flags & RT_SLOW)) {
+        /* run on the slow lane; MHD calls us again once it resumes the connection */
+        s->lane = LANE_QUEUED;
+        MHD_suspend_connection(c);
+        if (lane_submit(run_on_lane, s) < 0) {
+            busy_reply(&s->r);
+            s->lane = LANE_DONE;
+            MHD_resume_connection(c);
+        }
         return MHD_YES;
     }
     dispatch(s);
@@ -271,8 +326,9 @@ int server_run(const struct server_opts *o, struct errbuf *e)
     struct sockaddr_in sa;
     struct MHD_Daemon *d;
     sigset_t set;
-    int sig = 0, rc;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    int sig = 0, rc, listen_fd;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
     if ((rc = parse_listen(o->listen, &sa, e)) < 0)
         return rc;
@@ -286,6 +342,9 @@ int server_run(const struct server_opts *o, struct errbuf *e)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* one lane thread per core, niced so that the workers come first */
+    if ((rc = lane_start(cpus > 0 ? (int)cpus : 1, LANE_NICE, LANE_QUEUE, e)) < 0)
+        return rc;
     d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
                          on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR,
                          (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
@@ -293,8 +352,11 @@ int server_run(const struct server_opts *o, struct errbuf *e)
                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                          MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
                          MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
-    if (!d)
-        return errbuf_set(e, -ERR_IO, "cannot listen on %s: %s", o->listen, strerror(errno));
+    if (!d) {
+        rc = errbuf_set(e, -ERR_IO, "cannot listen on %s: %s", o->listen, strerror(errno));
+        lane_stop();
+        return rc;
+    }
     log_info("dangjian serving http://%s/ (%d threads, database %s)", o->listen,
              o->threads > 0 ? o->threads : 2, o->db_url);
     /* wait for a stop signal, writing out the buffered request log five times a second */
@@ -306,7 +368,12 @@ int server_run(const struct server_opts *o, struct errbuf *e)
     }
     log_set_buffered(0);
     log_info("signal %d: shutting down", sig);
+    /* stop taking connections, finish the lane's queue (its connections resume), then stop */
+    listen_fd = MHD_quiesce_daemon(d);
+    lane_stop();
     MHD_stop_daemon(d);
+    if (listen_fd >= 0)
+        close(listen_fd);
     pthread_mutex_lock(&dbs_lock);
     for (int i = 0; i < ndbs; i++)
         db_close(dbs[i]);

@@ -41,7 +41,7 @@ function routeTable() {
   assert.ok(start >= 0, 'no routes[] table in src/http/router.c');
   const block = src.slice(start, src.indexOf('};', start));
   const masks = roleMasks();
-  const re = /\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*\w+\s*,\s*(AUTH_[A-Z]+)\s*,\s*([^,]+?)\s*,\s*(BODY_[A-Z]+)\s*(?:,\s*[01]\s*)?\}/g;
+  const re = /\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*\w+\s*,\s*(AUTH_[A-Z]+)\s*,\s*([^,]+?)\s*,\s*(BODY_[A-Z]+)\s*(?:,\s*(?:0|RT_[A-Z_]+(?:\s*\|\s*RT_[A-Z_]+)*)\s*)?\}/g;
   const routes = [...block.matchAll(re)].map((m) => {
     const roles = m[4] === '0' ? [] : [...new Set(m[4].split('|').flatMap((t) => {
       const r = masks[t.trim()];
