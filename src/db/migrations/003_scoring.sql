@@ -136,7 +136,7 @@ CREATE TABLE org_scores (
 );
 CREATE INDEX org_scores_org ON org_scores(org_id, month);
 
--- Who sees what of the rankings, per committee (SCORING.md: "Rankings are a setting"):
+-- Who sees what of the rankings, per committee (DOMAIN: "rankings are a setting"):
 -- 'self' (own rank and percentile), 'top10', or 'full'. Staff always see the full list.
 CREATE TABLE ranking_settings (
     org_id BIGINT PRIMARY KEY,
