@@ -120,9 +120,12 @@ web:
 web-test: dangjian
 	@scripts/test-web.sh
 
-# the end-to-end run again: screenshots of the main pages in build/screenshots/
+# the end-to-end run again: screenshots of the main pages in build/screenshots/; the tour's
+# (web/tests/e2e/tour.test.mjs, shown in README.md) are then copied into docs/screenshots/
 screenshots: dangjian
 	@scripts/test-web.sh e2e
+	@mkdir -p docs/screenshots && cp build/screenshots/tour-*.png docs/screenshots/
+	@echo "README pictures: docs/screenshots/tour-*.png"
 
 bench: all
 	@scripts/deps.sh bench

@@ -68,7 +68,7 @@ int api_dues_expense(struct req *r, struct errbuf *e)
     return req_reply_json(r, json_is_true(json_object_get(out, "duplicate")) ? 200 : 201, out);
 }
 
-/* The share is set by the committee above the organization (DOMAIN): the caller must cover
+/* The share is set by the committee above the organization (DUES.md): the caller must cover
  * the parent; the root's own share only an administrator of the root may set. */
 int api_dues_share(struct req *r, struct errbuf *e)
 {

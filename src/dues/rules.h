@@ -1,6 +1,6 @@
 /* Dues rules (党费标准): the versioned table of bands and rates per member category, the
  * per-member terms (a farmer's amount, a hardship reduction or exemption), and the
- * arithmetic of one month's dues. DOMAIN.md "Party dues" is the source. */
+ * arithmetic of one month's dues. docs/DUES.md is the source. */
 #ifndef DUES_RULES_H
 #define DUES_RULES_H
 

@@ -9,7 +9,7 @@
 
 struct db;
 
-#define DUES_DEFAULT_SHARE_BP 5000 /* DOMAIN: remit 50 % upward unless the committee says */
+#define DUES_DEFAULT_SHARE_BP 5000 /* DUES.md: remit 50 % upward unless the committee says */
 #define DUES_DEFAULT_BACK_PAY 6    /* months a member may still pay online (补交) */
 
 /* The value of setting name into out (n bytes): 1 when set, 0 when not (out = ""). */

@@ -14,7 +14,7 @@
 #include "plan/plan.h"
 #include "base/banned.h"
 
-/* Score last month once it is over, if it has events and no run yet (DOMAIN: monthly). */
+/* Score last month once it is over, if it has events and no run yet (SCORING.md: monthly). */
 static int score_last_month(struct db *db, struct errbuf *e)
 {
     int month = month_add(month_of_time(time(NULL)), -1), rc;

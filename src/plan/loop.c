@@ -60,7 +60,7 @@ static const struct transition {
 
 #define NTRANSITIONS (sizeof(transitions) / sizeof(transitions[0]))
 
-/* DOMAIN.md: escalate after 3 days without acknowledgement, 15 days without a report. */
+/* docs/PLANS.md: escalate after 3 days without acknowledgement, 15 days without a report. */
 static const struct escalation {
     int bit, days;
     unsigned states; /* bit per enum case_state still waiting */

@@ -16,7 +16,7 @@
 #include "plan/period.h"
 #include "base/banned.h"
 
-/* The default plan (DOMAIN.md, "Default tasks from the branch work rules"): the rhythm of
+/* The default plan (docs/PLANS.md, "The default plan"): the rhythm of
  * organization life in the 2018 branch work regulations, one task per row, for every branch.
  * Dues collection is the percent of the month's bills paid by month end, read from the dues
  * module (a figure the branch reports for months it has not generated). */

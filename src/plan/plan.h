@@ -49,7 +49,7 @@ int plan_owner(struct db *db, long long plan_id, long long *ret_org, char *ret_p
 int plan_task_owner(struct db *db, long long task_id, long long *ret_plan, long long *ret_org,
                     char *ret_path, struct errbuf *e);
 
-/* The default plan of DOMAIN.md for org_id (0 = the root: the whole company) and year (tasks
+/* The default plan of docs/PLANS.md for org_id (0 = the root: the whole company) and year (tasks
  * count from from_day, 0 = 1 Jan):
  * creates the plan if missing and adds the default tasks it lacks; *ret_added says how many.
  * Own transaction. */

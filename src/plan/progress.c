@@ -20,7 +20,7 @@ static const struct {
     {PLAN_NOT_MET, "not_met", "未达标"},
 };
 
-/* DOMAIN.md: red when fewer than these days remain, by frequency. */
+/* docs/PLANS.md: red when fewer than these days remain, by frequency. */
 static const int red_days[] = {[PLAN_MONTH] = 7, [PLAN_QUARTER] = 15, [PLAN_HALF] = 15,
                                [PLAN_YEAR] = 30};
 

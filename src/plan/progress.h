@@ -1,4 +1,4 @@
-/* Progress, expected progress and warning levels (DOMAIN.md, "Progress and warnings"):
+/* Progress, expected progress and warning levels (docs/PLANS.md, "Levels"):
  * pure functions of numbers and days, tested by hand in tests/unit/test_plan_progress.c. */
 #ifndef PLAN_PROGRESS_H
 #define PLAN_PROGRESS_H

@@ -411,7 +411,7 @@ int api_leaderboard(struct req *r, struct errbuf *e)
                                     items, "me", me));
 }
 
-/* ---- the ranking setting of a committee (DOMAIN: "rankings are a setting") */
+/* ---- the ranking setting of a committee (SCORING.md: "Rankings are a setting") */
 
 /* A unit committee or the root, inside a role in mask: its depth; errors otherwise. */
 static int ranking_org(struct req *r, int mask, long long *ret_id, long long *ret_root,

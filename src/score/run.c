@@ -121,7 +121,7 @@ static int load_orgs(struct run *r, struct errbuf *e)
     if (rc < 0)
         return rc;
     /* the unit committee: the organization directly under the root, when it is a committee
-     * (DOMAIN: "the organization of kind committee directly under the company") */
+     * (SCORING.md: the unit committee is "the committee directly under the company") */
     for (int i = 0; i < r->norgs; i++) {
         struct org *o = &r->orgs[i];
         o->unit = o->nanc >= 2 ? o->anc[1] : o->anc[0];

@@ -4,7 +4,7 @@
 // reversal, remittance, expenditure, the ledger's reports (also as .xlsx, unzipped and read),
 // arrears with their to-dos and the discipline events, every privacy rule, and a server
 // killed (SIGKILL) in the middle of a large confirmation. Every figure below is computed by
-// hand from the 2008 rules (DOMAIN.md, "Party dues").
+// hand from the 2008 rules (docs/DUES.md).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';

@@ -3,7 +3,7 @@
 // contributions), the annual summary, the branch and committee portraits, leaderboards per
 // ranking setting, and who may read what.
 //
-// Events of 2024-03 (base 60, weights 0.2; see DOMAIN.md "Formula"):
+// Events of 2024-03 (base 60, weights 0.2; see docs/SCORING.md):
 //   EA002 (UA-B1): 5 × meeting.attend = 20, capped 16 → politics 76; study.hours 12 h = 24,
 //                  capped 20 → theory 80; dues.late −10 → discipline 50; perf.rating 4 +20 →
 //                  performance 80; honours 60                                  → index 69.2

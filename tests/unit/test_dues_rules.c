@@ -82,23 +82,23 @@ static const struct edge edges[] = {
     {"in_service", 100, 1, 1},            /* 0.5 fen: half up */
     {"in_service", 100000, 500, 1},
     {"in_service", 299999, 1500, 1},      /* 14.99995 yuan → 15.00 */
-    {"in_service", 300000, 1500, 1},      /* DOMAIN: 3000.00 → 15.00 */
-    {"in_service", 300001, 3000, 2},      /* DOMAIN: 3000.01 → 30.00 */
+    {"in_service", 300000, 1500, 1},      /* DUES.md: 3000.00 → 15.00 */
+    {"in_service", 300001, 3000, 2},      /* DUES.md: 3000.01 → 30.00 */
     {"in_service", 300050, 3001, 2},      /* 30.005 yuan → 30.01 (half up) */
     {"in_service", 499999, 5000, 2},
-    {"in_service", 500000, 5000, 2},      /* DOMAIN: 5000.00 → 50.00 */
-    {"in_service", 500001, 7500, 3},      /* DOMAIN: 5000.01 → 75.00 */
+    {"in_service", 500000, 5000, 2},      /* DUES.md: 5000.00 → 50.00 */
+    {"in_service", 500001, 7500, 3},      /* DUES.md: 5000.01 → 75.00 */
     {"in_service", 999999, 15000, 3},
-    {"in_service", 1000000, 15000, 3},    /* DOMAIN: 10000.00 → 150.00 */
-    {"in_service", 1000001, 20000, 4},    /* DOMAIN: 10000.01 → 200.00 */
+    {"in_service", 1000000, 15000, 3},    /* DUES.md: 10000.00 → 150.00 */
+    {"in_service", 1000001, 20000, 4},    /* DUES.md: 10000.01 → 200.00 */
     {"in_service", 1234567, 24691, 4},    /* 246.9134 → 246.91 */
     {"in_service", DUES_MAX_BASE_FEN, 2000000, 4},
     /* retired: 0.5 % up to 5000, 1 % above */
     {"retired", 200000, 1000, 1},
     {"retired", 300001, 1500, 1},         /* the in-service edge means nothing here */
     {"retired", 499999, 2500, 1},
-    {"retired", 500000, 2500, 1},         /* DOMAIN: 5000.00 → 25.00 */
-    {"retired", 500001, 5000, 2},         /* DOMAIN: 5000.01 → 50.00 */
+    {"retired", 500000, 2500, 1},         /* DUES.md: 5000.00 → 25.00 */
+    {"retired", 500001, 5000, 2},         /* DUES.md: 5000.01 → 50.00 */
     {"retired", 1000001, 10000, 2},
     /* fixed amounts: the base does not matter */
     {"farmer", 0, 20, 1},

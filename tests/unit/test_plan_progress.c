@@ -1,6 +1,6 @@
 /* Periods, progress, expected progress and warning levels (src/plan/period.c, progress.c) on
  * cases computed by hand: period boundaries, leap years, tasks added mid-period, and the
- * green/yellow/red/not-met rules of DOMAIN.md. */
+ * green/yellow/red/not-met rules of docs/PLANS.md. */
 #include "unit.h"
 
 #include "plan/period.h"
