@@ -5,6 +5,8 @@
 #   1c. dues: generating a month and one-click confirmation vs raw SQL; 1,000,000 members' bills
 #   2. HTTP: GET /api/v1/me and a member list page under wrk (10 s, 64 connections) vs
 #      nginx serving a static file of the same size; the server's resident memory after it
+#   3. logins: logins/s through the real handler vs raw argon2id checks/s, and a storm of
+#      10,000 members signing in over 5 minutes with the portraits' latency beside it
 # Load goes to 127.0.0.1 only and every run is bounded in time.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -148,3 +150,13 @@ printf '  %-34s %10s / %s   (targets: cached >= 1.0, uncached >= 0.25, p99 < 10 
     "$(awk -v a="$pu_rps" -v b="$ng_p_rps" 'BEGIN { printf "%.2f", a / b }')"
 printf '  %-34s %10s MB (peak %s MB; target <= 64 MB)\n' "server resident memory after load" \
     "$(awk -v k="$rss_kb" 'BEGIN { printf "%.1f", k / 1024 }')" "$(awk -v k="$hwm_kb" 'BEGIN { printf "%.1f", k / 1024 }')"
+
+# --- the login storm: logins/s beside raw argon2id checks/s, then 10,000 members signing in
+# over 5 minutes (BENCH_STORM_MEMBERS, BENCH_STORM_SECONDS) with portraits read beside
+echo
+raw=$(build/rel/bench-pwhash --seconds 5 | awk '{print $1}')
+sqlite3 "$TMP/demo.db" "SELECT login FROM accounts WHERE member_id IS NOT NULL ORDER BY random()" \
+    >"$TMP/logins.txt"
+node bench/logins.mjs --url "http://127.0.0.1:$port" --logins "$TMP/logins.txt" --raw "$raw" \
+    --seconds "$DURATION" --members "${BENCH_STORM_MEMBERS:-10000}" \
+    --window "${BENCH_STORM_SECONDS:-300}"

@@ -24,7 +24,7 @@ for p in $want; do
         missing="$missing $p"
 done
 # Node.js runs the API tests; the machine image ships it, Debian's package otherwise.
-if [ "$1" = test ] && ! command -v node >/dev/null 2>&1; then
+if { [ "$1" = test ] || [ "$1" = bench ]; } && ! command -v node >/dev/null 2>&1; then
     missing="$missing nodejs"
 fi
 [ -z "$missing" ] && exit 0
