@@ -22,10 +22,12 @@ static const struct command {
      "  Default --db: " CLI_DEFAULT_DB},
     {"serve", cmd_serve, "run the HTTP server",
      "dangjian serve [--db PATH|URL] [--listen 127.0.0.1:8080] [--threads N] [--web DIR]\n"
-     "               [--no-jobs] [--jobs-every SECONDS] [--no-reply-cache]\n"
+     "               [--no-jobs] [--jobs-every SECONDS] [--no-reply-cache] [--login-queue N]\n"
      "  Serves the API under /api/v1 and the web app from DIR (default web/dist when present).\n"
      "  Logs one line per request; SIGINT or SIGTERM stops it cleanly. Background jobs (every\n"
-     "  300 s by default) score last month once it is over."},
+     "  300 s by default) score last month once it is over. Password checks run on their own\n"
+     "  low-priority threads, one per core; past N waiting logins (default 512) a login is\n"
+     "  told to retry (503 busy)."},
     {"demo", cmd_demo, "create a realistic demo organization",
      "dangjian demo [--db PATH|URL] [--orgs 700] [--members 10000] [--months 12] [--seed 1]\n"
      "              [--print-accounts]\n"

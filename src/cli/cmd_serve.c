@@ -11,7 +11,7 @@
 int cmd_serve(int argc, char **argv)
 {
     const char *url = CLI_DEFAULT_DB, *listen = "127.0.0.1:8080", *web = NULL;
-    long long threads = 0, jobs_every = 300;
+    long long threads = 0, jobs_every = 300, login_queue = 512;
     bool no_jobs = false, no_cache = false;
     struct opt opts[] = {{"db", OPT_STR, &url, "database"},
                          {"listen", OPT_STR, &listen, "address"},
@@ -20,6 +20,7 @@ int cmd_serve(int argc, char **argv)
                          {"no-jobs", OPT_FLAG, &no_jobs, "no background jobs"},
                          {"no-reply-cache", OPT_FLAG, &no_cache, "no reply cache"},
                          {"jobs-every", OPT_INT, &jobs_every, "seconds between job passes"},
+                         {"login-queue", OPT_INT, &login_queue, "logins that may wait"},
                          {0, 0, 0, 0}};
     struct server_opts so;
     struct errbuf e = ERRBUF_INIT;
@@ -28,6 +29,10 @@ int cmd_serve(int argc, char **argv)
     int rc;
     if (cli_parse("serve", argc - 1, argv + 1, opts, NULL, 0, NULL) < 0)
         return 2;
+    if (login_queue < 1 || login_queue > 100000) {
+        fprintf(stderr, "dangjian serve: --login-queue must be 1 to 100000\n");
+        return 2;
+    }
     if (threads < 0 || threads > 64) {
         fprintf(stderr, "dangjian serve: --threads must be 1 to 64\n");
         return 2;
@@ -43,6 +48,7 @@ int cmd_serve(int argc, char **argv)
     so.threads = threads ? (int)threads : 4;
     so.web_dir = web;
     so.no_reply_cache = no_cache;
+    so.lane_queue = (int)login_queue;
     if (!no_jobs && jobs_start(url, (int)jobs_every, &e) < 0)
         return cli_fail(&e);
     rc = server_run(&so, &e);

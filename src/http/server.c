@@ -26,9 +26,8 @@
 
 #define MAX_BODY (16 * 1024 * 1024)
 #define MAX_DBS 256
-/* the slow lane (logins): how far its threads step back, and how many requests may wait */
+/* the slow lane (logins): how far its threads step back behind the workers */
 #define LANE_NICE 10
-#define LANE_QUEUE 512
 
 enum lane_state { LANE_NO, LANE_QUEUED, LANE_DONE };
 
@@ -343,7 +342,7 @@ int server_run(const struct server_opts *o, struct errbuf *e)
     signal(SIGPIPE, SIG_IGN);
 
     /* one lane thread per core, niced so that the workers come first */
-    if ((rc = lane_start(cpus > 0 ? (int)cpus : 1, LANE_NICE, LANE_QUEUE, e)) < 0)
+    if ((rc = lane_start(cpus > 0 ? (int)cpus : 1, LANE_NICE, o->lane_queue > 0 ? o->lane_queue : 512, e)) < 0)
         return rc;
     d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
                          on_mhd_error, NULL, MHD_OPTION_SOCK_ADDR,

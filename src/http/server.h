@@ -10,6 +10,7 @@ struct server_opts {
     int threads;
     const char *web_dir; /* built web app to serve at / (may be NULL) */
     int no_reply_cache;  /* answer cached routes afresh every time (benchmarks) */
+    int lane_queue;      /* slow-lane requests (logins) that may wait; more get 503 */
 };
 
 /* Serve until SIGINT or SIGTERM; return 0 after a clean shutdown. */

@@ -233,9 +233,9 @@ async function createDatabase(db) {
  * Options: db (use this database URL as is: not created, not dropped), seedArgs (CLI
  * commands run after `init`, before `serve`: one args array or an array of them, --db is
  * inserted as by srv.cli), threads (default 2), env (extra environment for the server),
- * init (default true: run `dangjian init` first).
+ * init (default true: run `dangjian init` first), serveArgs (more arguments for `serve`).
  */
-export async function startServer({ db, seedArgs, threads = 2, env, init = true } = {}) {
+export async function startServer({ db, seedArgs, threads = 2, env, init = true, serveArgs } = {}) {
   const database = await createDatabase(db);
   const dbUrl = database.url;
   try {
@@ -255,7 +255,7 @@ export async function startServer({ db, seedArgs, threads = 2, env, init = true 
     // the port may be taken between freePort() and the server's bind: try a few
     for (let attempt = 1; ; attempt++) {
       try {
-        return await spawnServer({ dbUrl, database, threads, env });
+        return await spawnServer({ dbUrl, database, threads, env, serveArgs });
       } catch (e) {
         if (attempt >= 3 || !/address already in use|EADDRINUSE/i.test(e.message)) throw e;
       }
@@ -266,10 +266,10 @@ export async function startServer({ db, seedArgs, threads = 2, env, init = true 
   }
 }
 
-async function spawnServer({ dbUrl, database, threads, env }) {
+async function spawnServer({ dbUrl, database, threads, env, serveArgs = [] }) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = ['serve', '--db', dbUrl, '--listen', `127.0.0.1:${port}`, '--threads', String(threads)];
+  const args = ['serve', '--db', dbUrl, '--listen', `127.0.0.1:${port}`, '--threads', String(threads), ...serveArgs];
   const child = spawn(BIN, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
