@@ -199,6 +199,8 @@ static void test_err_name_and_status_for_every_code(void **state)
         {ERR_NOMEM, "out_of_memory", 500},
         {ERR_INTERNAL, "internal", 500},
         {ERR_SCHEMA, "schema", 500},
+        {ERR_UNKNOWN_FIELD, "unknown_field", 400},
+        {ERR_BUSY, "busy", 503},
     };
     (void)state;
     /* the table above names every code: a new code must be added here too */
