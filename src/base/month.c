@@ -122,12 +122,25 @@ int date_from_days(long z)
     return (int)((y + (m <= 2)) * 10000 + m * 100 + d);
 }
 
+/* A payment made at 07:00 on the 1st in Beijing belongs to the 1st, not to the last day of
+ * the month before, as it would on UTC days. Floor division: instants before 1970 too. */
+int date_of_time(long long t)
+{
+    long long s = t + LOCAL_UTC_OFFSET;
+    return date_from_days((long)(s >= 0 ? s / 86400 : -((-s + 86399) / 86400)));
+}
+
+long long time_of_date(int ymd)
+{
+    return (long long)date_to_days(ymd) * 86400 - LOCAL_UTC_OFFSET;
+}
+
 int month_of_time(long long t)
 {
-    return date_from_days((long)(t / 86400)) / 100;
+    return date_of_time(t) / 100;
 }
 
 int date_today(void)
 {
-    return date_from_days((long)(time(NULL) / 86400));
+    return date_of_time((long long)time(NULL));
 }

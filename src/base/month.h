@@ -13,8 +13,15 @@ int month_year(int m);
 int month_of_date(int yyyymmdd);
 /* Parse "202401" or "2024-01"; return 0 or -ERR_INVALID. */
 int month_parse(const char *s, int *ret_month);
-/* The month containing the UTC instant t (seconds). */
+/* Days and months are those of the organization's clock: China Standard Time, UTC+8 all
+ * year (no daylight saving). An instant is a count of UTC seconds. */
+#define LOCAL_UTC_OFFSET (8 * 3600)
+/* The local month containing the instant t. */
 int month_of_time(long long t);
+/* The local date (YYYYMMDD) of the instant t. */
+int date_of_time(long long t);
+/* The instant at which the local day ymd begins (its midnight in UTC+8). */
+long long time_of_date(int ymd);
 
 bool date_valid(int y, int m, int d);
 /* Strict ISO "YYYY-MM-DD" → YYYYMMDD; return 0 or -ERR_INVALID. */
@@ -24,7 +31,7 @@ void date_format(int ymd, char *out, size_t n);
 /* Days since 1970-01-01 for YYYYMMDD, and back. */
 long date_to_days(int ymd);
 int date_from_days(long days);
-/* Today (UTC) as YYYYMMDD. */
+/* Today (local, UTC+8) as YYYYMMDD. */
 int date_today(void);
 
 #endif

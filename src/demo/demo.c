@@ -193,7 +193,7 @@ static int insert_base(struct gen *g, const struct demo_member *mb, int org, int
 {
     /* verified by payroll on 10 January, or on the demo's last day if that is earlier */
     int day = year * 10000 + 110 < g->m->today ? year * 10000 + 110 : g->m->today;
-    long long at = (long long)date_to_days(day) * 86400 + 2 * 3600;
+    long long at = time_of_date(day) + 10 * 3600;
     int rc = db_run(g->db, e,
                     "INSERT INTO income_bases(member_id, org_id, year, from_month, monthly_fen,"
                     " verified_by, verified_at) VALUES($1, $2, $3, $4, $5, $6, $7)",

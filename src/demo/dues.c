@@ -65,7 +65,7 @@ static long long moment(const struct dd *d, int month, int day, int hour)
     long long t;
     if (day > month_days(month))
         day = month_days(month);
-    t = (long long)date_to_days(month * 100 + day) * 86400 + hour * 3600;
+    t = time_of_date(month * 100 + day) + hour * 3600;
     return t < d->limit ? t : d->limit;
 }
 
@@ -501,7 +501,7 @@ int demo_dues_write(struct db *db, const struct demo_model *m, const struct demo
 {
     struct dd d = {db, m, o, sum, 0, m->orgs[0].id, "", NULL, NULL, 0, NULL, 0};
     int rc;
-    d.limit = (long long)date_to_days(m->today) * 86400 + 18 * 3600;
+    d.limit = time_of_date(m->today) + 18 * 3600;
     if (d.limit > (long long)time(NULL))
         d.limit = (long long)time(NULL);
     d.late = calloc((size_t)m->nmembers, sizeof(*d.late));

@@ -140,7 +140,7 @@ static long long pick_instant(struct demo_rng *r, int m, int last_day)
         int wd = (int)((d + 4) % 7); /* 1970-01-01 was a Thursday: 0 = Sunday */
         if ((wd == 0 || wd == 6) && !demo_rng_chance(r, 1.0 / 3))
             continue;
-        return (long long)d * 86400 + demo_rng_pick(r, hour_w, 24) * 3600LL +
+        return time_of_date(date_from_days(d)) + demo_rng_pick(r, hour_w, 24) * 3600LL +
                demo_rng_range(r, 0, 3599);
     }
 }

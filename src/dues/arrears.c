@@ -203,7 +203,7 @@ static int send_events(struct db *db, int month, struct dues_close_stats *cs, st
         long long member = db_col_int(st, 0);
         bool ok = !db_col_null(st, 1) && month_of_time(db_col_int(st, 1)) <= month;
         struct event_in *ev;
-        int day = ok ? date_from_days((long)(db_col_int(st, 1) / 86400)) : last;
+        int day = ok ? date_of_time(db_col_int(st, 1)) : last;
         if (nskip && bsearch(&member, skip, nskip, sizeof(*skip), cmp_ll)) {
             cs->skipped++;
             continue;

@@ -166,7 +166,7 @@ static void write_cell(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const struct
         worksheet_write_string(ws, r, c, dues_status_label(json_string_value(v)), NULL);
         break;
     case 'd':
-        date_format(date_from_days((long)(json_integer_value(v) / 86400)), text, sizeof(text));
+        date_format(date_of_time(json_integer_value(v)), text, sizeof(text));
         worksheet_write_string(ws, r, c, text, NULL);
         break;
     default:

@@ -442,7 +442,7 @@ static int load_dues(struct db *db, struct plan_grid *g, struct errbuf *e)
     for (int m = 1; m <= 12; m++) {
         int next = month_add(g->year * 100 + m, 1);
         db_bind_int(st, 2 * m + 1, (long long)g->year * 100 + m);
-        db_bind_int(st, 2 * m + 2, (long long)date_to_days(next * 100 + 1) * 86400);
+        db_bind_int(st, 2 * m + 2, time_of_date(next * 100 + 1));
     }
     while ((rc = db_step(st, e)) == 1) {
         int org = plan_grid_org(g, db_col_int(st, 0)), m = (int)(db_col_int(st, 1) % 100);

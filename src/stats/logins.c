@@ -1,10 +1,12 @@
 /* Sign-in statistics: one GROUP BY over the month's rows of the subtree (index logins_month
- * on month, org_id), the previous month's total, and the days filled in with zeros. */
+ * on month, org_id), the previous month's total over the same span, and the days filled in
+ * with zeros. Days are local (UTC+8). */
 #include "stats/logins.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/month.h"
 #include "db/db.h"
@@ -16,33 +18,43 @@
     " FROM logins l JOIN orgs o ON o.id = l.org_id"                                                \
     " WHERE l.month = $1 AND l.ok = 1 AND o.path >= $2 AND o.path < $3"
 
-static int month_total(struct db *db, int month, const char *lo, const char *hi,
+/* Sign-ins of month before the instant until. */
+static int month_total(struct db *db, int month, const char *lo, const char *hi, long long until,
                        long long *ret, struct errbuf *e)
 {
-    return db_query_int(db, e, ret, "SELECT COUNT(*)" SUBTREE_JOIN, "itt", (long long)month, lo,
-                        hi);
+    return db_query_int(db, e, ret, "SELECT COUNT(*)" SUBTREE_JOIN " AND l.at < $4", "itti",
+                        (long long)month, lo, hi, until);
 }
 
-int stats_logins(struct db *db, long long org_id, const char *path, int month, int today,
+int stats_logins(struct db *db, long long org_id, const char *path, int month, long long now,
                  json_t **ret, struct errbuf *e)
 {
     struct db_stmt *st;
-    char hi[ORG_PATH_MAX + 8], day[16];
+    char hi[ORG_PATH_MAX + 8], day[16], as_of[16], prev_day[16];
     long long per_day[31] = {0}, total = 0, users = 0, prev = 0;
-    int days = month_days(month), rc;
+    int today = date_of_time(now), days = month_days(month), before = month_add(month, -1), rc;
+    long long start = time_of_date(month * 100 + 1), prev_start = time_of_date(before * 100 + 1);
+    long long prev_until = start;
+    bool complete = month < today / 100;
     json_t *daily;
     if (month > today / 100)
         return errbuf_set(e, -ERR_INVALID, "month %d has not begun yet", month);
-    if (month == today / 100)
+    if (!complete) {
+        /* like with like: the month before up to the same day and time of day (its last day
+         * when it is shorter) */
         days = today % 100;
+        prev_until = prev_start + (now - start);
+        if (prev_until > start)
+            prev_until = start;
+    }
     scope_bounds(path, hi, sizeof(hi));
-    /* the day of an instant: whole days since the epoch less the month's first */
+    /* the local day of an instant: days since the month's first local midnight */
     if ((rc = db_prepare(db,
-                         "SELECT l.at / 86400 - $4, COUNT(*)" SUBTREE_JOIN
+                         "SELECT (l.at - $4) / 86400, COUNT(*)" SUBTREE_JOIN
                          " GROUP BY 1",
                          &st, e)) < 0)
         return rc;
-    db_bindv(st, "itti", (long long)month, path, hi, (long long)date_to_days(month * 100 + 1));
+    db_bindv(st, "itti", (long long)month, path, hi, start);
     while ((rc = db_step(st, e)) == 1) {
         long long d = db_col_int(st, 0), n = db_col_int(st, 1);
         if (d >= 0 && d < 31)
@@ -53,17 +65,20 @@ int stats_logins(struct db *db, long long org_id, const char *path, int month, i
     if (rc < 0 ||
         (rc = db_query_int(db, e, &users, "SELECT COUNT(DISTINCT l.account_id)" SUBTREE_JOIN,
                            "itt", (long long)month, path, hi)) < 0 ||
-        (rc = month_total(db, month_add(month, -1), path, hi, &prev, e)) < 0)
+        (rc = month_total(db, before, path, hi, prev_until, &prev, e)) < 0)
         return rc;
+    date_format(month * 100 + days, as_of, sizeof(as_of));
+    date_format(date_of_time(prev_until - 1), prev_day, sizeof(prev_day));
     daily = json_array();
     for (int d = 0; d < days; d++) {
         date_format(month * 100 + d + 1, day, sizeof(day));
         json_array_append_new(daily, json_pack("{s:s, s:I}", "day", day, "logins",
                                                (json_int_t)per_day[d]));
     }
-    *ret = json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "org_id", (json_int_t)org_id,
-                     "month", (json_int_t)month, "logins", (json_int_t)total, "users",
-                     (json_int_t)users, "previous", (json_int_t)prev, "change",
+    *ret = json_pack("{s:I, s:I, s:b, s:s, s:I, s:I, s:I, s:s, s:o, s:o}", "org_id",
+                     (json_int_t)org_id, "month", (json_int_t)month, "complete", complete,
+                     "as_of", as_of, "logins", (json_int_t)total, "users", (json_int_t)users,
+                     "previous", (json_int_t)prev, "previous_until", prev_day, "change",
                      prev ? json_real((double)total / (double)prev - 1.0) : json_null(), "daily",
                      daily);
     return 0;
@@ -76,7 +91,8 @@ int api_stats_logins(struct req *r, struct errbuf *e)
     char path[ORG_PATH_MAX];
     const char *ms = req_query(r, "month");
     long long org = 0;
-    int today = date_today(), month = today / 100, rc;
+    long long now = (long long)time(NULL);
+    int month = month_of_time(now), rc;
     json_t *out;
     if ((rc = req_query_int(r, "org_id", 0, 0, (long long)1 << 62, &org, e)) < 0)
         return rc;
@@ -89,7 +105,7 @@ int api_stats_logins(struct req *r, struct errbuf *e)
     if (!org)
         return errbuf_set(e, -ERR_FORBIDDEN, "your roles do not allow this");
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_STAFF, org, path, e)) < 0 ||
-        (rc = stats_logins(r->db, org, path, month, today, &out, e)) < 0)
+        (rc = stats_logins(r->db, org, path, month, now, &out, e)) < 0)
         return rc;
     return req_reply_json(r, 200, out);
 }

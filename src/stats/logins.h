@@ -8,11 +8,13 @@
 
 struct db;
 
-/* Successful sign-ins of the accounts of the subtree at path in month (YYYYMMDD days in UTC):
- * {org_id, month, logins, users, previous, change, daily: [{day, logins}]}. change is the
- * ratio to the previous month minus one (null when the previous month had none); daily has
- * every day of the month up to today. New reference in *ret. */
-int stats_logins(struct db *db, long long org_id, const char *path, int month, int today,
+/* Successful sign-ins of the accounts of the subtree at path in month (local days, UTC+8) as
+ * seen at the instant now: {org_id, month, complete, as_of, logins, users, previous,
+ * previous_until, change, daily: [{day, logins}]}. A month not over yet is compared like with
+ * like: previous counts the month before only up to the same point (the same days and time of
+ * day), previous_until is that point's date; change is the ratio minus one (null when
+ * previous is 0); daily has every day up to as_of. New reference in *ret. */
+int stats_logins(struct db *db, long long org_id, const char *path, int month, long long now,
                  json_t **ret, struct errbuf *e);
 
 #endif

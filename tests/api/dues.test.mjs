@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { startServer, assertError } from './lib.mjs';
-import { seedWorld, writeTmp, csv, cliOk, addUser, signIn, tempDatabase, sql } from './fixtures.mjs';
+import { seedWorld, writeTmp, csv, cliOk, addUser, signIn, tempDatabase, sql, localDate } from './fixtures.mjs';
 
 let srv;
 let W;
@@ -47,8 +47,7 @@ const get = async (login, path) => {
 };
 
 function curMonth() {
-  const d = new Date();
-  return d.getUTCFullYear() * 100 + d.getUTCMonth() + 1;
+  return localDate().month;
 }
 function monthAdd(m, n) {
   const i = Math.floor(m / 100) * 12 + (m % 100) - 1 + n;

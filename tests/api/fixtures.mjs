@@ -28,6 +28,21 @@ import path from 'node:path';
 
 export const PASSWORD = 'Correct-Horse-42';
 
+// Days and months are the organization's clock, China Standard Time (UTC+8), as on the server
+// (src/base/month.h).
+export const LOCAL_UTC_OFFSET = 8 * 3600;
+
+/** The local date of an instant (ms since the epoch; default now): {month: YYYYMM, day}. */
+export function localDate(ms = Date.now()) {
+  const d = new Date(ms + LOCAL_UTC_OFFSET * 1000);
+  return { month: d.getUTCFullYear() * 100 + d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
+/** The instant (seconds) at which local day d of month (YYYYMM) begins. */
+export function localMidnight(month, d = 1) {
+  return Date.UTC(Math.floor(month / 100), (month % 100) - 1, d) / 1000 - LOCAL_UTC_OFFSET;
+}
+
 let ownTmp = null;
 /** DJ_TMP, or a temp dir of our own (removed at exit) when run outside the script. */
 export function tmpDir() {

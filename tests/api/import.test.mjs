@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { startServer, assertError } from './lib.mjs';
-import { seedWorld, csv, idCard, sql } from './fixtures.mjs';
+import { seedWorld, csv, idCard, sql, localDate } from './fixtures.mjs';
 
 let srv;
 let W;
@@ -59,9 +59,8 @@ test('a clean file: previewed, then applied; history starts at the joining month
   assert.equal(done.body.created, 2);
   assert.equal(done.body.dry_run, false);
   assert.equal(sql(srv.dbUrl, "SELECT mo.from_month FROM member_orgs mo JOIN members m ON m.id = mo.member_id WHERE m.emp_no = 'NB001'"), '200507');
-  const now = new Date();
   assert.equal(sql(srv.dbUrl, "SELECT mo.from_month FROM member_orgs mo JOIN members m ON m.id = mo.member_id WHERE m.emp_no = 'NB002'"),
-    String(now.getUTCFullYear() * 100 + now.getUTCMonth() + 1));
+    String(localDate().month));
   const from = await post('com-a', 'members', csv([MEMBER_HEAD, ['NB003', '吴六', '男', '1985-01-01', '2010-01-01', 'UA-B1', '']]), '?from=202401');
   assert.equal(from.status, 200, from.text);
   assert.equal(sql(srv.dbUrl, "SELECT mo.from_month FROM member_orgs mo JOIN members m ON m.id = mo.member_id WHERE m.emp_no = 'NB003'"), '202401');

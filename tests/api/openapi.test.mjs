@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, login, assertError } from './lib.mjs';
-import { seedWorld, idCard, PASSWORD } from './fixtures.mjs';
+import { seedWorld, idCard, localDate, PASSWORD } from './fixtures.mjs';
 import { DOC, DOC_BYTES, check, conforms, deref, docOp, resolvePointer } from './schema.mjs';
 
 const HERE = import.meta.dirname ?? new URL('.', import.meta.url).pathname;
@@ -323,8 +323,7 @@ test('dues replies match the documented responses', async () => {
   const fin = await login(srv, 'fin-a', PASSWORD);
   const mem = await login(srv, 'mem-a2', PASSWORD);
   const sec = await login(srv, 'sec-a1', PASSWORD);
-  const d = new Date();
-  const cur = d.getUTCFullYear() * 100 + d.getUTCMonth() + 1;
+  const cur = localDate().month;
   const call = async (who, method, p, docPath, opts = {}) => {
     const r = await srv.api(method, p, { token: who.token, ...opts });
     conforms(method, docPath, r);

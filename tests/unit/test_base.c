@@ -405,12 +405,27 @@ static void test_month_parse_rejects_bad_months(void **state)
 static void test_month_of_time_at_known_instants(void **state)
 {
     (void)state;
+    /* local time is UTC+8: a month begins at 16:00 UTC on the day before */
     assert_int_equal(month_of_time(0), 197001);
-    assert_int_equal(month_of_time(31LL * 86400 - 1), 197001);
-    assert_int_equal(month_of_time(31LL * 86400), 197002);
+    assert_int_equal(month_of_time(31LL * 86400 - 8 * 3600 - 1), 197001);
+    assert_int_equal(month_of_time(31LL * 86400 - 8 * 3600), 197002);
     /* 2024-01-01 is day 19723 (54 years of 365 days + 13 leap days) */
-    assert_int_equal(month_of_time(19723LL * 86400), 202401);
-    assert_int_equal(month_of_time(19723LL * 86400 - 1), 202312);
+    assert_int_equal(month_of_time(19723LL * 86400 - 8 * 3600), 202401);
+    assert_int_equal(month_of_time(19723LL * 86400 - 8 * 3600 - 1), 202312);
+}
+
+static void test_local_day_begins_at_utc_16(void **state)
+{
+    (void)state;
+    /* 07:00 on 1 December in Beijing is 23:00 UTC on 30 November */
+    long long t = time_of_date(20261201) + 7 * 3600;
+    assert_int_equal(t, (long long)date_to_days(20261130) * 86400 + 23 * 3600);
+    assert_int_equal(date_of_time(t), 20261201);
+    assert_int_equal(month_of_time(t), 202612);
+    assert_int_equal(date_of_time(time_of_date(20261201) - 1), 20261130);
+    /* instants before 1970 round down too */
+    assert_int_equal(date_of_time(-8 * 3600 - 1), 19691231);
+    assert_int_equal(date_of_time(-8 * 3600), 19700101);
 }
 
 static int iso_of(const char *s)
@@ -659,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_month_parse_accepts_compact_and_dashed),
         cmocka_unit_test(test_month_parse_rejects_bad_months),
         cmocka_unit_test(test_month_of_time_at_known_instants),
+        cmocka_unit_test(test_local_day_begins_at_utc_16),
         cmocka_unit_test(test_date_parse_iso_accepts_valid_dates),
         cmocka_unit_test(test_date_parse_iso_is_strict),
         cmocka_unit_test(test_date_format_pads_fields),
