@@ -72,7 +72,7 @@ int cmd_import(int argc, char **argv)
     else if (strcmp(pos[0], "members") == 0)
         rc = import_members(db, t, dry, from, 0, NULL, 0, rep, &e);
     else if (strcmp(pos[0], "bases") == 0)
-        rc = dues_import_bases(db, t, dry, 0, rep, &e);
+        rc = dues_import_bases(db, t, dry, 0, NULL, 0, rep, &e);
     else if ((rc = import_source(db, source, dry, &source_id, &e)) == 0)
         rc = import_events(db, t, source_id, dry, rep, &e);
     for (size_t i = 0; i < rep->nerrors && i < IMPORT_MAX_ERRORS; i++)

@@ -348,9 +348,10 @@ static int spend(struct dd *d, int month, struct errbuf *e)
     int rc = 0;
     for (int k = 1; k < m->norgs && rc >= 0; k++) {
         const struct demo_org *o = &m->orgs[k];
-        long long bank = 0, payable = 0, special = 0, amount;
+        long long bank = 0, payable = 0, special = 0, amount, at;
+        struct dues_expense_in in;
         struct demo_rng r;
-        char key[64];
+        char key[64], approved_on[16], ref[64];
         json_t *out = NULL;
         int kind;
         demo_rng_init(&r, d->o->seed, STREAM_DUES, ((uint64_t)1 << 40) + (uint64_t)k * 64 +
@@ -367,9 +368,20 @@ static int spend(struct dd *d, int month, struct errbuf *e)
             continue;
         kind = demo_rng_range(&r, 0, 3);
         snprintf(key, sizeof(key), "demo-expense-%lld-%d", o->id, month);
-        clock_at(d, moment(d, month, 20, 15) + k);
-        if ((rc = dues_expense(d->db, o->id, kinds[kind], amount, notes[kind], key, 0, &out, e)) >=
-            0)
+        /* spent on the 20th (or the demo's last day), approved at a meeting two days before */
+        at = moment(d, month, 20, 15) + k;
+        date_format(date_from_days((long)(at / 86400) - 2), approved_on, sizeof(approved_on));
+        snprintf(ref, sizeof(ref), "%s〔%d〕%d号",
+                 o->kind == KIND_BRANCH ? "支委会决议" : "党委会纪要", month / 100, month % 100);
+        in = (struct dues_expense_in){o->id,          kinds[kind], amount,      notes[kind],
+                                      "支部委员会",   "集体研究", approved_on, ref,
+                                      key};
+        if (o->kind != KIND_BRANCH) {
+            in.approved_by = "党委会";
+            in.approver_role = "党委书记主持";
+        }
+        clock_at(d, at);
+        if ((rc = dues_expense(d->db, &in, 0, &out, e)) >= 0)
             d->sum->dues_expenses++;
         json_decref(out);
     }

@@ -34,7 +34,12 @@ int api_dues_arrears(struct req *r, struct errbuf *e);
 int api_dues_todos(struct req *r, struct errbuf *e);
 int api_dues_todo_done(struct req *r, struct errbuf *e);
 
-/* Shared by the two files (private to src/dues). */
+/* api_finance.c: the income bases' CSV import, the lists of remittances and expenses */
+int api_import_bases(struct req *r, struct errbuf *e);
+int api_dues_remittances(struct req *r, struct errbuf *e);
+int api_dues_expenses(struct req *r, struct errbuf *e);
+
+/* Shared by the files (private to src/dues). */
 int dues_api_org(struct req *r, int mask, bool from_body, char *path, long long *ret_id,
                  struct errbuf *e);
 int dues_api_month(struct req *r, const char *key, bool from_body, int def, int *ret,

@@ -54,16 +54,19 @@ int api_dues_remit(struct req *r, struct errbuf *e)
 int api_dues_expense(struct req *r, struct errbuf *e)
 {
     char path[ORG_PATH_MAX];
-    const char *kind = NULL, *note = NULL, *key = NULL;
-    long long org, amount = 0;
+    struct dues_expense_in in = {0};
     json_t *out;
     int rc;
-    if ((rc = dues_api_org(r, ROLE_FINANCE, true, path, &org, e)) < 0 ||
-        (rc = req_str(r, "kind", true, 32, &kind, e)) < 0 ||
-        (rc = req_int(r, "amount_fen", true, &amount, e)) < 0 ||
-        (rc = req_str(r, "note", false, 200, &note, e)) < 0 ||
-        (rc = req_str(r, "request_key", false, 64, &key, e)) < 0 ||
-        (rc = dues_expense(r->db, org, kind, amount, note, key, r->auth.account_id, &out, e)) < 0)
+    if ((rc = dues_api_org(r, ROLE_FINANCE, true, path, &in.org_id, e)) < 0 ||
+        (rc = req_str(r, "kind", true, 32, &in.kind, e)) < 0 ||
+        (rc = req_int(r, "amount_fen", true, &in.amount_fen, e)) < 0 ||
+        (rc = req_str(r, "note", false, 200, &in.note, e)) < 0 ||
+        (rc = req_str(r, "approved_by", true, 64, &in.approved_by, e)) < 0 ||
+        (rc = req_str(r, "approver_role", true, 64, &in.approver_role, e)) < 0 ||
+        (rc = req_str(r, "approved_on", true, 10, &in.approved_on, e)) < 0 ||
+        (rc = req_str(r, "approval_ref", true, 100, &in.approval_ref, e)) < 0 ||
+        (rc = req_str(r, "request_key", false, 64, &in.request_key, e)) < 0 ||
+        (rc = dues_expense(r->db, &in, r->auth.account_id, &out, e)) < 0)
         return rc;
     return req_reply_json(r, json_is_true(json_object_get(out, "duplicate")) ? 200 : 201, out);
 }

@@ -127,7 +127,8 @@ static int parse_year(const char *s, int *ret)
 }
 
 int dues_import_bases(struct db *db, struct csv_table *t, bool dry_run, long long actor,
-                      struct import_report *rep, struct errbuf *e)
+                      const struct auth *scope, int mask, struct import_report *rep,
+                      struct errbuf *e)
 {
     size_t n = csv_table_rows(t);
     struct dues_base_in *in = NULL;
@@ -156,6 +157,21 @@ int dues_import_bases(struct db *db, struct csv_table *t, bool dry_run, long lon
         if (member_find_emp(db, emp, &in[i].member_id, &re) < 0) {
             import_add_error(rep, "row %zu, column emp_no: %s", line, re.msg);
             continue;
+        }
+        if (scope) {
+            long long org = 0;
+            bool covered = false;
+            if ((rc = db_query_int(db, e, &org, "SELECT org_id FROM members WHERE id = $1", "i",
+                                   in[i].member_id)) < 0 ||
+                (rc = import_in_scope(db, scope, mask, org, &covered, e)) < 0)
+                goto out;
+            if (!covered) {
+                import_add_error(rep,
+                                 "row %zu, column emp_no: member '%s' belongs to an organization"
+                                 " outside your scope",
+                                 line, emp);
+                continue;
+            }
         }
         if (parse_year(year, &in[i].year) < 0) {
             import_add_error(rep, "row %zu, column year: invalid year '%.20s' (%d to %d)", line, year,

@@ -13,6 +13,7 @@
 struct db;
 struct csv_table;
 struct import_report;
+struct auth;
 
 struct dues_base_in {
     long long member_id;
@@ -28,10 +29,13 @@ int dues_base_set(struct db *db, const struct dues_base_in *in, long long actor,
 /* The base in force for member in month: 1 and *ret_fen, or 0 when none is verified. */
 int dues_base_for(struct db *db, long long member_id, int month, long long *ret_fen,
                   struct errbuf *e);
-/* `dangjian import bases`: emp_no*, year*, monthly_income_yuan*, verified_by. All or
- * nothing; errors name the row and the column. */
+/* `dangjian import bases` and POST /api/v1/import/bases: emp_no*, year*,
+ * monthly_income_yuan*, verified_by. All or nothing; errors name the row and the column.
+ * scope (NULL from the command line): each row's member must belong to the subtree of one
+ * of its roles in mask, else that row is an error. */
 int dues_import_bases(struct db *db, struct csv_table *t, bool dry_run, long long actor,
-                      struct import_report *rep, struct errbuf *e);
+                      const struct auth *scope, int mask, struct import_report *rep,
+                      struct errbuf *e);
 /* Members of the subtree under path with their bases of year; missing_only lists the members
  * whose category is rated on a base and who have none ("base missing"); amounts only with
  * show_amounts. */

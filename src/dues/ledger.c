@@ -47,7 +47,7 @@ const char *ledger_expense_account(const char *kind)
     return NULL;
 }
 
-static const char *account_label(const char *code)
+const char *ledger_account_label(const char *code)
 {
     for (size_t i = 0; i < NACCOUNTS; i++)
         if (strcmp(accounts[i].code, code) == 0)
@@ -331,7 +331,7 @@ int ledger_entries(struct db *db, long long org_id, int month, long long page,
         while ((rc = db_step(ps, e)) == 1)
             json_array_append_new(
                 posts, json_pack("{s:I, s:s, s:s, s:I}", "org_id", db_col_int(ps, 0), "account",
-                                 db_col_text(ps, 1), "name", account_label(db_col_text(ps, 1)),
+                                 db_col_text(ps, 1), "name", ledger_account_label(db_col_text(ps, 1)),
                                  "amount_fen", db_col_int(ps, 2)));
         db_done(ps);
         json_object_set_new(o, "postings", posts);

@@ -33,6 +33,9 @@ struct ledger_entry_in {
 bool ledger_account_known(const char *code);
 /* Expense accounts: "education" → "expense:education" when known. */
 const char *ledger_expense_account(const char *kind);
+/* The Chinese name of an account ("expense:education" → 党员教育培训支出); the code itself
+ * when unknown. */
+const char *ledger_account_label(const char *code);
 
 /* Post an entry. Zero postings are dropped; two postings of one account stay two lines (a
  * confirmation credits dues_income with voluntary dues and debits it with the share up: the

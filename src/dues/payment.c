@@ -604,7 +604,7 @@ int dues_payment_reverse(struct db *db, long long payment_id, const char *reason
     struct db_stmt *st;
     char status[16] = "";
     long long org = 0, entries = 0, now = dues_now();
-    json_t *d;
+    json_t *d, *ids = NULL;
     int rc;
     if (!reason || !*reason || text_utf8_chars(reason) > 200)
         return errbuf_set(e, -ERR_INVALID, "field 'reason' is required (at most 200 characters)");
@@ -695,6 +695,9 @@ int dues_payment_reverse(struct db *db, long long payment_id, const char *reason
             if ((rc = ledger_post(db, &in, p, (size_t)np, &id, e)) < 0)
                 break;
             entries++;
+            if (!ids)
+                ids = json_array();
+            json_array_append_new(ids, json_integer(id));
         }
         rc = db_run(db, e,
                     strcmp(b->kind, "regular") == 0
@@ -717,10 +720,12 @@ int dues_payment_reverse(struct db *db, long long payment_id, const char *reason
     if (rc < 0 || (rc = db_commit(db, e)) < 0)
         goto fail;
     free(bills);
-    *ret = json_pack("{s:I, s:s, s:I, s:I}", "payment_id", (json_int_t)payment_id, "status",
-                     "reversed", "bills", (json_int_t)n, "reversing_entries", (json_int_t)entries);
+    *ret = json_pack("{s:I, s:s, s:I, s:I, s:o}", "payment_id", (json_int_t)payment_id, "status",
+                     "reversed", "bills", (json_int_t)n, "reversing_entries", (json_int_t)entries,
+                     "entry_ids", ids ? ids : json_array());
     return 0;
 fail:
+    json_decref(ids);
     free(bills);
     db_rollback(db);
     return rc;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/month.h"
 #include "base/text.h"
 #include "db/db.h"
 #include "dues/bill.h"
@@ -22,11 +23,15 @@ static json_t *remit_json(long long id, long long org, long long to, long long a
                      (json_int_t)entry, "duplicate", duplicate);
 }
 
-static json_t *expense_json(long long id, long long org, const char *kind, long long amount,
-                            long long entry, bool duplicate)
+static json_t *expense_json(long long id, const struct dues_expense_in *in, long long entry,
+                            bool duplicate)
 {
-    return json_pack("{s:I, s:I, s:s, s:I, s:I, s:b}", "id", (json_int_t)id, "org_id",
-                     (json_int_t)org, "kind", kind, "amount_fen", (json_int_t)amount, "entry_id",
+    return json_pack("{s:I, s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:b}", "id",
+                     (json_int_t)id, "org_id", (json_int_t)in->org_id, "kind", in->kind,
+                     "kind_name", ledger_account_label(ledger_expense_account(in->kind)),
+                     "amount_fen", (json_int_t)in->amount_fen, "note", in->note ? in->note : "",
+                     "approved_by", in->approved_by, "approver_role", in->approver_role,
+                     "approved_on", in->approved_on, "approval_ref", in->approval_ref, "entry_id",
                      (json_int_t)entry, "duplicate", duplicate);
 }
 
@@ -34,7 +39,8 @@ static json_t *expense_json(long long id, long long org, const char *kind, long 
  * the key is new (or NULL). A key that another organization used is a conflict, not a
  * duplicate: the reply would show that organization's figures. sql selects id, org_id,
  * to_org_id, amount_fen, special_fen, entry_id (remittances) or id, org_id, kind,
- * amount_fen, entry_id (expenses). */
+ * amount_fen, entry_id, note, approved_by, approver_role, approved_on, approval_ref
+ * (expenses). */
 static int existing(struct db *db, const char *sql, bool remit, long long org_id, const char *key,
                     json_t **ret, struct errbuf *e)
 {
@@ -48,11 +54,21 @@ static int existing(struct db *db, const char *sql, bool remit, long long org_id
     db_bind_text(st, 1, key);
     if ((rc = db_step(st, e)) == 1) {
         other = db_col_int(st, 1);
-        if (other == org_id)
-            *ret = remit ? remit_json(db_col_int(st, 0), other, db_col_int(st, 2),
-                                      db_col_int(st, 3), db_col_int(st, 4), db_col_int(st, 5), true)
-                         : expense_json(db_col_int(st, 0), other, db_col_text(st, 2),
-                                        db_col_int(st, 3), db_col_int(st, 4), true);
+        if (other == org_id && remit)
+            *ret = remit_json(db_col_int(st, 0), other, db_col_int(st, 2), db_col_int(st, 3),
+                              db_col_int(st, 4), db_col_int(st, 5), true);
+        else if (other == org_id) {
+            struct dues_expense_in x = {other,
+                                        db_col_text(st, 2),
+                                        db_col_int(st, 3),
+                                        db_col_text(st, 5),
+                                        db_col_text(st, 6),
+                                        db_col_text(st, 7),
+                                        db_col_text(st, 8),
+                                        db_col_text(st, 9),
+                                        key};
+            *ret = expense_json(db_col_int(st, 0), &x, db_col_int(st, 4), true);
+        }
     }
     db_done(st);
     if (rc == 1 && other != org_id)
@@ -165,68 +181,241 @@ fail:
     return rc;
 }
 
-int dues_expense(struct db *db, long long org_id, const char *kind, long long amount_fen,
-                 const char *note, const char *request_key, long long actor, json_t **ret,
+/* A required text of the approval record: 1 to max characters. */
+static int approval_text(const char *v, const char *field, size_t max, struct errbuf *e)
+{
+    if (!v || !*v)
+        return errbuf_set(e, -ERR_INVALID, "field '%s' is required: an expenditure of dues "
+                                           "carries its approval record", field);
+    if (text_utf8_chars(v) > max)
+        return errbuf_set(e, -ERR_INVALID, "field '%s' is longer than %zu characters", field, max);
+    return 0;
+}
+
+static int check_expense(const struct dues_expense_in *in, struct errbuf *e)
+{
+    int ymd, rc;
+    if (!ledger_expense_account(in->kind))
+        return errbuf_set(e, -ERR_INVALID,
+                          "field 'kind': '%.40s' is not an expense kind (education, commendation, "
+                          "hardship, activities, other)",
+                          in->kind ? in->kind : "");
+    if (in->amount_fen <= 0 || in->amount_fen > 1000000000LL)
+        return errbuf_set(e, -ERR_INVALID, "field 'amount_fen' must be a positive amount");
+    if (in->note && text_utf8_chars(in->note) > 200)
+        return errbuf_set(e, -ERR_INVALID, "field 'note' is longer than 200 characters");
+    if ((rc = approval_text(in->approved_by, "approved_by", 64, e)) < 0 ||
+        (rc = approval_text(in->approver_role, "approver_role", 64, e)) < 0 ||
+        (rc = approval_text(in->approval_ref, "approval_ref", 100, e)) < 0)
+        return rc;
+    if (!in->approved_on || date_parse_iso(in->approved_on, &ymd) < 0)
+        return errbuf_set(e, -ERR_INVALID, "field 'approved_on' must be a date YYYY-MM-DD");
+    /* money is spent after it is approved, never before */
+    if (ymd > date_from_days((long)(dues_now() / 86400)))
+        return errbuf_set(e, -ERR_INVALID, "field 'approved_on': %s is in the future",
+                          in->approved_on);
+    return check_key(in->request_key, e);
+}
+
+int dues_expense(struct db *db, const struct dues_expense_in *in, long long actor, json_t **ret,
                  struct errbuf *e)
 {
-    const char *account = ledger_expense_account(kind);
+    const char *account = ledger_expense_account(in->kind);
     long long bank = 0, id = 0, entry = 0, now = dues_now(), found = 0;
     char key[64];
     json_t *d;
     int rc, cur = dues_current_month();
-    if (!account)
-        return errbuf_set(e, -ERR_INVALID,
-                          "field 'kind': '%.40s' is not an expense kind (education, commendation, "
-                          "hardship, activities, other)",
-                          kind ? kind : "");
-    if (amount_fen <= 0 || amount_fen > 1000000000LL)
-        return errbuf_set(e, -ERR_INVALID, "field 'amount_fen' must be a positive amount");
-    if (note && text_utf8_chars(note) > 200)
-        return errbuf_set(e, -ERR_INVALID, "field 'note' is longer than 200 characters");
-    if ((rc = check_key(request_key, e)) < 0 || (rc = db_begin(db, e)) < 0)
+    if ((rc = check_expense(in, e)) < 0 || (rc = db_begin(db, e)) < 0)
         return rc;
     if ((rc = existing(db,
-                       "SELECT id, org_id, kind, amount_fen, entry_id FROM dues_expenses"
+                       "SELECT id, org_id, kind, amount_fen, entry_id, note, approved_by,"
+                       " approver_role, approved_on, approval_ref FROM dues_expenses"
                        " WHERE request_key = $1",
-                       false, org_id, request_key, ret, e)) != 0) {
+                       false, in->org_id, in->request_key, ret, e)) != 0) {
         db_rollback(db);
         return rc < 0 ? rc : 0;
     }
-    if ((rc = db_query_int(db, e, &found, "SELECT id FROM orgs WHERE id = $1", "i", org_id)) == 0)
-        rc = errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", org_id);
-    if (rc < 0 || (rc = ledger_balance(db, org_id, "bank", &bank, e)) < 0)
+    if ((rc = db_query_int(db, e, &found, "SELECT id FROM orgs WHERE id = $1", "i", in->org_id)) ==
+        0)
+        rc = errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", in->org_id);
+    if (rc < 0 || (rc = ledger_balance(db, in->org_id, "bank", &bank, e)) < 0)
         goto fail;
-    if (bank < amount_fen) {
+    if (bank < in->amount_fen) {
         rc = errbuf_set(e, -ERR_CONFLICT,
                         "the bank balance %lld fen does not cover the expense of %lld fen", bank,
-                        amount_fen);
+                        in->amount_fen);
         goto fail;
     }
     rc = db_query_int(db, e, &id,
                       "INSERT INTO dues_expenses(org_id, kind, amount_fen, month, note, request_key,"
-                      " created_by, created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                      "itiittIi", org_id, kind, amount_fen, (long long)cur, note ? note : "",
-                      request_key, actor, now);
+                      " created_by, created_at, approved_by, approver_role, approved_on,"
+                      " approval_ref) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                      " RETURNING id",
+                      "itiittIitttt", in->org_id, in->kind, in->amount_fen, (long long)cur,
+                      in->note ? in->note : "", in->request_key, actor, now, in->approved_by,
+                      in->approver_role, in->approved_on, in->approval_ref);
     if (rc < 0)
         goto fail;
     {
-        struct ledger_posting p[] = {{org_id, account, amount_fen}, {org_id, "bank", -amount_fen}};
-        struct ledger_entry_in in = {org_id, "expense", key, cur, 0, id, note ? note : "", actor};
+        struct ledger_posting p[] = {{in->org_id, account, in->amount_fen},
+                                     {in->org_id, "bank", -in->amount_fen}};
+        struct ledger_entry_in le = {in->org_id, "expense", key, cur, 0, id,
+                                     in->note ? in->note : "", actor};
         snprintf(key, sizeof(key), "expense:%lld", id);
-        if ((rc = ledger_post(db, &in, p, 2, &entry, e)) < 0)
+        if ((rc = ledger_post(db, &le, p, 2, &entry, e)) < 0)
             goto fail;
     }
     if ((rc = db_run(db, e, "UPDATE dues_expenses SET entry_id = $2 WHERE id = $1", "ii", id,
                      entry)) < 0)
         goto fail;
-    d = json_pack("{s:s, s:I}", "kind", kind, "amount_fen", (json_int_t)amount_fen);
-    rc = audit_log(db, actor, org_id, "create", "dues_expense", id, d, e);
+    d = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "kind", in->kind, "amount_fen",
+                  (json_int_t)in->amount_fen, "approved_by", in->approved_by, "approver_role",
+                  in->approver_role, "approved_on", in->approved_on, "approval_ref",
+                  in->approval_ref);
+    rc = audit_log(db, actor, in->org_id, "create", "dues_expense", id, d, e);
     json_decref(d);
     if (rc < 0 || (rc = db_commit(db, e)) < 0)
         goto fail;
-    *ret = expense_json(id, org_id, kind, amount_fen, entry, false);
+    *ret = expense_json(id, in, entry, false);
     return 0;
 fail:
     db_rollback(db);
+    return rc;
+}
+
+/* ---- lists */
+
+/* Who recorded a row: the account's display name, else its login; "" for the CLI and the
+ * demo (no account). Column SQL for an accounts table joined as a. */
+#define WHO_SQL "COALESCE(CASE WHEN a.display_name <> '' THEN a.display_name ELSE a.login END, '')"
+
+static json_t *id_or_null(struct db_stmt *st, int col)
+{
+    return db_col_null(st, col) ? json_null() : json_integer(db_col_int(st, col));
+}
+
+int dues_remittances_list(struct db *db, long long org_id, int year, long long page,
+                          long long page_size, json_t **ret, struct errbuf *e)
+{
+    long long from = (long long)year * 100 + 1, to = (long long)year * 100 + 12;
+    long long total = 0, payable = 0, special = 0, bank = 0, parent = 0;
+    json_t *items = json_array(), *up = json_null();
+    struct db_stmt *st;
+    int rc;
+    rc = db_query_int(db, e, &total,
+                      "SELECT COUNT(*) FROM dues_remittances r JOIN ledger_entries e"
+                      " ON e.id = r.entry_id WHERE (r.org_id = $1 OR r.to_org_id = $1)"
+                      " AND e.month >= $2 AND e.month <= $3",
+                      "iii", org_id, from, to);
+    if (rc < 0 ||
+        (rc = db_prepare(db,
+                         "SELECT r.id, r.org_id, o.name, r.to_org_id, t.name, r.amount_fen,"
+                         " r.special_fen, e.month, r.entry_id, r.created_by, " WHO_SQL ","
+                         " r.created_at FROM dues_remittances r"
+                         " JOIN ledger_entries e ON e.id = r.entry_id"
+                         " JOIN orgs o ON o.id = r.org_id JOIN orgs t ON t.id = r.to_org_id"
+                         " LEFT JOIN accounts a ON a.id = r.created_by"
+                         " WHERE (r.org_id = $1 OR r.to_org_id = $1) AND e.month >= $2"
+                         " AND e.month <= $3 ORDER BY r.id DESC LIMIT $4 OFFSET $5",
+                         &st, e)) < 0)
+        goto fail;
+    db_bindv(st, "iiiii", org_id, from, to, page_size, (page - 1) * page_size);
+    while ((rc = db_step(st, e)) == 1)
+        json_array_append_new(
+            items,
+            json_pack("{s:I, s:s, s:I, s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:s, s:I}",
+                      "id", db_col_int(st, 0), "direction",
+                      db_col_int(st, 1) == org_id ? "made" : "received", "org_id",
+                      db_col_int(st, 1), "org_name", db_col_text(st, 2), "to_org_id",
+                      db_col_int(st, 3), "to_org_name", db_col_text(st, 4), "amount_fen",
+                      db_col_int(st, 5), "special_fen", db_col_int(st, 6), "total_fen",
+                      db_col_int(st, 5) + db_col_int(st, 6), "month", db_col_int(st, 7),
+                      "entry_id", db_col_int(st, 8), "created_by", id_or_null(st, 9),
+                      "created_by_name", db_col_text(st, 10), "created_at", db_col_int(st, 11)));
+    db_done(st);
+    if (rc < 0 || (rc = ledger_balance(db, org_id, "remit_payable", &payable, e)) < 0 ||
+        (rc = ledger_balance(db, org_id, "special_remit", &special, e)) < 0 ||
+        (rc = ledger_balance(db, org_id, "bank", &bank, e)) < 0 ||
+        (rc = db_prepare(db,
+                         "SELECT p.id, p.name FROM orgs o JOIN orgs p ON p.id = o.parent_id"
+                         " WHERE o.id = $1",
+                         &st, e)) < 0)
+        goto fail;
+    db_bind_int(st, 1, org_id);
+    if ((rc = db_step(st, e)) == 1) {
+        parent = db_col_int(st, 0);
+        up = json_pack("{s:I, s:s}", "id", (json_int_t)parent, "name", db_col_text(st, 1));
+    }
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    /* liabilities are credit balances: what is owed is their negation */
+    *ret = json_pack("{s:I, s:i, s:o, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I}", "org_id",
+                     (json_int_t)org_id, "year", year, "parent", up, "payable_fen",
+                     (json_int_t)-payable, "special_fen", (json_int_t)-special, "owed_fen",
+                     (json_int_t)(-payable - special), "bank_fen", (json_int_t)bank, "items",
+                     items, "total", (json_int_t)total, "page", (json_int_t)page, "page_size",
+                     (json_int_t)page_size);
+    return 0;
+fail:
+    json_decref(up);
+    json_decref(items);
+    return rc;
+}
+
+int dues_expenses_list(struct db *db, long long org_id, int from, int to, long long page,
+                       long long page_size, json_t **ret, struct errbuf *e)
+{
+    long long total = 0, sum = 0;
+    json_t *items = json_array();
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT COUNT(*), COALESCE(SUM(amount_fen), 0) FROM dues_expenses"
+                         " WHERE org_id = $1 AND month >= $2 AND month <= $3",
+                         &st, e)) < 0)
+        goto fail;
+    db_bindv(st, "iii", org_id, (long long)from, (long long)to);
+    if ((rc = db_step(st, e)) == 1) {
+        total = db_col_int(st, 0);
+        sum = db_col_int(st, 1);
+    }
+    db_done(st);
+    if (rc < 0 ||
+        (rc = db_prepare(db,
+                         "SELECT x.id, x.kind, x.amount_fen, x.month, x.note, x.approved_by,"
+                         " x.approver_role, x.approved_on, x.approval_ref, x.entry_id,"
+                         " x.created_by, " WHO_SQL ", x.created_at FROM dues_expenses x"
+                         " LEFT JOIN accounts a ON a.id = x.created_by WHERE x.org_id = $1"
+                         " AND x.month >= $2 AND x.month <= $3 ORDER BY x.id DESC"
+                         " LIMIT $4 OFFSET $5",
+                         &st, e)) < 0)
+        goto fail;
+    db_bindv(st, "iiiii", org_id, (long long)from, (long long)to, page_size,
+             (page - 1) * page_size);
+    while ((rc = db_step(st, e)) == 1) {
+        const char *kind = db_col_text(st, 1);
+        const char *account = ledger_expense_account(kind);
+        json_array_append_new(
+            items,
+            json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:I}",
+                      "id", db_col_int(st, 0), "kind", kind, "kind_name",
+                      account ? ledger_account_label(account) : kind, "amount_fen",
+                      db_col_int(st, 2), "month", db_col_int(st, 3), "note", db_col_text(st, 4),
+                      "approved_by", db_col_text(st, 5), "approver_role", db_col_text(st, 6),
+                      "approved_on", db_col_text(st, 7), "approval_ref", db_col_text(st, 8),
+                      "entry_id", id_or_null(st, 9), "created_by", id_or_null(st, 10),
+                      "created_by_name", db_col_text(st, 11), "created_at", db_col_int(st, 12)));
+    }
+    db_done(st);
+    if (rc < 0)
+        goto fail;
+    *ret = json_pack("{s:I, s:i, s:i, s:o, s:I, s:I, s:I, s:I}", "org_id", (json_int_t)org_id,
+                     "from", from, "to", to, "items", items, "total", (json_int_t)total,
+                     "total_fen", (json_int_t)sum, "page", (json_int_t)page, "page_size",
+                     (json_int_t)page_size);
+    return 0;
+fail:
+    json_decref(items);
     return rc;
 }

@@ -38,6 +38,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/import/orgs", api_import_orgs, AUTH_USER, ROLE_ORG_ADMIN, BODY_CSV, 0},
     {"POST", "/api/v1/import/members", api_import_members, AUTH_USER,
      ROLE_ORG_ADMIN | ROLE_SECRETARY, BODY_CSV, 0},
+    {"POST", "/api/v1/import/bases", api_import_bases, AUTH_USER, ROLE_FINANCE, BODY_CSV, 0},
     {"POST", "/api/v1/events", api_events_post, AUTH_SOURCE, 0, BODY_EVENTS, 0},
 
     {"GET", "/api/v1/score/months", api_score_months, AUTH_USER, ROLE_ANY, BODY_NONE, RT_CACHED},
@@ -109,7 +110,10 @@ static const struct route routes[] = {
      BODY_JSON, 0},
     {"POST", "/api/v1/dues/collections", api_dues_collect, AUTH_USER, ROLE_FINANCE, BODY_JSON, 0},
     {"POST", "/api/v1/dues/confirm", api_dues_confirm, AUTH_USER, ROLE_FINANCE, BODY_JSON, 0},
+    {"GET", "/api/v1/dues/remittances", api_dues_remittances, AUTH_USER, ROLE_FINANCE, BODY_NONE,
+     0},
     {"POST", "/api/v1/dues/remittances", api_dues_remit, AUTH_USER, ROLE_FINANCE, BODY_JSON, 0},
+    {"GET", "/api/v1/dues/expenses", api_dues_expenses, AUTH_USER, ROLE_FINANCE, BODY_NONE, 0},
     {"POST", "/api/v1/dues/expenses", api_dues_expense, AUTH_USER, ROLE_FINANCE, BODY_JSON, 0},
     {"PUT", "/api/v1/dues/orgs/{id}/share", api_dues_share, AUTH_USER,
      ROLE_COMMITTEE | ROLE_FINANCE | ROLE_ADMIN, BODY_JSON, 0},

@@ -46,7 +46,13 @@ static int reply(struct req *r, const char *kind, bool dry, const struct csv_tab
                                     "updated", (json_int_t)rep->updated));
 }
 
-static int run(struct req *r, bool members, struct errbuf *e)
+/* The import of kind: ?dry_run, and ?from=YYYYMM where the kind takes it (members), the
+ * body as a CSV table, apply() with the caller as scope, then the report. Every kind of
+ * import over HTTP goes through here (the dues module's income bases too). */
+int api_import_run(struct req *r, const char *kind, bool takes_from,
+                   int (*apply)(struct req *r, struct csv_table *t, bool dry_run, int from_month,
+                                struct import_report *rep, struct errbuf *e),
+                   struct errbuf *e)
 {
     struct csv_table *t = NULL;
     struct import_report *rep = NULL;
@@ -55,6 +61,8 @@ static int run(struct req *r, bool members, struct errbuf *e)
     bool dry;
     if ((rc = query_bool(r, "dry_run", &dry, e)) < 0)
         return rc;
+    if (from_text && !takes_from)
+        return errbuf_set(e, -ERR_INVALID, "query parameter 'from' applies to members only");
     if (from_text && *from_text && month_parse(from_text, &from) < 0)
         return errbuf_set(e, -ERR_INVALID, "query parameter 'from': expected YYYYMM, got '%.20s'",
                           from_text);
@@ -64,24 +72,32 @@ static int run(struct req *r, bool members, struct errbuf *e)
         csv_table_free(t);
         return errbuf_set(e, -ERR_NOMEM, "out of memory");
     }
-    rc = members ? import_members(r->db, t, dry, from, r->auth.account_id, &r->auth,
-                                  ROLE_ORG_ADMIN | ROLE_SECRETARY, rep, e)
-                 : import_orgs(r->db, t, dry, r->auth.account_id, &r->auth, ROLE_ORG_ADMIN, rep,
-                               e);
-    rc = reply(r, members ? "members" : "orgs", dry, t, rep, rc, e);
+    rc = reply(r, kind, dry, t, rep, apply(r, t, dry, from, rep, e), e);
     free(rep);
     csv_table_free(t);
     return rc;
 }
 
+static int apply_orgs(struct req *r, struct csv_table *t, bool dry, int from,
+                      struct import_report *rep, struct errbuf *e)
+{
+    (void)from;
+    return import_orgs(r->db, t, dry, r->auth.account_id, &r->auth, ROLE_ORG_ADMIN, rep, e);
+}
+
+static int apply_members(struct req *r, struct csv_table *t, bool dry, int from,
+                         struct import_report *rep, struct errbuf *e)
+{
+    return import_members(r->db, t, dry, from, r->auth.account_id, &r->auth,
+                          ROLE_ORG_ADMIN | ROLE_SECRETARY, rep, e);
+}
+
 int api_import_orgs(struct req *r, struct errbuf *e)
 {
-    if (req_query(r, "from"))
-        return errbuf_set(e, -ERR_INVALID, "query parameter 'from' applies to members only");
-    return run(r, false, e);
+    return api_import_run(r, "orgs", false, apply_orgs, e);
 }
 
 int api_import_members(struct req *r, struct errbuf *e)
 {
-    return run(r, true, e);
+    return api_import_run(r, "members", true, apply_members, e);
 }

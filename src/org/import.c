@@ -34,8 +34,8 @@ static int finish_invalid(struct import_report *rep, struct errbuf *e)
                       rep->nerrors == 1 ? "" : "s", rep->rows);
 }
 
-/* Whether org_id lies in the scope (always, without one). */
-static int in_scope(struct db *db, const struct auth *scope, int mask, long long org_id,
+/* Whether org_id lies in the scope (always, without one): every import's per-row check. */
+int import_in_scope(struct db *db, const struct auth *scope, int mask, long long org_id,
                     bool *ret, struct errbuf *e)
 {
     char path[ORG_PATH_MAX];
@@ -151,7 +151,7 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
             import_add_error(rep, "row %zu, column parent_code: required", line);
             continue;
         }
-        if (scope && (rc = in_scope(db, scope, mask, o.parent_id, &ok, e)) < 0)
+        if (scope && (rc = import_in_scope(db, scope, mask, o.parent_id, &ok, e)) < 0)
             break;
         if (!ok) {
             import_add_error(rep, "row %zu, column parent_code: '%s' is outside your scope", line,
@@ -163,7 +163,7 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
             break;
         }
         rc = db_query_int(db, e, &existing, "SELECT id FROM orgs WHERE code = $1", "t", o.code);
-        if (rc == 1 && scope && (rc = in_scope(db, scope, mask, existing, &ok, e)) >= 0 && !ok) {
+        if (rc == 1 && scope && (rc = import_in_scope(db, scope, mask, existing, &ok, e)) >= 0 && !ok) {
             import_add_error(rep, "row %zu, column code: organization '%s' is outside your scope", line,
                       o.code);
             rc = 0;
@@ -290,7 +290,7 @@ int import_members(struct db *db, struct csv_table *t, bool dry_run, int from_mo
                       colon ? colon + 1 : re.msg);
             continue;
         }
-        if ((rc = in_scope(db, scope, mask, m.org_id, &covered, e)) < 0)
+        if ((rc = import_in_scope(db, scope, mask, m.org_id, &covered, e)) < 0)
             break;
         if (!covered) {
             import_add_error(rep, "row %zu, column org_code: '%s' is outside your scope", line, org);
@@ -301,7 +301,7 @@ int import_members(struct db *db, struct csv_table *t, bool dry_run, int from_mo
         if (r == 1 && scope) {
             if ((rc = db_query_int(db, e, &cur_org, "SELECT org_id FROM members WHERE id = $1",
                                    "i", existing)) < 0 ||
-                (rc = in_scope(db, scope, mask, cur_org, &covered, e)) < 0)
+                (rc = import_in_scope(db, scope, mask, cur_org, &covered, e)) < 0)
                 break;
             if (!covered) {
                 import_add_error(rep, "row %zu, column emp_no: member '%s' belongs to an organization"

@@ -25,6 +25,11 @@ struct import_report {
 void import_add_error(struct import_report *rep, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Whether org_id lies in the subtree of one of scope's roles in mask (*ret true without a
+ * scope: the command line). */
+int import_in_scope(struct db *db, const struct auth *scope, int mask, long long org_id,
+                    bool *ret, struct errbuf *e);
+
 /* Each returns 0 when applied (or, with dry_run, when it would apply), -ERR_INVALID with
  * the report's errors when any row is bad (nothing written), other errors as usual.
  * scope (NULL from the command line): the caller over the API; every organization or member

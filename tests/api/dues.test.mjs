@@ -36,6 +36,8 @@ const DUES_MEMBERS = [
   ['D09', '冯九', '女', '1984-09-09', '2011-07-01', '正式党员', '在职', 'UB-B1'],
   ['D10', '陈十', '男', '1985-10-10', '2012-07-01', '正式党员', '在职', 'UA-B3'],
 ];
+// the approval record every expenditure carries (migration 007)
+const APPROVAL = { approved_by: '张伟', approver_role: '支部书记', approved_on: '2024-01-05', approval_ref: '支委会决议〔2024〕1号' };
 const DUE = { D01: 1500, D02: 3000, D03: 20000, D04: 5000, D05: 20, D06: 20, D07: 12000, D09: 9000, D10: 4568 };
 
 const tok = (login) => ({ token: W.tokens[login] });
@@ -459,11 +461,11 @@ test('remittance upward and expenditure; the statement and trial balance agree',
   const gb = Object.fromEntries((await get('fin-a', `/api/v1/dues/ledger/trial-balance?org_id=${W.orgs['UA-GB']}`)).accounts.map((x) => [x.account, x.balance_fen]));
   assert.deepEqual([gb.bank, gb.dues_income, gb.remit_payable], [1250, -625, -625]);
 
-  const x = await api('fin-a', 'POST', '/api/v1/dues/expenses', { org_id: W.orgs['UA-B1'], kind: 'education', amount_fen: 500, note: '学习资料', request_key: 'exp-1' });
+  const x = await api('fin-a', 'POST', '/api/v1/dues/expenses', { org_id: W.orgs['UA-B1'], kind: 'education', amount_fen: 500, note: '学习资料', request_key: 'exp-1', ...APPROVAL });
   assert.equal(x.status, 201, x.text);
-  assertError(await api('fin-a', 'POST', '/api/v1/dues/expenses', { org_id: W.orgs['UA-B1'], kind: 'education', amount_fen: 100000 }), 409, 'conflict');
-  assertError(await api('fin-a', 'POST', '/api/v1/dues/expenses', { org_id: W.orgs['UA-B1'], kind: 'party', amount_fen: 100 }), 400, 'invalid');
-  assertError(await api('fin-a', 'POST', '/api/v1/dues/expenses', { org_id: W.orgs['UA-B1'], kind: 'other', amount_fen: -1 }), 400, 'invalid');
+  assertError(await api('fin-a', 'POST', '/api/v1/dues/expenses', { org_id: W.orgs['UA-B1'], kind: 'education', amount_fen: 100000, ...APPROVAL }), 409, 'conflict');
+  assertError(await api('fin-a', 'POST', '/api/v1/dues/expenses', { org_id: W.orgs['UA-B1'], kind: 'party', amount_fen: 100, ...APPROVAL }), 400, 'invalid');
+  assertError(await api('fin-a', 'POST', '/api/v1/dues/expenses', { org_id: W.orgs['UA-B1'], kind: 'other', amount_fen: -1, ...APPROVAL }), 400, 'invalid');
 
   const cur = curMonth();
   const st = await get('fin-a', `/api/v1/dues/ledger/statement?org_id=${W.orgs['UA-B1']}&from=${cur}&to=${cur}`);

@@ -333,8 +333,10 @@ static void test_random_operations_keep_the_books_balanced(void **state)
             int rc;
             random_org(w, &org);
             bank = bal(w, org, "bank");
-            rc = dues_expense(w->db, org, kinds[pick(4)], bank > 1 ? 1 + (long long)(rnd() % (unsigned long long)bank) : 100,
-                              "测试支出", NULL, 0, &out, &e);
+            struct dues_expense_in in = {org, kinds[pick(4)],
+                                         bank > 1 ? 1 + (long long)(rnd() % (unsigned long long)bank) : 100,
+                                         "测试支出", "支部委员会", "集体研究", "2024-01-05", "支委会决议〔2024〕1号", NULL};
+            rc = dues_expense(w->db, &in, 0, &out, &e);
             if (rc != -ERR_CONFLICT)
                 must(rc, &e, "expense");
             json_decref(out);
@@ -446,12 +448,26 @@ static void test_remittance_moves_the_share_and_large_voluntary_dues_up(void **s
     assert_int_equal(bal(w, w->root, "special_remit"), -120000); /* held for the centre */
     assert_int_equal(bal(w, w->root, "remit_payable"), 0);       /* the top remits nothing */
     assert_int_equal(dues_remit(w->db, w->root, 0, NULL, 0, &out, &e), -ERR_INVALID);
-    assert_int_equal(dues_expense(w->db, b0, "education", 1000000, NULL, NULL, 0, &out, &e),
-                     -ERR_CONFLICT);
-    assert_int_equal(dues_expense(w->db, b0, "gambling", 100, NULL, NULL, 0, &out, &e),
-                     -ERR_INVALID);
-    must(dues_expense(w->db, b0, "education", 375, "党课教材", NULL, 0, &out, &e), &e, "expense");
-    json_decref(out);
+    {
+        struct dues_expense_in x = {b0,           "education", 1000000, NULL, "支部委员会",
+                                    "集体研究",   "2024-01-05", "支委会决议〔2024〕1号", NULL};
+        assert_int_equal(dues_expense(w->db, &x, 0, &out, &e), -ERR_CONFLICT);
+        x.kind = "gambling";
+        x.amount_fen = 100;
+        assert_int_equal(dues_expense(w->db, &x, 0, &out, &e), -ERR_INVALID);
+        x.kind = "education";
+        x.approval_ref = ""; /* the approval record is required, each part of it */
+        assert_int_equal(dues_expense(w->db, &x, 0, &out, &e), -ERR_INVALID);
+        x.approval_ref = "支委会决议〔2024〕1号";
+        x.approved_on = "2999-01-01"; /* approved after it is spent */
+        assert_int_equal(dues_expense(w->db, &x, 0, &out, &e), -ERR_INVALID);
+        x.approved_on = "2024-01-05";
+        x.amount_fen = 375;
+        x.note = "党课教材";
+        must(dues_expense(w->db, &x, 0, &out, &e), &e, "expense");
+        assert_string_equal(json_string_value(json_object_get(out, "kind_name")), "党员教育培训支出");
+        json_decref(out);
+    }
     {
         json_t *st;
         must(ledger_statement(w->db, b0, w->path_branch[0], false, 202401, 202412, &st, &e), &e,

@@ -1,4 +1,4 @@
-// CSV import (POST /api/v1/import/{orgs|members}): which kinds a role may import, the template
+// CSV import (POST /api/v1/import/{orgs|members|bases}): which kinds a role may import, the template
 // files made here, and reading the server's replies. The file itself is sent as the bytes
 // chosen, never decoded in the browser: the server tells UTF-8, UTF-8 with BOM and GBK apart.
 
@@ -6,17 +6,19 @@
 export const IMPORT_COLUMNS = {
   orgs: ['组织编码', '组织名称', '上级组织编码', '组织类型', '书记工号'],
   members: ['工号', '姓名', '性别', '出生日期', '入党日期', '所在组织编码', '身份证号', '手机号', '职务', '党员类型', '人员类别'],
+  bases: ['工号', '年度', '月收入（元）', '核定人'],
 };
 
-// x-roles of the two routes in docs/openapi.json
+// x-roles of the routes in docs/openapi.json
 export const IMPORT_ROLES = {
   orgs: ['committee', 'admin'],
   members: ['committee', 'admin', 'secretary'],
+  bases: ['finance'],
 };
 
-// The kinds a person with these role names may import, members first.
-export function importKinds(roleNames) {
-  return ['members', 'orgs'].filter((k) => IMPORT_ROLES[k].some((r) => roleNames.includes(r)));
+// The kinds (of those offered, in their order) a person with these role names may import.
+export function importKinds(roleNames, offered = ['members', 'orgs']) {
+  return offered.filter((k) => IMPORT_ROLES[k].some((r) => roleNames.includes(r)));
 }
 
 // The template: the header row only, UTF-8 with a BOM so that Excel shows the Chinese names.

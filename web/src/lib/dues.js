@@ -103,3 +103,141 @@ export function movedAccounts(before, after) {
     })
     .filter((a) => a.debit_change || a.credit_change);
 }
+
+// ---- the finance clerk's forms (财务): pure checks that answer message keys per field, so
+// that each field says in words what is wrong before anything is sent
+
+// The expense accounts (expense:* in the ledger); their Chinese names are messages
+// fin.kind.<kind>, the same names the API answers as kind_name.
+export const EXPENSE_KINDS = ['education', 'commendation', 'hardship', 'activities', 'other'];
+
+// '1,234.5' or '1234.50' (yuan, at most two decimals) as fen; null when not an amount.
+export function parseYuan(text) {
+  const s = String(text ?? '').trim().replace(/,/g, '');
+  const m = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(s);
+  if (!m) return null;
+  return Number(m[1]) * 100 + Number((m[2] || '').padEnd(2, '0'));
+}
+
+// 'YYYY-MM-DD' of a Date (local time), as the API's dates are written
+export function isoDate(d = new Date()) {
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+function validDate(s) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s || '');
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+}
+
+const chars = (s) => [...String(s ?? '')].length;
+const blank = (s) => !String(s ?? '').trim();
+
+// An expenditure form {kind, amount, note, approved_by, approver_role, approved_on,
+// approval_ref}: {} when it may be sent, else field → message key. bankFen: what the bank
+// holds (null when not known).
+export function checkExpense(f, today = isoDate(), bankFen = null) {
+  const e = {};
+  const fen = parseYuan(f.amount);
+  if (!EXPENSE_KINDS.includes(f.kind)) e.kind = 'fin.err.kind';
+  if (fen === null || fen <= 0) e.amount = 'fin.err.amount';
+  else if (bankFen !== null && fen > bankFen) e.amount = 'fin.err.overBank';
+  if (chars(f.note) > 200) e.note = 'fin.err.long200';
+  if (blank(f.approved_by)) e.approved_by = 'fin.err.approvedBy';
+  else if (chars(f.approved_by) > 64) e.approved_by = 'fin.err.long64';
+  if (blank(f.approver_role)) e.approver_role = 'fin.err.approverRole';
+  else if (chars(f.approver_role) > 64) e.approver_role = 'fin.err.long64';
+  if (!validDate(f.approved_on)) e.approved_on = 'fin.err.date';
+  else if (f.approved_on > today) e.approved_on = 'fin.err.future';
+  if (blank(f.approval_ref)) e.approval_ref = 'fin.err.approvalRef';
+  else if (chars(f.approval_ref) > 100) e.approval_ref = 'fin.err.long100';
+  return e;
+}
+
+// The expense as the API takes it (POST /api/v1/dues/expenses).
+export function expenseBody(f, orgId, requestKey) {
+  const body = {
+    org_id: orgId,
+    kind: f.kind,
+    amount_fen: parseYuan(f.amount),
+    approved_by: f.approved_by.trim(),
+    approver_role: f.approver_role.trim(),
+    approved_on: f.approved_on,
+    approval_ref: f.approval_ref.trim(),
+    request_key: requestKey,
+  };
+  if (!blank(f.note)) body.note = f.note.trim();
+  return body;
+}
+
+// A base form {year, from_month ('' or 'YYYY-MM'), amount, verified_by}.
+export function checkBase(f) {
+  const e = {};
+  const y = Number(f.year);
+  if (!Number.isInteger(y) || y < 2008 || y > 2100) e.year = 'fin.err.year';
+  const fen = parseYuan(f.amount);
+  if (fen === null || fen <= 0) e.amount = 'fin.err.amount';
+  else if (fen > 100000000) e.amount = 'fin.err.baseMax';
+  if (f.from_month) {
+    const m = /^(\d{4})-?(\d{2})$/.exec(f.from_month);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) e.from_month = 'fin.err.month';
+    else if (!e.year && Number(m[1]) !== y) e.from_month = 'fin.err.monthOfYear';
+  }
+  if (chars(f.verified_by) > 64) e.verified_by = 'fin.err.long64';
+  return e;
+}
+
+export function baseBody(f, memberId) {
+  const body = { member_id: memberId, year: Number(f.year), monthly_fen: parseYuan(f.amount) };
+  if (f.from_month) body.from_month = Number(f.from_month.replace('-', ''));
+  if (!blank(f.verified_by)) body.verified_by = f.verified_by.trim();
+  return body;
+}
+
+// A reversal's reason: required, at most 200 characters.
+export function checkReason(text) {
+  if (blank(text)) return 'fin.err.reason';
+  return chars(text) > 200 ? 'fin.err.long200' : '';
+}
+
+// The field a refused write names ("field 'approved_on' ..." in the API's message), so that
+// the server's answer shows next to that field; '' when it names none.
+export function errorField(err) {
+  const m = /field '([a-z_]+)'/.exec(err?.message || '');
+  if (m) return m[1];
+  const d = (err?.details || []).find((x) => x && x.field);
+  return d ? d.field : '';
+}
+
+// A member's bases (GET /api/v1/dues/members/{id}: bases, newest first) by year, newest year
+// first, each year's rows from its first month on.
+export function basesByYear(bases) {
+  const years = new Map();
+  for (const b of bases || []) {
+    if (!years.has(b.year)) years.set(b.year, []);
+    years.get(b.year).push(b);
+  }
+  return [...years.entries()]
+    .sort((a, b) => b[0] - a[0])
+    .map(([year, rows]) => ({ year, rows: [...rows].sort((a, b) => a.from_month - b.from_month) }));
+}
+
+// What a payment row offers: only a paid payment is reversed (the API refuses the rest).
+export function reversible(payment) {
+  return payment?.status === 'paid';
+}
+
+// The reversing entries a reversal posted (its entry_ids), found among ledger entries.
+export function entriesByIds(entries, ids) {
+  const want = new Set(ids || []);
+  return (entries?.items || []).filter((x) => want.has(x.id));
+}
+
+// A new idempotency key for a write that moves money: a retry of the same form sends the same
+// key, so that a double click books once.
+export function requestKey(prefix) {
+  const r = Math.random().toString(36).slice(2, 10);
+  return `${prefix}-${Date.now().toString(36)}-${r}`;
+}
