@@ -10,21 +10,25 @@
 #include "base/banned.h"
 
 /* The chart of accounts, as in 004_dues.sql (the database keeps names for reports). */
+/* The accounts (ledger_accounts, migration 004) with the side their balance normally sits on:
+ * assets and expenses on the debit side, liabilities and income on the credit side. An
+ * accountant reads 党费收入 as a positive credit balance, never as a negative number. */
 static const struct {
     const char *code, *label;
+    int credit_normal;
 } accounts[] = {
-    {"bank", "银行存款（含现金）"},
-    {"dues_receivable", "应收党费"},
-    {"remit_receivable", "应收下级上缴党费"},
-    {"dues_prepaid", "预收党费"},
-    {"remit_payable", "应上缴党费"},
-    {"special_remit", "代收大额自愿党费"},
-    {"dues_income", "党费收入"},
-    {"expense:education", "党员教育培训支出"},
-    {"expense:commendation", "表彰奖励支出"},
-    {"expense:hardship", "慰问困难党员支出"},
-    {"expense:activities", "组织活动支出"},
-    {"expense:other", "其他支出"},
+    {"bank", "银行存款（含现金）", 0},
+    {"dues_receivable", "应收党费", 0},
+    {"remit_receivable", "应收下级上缴党费", 0},
+    {"dues_prepaid", "预收党费", 1},
+    {"remit_payable", "应上缴党费", 1},
+    {"special_remit", "代收大额自愿党费", 1},
+    {"dues_income", "党费收入", 1},
+    {"expense:education", "党员教育培训支出", 0},
+    {"expense:commendation", "表彰奖励支出", 0},
+    {"expense:hardship", "慰问困难党员支出", 0},
+    {"expense:activities", "组织活动支出", 0},
+    {"expense:other", "其他支出", 0},
 };
 #define NACCOUNTS (sizeof(accounts) / sizeof(accounts[0]))
 
@@ -172,13 +176,19 @@ int ledger_trial_balance(struct db *db, long long org_id, const char *path, bool
         return rc;
     rows = json_array();
     for (size_t i = 0; i < NACCOUNTS; i++) {
+        long long balance = debit[i] - credit[i], normal = accounts[i].credit_normal ? -balance
+                                                                                    : balance;
+        /* the side the balance stands on: its normal side unless it ran over (平 when 0) */
+        const char *side = balance == 0 ? "平" : balance > 0 ? "借" : "贷";
         td += debit[i];
         tc += credit[i];
-        json_array_append_new(rows, json_pack("{s:s, s:s, s:I, s:I, s:I}", "account",
-                                              accounts[i].code, "name", accounts[i].label,
-                                              "debit_fen", (json_int_t)debit[i], "credit_fen",
-                                              (json_int_t)credit[i], "balance_fen",
-                                              (json_int_t)(debit[i] - credit[i])));
+        json_array_append_new(
+            rows, json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:I}", "account",
+                            accounts[i].code, "name", accounts[i].label, "debit_fen",
+                            (json_int_t)debit[i], "credit_fen", (json_int_t)credit[i],
+                            "balance_fen", (json_int_t)balance, "normal_side",
+                            accounts[i].credit_normal ? "credit" : "debit", "side", side,
+                            "normal_balance_fen", (json_int_t)normal));
     }
     *ret = json_pack("{s:I, s:b, s:i, s:o, s:I, s:I, s:I}", "org_id", (json_int_t)org_id,
                      "subtree", subtree, "to", to, "accounts", rows, "total_debit_fen",

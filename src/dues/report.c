@@ -118,7 +118,7 @@ static const struct col arrears_cols[] = {
 static const struct col trial_cols[] = {
     {"科目代码", "account", 's', 22},     {"科目名称", "name", 's', 30},
     {"借方发生额（元）", "debit_fen", 'm', 18}, {"贷方发生额（元）", "credit_fen", 'm', 18},
-    {"余额（元，借正贷负）", "balance_fen", 'm', 22},
+    {"余额方向", "side", 's', 10},         {"余额（元）", "normal_balance_fen", 'm', 18},
 };
 static const struct col statement_cols[] = {
     {"项目", "name", 's', 34},
