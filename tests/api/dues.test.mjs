@@ -490,7 +490,11 @@ test('remittance upward and expenditure; the statement and trial balance agree',
   assert.equal(bank, 2500 + 3000 + 20000 + 40000 - 3000 - 500);
   const tbx = sheet(await api('fin-a', 'GET', `/api/v1/dues/ledger/trial-balance?org_id=${W.orgs.UA}&subtree=1&format=xlsx`), 'tb.xlsx');
   assert.equal(tbx.A1, '科目代码');
-  assert.equal(tbx[`E${rowOf(tbx, 'A', 'bank')}`], bank / 100);
+  assert.equal(tbx[`E${rowOf(tbx, 'A', 'bank')}`], '借');
+  assert.equal(tbx[`F${rowOf(tbx, 'A', 'bank')}`], bank / 100);
+  const income = tb.accounts.find((a) => a.account === 'dues_income');
+  assert.equal(tbx[`E${rowOf(tbx, 'A', 'dues_income')}`], '贷');
+  assert.equal(tbx[`F${rowOf(tbx, 'A', 'dues_income')}`], -income.balance_fen / 100, 'income on the credit side, positive');
   assertError(await api('com-a', 'GET', `/api/v1/dues/ledger/trial-balance?org_id=${W.orgs.UA}`), 403, 'forbidden');
   assertError(await api('fin-a', 'GET', `/api/v1/dues/ledger/trial-balance?org_id=${W.orgs.UB}`), 403, 'forbidden');
   const check = cliOk(srv, ['dues', 'check']).stdout;
