@@ -52,7 +52,7 @@ fi
 # --- HTTP -------------------------------------------------------------------------------
 ./dangjian demo --db "$TMP/demo.db" >"$TMP/demo.log" 2>&1 || { cat "$TMP/demo.log"; exit 1; }
 port=$(pick_port)
-./dangjian serve --db "$TMP/demo.db" --listen "127.0.0.1:$port" --threads "$(nproc)" \
+./dangjian serve --db "$TMP/demo.db" --listen "127.0.0.1:$port" --threads "$(nproc)" --per-ip-connections 0 \
     2>"$TMP/serve.log" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
@@ -79,7 +79,7 @@ member_id=$(curl -fs -H "$mauth" "http://127.0.0.1:$port/api/v1/me" |
 portrait_path="/api/v1/portraits/members/$member_id"
 portrait_size=$(curl -fs -H "$mauth" "http://127.0.0.1:$port$portrait_path" | wc -c)
 nport2=$(pick_port)
-./dangjian serve --db "$TMP/demo.db" --listen "127.0.0.1:$nport2" --threads "$(nproc)" \
+./dangjian serve --db "$TMP/demo.db" --listen "127.0.0.1:$nport2" --threads "$(nproc)" --per-ip-connections 0 \
     --no-jobs --no-reply-cache 2>/dev/null &
 NOCACHE_PID=$!
 for _ in $(seq 1 100); do

@@ -23,11 +23,16 @@ static const struct command {
     {"serve", cmd_serve, "run the HTTP server",
      "dangjian serve [--db PATH|URL] [--listen 127.0.0.1:8080] [--threads N] [--web DIR]\n"
      "               [--no-jobs] [--jobs-every SECONDS] [--no-reply-cache] [--login-queue N]\n"
+     "               [--read-timeout SECONDS] [--per-ip-connections N] [--trusted-proxy ADDR]\n"
      "  Serves the API under /api/v1 and the web app from DIR (default web/dist when present).\n"
      "  Logs one line per request; SIGINT or SIGTERM stops it cleanly. Background jobs (every\n"
      "  300 s by default) score last month once it is over. Password checks run on their own\n"
      "  low-priority threads, one per core; past N waiting logins (default 512) a login is\n"
-     "  told to retry (503 busy)."},
+     "  told to retry (503 busy). A connection idle for --read-timeout (30) closes, and a\n"
+     "  request must arrive within it (plus time for its body at 16 KiB/s); one address may\n"
+     "  hold --per-ip-connections (64; 0 for no cap, e.g. behind a proxy) connections. Behind\n"
+     "  a TLS proxy at ADDR, its X-Forwarded-For names the client and X-Forwarded-Proto: https\n"
+     "  puts Secure on the session cookie; from anyone else those headers are ignored."},
     {"demo", cmd_demo, "create a realistic demo organization",
      "dangjian demo [--db PATH|URL] [--orgs 700] [--members 10000] [--months 12] [--seed 1]\n"
      "              [--print-accounts]\n"

@@ -10,8 +10,9 @@
 
 int cmd_serve(int argc, char **argv)
 {
-    const char *url = CLI_DEFAULT_DB, *listen = "127.0.0.1:8080", *web = NULL;
-    long long threads = 0, jobs_every = 300, login_queue = 512;
+    const char *url = CLI_DEFAULT_DB, *listen = "127.0.0.1:8080", *web = NULL, *proxy = NULL;
+    long long threads = 0, jobs_every = 300, login_queue = 512, read_timeout = 30,
+              per_ip = 64;
     bool no_jobs = false, no_cache = false;
     struct opt opts[] = {{"db", OPT_STR, &url, "database"},
                          {"listen", OPT_STR, &listen, "address"},
@@ -21,6 +22,9 @@ int cmd_serve(int argc, char **argv)
                          {"no-reply-cache", OPT_FLAG, &no_cache, "no reply cache"},
                          {"jobs-every", OPT_INT, &jobs_every, "seconds between job passes"},
                          {"login-queue", OPT_INT, &login_queue, "logins that may wait"},
+                         {"read-timeout", OPT_INT, &read_timeout, "seconds a request may take"},
+                         {"per-ip-connections", OPT_INT, &per_ip, "connections per address"},
+                         {"trusted-proxy", OPT_STR, &proxy, "address of a TLS proxy"},
                          {0, 0, 0, 0}};
     struct server_opts so;
     struct errbuf e = ERRBUF_INIT;
@@ -29,6 +33,11 @@ int cmd_serve(int argc, char **argv)
     int rc;
     if (cli_parse("serve", argc - 1, argv + 1, opts, NULL, 0, NULL) < 0)
         return 2;
+    if (read_timeout < 1 || read_timeout > 3600 || per_ip < 0 || per_ip > 100000) {
+        fprintf(stderr, "dangjian serve: --read-timeout must be 1 to 3600 seconds and "
+                        "--per-ip-connections 0 (no cap) to 100000\n");
+        return 2;
+    }
     if (login_queue < 1 || login_queue > 100000) {
         fprintf(stderr, "dangjian serve: --login-queue must be 1 to 100000\n");
         return 2;
@@ -49,6 +58,9 @@ int cmd_serve(int argc, char **argv)
     so.web_dir = web;
     so.no_reply_cache = no_cache;
     so.lane_queue = (int)login_queue;
+    so.read_timeout = (int)read_timeout;
+    so.per_ip_connections = (int)per_ip;
+    so.trusted_proxy = proxy;
     if (!no_jobs && jobs_start(url, (int)jobs_every, &e) < 0)
         return cli_fail(&e);
     rc = server_run(&so, &e);

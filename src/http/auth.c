@@ -384,8 +384,8 @@ int api_login(struct req *r, struct errbuf *e)
            now);
     record_login(r, login, id, 1, "");
     snprintf(r->set_cookie, sizeof(r->set_cookie),
-             SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", token,
-             SESSION_TTL);
+             SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", token,
+             SESSION_TTL, r->secure ? "; Secure" : "");
     if ((rc = load_session(r, token, e)) < 0)
         return rc;
     if (!(me = me_json(r, e)))
@@ -407,7 +407,8 @@ int api_logout(struct req *r, struct errbuf *e)
         (rc = version_bump(r->db, TOPIC_SESSIONS, e)) < 0)
         return rc;
     snprintf(r->set_cookie, sizeof(r->set_cookie),
-             SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+             SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+             r->secure ? "; Secure" : "");
     return req_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
 }
 

@@ -38,6 +38,7 @@ struct req {
     const char *raw_type;
     char set_cookie[256];
     int retry_after; /* seconds, for a Retry-After header (0: none) */
+    bool secure;     /* came over TLS (through the trusted proxy): cookies get Secure */
     const char *cache_control;    /* default no-store */
     const char *content_encoding; /* "gzip" for precompressed assets */
     json_t *err_details; /* optional details array for an error reply */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,9 +42,20 @@ struct req_state {
     int match_rc;
     struct errbuf match_e;
     enum lane_state lane;
+    long long announced;  /* Content-Length, 0 when none */
+    const char *aborted;  /* why the server dropped the connection, for the log */
 };
 
 static const struct server_opts *opts;
+
+/* How long a request may take to arrive: the read timeout, plus time for its announced body
+ * at a slow phone's 16 KiB/s. A client dripping a byte now and then is cut off here, since
+ * libmicrohttpd's own timeout only counts idle time. */
+static long long upload_budget_us(long long announced)
+{
+    return (long long)opts->read_timeout * 1000000 + announced / 16384 * 1000000;
+}
+
 static pthread_mutex_t dbs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct db *dbs[MAX_DBS];
 static int ndbs;
@@ -192,6 +204,25 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct req *r)
     return ret;
 }
 
+/* A request through the trusted proxy: the client is the last address the proxy appended to
+ * X-Forwarded-For (earlier ones are the client's own claims), and X-Forwarded-Proto says
+ * whether it came over TLS, which puts Secure on the session cookie. */
+static void from_proxy(struct MHD_Connection *c, struct req_state *s)
+{
+    const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+    const char *proto = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+    if (xff) {
+        const char *last = strrchr(xff, ',');
+        size_t n;
+        last = last ? last + 1 : xff;
+        last += strspn(last, " \t");
+        n = strcspn(last, " \t");
+        if (n > 0 && n < sizeof(s->ip))
+            snprintf(s->ip, sizeof(s->ip), "%.*s", (int)n, last);
+    }
+    s->r.secure = proto && strcasecmp(proto, "https") == 0;
+}
+
 /* A slow route's request, on a lane thread: the whole dispatch, then back to libmicrohttpd. */
 static void run_on_lane(void *arg)
 {
@@ -237,15 +268,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
                       s->ip, sizeof(s->ip));
         s->r.ip = s->ip;
+        if (opts->trusted_proxy && strcmp(s->ip, opts->trusted_proxy) == 0)
+            from_proxy(c, s);
         cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoll(cl, NULL, 10) > MAX_BODY)
-            s->too_big = 1;
+        s->announced = cl ? strtoll(cl, NULL, 10) : 0;
         *con_cls = s;
+        if (s->announced > MAX_BODY) {
+            /* refused before a byte of it is read: the reply goes out at once and libmicrohttpd
+             * closes the connection instead of reading what was announced */
+            s->too_big = 1;
+            dispatch(s);
+            return send_reply(c, &s->r);
+        }
         return MHD_YES;
     }
     if (*upload_size) {
-        if (!s->too_big && buf_add(&s->r.body, upload, *upload_size) < 0)
-            s->too_big = 1;
+        /* a body larger than announced (or chunked past the cap), or one dripping in slower
+         * than the connection's budget: drop the connection, nothing was dispatched */
+        if (buf_add(&s->r.body, upload, *upload_size) < 0 ||
+            now_us() - s->start_us > upload_budget_us(s->announced)) {
+            s->aborted = s->r.body.len > MAX_BODY ? "body over the cap" : "body too slow";
+            return MHD_NO;
+        }
         *upload_size = 0;
         return MHD_YES;
     }
@@ -272,12 +316,28 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     struct req_state *s = *con_cls;
+    static const char *const why[] = {
+        [MHD_REQUEST_TERMINATED_WITH_ERROR] = "error",
+        [MHD_REQUEST_TERMINATED_TIMEOUT_REACHED] = "idle timeout",
+        [MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN] = "shutdown",
+        [MHD_REQUEST_TERMINATED_READ_ERROR] = "client closed",
+        [MHD_REQUEST_TERMINATED_CLIENT_ABORT] = "client closed",
+    };
     (void)cls;
     (void)c;
-    (void)toe;
     if (!s)
         return;
-    log_info("%s %s %d %lldus", s->r.method, s->r.path, s->r.status, now_us() - s->start_us);
+    /* a request that never got its reply out is logged as aborted, not with the status it
+     * would have had */
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        log_info("%s %s aborted (%s) %lldus", s->r.method, s->r.path,
+                 s->aborted ? s->aborted
+                 : (size_t)toe < sizeof(why) / sizeof(why[0]) && why[toe] ? why[toe]
+                                                                             : "unknown",
+                 now_us() - s->start_us);
+    else
+        log_info("%s %s %d %lldus", s->r.method, s->r.path, s->r.status,
+                 now_us() - s->start_us);
     buf_release(&s->r.body);
     json_decref(s->r.json);
     json_decref(s->r.reply);
@@ -349,8 +409,10 @@ int server_run(const struct server_opts *o, struct errbuf *e)
                          (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
                          (unsigned)(o->threads > 0 ? o->threads : 2),
                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                         MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
-                         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->read_timeout,
+                         MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                         (unsigned)o->per_ip_connections, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+                         MHD_OPTION_END);
     if (!d) {
         rc = errbuf_set(e, -ERR_IO, "cannot listen on %s: %s", o->listen, strerror(errno));
         lane_stop();

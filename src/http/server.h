@@ -11,6 +11,11 @@ struct server_opts {
     const char *web_dir; /* built web app to serve at / (may be NULL) */
     int no_reply_cache;  /* answer cached routes afresh every time (benchmarks) */
     int lane_queue;      /* slow-lane requests (logins) that may wait; more get 503 */
+    int read_timeout;    /* seconds: idle connections close; a request must arrive within it
+                            (plus time for its body) */
+    int per_ip_connections; /* open connections one address may hold (0: no cap) */
+    const char *trusted_proxy; /* address of a TLS-terminating proxy whose X-Forwarded-For and
+                                  X-Forwarded-Proto are believed (NULL: none) */
 };
 
 /* Serve until SIGINT or SIGTERM; return 0 after a clean shutdown. */
