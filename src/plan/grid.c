@@ -425,14 +425,19 @@ static int load_dues(struct db *db, struct plan_grid *g, struct errbuf *e)
     db_done(st);
     if (rc < 0 || !g->dues_months)
         return rc < 0 ? rc : 0;
-    /* "by month end": paid before the first instant of the next month (UTC), one bound per
-     * month passed as parameters (no date functions in SQL) */
+    /* "by month end": paid before the first instant of the next month (local time), one
+     * bound per month passed as parameters (no date functions in SQL). The bounds are cast:
+     * PostgreSQL would type a CASE of untyped parameters as text and refuse paid_at < text. */
     if ((rc = db_prepare(db,
                          "SELECT org_id, month, COUNT(*), SUM(CASE WHEN status IN ('paid',"
-                         " 'confirmed') AND paid_at < CASE month WHEN $3 THEN $4 WHEN $5 THEN $6"
-                         " WHEN $7 THEN $8 WHEN $9 THEN $10 WHEN $11 THEN $12 WHEN $13 THEN $14"
-                         " WHEN $15 THEN $16 WHEN $17 THEN $18 WHEN $19 THEN $20 WHEN $21 THEN $22"
-                         " WHEN $23 THEN $24 WHEN $25 THEN $26 END THEN 1 ELSE 0 END)"
+                         " 'confirmed') AND paid_at < CASE month"
+                         " WHEN $3 THEN CAST($4 AS BIGINT) WHEN $5 THEN CAST($6 AS BIGINT)"
+                         " WHEN $7 THEN CAST($8 AS BIGINT) WHEN $9 THEN CAST($10 AS BIGINT)"
+                         " WHEN $11 THEN CAST($12 AS BIGINT) WHEN $13 THEN CAST($14 AS BIGINT)"
+                         " WHEN $15 THEN CAST($16 AS BIGINT) WHEN $17 THEN CAST($18 AS BIGINT)"
+                         " WHEN $19 THEN CAST($20 AS BIGINT) WHEN $21 THEN CAST($22 AS BIGINT)"
+                         " WHEN $23 THEN CAST($24 AS BIGINT) WHEN $25 THEN CAST($26 AS BIGINT)"
+                         " END THEN 1 ELSE 0 END)"
                          " FROM dues_bills WHERE kind = 'regular'"
                          " AND status IN ('unpaid', 'paid', 'confirmed') AND month >= $1"
                          " AND month <= $2 GROUP BY org_id, month",
