@@ -43,9 +43,11 @@ static const struct command {
      "dangjian user add --login NAME --role ROLE --org CODE [--name TEXT] [--member EMP_NO]\n"
      "dangjian user passwd --login NAME\n"
      "dangjian user disable|enable --login NAME\n"
+     "dangjian user unlock --login NAME\n"
      "dangjian user list\n"
      "  Roles: member, secretary, committee, finance, admin. Passwords are read from the\n"
-     "  terminal (asked twice) or from standard input, never from the command line.\n"
+     "  terminal (asked twice) or from standard input, never from the command line. 'unlock'\n"
+     "  clears a person's failed sign-ins (every address, every login of the same member).\n"
      "  All take --db PATH|URL."},
     {"source", cmd_source, "manage business systems that send events",
      "dangjian source add --code CODE --name TEXT\n"

@@ -3,6 +3,7 @@
 
 #include "cli/cli.h"
 #include "db/db.h"
+#include "org/lockout.h"
 #include "org/account.h"
 #include "org/member.h"
 #include "org/org.h"
@@ -59,9 +60,9 @@ int cmd_user(int argc, char **argv)
     if (cli_parse("user", argc - 1, argv + 1, opts, &verb, 1, &npos) < 0)
         return 2;
     if (!verb || (strcmp(verb, "add") && strcmp(verb, "passwd") && strcmp(verb, "disable") &&
-                  strcmp(verb, "enable") && strcmp(verb, "list"))) {
-        fprintf(stderr, "dangjian user: expected add, passwd, disable, enable or list (see: "
-                        "dangjian help user)\n");
+                  strcmp(verb, "enable") && strcmp(verb, "list") && strcmp(verb, "unlock"))) {
+        fprintf(stderr, "dangjian user: expected add, passwd, disable, enable, unlock or list "
+                        "(see: dangjian help user)\n");
         return 2;
     }
     if (strcmp(verb, "add") && strcmp(verb, "list") && !login) {
@@ -105,6 +106,13 @@ int cmd_user(int argc, char **argv)
             rc = cli_fail(&e);
         } else
             printf("password of '%s' changed; its sessions were ended\n", login);
+    } else if (strcmp(verb, "unlock") == 0) {
+        if ((rc = db_begin(db, &e)) < 0 || (rc = lockout_unlock(db, login, 0, &e)) < 0 ||
+            (rc = db_commit(db, &e)) < 0) {
+            db_rollback(db);
+            rc = cli_fail(&e);
+        } else
+            printf("failed sign-ins of '%s' (and of its person's other logins) cleared\n", login);
     } else {
         bool dis = strcmp(verb, "disable") == 0;
         if ((rc = db_begin(db, &e)) < 0 || (rc = account_set_disabled(db, login, dis, 0, &e)) < 0 ||

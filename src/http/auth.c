@@ -13,13 +13,8 @@
 #include "db/versions.h"
 #include "ingest/source.h"
 #include "org/account.h"
+#include "org/lockout.h"
 #include "base/banned.h"
-
-/* Failed logins in this window count towards the limits below. */
-#define FAIL_WINDOW (15 * 60)
-#define FAIL_SLOW 3     /* from the 3rd failure, wait 2^(n-3) s (max 60) between tries */
-#define FAIL_LOCK 10    /* per login: refused for the rest of the window */
-#define FAIL_LOCK_IP 50 /* per address */
 
 static const char *bearer_token(struct req *r)
 {
@@ -240,53 +235,8 @@ int auth_prepare(struct req *r, const struct route *rt, struct errbuf *e)
     return rt->body == BODY_JSON ? bodycheck_request(r, rt->pattern, e) : 0;
 }
 
-/* Count recent failures for a login or an address, and the time of the last one. */
-static int recent_failures(struct db *db, const char *sql, const char *who, long long since,
-                           long long *ret_count, long long *ret_last, struct errbuf *e)
-{
-    struct db_stmt *st;
-    int rc;
-    if ((rc = db_prepare(db, sql, &st, e)) < 0)
-        return rc;
-    db_bindv(st, "ti", who, since);
-    if ((rc = db_step(st, e)) == 1) {
-        *ret_count = db_col_int(st, 0);
-        *ret_last = db_col_int(st, 1);
-    }
-    db_done(st);
-    return rc < 0 ? rc : 0;
-}
-
-static int rate_limit(struct req *r, const char *login, struct errbuf *e)
-{
-    long long now = (long long)time(NULL), n = 0, last = 0, n_ip = 0, last_ip = 0, wait;
-    int rc;
-    if ((rc = recent_failures(r->db,
-                              "SELECT COUNT(*), MAX(at) FROM logins WHERE login = $1 AND at > $2"
-                              " AND ok = 0",
-                              login, now - FAIL_WINDOW, &n, &last, e)) < 0 ||
-        (rc = recent_failures(r->db,
-                              "SELECT COUNT(*), MAX(at) FROM logins WHERE ip = $1 AND at > $2"
-                              " AND ok = 0",
-                              r->ip, now - FAIL_WINDOW, &n_ip, &last_ip, e)) < 0)
-        return rc;
-    if (n >= FAIL_LOCK || n_ip >= FAIL_LOCK_IP)
-        return errbuf_set(e, -ERR_RATE,
-                          "too many failed logins: try again in %lld minutes",
-                          (FAIL_WINDOW - (now - (n >= FAIL_LOCK ? last : last_ip))) / 60 + 1);
-    if (n >= FAIL_SLOW) {
-        wait = 1LL << (n - FAIL_SLOW < 6 ? n - FAIL_SLOW : 6);
-        if (wait > 60)
-            wait = 60;
-        if (now - last < wait)
-            return errbuf_set(e, -ERR_RATE, "too many failed logins: wait %lld seconds",
-                              wait - (now - last));
-    }
-    return 0;
-}
-
-static void record_login(struct req *r, const char *login, long long account_id, int ok,
-                         const char *reason)
+static void record_login(struct req *r, const char *login, const char *subject,
+                         long long account_id, int ok, const char *reason)
 {
     long long now = (long long)time(NULL), org = 0;
     if (account_id)
@@ -297,10 +247,10 @@ static void record_login(struct req *r, const char *login, long long account_id,
                      " GROUP BY m.org_id",
                      "i", account_id);
     db_run(r->db, NULL,
-           "INSERT INTO logins(at, month, login, account_id, org_id, ip, ok, reason)"
-           " VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
-           "iitIItit", now, (long long)month_of_time(now), login, account_id, org, r->ip,
-           (long long)ok, reason);
+           "INSERT INTO logins(at, month, login, account_id, org_id, ip, ok, reason, subject)"
+           " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+           "iitIItitt", now, (long long)month_of_time(now), login, account_id, org, r->ip,
+           (long long)ok, reason, subject);
 }
 
 /* The caller's account: identity, member record, roles with their organizations. */
@@ -358,17 +308,20 @@ fail:
 int api_login(struct req *r, struct errbuf *e)
 {
     const char *login, *password;
-    char token[48], hash[SECRET_HEX_LEN], csrf[48];
+    char token[48], hash[SECRET_HEX_LEN], csrf[48], subject[LOCKOUT_SUBJECT_MAX];
     long long id = 0, now = (long long)time(NULL);
     json_t *me;
     int rc;
     if ((rc = req_str(r, "login", true, 64, &login, e)) < 0 ||
         (rc = req_str(r, "password", true, 256, &password, e)) < 0)
         return rc;
-    if ((rc = rate_limit(r, login, e)) < 0)
+    /* the limits belong to the person and the address, whatever alias was typed */
+    if ((rc = lockout_subject(r->db, login, subject, e)) < 0 ||
+        (rc = lockout_check(r->db, subject, r->ip, now, e)) < 0)
         return rc;
     if ((rc = account_authenticate(r->db, login, password, &id, e)) < 0) {
-        record_login(r, login, id, 0, e->msg);
+        record_login(r, login, subject, id, 0, e->msg);
+        lockout_after_failure(r->db, subject, r->ip, now, NULL);
         return rc;
     }
     secret_token(token, sizeof(token));
@@ -382,7 +335,7 @@ int api_login(struct req *r, struct errbuf *e)
     /* expired sessions of this account go now, so the table does not grow without bound */
     db_run(r->db, NULL, "DELETE FROM sessions WHERE account_id = $1 AND expires_at < $2", "ii", id,
            now);
-    record_login(r, login, id, 1, "");
+    record_login(r, login, subject, id, 1, "");
     snprintf(r->set_cookie, sizeof(r->set_cookie),
              SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", token,
              SESSION_TTL, r->secure ? "; Secure" : "");
