@@ -625,7 +625,8 @@ test('privacy: own amounts for the member, statuses for secretaries and committe
     const x = sheet(await api(login, 'GET', `/api/v1/dues/reports/collection?org_id=${W.orgs[org]}&month=202401&format=xlsx`), 'c.xlsx');
     const row = rowOf(x, 'A', 'UA-B1');
     assert.equal(x[`K${row}`], undefined, 'no amounts in the workbook either');
-    assertError(await api(login, 'GET', `/api/v1/dues/payments/${pay01.id}`), 404, 'not_found');
+    // staff other than finance may not read payments at all (the route's roles: member, finance)
+    assertError(await api(login, 'GET', `/api/v1/dues/payments/${pay01.id}`), 403, 'forbidden');
     assertError(await api(login, 'GET', `/api/v1/dues/ledger/entries?org_id=${W.orgs[org]}`), 403, 'forbidden');
   }
   const pub = await api('sec-a1', 'POST', '/api/v1/dues/publish', { month: 202401, org_id: W.orgs['UA-B1'] });
