@@ -25,12 +25,6 @@ int api_import_bases(struct req *r, struct errbuf *e)
     return api_import_run(r, "bases", false, apply_bases, e);
 }
 
-static int page_args(struct req *r, long long *page, long long *size, struct errbuf *e)
-{
-    int rc = req_query_int(r, "page", 1, 1, 1000000, page, e);
-    return rc < 0 ? rc : req_query_int(r, "page_size", 50, 1, 200, size, e);
-}
-
 int api_dues_remittances(struct req *r, struct errbuf *e)
 {
     char path[ORG_PATH_MAX];
@@ -39,7 +33,7 @@ int api_dues_remittances(struct req *r, struct errbuf *e)
     int rc;
     if ((rc = dues_api_org(r, ROLE_FINANCE, false, path, &org, e)) < 0 ||
         (rc = req_query_int(r, "year", dues_current_month() / 100, 2008, 2100, &year, e)) < 0 ||
-        (rc = page_args(r, &page, &size, e)) < 0 ||
+        (rc = req_page(r, 50, &page, &size, e)) < 0 ||
         (rc = dues_remittances_list(r->db, org, (int)year, page, size, &out, e)) < 0)
         return rc;
     return req_reply_json(r, 200, out);
@@ -54,7 +48,7 @@ int api_dues_expenses(struct req *r, struct errbuf *e)
     if ((rc = dues_api_org(r, ROLE_FINANCE, false, path, &org, e)) < 0 ||
         (rc = dues_api_month(r, "from", false, cur / 100 * 100 + 1, &from, e)) < 0 ||
         (rc = dues_api_month(r, "to", false, cur, &to, e)) < 0 ||
-        (rc = page_args(r, &page, &size, e)) < 0)
+        (rc = req_page(r, 50, &page, &size, e)) < 0)
         return rc;
     if (from > to)
         return errbuf_set(e, -ERR_INVALID, "'from' is after 'to'");

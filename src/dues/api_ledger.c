@@ -158,8 +158,7 @@ int api_dues_entries(struct req *r, struct errbuf *e)
     int month = 0, rc;
     json_t *out;
     if ((rc = dues_api_org(r, ROLE_FINANCE, false, path, &org, e)) < 0 ||
-        (rc = req_query_int(r, "page", 1, 1, 1000000, &page, e)) < 0 ||
-        (rc = req_query_int(r, "page_size", 50, 1, 200, &size, e)) < 0)
+        (rc = req_page(r, 50, &page, &size, e)) < 0)
         return rc;
     if (req_query(r, "month") && (rc = dues_api_month(r, "month", false, 0, &month, e)) < 0)
         return rc;

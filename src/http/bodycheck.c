@@ -74,8 +74,8 @@ static size_t distance(const char *a, const char *b, size_t limit)
         size_t diag = row[0], best;
         row[0] = best = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j], cost = tolower((unsigned char)a[i - 1]) !=
-                                       tolower((unsigned char)b[j - 1]);
+            size_t up = row[j],
+                   cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
             size_t v = diag + cost;
             if (up + 1 < v)
                 v = up + 1;
@@ -149,8 +149,8 @@ static const char *nearest(const struct shape *sh, const char *key)
     return name;
 }
 
-static int check(struct req *r, const json_t *schema, const json_t *v, struct buf *where,
-                 int depth, struct errbuf *e)
+static int check(struct req *r, const json_t *schema, const json_t *v, struct buf *where, int depth,
+                 struct errbuf *e)
 {
     size_t mark = where->len;
     int rc = 0;
@@ -167,16 +167,16 @@ static int check(struct req *r, const json_t *schema, const json_t *v, struct bu
             if (!ps && sh.closed) {
                 const char *near = nearest(&sh, key);
                 buf_printf(where, "%s%s", where->len ? "." : "", key);
-                req_error_detail(r, near ? json_pack("{s:s, s:s}", "field", buf_str(where),
-                                                     "suggestion", near)
-                                         : json_pack("{s:s}", "field", buf_str(where)));
+                req_error_detail(
+                    r, near ? json_pack("{s:s, s:s}", "field", buf_str(where), "suggestion", near)
+                            : json_pack("{s:s}", "field", buf_str(where)));
                 if (near)
                     rc = errbuf_set(e, -ERR_UNKNOWN_FIELD,
-                                    "unknown field '%.100s' (did you mean '%s'?)",
-                                    buf_str(where), near);
+                                    "unknown field '%.100s' (did you mean '%s'?)", buf_str(where),
+                                    near);
                 else
-                    rc = errbuf_set(e, -ERR_UNKNOWN_FIELD, "unknown field '%.100s'",
-                                    buf_str(where));
+                    rc =
+                        errbuf_set(e, -ERR_UNKNOWN_FIELD, "unknown field '%.100s'", buf_str(where));
                 break;
             }
             if (!ps)

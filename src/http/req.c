@@ -134,3 +134,10 @@ int req_int(struct req *r, const char *key, bool required, long long *ret, struc
     *ret = json_integer_value(v);
     return 0;
 }
+
+int req_page(struct req *r, long long def_size, long long *ret_page, long long *ret_size,
+             struct errbuf *e)
+{
+    int rc = req_query_int(r, "page", 1, 1, 1000000, ret_page, e);
+    return rc < 0 ? rc : req_query_int(r, "page_size", def_size, 1, 200, ret_size, e);
+}

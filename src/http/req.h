@@ -52,6 +52,9 @@ const char *req_cookie(struct req *r, const char *name);
 /* Parse an integer query parameter with a default and bounds; error names the parameter. */
 int req_query_int(struct req *r, const char *key, long long def, long long min, long long max,
                   long long *ret, struct errbuf *e);
+/* ?page= (default 1) and ?page_size= (default def_size, at most 200) of a paged list. */
+int req_page(struct req *r, long long def_size, long long *ret_page, long long *ret_size,
+             struct errbuf *e);
 /* Path parameter i as a positive id; error otherwise. */
 int req_param_id(struct req *r, int i, long long *ret, struct errbuf *e);
 

@@ -19,6 +19,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/auth/login", api_login, AUTH_PUBLIC, 0, BODY_JSON, RT_SLOW},
     {"POST", "/api/v1/auth/logout", api_logout, AUTH_USER, ROLE_ANY, BODY_NONE, 0},
     {"POST", "/api/v1/accounts/unlock", api_account_unlock, AUTH_USER, ROLE_ADMIN, BODY_JSON, 0},
+    {"GET", "/api/v1/audit", api_audit, AUTH_USER, ROLE_ORG_ADMIN, BODY_NONE, 0},
     {"GET", "/api/v1/me", api_me, AUTH_USER, ROLE_ANY, BODY_NONE, 0},
     {"GET", "/api/v1/indicators", api_indicators, AUTH_USER, ROLE_ANY, BODY_NONE, 0},
 

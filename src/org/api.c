@@ -169,8 +169,7 @@ int api_member_list(struct req *r, struct errbuf *e)
     json_t *out;
     int rc;
     if ((rc = scope_root(r, ROLE_STAFF, path, NULL, e)) < 0 ||
-        (rc = req_query_int(r, "page", 1, 1, 1000000, &q.page, e)) < 0 ||
-        (rc = req_query_int(r, "page_size", 20, 1, 200, &q.page_size, e)) < 0)
+        (rc = req_page(r, 20, &q.page, &q.page_size, e)) < 0)
         return rc;
     q.path = path;
     q.q = req_query(r, "q");

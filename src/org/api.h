@@ -17,6 +17,7 @@ int api_member_update(struct req *r, struct errbuf *e);
 int api_import_orgs(struct req *r, struct errbuf *e);
 int api_import_members(struct req *r, struct errbuf *e);
 int api_account_unlock(struct req *r, struct errbuf *e);
+int api_audit(struct req *r, struct errbuf *e);
 
 struct csv_table;
 struct import_report;

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "db/db.h"
+#include "org/scope.h"
 #include "base/banned.h"
 
 int audit_log(struct db *db, long long account_id, long long org_id, const char *action,
@@ -17,4 +18,77 @@ int audit_log(struct db *db, long long account_id, long long org_id, const char 
                     entity_id, text);
     free(text);
     return rc < 0 ? rc : 0;
+}
+
+/* The WHERE clause every audit listing shares; its parameters are $1..$9 in this order. */
+#define AUDIT_WHERE                                                                                \
+    " FROM audit a LEFT JOIN orgs o ON o.id = a.org_id"                                            \
+    " LEFT JOIN accounts ac ON ac.id = a.account_id"                                               \
+    " WHERE ((o.path >= $1 AND o.path < $2) OR ($3 = 1 AND o.id IS NULL))"                         \
+    " AND ($4 = 0 OR a.account_id = $4) AND ($5 = '' OR a.entity = $5)"                            \
+    " AND ($6 = '' OR a.action = $6) AND ($7 = 0 OR a.entity_id = $7)"                            \
+    " AND a.at >= $8 AND a.at < $9"
+
+static void bind_query(struct db_stmt *st, const struct audit_query *q, const char *hi)
+{
+    db_bindv(st, "ttiittiii", q->path, hi, (long long)q->all_orgs, q->actor,
+             q->entity ? q->entity : "", q->action ? q->action : "", q->entity_id, q->from,
+             q->to ? q->to : (1LL << 62));
+}
+
+int audit_list(struct db *db, const struct audit_query *q, json_t **ret, struct errbuf *e)
+{
+    char hi[ORG_PATH_MAX + 8];
+    struct db_stmt *st;
+    long long total = 0;
+    json_t *items;
+    int rc;
+    scope_bounds(q->path, hi, sizeof(hi));
+    if ((rc = db_prepare(db, "SELECT COUNT(*)" AUDIT_WHERE, &st, e)) < 0)
+        return rc;
+    bind_query(st, q, hi);
+    if ((rc = db_step(st, e)) == 1)
+        total = db_col_int(st, 0);
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if ((rc = db_prepare(db,
+                         "SELECT a.id, a.at, a.account_id, ac.login, a.org_id, o.code, o.name,"
+                         " a.action, a.entity, a.entity_id, a.detail" AUDIT_WHERE
+                         " ORDER BY a.id DESC LIMIT $10 OFFSET $11",
+                         &st, e)) < 0)
+        return rc;
+    bind_query(st, q, hi);
+    db_bind_int(st, 10, q->page_size);
+    db_bind_int(st, 11, (q->page - 1) * q->page_size);
+    items = json_array();
+    while ((rc = db_step(st, e)) == 1) {
+        json_t *detail = NULL;
+        if (!db_col_null(st, 10))
+            detail = json_loads(db_col_text(st, 10), 0, NULL);
+        json_array_append_new(
+            items,
+            json_pack("{s:I, s:I, s:o, s:o, s:s, s:s, s:o, s:o}", "id", db_col_int(st, 0), "at",
+                      db_col_int(st, 1),
+                      "actor", db_col_null(st, 2) ? json_null()
+                                                  : json_pack("{s:I, s:s?}", "id",
+                                                              db_col_int(st, 2), "login",
+                                                              db_col_text(st, 3)),
+                      "org", db_col_null(st, 4) || db_col_null(st, 5)
+                                 ? json_null()
+                                 : json_pack("{s:I, s:s, s:s}", "id", db_col_int(st, 4),
+                                             "code", db_col_text(st, 5), "name",
+                                             db_col_text(st, 6)),
+                      "action", db_col_text(st, 7), "entity", db_col_text(st, 8), "entity_id",
+                      db_col_null(st, 9) ? json_null() : json_integer(db_col_int(st, 9)),
+                      "detail", detail ? detail : json_null()));
+    }
+    db_done(st);
+    if (rc < 0) {
+        json_decref(items);
+        return rc;
+    }
+    *ret = json_pack("{s:I, s:I, s:I, s:o}", "total", (json_int_t)total, "page",
+                     (json_int_t)q->page, "page_size", (json_int_t)q->page_size, "items", items);
+    return 0;
 }

@@ -47,8 +47,8 @@ static int window_start(struct db *db, const char *subject, long long now, long 
 {
     long long unlocked = 0;
     int rc = db_query_int(db, e, &unlocked,
-                          "SELECT COALESCE(MAX(at), 0) FROM login_unlocks WHERE subject = $1",
-                          "t", subject);
+                          "SELECT COALESCE(MAX(at), 0) FROM login_unlocks WHERE subject = $1", "t",
+                          subject);
     *ret = unlocked >= now - WINDOW ? unlocked + 1 : now - WINDOW;
     return rc;
 }
@@ -93,8 +93,9 @@ int lockout_check(struct db *db, const char *subject, const char *ip, long long 
         (rc = failures(db, NULL, ip, now - WINDOW, &n_ip, &last_ip, e)) < 0)
         return rc;
     if (n >= LOCK || n_ip >= LOCK_IP)
-        return errbuf_set(e, -ERR_RATE, "too many failed logins from this address: try again "
-                                        "in %lld minutes",
+        return errbuf_set(e, -ERR_RATE,
+                          "too many failed logins from this address: try again "
+                          "in %lld minutes",
                           (WINDOW - (now - (n >= LOCK ? last : last_ip)) + 59) / 60);
     if (n >= SLOW) {
         wait = 1LL << (n - SLOW < 6 ? n - SLOW : 6);

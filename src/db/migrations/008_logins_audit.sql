@@ -1,6 +1,6 @@
 -- Failed sign-ins count against the person, whatever alias was typed (a secretary's own login
 -- and their employee number are two accounts of one member), and against the address they came
--- from: the limits of http/auth.c key on (subject, ip). subject: 'm:<member id>' for accounts
+-- from: the limits of org/lockout.c key on (subject, ip). subject: 'm:<member id>' for accounts
 -- of a member, 'a:<account id>' for other accounts, 'l:<login>' for a login that does not exist.
 ALTER TABLE logins ADD COLUMN subject TEXT NOT NULL DEFAULT '';
 CREATE INDEX logins_subject_ip_at ON logins(subject, ip, at);
@@ -12,3 +12,5 @@ CREATE TABLE login_unlocks (
     account_id BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX login_unlocks_subject ON login_unlocks(subject, at);
+-- The audit log is read by organization (GET /api/v1/audit).
+CREATE INDEX audit_org ON audit(org_id);
