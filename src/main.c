@@ -39,6 +39,15 @@ static const struct command {
      "  Generates a deterministic company party organization: committees, branches, members,\n"
      "  income bases, a year of business events, demo accounts for every role and a demo\n"
      "  source with its API key, then prints the logins. --print-accounts only prints them."},
+    {"backup", cmd_backup, "take a consistent copy of the database while it runs",
+     "dangjian backup [--db PATH|URL] --out FILE\n"
+     "  SQLite: the online backup API (one moment; writers go on). PostgreSQL: pg_dump of a\n"
+     "  snapshot. Writes FILE and FILE.json, a manifest with every table's rows at that moment.\n"
+     "  Never overwrites FILE."},
+    {"restore", cmd_restore, "bring a backup back into a new database",
+     "dangjian restore --db PATH|URL --from FILE\n"
+     "  Into a file that does not exist yet, or an empty PostgreSQL database; then every\n"
+     "  table is counted against FILE.json and any difference is an error."},
     {"user", cmd_user, "manage accounts",
      "dangjian user add --login NAME --role ROLE --org CODE [--name TEXT] [--member EMP_NO]\n"
      "dangjian user passwd --login NAME\n"

@@ -37,6 +37,8 @@ bool cli_tty(void);
 
 /* subcommands: each is int cmd_x(int argc, char **argv) with argv[0] the subcommand name */
 int cmd_init(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_user(int argc, char **argv);

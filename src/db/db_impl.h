@@ -54,6 +54,8 @@ struct db_stmt {
 int db_sqlite_open(const char *path, struct db **ret, struct errbuf *e);
 int db_pg_open(const char *url, struct db **ret, struct errbuf *e);
 size_t db_sqlite_stmt_size(void);
+/* SQLite's online backup of db into the new file dest (written beside it, then renamed). */
+int db_sqlite_backup(struct db *db, const char *dest, struct errbuf *e);
 size_t db_pg_stmt_size(void);
 
 /* Embedded migrations, generated at build time from src/db/migrations/NNN_name.sql. */

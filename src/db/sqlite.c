@@ -1,10 +1,12 @@
 /* SQLite backend. $N parameters are SQLite named parameters; we map N to SQLite's index
  * at prepare time so $2 may appear before $1 and a parameter may repeat. */
+#include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "db/db_impl.h"
 #include "base/banned.h"
@@ -226,4 +228,50 @@ int db_sqlite_open(const char *path, struct db **ret, struct errbuf *e)
     }
     *ret = &db->base;
     return 0;
+}
+
+/* All pages in one step: one read transaction, so the copy is the database at one moment; in
+ * WAL mode writers go on meanwhile. Written to dest.tmp and renamed, so dest is whole or
+ * absent. */
+int db_sqlite_backup(struct db *db, const char *dest, struct errbuf *e)
+{
+    char tmp[4096];
+    sqlite3 *to = NULL;
+    sqlite3_backup *b;
+    int rc;
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", dest) >= (int)sizeof(tmp))
+        return errbuf_set(e, -ERR_INVALID, "path too long: '%.80s...'", dest);
+    unlink(tmp);
+    if (sqlite3_open_v2(tmp, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        rc = errbuf_set(e, -ERR_IO, "cannot create '%s': %s", tmp,
+                        to ? sqlite3_errmsg(to) : "out of memory");
+        sqlite3_close(to);
+        return rc;
+    }
+    if (!(b = sqlite3_backup_init(to, "main", handle(db), "main"))) {
+        rc = errbuf_set(e, -ERR_DB, "backup: %s", sqlite3_errmsg(to));
+        goto fail;
+    }
+    rc = sqlite3_backup_step(b, -1);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+        rc = errbuf_set(e, -ERR_DB, "backup: %s", sqlite3_errstr(rc));
+        goto fail;
+    }
+    /* the copy is a plain file of its own (no WAL beside it) */
+    if ((rc = sqlite3_exec(to, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL)) != SQLITE_OK) {
+        rc = errbuf_set(e, -ERR_DB, "backup: %s", sqlite3_errmsg(to));
+        goto fail;
+    }
+    if (sqlite3_close(to) != SQLITE_OK || rename(tmp, dest) != 0) {
+        to = NULL;
+        rc = errbuf_set(e, -ERR_IO, "cannot write '%s': %s", dest, strerror(errno));
+        unlink(tmp);
+        return rc;
+    }
+    return 0;
+fail:
+    sqlite3_close(to);
+    unlink(tmp);
+    return rc;
 }
