@@ -272,22 +272,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             from_proxy(c, s);
         cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         s->announced = cl ? strtoll(cl, NULL, 10) : 0;
+        /* refused unread: the body is never buffered, only let through so that the client
+         * can read its 413 */
+        s->too_big = s->announced > MAX_BODY;
         *con_cls = s;
-        if (s->announced > MAX_BODY) {
-            /* refused before a byte of it is read: the reply goes out at once and libmicrohttpd
-             * closes the connection instead of reading what was announced */
-            s->too_big = 1;
-            dispatch(s);
-            return send_reply(c, &s->r);
-        }
         return MHD_YES;
     }
     if (*upload_size) {
-        /* a body larger than announced (or chunked past the cap), or one dripping in slower
-         * than the connection's budget: drop the connection, nothing was dispatched */
-        if (buf_add(&s->r.body, upload, *upload_size) < 0 ||
-            now_us() - s->start_us > upload_budget_us(s->announced)) {
-            s->aborted = s->r.body.len > MAX_BODY ? "body over the cap" : "body too slow";
+        if (!s->too_big && buf_add(&s->r.body, upload, *upload_size) < 0)
+            s->too_big = 1;
+        /* a body dripping in slower than the connection's budget is dropped, nothing was
+         * dispatched; an over-cap body gets only the read timeout to pass through */
+        if (now_us() - s->start_us > upload_budget_us(s->too_big ? 0 : s->announced)) {
+            s->aborted = s->too_big ? "body over the cap" : "body too slow";
             return MHD_NO;
         }
         *upload_size = 0;
