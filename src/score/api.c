@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/month.h"
 #include "db/db.h"
@@ -23,7 +24,7 @@ int api_score_months(struct req *r, struct errbuf *e)
 {
     json_t *items = json_array();
     struct db_stmt *st;
-    int rc;
+    int rc, now = month_of_time((long long)time(NULL));
     if ((rc = db_prepare(r->db,
                          "SELECT month, version, members, events, finished_at FROM score_runs"
                          " ORDER BY month DESC",
@@ -31,9 +32,10 @@ int api_score_months(struct req *r, struct errbuf *e)
         goto fail;
     while ((rc = db_step(st, e)) == 1)
         json_array_append_new(
-            items, json_pack("{s:I, s:I, s:I, s:I, s:I}", "month", db_col_int(st, 0), "version",
-                             db_col_int(st, 1), "members", db_col_int(st, 2), "events",
-                             db_col_int(st, 3), "finished_at", db_col_int(st, 4)));
+            items, json_pack("{s:I, s:b, s:I, s:I, s:I, s:I}", "month", db_col_int(st, 0),
+                             "complete", db_col_int(st, 0) < now, "version", db_col_int(st, 1),
+                             "members", db_col_int(st, 2), "events", db_col_int(st, 3),
+                             "finished_at", db_col_int(st, 4)));
     db_done(st);
     if (rc < 0)
         goto fail;

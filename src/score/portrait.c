@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/month.h"
 #include "db/db.h"
@@ -77,10 +78,16 @@ int portrait_model(struct db *db, long long version, const struct score_model **
     return 0;
 }
 
+/* A month not over yet (the demo, or an operator, may score it to look ahead) is never the
+ * default: four days of a month read as a collapse of the index. It is shown only when no
+ * month that is over has been scored. */
 int portrait_latest_month(struct db *db, int *ret_month, struct errbuf *e)
 {
     long long m = 0;
-    int rc = db_query_int(db, e, &m, "SELECT MAX(month) FROM score_runs", "");
+    int rc = db_query_int(db, e, &m,
+                          "SELECT COALESCE(MAX(CASE WHEN month < $1 THEN month END), MAX(month))"
+                          " FROM score_runs",
+                          "i", (long long)month_of_time((long long)time(NULL)));
     if (rc < 0)
         return rc;
     if (rc == 0 || m == 0)

@@ -18,7 +18,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, assertError } from './lib.mjs';
-import { seedWorld, sql, scoreEventBatch } from './fixtures.mjs';
+import { seedWorld, sql, scoreEventBatch, localDate } from './fixtures.mjs';
 
 let srv;
 let W;
@@ -269,4 +269,19 @@ test('activating a version: re-runs from its effective month use it, older month
   near((await portrait('EB002', 202404)).index, 60, 'the veto cap holds under version 2');
   const months = await ok(get('admin', '/api/v1/score/months'));
   assert.deepEqual(months.items.map((i) => [i.month, i.version]), [[202404, 2], [202403, 1]]);
+});
+
+test('a month not over yet may be scored, but it is marked and never the default of portraits and leaderboards', async () => {
+  const { month: current } = localDate();
+  const r = await run(current);
+  assert.equal(r.status, 200, r.text);
+  const months = await ok(get('admin', '/api/v1/score/months'));
+  assert.deepEqual(months.items.slice(0, 2).map((i) => [i.month, i.complete]), [[current, false], [202404, true]]);
+  // without ?month= the latest month that is over, never four days of this one
+  const p = await ok(get('mem-a3', `/api/v1/portraits/members/${W.members.EA003}`));
+  assert.equal(p.month, 202404);
+  const board = await ok(get('admin', `/api/v1/leaderboard?org_id=${W.orgs['UA-B1']}`));
+  assert.equal(board.month, 202404);
+  // asked for by name, the month not over is shown
+  assert.equal((await ok(get('mem-a3', `/api/v1/portraits/members/${W.members.EA003}?month=${current}`))).month, current);
 });
