@@ -39,7 +39,9 @@ int account_check_password(const char *password, struct errbuf *e)
 
 int account_find(struct db *db, const char *login, long long *ret_id, struct errbuf *e)
 {
-    return db_find_id(db, "SELECT id FROM accounts WHERE login = $1", login, "no account '%s'", ret_id, e);
+    int rc = db_find_id(db, "SELECT id FROM accounts WHERE login = $1", login, "no account '%s'",
+                        ret_id, e);
+    return rc == -ERR_NOTFOUND ? errbuf_why(e, R_NOT_FOUND, "login", login) : rc;
 }
 
 int account_grant(struct db *db, long long account_id, enum role role, long long org_id,

@@ -345,7 +345,9 @@ int member_get(struct db *db, long long id, bool mask, json_t **ret, char *org_p
 
 int member_find_emp(struct db *db, const char *emp_no, long long *ret_id, struct errbuf *e)
 {
-    return db_find_id(db, "SELECT id FROM members WHERE emp_no = $1", emp_no, "no member with emp_no '%s'", ret_id, e);
+    int rc = db_find_id(db, "SELECT id FROM members WHERE emp_no = $1", emp_no,
+                        "no member with emp_no '%s'", ret_id, e);
+    return rc == -ERR_NOTFOUND ? errbuf_why(e, R_UNKNOWN_MEMBER, "emp_no", emp_no) : rc;
 }
 
 /* Totals for the member list, remembered per worker thread until members change (the

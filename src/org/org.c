@@ -137,7 +137,9 @@ int org_path(struct db *db, long long id, char *out, size_t n, struct errbuf *e)
 
 int org_find_code(struct db *db, const char *code, long long *ret_id, struct errbuf *e)
 {
-    return db_find_id(db, "SELECT id FROM orgs WHERE code = $1", code, "no organization with code '%s'", ret_id, e);
+    int rc = db_find_id(db, "SELECT id FROM orgs WHERE code = $1", code,
+                        "no organization with code '%s'", ret_id, e);
+    return rc == -ERR_NOTFOUND ? errbuf_why(e, R_UNKNOWN_ORG, "org_code", code) : rc;
 }
 
 int org_find_code_or_root(struct db *db, const char *code, long long *ret_id, struct errbuf *e)
