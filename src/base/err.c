@@ -169,6 +169,19 @@ int errbuf_field(struct errbuf *e, int code, enum reason why, const char *field,
     return errbuf_why(e, why, field, value);
 }
 
+int errbuf_field_int(struct errbuf *e, int code, enum reason why, const char *field,
+                     long long value, const char *fmt, ...)
+{
+    va_list ap;
+    if (!e)
+        return code;
+    va_start(ap, fmt);
+    errbuf_vset(e, code, fmt, ap);
+    va_end(ap);
+    errbuf_why(e, why, field, NULL);
+    return errbuf_value_int(e, value);
+}
+
 int errbuf_why(struct errbuf *e, enum reason why, const char *field, const char *value)
 {
     if (!e)
@@ -209,10 +222,15 @@ int errbuf_min(struct errbuf *e, long long min)
     return e ? param(e, ERRF_MIN, &e->min, min) : 0;
 }
 
+int errbuf_max(struct errbuf *e, long long max)
+{
+    return e ? param(e, ERRF_MAX, &e->max, max) : 0;
+}
+
 int errbuf_range(struct errbuf *e, long long min, long long max)
 {
     errbuf_min(e, min);
-    return e ? param(e, ERRF_MAX, &e->max, max) : 0;
+    return errbuf_max(e, max);
 }
 
 int errbuf_row(struct errbuf *e, long long row)

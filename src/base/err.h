@@ -122,6 +122,9 @@ void errbuf_clear(struct errbuf *e);
  * sent, cut to ERR_VALUE_CHARS characters. Returns code. */
 int errbuf_field(struct errbuf *e, int code, enum reason why, const char *field, const char *value,
                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* The same with a number as the value sent (an id, a month, an amount). */
+int errbuf_field_int(struct errbuf *e, int code, enum reason why, const char *field,
+                     long long value, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Give the error already in e (its code and message kept) a reason; returns e's code. */
 int errbuf_why(struct errbuf *e, enum reason why, const char *field, const char *value);
 /* Parameters of the reason set last; each returns e's code (0 when e is NULL). */
@@ -129,6 +132,7 @@ int errbuf_value_int(struct errbuf *e, long long value);
 int errbuf_limit(struct errbuf *e, long long limit);
 int errbuf_range(struct errbuf *e, long long min, long long max);
 int errbuf_min(struct errbuf *e, long long min);
+int errbuf_max(struct errbuf *e, long long max);
 int errbuf_row(struct errbuf *e, long long row);
 int errbuf_index(struct errbuf *e, long long index);
 int errbuf_state(struct errbuf *e, const char *state);

@@ -365,18 +365,23 @@ int dues_term_add(struct db *db, const struct dues_term_in *in, long long actor,
     int ymd, rc;
     json_t *d;
     if (dues_term_kind_parse(in->kind, &kind) < 0)
-        return errbuf_set(e, -ERR_INVALID, "field 'kind' must be fixed, reduced or exempt");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "kind", NULL,
+                            "field 'kind' must be fixed, reduced or exempt");
     if (!month_valid(in->from_month) || (in->to_month && (!month_valid(in->to_month) ||
                                                           in->to_month < in->from_month)))
-        return errbuf_set(e, -ERR_INVALID, "from_month and to_month must be months (YYYYMM), "
-                                           "to_month not before from_month");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_MONTH, "to_month", NULL,
+                            "from_month and to_month must be months (YYYYMM), "
+                            "to_month not before from_month");
     if (!in->approved_by || !*in->approved_by || text_utf8_chars(in->approved_by) > 64)
-        return errbuf_set(e, -ERR_INVALID,
-                          "field 'approved_by' is required: the committee that approved it");
+        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "approved_by", NULL,
+                            "field 'approved_by' is required: the committee that approved it");
     if (!in->approved_on || date_parse_iso(in->approved_on, &ymd) < 0)
-        return errbuf_set(e, -ERR_INVALID, "field 'approved_on' must be a date YYYY-MM-DD");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_DATE, "approved_on", NULL,
+                            "field 'approved_on' must be a date YYYY-MM-DD");
     if (in->note && text_utf8_chars(in->note) > 200)
-        return errbuf_set(e, -ERR_INVALID, "field 'note' is longer than 200 characters");
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "note", NULL,
+                             "field 'note' is longer than 200 characters"),
+                errbuf_limit(e, 200));
     if ((rc = db_prepare(db, "SELECT org_id, category FROM members WHERE id = $1", &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, in->member_id);
@@ -386,20 +391,24 @@ int dues_term_add(struct db *db, const struct dues_term_in *in, long long actor,
     }
     db_done(st);
     if (rc <= 0)
-        return rc < 0 ? rc : errbuf_set(e, -ERR_NOTFOUND, "member %lld not found", in->member_id);
+        return rc < 0 ? rc
+                      : errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_MEMBER, "member_id",
+                                         in->member_id, "member %lld not found", in->member_id);
     if ((rc = dues_rules_for_month(db, in->from_month, &rules, e)) < 0)
         return rc;
     fixed = dues_fixed_band(&rules, category);
     if (kind == DUES_TERM_FIXED &&
         (!fixed || in->amount_fen < fixed->min_fen || in->amount_fen > fixed->max_fen))
-        return fixed ? errbuf_set(e, -ERR_INVALID,
-                                  "field 'amount_fen' must be %lld to %lld fen for %s members",
-                                  fixed->min_fen, fixed->max_fen, dues_category_label(category))
-                     : errbuf_set(e, -ERR_INVALID,
-                                  "a fixed amount is set for farmer members; this member's dues "
-                                  "follow the income base");
+        return fixed ? (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "amount_fen", NULL,
+                                     "field 'amount_fen' must be %lld to %lld fen for %s members",
+                                     fixed->min_fen, fixed->max_fen, dues_category_label(category)),
+                        errbuf_range(e, fixed->min_fen, fixed->max_fen))
+                     : errbuf_field(e, -ERR_INVALID, R_MISMATCH, "kind", NULL,
+                                    "a fixed amount is set for farmer members; this member's dues "
+                                    "follow the income base");
     if (kind == DUES_TERM_REDUCED && (in->amount_fen <= 0 || in->amount_fen > DUES_MAX_BASE_FEN))
-        return errbuf_set(e, -ERR_INVALID, "field 'amount_fen' must be positive for a reduction");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_AMOUNT, "amount_fen", NULL,
+                            "field 'amount_fen' must be positive for a reduction");
     rc = db_query_int(db, e, &id,
                       "INSERT INTO dues_terms(member_id, org_id, kind, amount_fen, from_month,"
                       " to_month, approved_by, approved_on, note, created_by, created_at)"
