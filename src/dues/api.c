@@ -624,9 +624,14 @@ int api_dues_collect(struct req *r, struct errbuf *e)
             break;
         }
         if (r1 < 0) {
+            /* the item's reason, at its index, naming the field the problem is in */
+            if (!ie.field[0])
+                snprintf(ie.field, sizeof(ie.field), "%s", field);
+            if (!ie.why)
+                errbuf_why(&ie, R_INVALID_FORMAT, field, NULL);
+            errbuf_index(&ie, (long long)i);
             if (bad++ < 100)
-                req_error_detail(r, json_pack("{s:I, s:s, s:s}", "index", (json_int_t)i, "field",
-                                              field, "reason", ie.msg));
+                req_error_detail(r, req_reason_item(&ie));
             continue;
         }
         total += amount;
