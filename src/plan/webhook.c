@@ -63,10 +63,12 @@ int plan_webhook_create(struct db *db, const char *url, const char *secret, int 
         return errbuf_field(e, -ERR_INVALID, R_INVALID_FORMAT, "url", url,
                             "field 'url': '%.200s' is not an http:// or https:// URL",
                             url ? url : "");
-    if (!secret || strlen(secret) < 16 || strlen(secret) > 256)
-        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "secret", NULL,
-                             "field 'secret' must be 16 to 256 characters"),
-                errbuf_range(e, 16, 256));
+    if (!secret || strlen(secret) < 16 || strlen(secret) > 256) {
+        bool short_ = !secret || strlen(secret) < 16;
+        errbuf_field(e, -ERR_INVALID, short_ ? R_TOO_SHORT : R_TOO_LONG, "secret", NULL,
+                     "field 'secret' must be 16 to 256 characters");
+        return errbuf_limit(e, short_ ? 16 : 256);
+    }
     if (retry_seconds < 1 || retry_seconds > 86400)
         return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "retry_seconds", NULL,
                              "field 'retry_seconds' must be from 1 to 86400"),
