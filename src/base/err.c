@@ -153,6 +153,15 @@ void errbuf_clear(struct errbuf *e)
     }
 }
 
+static int vfield(struct errbuf *e, int code, enum reason why, const char *field, const char *value,
+                  const char *fmt, va_list ap)
+{
+    if (!e)
+        return code;
+    errbuf_vset(e, code, fmt, ap);
+    return errbuf_why(e, why, field, value);
+}
+
 /*
  * Set the error with its reason. The message is what it has always been (logs and API users
  * read it); the reason and its parameters are what the web app words in Chinese.
@@ -161,25 +170,21 @@ int errbuf_field(struct errbuf *e, int code, enum reason why, const char *field,
                  const char *fmt, ...)
 {
     va_list ap;
-    if (!e)
-        return code;
     va_start(ap, fmt);
-    errbuf_vset(e, code, fmt, ap);
+    vfield(e, code, why, field, value, fmt, ap);
     va_end(ap);
-    return errbuf_why(e, why, field, value);
+    return code;
 }
 
 int errbuf_field_int(struct errbuf *e, int code, enum reason why, const char *field,
                      long long value, const char *fmt, ...)
 {
     va_list ap;
-    if (!e)
-        return code;
     va_start(ap, fmt);
-    errbuf_vset(e, code, fmt, ap);
+    vfield(e, code, why, field, NULL, fmt, ap);
     va_end(ap);
-    errbuf_why(e, why, field, NULL);
-    return errbuf_value_int(e, value);
+    errbuf_value_int(e, value);
+    return code;
 }
 
 int errbuf_why(struct errbuf *e, enum reason why, const char *field, const char *value)

@@ -97,6 +97,18 @@ static bool user_error(int rc, const struct errbuf *re, struct errbuf *e)
     return false;
 }
 
+/* A row's reference (parent, secretary) that does not resolve: listed as a bad row, *rc back
+ * to 0, unless it is the database's error (copied to e). Returns whether to go on. */
+static bool bad_reference(struct import_report *rep, size_t line, const char *column, int *rc,
+                          const struct errbuf *re, struct errbuf *e)
+{
+    if (!user_error(*rc, re, e))
+        return false;
+    import_add_reason(rep, line, column, re, "%s", re->msg);
+    *rc = 0;
+    return true;
+}
+
 /* The CSV column an organization's error names: its field in the file's words. */
 static const char *org_column(const struct errbuf *re)
 {
@@ -209,10 +221,8 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
         struct errbuf re = ERRBUF_INIT;
         bool ok = true;
         if (*parent && (rc = org_find_code(db, parent, &o.parent_id, &re)) < 0) {
-            if (!user_error(rc, &re, e))
+            if (!bad_reference(rep, line, "parent_code", &rc, &re, e))
                 break;
-            import_add_reason(rep, line, "parent_code", &re, "%s", re.msg);
-            rc = 0;
             continue;
         }
         if (scope && !*parent) {
@@ -227,10 +237,8 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
             continue;
         }
         if (*sec && (rc = member_find_emp(db, sec, &o.secretary_id, &re)) < 0) {
-            if (!user_error(rc, &re, e))
+            if (!bad_reference(rep, line, "secretary_emp_no", &rc, &re, e))
                 break;
-            import_add_reason(rep, line, "secretary_emp_no", &re, "%s", re.msg);
-            rc = 0;
             continue;
         }
         rc = db_query_int(db, e, &existing, "SELECT id FROM orgs WHERE code = $1", "t", o.code);
