@@ -89,7 +89,9 @@ static void on_field(void *s, size_t len, void *data)
     r->fields++;
     r->quote_line = 0;
     if (len && memchr(s, '\0', len)) {
-        r->rc = errbuf_set(r->e, -ERR_INVALID, "row %zu: contains a NUL byte", r->line);
+        r->rc = errbuf_field(r->e, -ERR_INVALID, R_INVALID_CSV, NULL, NULL,
+                             "row %zu: contains a NUL byte", r->line);
+        errbuf_row(r->e, (long long)r->line);
         return;
     }
     if ((rc = buf_add(text, s, len)) < 0) {
@@ -104,8 +106,10 @@ static void on_field(void *s, size_t len, void *data)
     }
     if (r->row_cells + r->pending_empty + 1 > CSV_MAX_COLUMNS) {
         text->len = off;
-        r->rc = errbuf_set(r->e, -ERR_INVALID, "row %zu: more than %u columns", r->line,
-                           CSV_MAX_COLUMNS);
+        r->rc = errbuf_field(r->e, -ERR_INVALID, R_TOO_MANY, NULL, NULL,
+                             "row %zu: more than %u columns", r->line, CSV_MAX_COLUMNS);
+        errbuf_row(r->e, (long long)r->line);
+        errbuf_limit(r->e, CSV_MAX_COLUMNS);
         return;
     }
     if ((rc = buf_addch(text, '\0')) < 0) {
@@ -130,8 +134,11 @@ static void end_record(struct reader *r)
         return;
     }
     if (row.ncells > t->header.ncells) {
-        r->rc = errbuf_set(r->e, -ERR_INVALID, "row %zu: %zu cells but the header has %zu columns",
-                           row.line, row.ncells, t->header.ncells);
+        r->rc = errbuf_field(r->e, -ERR_INVALID, R_TOO_MANY, NULL, NULL,
+                             "row %zu: %zu cells but the header has %zu columns", row.line,
+                             row.ncells, t->header.ncells);
+        errbuf_row(r->e, (long long)row.line);
+        errbuf_limit(r->e, (long long)t->header.ncells);
         return;
     }
     if (t->nrows >= CSV_MAX_ROWS) {
@@ -205,10 +212,12 @@ static int tokenize(struct reader *r, const char *text, size_t len)
         pos += n;
         r->text_line++;
     }
-    if (r->rc == 0 && p.quoted)
-        r->rc = errbuf_set(r->e, -ERR_INVALID,
-                           "row %zu: quoted field opened on line %zu is never closed", r->line,
-                           r->quote_line);
+    if (r->rc == 0 && p.quoted) {
+        r->rc = errbuf_field(r->e, -ERR_INVALID, R_INVALID_CSV, NULL, NULL,
+                             "row %zu: quoted field opened on line %zu is never closed", r->line,
+                             r->quote_line);
+        errbuf_row(r->e, (long long)r->line);
+    }
     if (r->rc == 0)
         csv_fini(&p, on_field, on_row, r);
     csv_free(&p);
@@ -260,7 +269,8 @@ int csv_table_parse(const char *data, size_t len, struct csv_table **ret, struct
     if ((rc = tokenize(&r, buf_str(&utf), utf.len)) < 0)
         goto out;
     if (!r.have_header) {
-        rc = errbuf_set(e, -ERR_INVALID, "the file is empty: no header row");
+        rc = errbuf_field(e, -ERR_INVALID, R_INVALID_CSV, NULL, NULL,
+                          "the file is empty: no header row");
         goto out;
     }
     *ret = t;
@@ -454,14 +464,20 @@ int csv_table_map(struct csv_table *t, const struct csv_column *cols, size_t nco
             goto out;
         }
         if (h.len == 0 && column_has_data(t, j)) {
-            rc = errbuf_set(e, -ERR_INVALID, "row %zu: column %s has data but no header", hl, a);
+            rc = errbuf_field(e, -ERR_INVALID, R_MISSING_COLUMN, NULL, NULL,
+                              "row %zu: column %s has data but no header", hl, a);
+            errbuf_row(e, (long long)hl);
+            errbuf_column(e, a);
             goto out;
         }
         if (h.len == 0)
             continue;
         if ((rc = find_column(buf_str(&h), cols, ncols, &tmp, &i)) == -ERR_NOTFOUND) {
-            rc = errbuf_set(e, -ERR_INVALID, "row %zu: unknown column '%s'", hl,
-                            clip(raw, clipped, sizeof(clipped)));
+            rc = errbuf_field(e, -ERR_INVALID, R_UNKNOWN_COLUMN, NULL, NULL,
+                              "row %zu: unknown column '%s'", hl,
+                              clip(raw, clipped, sizeof(clipped)));
+            errbuf_row(e, (long long)hl);
+            errbuf_column(e, clip(raw, clipped, sizeof(clipped)));
             goto out;
         } else if (rc < 0) {
             errbuf_set(e, rc, "row %zu: column %s: header too long", hl, a);
@@ -469,8 +485,11 @@ int csv_table_map(struct csv_table *t, const struct csv_column *cols, size_t nco
         }
         if (map[i] != SIZE_MAX) {
             column_letters(map[i], b);
-            rc = errbuf_set(e, -ERR_INVALID, "row %zu: duplicate column '%s' (columns %s and %s)",
-                            hl, clip(raw, clipped, sizeof(clipped)), b, a);
+            rc = errbuf_field(e, -ERR_INVALID, R_DUPLICATE_COLUMN, NULL, NULL,
+                              "row %zu: duplicate column '%s' (columns %s and %s)", hl,
+                              clip(raw, clipped, sizeof(clipped)), b, a);
+            errbuf_row(e, (long long)hl);
+            errbuf_column(e, clip(raw, clipped, sizeof(clipped)));
             goto out;
         }
         map[i] = j;
@@ -480,10 +499,12 @@ int csv_table_map(struct csv_table *t, const struct csv_column *cols, size_t nco
         if (!cols[i].required || map[i] != SIZE_MAX)
             continue;
         if (cols[i].zh)
-            rc = errbuf_set(e, -ERR_INVALID, "missing required column '%s' (%s)", cols[i].zh,
-                            cols[i].field);
+            rc = errbuf_field(e, -ERR_INVALID, R_MISSING_COLUMN, NULL, NULL,
+                              "missing required column '%s' (%s)", cols[i].zh, cols[i].field);
         else
-            rc = errbuf_set(e, -ERR_INVALID, "missing required column '%s'", cols[i].field);
+            rc = errbuf_field(e, -ERR_INVALID, R_MISSING_COLUMN, NULL, NULL,
+                              "missing required column '%s'", cols[i].field);
+        errbuf_column(e, cols[i].field);
         goto out;
     }
     free(t->map);

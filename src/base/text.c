@@ -76,6 +76,27 @@ size_t text_utf8_chars(const char *s)
 }
 
 /*
+ * Copy s into out (n > 0 bytes), keeping at most chars code points and never cutting one in
+ * two, so a value quoted back to the user is still valid UTF-8.
+ */
+void text_utf8_cut(const char *s, size_t chars, char *out, size_t n)
+{
+    size_t len = 0, count = 0;
+    for (const unsigned char *p = (const unsigned char *)s; p[len]; len++) {
+        if ((p[len] & 0xC0) != 0x80 && count++ == chars)
+            break;
+    }
+    /* too small a buffer: step back to the start of a character */
+    if (len >= n) {
+        len = n - 1;
+        while (len && ((unsigned char)s[len] & 0xC0) == 0x80)
+            len--;
+    }
+    memcpy(out, s, len);
+    out[len] = '\0';
+}
+
+/*
  * Invalid UTF-8 that still holds more well-formed multi-byte sequences than broken ones is
  * a damaged UTF-8 file, not GB18030: GB18030 accepts almost any byte pair, so converting it
  * would "succeed" and store mojibake. Real GBK text forms a valid UTF-8 sequence only by
@@ -125,10 +146,11 @@ static int gb18030_to_utf8(const char *data, size_t len, struct buf *out, struct
         }
         if (r == (size_t)-1 && saved != E2BIG) {
             size_t off = (size_t)(in - data);
-            rc = errbuf_set(e, -ERR_INVALID,
-                            "invalid byte sequence at offset %zu (line %zu): "
-                            "neither utf-8 nor gb18030",
-                            off, line_of(data, off));
+            rc = errbuf_field(e, -ERR_INVALID, R_INVALID_CSV, NULL, NULL,
+                              "invalid byte sequence at offset %zu (line %zu): "
+                              "neither utf-8 nor gb18030",
+                              off, line_of(data, off));
+            errbuf_row(e, (long long)line_of(data, off));
             break;
         }
     }
@@ -153,8 +175,8 @@ int text_to_utf8(const char *data, size_t len, struct buf *out, const char **ret
     int rc;
 
     if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
-        return errbuf_set(e, -ERR_INVALID,
-                          "utf-16 text is not supported: save the file as 'csv utf-8'");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CSV, NULL, NULL,
+                            "utf-16 text is not supported: save the file as 'csv utf-8'");
     if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
         start = 3;
         enc = "utf-8-bom";
@@ -164,8 +186,10 @@ int text_to_utf8(const char *data, size_t len, struct buf *out, const char **ret
         if ((rc = buf_add(out, data + start, len - start)) < 0)
             return errbuf_set(e, rc, "file too large");
     } else if (start > 0 || utf8_damaged(data, len)) {
-        return errbuf_set(e, -ERR_INVALID, "invalid utf-8 byte sequence at offset %zu (line %zu)",
-                          bad, line_of(data, bad));
+        errbuf_field(e, -ERR_INVALID, R_INVALID_CSV, NULL, NULL,
+                     "invalid utf-8 byte sequence at offset %zu (line %zu)", bad,
+                     line_of(data, bad));
+        return errbuf_row(e, (long long)line_of(data, bad));
     } else {
         enc = "gb18030";
         if ((rc = gb18030_to_utf8(data, len, out, e)) < 0) {

@@ -17,5 +17,7 @@ int text_to_utf8(const char *data, size_t len, struct buf *out, const char **ret
 bool text_valid_utf8(const char *s, size_t len);
 /* Number of code points in the NUL-terminated UTF-8 string s. */
 size_t text_utf8_chars(const char *s);
+/* Copy s into out (n bytes) cut to at most chars code points, never inside one. */
+void text_utf8_cut(const char *s, size_t chars, char *out, size_t n);
 
 #endif

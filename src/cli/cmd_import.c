@@ -76,7 +76,7 @@ int cmd_import(int argc, char **argv)
     else if ((rc = import_source(db, source, dry, &source_id, &e)) == 0)
         rc = import_events(db, t, source_id, dry, rep, &e);
     for (size_t i = 0; i < rep->nerrors && i < IMPORT_MAX_ERRORS; i++)
-        fprintf(stderr, "%s: %s\n", pos[1], rep->errors[i]);
+        fprintf(stderr, "%s: %s\n", pos[1], rep->errors[i].msg);
     if (rep->nerrors > IMPORT_MAX_ERRORS)
         fprintf(stderr, "%s: ... and %zu more errors\n", pos[1], rep->nerrors - IMPORT_MAX_ERRORS);
     if (rc < 0) {

@@ -40,7 +40,9 @@ static int pg_error(PGresult *res, PGconn *h, struct errbuf *e, const char *what
         code = -ERR_INVALID;
     snprintf(msg, sizeof(msg), "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(h));
     msg[strcspn(msg, "\n")] = '\0';
-    return errbuf_set(e, code, "%s: %s", what, msg);
+    errbuf_set(e, code, "%s: %s", what, msg);
+    /* a unique key taken meanwhile by another request: the user's duplicate */
+    return code == -ERR_CONFLICT ? errbuf_why(e, R_DUPLICATE, NULL, NULL) : code;
 }
 
 static int pg_exec(struct db *db, const char *sql, struct errbuf *e)

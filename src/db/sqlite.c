@@ -40,7 +40,9 @@ static int sq_error(sqlite3 *h, int rc, struct errbuf *e, const char *what)
         code = -ERR_INVALID;
     else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
         code = -ERR_DB;
-    return errbuf_set(e, code, "%s: %s", what, sqlite3_errmsg(h));
+    errbuf_set(e, code, "%s: %s", what, sqlite3_errmsg(h));
+    /* a unique key taken meanwhile by another request: the user's duplicate */
+    return code == -ERR_CONFLICT ? errbuf_why(e, R_DUPLICATE, NULL, NULL) : code;
 }
 
 static int sq_exec(struct db *db, const char *sql, struct errbuf *e)

@@ -34,9 +34,11 @@ int dues_api_org(struct req *r, int mask, bool from_body, char *path, long long 
             if (r->auth.roles[i].role & mask)
                 id = r->auth.roles[i].org_id;
     if (!id)
-        return errbuf_set(e, -ERR_FORBIDDEN, "your roles do not allow this");
+        return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, NULL, NULL,
+                            "your roles do not allow this");
     if ((rc = auth_check_org(r->db, &r->auth, mask, id, path, e)) == -ERR_NOTFOUND && from_body)
-        return errbuf_set(e, -ERR_INVALID, "field 'org_id': organization %lld not found", id);
+        return errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "org_id", id,
+                                "field 'org_id': organization %lld not found", id);
     if (rc < 0)
         return rc;
     *ret_id = id;
@@ -63,24 +65,27 @@ int dues_api_month(struct req *r, const char *key, bool from_body, int def, int 
         json_t *v = json_object_get(r->json, key);
         if (!v || json_is_null(v)) {
             if (!def)
-                return errbuf_set(e, -ERR_INVALID, "field '%s' is required (YYYYMM)", key);
+                return errbuf_field(e, -ERR_INVALID, R_REQUIRED, key, NULL,
+                                    "field '%s' is required (YYYYMM)", key);
             *ret = def;
             return 0;
         }
         if (month_value(v, ret) < 0)
-            return errbuf_set(e, -ERR_INVALID, "field '%s' must be a month YYYYMM", key);
+            return errbuf_field(e, -ERR_INVALID, R_INVALID_MONTH, key, NULL,
+                                "field '%s' must be a month YYYYMM", key);
         return 0;
     }
     const char *s = req_query(r, key);
     if (!s || !*s) {
         if (!def)
-            return errbuf_set(e, -ERR_INVALID, "query parameter '%s' is required (YYYYMM)", key);
+            return errbuf_field(e, -ERR_INVALID, R_REQUIRED, key, NULL,
+                                "query parameter '%s' is required (YYYYMM)", key);
         *ret = def;
         return 0;
     }
     if (month_parse(s, ret) < 0)
-        return errbuf_set(e, -ERR_INVALID, "query parameter '%s': invalid month '%.20s' (YYYYMM)",
-                          key, s);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_MONTH, key, s,
+                            "query parameter '%s': invalid month '%.20s' (YYYYMM)", key, s);
     return 0;
 }
 
@@ -91,7 +96,8 @@ int dues_api_format(struct req *r, bool *ret_xlsx, struct errbuf *e)
     if (!f || !*f || strcmp(f, "json") == 0)
         return 0;
     if (strcmp(f, "xlsx") != 0)
-        return errbuf_set(e, -ERR_INVALID, "query parameter 'format' must be json or xlsx");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "format", NULL,
+                            "query parameter 'format' must be json or xlsx");
     *ret_xlsx = true;
     return 0;
 }
@@ -120,6 +126,14 @@ static int page_args(struct req *r, long long *page, long long *size, struct err
 }
 
 /* The member's organization path; 0, or -ERR_NOTFOUND. */
+/* A member_id that names nobody is a bad field of the body (400), not a missing page. */
+static int unknown_member(struct errbuf *e)
+{
+    errbuf_prefix(e, "field 'member_id'");
+    e->code = -ERR_INVALID;
+    return errbuf_why(e, R_UNKNOWN_MEMBER, "member_id", NULL);
+}
+
 static int member_path(struct req *r, long long member, char *path, struct errbuf *e)
 {
     struct db_stmt *st;
@@ -131,7 +145,8 @@ static int member_path(struct req *r, long long member, char *path, struct errbu
         snprintf(path, ORG_PATH_MAX, "%s", db_col_text(st, 0));
     db_done(st);
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "member %lld not found", member);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_MEMBER, "member_id", member,
+                                "member %lld not found", member);
     return rc < 0 ? rc : 0;
 }
 
@@ -188,13 +203,14 @@ int api_dues_base_set(struct req *r, struct errbuf *e)
     if (req_has(r, "from_month") && (rc = dues_api_month(r, "from_month", true, 0, &from, e)) < 0)
         return rc;
     if ((rc = member_path(r, in.member_id, path, e)) < 0)
-        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "field 'member_id': %s", e->msg)
-                                   : rc;
+        return rc == -ERR_NOTFOUND ? unknown_member(e) : rc;
     if (!auth_covers(&r->auth, ROLE_FINANCE, path))
-        return errbuf_set(e, -ERR_FORBIDDEN, "member %lld is outside your scope", in.member_id);
+        return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", in.member_id,
+                                "member %lld is outside your scope", in.member_id);
     if (year < 2008 || year > 2100) /* checked here too: a long long does not fit the int */
-        return errbuf_set(e, -ERR_INVALID, "field 'year': %lld is not a year from 2008 to 2100",
-                          year);
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "year", NULL,
+                             "field 'year': %lld is not a year from 2008 to 2100", year),
+                errbuf_value_int(e, year), errbuf_range(e, 2008, 2100));
     in.year = (int)year;
     in.from_month = from;
     in.monthly_fen = fen;
@@ -222,10 +238,10 @@ int api_dues_term_add(struct req *r, struct errbuf *e)
         (rc = req_str(r, "note", false, 200, &in.note, e)) < 0)
         return rc;
     if ((rc = member_path(r, in.member_id, path, e)) < 0)
-        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "field 'member_id': %s", e->msg)
-                                   : rc;
+        return rc == -ERR_NOTFOUND ? unknown_member(e) : rc;
     if (!auth_covers(&r->auth, ROLE_FINANCE | ROLE_COMMITTEE, path))
-        return errbuf_set(e, -ERR_FORBIDDEN, "member %lld is outside your scope", in.member_id);
+        return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", in.member_id,
+                                "member %lld is outside your scope", in.member_id);
     if ((rc = db_begin(r->db, e)) < 0 ||
         (rc = in_tx(r, dues_term_add(r->db, &in, r->auth.account_id, &id, e), e)) < 0)
         return rc;
@@ -292,9 +308,9 @@ int api_dues_bills(struct req *r, struct errbuf *e)
             if (strcmp(statuses[i], status) == 0)
                 break;
         if (i == sizeof(statuses) / sizeof(statuses[0]))
-            return errbuf_set(e, -ERR_INVALID,
-                              "query parameter 'status' must be no_base, exempt, unpaid, paid or "
-                              "confirmed");
+            return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "status", NULL,
+                                "query parameter 'status' must be no_base, exempt, unpaid, paid or "
+                                "confirmed");
     }
     if ((rc = dues_api_org(r, ROLE_STAFF, false, path, &org, e)) < 0 ||
         (rc = dues_api_month(r, "month", false, dues_current_month(), &month, e)) < 0 ||
@@ -319,14 +335,15 @@ int api_dues_member(struct req *r, struct errbuf *e)
         return rc;
     amounts = id == r->auth.member_id || auth_covers(&r->auth, ROLE_FINANCE, path);
     if (!amounts && !auth_covers(&r->auth, ROLE_STAFF, path))
-        return errbuf_set(e, -ERR_FORBIDDEN, "member %lld is outside your scope", id);
+        return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", id,
+                                "member %lld is outside your scope", id);
     if ((rc = dues_api_month(r, "to", false, month_add(dues_current_month(), DUES_AHEAD_MONTHS),
                              &to, e)) < 0 ||
         (rc = dues_api_month(r, "from", false, month_add(dues_current_month(), -23), &from, e)) < 0 ||
         (rc = dues_api_format(r, &xlsx, e)) < 0)
         return rc;
     if (from > to)
-        return errbuf_set(e, -ERR_INVALID, "'from' is after 'to'");
+        return errbuf_field(e, -ERR_INVALID, R_MISMATCH, "from", NULL, "'from' is after 'to'");
     if ((rc = dues_member_history(r->db, id, from, to, amounts, &out, e)) < 0)
         return rc;
     return dues_api_reply(r, xlsx, "history", out, e);
@@ -341,15 +358,21 @@ static int read_months(struct req *r, long long member, int *months, size_t *ret
     json_t *m = json_object_get(r->json, "months"), *b = json_object_get(r->json, "bill_ids"), *v;
     size_t i, n = 0;
     if (m && !json_is_array(m))
-        return errbuf_set(e, -ERR_INVALID, "field 'months' must be an array of months (YYYYMM)");
+        return errbuf_field(e, -ERR_INVALID, R_NOT_ARRAY, "months", NULL,
+                            "field 'months' must be an array of months (YYYYMM)");
     if (b && !json_is_array(b))
-        return errbuf_set(e, -ERR_INVALID, "field 'bill_ids' must be an array of bill ids");
+        return errbuf_field(e, -ERR_INVALID, R_NOT_ARRAY, "bill_ids", NULL,
+                            "field 'bill_ids' must be an array of bill ids");
     if (json_array_size(m) + json_array_size(b) > DUES_MAX_MONTHS)
-        return errbuf_set(e, -ERR_INVALID, "at most %d months in one payment", DUES_MAX_MONTHS);
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_MANY, "months", NULL,
+                             "at most %d months in one payment", DUES_MAX_MONTHS),
+                errbuf_limit(e, DUES_MAX_MONTHS));
     json_array_foreach(m, i, v)
     {
         if (month_value(v, &months[n]) < 0)
-            return errbuf_set(e, -ERR_INVALID, "field 'months', item %zu: not a month (YYYYMM)", i);
+            return (errbuf_field(e, -ERR_INVALID, R_INVALID_MONTH, "months", NULL,
+                                 "field 'months', item %zu: not a month (YYYYMM)", i),
+                    errbuf_index(e, (long long)i));
         n++;
     }
     json_array_foreach(b, i, v)
@@ -358,7 +381,9 @@ static int read_months(struct req *r, long long member, int *months, size_t *ret
         struct db_stmt *st;
         int rc;
         if (!json_is_integer(v))
-            return errbuf_set(e, -ERR_INVALID, "field 'bill_ids', item %zu: not an id", i);
+            return (errbuf_field(e, -ERR_INVALID, R_NOT_INTEGER, "bill_ids", NULL,
+                                 "field 'bill_ids', item %zu: not an id", i),
+                    errbuf_index(e, (long long)i));
         if ((rc = db_prepare(r->db,
                              "SELECT member_id, month FROM dues_bills WHERE id = $1"
                              " AND kind = 'regular'",
@@ -373,12 +398,16 @@ static int read_months(struct req *r, long long member, int *months, size_t *ret
         if (rc < 0)
             return rc;
         if (rc == 0)
-            return errbuf_set(e, -ERR_INVALID, "field 'bill_ids', item %zu: no bill %lld", i,
-                              (long long)json_integer_value(v));
+            return (errbuf_field(e, -ERR_INVALID, R_NOT_FOUND, "bill_ids", NULL,
+                                 "field 'bill_ids', item %zu: no bill %lld", i,
+                                 (long long)json_integer_value(v)),
+                    errbuf_value_int(e, (long long)json_integer_value(v)),
+                    errbuf_index(e, (long long)i));
         if (owner != member)
-            return errbuf_set(e, -ERR_FORBIDDEN,
-                              "bill %lld is not yours: a member pays only their own dues",
-                              (long long)json_integer_value(v));
+            return errbuf_field_int(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, "bill_ids",
+                                    (long long)json_integer_value(v),
+                                    "bill %lld is not yours: a member pays only their own dues",
+                                    (long long)json_integer_value(v));
         months[n++] = (int)month;
     }
     *ret_n = n;
@@ -391,12 +420,13 @@ static int paying_member(struct req *r, long long *ret, struct errbuf *e)
     long long asked = 0;
     int rc;
     if (!r->auth.member_id)
-        return errbuf_set(e, -ERR_FORBIDDEN, "your account is not a party member's");
+        return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, NULL, NULL,
+                            "your account is not a party member's");
     if (r->json && (rc = req_int(r, "member_id", false, &asked, e)) < 0)
         return rc;
     if (asked && asked != r->auth.member_id)
-        return errbuf_set(e, -ERR_FORBIDDEN,
-                          "a member pays only their own dues (finance records collections)");
+        return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, NULL, NULL,
+                            "a member pays only their own dues (finance records collections)");
     *ret = r->auth.member_id;
     return 0;
 }
@@ -418,12 +448,15 @@ int api_dues_quote(struct req *r, struct errbuf *e)
         char one[16];
         size_t len = strcspn(p, ",");
         if (n >= DUES_MAX_MONTHS || len >= sizeof(one))
-            return errbuf_set(e, -ERR_INVALID, "query parameter 'months': at most %d months YYYYMM",
-                              DUES_MAX_MONTHS);
+            return (errbuf_field(e, -ERR_INVALID, R_TOO_MANY, "months", NULL,
+                                 "query parameter 'months': at most %d months YYYYMM",
+                                 DUES_MAX_MONTHS),
+                    errbuf_limit(e, DUES_MAX_MONTHS));
         memcpy(one, p, len);
         one[len] = '\0';
         if (month_parse(one, &months[n++]) < 0)
-            return errbuf_set(e, -ERR_INVALID, "query parameter 'months': invalid month '%s'", one);
+            return errbuf_field(e, -ERR_INVALID, R_INVALID_MONTH, "months", one,
+                                "query parameter 'months': invalid month '%s'", one);
         p += len + (p[len] == ',');
     }
     in.months = months;
@@ -472,7 +505,8 @@ int api_dues_payment_get(struct req *r, struct errbuf *e)
         ((rc = member_path(r, member, path, e)) < 0 || !auth_covers(&r->auth, ROLE_FINANCE, path))) {
         json_decref(out);
         /* others may not even learn that the payment exists */
-        return errbuf_set(e, -ERR_NOTFOUND, "payment %lld not found", id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "payment_id", id,
+                                "payment %lld not found", id);
     }
     return req_reply_json(r, 200, out);
 }
@@ -502,7 +536,7 @@ static int collect_one(struct req *r, json_t *item, long long *ret_id, long long
     int rc;
     if (!json_is_object(item)) {
         *ret_field = "";
-        return errbuf_set(e, -ERR_INVALID, "not an object");
+        return errbuf_field(e, -ERR_INVALID, R_NOT_OBJECT, NULL, NULL, "not an object");
     }
     r->json = item; /* reuse the typed field readers on the item */
     *ret_field = "member_id";
@@ -512,11 +546,13 @@ static int collect_one(struct req *r, json_t *item, long long *ret_id, long long
     if (!in.member_id && emp &&
         db_query_int(r->db, NULL, &in.member_id, "SELECT id FROM members WHERE emp_no = $1", "t",
                      emp) <= 0) {
-        rc = errbuf_set(e, -ERR_INVALID, "no member with emp_no '%s'", emp);
+        rc = errbuf_field(e, -ERR_INVALID, R_UNKNOWN_MEMBER, "emp_no", emp,
+                          "no member with emp_no '%s'", emp);
         goto out;
     }
     if (!in.member_id) {
-        rc = errbuf_set(e, -ERR_INVALID, "member_id or emp_no is required");
+        rc = errbuf_field(e, -ERR_INVALID, R_REQUIRED, "member_id", NULL,
+                          "member_id or emp_no is required");
         goto out;
     }
     if ((rc = member_path(r, in.member_id, path, e)) < 0) {
@@ -524,7 +560,8 @@ static int collect_one(struct req *r, json_t *item, long long *ret_id, long long
         goto out;
     }
     if (!auth_covers(&r->auth, ROLE_FINANCE, path)) {
-        rc = errbuf_set(e, -ERR_FORBIDDEN, "member %lld is outside your scope", in.member_id);
+        rc = errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", in.member_id,
+                              "member %lld is outside your scope", in.member_id);
         goto out;
     }
     *ret_field = "months";
@@ -565,8 +602,10 @@ int api_dues_collect(struct req *r, struct errbuf *e)
     int rc, forbidden = 0;
     if (!json_is_array(items) || json_array_size(items) == 0 ||
         json_array_size(items) > MAX_COLLECTIONS)
-        return errbuf_set(e, -ERR_INVALID, "field 'items' must be an array of 1 to %d collections",
-                          MAX_COLLECTIONS);
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_MANY, "items", NULL,
+                             "field 'items' must be an array of 1 to %d collections",
+                             MAX_COLLECTIONS),
+                errbuf_limit(e, MAX_COLLECTIONS));
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
     ids = json_array();
@@ -585,9 +624,14 @@ int api_dues_collect(struct req *r, struct errbuf *e)
             break;
         }
         if (r1 < 0) {
+            /* the item's reason, at its index, naming the field the problem is in */
+            if (!ie.field[0])
+                snprintf(ie.field, sizeof(ie.field), "%s", field);
+            if (!ie.why)
+                errbuf_why(&ie, R_INVALID_FORMAT, field, NULL);
+            errbuf_index(&ie, (long long)i);
             if (bad++ < 100)
-                req_error_detail(r, json_pack("{s:I, s:s, s:s}", "index", (json_int_t)i, "field",
-                                              field, "reason", ie.msg));
+                req_error_detail(r, req_reason_item(&ie));
             continue;
         }
         total += amount;
@@ -620,7 +664,8 @@ int api_dues_reverse(struct req *r, struct errbuf *e)
     if ((rc = member_path(r, member, path, e)) < 0)
         return rc;
     if (!auth_covers(&r->auth, ROLE_FINANCE, path))
-        return errbuf_set(e, -ERR_FORBIDDEN, "payment %lld is outside your scope", id);
+        return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "payment_id", id,
+                                "payment %lld is outside your scope", id);
     if ((rc = req_str(r, "reason", true, 200, &reason, e)) < 0 ||
         (rc = dues_payment_reverse(r->db, id, reason, r->auth.account_id, &out, e)) < 0)
         return rc;

@@ -51,7 +51,7 @@ int api_dues_expenses(struct req *r, struct errbuf *e)
         (rc = req_page(r, 50, &page, &size, e)) < 0)
         return rc;
     if (from > to)
-        return errbuf_set(e, -ERR_INVALID, "'from' is after 'to'");
+        return errbuf_field(e, -ERR_INVALID, R_MISMATCH, "from", NULL, "'from' is after 'to'");
     if ((rc = dues_expenses_list(r->db, org, from, to, page, size, &out, e)) < 0)
         return rc;
     return req_reply_json(r, 200, out);

@@ -85,13 +85,14 @@ int api_dues_share(struct req *r, struct errbuf *e)
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", id,
+                                "organization %lld not found", id);
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_COMMITTEE | ROLE_FINANCE | ROLE_ADMIN,
                              parent ? parent : id, path, e)) < 0)
         return rc == -ERR_FORBIDDEN
-                   ? errbuf_set(e, -ERR_FORBIDDEN,
-                                "the share of organization %lld is set by the committee above it",
-                                id)
+                   ? errbuf_field_int(
+                         e, -ERR_FORBIDDEN, R_NOT_ALLOWED, "org_id", id,
+                         "the share of organization %lld is set by the committee above it", id)
                    : rc;
     if ((rc = req_int(r, "remit_share_bp", true, &bp, e)) < 0)
         return rc;
@@ -145,7 +146,7 @@ int api_dues_statement(struct req *r, struct errbuf *e)
         (rc = dues_api_month(r, "to", false, cur, &to, e)) < 0)
         return rc;
     if (from > to)
-        return errbuf_set(e, -ERR_INVALID, "'from' is after 'to'");
+        return errbuf_field(e, -ERR_INVALID, R_MISMATCH, "from", NULL, "'from' is after 'to'");
     if ((rc = ledger_statement(r->db, org, path, subtree, from, to, &out, e)) < 0)
         return rc;
     return dues_api_reply(r, xlsx, "statement", out, e);
@@ -223,7 +224,8 @@ int api_dues_todo_done(struct req *r, struct errbuf *e)
     if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = dues_todo_path(r->db, id, path, e)) < 0)
         return rc;
     if (!auth_covers(&r->auth, ROLE_STAFF, path))
-        return errbuf_set(e, -ERR_FORBIDDEN, "to-do %lld is outside your scope", id);
+        return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "todo_id", id,
+                                "to-do %lld is outside your scope", id);
     if ((rc = dues_todo_done(r->db, id, r->auth.account_id, e)) < 0)
         return rc;
     return req_reply_json(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "done", 1));

@@ -297,9 +297,11 @@ int dues_close_month(struct db *db, int month, struct dues_close_stats *stats, s
     json_t *d;
     int rc;
     if (!month_valid(month))
-        return errbuf_set(e, -ERR_INVALID, "invalid month %d: expected YYYYMM", month);
+        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_MONTH, "month", month,
+                                "invalid month %d: expected YYYYMM", month);
     if (month >= dues_current_month())
-        return errbuf_set(e, -ERR_INVALID, "month %d is not over yet", month);
+        return errbuf_field_int(e, -ERR_INVALID, R_NOT_OVER, "month", month,
+                                "month %d is not over yet", month);
     if ((rc = db_begin(db, e)) < 0)
         return rc;
     if ((rc = send_events(db, month, &cs, e)) < 0 || (rc = raise_todos(db, month, &cs, e)) < 0 ||
@@ -375,7 +377,8 @@ int dues_todo_path(struct db *db, long long id, char *path, struct errbuf *e)
         snprintf(path, ORG_PATH_MAX, "%s", db_col_text(st, 0));
     db_done(st);
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "to-do %lld not found", id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "todo_id", id,
+                                "to-do %lld not found", id);
     return rc < 0 ? rc : 0;
 }
 

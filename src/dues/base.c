@@ -24,23 +24,36 @@
 static int check_base(const struct dues_base_in *in, int *ret_from, struct errbuf *e)
 {
     int from = in->from_month ? in->from_month : in->year * 100 + 1;
-    if (in->year < YEAR_MIN || in->year > YEAR_MAX)
-        return errbuf_set(e, -ERR_INVALID, "year: %d is not a year from %d to %d", in->year,
-                          YEAR_MIN, YEAR_MAX);
-    if (!month_valid(from) || from / 100 != in->year)
-        return errbuf_set(e, -ERR_INVALID, "from_month: %d is not a month of %d", from, in->year);
-    if (in->monthly_fen <= 0)
-        return errbuf_set(e, -ERR_INVALID,
-                          "monthly_fen: the monthly income must be positive, not %lld (members "
-                          "without income belong to another category or hold an exemption)",
-                          in->monthly_fen);
-    if (in->monthly_fen > DUES_MAX_BASE_FEN)
-        return errbuf_set(e, -ERR_INVALID,
-                          "monthly_fen: %lld fen (more than 1,000,000 yuan a month) is not a "
-                          "plausible income",
-                          in->monthly_fen);
-    if (in->verified_by && text_utf8_chars(in->verified_by) > 64)
-        return errbuf_set(e, -ERR_INVALID, "verified_by: longer than 64 characters");
+    if (in->year < YEAR_MIN || in->year > YEAR_MAX) {
+        errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "year", NULL,
+                     "year: %d is not a year from %d to %d", in->year, YEAR_MIN, YEAR_MAX);
+        errbuf_value_int(e, in->year);
+        return errbuf_range(e, YEAR_MIN, YEAR_MAX);
+    }
+    if (!month_valid(from) || from / 100 != in->year) {
+        errbuf_field(e, -ERR_INVALID, R_INVALID_MONTH, "from_month", NULL,
+                     "from_month: %d is not a month of %d", from, in->year);
+        return errbuf_value_int(e, from);
+    }
+    if (in->monthly_fen <= 0) {
+        errbuf_field(e, -ERR_INVALID, R_INVALID_AMOUNT, "monthly_fen", NULL,
+                     "monthly_fen: the monthly income must be positive, not %lld (members "
+                     "without income belong to another category or hold an exemption)",
+                     in->monthly_fen);
+        return errbuf_value_int(e, in->monthly_fen);
+    }
+    if (in->monthly_fen > DUES_MAX_BASE_FEN) {
+        errbuf_field(e, -ERR_INVALID, R_INVALID_AMOUNT, "monthly_fen", NULL,
+                     "monthly_fen: %lld fen (more than 1,000,000 yuan a month) is not a "
+                     "plausible income",
+                     in->monthly_fen);
+        return errbuf_value_int(e, in->monthly_fen);
+    }
+    if (in->verified_by && text_utf8_chars(in->verified_by) > 64) {
+        errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "verified_by", in->verified_by,
+                     "verified_by: longer than 64 characters");
+        return errbuf_limit(e, 64);
+    }
     *ret_from = from;
     return 0;
 }
@@ -74,7 +87,8 @@ int dues_base_set(struct db *db, const struct dues_base_in *in, long long actor,
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "member %lld not found", in->member_id);
+        return errbuf_field(e, -ERR_NOTFOUND, R_UNKNOWN_MEMBER, "member_id", NULL,
+                            "member %lld not found", in->member_id);
     verifier(db, in->verified_by, actor, who, sizeof(who));
     rc = db_run(db, e,
                 "INSERT INTO income_bases(member_id, org_id, year, from_month, monthly_fen,"
@@ -151,11 +165,11 @@ int dues_import_bases(struct db *db, struct csv_table *t, bool dry_run, long lon
         char key[96];
         int from;
         if (!*emp) {
-            import_add_error(rep, "row %zu, column emp_no: required", line);
+            import_add_error(rep, line, "emp_no", R_REQUIRED, "", "required");
             continue;
         }
         if (member_find_emp(db, emp, &in[i].member_id, &re) < 0) {
-            import_add_error(rep, "row %zu, column emp_no: %s", line, re.msg);
+            import_add_reason(rep, line, "emp_no", &re, "%s", re.msg);
             continue;
         }
         if (scope) {
@@ -166,42 +180,45 @@ int dues_import_bases(struct db *db, struct csv_table *t, bool dry_run, long lon
                 (rc = import_in_scope(db, scope, mask, org, &covered, e)) < 0)
                 goto out;
             if (!covered) {
-                import_add_error(rep,
-                                 "row %zu, column emp_no: member '%s' belongs to an organization"
-                                 " outside your scope",
-                                 line, emp);
+                import_add_error(rep, line, "emp_no", R_OUTSIDE_SCOPE, emp,
+                                 "member '%s' belongs to an organization outside your scope",
+                                 emp);
                 continue;
             }
         }
         if (parse_year(year, &in[i].year) < 0) {
-            import_add_error(rep, "row %zu, column year: invalid year '%.20s' (%d to %d)", line, year,
-                      YEAR_MIN, YEAR_MAX);
+            struct errbuf ye = ERRBUF_INIT;
+            errbuf_field(&ye, -ERR_INVALID, R_OUT_OF_RANGE, NULL, year, "%s", "");
+            errbuf_range(&ye, YEAR_MIN, YEAR_MAX);
+            import_add_reason(rep, line, "year", &ye, "invalid year '%.20s' (%d to %d)", year,
+                              YEAR_MIN, YEAR_MAX);
             continue;
         }
         if (parse_amount_fen(income, &in[i].monthly_fen) < 0) {
-            import_add_error(rep,
-                      "row %zu, column monthly_income_yuan: invalid amount '%.40s' (yuan with "
-                      "at most two decimals)",
-                      line, income);
+            import_add_error(rep, line, "monthly_income_yuan", R_INVALID_AMOUNT, income,
+                             "invalid amount '%.40s' (yuan with at most two decimals)", income);
             continue;
         }
         in[i].verified_by = csv_table_get(t, i, B_VERIFIED);
         if (check_base(&in[i], &from, &re) < 0) {
-            const char *col = strncmp(re.msg, "monthly_fen", 11) == 0 ? "monthly_income_yuan" : "";
-            import_add_error(rep, "row %zu, column %s%s", line, col, *col ? strchr(re.msg, ':') : re.msg);
+            /* the message names the API's field; the file's column is the income in yuan */
+            bool income_col = strcmp(re.field, "monthly_fen") == 0;
+            if (income_col)
+                errbuf_why(&re, re.why, NULL, income);
+            import_add_reason(rep, line, income_col ? "monthly_income_yuan" : re.field, &re, "%s",
+                              strchr(re.msg, ':') ? strchr(re.msg, ':') + 2 : re.msg);
             continue;
         }
         snprintf(key, sizeof(key), "%s/%d", emp, in[i].year);
         if (json_object_get(seen, key)) {
-            import_add_error(rep, "row %zu, column emp_no: '%s' has two rows for %d", line, emp,
-                      in[i].year);
+            import_add_error(rep, line, "emp_no", R_DUPLICATE, emp, "'%s' has two rows for %d", emp,
+                             in[i].year);
             continue;
         }
         json_object_set_new(seen, key, json_true());
     }
     if (rep->nerrors) {
-        rc = errbuf_set(e, -ERR_INVALID, "%zu error%s in %zu rows: nothing imported",
-                        rep->nerrors, rep->nerrors == 1 ? "" : "s", rep->rows);
+        rc = import_refuse(rep, e);
         goto out;
     }
     if ((rc = db_begin(db, e)) < 0)
@@ -348,18 +365,23 @@ int dues_term_add(struct db *db, const struct dues_term_in *in, long long actor,
     int ymd, rc;
     json_t *d;
     if (dues_term_kind_parse(in->kind, &kind) < 0)
-        return errbuf_set(e, -ERR_INVALID, "field 'kind' must be fixed, reduced or exempt");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "kind", NULL,
+                            "field 'kind' must be fixed, reduced or exempt");
     if (!month_valid(in->from_month) || (in->to_month && (!month_valid(in->to_month) ||
                                                           in->to_month < in->from_month)))
-        return errbuf_set(e, -ERR_INVALID, "from_month and to_month must be months (YYYYMM), "
-                                           "to_month not before from_month");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_MONTH, "to_month", NULL,
+                            "from_month and to_month must be months (YYYYMM), "
+                            "to_month not before from_month");
     if (!in->approved_by || !*in->approved_by || text_utf8_chars(in->approved_by) > 64)
-        return errbuf_set(e, -ERR_INVALID,
-                          "field 'approved_by' is required: the committee that approved it");
+        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "approved_by", NULL,
+                            "field 'approved_by' is required: the committee that approved it");
     if (!in->approved_on || date_parse_iso(in->approved_on, &ymd) < 0)
-        return errbuf_set(e, -ERR_INVALID, "field 'approved_on' must be a date YYYY-MM-DD");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_DATE, "approved_on", NULL,
+                            "field 'approved_on' must be a date YYYY-MM-DD");
     if (in->note && text_utf8_chars(in->note) > 200)
-        return errbuf_set(e, -ERR_INVALID, "field 'note' is longer than 200 characters");
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "note", NULL,
+                             "field 'note' is longer than 200 characters"),
+                errbuf_limit(e, 200));
     if ((rc = db_prepare(db, "SELECT org_id, category FROM members WHERE id = $1", &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, in->member_id);
@@ -369,20 +391,24 @@ int dues_term_add(struct db *db, const struct dues_term_in *in, long long actor,
     }
     db_done(st);
     if (rc <= 0)
-        return rc < 0 ? rc : errbuf_set(e, -ERR_NOTFOUND, "member %lld not found", in->member_id);
+        return rc < 0 ? rc
+                      : errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_MEMBER, "member_id",
+                                         in->member_id, "member %lld not found", in->member_id);
     if ((rc = dues_rules_for_month(db, in->from_month, &rules, e)) < 0)
         return rc;
     fixed = dues_fixed_band(&rules, category);
     if (kind == DUES_TERM_FIXED &&
         (!fixed || in->amount_fen < fixed->min_fen || in->amount_fen > fixed->max_fen))
-        return fixed ? errbuf_set(e, -ERR_INVALID,
-                                  "field 'amount_fen' must be %lld to %lld fen for %s members",
-                                  fixed->min_fen, fixed->max_fen, dues_category_label(category))
-                     : errbuf_set(e, -ERR_INVALID,
-                                  "a fixed amount is set for farmer members; this member's dues "
-                                  "follow the income base");
+        return fixed ? (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "amount_fen", NULL,
+                                     "field 'amount_fen' must be %lld to %lld fen for %s members",
+                                     fixed->min_fen, fixed->max_fen, dues_category_label(category)),
+                        errbuf_range(e, fixed->min_fen, fixed->max_fen))
+                     : errbuf_field(e, -ERR_INVALID, R_MISMATCH, "kind", NULL,
+                                    "a fixed amount is set for farmer members; this member's dues "
+                                    "follow the income base");
     if (kind == DUES_TERM_REDUCED && (in->amount_fen <= 0 || in->amount_fen > DUES_MAX_BASE_FEN))
-        return errbuf_set(e, -ERR_INVALID, "field 'amount_fen' must be positive for a reduction");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_AMOUNT, "amount_fen", NULL,
+                            "field 'amount_fen' must be positive for a reduction");
     rc = db_query_int(db, e, &id,
                       "INSERT INTO dues_terms(member_id, org_id, kind, amount_fen, from_month,"
                       " to_month, approved_by, approved_on, note, created_by, created_at)"

@@ -379,12 +379,13 @@ int dues_generate(struct db *db, int month, const char *path, long long actor,
     memset(&s, 0, sizeof(s));
     pthread_once(&insert_once, build_insert_sql);
     if (!month_valid(month))
-        return errbuf_set(e, -ERR_INVALID, "invalid month %d: expected YYYYMM", month);
+        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_MONTH, "month", month,
+                                "invalid month %d: expected YYYYMM", month);
     if (month > dues_current_month())
-        return errbuf_set(e, -ERR_INVALID,
-                          "month %d has not begun: dues are billed from their month on (pay "
-                          "ahead instead)",
-                          month);
+        return errbuf_field_int(e, -ERR_INVALID, R_IN_FUTURE, "month", month,
+                                "month %d has not begun: dues are billed from their month on (pay "
+                                "ahead instead)",
+                                month);
     if ((rc = dues_rules_for_month(db, month, &rules, e)) < 0)
         return rc;
     s.rule_version = rules.version;
@@ -543,7 +544,8 @@ int dues_publish(struct db *db, int month, long long org_id, const char *path, l
     int rc, cur = dues_current_month();
     json_t *d;
     if (!month_valid(month))
-        return errbuf_set(e, -ERR_INVALID, "invalid month %d: expected YYYYMM", month);
+        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_MONTH, "month", month,
+                                "invalid month %d: expected YYYYMM", month);
     scope_bounds(path, hi, sizeof(hi));
     if ((rc = db_begin(db, e)) < 0)
         return rc;
@@ -552,9 +554,10 @@ int dues_publish(struct db *db, int month, long long org_id, const char *path, l
                       " WHERE b.month = $1 AND b.kind = 'regular' AND o.path >= $2 AND o.path < $3",
                       "itt", (long long)month, path, hi);
     if (rc >= 0 && exist == 0)
-        rc = errbuf_set(e, -ERR_CONFLICT,
-                        "no dues bills for %d under organization %lld: generate the month first",
-                        month, org_id);
+        rc = (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "month", NULL,
+                           "no dues bills for %d under organization %lld: generate the month first",
+                           month, org_id),
+              errbuf_value_int(e, month), errbuf_state(e, "not_generated"));
     if (rc >= 0)
         rc = db_query_int(db, e, &s.publication_id,
                           "INSERT INTO dues_publications(org_id, month, bills, amount_fen,"

@@ -152,7 +152,8 @@ int dues_confirm(struct db *db, int month, long long org_id, const char *path, l
     int rc, marked;
     json_t *d;
     if (!month_valid(month))
-        return errbuf_set(e, -ERR_INVALID, "invalid month %d: expected YYYYMM", month);
+        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_MONTH, "month", month,
+                                "invalid month %d: expected YYYYMM", month);
     if ((rc = dues_rules_for_month(db, month, &rules, e)) < 0)
         return rc;
     scope_bounds(path, hi, sizeof(hi));
@@ -164,10 +165,11 @@ int dues_confirm(struct db *db, int month, long long org_id, const char *path, l
                       " AND o.path >= $2 AND o.path < $3",
                       "itt", (long long)month, path, hi);
     if (rc >= 0 && !published)
-        rc = errbuf_set(e, -ERR_CONFLICT,
-                        "the dues of %d are not published under organization %lld: publish them "
-                        "before confirming",
-                        month, org_id);
+        rc = (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "month", NULL,
+                           "the dues of %d are not published under organization %lld: publish them "
+                           "before confirming",
+                           month, org_id),
+              errbuf_value_int(e, month), errbuf_state(e, "unpublished"));
     if (rc >= 0)
         rc = db_query_int(db, e, &s.batch_id,
                           "INSERT INTO dues_batches(org_id, month, bills, amount_fen, created_by,"

@@ -67,9 +67,12 @@ static int member_info(struct db *db, long long id, struct member_info *m, struc
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "member %lld not found", id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_MEMBER, "member_id", id,
+                                "member %lld not found", id);
     if (strcmp(status, "active") != 0)
-        return errbuf_set(e, -ERR_CONFLICT, "member %lld is not an active member (%s)", id, status);
+        return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "member_id", NULL,
+                             "member %lld is not an active member (%s)", id, status),
+                errbuf_value_int(e, id), errbuf_state(e, status));
     return 0;
 }
 
@@ -113,11 +116,14 @@ static int quote(struct db *db, long long member, const struct member_info *m, i
     if (rc < 0 || (rc = dues_calc(rules, m->category, base, &term, &c, e)) < 0)
         return rc;
     if (c.status == DUES_CALC_NO_BASE)
-        return errbuf_set(e, -ERR_CONFLICT,
-                          "months: cannot pay %d ahead: no verified income base (base missing)",
-                          month);
+        return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "months", NULL,
+                             "months: cannot pay %d ahead: no verified income base (base missing)",
+                             month),
+                errbuf_value_int(e, month), errbuf_state(e, "base_missing"));
     if (c.status == DUES_CALC_EXEMPT || c.amount_fen <= 0)
-        return errbuf_set(e, -ERR_CONFLICT, "months: nothing is due for %d (exempt)", month);
+        return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "months", NULL,
+                             "months: nothing is due for %d (exempt)", month),
+                errbuf_value_int(e, month), errbuf_state(e, "exempt"));
     *ret = c.amount_fen;
     return 0;
 }
@@ -135,13 +141,16 @@ static int plan(struct db *db, const struct dues_pay_in *in, struct member_info 
     if ((rc = member_info(db, in->member_id, m, e)) < 0)
         return rc;
     if (in->nmonths > DUES_MAX_MONTHS)
-        return errbuf_set(e, -ERR_INVALID, "months: at most %d months in one payment",
-                          DUES_MAX_MONTHS);
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_MANY, "months", NULL,
+                             "months: at most %d months in one payment", DUES_MAX_MONTHS),
+                errbuf_limit(e, DUES_MAX_MONTHS));
     if (in->voluntary_fen < 0 || in->voluntary_fen > DUES_MAX_BASE_FEN)
-        return errbuf_set(e, -ERR_INVALID, "voluntary_fen: %lld is not a plausible amount",
-                          in->voluntary_fen);
+        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_AMOUNT, "voluntary_fen",
+                                in->voluntary_fen, "voluntary_fen: %lld is not a plausible amount",
+                                in->voluntary_fen);
     if (in->nmonths == 0 && in->voluntary_fen == 0)
-        return errbuf_set(e, -ERR_INVALID, "months: a payment needs months or voluntary_fen");
+        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "months", NULL,
+                            "months: a payment needs months or voluntary_fen");
     if (in->online &&
         (rc = dues_setting_int(db, "back_pay_months", DUES_DEFAULT_BACK_PAY, &back, e)) < 0)
         return rc;
@@ -152,18 +161,22 @@ static int plan(struct db *db, const struct dues_pay_in *in, struct member_info 
         char status[16] = "";
         bool published = false;
         if (!month_valid(month))
-            return errbuf_set(e, -ERR_INVALID, "months: invalid month %d (YYYYMM)", month);
+            return errbuf_field_int(e, -ERR_INVALID, R_INVALID_MONTH, "months", month,
+                                    "months: invalid month %d (YYYYMM)", month);
         for (size_t j = 0; j < i; j++)
             if (in->months[j] == month)
-                return errbuf_set(e, -ERR_INVALID, "months: %d appears twice", month);
+                return errbuf_field_int(e, -ERR_INVALID, R_DUPLICATE, "months", month,
+                                        "months: %d appears twice", month);
         if (month > month_add(cur, DUES_AHEAD_MONTHS))
-            return errbuf_set(e, -ERR_INVALID, "months: %d is more than %d months ahead", month,
-                              DUES_AHEAD_MONTHS);
+            return errbuf_field_int(e, -ERR_INVALID, R_OUT_OF_RANGE, "months", month,
+                                    "months: %d is more than %d months ahead", month,
+                                    DUES_AHEAD_MONTHS);
         if (in->online && month < month_add(cur, -(int)back))
-            return errbuf_set(e, -ERR_CONFLICT,
-                              "months: %d is too old to pay online: back pay (补交) covers the "
-                              "last %lld months; see the branch's finance contact",
-                              month, back);
+            return (errbuf_field(e, -ERR_CONFLICT, R_OUT_OF_RANGE, "months", NULL,
+                                 "months: %d is too old to pay online: back pay (补交) covers the "
+                                 "last %lld months; see the branch's finance contact",
+                                 month, back),
+                    errbuf_value_int(e, month), errbuf_limit(e, back));
         if ((rc = db_prepare(db,
                              "SELECT id, status, amount_fen, published_at FROM dues_bills"
                              " WHERE member_id = $1 AND month = $2 AND kind = 'regular' AND seq = 0",
@@ -180,12 +193,17 @@ static int plan(struct db *db, const struct dues_pay_in *in, struct member_info 
         if (rc < 0)
             return rc;
         if (bill && strcmp(status, "no_base") == 0)
-            return errbuf_set(e, -ERR_CONFLICT,
-                              "months: %d has no amount yet: the income base is missing", month);
+            return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "months", NULL,
+                                 "months: %d has no amount yet: the income base is missing", month),
+                    errbuf_value_int(e, month), errbuf_state(e, "base_missing"));
         if (bill && strcmp(status, "exempt") == 0)
-            return errbuf_set(e, -ERR_CONFLICT, "months: nothing is due for %d (exempt)", month);
+            return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "months", NULL,
+                                 "months: nothing is due for %d (exempt)", month),
+                    errbuf_value_int(e, month), errbuf_state(e, "exempt"));
         if (bill && strcmp(status, "unpaid") != 0)
-            return errbuf_set(e, -ERR_CONFLICT, "months: %d is already paid", month);
+            return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "months", NULL,
+                                 "months: %d is already paid", month),
+                    errbuf_value_int(e, month), errbuf_state(e, "paid"));
         if (bill && published) {
             items[n++] = (struct item){month, IT_BILL, bill, amount};
         } else if (month >= cur) {
@@ -194,10 +212,12 @@ static int plan(struct db *db, const struct dues_pay_in *in, struct member_info 
                 return rc;
             items[n++] = (struct item){month, IT_ADVANCE, 0, amount};
         } else {
-            return errbuf_set(e, bill ? -ERR_CONFLICT : -ERR_INVALID,
-                              bill ? "months: the dues of %d are not published yet"
-                                   : "months: there is no dues bill for %d",
-                              month);
+            if (bill)
+                return (errbuf_field_int(e, -ERR_CONFLICT, R_WRONG_STATE, "months", month,
+                                         "months: the dues of %d are not published yet", month),
+                        errbuf_state(e, "unpublished"));
+            return errbuf_field_int(e, -ERR_INVALID, R_NOT_FOUND, "months", month,
+                                    "months: there is no dues bill for %d", month);
         }
         total += amount;
     }
@@ -327,7 +347,9 @@ static int settle(struct db *db, long long pid, long long member, long long paid
         }
         db_done(ms);
         if (rc <= 0)
-            return rc < 0 ? rc : errbuf_set(e, -ERR_NOTFOUND, "member %lld not found", member);
+            return rc < 0 ? rc
+                          : errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_MEMBER, "member_id",
+                                             member, "member %lld not found", member);
     }
     return settle_items(db, pid, member, &m, items, n, paid_at, e);
 }
@@ -343,20 +365,26 @@ int dues_payment_create(struct db *db, const struct dues_pay_in *in, long long *
     json_t *d;
     int rc;
     if (!dues_channel_valid(in->channel, in->online))
-        return errbuf_set(e, -ERR_INVALID,
-                          in->online ? "channel: '%.40s' is not an online channel (wechat, alipay, unionpay)"
-                                     : "channel: '%.40s' is not a collection channel (cash, bank, payroll)",
-                          in->channel ? in->channel : "");
+        return errbuf_field(
+            e, -ERR_INVALID, R_INVALID_CHOICE, "channel", in->channel,
+            in->online ? "channel: '%.40s' is not an online channel (wechat, alipay, unionpay)"
+                       : "channel: '%.40s' is not a collection channel (cash, bank, payroll)",
+            in->channel ? in->channel : "");
     if (text_utf8_chars(ref) > 64 || (in->payer && text_utf8_chars(in->payer) > 64))
-        return errbuf_set(e, -ERR_INVALID, "external_ref and payer are at most 64 characters");
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "external_ref", NULL,
+                             "external_ref and payer are at most 64 characters"),
+                errbuf_limit(e, 64));
     if ((rc = plan(db, in, &m, items, &n, &total, e)) < 0)
         return rc;
     if (in->amount_fen != total)
-        return errbuf_set(e, -ERR_INVALID,
-                          "amount_fen: %lld does not match the dues of the months paid, %lld fen",
-                          in->amount_fen, total);
+        return (
+            errbuf_field(e, -ERR_INVALID, R_MISMATCH, "amount_fen", NULL,
+                         "amount_fen: %lld does not match the dues of the months paid, %lld fen",
+                         in->amount_fen, total),
+            errbuf_value_int(e, in->amount_fen), errbuf_limit(e, total));
     if (total <= 0)
-        return errbuf_set(e, -ERR_INVALID, "amount_fen: nothing to pay");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_AMOUNT, "amount_fen", NULL,
+                            "amount_fen: nothing to pay");
     /* db_last_id rather than RETURNING: cheaper on SQLite, and collections come in bulk */
     rc = db_run(db, e,
                 "INSERT INTO dues_payments(member_id, org_id, kind, channel, external_ref,"
@@ -418,7 +446,8 @@ int dues_payment_get(struct db *db, long long id, json_t **ret, long long *ret_m
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "payment %lld not found", id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "payment_id", id,
+                                "payment %lld not found", id);
     items = json_array();
     if ((rc = db_prepare(db,
                          "SELECT month, kind, bill_id, amount_fen FROM dues_payment_items"
@@ -480,8 +509,9 @@ static int notice_field(json_t *n, const char *key, json_t **ret, int type, stru
 {
     json_t *v = json_object_get(n, key);
     if (!v || (int)json_typeof(v) != type)
-        return errbuf_set(e, -ERR_INVALID, "field '%s' is required and must be %s", key,
-                          type == JSON_STRING ? "a string" : "an integer");
+        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, key, NULL,
+                            "field '%s' is required and must be %s", key,
+                            type == JSON_STRING ? "a string" : "an integer");
     *ret = v;
     return 0;
 }
@@ -497,7 +527,8 @@ int dues_callback_apply_tx(struct db *db, json_t *notice, json_t **ret, struct e
     json_t *d;
     int rc;
     if (!json_is_object(notice))
-        return errbuf_set(e, -ERR_INVALID, "the notice must be a JSON object");
+        return errbuf_field(e, -ERR_INVALID, R_NOT_OBJECT, NULL, NULL,
+                            "the notice must be a JSON object");
     if ((rc = notice_field(notice, "provider_ref", &jref, JSON_STRING, e)) < 0 ||
         (rc = notice_field(notice, "payment_id", &jid, JSON_INTEGER, e)) < 0 ||
         (rc = notice_field(notice, "amount_fen", &jamount, JSON_INTEGER, e)) < 0 ||
@@ -508,22 +539,28 @@ int dues_callback_apply_tx(struct db *db, json_t *notice, json_t **ret, struct e
     pid = json_integer_value(jid);
     amount = json_integer_value(jamount);
     if (!*ref || text_utf8_chars(ref) > 64)
-        return errbuf_set(e, -ERR_INVALID, "field 'provider_ref' must be 1 to 64 characters");
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "provider_ref", NULL,
+                             "field 'provider_ref' must be 1 to 64 characters"),
+                errbuf_limit(e, 64));
     if (strcmp(result, "success") && strcmp(result, "failed"))
-        return errbuf_set(e, -ERR_INVALID, "field 'result' must be 'success' or 'failed'");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "result", NULL,
+                            "field 'result' must be 'success' or 'failed'");
     if (jat && !json_is_integer(jat))
-        return errbuf_set(e, -ERR_INVALID, "field 'paid_at' must be an integer (UTC seconds)");
+        return errbuf_field(e, -ERR_INVALID, R_NOT_INTEGER, "paid_at", NULL,
+                            "field 'paid_at' must be an integer (UTC seconds)");
     paid_at = jat ? json_integer_value(jat) : dues_now();
     if (paid_at <= 0 || paid_at > dues_now() + 300)
-        return errbuf_set(e, -ERR_INVALID, "field 'paid_at' is not a past instant");
+        return errbuf_field(e, -ERR_INVALID, R_IN_FUTURE, "paid_at", NULL,
+                            "field 'paid_at' is not a past instant");
     /* the same notice twice: answered as before, nothing booked again */
     if ((rc = db_query_int(db, e, &existing, "SELECT id FROM dues_payments WHERE provider_ref = $1",
                            "t", ref)) < 0)
         return rc;
     if (rc == 1) {
         if (existing != pid)
-            return errbuf_set(e, -ERR_CONFLICT,
-                              "provider_ref '%s' was already used for payment %lld", ref, existing);
+            return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "provider_ref", ref,
+                                "provider_ref '%s' was already used for payment %lld", ref,
+                                existing);
         *ret = json_pack("{s:I, s:s, s:b}", "payment_id", (json_int_t)pid, "status", "duplicate",
                          "duplicate", 1);
         return 1;
@@ -542,13 +579,18 @@ int dues_callback_apply_tx(struct db *db, json_t *notice, json_t **ret, struct e
     if (rc < 0)
         return rc;
     if (rc == 0 || strcmp(kind, "online") != 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "no online payment %lld", pid);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "payment_id", pid,
+                                "no online payment %lld", pid);
     if (strcmp(status, "pending") != 0)
-        return errbuf_set(e, -ERR_CONFLICT, "payment %lld is already %s", pid, status);
+        return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "payment_id", NULL,
+                             "payment %lld is already %s", pid, status),
+                errbuf_value_int(e, pid), errbuf_state(e, status));
     if (amount != want)
-        return errbuf_set(e, -ERR_INVALID,
-                          "amount_fen %lld does not match payment %lld (%lld fen): nothing booked",
-                          amount, pid, want);
+        return (
+            errbuf_field(e, -ERR_INVALID, R_MISMATCH, "amount_fen", NULL,
+                         "amount_fen %lld does not match payment %lld (%lld fen): nothing booked",
+                         amount, pid, want),
+            errbuf_value_int(e, amount), errbuf_limit(e, want));
     if (strcmp(result, "success") == 0)
         rc = settle(db, pid, member, paid_at, e);
     else
@@ -607,7 +649,8 @@ int dues_payment_reverse(struct db *db, long long payment_id, const char *reason
     json_t *d, *ids = NULL;
     int rc;
     if (!reason || !*reason || text_utf8_chars(reason) > 200)
-        return errbuf_set(e, -ERR_INVALID, "field 'reason' is required (at most 200 characters)");
+        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "reason", NULL,
+                            "field 'reason' is required (at most 200 characters)");
     if ((rc = db_begin(db, e)) < 0)
         return rc;
     if ((rc = db_prepare(db, "SELECT status, org_id FROM dues_payments WHERE id = $1", &st, e)) < 0)
@@ -619,10 +662,13 @@ int dues_payment_reverse(struct db *db, long long payment_id, const char *reason
     }
     db_done(st);
     if (rc == 0)
-        rc = errbuf_set(e, -ERR_NOTFOUND, "payment %lld not found", payment_id);
+        rc = errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "payment_id", payment_id,
+                              "payment %lld not found", payment_id);
     else if (rc > 0 && strcmp(status, "paid") != 0)
-        rc = errbuf_set(e, -ERR_CONFLICT, "payment %lld is %s: only a paid payment is reversed",
-                        payment_id, status);
+        rc = (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "payment_id", NULL,
+                           "payment %lld is %s: only a paid payment is reversed", payment_id,
+                           status),
+              errbuf_value_int(e, payment_id), errbuf_state(e, status));
     if (rc < 0 ||
         (rc = db_prepare(db,
                          "SELECT id, org_id, kind, status, amount_fen, COALESCE(share_fen, 0),"
@@ -667,10 +713,11 @@ int dues_payment_reverse(struct db *db, long long payment_id, const char *reason
         if (!first || !out || (rc = ledger_balance(db, bills[i].org_id, "bank", &bank, e)) < 0)
             continue;
         if (bank < out)
-            rc = errbuf_set(e, -ERR_CONFLICT,
-                            "organization %lld has %lld fen in the bank, less than the %lld fen "
-                            "to give back: the money has been remitted or spent",
-                            bills[i].org_id, bank, out);
+            rc = (errbuf_field(e, -ERR_CONFLICT, R_INSUFFICIENT_FUNDS, "payment_id", NULL,
+                               "organization %lld has %lld fen in the bank, less than the %lld fen "
+                               "to give back: the money has been remitted or spent",
+                               bills[i].org_id, bank, out),
+                  errbuf_limit(e, bank));
     }
     for (size_t i = 0; rc >= 0 && i < n; i++) {
         const struct rev_bill *b = &bills[i];

@@ -120,7 +120,8 @@ int dues_payroll_collect(struct db *db, int month, const long long *members, siz
     json_t *detail;
     int rc;
     if (!month_valid(month))
-        return errbuf_set(e, -ERR_INVALID, "invalid month %d: expected YYYYMM", month);
+        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_MONTH, "month", month,
+                                "invalid month %d: expected YYYYMM", month);
     if (n && !(list = malloc(n * sizeof(*list))))
         return errbuf_set(e, -ERR_NOMEM, "out of memory");
     if (n) {
@@ -156,9 +157,10 @@ int dues_payroll_collect(struct db *db, int month, const long long *members, siz
                      "iiit", (long long)month, now, lo, ref)) < 0)
         goto out;
     if ((size_t)rc != nd) {
-        rc = errbuf_set(e, -ERR_CONFLICT,
-                        "payroll %d: %zu bills to pay but %d were still unpaid: paid meanwhile",
-                        month, nd, rc);
+        rc = (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "month", NULL,
+                           "payroll %d: %zu bills to pay but %d were still unpaid: paid meanwhile",
+                           month, nd, rc),
+              errbuf_value_int(e, month), errbuf_state(e, "changed"));
         goto out;
     }
     detail = json_pack("{s:i, s:I, s:I}", "month", month, "payments", (json_int_t)nd, "amount_fen",

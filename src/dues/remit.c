@@ -72,15 +72,17 @@ static int existing(struct db *db, const char *sql, bool remit, long long org_id
     }
     db_done(st);
     if (rc == 1 && other != org_id)
-        return errbuf_set(e, -ERR_CONFLICT,
-                          "request_key '%s' was already used for another organization", key);
+        return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "request_key", key,
+                            "request_key '%s' was already used for another organization", key);
     return rc;
 }
 
 static int check_key(const char *key, struct errbuf *e)
 {
     if (key && (!*key || text_utf8_chars(key) > 64))
-        return errbuf_set(e, -ERR_INVALID, "field 'request_key' must be 1 to 64 characters");
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "request_key", NULL,
+                             "field 'request_key' must be 1 to 64 characters"),
+                errbuf_limit(e, 64));
     return 0;
 }
 
@@ -96,7 +98,9 @@ int dues_remit(struct db *db, long long org_id, long long amount_fen, const char
     if ((rc = check_key(request_key, e)) < 0)
         return rc;
     if (amount_fen < 0)
-        return errbuf_set(e, -ERR_INVALID, "amount_fen must not be negative");
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "amount_fen", NULL,
+                             "amount_fen must not be negative"),
+                errbuf_min(e, 0));
     if ((rc = dues_rules_for_month(db, cur, &rules, e)) < 0 || (rc = db_begin(db, e)) < 0)
         return rc;
     if ((rc = existing(db,
@@ -109,10 +113,11 @@ int dues_remit(struct db *db, long long org_id, long long amount_fen, const char
     rc = db_query_int(db, e, &parent, "SELECT COALESCE(parent_id, 0) FROM orgs WHERE id = $1", "i",
                       org_id);
     if (rc == 0)
-        rc = errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", org_id);
+        rc = errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", org_id,
+                              "organization %lld not found", org_id);
     else if (rc > 0 && !parent)
-        rc = errbuf_set(e, -ERR_INVALID, "organization %lld has no higher level to remit to",
-                        org_id);
+        rc = errbuf_field_int(e, -ERR_INVALID, R_WRONG_ORG_KIND, "org_id", org_id,
+                              "organization %lld has no higher level to remit to", org_id);
     if (rc < 0 || (rc = ledger_balance(db, org_id, "remit_payable", &payable, e)) < 0 ||
         (rc = ledger_balance(db, org_id, "special_remit", &special, e)) < 0 ||
         (rc = ledger_balance(db, org_id, "bank", &bank, e)) < 0 ||
@@ -125,21 +130,24 @@ int dues_remit(struct db *db, long long org_id, long long amount_fen, const char
     if (amount_fen == 0)
         amount_fen = payable;
     if (amount_fen > payable) {
-        rc = errbuf_set(e, -ERR_CONFLICT,
-                        "amount_fen %lld is more than the %lld fen owed to the higher level",
-                        amount_fen, payable);
+        rc = (errbuf_field(e, -ERR_CONFLICT, R_OUT_OF_RANGE, "amount_fen", NULL,
+                           "amount_fen %lld is more than the %lld fen owed to the higher level",
+                           amount_fen, payable),
+              errbuf_value_int(e, amount_fen), errbuf_max(e, payable));
         goto fail;
     }
     total = amount_fen + special;
     if (total <= 0) {
-        rc = errbuf_set(e, -ERR_CONFLICT, "organization %lld owes nothing to the higher level",
-                        org_id);
+        rc = (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "org_id", NULL,
+                           "organization %lld owes nothing to the higher level", org_id),
+              errbuf_value_int(e, org_id), errbuf_state(e, "nothing_owed"));
         goto fail;
     }
     if (bank < total) {
-        rc = errbuf_set(e, -ERR_CONFLICT,
-                        "the bank balance %lld fen does not cover the remittance of %lld fen",
-                        bank, total);
+        rc = (errbuf_field(e, -ERR_CONFLICT, R_INSUFFICIENT_FUNDS, "amount_fen", NULL,
+                           "the bank balance %lld fen does not cover the remittance of %lld fen",
+                           bank, total),
+              errbuf_value_int(e, total), errbuf_limit(e, bank));
         goto fail;
     }
     /* what arrives from below is dues the higher level collects: it remits its own share of
@@ -185,10 +193,14 @@ fail:
 static int approval_text(const char *v, const char *field, size_t max, struct errbuf *e)
 {
     if (!v || !*v)
-        return errbuf_set(e, -ERR_INVALID, "field '%s' is required: an expenditure of dues "
-                                           "carries its approval record", field);
+        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, field, NULL,
+                            "field '%s' is required: an expenditure of dues "
+                            "carries its approval record",
+                            field);
     if (text_utf8_chars(v) > max)
-        return errbuf_set(e, -ERR_INVALID, "field '%s' is longer than %zu characters", field, max);
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, field, NULL,
+                             "field '%s' is longer than %zu characters", field, max),
+                errbuf_limit(e, (long long)max));
     return 0;
 }
 
@@ -196,24 +208,29 @@ static int check_expense(const struct dues_expense_in *in, struct errbuf *e)
 {
     int ymd, rc;
     if (!ledger_expense_account(in->kind))
-        return errbuf_set(e, -ERR_INVALID,
-                          "field 'kind': '%.40s' is not an expense kind (education, commendation, "
-                          "hardship, activities, other)",
-                          in->kind ? in->kind : "");
+        return errbuf_field(
+            e, -ERR_INVALID, R_INVALID_CHOICE, "kind", in->kind,
+            "field 'kind': '%.40s' is not an expense kind (education, commendation, "
+            "hardship, activities, other)",
+            in->kind ? in->kind : "");
     if (in->amount_fen <= 0 || in->amount_fen > 1000000000LL)
-        return errbuf_set(e, -ERR_INVALID, "field 'amount_fen' must be a positive amount");
+        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_AMOUNT, "amount_fen", in->amount_fen,
+                                "field 'amount_fen' must be a positive amount");
     if (in->note && text_utf8_chars(in->note) > 200)
-        return errbuf_set(e, -ERR_INVALID, "field 'note' is longer than 200 characters");
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "note", NULL,
+                             "field 'note' is longer than 200 characters"),
+                errbuf_limit(e, 200));
     if ((rc = approval_text(in->approved_by, "approved_by", 64, e)) < 0 ||
         (rc = approval_text(in->approver_role, "approver_role", 64, e)) < 0 ||
         (rc = approval_text(in->approval_ref, "approval_ref", 100, e)) < 0)
         return rc;
     if (!in->approved_on || date_parse_iso(in->approved_on, &ymd) < 0)
-        return errbuf_set(e, -ERR_INVALID, "field 'approved_on' must be a date YYYY-MM-DD");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_DATE, "approved_on", in->approved_on,
+                            "field 'approved_on' must be a date YYYY-MM-DD");
     /* money is spent after it is approved, never before */
     if (ymd > date_from_days((long)(dues_now() / 86400)))
-        return errbuf_set(e, -ERR_INVALID, "field 'approved_on': %s is in the future",
-                          in->approved_on);
+        return errbuf_field(e, -ERR_INVALID, R_IN_FUTURE, "approved_on", in->approved_on,
+                            "field 'approved_on': %s is in the future", in->approved_on);
     return check_key(in->request_key, e);
 }
 
@@ -237,13 +254,15 @@ int dues_expense(struct db *db, const struct dues_expense_in *in, long long acto
     }
     if ((rc = db_query_int(db, e, &found, "SELECT id FROM orgs WHERE id = $1", "i", in->org_id)) ==
         0)
-        rc = errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", in->org_id);
+        rc = errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", in->org_id,
+                              "organization %lld not found", in->org_id);
     if (rc < 0 || (rc = ledger_balance(db, in->org_id, "bank", &bank, e)) < 0)
         goto fail;
     if (bank < in->amount_fen) {
-        rc = errbuf_set(e, -ERR_CONFLICT,
-                        "the bank balance %lld fen does not cover the expense of %lld fen", bank,
-                        in->amount_fen);
+        rc = (errbuf_field(e, -ERR_CONFLICT, R_INSUFFICIENT_FUNDS, "amount_fen", NULL,
+                           "the bank balance %lld fen does not cover the expense of %lld fen", bank,
+                           in->amount_fen),
+              errbuf_value_int(e, in->amount_fen), errbuf_limit(e, bank));
         goto fail;
     }
     rc = db_query_int(db, e, &id,

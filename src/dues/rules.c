@@ -72,9 +72,11 @@ int dues_calc(const struct dues_rules *r, const char *category, long long base_f
     const struct dues_band *fixed = dues_fixed_band(r, category);
     enum dues_term_kind tk = term ? term->kind : DUES_TERM_NONE;
     if (!dues_category_valid(category))
-        return errbuf_set(e, -ERR_INVALID, "unknown member category '%s'", category);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "category", category,
+                            "unknown member category '%s'", category);
     if (base_fen > DUES_MAX_BASE_FEN)
-        return errbuf_set(e, -ERR_INVALID, "income base %lld fen is beyond any salary", base_fen);
+        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_AMOUNT, "monthly_fen", base_fen,
+                                "income base %lld fen is beyond any salary", base_fen);
     if (tk == DUES_TERM_EXEMPT) {
         c.status = DUES_CALC_EXEMPT;
         *ret = c;
@@ -111,8 +113,9 @@ int dues_calc(const struct dues_rules *r, const char *category, long long base_f
         *ret = c;
         return 0;
     }
-    return errbuf_set(e, -ERR_INVALID, "no band of rules version %d for category '%s' and base %lld fen",
-                      r->version, category, base_fen);
+    return errbuf_field_int(e, -ERR_INVALID, R_OUT_OF_RANGE, "monthly_fen", base_fen,
+                            "no band of rules version %d for category '%s' and base %lld fen",
+                            r->version, category, base_fen);
 }
 
 int dues_rules_load(struct db *db, int version, struct dues_rules *ret, struct errbuf *e)
@@ -135,7 +138,8 @@ int dues_rules_load(struct db *db, int version, struct dues_rules *ret, struct e
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "no dues rules version %d", version);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "version", version,
+                                "no dues rules version %d", version);
     if ((rc = db_prepare(db,
                          "SELECT category, band, lower_fen, upper_fen, rate_bp, fixed_fen, min_fen,"
                          " max_fen, note FROM dues_rules WHERE version = $1 ORDER BY CASE category"
@@ -176,7 +180,8 @@ int dues_rules_version_for(struct db *db, int month, int *ret, struct errbuf *e)
     long long version = 0;
     int rc;
     if (!month_valid(month))
-        return errbuf_set(e, -ERR_INVALID, "invalid month %d: expected YYYYMM", month);
+        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_MONTH, "month", month,
+                                "invalid month %d: expected YYYYMM", month);
     rc = db_query_int(db, e, &version,
                       "SELECT version FROM dues_rule_versions WHERE effective_month <= $1"
                       " ORDER BY effective_month DESC LIMIT 1",
@@ -184,7 +189,8 @@ int dues_rules_version_for(struct db *db, int month, int *ret, struct errbuf *e)
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_INVALID, "no dues rules in force in %d", month);
+        return errbuf_field_int(e, -ERR_INVALID, R_OUT_OF_RANGE, "month", month,
+                                "no dues rules in force in %d", month);
     *ret = (int)version;
     return 0;
 }

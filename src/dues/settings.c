@@ -110,8 +110,9 @@ int dues_share_set(struct db *db, long long org_id, long long bp, long long acto
     json_t *d;
     int rc;
     if (bp < 0 || bp > 10000)
-        return errbuf_set(e, -ERR_INVALID,
-                          "remit_share_bp must be 0 to 10000 (basis points), not %lld", bp);
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "remit_share_bp", NULL,
+                             "remit_share_bp must be 0 to 10000 (basis points), not %lld", bp),
+                errbuf_value_int(e, bp), errbuf_range(e, 0, 10000));
     rc = db_run(db, e,
                 "INSERT INTO dues_org_settings(org_id, remit_share_bp, updated_by, updated_at)"
                 " VALUES($1, $2, $3, $4) ON CONFLICT (org_id) DO UPDATE SET"

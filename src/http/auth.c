@@ -141,7 +141,8 @@ static int authenticate_user(struct req *r, const struct route *rt, struct errbu
             return errbuf_set(e, -ERR_FORBIDDEN, "missing or wrong X-CSRF-Token header");
     }
     if (!auth_has_role(&r->auth, rt->roles))
-        return errbuf_set(e, -ERR_FORBIDDEN, "your role may not use %s %s", r->method, rt->pattern);
+        return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, NULL, NULL,
+                            "your role may not use %s %s", r->method, rt->pattern);
     r->authed = true;
     return 0;
 }
@@ -156,13 +157,16 @@ static int parse_json_body(struct req *r, struct errbuf *e)
 {
     json_error_t je;
     if (r->body.len == 0)
-        return errbuf_set(e, -ERR_INVALID, "request body is empty: expected JSON");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_JSON, NULL, NULL,
+                            "request body is empty: expected JSON");
     if (!text_valid_utf8(r->body.data, r->body.len))
-        return errbuf_set(e, -ERR_INVALID, "request body is not valid UTF-8");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_JSON, NULL, NULL,
+                            "request body is not valid UTF-8");
     r->json = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!r->json)
-        return errbuf_set(e, -ERR_INVALID, "invalid JSON at line %d, column %d: %s", je.line,
-                          je.column, je.text);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_JSON, NULL, NULL,
+                            "invalid JSON at line %d, column %d: %s", je.line, je.column,
+                            je.text);
     return 0;
 }
 
@@ -172,7 +176,8 @@ static int parse_ndjson_body(struct req *r, struct errbuf *e)
     const char *p = r->body.data, *end = p + r->body.len;
     int line = 0;
     if (!text_valid_utf8(r->body.data, r->body.len))
-        return errbuf_set(e, -ERR_INVALID, "request body is not valid UTF-8");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_JSON, NULL, NULL,
+                            "request body is not valid UTF-8");
     r->json = json_array();
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -184,8 +189,9 @@ static int parse_ndjson_body(struct req *r, struct errbuf *e)
             len--;
         if (len) {
             if (!(v = json_loadb(p, len, JSON_REJECT_DUPLICATES, &je)))
-                return errbuf_set(e, -ERR_INVALID, "line %d: invalid JSON at column %d: %s", line,
-                                  je.column, je.text);
+                return errbuf_field(e, -ERR_INVALID, R_INVALID_JSON, NULL, NULL,
+                                    "line %d: invalid JSON at column %d: %s", line, je.column,
+                                    je.text);
             json_array_append_new(r->json, v);
         }
         p += len;
@@ -208,7 +214,8 @@ static int parse_body(struct req *r, const struct route *rt, struct errbuf *e)
             return errbuf_set(e, -ERR_MEDIA, "expected Content-Type text/csv, got '%s'",
                               ct ? ct : "");
         if (r->body.len == 0)
-            return errbuf_set(e, -ERR_INVALID, "request body is empty: expected a CSV file");
+            return errbuf_field(e, -ERR_INVALID, R_INVALID_CSV, NULL, NULL,
+                                "request body is empty: expected a CSV file");
         return 0;
     }
     if (!type_is(ct, "application/json"))

@@ -167,9 +167,6 @@ static int check(struct req *r, const json_t *schema, const json_t *v, struct bu
             if (!ps && sh.closed) {
                 const char *near = nearest(&sh, key);
                 buf_printf(where, "%s%s", where->len ? "." : "", key);
-                req_error_detail(
-                    r, near ? json_pack("{s:s, s:s}", "field", buf_str(where), "suggestion", near)
-                            : json_pack("{s:s}", "field", buf_str(where)));
                 if (near)
                     rc = errbuf_set(e, -ERR_UNKNOWN_FIELD,
                                     "unknown field '%.100s' (did you mean '%s'?)", buf_str(where),
@@ -177,6 +174,12 @@ static int check(struct req *r, const json_t *schema, const json_t *v, struct bu
                 else
                     rc =
                         errbuf_set(e, -ERR_UNKNOWN_FIELD, "unknown field '%.100s'", buf_str(where));
+                errbuf_why(e, R_UNKNOWN_FIELD, buf_str(where), NULL);
+                /* the details item of the reason, with the nearest documented name */
+                json_t *item = req_reason_item(e);
+                if (near)
+                    json_object_set_new(item, "suggestion", json_string(near));
+                req_error_detail(r, item);
                 break;
             }
             if (!ps)
@@ -240,7 +243,9 @@ int bodycheck_request(struct req *r, const char *pattern, struct errbuf *e)
     type = json_string_value(json_object_get(deref(schema), "type"));
     if (type && ((strcmp(type, "object") == 0 && !json_is_object(r->json)) ||
                  (strcmp(type, "array") == 0 && !json_is_array(r->json))))
-        return errbuf_set(e, -ERR_INVALID, "the body must be a JSON %s", type);
+        return errbuf_field(e, -ERR_INVALID,
+                            strcmp(type, "object") == 0 ? R_NOT_OBJECT : R_NOT_ARRAY, NULL, NULL,
+                            "the body must be a JSON %s", type);
     buf_init(&where, 512);
     rc = check(r, schema, r->json, &where, 0, e);
     buf_release(&where);

@@ -48,9 +48,18 @@ int req_query_int(struct req *r, const char *key, long long def, long long min, 
         *ret = def;
         return 0;
     }
-    if (parse_ll(s, &v) < 0 || v < min || v > max)
-        return errbuf_set(e, -ERR_INVALID, "query parameter '%s': expected an integer from %lld to %lld, got '%.40s'",
-                          key, min, max, s);
+    if (parse_ll(s, &v) < 0) {
+        errbuf_field(e, -ERR_INVALID, R_NOT_INTEGER, key, s,
+                     "query parameter '%s': expected an integer from %lld to %lld, got '%.40s'",
+                     key, min, max, s);
+        return errbuf_range(e, min, max);
+    }
+    if (v < min || v > max) {
+        errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, key, s,
+                     "query parameter '%s': expected an integer from %lld to %lld, got '%.40s'",
+                     key, min, max, s);
+        return errbuf_range(e, min, max);
+    }
     *ret = v;
     return 0;
 }
@@ -59,8 +68,8 @@ int req_param_id(struct req *r, int i, long long *ret, struct errbuf *e)
 {
     long long v;
     if (i >= r->nparams || parse_ll(r->params[i], &v) < 0 || v <= 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "invalid id '%s' in path",
-                          i < r->nparams ? r->params[i] : "");
+        return errbuf_field(e, -ERR_NOTFOUND, R_NOT_FOUND, "id", i < r->nparams ? r->params[i] : "",
+                            "invalid id '%s' in path", i < r->nparams ? r->params[i] : "");
     *ret = v;
     return 0;
 }
@@ -87,8 +96,41 @@ int req_reply_raw(struct req *r, int status, const char *type, const void *data,
     return 0;
 }
 
+/*
+ * The details item of an error's reason: {"code", "field" (or "column" in a CSV file), "row",
+ * "index", "value", "limit", "min", "max", "state", "message"}, each parameter only when set.
+ * NULL (nothing to add) for an error without a reason. The caller owns the item.
+ */
+json_t *req_reason_item(const struct errbuf *e)
+{
+    json_t *item;
+    if (!e || !reason_name(e->why))
+        return NULL;
+    item = json_pack("{s:s}", "code", reason_name(e->why));
+    if (e->field[0])
+        json_object_set_new(item, e->has & ERRF_COLUMN ? "column" : "field", json_string(e->field));
+    if (e->has & ERRF_ROW)
+        json_object_set_new(item, "row", json_integer(e->row));
+    if (e->has & ERRF_INDEX)
+        json_object_set_new(item, "index", json_integer(e->index));
+    if (e->value[0] || (e->has & ERRF_ROW))
+        json_object_set_new(item, "value", json_string(e->value));
+    if (e->has & ERRF_LIMIT)
+        json_object_set_new(item, "limit", json_integer(e->limit));
+    if (e->has & ERRF_MIN)
+        json_object_set_new(item, "min", json_integer(e->min));
+    if (e->has & ERRF_MAX)
+        json_object_set_new(item, "max", json_integer(e->max));
+    if (e->state)
+        json_object_set_new(item, "state", json_string(e->state));
+    json_object_set_new(item, "message", json_string(e->msg));
+    return item;
+}
+
 void req_error_detail(struct req *r, json_t *item)
 {
+    if (!item)
+        return;
     if (!r->err_details)
         r->err_details = json_array();
     json_array_append_new(r->err_details, item);
@@ -106,17 +148,22 @@ int req_str(struct req *r, const char *key, bool required, size_t max_chars, con
     json_t *v = json_is_object(r->json) ? json_object_get(r->json, key) : NULL;
     if (!v || json_is_null(v)) {
         if (required)
-            return errbuf_set(e, -ERR_INVALID, "field '%s' is required", key);
+            return errbuf_field(e, -ERR_INVALID, R_REQUIRED, key, NULL, "field '%s' is required",
+                                key);
         *ret = NULL;
         return 0;
     }
     if (!json_is_string(v))
-        return errbuf_set(e, -ERR_INVALID, "field '%s' must be a string", key);
-    if (text_utf8_chars(json_string_value(v)) > max_chars)
-        return errbuf_set(e, -ERR_INVALID, "field '%s' is longer than %zu characters", key,
-                          max_chars);
+        return errbuf_field(e, -ERR_INVALID, R_NOT_STRING, key, NULL,
+                            "field '%s' must be a string", key);
+    if (text_utf8_chars(json_string_value(v)) > max_chars) {
+        errbuf_field(e, -ERR_INVALID, R_TOO_LONG, key, json_string_value(v),
+                     "field '%s' is longer than %zu characters", key, max_chars);
+        return errbuf_limit(e, (long long)max_chars);
+    }
     if (strlen(json_string_value(v)) != json_string_length(v))
-        return errbuf_set(e, -ERR_INVALID, "field '%s' contains a NUL character", key);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_FORMAT, key, NULL,
+                            "field '%s' contains a NUL character", key);
     *ret = json_string_value(v);
     return 0;
 }
@@ -126,11 +173,13 @@ int req_int(struct req *r, const char *key, bool required, long long *ret, struc
     json_t *v = json_is_object(r->json) ? json_object_get(r->json, key) : NULL;
     if (!v || json_is_null(v)) {
         if (required)
-            return errbuf_set(e, -ERR_INVALID, "field '%s' is required", key);
+            return errbuf_field(e, -ERR_INVALID, R_REQUIRED, key, NULL, "field '%s' is required",
+                                key);
         return 0;
     }
     if (!json_is_integer(v))
-        return errbuf_set(e, -ERR_INVALID, "field '%s' must be an integer", key);
+        return errbuf_field(e, -ERR_INVALID, R_NOT_INTEGER, key, NULL,
+                            "field '%s' must be an integer", key);
     *ret = json_integer_value(v);
     return 0;
 }

@@ -62,8 +62,10 @@ int req_param_id(struct req *r, int i, long long *ret, struct errbuf *e);
 int req_reply_json(struct req *r, int status, json_t *v);
 /* Reply with a raw body (copied). */
 int req_reply_raw(struct req *r, int status, const char *type, const void *data, size_t len);
-/* Add an item to the error details (takes ownership of item). */
+/* Add an item to the error details (takes ownership of item; NULL adds nothing). */
 void req_error_detail(struct req *r, json_t *item);
+/* The details item of e's reason, or NULL when e has none (http/req.c). */
+json_t *req_reason_item(const struct errbuf *e);
 
 /* Read typed members of the JSON body. `required` makes absence an error; messages name the
  * field. Strings are borrowed from r->json. */

@@ -91,6 +91,9 @@ static void error_reply(struct req *r, int code, const struct errbuf *e)
     json_t *err = json_pack("{s:s, s:s}", "code", err_name(code), "message",
                             e->msg[0] ? e->msg : err_name(code));
     json_t *body;
+    /* a handler that itemized the problems knows best; else the reason of the one error */
+    if (!r->err_details)
+        req_error_detail(r, req_reason_item(e));
     if (r->err_details)
         json_object_set_new(err, "details", r->err_details);
     r->err_details = NULL;

@@ -9,14 +9,15 @@
 #include "base/banned.h"
 
 /* The first structural problem of an event, kept in ev->bad_* for the batch to report. */
-static void bad(struct event_in *ev, char *slot, size_t n, const char *field, const char *fmt,
-                const char *arg)
+static void bad(struct event_in *ev, char *slot, size_t n, const char *field, enum reason why,
+                const char *fmt, const char *arg)
 {
     if (ev->bad_reason)
         return;
     snprintf(slot, n, fmt, arg);
     ev->bad_field = field;
     ev->bad_reason = slot;
+    ev->bad_why = why;
 }
 
 /* Read one JSON event into ev; a wrong type or unknown field marks the event bad. Strings
@@ -31,7 +32,7 @@ static void from_json(json_t *o, struct event_in *ev, char **detail_out, char *r
     json_t *v;
     ev->value = 1;
     if (!json_is_object(o)) {
-        bad(ev, reason, rn, "", "event must be a JSON object%s", "");
+        bad(ev, reason, rn, "", R_NOT_OBJECT, "event must be a JSON object%s", "");
         return;
     }
     json_object_foreach(o, k, v)
@@ -44,31 +45,41 @@ static void from_json(json_t *o, struct event_in *ev, char **detail_out, char *r
             if (json_is_null(v))
                 continue;
             if (!json_is_string(v))
-                bad(ev, reason, rn, strs[j], "'%s' must be a string", k);
+                bad(ev, reason, rn, strs[j], R_NOT_STRING, "'%s' must be a string", k);
             else
                 *dst[j] = json_string_value(v);
         } else if (strcmp(k, "member_id") == 0) {
             if (!json_is_integer(v) || json_integer_value(v) <= 0)
-                bad(ev, reason, rn, "member_id", "'%s' must be a positive integer", k);
+                bad(ev, reason, rn, "member_id", R_NOT_INTEGER, "'%s' must be a positive integer", k);
             else
                 ev->member_id = json_integer_value(v);
         } else if (strcmp(k, "value") == 0) {
             if (!json_is_number(v))
-                bad(ev, reason, rn, "value", "'%s' must be a number", k);
+                bad(ev, reason, rn, "value", R_NOT_NUMBER, "'%s' must be a number", k);
             else
                 ev->value = json_number_value(v);
         } else if (strcmp(k, "detail") == 0) {
             if (!json_is_object(v))
-                bad(ev, reason, rn, "detail", "'%s' must be a JSON object", k);
+                bad(ev, reason, rn, "detail", R_NOT_OBJECT, "'%s' must be a JSON object", k);
             else
                 *detail_out = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
         } else {
-            bad(ev, reason, rn, k, "unknown field '%.60s'", k);
+            bad(ev, reason, rn, k, R_UNKNOWN_FIELD, "unknown field '%.60s'", k);
         }
     }
     ev->detail = *detail_out;
     if (ev->date_text && date_parse_iso(ev->date_text, &ev->day) < 0)
         ev->day = 0;
+}
+
+/* An EventReject of the documented reply: index, field, code, the English reason, the value. */
+static json_t *reject_item(const struct ingest_reject *x)
+{
+    json_t *item = json_pack("{s:I, s:s, s:s, s:s}", "index", (json_int_t)x->index, "field",
+                             x->field, "code", reason_name(x->why), "reason", x->reason);
+    if (x->value[0])
+        json_object_set_new(item, "value", json_string(x->value));
+    return item;
 }
 
 static json_t *counts(const struct ingest_result *res)
@@ -88,11 +99,12 @@ int api_events_post(struct req *r, struct errbuf *e)
     if (!res)
         return errbuf_set(e, -ERR_NOMEM, "out of memory");
     if (!json_is_array(r->json)) {
-        rc = errbuf_set(e, -ERR_INVALID, "expected a JSON array of events (or NDJSON lines)");
+        rc = errbuf_field(e, -ERR_INVALID, R_NOT_ARRAY, NULL, NULL,
+                          "expected a JSON array of events (or NDJSON lines)");
         goto out;
     }
     if (n == 0) {
-        rc = errbuf_set(e, -ERR_INVALID, "the batch is empty");
+        rc = errbuf_field(e, -ERR_INVALID, R_REQUIRED, NULL, NULL, "the batch is empty");
         goto out;
     }
     if (n > EVENTS_MAX_BATCH) {
@@ -114,10 +126,7 @@ int api_events_post(struct req *r, struct errbuf *e)
         rc = req_reply_json(r, 200, counts(res));
     } else if (rc == -ERR_INVALID && res->rejected) {
         for (size_t i = 0; i < res->nrejects; i++)
-            req_error_detail(r, json_pack("{s:I, s:s, s:s}", "index",
-                                          (json_int_t)res->rejects[i].index, "field",
-                                          res->rejects[i].field, "reason",
-                                          res->rejects[i].reason));
+            req_error_detail(r, reject_item(&res->rejects[i]));
         res->accepted = res->duplicate = 0;
         r->err_extra = counts(res);
     }

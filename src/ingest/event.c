@@ -16,6 +16,7 @@
 #include "db/versions.h"
 #include "ingest/keyset.h"
 #include "org/audit.h"
+#include "base/text.h"
 #include "base/banned.h"
 
 #define MAX_KEY 128
@@ -61,10 +62,11 @@ struct ctx {
     size_t last_rejected; /* index + 1 of the last row rejected */
 };
 
-static void reject(struct ctx *c, size_t index, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void reject(struct ctx *c, size_t index, const char *field, enum reason why,
+                   const char *value, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-static void reject(struct ctx *c, size_t index, const char *field, const char *fmt, ...)
+static void reject(struct ctx *c, size_t index, const char *field, enum reason why,
+                   const char *value, const char *fmt, ...)
 {
     struct ingest_result *res = c->res;
     va_list ap;
@@ -78,6 +80,8 @@ static void reject(struct ctx *c, size_t index, const char *field, const char *f
     struct ingest_reject *r = &res->rejects[res->nrejects++];
     r->index = index;
     snprintf(r->field, sizeof(r->field), "%s", field);
+    r->why = why;
+    text_utf8_cut(value ? value : "", ERR_VALUE_CHARS, r->value, sizeof(r->value));
     va_start(ap, fmt);
     vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
     va_end(ap);
@@ -213,67 +217,68 @@ static int resolve(struct ctx *c, size_t i, const struct event_in *ev, int today
     int rc;
 
     if (ev->bad_reason) {
-        reject(c, i, ev->bad_field ? ev->bad_field : "", "%s", ev->bad_reason);
+        reject(c, i, ev->bad_field ? ev->bad_field : "", ev->bad_why, NULL, "%s", ev->bad_reason);
         return 0;
     }
     if (!ev->key || !*ev->key)
-        reject(c, i, "key", "missing key");
+        reject(c, i, "key", R_REQUIRED, NULL, "missing key");
     else if (strlen(ev->key) > MAX_KEY)
-        reject(c, i, "key", "key longer than %d bytes", MAX_KEY);
+        reject(c, i, "key", R_TOO_LONG, ev->key, "key longer than %d bytes", MAX_KEY);
     if (!ev->indicator || !*ev->indicator) {
-        reject(c, i, "indicator", "missing indicator");
+        reject(c, i, "indicator", R_REQUIRED, NULL, "missing indicator");
         return 0;
     }
     if (!(ind = find_indicator(c, ev->indicator))) {
-        reject(c, i, "indicator", "unknown indicator '%.60s'", ev->indicator);
+        reject(c, i, "indicator", R_UNKNOWN_INDICATOR, ev->indicator, "unknown indicator '%.60s'", ev->indicator);
         return 0;
     }
     out->indicator_id = ind->id;
     if (!ev->day)
-        reject(c, i, "date", ev->date_text && *ev->date_text ? "invalid date '%.40s'"
-                                                             : "missing date%.0s",
+        reject(c, i, "date", ev->date_text && *ev->date_text ? R_INVALID_DATE : R_REQUIRED,
+               ev->date_text,
+               ev->date_text && *ev->date_text ? "invalid date '%.40s'" : "missing date%.0s",
                ev->date_text ? ev->date_text : "");
     else if (ev->day > today)
-        reject(c, i, "date", "date %d-%02d-%02d is in the future", ev->day / 10000,
+        reject(c, i, "date", R_IN_FUTURE, ev->date_text, "date %d-%02d-%02d is in the future", ev->day / 10000,
                ev->day / 100 % 100, ev->day % 100);
     if (!isfinite(ev->value) || ev->value < ind->min || ev->value > ind->max)
-        reject(c, i, "value", "value %g out of range %g..%g for '%s'", ev->value, ind->min,
+        reject(c, i, "value", R_OUT_OF_RANGE, NULL, "value %g out of range %g..%g for '%s'", ev->value, ind->min,
                ind->max, ind->code);
     if (ev->detail && strlen(ev->detail) > MAX_DETAIL)
-        reject(c, i, "detail", "detail longer than %d bytes", MAX_DETAIL);
+        reject(c, i, "detail", R_TOO_LONG, NULL, "detail longer than %d bytes", MAX_DETAIL);
     out->day = ev->day;
     out->month = ev->day / 100;
 
     if (ind->org_scope) {
         if (ev->emp_no || ev->member_id)
-            reject(c, i, "emp_no", "'%s' is an organization indicator: send org_code, not a member",
+            reject(c, i, "emp_no", R_MISMATCH, ev->emp_no, "'%s' is an organization indicator: send org_code, not a member",
                    ind->code);
         else if (!ev->org_code || !*ev->org_code)
-            reject(c, i, "org_code", "missing org_code for organization indicator '%s'",
+            reject(c, i, "org_code", R_REQUIRED, NULL, "missing org_code for organization indicator '%s'",
                    ind->code);
         else {
             if ((rc = find_org(c, ev->org_code, &out->org_id, e)) < 0)
                 return rc;
             if (!out->org_id)
-                reject(c, i, "org_code", "unknown organization '%.60s'", ev->org_code);
+                reject(c, i, "org_code", R_UNKNOWN_ORG, ev->org_code, "unknown organization '%.60s'", ev->org_code);
         }
         out->member_id = 0;
     } else {
         const struct member_ref *m = NULL;
         if (ev->org_code && *ev->org_code && !ev->emp_no && !ev->member_id)
-            reject(c, i, "emp_no", "'%s' is a member indicator: send emp_no", ind->code);
+            reject(c, i, "emp_no", R_REQUIRED, NULL, "'%s' is a member indicator: send emp_no", ind->code);
         else if ((!ev->emp_no || !*ev->emp_no) && !ev->member_id)
-            reject(c, i, "emp_no", "missing emp_no");
+            reject(c, i, "emp_no", R_REQUIRED, NULL, "missing emp_no");
         else if (ev->emp_no && strlen(ev->emp_no) > 32)
-            reject(c, i, "emp_no", "emp_no longer than 32 characters");
+            reject(c, i, "emp_no", R_TOO_LONG, ev->emp_no, "emp_no longer than 32 characters");
         else {
             if ((rc = find_member(c, ev->emp_no && *ev->emp_no ? ev->emp_no : NULL,
                                   ev->member_id, &m, e)) < 0)
                 return rc;
             if (!m && ev->emp_no && *ev->emp_no)
-                reject(c, i, "emp_no", "unknown member '%.60s'", ev->emp_no);
+                reject(c, i, "emp_no", R_UNKNOWN_MEMBER, ev->emp_no, "unknown member '%.60s'", ev->emp_no);
             else if (!m)
-                reject(c, i, "member_id", "unknown member %lld", ev->member_id);
+                reject(c, i, "member_id", R_UNKNOWN_MEMBER, NULL, "unknown member %lld", ev->member_id);
         }
         if (m && c->last_rejected != i + 1) {
             out->member_id = m->id;

@@ -24,6 +24,7 @@ struct event_in {
      * batch rejects it with this field and reason, beside any other rejections */
     const char *bad_field;
     const char *bad_reason;
+    enum reason bad_why;
 };
 
 #define INGEST_MAX_REJECTS 100
@@ -32,6 +33,8 @@ struct ingest_reject {
     size_t index; /* 0-based position in the batch */
     char field[24];
     char reason[200];
+    enum reason why;
+    char value[ERR_VALUE_CHARS * 4 + 1]; /* what was sent, when it says more than the field */
 };
 
 struct ingest_result {

@@ -16,13 +16,15 @@ static int check_login(const char *login, struct errbuf *e)
 {
     size_t n = login ? strlen(login) : 0;
     if (n == 0 || n > 64)
-        return errbuf_set(e, -ERR_INVALID, "login must be 1 to 64 characters");
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "login", login,
+                             "login must be 1 to 64 characters"),
+                errbuf_limit(e, 64));
     for (size_t i = 0; i < n; i++) {
         char c = login[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '.' || c == '_' || c == '-' || c == '@'))
-            return errbuf_set(e, -ERR_INVALID,
-                              "invalid login '%s': use letters, digits and . _ - @", login);
+            return errbuf_field(e, -ERR_INVALID, R_INVALID_FORMAT, "login", login,
+                                "invalid login '%s': use letters, digits and . _ - @", login);
     }
     return 0;
 }
@@ -31,15 +33,21 @@ int account_check_password(const char *password, struct errbuf *e)
 {
     size_t chars = password ? text_utf8_chars(password) : 0;
     if (chars < 8)
-        return errbuf_set(e, -ERR_INVALID, "password must be at least 8 characters");
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_SHORT, "password", NULL,
+                             "password must be at least 8 characters"),
+                errbuf_limit(e, 8));
     if (strlen(password) > 256)
-        return errbuf_set(e, -ERR_INVALID, "password is longer than 256 bytes");
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "password", NULL,
+                             "password is longer than 256 bytes"),
+                errbuf_limit(e, 256));
     return 0;
 }
 
 int account_find(struct db *db, const char *login, long long *ret_id, struct errbuf *e)
 {
-    return db_find_id(db, "SELECT id FROM accounts WHERE login = $1", login, "no account '%s'", ret_id, e);
+    int rc = db_find_id(db, "SELECT id FROM accounts WHERE login = $1", login, "no account '%s'",
+                        ret_id, e);
+    return rc == -ERR_NOTFOUND ? errbuf_why(e, R_NOT_FOUND, "login", login) : rc;
 }
 
 int account_grant(struct db *db, long long account_id, enum role role, long long org_id,
@@ -75,7 +83,8 @@ int account_create(struct db *db, const struct account_new *a, long long actor,
                       "tttIi", a->login, hash, a->display_name ? a->display_name : "",
                       a->member_id, now);
     if (rc == -ERR_CONFLICT)
-        return errbuf_set(e, -ERR_CONFLICT, "account '%s' already exists", a->login);
+        return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "login", a->login,
+                            "account '%s' already exists", a->login);
     if (rc < 0)
         return rc;
     if (a->role && (rc = account_grant(db, id, a->role, a->org_id, e)) < 0)
@@ -164,7 +173,8 @@ int account_authenticate(struct db *db, const char *login, const char *password,
     if (!secret_password_check(id ? hash : dummy_hash, password) || !id)
         return errbuf_set(e, -ERR_UNAUTH, "wrong login or password");
     if (disabled)
-        return errbuf_set(e, -ERR_FORBIDDEN, "account '%s' is disabled", login);
+        return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, "login", login,
+                            "account '%s' is disabled", login);
     *ret_id = id;
     return 0;
 }

@@ -23,7 +23,8 @@ static int scope_root(struct req *r, int mask, char *path, long long *ret_id, st
             if (r->auth.roles[i].role & mask)
                 id = r->auth.roles[i].org_id;
         if (!id)
-            return errbuf_set(e, -ERR_FORBIDDEN, "your role may not list organizations");
+            return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, NULL, NULL,
+                                "your role may not list organizations");
     }
     if (ret_id)
         *ret_id = id;
@@ -67,7 +68,8 @@ int api_org_get(struct req *r, struct errbuf *e)
                 strncmp(r->auth.roles[i].org_path, path, strlen(path)) == 0)
                 ok = true;
         if (!ok)
-            return errbuf_set(e, -ERR_FORBIDDEN, "organization %lld is outside your scope", id);
+            return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "org_id", id,
+                                    "organization %lld is outside your scope", id);
     }
     if ((rc = org_get(r->db, id, &o, e)) < 0)
         return rc;
@@ -101,9 +103,10 @@ int api_org_create(struct req *r, struct errbuf *e)
         return rc;
     /* creating under a parent is managing the parent's subtree */
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, o.parent_id, NULL, e)) < 0)
-        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "parent organization %lld not found",
-                                                o.parent_id)
-                                   : rc;
+        return rc == -ERR_NOTFOUND
+                   ? errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "parent_id", o.parent_id,
+                                      "parent organization %lld not found", o.parent_id)
+                   : rc;
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
     rc = in_tx(r, e, org_create(r->db, &o, r->auth.account_id, &id, e));
@@ -127,12 +130,14 @@ int api_org_update(struct req *r, struct errbuf *e)
     if (sv && json_is_null(sv))
         secretary = 0;
     else if (sv && (!json_is_integer(sv) || json_integer_value(sv) <= 0))
-        return errbuf_set(e, -ERR_INVALID, "field 'secretary_id' must be a member id or null");
+        return errbuf_field(e, -ERR_INVALID, R_NOT_INTEGER, "secretary_id", NULL,
+                            "field 'secretary_id' must be a member id or null");
     else if (sv)
         secretary = json_integer_value(sv);
     if (json_object_get(r->json, "code") || json_object_get(r->json, "parent_id"))
-        return errbuf_set(e, -ERR_INVALID,
-                          "code cannot be changed; to change the parent use POST /orgs/{id}/move");
+        return errbuf_field(
+            e, -ERR_INVALID, R_NOT_ALLOWED, "code", NULL,
+            "code cannot be changed; to change the parent use POST /orgs/{id}/move");
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
     if ((rc = in_tx(r, e, org_update(r->db, id, name, kind, secretary, r->auth.account_id, e))) < 0 ||
@@ -152,7 +157,8 @@ int api_org_move(struct req *r, struct errbuf *e)
         return rc;
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, parent, NULL, e)) < 0)
         return rc == -ERR_NOTFOUND
-                   ? errbuf_set(e, -ERR_INVALID, "new parent organization %lld not found", parent)
+                   ? errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "parent_id", parent,
+                                      "new parent organization %lld not found", parent)
                    : rc;
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
@@ -175,7 +181,9 @@ int api_member_list(struct req *r, struct errbuf *e)
     q.q = req_query(r, "q");
     q.status = req_query(r, "status");
     if (q.q && strlen(q.q) > 100)
-        return errbuf_set(e, -ERR_INVALID, "query parameter 'q' is longer than 100 bytes");
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "q", NULL,
+                             "query parameter 'q' is longer than 100 bytes"),
+                errbuf_limit(e, 100));
     if ((rc = member_list(r->db, &q, &out, e)) < 0)
         return rc;
     return req_reply_json(r, 200, out);
@@ -193,12 +201,14 @@ int api_member_get(struct req *r, struct errbuf *e)
     self = r->auth.member_id == id;
     if ((rc = member_get(r->db, id, false, &m, path, e)) < 0)
         return rc == -ERR_NOTFOUND && !self && !auth_has_role(&r->auth, ROLE_STAFF)
-                   ? errbuf_set(e, -ERR_FORBIDDEN, "member %lld is outside your scope", id)
+                   ? errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", id,
+                                      "member %lld is outside your scope", id)
                    : rc;
     staff = auth_covers(&r->auth, ROLE_STAFF, path);
     if (!self && !staff) {
         json_decref(m);
-        return errbuf_set(e, -ERR_FORBIDDEN, "member %lld is outside your scope", id);
+        return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", id,
+                                "member %lld is outside your scope", id);
     }
     /* ID card and phone in full: the member, and the staff who manage people (not finance) */
     if (!self && !auth_covers(&r->auth, ROLE_SECRETARY | ROLE_ORG_ADMIN, path)) {
@@ -231,7 +241,7 @@ static int member_from_json(struct req *r, struct member_in *m, struct errbuf *e
     json_t *v;
     int rc;
     if (!json_is_object(r->json))
-        return errbuf_set(e, -ERR_INVALID, "expected a JSON object");
+        return errbuf_field(e, -ERR_INVALID, R_NOT_OBJECT, NULL, NULL, "expected a JSON object");
     json_object_foreach(r->json, key, v)
     {
         size_t i;
@@ -256,9 +266,13 @@ int api_member_create(struct req *r, struct errbuf *e)
     if ((rc = member_from_json(r, &m, e)) < 0)
         return rc;
     if (!m.org_id)
-        return errbuf_set(e, -ERR_INVALID, "field 'org_id' is required");
+        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "org_id", NULL,
+                            "field 'org_id' is required");
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN | ROLE_SECRETARY, m.org_id, NULL, e)) < 0)
-        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "organization %lld not found", m.org_id) : rc;
+        return rc == -ERR_NOTFOUND
+                   ? errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "org_id", m.org_id,
+                                      "organization %lld not found", m.org_id)
+                   : rc;
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
     if ((rc = in_tx(r, e, member_create(r->db, &m, month_of_time(time(NULL)), r->auth.account_id, &id, e))) < 0 ||
@@ -280,10 +294,14 @@ int api_member_update(struct req *r, struct errbuf *e)
         return rc;
     json_decref(out);
     if (!auth_covers(&r->auth, ROLE_ORG_ADMIN | ROLE_SECRETARY, path))
-        return errbuf_set(e, -ERR_FORBIDDEN, "member %lld is outside your scope", id);
+        return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", id,
+                                "member %lld is outside your scope", id);
     /* moving a member needs the right to the destination too */
     if (m.org_id && (rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN | ROLE_SECRETARY, m.org_id, NULL, e)) < 0)
-        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "organization %lld not found", m.org_id) : rc;
+        return rc == -ERR_NOTFOUND
+                   ? errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "org_id", m.org_id,
+                                      "organization %lld not found", m.org_id)
+                   : rc;
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
     if ((rc = in_tx(r, e, member_update(r->db, id, &m, month_of_time(time(NULL)), r->auth.account_id, e))) < 0 ||

@@ -22,7 +22,8 @@ int api_account_unlock(struct req *r, struct errbuf *e)
                            "t", login)) < 0)
         return rc;
     if (!org)
-        return errbuf_set(e, -ERR_NOTFOUND, "no account '%s'", login);
+        return errbuf_field(e, -ERR_NOTFOUND, R_NOT_FOUND, "login", login, "no account '%s'",
+                            login);
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_ADMIN, org, NULL, e)) < 0)
         return rc;
     if ((rc = db_begin(r->db, e)) < 0)

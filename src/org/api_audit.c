@@ -19,8 +19,8 @@ static int day_param(struct req *r, const char *name, int days, long long *ret, 
     if (!s)
         return 0;
     if (date_parse_iso(s, &ymd) < 0)
-        return errbuf_set(e, -ERR_INVALID, "query parameter '%s': expected YYYY-MM-DD, got '%.20s'",
-                          name, s);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_DATE, name, s,
+                            "query parameter '%s': expected YYYY-MM-DD, got '%.20s'", name, s);
     *ret = time_of_date(date_from_days(date_to_days(ymd) + days));
     return 0;
 }
@@ -47,22 +47,28 @@ int api_audit(struct req *r, struct errbuf *e)
         if (r->auth.roles[i].role & ROLE_ORG_ADMIN)
             org = r->auth.roles[i].org_id;
     if (!org)
-        return errbuf_set(e, -ERR_FORBIDDEN, "your roles do not allow reading the audit log");
+        return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, NULL, NULL,
+                            "your roles do not allow reading the audit log");
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, org, path, e)) < 0)
         return rc;
     if (q.to && q.from >= q.to)
-        return errbuf_set(e, -ERR_INVALID, "'from' is after 'to'");
+        return errbuf_field(e, -ERR_INVALID, R_MISMATCH, "from", req_query(r, "from"),
+                            "'from' is after 'to'");
     q.entity = req_query(r, "entity");
     q.action = req_query(r, "action");
-    if ((q.entity && strlen(q.entity) > 40) || (q.action && strlen(q.action) > 40))
-        return errbuf_set(e, -ERR_INVALID,
-                          "query parameters 'entity' and 'action' are at most 40 bytes");
+    if ((q.entity && strlen(q.entity) > 40) || (q.action && strlen(q.action) > 40)) {
+        errbuf_field(e, -ERR_INVALID, R_TOO_LONG,
+                     q.entity && strlen(q.entity) > 40 ? "entity" : "action", NULL,
+                     "query parameters 'entity' and 'action' are at most 40 bytes");
+        return errbuf_limit(e, 40);
+    }
     if (actor) {
         if ((rc = db_query_int(r->db, e, &q.actor, "SELECT id FROM accounts WHERE login = $1", "t",
                                actor)) < 0)
             return rc;
         if (!q.actor)
-            return errbuf_set(e, -ERR_NOTFOUND, "no account '%.64s'", actor);
+            return errbuf_field(e, -ERR_NOTFOUND, R_NOT_FOUND, "actor", actor, "no account '%.64s'",
+                                actor);
     }
     if ((rc = db_query_int(r->db, e, &parent,
                            "SELECT COALESCE(parent_id, 0) FROM orgs WHERE id = $1", "i", org)) < 0)

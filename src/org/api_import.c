@@ -22,8 +22,8 @@ static int query_bool(struct req *r, const char *key, bool *ret, struct errbuf *
         *ret = true;
         return 0;
     }
-    return errbuf_set(e, -ERR_INVALID, "query parameter '%s' must be true or false, not '%.20s'",
-                      key, v);
+    return errbuf_field(e, -ERR_INVALID, R_NOT_BOOLEAN, key, v,
+                        "query parameter '%s' must be true or false, not '%.20s'", key, v);
 }
 
 /* The report: 200 with the counts, or 400 listing the first IMPORT_MAX_ERRORS errors (row
@@ -33,7 +33,7 @@ static int reply(struct req *r, const char *kind, bool dry, const struct csv_tab
 {
     if (rc == -ERR_INVALID && rep->nerrors) {
         for (size_t i = 0; i < rep->nerrors && i < IMPORT_MAX_ERRORS; i++)
-            req_error_detail(r, json_pack("{s:s}", "reason", rep->errors[i]));
+            req_error_detail(r, req_reason_item(&rep->errors[i]));
         return rc; /* the message counts the errors and rows */
     }
     if (rc < 0)
@@ -62,10 +62,11 @@ int api_import_run(struct req *r, const char *kind, bool takes_from,
     if ((rc = query_bool(r, "dry_run", &dry, e)) < 0)
         return rc;
     if (from_text && !takes_from)
-        return errbuf_set(e, -ERR_INVALID, "query parameter 'from' applies to members only");
+        return errbuf_field(e, -ERR_INVALID, R_UNKNOWN_FIELD, "from", from_text,
+                            "query parameter 'from' applies to members only");
     if (from_text && *from_text && month_parse(from_text, &from) < 0)
-        return errbuf_set(e, -ERR_INVALID, "query parameter 'from': expected YYYYMM, got '%.20s'",
-                          from_text);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_MONTH, "from", from_text,
+                            "query parameter 'from': expected YYYYMM, got '%.20s'", from_text);
     if ((rc = csv_table_parse(r->body.data, r->body.len, &t, e)) < 0)
         return rc;
     if (!(rep = calloc(1, sizeof(*rep)))) {

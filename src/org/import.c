@@ -17,18 +17,47 @@
 #include "org/scope.h"
 #include "base/banned.h"
 
-void import_add_error(struct import_report *rep, const char *fmt, ...)
+/* Keep one row error while there is room (counted always): re's reason with the row and
+ * column, and the message "row ROW, column COLUMN: TEXT". */
+static void keep(struct import_report *rep, size_t row, const char *column,
+                 const struct errbuf *re, const char *text)
 {
-    va_list ap;
-    if (rep->nerrors < IMPORT_MAX_ERRORS) {
-        va_start(ap, fmt);
-        vsnprintf(rep->errors[rep->nerrors], sizeof(rep->errors[0]), fmt, ap);
-        va_end(ap);
-    }
-    rep->nerrors++;
+    struct errbuf *x;
+    if (rep->nerrors++ >= IMPORT_MAX_ERRORS)
+        return;
+    x = &rep->errors[rep->nerrors - 1];
+    *x = *re;
+    x->code = -ERR_INVALID;
+    snprintf(x->msg, sizeof(x->msg), "row %zu, column %s: %s", row, column, text);
+    errbuf_column(x, column);
+    errbuf_row(x, (long long)row);
 }
 
-static int finish_invalid(struct import_report *rep, struct errbuf *e)
+void import_add_error(struct import_report *rep, size_t row, const char *column, enum reason why,
+                      const char *value, const char *fmt, ...)
+{
+    struct errbuf re = ERRBUF_INIT;
+    char text[sizeof(re.msg)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    errbuf_field(&re, -ERR_INVALID, why, NULL, value, "%s", text);
+    keep(rep, row, column, &re, text);
+}
+
+void import_add_reason(struct import_report *rep, size_t row, const char *column,
+                       const struct errbuf *re, const char *fmt, ...)
+{
+    char text[sizeof(re->msg)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    keep(rep, row, column ? column : re->field, re, text);
+}
+
+int import_refuse(const struct import_report *rep, struct errbuf *e)
 {
     return errbuf_set(e, -ERR_INVALID, "%zu error%s in %zu rows: nothing imported", rep->nerrors,
                       rep->nerrors == 1 ? "" : "s", rep->rows);
@@ -47,6 +76,51 @@ int import_in_scope(struct db *db, const struct auth *scope, int mask, long long
         return rc;
     *ret = auth_covers(scope, mask, path);
     return 0;
+}
+
+/* The text after "field: " of a member check's message: the report names the column itself. */
+static const char *after_field(const char *msg)
+{
+    const char *colon = strstr(msg, ": ");
+    return colon ? colon + 2 : msg;
+}
+
+/* Whether rc (with re) is an error of the row's data, which the report lists; else re is the
+ * import's error, copied to e. */
+static bool user_error(int rc, const struct errbuf *re, struct errbuf *e)
+{
+    if (rc == -ERR_INVALID || rc == -ERR_CONFLICT || rc == -ERR_NOTFOUND ||
+        rc == -ERR_FORBIDDEN)
+        return true;
+    if (e)
+        *e = *re;
+    return false;
+}
+
+/* A row's reference (parent, secretary) that does not resolve: listed as a bad row, *rc back
+ * to 0, unless it is the database's error (copied to e). Returns whether to go on. */
+static bool bad_reference(struct import_report *rep, size_t line, const char *column, int *rc,
+                          const struct errbuf *re, struct errbuf *e)
+{
+    if (!user_error(*rc, re, e))
+        return false;
+    import_add_reason(rep, line, column, re, "%s", re->msg);
+    *rc = 0;
+    return true;
+}
+
+/* The CSV column an organization's error names: its field in the file's words. */
+static const char *org_column(const struct errbuf *re)
+{
+    static const struct {
+        const char *field, *column;
+    } cols[] = {{"org_code", "code"}, {"parent_id", "parent_code"},
+                {"secretary_id", "secretary_emp_no"}, {"code", "code"}, {"name", "name"},
+                {"kind", "kind"}};
+    for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+        if (strcmp(re->field, cols[i].field) == 0)
+            return cols[i].column;
+    return "code";
 }
 
 /* Apply step: run fn in one transaction (rolled back on dry runs and on any error). */
@@ -91,19 +165,20 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
         size_t line = csv_table_line(t, i);
         const char *code = csv_table_get(t, i, O_CODE), *kind = csv_table_get(t, i, O_KIND);
         if (!*code)
-            import_add_error(rep, "row %zu, column code: required", line);
+            import_add_error(rep, line, "code", R_REQUIRED, "", "required");
         else if (json_object_get(codes, code))
-            import_add_error(rep, "row %zu, column code: '%s' appears twice in the file", line, code);
+            import_add_error(rep, line, "code", R_DUPLICATE, code, "'%s' appears twice in the file",
+                             code);
         else
             json_object_set_new(codes, code, json_integer((json_int_t)i));
         if (!*csv_table_get(t, i, O_NAME))
-            import_add_error(rep, "row %zu, column name: required", line);
+            import_add_error(rep, line, "name", R_REQUIRED, "", "required");
         if (!org_kind_parse(kind))
-            import_add_error(rep, "row %zu, column kind: invalid kind '%s' (党委, 党总支, 党支部, 党小组)",
-                      line, kind);
+            import_add_error(rep, line, "kind", R_INVALID_CHOICE, kind,
+                             "invalid kind '%s' (党委, 党总支, 党支部, 党小组)", kind);
     }
     if (rep->nerrors) {
-        rc = finish_invalid(rep, e);
+        rc = import_refuse(rep, e);
         goto out;
     }
     /* parents before children: place a row once its parent exists (in the database or
@@ -128,10 +203,11 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
     }
     for (size_t i = 0; i < n; i++)
         if (!placed[i])
-            import_add_error(rep, "row %zu, column parent_code: '%s' forms a cycle", csv_table_line(t, i),
-                      csv_table_get(t, i, O_PARENT));
+            import_add_error(rep, csv_table_line(t, i), "parent_code", R_TREE_CYCLE,
+                             csv_table_get(t, i, O_PARENT), "'%s' forms a cycle",
+                             csv_table_get(t, i, O_PARENT));
     if (rep->nerrors) {
-        rc = finish_invalid(rep, e);
+        rc = import_refuse(rep, e);
         goto out;
     }
     if ((rc = begin(db, e)) < 0)
@@ -142,50 +218,59 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
                            csv_table_get(t, i, O_KIND), 0, 0};
         const char *parent = csv_table_get(t, i, O_PARENT), *sec = csv_table_get(t, i, O_SECRETARY);
         long long id = 0, existing = 0, cur_parent = 0;
+        struct errbuf re = ERRBUF_INIT;
         bool ok = true;
-        if (*parent && (rc = org_find_code(db, parent, &o.parent_id, e)) < 0) {
-            errbuf_prefix(e, "row %zu, column parent_code", line);
-            break;
+        if (*parent && (rc = org_find_code(db, parent, &o.parent_id, &re)) < 0) {
+            if (!bad_reference(rep, line, "parent_code", &rc, &re, e))
+                break;
+            continue;
         }
         if (scope && !*parent) {
-            import_add_error(rep, "row %zu, column parent_code: required", line);
+            import_add_error(rep, line, "parent_code", R_REQUIRED, "", "required");
             continue;
         }
         if (scope && (rc = import_in_scope(db, scope, mask, o.parent_id, &ok, e)) < 0)
             break;
         if (!ok) {
-            import_add_error(rep, "row %zu, column parent_code: '%s' is outside your scope", line,
-                      parent);
+            import_add_error(rep, line, "parent_code", R_OUTSIDE_SCOPE, parent,
+                             "'%s' is outside your scope", parent);
             continue;
         }
-        if (*sec && (rc = member_find_emp(db, sec, &o.secretary_id, e)) < 0) {
-            errbuf_prefix(e, "row %zu, column secretary_emp_no", line);
-            break;
+        if (*sec && (rc = member_find_emp(db, sec, &o.secretary_id, &re)) < 0) {
+            if (!bad_reference(rep, line, "secretary_emp_no", &rc, &re, e))
+                break;
+            continue;
         }
         rc = db_query_int(db, e, &existing, "SELECT id FROM orgs WHERE code = $1", "t", o.code);
         if (rc == 1 && scope && (rc = import_in_scope(db, scope, mask, existing, &ok, e)) >= 0 && !ok) {
-            import_add_error(rep, "row %zu, column code: organization '%s' is outside your scope", line,
-                      o.code);
+            import_add_error(rep, line, "code", R_OUTSIDE_SCOPE, o.code,
+                             "organization '%s' is outside your scope", o.code);
             rc = 0;
             continue;
         }
         if (rc == 1) {
-            rc = db_query_int(db, e, &cur_parent, "SELECT parent_id FROM orgs WHERE id = $1", "i",
-                              existing);
+            rc = db_query_int(db, &re, &cur_parent, "SELECT parent_id FROM orgs WHERE id = $1",
+                              "i", existing);
             if (rc >= 0 && o.parent_id && o.parent_id != cur_parent)
-                rc = org_move(db, existing, o.parent_id, actor, e);
+                rc = org_move(db, existing, o.parent_id, actor, &re);
             if (rc >= 0)
-                rc = org_update(db, existing, o.name, o.kind, *sec ? o.secretary_id : -1, actor, e);
+                rc = org_update(db, existing, o.name, o.kind, *sec ? o.secretary_id : -1, actor,
+                                &re);
             rep->updated++;
         } else if (rc == 0) {
-            rc = org_create(db, &o, actor, &id, e);
+            rc = org_create(db, &o, actor, &id, &re);
             rep->created++;
         }
-        if (rc < 0)
+        /* a row the domain refuses is one more bad row; anything else ends the import */
+        if (rc < 0 && user_error(rc, &re, e)) {
+            import_add_reason(rep, line, org_column(&re), &re, "%s", re.msg);
+            rc = 0;
+        } else if (rc < 0) {
             errbuf_prefix(e, "row %zu", line);
+        }
     }
     if (rc >= 0 && rep->nerrors)
-        rc = finish_invalid(rep, e);
+        rc = import_refuse(rep, e);
     rc = end(db, dry_run, rc, e);
 out:
     free(order);
@@ -255,45 +340,48 @@ int import_members(struct db *db, struct csv_table *t, bool dry_run, int from_mo
         m.position = OPT(M_POSITION);
 #undef OPT
         if (date_cell(csv_table_get(t, i, M_BIRTH), birth, sizeof(birth)) < 0) {
-            import_add_error(rep, "row %zu, column birth_date: invalid date '%s'", line,
-                      csv_table_get(t, i, M_BIRTH));
+            import_add_error(rep, line, "birth_date", R_INVALID_DATE, csv_table_get(t, i, M_BIRTH),
+                             "invalid date '%s'", csv_table_get(t, i, M_BIRTH));
             continue;
         }
         if (date_cell(csv_table_get(t, i, M_JOINED), joined, sizeof(joined)) < 0) {
-            import_add_error(rep, "row %zu, column joined_date: invalid date '%s'", line,
-                      csv_table_get(t, i, M_JOINED));
+            import_add_error(rep, line, "joined_date", R_INVALID_DATE,
+                             csv_table_get(t, i, M_JOINED), "invalid date '%s'",
+                             csv_table_get(t, i, M_JOINED));
             continue;
         }
         m.birth_date = *birth ? birth : NULL;
         m.joined_date = *joined ? joined : NULL;
         if (*m.emp_no && json_object_get(seen, m.emp_no)) {
-            import_add_error(rep, "row %zu, column emp_no: '%s' appears twice in the file", line, m.emp_no);
+            import_add_error(rep, line, "emp_no", R_DUPLICATE, m.emp_no,
+                             "'%s' appears twice in the file", m.emp_no);
             continue;
         }
         json_object_set_new(seen, m.emp_no, json_true());
         if (!*org) {
-            import_add_error(rep, "row %zu, column org_code: required", line);
+            import_add_error(rep, line, "org_code", R_REQUIRED, "", "required");
             continue;
         }
         if (org_find_code(db, org, &m.org_id, &re) < 0) {
-            import_add_error(rep, "row %zu, column org_code: %s", line, re.msg);
+            import_add_reason(rep, line, "org_code", &re, "%s", re.msg);
             continue;
         }
         if (member_validate(&m, true, &ok, &re) < 0) {
-            import_add_error(rep, "row %zu, column %s", line, re.msg);
+            import_add_reason(rep, line, NULL, &re, "%s", after_field(re.msg));
             continue;
         }
         if (member_check_org(db, m.org_id, &re) < 0) {
             /* the message names the API's org_id; here the column is org_code */
             const char *colon = strchr(re.msg, ':');
-            import_add_error(rep, "row %zu, column org_code: '%s'%s", line, org,
-                      colon ? colon + 1 : re.msg);
+            errbuf_why(&re, re.why, NULL, org);
+            import_add_reason(rep, line, "org_code", &re, "'%s'%s", org, colon ? colon + 1 : re.msg);
             continue;
         }
         if ((rc = import_in_scope(db, scope, mask, m.org_id, &covered, e)) < 0)
             break;
         if (!covered) {
-            import_add_error(rep, "row %zu, column org_code: '%s' is outside your scope", line, org);
+            import_add_error(rep, line, "org_code", R_OUTSIDE_SCOPE, org, "'%s' is outside your scope",
+                             org);
             continue;
         }
         r = db_query_int(db, &re, &existing, "SELECT id FROM members WHERE emp_no = $1", "t",
@@ -304,8 +392,9 @@ int import_members(struct db *db, struct csv_table *t, bool dry_run, int from_mo
                 (rc = import_in_scope(db, scope, mask, cur_org, &covered, e)) < 0)
                 break;
             if (!covered) {
-                import_add_error(rep, "row %zu, column emp_no: member '%s' belongs to an organization"
-                               " outside your scope", line, m.emp_no);
+                import_add_error(rep, line, "emp_no", R_OUTSIDE_SCOPE, m.emp_no,
+                                 "member '%s' belongs to an organization outside your scope",
+                                 m.emp_no);
                 continue;
             }
         }
@@ -327,11 +416,11 @@ int import_members(struct db *db, struct csv_table *t, bool dry_run, int from_mo
                 rc = errbuf_set(e, r, "row %zu: %s", line, re.msg);
                 break;
             }
-            import_add_error(rep, "row %zu, column %s", line, re.msg);
+            import_add_reason(rep, line, NULL, &re, "%s", after_field(re.msg));
         }
     }
     if (rc >= 0 && rep->nerrors)
-        rc = finish_invalid(rep, e);
+        rc = import_refuse(rep, e);
     rc = end(db, dry_run, rc, e);
 out:
     json_decref(seen);
@@ -381,7 +470,7 @@ int import_events(struct db *db, struct csv_table *t, long long source_id, bool 
             char *end;
             ev[i].value = strtod(v, &end);
             if (*end) {
-                import_add_error(rep, "row %zu, column value: not a number '%s'", line, v);
+                import_add_error(rep, line, "value", R_NOT_NUMBER, v, "not a number '%s'", v);
                 continue;
             }
         }
@@ -393,18 +482,19 @@ int import_events(struct db *db, struct csv_table *t, long long source_id, bool 
         }
     }
     if (rep->nerrors) {
-        rc = finish_invalid(rep, e);
+        rc = import_refuse(rep, e);
         goto out;
     }
     rc = ingest_batch(db, source_id, ev, n, dry_run ? INGEST_DRY_RUN : 0, res, e);
     if (rc == -ERR_INVALID) {
         for (size_t k = 0; k < res->nrejects; k++) {
             struct ingest_reject *x = &res->rejects[k];
-            import_add_error(rep, "row %zu, column %s: %s", csv_table_line(t, x->index), x->field,
-                      x->reason);
+            struct errbuf re = ERRBUF_INIT;
+            errbuf_field(&re, -ERR_INVALID, x->why, NULL, x->value, "%s", x->reason);
+            import_add_reason(rep, csv_table_line(t, x->index), x->field, &re, "%s", x->reason);
         }
         rep->nerrors = res->rejected;
-        rc = finish_invalid(rep, e);
+        rc = import_refuse(rep, e);
     }
     rep->created = res->accepted;
     rep->duplicate = res->duplicate;

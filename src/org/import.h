@@ -18,12 +18,22 @@ struct import_report {
     size_t rows;
     size_t created, updated, duplicate;
     size_t nerrors;  /* all errors found */
-    char errors[IMPORT_MAX_ERRORS][256]; /* the first ones */
+    /* the first ones: "row N, column C: ..." with the reason, row, column and cell value */
+    struct errbuf errors[IMPORT_MAX_ERRORS];
 };
 
-/* Record one row error (counted always, kept while there is room), for every import. */
-void import_add_error(struct import_report *rep, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Record one row error (counted always, kept while there is room), for every import: the
+ * message is "row ROW, column COLUMN: " and fmt's text. */
+void import_add_error(struct import_report *rep, size_t row, const char *column, enum reason why,
+                      const char *value, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* The same for an error a check put in re: its reason and parameters, in column (NULL: the
+ * field re names), with fmt's text as the message. */
+void import_add_reason(struct import_report *rep, size_t row, const char *column,
+                       const struct errbuf *re, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* -ERR_INVALID with the count of the report's errors: every import's refusal. */
+int import_refuse(const struct import_report *rep, struct errbuf *e);
 
 /* Whether org_id lies in the subtree of one of scope's roles in mask (*ret true without a
  * scope: the command line). */

@@ -136,7 +136,8 @@ int lockout_unlock(struct db *db, const char *login, long long actor, struct err
     if ((rc = lockout_subject(db, login, subject, e)) < 0)
         return rc;
     if (subject[0] == 'l')
-        return errbuf_set(e, -ERR_NOTFOUND, "no account '%s'", login);
+        return errbuf_field(e, -ERR_NOTFOUND, R_NOT_FOUND, "login", login, "no account '%s'",
+                            login);
     if ((rc = db_run(db, e, "INSERT INTO login_unlocks(subject, at, account_id) VALUES($1, $2, $3)",
                      "tii", subject, (long long)time(NULL), actor)) < 0)
         return rc;

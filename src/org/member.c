@@ -60,7 +60,8 @@ static int bad_choice(const struct choice *c, const char *field, const char *s, 
             break;
         used += (size_t)n;
     }
-    return errbuf_set(e, -ERR_INVALID, "%s: invalid value '%.60s' (use %s)", field, s, allowed);
+    return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, field, s,
+                        "%s: invalid value '%.60s' (use %s)", field, s, allowed);
 }
 
 static int text_field(const char *field, const char *s, size_t max, bool required,
@@ -68,12 +69,16 @@ static int text_field(const char *field, const char *s, size_t max, bool require
 {
     size_t n;
     if (!s)
-        return required ? errbuf_set(e, -ERR_INVALID, "%s: required", field) : 0;
+        return required
+                   ? errbuf_field(e, -ERR_INVALID, R_REQUIRED, field, NULL, "%s: required", field)
+                   : 0;
     n = text_utf8_chars(s);
     if (required && n == 0)
-        return errbuf_set(e, -ERR_INVALID, "%s: required", field);
+        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, field, NULL, "%s: required", field);
     if (n > max)
-        return errbuf_set(e, -ERR_INVALID, "%s: longer than %zu characters", field, max);
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, field, s,
+                             "%s: longer than %zu characters", field, max),
+                errbuf_limit(e, (long long)max));
     return 0;
 }
 
@@ -83,9 +88,11 @@ static int date_field(const char *field, const char *s, struct errbuf *e)
     if (!s || !*s)
         return 0;
     if (date_parse_iso(s, &ymd) < 0)
-        return errbuf_set(e, -ERR_INVALID, "%s: invalid date '%.40s' (use YYYY-MM-DD)", field, s);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_DATE, field, s,
+                            "%s: invalid date '%.40s' (use YYYY-MM-DD)", field, s);
     if (ymd > date_today())
-        return errbuf_set(e, -ERR_INVALID, "%s: date '%s' is in the future", field, s);
+        return errbuf_field(e, -ERR_INVALID, R_IN_FUTURE, field, s,
+                            "%s: date '%s' is in the future", field, s);
     return 0;
 }
 
@@ -101,10 +108,11 @@ int member_validate(const struct member_in *in, bool create, struct member_in *o
     if (in->emp_no) {
         for (const char *p = in->emp_no; *p; p++)
             if ((unsigned char)*p <= ' ')
-                return errbuf_set(e, -ERR_INVALID, "emp_no: must not contain spaces");
+                return errbuf_field(e, -ERR_INVALID, R_INVALID_FORMAT, "emp_no", in->emp_no,
+                                    "emp_no: must not contain spaces");
     }
     if (create && !in->org_id)
-        return errbuf_set(e, -ERR_INVALID, "org_id: required");
+        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "org_id", NULL, "org_id: required");
     if (in->gender && *in->gender && !(out->gender = choose(genders, in->gender)))
         return bad_choice(genders, "gender", in->gender, e);
     if (in->party_status && !(out->party_status = choose(party_statuses, in->party_status)))
@@ -117,10 +125,11 @@ int member_validate(const struct member_in *in, bool create, struct member_in *o
         (rc = date_field("joined_date", in->joined_date, e)) < 0)
         return rc;
     if (in->id_card && *in->id_card && !idcard_valid(in->id_card))
-        return errbuf_set(e, -ERR_INVALID, "id_card: invalid ID card number '%.40s'",
-                          in->id_card);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_ID_CARD, "id_card", in->id_card,
+                            "id_card: invalid ID card number '%.40s'", in->id_card);
     if (in->phone && *in->phone && !phone_valid(in->phone))
-        return errbuf_set(e, -ERR_INVALID, "phone: invalid mobile number '%.40s'", in->phone);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_PHONE, "phone", in->phone,
+                            "phone: invalid mobile number '%.40s'", in->phone);
     return 0;
 }
 
@@ -138,11 +147,12 @@ int member_check_org(struct db *db, long long org_id, struct errbuf *e)
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_INVALID, "org_id: organization %lld not found", org_id);
+        return errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "org_id", org_id,
+                                "org_id: organization %lld not found", org_id);
     if (!is_branch)
-        return errbuf_set(e, -ERR_INVALID,
-                          "org_id: members belong to a branch (党支部); organization %lld is not one",
-                          org_id);
+        return errbuf_field_int(
+            e, -ERR_INVALID, R_MEMBER_NEEDS_BRANCH, "org_id", org_id,
+            "org_id: members belong to a branch (党支部); organization %lld is not one", org_id);
     return 0;
 }
 
@@ -174,11 +184,13 @@ int member_create(struct db *db, const struct member_in *in, int month, long lon
         m.position ? m.position : "", m.phone ? m.phone : "", m.id_card ? m.id_card : "",
         m.status ? m.status : "active", now);
     if (rc == -ERR_CONFLICT)
-        return errbuf_set(e, -ERR_CONFLICT, "emp_no: member '%s' already exists", m.emp_no);
+        return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "emp_no", m.emp_no,
+                            "emp_no: member '%s' already exists", m.emp_no);
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_INVALID, "org_id: organization %lld not found", m.org_id);
+        return errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "org_id", m.org_id,
+                                "org_id: organization %lld not found", m.org_id);
     if ((rc = db_run(db, e,
                      "INSERT INTO member_orgs(member_id, org_id, from_month) VALUES($1, $2, $3)",
                      "iii", id, m.org_id, (long long)month)) < 0)
@@ -247,7 +259,8 @@ int member_update(struct db *db, long long id, const struct member_in *in, int m
     if ((rc = db_query_int(db, e, &cur_org, "SELECT org_id FROM members WHERE id = $1", "i",
                            id)) <= 0) {
         if (rc == 0)
-            rc = errbuf_set(e, -ERR_NOTFOUND, "member %lld not found", id);
+            rc = errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_MEMBER, "member_id", id,
+                                  "member %lld not found", id);
         goto out;
     }
     /* one UPDATE per present field keeps the SQL static (no text built from input) */
@@ -261,7 +274,8 @@ int member_update(struct db *db, long long id, const struct member_in *in, int m
                  cols[i].col);
         rc = db_run(db, e, sql, "tii", nullable && !*v ? NULL : v, now, id);
         if (rc == -ERR_CONFLICT)
-            rc = errbuf_set(e, -ERR_CONFLICT, "emp_no: member '%s' already exists", v);
+            rc = errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "emp_no", v,
+                              "emp_no: member '%s' already exists", v);
         if (rc < 0)
             goto out;
         json_object_set_new(d, cols[i].col, json_string(v));
@@ -339,13 +353,16 @@ int member_get(struct db *db, long long id, bool mask, json_t **ret, char *org_p
     }
     db_done(st);
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "member %lld not found", id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_MEMBER, "member_id", id,
+                                "member %lld not found", id);
     return rc < 0 ? rc : 0;
 }
 
 int member_find_emp(struct db *db, const char *emp_no, long long *ret_id, struct errbuf *e)
 {
-    return db_find_id(db, "SELECT id FROM members WHERE emp_no = $1", emp_no, "no member with emp_no '%s'", ret_id, e);
+    int rc = db_find_id(db, "SELECT id FROM members WHERE emp_no = $1", emp_no,
+                        "no member with emp_no '%s'", ret_id, e);
+    return rc == -ERR_NOTFOUND ? errbuf_why(e, R_UNKNOWN_MEMBER, "emp_no", emp_no) : rc;
 }
 
 /* Totals for the member list, remembered per worker thread until members change (the

@@ -57,23 +57,26 @@ static int check_parent_kind(const char *kind, const char *parent_kind, struct e
     if (ok)
         return 0;
     if (!parent_kind)
-        return errbuf_set(e, -ERR_INVALID, "a %s (%s) needs a parent organization",
-                          org_kind_label(kind), kind);
-    return errbuf_set(e, -ERR_INVALID, "a %s (%s) cannot be placed under a %s (%s)",
-                      org_kind_label(kind), kind, org_kind_label(parent_kind), parent_kind);
+        return errbuf_field(e, -ERR_INVALID, R_WRONG_ORG_KIND, "parent_id", kind,
+                            "a %s (%s) needs a parent organization", org_kind_label(kind), kind);
+    return errbuf_field(e, -ERR_INVALID, R_WRONG_ORG_KIND, "parent_id", kind,
+                        "a %s (%s) cannot be placed under a %s (%s)", org_kind_label(kind), kind,
+                        org_kind_label(parent_kind), parent_kind);
 }
 
 static int check_code(const char *code, struct errbuf *e)
 {
     size_t n = code ? strlen(code) : 0;
     if (n == 0 || n > 32)
-        return errbuf_set(e, -ERR_INVALID, "code must be 1 to 32 characters");
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "code", code,
+                             "code must be 1 to 32 characters"),
+                errbuf_limit(e, 32));
     for (size_t i = 0; i < n; i++) {
         char c = code[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '-' || c == '_' || c == '.'))
-            return errbuf_set(e, -ERR_INVALID,
-                              "invalid code '%s': use letters, digits, '-', '_' and '.'", code);
+            return errbuf_field(e, -ERR_INVALID, R_INVALID_FORMAT, "code", code,
+                                "invalid code '%s': use letters, digits, '-', '_' and '.'", code);
     }
     return 0;
 }
@@ -82,7 +85,9 @@ static int check_name(const char *name, struct errbuf *e)
 {
     size_t n = name ? text_utf8_chars(name) : 0;
     if (n == 0 || n > 100)
-        return errbuf_set(e, -ERR_INVALID, "name must be 1 to 100 characters");
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "name", name,
+                             "name must be 1 to 100 characters"),
+                errbuf_limit(e, 100));
     return 0;
 }
 
@@ -122,8 +127,9 @@ static int check_secretary(struct db *db, long long secretary_id, const char *pa
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_INVALID, "secretary %lld is not a member of this organization",
-                          secretary_id);
+        return errbuf_field_int(e, -ERR_INVALID, R_MISMATCH, "secretary_id", secretary_id,
+                                "secretary %lld is not a member of this organization",
+                                secretary_id);
     return 0;
 }
 
@@ -131,13 +137,16 @@ int org_path(struct db *db, long long id, char *out, size_t n, struct errbuf *e)
 {
     int rc = load(db, id, NULL, 0, out, n, e);
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", id,
+                                "organization %lld not found", id);
     return rc < 0 ? rc : 0;
 }
 
 int org_find_code(struct db *db, const char *code, long long *ret_id, struct errbuf *e)
 {
-    return db_find_id(db, "SELECT id FROM orgs WHERE code = $1", code, "no organization with code '%s'", ret_id, e);
+    int rc = db_find_id(db, "SELECT id FROM orgs WHERE code = $1", code,
+                        "no organization with code '%s'", ret_id, e);
+    return rc == -ERR_NOTFOUND ? errbuf_why(e, R_UNKNOWN_ORG, "org_code", code) : rc;
 }
 
 int org_find_code_or_root(struct db *db, const char *code, long long *ret_id, struct errbuf *e)
@@ -150,8 +159,8 @@ int org_find_code_or_root(struct db *db, const char *code, long long *ret_id, st
         0)
         return rc;
     return rc == 1 ? 0
-                   : errbuf_set(e, -ERR_NOTFOUND,
-                                "there is no root organization yet: import organizations first");
+                   : errbuf_field(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", NULL,
+                                  "there is no root organization yet: import organizations first");
 }
 
 int org_create(struct db *db, const struct org_in *o, long long actor, long long *ret_id,
@@ -165,17 +174,18 @@ int org_create(struct db *db, const struct org_in *o, long long actor, long long
     if ((rc = check_code(o->code, e)) < 0 || (rc = check_name(o->name, e)) < 0)
         return rc;
     if (!kind)
-        return errbuf_set(e, -ERR_INVALID,
-                          "invalid kind '%s': use 党委, 党总支, 党支部 or 党小组 (committee, "
-                          "general_branch, branch, group)",
-                          o->kind ? o->kind : "");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "kind", o->kind,
+                            "invalid kind '%s': use 党委, 党总支, 党支部 or 党小组 (committee, "
+                            "general_branch, branch, group)",
+                            o->kind ? o->kind : "");
     if (o->parent_id) {
         rc = load(db, o->parent_id, parent_kind, sizeof(parent_kind), parent_path,
                   sizeof(parent_path), e);
         if (rc < 0)
             return rc;
         if (rc == 0)
-            return errbuf_set(e, -ERR_INVALID, "parent organization %lld not found", o->parent_id);
+            return errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "parent_id", o->parent_id,
+                                    "parent organization %lld not found", o->parent_id);
     }
     if ((rc = check_parent_kind(kind, o->parent_id ? parent_kind : NULL, e)) < 0)
         return rc;
@@ -189,11 +199,13 @@ int org_create(struct db *db, const struct org_in *o, long long actor, long long
                       "tttItii", o->code, o->name, kind, o->parent_id, tmp, (long long)depth - 1,
                       now);
     if (rc == -ERR_CONFLICT)
-        return errbuf_set(e, -ERR_CONFLICT, "organization code '%s' already exists", o->code);
+        return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "code", o->code,
+                            "organization code '%s' already exists", o->code);
     if (rc < 0)
         return rc;
     if (snprintf(path, sizeof(path), "%s%lld/", parent_path, id) >= (int)sizeof(path) - 64)
-        return errbuf_set(e, -ERR_INVALID, "the tree would be too deep");
+        return errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "parent_id", NULL,
+                            "the tree would be too deep");
     if ((rc = db_run(db, e, "UPDATE orgs SET path = $1 WHERE id = $2", "ti", path, id)) < 0)
         return rc;
     if (o->secretary_id) {
@@ -220,7 +232,8 @@ int org_update(struct db *db, long long id, const char *name, const char *kind,
     json_t *d = json_object();
     int rc = load(db, id, cur_kind, sizeof(cur_kind), path, sizeof(path), e);
     if (rc == 0)
-        rc = errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", id);
+        rc = errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", id,
+                              "organization %lld not found", id);
     if (rc < 0)
         goto out;
     if (name) {
@@ -232,7 +245,8 @@ int org_update(struct db *db, long long id, const char *name, const char *kind,
     }
     if (kind) {
         if (!(k = org_kind_parse(kind))) {
-            rc = errbuf_set(e, -ERR_INVALID, "invalid kind '%s'", kind);
+            rc = errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "kind", kind, "invalid kind '%s'",
+                              kind);
             goto out;
         }
         if ((rc = db_query_int(db, e, &parent, "SELECT parent_id FROM orgs WHERE id = $1", "i",
@@ -250,18 +264,19 @@ int org_update(struct db *db, long long id, const char *name, const char *kind,
                                "it", id, k)) < 0)
             goto out;
         if (children) {
-            rc = errbuf_set(e, -ERR_INVALID,
-                            "cannot make organization %lld a %s: its sub-organizations do not fit",
-                            id, k);
+            rc = errbuf_field(
+                e, -ERR_INVALID, R_WRONG_ORG_KIND, "kind", k,
+                "cannot make organization %lld a %s: its sub-organizations do not fit", id, k);
             goto out;
         }
         if (strcmp(k, "branch") != 0 &&
             (rc = db_query_int(db, e, &children, "SELECT COUNT(*) FROM members WHERE org_id = $1",
                                "i", id)) >= 0 &&
             children) {
-            rc = errbuf_set(e, -ERR_INVALID,
-                            "cannot make organization %lld a %s: its %lld members belong to a branch",
-                            id, k, children);
+            rc = errbuf_field(
+                e, -ERR_INVALID, R_WRONG_ORG_KIND, "kind", k,
+                "cannot make organization %lld a %s: its %lld members belong to a branch", id, k,
+                children);
             goto out;
         }
         if (rc < 0)
@@ -293,19 +308,22 @@ int org_move(struct db *db, long long id, long long new_parent, long long actor,
     int rc, old_depth = 0, new_depth = 0;
     json_t *d;
     if ((rc = load(db, id, kind, sizeof(kind), path, sizeof(path), e)) <= 0)
-        return rc < 0 ? rc : errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", id);
+        return rc < 0 ? rc
+                      : errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", id,
+                                         "organization %lld not found", id);
     if ((rc = load(db, new_parent, pkind, sizeof(pkind), ppath, sizeof(ppath), e)) <= 0)
         return rc < 0 ? rc
-                      : errbuf_set(e, -ERR_INVALID, "new parent organization %lld not found",
-                                   new_parent);
+                      : errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "parent_id", new_parent,
+                                         "new parent organization %lld not found", new_parent);
     if (strncmp(ppath, path, strlen(path)) == 0)
-        return errbuf_set(e, -ERR_INVALID,
-                          "cannot move organization %lld under itself or its own sub-organization",
-                          id);
+        return errbuf_field_int(
+            e, -ERR_INVALID, R_TREE_CYCLE, "parent_id", new_parent,
+            "cannot move organization %lld under itself or its own sub-organization", id);
     if ((rc = check_parent_kind(kind, pkind, e)) < 0)
         return rc;
     if (snprintf(newpath, sizeof(newpath), "%s%lld/", ppath, id) >= (int)sizeof(newpath) - 64)
-        return errbuf_set(e, -ERR_INVALID, "the tree would be too deep");
+        return errbuf_field_int(e, -ERR_INVALID, R_OUT_OF_RANGE, "parent_id", new_parent,
+                                "the tree would be too deep");
     for (const char *p = path; *p; p++)
         old_depth += *p == '/';
     for (const char *p = newpath; *p; p++)
@@ -369,7 +387,8 @@ int org_get(struct db *db, long long id, json_t **ret, struct errbuf *e)
         *ret = row_json(st);
     db_done(st);
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", id,
+                                "organization %lld not found", id);
     return rc < 0 ? rc : 0;
 }
 
@@ -428,7 +447,8 @@ int org_tree(struct db *db, const char *path, json_t **ret, struct errbuf *e)
     json_decref(byid);
     json_decref(flat);
     if (!root)
-        return errbuf_set(e, -ERR_NOTFOUND, "no organization at '%s'", path);
+        return errbuf_field(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", path,
+                            "no organization at '%s'", path);
     *ret = root;
     return 0;
 }

@@ -78,9 +78,11 @@ int auth_check_org(struct db *db, const struct auth *a, int mask, long long org_
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", org_id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", org_id,
+                                "organization %lld not found", org_id);
     if (!auth_covers(a, mask, path))
-        return errbuf_set(e, -ERR_FORBIDDEN, "organization %lld is outside your scope", org_id);
+        return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "org_id", org_id,
+                                "organization %lld is outside your scope", org_id);
     if (ret_path)
         memcpy(ret_path, path, sizeof(path));
     return 0;

@@ -26,7 +26,8 @@ int plan_api_org(struct req *r, int mask, long long *ret_id, char *ret_path, str
         if (r->auth.roles[i].role & mask)
             id = r->auth.roles[i].org_id;
     if (!id)
-        return errbuf_set(e, -ERR_FORBIDDEN, "your roles do not cover any organization here");
+        return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, NULL, NULL,
+                            "your roles do not cover any organization here");
     if ((rc = auth_check_org(r->db, &r->auth, mask, id, ret_path, e)) < 0)
         return rc;
     *ret_id = id;
@@ -53,7 +54,8 @@ static int check_read(struct req *r, const char *owner_path, const char *what, l
         if ((r->auth.roles[i].role & ROLE_STAFF) &&
             strncmp(r->auth.roles[i].org_path, owner_path, strlen(owner_path)) == 0)
             return 0;
-    return errbuf_set(e, -ERR_FORBIDDEN, "%s %lld is outside your scope", what, id);
+    return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, NULL, id,
+                            "%s %lld is outside your scope", what, id);
 }
 
 static int check_edit(struct req *r, const char *owner_path, const char *what, long long id,
@@ -61,8 +63,8 @@ static int check_edit(struct req *r, const char *owner_path, const char *what, l
 {
     if (auth_covers(&r->auth, ROLE_ORG_ADMIN, owner_path))
         return 0;
-    return errbuf_set(e, -ERR_FORBIDDEN, "%s %lld is outside the organizations you administer",
-                      what, id);
+    return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, NULL, id,
+                            "%s %lld is outside the organizations you administer", what, id);
 }
 
 static int number(json_t *o, const char *key, bool required, double def, double *ret,
@@ -71,12 +73,14 @@ static int number(json_t *o, const char *key, bool required, double def, double 
     json_t *v = json_object_get(o, key);
     if (!v || json_is_null(v)) {
         if (required)
-            return errbuf_set(e, -ERR_INVALID, "field '%s' is required", key);
+            return errbuf_field(e, -ERR_INVALID, R_REQUIRED, key, NULL, "field '%s' is required",
+                                key);
         *ret = def;
         return 0;
     }
     if (!json_is_number(v))
-        return errbuf_set(e, -ERR_INVALID, "field '%s' must be a number", key);
+        return errbuf_field(e, -ERR_INVALID, R_NOT_NUMBER, key, NULL, "field '%s' must be a number",
+                            key);
     *ret = json_number_value(v);
     return 0;
 }
@@ -86,12 +90,14 @@ static int string(json_t *o, const char *key, bool required, const char **ret, s
     json_t *v = json_object_get(o, key);
     if (!v || json_is_null(v)) {
         if (required)
-            return errbuf_set(e, -ERR_INVALID, "field '%s' is required", key);
+            return errbuf_field(e, -ERR_INVALID, R_REQUIRED, key, NULL, "field '%s' is required",
+                                key);
         *ret = NULL;
         return 0;
     }
     if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
-        return errbuf_set(e, -ERR_INVALID, "field '%s' must be a string", key);
+        return errbuf_field(e, -ERR_INVALID, R_NOT_STRING, key, NULL, "field '%s' must be a string",
+                            key);
     *ret = json_string_value(v);
     return 0;
 }
@@ -105,7 +111,8 @@ static int task_from_json(json_t *o, struct plan_task_in *t, char *kinds_buf, si
     int rc;
     memset(t, 0, sizeof(*t));
     if (!json_is_object(o))
-        return errbuf_set(e, -ERR_INVALID, "a task must be a JSON object");
+        return errbuf_field(e, -ERR_INVALID, R_NOT_OBJECT, "tasks", NULL,
+                            "a task must be a JSON object");
     if ((rc = string(o, "code", true, &t->code, e)) < 0 ||
         (rc = string(o, "name", true, &t->name, e)) < 0 ||
         (rc = string(o, "metric", true, &t->metric, e)) < 0 ||
@@ -119,44 +126,48 @@ static int task_from_json(json_t *o, struct plan_task_in *t, char *kinds_buf, si
         (rc = string(o, "note", false, &t->note, e)) < 0)
         return rc;
     if (from && date_parse_iso(from, &t->from_day) < 0)
-        return errbuf_set(e, -ERR_INVALID, "field 'from': '%.40s' is not a date (YYYY-MM-DD)", from);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_DATE, "from", from,
+                            "field 'from': '%.40s' is not a date (YYYY-MM-DD)", from);
     ap = json_object_get(o, "applies_to");
     if (ap && !json_is_null(ap)) {
         json_t *under = json_object_get(ap, "under_org_id"), *wg = json_object_get(ap, "with_groups");
         if (!json_is_object(ap))
-            return errbuf_set(e, -ERR_INVALID, "field 'applies_to' must be an object");
+            return errbuf_field(e, -ERR_INVALID, R_NOT_OBJECT, "applies_to", NULL,
+                                "field 'applies_to' must be an object");
         kinds = json_object_get(ap, "kinds");
         if (kinds && !json_is_null(kinds)) {
             size_t i, used = 0;
             json_t *k;
             if (!json_is_array(kinds) || json_array_size(kinds) == 0)
-                return errbuf_set(e, -ERR_INVALID,
-                                  "field 'applies_to.kinds' must be a non-empty array of kinds");
+                return errbuf_field(e, -ERR_INVALID, R_NOT_ARRAY, "applies_to.kinds", NULL,
+                                    "field 'applies_to.kinds' must be a non-empty array of kinds");
             kinds_buf[0] = '\0';
             json_array_foreach(kinds, i, k)
             {
                 int w;
                 if (!json_is_string(k) || !plan_kind_bit(json_string_value(k)))
-                    return errbuf_set(e, -ERR_INVALID,
-                                      "field 'applies_to.kinds': expected committee, "
-                                      "general_branch, branch or group");
+                    return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "applies_to.kinds", NULL,
+                                        "field 'applies_to.kinds': expected committee, "
+                                        "general_branch, branch or group");
                 w = snprintf(kinds_buf + used, n - used, "%s%s", used ? "," : "",
                              json_string_value(k));
                 if (w < 0 || (size_t)w >= n - used)
-                    return errbuf_set(e, -ERR_INVALID, "field 'applies_to.kinds' is too long");
+                    return errbuf_field(e, -ERR_INVALID, R_TOO_MANY, "applies_to.kinds", NULL,
+                                        "field 'applies_to.kinds' is too long");
                 used += (size_t)w;
             }
             t->kinds = kinds_buf;
         }
         if (under && !json_is_null(under)) {
             if (!json_is_integer(under) || json_integer_value(under) <= 0)
-                return errbuf_set(e, -ERR_INVALID,
-                                  "field 'applies_to.under_org_id' must be an organization id");
+                return errbuf_field(e, -ERR_INVALID, R_NOT_INTEGER, "applies_to.under_org_id", NULL,
+                                    "field 'applies_to.under_org_id' must be an organization id");
             t->under_id = json_integer_value(under);
         }
         if (wg && !json_is_null(wg)) {
             if (!json_is_boolean(wg))
-                return errbuf_set(e, -ERR_INVALID, "field 'applies_to.with_groups' must be true or false");
+                return errbuf_field(e, -ERR_INVALID, R_NOT_BOOLEAN, "applies_to.with_groups", NULL,
+                                    "field 'applies_to.with_groups' must be true or false");
             t->with_groups = json_is_true(wg);
         }
     }
@@ -170,7 +181,9 @@ static int year_of(struct req *r, const char *key, bool required, int *ret, stru
     if (rc < 0)
         return rc;
     if (y && (y < 2000 || y > 2100))
-        return errbuf_set(e, -ERR_INVALID, "field '%s': %lld is not a year from 2000 to 2100", key, y);
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, key, NULL,
+                             "field '%s': %lld is not a year from 2000 to 2100", key, y),
+                errbuf_value_int(e, y), errbuf_range(e, 2000, 2100));
     *ret = (int)y;
     return 0;
 }
@@ -202,12 +215,18 @@ int api_plan_create(struct req *r, struct errbuf *e)
         (rc = req_int(r, "remind_days", false, &remind, e)) < 0)
         return rc;
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, org, NULL, e)) < 0)
-        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "field 'org_id': organization %lld not found", org) : rc;
+        return rc == -ERR_NOTFOUND
+                   ? errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "org_id", org,
+                                      "field 'org_id': organization %lld not found", org)
+                   : rc;
     tasks = json_object_get(r->json, "tasks");
     if (tasks && !json_is_null(tasks) && !json_is_array(tasks))
-        return errbuf_set(e, -ERR_INVALID, "field 'tasks' must be an array");
+        return errbuf_field(e, -ERR_INVALID, R_NOT_ARRAY, "tasks", NULL,
+                            "field 'tasks' must be an array");
     if (remind < 0 || remind > 60)
-        return errbuf_set(e, -ERR_INVALID, "field 'remind_days' must be from 0 to 60");
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "remind_days", NULL,
+                             "field 'remind_days' must be from 0 to 60"),
+                errbuf_range(e, 0, 60));
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
     rc = plan_create(r->db, org, year, name, (int)remind, r->auth.account_id, &id, e);
@@ -234,11 +253,16 @@ int api_plan_defaults(struct req *r, struct errbuf *e)
         (rc = req_str(r, "from", false, 10, &from, e)) < 0)
         return rc;
     if (from && date_parse_iso(from, &from_day) < 0)
-        return errbuf_set(e, -ERR_INVALID, "field 'from': '%s' is not a date (YYYY-MM-DD)", from);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_DATE, "from", from,
+                            "field 'from': '%s' is not a date (YYYY-MM-DD)", from);
     if (from_day && from_day / 10000 != year)
-        return errbuf_set(e, -ERR_INVALID, "field 'from': %s is not in %d", from, year);
+        return errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "from", from,
+                            "field 'from': %s is not in %d", from, year);
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, org, NULL, e)) < 0)
-        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "field 'org_id': organization %lld not found", org) : rc;
+        return rc == -ERR_NOTFOUND
+                   ? errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "org_id", org,
+                                      "field 'org_id': organization %lld not found", org)
+                   : rc;
     if ((rc = plan_defaults(r->db, org, year, from_day, r->auth.account_id, &plan, &added, e)) < 0 ||
         (rc = plan_json(r->db, plan, &out, e)) < 0)
         return rc;
@@ -270,7 +294,9 @@ int api_plan_update(struct req *r, struct errbuf *e)
         (rc = req_int(r, "remind_days", false, &remind, e)) < 0)
         return rc;
     if (req_has(r, "remind_days") && (remind < 0 || remind > 60))
-        return errbuf_set(e, -ERR_INVALID, "field 'remind_days' must be from 0 to 60");
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "remind_days", NULL,
+                             "field 'remind_days' must be from 0 to 60"),
+                errbuf_range(e, 0, 60));
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
     rc = plan_update(r->db, id, name, (int)remind, r->auth.account_id, e);
@@ -351,7 +377,10 @@ int api_plan_report(struct req *r, struct errbuf *e)
         return rc;
     /* the branch answers for its own figures; the committees above may correct them */
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_STAFF, org, NULL, e)) < 0)
-        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "field 'org_id': organization %lld not found", org) : rc;
+        return rc == -ERR_NOTFOUND
+                   ? errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "org_id", org,
+                                      "field 'org_id': organization %lld not found", org)
+                   : rc;
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
     rc = plan_report(r->db, task, org, period, value, evidence, attachment, date_today(),
@@ -371,20 +400,24 @@ static int period_args(struct req *r, struct plan_period *P, int *as_of, struct 
     int today = date_today();
     if (ps && *ps) {
         if (plan_period_parse(ps, P) < 0)
-            return errbuf_set(e, -ERR_INVALID,
-                              "query parameter 'period': '%.40s' is not a period (2024-03, 2024Q1, "
-                              "2024H1, 2024)",
-                              ps);
+            return errbuf_field(
+                e, -ERR_INVALID, R_INVALID_PERIOD, "period", ps,
+                "query parameter 'period': '%.40s' is not a period (2024-03, 2024Q1, "
+                "2024H1, 2024)",
+                ps);
     } else {
         plan_period_make(PLAN_YEAR, today / 10000, 1, P);
     }
     *as_of = 0;
     if (as && *as && date_parse_iso(as, as_of) < 0)
-        return errbuf_set(e, -ERR_INVALID, "query parameter 'as_of': '%.40s' is not a date (YYYY-MM-DD)", as);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_DATE, "as_of", as,
+                            "query parameter 'as_of': '%.40s' is not a date (YYYY-MM-DD)", as);
     if (*as_of && (*as_of < P->start || *as_of > P->end))
-        return errbuf_set(e, -ERR_INVALID, "query parameter 'as_of': %s is not inside the period", as);
+        return errbuf_field(e, -ERR_INVALID, R_MISMATCH, "as_of", as,
+                            "query parameter 'as_of': %s is not inside the period", as);
     if (P->start > today)
-        return errbuf_set(e, -ERR_INVALID, "the period has not begun yet");
+        return errbuf_field(e, -ERR_INVALID, R_IN_FUTURE, "period", NULL,
+                            "the period has not begun yet");
     if (!*as_of)
         *as_of = P->end < today ? P->end : today;
     return 0;
@@ -480,7 +513,8 @@ int api_plan_progress(struct req *r, struct errbuf *e)
         return rc;
     root = plan_grid_org(g, org);
     if (root < 0)
-        rc = errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", org);
+        rc = errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", org,
+                              "organization %lld not found", org);
     else
         rc = progress_json(g, root, &P, &out, e);
     plan_grid_free(g);
@@ -514,8 +548,8 @@ int api_plan_bulletin(struct req *r, struct errbuf *e)
     if (!format || !*format)
         format = "json";
     if (strcmp(format, "json") && strcmp(format, "html") && strcmp(format, "xlsx"))
-        return errbuf_set(e, -ERR_INVALID,
-                          "query parameter 'format': '%.20s' is not json, html or xlsx", format);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "format", format,
+                            "query parameter 'format': '%.20s' is not json, html or xlsx", format);
     if ((rc = plan_api_org(r, ROLE_STAFF, &org, path, e)) < 0 ||
         (rc = period_args(r, &P, &as_of, e)) < 0)
         return rc;
@@ -564,7 +598,8 @@ int api_plan_check(struct req *r, struct errbuf *e)
     if ((rc = req_str(r, "today", false, 10, &today_s, e)) < 0)
         return rc;
     if (today_s && date_parse_iso(today_s, &today) < 0)
-        return errbuf_set(e, -ERR_INVALID, "field 'today': '%s' is not a date (YYYY-MM-DD)", today_s);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_DATE, "today", today_s,
+                            "field 'today': '%s' is not a date (YYYY-MM-DD)", today_s);
     if ((rc = plan_check(r->db, today, r->auth.account_id, &s, e)) < 0)
         return rc;
     out = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "day", s.day, "cells",

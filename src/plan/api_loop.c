@@ -43,7 +43,10 @@ int api_plan_lagging_notify(struct req *r, struct errbuf *e)
         (rc = req_str(r, "text", false, 500, &text, e)) < 0)
         return rc;
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, org, NULL, e)) < 0)
-        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "field 'org_id': organization %lld not found", org) : rc;
+        return rc == -ERR_NOTFOUND
+                   ? errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "org_id", org,
+                                      "field 'org_id': organization %lld not found", org)
+                   : rc;
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
     rc = plan_lagging_notify(r->db, &r->auth, org, text, date_today(), &out, e);
@@ -107,7 +110,8 @@ static int case_scope(struct req *r, long long id, struct errbuf *e)
     if (rc < 0)
         return rc;
     if (!auth_covers(&r->auth, ROLE_STAFF, opath) && !auth_covers(&r->auth, ROLE_STAFF, spath))
-        return errbuf_set(e, -ERR_FORBIDDEN, "rectification case %lld is outside your scope", id);
+        return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "case_id", id,
+                                "rectification case %lld is outside your scope", id);
     return 0;
 }
 
@@ -158,8 +162,9 @@ int api_plan_webhook_create(struct req *r, struct errbuf *e)
         (rc = req_int(r, "max_attempts", false, &max, e)) < 0)
         return rc;
     if (retry < 1 || retry > 86400 || max < 1 || max > 20)
-        return errbuf_set(e, -ERR_INVALID,
-                          "field 'retry_seconds' must be from 1 to 86400 and 'max_attempts' from 1 to 20");
+        return errbuf_field(
+            e, -ERR_INVALID, R_OUT_OF_RANGE, "retry_seconds", NULL,
+            "field 'retry_seconds' must be from 1 to 86400 and 'max_attempts' from 1 to 20");
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
     rc = plan_webhook_create(r->db, url, secret, (int)retry, (int)max, r->auth.account_id, &id, e);

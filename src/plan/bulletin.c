@@ -165,29 +165,32 @@ int plan_bulletin(struct db *db, long long org_id, const char *period, int as_of
     long open_cases = 0;
 
     if (!period || plan_period_parse(period, &P) < 0)
-        return errbuf_set(e, -ERR_INVALID,
-                          "period '%s' is not a period (2024-03, 2024Q1, 2024H1, 2024)",
-                          period ? period : "");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_PERIOD, "period", period,
+                            "period '%s' is not a period (2024-03, 2024Q1, 2024H1, 2024)",
+                            period ? period : "");
     if (P.start > today)
-        return errbuf_set(e, -ERR_INVALID, "period '%s' has not begun yet", period);
+        return errbuf_field(e, -ERR_INVALID, R_IN_FUTURE, "period", period,
+                            "period '%s' has not begun yet", period);
     if (!as_of)
         as_of = P.end < today ? P.end : today;
     if (as_of < P.start || as_of > P.end)
-        return errbuf_set(e, -ERR_INVALID, "as_of %d is not inside the period '%s'", as_of, period);
+        return errbuf_field_int(e, -ERR_INVALID, R_MISMATCH, "as_of", as_of,
+                                "as_of %d is not inside the period '%s'", as_of, period);
     plan_period_name(&P, pname, sizeof(pname));
     plan_period_prev(&P, &prev);
     plan_period_name(&prev, prevname, sizeof(prevname));
     if ((rc = plan_grid_load(db, P.year, as_of, true, &g, e)) < 0)
         return rc;
     if ((root = plan_grid_org(g, org_id)) < 0) {
-        rc = errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", org_id);
+        rc = errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", org_id,
+                              "organization %lld not found", org_id);
         goto out;
     }
     if (g->orgs[root].kind & (KIND_BRANCH | KIND_GROUP)) {
-        rc = errbuf_set(e, -ERR_INVALID,
-                        "organization '%s' is a branch: bulletins are made for committees and "
-                        "general branches",
-                        g->orgs[root].code);
+        rc = errbuf_field(e, -ERR_INVALID, R_BULLETIN_NEEDS_COMMITTEE, "org_id", g->orgs[root].code,
+                          "organization '%s' is a branch: bulletins are made for committees and "
+                          "general branches",
+                          g->orgs[root].code);
         goto out;
     }
     rate = malloc((size_t)g->norgs * sizeof(double));

@@ -339,8 +339,9 @@ static int load_actuals(struct db *db, struct plan_grid *g, const long long *ind
             ;
         if (s == g->nslots) {
             if (g->nslots == (int)(sizeof(slot_ind) / sizeof(slot_ind[0])))
-                return errbuf_set(e, -ERR_INVALID,
-                                  "the plans of %d count more than 64 indicators", g->year);
+                return (errbuf_field(e, -ERR_INVALID, R_TOO_MANY, "indicator", NULL,
+                                     "the plans of %d count more than 64 indicators", g->year),
+                        errbuf_limit(e, 64));
             slot_ind[s] = inds[t];
             slot_member[s] = member[t];
             any_org |= !member[t];

@@ -120,7 +120,8 @@ static int case_load(struct db *db, long long id, struct case_row *c, struct err
     if (rc < 0)
         return rc;
     if (rc == 0 || c->state < 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "rectification case %lld not found", id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "case_id", id,
+                                "rectification case %lld not found", id);
     return 0;
 }
 
@@ -210,8 +211,9 @@ static int set_state(struct db *db, long long id, int from, int to, const char *
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_CONFLICT, "rectification case %lld changed meanwhile: try again",
-                          id);
+        return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "case_id", NULL,
+                             "rectification case %lld changed meanwhile: try again", id),
+                errbuf_value_int(e, id), errbuf_state(e, "changed"));
     return 0;
 }
 
@@ -384,25 +386,31 @@ int plan_case_act(struct db *db, const struct auth *a, long long case_id, const 
     if (!named) {
         char list[128];
         action_list(list, sizeof(list));
-        return errbuf_set(e, -ERR_INVALID, "field 'action': unknown action '%s' (%s)",
-                          action ? action : "", list);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "action", action,
+                            "field 'action': unknown action '%s' (%s)", action ? action : "", list);
     }
     if (!side_allows(a, &c, named->side))
-        return errbuf_set(e, -ERR_FORBIDDEN,
-                          named->side == SIDE_BRANCH
-                              ? "only the secretary of '%s' may %s rectification case %lld"
-                              : "only the committee above ('%s') may %s rectification case %lld",
-                          named->side == SIDE_BRANCH ? c.org_code : c.sup_code, action, case_id);
+        return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, "action", action,
+                            named->side == SIDE_BRANCH
+                                ? "only the secretary of '%s' may %s rectification case %lld"
+                                : "only the committee above ('%s') may %s rectification case %lld",
+                            named->side == SIDE_BRANCH ? c.org_code : c.sup_code, action, case_id);
     if (!t)
-        return errbuf_set(e, -ERR_CONFLICT,
-                          "cannot %s rectification case %lld: it is '%s' (%s needs %s)", action,
-                          case_id, states[c.state].name, action, need);
+        return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "action", action,
+                             "cannot %s rectification case %lld: it is '%s' (%s needs %s)", action,
+                             case_id, states[c.state].name, action, need),
+                errbuf_state(e, states[c.state].name));
     if (t->needs_text && (!text || !*text))
-        return errbuf_set(e, -ERR_INVALID, "field 'text' is required to %s", action);
+        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "text", NULL,
+                            "field 'text' is required to %s", action);
     if (text && strlen(text) > 8000)
-        return errbuf_set(e, -ERR_INVALID, "field 'text' is longer than 2000 characters");
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "text", NULL,
+                             "field 'text' is longer than 2000 characters"),
+                errbuf_limit(e, 2000));
     if (attachment && strlen(attachment) > 2000)
-        return errbuf_set(e, -ERR_INVALID, "field 'attachment' is longer than 500 characters");
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "attachment", NULL,
+                             "field 'attachment' is longer than 500 characters"),
+                errbuf_limit(e, 500));
     if ((rc = set_state(db, c.id, t->from, t->to, t->to == ST_REPORTED ? text : NULL,
                         t->to == ST_REPORTED ? (attachment ? attachment : "") : NULL, e)) < 0 ||
         (rc = step_record(db, &c, a->account_id, today, t->action, t->from, t->to, text, e)) < 0)
@@ -467,7 +475,8 @@ int plan_case_json(struct db *db, long long case_id, json_t **ret, struct errbuf
     if (rc < 0)
         goto fail;
     if (!c) {
-        rc = errbuf_set(e, -ERR_NOTFOUND, "rectification case %lld not found", case_id);
+        rc = errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "case_id", case_id,
+                              "rectification case %lld not found", case_id);
         goto fail;
     }
     if ((rc = db_prepare(db,
@@ -512,10 +521,10 @@ int plan_cases_json(struct db *db, const char *path, const char *state, const ch
     int rc;
     if (state && *state && state_parse(state) < 0) {
         json_decref(items);
-        return errbuf_set(e, -ERR_INVALID,
-                          "query parameter 'state': '%s' is not a case state (open, notified, "
-                          "acknowledged, reported, returned, verified, closed)",
-                          state);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "state", state,
+                            "query parameter 'state': '%s' is not a case state (open, notified, "
+                            "acknowledged, reported, returned, verified, closed)",
+                            state);
     }
     scope_bounds(path, hi, sizeof(hi));
     if ((rc = db_prepare(db,

@@ -296,7 +296,8 @@ int plan_inbox_read(struct db *db, long long account_id, long long notice_id, st
     if (rc < 0)
         return rc;
     if (!have)
-        return errbuf_set(e, -ERR_NOTFOUND, "notice %lld not found in your inbox", notice_id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "notice_id", notice_id,
+                                "notice %lld not found in your inbox", notice_id);
     rc = db_run(db, e,
                 "UPDATE plan_notices SET read_at = $3 WHERE id = $1 AND account_id = $2"
                 " AND read_at IS NULL",

@@ -48,21 +48,24 @@ static int check_role(const char *role, struct errbuf *e)
     for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
         if (strcmp(role, roles[i]) == 0)
             return 0;
-    return errbuf_set(e, -ERR_INVALID,
-                      "field 'role': '%s' is not a responsible role (secretary, committee, finance)",
-                      role);
+    return errbuf_field(
+        e, -ERR_INVALID, R_INVALID_CHOICE, "role", role,
+        "field 'role': '%s' is not a responsible role (secretary, committee, finance)", role);
 }
 
 static int check_code(const char *code, struct errbuf *e)
 {
     size_t n = code ? strlen(code) : 0;
     if (n == 0 || n > 32)
-        return errbuf_set(e, -ERR_INVALID, "field 'code' must be 1 to 32 characters");
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "code", code,
+                             "field 'code' must be 1 to 32 characters"),
+                errbuf_limit(e, 32));
     for (size_t i = 0; i < n; i++) {
         char c = code[i];
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
-            return errbuf_set(e, -ERR_INVALID,
-                              "field 'code': '%s' may hold only a-z, 0-9, '_', '.' and '-'", code);
+            return errbuf_field(e, -ERR_INVALID, R_INVALID_FORMAT, "code", code,
+                                "field 'code': '%s' may hold only a-z, 0-9, '_', '.' and '-'",
+                                code);
     }
     return 0;
 }
@@ -72,9 +75,12 @@ static int check_text(const char *field, const char *s, size_t max, bool require
 {
     size_t n = s ? strlen(s) : 0;
     if (required && n == 0)
-        return errbuf_set(e, -ERR_INVALID, "field '%s' is required", field);
+        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, field, NULL, "field '%s' is required",
+                            field);
     if (n > max * 4)
-        return errbuf_set(e, -ERR_INVALID, "field '%s' is longer than %zu characters", field, max);
+        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, field, NULL,
+                             "field '%s' is longer than %zu characters", field, max),
+                errbuf_limit(e, (long long)max));
     return 0;
 }
 
@@ -99,7 +105,9 @@ static int org_row(struct db *db, long long id, struct org_row *o, struct errbuf
     db_done(st);
     if (rc < 0)
         return rc;
-    return rc == 1 ? 0 : errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", id);
+    return rc == 1 ? 0
+                   : errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", id,
+                                      "organization %lld not found", id);
 }
 
 static bool in_subtree(const char *path, const char *root)
@@ -118,13 +126,18 @@ int plan_create(struct db *db, long long org_id, int year, const char *name, int
     if ((rc = org_row(db, org_id, &o, e)) < 0)
         return rc;
     if (strcmp(o.kind, "committee") && strcmp(o.kind, "general_branch"))
-        return errbuf_set(e, -ERR_INVALID,
-                          "organization '%s' is a %s: plans belong to committees and general branches",
-                          o.code, o.kind);
+        return errbuf_field(
+            e, -ERR_INVALID, R_PLAN_NEEDS_COMMITTEE, "org_id", o.kind,
+            "organization '%s' is a %s: plans belong to committees and general branches", o.code,
+            o.kind);
     if (year < 2000 || year > 2100)
-        return errbuf_set(e, -ERR_INVALID, "field 'year': %d is not a year from 2000 to 2100", year);
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "year", NULL,
+                             "field 'year': %d is not a year from 2000 to 2100", year),
+                errbuf_value_int(e, year), errbuf_range(e, 2000, 2100));
     if (remind_days < 0 || remind_days > 60)
-        return errbuf_set(e, -ERR_INVALID, "field 'remind_days' must be from 0 to 60");
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "remind_days", NULL,
+                             "field 'remind_days' must be from 0 to 60"),
+                errbuf_value_int(e, remind_days), errbuf_range(e, 0, 60));
     if (!name || !*name) {
         snprintf(defname, sizeof(defname), "%d年度%s量化计划", year, o.name);
         name = defname;
@@ -135,8 +148,9 @@ int plan_create(struct db *db, long long org_id, int year, const char *name, int
                            org_id, (long long)year)) < 0)
         return rc;
     if (rc == 1)
-        return errbuf_set(e, -ERR_CONFLICT, "organization '%s' already has a plan for %d (plan %lld)",
-                          o.code, year, id);
+        return errbuf_field_int(e, -ERR_CONFLICT, R_DUPLICATE, "year", year,
+                                "organization '%s' already has a plan for %d (plan %lld)", o.code,
+                                year, id);
     if ((rc = db_run(db, e,
                      "INSERT INTO plans(org_id, year, name, remind_days, created_by, created_at,"
                      " updated_at) VALUES($1, $2, $3, $4, $5, $6, $6)",
@@ -163,7 +177,9 @@ int plan_update(struct db *db, long long plan_id, const char *name, int remind_d
     if (name && (rc = check_text("name", name, 100, true, e)) < 0)
         return rc;
     if (remind_days != -1 && (remind_days < 0 || remind_days > 60))
-        return errbuf_set(e, -ERR_INVALID, "field 'remind_days' must be from 0 to 60");
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "remind_days", NULL,
+                             "field 'remind_days' must be from 0 to 60"),
+                errbuf_value_int(e, remind_days), errbuf_range(e, 0, 60));
     if ((rc = db_run(db, e,
                      "UPDATE plans SET name = COALESCE($2, name), remind_days = CASE WHEN $3 < 0"
                      " THEN remind_days ELSE $3 END, updated_at = $4 WHERE id = $1",
@@ -194,7 +210,9 @@ int plan_owner(struct db *db, long long plan_id, long long *ret_org, char *ret_p
     db_done(st);
     if (rc < 0)
         return rc;
-    return rc == 1 ? 0 : errbuf_set(e, -ERR_NOTFOUND, "plan %lld not found", plan_id);
+    return rc == 1 ? 0
+                   : errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "plan_id", plan_id,
+                                      "plan %lld not found", plan_id);
 }
 
 int plan_task_owner(struct db *db, long long task_id, long long *ret_plan, long long *ret_org,
@@ -220,7 +238,9 @@ int plan_task_owner(struct db *db, long long task_id, long long *ret_plan, long 
     db_done(st);
     if (rc < 0)
         return rc;
-    return rc == 1 ? 0 : errbuf_set(e, -ERR_NOTFOUND, "plan task %lld not found", task_id);
+    return rc == 1 ? 0
+                   : errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "task_id", task_id,
+                                      "plan task %lld not found", task_id);
 }
 
 /* The plan's owner and year, for adding tasks. */
@@ -239,7 +259,9 @@ static int plan_row(struct db *db, long long plan_id, long long *ret_org, int *r
     db_done(st);
     if (rc < 0)
         return rc;
-    return rc == 1 ? 0 : errbuf_set(e, -ERR_NOTFOUND, "plan %lld not found", plan_id);
+    return rc == 1 ? 0
+                   : errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "plan_id", plan_id,
+                                      "plan %lld not found", plan_id);
 }
 
 int plan_task_add(struct db *db, long long plan_id, const struct plan_task_in *in, int today,
@@ -263,31 +285,34 @@ int plan_task_add(struct db *db, long long plan_id, const struct plan_task_in *i
         (rc = check_text("unit", in->unit, 16, false, e)) < 0)
         return rc;
     if (!in->metric || plan_metric_parse(in->metric, &metric) < 0)
-        return errbuf_set(e, -ERR_INVALID,
-                          "field 'metric': '%s' is not one of count, sum, reported, dues",
-                          in->metric ? in->metric : "");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "metric",
+                            in->metric ? in->metric : "",
+                            "field 'metric': '%s' is not one of count, sum, reported, dues",
+                            in->metric ? in->metric : "");
     if (!in->freq || plan_freq_parse(in->freq, &freq) < 0)
-        return errbuf_set(e, -ERR_INVALID,
-                          "field 'freq': '%s' is not one of month, quarter, half, year",
-                          in->freq ? in->freq : "");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "freq", in->freq ? in->freq : "",
+                            "field 'freq': '%s' is not one of month, quarter, half, year",
+                            in->freq ? in->freq : "");
     if (!isfinite(in->target) || in->target <= 0)
-        return errbuf_set(e, -ERR_INVALID, "field 'target' must be greater than 0, got %g",
-                          in->target);
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "target", NULL,
+                             "field 'target' must be greater than 0, got %g", in->target),
+                errbuf_min(e, 0));
     if (!isfinite(in->weight) || in->weight <= 0)
-        return errbuf_set(e, -ERR_INVALID, "field 'weight' must be greater than 0, got %g",
-                          in->weight);
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "weight", NULL,
+                             "field 'weight' must be greater than 0, got %g", in->weight),
+                errbuf_min(e, 0));
     if (in->kinds && plan_kinds_parse(in->kinds, &kinds) < 0)
-        return errbuf_set(e, -ERR_INVALID,
-                          "field 'applies_to.kinds': '%s' is not a list of committee, "
-                          "general_branch, branch, group",
-                          in->kinds);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "applies_to.kinds", in->kinds,
+                            "field 'applies_to.kinds': '%s' is not a list of committee, "
+                            "general_branch, branch, group",
+                            in->kinds);
     if ((rc = check_role(role, e)) < 0)
         return rc;
     if (metric == METRIC_COUNT || metric == METRIC_SUM) {
         struct db_stmt *st;
         if (!in->indicator || !*in->indicator)
-            return errbuf_set(e, -ERR_INVALID, "field 'indicator' is required for metric '%s'",
-                              in->metric);
+            return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "indicator", NULL,
+                                "field 'indicator' is required for metric '%s'", in->metric);
         if ((rc = db_prepare(db, "SELECT id, unit FROM indicators WHERE code = $1", &st, e)) < 0)
             return rc;
         db_bind_text(st, 1, in->indicator);
@@ -299,38 +324,41 @@ int plan_task_add(struct db *db, long long plan_id, const struct plan_task_in *i
         if (rc < 0)
             return rc;
         if (rc == 0)
-            return errbuf_set(e, -ERR_INVALID, "field 'indicator': unknown indicator '%s'",
-                              in->indicator);
+            return errbuf_field(e, -ERR_INVALID, R_UNKNOWN_INDICATOR, "indicator", in->indicator,
+                                "field 'indicator': unknown indicator '%s'", in->indicator);
     } else if (in->indicator) {
-        return errbuf_set(e, -ERR_INVALID,
-                          "field 'indicator' is only for the metrics count and sum, not '%s'",
-                          in->metric);
+        return errbuf_field(e, -ERR_INVALID, R_MISMATCH, "indicator", in->indicator,
+                            "field 'indicator' is only for the metrics count and sum, not '%s'",
+                            in->metric);
     }
     if (in->unit)
         snprintf(unit, sizeof(unit), "%s", in->unit);
     under_id = in->under_id ? in->under_id : owner_id;
     if ((rc = org_row(db, under_id, &under, e)) < 0)
-        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID,
-                                                "field 'applies_to.under_org_id': organization %lld not found",
-                                                under_id)
-                                   : rc;
+        return rc == -ERR_NOTFOUND
+                   ? errbuf_field_int(
+                         e, -ERR_INVALID, R_UNKNOWN_ORG, "applies_to.under_org_id", under_id,
+                         "field 'applies_to.under_org_id': organization %lld not found", under_id)
+                   : rc;
     if (!in_subtree(under.path, owner.path))
-        return errbuf_set(e, -ERR_INVALID,
-                          "field 'applies_to.under_org_id': organization '%s' is outside the plan "
-                          "owner's subtree ('%s')",
-                          under.code, owner.code);
+        return errbuf_field(
+            e, -ERR_INVALID, R_OUTSIDE_SCOPE, "applies_to.under_org_id", under.code,
+            "field 'applies_to.under_org_id': organization '%s' is outside the plan "
+            "owner's subtree ('%s')",
+            under.code, owner.code);
     if (from_day == 0)
         from_day = today / 10000 == year ? today : year * 10000 + 101;
     else if (from_day / 10000 != year || !date_valid(from_day / 10000, from_day / 100 % 100,
                                                        from_day % 100))
-        return errbuf_set(e, -ERR_INVALID, "field 'from': %d is not a day of the plan's year %d",
-                          from_day, year);
+        return errbuf_field_int(e, -ERR_INVALID, R_OUT_OF_RANGE, "from", from_day,
+                                "field 'from': %d is not a day of the plan's year %d", from_day,
+                                year);
     if ((rc = db_query_int(db, e, &id, "SELECT id FROM plan_tasks WHERE plan_id = $1 AND code = $2",
                            "it", plan_id, in->code)) < 0)
         return rc;
     if (rc == 1)
-        return errbuf_set(e, -ERR_CONFLICT, "plan %lld already has a task '%s' (task %lld)",
-                          plan_id, in->code, id);
+        return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "code", in->code,
+                            "plan %lld already has a task '%s' (task %lld)", plan_id, in->code, id);
     plan_kinds_format(kinds, kinds_text, sizeof(kinds_text));
     if ((rc = db_run(db, e,
                      "INSERT INTO plan_tasks(plan_id, org_id, code, name, metric, indicator_id, unit,"
@@ -371,9 +399,13 @@ int plan_task_update(struct db *db, long long task_id, const char *name, double 
         (role && (rc = check_role(role, e)) < 0))
         return rc;
     if (!isnan(target) && (!isfinite(target) || target <= 0))
-        return errbuf_set(e, -ERR_INVALID, "field 'target' must be greater than 0, got %g", target);
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "target", NULL,
+                             "field 'target' must be greater than 0, got %g", target),
+                errbuf_min(e, 0));
     if (!isnan(weight) && (!isfinite(weight) || weight <= 0))
-        return errbuf_set(e, -ERR_INVALID, "field 'weight' must be greater than 0, got %g", weight);
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "weight", NULL,
+                             "field 'weight' must be greater than 0, got %g", weight),
+                errbuf_min(e, 0));
     if ((rc = db_run(db, e,
                      "UPDATE plan_tasks SET name = COALESCE($2, name), role = COALESCE($3, role),"
                      " note = COALESCE($4, note), updated_at = $5 WHERE id = $1",
@@ -498,7 +530,8 @@ int plan_task_json(struct db *db, long long task_id, json_t **ret, struct errbuf
     if (rc < 0)
         return rc;
     if (!t)
-        return errbuf_set(e, -ERR_NOTFOUND, "plan task %lld not found", task_id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "task_id", task_id,
+                                "plan task %lld not found", task_id);
     *ret = t;
     return 0;
 }
@@ -533,7 +566,8 @@ int plan_json(struct db *db, long long plan_id, json_t **ret, struct errbuf *e)
     if (rc < 0)
         goto fail;
     if (!p) {
-        rc = errbuf_set(e, -ERR_NOTFOUND, "plan %lld not found", plan_id);
+        rc = errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "plan_id", plan_id,
+                              "plan %lld not found", plan_id);
         goto fail;
     }
     if ((rc = db_prepare(db, TASK_COLS " WHERE t.plan_id = $1 ORDER BY t.id", &st, e)) < 0)
@@ -614,27 +648,34 @@ int plan_report(struct db *db, long long task_id, long long org_id, const char *
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "plan task %lld not found", task_id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "task_id", task_id,
+                                "plan task %lld not found", task_id);
     if (strcmp(metric, "reported") && strcmp(metric, "dues"))
-        return errbuf_set(e, -ERR_INVALID,
-                          "task %lld is counted from events (metric '%s'): figures cannot be reported",
-                          task_id, metric);
+        return (errbuf_field(
+                    e, -ERR_INVALID, R_WRONG_STATE, "task_id", NULL,
+                    "task %lld is counted from events (metric '%s'): figures cannot be reported",
+                    task_id, metric),
+                errbuf_value_int(e, task_id), errbuf_state(e, "counted"));
     plan_freq_parse(freq_s, &freq);
     plan_kinds_parse(kinds_s, &kinds);
     if ((rc = org_row(db, org_id, &o, e)) < 0 || (rc = org_row(db, under_id, &under, e)) < 0)
-        return rc == -ERR_NOTFOUND ? errbuf_set(e, -ERR_INVALID, "field 'org_id': organization %lld not found", org_id) : rc;
+        return rc == -ERR_NOTFOUND
+                   ? errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "org_id", org_id,
+                                      "field 'org_id': organization %lld not found", org_id)
+                   : rc;
     if (with_groups && (rc = db_query_int(db, e, &has_groups,
                                           "SELECT COUNT(*) FROM orgs WHERE parent_id = $1 AND kind = 'group'",
                                           "i", org_id)) < 0)
         return rc;
     if (!in_subtree(o.path, under.path) || !(plan_kind_bit(o.kind) & kinds) ||
         (with_groups && !has_groups))
-        return errbuf_set(e, -ERR_INVALID, "field 'org_id': task %lld does not apply to organization '%s'",
-                          task_id, o.code);
+        return errbuf_field(e, -ERR_INVALID, R_MISMATCH, "org_id", o.code,
+                            "field 'org_id': task %lld does not apply to organization '%s'",
+                            task_id, o.code);
     if (!period || plan_period_parse(period, &p) < 0)
-        return errbuf_set(e, -ERR_INVALID,
-                          "field 'period': '%s' is not a period (2024-03, 2024Q1, 2024H1, 2024)",
-                          period ? period : "");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_PERIOD, "period", period,
+                            "field 'period': '%s' is not a period (2024-03, 2024Q1, 2024H1, 2024)",
+                            period ? period : "");
     if (p.freq != freq) {
         struct plan_period first, last;
         char a[PLAN_PERIOD_MAX], b[PLAN_PERIOD_MAX];
@@ -642,17 +683,21 @@ int plan_report(struct db *db, long long task_id, long long org_id, const char *
         plan_period_make(freq, year, plan_freq_count(freq), &last);
         plan_period_name(&first, a, sizeof(a));
         plan_period_name(&last, b, sizeof(b));
-        return errbuf_set(e, -ERR_INVALID,
-                          "field 'period': '%s' does not fit the task's frequency '%s' (use %s%s%s)",
-                          period, freq_s, a, strcmp(a, b) ? " to " : "", strcmp(a, b) ? b : "");
+        return errbuf_field(
+            e, -ERR_INVALID, R_MISMATCH, "period", period,
+            "field 'period': '%s' does not fit the task's frequency '%s' (use %s%s%s)", period,
+            freq_s, a, strcmp(a, b) ? " to " : "", strcmp(a, b) ? b : "");
     }
     if (p.year != year)
-        return errbuf_set(e, -ERR_INVALID, "field 'period': '%s' is not in the plan's year %d",
-                          period, year);
+        return errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "period", period,
+                            "field 'period': '%s' is not in the plan's year %d", period, year);
     if (p.start > today)
-        return errbuf_set(e, -ERR_INVALID, "field 'period': '%s' has not begun yet", period);
+        return errbuf_field(e, -ERR_INVALID, R_IN_FUTURE, "period", period,
+                            "field 'period': '%s' has not begun yet", period);
     if (!isfinite(value) || value < 0)
-        return errbuf_set(e, -ERR_INVALID, "field 'value' must be 0 or more, got %g", value);
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "value", NULL,
+                             "field 'value' must be 0 or more, got %g", value),
+                errbuf_min(e, 0));
     if ((rc = check_text("evidence", evidence, 2000, true, e)) < 0 ||
         (rc = check_text("attachment", attachment, 500, false, e)) < 0)
         return rc;

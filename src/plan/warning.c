@@ -417,8 +417,8 @@ int plan_warnings_json(struct db *db, const char *path, const char *level, json_
     int rc;
     if (level && *level && (plan_level_parse(level, &l) < 0 || l == PLAN_GREEN)) {
         json_decref(items);
-        return errbuf_set(e, -ERR_INVALID,
-                          "query parameter 'level': '%s' is not yellow, red or not_met", level);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "level", level,
+                            "query parameter 'level': '%s' is not yellow, red or not_met", level);
     }
     scope_bounds(path, hi, sizeof(hi));
     if ((rc = db_prepare(db,
@@ -507,7 +507,8 @@ int plan_lagging_json(struct db *db, long long root, json_t **ret, struct errbuf
     db_done(st);
     if (rc <= 0) {
         if (rc == 0)
-            rc = errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", root);
+            rc = errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", root,
+                                  "organization %lld not found", root);
         goto fail;
     }
     scope_bounds(path, hi, sizeof(hi));

@@ -60,14 +60,23 @@ int plan_webhook_create(struct db *db, const char *url, const char *secret, int 
     int rc;
     if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) || strlen(url) > 2000 ||
         strlen(url) < 10)
-        return errbuf_set(e, -ERR_INVALID, "field 'url': '%.200s' is not an http:// or https:// URL",
-                          url ? url : "");
-    if (!secret || strlen(secret) < 16 || strlen(secret) > 256)
-        return errbuf_set(e, -ERR_INVALID, "field 'secret' must be 16 to 256 characters");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_FORMAT, "url", url,
+                            "field 'url': '%.200s' is not an http:// or https:// URL",
+                            url ? url : "");
+    if (!secret || strlen(secret) < 16 || strlen(secret) > 256) {
+        bool short_ = !secret || strlen(secret) < 16;
+        errbuf_field(e, -ERR_INVALID, short_ ? R_TOO_SHORT : R_TOO_LONG, "secret", NULL,
+                     "field 'secret' must be 16 to 256 characters");
+        return errbuf_limit(e, short_ ? 16 : 256);
+    }
     if (retry_seconds < 1 || retry_seconds > 86400)
-        return errbuf_set(e, -ERR_INVALID, "field 'retry_seconds' must be from 1 to 86400");
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "retry_seconds", NULL,
+                             "field 'retry_seconds' must be from 1 to 86400"),
+                errbuf_range(e, 1, 86400));
     if (max_attempts < 1 || max_attempts > 20)
-        return errbuf_set(e, -ERR_INVALID, "field 'max_attempts' must be from 1 to 20");
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "max_attempts", NULL,
+                             "field 'max_attempts' must be from 1 to 20"),
+                errbuf_range(e, 1, 20));
     if ((rc = db_run(db, e,
                      "INSERT INTO plan_webhooks(url, secret, active, retry_seconds, max_attempts,"
                      " created_by, created_at) VALUES($1, $2, 1, $3, $4, $5, $6)",
@@ -134,7 +143,8 @@ int plan_deliveries_json(struct db *db, long long webhook_id, int limit, json_t 
                            webhook_id)) < 0)
         goto fail;
     if (!have) {
-        rc = errbuf_set(e, -ERR_NOTFOUND, "webhook %lld not found", webhook_id);
+        rc = errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "webhook_id", webhook_id,
+                              "webhook %lld not found", webhook_id);
         goto fail;
     }
     if ((rc = db_prepare(db,

@@ -92,8 +92,9 @@ static int param_version(struct req *r, long long *ret, struct errbuf *e)
     char *end;
     long long v = strtoll(r->nparams ? r->params[0] : "", &end, 10);
     if (!r->nparams || !r->params[0][0] || *end || v <= 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "no scoring model version '%s'",
-                          r->nparams ? r->params[0] : "");
+        return errbuf_field(e, -ERR_NOTFOUND, R_NOT_FOUND, "version",
+                            r->nparams ? r->params[0] : "", "no scoring model version '%s'",
+                            r->nparams ? r->params[0] : "");
     *ret = v;
     return 0;
 }
@@ -148,7 +149,8 @@ int api_score_run(struct req *r, struct errbuf *e)
     if ((rc = req_int(r, "month", true, &month, e)) < 0)
         return rc;
     if (month < 0 || month > 999999 || !month_valid((int)month))
-        return errbuf_set(e, -ERR_INVALID, "field 'month': invalid month %lld: use YYYYMM", month);
+        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_MONTH, "month", month,
+                                "field 'month': invalid month %lld: use YYYYMM", month);
     if ((rc = score_run_month(r->db, (int)month, r->auth.account_id, false, &s, e)) < 0)
         return rc;
     out = json_pack("{s:i, s:I, s:I, s:I, s:I}", "month", s.month, "version", (json_int_t)s.version,
@@ -184,7 +186,8 @@ int api_portrait_member_annual(struct req *r, struct errbuf *e)
         char *end;
         long v = strtol(s, &end, 10);
         if (strlen(s) != 4 || *end || v < 1900 || v > 2999)
-            return errbuf_set(e, -ERR_INVALID, "invalid year '%.40s': use YYYY", s);
+            return errbuf_field(e, -ERR_INVALID, R_INVALID_FORMAT, "year", s,
+                                "invalid year '%.40s': use YYYY", s);
         year = (int)v;
     }
     if ((rc = portrait_member_annual(r->db, &r->auth, id, year, &out, e)) < 0)
@@ -323,12 +326,14 @@ static int board_items(struct db *db, int b, int month, long long org_id, long l
 static int check_scope_org(int b, long long id, const char *kind, long long depth, struct errbuf *e)
 {
     if (b == BOARD_BRANCH && strcmp(kind, "branch") != 0)
-        return errbuf_set(e, -ERR_INVALID, "organization %lld is a %s, not a branch", id, kind);
+        return errbuf_field(e, -ERR_INVALID, R_WRONG_ORG_KIND, "org_id", kind,
+                            "organization %lld is a %s, not a branch", id, kind);
     if (b == BOARD_UNIT && (strcmp(kind, "committee") != 0 || depth > 1))
-        return errbuf_set(e, -ERR_INVALID, "organization %lld is not a unit committee", id);
+        return errbuf_field_int(e, -ERR_INVALID, R_WRONG_ORG_KIND, "org_id", id,
+                                "organization %lld is not a unit committee", id);
     if (b == BOARD_COMPANY && depth != 0)
-        return errbuf_set(
-            e, -ERR_INVALID,
+        return errbuf_field_int(
+            e, -ERR_INVALID, R_WRONG_ORG_KIND, "org_id", id,
             "scope 'company' ranks the whole company: organization %lld is not its root", id);
     return 0;
 }
@@ -347,9 +352,9 @@ int api_leaderboard(struct req *r, struct errbuf *e)
             if (strcmp(scope, boards[b].scope) == 0)
                 break;
         if (b == (int)(sizeof(boards) / sizeof(boards[0])))
-            return errbuf_set(e, -ERR_INVALID,
-                              "query parameter 'scope': use branch, unit or company, not '%.40s'",
-                              scope);
+            return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "scope", scope,
+                                "query parameter 'scope': use branch, unit or company, not '%.40s'",
+                                scope);
     }
     if ((rc = portrait_month(r->db, req_query(r, "month"), &month, e)) < 0 ||
         (rc = req_query_int(r, "page", 1, 1, 1000000, &page, e)) < 0 ||
@@ -361,9 +366,9 @@ int api_leaderboard(struct req *r, struct errbuf *e)
     if (!org_id)
         org_id = b == BOARD_COMPANY ? root : b == BOARD_BRANCH ? h.org_id : h.unit_id;
     if (!org_id)
-        return errbuf_set(e, -ERR_INVALID,
-                          "query parameter 'org_id' is required: you have no %s of your own",
-                          boards[b].scope);
+        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "org_id", NULL,
+                            "query parameter 'org_id' is required: you have no %s of your own",
+                            boards[b].scope);
     if ((rc = db_prepare(r->db, "SELECT kind, depth, path FROM orgs WHERE id = $1", &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, org_id);
@@ -374,7 +379,8 @@ int api_leaderboard(struct req *r, struct errbuf *e)
     }
     db_done(st);
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", org_id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", org_id,
+                                "organization %lld not found", org_id);
     if (rc < 0 || (rc = check_scope_org(b, org_id, kind, depth, e)) < 0)
         return rc;
     /* staff see the list of what they cover; a member only their own branch, unit or the
@@ -382,9 +388,9 @@ int api_leaderboard(struct req *r, struct errbuf *e)
     if (!auth_covers(&r->auth, PORTRAIT_STAFF, path)) {
         if (!h.member_id || (b == BOARD_BRANCH && org_id != h.org_id) ||
             (b == BOARD_UNIT && org_id != h.unit_id))
-            return errbuf_set(e, -ERR_FORBIDDEN,
-                              "the %s ranking of organization %lld is outside your scope",
-                              boards[b].scope, org_id);
+            return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "org_id", org_id,
+                                    "the %s ranking of organization %lld is outside your scope",
+                                    boards[b].scope, org_id);
         if ((rc = visibility_of(r->db, h.unit_id, root, &vis, e)) < 0)
             return rc;
     }
@@ -437,10 +443,10 @@ static int ranking_org(struct req *r, int mask, long long *ret_id, long long *re
     if (rc < 0)
         return rc;
     if (strcmp(kind, "committee") != 0 || depth > 1)
-        return errbuf_set(e, -ERR_INVALID,
-                          "organization %lld is not the company or a unit committee: rankings"
-                          " are set per committee",
-                          id);
+        return errbuf_field_int(e, -ERR_INVALID, R_WRONG_ORG_KIND, "org_id", id,
+                                "organization %lld is not the company or a unit committee: rankings"
+                                " are set per committee",
+                                id);
     *ret_id = id;
     return 0;
 }
@@ -478,8 +484,8 @@ int api_ranking_set(struct req *r, struct errbuf *e)
         if (strcmp(vis, visibilities[k]) == 0)
             break;
     if (k == sizeof(visibilities) / sizeof(visibilities[0]))
-        return errbuf_set(e, -ERR_INVALID,
-                          "field 'visibility': use self, top10 or full, not '%.20s'", vis);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "visibility", vis,
+                            "field 'visibility': use self, top10 or full, not '%.20s'", vis);
     /* the cached leaderboards were built under the old setting: bump 'scores' with it */
     d = json_pack("{s:s}", "visibility", vis);
     if ((rc = db_begin(r->db, e)) < 0)

@@ -93,8 +93,8 @@ static int parse_map(struct score_rule *r, const char *text, struct errbuf *e)
     r->nmap = 0;
     if (!json_is_object(o)) {
         json_decref(o);
-        return errbuf_set(e, -ERR_INVALID, "rule '%s': value_points must be an object",
-                          r->indicator);
+        return errbuf_field(e, -ERR_INVALID, R_NOT_OBJECT, "value_points", r->indicator,
+                            "rule '%s': value_points must be an object", r->indicator);
     }
     json_object_foreach(o, k, v)
     {
@@ -102,9 +102,11 @@ static int parse_map(struct score_rule *r, const char *text, struct errbuf *e)
         double key = strtod(k, &end);
         if (*end || !*k || !json_is_number(v) || r->nmap >= RULE_MAP_MAX) {
             json_decref(o);
-            return errbuf_set(e, -ERR_INVALID,
-                              "rule '%s': value_points needs up to %d numeric values with numeric points",
-                              r->indicator, RULE_MAP_MAX);
+            return (errbuf_field(
+                        e, -ERR_INVALID, R_INVALID_FORMAT, "value_points", r->indicator,
+                        "rule '%s': value_points needs up to %d numeric values with numeric points",
+                        r->indicator, RULE_MAP_MAX),
+                    errbuf_limit(e, RULE_MAP_MAX));
         }
         r->map_value[r->nmap] = key;
         r->map_points[r->nmap++] = json_number_value(v);
@@ -182,7 +184,8 @@ static int load(struct db *db, const char *sql, long long arg, struct score_mode
     }
     db_done(st);
     if (rc == 0)
-        rc = errbuf_set(e, -ERR_NOTFOUND, "no scoring model for %lld", arg);
+        rc = errbuf_field(e, -ERR_NOTFOUND, R_NOT_FOUND, "version", NULL,
+                          "no scoring model for %lld", arg);
     if (rc < 0)
         goto fail;
     if ((rc = db_prepare(db, "SELECT dimension, weight FROM score_weights WHERE version = $1", &st,
@@ -239,41 +242,58 @@ int score_model_validate(const struct score_model *m, struct errbuf *e)
     int seen_veto = 0;
     for (int d = 0; d < DIM_COUNT; d++) {
         if (!isfinite(m->weight[d]) || m->weight[d] < 0)
-            return errbuf_set(e, -ERR_INVALID, "weight of '%s' must be >= 0", dim_name(d));
+            return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "weights", dim_name(d),
+                                 "weight of '%s' must be >= 0", dim_name(d)),
+                    errbuf_min(e, 0));
         sum += m->weight[d];
     }
     if (fabs(sum - 1.0) > 1e-9)
-        return errbuf_set(e, -ERR_INVALID, "weights must sum to 1, they sum to %g", sum);
+        return errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "weights", NULL,
+                            "weights must sum to 1, they sum to %g", sum);
     if (!isfinite(m->base) || m->base < 0 || m->base > 100)
-        return errbuf_set(e, -ERR_INVALID, "base must be from 0 to 100");
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "base", NULL,
+                             "base must be from 0 to 100"),
+                errbuf_range(e, 0, 100));
     if (m->veto_months < 1 || m->veto_months > 60)
-        return errbuf_set(e, -ERR_INVALID, "veto_months must be from 1 to 60");
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "veto_months", NULL,
+                             "veto_months must be from 1 to 60"),
+                errbuf_range(e, 1, 60));
     if (!isfinite(m->veto_cap) || m->veto_cap < 0 || m->veto_cap > 100)
-        return errbuf_set(e, -ERR_INVALID, "veto_cap must be from 0 to 100");
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "veto_cap", NULL,
+                             "veto_cap must be from 0 to 100"),
+                errbuf_range(e, 0, 100));
     if (!isfinite(m->gap) || m->gap <= 0 || m->gap > 100)
-        return errbuf_set(e, -ERR_INVALID, "gap must be above 0 and at most 100");
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "gap", NULL,
+                             "gap must be above 0 and at most 100"),
+                errbuf_max(e, 100));
     if (!month_valid(m->effective_month))
-        return errbuf_set(e, -ERR_INVALID, "effective_month must be YYYYMM");
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_MONTH, "effective_month", NULL,
+                            "effective_month must be YYYYMM");
     if (m->nrules == 0)
-        return errbuf_set(e, -ERR_INVALID, "a model needs at least one rule");
+        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "rules", NULL,
+                            "a model needs at least one rule");
     for (size_t i = 0; i < m->nrules; i++) {
         const struct score_rule *r = &m->rules[i];
         if (r->dim < 0)
-            return errbuf_set(e, -ERR_INVALID, "rule '%s': unknown dimension", r->indicator);
+            return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "dimension", r->indicator,
+                                "rule '%s': unknown dimension", r->indicator);
         if (r->has_cap && (!isfinite(r->cap) || r->cap < 0))
-            return errbuf_set(e, -ERR_INVALID, "rule '%s': cap must be >= 0", r->indicator);
+            return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "cap", r->indicator,
+                                 "rule '%s': cap must be >= 0", r->indicator),
+                    errbuf_min(e, 0));
         if (!isfinite(r->points))
-            return errbuf_set(e, -ERR_INVALID, "rule '%s': points must be a number",
-                              r->indicator);
+            return errbuf_field(e, -ERR_INVALID, R_NOT_NUMBER, "points", r->indicator,
+                                "rule '%s': points must be a number", r->indicator);
         if (r->mode == RULE_MAP && r->nmap == 0)
-            return errbuf_set(e, -ERR_INVALID, "rule '%s': a map rule needs value_points",
-                              r->indicator);
+            return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "value_points", r->indicator,
+                                "rule '%s': a map rule needs value_points", r->indicator);
         for (size_t j = 0; j < i; j++)
             if (strcmp(m->rules[j].indicator, r->indicator) == 0)
-                return errbuf_set(e, -ERR_INVALID, "rule '%s' appears twice", r->indicator);
+                return errbuf_field(e, -ERR_INVALID, R_DUPLICATE, "indicator", r->indicator,
+                                    "rule '%s' appears twice", r->indicator);
         if (r->veto && seen_veto++)
-            return errbuf_set(e, -ERR_INVALID, "only one rule may be a veto ('%s' is a second)",
-                              r->indicator);
+            return errbuf_field(e, -ERR_INVALID, R_DUPLICATE, "veto", r->indicator,
+                                "only one rule may be a veto ('%s' is a second)", r->indicator);
     }
     return 0;
 }
@@ -319,7 +339,7 @@ static int num(const json_t *o, const char *k, double def, double *ret, struct e
         return 0;
     }
     if (!json_is_number(v))
-        return errbuf_set(e, -ERR_INVALID, "'%s' must be a number", k);
+        return errbuf_field(e, -ERR_INVALID, R_NOT_NUMBER, k, NULL, "'%s' must be a number", k);
     *ret = json_number_value(v);
     return 0;
 }
@@ -334,7 +354,7 @@ int score_model_from_json(struct db *db, const json_t *j, struct score_model **r
     double dv;
     int rc;
     if (!json_is_object(j))
-        return errbuf_set(e, -ERR_INVALID, "expected a JSON object");
+        return errbuf_field(e, -ERR_INVALID, R_NOT_OBJECT, NULL, NULL, "expected a JSON object");
     if (!(m = calloc(1, sizeof(*m))))
         return errbuf_set(e, -ERR_NOMEM, "out of memory");
     if ((rc = num(j, "base", 60, &m->base, e)) < 0 || (rc = num(j, "veto_cap", 60, &m->veto_cap, e)) < 0 ||
@@ -348,25 +368,29 @@ int score_model_from_json(struct db *db, const json_t *j, struct score_model **r
         snprintf(m->note, sizeof(m->note), "%s", json_string_value(json_object_get(j, "note")));
     w = json_object_get(j, "weights");
     if (!json_is_object(w)) {
-        rc = errbuf_set(e, -ERR_INVALID, "'weights' must be an object of the five dimensions");
+        rc = errbuf_field(e, -ERR_INVALID, R_NOT_OBJECT, "weights", NULL,
+                          "'weights' must be an object of the five dimensions");
         goto fail;
     }
     json_object_foreach(w, k, r)
     {
         int d = dim_parse(k);
         if (d < 0) {
-            rc = errbuf_set(e, -ERR_INVALID, "weights: unknown dimension '%s'", k);
+            rc = errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "weights", k,
+                              "weights: unknown dimension '%s'", k);
             goto fail;
         }
         if (!json_is_number(r)) {
-            rc = errbuf_set(e, -ERR_INVALID, "weights: '%s' must be a number", k);
+            rc = errbuf_field(e, -ERR_INVALID, R_NOT_NUMBER, "weights", k,
+                              "weights: '%s' must be a number", k);
             goto fail;
         }
         m->weight[d] = json_number_value(r);
     }
     rules = json_object_get(j, "rules");
     if (!json_is_array(rules) || json_array_size(rules) == 0 || json_array_size(rules) > 200) {
-        rc = errbuf_set(e, -ERR_INVALID, "'rules' must be an array of 1 to 200 rules");
+        rc = errbuf_field(e, -ERR_INVALID, R_NOT_ARRAY, "rules", NULL,
+                          "'rules' must be an array of 1 to 200 rules");
         goto fail;
     }
     if (!(m->rules = calloc(json_array_size(rules), sizeof(*m->rules)))) {
@@ -381,7 +405,9 @@ int score_model_from_json(struct db *db, const json_t *j, struct score_model **r
                *map = json_object_get(r, "value_points");
         struct db_stmt *st;
         if (!json_is_object(r) || !json_is_string(code)) {
-            rc = errbuf_set(e, -ERR_INVALID, "rules[%zu]: 'indicator' is required", i);
+            rc = (errbuf_field(e, -ERR_INVALID, R_REQUIRED, "indicator", NULL,
+                               "rules[%zu]: 'indicator' is required", i),
+                  errbuf_index(e, (long long)i));
             goto fail;
         }
         snprintf(x->indicator, sizeof(x->indicator), "%s", json_string_value(code));
@@ -402,14 +428,18 @@ int score_model_from_json(struct db *db, const json_t *j, struct score_model **r
         if (rc < 0)
             goto fail;
         if (rc == 0 || rc == 2) {
-            rc = errbuf_set(e, -ERR_INVALID, rc ? "rules[%zu]: '%s' is an organization indicator"
-                                                : "rules[%zu]: unknown indicator '%s'",
-                            i, x->indicator);
+            rc = (errbuf_field(e, -ERR_INVALID, R_UNKNOWN_INDICATOR, "indicator", x->indicator,
+                               rc ? "rules[%zu]: '%s' is an organization indicator"
+                                  : "rules[%zu]: unknown indicator '%s'",
+                               i, x->indicator),
+                  errbuf_index(e, (long long)i));
             goto fail;
         }
         if (dim) {
             if (!json_is_string(dim) || (x->dim = dim_parse(json_string_value(dim))) < 0) {
-                rc = errbuf_set(e, -ERR_INVALID, "rules[%zu]: unknown dimension", i);
+                rc = (errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "dimension", NULL,
+                                   "rules[%zu]: unknown dimension", i),
+                      errbuf_index(e, (long long)i));
                 goto fail;
             }
         }
@@ -418,7 +448,9 @@ int score_model_from_json(struct db *db, const json_t *j, struct score_model **r
                       : RULE_LINEAR;
         if (mode && (!json_is_string(mode) || (strcmp(json_string_value(mode), "map") != 0 &&
                                                strcmp(json_string_value(mode), "linear") != 0))) {
-            rc = errbuf_set(e, -ERR_INVALID, "rules[%zu]: mode must be 'linear' or 'map'", i);
+            rc = (errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "mode", NULL,
+                               "rules[%zu]: mode must be 'linear' or 'map'", i),
+                  errbuf_index(e, (long long)i));
             goto fail;
         }
         if ((rc = num(r, "points", 0, &x->points, e)) < 0) {
@@ -427,7 +459,9 @@ int score_model_from_json(struct db *db, const json_t *j, struct score_model **r
         }
         if (cap && !json_is_null(cap)) {
             if (!json_is_number(cap)) {
-                rc = errbuf_set(e, -ERR_INVALID, "rules[%zu]: cap must be a number or null", i);
+                rc = (errbuf_field(e, -ERR_INVALID, R_NOT_NUMBER, "cap", NULL,
+                                   "rules[%zu]: cap must be a number or null", i),
+                      errbuf_index(e, (long long)i));
                 goto fail;
             }
             x->has_cap = true;
@@ -437,7 +471,9 @@ int score_model_from_json(struct db *db, const json_t *j, struct score_model **r
         if (x->mode == RULE_MAP) {
             char *text = map ? json_dumps(map, JSON_COMPACT) : NULL;
             rc = text ? parse_map(x, text, e)
-                      : errbuf_set(e, -ERR_INVALID, "rules[%zu]: a map rule needs value_points", i);
+                      : (errbuf_field(e, -ERR_INVALID, R_REQUIRED, "value_points", NULL,
+                                      "rules[%zu]: a map rule needs value_points", i),
+                         errbuf_index(e, (long long)i));
             free(text);
             if (rc < 0)
                 goto fail;
@@ -522,7 +558,8 @@ int score_model_activate(struct db *db, long long version, long long actor, stru
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "no scoring model version %lld", version);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "version", version,
+                                "no scoring model version %lld", version);
     if ((rc = db_run(db, e, "UPDATE score_models SET active = 0 WHERE active = 1", "")) < 0 ||
         (rc = db_run(db, e,
                      "UPDATE score_models SET active = 1,"

@@ -91,7 +91,8 @@ int portrait_latest_month(struct db *db, int *ret_month, struct errbuf *e)
     if (rc < 0)
         return rc;
     if (rc == 0 || m == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "no month has been scored yet");
+        return errbuf_field(e, -ERR_NOTFOUND, R_NOT_SCORED, "month", NULL,
+                            "no month has been scored yet");
     *ret_month = (int)m;
     return 0;
 }
@@ -105,13 +106,15 @@ int portrait_month(struct db *db, const char *param, int *ret_month, struct errb
     if (!param || !*param)
         return portrait_latest_month(db, ret_month, e);
     if (month_parse(param, &month) < 0)
-        return errbuf_set(e, -ERR_INVALID, "invalid month '%.40s': use YYYYMM", param);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_MONTH, "month", param,
+                            "invalid month '%.40s': use YYYYMM", param);
     rc = db_query_int(db, e, &found, "SELECT month FROM score_runs WHERE month = $1", "i",
                       (long long)month);
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "month %d has not been scored yet", month);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_SCORED, "month", month,
+                                "month %d has not been scored yet", month);
     *ret_month = month;
     return 0;
 }

@@ -109,7 +109,8 @@ static int gate(struct db *db, const struct auth *a, long long member_id, const 
     if (path && (a->member_id == member_id || auth_covers(a, PORTRAIT_STAFF, path)))
         return 0;
     if (path)
-        return errbuf_set(e, -ERR_FORBIDDEN, "member %lld is outside your scope", member_id);
+        return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", member_id,
+                                "member %lld is outside your scope", member_id);
     if ((rc = db_prepare(db,
                          "SELECT o.path FROM members m JOIN orgs o ON o.id = m.org_id"
                          " WHERE m.id = $1",
@@ -123,11 +124,15 @@ static int gate(struct db *db, const struct auth *a, long long member_id, const 
         return rc;
     if (rc == 0 && a->member_id != member_id)
         return auth_has_role(a, PORTRAIT_STAFF)
-                   ? errbuf_set(e, -ERR_NOTFOUND, "member %lld not found", member_id)
-                   : errbuf_set(e, -ERR_FORBIDDEN, "member %lld is outside your scope", member_id);
+                   ? errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_MEMBER, "member_id", member_id,
+                                      "member %lld not found", member_id)
+                   : errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", member_id,
+                                      "member %lld is outside your scope", member_id);
     if (a->member_id != member_id && !auth_covers(a, PORTRAIT_STAFF, now))
-        return errbuf_set(e, -ERR_FORBIDDEN, "member %lld is outside your scope", member_id);
-    return errbuf_set(e, -ERR_NOTFOUND, "member %lld was not scored in %s", member_id, period);
+        return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", member_id,
+                                "member %lld is outside your scope", member_id);
+    return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_SCORED, "member_id", member_id,
+                            "member %lld was not scored in %s", member_id, period);
 }
 
 struct pick {

@@ -43,7 +43,8 @@ static int org_load(struct db *db, long long id, struct orow *o, struct errbuf *
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "organization %lld not found", id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", id,
+                                "organization %lld not found", id);
     return 0;
 }
 
@@ -64,7 +65,8 @@ static int access_level(struct db *db, const struct auth *a, const struct orow *
         return rc;
     if (h.member_id && (under(h.path, o->path) || under(h.now_path, o->path)))
         return 0;
-    return errbuf_set(e, -ERR_FORBIDDEN, "organization %lld is outside your scope", o->id);
+    return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "org_id", o->id,
+                            "organization %lld is outside your scope", o->id);
 }
 
 /* The common part: members, index, dims, hist, participation of the month. */
@@ -97,8 +99,8 @@ static int rollup(struct db *db, const struct orow *o, int month, json_t *out, s
     }
     db_done(st);
     if (rc == 0)
-        return errbuf_set(e, -ERR_NOTFOUND, "organization %lld has no scored members in %d", o->id,
-                          month);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_SCORED, "month", month,
+                                "organization %lld has no scored members in %d", o->id, month);
     return rc < 0 ? rc : 0;
 }
 
@@ -255,10 +257,10 @@ int portrait_org(struct db *db, const struct auth *a, long long org_id, int mont
     if ((rc = org_load(db, org_id, &o, e)) < 0)
         return rc;
     if (strcmp(o.kind, "group") == 0) {
-        rc = errbuf_set(e, -ERR_INVALID,
-                        "organization %lld is a party group: groups have no portrait, ask for"
-                        " its branch",
-                        org_id);
+        rc = errbuf_field(e, -ERR_INVALID, R_WRONG_ORG_KIND, "org_id", "group",
+                          "organization %lld is a party group: groups have no portrait, ask for"
+                          " its branch",
+                          org_id);
         goto out;
     }
     if ((rc = full = access_level(db, a, &o, month, e)) < 0)

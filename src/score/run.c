@@ -516,9 +516,11 @@ int score_run_month(struct db *db, int month, long long actor, bool progress,
     r.month = month;
     r.progress = progress;
     if (!month_valid(month))
-        return errbuf_set(e, -ERR_INVALID, "invalid month %d: use YYYYMM", month);
+        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_MONTH, "month", month,
+                                "invalid month %d: use YYYYMM", month);
     if (month > month_of_time(time(NULL)))
-        return errbuf_set(e, -ERR_INVALID, "month %d has not begun yet", month);
+        return errbuf_field_int(e, -ERR_INVALID, R_IN_FUTURE, "month", month,
+                                "month %d has not begun yet", month);
     if ((rc = db_begin(db, e)) < 0)
         return rc;
     phase(&r, "model");

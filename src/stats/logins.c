@@ -38,7 +38,8 @@ int stats_logins(struct db *db, long long org_id, const char *path, int month, l
     bool complete = month < today / 100;
     json_t *daily;
     if (month > today / 100)
-        return errbuf_set(e, -ERR_INVALID, "month %d has not begun yet", month);
+        return errbuf_field(e, -ERR_INVALID, R_IN_FUTURE, "month", NULL,
+                            "month %d has not begun yet", month);
     if (!complete) {
         /* like with like: the month before up to the same day and time of day (its last day
          * when it is shorter) */
@@ -97,13 +98,14 @@ int api_stats_logins(struct req *r, struct errbuf *e)
     if ((rc = req_query_int(r, "org_id", 0, 0, (long long)1 << 62, &org, e)) < 0)
         return rc;
     if (ms && month_parse(ms, &month) < 0)
-        return errbuf_set(e, -ERR_INVALID, "query parameter 'month': expected YYYYMM, got '%s'",
-                          ms);
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_MONTH, "month", ms,
+                            "query parameter 'month': expected YYYYMM, got '%s'", ms);
     for (int i = 0; i < r->auth.nroles && !org; i++)
         if (r->auth.roles[i].role & ROLE_STAFF)
             org = r->auth.roles[i].org_id;
     if (!org)
-        return errbuf_set(e, -ERR_FORBIDDEN, "your roles do not allow this");
+        return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, NULL, NULL,
+                            "your roles do not allow this");
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_STAFF, org, path, e)) < 0 ||
         (rc = stats_logins(r->db, org, path, month, now, &out, e)) < 0)
         return rc;

@@ -54,7 +54,7 @@ test('income bases import: the preview lists every bad row, writes nothing; scop
   for (const q of ['?dry_run=true', '']) {
     const r = await importBases('fin-a', bad, q);
     assertError(r, 400, 'invalid');
-    const reasons = r.body.error.details.map((d) => d.reason);
+    const reasons = r.body.error.details.map((d) => d.message);
     assert.equal(reasons.length, 5, r.text);
     assert.match(reasons[0], /^row 3, column emp_no/);
     assert.match(reasons[1], /^row 4, column monthly_income_yuan: invalid amount '12\.345'/);

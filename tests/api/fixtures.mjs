@@ -219,7 +219,7 @@ export async function seedWorld(srv, { sessions = true } = {}) {
 
 /**
  * Assert an events batch was refused: 400, error envelope code invalid with details
- * [{index, field, reason}], and top-level counts {accepted: 0, duplicate: 0, rejected}.
+ * [{index, field, code, reason}], and top-level counts {accepted: 0, duplicate: 0, rejected}.
  */
 export function assertBatchRejected(res, rejected) {
   const show = res.text;
@@ -233,6 +233,7 @@ export function assertBatchRejected(res, rejected) {
     assert.equal(typeof d.index, 'number', show);
     assert.equal(typeof d.field, 'string', show);
     assert.ok(typeof d.reason === 'string' && d.reason.length > 0, show);
+    assert.ok(typeof d.code === 'string' && d.code.length > 0, show);
   }
   assert.equal(b.accepted, 0, show);
   assert.equal(b.duplicate, 0, show);

@@ -33,7 +33,7 @@ test('a dry run lists every bad row with its column and writes nothing', async (
   const before = count('SELECT COUNT(*) FROM members');
   const r = await post('com-a', 'members', file, '?dry_run=true');
   assertError(r, 400, 'invalid');
-  const reasons = r.body.error.details.map((d) => d.reason).join('\n');
+  const reasons = r.body.error.details.map((d) => d.message).join('\n');
   assert.match(reasons, /row 3, column birth_date/);
   assert.match(reasons, /row 4, column org_code: .*NOPE/);
   assert.match(reasons, /row 5, column emp_no: 'NA001' appears twice/);
@@ -87,7 +87,7 @@ test('rows outside the caller subtree are errors; roles and content types are ch
     ['ND001', '郑七', '男', '1980-01-02', '', 'UB-B1', ''],
     ['EB002', '杨磊', '男', '1979-11-12', '', 'UA-B1', '']]));
   assertError(other, 400, 'invalid');
-  const reasons = other.body.error.details.map((d) => d.reason).join('\n');
+  const reasons = other.body.error.details.map((d) => d.message).join('\n');
   assert.match(reasons, /row 2, column org_code: 'UB-B1' is outside your scope/);
   assert.match(reasons, /row 3, column emp_no: member 'EB002' belongs to an organization outside your scope/);
   assert.equal(count("SELECT COUNT(*) FROM members WHERE emp_no = 'ND001'"), 0);
@@ -121,7 +121,7 @@ test('organizations: new ones under a parent in scope; nothing outside it', asyn
     ['UB-B1', 'B一支部改名', 'UA', '党支部'],
     ['TOP', '新的顶层', '', '党委']]));
   assertError(bad, 400, 'invalid');
-  const reasons = bad.body.error.details.map((d) => d.reason).join('\n');
+  const reasons = bad.body.error.details.map((d) => d.message).join('\n');
   assert.match(reasons, /column parent_code: 'UB' is outside your scope/);
   assert.match(reasons, /column code: organization 'UB-B1' is outside your scope/);
   assert.match(reasons, /column parent_code: required/);

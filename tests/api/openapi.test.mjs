@@ -435,12 +435,12 @@ test('every write endpoint refuses a misspelt or unknown field with 400 unknown_
     const typo = name.slice(0, -1);
     const r = await srv.api(rt.method, url, { ...opts, body: { [typo]: 1 } });
     assertError(r, 400, 'unknown_field');
-    assert.deepEqual(r.body.error.details, [{ field: typo, suggestion: name }], `${rt.method} ${rt.path}: ${r.text}`);
+    assert.deepEqual(r.body.error.details, [{ code: 'unknown_field', field: typo, suggestion: name, message: r.body.error.message }], `${rt.method} ${rt.path}: ${r.text}`);
     assert.match(r.body.error.message, new RegExp(`unknown field '${typo}' \\(did you mean '${name}'\\?\\)`));
     // a name like no documented one: no suggestion
     const r2 = await srv.api(rt.method, url, { ...opts, body: { zz_no_such_field_zz: true } });
     assertError(r2, 400, 'unknown_field');
-    assert.deepEqual(r2.body.error.details, [{ field: 'zz_no_such_field_zz' }], `${rt.method} ${rt.path}: ${r2.text}`);
+    assert.deepEqual(r2.body.error.details, [{ code: 'unknown_field', field: 'zz_no_such_field_zz', message: r2.body.error.message }], `${rt.method} ${rt.path}: ${r2.text}`);
     checked++;
   }
   assert.ok(checked >= 30, `only ${checked} JSON write endpoints found`);
@@ -451,13 +451,13 @@ test('unknown fields inside arrays and objects are named by their path; nothing 
   const before = await srv.api('GET', `/api/v1/dues/ledger/entries?org_id=${W.orgs['UA-B1']}`, { token: fin.token });
   const r = await srv.api('POST', '/api/v1/dues/remittances', { token: fin.token, body: { org_id: W.orgs['UA-B1'], amout_fen: 100 } });
   assertError(r, 400, 'unknown_field');
-  assert.deepEqual(r.body.error.details, [{ field: 'amout_fen', suggestion: 'amount_fen' }]);
+  assert.deepEqual(r.body.error.details, [{ code: 'unknown_field', field: 'amout_fen', suggestion: 'amount_fen', message: r.body.error.message }]);
   const c = await srv.api('POST', '/api/v1/dues/collections', {
     token: fin.token,
     body: { items: [{ emp_no: 'EA002', months: [202401], amount_fen: 100, channel: 'cash' }, { emp_no: 'EA003', months: [202401], amount_fen: 100, chanel: 'cash' }] },
   });
   assertError(c, 400, 'unknown_field');
-  assert.deepEqual(c.body.error.details, [{ field: 'items[1].chanel', suggestion: 'channel' }]);
+  assert.deepEqual(c.body.error.details, [{ code: 'unknown_field', field: 'items[1].chanel', suggestion: 'channel', message: c.body.error.message }]);
   const after = await srv.api('GET', `/api/v1/dues/ledger/entries?org_id=${W.orgs['UA-B1']}`, { token: fin.token });
   assert.deepEqual(after.body, before.body, 'a refused body changed the ledger');
   // a body of the wrong JSON type is named as such

@@ -108,7 +108,7 @@ test('plans are read by staff inside the owner subtree; tasks are added and chan
   assertError(await api('com-a', 'PATCH', `/api/v1/plans/tasks/${task.cm}`, { target: 0 }), 400, 'invalid');
   const fixed = await api('com-a', 'PATCH', `/api/v1/plans/tasks/${task.cm}`, { freq: 'quarter' });
   assertError(fixed, 400, 'unknown_field');
-  assert.deepEqual(fixed.body.error.details, [{ field: 'freq' }]);
+  assert.deepEqual(fixed.body.error.details, [{ code: 'unknown_field', field: 'freq', message: fixed.body.error.message }]);
   assertError(await api('com-b', 'PATCH', `/api/v1/plans/tasks/${task.cm}`, { target: 2 }), 403, 'forbidden');
   assertError(await api('sec-a1', 'PATCH', `/api/v1/plans/tasks/${task.cm}`, { target: 2 }), 403, 'forbidden');
   const renamed = await api('com-a', 'PATCH', `/api/v1/plans/tasks/${task.cm}`, { name: '支委会', target: 1 });

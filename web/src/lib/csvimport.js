@@ -1,6 +1,9 @@
 // CSV import (POST /api/v1/import/{orgs|members|bases}): which kinds a role may import, the template
 // files made here, and reading the server's replies. The file itself is sent as the bytes
 // chosen, never decoded in the browser: the server tells UTF-8, UTF-8 with BOM and GBK apart.
+import { errorMessage } from './errors.js';
+import { locale } from './i18n.js';
+import { importSummary, knownReason, reasonText, serverSaid } from './reasons.js';
 
 // The columns of each kind, in the Chinese names the server reads (English names work too).
 export const IMPORT_COLUMNS = {
@@ -42,13 +45,20 @@ export function importQuery(kind, from, dryRun) {
   return q;
 }
 
-// A refused import as {message, reasons}: the API's message and one line per bad row. Only an
-// 'invalid' reply (400) is a list of problems in the file; anything else is answered null and
-// shown as an ordinary error.
+// A refused import as {message, reasons}: a summary and one line per bad row and column, in
+// Chinese from each item's reason (src/lib/reasons.js); an item this app has no words for is
+// shown as the server's English, marked so. Only an 'invalid' reply (400) is a list of
+// problems in the file; anything else is answered null and shown as an ordinary error.
 export function importProblems(e) {
   if (!e || e.status !== 400) return null;
-  const reasons = (e.details || []).map((d) => (typeof d === 'object' && d ? d.reason || d.message || JSON.stringify(d) : String(d)));
-  return { message: e.message || '', reasons };
+  const details = e.details || [];
+  const english = (d) => (typeof d === 'object' && d ? d.message || d.reason || JSON.stringify(d) : String(d));
+  if (locale.value === 'en') return { message: e.message || '', reasons: details.map(english) };
+  const reasons = details.map((d) => reasonText(d) ?? serverSaid(english(d)));
+  // a file-level problem (no header, a bad encoding) is one item: it is the message
+  const perRow = details.length > 0 && details.every((d) => d && Number.isInteger(d.row) && d.column);
+  const message = perRow && details.every(knownReason) ? importSummary(e.message, details.length) : errorMessage(e);
+  return { message, reasons: perRow || !details.every(knownReason) ? reasons : [] };
 }
 
 // Whether a 200 reply is a clean preview of exactly the file and options now chosen.

@@ -14,7 +14,10 @@ const committee = { id: 10002, login: 'dangwei', display_name: '党委', roles: 
 const secretary = { id: 10003, login: 'shuji', display_name: '书记', roles: [{ role: 'secretary', org_id: 8, org_name: '第一支部', org_kind: 'branch' }] };
 
 // the reply of a refused import (src/org/api_import.c)
-const refused = [400, { error: { code: 'invalid', message: '2 errors in 4 rows: nothing imported', details: [{ reason: "row 3, column birth_date: invalid date '1990-13-45'" }, { reason: "row 5, column org_code: no organization 'X9'" }] } }];
+const refused = [400, { error: { code: 'invalid', message: '2 errors in 4 rows: nothing imported', details: [
+  { row: 3, column: 'birth_date', code: 'invalid_date', value: '1990-13-45', message: "row 3, column birth_date: invalid date '1990-13-45'" },
+  { row: 5, column: 'org_code', code: 'unknown_org', value: 'X9', message: "row 5, column org_code: no organization with code 'X9'" },
+] } }];
 const clean = [200, { kind: 'members', dry_run: true, encoding: 'gb18030', rows: 4, created: 3, updated: 1 }];
 const applied = [200, { kind: 'members', dry_run: false, encoding: 'gb18030', rows: 4, created: 3, updated: 1 }];
 
@@ -38,9 +41,17 @@ describe('import helpers', () => {
     expect(importQuery('members', '', false)).toEqual({});
     expect(importQuery('orgs', '2024-03', true)).toEqual({ dry_run: 'true' });
   });
-  it('reads the bad rows of a 400 and leaves other errors alone', () => {
-    const e = { status: 400, message: '1 errors in 2 rows: nothing imported', details: [{ reason: 'row 2, column name: required' }, 'plain'] };
-    expect(importProblems(e)).toEqual({ message: '1 errors in 2 rows: nothing imported', reasons: ['row 2, column name: required', 'plain'] });
+  it('reads the bad rows of a 400 in Chinese and leaves other errors alone', () => {
+    const e = { status: 400, message: '1 error in 2 rows: nothing imported', details: [{ row: 2, column: 'name', code: 'required', value: '', message: 'row 2, column name: required' }] };
+    expect(importProblems(e)).toEqual({ message: '文件中有 1 处错误，没有导入任何内容', reasons: ['第 2 行「姓名」为必填项'] });
+    // more errors than the items listed
+    expect(importProblems({ ...e, message: '80 errors in 90 rows: nothing imported' }).message).toBe('文件中有 80 处错误，没有导入任何内容（列出前 1 处）');
+    // a reason this app has no words for: the server's English, said to be the server's
+    const odd = { status: 400, message: '2 errors in 2 rows: nothing imported', details: [{ row: 2, column: 'name', code: 'required', message: 'x' }, { row: 3, column: 'x', code: 'brand_new', message: 'row 3, column x: new' }] };
+    expect(importProblems(odd)).toEqual({ message: '服务器返回“2 errors in 2 rows: nothing imported”', reasons: ['第 2 行「姓名」为必填项', '服务器返回“row 3, column x: new”'] });
+    // a problem of the whole file is the message
+    const head = { status: 400, message: "missing required column '工号' (emp_no)", details: [{ code: 'missing_column', column: 'emp_no', message: "missing required column '工号' (emp_no)" }] };
+    expect(importProblems(head)).toEqual({ message: '缺少必需的列「工号」', reasons: [] });
     expect(importProblems({ status: 400, message: 'empty body' })).toEqual({ message: 'empty body', reasons: [] });
     expect(importProblems({ status: 403, message: 'no' })).toBeNull();
   });
@@ -109,8 +120,8 @@ describe('CSV import', () => {
     expect(call.init.headers['Content-Type']).toBe('text/csv');
     expect(call.init.headers['X-CSRF-Token']).toBe('csrf-1');
     expect(new TextDecoder().decode(call.init.body)).toBe('工号,姓名,所在组织编码\nE1,张三,B1\n');
-    expect(w.find('[data-test=import-problems]').text()).toContain('2 errors in 4 rows: nothing imported');
-    expect(w.findAll('[data-test=import-problem]').map((li) => li.text())).toEqual(["row 3, column birth_date: invalid date '1990-13-45'", "row 5, column org_code: no organization 'X9'"]);
+    expect(w.find('[data-test=import-problems]').text()).toContain('文件中有 2 处错误，没有导入任何内容');
+    expect(w.findAll('[data-test=import-problem]').map((li) => li.text())).toEqual(['第 3 行「出生日期」：日期格式不正确（应为 2024-03-05 这样的日期）', '第 5 行「组织编码」“X9”：找不到该组织']);
     expect(w.find('[data-test=import-confirm]').attributes('disabled')).toBeDefined();
     expect(w.find('[data-test=import-summary]').exists()).toBe(false);
   });
