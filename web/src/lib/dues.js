@@ -205,8 +205,6 @@ export function checkReason(text) {
 // The field a refused write names ("field 'approved_on' ..." in the API's message), so that
 // the server's answer shows next to that field; '' when it names none.
 export function errorField(err) {
-  const m = /field '([a-z_]+)'/.exec(err?.message || '');
-  if (m) return m[1];
   const d = (err?.details || []).find((x) => x && x.field);
   return d ? d.field : '';
 }

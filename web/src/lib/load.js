@@ -28,17 +28,20 @@ export function useLoad(fn, { immediate = true } = {}) {
 }
 
 // One write a page makes on request: `busy` holds the key of what is running (a row's id, an
-// action's name), `error` the API's answer in words, `result` the reply. run() never throws:
-// it answers the reply, or undefined when the call failed.
+// action's name), `error` the API's answer in words and `failure` the error itself (its
+// details name the field a form marks), `result` the reply. run() never throws: it answers
+// the reply, or undefined when the call failed.
 export function useAction(fn) {
-  const s = reactive({ busy: null, error: '', result: null, run });
+  const s = reactive({ busy: null, error: '', failure: null, result: null, run });
   async function run(key, ...args) {
     s.busy = key ?? true;
     s.error = '';
+    s.failure = null;
     try {
       s.result = await fn(key, ...args);
       return s.result;
     } catch (e) {
+      s.failure = e;
       s.error = errorText(e);
       return undefined;
     } finally {

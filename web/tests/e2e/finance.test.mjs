@@ -110,7 +110,7 @@ for (const [view, size] of VIEWS) {
     await page.waitForSelector('[data-test=import-problem]');
     const problems = await page.locator('[data-test=import-problem]').allTextContents();
     assert.equal(problems.length, 1, problems.join('\n'));
-    assert.match(problems[0], new RegExp(`row 3, column emp_no.*NOPE-${view}`));
+    assert.match(problems[0], new RegExp(`第 3 行「工号」.*NOPE-${view}`));
     assert.ok(await page.isDisabled('[data-test=import-confirm]'), 'a preview with a bad row cannot be imported');
     const hist0 = (await fin.get(`/api/v1/dues/members/${firstId}`)).body;
     assert.ok(!hist0.bases.some((b) => b.monthly_fen === fen), 'nothing was written');

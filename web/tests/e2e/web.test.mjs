@@ -296,7 +296,7 @@ test('the admin edits a member within the role and sees the API answer', async (
   await page.fill('[data-test=member-form] input[inputmode=tel]', '12345');
   await page.click('[data-test=member-form] button[type=submit]');
   await page.waitForSelector('[data-test=member-save-error]');
-  assert.match(await page.textContent('[data-test=member-save-error]'), /输入有误：.*phone/);
+  assert.match(await page.textContent('[data-test=member-save-error]'), /输入有误：「手机号」“12345”不是有效的 11 位手机号码/);
 });
 
 test('console pages: portraits, leaderboard, model, plans, dues', async () => {
@@ -717,10 +717,10 @@ test('committee staff import members from CSV: a bad row is listed and nothing w
   await page.waitForSelector('[data-test=import-chosen]');
   await page.click('[data-test=import-preview]');
   await page.waitForSelector('[data-test=import-problems]');
-  assert.match(await page.textContent('[data-test=import-problems] .form-error'), /nothing imported/);
+  assert.match(await page.textContent('[data-test=import-problems] .form-error'), /没有导入任何内容/);
   const problems = await page.locator('[data-test=import-problem]').allTextContents();
   assert.equal(problems.length, 1, problems.join('\n'));
-  assert.match(problems[0], /row \d+, column birth_date: .*1990-13-45/);
+  assert.match(problems[0], /第 \d+ 行「出生日期」.*1990-13-45/);
   assert.ok(await page.locator('[data-test=import-confirm]').isDisabled(), 'no confirmation after a preview with errors');
   await page.locator('[data-test=import]').scrollIntoViewIfNeeded();
   await shot(page, 'desktop-import-preview');

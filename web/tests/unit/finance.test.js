@@ -70,7 +70,8 @@ describe('reversal and the server\'s answers', () => {
     expect(['paid', 'pending', 'reversed', 'failed'].map((s) => reversible({ status: s }))).toEqual([true, false, false, false]);
   });
   it('finds the field a refusal names, and the reversing entries among the ledger\'s', () => {
-    expect(errorField({ message: "field 'approved_on': 2999-01-01 is in the future" })).toBe('approved_on');
+    expect(errorField({ message: "field 'approved_on': 2999-01-01 is in the future", details: [{ code: 'in_future', field: 'approved_on', value: '2999-01-01' }] })).toBe('approved_on');
+    expect(errorField({ message: "field 'approved_on': 2999-01-01 is in the future" })).toBe('', 'the words are for people: only the details name a field');
     expect(errorField({ message: 'x', details: [{ index: 0, field: 'amount_fen' }] })).toBe('amount_fen');
     expect(errorField({ message: 'the bank balance 1 fen does not cover it' })).toBe('');
     expect(entriesByIds({ items: [{ id: 1 }, { id: 2 }, { id: 3 }] }, [3, 1]).map((x) => x.id)).toEqual([1, 3]);

@@ -9,7 +9,7 @@ const err = (status, code, message, details) => ({ status, code, message, detail
 
 describe('reasons', () => {
   it('words a CSV row and column, a field, a rule', () => {
-    expect(reasonText({ row: 3, column: 'birth_date', code: 'invalid_date', value: '1981-13-40', message: 'x' })).toBe('第 3 行「出生日期」：日期格式不正确（应为 2024-03-05 这样的日期）');
+    expect(reasonText({ row: 3, column: 'birth_date', code: 'invalid_date', value: '1981-13-40', message: 'x' })).toBe('第 3 行「出生日期」“1981-13-40”：日期格式不正确（应为 2024-03-05 这样的日期）');
     expect(reasonText({ code: 'not_integer', field: 'amount_fen', message: 'x' })).toBe('「金额」应为整数');
     expect(reasonText({ code: 'bulletin_needs_committee', field: 'org_id', value: 'GW-01-06', message: 'x' })).toBe('通报只能为党委或党总支生成，党支部请查看本支部的计划进度');
   });
