@@ -121,7 +121,7 @@ describe('CSV import', () => {
     expect(call.init.headers['X-CSRF-Token']).toBe('csrf-1');
     expect(new TextDecoder().decode(call.init.body)).toBe('工号,姓名,所在组织编码\nE1,张三,B1\n');
     expect(w.find('[data-test=import-problems]').text()).toContain('文件中有 2 处错误，没有导入任何内容');
-    expect(w.findAll('[data-test=import-problem]').map((li) => li.text())).toEqual(['第 3 行「出生日期」：日期格式不正确（应为 2024-03-05 这样的日期）', '第 5 行「组织编码」“X9”：找不到该组织']);
+    expect(w.findAll('[data-test=import-problem]').map((li) => li.text())).toEqual(['第 3 行「出生日期」“1990-13-45”：日期格式不正确（应为 2024-03-05 这样的日期）', '第 5 行「组织编码」“X9”：找不到该组织']);
     expect(w.find('[data-test=import-confirm]').attributes('disabled')).toBeDefined();
     expect(w.find('[data-test=import-summary]').exists()).toBe(false);
   });
