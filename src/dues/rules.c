@@ -47,11 +47,18 @@ int dues_term_kind_parse(const char *s, enum dues_term_kind *ret)
 }
 
 /* Integer arithmetic only: the base is at most DUES_MAX_BASE_FEN and the rate at most
- * 10000 bp, so the product fits easily in 64 bits. */
+ * 10000 bp, so the product fits easily in 64 bits. The product may be negative: a remittance
+ * of "all" that nets a refund against large voluntary dues (dues_remit, remit_payable in
+ * debit) gives the level above its share of a negative amount. Half up works on the
+ * magnitude, so that share mirrors the share of the same positive amount; C's division
+ * truncates toward zero, and (p + 5000) / 10000 booked half of -85.24 yuan as -42.61 instead
+ * of -42.62 (found by tests/unit/test_ledger_property.c). */
 long long dues_round(long long base_fen, long long rate_bp, enum dues_rounding r)
 {
     long long p = base_fen * rate_bp;
-    return r == DUES_ROUND_DOWN ? p / 10000 : (p + 5000) / 10000;
+    if (r == DUES_ROUND_DOWN)
+        return p / 10000;
+    return p < 0 ? -((-p + 5000) / 10000) : (p + 5000) / 10000;
 }
 
 const struct dues_band *dues_fixed_band(const struct dues_rules *r, const char *category)
