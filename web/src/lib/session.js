@@ -11,13 +11,38 @@ export const session = reactive({
   expired: false, // a 401 ended the session: the login page says so
 });
 
+// Whether this browser signed in and has not signed out since (localStorage): without it
+// there is no session to ask /me about, so the login page loads without a 401 from /me.
+const MARK = 'dj.signedIn';
+function mark(on) {
+  try {
+    if (on) localStorage.setItem(MARK, '1');
+    else localStorage.removeItem(MARK);
+  } catch {
+    /* storage refused (private mode): /me is asked every time */
+  }
+}
+export function mayHaveSession() {
+  try {
+    return localStorage.getItem(MARK) === '1';
+  } catch {
+    return true;
+  }
+}
+
 function take(account, csrf) {
   session.account = account;
   session.expired = false;
   setCsrf(csrf);
+  mark(true);
 }
 
 export async function loadMe() {
+  if (!mayHaveSession()) {
+    session.account = null;
+    session.checked = true;
+    return null;
+  }
   try {
     const me = await api.get('/api/v1/me');
     const { csrf_token: csrf, ...account } = me;
@@ -25,6 +50,7 @@ export async function loadMe() {
   } catch (e) {
     if (e.status !== 401) throw e;
     session.account = null;
+    mark(false);
   } finally {
     session.checked = true;
   }
@@ -48,6 +74,7 @@ export async function logout() {
 }
 
 export function clearSession(expired) {
+  mark(false);
   session.account = null;
   session.expired = !!expired;
   setCsrf('');
