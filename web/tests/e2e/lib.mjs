@@ -135,6 +135,15 @@ export async function apiGet(page, base, p) {
   return { status: r.status(), body };
 }
 
+/** This month and the month before (YYYYMM) on the organization's clock (UTC+8), and the
+ *  month before as a plans period (YYYY-MM): the month the pages open on. */
+export function months() {
+  const d = new Date(Date.now() + 8 * 3600 * 1000);
+  const now = d.getUTCFullYear() * 100 + d.getUTCMonth() + 1;
+  const last = now % 100 === 1 ? now - 100 + 11 : now - 1;
+  return { now, last, lastPeriod: `${Math.floor(last / 100)}-${String(last % 100).padStart(2, '0')}` };
+}
+
 export const r1 = (v) => (v === null || v === undefined ? null : Math.round(Number(v) * 10) / 10);
 export const fmt1 = (v) => (v === null || v === undefined ? '—' : r1(v).toFixed(1));
 

@@ -15,7 +15,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { startDemoServer, startBrowser, uiLogin, apiAs, shot, assertFits, assertHuman, watchNetwork, DESKTOP, CHROMIUM } from './lib.mjs';
+import { startDemoServer, startBrowser, uiLogin, apiAs, shot, assertFits, assertHuman, watchNetwork, months, DESKTOP, CHROMIUM } from './lib.mjs';
 
 const PHONE = { width: 390, height: 844 };
 const VIEWS = [
@@ -32,12 +32,6 @@ let sec;
 const W = {}; // the demo's facts: this month, the month before, the secretary's branch
 let who = ''; // the login signed in: its own name may show on 我的
 
-// the organization's clock (UTC+8), as the server and the app read it
-const cstNow = () => new Date(Date.now() + 8 * 3600 * 1000);
-const monthAdd = (m, n) => {
-  const i = Math.floor(m / 100) * 12 + (m % 100) - 1 + n;
-  return Math.floor(i / 12) * 100 + (i % 12) + 1;
-};
 const yuan = (fen) => `${Math.floor(fen / 100).toLocaleString('en-US')}.${String(fen % 100).padStart(2, '0')}`;
 const zhMonth = (m) => `${Math.floor(m / 100)}年${m % 100}月`;
 const pct = (v) => `${(v * 100).toFixed(1)}%`;
@@ -51,9 +45,8 @@ before(async () => {
   net = watchNetwork(page);
   fin = await apiAs(srv.base, 'caiwu');
   sec = await apiAs(srv.base, 'shuji');
-  const d = cstNow();
-  W.month = d.getUTCFullYear() * 100 + d.getUTCMonth() + 1;
-  W.last = monthAdd(W.month, -1);
+  // this month and the month before on the organization's clock (UTC+8)
+  ({ now: W.month, last: W.last, lastPeriod: W.period } = months());
   W.branch = (await sec.get('/api/v1/me')).body.roles.find((r) => r.role === 'secretary').org_id;
 });
 
@@ -153,9 +146,8 @@ for (const [view, size] of VIEWS) {
     // the branch's plan progress: the latest month that is over, no bulletin, no lagging list
     await page.click('[data-work=plans]');
     await page.waitForSelector('[data-test=plan-rate] .kpi-value');
-    const period = `${Math.floor(W.last / 100)}-${String(W.last % 100).padStart(2, '0')}`;
-    assert.equal(await page.inputValue('[data-test=period]'), period);
-    const prog = (await sec.get(`/api/v1/plans/progress?org_id=${W.branch}&period=${period}`)).body;
+    assert.equal(await page.inputValue('[data-test=period]'), W.period);
+    const prog = (await sec.get(`/api/v1/plans/progress?org_id=${W.branch}&period=${W.period}`)).body;
     assert.equal((await page.textContent('[data-test=plan-rate] .kpi-value')).trim(), pct(prog.rate));
     const tabs = await page.locator('[data-test=plan-tabs] [data-tab]').evaluateAll((xs) => xs.map((x) => x.dataset.tab));
     assert.deepEqual(tabs, ['progress', 'tasks', 'warnings', 'cases'], 'a branch secretary is offered no bulletin and no lagging list');
