@@ -78,6 +78,11 @@ export const router = createRouter({
 });
 
 router.beforeEach(async (to) => {
+  // the page's code is fetched while the session is asked about, not after
+  for (const r of to.matched) {
+    const c = r.components?.default;
+    if (typeof c === 'function' && !c.__v_isRef && !c.render && !c.setup) c()?.catch?.(() => {});
+  }
   if (!session.checked) {
     try {
       await loadMe();

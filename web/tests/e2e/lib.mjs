@@ -22,6 +22,15 @@ export const SHOTS = process.env.DJ_SHOTS || path.join(ROOT, 'build', 'screensho
 export const PASSWORD = 'dangjian2024';
 export const PHONE = { width: 375, height: 667 };
 export const DESKTOP = { width: 1366, height: 900 };
+/** A phone as the app's people hold it, and the two views the role tests run in. */
+export const PHONE_390 = { width: 390, height: 844 };
+export const VIEWS = [
+  ['phone', PHONE_390],
+  ['desktop', DESKTOP],
+];
+
+/** Money as the pages print it: fen -> "1,255.59". */
+export const yuan = (fen) => `${fen < 0 ? '-' : ''}${Math.floor(Math.abs(fen) / 100).toLocaleString('en-US')}.${String(Math.abs(fen) % 100).padStart(2, '0')}`;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -92,6 +101,16 @@ async function waitHealthy(base, dead) {
     await sleep(50);
   }
   return false;
+}
+
+/** A demo server, the browser and one page of it (15 s timeouts, page errors printed). */
+export async function startApp() {
+  const srv = await startDemoServer();
+  const ctx = await startBrowser(srv.tmp);
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+  return { srv, ctx, page };
 }
 
 /** Debian's chromium with a fresh profile folder of its own. */
@@ -190,8 +209,11 @@ export async function assertFits(page, where, within = '') {
     const out = [];
     const name = (b) => (b.textContent || b.getAttribute('aria-label') || b.className || '').trim().replace(/\s+/g, ' ').slice(0, 24);
     // an open sheet or dialog covers the page: then only what is on it counts
-    const root = (within && document.querySelector(within)) || document;
-    for (const b of root.querySelectorAll('button, .van-button, a.a-tab, a[data-nav], .van-cell[data-nav], [data-work], .van-tab')) {
+    const shown = (el) => el.offsetParent !== null || getComputedStyle(el).position === 'fixed' && getComputedStyle(el).display !== 'none';
+    const popups = [...document.querySelectorAll('.van-popup, .van-dialog')].filter(shown);
+    const roots = within ? [document.querySelector(within)].filter(Boolean) : popups.length ? popups : [document];
+    const all = roots.flatMap((root) => [...root.querySelectorAll('button, .van-button, a.a-tab, a[data-nav], .van-cell[data-nav], [data-work], .van-tab')]);
+    for (const b of all) {
       const style = getComputedStyle(b);
       const r0 = b.getBoundingClientRect();
       if (!r0.width || !r0.height || style.visibility === 'hidden' || (b.offsetParent === null && style.position !== 'fixed')) continue;

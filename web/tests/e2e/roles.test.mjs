@@ -15,13 +15,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { startDemoServer, startBrowser, uiLogin, apiAs, shot, assertFits, assertHuman, watchNetwork, months, DESKTOP, CHROMIUM } from './lib.mjs';
-
-const PHONE = { width: 390, height: 844 };
-const VIEWS = [
-  ['phone', PHONE],
-  ['desktop', DESKTOP],
-];
+import { startApp, uiLogin, apiAs, shot, assertFits, assertHuman, watchNetwork, months, yuan, VIEWS, PHONE_390 as PHONE, DESKTOP, CHROMIUM } from './lib.mjs';
 
 let srv;
 let ctx;
@@ -32,16 +26,11 @@ let sec;
 const W = {}; // the demo's facts: this month, the month before, the secretary's branch
 let who = ''; // the login signed in: its own name may show on 我的
 
-const yuan = (fen) => `${Math.floor(fen / 100).toLocaleString('en-US')}.${String(fen % 100).padStart(2, '0')}`;
 const zhMonth = (m) => `${Math.floor(m / 100)}年${m % 100}月`;
 const pct = (v) => `${(v * 100).toFixed(1)}%`;
 
 before(async () => {
-  srv = await startDemoServer();
-  ctx = await startBrowser(srv.tmp);
-  page = await ctx.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+  ({ srv, ctx, page } = await startApp());
   net = watchNetwork(page);
   fin = await apiAs(srv.base, 'caiwu');
   sec = await apiAs(srv.base, 'shuji');

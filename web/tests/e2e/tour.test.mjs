@@ -5,20 +5,14 @@
 // build/screenshots/ into docs/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemoServer, startBrowser, uiLogin, apiGet, shot, DESKTOP } from './lib.mjs';
-
-const TOUR_PHONE = { width: 390, height: 844 };
+import { startApp, uiLogin, apiGet, shot, DESKTOP, PHONE_390 as TOUR_PHONE } from './lib.mjs';
 
 let srv;
 let ctx;
 let page;
 
 before(async () => {
-  srv = await startDemoServer();
-  ctx = await startBrowser(srv.tmp);
-  page = await ctx.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+  ({ srv, ctx, page } = await startApp());
 });
 
 after(async () => {
