@@ -85,7 +85,7 @@ router.beforeEach(async (to) => {
   }
   if (!session.checked) {
     try {
-      await loadMe();
+      await loadMe({ fresh: !!to.meta?.public });
     } catch {
       /* the server did not answer: the login page will say so when used */
     }

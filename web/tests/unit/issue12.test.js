@@ -1,7 +1,7 @@
 // The helpers behind issue 12: what a role may do (from docs/openapi.json x-roles), months
 // that are not over, words for login comparisons, ledger balances on their side, numbers in
 // the server's sentences, the organization's clock.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect, afterEach, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { can, allowedTabs, bulletinFor, TABLE } from '../../src/lib/access.js';
@@ -9,7 +9,8 @@ import { defaultMonth, overOnly } from '../../src/lib/months.js';
 import { loginsLine } from '../../src/lib/stats.js';
 import { balanceOf, balanceTotals } from '../../src/lib/dues.js';
 import { tidyNumbers, today, thisMonth, monthOver, fmtDayShort, fmtTime, fmtPct } from '../../src/lib/format.js';
-import { session } from '../../src/lib/session.js';
+import { session, loadMe, login, logout, mayHaveSession } from '../../src/lib/session.js';
+import { fakeApi } from './helpers.js';
 
 const doc = JSON.parse(readFileSync(path.resolve(__dirname, '../../../docs/openapi.json'), 'utf8'));
 
@@ -85,5 +86,40 @@ describe('words and numbers', () => {
     expect(tidyNumbers('党费按时足额收缴 2026-11 完成 90.9091/100（91%），未达标')).toBe('党费按时足额收缴 2026-11 完成 90.9/100（91%），未达标');
     expect(tidyNumbers('完成 13.6/100')).toBe('完成 13.6/100');
     expect(fmtPct(0.909090909)).toBe('90.9%');
+  });
+});
+
+describe('the session on a page load', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    localStorage.clear();
+    session.account = null;
+    session.checked = false;
+  });
+  const account = { id: 10005, login: 'dangyuan', member: { id: 69 }, roles: [{ role: 'member', org_id: 8 }] };
+  it('asks /me nothing before this browser signed in (no 401 on the login page)', async () => {
+    const f = fakeApi({});
+    vi.stubGlobal('fetch', f);
+    expect(await loadMe()).toBe(null);
+    expect(f.calls).toEqual([]);
+    expect(mayHaveSession()).toBe(false);
+  });
+  it('opens on the account it remembers and asks /me beside the page; a logout forgets it', async () => {
+    const f = fakeApi({
+      'POST /api/v1/auth/login': [200, { account, csrf_token: 't1' }],
+      'GET /api/v1/me': [200, { ...account, display_name: '曹嘉坤', csrf_token: 't2' }],
+      'POST /api/v1/auth/logout': [200, {}],
+    });
+    vi.stubGlobal('fetch', f);
+    await login('dangyuan', 'x');
+    session.account = null;
+    session.checked = false;
+    const had = await loadMe(); // at once, from what it remembers
+    expect(had.id).toBe(10005);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(f.calls.some((c) => c.url === '/api/v1/me')).toBe(true);
+    expect(session.account.display_name).toBe('曹嘉坤');
+    await logout();
+    expect(mayHaveSession()).toBe(false);
   });
 });
