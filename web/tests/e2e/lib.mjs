@@ -201,6 +201,8 @@ export async function apiAs(base, login) {
  *  scrolled into view (its own scrolling box included), it lies inside the viewport and is the
  *  element found at its centre (nothing covers it). Throws naming what does not fit. */
 export async function assertFits(page, where, within = '') {
+  // a sheet still sliding in is measured where it comes to rest
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'), null, { timeout: 3000 }).catch(() => {});
   const r = await page.evaluate((within) => {
     const w = window.innerWidth;
     const h = window.innerHeight;
@@ -208,10 +210,11 @@ export async function assertFits(page, where, within = '') {
     const y0 = window.scrollY;
     const out = [];
     const name = (b) => (b.textContent || b.getAttribute('aria-label') || b.className || '').trim().replace(/\s+/g, ' ').slice(0, 24);
-    // an open sheet or dialog covers the page: then only what is on it counts
-    const shown = (el) => el.offsetParent !== null || getComputedStyle(el).position === 'fixed' && getComputedStyle(el).display !== 'none';
-    const popups = [...document.querySelectorAll('.van-popup, .van-dialog')].filter(shown);
-    const roots = within ? [document.querySelector(within)].filter(Boolean) : popups.length ? popups : [document];
+    // an open sheet or dialog covers the page: then only what is on the topmost counts
+    const shown = (el) => el.offsetParent !== null || (getComputedStyle(el).position === 'fixed' && getComputedStyle(el).display !== 'none');
+    const z = (el) => Number(getComputedStyle(el).zIndex) || 0;
+    const popups = [...document.querySelectorAll('.van-popup, .van-dialog')].filter(shown).sort((a, b) => z(b) - z(a));
+    const roots = within ? [document.querySelector(within)].filter(Boolean) : popups.length ? [popups[0]] : [document];
     const all = roots.flatMap((root) => [...root.querySelectorAll('button, .van-button, a.a-tab, a[data-nav], .van-cell[data-nav], [data-work], .van-tab')]);
     for (const b of all) {
       const style = getComputedStyle(b);

@@ -417,9 +417,18 @@ test('time to interactive on a phone (CPU ×4, fast 3G): member home and the sec
         await p.waitForFunction((m) => performance.getEntriesByName(m).length, mark, { timeout: 60_000 });
         await p.waitForTimeout(500);
         // interactive: the page's numbers are on screen and no long task runs after them
+        // and where the time went: the document, the last script or style, the last API reply
         const t = await p.evaluate((m) => {
           const ready = performance.getEntriesByName(m)[0].startTime;
-          return { ready, tti: Math.max(ready, ...(window.__longTasks || [])) };
+          const res = performance.getEntriesByType('resource').filter((r) => r.startTime <= ready);
+          const last = (re) => Math.max(0, ...res.filter((r) => re.test(r.name)).map((r) => r.responseEnd));
+          return {
+            ready,
+            tti: Math.max(ready, ...(window.__longTasks || [])),
+            html: performance.getEntriesByType('navigation')[0]?.responseEnd || 0,
+            assets: last(/\/assets\//),
+            api: last(/\/api\//),
+          };
         }, mark);
         times.push({ visit, ...t });
         await p.close();
@@ -429,7 +438,10 @@ test('time to interactive on a phone (CPU ×4, fast 3G): member home and the sec
     }
     console.log('# time to interactive, 390×844, CPU ×4, fast 3G (goal < 2 s; printed, not asserted):');
     for (const r of rows) {
-      console.log(`#   ${r.what.padEnd(24)} ${r.times.map((x) => `${x.visit}: ready ${(x.ready / 1000).toFixed(2)} s, interactive ${(x.tti / 1000).toFixed(2)} s`).join(' · ')}`);
+      const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+      for (const x of r.times) {
+        console.log(`#   ${r.what.padEnd(24)} ${x.visit.padEnd(4)}  interactive ${s(x.tti)}  (numbers on screen ${s(x.ready)}; document ${s(x.html)}, code ${s(x.assets)}, last API reply ${x.api ? s(x.api) : '—'})`);
+      }
     }
   } finally {
     await browser.close();
