@@ -5,7 +5,39 @@ import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import { gzipSync, constants } from 'node:zlib';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const OPENAPI = resolve(HERE, '../docs/openapi.json');
+
+// `virtual:dj-access`: the role × operation table the server enforces, read from
+// docs/openapi.json (`x-roles` of every operation) when the app is built, so that the pages
+// offer only what the roles may call: {"GET /api/v1/dues/bases": ["secretary", ...], ...}.
+// Only this small table goes into the bundle, never the document itself.
+export function accessTable(doc) {
+  const out = {};
+  for (const [path, ops] of Object.entries(doc.paths || {})) {
+    for (const [method, op] of Object.entries(ops)) {
+      if (op && Array.isArray(op['x-roles'])) out[`${method.toUpperCase()} ${path}`] = op['x-roles'];
+    }
+  }
+  return out;
+}
+
+function access() {
+  const id = 'virtual:dj-access';
+  return {
+    name: 'dj-access',
+    resolveId: (source) => (source === id ? `\0${id}` : null),
+    load(loaded) {
+      if (loaded !== `\0${id}`) return null;
+      this.addWatchFile(OPENAPI);
+      const table = accessTable(JSON.parse(readFileSync(OPENAPI, 'utf8')));
+      return `export default ${JSON.stringify(table)};`;
+    },
+  };
+}
 
 function precompress() {
   let outDir = 'dist';
@@ -28,7 +60,7 @@ function precompress() {
 }
 
 export default defineConfig({
-  plugins: [vue(), precompress()],
+  plugins: [vue(), access(), precompress()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -1,16 +1,19 @@
 // Routes in history mode (the server answers index.html for any path that is not a file).
-// meta.roles: at least one of these roles, else the 403 page; meta.member: needs a member
-// record. The server enforces the same rules on every API call; this only spares people
-// pages that would refuse them.
+// meta.api: the operations a page cannot do without (docs/openapi.json x-roles, lib/access.js);
+// meta.roles: whom a page is for, among those the operations allow (the party-work pages are
+// not finance's); either unmet: the 403 page. meta.member: needs a member record. The server
+// enforces its rules on every API call; this only spares people pages that would refuse them.
 import { createRouter, createWebHistory } from 'vue-router';
 import { session, loadMe, hasRole, isStaff, clearSession } from './lib/session.js';
 import { onUnauthorized } from './lib/api.js';
+import { canAll } from './lib/access.js';
 
 import MemberLayout from './pages/member/MemberLayout.vue';
 import MemberHome from './pages/member/Home.vue';
 import Login from './pages/Login.vue';
 
 const STAFF = ['secretary', 'committee', 'finance', 'admin'];
+const PARTY_WORK = ['secretary', 'committee', 'admin'];
 
 // the member pages load with the first screen; the rest when first visited
 export const routes = [
@@ -31,19 +34,24 @@ export const routes = [
     component: () => import('./pages/admin/AdminLayout.vue'),
     meta: { roles: STAFF },
     children: [
-      { path: '', name: 'dashboard', component: () => import('./pages/admin/Dashboard.vue'), meta: { roles: STAFF } },
-      { path: 'orgs', name: 'orgs', component: () => import('./pages/admin/Orgs.vue'), meta: { roles: STAFF } },
-      { path: 'members/:id', name: 'member', component: () => import('./pages/admin/MemberDetail.vue'), meta: { roles: STAFF } },
-      { path: 'portraits', name: 'portraits', component: () => import('./pages/admin/Portraits.vue'), meta: { roles: ['secretary', 'committee', 'admin'] } },
-      { path: 'leaderboard', name: 'leaderboard', component: () => import('./pages/admin/Leaderboard.vue'), meta: { roles: ['secretary', 'committee', 'admin'] } },
-      { path: 'plans', name: 'plans', component: () => import('./pages/admin/Plans.vue'), meta: { roles: ['secretary', 'committee', 'admin'] } },
-      { path: 'dues', name: 'dues', component: () => import('./pages/admin/Dues.vue'), meta: { roles: ['finance', 'admin'] } },
-      { path: 'model', name: 'model', component: () => import('./pages/admin/Model.vue'), meta: { roles: ['admin'] } },
+      { path: '', name: 'dashboard', component: () => import('./pages/admin/Dashboard.vue'), meta: { api: ['GET /api/v1/orgs/{id}/subtree'] } },
+      { path: 'orgs', name: 'orgs', component: () => import('./pages/admin/Orgs.vue'), meta: { api: ['GET /api/v1/orgs/{id}/subtree', 'GET /api/v1/members'] } },
+      { path: 'members/:id', name: 'member', component: () => import('./pages/admin/MemberDetail.vue'), meta: { api: ['GET /api/v1/members/{id}'] } },
+      { path: 'portraits', name: 'portraits', component: () => import('./pages/admin/Portraits.vue'), meta: { roles: PARTY_WORK, api: ['GET /api/v1/portraits/orgs/{id}'] } },
+      { path: 'leaderboard', name: 'leaderboard', component: () => import('./pages/admin/Leaderboard.vue'), meta: { roles: PARTY_WORK, api: ['GET /api/v1/leaderboard'] } },
+      { path: 'plans', name: 'plans', component: () => import('./pages/admin/Plans.vue'), meta: { roles: PARTY_WORK, api: ['GET /api/v1/plans/progress'] } },
+      { path: 'dues', name: 'dues', component: () => import('./pages/admin/Dues.vue'), meta: { api: ['GET /api/v1/dues/reports/collection'] } },
+      { path: 'model', name: 'model', component: () => import('./pages/admin/Model.vue'), meta: { api: ['GET /api/v1/score/models'] } },
     ],
   },
   { path: '/forbidden', name: 'forbidden', component: () => import('./pages/Forbidden.vue') },
   { path: '/:rest(.*)*', name: 'notfound', component: () => import('./pages/NotFound.vue') },
 ];
+
+// a route's meta is met by the signed-in account: its roles (when it names them) and its operations
+export function allowed(meta = {}) {
+  return (!meta.roles || hasRole(...meta.roles)) && (!meta.api || canAll(meta.api));
+}
 
 export function homeFor() {
   if (session.account?.member) return { name: 'home' };
@@ -56,9 +64,9 @@ export function decide(to) {
   const meta = to.meta || {};
   if (meta.public) return to.name === 'login' && session.account ? homeFor() : true;
   if (!session.account) return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} };
-  // every matched level's roles must be met (the console layout and the page itself)
-  const levels = to.matched ? to.matched.map((r) => r.meta?.roles).filter(Boolean) : meta.roles ? [meta.roles] : [];
-  for (const rs of levels) if (!hasRole(...rs)) return { name: 'forbidden', query: { from: to.fullPath } };
+  // every matched level must be met (the console layout and the page itself)
+  const levels = to.matched ? to.matched.map((r) => r.meta || {}) : [meta];
+  if (!levels.every(allowed)) return { name: 'forbidden', query: { from: to.fullPath } };
   if (meta.member && !session.account.member) return homeFor();
   return true;
 }
@@ -70,9 +78,14 @@ export const router = createRouter({
 });
 
 router.beforeEach(async (to) => {
+  // the page's code is fetched while the session is asked about, not after
+  for (const r of to.matched) {
+    const c = r.components?.default;
+    if (typeof c === 'function' && !c.__v_isRef && !c.render && !c.setup) c()?.catch?.(() => {});
+  }
   if (!session.checked) {
     try {
-      await loadMe();
+      await loadMe({ fresh: !!to.meta?.public });
     } catch {
       /* the server did not answer: the login page will say so when used */
     }

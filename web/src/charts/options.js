@@ -123,9 +123,10 @@ export function heatmapOption(rows) {
   return {
     animation: false,
     tooltip: { position: 'top' },
-    grid: { left: 160, right: 24, top: 8, bottom: 64 },
-    xAxis: { type: 'category', data: DIMS.map(dimLabel), splitArea: { show: true } },
-    yAxis: { type: 'category', data: rows.map((r) => r.name), axisLabel: { width: 150, overflow: 'truncate' } },
+    // the names take what they need up to 130 px, so that five columns still fit a phone
+    grid: { left: 8, right: 16, top: 8, bottom: 64, containLabel: true },
+    xAxis: { type: 'category', data: DIMS.map(dimLabel), splitArea: { show: true }, axisLabel: { interval: 0, fontSize: 11 } },
+    yAxis: { type: 'category', data: rows.map((r) => r.name), axisLabel: { width: 130, overflow: 'truncate', fontSize: 11 } },
     visualMap: {
       min: values.length ? Math.floor(Math.min(...values)) : 0,
       max: values.length ? Math.ceil(Math.max(...values)) : 100,

@@ -93,6 +93,29 @@ export function collectionRateFen(t) {
   return n ? (t.paid_fen || 0) / n : null;
 }
 
+// An account's balance as an accountant reads it: the side it stands on (借/贷/平, the API's
+// `side`) and the amount on that side, never negative — 党费收入 is a credit balance of
+// 629,220.85, not -629,220.85. normal_balance_fen is the balance on the account's normal side,
+// so an account whose balance stands on its other side shows that amount on that side.
+const SIDE_WORD = { debit: '借', credit: '贷' };
+export function balanceOf(a) {
+  const side = a.side || (a.balance_fen > 0 ? '借' : a.balance_fen < 0 ? '贷' : '平');
+  const normal = a.normal_balance_fen ?? (a.normal_side === 'credit' ? -a.balance_fen : a.balance_fen);
+  const fen = side === '平' ? 0 : side === SIDE_WORD[a.normal_side] ? normal : -normal;
+  return { side, fen: Math.abs(fen) };
+}
+
+// the sums of the debit and of the credit balances of a trial balance (equal when it balances)
+export function balanceTotals(accounts) {
+  const out = { debit: 0, credit: 0 };
+  for (const a of accounts || []) {
+    const b = balanceOf(a);
+    if (b.side === '借') out.debit += b.fen;
+    else if (b.side === '贷') out.credit += b.fen;
+  }
+  return out;
+}
+
 // the accounts of a trial balance that moved, with the totals; compares two replies
 export function movedAccounts(before, after) {
   const old = new Map((before?.accounts || []).map((a) => [a.account, a]));
@@ -119,11 +142,10 @@ export function parseYuan(text) {
   return Number(m[1]) * 100 + Number((m[2] || '').padEnd(2, '0'));
 }
 
-// 'YYYY-MM-DD' of a Date (local time), as the API's dates are written
-export function isoDate(d = new Date()) {
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-}
+// 'YYYY-MM-DD' of a Date on the organization's clock (UTC+8), as the API's dates are written
+import { today as isoDate } from './format.js';
+
+export { isoDate };
 
 function validDate(s) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s || '');

@@ -36,14 +36,23 @@ export function caseActions(c, side) {
 // a period that has not begun.
 export function periodOptions(year, today) {
   const ym = Number(today.slice(0, 4)) * 100 + Number(today.slice(5, 7));
-  const out = [{ value: String(year), kind: 'year', year }];
-  const add = (value, kind, index, firstMonth) => {
-    if (year * 100 + firstMonth <= ym) out.push({ value, kind, index, year });
+  // open: the period is not over yet (its last month is this month or later)
+  const out = [{ value: String(year), kind: 'year', year, open: year * 100 + 12 >= ym }];
+  const add = (value, kind, index, firstMonth, lastMonth) => {
+    if (year * 100 + firstMonth <= ym) out.push({ value, kind, index, year, open: year * 100 + lastMonth >= ym });
   };
-  for (let h = 1; h <= 2; h++) add(`${year}H${h}`, 'half', h, (h - 1) * 6 + 1);
-  for (let q = 1; q <= 4; q++) add(`${year}Q${q}`, 'quarter', q, (q - 1) * 3 + 1);
-  for (let m = 1; m <= 12; m++) add(`${year}-${String(m).padStart(2, '0')}`, 'month', m, m);
+  for (let h = 1; h <= 2; h++) add(`${year}H${h}`, 'half', h, (h - 1) * 6 + 1, h * 6);
+  for (let q = 1; q <= 4; q++) add(`${year}Q${q}`, 'quarter', q, (q - 1) * 3 + 1, q * 3);
+  for (let m = 1; m <= 12; m++) add(`${year}-${String(m).padStart(2, '0')}`, 'month', m, m, m);
   return out;
+}
+
+// The period a page opens on: the latest month that is over (a period not over is measured
+// against what is due so far, and is never the default).
+export function defaultPeriod(today) {
+  const y = Number(today.slice(0, 4));
+  const m = Number(today.slice(5, 7));
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 }
 
 // The organizations of a progress reply (GET /api/v1/plans/progress) with their completion
@@ -90,14 +99,12 @@ export const periodYear = (p) => Number(String(p).slice(0, 4));
 
 // a period option in words: 2026年第1季度 / 2026 Q1
 export function periodLabel(o, t) {
-  if (o.kind === 'year') return t('plans.p.year', { y: o.year });
-  if (o.kind === 'half') return t(`plans.p.half${o.index}`, { y: o.year });
-  if (o.kind === 'quarter') return t('plans.p.quarter', { y: o.year, n: o.index });
-  return t('plans.p.month', { y: o.year, n: o.index, mm: String(o.index).padStart(2, '0') });
+  const open = o.open ? t('plans.p.open') : '';
+  if (o.kind === 'year') return t('plans.p.year', { y: o.year }) + open;
+  if (o.kind === 'half') return t(`plans.p.half${o.index}`, { y: o.year }) + open;
+  if (o.kind === 'quarter') return t('plans.p.quarter', { y: o.year, n: o.index }) + open;
+  return t('plans.p.month', { y: o.year, n: o.index, mm: String(o.index).padStart(2, '0') }) + open;
 }
 
-// today as YYYY-MM-DD by the browser's clock
-export function today(d = new Date()) {
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-}
+// today as YYYY-MM-DD on the organization's clock (UTC+8)
+export { today } from './format.js';

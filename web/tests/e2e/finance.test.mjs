@@ -7,13 +7,7 @@
 // outside the viewport. Screenshots go to DJ_SHOTS. Run by scripts/test-web.sh.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemoServer, startBrowser, uiLogin, apiAs, shot, DESKTOP } from './lib.mjs';
-
-const PHONE = { width: 390, height: 844 };
-const VIEWS = [
-  ['phone', PHONE],
-  ['desktop', DESKTOP],
-];
+import { startApp, uiLogin, apiAs, shot, assertFits as fitsIn, yuan, VIEWS } from './lib.mjs';
 
 let srv;
 let ctx;
@@ -21,15 +15,10 @@ let page;
 let fin;
 const W = {}; // the arranged world: unit, month, branches, payments to reverse
 
-const yuan = (fen) => `${Math.floor(fen / 100).toLocaleString('en-US')}.${String(fen % 100).padStart(2, '0')}`;
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 before(async () => {
-  srv = await startDemoServer();
-  ctx = await startBrowser(srv.tmp);
-  page = await ctx.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+  ({ srv, ctx, page } = await startApp());
   fin = await apiAs(srv.base, 'caiwu');
   const me = (await fin.get('/api/v1/me')).body;
   W.unit = me.roles.find((r) => r.role === 'finance').org_id;
@@ -62,28 +51,8 @@ after(async () => {
   await srv?.stop();
 });
 
-/** The page fits the viewport: no horizontal scrolling, no visible button beyond its edges. */
-async function assertFits(where) {
-  const r = await page.evaluate(() => {
-    const w = window.innerWidth;
-    const out = [];
-    for (const b of document.querySelectorAll('button, .van-button, a.a-tab, a.a-nav')) {
-      const rect = b.getBoundingClientRect();
-      const style = getComputedStyle(b);
-      if (!rect.width || style.visibility === 'hidden' || style.display === 'none') continue;
-      // a table scrolls inside its own box: only what is scrolled into it counts
-      const strip = b.closest('.tbl-wrap');
-      if (strip) {
-        const s = strip.getBoundingClientRect();
-        if (rect.left >= s.right || rect.right <= s.left) continue;
-      }
-      if (rect.left < -1 || rect.right > w + 1) out.push(`${(b.textContent || '').trim().slice(0, 20)} [${Math.round(rect.left)}, ${Math.round(rect.right)}]`);
-    }
-    return { scroll: document.documentElement.scrollWidth, inner: w, out };
-  });
-  assert.ok(r.scroll <= r.inner, `${where}: the page scrolls sideways (${r.scroll} > ${r.inner})`);
-  assert.deepEqual(r.out, [], `${where}: buttons outside the ${r.inner} px viewport`);
-}
+/** The page fits the viewport: no sideways scrolling, every button reachable (lib.mjs). */
+const assertFits = (where) => fitsIn(page, where);
 
 async function openTab(tab, org, extra = '') {
   await page.goto(`${srv.base}/admin/dues?tab=${tab}&org=${org}&month=${W.month}${extra}`);

@@ -1,24 +1,18 @@
-// The tour: each demo role logs in and the first screen it sees is saved — members and
-// secretaries on a phone (390×844), the roles whose first screen is the console on a desktop
-// (1366×900: the console is laid out for 1280 pixels and wider), then the whole dashboard.
+// The tour: each demo role logs in and the first screen it sees is saved — every role on a
+// phone (390×844: the member pages, and the console's phone layout for committee staff,
+// finance and the system admin), then the whole console dashboard on a 1366×900 desktop.
 // These pictures are the README's tour; `make screenshots` copies them from
 // build/screenshots/ into docs/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemoServer, startBrowser, uiLogin, apiGet, shot, DESKTOP } from './lib.mjs';
-
-const TOUR_PHONE = { width: 390, height: 844 };
+import { startApp, uiLogin, apiGet, shot, DESKTOP, PHONE_390 as TOUR_PHONE } from './lib.mjs';
 
 let srv;
 let ctx;
 let page;
 
 before(async () => {
-  srv = await startDemoServer();
-  ctx = await startBrowser(srv.tmp);
-  page = await ctx.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+  ({ srv, ctx, page } = await startApp());
 });
 
 after(async () => {
@@ -72,22 +66,22 @@ test('2 branch secretary (支部书记): the home page, then the to-dos of the b
   await shot(page, 'tour-2-secretary');
 });
 
-test('3 committee staff (党委): the console dashboard of the unit committee', async () => {
-  await loginAs('dangwei', DESKTOP, /^\/admin$/);
+test('3 committee staff (党委): the console dashboard of the unit committee, on a phone', async () => {
+  await loginAs('dangwei', TOUR_PHONE, /^\/admin$/);
   await dashboardReady();
   await settle();
   await shot(page, 'tour-3-committee');
 });
 
-test('4 finance (财务): the console dashboard, dues collection first', async () => {
-  await loginAs('caiwu', DESKTOP, /^\/admin$/);
+test('4 finance (财务): the console dashboard, dues collection first, on a phone', async () => {
+  await loginAs('caiwu', TOUR_PHONE, /^\/admin$/);
   await dashboardReady();
   await settle();
   await shot(page, 'tour-4-finance');
 });
 
-test('5 system admin (系统管理员): the console dashboard of the whole company', async () => {
-  await loginAs('admin', DESKTOP, /^\/admin$/);
+test('5 system admin (系统管理员): the console dashboard of the whole company, on a phone', async () => {
+  await loginAs('admin', TOUR_PHONE, /^\/admin$/);
   await dashboardReady();
   await settle();
   await shot(page, 'tour-5-admin');

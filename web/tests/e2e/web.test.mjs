@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { startDemoServer, startBrowser, uiLogin, apiGet, apiAs, shot, fmt1, r1, PHONE, DESKTOP } from './lib.mjs';
+import { startApp, uiLogin, apiGet, apiAs, shot, fmt1, r1, yuan, months as clock, PHONE, DESKTOP } from './lib.mjs';
 
 let srv;
 let ctx;
@@ -11,11 +11,7 @@ let page;
 const figures = {};
 
 before(async () => {
-  srv = await startDemoServer();
-  ctx = await startBrowser(srv.tmp);
-  page = await ctx.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+  ({ srv, ctx, page } = await startApp());
 });
 
 after(async () => {
@@ -80,7 +76,8 @@ test('a member logs in on a phone and sees the radar and lines with the numbers 
 
   const months = await apiGet(page, srv.base, '/api/v1/score/months');
   assert.equal(months.status, 200);
-  const latest = months.body.items[0].month;
+  // the latest scored month that is over: a month not over is never the default
+  const latest = months.body.items.find((m) => m.month < clock().now).month;
   const p = await apiGet(page, srv.base, `/api/v1/portraits/members/${memberId}?month=${latest}`);
   assert.equal(p.status, 200);
   await page.waitForSelector('[data-test=dims] tbody tr');
@@ -104,7 +101,7 @@ test('a member logs in on a phone and sees the radar and lines with the numbers 
   for (const d of dims) assert.ok(radarText.includes(String(r1(p.body.dims[d].score))), `radar shows ${d}`);
 
   // the growth line against the branch average, 12 months, gaps kept
-  const growth = JSON.parse(await page.getAttribute('[data-test=growth]', 'data-series'));
+  const growth = JSON.parse(await page.getAttribute('[data-test=growth]', 'data-series')); // months over only
   assert.equal(growth[0].data.length, p.body.growth.months.length);
   assert.deepEqual(growth[0].data, p.body.growth.member.map(r1));
   assert.deepEqual(growth[1].data, p.body.growth.branch.map(r1));
@@ -115,14 +112,15 @@ test('a member logs in on a phone and sees the radar and lines with the numbers 
   await shot(page, 'phone-home');
   await shot(page, 'phone-home-full', { full: true });
 
-  // another month from the picker: the numbers follow
+  // another month from the picker (the newest, not over): the numbers follow, marked 截至
   if (months.body.items.length > 1) {
-    const other = months.body.items[1].month;
+    const other = months.body.items[0].month;
     const q = await apiGet(page, srv.base, `/api/v1/portraits/members/${memberId}?month=${other}`);
     await page.click('[data-test=month-picker]');
-    await page.locator('.van-picker-column__item').nth(1).click();
+    await page.locator('.van-picker-column__item').nth(0).click();
     await page.click('.van-picker__confirm');
     await page.waitForFunction((v) => document.querySelector('[data-test=index]')?.textContent.trim() === v, fmt1(q.body.index));
+    if (other === clock().now) await page.waitForSelector('[data-test=month-open]');
   }
 });
 
@@ -310,7 +308,8 @@ test('console pages: portraits, leaderboard, model, plans, dues', async () => {
     await shot(page, name);
   }
   // the company leaderboard as the API ranks it
-  const lb = await apiGet(page, srv.base, '/api/v1/leaderboard?scope=company&page=1&page_size=20');
+  // (of the latest month that is over, where the page opens)
+  const lb = await apiGet(page, srv.base, `/api/v1/leaderboard?scope=company&page=1&page_size=20&month=${clock().last}`);
   if (lb.status === 200) {
     await page.click('[data-nav=leaderboard]');
     await page.waitForSelector('[data-test=lb-table] tbody tr');
@@ -373,8 +372,6 @@ test('a branch secretary sees only the branch in the console', async () => {
 
 // ---- dues and plans: the pages against the demo company's dues and plans
 
-// money as the pages print it (fen -> "1,255.59")
-const yuan = (fen) => `${fen < 0 ? '-' : ''}${Math.floor(Math.abs(fen) / 100).toLocaleString('en-US')}.${String(Math.abs(fen) % 100).padStart(2, '0')}`;
 const monthAdd = (m, n) => {
   const i = Math.floor(m / 100) * 12 + (m % 100) - 1 + n;
   return Math.floor(i / 12) * 100 + (i % 12) + 1;
@@ -514,7 +511,8 @@ test('the committee above verifies the rectification and reminds lagging organiz
   await page.click('[data-nav=plans]');
   await page.waitForURL(/\/admin\/plans/);
   await page.waitForSelector('[data-test=progress-table] tbody tr');
-  const prog = (await com.get('/api/v1/plans/progress')).body;
+  // the plans open on the latest month that is over
+  const prog = (await com.get(`/api/v1/plans/progress?period=${clock().lastPeriod}`)).body;
   assert.equal((await page.textContent('[data-test=plan-rate] .kpi-value')).trim(), `${(prog.rate * 100).toFixed(1)}%`);
   const rates = await page.locator('[data-test=progress-table] tbody tr td:nth-child(2)').allTextContents();
   assert.deepEqual(rates.map((x) => x.trim()), prog.levels.slice(0, 20).map((l) => `${(l.rate * 100).toFixed(1)}%`));
@@ -557,7 +555,7 @@ test('the committee above verifies the rectification and reminds lagging organiz
   // the bulletin, its .xlsx and the printable page
   await page.click('[data-tab=bulletin]');
   await page.waitForSelector('[data-test=ranking-table] tbody tr');
-  const bl = (await com.get('/api/v1/plans/bulletin')).body;
+  const bl = (await com.get(`/api/v1/plans/bulletin?period=${clock().lastPeriod}`)).body;
   assert.equal((await page.textContent('[data-test=bulletin-rate]')).trim(), `${(bl.rate * 100).toFixed(1)}%`);
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=bulletin-xlsx]')]);
   assert.match(dl.suggestedFilename(), /\.xlsx$/);
@@ -622,7 +620,7 @@ test('finance confirms a month and sees the ledger change', async () => {
   // the receivable goes down by what was confirmed (paid into the bank now, or earlier in advance)
   assert.match(await page.textContent('[data-test=ledger-change] [data-account=dues_receivable]'), new RegExp(yuan(want.fen).replace(/\./g, '\\.')));
   await page.waitForSelector('[data-test=confirm] >> nth=0', { state: 'detached' });
-  assert.match(await page.textContent('.a-page .card'), /没有待确认的党费/);
+  assert.match(await page.textContent('.a-page'), /没有待确认的党费/);
   await shot(page, 'desktop-dues-confirm');
 
   // the ledger changed: the month is confirmed, the receivable is credited with the amount and
@@ -660,21 +658,22 @@ test('the dashboard shows dues collection, open warnings, plan completion and lo
   const com = await apiAs(srv.base, 'dangwei');
   await uiLogin(page, srv.base, 'dangwei', { expectPath: /^\/admin$/ });
   await page.waitForSelector('[data-test=dash-plans]');
-  const month = (await com.get('/api/v1/score/months')).body.items[0].month;
+  // the dashboard opens on the latest scored month that is over
+  const month = (await com.get('/api/v1/score/months')).body.items.find((m) => m.month < clock().now).month;
   const rep = (await com.get(`/api/v1/dues/reports/collection?month=${month}`)).body;
   const n = rep.totals.paid + rep.totals.unpaid;
   await page.waitForFunction(() => /\d/.test(document.querySelector('[data-test=kpi-dues] .kpi-value')?.textContent));
   assert.equal((await page.textContent('[data-test=kpi-dues] .kpi-value')).trim(), n ? `${((rep.totals.paid / n) * 100).toFixed(1)}%` : '—');
   const warnings = (await com.get('/api/v1/plans/warnings')).body.items;
   assert.equal((await page.textContent('[data-test=kpi-warnings] .kpi-value')).trim(), String(warnings.length));
-  const prog = (await com.get(`/api/v1/plans/progress?period=${Math.floor(month / 100)}`)).body;
+  const prog = (await com.get(`/api/v1/plans/progress?period=${Math.floor(month / 100)}-${String(month % 100).padStart(2, '0')}`)).body;
   const bars = JSON.parse(await page.getAttribute('[data-test=dash-plans]', 'data-series'))[0].data;
   assert.equal(bars.length, prog.levels.filter((l) => l.depth === 1 && l.rate !== null).length);
   const stats = await com.get(`/api/v1/stats/logins?org_id=${prog.org.id}&month=${month}`);
   if (stats.status === 200) {
     await page.waitForSelector('[data-test=dash-logins]');
     assert.equal((await page.textContent('[data-test=kpi-logins] .kpi-value')).trim(), String(stats.body.logins));
-    const change = stats.body.change === null ? '—' : `${stats.body.change > 0 ? '+' : ''}${(stats.body.change * 100).toFixed(2)}%`;
+    const change = stats.body.change === null ? '—' : `${stats.body.change > 0 ? '+' : ''}${(stats.body.change * 100).toFixed(1)}%`;
     assert.ok((await page.textContent('[data-test=kpi-logins] .kpi-sub')).includes(`环比 ${change}`));
   } else {
     // the statistics endpoint is not on this server yet: the figure is "—", never made up

@@ -44,7 +44,7 @@ describe('dashboard', () => {
     expect(w.find('[data-test=kpi-dues] .kpi-sub').text()).toBe('已交 400 / 已发布 533');
     expect(w.find('[data-test=kpi-warnings] .kpi-value').text()).toBe('2');
     expect(w.find('[data-test=kpi-logins] .kpi-value').text()).toBe('8000');
-    expect(w.find('[data-test=kpi-logins] .kpi-sub').text()).toContain('环比 +274.35%');
+    expect(w.find('[data-test=kpi-logins] .kpi-sub').text()).toContain('环比 +274.4%');
     const charts = w.findAll('.chart-stub').map((c) => JSON.parse(c.attributes('data-series'))[0]);
     expect(charts.some((s) => JSON.stringify(s.data) === JSON.stringify([67.9]))).toBe(true);
     expect(charts.some((s) => JSON.stringify(s.data) === JSON.stringify([250, 310]))).toBe(true);

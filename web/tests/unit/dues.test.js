@@ -50,8 +50,8 @@ describe('dues helpers', () => {
   });
   it('formats rates, changes and months', () => {
     expect(fmtRate(150)).toBe('1.5%');
-    expect(fmtChange(2.7435)).toBe('+274.35%');
-    expect(fmtChange(-0.1)).toBe('-10.00%');
+    expect(fmtChange(2.7435)).toBe('+274.4%');
+    expect(fmtChange(-0.1)).toBe('-10.0%');
     expect(fmtChange(null)).toBe('—');
     expect(monthAdd(202601, -1)).toBe(202512);
     expect(monthAdd(202611, 2)).toBe(202701);

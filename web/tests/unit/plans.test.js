@@ -1,6 +1,6 @@
 import { describe, it, expect, afterEach, vi } from 'vitest';
 import { mount } from '@vue/test-utils';
-import { periodOptions, progressRows, childRates, warningCounts, caseActions, worseLevel, periodLabel } from '../../src/lib/plans.js';
+import { periodOptions, progressRows, childRates, warningCounts, caseActions, worseLevel, periodLabel, defaultPeriod } from '../../src/lib/plans.js';
 import { t } from '../../src/lib/i18n.js';
 import PlanLagging from '../../src/pages/admin/plans/PlanLagging.vue';
 import PlanProgress from '../../src/pages/admin/plans/PlanProgress.vue';
@@ -30,7 +30,12 @@ describe('plans helpers', () => {
     expect(o.map((x) => x.value)).toEqual(['2026', '2026H1', '2026Q1', '2026Q2', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05']);
     expect(periodOptions(2025, '2026-05-10')).toHaveLength(1 + 2 + 4 + 12);
     expect(periodLabel(o[2], t)).toBe('2026年第1季度');
-    expect(periodLabel(o[8], t)).toBe('2026年5月');
+    // a period not over is marked, and the default is the latest month that is over
+    expect(periodLabel(o[8], t)).toBe('2026年5月（进行中）');
+    expect(periodLabel(o[7], t)).toBe('2026年4月');
+    expect(o.filter((x) => x.open).map((x) => x.value)).toEqual(['2026', '2026H1', '2026Q2', '2026-05']);
+    expect(defaultPeriod('2026-05-10')).toBe('2026-04');
+    expect(defaultPeriod('2027-01-03')).toBe('2026-12');
   });
   it('gives each organization its rate and its worst open warning', () => {
     const rows = progressRows(progress, { items: [warning(1, 14, 'yellow'), warning(2, 14, 'not_met'), warning(3, 21, 'red')] });
