@@ -472,8 +472,10 @@ int plan_bulletin_html(const json_t *bl, struct buf *b, struct errbuf *e)
     {
         const json_t *c = json_object_get(v, "case");
         char fig[64], cs[96];
-        snprintf(fig, sizeof(fig), "%g/%g", json_number_value(json_object_get(v, "actual")),
-                 json_number_value(json_object_get(v, "target")));
+        char fa[32], ft[32];
+        snprintf(fig, sizeof(fig), "%s/%s",
+                 plan_figure(json_number_value(json_object_get(v, "actual")), fa, sizeof(fa)),
+                 plan_figure(json_number_value(json_object_get(v, "target")), ft, sizeof(ft)));
         pct(json_object_get(v, "completion"), buf1, sizeof(buf1));
         if (json_is_object(c))
             snprintf(cs, sizeof(cs), "#%lld %s%s", (long long)json_integer_value(json_object_get(c, "id")),

@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "org/audit.h"
 #include "plan/internal.h"
+#include "plan/progress.h"
 #include "base/banned.h"
 
 enum case_state {
@@ -222,7 +223,7 @@ int plan_case_open(struct db *db, const struct plan_case_open *o, int today, lon
 {
     struct case_row c;
     struct idlist to = IDLIST_INIT, sup = IDLIST_INIT;
-    char title[1024], body[1024];
+    char title[1024], body[1024], fa[32], ft[32];
     long long id = 0, now = (long long)time(NULL);
     int rc;
     if ((rc = db_query_int(db, e, &id,
@@ -239,8 +240,9 @@ int plan_case_open(struct db *db, const struct plan_case_open *o, int today, lon
                      (long long)today, now)) < 0 ||
         (rc = db_last_id(db, &id, e)) < 0 || (rc = case_load(db, id, &c, e)) < 0)
         return rc;
-    snprintf(body, sizeof(body), "%s %s 完成 %g/%g（%.0f%%），未达标", o->task_name, o->period,
-             o->actual, o->target, o->completion * 100);
+    snprintf(body, sizeof(body), "%s %s 完成 %s/%s（%.0f%%），未达标", o->task_name, o->period,
+             plan_figure(o->actual, fa, sizeof(fa)), plan_figure(o->target, ft, sizeof(ft)),
+             o->completion * 100);
     if ((rc = step_record(db, &c, 0, today, "open", -1, ST_OPEN, body, e)) < 0)
         goto out;
     /* notify the branch at once when it has someone to tell; else the committee does it */

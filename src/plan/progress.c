@@ -1,5 +1,7 @@
 #include "plan/progress.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -103,4 +105,11 @@ int plan_level_parse(const char *s, enum plan_level *ret)
             return 0;
         }
     return -ERR_INVALID;
+}
+
+const char *plan_figure(double v, char *out, size_t n)
+{
+    double r = round(v * 10) / 10;
+    snprintf(out, n, r == floor(r) ? "%.0f" : "%.1f", r);
+    return out;
 }

@@ -27,6 +27,9 @@ enum plan_level plan_level_of(const struct plan_period *p, int from_day, int tod
 bool plan_period_active(const struct plan_period *p, int from_day, int today);
 
 const char *plan_level_name(enum plan_level l); /* green, yellow, red, not_met */
+/* A figure for people: one decimal at most, none when whole ("90.9", "3"), as every screen
+ * rounds; out must hold 32 bytes. Returns out. */
+const char *plan_figure(double v, char *out, size_t n);
 const char *plan_level_label(enum plan_level l); /* 绿色, 黄色, 红色, 未达标 */
 int plan_level_parse(const char *s, enum plan_level *ret);
 

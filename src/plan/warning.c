@@ -131,15 +131,15 @@ static int tell(const struct cell_ctx *x, const char *kind, const char *tag, con
                 bool todo, struct errbuf *e)
 {
     struct idlist to = IDLIST_INIT;
-    char title[512], body[512], unit[64] = "";
+    char title[512], body[512], unit[64] = "", fa[32], ft[32];
     int rc;
     if (x->t->unit[0])
         snprintf(unit, sizeof(unit), "%s", x->t->unit);
     snprintf(title, sizeof(title), "【%s】%s · %s %s", tag, x->o->name, x->t->name, x->period);
     snprintf(body, sizeof(body),
-             "完成 %g/%g%s（%.0f%%），按时间进度应达 %.0f%%；距周期结束还有 %d 天。%s",
-             x->c->actual, x->t->target, unit, x->c->completion * 100, x->c->expected * 100,
-             x->c->days_left, advice);
+             "完成 %s/%s%s（%.0f%%），按时间进度应达 %.0f%%；距周期结束还有 %d 天。%s",
+             plan_figure(x->c->actual, fa, sizeof(fa)), plan_figure(x->t->target, ft, sizeof(ft)),
+             unit, x->c->completion * 100, x->c->expected * 100, x->c->days_left, advice);
     if ((rc = plan_people_at(x->db, x->o->id, x->t->role, &to, e)) < 0)
         goto out;
     {

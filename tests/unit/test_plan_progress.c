@@ -253,6 +253,17 @@ static void test_level_and_frequency_names(void **state)
     assert_int_equal(plan_freq_count(PLAN_HALF), 2);
 }
 
+static void test_figures_for_people_have_one_decimal_at_most(void **state)
+{
+    char b[32];
+    (void)state;
+    assert_string_equal(plan_figure(90.90909, b, sizeof(b)), "90.9");
+    assert_string_equal(plan_figure(3, b, sizeof(b)), "3");
+    assert_string_equal(plan_figure(2.96, b, sizeof(b)), "3");
+    assert_string_equal(plan_figure(0.25, b, sizeof(b)), "0.3");
+    assert_string_equal(plan_figure(1234.5, b, sizeof(b)), "1234.5");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +281,7 @@ int main(void)
         cmocka_unit_test(test_red_in_february_depends_on_the_leap_day),
         cmocka_unit_test(test_task_added_mid_period_levels),
         cmocka_unit_test(test_level_and_frequency_names),
+        cmocka_unit_test(test_figures_for_people_have_one_decimal_at_most),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
