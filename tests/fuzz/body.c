@@ -14,6 +14,7 @@
  * only (their bodies still pass the door): sign-in (argon2id, ~45 ms a try), score runs and
  * the plans' daily check (whole-database jobs); the payment callback has its own target. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct errbuf e = ERRBUF_INIT;
     char line[256], *sp;
     size_t n;
+    int rc = 0;
 
     if (!nl)
         return 0;
@@ -50,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     line[n] = '\0';
     if (n && line[n - 1] == '\r')
         line[n - 1] = '\0';
-    if (!(sp = strchr(line, ' ')) || memchr(line, '\0', n) != line + strlen(line))
+    if (memchr(line, '\0', n) || !(sp = strchr(line, ' ')))
         return 0;
     *sp = '\0';
     fuzz_req_init(&r, line, sp + 1, nl + 1, size - n - 1, 1);
@@ -61,15 +63,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* the route as it is, but without the session check: the world's account is the caller */
     door = *rt;
     door.auth = AUTH_PUBLIC;
-    if (auth_prepare(&r, &door, &e) < 0 || skipped(rt->fn))
+    if ((rc = auth_prepare(&r, &door, &e)) < 0 || skipped(rt->fn))
         goto out;
-    if (rt->fn(&r, &e) == 0 && r.reply) {
+    if ((rc = rt->fn(&r, &e)) == 0 && r.reply) {
         size_t len;
         free(json_text(r.reply, &len));
     }
     if (db_in_tx(w->db))
         db_rollback(w->db); /* as the server does; it logs the handler's mistake */
 out:
+    if (getenv("FUZZ_VERBOSE")) /* for whoever writes seeds: how far this one got */
+        fprintf(stderr, "%s %s: %d %s\n", r.method, r.path, rc, rc < 0 ? e.msg : "");
     fuzz_headers_clear();
     fuzz_req_release(&r);
     return 0;
