@@ -26,7 +26,7 @@ UNIT_ASN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 .PHONY: all deps run test unit unit-asan api api-sqlite api-postgres bench clean demo-db \
-        fuzz fuzz-build fuzz-replay
+        fuzz fuzz-build fuzz-replay fuzz-keep
 # the packages first, then the build (also under make -j)
 all:
 	@scripts/deps.sh build
@@ -131,9 +131,9 @@ screenshots: dangjian
 
 # --- fuzzing (tests/fuzz/README.md): one libFuzzer target per parser of outside input, built
 # with clang from the same sources as the sanitizer build (-DDJ_UNITTEST), into build/fuzz/.
-# `make fuzz` runs each for FUZZ_SECONDS from its committed seeds (new inputs go to the
-# scratch build/fuzz/corpus/); `make fuzz-replay` (part of `make test`) only runs the seeds
-# and every input that ever crashed (tests/fuzz/regress/) through each target.
+# `make fuzz` runs each for FUZZ_SECONDS from its committed corpus (new inputs go to the
+# scratch build/fuzz/corpus/); `make fuzz-replay` (part of `make test`) only runs the
+# committed corpus and every input that ever crashed (tests/fuzz/regress/) through each.
 FUZZ_CC ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := parse csv body events router callback
@@ -157,6 +157,10 @@ fuzz-build: $(FUZZ_BIN)
 
 fuzz-replay: fuzz-build
 	@scripts/fuzz.sh replay $(FUZZ_TARGETS)
+
+# after make fuzz: keep the new inputs that add coverage (tests/fuzz/corpus/TARGET/found)
+fuzz-keep: fuzz-build
+	@scripts/fuzz.sh keep $(FUZZ_TARGETS)
 
 build/fuzz/obj/%.o: %.c | build/gen/migrations.c build/gen/openapi.c
 	@mkdir -p $(dir $@)

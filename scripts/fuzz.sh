@@ -7,6 +7,9 @@
 #                                      (scratch), the committed seeds are only read; the seeds
 #                                      and new inputs are then merged (libFuzzer -merge=1)
 #                                      into the minimal set build/fuzz/min/TARGET
+#   scripts/fuzz.sh keep TARGET...     add to tests/fuzz/corpus/TARGET/found the fewest inputs
+#                                      of the scratch corpus that cover what the committed
+#                                      corpus does not (libFuzzer -set_cover_merge=1)
 #   scripts/fuzz.sh replay TARGET...   run every committed seed and every input that ever
 #                                      crashed (tests/fuzz/regress/TARGET) through each
 #                                      target once, without fuzzing: part of `make test`
@@ -69,7 +72,31 @@ run)
     echo
     printf '%-9s %9s %7s %7s %10s %5s  %s\n' target execs/s cov ft runs new result
     printf '%s\n' "${rows[@]}"
-    echo "minimized corpora (seeds + new inputs): build/fuzz/min/TARGET; copy what is worth keeping into tests/fuzz/corpus/TARGET"
+    echo "seeds and new inputs merged to a minimal set: build/fuzz/min/TARGET;"
+    echo "make fuzz-keep adds what covers more than the committed corpus to tests/fuzz/corpus/TARGET/found"
+    ;;
+keep)
+    for t in "$@"; do
+        tmp=$(mktemp -d "${TMPDIR:-/tmp}/dj-fuzz-keep.XXXXXX") || exit 1
+        # the committed corpus, flattened, as the merge's first corpus: only what adds to it
+        # is added; the additions are the files the merge wrote (named by their SHA-1)
+        find "tests/fuzz/corpus/$t" -type f ! -name '.*' -exec cp -t "$tmp" {} +
+        ls "$tmp" >"$tmp.before"
+        if nice -n 19 "build/fuzz/$t" -set_cover_merge=1 "$tmp" "build/fuzz/corpus/$t" \
+            >"build/fuzz/logs/$t.keep.log" 2>&1; then
+            mkdir -p "tests/fuzz/corpus/$t/found"
+            n=0
+            for f in "$tmp"/*; do
+                grep -qxF "$(basename "$f")" "$tmp.before" && continue
+                cp "$f" "tests/fuzz/corpus/$t/found/" && n=$((n + 1))
+            done
+            echo "fuzz-keep: $t: $n inputs added to tests/fuzz/corpus/$t/found"
+        else
+            echo "fuzz-keep: $t: merge failed (build/fuzz/logs/$t.keep.log)" >&2
+            status=1
+        fi
+        rm -rf "$tmp" "$tmp.before"
+    done
     ;;
 replay)
     for t in "$@"; do
@@ -97,7 +124,7 @@ replay)
     done
     ;;
 *)
-    echo "usage: $0 run|replay TARGET..." >&2
+    echo "usage: $0 run|keep|replay TARGET..." >&2
     exit 2
     ;;
 esac
