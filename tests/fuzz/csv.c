@@ -24,8 +24,12 @@ static const char *const paths[] = {
 
 /* Every column name the imports know, so that csv_table_get is tried on each. */
 static const struct csv_column any_cols[] = {
-    {"code", "组织编码", false},       {"name", "组织名称", false},  {"emp_no", "工号", false},
-    {"name", "姓名", false},           {"year", "年度", false},      {"date", "日期", false},
+    {"code", "组织编码", false},
+    {"name", "组织名称", false},
+    {"emp_no", "工号", false},
+    {"name", "姓名", false},
+    {"year", "年度", false},
+    {"date", "日期", false},
     {"monthly_income_yuan", "月收入（元）", false},
 };
 

@@ -19,7 +19,7 @@ struct fuzz_world {
     long long source;                    /* business system "hr" with FUZZ_API_KEY */
     long long payment;                   /* E001's pending online payment of this month */
     long long payment_fen;
-    int month;                           /* the month of the bill it pays (now) */
+    int month; /* the month of the bill it pays (now) */
 };
 
 #define FUZZ_API_KEY "fuzz-api-key-0123456789"

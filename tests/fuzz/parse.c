@@ -14,12 +14,12 @@
 #include "plan/grid.h"
 #include "plan/period.h"
 
-#define MUST(cond)                                                                             \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "promise broken: %s (%s:%d)\n", #cond, __FILE__, __LINE__);        \
-            abort();                                                                           \
-        }                                                                                      \
+#define MUST(cond)                                                                                 \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "promise broken: %s (%s:%d)\n", #cond, __FILE__, __LINE__);            \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static void dates(const char *s)

@@ -72,12 +72,11 @@ static void make_world(struct fuzz_world *w)
              "member");
     }
     {
-        struct account_new a = {"fuzz", "fuzz-password-1", "模糊测试", w->members[0],
-                                ROLE_ADMIN, w->root, NULL};
+        struct account_new a = {"fuzz",     "fuzz-password-1", "模糊测试", w->members[0],
+                                ROLE_ADMIN, w->root,           NULL};
         must(account_create(w->db, &a, 0, &w->account, &e), &e, "account");
     }
-    must(source_add_with_key(w->db, "hr", "人资系统", FUZZ_API_KEY, &w->source, &e), &e,
-         "source");
+    must(source_add_with_key(w->db, "hr", "人资系统", FUZZ_API_KEY, &w->source, &e), &e, "source");
     must(dues_setting_set(w->db, "callback_key", FUZZ_CALLBACK_KEY, &e), &e, "callback key");
     {
         struct dues_base_in b = {w->members[0], month_year(w->month), 0, 812345, "财务"};
@@ -107,7 +106,8 @@ struct fuzz_world *fuzz_world(void)
         made = 1;
         /* what seeds need to know to reach past the checks (FUZZ_WORLD=1 prints it) */
         if (getenv("FUZZ_WORLD"))
-            fprintf(stderr, "fuzz world: orgs R=%lld U1=%lld B1=%lld G1=%lld, members %lld..%lld,"
+            fprintf(stderr,
+                    "fuzz world: orgs R=%lld U1=%lld B1=%lld G1=%lld, members %lld..%lld,"
                     " account %lld, source %lld, payment %lld of %lld fen for %d\n",
                     world.root, world.unit, world.branch, world.group, world.members[0],
                     world.members[FUZZ_MEMBERS - 1], world.account, world.source, world.payment,
@@ -196,8 +196,8 @@ void fuzz_headers_clear(void)
     nheaders = nquery = 0;
 }
 
-const char *MHD_lookup_connection_value(struct MHD_Connection *connection,
-                                        enum MHD_ValueKind kind, const char *key)
+const char *MHD_lookup_connection_value(struct MHD_Connection *connection, enum MHD_ValueKind kind,
+                                        const char *key)
 {
     (void)connection;
     if (!key)
