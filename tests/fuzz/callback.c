@@ -31,6 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char sig[2 * crypto_auth_hmacsha256_BYTES + 1] = "", line[201];
     size_t n, blen;
     json_t *out = NULL;
+    int rc;
 
     if (!nl)
         return 0;
@@ -56,16 +57,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (router_match(&r, &rt, &e) < 0)
         abort(); /* the route table lost the endpoint */
-    if (auth_prepare(&r, rt, &e) < 0 ||
-        dues_callback_verify(w->db, r.body.data, r.body.len, req_header(&r, "X-Dues-Signature"),
-                             &e) < 0)
+    if ((rc = auth_prepare(&r, rt, &e)) < 0 ||
+        (rc = dues_callback_verify(w->db, r.body.data, r.body.len,
+                                   req_header(&r, "X-Dues-Signature"), &e)) < 0)
         goto out;
     if (db_begin(w->db, &e) < 0)
         abort();
-    if (dues_callback_apply_tx(w->db, r.json, &out, &e) >= 0)
+    if ((rc = dues_callback_apply_tx(w->db, r.json, &out, &e)) >= 0)
         json_decref(out);
     db_rollback(w->db);
 out:
+    fuzz_check_error(rc, &e);
     fuzz_headers_clear();
     fuzz_req_release(&r);
     return 0;

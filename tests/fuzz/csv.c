@@ -64,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct route door;
         struct req r;
         struct errbuf he = ERRBUF_INIT;
+        int rc;
         fuzz_req_init(&r, "POST", paths[i], data, size, 1);
         if (router_match(&r, &rt, &he) < 0 || rt->body != BODY_CSV)
             abort(); /* the route table lost an import */
@@ -71,8 +72,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * the world's account is the caller */
         door = *rt;
         door.auth = AUTH_PUBLIC;
-        if (auth_prepare(&r, &door, &he) == 0)
-            (void)rt->fn(&r, &he);
+        if ((rc = auth_prepare(&r, &door, &he)) == 0)
+            rc = rt->fn(&r, &he);
+        fuzz_check_error(rc, &he);
         if (db_in_tx(w->db))
             abort(); /* an import left its transaction open */
         fuzz_req_release(&r);
@@ -83,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (!(rep = calloc(1, sizeof(*rep))))
         abort();
-    (void)import_events(w->db, t, w->source, true, rep, &e);
+    fuzz_check_error(import_events(w->db, t, w->source, true, rep, &e), &e);
     if (db_in_tx(w->db))
         abort();
     walk(t);

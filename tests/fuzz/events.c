@@ -21,6 +21,7 @@ static void post(const uint8_t *data, size_t size, const char *type)
     const struct route *rt = NULL;
     struct req r;
     struct errbuf e = ERRBUF_INIT;
+    int rc;
 
     fuzz_req_init(&r, "POST", "/api/v1/events", data, size, 0);
     fuzz_headers_clear();
@@ -28,8 +29,9 @@ static void post(const uint8_t *data, size_t size, const char *type)
     fuzz_header_set("X-API-Key", FUZZ_API_KEY);
     if (router_match(&r, &rt, &e) < 0 || rt->fn != api_events_post)
         abort(); /* the route table lost the endpoint */
-    if (auth_prepare(&r, rt, &e) == 0)
-        (void)rt->fn(&r, &e);
+    if ((rc = auth_prepare(&r, rt, &e)) == 0)
+        rc = rt->fn(&r, &e);
+    fuzz_check_error(rc, &e);
     if (db_in_tx(w->db))
         abort(); /* the batch left its transaction open */
     fuzz_headers_clear();

@@ -35,6 +35,9 @@ void fuzz_req_init(struct req *r, const char *method, const char *path, const ui
                    size_t len, int authed);
 void fuzz_req_release(struct req *r);
 
+/* Abort when rc is an error whose message in e has lost its subject (ends in ": "). */
+void fuzz_check_error(int rc, const struct errbuf *e);
+
 /* Headers req_header() and query parameters req_query() will see until
  * fuzz_headers_clear() (names and values borrowed, as libmicrohttpd hands them: decoded). */
 void fuzz_header_set(const char *name, const char *value);
