@@ -24,6 +24,9 @@ struct fuzz_world {
 
 #define FUZZ_API_KEY "fuzz-api-key-0123456789"
 #define FUZZ_CALLBACK_KEY "fuzz-callback-key"
+/* a session of the account (admin over R) that never expires while fuzzing */
+#define FUZZ_SESSION_TOKEN "fuzz-session-token-0123456789"
+#define FUZZ_CSRF_TOKEN "fuzz-csrf-token-0123456789"
 
 /* The world, made on the first call (aborts if it cannot be made: a harness bug). */
 struct fuzz_world *fuzz_world(void);
@@ -38,10 +41,11 @@ void fuzz_req_release(struct req *r);
 /* Abort when rc is an error whose message in e has lost its subject (ends in ": "). */
 void fuzz_check_error(int rc, const struct errbuf *e);
 
-/* Headers req_header() and query parameters req_query() will see until
+/* Headers req_header(), query parameters req_query() and cookies req_cookie() will see until
  * fuzz_headers_clear() (names and values borrowed, as libmicrohttpd hands them: decoded). */
 void fuzz_header_set(const char *name, const char *value);
 void fuzz_query_set(const char *name, const char *value);
+void fuzz_cookie_set(const char *name, const char *value);
 void fuzz_headers_clear(void);
 
 #endif

@@ -76,6 +76,16 @@ static void make_world(struct fuzz_world *w)
                                 ROLE_ADMIN, w->root,           NULL};
         must(account_create(w->db, &a, 0, &w->account, &e), &e, "account");
     }
+    {
+        char hash[SECRET_HEX_LEN];
+        long long now = (long long)time(NULL);
+        secret_hash_hex(FUZZ_SESSION_TOKEN, hash);
+        must(db_run(w->db, &e,
+                    "INSERT INTO sessions(token_hash, account_id, csrf, created_at, expires_at)"
+                    " VALUES($1, $2, $3, $4, $5)",
+                    "titii", hash, w->account, FUZZ_CSRF_TOKEN, now, now + 366 * 86400),
+             &e, "session");
+    }
     must(source_add_with_key(w->db, "hr", "人资系统", FUZZ_API_KEY, &w->source, &e), &e, "source");
     must(dues_setting_set(w->db, "callback_key", FUZZ_CALLBACK_KEY, &e), &e, "callback key");
     {
@@ -174,15 +184,15 @@ void fuzz_check_error(int rc, const struct errbuf *e)
     }
 }
 
-/* ---- headers and query parameters: the targets run without a connection, so
+/* ---- headers, query parameters and cookies: the targets run without a connection, so
  * libmicrohttpd's lookup (the one call req.c makes into it; the library has already
  * percent-decoded what it returns) is replaced here by tables the target fills. */
 
 struct pair {
     const char *name, *value;
 };
-static struct pair headers[8], query[8];
-static size_t nheaders, nquery;
+static struct pair headers[8], query[8], cookies[8];
+static size_t nheaders, nquery, ncookies;
 
 static void pair_set(struct pair *t, size_t *n, const char *name, const char *value)
 {
@@ -203,9 +213,14 @@ void fuzz_query_set(const char *name, const char *value)
     pair_set(query, &nquery, name, value);
 }
 
+void fuzz_cookie_set(const char *name, const char *value)
+{
+    pair_set(cookies, &ncookies, name, value);
+}
+
 void fuzz_headers_clear(void)
 {
-    nheaders = nquery = 0;
+    nheaders = nquery = ncookies = 0;
 }
 
 const char *MHD_lookup_connection_value(struct MHD_Connection *connection, enum MHD_ValueKind kind,
@@ -222,6 +237,10 @@ const char *MHD_lookup_connection_value(struct MHD_Connection *connection, enum 
         for (size_t i = 0; i < nquery; i++)
             if (strcmp(query[i].name, key) == 0)
                 return query[i].value;
+    } else if (kind == MHD_COOKIE_KIND) {
+        for (size_t i = 0; i < ncookies; i++)
+            if (strcmp(cookies[i].name, key) == 0)
+                return cookies[i].value;
     }
     return NULL;
 }
