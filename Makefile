@@ -25,7 +25,8 @@ UNIT_TST := $(patsubst tests/unit/%.c,build/tst/unit/%,$(UNIT_SRC))
 UNIT_ASN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps run test unit unit-asan api api-sqlite api-postgres bench clean demo-db
+.PHONY: all deps run test unit unit-asan api api-sqlite api-postgres bench clean demo-db \
+        fuzz fuzz-build fuzz-replay fuzz-keep
 # the packages first, then the build (also under make -j)
 all:
 	@scripts/deps.sh build
@@ -95,6 +96,7 @@ test:
 	@$(MAKE) --no-print-directory api
 	@$(MAKE) --no-print-directory web-test
 	@$(MAKE) --no-print-directory unit-asan
+	@$(MAKE) --no-print-directory fuzz-replay
 	@echo "all tests passed"
 
 unit: $(UNIT_TST)
@@ -126,6 +128,49 @@ screenshots: dangjian
 	@scripts/test-web.sh e2e
 	@mkdir -p docs/screenshots && cp build/screenshots/tour-*.png docs/screenshots/
 	@echo "README pictures: docs/screenshots/tour-*.png"
+
+# --- fuzzing (tests/fuzz/README.md): one libFuzzer target per parser of outside input, built
+# with clang from the same sources as the sanitizer build (-DDJ_UNITTEST), into build/fuzz/.
+# `make fuzz` runs each for FUZZ_SECONDS from its committed corpus (new inputs go to the
+# scratch build/fuzz/corpus/); `make fuzz-replay` (part of `make test`) only runs the
+# committed corpus and every input that ever crashed (tests/fuzz/regress/) through each.
+FUZZ_CC ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := parse csv body events router callback
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=gnu17 $(WARN) -g -O1 -DDJ_UNITTEST $(FUZZ_SAN) -Isrc -Ibuild/gen \
+              $(PKG_CFLAGS) -MMD -MP
+# the command line (src/cli/) is left out: no target drives it, and clang warns on the
+# deliberate pointer comparison in cmd_init.c (-Wstring-compare), which gcc does not
+FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(filter-out src/cli/%,$(LIB_SRC)) $(GEN) \
+              tests/fuzz/world.c)
+FUZZ_BIN := $(addprefix build/fuzz/,$(FUZZ_TARGETS))
+
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh run $(FUZZ_TARGETS)
+
+# the objects are shared by every target: make must not delete them as intermediates
+.SECONDARY: $(FUZZ_OBJ)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz-replay: fuzz-build
+	@scripts/fuzz.sh replay $(FUZZ_TARGETS)
+
+# after make fuzz: keep the new inputs that add coverage (tests/fuzz/corpus/TARGET/found)
+fuzz-keep: fuzz-build
+	@scripts/fuzz.sh keep $(FUZZ_TARGETS)
+
+build/fuzz/obj/%.o: %.c | build/gen/migrations.c build/gen/openapi.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
+	@echo "$(FUZZ_CC) ... -fsanitize=fuzzer -o $@ $< build/fuzz/obj/..."
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(FUZZ_OBJ) \
+	    $(PKG_LIBS) -lm
 
 bench: all
 	@scripts/deps.sh bench

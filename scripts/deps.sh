@@ -1,11 +1,17 @@
 #!/bin/sh
 # Install the Debian packages a step needs, only when missing (idempotent, quiet when all
-# is there).  Usage: scripts/deps.sh build|run|test|bench
+# is there).  Usage: scripts/deps.sh build|run|test|bench|fuzz
 set -e
 build="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
        libsodium-dev libcsv-dev libxlsxwriter-dev libcurl4-openssl-dev"
-# chromium runs the web app's end-to-end tests; a CJK font lets it draw Chinese
-test="$build libcmocka-dev postgresql curl chromium fonts-wqy-microhei"
+# clang and its libFuzzer/sanitizer runtimes build the fuzz targets (tests/fuzz/); the
+# runtimes are only a Recommends of clang-14, so they are named
+fuzzers="clang-14 libclang-rt-14-dev"
+# chromium runs the web app's end-to-end tests; a CJK font lets it draw Chinese; make test
+# replays the fuzzers' seeds and crash inputs, so it builds them too
+test="$build libcmocka-dev postgresql curl chromium fonts-wqy-microhei $fuzzers"
+# make fuzz: llvm-symbolizer names the functions in a crash's stack
+fuzz="$build $fuzzers llvm-14"
 bench="$build sqlite3 nginx-light wrk"
 # make run: curl waits for the server before the banner
 run="$build curl"
@@ -15,7 +21,8 @@ build) want=$build ;;
 run) want=$run ;;
 test) want=$test ;;
 bench) want=$bench ;;
-*) echo "usage: $0 build|run|test|bench" >&2; exit 2 ;;
+fuzz) want=$fuzz ;;
+*) echo "usage: $0 build|run|test|bench|fuzz" >&2; exit 2 ;;
 esac
 
 missing=""

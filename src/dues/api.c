@@ -188,6 +188,10 @@ int api_dues_bases(struct req *r, struct errbuf *e)
     return req_reply_json(r, 200, out);
 }
 
+/* A member named in the body that is not found: a 400 on the field, member_path's message
+ * after its name. Not errbuf_set(e, ..., e->msg): vsnprintf must not read the buffer it
+ * writes, and the message came out as "field 'member_id': field 'member_id': " (found by
+ * tests/fuzz/body, regress/body/dues-bases-unknown-member). */
 int api_dues_base_set(struct req *r, struct errbuf *e)
 {
     struct dues_base_in in = {0};

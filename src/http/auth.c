@@ -173,7 +173,9 @@ static int parse_json_body(struct req *r, struct errbuf *e)
 /* NDJSON: one JSON object per line, gathered into an array. */
 static int parse_ndjson_body(struct req *r, struct errbuf *e)
 {
-    const char *p = r->body.data, *end = p + r->body.len;
+    /* buf_str, not body.data: an empty body has no data (NULL), and NULL + 0 is undefined
+     * behaviour in C (found by tests/fuzz/events, regress/events/empty-body) */
+    const char *p = buf_str(&r->body), *end = p + r->body.len;
     int line = 0;
     if (!text_valid_utf8(r->body.data, r->body.len))
         return errbuf_field(e, -ERR_INVALID, R_INVALID_JSON, NULL, NULL,

@@ -1,5 +1,6 @@
 #include "score/model.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -344,6 +345,14 @@ static int num(const json_t *o, const char *k, double def, double *ret, struct e
     return 0;
 }
 
+/* A JSON number as an int for the range checks of score_model_validate: outside int's range
+ * it becomes 0, which they refuse, because converting such a double to int is undefined
+ * behaviour (found by tests/fuzz/body, regress/body/score-model-huge-*). */
+static int int_of(double d)
+{
+    return d >= INT_MIN && d <= INT_MAX ? (int)d : 0;
+}
+
 int score_model_from_json(struct db *db, const json_t *j, struct score_model **ret,
                           struct errbuf *e)
 {
@@ -360,10 +369,10 @@ int score_model_from_json(struct db *db, const json_t *j, struct score_model **r
     if ((rc = num(j, "base", 60, &m->base, e)) < 0 || (rc = num(j, "veto_cap", 60, &m->veto_cap, e)) < 0 ||
         (rc = num(j, "gap", 10, &m->gap, e)) < 0 || (rc = num(j, "veto_months", 12, &dv, e)) < 0)
         goto fail;
-    m->veto_months = (int)dv;
+    m->veto_months = int_of(dv);
     if ((rc = num(j, "effective_month", 0, &dv, e)) < 0)
         goto fail;
-    m->effective_month = (int)dv;
+    m->effective_month = int_of(dv);
     if (json_is_string(json_object_get(j, "note")))
         snprintf(m->note, sizeof(m->note), "%s", json_string_value(json_object_get(j, "note")));
     w = json_object_get(j, "weights");
