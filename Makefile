@@ -76,7 +76,8 @@ build/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(ASN_OBJ)
 build/rel/bench: bench/bench.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-build/rel/bench-pwhash: bench/pwhash.c build/rel/src/base/secret.o build/rel/src/base/err.o
+build/rel/bench-pwhash: bench/pwhash.c build/rel/src/base/secret.o build/rel/src/base/err.o \
+		build/rel/src/base/text.o build/rel/src/base/buf.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # --- the README's first command: build the server and the web app, make the demo database
