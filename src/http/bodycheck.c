@@ -103,7 +103,7 @@ struct shape {
 
 static void shape_add(struct shape *sh, const json_t *s, int depth)
 {
-    const json_t *ap, *all, *part;
+    const json_t *ap, *all;
     size_t i;
     if (!(s = deref(s)) || depth > 4)
         return;
@@ -115,7 +115,8 @@ static void shape_add(struct shape *sh, const json_t *s, int depth)
     else if (json_is_object(ap))
         sh->extra = ap;
     all = json_object_get(s, "allOf");
-    json_array_foreach(all, i, part) shape_add(sh, part, depth + 1);
+    for (i = 0; i < json_array_size(all); i++)
+        shape_add(sh, json_array_get(all, i), depth + 1);
 }
 
 static const json_t *shape_find(const struct shape *sh, const char *key)
@@ -230,7 +231,7 @@ int bodycheck_request(struct req *r, const char *pattern, struct errbuf *e)
     pthread_once(&doc_once, doc_load);
     if (!doc)
         return 0;
-    for (i = 0; r->method[i] && i < sizeof(method) - 1; i++)
+    for (i = 0; i < sizeof(method) - 1 && r->method[i]; i++)
         method[i] = (char)tolower((unsigned char)r->method[i]);
     method[i] = '\0';
     schema = json_object_get(json_object_get(json_object_get(doc, "paths"), pattern), method);
