@@ -109,6 +109,8 @@ int cli_open_db(const char *url, bool migrate, struct db **ret)
             return rc < 0 ? rc : -ERR_SCHEMA;
         }
     }
+    /* a command is bulk work: its writes need not wait for the server one by one */
+    db_pipeline(*ret, true);
     return 0;
 }
 

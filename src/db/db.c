@@ -44,6 +44,25 @@ int db_lock_append(struct db *db, const char *table, struct errbuf *e)
     return db_exec(db, sql, e);
 }
 
+/* The lock's number: FNV-1a of the name, 64 bits. */
+static long long lock_key(const char *name)
+{
+    unsigned long long h = 14695981039346656037ull;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return (long long)h;
+}
+
+int db_try_lock(struct db *db, const char *name, struct errbuf *e)
+{
+    return db->ops->try_lock(db, lock_key(name), e);
+}
+
+void db_unlock(struct db *db, const char *name)
+{
+    db->ops->unlock(db, lock_key(name));
+}
+
 void db_close(struct db *db)
 {
     if (!db)
@@ -68,7 +87,14 @@ enum db_backend db_backend(const struct db *db)
 
 int db_exec(struct db *db, const char *sql, struct errbuf *e)
 {
-    return db->ops->exec(db, sql, e);
+    long long t0;
+    int rc;
+    if (!db_profile_on())
+        return db->ops->exec(db, sql, e);
+    t0 = db_profile_clock();
+    rc = db->ops->exec(db, sql, e);
+    db_profile_add(sql, db_profile_clock() - t0, 1);
+    return rc;
 }
 
 int db_begin(struct db *db, struct errbuf *e)
@@ -76,7 +102,7 @@ int db_begin(struct db *db, struct errbuf *e)
     int rc;
     if (db->tx_depth != 0)
         return errbuf_set(e, -ERR_INTERNAL, "nested transaction");
-    rc = db->ops->exec(db, db->backend == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", e);
+    rc = db_exec(db, db->backend == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", e);
     if (rc == 0)
         db->tx_depth = 1;
     return rc;
@@ -84,7 +110,7 @@ int db_begin(struct db *db, struct errbuf *e)
 
 int db_commit(struct db *db, struct errbuf *e)
 {
-    int rc = db->ops->exec(db, "COMMIT", e);
+    int rc = db_exec(db, "COMMIT", e);
     if (rc == 0)
         db->tx_depth = 0;
     return rc;
@@ -94,7 +120,7 @@ void db_rollback(struct db *db)
 {
     if (db->tx_depth == 0)
         return;
-    db->ops->exec(db, "ROLLBACK", NULL);
+    db_exec(db, "ROLLBACK", NULL);
     db->tx_depth = 0;
 }
 
@@ -103,7 +129,7 @@ int db_read_begin(struct db *db, struct errbuf *e)
     int rc;
     if (db->backend != DB_SQLITE || db->tx_depth > 0)
         return 0;
-    if ((rc = db->ops->exec(db, "BEGIN", e)) == 0)
+    if ((rc = db_exec(db, "BEGIN", e)) == 0)
         db->tx_depth = -1; /* a read snapshot: db_begin inside it is refused like nesting */
     return rc;
 }
@@ -111,7 +137,7 @@ int db_read_begin(struct db *db, struct errbuf *e)
 void db_read_end(struct db *db)
 {
     if (db->tx_depth == -1) {
-        db->ops->exec(db, "COMMIT", NULL);
+        db_exec(db, "COMMIT", NULL);
         db->tx_depth = 0;
     }
 }
@@ -129,6 +155,34 @@ static unsigned hash_sql(const char *s)
     return h;
 }
 
+/* A one-row INSERT ... VALUES (...) with nothing after the row (no RETURNING, no ON
+ * CONFLICT): it changes exactly one row or fails, so db_run may queue it (db_pipeline). */
+static int is_one_insert(const char *sql)
+{
+    const char *p = strstr(sql, " VALUES");
+    int depth = 0;
+    if (strncmp(sql, "INSERT INTO ", 12) != 0 || !p)
+        return 0;
+    for (p += 7; *p == ' ' || *p == '\n'; p++)
+        ;
+    if (*p != '(')
+        return 0;
+    for (; *p; p++) {
+        if (*p == '\'') /* a quoted literal: skip to its end */
+            while (p[1] && *++p != '\'')
+                ;
+        else if (*p == '(')
+            depth++;
+        else if (*p == ')' && --depth == 0)
+            break;
+    }
+    if (!*p)
+        return 0;
+    for (p++; *p == ' ' || *p == '\n' || *p == ';'; p++)
+        ;
+    return *p == '\0';
+}
+
 static struct db_stmt *stmt_new(struct db *db, const char *sql, unsigned h, struct errbuf *e)
 {
     size_t size = db->backend == DB_SQLITE ? db_sqlite_stmt_size() : db_pg_stmt_size();
@@ -140,6 +194,7 @@ static struct db_stmt *stmt_new(struct db *db, const char *sql, unsigned h, stru
     }
     st->db = db;
     st->hash = h;
+    st->one_insert = is_one_insert(sql);
     if (db->ops->prepare(db, st, e) < 0) {
         free(st->sql);
         free(st);
@@ -195,6 +250,7 @@ void db_done(struct db_stmt *st)
         return;
     st->db->ops->reset(st);
     st->busy = 0;
+    st->stepped = 0;
     if (!st->cached) {
         st->db->ops->finalize(st);
         free(st->sql);
@@ -264,7 +320,15 @@ void db_bindv(struct db_stmt *st, const char *types, ...)
 
 int db_step(struct db_stmt *st, struct errbuf *e)
 {
-    return st->db->ops->step(st, e);
+    long long t0;
+    int rc, first = !st->stepped;
+    st->stepped = 1;
+    if (!db_profile_on())
+        return st->db->ops->step(st, e);
+    t0 = db_profile_clock();
+    rc = st->db->ops->step(st, e);
+    db_profile_add(st->sql, db_profile_clock() - t0, first);
+    return rc;
 }
 
 long long db_col_int(struct db_stmt *st, int col)
@@ -288,16 +352,50 @@ bool db_col_null(struct db_stmt *st, int col)
     return st->db->ops->col_null(st, col) != 0;
 }
 
+/* db_prepare, then bind the arguments by types. */
+static int prepare_va(struct db *db, const char *sql, struct db_stmt **ret, struct errbuf *e,
+                      const char *types, va_list ap)
+{
+    int rc = db_prepare(db, sql, ret, e);
+    if (rc >= 0)
+        bind_va(*ret, types, ap);
+    return rc;
+}
+
+/* Queued statements only inside a transaction: in pipeline mode everything up to the next
+ * wait would otherwise be one implicit transaction. */
+static bool can_queue(const struct db *db)
+{
+    return db->pipeline && db->tx_depth > 0 && db->ops->queue;
+}
+
+static int queue(struct db_stmt *st, struct errbuf *e)
+{
+    long long t0;
+    int rc;
+    if (!db_profile_on())
+        return st->db->ops->queue(st, e);
+    t0 = db_profile_clock();
+    rc = st->db->ops->queue(st, e);
+    db_profile_add(st->sql, db_profile_clock() - t0, 1);
+    return rc;
+}
+
 int db_run(struct db *db, struct errbuf *e, const char *sql, const char *types, ...)
 {
     struct db_stmt *st;
     va_list ap;
     int rc, rows = 0;
-    if ((rc = db_prepare(db, sql, &st, e)) < 0)
-        return rc;
     va_start(ap, types);
-    bind_va(st, types, ap);
+    rc = prepare_va(db, sql, &st, e, types, ap);
     va_end(ap);
+    if (rc < 0)
+        return rc;
+    if (st->one_insert && can_queue(db)) {
+        rc = queue(st, e);
+        db_done(st);
+        return rc < 0 ? rc : 1;
+    }
     while ((rc = db_step(st, e)) == 1)
         rows++;
     if (rc == 0 && rows == 0)
@@ -306,17 +404,43 @@ int db_run(struct db *db, struct errbuf *e, const char *sql, const char *types, 
     return rc < 0 ? rc : rows;
 }
 
+bool db_pipeline(struct db *db, bool on)
+{
+    bool was = db->pipeline;
+    db->pipeline = on;
+    return was;
+}
+
+int db_queue(struct db *db, struct errbuf *e, const char *sql, const char *types, ...)
+{
+    struct db_stmt *st;
+    va_list ap;
+    int rc;
+    va_start(ap, types);
+    rc = prepare_va(db, sql, &st, e, types, ap);
+    va_end(ap);
+    if (rc < 0)
+        return rc;
+    if (can_queue(db))
+        rc = queue(st, e);
+    else
+        while ((rc = db_step(st, e)) == 1)
+            ;
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
 int db_query_int(struct db *db, struct errbuf *e, long long *ret, const char *sql,
                  const char *types, ...)
 {
     struct db_stmt *st;
     va_list ap;
     int rc;
-    if ((rc = db_prepare(db, sql, &st, e)) < 0)
-        return rc;
     va_start(ap, types);
-    bind_va(st, types, ap);
+    rc = prepare_va(db, sql, &st, e, types, ap);
     va_end(ap);
+    if (rc < 0)
+        return rc;
     rc = db_step(st, e);
     if (rc == 1)
         *ret = db_col_null(st, 0) ? 0 : db_col_int(st, 0);

@@ -37,6 +37,14 @@ bool db_in_tx(const struct db *db);
  * must be a constant name. */
 int db_lock_append(struct db *db, const char *table, struct errbuf *e);
 
+/* A named lock across connections and processes, for work that must not run twice at once
+ * (the background jobs of several servers on one database): PostgreSQL's session advisory
+ * lock, SQLite's open-file-description lock on one byte of "<file>-locks" beside the
+ * database. Either is released by db_unlock, by closing the connection, or by the process's
+ * death. 1 = this connection holds it now, 0 = another one does, < 0 = error. */
+int db_try_lock(struct db *db, const char *name, struct errbuf *e);
+void db_unlock(struct db *db, const char *name);
+
 /* A read snapshot around several reads (SQLite: one lock acquisition instead of one per
  * statement; PostgreSQL: nothing, each statement already sees a snapshot). */
 int db_read_begin(struct db *db, struct errbuf *e);
@@ -86,6 +94,36 @@ int db_find_id(struct db *db, const char *sql, const char *key, const char *not_
 int db_migrate(struct db *db, struct errbuf *e);
 int db_schema_version(struct db *db, int *ret, struct errbuf *e);
 int db_latest_version(void);
+
+/* Pipelining: with it on, inside a transaction, writes whose answer the caller does not wait
+ * for go to the server without a round trip each (PostgreSQL's pipeline mode): db_queue()
+ * statements, and db_run() of a one-row INSERT ... VALUES (...) without RETURNING or ON
+ * CONFLICT (it changes exactly one row or fails, so db_run returns 1). The next call that
+ * waits for the server (a read, db_last_id, db_commit, a bulk flush) collects their answers
+ * and returns the first error among them. Off by default: request handlers keep every error at
+ * the statement that caused it; bulk work (the CLI commands, the jobs thread) turns it on.
+ * SQLite runs every statement at once either way. Returns the previous setting. */
+bool db_pipeline(struct db *db, bool on);
+/* Run a write whose changed-row count is not needed: 0 or an error (with pipelining on, it may
+ * be an earlier queued statement's). Outside a transaction it runs at once. */
+int db_queue(struct db *db, struct errbuf *e, const char *sql, const char *types, ...);
+
+/* Bulk writes: many rows for one table inside the caller's transaction, sent in large pieces
+ * (PostgreSQL: COPY ... FROM STDIN, about 1 MB at a time; SQLite: one cached prepared INSERT a
+ * row, which is what SQLite is fast at). columns names the columns ("a, b, c"), each row gives
+ * a value per column by a type string as db_bindv ('i', 'I', 'd', 't', 'n').
+ *   unique: NULL appends every row (a duplicate key is an error); else the columns of a
+ *   unique index, and rows whose key is stored already (or earlier in the bulk) are skipped
+ *   (PostgreSQL: through a temporary table and INSERT ... ON CONFLICT DO NOTHING, in the
+ *   order of those columns, so that concurrent bulks wait for each other instead of
+ *   deadlocking). db_bulk_close reports the rows written. */
+struct db_bulk;
+int db_bulk_open(struct db *db, const char *table, const char *columns, const char *unique,
+                 struct db_bulk **ret, struct errbuf *e);
+int db_bulk_row(struct db_bulk *b, struct errbuf *e, const char *types, ...);
+/* Write what is pending and free b (also after an error); *ret_written (may be NULL): the rows
+ * stored, duplicates not counted. */
+int db_bulk_close(struct db_bulk *b, long long *ret_written, struct errbuf *e);
 
 /* SQLite only (no-op on PostgreSQL): trade durability for speed in bulk loads. */
 void db_tune_bulk(struct db *db, bool on);

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "base/buf.h"
 #include "db/db.h"
 
 #define DB_CACHE_SLOTS 256
@@ -28,6 +29,14 @@ struct db_ops {
     void (*tune_bulk)(struct db *db, bool on);
     int (*last_id)(struct db *db, long long *ret, struct errbuf *e);
     long long (*changes)(struct db_stmt *st); /* rows the finished statement changed */
+    /* Send st without waiting for its answer (db_pipeline); NULL: the backend cannot. */
+    int (*queue)(struct db_stmt *st, struct errbuf *e);
+    /* Bulk: write the rows of b->data (the backend's format, b->rows of them), add the rows
+     * stored to b->written and empty b->data. */
+    int (*bulk_flush)(struct db_bulk *b, struct errbuf *e);
+    /* db_try_lock / db_unlock of the lock numbered key */
+    int (*try_lock)(struct db *db, long long key, struct errbuf *e);
+    void (*unlock)(struct db *db, long long key);
 };
 
 struct db {
@@ -38,6 +47,7 @@ struct db {
     struct db_stmt *fast[DB_FAST_SLOTS]; /* by the SQL text's address */
     unsigned next_name; /* PostgreSQL statement names */
     char *url;
+    bool pipeline; /* db_pipeline */
 };
 
 struct db_stmt {
@@ -47,7 +57,18 @@ struct db_stmt {
     unsigned hash;
     int busy;
     int cached;
+    int stepped; /* db_step called since the last reset (the profile counts runs) */
+    int one_insert; /* a one-row INSERT ... VALUES (...) with nothing after: may be queued */
     struct db_stmt *next; /* cache chain */
+};
+
+struct db_bulk {
+    struct db *db;
+    char *table, *columns, *unique;
+    int ncols;
+    struct buf data; /* PostgreSQL: COPY text rows */
+    long long rows, written;
+    struct db_stmt *insert; /* SQLite: the prepared INSERT */
 };
 
 /* Backends allocate their own struct with struct db / struct db_stmt first. */
@@ -57,6 +78,11 @@ size_t db_sqlite_stmt_size(void);
 /* SQLite's online backup of db into the new file dest (written beside it, then renamed). */
 int db_sqlite_backup(struct db *db, const char *dest, struct errbuf *e);
 size_t db_pg_stmt_size(void);
+
+/* The statement profile (profile.c, DJ_DB_PROFILE=1). */
+bool db_profile_on(void);
+long long db_profile_clock(void);
+void db_profile_add(const char *sql, long long ns, long long calls);
 
 /* Embedded migrations, generated at build time from src/db/migrations/NNN_name.sql. */
 struct db_migration {

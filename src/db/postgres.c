@@ -5,14 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "db/db_impl.h"
 #include "base/banned.h"
 
 #define MAX_PARAMS 160
+/* Queued statements collected at the latest after this many: their answers must not fill the
+ * socket buffers while libpq writes in blocking mode. */
+#define MAX_QUEUED 1000
 
 struct pg_db {
     struct db base;
     PGconn *h;
+    int queued; /* statements sent in pipeline mode whose answers are not read yet */
 };
 
 struct pg_stmt {
@@ -45,9 +50,72 @@ static int pg_error(PGresult *res, PGconn *h, struct errbuf *e, const char *what
     return code == -ERR_CONFLICT ? errbuf_why(e, R_DUPLICATE, NULL, NULL) : code;
 }
 
+/* Finish the pipeline: a sync, then the answers of the queued statements (the first error
+ * among them is returned) and, when last is not NULL, of the statement sent after them,
+ * whose result goes to *last; then back to ordinary mode. One round trip for all of them. */
+static int collect(struct db *db, PGresult **last, struct errbuf *e)
+{
+    struct pg_db *pd = (struct pg_db *)db;
+    PGconn *h = pd->h;
+    int n = pd->queued + (last ? 1 : 0), rc = 0;
+    PGresult *res;
+    if (last)
+        *last = NULL;
+    if (PQpipelineStatus(h) == PQ_PIPELINE_OFF)
+        return 0;
+    pd->queued = 0;
+    if (!PQpipelineSync(h))
+        rc = pg_error(NULL, h, e, "pipeline");
+    for (int i = 0; i < n && rc == 0; i++) {
+        if (!(res = PQgetResult(h))) {
+            rc = pg_error(NULL, h, e, "pipeline");
+            break;
+        }
+        if (last && i == n - 1 && rc == 0) {
+            *last = res;
+        } else {
+            ExecStatusType s = PQresultStatus(res);
+            if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && rc == 0)
+                rc = pg_error(res, h, e, "postgres (queued statement)");
+            PQclear(res);
+        }
+        while ((res = PQgetResult(h))) /* the end of this statement's results */
+            PQclear(res);
+    }
+    /* after an error the rest comes as aborted results: read up to the sync */
+    while ((res = PQgetResult(h)) && PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+        PQclear(res);
+    PQclear(res);
+    if (!PQexitPipelineMode(h) && rc == 0)
+        rc = pg_error(NULL, h, e, "pipeline");
+    if (rc < 0 && last && *last) {
+        PQclear(*last);
+        *last = NULL;
+    }
+    return rc;
+}
+
+static int pg_queue(struct db_stmt *st, struct errbuf *e)
+{
+    struct pg_stmt *s = (struct pg_stmt *)st;
+    struct pg_db *pd = (struct pg_db *)st->db;
+    if (PQpipelineStatus(pd->h) == PQ_PIPELINE_OFF && !PQenterPipelineMode(pd->h))
+        return pg_error(NULL, pd->h, e, "pipeline");
+    if (!PQsendQueryPrepared(pd->h, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL,
+                             0))
+        return pg_error(NULL, pd->h, e, "pipeline");
+    if (++pd->queued >= MAX_QUEUED)
+        return collect(st->db, NULL, e);
+    return 0;
+}
+
 static int pg_exec(struct db *db, const char *sql, struct errbuf *e)
 {
-    PGresult *res = PQexec(handle(db), sql);
+    PGresult *res;
+    int qrc = collect(db, NULL, e);
+    if (qrc < 0 && strcmp(sql, "ROLLBACK") != 0)
+        return qrc;
+    res = PQexec(handle(db), sql);
     ExecStatusType s = PQresultStatus(res);
     int rc = 0;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
@@ -79,6 +147,8 @@ static int pg_prepare(struct db *db, struct db_stmt *st, struct errbuf *e)
     if (s->nparams > MAX_PARAMS)
         return errbuf_set(e, -ERR_INTERNAL, "too many parameters");
     snprintf(s->name, sizeof(s->name), "s%u", ++db->next_name);
+    if ((rc = collect(db, NULL, e)) < 0)
+        return rc;
     res = PQprepare(handle(db), s->name, st->sql, 0, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         rc = pg_error(res, handle(db), e, "prepare");
@@ -108,6 +178,7 @@ static void pg_finalize(struct db_stmt *st)
     struct pg_stmt *s = (struct pg_stmt *)st;
     char sql[64];
     pg_reset(st);
+    collect(st->db, NULL, NULL);
     snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
     if (PQstatus(handle(st->db)) == CONNECTION_OK)
         PQclear(PQexec(handle(st->db), sql));
@@ -153,8 +224,18 @@ static int pg_step(struct db_stmt *st, struct errbuf *e)
     struct pg_stmt *s = (struct pg_stmt *)st;
     if (!s->res) {
         ExecStatusType status;
-        s->res = PQexecPrepared(handle(st->db), s->name, s->nparams,
-                                (const char *const *)s->vals, NULL, NULL, 0);
+        struct pg_db *pd = (struct pg_db *)st->db;
+        if (pd->queued) { /* sent after the queued ones, answered in the same round trip */
+            int rc;
+            if (!PQsendQueryPrepared(pd->h, s->name, s->nparams, (const char *const *)s->vals,
+                                     NULL, NULL, 0))
+                return pg_error(NULL, pd->h, e, "pipeline");
+            if ((rc = collect(st->db, &s->res, e)) < 0)
+                return rc;
+        } else {
+            s->res = PQexecPrepared(pd->h, s->name, s->nparams, (const char *const *)s->vals,
+                                    NULL, NULL, 0);
+        }
         status = PQresultStatus(s->res);
         if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
             int rc = pg_error(s->res, handle(st->db), e, "postgres");
@@ -210,6 +291,7 @@ static int pg_col_null(struct db_stmt *st, int col)
 
 static void pg_close(struct db *db)
 {
+    collect(db, NULL, NULL);
     PQfinish(handle(db));
     free(db);
 }
@@ -222,8 +304,16 @@ static void quiet_notice(void *arg, const char *msg)
 
 static int pg_last_id(struct db *db, long long *ret, struct errbuf *e)
 {
-    PGresult *res = PQexec(handle(db), "SELECT lastval()");
+    PGresult *res;
     int rc = 0;
+    if (((struct pg_db *)db)->queued) { /* after the queued INSERT, in the same round trip */
+        if (!PQsendQueryParams(handle(db), "SELECT lastval()", 0, NULL, NULL, NULL, NULL, 0))
+            return pg_error(NULL, handle(db), e, "pipeline");
+        if ((rc = collect(db, &res, e)) < 0)
+            return rc;
+    } else {
+        res = PQexec(handle(db), "SELECT lastval()");
+    }
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
         rc = pg_error(res, handle(db), e, "lastval");
     else
@@ -237,6 +327,114 @@ static long long pg_changes(struct db_stmt *st)
     struct pg_stmt *s = (struct pg_stmt *)st;
     const char *n = s->res ? PQcmdTuples(s->res) : "";
     return *n ? strtoll(n, NULL, 10) : 0;
+}
+
+/* Run one statement of the bulk's (no parameters); *ret_rows: the rows it reported. */
+static int bulk_exec(struct db *db, const char *sql, long long *ret_rows, struct errbuf *e)
+{
+    PGresult *res = PQexec(handle(db), sql);
+    ExecStatusType s = PQresultStatus(res);
+    int rc = 0;
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+        rc = pg_error(res, handle(db), e, "postgres");
+    else if (ret_rows)
+        *ret_rows = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    return rc;
+}
+
+/* COPY b's rows into its table, or (with a unique key) into a temporary table of the same
+ * columns from which INSERT ... ON CONFLICT DO NOTHING takes them in key order. */
+static int pg_bulk_flush(struct db_bulk *b, struct errbuf *e)
+{
+    struct db *db = b->db;
+    PGconn *h = handle(db);
+    struct buf sql = BUF_INIT;
+    long long n = 0;
+    PGresult *res;
+    int rc;
+    if ((rc = collect(db, NULL, e)) < 0)
+        goto out;
+    if (b->unique) {
+        buf_printf(&sql,
+                   "CREATE TEMP TABLE IF NOT EXISTS dj_bulk_%s ON COMMIT DELETE ROWS AS"
+                   " SELECT %s FROM %s WITH NO DATA",
+                   b->table, b->columns, b->table);
+        if ((rc = bulk_exec(db, buf_str(&sql), NULL, e)) < 0)
+            goto out;
+        buf_reset(&sql);
+        buf_printf(&sql, "COPY dj_bulk_%s(%s) FROM STDIN", b->table, b->columns);
+    } else {
+        buf_printf(&sql, "COPY %s(%s) FROM STDIN", b->table, b->columns);
+    }
+    if (!sql.data) {
+        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    res = PQexec(h, buf_str(&sql));
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        rc = pg_error(res, h, e, "copy");
+        PQclear(res);
+        goto out;
+    }
+    PQclear(res);
+    if (PQputCopyData(h, b->data.data, (int)b->data.len) != 1 || PQputCopyEnd(h, NULL) != 1) {
+        rc = pg_error(NULL, h, e, "copy");
+        goto out;
+    }
+    res = PQgetResult(h);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = pg_error(res, h, e, "copy");
+    else
+        n = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    while ((res = PQgetResult(h)))
+        PQclear(res);
+    if (rc < 0)
+        goto out;
+    if (b->unique) {
+        buf_reset(&sql);
+        buf_printf(&sql,
+                   "INSERT INTO %s(%s) SELECT %s FROM dj_bulk_%s ORDER BY %s"
+                   " ON CONFLICT (%s) DO NOTHING",
+                   b->table, b->columns, b->columns, b->table, b->unique, b->unique);
+        if ((rc = bulk_exec(db, buf_str(&sql), &n, e)) < 0)
+            goto out;
+        buf_reset(&sql);
+        buf_printf(&sql, "TRUNCATE dj_bulk_%s", b->table);
+        if ((rc = bulk_exec(db, buf_str(&sql), NULL, e)) < 0)
+            goto out;
+    }
+    b->written += n;
+    buf_reset(&b->data);
+out:
+    buf_release(&sql);
+    return rc;
+}
+
+static int pg_try_lock(struct db *db, long long key, struct errbuf *e)
+{
+    char sql[80];
+    PGresult *res;
+    int rc;
+    if ((rc = collect(db, NULL, e)) < 0)
+        return rc;
+    snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%lld)", key);
+    res = PQexec(handle(db), sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+        rc = pg_error(res, handle(db), e, "advisory lock");
+    else
+        rc = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    return rc;
+}
+
+static void pg_unlock(struct db *db, long long key)
+{
+    char sql[80];
+    collect(db, NULL, NULL);
+    snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%lld)", key);
+    PQclear(PQexec(handle(db), sql));
 }
 
 static const struct db_ops pg_ops = {
@@ -257,6 +455,10 @@ static const struct db_ops pg_ops = {
     .tune_bulk = NULL,
     .last_id = pg_last_id,
     .changes = pg_changes,
+    .queue = pg_queue,
+    .bulk_flush = pg_bulk_flush,
+    .try_lock = pg_try_lock,
+    .unlock = pg_unlock,
 };
 
 size_t db_pg_stmt_size(void)

@@ -1,6 +1,8 @@
 /* SQLite backend. $N parameters are SQLite named parameters; we map N to SQLite's index
  * at prepare time so $2 may appear before $1 and a parameter may repeat. */
+#define _GNU_SOURCE /* F_OFD_SETLK */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -16,6 +18,8 @@
 struct sq_db {
     struct db base;
     sqlite3 *h;
+    char *path;   /* the database file, for the locks file beside it */
+    int lock_fd;  /* "<path>-locks" once a lock was asked for, else -1 */
 };
 
 struct sq_stmt {
@@ -144,8 +148,52 @@ static int sq_col_null(struct db_stmt *st, int col)
 
 static void sq_close(struct db *db)
 {
-    sqlite3_close_v2(handle(db));
+    struct sq_db *sd = (struct sq_db *)db;
+    if (sd->lock_fd >= 0)
+        close(sd->lock_fd);
+    sqlite3_close_v2(sd->h);
+    free(sd->path);
     free(db);
+}
+
+/* One byte of "<path>-locks" per lock, under an open-file-description lock (F_OFD_SETLK):
+ * held by this connection's descriptor, so two connections of one process exclude each other
+ * too, and the kernel drops it when the descriptor closes or the process dies. */
+static int lock_byte(struct db *db, long long key, short type, struct errbuf *e)
+{
+    struct sq_db *sd = (struct sq_db *)db;
+    struct flock fl;
+    memset(&fl, 0, sizeof(fl));
+    if (sd->lock_fd < 0) {
+        char file[4096];
+        if (snprintf(file, sizeof(file), "%s-locks", sd->path) >= (int)sizeof(file))
+            return errbuf_set(e, -ERR_INVALID, "database path too long for its locks file");
+        if ((sd->lock_fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+            return errbuf_set(e, -ERR_IO, "cannot open '%s': %s", file, strerror(errno));
+    }
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = (off_t)((unsigned long long)key % (1ull << 40));
+    fl.l_len = 1;
+    if (fcntl(sd->lock_fd, F_OFD_SETLK, &fl) == 0)
+        return 1;
+    if (errno == EAGAIN || errno == EACCES)
+        return 0;
+    return errbuf_set(e, -ERR_IO, "cannot lock '%s-locks': %s", sd->path, strerror(errno));
+}
+
+static int sq_try_lock(struct db *db, long long key, struct errbuf *e)
+{
+    const char *path = ((struct sq_db *)db)->path;
+    if (!*path || strcmp(path, ":memory:") == 0)
+        return 1; /* a private database: nobody else can run anything on it */
+    return lock_byte(db, key, F_WRLCK, e);
+}
+
+static void sq_unlock(struct db *db, long long key)
+{
+    if (((struct sq_db *)db)->lock_fd >= 0)
+        lock_byte(db, key, F_UNLCK, NULL);
 }
 
 static void sq_tune_bulk(struct db *db, bool on)
@@ -185,6 +233,8 @@ static const struct db_ops sq_ops = {
     .tune_bulk = sq_tune_bulk,
     .last_id = sq_last_id,
     .changes = sq_changes,
+    .try_lock = sq_try_lock,
+    .unlock = sq_unlock,
 };
 
 /* No global memory statistics: they take a process-wide mutex on every allocation. */
@@ -204,14 +254,18 @@ int db_sqlite_open(const char *path, struct db **ret, struct errbuf *e)
     struct sq_db *db = calloc(1, sizeof(*db));
     int rc;
     pthread_once(&once, configure);
-    if (!db)
+    if (!db || !(db->path = strdup(path))) {
+        free(db);
         return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    }
+    db->lock_fd = -1;
     rc = sqlite3_open_v2(path, &db->h,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         errbuf_set(e, -ERR_DB, "cannot open database '%s': %s", path,
                    db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
         sqlite3_close_v2(db->h);
+        free(db->path);
         free(db);
         return -ERR_DB;
     }

@@ -17,8 +17,8 @@ static _Thread_local struct {
 
 int version_bump(struct db *db, enum topic t, struct errbuf *e)
 {
-    int rc = db_run(db, e, "UPDATE data_versions SET version = version + 1 WHERE topic = $1", "t",
-                    names[t]);
+    int rc = db_queue(db, e, "UPDATE data_versions SET version = version + 1 WHERE topic = $1",
+                      "t", names[t]);
     if (rc < 0)
         return rc;
     atomic_fetch_add(&local[t], 1);

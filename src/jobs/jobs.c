@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -53,12 +54,56 @@ static const struct job {
     {"plan webhook deliveries", plan_job_deliver},
 };
 
+/* Tests make several servers race for the same jobs: DJ_JOBS_START_AT (Unix time in
+ * milliseconds) holds the first pass until that moment, so that every server's first pass
+ * starts together, and DJ_JOBS_PAUSE_MS holds a job between being taken and running, so that
+ * the others surely try it meanwhile. */
+static void test_sleep_ms(long long ms)
+{
+    if (ms > 0 && ms <= 60000) {
+        struct timespec t = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+        nanosleep(&t, NULL);
+    }
+}
+
+static void test_pause(void)
+{
+    const char *v = getenv("DJ_JOBS_PAUSE_MS");
+    test_sleep_ms(v ? atoll(v) : 0);
+}
+
+static void test_start(void)
+{
+    const char *v = getenv("DJ_JOBS_START_AT");
+    struct timespec now;
+    if (!v)
+        return;
+    clock_gettime(CLOCK_REALTIME, &now);
+    test_sleep_ms(atoll(v) - ((long long)now.tv_sec * 1000 + now.tv_nsec / 1000000));
+}
+
+/* Run job j unless another connection (another server's jobs thread) is running it now.
+ * The job's own check of whether it is due comes after the lock is taken: a server that
+ * takes the lock after another finished sees that one's work committed, and does nothing. */
+static int run_claimed(struct db *db, const struct job *j, struct errbuf *e)
+{
+    char name[96];
+    int rc;
+    snprintf(name, sizeof(name), "dangjian job: %s", j->name);
+    if ((rc = db_try_lock(db, name, e)) <= 0)
+        return rc;
+    test_pause();
+    rc = j->fn(db, e);
+    db_unlock(db, name);
+    return rc;
+}
+
 int jobs_run_due(struct db *db, struct errbuf *e)
 {
     int first = 0;
     for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
         struct errbuf je = ERRBUF_INIT;
-        int rc = jobs[i].fn(db, &je);
+        int rc = run_claimed(db, &jobs[i], &je);
         if (rc < 0) {
             log_error("jobs: %s: %s", jobs[i].name, je.msg);
             if (!first) {
@@ -87,6 +132,8 @@ static void *loop(void *arg)
         log_error("jobs: %s", e.msg);
         return NULL;
     }
+    db_pipeline(db, true); /* bulk work: writes need not wait for the server one by one */
+    test_start();
     pthread_mutex_lock(&lock);
     while (!stopping) {
         struct timespec until;

@@ -1,7 +1,9 @@
-/* Background jobs of `serve`: the monthly score run now, and the dues and plan jobs later.
- * One thread with its own database connection wakes every few minutes and runs what is
- * due; each job decides from the database whether it is due, so a restart loses nothing and
- * two servers on one database do the same work at most twice, never half. */
+/* Background jobs of `serve`: dues bills and month closing, the plans' daily check, the
+ * monthly score run and webhook deliveries. One thread with its own database connection
+ * wakes every few minutes and runs what is due; each job decides from the database whether
+ * it is due, so a restart loses nothing. Several servers on one database run each job once:
+ * a job runs only under its named lock (db_try_lock), taken before the job checks whether it
+ * is due, so the check and the work are one step across processes. */
 #ifndef JOBS_JOBS_H
 #define JOBS_JOBS_H
 
