@@ -35,15 +35,6 @@ const char *db_url(const struct db *db)
     return db->url;
 }
 
-int db_lock_append(struct db *db, const char *table, struct errbuf *e)
-{
-    char sql[128];
-    if (db->backend == DB_SQLITE)
-        return 0; /* BEGIN IMMEDIATE already made this connection the only writer */
-    snprintf(sql, sizeof(sql), "LOCK TABLE %s IN EXCLUSIVE MODE", table);
-    return db_exec(db, sql, e);
-}
-
 /* The lock's number: FNV-1a of the name, 64 bits. */
 static long long lock_key(const char *name)
 {

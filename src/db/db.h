@@ -32,10 +32,6 @@ int db_begin(struct db *db, struct errbuf *e);
 int db_commit(struct db *db, struct errbuf *e);
 void db_rollback(struct db *db);
 bool db_in_tx(const struct db *db);
-/* Inside a transaction: make this connection the only one appending to table until commit
- * (PostgreSQL: LOCK TABLE ... IN EXCLUSIVE MODE; SQLite: already so after db_begin). table
- * must be a constant name. */
-int db_lock_append(struct db *db, const char *table, struct errbuf *e);
 
 /* A named lock across connections and processes, for work that must not run twice at once
  * (the background jobs of several servers on one database): PostgreSQL's session advisory

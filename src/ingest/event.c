@@ -2,9 +2,7 @@
 
 #include <jansson.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,31 +12,13 @@
 #include "base/month.h"
 #include "db/db.h"
 #include "db/versions.h"
-#include "ingest/keyset.h"
+#include "ingest/refs.h"
 #include "org/audit.h"
 #include "base/text.h"
 #include "base/banned.h"
 
 #define MAX_KEY 128
 #define MAX_DETAIL 4096
-
-/* Fixed SipHash key: changing it would make old keys look new, so it never changes. */
-static const unsigned char hash_key[crypto_shorthash_KEYBYTES] = "dangjian-events!";
-
-long long ingest_key_hash(long long source_id, const char *key)
-{
-    unsigned char out[crypto_shorthash_BYTES], in[8 + MAX_KEY * 4];
-    size_t klen = strlen(key);
-    long long h;
-    if (klen > sizeof(in) - 8)
-        klen = sizeof(in) - 8;
-    for (int i = 0; i < 8; i++)
-        in[i] = (unsigned char)((unsigned long long)source_id >> (8 * i));
-    memcpy(in + 8, key, klen);
-    crypto_shorthash(out, in, 8 + klen, hash_key);
-    memcpy(&h, out, sizeof(h));
-    return h;
-}
 
 struct indicator {
     long long id;
@@ -56,7 +36,7 @@ struct ctx {
     struct db *db;
     struct indicator *ind;
     size_t nind;
-    struct keyset *ks; /* holds the members cache shared across batches */
+    struct ingest_refs *refs; /* the members cache shared across batches */
     json_t *orgs;    /* org code → id */
     struct ingest_result *res;
     size_t last_rejected; /* index + 1 of the last row rejected */
@@ -136,7 +116,7 @@ static int find_member(struct ctx *c, const char *emp_no, long long member_id,
         snprintf(idkey, sizeof(idkey), "#%lld", member_id);
     }
     k = idkey;
-    if ((hit = keyset_member_get(c->ks, k))) {
+    if ((hit = refs_member_get(c->refs, k))) {
         *ret = hit->id ? hit : NULL;
         return 0;
     }
@@ -158,9 +138,9 @@ static int find_member(struct ctx *c, const char *emp_no, long long member_id,
         ref.from_month = (int)db_col_int(st, 2);
     }
     db_done(st);
-    if (rc < 0 || (rc = keyset_member_put(c->ks, k, &ref, e)) < 0)
+    if (rc < 0 || (rc = refs_member_put(c->refs, k, &ref, e)) < 0)
         return rc;
-    hit = keyset_member_get(c->ks, k);
+    hit = refs_member_get(c->refs, k);
     *ret = hit && hit->id ? hit : NULL;
     return 0;
 }
@@ -289,113 +269,61 @@ static int resolve(struct ctx *c, size_t i, const struct event_in *ev, int today
     return 0;
 }
 
-struct match {
-    struct db *db;
-    long long source_id;
-    const char *key;
-};
-
-/* keyset_match_fn: is stored event `id` the same (source, key)? */
-static int same_key(void *ctx, long long id, struct errbuf *e)
+/* A dry run stores nothing: is this (source, key) stored already? 1 yes, 0 no, < 0 error. */
+static int stored(struct db *db, long long source_id, const char *key, struct errbuf *e)
 {
-    struct match *m = ctx;
-    struct db_stmt *st;
-    int rc, same = 0;
-    if ((rc = db_prepare(m->db, "SELECT source_id, key FROM events WHERE id = $1", &st, e)) < 0)
-        return rc;
-    db_bind_int(st, 1, id);
-    if ((rc = db_step(st, e)) == 1)
-        same = db_col_int(st, 0) == m->source_id && strcmp(db_col_text(st, 1), m->key) == 0;
-    db_done(st);
-    return rc < 0 ? rc : same;
+    long long one = 0;
+    return db_query_int(db, e, &one, "SELECT 1 FROM events WHERE source_id = $1 AND key = $2",
+                        "it", source_id, key);
 }
 
-/* Rows per INSERT: one statement for many rows saves most of SQLite's per-statement cost. */
-#define CHUNK 16
-#define EVENT_COLS 10
-
-/* "INSERT INTO events(...) VALUES(...), ..." for 1..CHUNK rows, built once. */
-static char *insert_sql[CHUNK + 1];
-static pthread_once_t insert_once = PTHREAD_ONCE_INIT;
-
-static void build_insert_sql(void)
+/* Count what a dry run would store: keys not stored and not earlier in the batch. */
+static int dry_run(struct db *db, long long source_id, const struct event_in *ev, size_t n,
+                   struct ingest_result *res, struct errbuf *e)
 {
-    for (int rows = 1; rows <= CHUNK; rows++) {
-        struct buf b = BUF_INIT;
-        buf_addstr(&b, "INSERT INTO events(source_id, key, org_id, member_id, indicator_id, day,"
-                       " month, value, detail, created_at) VALUES");
-        for (int r = 0; r < rows; r++) {
-            buf_addstr(&b, r ? ", (" : " (");
-            for (int c = 1; c <= EVENT_COLS; c++)
-                buf_printf(&b, "%s$%d", c > 1 ? ", " : "", r * EVENT_COLS + c);
-            buf_addch(&b, ')');
+    json_t *seen = json_object();
+    int rc = 0;
+    for (size_t i = 0; i < n && rc >= 0; i++) {
+        if ((rc = stored(db, source_id, ev[i].key, e)) < 0)
+            break;
+        if (rc == 1 || json_object_get(seen, ev[i].key)) {
+            res->duplicate++;
+        } else {
+            res->accepted++;
+            json_object_set_new(seen, ev[i].key, json_true());
         }
-        insert_sql[rows] = buf_detach(&b);
     }
+    json_decref(seen);
+    return rc < 0 ? rc : 0;
 }
 
-/* Events waiting for the chunk's INSERT. */
-struct pending {
-    size_t n;
-    size_t idx[CHUNK];
-    long long hash[CHUNK];
-};
-
-/* Insert the pending events in one statement and teach the keyset their ids. A multi-row
- * INSERT gives consecutive ids in VALUES order: SQLite's next rowid is max + 1 per row, and
- * PostgreSQL draws the identity in order while this connection holds the append lock. */
-static int flush(struct db *db, struct keyset *ks, long long source_id, const struct event_in *ev,
-                 const struct resolved *rv, long long now, struct pending *p, struct errbuf *e)
+/* Store the batch: every row offered, the unique index on (source_id, key) skipping those
+ * stored already (by anyone, committed or about to be: a concurrent batch with the same key
+ * waits for that one's outcome) or earlier in the batch. */
+static int store(struct db *db, long long source_id, const struct event_in *ev,
+                 const struct resolved *rv, size_t n, struct ingest_result *res, struct errbuf *e)
 {
-    struct db_stmt *st;
-    long long last = 0;
-    int rc;
-    if (!p->n)
-        return 0;
-    if ((rc = db_prepare(db, insert_sql[p->n], &st, e)) < 0)
+    long long now = (long long)time(NULL), written = 0;
+    struct db_bulk *b;
+    int rc = db_bulk_open(db, "events",
+                          "source_id, key, org_id, member_id, indicator_id, day, month, value,"
+                          " detail, created_at",
+                          "source_id, key", &b, e);
+    if (rc < 0)
         return rc;
-    for (size_t k = 0; k < p->n; k++) {
-        const struct event_in *x = &ev[p->idx[k]];
-        const struct resolved *r = &rv[p->idx[k]];
-        int b = (int)k * EVENT_COLS;
-        db_bind_int(st, b + 1, source_id);
-        db_bind_text(st, b + 2, x->key);
-        db_bind_int(st, b + 3, r->org_id);
-        if (r->member_id)
-            db_bind_int(st, b + 4, r->member_id);
-        else
-            db_bind_null(st, b + 4);
-        db_bind_int(st, b + 5, r->indicator_id);
-        db_bind_int(st, b + 6, r->day);
-        db_bind_int(st, b + 7, r->month);
-        db_bind_double(st, b + 8, x->value);
-        db_bind_text(st, b + 9, x->detail);
-        db_bind_int(st, b + 10, now);
+    for (size_t i = 0; i < n && rc >= 0; i++)
+        rc = db_bulk_row(b, e, "itiIiiidti", source_id, ev[i].key, rv[i].org_id,
+                         rv[i].member_id, rv[i].indicator_id, (long long)rv[i].day,
+                         (long long)rv[i].month, ev[i].value, ev[i].detail, now);
+    if (rc < 0) {
+        db_bulk_close(b, NULL, NULL);
+        return rc;
     }
-    rc = db_step(st, e);
-    db_done(st);
-    if (rc < 0 || (rc = db_last_id(db, &last, e)) < 0)
+    if ((rc = db_bulk_close(b, &written, e)) < 0)
         return rc;
-    for (size_t k = 0; k < p->n; k++)
-        if ((rc = keyset_add(ks, p->hash[k], last - (long long)(p->n - 1 - k), e)) < 0)
-            return rc;
-    p->n = 0;
+    res->accepted = (size_t)written;
+    res->duplicate = n - (size_t)written;
     return 0;
-}
-
-/* Decide whether event i is new: not in the keyset (stored events) and not earlier in the
- * pending chunk. Returns 1 new, 0 duplicate, < 0 error. */
-static int is_new(struct db *db, struct keyset *ks, long long source_id, const struct event_in *ev,
-                  size_t i, long long h, const struct pending *p, struct errbuf *e)
-{
-    struct match m = {db, source_id, ev[i].key};
-    int rc = keyset_contains(ks, h, same_key, &m, e);
-    if (rc != 0)
-        return rc < 0 ? rc : 0;
-    for (size_t k = 0; k < p->n; k++)
-        if (p->hash[k] == h && strcmp(ev[p->idx[k]].key, ev[i].key) == 0)
-            return 0;
-    return 1;
 }
 
 int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, size_t n,
@@ -404,11 +332,7 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
     struct ctx c = {db, NULL, 0, NULL, json_object(), res, 0};
     long long version = 0;
     struct resolved *rv = NULL;
-    struct keyset *ks = NULL;
-    struct pending pend = {0};
-    json_t *dry_keys = json_object();
     int rc = 0, own_tx = 0, today = date_today();
-    long long now = (long long)time(NULL);
 
     memset(res, 0, sizeof(*res));
     if (n && !(rv = calloc(n, sizeof(*rv)))) {
@@ -416,54 +340,33 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
         goto out;
     }
     /* one transaction from the first look-up on: SQLite then takes its locks once per batch
-     * instead of once per statement (a dry run rolls it back) */
+     * instead of once per statement, and the batch is stored whole or not at all */
     if (!db_in_tx(db)) {
         if ((rc = db_begin(db, e)) < 0)
             goto out;
         own_tx = 1;
     }
-    if ((rc = db_lock_append(db, "events", e)) < 0 || (rc = keyset_acquire(db, &ks, e)) < 0 ||
-        (rc = version_get_exact(db, TOPIC_MEMBERS, &version, e)) < 0 ||
-        (rc = load_indicators(&c, e)) < 0)
+    if ((rc = version_get_exact(db, TOPIC_MEMBERS, &version, e)) < 0 ||
+        (rc = refs_acquire(db, version, &c.refs, e)) < 0 || (rc = load_indicators(&c, e)) < 0)
         goto out;
-    c.ks = ks;
-    keyset_members_check(ks, version);
     for (size_t i = 0; i < n; i++)
         if ((rc = resolve(&c, i, &ev[i], today, &rv[i], e)) < 0)
             goto out;
+    refs_release(c.refs);
+    c.refs = NULL;
     if (res->rejected) {
         rc = errbuf_set(e, -ERR_INVALID, "%zu of %zu events rejected: nothing stored",
                         res->rejected, n);
         goto out;
     }
-    pthread_once(&insert_once, build_insert_sql);
-    for (size_t i = 0; i < n; i++) {
-        long long h = ingest_key_hash(source_id, ev[i].key);
-        if ((rc = is_new(db, ks, source_id, ev, i, h, &pend, e)) < 0)
-            goto out;
-        /* a dry run stores nothing, so it remembers the batch's keys itself */
-        if (rc == 1 && (flags & INGEST_DRY_RUN)) {
-            if (json_object_get(dry_keys, ev[i].key))
-                rc = 0;
-            else
-                json_object_set_new(dry_keys, ev[i].key, json_true());
-        }
-        if (rc == 0) {
-            res->duplicate++;
-            continue;
-        }
-        res->accepted++;
-        if (flags & INGEST_DRY_RUN)
-            continue;
-        pend.idx[pend.n] = i;
-        pend.hash[pend.n++] = h;
-        if (pend.n == CHUNK && (rc = flush(db, ks, source_id, ev, rv, now, &pend, e)) < 0)
-            goto out;
+    if (flags & INGEST_DRY_RUN) {
+        rc = dry_run(db, source_id, ev, n, res, e);
+        goto out;
     }
-    if ((rc = flush(db, ks, source_id, ev, rv, now, &pend, e)) < 0)
+    if ((rc = store(db, source_id, ev, rv, n, res, e)) < 0)
         goto out;
     /* one audit row per batch that stored something: who sent how many */
-    if (res->accepted && !(flags & INGEST_DRY_RUN)) {
+    if (res->accepted) {
         json_t *d = json_pack("{s:I, s:I}", "accepted", (json_int_t)res->accepted, "duplicate",
                               (json_int_t)res->duplicate);
         rc = audit_log(db, 0, 0, "ingest", "source", source_id, d, e);
@@ -471,19 +374,18 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
         if (rc < 0)
             goto out;
     }
-    if (own_tx && !(flags & INGEST_DRY_RUN)) {
+    if (own_tx) {
         rc = db_commit(db, e);
         own_tx = 0;
     }
 out:
     if (own_tx)
         db_rollback(db);
-    keyset_release(ks, rc >= 0 || rc == -ERR_INVALID);
+    refs_release(c.refs);
     if (rc < 0 && rc != -ERR_INVALID)
         res->accepted = res->duplicate = 0;
     free(rv);
     free(c.ind);
     json_decref(c.orgs);
-    json_decref(dry_keys);
     return rc;
 }

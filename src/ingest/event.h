@@ -54,7 +54,4 @@ enum {
 int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, size_t n,
                  unsigned flags, struct ingest_result *res, struct errbuf *e);
 
-/* The 64-bit duplicate-check hash of (source, key). */
-long long ingest_key_hash(long long source_id, const char *key);
-
 #endif

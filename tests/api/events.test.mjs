@@ -238,3 +238,33 @@ test('a JSON object instead of an array, invalid JSON, or a wrong content type â
 test('GET on /events â†’ 405 method_not_allowed', async () => {
   assertError(await srv.api('GET', '/api/v1/events', { headers: { 'X-API-Key': W.key } }), 405, 'method_not_allowed');
 });
+
+test('two batches at once with overlapping keys, through two servers: each key stored once, the counts add up', async () => {
+  // a second server (another process, its own connections) on the same database
+  const other = await startServer({ db: srv.dbUrl, init: false });
+  try {
+    const before = count();
+    const ev = (i) => ({ key: `race-${i}`, emp_no: 'EA001', indicator: 'study.hours', date: PAST, value: 1 });
+    const range = (lo, hi) => Array.from({ length: hi - lo }, (_, k) => ev(lo + k));
+    const postTo = (s, events) => s.api('POST', '/api/v1/events', { body: events, headers: { 'X-API-Key': W.key } });
+    let distinct = 0;
+    for (let round = 0; round < 3; round++) {
+      const base = round * 10000;
+      // A: 0..2999, B: 2000..4999 (1,000 keys in both); B's rows in reverse order
+      const a = range(base, base + 3000);
+      const b = range(base + 2000, base + 5000).reverse();
+      const [ra, rb] = await Promise.all([postTo(srv, a), postTo(other, b)]);
+      assert.equal(ra.status, 200, ra.text);
+      assert.equal(rb.status, 200, rb.text);
+      assert.equal(ra.body.accepted + rb.body.accepted, 5000, `${ra.text} ${rb.text}`);
+      assert.equal(ra.body.duplicate + rb.body.duplicate, 1000, `${ra.text} ${rb.text}`);
+      assert.equal(ra.body.accepted + ra.body.duplicate, 3000);
+      assert.equal(rb.body.accepted + rb.body.duplicate, 3000);
+      distinct += 5000;
+    }
+    assert.equal(count(), before + distinct);
+    assert.equal(sql(srv.dbUrl, "SELECT COUNT(*) FROM (SELECT key FROM events WHERE key LIKE 'race-%' GROUP BY source_id, key HAVING COUNT(*) > 1) d"), '0');
+  } finally {
+    await other.stop();
+  }
+});

@@ -1,10 +1,6 @@
 /* Tests for src/ingest: event.c (batches: validation, member/organization resolution by
- * month, duplicates, all-or-nothing), keyset.c (the in-memory duplicate check) and
- * source.c (API keys).
- *
- * The duplicate check keeps one set per database URL for the life of the process, and at
- * most 16 of them (keyset.c's MAX_SETS): every test here that ingests opens a new database,
- * so this file must stay within 16 such databases. */
+ * month, duplicates through the unique index on (source_id, key), all-or-nothing), refs.c
+ * (the members cache) and source.c (API keys). */
 #include "unit.h"
 
 #include <stdint.h>
@@ -14,7 +10,6 @@
 #include "base/secret.h"
 #include "db/db.h"
 #include "ingest/event.h"
-#include "ingest/keyset.h"
 #include "ingest/source.h"
 #include "org/member.h"
 #include "org/org.h"
@@ -459,13 +454,8 @@ static void test_dry_run_stores_nothing_and_leaves_no_keys(void **state)
     assert_int_equal(count(f->db, "SELECT COUNT(*) FROM audit WHERE action = 'ingest'"), 1);
 }
 
-/* BUG (src/ingest/event.c, ingest_batch(), the INGEST_DRY_RUN branch around line 438): a
- * dry run counts an event as accepted and skips it before it joins the pending chunk, and
- * is_new() looks for the batch's earlier keys only in the keyset and in that chunk. So a key
- * repeated inside one dry-run batch is counted as accepted each time, while the real run of
- * the same batch reports 1 accepted and 1 duplicate: the dry run (an import's preview)
- * mis-predicts it. A dry run should remember the batch's new keys too (without storing them
- * or adding them to the keyset). */
+/* A dry run (an import's preview) must predict the real run: a key repeated inside one batch
+ * is one accepted and one duplicate in both. */
 static void test_dry_run_counts_repeated_key_as_duplicate(void **state)
 {
     struct fix *f = *state;
@@ -558,7 +548,7 @@ static void test_other_connections_and_processes_see_inserts(void **state)
 }
 
 /* BUG (src/ingest/event.c, find_member(), around lines 118-131): the members cache shared
- * across batches (keyset_member_get/put) holds lookups by emp_no and lookups by member id,
+ * across batches (refs_member_get/put) holds lookups by emp_no and lookups by member id,
  * the latter under the key "#<id>", in one namespace; and emp_no may itself be "#<digits>"
  * (member_validate refuses only spaces). An event naming member_id 1 caches member 1 under
  * "#1"; an event with emp_no "#1" then resolves to member 1 instead of the member whose
@@ -580,136 +570,6 @@ static void test_member_id_lookup_and_hash_emp_no_share_a_cache_key(void **state
     assert_int_equal(event_member(f->db, f->src, "by-emp-no"), hash_one);
     assert_int_equal(event_org(f->db, f->src, "by-emp-no"), f->b2);
 }
-
-/* ---- the keyset itself ---- */
-
-struct probe {
-    long long want; /* the event id that "has the same key"; 0 = none */
-    int calls;
-    long long seen[8];
-    int fail; /* return this error instead */
-};
-
-static int probe_match(void *ctx, long long id, struct errbuf *e)
-{
-    struct probe *p = ctx;
-    if (p->calls < 8)
-        p->seen[p->calls] = id;
-    p->calls++;
-    if (p->fail)
-        return errbuf_set(e, p->fail, "probe failure");
-    return id == p->want;
-}
-
-static bool probe_saw(const struct probe *p, long long id)
-{
-    for (int i = 0; i < p->calls && i < 8; i++)
-        if (p->seen[i] == id)
-            return true;
-    return false;
-}
-
-static long long hash_of(uint64_t v)
-{
-    long long h;
-    memcpy(&h, &v, sizeof(h));
-    return h;
-}
-
-static void test_keyset_match_callback_decides_on_fingerprint_collisions(void **state)
-{
-    struct fix *f = *state;
-    struct errbuf e = ERRBUF_INIT;
-    struct keyset *ks = NULL;
-    struct probe p;
-    /* same high 32 bits (the stored fingerprint), different low bits */
-    long long h7 = hash_of(0x1234567800000001ull), h9 = hash_of(0x12345678abcdef01ull);
-    long long h_unseen_low = hash_of(0x12345678deadbeefull);
-    long long h_other = hash_of(0x8765432100000001ull);
-    assert_int_equal(db_begin(f->db, &e), 0);
-    assert_int_equal(keyset_acquire(f->db, &ks, &e), 0);
-    assert_int_equal(keyset_count(ks), 0);
-    memset(&p, 0, sizeof(p));
-    assert_int_equal(keyset_contains(ks, h7, probe_match, &p, &e), 0);
-    assert_int_equal(p.calls, 0);
-
-    assert_int_equal(keyset_add(ks, h7, 7, &e), 0);
-    assert_int_equal(keyset_add(ks, h9, 9, &e), 0);
-    assert_int_equal(keyset_count(ks), 2);
-    /* both candidates are offered; the callback's answer is the result */
-    memset(&p, 0, sizeof(p));
-    p.want = 9;
-    assert_int_equal(keyset_contains(ks, h7, probe_match, &p, &e), 1);
-    assert_true(probe_saw(&p, 9));
-    memset(&p, 0, sizeof(p));
-    p.want = 7;
-    assert_int_equal(keyset_contains(ks, h9, probe_match, &p, &e), 1);
-    assert_true(probe_saw(&p, 7));
-    memset(&p, 0, sizeof(p));
-    assert_int_equal(keyset_contains(ks, h_unseen_low, probe_match, &p, &e), 0);
-    assert_int_equal(p.calls, 2);
-    assert_true(probe_saw(&p, 7));
-    assert_true(probe_saw(&p, 9));
-    /* another fingerprint never reaches the callback */
-    memset(&p, 0, sizeof(p));
-    p.want = 7;
-    assert_int_equal(keyset_contains(ks, h_other, probe_match, &p, &e), 0);
-    assert_int_equal(p.calls, 0);
-    /* the callback's error is passed on */
-    memset(&p, 0, sizeof(p));
-    p.fail = -ERR_DB;
-    assert_int_equal(keyset_contains(ks, h7, probe_match, &p, &e), -ERR_DB);
-    /* event ids must fit the slot's 32 bits and 0 means empty */
-    assert_int_equal(keyset_add(ks, h_other, 0, &e), -ERR_INTERNAL);
-    assert_int_equal(keyset_add(ks, h_other, (long long)UINT32_MAX + 1, &e), -ERR_INTERNAL);
-    assert_int_equal(keyset_count(ks), 2);
-    /* these ids are not in the events table: drop the set */
-    keyset_release(ks, false);
-    db_rollback(f->db);
-}
-
-/* splitmix64: well-spread synthetic hashes */
-static uint64_t mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
-static void test_keyset_grows_past_initial_capacity(void **state)
-{
-    enum { N = 200000 };
-    struct fix *f = *state;
-    struct errbuf e = ERRBUF_INIT;
-    struct keyset *ks = NULL;
-    struct probe p;
-    int missing = 0;
-    assert_int_equal(db_begin(f->db, &e), 0);
-    assert_int_equal(keyset_acquire(f->db, &ks, &e), 0);
-    /* the set starts at 2^16 slots and grows at 3/4 full: 200000 needs three doublings */
-    for (long long i = 1; i <= N; i++)
-        if (keyset_add(ks, hash_of(mix((uint64_t)i)), i, &e) < 0)
-            fail_msg("keyset_add %lld: %s", i, e.msg);
-    assert_int_equal(keyset_count(ks), N);
-    for (long long i = 1; i <= N; i++) {
-        memset(&p, 0, sizeof(p));
-        p.want = i;
-        if (keyset_contains(ks, hash_of(mix((uint64_t)i)), probe_match, &p, &e) != 1)
-            missing++;
-    }
-    assert_int_equal(missing, 0);
-    /* hashes never added are not found */
-    for (long long i = N + 1; i <= N + 1000; i++) {
-        memset(&p, 0, sizeof(p));
-        p.want = i;
-        assert_int_equal(keyset_contains(ks, hash_of(mix((uint64_t)i)), probe_match, &p, &e), 0);
-    }
-    keyset_release(ks, false);
-    db_rollback(f->db);
-}
-
-/* ---- sources and key hashes ---- */
 
 static void test_source_authenticate_right_wrong_and_disabled_keys(void **state)
 {
@@ -778,20 +638,6 @@ static void test_source_add_generates_a_working_key_and_checks_input(void **stat
     assert_int_equal(count(f->db, "SELECT COUNT(*) FROM sources"), 4);
 }
 
-static void test_key_hash_differs_by_source_and_key(void **state)
-{
-    (void)state;
-    assert_true(ingest_key_hash(1, "k") == ingest_key_hash(1, "k"));
-    assert_true(ingest_key_hash(1, "k") != ingest_key_hash(2, "k"));
-    assert_true(ingest_key_hash(1, "k") != ingest_key_hash(257, "k"));
-    assert_true(ingest_key_hash(1, "k") != ingest_key_hash(1, "K"));
-    assert_true(ingest_key_hash(1, "a") != ingest_key_hash(1, "b"));
-    assert_true(ingest_key_hash(1, "ab") != ingest_key_hash(1, "abc"));
-    assert_true(ingest_key_hash(1, "") != ingest_key_hash(2, ""));
-    /* the high 32 bits, the keyset's fingerprint, differ too */
-    assert_true((ingest_key_hash(1, "k") >> 32) != (ingest_key_hash(2, "k") >> 32));
-}
-
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -805,13 +651,10 @@ int main(void)
         T(test_one_bad_row_rejects_the_batch_and_stores_nothing),
         T(test_rejected_counts_rows_not_problems),
         T(test_dry_run_stores_nothing_and_leaves_no_keys),
-        T(test_rolled_back_caller_transaction_leaves_no_keys), /* two sets */
-        T(test_other_connections_and_processes_see_inserts),   /* two sets */
-        T(test_keyset_match_callback_decides_on_fingerprint_collisions),
-        T(test_keyset_grows_past_initial_capacity),
+        T(test_rolled_back_caller_transaction_leaves_no_keys),
+        T(test_other_connections_and_processes_see_inserts),
         T(test_source_authenticate_right_wrong_and_disabled_keys),
         T(test_source_add_generates_a_working_key_and_checks_input),
-        cmocka_unit_test(test_key_hash_differs_by_source_and_key),
         /* last: fail until the bugs they describe are fixed */
         T(test_dry_run_counts_repeated_key_as_duplicate),
         T(test_member_id_lookup_and_hash_emp_no_share_a_cache_key),
