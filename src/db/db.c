@@ -457,6 +457,19 @@ int db_find_id(struct db *db, const char *sql, const char *key, const char *not_
     return 0;
 }
 
+int db_analyze(struct db *db, const char *tables, struct errbuf *e)
+{
+    struct buf sql = BUF_INIT;
+    int rc;
+    if (db->backend != DB_POSTGRES)
+        return 0;
+    if (buf_printf(&sql, "ANALYZE %s", tables) < 0)
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    rc = db_exec(db, buf_str(&sql), e);
+    buf_release(&sql);
+    return rc;
+}
+
 void db_tune_bulk(struct db *db, bool on)
 {
     if (db->ops->tune_bulk)

@@ -121,6 +121,11 @@ int db_bulk_row(struct db_bulk *b, struct errbuf *e, const char *types, ...);
  * stored, duplicates not counted. */
 int db_bulk_close(struct db_bulk *b, long long *ret_written, struct errbuf *e);
 
+/* PostgreSQL only (no-op on SQLite): refresh the planner's statistics of tables (a constant
+ * list, "a, b") after a bulk load, so that the statements after it are planned for the rows
+ * now there rather than for the empty tables autovacuum last saw. */
+int db_analyze(struct db *db, const char *tables, struct errbuf *e);
+
 /* SQLite only (no-op on PostgreSQL): trade durability for speed in bulk loads. */
 void db_tune_bulk(struct db *db, bool on);
 

@@ -260,9 +260,12 @@ static int write_events(struct gen *g, struct errbuf *e)
 {
     long long source = 0;
     int rc = source_find(g->db, DEMO_SOURCE_CODE, &source, e);
-    if (rc < 0)
+    if (rc < 0 || (rc = demo_events_write(g->db, g->m, g->o, source, &g->sum->events, e)) < 0)
         return rc;
-    return demo_events_write(g->db, g->m, g->o, source, &g->sum->events, e);
+    /* the tables just filled, planned for their rows from here on (PostgreSQL) */
+    return db_analyze(g->db,
+                      "orgs, members, member_orgs, accounts, account_roles, income_bases, events",
+                      e);
 }
 
 /* Dues last: the month-end events it sends join the business events before any scoring. */

@@ -498,6 +498,13 @@ static int run(struct dd *d, struct errbuf *e)
             ((month % 100 % 6 == 0 || t == m->months - 1) && (rc = spend(d, month, e)) < 0) ||
             (rc = pay_month(d, t, e)) < 0)
             return rc;
+        /* the dues tables grow by a month's rows: plan for them while they are new (PostgreSQL) */
+        if ((t == 0 || t == 2) &&
+            (rc = db_analyze(d->db,
+                             "dues_bills, dues_payments, dues_payment_items, ledger_entries,"
+                             " ledger_postings, audit",
+                             e)) < 0)
+            return rc;
         demo_report(d->o, "dues", t + 1, m->months, d->sum->dues_bills);
     }
     if ((rc = confirm_part(d, e)) < 0)

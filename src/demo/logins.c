@@ -1,6 +1,6 @@
 /* The demo's login history: how often each account signed in, month by month, as the platform
  * was adopted over the demo year. Written straight into `logins` (the table the real sign-in
- * appends to), in multi-row INSERTs inside one transaction. */
+ * appends to), as one bulk write (db_bulk_*) inside one transaction. */
 #include "demo/demo.h"
 
 #include <stdio.h>
@@ -13,8 +13,6 @@
 #include "demo/rng.h"
 #include "base/banned.h"
 
-#define ROWS_PER_INSERT 26 /* 156 parameters: db.h allows 160 */
-
 struct account {
     long long id, org;
     bool named; /* a demo role account (admin, shuji, ...): signs in most working days */
@@ -22,72 +20,18 @@ struct account {
 };
 
 struct writer {
-    struct db *db;
-    char *full; /* INSERT of ROWS_PER_INSERT rows (the same pointer: the statement cache) */
+    struct db_bulk *bulk;
     long long now;
-    long long rows[ROWS_PER_INSERT][5]; /* at, month, account, org, ok */
-    const char *logins[ROWS_PER_INSERT];
-    int n;
     long long total;
 };
 
-static int insert_sql(int n, char **ret, struct errbuf *e)
-{
-    size_t cap = 128 + (size_t)n * 64, len;
-    char *s = malloc(cap);
-    if (!s)
-        return errbuf_set(e, -ERR_NOMEM, "out of memory");
-    len = (size_t)snprintf(s, cap, "INSERT INTO logins(at, month, login, account_id, org_id, ok)"
-                                   " VALUES");
-    for (int i = 0; i < n; i++)
-        len += (size_t)snprintf(s + len, cap - len, "%s($%d, $%d, $%d, $%d, $%d, $%d)",
-                                i ? ", " : "", i * 6 + 1, i * 6 + 2, i * 6 + 3, i * 6 + 4,
-                                i * 6 + 5, i * 6 + 6);
-    *ret = s;
-    return 0;
-}
-
-static int flush(struct writer *w, struct errbuf *e)
-{
-    struct db_stmt *st;
-    char *sql = w->full;
-    int rc;
-    if (!w->n)
-        return 0;
-    if (w->n < ROWS_PER_INSERT && (rc = insert_sql(w->n, &sql, e)) < 0)
-        return rc;
-    rc = db_prepare(w->db, sql, &st, e);
-    if (sql != w->full)
-        free(sql);
-    if (rc < 0)
-        return rc;
-    for (int i = 0; i < w->n; i++) {
-        db_bind_int(st, i * 6 + 1, w->rows[i][0]);
-        db_bind_int(st, i * 6 + 2, w->rows[i][1]);
-        db_bind_text(st, i * 6 + 3, w->logins[i]);
-        db_bind_int(st, i * 6 + 4, w->rows[i][2]);
-        db_bind_int(st, i * 6 + 5, w->rows[i][3]);
-        db_bind_int(st, i * 6 + 6, w->rows[i][4]);
-    }
-    rc = db_step(st, e);
-    db_done(st);
-    w->total += w->n;
-    w->n = 0;
-    return rc < 0 ? rc : 0;
-}
-
 static int add(struct writer *w, const struct account *a, long long at, int ok, struct errbuf *e)
 {
-    long long *row = w->rows[w->n];
     if (at > w->now) /* today's sign-ins end now */
         at = w->now - (at - w->now) % 3600;
-    row[0] = at;
-    row[1] = month_of_time(at);
-    row[2] = a->id;
-    row[3] = a->org;
-    row[4] = ok;
-    w->logins[w->n] = a->login;
-    return ++w->n == ROWS_PER_INSERT ? flush(w, e) : 0;
+    w->total++;
+    return db_bulk_row(w->bulk, e, "iitiii", at, (long long)month_of_time(at), a->login, a->id,
+                       a->org, (long long)ok);
 }
 
 static int load_accounts(struct db *db, struct account **ret, size_t *ret_n, struct errbuf *e)
@@ -148,13 +92,15 @@ static long long pick_instant(struct demo_rng *r, int m, int last_day)
 int demo_logins(struct db *db, unsigned long long seed, int first_month, int today,
                 long long *ret_rows, struct errbuf *e)
 {
-    struct writer w = {db, NULL, (long long)time(NULL), {{0}}, {0}, 0, 0};
+    struct writer w = {NULL, (long long)time(NULL), 0};
     struct account *acc = NULL;
     size_t nacc = 0;
     int last_month = today / 100, months = month_diff(last_month, first_month) + 1, rc;
     if ((rc = load_accounts(db, &acc, &nacc, e)) < 0)
         return rc;
-    if ((rc = insert_sql(ROWS_PER_INSERT, &w.full, e)) < 0 || (rc = db_begin(db, e)) < 0)
+    if ((rc = db_begin(db, e)) < 0 ||
+        (rc = db_bulk_open(db, "logins", "at, month, login, account_id, org_id, ok", NULL, &w.bulk,
+                           e)) < 0)
         goto out;
     for (size_t i = 0; i < nacc && rc >= 0; i++) {
         const struct account *a = &acc[i];
@@ -184,13 +130,14 @@ int demo_logins(struct db *db, unsigned long long seed, int first_month, int tod
         }
     }
     if (rc >= 0)
-        rc = flush(&w, e);
+        rc = db_bulk_close(w.bulk, NULL, e);
+    else
+        db_bulk_close(w.bulk, NULL, NULL);
     if (rc >= 0)
         rc = db_commit(db, e);
-    else
-        db_rollback(db);
 out:
-    free(w.full);
+    if (rc < 0)
+        db_rollback(db);
     free(acc);
     if (rc >= 0 && ret_rows)
         *ret_rows = w.total;

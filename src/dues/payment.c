@@ -299,9 +299,8 @@ static int settle_items(struct db *db, long long pid, long long member,
     if ((advance && (rc = add_row(db, pid, member, mi, "advance", advance, paid_at, e)) < 0) ||
         (voluntary && (rc = add_row(db, pid, member, mi, "voluntary", voluntary, paid_at, e)) < 0))
         return rc;
-    rc = db_run(db, e, "UPDATE dues_payments SET status = 'paid', paid_at = $2 WHERE id = $1", "ii",
-                pid, paid_at);
-    return rc < 0 ? rc : 0;
+    return db_queue(db, e, "UPDATE dues_payments SET status = 'paid', paid_at = $2 WHERE id = $1",
+                    "ii", pid, paid_at);
 }
 
 /* settle_items for a payment settled later (the provider's callback): its member and items
@@ -596,8 +595,8 @@ int dues_callback_apply_tx(struct db *db, json_t *notice, json_t **ret, struct e
     else
         rc = db_run(db, e, "UPDATE dues_payments SET status = 'failed' WHERE id = $1", "i", pid);
     if (rc < 0 ||
-        (rc = db_run(db, e, "UPDATE dues_payments SET provider_ref = $2 WHERE id = $1", "it", pid,
-                     ref)) < 0)
+        (rc = db_queue(db, e, "UPDATE dues_payments SET provider_ref = $2 WHERE id = $1", "it",
+                       pid, ref)) < 0)
         return rc;
     d = json_pack("{s:s, s:s}", "provider_ref", ref, "result", result);
     rc = audit_log(db, 0, 0, "callback", "dues_payment", pid, d, e);

@@ -18,7 +18,6 @@
 
 #define HIST_BANDS 10
 #define MAX_DEPTH 16
-#define MEMBER_ROWS 7 /* rows per multi-row INSERT: 7 × 22 parameters */
 #define ORG_ROWS 12   /* 12 × 13 */
 
 struct org {
@@ -338,61 +337,38 @@ static void contrib_json(const struct run *r, long i, struct buf *b)
     buf_addch(b, '}');
 }
 
+/* Every member's row in one bulk write (COPY on PostgreSQL). */
 static int write_members(struct run *r, long long version, struct errbuf *e)
 {
-    static char *sql[MEMBER_ROWS + 1];
-    struct buf b[MEMBER_ROWS];
-    int rc = 0;
-    for (int k = 0; k < MEMBER_ROWS; k++)
-        buf_init(&b[k], 0);
-    for (long i = 0; i < r->nmembers && rc >= 0; i += MEMBER_ROWS) {
-        int rows = (int)(r->nmembers - i < MEMBER_ROWS ? r->nmembers - i : MEMBER_ROWS);
-        struct db_stmt *st;
-        if (!sql[rows]) {
-            struct buf s = BUF_INIT;
-            buf_addstr(&s, "INSERT INTO member_scores(month, member_id, org_id, unit_id, version,"
-                           " politics, theory, discipline, performance, honours, idx, vetoed,"
-                           " sanction, events, active_dims, rank_branch, rank_unit, rank_company,"
-                           " pct_branch, pct_unit, pct_company, contrib) VALUES");
-            for (int k = 0; k < rows; k++) {
-                buf_addstr(&s, k ? ", (" : " (");
-                for (int c = 1; c <= 22; c++)
-                    buf_printf(&s, "%s$%d", c > 1 ? ", " : "", k * 22 + c);
-                buf_addch(&s, ')');
-            }
-            sql[rows] = buf_detach(&s); /* kept for the process: one per row count */
-        }
-        if ((rc = db_prepare(r->db, sql[rows], &st, e)) < 0)
-            break;
-        for (int k = 0; k < rows; k++) {
-            const struct member *m = &r->members[i + k];
-            const struct org *o = &r->orgs[m->org];
-            int p = k * 22;
-            contrib_json(r, i + k, &b[k]);
-            db_bind_int(st, p + 1, r->month);
-            db_bind_int(st, p + 2, m->id);
-            db_bind_int(st, p + 3, o->id);
-            db_bind_int(st, p + 4, r->orgs[o->unit].id);
-            db_bind_int(st, p + 5, version);
-            for (int d = 0; d < DIM_COUNT; d++)
-                db_bind_double(st, p + 6 + d, m->dims[d]);
-            db_bind_double(st, p + 11, m->index);
-            db_bind_int(st, p + 12, m->vetoed);
-            db_bind_int(st, p + 13, m->sanction);
-            db_bind_int(st, p + 14, m->events);
-            db_bind_int(st, p + 15, m->active_dims);
-            for (int s = 0; s < 3; s++) {
-                db_bind_int(st, p + 16 + s, m->rank[s]);
-                db_bind_double(st, p + 19 + s, m->pct[s]);
-            }
-            db_bind_text(st, p + 22, buf_str(&b[k]));
-        }
-        rc = db_step(st, e);
-        db_done(st);
+    struct buf contrib;
+    struct db_bulk *bulk;
+    int rc = db_bulk_open(r->db, "member_scores",
+                          "month, member_id, org_id, unit_id, version, politics, theory,"
+                          " discipline, performance, honours, idx, vetoed, sanction, events,"
+                          " active_dims, rank_branch, rank_unit, rank_company, pct_branch,"
+                          " pct_unit, pct_company, contrib",
+                          NULL, &bulk, e);
+    _Static_assert(DIM_COUNT == 5, "member_scores has five dimension columns");
+    if (rc < 0)
+        return rc;
+    buf_init(&contrib, 0);
+    for (long i = 0; i < r->nmembers && rc >= 0; i++) {
+        const struct member *m = &r->members[i];
+        const struct org *o = &r->orgs[m->org];
+        contrib_json(r, i, &contrib);
+        rc = db_bulk_row(bulk, e, "iiiiiddddddiiiiiiidddt", (long long)r->month, m->id, o->id,
+                         r->orgs[o->unit].id, version, m->dims[0], m->dims[1], m->dims[2],
+                         m->dims[3], m->dims[4], m->index, (long long)m->vetoed,
+                         (long long)m->sanction, (long long)m->events, (long long)m->active_dims,
+                         (long long)m->rank[0], (long long)m->rank[1], (long long)m->rank[2],
+                         m->pct[0], m->pct[1], m->pct[2], buf_str(&contrib));
     }
-    for (int k = 0; k < MEMBER_ROWS; k++)
-        buf_release(&b[k]);
-    return rc < 0 ? rc : 0;
+    buf_release(&contrib);
+    if (rc < 0) {
+        db_bulk_close(bulk, NULL, NULL);
+        return rc;
+    }
+    return db_bulk_close(bulk, NULL, e);
 }
 
 struct rollup {
