@@ -7,6 +7,9 @@
 #      nginx serving a static file of the same size; the server's resident memory after it
 #   3. logins: logins/s through the real handler vs raw argon2id checks/s, and a storm of
 #      10,000 members signing in over 5 minutes with the portraits' latency beside it
+#   4. the demo on SQLite and on PostgreSQL 15 (a throwaway cluster, scripts/pg-tmp.sh), side
+#      by side per step with the ratio (target: PostgreSQL at most 2x SQLite)
+# `scripts/bench.sh demo` runs only 4 (BENCH_DEMO_ARGS: more `dangjian demo` options).
 # Load goes to 127.0.0.1 only and every run is bounded in time.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,14 +21,42 @@ EVENTS=${BENCH_EVENTS:-1000000}
 DURATION=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNECTIONS:-64}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/dj-bench.XXXXXX")
-SERVER_PID="" NGINX_PID="" NOCACHE_PID=""
+SERVER_PID="" NGINX_PID="" NOCACHE_PID="" PGDIR=""
 cleanup() {
+    if [ -n "$PGDIR" ]; then scripts/pg-tmp.sh stop "$PGDIR" || true; fi
     [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
     [ -n "$NOCACHE_PID" ] && kill "$NOCACHE_PID" 2>/dev/null && wait "$NOCACHE_PID" 2>/dev/null
     [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
     rm -rf "$TMP"
 }
 trap cleanup EXIT
+
+# The demo on both backends, its "timings (s):" lines side by side. $1: the SQLite run's
+# output when there is one already (else the demo runs here on SQLite too).
+# shellcheck disable=SC2086 # BENCH_DEMO_ARGS is a list of options
+bench_demo() {
+    local slog=${1:-} plog=$TMP/demo-pg.log url
+    if [ -z "$slog" ]; then
+        slog=$TMP/demo-sqlite.log
+        ./dangjian demo --db "$TMP/demo-cmp.db" ${BENCH_DEMO_ARGS:-} >"$slog" 2>&1 || { cat "$slog"; exit 1; }
+        rm -f "$TMP/demo-cmp.db"*
+    fi
+    PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/dj-bench-pg.XXXXXX")
+    url=$(scripts/pg-tmp.sh start "$PGDIR")
+    ./dangjian demo --db "$url" ${BENCH_DEMO_ARGS:-} >"$plog" 2>&1 || { cat "$plog"; exit 1; }
+    scripts/pg-tmp.sh stop "$PGDIR"
+    PGDIR=""
+    echo "demo (dangjian demo ${BENCH_DEMO_ARGS:-}): seconds per step, SQLite vs PostgreSQL 15 (target: ratio <= 2)"
+    awk 'FNR == 1 { f++ } /^timings \(s\):/ { for (i = 3; i < NF; i += 2) { if (f == 1) { n++; name[n] = $i; s[$i] = $(i + 1) } else p[$i] = $(i + 1) } }
+        END { printf "  %-10s %10s %12s %8s\n", "step", "SQLite", "PostgreSQL", "ratio"
+              for (k = 1; k <= n; k++) { x = name[k]; printf "  %-10s %10.2f %12.2f %8s\n", x, s[x], p[x], (s[x] > 0 ? sprintf("%.1f", p[x] / s[x]) : "-") } }' \
+        "$slog" "$plog"
+}
+
+if [ "${1:-}" = demo ]; then
+    bench_demo ""
+    exit 0
+fi
 
 echo "== dangjian bench ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)) =="
 echo
@@ -51,6 +82,8 @@ fi
 
 # --- HTTP -------------------------------------------------------------------------------
 ./dangjian demo --db "$TMP/demo.db" >"$TMP/demo.log" 2>&1 || { cat "$TMP/demo.log"; exit 1; }
+BENCH_DEMO_ARGS="" bench_demo "$TMP/demo.log"
+echo
 port=$(pick_port)
 ./dangjian serve --db "$TMP/demo.db" --listen "127.0.0.1:$port" --threads "$(nproc)" --per-ip-connections 0 \
     2>"$TMP/serve.log" &

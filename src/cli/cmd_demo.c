@@ -172,11 +172,13 @@ int cmd_demo(int argc, char **argv)
     struct demo_opts o = DEMO_OPTS_INIT;
     struct demo_summary sum;
     struct progress pr = {NULL, {0, 0}};
-    struct timespec start;
+    struct timespec start, all;
     struct errbuf e = ERRBUF_INIT;
     struct db *db;
+    double plans_s, scores_s;
     int rc;
 
+    clock_gettime(CLOCK_MONOTONIC, &all);
     if (cli_parse("demo", argc - 1, argv + 1, opts, NULL, 0, NULL) < 0)
         return 2;
     o.orgs = clamp_int(orgs);
@@ -224,10 +226,12 @@ int cmd_demo(int argc, char **argv)
            sum.dues_seconds, sum.dues_bills, sum.dues_paid, sum.dues_on_time, sum.dues_late,
            sum.dues_base_missing, sum.dues_todos, sum.dues_remittances, sum.dues_expenses,
            sum.last_month / 100, sum.last_month % 100, sum.dues_unconfirmed);
+    clock_gettime(CLOCK_MONOTONIC, &start);
     if (demo_plans(db, &sum) < 0) {
         db_close(db);
         return 1;
     }
+    plans_s = since(&start);
     /* score every demo month, in order, so that the portraits have something to show */
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (int mo = sum.first_month; mo <= sum.last_month; mo = month_add(mo, 1)) {
@@ -237,12 +241,20 @@ int cmd_demo(int argc, char **argv)
             return cli_fail(&e);
         }
     }
+    scores_s = since(&start);
     printf("scored %d months (先锋指数) in %.1f s\n\n",
-           month_diff(sum.last_month, sum.first_month) + 1, since(&start));
+           month_diff(sum.last_month, sum.first_month) + 1, scores_s);
+    clock_gettime(CLOCK_MONOTONIC, &start);
     if (demo_login_history(db, &o, &sum) < 0) {
         db_close(db);
         return 1;
     }
+    /* one line per run for make bench, which sets the backends side by side */
+    printf("timings (s):");
+    for (int i = 0; i < DEMO_PHASES; i++)
+        printf(" %s %.2f", demo_phase_name(i), sum.phase_seconds[i]);
+    printf(" plans %.2f scores %.2f logins %.2f total %.2f\n\n", plans_s, scores_s,
+           since(&start), since(&all));
     rc = print_accounts(db);
     db_close(db);
     return rc;

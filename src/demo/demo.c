@@ -256,6 +256,13 @@ static int write_bases(struct gen *g, struct errbuf *e)
     return 0;
 }
 
+static double seconds_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
 static int write_events(struct gen *g, struct errbuf *e)
 {
     long long source = 0;
@@ -271,13 +278,11 @@ static int write_events(struct gen *g, struct errbuf *e)
 /* Dues last: the month-end events it sends join the business events before any scoring. */
 static int write_dues(struct gen *g, struct errbuf *e)
 {
-    struct timespec start, end;
+    struct timespec start;
     int rc;
     clock_gettime(CLOCK_MONOTONIC, &start);
     rc = demo_dues_write(g->db, g->m, g->o, g->sum, e);
-    clock_gettime(CLOCK_MONOTONIC, &end);
-    g->sum->dues_seconds =
-        (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
+    g->sum->dues_seconds = seconds_since(&start);
     return rc;
 }
 
@@ -290,6 +295,11 @@ static const struct {
     {"accounts", write_accounts, false}, {"bases", write_bases, false},
     {"events", write_events, false}, {"dues", write_dues, true},
 };
+
+const char *demo_phase_name(int i)
+{
+    return i >= 0 && i < DEMO_PHASES ? phases[i].name : "";
+}
 
 /* Generate the demo into db, which must hold no organizations yet. Each phase is one
  * transaction (dues: many); if a later phase fails the earlier ones stay, and the message
@@ -314,11 +324,15 @@ int demo_generate(struct db *db, const struct demo_opts *o, struct demo_summary 
     if ((rc = demo_model_build(&m, o, e)) < 0)
         return rc;
     db_tune_bulk(db, true);
+    _Static_assert(sizeof(phases) / sizeof(phases[0]) == DEMO_PHASES, "DEMO_PHASES");
     for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+        struct timespec start;
+        clock_gettime(CLOCK_MONOTONIC, &start);
         if (phases[i].own_tx)
             rc = phases[i].run(&g, e);
         else if ((rc = db_begin(db, e)) >= 0 && (rc = phases[i].run(&g, e)) >= 0)
             rc = db_commit(db, e);
+        sum.phase_seconds[i] = seconds_since(&start);
         if (rc < 0) {
             db_rollback(db);
             if (i > 0)

@@ -38,6 +38,10 @@ struct demo_opts {
         700, 10000, 12, 1, 0, NULL, NULL                                                           \
     }
 
+/* The phases of demo_generate, in order: orgs, members, accounts, bases, events, dues. */
+#define DEMO_PHASES 6
+const char *demo_phase_name(int i);
+
 struct demo_summary {
     long long orgs, branches, groups, members, movers, accounts, bases, events;
     int first_month, last_month;
@@ -47,6 +51,7 @@ struct demo_summary {
     long long dues_bills, dues_paid, dues_base_missing, dues_on_time, dues_late, dues_todos;
     long long dues_unconfirmed, dues_remittances, dues_expenses;
     double dues_seconds;
+    double phase_seconds[DEMO_PHASES]; /* wall time of each phase */
 };
 
 /* Check the option ranges; the message names the option. */
