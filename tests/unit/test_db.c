@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "db/db.h"
+#include "db/db_impl.h" /* the embedded migrations */
 
 struct fix {
     char dir[256];
@@ -114,6 +115,14 @@ static char *query_text(struct db *db, const char *sql, const char *types, const
 
 /* ---- migrations ---- */
 
+static long long version_sum(void)
+{
+    long long sum = 0;
+    for (int i = 0; i < db_migrations_count; i++)
+        sum += db_migrations[i].version;
+    return sum;
+}
+
 static void test_migrate_fresh_db_applies_every_migration(void **state)
 {
     struct fix *f = *state;
@@ -124,11 +133,12 @@ static void test_migrate_fresh_db_applies_every_migration(void **state)
     n = db_migrate(f->db, &e);
     if (n < 0)
         fail_msg("db_migrate: %s", e.msg);
-    /* versions are numbered 1..latest without gaps: all are applied and counted */
-    assert_int_equal(n, latest);
+    /* every embedded migration is applied and counted (a branch may lack a number another
+     * branch adds: the versions need not be contiguous) */
+    assert_int_equal(n, db_migrations_count);
     assert_int_equal(count(f->db, "SELECT COUNT(*) FROM schema_version"), n);
-    assert_int_equal(count(f->db, "SELECT SUM(version) FROM schema_version"),
-                     (long long)n * (n + 1) / 2);
+    assert_int_equal(count(f->db, "SELECT SUM(version) FROM schema_version"), version_sum());
+    assert_int_equal(count(f->db, "SELECT MAX(version) FROM schema_version"), latest);
     assert_true(table_exists(f->db, "orgs"));
     assert_true(table_exists(f->db, "members"));
     assert_true(table_exists(f->db, "events"));
@@ -145,12 +155,12 @@ static void test_second_migrate_applies_nothing(void **state)
     struct fix *f = *state;
     struct errbuf e = ERRBUF_INIT;
     int v = -1;
-    assert_int_equal(db_migrate(f->db, &e), db_latest_version());
+    assert_int_equal(db_migrate(f->db, &e), db_migrations_count);
     assert_int_equal(db_migrate(f->db, &e), 0);
     assert_int_equal(db_migrate(f->db, &e), 0);
     assert_int_equal(db_schema_version(f->db, &v, &e), 0);
     assert_int_equal(v, db_latest_version());
-    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM schema_version"), db_latest_version());
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM schema_version"), db_migrations_count);
 }
 
 static void test_schema_version_of_fresh_db_is_zero(void **state)
@@ -189,7 +199,7 @@ static void test_migrated_database_later_marked_newer_is_refused(void **state)
 {
     struct fix *f = *state;
     struct errbuf e = ERRBUF_INIT;
-    assert_int_equal(db_migrate(f->db, &e), db_latest_version());
+    assert_int_equal(db_migrate(f->db, &e), db_migrations_count);
     exec_ok(f->db,
             "INSERT INTO schema_version(version, name, applied_at) VALUES(999, 'future', 0)");
     errbuf_clear(&e);
