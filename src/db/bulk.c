@@ -1,6 +1,7 @@
 /* Bulk writes (db.h: db_bulk_*). A backend with a bulk_flush (PostgreSQL) gets the rows as
- * COPY text, about 1 MB at a time; the others (SQLite) get one cached prepared INSERT a row,
- * inside the caller's transaction. */
+ * COPY text, about 1 MB at a time; the others (SQLite) get multi-row INSERTs of up to 160 values
+ * (one statement for many rows saves most of SQLite's per-statement cost), cached prepared
+ * statements inside the caller's transaction. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,11 +13,25 @@
 
 #define BULK_PIECE (1 << 20)
 
+#define CHUNK_ROWS 64
+#define CHUNK_PARAMS 160 /* the most $N parameters a statement may have (sqlite.c) */
+
+static void clear_pending(struct db_bulk *b)
+{
+    for (int i = 0; i < b->npend * b->ncols; i++) {
+        free(b->pend[i].t);
+        b->pend[i].t = NULL;
+    }
+    b->npend = 0;
+}
+
 static void db_bulk_free(struct db_bulk *b)
 {
     if (!b)
         return;
-    db_done(b->insert);
+    if (b->pend)
+        clear_pending(b);
+    free(b->pend);
     buf_release(&b->data);
     free(b->table);
     free(b->columns);
@@ -24,30 +39,52 @@ static void db_bulk_free(struct db_bulk *b)
     free(b);
 }
 
-/* The prepared INSERT of the row-at-a-time backends. */
-static int prepare_insert(struct db_bulk *b, struct errbuf *e)
+/* INSERT the waiting rows in one statement (SQLite), adding the rows it wrote. */
+static int insert_pending(struct db_bulk *b, struct errbuf *e)
 {
     struct buf sql = BUF_INIT;
-    int rc = 0;
-    buf_printf(&sql, "INSERT INTO %s(%s) VALUES(", b->table, b->columns);
-    for (int i = 1; i <= b->ncols; i++)
-        buf_printf(&sql, "%s$%d", i > 1 ? ", " : "", i);
-    buf_addch(&sql, ')');
+    struct db_stmt *st;
+    int rc;
+    if (!b->npend)
+        return 0;
+    buf_printf(&sql, "INSERT INTO %s(%s) VALUES", b->table, b->columns);
+    for (int r = 0; r < b->npend; r++) {
+        buf_addstr(&sql, r ? ", (" : " (");
+        for (int c = 1; c <= b->ncols; c++)
+            buf_printf(&sql, "%s$%d", c > 1 ? ", " : "", r * b->ncols + c);
+        buf_addch(&sql, ')');
+    }
     if (b->unique)
         buf_printf(&sql, " ON CONFLICT (%s) DO NOTHING", b->unique);
     if (!sql.data)
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
     else
-        rc = db_prepare(b->db, buf_str(&sql), &b->insert, e);
+        rc = db_prepare(b->db, buf_str(&sql), &st, e);
     buf_release(&sql);
-    return rc;
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < b->npend * b->ncols; i++) {
+        const struct db_bulk_val *v = &b->pend[i];
+        if (v->type == 'i')
+            db_bind_int(st, i + 1, v->i);
+        else if (v->type == 'd')
+            db_bind_double(st, i + 1, v->d);
+        else if (v->type == 't')
+            db_bind_text(st, i + 1, v->t);
+        else
+            db_bind_null(st, i + 1);
+    }
+    if ((rc = db_step(st, e)) >= 0)
+        b->written += b->db->ops->changes(st);
+    db_done(st);
+    clear_pending(b);
+    return rc < 0 ? rc : 0;
 }
 
 int db_bulk_open(struct db *db, const char *table, const char *columns, const char *unique,
                  struct db_bulk **ret, struct errbuf *e)
 {
     struct db_bulk *b = calloc(1, sizeof(*b));
-    int rc;
     if (!db_in_tx(db)) {
         free(b);
         return errbuf_set(e, -ERR_INTERNAL, "bulk write to %s outside a transaction", table);
@@ -61,9 +98,14 @@ int db_bulk_open(struct db *db, const char *table, const char *columns, const ch
     b->ncols = 1;
     for (const char *p = columns; *p; p++)
         b->ncols += *p == ',';
-    if (!db->ops->bulk_flush && (rc = prepare_insert(b, e)) < 0) {
-        db_bulk_free(b);
-        return rc;
+    if (!db->ops->bulk_flush) {
+        b->chunk = CHUNK_PARAMS / b->ncols < CHUNK_ROWS ? CHUNK_PARAMS / b->ncols : CHUNK_ROWS;
+        int code = b->chunk < 1 ? -ERR_INTERNAL : -ERR_NOMEM;
+        if (b->chunk < 1 || !(b->pend = calloc((size_t)b->chunk * (size_t)b->ncols,
+                                                sizeof(*b->pend)))) {
+            db_bulk_free(b);
+            return errbuf_set(e, code, "bulk write to %s: cannot hold a row", table);
+        }
     }
     *ret = b;
     return 0;
@@ -130,7 +172,7 @@ static void copy_row(struct buf *out, const char *types, va_list ap)
 int db_bulk_row(struct db_bulk *b, struct errbuf *e, const char *types, ...)
 {
     va_list ap;
-    int rc;
+    int rc = 0;
     if ((int)strlen(types) != b->ncols)
         return errbuf_set(e, -ERR_INTERNAL, "bulk write to %s: %zu values for %d columns",
                           b->table, strlen(types), b->ncols);
@@ -145,38 +187,38 @@ int db_bulk_row(struct db_bulk *b, struct errbuf *e, const char *types, ...)
         return b->data.len >= BULK_PIECE ? b->db->ops->bulk_flush(b, e) : 0;
     }
     for (int i = 0; types[i]; i++) {
-        int idx = i + 1;
+        struct db_bulk_val *v = &b->pend[b->npend * b->ncols + i];
+        v->type = types[i] == 'I' ? 'i' : types[i];
         switch (types[i]) {
         case 'i':
-            db_bind_int(b->insert, idx, va_arg(ap, long long));
+            v->i = va_arg(ap, long long);
             break;
-        case 'I': {
-            long long v = va_arg(ap, long long);
-            if (v)
-                db_bind_int(b->insert, idx, v);
-            else
-                db_bind_null(b->insert, idx);
+        case 'I':
+            if (!(v->i = va_arg(ap, long long)))
+                v->type = 'n';
+            break;
+        case 'd':
+            v->d = va_arg(ap, double);
+            break;
+        case 't': {
+            const char *t = va_arg(ap, const char *);
+            if (!t)
+                v->type = 'n';
+            else if (!(v->t = strdup(t)))
+                rc = -ERR_NOMEM;
             break;
         }
-        case 'd':
-            db_bind_double(b->insert, idx, va_arg(ap, double));
-            break;
-        case 't':
-            db_bind_text(b->insert, idx, va_arg(ap, const char *));
-            break;
         default:
-            db_bind_null(b->insert, idx);
+            v->type = 'n';
             break;
         }
     }
     va_end(ap);
-    if ((rc = db_step(b->insert, e)) < 0)
-        return rc;
-    b->written += b->db->ops->changes(b->insert);
-    b->db->ops->reset(b->insert);
-    b->insert->stepped = 0;
+    b->npend++;
     b->rows++;
-    return 0;
+    if (rc < 0)
+        return errbuf_set(e, rc, "out of memory");
+    return b->npend == b->chunk ? insert_pending(b, e) : 0;
 }
 
 int db_bulk_close(struct db_bulk *b, long long *ret_written, struct errbuf *e)
@@ -184,6 +226,8 @@ int db_bulk_close(struct db_bulk *b, long long *ret_written, struct errbuf *e)
     int rc = 0;
     if (b->db->ops->bulk_flush && b->data.len)
         rc = b->db->ops->bulk_flush(b, e);
+    else if (!b->db->ops->bulk_flush)
+        rc = insert_pending(b, e);
     if (rc >= 0 && ret_written)
         *ret_written = b->written;
     db_bulk_free(b);

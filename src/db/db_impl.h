@@ -62,13 +62,23 @@ struct db_stmt {
     struct db_stmt *next; /* cache chain */
 };
 
+/* One value of a row waiting for its multi-row INSERT (SQLite). */
+struct db_bulk_val {
+    char type; /* as db_bindv: i, d, t, n */
+    long long i;
+    double d;
+    char *t;
+};
+
 struct db_bulk {
     struct db *db;
     char *table, *columns, *unique;
     int ncols;
     struct buf data; /* PostgreSQL: COPY text rows */
     long long rows, written;
-    struct db_stmt *insert; /* SQLite: the prepared INSERT */
+    /* SQLite: rows waiting for one multi-row INSERT, chunk rows at a time */
+    struct db_bulk_val *pend;
+    int npend, chunk;
 };
 
 /* Backends allocate their own struct with struct db / struct db_stmt first. */

@@ -297,6 +297,21 @@ static int dry_run(struct db *db, long long source_id, const struct event_in *ev
     return rc < 0 ? rc : 0;
 }
 
+/* qsort has no context argument: the batch being sorted, per thread */
+static _Thread_local const struct event_in *sort_ctx;
+
+static int by_key(const void *a, const void *b)
+{
+    return strcmp(sort_ctx[*(const size_t *)a].key, sort_ctx[*(const size_t *)b].key);
+}
+
+static void sort_by_key(size_t *order, size_t n, const struct event_in *ev)
+{
+    sort_ctx = ev;
+    qsort(order, n, sizeof(*order), by_key);
+    sort_ctx = NULL;
+}
+
 /* Store the batch: every row offered, the unique index on (source_id, key) skipping those
  * stored already (by anyone, committed or about to be: a concurrent batch with the same key
  * waits for that one's outcome) or earlier in the batch. */
@@ -309,12 +324,25 @@ static int store(struct db *db, long long source_id, const struct event_in *ev,
                           "source_id, key, org_id, member_id, indicator_id, day, month, value,"
                           " detail, created_at",
                           "source_id, key", &b, e);
-    if (rc < 0)
-        return rc;
-    for (size_t i = 0; i < n && rc >= 0; i++)
+    size_t *order = n ? malloc(n * sizeof(*order)) : NULL;
+    if (rc < 0 || (n && !order)) {
+        if (rc >= 0)
+            db_bulk_close(b, NULL, NULL);
+        free(order);
+        return rc < 0 ? rc : errbuf_set(e, -ERR_NOMEM, "out of memory");
+    }
+    /* in key order, as PostgreSQL takes them from its temporary table: index entries go in
+     * one after another (SQLite), and both backends number the events alike */
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    sort_by_key(order, n, ev);
+    for (size_t k = 0; k < n && rc >= 0; k++) {
+        size_t i = order[k];
         rc = db_bulk_row(b, e, "itiIiiidti", source_id, ev[i].key, rv[i].org_id,
                          rv[i].member_id, rv[i].indicator_id, (long long)rv[i].day,
                          (long long)rv[i].month, ev[i].value, ev[i].detail, now);
+    }
+    free(order);
     if (rc < 0) {
         db_bulk_close(b, NULL, NULL);
         return rc;
