@@ -83,6 +83,9 @@ if [ "$backend" = postgres ]; then
     PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/dj-pg.XXXXXX")
     DJ_DB=$("$root/scripts/pg-tmp.sh" start "$PGDIR")
     echo "PostgreSQL: $DJ_DB"
+    # the key ring of the members' personal data: with the run, not in ~/.config (every
+    # throwaway cluster has a new port, so a new default file)
+    export DANGJIAN_KEY_FILE=$TMP/pii.keys
 else
     DJ_DB=$TMP/test.db
 fi

@@ -62,6 +62,17 @@ static const struct command {
      "dangjian source add --code CODE --name TEXT\n"
      "dangjian source list\n"
      "  'add' prints the new source's API key once; only its hash is stored."},
+    {"keys", cmd_keys, "the keys that seal members' ID card and mobile numbers",
+     "dangjian keys status|rotate|reseal [--db PATH|URL] [--batch 500] [--wait 2]\n"
+     "dangjian keys retire ID [--db PATH|URL]\n"
+     "  ID card and mobile numbers are stored sealed (encrypted) with a key ring kept outside\n"
+     "  the database: DANGJIAN_KEY_FILE (mode 0600), else PATH.keys beside a SQLite database,\n"
+     "  else ~/.config/dangjian/keys/ per PostgreSQL server and database; or DANGJIAN_PII_KEY.\n"
+     "  'status' lists the keys and how many values each seals. 'rotate' adds a new key (it\n"
+     "  seals from now on), waits --wait seconds for running servers to see it, then seals every\n"
+     "  value again in batches of --batch rows, each its own transaction, while the servers\n"
+     "  run; 'reseal' only does the passes (after an interrupted rotation). 'retire' removes\n"
+     "  a key that no value uses any more. Keep the key file apart from the backups."},
     {"import", cmd_import, "import organizations, members, events or income bases from CSV",
      "dangjian import orgs|members|events|bases FILE.csv [--db PATH|URL] [--dry-run] [--source CODE]\n"
      "                [--from YYYYMM]\n"

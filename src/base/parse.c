@@ -211,22 +211,27 @@ void fen_format(long long fen, char *out, size_t n)
  * (digit, 'X' or 'x') that matches ISO 7064 MOD 11-2 over the first 17, and a valid birth
  * date (YYYYMMDD) in characters 7 to 14.
  */
-bool idcard_valid(const char *s)
+char idcard_check(const char *s)
 {
     static const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-    static const char check[] = "10X98765432";
-    int sum = 0, y, m, d;
+    int sum = 0;
+    for (int i = 0; i < 17; i++)
+        sum += (s[i] - '0') * weights[i];
+    return "10X98765432"[sum % 11];
+}
+
+bool idcard_valid(const char *s)
+{
+    int y, m, d;
     char last;
 
     if (!s || strlen(s) != 18)
         return false;
-    for (int i = 0; i < 17; i++) {
+    for (int i = 0; i < 17; i++)
         if (!is_digit(s[i]))
             return false;
-        sum += (s[i] - '0') * weights[i];
-    }
     last = s[17] == 'x' ? 'X' : s[17];
-    if (last != check[sum % 11])
+    if (last != idcard_check(s))
         return false;
     y = (s[6] - '0') * 1000 + (s[7] - '0') * 100 + (s[8] - '0') * 10 + (s[9] - '0');
     m = (s[10] - '0') * 10 + (s[11] - '0');

@@ -15,6 +15,8 @@ int parse_date(const char *s, int *ret_ymd);
 int parse_amount_fen(const char *s, long long *ret_fen);
 /* fen → "1234.50", "-0.05" in out (FEN_FORMAT_MAX bytes are always enough). */
 void fen_format(long long fen, char *out, size_t n);
+/* The ISO 7064 MOD 11-2 check character of an ID card's first 17 digits. */
+char idcard_check(const char *s);
 /* 18-character resident id-card number: digits, check char, birth date. */
 bool idcard_valid(const char *s);
 /* Mainland mobile number: 11 digits, 1[3-9]... */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "db/db.h"
+#include "org/member_pii.h"
 #include "base/banned.h"
 
 int cli_parse(const char *cmd, int argc, char **argv, const struct opt *opts, const char **pos,
@@ -81,6 +82,15 @@ int cli_fail(const struct errbuf *e)
     return 1;
 }
 
+int cli_attach_keys(struct db *db, const char *url, bool create)
+{
+    struct errbuf e = ERRBUF_INIT;
+    int rc;
+    if ((rc = pii_configure(url, &e)) < 0 || (rc = member_pii_attach(db, create, &e)) < 0)
+        cli_fail(&e);
+    return rc;
+}
+
 int cli_open_db(const char *url, bool migrate, struct db **ret)
 {
     struct errbuf e = ERRBUF_INIT;
@@ -108,6 +118,12 @@ int cli_open_db(const char *url, bool migrate, struct db **ret)
             db_close(*ret);
             return rc < 0 ? rc : -ERR_SCHEMA;
         }
+    }
+    /* the key ring of its personal data (base/pii.h), made with a database that gets its
+     * schema here */
+    if ((rc = cli_attach_keys(*ret, url, migrate)) < 0) {
+        db_close(*ret);
+        return rc;
     }
     /* a command is bulk work: its writes need not wait for the server one by one */
     db_pipeline(*ret, true);

@@ -26,7 +26,11 @@ struct opt {
  * option, or on too many positional arguments. */
 int cli_parse(const char *cmd, int argc, char **argv, const struct opt *opts, const char **pos,
               int npos, int *ret_npos);
-/* Open (and migrate, with `migrate`) the database at url. Prints errors. */
+/* Configure the key ring of the database's personal data and tie it to the database
+ * (org/member_pii.h); `create` makes one for a database that has none. Prints the error. */
+int cli_attach_keys(struct db *db, const char *url, bool create);
+/* Open (and migrate, with `migrate`) the database at url, its key ring attached. Prints
+ * errors. */
 int cli_open_db(const char *url, bool migrate, struct db **ret);
 /* Read a password: prompt twice without echo on a terminal, else one line from stdin. */
 int cli_read_password(const char *prompt, char *out, size_t n);
@@ -43,6 +47,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_source(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_plan(int argc, char **argv);

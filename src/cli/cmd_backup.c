@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "db/backup.h"
 #include "db/db.h"
+#include "org/member_pii.h"
 #include "base/banned.h"
 
 static void print_counts(const json_t *counts)
@@ -86,9 +87,18 @@ int cmd_restore(int argc, char **argv)
     snprintf(manifest, sizeof(manifest), "%s.json", from);
     if ((rc = db_restore(url, from, &e)) < 0)
         return cli_fail(&e);
-    if (cli_open_db(url, false, &db) < 0)
-        return 1;
+    /* opened without its key ring: the sealed personal data is copied as it is */
+    if ((rc = db_open(url, &db, &e)) < 0)
+        return cli_fail(&e);
     rc = db_table_counts(db, &got, &e);
+    if (rc == 0) {
+        struct errbuf k = ERRBUF_INIT;
+        if (pii_configure(url, &k) < 0 || member_pii_attach(db, false, &k) < 0)
+            fprintf(stderr,
+                    "dangjian: note: %s\n  The members' ID card and mobile numbers stay sealed "
+                    "until the key file is in place (docs/OPERATIONS.md, \"Keys\").\n",
+                    k.msg);
+    }
     db_close(db);
     if (rc < 0)
         return cli_fail(&e);

@@ -22,6 +22,10 @@ int cmd_init(int argc, char **argv)
         db_close(db);
         return cli_fail(&e);
     }
+    if (cli_attach_keys(db, url, true) < 0) {
+        db_close(db);
+        return 1;
+    }
     if (rc == 0)
         printf("database %s is up to date (schema version %d)\n", url, before);
     else

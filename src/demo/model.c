@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/month.h"
+#include "base/parse.h"
 #include "demo/names.h"
 #include "demo/rng.h"
 #include "base/banned.h"
@@ -228,16 +229,6 @@ static void index_branches(struct demo_model *m, const struct demo_opts *o)
         demo_rng_init(&r, o->seed, STREAM_BRANCH, (uint64_t)k);
         m->orgs[m->branches[k]].lagging = demo_rng_chance(&r, 0.1);
     }
-}
-
-/* ISO 7064 MOD 11-2 check character for the first 17 digits. */
-static char idcard_check(const char *s)
-{
-    static const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-    int sum = 0;
-    for (int i = 0; i < 17; i++)
-        sum += (s[i] - '0') * weights[i];
-    return "10X98765432"[sum % 11];
 }
 
 /* Who one member is: name, dates, papers, and the profile that drives their events. */

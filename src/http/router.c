@@ -32,6 +32,8 @@ static const struct route routes[] = {
 
     {"GET", "/api/v1/members", api_member_list, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
     {"GET", "/api/v1/members/{id}", api_member_get, AUTH_USER, ROLE_ANY, BODY_NONE, 0},
+    {"GET", "/api/v1/members/{id}/personal", api_member_personal, AUTH_USER,
+     ROLE_MEMBER | ROLE_SECRETARY | ROLE_ORG_ADMIN, BODY_NONE, 0},
     {"POST", "/api/v1/members", api_member_create, AUTH_USER, ROLE_ORG_ADMIN | ROLE_SECRETARY,
      BODY_JSON, 0},
     {"PATCH", "/api/v1/members/{id}", api_member_update, AUTH_USER,

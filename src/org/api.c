@@ -6,6 +6,7 @@
 
 #include "base/month.h"
 #include "db/db.h"
+#include "org/audit.h"
 #include "org/member.h"
 #include "org/org.h"
 #include "base/banned.h"
@@ -189,34 +190,73 @@ int api_member_list(struct req *r, struct errbuf *e)
     return req_reply_json(r, 200, out);
 }
 
+/* The member `id` as JSON (personal numbers in full when `full`), once the caller may read
+ * it: the member themself, or staff covering the member's organization. */
+static int member_read(struct req *r, long long id, bool full, json_t **ret, char *path,
+                       struct errbuf *e)
+{
+    bool self = r->auth.member_id == id;
+    int rc = member_get(r->db, id, !full, ret, path, e);
+    if (rc < 0)
+        return rc == -ERR_NOTFOUND && !self && !auth_has_role(&r->auth, ROLE_STAFF)
+                   ? errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", id,
+                                      "member %lld is outside your scope", id)
+                   : rc;
+    if (!self && !auth_covers(&r->auth, ROLE_STAFF, path)) {
+        json_decref(*ret);
+        return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", id,
+                                "member %lld is outside your scope", id);
+    }
+    return 0;
+}
+
 int api_member_get(struct req *r, struct errbuf *e)
 {
     long long id;
     char path[ORG_PATH_MAX];
     json_t *m;
-    bool self, staff;
+    int rc;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0)
+        return rc;
+    /* ID card and phone masked, except for the member themself: staff who need the numbers
+     * ask GET /members/{id}/personal, which is audited */
+    if ((rc = member_read(r, id, r->auth.member_id == id, &m, path, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, m);
+}
+
+int api_member_personal(struct req *r, struct errbuf *e)
+{
+    long long id;
+    char path[ORG_PATH_MAX];
+    json_t *m, *out, *d;
+    bool self;
     int rc;
     if ((rc = req_param_id(r, 0, &id, e)) < 0)
         return rc;
     self = r->auth.member_id == id;
-    if ((rc = member_get(r->db, id, false, &m, path, e)) < 0)
-        return rc == -ERR_NOTFOUND && !self && !auth_has_role(&r->auth, ROLE_STAFF)
-                   ? errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", id,
-                                      "member %lld is outside your scope", id)
-                   : rc;
-    staff = auth_covers(&r->auth, ROLE_STAFF, path);
-    if (!self && !staff) {
-        json_decref(m);
-        return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", id,
-                                "member %lld is outside your scope", id);
-    }
-    /* ID card and phone in full: the member, and the staff who manage people (not finance) */
+    if ((rc = member_read(r, id, true, &m, path, e)) < 0)
+        return rc;
     if (!self && !auth_covers(&r->auth, ROLE_SECRETARY | ROLE_ORG_ADMIN, path)) {
         json_decref(m);
-        if ((rc = member_get(r->db, id, true, &m, NULL, e)) < 0)
-            return rc;
+        return errbuf_field_int(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, "member_id", id,
+                                "only the member and the staff who manage people may read "
+                                "member %lld's ID card and mobile numbers",
+                                id);
     }
-    return req_reply_json(r, 200, m);
+    out = json_pack("{s:I, s:O, s:O}", "id", id, "phone", json_object_get(m, "phone"), "id_card",
+                    json_object_get(m, "id_card"));
+    d = json_pack("{s:[ss]}", "fields", "phone", "id_card");
+    rc = self ? 0
+              : audit_log(r->db, r->auth.account_id, json_integer_value(json_object_get(m, "org_id")),
+                          "reveal", "member", id, d, e);
+    json_decref(d);
+    json_decref(m);
+    if (rc < 0) {
+        json_decref(out);
+        return rc;
+    }
+    return req_reply_json(r, 200, out);
 }
 
 static int member_from_json(struct req *r, struct member_in *m, struct errbuf *e)

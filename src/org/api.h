@@ -12,6 +12,7 @@ int api_org_update(struct req *r, struct errbuf *e);
 int api_org_move(struct req *r, struct errbuf *e);
 int api_member_list(struct req *r, struct errbuf *e);
 int api_member_get(struct req *r, struct errbuf *e);
+int api_member_personal(struct req *r, struct errbuf *e);
 int api_member_create(struct req *r, struct errbuf *e);
 int api_member_update(struct req *r, struct errbuf *e);
 int api_import_orgs(struct req *r, struct errbuf *e);

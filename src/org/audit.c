@@ -54,7 +54,9 @@ int audit_list(struct db *db, const struct audit_query *q, json_t **ret, struct 
         return rc;
     if ((rc = db_prepare(db,
                          "SELECT a.id, a.at, a.account_id, ac.login, a.org_id, o.code, o.name,"
-                         " a.action, a.entity, a.entity_id, a.detail" AUDIT_WHERE
+                         " a.action, a.entity, a.entity_id, a.detail,"
+                         " COALESCE(NULLIF(ac.display_name, ''), (SELECT m.name FROM members m"
+                         "  WHERE m.id = ac.member_id), '')" AUDIT_WHERE
                          " ORDER BY a.id DESC LIMIT $10 OFFSET $11",
                          &st, e)) < 0)
         return rc;
@@ -71,9 +73,10 @@ int audit_list(struct db *db, const struct audit_query *q, json_t **ret, struct 
             json_pack("{s:I, s:I, s:o, s:o, s:s, s:s, s:o, s:o}", "id", db_col_int(st, 0), "at",
                       db_col_int(st, 1),
                       "actor", db_col_null(st, 2) ? json_null()
-                                                  : json_pack("{s:I, s:s?}", "id",
+                                                  : json_pack("{s:I, s:s?, s:s}", "id",
                                                               db_col_int(st, 2), "login",
-                                                              db_col_text(st, 3)),
+                                                              db_col_text(st, 3), "name",
+                                                              db_col_text(st, 11)),
                       "org", db_col_null(st, 4) || db_col_null(st, 5)
                                  ? json_null()
                                  : json_pack("{s:I, s:s, s:s}", "id", db_col_int(st, 4),

@@ -11,6 +11,7 @@
 #include "db/db.h"
 #include "db/versions.h"
 #include "org/audit.h"
+#include "org/member_pii.h"
 #include "org/scope.h"
 #include "base/banned.h"
 
@@ -166,23 +167,28 @@ int member_create(struct db *db, const struct member_in *in, int month, long lon
                   long long *ret_id, struct errbuf *e)
 {
     struct member_in m;
+    struct member_pii pii;
     long long id = 0, now = (long long)time(NULL);
     int rc;
     json_t *d;
-    if ((rc = member_validate(in, true, &m, e)) < 0 || (rc = member_check_org(db, m.org_id, e)) < 0)
+    if ((rc = member_validate(in, true, &m, e)) < 0 ||
+        (rc = member_check_org(db, m.org_id, e)) < 0 ||
+        (rc = member_pii_unique(db, m.id_card, 0, e)) < 0 ||
+        (rc = member_pii_seal(m.phone, m.id_card, &pii, e)) < 0)
         return rc;
     rc = db_query_int(
         db, e, &id,
         "INSERT INTO members(org_id, org_path, emp_no, name, gender, birth_date, joined_date,"
-        " party_status, category, position, phone, id_card, status, created_at, updated_at)"
-        " SELECT $1, o.path, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13 FROM orgs o"
-        " WHERE o.id = $1 RETURNING id",
-        "ittttttttttti", m.org_id, m.emp_no, m.name, m.gender ? m.gender : "",
+        " party_status, category, position, phone, id_card, status, created_at, updated_at,"
+        " phone_hash, id_card_hash)"
+        " SELECT $1, o.path, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15"
+        " FROM orgs o WHERE o.id = $1 RETURNING id",
+        "itttttttttttitt", m.org_id, m.emp_no, m.name, m.gender ? m.gender : "",
         m.birth_date && *m.birth_date ? m.birth_date : NULL,
         m.joined_date && *m.joined_date ? m.joined_date : NULL,
         m.party_status ? m.party_status : "full", m.category ? m.category : "in_service",
-        m.position ? m.position : "", m.phone ? m.phone : "", m.id_card ? m.id_card : "",
-        m.status ? m.status : "active", now);
+        m.position ? m.position : "", pii.phone, pii.id_card, m.status ? m.status : "active",
+        now, pii.phone_hash, pii.id_card_hash);
     if (rc == -ERR_CONFLICT)
         return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "emp_no", m.emp_no,
                             "emp_no: member '%s' already exists", m.emp_no);
@@ -266,10 +272,29 @@ int member_update(struct db *db, long long id, const struct member_in *in, int m
     /* one UPDATE per present field keeps the SQL static (no text built from input) */
     for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
         const char *v = *(const char *const *)((const char *)&m + cols[i].off);
-        char sql[128];
+        char sql[160], shown[32];
         bool nullable = strstr(cols[i].col, "_date") != NULL;
+        bool personal = strcmp(cols[i].col, "phone") == 0 || strcmp(cols[i].col, "id_card") == 0;
         if (!v)
             continue;
+        if (personal) {
+            /* sealed, with its hash; the audit keeps the masked number only */
+            struct member_pii p;
+            bool phone = cols[i].col[0] == 'p';
+            if ((!phone && (rc = member_pii_unique(db, v, id, e)) < 0) ||
+                (rc = member_pii_seal(phone ? v : "", phone ? "" : v, &p, e)) < 0 ||
+                (rc = member_pii_show(cols[i].col, v, true, shown, sizeof(shown), e)) < 0)
+                goto out;
+            snprintf(sql, sizeof(sql),
+                     "UPDATE members SET %s = $1, %s_hash = $2, updated_at = $3 WHERE id = $4",
+                     cols[i].col, cols[i].col);
+            rc = db_run(db, e, sql, "ttii", phone ? p.phone : p.id_card,
+                        phone ? p.phone_hash : p.id_card_hash, now, id);
+            if (rc < 0)
+                goto out;
+            json_object_set_new(d, cols[i].col, json_string(shown));
+            continue;
+        }
         snprintf(sql, sizeof(sql), "UPDATE members SET %s = $1, updated_at = $2 WHERE id = $3",
                  cols[i].col);
         rc = db_run(db, e, sql, "tii", nullable && !*v ? NULL : v, now, id);
@@ -308,17 +333,14 @@ out:
     "m.id, m.emp_no, m.name, m.gender, m.birth_date, m.joined_date, m.party_status, m.category,"  \
     " m.position, m.phone, m.id_card, m.status, m.org_id, o.code, o.name, o.path"
 
-static json_t *row_json(struct db_stmt *st, bool mask)
+/* One row of MEMBER_COLS as JSON: NULL when its personal data does not open (e says why). */
+static json_t *row_json(struct db_stmt *st, bool mask, struct errbuf *e)
 {
-    char phone[32], idc[32];
+    char phone[80], idc[80];
     const char *gender = db_col_text(st, 3);
-    if (mask) {
-        mask_phone(db_col_text(st, 9), phone, sizeof(phone));
-        mask_idcard(db_col_text(st, 10), idc, sizeof(idc));
-    } else {
-        snprintf(phone, sizeof(phone), "%s", db_col_text(st, 9));
-        snprintf(idc, sizeof(idc), "%s", db_col_text(st, 10));
-    }
+    if (member_pii_show("phone", db_col_text(st, 9), mask, phone, sizeof(phone), e) < 0 ||
+        member_pii_show("id_card", db_col_text(st, 10), mask, idc, sizeof(idc), e) < 0)
+        return NULL;
     json_t *o = json_pack(
         "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s}",
         "id", db_col_int(st, 0), "emp_no", db_col_text(st, 1), "name", db_col_text(st, 2),
@@ -347,7 +369,8 @@ int member_get(struct db *db, long long id, bool mask, json_t **ret, char *org_p
         return rc;
     db_bind_int(st, 1, id);
     if ((rc = db_step(st, e)) == 1) {
-        *ret = row_json(st, mask);
+        if (!(*ret = row_json(st, mask, e)))
+            rc = e->code ? e->code : -ERR_INTERNAL;
         if (org_path)
             snprintf(org_path, ORG_PATH_MAX, "%s", db_col_text(st, 15));
     }
@@ -487,8 +510,14 @@ int member_list(struct db *db, const struct member_query *q, json_t **ret, struc
     bind_filters(st, q->path, hi, like, status);
     db_bind_int(st, n, q->page_size);
     db_bind_int(st, n + 1, (q->page - 1) * q->page_size);
-    while ((rc = db_step(st, e)) == 1)
-        json_array_append_new(items, row_json(st, true));
+    while ((rc = db_step(st, e)) == 1) {
+        json_t *o = row_json(st, true, e);
+        if (!o) {
+            rc = e->code ? e->code : -ERR_INTERNAL;
+            break;
+        }
+        json_array_append_new(items, o);
+    }
     db_done(st);
     if (rc < 0)
         goto fail;

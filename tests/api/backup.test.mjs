@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startServer } from './lib.mjs';
-import { seedWorld, tempDatabase, tmpDir, sql } from './fixtures.mjs';
+import { seedWorld, tempDatabase, tmpDir, sql, MEMBER_ROWS } from './fixtures.mjs';
 
 const BIN = process.env.DJ_BIN || path.resolve(import.meta.dirname, '../../dangjian');
 let srv;
@@ -19,9 +19,9 @@ before(async () => {
 after(() => srv?.stop());
 
 /** The CLI, asynchronously (the server's load goes on meanwhile): {code, stdout, stderr}. */
-function cli(args) {
+function cli(args, env = process.env) {
   return new Promise((resolve) => {
-    execFile(BIN, args, { timeout: 120_000 }, (err, stdout, stderr) => resolve({ code: err ? err.code ?? 1 : 0, stdout, stderr }));
+    execFile(BIN, args, { timeout: 120_000, env }, (err, stdout, stderr) => resolve({ code: err ? err.code ?? 1 : 0, stdout, stderr }));
   });
 }
 const count = (url, table) => Number(sql(url, `SELECT COUNT(*) FROM ${table}`));
@@ -54,20 +54,36 @@ test('a backup taken during a write load restores to exactly its moment', async 
   const atBackup = manifest.counts.events;
   assert.ok(atBackup >= before && atBackup <= after, `${atBackup} not within ${before}..${after}`);
   assert.equal((atBackup - before) % 200, 0, 'a batch half in the backup');
+  // members' ID card and mobile numbers are sealed: the copy holds none of them (nor their keys)
+  const dump = readFileSync(file);
+  for (const m of MEMBER_ROWS) {
+    assert.ok(!dump.includes(m[5]) && !dump.includes(m[6]), `${m[0]}'s numbers in the backup`);
+  }
+  // the key ring is kept apart from the database: beside a SQLite file, or where
+  // DANGJIAN_KEY_FILE says (the PostgreSQL run's)
+  const keyFile = process.env.DANGJIAN_KEY_FILE || `${srv.dbUrl}.keys`;
+  const withKeys = { ...process.env, DANGJIAN_KEY_FILE: keyFile };
 
   const target = tempDatabase();
   try {
     const restored = await cli(['restore', '--db', target.url, '--from', file]);
     assert.equal(restored.code, 0, restored.stderr + restored.stdout);
     assert.match(restored.stdout, /every table matches the backup's manifest/);
+    if (!process.env.DANGJIAN_KEY_FILE) assert.match(restored.stderr, /note: the key file of personal data .* stay sealed until the key file is in place/s);
     // the restore compared every table with the manifest; check the large ones here too
     const tables = ['events', 'members', 'ledger_postings', 'audit', 'logins'];
     const got = sql(target.url, tables.map((t) => `SELECT COUNT(*) FROM ${t}`).join(' UNION ALL ')).split('\n').map(Number);
     assert.deepEqual(got, tables.map((t) => manifest.counts[t]));
-    const check = await cli(['dues', 'check', '--db', target.url]);
+    // without the key ring the restored members' numbers stay closed, and the error says why
+    if (!process.env.DANGJIAN_KEY_FILE) {
+      const locked = await cli(['dues', 'check', '--db', target.url]);
+      assert.equal(locked.code, 1);
+      assert.match(locked.stderr, /key file of personal data .*: No such file or directory \(set DANGJIAN_KEY_FILE/);
+    }
+    const check = await cli(['dues', 'check', '--db', target.url], withKeys);
     assert.equal(check.code, 0, check.stderr);
     assert.match(check.stdout, /0 unbalanced entries/);
-    const init = await cli(['init', '--db', target.url]);
+    const init = await cli(['init', '--db', target.url], withKeys);
     assert.match(init.stdout, /is up to date/);
     // a restore never overwrites: the same target again is refused, and changes nothing
     const again = await cli(['restore', '--db', target.url, '--from', file]);

@@ -30,6 +30,8 @@ async function list(login, query = '') {
 }
 const emps = (body) => body.items.map((m) => m.emp_no).sort();
 
+// one person, one member: each new member's ID card differs, derived from its emp_no
+const seqOf = (emp) => String(100 + ([...emp].reduce((a, c) => a * 31 + c.charCodeAt(0), 7) % 900));
 function newMember(over = {}) {
   return {
     emp_no: 'NEW001',
@@ -41,7 +43,7 @@ function newMember(over = {}) {
     category: '在职',
     position: '工程师',
     phone: '13512345678',
-    id_card: idCard('19920405', '128'),
+    id_card: idCard('19920405', seqOf(over.emp_no ?? 'NEW001')),
     org_id: W.orgs['UA-B2'],
     ...over,
   };
@@ -149,7 +151,10 @@ test('ID card and phone are masked in lists, for every role', async () => {
 
 // ---- one member
 
-test('GET one member: full ID card and phone for the secretary, committee staff and admin in scope', async () => {
+const personal = (login, id) => get(login, `/api/v1/members/${id}/personal`);
+const reveals = async (id) => (await get('admin', `/api/v1/audit?entity=member&page_size=200`)).body.items.filter((a) => a.action === 'reveal' && a.entity_id === id);
+
+test('GET one member: masked ID card and phone for staff; in full from /personal for the secretary, committee staff and admin in scope, each read audited', async () => {
   for (const login of ['sec-a1', 'com-a', 'admin']) {
     const r = await get(login, `/api/v1/members/${W.members.EA002}`);
     assert.equal(r.status, 200, `${login}: ${r.text}`);
@@ -159,9 +164,27 @@ test('GET one member: full ID card and phone for the secretary, committee staff 
     assert.equal(r.body.birth_date, '1985-05-06');
     assert.equal(r.body.org_id, W.orgs['UA-B1']);
     assert.equal(r.body.org_code, 'UA-B1');
-    assert.equal(r.body.id_card, fullId('EA002'), login);
-    assert.equal(r.body.phone, fullPhone('EA002'), login);
+    assert.equal(r.body.id_card, maskedId(fullId('EA002')), login);
+    assert.equal(r.body.phone, maskedPhone(fullPhone('EA002')), login);
   }
+  const before = (await reveals(W.members.EA002)).length;
+  for (const login of ['sec-a1', 'com-a', 'admin']) {
+    const r = await personal(login, W.members.EA002);
+    assert.equal(r.status, 200, `${login}: ${r.text}`);
+    assert.deepEqual(r.body, { id: W.members.EA002, id_card: fullId('EA002'), phone: fullPhone('EA002') });
+  }
+  const rows = await reveals(W.members.EA002);
+  assert.equal(rows.length, before + 3, 'one audit row per read in full');
+  assert.deepEqual(rows[0].detail, { fields: ['phone', 'id_card'] });
+  // the member themself: in full, not audited; finance, other members and other units: refused
+  const self = await personal('mem-a2', W.members.EA002);
+  assert.equal(self.status, 200, self.text);
+  assert.equal(self.body.id_card, fullId('EA002'));
+  assert.equal((await reveals(W.members.EA002)).length, before + 3);
+  assertError(await personal('fin-a', W.members.EA002), 403, 'forbidden');
+  assertError(await personal('mem-a2', W.members.EA001), 403, 'forbidden');
+  assertError(await personal('com-b', W.members.EA002), 403, 'forbidden');
+  assert.equal((await reveals(W.members.EA002)).length, before + 3, 'refusals reveal nothing');
 });
 
 test('GET one member as finance → masked ID card and phone', async () => {
@@ -207,7 +230,8 @@ test('create a member in scope → 201; Chinese labels become canonical values; 
   assert.equal(r.body.org_id, W.orgs['UA-B2']);
   const got = await get('com-a', `/api/v1/members/${r.body.id}`);
   assert.equal(got.status, 200);
-  assert.equal(got.body.id_card, newMember().id_card);
+  assert.equal(got.body.id_card, maskedId(newMember().id_card));
+  assert.equal((await personal('com-a', r.body.id)).body.id_card, newMember().id_card);
   assert.equal(got.body.joined_date, '2015-07-01');
   W.members.NEW001 = r.body.id;
   const p = await send('com-a', 'POST', '/api/v1/members', newMember({ emp_no: 'NEW002', party_status: 'probationary', category: '离退休', gender: 'male', id_card: '', phone: '' }));
@@ -292,7 +316,7 @@ test('update fields → 200 and GET shows them; invalid values → 400 and nothi
   const r = await send('com-a', 'PATCH', `/api/v1/members/${id}`, { phone: '13698765432', position: '高级工程师', category: 'retired' });
   assert.equal(r.status, 200, r.text);
   let got = (await get('com-a', `/api/v1/members/${id}`)).body;
-  assert.equal(got.phone, '13698765432');
+  assert.equal((await personal('com-a', id)).body.phone, '13698765432');
   assert.equal(got.position, '高级工程师');
   assert.equal(got.category, 'retired');
   assert.equal(got.name, '赵敏', 'absent fields stay');
@@ -302,7 +326,7 @@ test('update fields → 200 and GET shows them; invalid values → 400 and nothi
   assertError(await send('com-a', 'PATCH', `/api/v1/members/${id}`, { birth_date: '2999-01-01' }), 400, 'invalid');
   assertError(await send('com-a', 'PATCH', `/api/v1/members/${id}`, { name: '新名', gender: '?' }), 400, 'invalid');
   got = (await get('com-a', `/api/v1/members/${id}`)).body;
-  assert.equal(got.phone, '13698765432');
+  assert.equal((await personal('com-a', id)).body.phone, '13698765432');
   assert.equal(got.name, '赵敏', 'a rejected update changes nothing, not even its valid fields');
   assertError(await send('com-a', 'PATCH', `/api/v1/members/${id}`, { emp_no: 'EA001' }), 409, 'conflict');
   assert.equal((await get('com-a', `/api/v1/members/${id}`)).body.emp_no, 'NEW001');

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "base/month.h"
+#include "base/pii.h"
 #include "base/secret.h"
 #include "db/db.h"
 #include "dues/base.h"
@@ -48,6 +49,7 @@ static void make_world(struct fuzz_world *w)
         abort();
     }
     w->month = month_of_time(time(NULL));
+    must(pii_configure(":memory:", &e), &e, "personal data key");
     must(db_open(":memory:", &w->db, &e), &e, "open");
     must(db_migrate(w->db, &e), &e, "migrate");
     must(db_begin(w->db, &e), &e, "begin");

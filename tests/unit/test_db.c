@@ -44,23 +44,13 @@ static int setup_migrated(void **state)
     return 0;
 }
 
-static void remove_db_files(const char *path)
-{
-    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-    char p[320];
-    for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-        snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
-        unlink(p);
-    }
-}
-
 static int teardown(void **state)
 {
     struct fix *f = *state;
     if (!f)
         return 0;
     db_close(f->db);
-    remove_db_files(f->path);
+    unit_remove_db(f->path);
     rmdir(f->dir);
     free(f);
     return 0;

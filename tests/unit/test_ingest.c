@@ -88,16 +88,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
     struct fix *f = *state;
-    char p[320];
     if (!f)
         return 0;
     db_close(f->db);
-    for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-        snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
-        unlink(p);
-    }
+    unit_remove_db(f->path);
     rmdir(f->dir);
     free(f);
     return 0;

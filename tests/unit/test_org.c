@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <unistd.h>
 
+#include "base/pii.h"
 #include "base/month.h"
 #include "base/secret.h"
 #include "db/db.h"
@@ -49,16 +50,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
     struct fix *f = *state;
-    char p[320];
     if (!f)
         return 0;
     db_close(f->db);
-    for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-        snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
-        unlink(p);
-    }
+    unit_remove_db(f->path);
     rmdir(f->dir);
     free(f);
     return 0;
@@ -823,7 +819,14 @@ static void test_member_update_fields_and_errors(void **state)
     memset(&in, 0, sizeof(in));
     in.phone = "123";
     assert_int_equal(member_update(f->db, m, &in, 202402, 0, &e), -ERR_INVALID);
-    assert_string_equal(text_i(f->db, "SELECT phone FROM members WHERE id = $1", m), "13912345678");
+    {
+        /* unchanged, and stored sealed: the database never holds the number itself */
+        char plain[32];
+        const char *stored = text_i(f->db, "SELECT phone FROM members WHERE id = $1", m);
+        assert_true(pii_is_sealed(stored, NULL));
+        assert_int_equal(pii_open("phone", stored, plain, sizeof(plain), &e), 0);
+        assert_string_equal(plain, "13912345678");
+    }
     memset(&in, 0, sizeof(in));
     in.name = "无名";
     assert_int_equal(member_update(f->db, 99, &in, 202402, 0, &e), -ERR_NOTFOUND);

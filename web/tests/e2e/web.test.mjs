@@ -283,6 +283,15 @@ test('the admin edits a member within the role and sees the API answer', async (
   const list = await apiGet(page, srv.base, '/api/v1/members?page=1&page_size=1');
   const m = list.body.items[0];
   await page.goto(`${srv.base}/admin/members/${m.id}`);
+  // the numbers come masked; in full on request, said to be audited
+  await page.waitForSelector('[data-test=member-record]');
+  assert.match(await page.textContent('[data-test=member-record]'), /1\d\d\*{4}\d{4}/);
+  await page.click('[data-test=member-reveal]');
+  await page.waitForSelector('[data-test=member-revealed]');
+  assert.match(await page.textContent('[data-test=member-revealed]'), /审计日志/);
+  const record = await page.textContent('[data-test=member-record]');
+  assert.doesNotMatch(record, /\*{4}/);
+  assert.match(record, /1[3-9]\d{9}/);
   await page.click('[data-test=member-edit]');
   await page.fill('[data-test=member-form] input[maxlength="100"]', '高级工程师（测试）');
   await page.click('[data-test=member-form] button[type=submit]');
@@ -295,6 +304,24 @@ test('the admin edits a member within the role and sees the API answer', async (
   await page.click('[data-test=member-form] button[type=submit]');
   await page.waitForSelector('[data-test=member-save-error]');
   assert.match(await page.textContent('[data-test=member-save-error]'), /输入有误：「手机号」“12345”不是有效的 11 位手机号码/);
+});
+
+test('the audit log: what the admin just did, filtered, on a phone without overflow', async () => {
+  await page.setViewportSize(PHONE);
+  await page.goto(`${srv.base}/admin/audit`);
+  await page.waitForSelector('[data-test=audit-rows] li');
+  await page.selectOption('[data-test=audit-entity]', 'member');
+  await page.click('[data-test=audit-apply]');
+  await page.waitForURL(/entity=member/);
+  // the edit and the read in full of the test above, in words
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-test=audit-rows] li')].some((li) => li.textContent.includes('查看完整号码')));
+  const rows = await page.$$eval('[data-test=audit-rows] li', (l) => l.map((x) => x.textContent));
+  assert.ok(rows.some((r) => /修改 · 党员/.test(r) && /职务: .*高级工程师（测试）/.test(r)), rows.slice(0, 3).join('\n'));
+  assert.ok(rows.every((r) => /党员/.test(r)), 'only members after the filter');
+  assert.ok(rows.every((r) => !/1[3-9]\d{9}/.test(r)), 'no number in full in the log');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `horizontal overflow ${overflow}px`);
+  await page.setViewportSize(DESKTOP);
 });
 
 test('console pages: portraits, leaderboard, model, plans, dues', async () => {
