@@ -148,12 +148,13 @@ int dues_payroll_collect(struct db *db, int month, const long long *members, siz
                      " AND p.channel = 'payroll'",
                      "iit", (long long)month, lo, ref)) < 0 ||
         (rc = db_run(db, e,
-                     "UPDATE dues_bills SET status = 'paid', paid_at = $2, payment_id ="
-                     " (SELECT p.id FROM dues_payments p WHERE p.member_id = dues_bills.member_id"
-                     " AND p.id > $3 AND p.external_ref = $4 AND p.channel = 'payroll')"
-                     " WHERE month = $1 AND kind = 'regular' AND seq = 0 AND status = 'unpaid'"
-                     " AND member_id IN (SELECT member_id FROM dues_payments WHERE id > $3"
-                     " AND external_ref = $4 AND channel = 'payroll')",
+                     /* a join, not a subquery per bill: PostgreSQL planned the
+                      * latter as a loop over the month's bills (about 1 s a month) */
+                     "UPDATE dues_bills SET status = 'paid', paid_at = $2, payment_id = p.id"
+                     " FROM dues_payments p WHERE p.member_id = dues_bills.member_id"
+                     " AND p.id > $3 AND p.external_ref = $4 AND p.channel = 'payroll'"
+                     " AND dues_bills.month = $1 AND dues_bills.kind = 'regular'"
+                     " AND dues_bills.seq = 0 AND dues_bills.status = 'unpaid'",
                      "iiit", (long long)month, now, lo, ref)) < 0)
         goto out;
     if ((size_t)rc != nd) {
