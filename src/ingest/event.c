@@ -307,6 +307,8 @@ static int by_key(const void *a, const void *b)
 
 static void sort_by_key(size_t *order, size_t n, const struct event_in *ev)
 {
+    if (n < 2)
+        return;
     sort_ctx = ev;
     qsort(order, n, sizeof(*order), by_key);
     sort_ctx = NULL;
