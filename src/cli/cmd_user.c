@@ -107,7 +107,7 @@ int cmd_user(int argc, char **argv)
         } else
             printf("password of '%s' changed; its sessions were ended\n", login);
     } else if (strcmp(verb, "unlock") == 0) {
-        if ((rc = db_begin(db, &e)) < 0 || (rc = lockout_unlock(db, login, 0, &e)) < 0 ||
+        if ((rc = db_begin(db, &e)) < 0 || (rc = lockout_unlock(db, login, 0, 0, &e)) < 0 ||
             (rc = db_commit(db, &e)) < 0) {
             db_rollback(db);
             rc = cli_fail(&e);

@@ -14,6 +14,7 @@
 #include "dues/payment.h"
 #include "dues/report.h"
 #include "dues/rules.h"
+#include "org/audit.h"
 #include "org/scope.h"
 #include "base/banned.h"
 
@@ -602,6 +603,7 @@ int api_dues_collect(struct req *r, struct errbuf *e)
 {
     json_t *items = json_object_get(r->json, "items"), *item, *ids;
     long long total = 0;
+    long mark;
     size_t i, bad = 0;
     int rc, forbidden = 0;
     if (!json_is_array(items) || json_array_size(items) == 0 ||
@@ -613,6 +615,7 @@ int api_dues_collect(struct req *r, struct errbuf *e)
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
     ids = json_array();
+    mark = audit_batch_begin(); /* one row for the batch, below */
     json_array_foreach(items, i, item)
     {
         struct errbuf ie = ERRBUF_INIT;
@@ -641,10 +644,18 @@ int api_dues_collect(struct req *r, struct errbuf *e)
         total += amount;
         json_array_append_new(ids, json_integer(id));
     }
+    audit_batch_end(mark);
     if (rc >= 0 && bad)
         rc = errbuf_set(e, forbidden ? -ERR_FORBIDDEN : -ERR_INVALID,
                         "%zu of %zu collections are wrong: nothing recorded", bad,
                         json_array_size(items));
+    if (rc >= 0) {
+        json_t *d = json_pack("{s:I, s:I, s:O}", "payments", (json_int_t)json_array_size(ids),
+                              "amount_fen", (json_int_t)total, "ids", ids);
+        rc = audit_log(r->db, r->auth.account_id, auth_home_org(&r->auth, ROLE_FINANCE),
+                       "collect", "dues_payment", 0, d, e);
+        json_decref(d);
+    }
     if ((rc = in_tx(r, rc, e)) < 0) {
         json_decref(ids);
         return rc;

@@ -384,15 +384,21 @@ int dues_todo_path(struct db *db, long long id, char *path, struct errbuf *e)
 
 int dues_todo_done(struct db *db, long long id, long long actor, struct errbuf *e)
 {
+    long long org = 0;
     int rc = db_begin(db, e);
     if (rc < 0)
         return rc;
-    rc = db_run(db, e,
-                "UPDATE dues_todos SET done = 1, done_at = $2, done_by = $3 WHERE id = $1"
-                " AND done = 0",
-                "iiI", id, dues_now(), actor);
+    rc = db_query_int(db, e, &org, "SELECT org_id FROM dues_todos WHERE id = $1", "i", id);
     if (rc >= 0)
-        rc = audit_log(db, actor, 0, "done", "dues_todo", id, NULL, e);
+        rc = db_run(db, e,
+                    "UPDATE dues_todos SET done = 1, done_at = $2, done_by = $3 WHERE id = $1"
+                    " AND done = 0",
+                    "iiI", id, dues_now(), actor);
+    if (rc > 0) { /* a to-do already done changes nothing and leaves no row */
+        json_t *d = json_pack("{s:{s:b, s:b}}", "done", "from", 0, "to", 1);
+        rc = audit_log(db, actor, org, "done", "dues_todo", id, d, e);
+        json_decref(d);
+    }
     if (rc < 0) {
         db_rollback(db);
         return rc;

@@ -147,6 +147,7 @@ int dues_import_bases(struct db *db, struct csv_table *t, bool dry_run, long lon
     size_t n = csv_table_rows(t);
     struct dues_base_in *in = NULL;
     json_t *seen = json_object();
+    long mark;
     int rc;
     memset(rep, 0, sizeof(*rep));
     rep->rows = n;
@@ -223,6 +224,7 @@ int dues_import_bases(struct db *db, struct csv_table *t, bool dry_run, long lon
     }
     if ((rc = db_begin(db, e)) < 0)
         goto out;
+    mark = audit_batch_begin();
     for (size_t i = 0; i < n && rc >= 0; i++) {
         long long had = 0;
         rc = db_query_int(db, e, &had,
@@ -237,6 +239,9 @@ int dues_import_bases(struct db *db, struct csv_table *t, bool dry_run, long lon
         else
             rep->created++;
     }
+    audit_batch_end(mark);
+    if (rc >= 0)
+        rc = import_audit(db, "income_base", actor, scope, mask, rep, e);
     if (rc < 0 || dry_run)
         db_rollback(db);
     else

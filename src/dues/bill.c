@@ -281,7 +281,7 @@ static int generate(struct db *db, int month, const char *path, long long actor,
     struct gen g = {db, month, dues_now(), rules, {{0}}, 0};
     char hi[ORG_PATH_MAX] = "";
     size_t bi = 0, ti = 0, xi = 0;
-    long long last = 0;
+    long long last = 0, org = 0;
     struct db_stmt *st;
     json_t *d;
     int rc;
@@ -361,7 +361,10 @@ static int generate(struct db *db, int month, const char *path, long long actor,
     d = json_pack("{s:i, s:s, s:I, s:I, s:I}", "month", month, "scope", path ? path : "/",
                   "created", (json_int_t)s->created, "filled", (json_int_t)s->filled,
                   "base_missing", (json_int_t)s->base_missing);
-    rc = audit_log(db, actor, 0, "generate", "dues_month", month, d, e);
+    /* the row belongs to the organization generated for (none for the whole company) */
+    rc = path ? db_query_int(db, e, &org, "SELECT id FROM orgs WHERE path = $1", "t", path) : 0;
+    if (rc >= 0)
+        rc = audit_log(db, actor, org, "generate", "dues_month", month, d, e);
     json_decref(d);
 out:
     free(bases.v);

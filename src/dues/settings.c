@@ -107,12 +107,15 @@ int dues_share_bp(struct db *db, long long org_id, long long *ret, struct errbuf
 int dues_share_set(struct db *db, long long org_id, long long bp, long long actor,
                    struct errbuf *e)
 {
+    long long old = 0;
     json_t *d;
     int rc;
     if (bp < 0 || bp > 10000)
         return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "remit_share_bp", NULL,
                              "remit_share_bp must be 0 to 10000 (basis points), not %lld", bp),
                 errbuf_value_int(e, bp), errbuf_range(e, 0, 10000));
+    if ((rc = dues_share_bp(db, org_id, &old, e)) < 0)
+        return rc;
     rc = db_run(db, e,
                 "INSERT INTO dues_org_settings(org_id, remit_share_bp, updated_by, updated_at)"
                 " VALUES($1, $2, $3, $4) ON CONFLICT (org_id) DO UPDATE SET"
@@ -121,7 +124,8 @@ int dues_share_set(struct db *db, long long org_id, long long bp, long long acto
                 "iiIi", org_id, bp, actor, dues_now());
     if (rc < 0)
         return rc;
-    d = json_pack("{s:I}", "remit_share_bp", (json_int_t)bp);
+    d = json_object();
+    audit_change(d, "remit_share_bp", json_integer(old), json_integer(bp));
     rc = audit_log(db, actor, org_id, "update", "dues_share", org_id, d, e);
     json_decref(d);
     return rc;

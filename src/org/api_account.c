@@ -28,7 +28,7 @@ int api_account_unlock(struct req *r, struct errbuf *e)
         return rc;
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
-    if ((rc = lockout_unlock(r->db, login, r->auth.account_id, e)) < 0 ||
+    if ((rc = lockout_unlock(r->db, login, org, r->auth.account_id, e)) < 0 ||
         (rc = db_commit(r->db, e)) < 0) {
         db_rollback(r->db);
         return rc;

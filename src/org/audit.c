@@ -7,11 +7,87 @@
 #include "org/scope.h"
 #include "base/banned.h"
 
+/* The open batch of the calling thread (audit_batch_begin): its depth and the rows held
+ * back. Each HTTP worker thread has its own database connection and runs one request at a
+ * time, so the batch of a thread is the batch of its request. */
+static _Thread_local struct {
+    int depth;
+    long held;
+} batch;
+
+long audit_batch_begin(void)
+{
+    if (batch.depth++ == 0)
+        batch.held = 0;
+    return batch.held;
+}
+
+long audit_batch_end(long mark)
+{
+    if (batch.depth > 0)
+        batch.depth--;
+    return batch.held - mark;
+}
+
+void audit_change(json_t *detail, const char *field, json_t *from, json_t *to)
+{
+    if (!from)
+        from = json_null();
+    if (!to)
+        to = json_null();
+    if (json_equal(from, to)) {
+        json_decref(from);
+        json_decref(to);
+        return;
+    }
+    json_object_set_new(detail, field, json_pack("{s:o, s:o}", "from", from, "to", to));
+}
+
+json_t *audit_diff(const json_t *before, const json_t *after)
+{
+    json_t *d = json_object(), *to;
+    const char *field;
+    json_object_foreach((json_t *)after, field, to)
+    {
+        audit_change(d, field, json_incref(json_object_get(before, field)), json_incref(to));
+    }
+    return d;
+}
+
+int audit_before(struct db *db, const char *sql, long long id, const char *types,
+                 const char *const *names, json_t **ret, struct errbuf *e)
+{
+    struct db_stmt *st;
+    json_t *o;
+    int rc;
+    if ((rc = db_prepare(db, sql, &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, id);
+    if ((rc = db_step(st, e)) == 1) {
+        o = json_object();
+        for (int i = 0; types[i]; i++)
+            json_object_set_new(o, names[i],
+                                db_col_null(st, i)   ? json_null()
+                                : types[i] == 'i'    ? json_integer(db_col_int(st, i))
+                                : types[i] == 'd'    ? json_real(db_col_double(st, i))
+                                                     : json_string(db_col_text(st, i)));
+        *ret = o;
+    }
+    db_done(st);
+    return rc;
+}
+
 int audit_log(struct db *db, long long account_id, long long org_id, const char *action,
               const char *entity, long long entity_id, const json_t *detail, struct errbuf *e)
 {
-    char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    int rc = db_run(db, e,
+    char *text;
+    int rc;
+    if (batch.depth > 0) { /* the batch's one row sums this one up */
+        batch.held++;
+        return 0;
+    }
+    text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    rc = db_run(db, e,
                     "INSERT INTO audit(at, account_id, org_id, action, entity, entity_id, detail)"
                     " VALUES($1, $2, $3, $4, $5, $6, $7)",
                     "iIIttIt", (long long)time(NULL), account_id, org_id, action, entity,

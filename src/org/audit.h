@@ -10,9 +10,34 @@
 struct db;
 
 /* Record action ("create", "update", "delete", "move", ...) on entity/entity_id by account_id
- * (0 = the command line). detail may be NULL; it is not consumed. */
+ * (0 = the command line). detail may be NULL; it is not consumed. Every request that writes
+ * leaves one row: an update's detail holds each changed field as {"from", "to"}
+ * (audit_change), a bulk request's the counts of what it did (audit_batch_begin). */
 int audit_log(struct db *db, long long account_id, long long org_id, const char *action,
               const char *entity, long long entity_id, const json_t *detail, struct errbuf *e);
+
+/* Add {"field": {"from": from, "to": to}} to an update's detail, unless the two are equal.
+ * Takes both references; NULL is JSON null. */
+void audit_change(json_t *detail, const char *field, json_t *from, json_t *to);
+
+/* An update's detail: every field of after whose value differs from before's, as
+ * {"field": {"from", "to"}}. The caller owns the result. */
+json_t *audit_diff(const json_t *before, const json_t *after);
+
+/* A record's fields before an update, for audit_diff: sql selects them for the id bound to
+ * $1, names[i] of type types[i] ('t' text, 'i' integer, 'd' real; SQL NULL is null).
+ * Returns 1 and sets *ret (owned by the caller), 0 when there is no such record. */
+int audit_before(struct db *db, const char *sql, long long id, const char *types,
+                 const char *const *names, json_t **ret, struct errbuf *e);
+
+/* A bulk request (a CSV import, a plan with its tasks, a batch of collections, the plans'
+ * check) leaves one row that sums it up, not one per record: between audit_batch_begin()
+ * and audit_batch_end() the calling thread's audit_log() calls are held back, and
+ * audit_batch_end(mark), given what the begin returned, says how many were; the caller then
+ * writes the one row, in the same transaction. Batches nest; every begin must meet its end
+ * on every path. */
+long audit_batch_begin(void);
+long audit_batch_end(long mark);
 
 /* What to list: the subtree at path (with rows of no organization too when all_orgs), and
  * optional filters (0 / NULL: any). */

@@ -12,6 +12,7 @@
 #include "base/parse.h"
 #include "db/db.h"
 #include "ingest/event.h"
+#include "org/audit.h"
 #include "org/member.h"
 #include "org/org.h"
 #include "org/scope.h"
@@ -76,6 +77,17 @@ int import_in_scope(struct db *db, const struct auth *scope, int mask, long long
         return rc;
     *ret = auth_covers(scope, mask, path);
     return 0;
+}
+
+int import_audit(struct db *db, const char *entity, long long actor, const struct auth *scope,
+                 int mask, const struct import_report *rep, struct errbuf *e)
+{
+    json_t *d = json_pack("{s:I, s:I, s:I}", "rows", (json_int_t)rep->rows, "created",
+                          (json_int_t)rep->created, "updated", (json_int_t)rep->updated);
+    int rc = audit_log(db, actor, scope ? auth_home_org(scope, mask) : 0, "import", entity, 0, d,
+                       e);
+    json_decref(d);
+    return rc;
 }
 
 /* The text after "field: " of a member check's message: the report names the column itself. */
@@ -156,6 +168,7 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
     size_t n = csv_table_rows(t), done = 0, *order = NULL;
     json_t *codes = json_object(); /* codes in this file → row */
     bool *placed = NULL;
+    long mark;
     int rc;
     memset(rep, 0, sizeof(*rep));
     rep->rows = n;
@@ -212,6 +225,7 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
     }
     if ((rc = begin(db, e)) < 0)
         goto out;
+    mark = audit_batch_begin();
     for (size_t k = 0; k < n && rc >= 0; k++) {
         size_t i = order[k], line = csv_table_line(t, i);
         struct org_in o = {csv_table_get(t, i, O_CODE), csv_table_get(t, i, O_NAME),
@@ -242,11 +256,19 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
             continue;
         }
         rc = db_query_int(db, e, &existing, "SELECT id FROM orgs WHERE code = $1", "t", o.code);
-        if (rc == 1 && scope && (rc = import_in_scope(db, scope, mask, existing, &ok, e)) >= 0 && !ok) {
-            import_add_error(rep, line, "code", R_OUTSIDE_SCOPE, o.code,
-                             "organization '%s' is outside your scope", o.code);
-            rc = 0;
-            continue;
+        /* an existing organization must lie in the scope too (keeping rc: 1 = it exists) */
+        if (rc == 1 && scope) {
+            int in = import_in_scope(db, scope, mask, existing, &ok, e);
+            if (in < 0) {
+                rc = in;
+                break;
+            }
+            if (!ok) {
+                import_add_error(rep, line, "code", R_OUTSIDE_SCOPE, o.code,
+                                 "organization '%s' is outside your scope", o.code);
+                rc = 0;
+                continue;
+            }
         }
         if (rc == 1) {
             rc = db_query_int(db, &re, &cur_parent, "SELECT parent_id FROM orgs WHERE id = $1",
@@ -269,8 +291,11 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
             errbuf_prefix(e, "row %zu", line);
         }
     }
+    audit_batch_end(mark);
     if (rc >= 0 && rep->nerrors)
         rc = import_refuse(rep, e);
+    if (rc >= 0)
+        rc = import_audit(db, "org", actor, scope, mask, rep, e);
     rc = end(db, dry_run, rc, e);
 out:
     free(order);
@@ -312,6 +337,7 @@ int import_members(struct db *db, struct csv_table *t, bool dry_run, int from_mo
 {
     size_t n = csv_table_rows(t);
     json_t *seen = json_object();
+    long mark;
     int rc, month = from_month ? from_month : month_of_time(time(NULL));
     memset(rep, 0, sizeof(*rep));
     rep->rows = n;
@@ -319,6 +345,7 @@ int import_members(struct db *db, struct csv_table *t, bool dry_run, int from_mo
         goto out;
     if ((rc = begin(db, e)) < 0)
         goto out;
+    mark = audit_batch_begin();
     /* every row is checked, even after an error, so the user sees them all at once */
     for (size_t i = 0; i < n; i++) {
         size_t line = csv_table_line(t, i);
@@ -419,8 +446,11 @@ int import_members(struct db *db, struct csv_table *t, bool dry_run, int from_mo
             import_add_reason(rep, line, NULL, &re, "%s", after_field(re.msg));
         }
     }
+    audit_batch_end(mark);
     if (rc >= 0 && rep->nerrors)
         rc = import_refuse(rep, e);
+    if (rc >= 0)
+        rc = import_audit(db, "member", actor, scope, mask, rep, e);
     rc = end(db, dry_run, rc, e);
 out:
     json_decref(seen);

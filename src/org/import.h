@@ -40,6 +40,12 @@ int import_refuse(const struct import_report *rep, struct errbuf *e);
 int import_in_scope(struct db *db, const struct auth *scope, int mask, long long org_id,
                     bool *ret, struct errbuf *e);
 
+/* The one audit row of an import (its rows' own are held back, audit_batch_begin): action
+ * "import" on entity by actor, with the counts of the report, for the organization the
+ * caller stands at in scope (none from the command line). */
+int import_audit(struct db *db, const char *entity, long long actor, const struct auth *scope,
+                 int mask, const struct import_report *rep, struct errbuf *e);
+
 /* Each returns 0 when applied (or, with dry_run, when it would apply), -ERR_INVALID with
  * the report's errors when any row is bad (nothing written), other errors as usual.
  * scope (NULL from the command line): the caller over the API; every organization or member

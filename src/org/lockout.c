@@ -128,7 +128,8 @@ int lockout_after_failure(struct db *db, const char *subject, const char *ip, lo
     return rc;
 }
 
-int lockout_unlock(struct db *db, const char *login, long long actor, struct errbuf *e)
+int lockout_unlock(struct db *db, const char *login, long long org_id, long long actor,
+                   struct errbuf *e)
 {
     char subject[LOCKOUT_SUBJECT_MAX];
     json_t *d;
@@ -142,7 +143,7 @@ int lockout_unlock(struct db *db, const char *login, long long actor, struct err
                      "tii", subject, (long long)time(NULL), actor)) < 0)
         return rc;
     d = json_pack("{s:s, s:s}", "login", login, "subject", subject);
-    rc = audit_log(db, actor, 0, "unlock", "login", 0, d, e);
+    rc = audit_log(db, actor, org_id, "unlock", "login", 0, d, e);
     json_decref(d);
     return rc;
 }

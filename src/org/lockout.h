@@ -22,7 +22,9 @@ int lockout_check(struct db *db, const char *subject, const char *ip, long long 
 /* After a failure was recorded: audit a lock when this failure reached one. */
 int lockout_after_failure(struct db *db, const char *subject, const char *ip, long long now,
                           struct errbuf *e);
-/* Clear the person's failures (every address) from now on, audited as done by actor. */
-int lockout_unlock(struct db *db, const char *login, long long actor, struct errbuf *e);
+/* Clear the person's failures (every address) from now on, audited as done by actor for the
+ * account's organization org_id (0: none). */
+int lockout_unlock(struct db *db, const char *login, long long org_id, long long actor,
+                   struct errbuf *e);
 
 #endif

@@ -237,6 +237,30 @@ static int move_history(struct db *db, long long id, long long org_id, int month
     return rc < 0 ? rc : 0;
 }
 
+/* The columns member_update reads before it changes them, for the audit row. */
+static const char *const member_fields[] = {"emp_no",   "name",     "gender",       "birth_date",
+                                            "joined_date", "party_status", "category",
+                                            "position", "phone",    "id_card",      "status",
+                                            "org_id"};
+
+/* The change of a personal field in an audit detail, masked: phone and ID card never stand
+ * in the audit log in full. Compared unmasked first, so a change of the hidden digits still
+ * shows as a change. */
+static void mask_change(json_t *diff, const char *field,
+                        void (*mask)(const char *s, char *out, size_t n))
+{
+    json_t *c = json_object_get(diff, field);
+    char out[32];
+    for (int i = 0; c && i < 2; i++) {
+        const char *end = i ? "to" : "from";
+        const char *v = json_string_value(json_object_get(c, end));
+        if (v) {
+            mask(v, out, sizeof(out));
+            json_object_set_new(c, end, json_string(out));
+        }
+    }
+}
+
 int member_update(struct db *db, long long id, const struct member_in *in, int month,
                   long long actor, struct errbuf *e)
 {
@@ -258,17 +282,21 @@ int member_update(struct db *db, long long id, const struct member_in *in, int m
     };
     struct member_in m;
     long long cur_org = 0, now = (long long)time(NULL);
-    json_t *d = json_object();
+    json_t *d = json_object(), *before = NULL, *diff;
     int rc;
     if ((rc = member_validate(in, false, &m, e)) < 0)
         goto out;
-    if ((rc = db_query_int(db, e, &cur_org, "SELECT org_id FROM members WHERE id = $1", "i",
-                           id)) <= 0) {
+    if ((rc = audit_before(db,
+                           "SELECT emp_no, name, gender, birth_date, joined_date, party_status,"
+                           " category, position, phone, id_card, status, org_id FROM members"
+                           " WHERE id = $1",
+                           id, "ttttttttttti", member_fields, &before, e)) <= 0) {
         if (rc == 0)
             rc = errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_MEMBER, "member_id", id,
                                   "member %lld not found", id);
         goto out;
     }
+    cur_org = json_integer_value(json_object_get(before, "org_id"));
     /* one UPDATE per present field keeps the SQL static (no text built from input) */
     for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
         const char *v = *(const char *const *)((const char *)&m + cols[i].off);
@@ -303,7 +331,7 @@ int member_update(struct db *db, long long id, const struct member_in *in, int m
                               "emp_no: member '%s' already exists", v);
         if (rc < 0)
             goto out;
-        json_object_set_new(d, cols[i].col, json_string(v));
+        json_object_set_new(d, cols[i].col, nullable && !*v ? json_null() : json_string(v));
     }
     if (m.org_id && m.org_id != cur_org) {
         if ((rc = member_check_org(db, m.org_id, e)) < 0 ||
@@ -319,12 +347,16 @@ int member_update(struct db *db, long long id, const struct member_in *in, int m
                          "ii", id, cur_org)) < 0)
             goto out;
         json_object_set_new(d, "org_id", json_integer(m.org_id));
-        json_object_set_new(d, "from_org_id", json_integer(cur_org));
     }
     if ((rc = member_touch(db, e)) < 0)
         goto out;
-    rc = audit_log(db, actor, m.org_id ? m.org_id : cur_org, "update", "member", id, d, e);
+    diff = audit_diff(before, d);
+    mask_change(diff, "phone", mask_phone);
+    mask_change(diff, "id_card", mask_idcard);
+    rc = audit_log(db, actor, m.org_id ? m.org_id : cur_org, "update", "member", id, diff, e);
+    json_decref(diff);
 out:
+    json_decref(before);
     json_decref(d);
     return rc < 0 ? rc : 0;
 }

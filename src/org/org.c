@@ -229,12 +229,15 @@ int org_update(struct db *db, long long id, const char *name, const char *kind,
     char cur_kind[32], path[ORG_PATH_MAX], parent_kind[32] = "";
     long long parent = 0, now = (long long)time(NULL), children = 0;
     const char *k = NULL;
-    json_t *d = json_object();
+    json_t *d = json_object(), *before = NULL, *diff;
     int rc = load(db, id, cur_kind, sizeof(cur_kind), path, sizeof(path), e);
     if (rc == 0)
         rc = errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", id,
                               "organization %lld not found", id);
-    if (rc < 0)
+    if (rc < 0 ||
+        (rc = audit_before(db, "SELECT name, kind, secretary_id FROM orgs WHERE id = $1", id,
+                           "tti", (const char *const[]){"name", "kind", "secretary_id"}, &before,
+                           e)) < 0)
         goto out;
     if (name) {
         if ((rc = check_name(name, e)) < 0 ||
@@ -291,10 +294,14 @@ int org_update(struct db *db, long long id, const char *name, const char *kind,
             (rc = db_run(db, e, "UPDATE orgs SET secretary_id = $1, updated_at = $2 WHERE id = $3",
                          "Iii", secretary_id, now, id)) < 0)
             goto out;
-        json_object_set_new(d, "secretary_id", json_integer(secretary_id));
+        json_object_set_new(d, "secretary_id",
+                            secretary_id ? json_integer(secretary_id) : json_null());
     }
-    rc = audit_log(db, actor, id, "update", "org", id, d, e);
+    diff = audit_diff(before, d);
+    rc = audit_log(db, actor, id, "update", "org", id, diff, e);
+    json_decref(diff);
 out:
+    json_decref(before);
     json_decref(d);
     return rc;
 }
@@ -348,7 +355,7 @@ int org_move(struct db *db, long long id, long long new_parent, long long actor,
                      id)) < 0 ||
         (rc = version_bump(db, TOPIC_MEMBERS, e)) < 0)
         return rc;
-    d = json_pack("{s:I, s:I}", "from_parent", old_parent, "to_parent", new_parent);
+    d = json_pack("{s:{s:I, s:I}}", "parent_id", "from", old_parent, "to", new_parent);
     rc = audit_log(db, actor, id, "move", "org", id, d, e);
     json_decref(d);
     return rc;

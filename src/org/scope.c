@@ -52,6 +52,14 @@ bool auth_has_role(const struct auth *a, int mask)
     return false;
 }
 
+long long auth_home_org(const struct auth *a, int mask)
+{
+    for (int i = 0; i < a->nroles; i++)
+        if (a->roles[i].role & mask)
+            return a->roles[i].org_id;
+    return 0;
+}
+
 bool auth_covers(const struct auth *a, int mask, const char *org_path)
 {
     for (int i = 0; i < a->nroles; i++) {

@@ -46,6 +46,9 @@ int role_parse(const char *s, enum role *ret);
 const char *role_label(enum role r);
 
 bool auth_has_role(const struct auth *a, int mask);
+/* The organization of the caller's first binding with a role in mask (0: none): where the
+ * caller stands for a request that names no single organization. */
+long long auth_home_org(const struct auth *a, int mask);
 /* True when a binding with a role in mask covers the organization at org_path. */
 bool auth_covers(const struct auth *a, int mask, const char *org_path);
 /* Check that a role in mask covers organization org_id: 0, -ERR_FORBIDDEN or -ERR_NOTFOUND.

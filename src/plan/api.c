@@ -11,6 +11,7 @@
 
 #include "base/month.h"
 #include "db/db.h"
+#include "org/audit.h"
 #include "plan/grid.h"
 #include "plan/internal.h"
 #include "plan/plan.h"
@@ -208,7 +209,8 @@ int api_plan_create(struct req *r, struct errbuf *e)
     const char *name = NULL;
     long long org = 0, remind = 5, id = 0;
     int year = 0, rc;
-    json_t *tasks, *out;
+    long mark;
+    json_t *tasks, *codes, *out;
     if ((rc = req_int(r, "org_id", true, &org, e)) < 0 ||
         (rc = year_of(r, "year", true, &year, e)) < 0 ||
         (rc = req_str(r, "name", false, 100, &name, e)) < 0 ||
@@ -229,6 +231,9 @@ int api_plan_create(struct req *r, struct errbuf *e)
                 errbuf_range(e, 0, 60));
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
+    /* one audit row for the plan and its tasks */
+    mark = audit_batch_begin();
+    codes = json_array();
     rc = plan_create(r->db, org, year, name, (int)remind, r->auth.account_id, &id, e);
     for (size_t i = 0; rc >= 0 && i < json_array_size(tasks); i++) {
         struct plan_task_in t;
@@ -236,7 +241,13 @@ int api_plan_create(struct req *r, struct errbuf *e)
         if ((rc = task_from_json(json_array_get(tasks, i), &t, kinds, sizeof(kinds), e)) < 0 ||
             (rc = plan_task_add(r->db, id, &t, date_today(), r->auth.account_id, NULL, e)) < 0)
             errbuf_prefix(e, "tasks[%zu]", i);
+        else
+            json_array_append_new(codes, json_string(t.code));
     }
+    audit_batch_end(mark);
+    if (rc >= 0)
+        rc = plan_audit(r->db, id, "create", codes, r->auth.account_id, e);
+    json_decref(codes);
     if ((rc = plan_api_end(r, rc, e)) < 0 || (rc = plan_json(r->db, id, &out, e)) < 0)
         return rc;
     return req_reply_json(r, 201, out);

@@ -149,9 +149,9 @@ static int step_record(struct db *db, const struct case_row *c, long long actor,
                     action, from >= 0 ? states[from].name : "", states[to].name, text ? text : "");
     if (rc < 0)
         return rc;
-    detail = json_pack("{s:s, s:s, s:s, s:s, s:I}", "from", from >= 0 ? states[from].name : "",
-                       "to", states[to].name, "text", text ? text : "", "period", c->period,
-                       "task_id", (json_int_t)c->task_id);
+    detail = json_pack("{s:{s:s?, s:s}, s:s, s:s, s:I}", "state", "from",
+                       from >= 0 ? states[from].name : NULL, "to", states[to].name, "text",
+                       text ? text : "", "period", c->period, "task_id", (json_int_t)c->task_id);
     rc = audit_log(db, actor, c->org_id, action, "plan_case", c->id, detail, e);
     json_decref(detail);
     return rc;

@@ -7,6 +7,7 @@
 
 #include "base/month.h"
 #include "db/db.h"
+#include "org/audit.h"
 #include "plan/internal.h"
 #include "base/banned.h"
 
@@ -289,20 +290,26 @@ fail:
 
 int plan_inbox_read(struct db *db, long long account_id, long long notice_id, struct errbuf *e)
 {
-    long long have = 0;
-    int rc = db_query_int(db, e, &have,
-                          "SELECT COUNT(*) FROM plan_notices WHERE id = $1 AND account_id = $2", "ii",
+    long long org = 0;
+    json_t *d;
+    int rc = db_query_int(db, e, &org,
+                          "SELECT org_id FROM plan_notices WHERE id = $1 AND account_id = $2", "ii",
                           notice_id, account_id);
     if (rc < 0)
         return rc;
-    if (!have)
+    if (rc == 0)
         return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "notice_id", notice_id,
                                 "notice %lld not found in your inbox", notice_id);
     rc = db_run(db, e,
                 "UPDATE plan_notices SET read_at = $3 WHERE id = $1 AND account_id = $2"
                 " AND read_at IS NULL",
                 "iii", notice_id, account_id, (long long)time(NULL));
-    return rc < 0 ? rc : 0;
+    if (rc <= 0) /* already read: nothing changed, nothing to audit */
+        return rc < 0 ? rc : 0;
+    d = json_pack("{s:{s:b, s:b}}", "read", "from", 0, "to", 1);
+    rc = audit_log(db, account_id, org, "read", "plan_notice", notice_id, d, e);
+    json_decref(d);
+    return rc;
 }
 
 static json_t *day_or_null(long long ymd)

@@ -115,13 +115,34 @@ static bool in_subtree(const char *path, const char *root)
     return strncmp(path, root, strlen(root)) == 0;
 }
 
+int plan_audit(struct db *db, long long plan_id, const char *action, json_t *tasks,
+               long long actor, struct errbuf *e)
+{
+    json_t *d = NULL;
+    long long org;
+    int rc = audit_before(db, "SELECT year, name, remind_days, org_id FROM plans WHERE id = $1",
+                          plan_id, "itii",
+                          (const char *const[]){"year", "name", "remind_days", "org_id"}, &d, e);
+    if (rc == 0)
+        rc = errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "plan_id", plan_id,
+                              "plan %lld not found", plan_id);
+    if (rc < 0)
+        return rc;
+    org = json_integer_value(json_object_get(d, "org_id"));
+    json_object_del(d, "org_id");
+    if (tasks)
+        json_object_set(d, "tasks", tasks);
+    rc = audit_log(db, actor, org, action, "plan", plan_id, d, e);
+    json_decref(d);
+    return rc;
+}
+
 int plan_create(struct db *db, long long org_id, int year, const char *name, int remind_days,
                 long long actor, long long *ret_id, struct errbuf *e)
 {
     struct org_row o;
     char defname[320];
     long long id = 0, now = (long long)time(NULL);
-    json_t *detail;
     int rc;
     if ((rc = org_row(db, org_id, &o, e)) < 0)
         return rc;
@@ -157,10 +178,7 @@ int plan_create(struct db *db, long long org_id, int year, const char *name, int
                      "iitiIi", org_id, (long long)year, name, (long long)remind_days, actor, now)) < 0 ||
         (rc = db_last_id(db, &id, e)) < 0)
         return rc;
-    detail = json_pack("{s:i, s:s, s:i}", "year", year, "name", name, "remind_days", remind_days);
-    rc = audit_log(db, actor, org_id, "create", "plan", id, detail, e);
-    json_decref(detail);
-    if (rc < 0)
+    if ((rc = plan_audit(db, id, "create", NULL, actor, e)) < 0)
         return rc;
     *ret_id = id;
     return 0;
@@ -169,8 +187,9 @@ int plan_create(struct db *db, long long org_id, int year, const char *name, int
 int plan_update(struct db *db, long long plan_id, const char *name, int remind_days,
                 long long actor, struct errbuf *e)
 {
+    static const char *const fields[] = {"name", "remind_days"};
     long long org = 0;
-    json_t *detail;
+    json_t *before = NULL, *after, *detail;
     int rc;
     if ((rc = plan_owner(db, plan_id, &org, NULL, e)) < 0)
         return rc;
@@ -180,14 +199,23 @@ int plan_update(struct db *db, long long plan_id, const char *name, int remind_d
         return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "remind_days", NULL,
                              "field 'remind_days' must be from 0 to 60"),
                 errbuf_value_int(e, remind_days), errbuf_range(e, 0, 60));
+    if ((rc = audit_before(db, "SELECT name, remind_days FROM plans WHERE id = $1", plan_id,
+                           "ti", fields, &before, e)) < 0)
+        return rc;
     if ((rc = db_run(db, e,
                      "UPDATE plans SET name = COALESCE($2, name), remind_days = CASE WHEN $3 < 0"
                      " THEN remind_days ELSE $3 END, updated_at = $4 WHERE id = $1",
-                     "itii", plan_id, name, (long long)remind_days, (long long)time(NULL))) < 0)
+                     "itii", plan_id, name, (long long)remind_days, (long long)time(NULL))) < 0 ||
+        (rc = audit_before(db, "SELECT name, remind_days FROM plans WHERE id = $1", plan_id,
+                           "ti", fields, &after, e)) < 0) {
+        json_decref(before);
         return rc;
-    detail = json_pack("{s:s?, s:i}", "name", name, "remind_days", remind_days);
+    }
+    detail = audit_diff(before, after);
     rc = audit_log(db, actor, org, "update", "plan", plan_id, detail, e);
     json_decref(detail);
+    json_decref(before);
+    json_decref(after);
     return rc;
 }
 
@@ -389,8 +417,11 @@ int plan_task_update(struct db *db, long long task_id, const char *name, double 
                      double weight, const char *role, const char *note, long long actor,
                      struct errbuf *e)
 {
+    static const char *const sql = "SELECT name, target, weight, role, note FROM plan_tasks"
+                                   " WHERE id = $1";
+    static const char *const fields[] = {"name", "target", "weight", "role", "note"};
     long long org = 0;
-    json_t *detail;
+    json_t *before = NULL, *after = NULL, *detail;
     int rc;
     if ((rc = plan_task_owner(db, task_id, NULL, &org, NULL, e)) < 0)
         return rc;
@@ -406,27 +437,29 @@ int plan_task_update(struct db *db, long long task_id, const char *name, double 
         return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "weight", NULL,
                              "field 'weight' must be greater than 0, got %g", weight),
                 errbuf_min(e, 0));
-    if ((rc = db_run(db, e,
+    if ((rc = audit_before(db, sql, task_id, "tddtt", fields, &before, e)) < 0 ||
+        (rc = db_run(db, e,
                      "UPDATE plan_tasks SET name = COALESCE($2, name), role = COALESCE($3, role),"
                      " note = COALESCE($4, note), updated_at = $5 WHERE id = $1",
                      "ittti", task_id, name, role, note, (long long)time(NULL))) < 0)
-        return rc;
+        goto out;
     /* the doubles bind separately: NaN means "keep" */
     if (!isnan(target) &&
         (rc = db_run(db, e, "UPDATE plan_tasks SET target = $2 WHERE id = $1", "id", task_id,
                      target)) < 0)
-        return rc;
+        goto out;
     if (!isnan(weight) &&
         (rc = db_run(db, e, "UPDATE plan_tasks SET weight = $2 WHERE id = $1", "id", task_id,
                      weight)) < 0)
-        return rc;
-    detail = json_pack("{s:s?, s:s?, s:s?}", "name", name, "role", role, "note", note);
-    if (!isnan(target))
-        json_object_set_new(detail, "target", json_real(target));
-    if (!isnan(weight))
-        json_object_set_new(detail, "weight", json_real(weight));
+        goto out;
+    if ((rc = audit_before(db, sql, task_id, "tddtt", fields, &after, e)) < 0)
+        goto out;
+    detail = audit_diff(before, after);
     rc = audit_log(db, actor, org, "update", "plan_task", task_id, detail, e);
     json_decref(detail);
+out:
+    json_decref(before);
+    json_decref(after);
     return rc;
 }
 
@@ -434,9 +467,14 @@ int plan_defaults(struct db *db, long long org_id, int year, int from_day, long 
                   long long *ret_plan, int *ret_added, struct errbuf *e)
 {
     long long plan_id = 0;
+    json_t *codes = json_array();
+    long mark;
     int added = 0, rc;
-    if ((rc = db_begin(db, e)) < 0)
+    if ((rc = db_begin(db, e)) < 0) {
+        json_decref(codes);
         return rc;
+    }
+    mark = audit_batch_begin(); /* one row for the plan and its tasks */
     if (!org_id && (rc = org_find_code_or_root(db, NULL, &org_id, e)) < 0)
         goto out;
     if ((rc = db_query_int(db, e, &plan_id, "SELECT id FROM plans WHERE org_id = $1 AND year = $2",
@@ -468,10 +506,15 @@ int plan_defaults(struct db *db, long long org_id, int year, int from_day, long 
         t.from_day = from_day ? from_day : year * 10000 + 101;
         if ((rc = plan_task_add(db, plan_id, &t, 0, actor, NULL, e)) < 0)
             goto out;
+        json_array_append_new(codes, json_string(d->code));
         added++;
     }
-    rc = db_commit(db, e);
 out:
+    audit_batch_end(mark);
+    /* a second run that adds nothing changes nothing and leaves no row */
+    if (rc >= 0 && (!added || (rc = plan_audit(db, plan_id, "defaults", codes, actor, e)) >= 0))
+        rc = db_commit(db, e);
+    json_decref(codes);
     if (rc < 0) {
         db_rollback(db);
         return rc;

@@ -30,6 +30,11 @@ struct plan_task_in {
     int from_day;          /* YYYYMMDD in the plan's year; 0 = today within the year, else 1 Jan */
 };
 
+/* Audit action on a plan (its year, name and remind_days, and the codes of the tasks the
+ * request added when tasks is not NULL): the one row of a request that creates a plan with
+ * its tasks, whose own rows it held back (audit_batch_begin). */
+int plan_audit(struct db *db, long long plan_id, const char *action, json_t *tasks,
+               long long actor, struct errbuf *e);
 /* Create the plan of org_id (a committee or general branch) for year. -ERR_CONFLICT when it
  * exists. Audited. Run inside the caller's transaction. */
 int plan_create(struct db *db, long long org_id, int year, const char *name, int remind_days,

@@ -288,6 +288,21 @@ out:
     return rc;
 }
 
+/* The one audit row of a check someone asked for, with its counts. */
+static int audit_check(struct db *db, long long actor, const struct plan_check_stats *s,
+                       struct errbuf *e)
+{
+    json_t *d = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "day", s->day,
+                          "cells", (json_int_t)s->cells, "closed", (json_int_t)s->closed,
+                          "warnings", (json_int_t)s->warnings, "notices", (json_int_t)s->notices,
+                          "cases", (json_int_t)s->cases, "escalated", (json_int_t)s->escalated,
+                          "reminders", (json_int_t)s->reminders, "resolved",
+                          (json_int_t)s->resolved, "credited", (json_int_t)s->credited);
+    int rc = audit_log(db, actor, 0, "check", "plan", 0, d, e);
+    json_decref(d);
+    return rc;
+}
+
 int plan_check(struct db *db, int today, long long actor, struct plan_check_stats *ret,
                struct errbuf *e)
 {
@@ -296,10 +311,15 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
     struct ingest_sink *credits = NULL;
     int years[64], nyears = 0, rc, esc;
     double t0 = now_s();
+    long mark = 0;
     memset(&s, 0, sizeof(s));
     s.day = today;
     if ((rc = db_begin(db, e)) < 0)
         return rc;
+    /* a check someone asked for leaves one row with its counts (the job's cases and credits
+     * keep theirs) */
+    if (actor)
+        mark = audit_batch_begin();
     if ((rc = db_prepare(db,
                          "SELECT DISTINCT year FROM plans WHERE finalized = 0 AND year <= $1"
                          " ORDER BY year",
@@ -325,25 +345,22 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
         goto out;
     s.escalated = esc;
     s.seconds = now_s() - t0;
-    if ((rc = db_run(db, e,
-                     "INSERT INTO plan_runs(day, started_at, finished_at, cells, warnings, cases)"
-                     " VALUES($1, $2, $2, $3, $4, $5) ON CONFLICT (day) DO UPDATE SET"
-                     " finished_at = excluded.finished_at, cells = excluded.cells,"
-                     " warnings = plan_runs.warnings + excluded.warnings,"
-                     " cases = plan_runs.cases + excluded.cases",
-                     "iiiii", (long long)today, (long long)time(NULL), (long long)s.cells,
-                     (long long)s.warnings, (long long)s.cases)) < 0)
-        goto out;
-    if (actor) {
-        json_t *d = json_pack("{s:i, s:I, s:I, s:I}", "day", today, "cells", (json_int_t)s.cells,
-                              "warnings", (json_int_t)s.warnings, "cases", (json_int_t)s.cases);
-        rc = audit_log(db, actor, 0, "check", "plan", 0, d, e);
-        json_decref(d);
-        if (rc < 0)
-            goto out;
-    }
-    rc = db_commit(db, e);
+    rc = db_run(db, e,
+                "INSERT INTO plan_runs(day, started_at, finished_at, cells, warnings, cases)"
+                " VALUES($1, $2, $2, $3, $4, $5) ON CONFLICT (day) DO UPDATE SET"
+                " finished_at = excluded.finished_at, cells = excluded.cells,"
+                " warnings = plan_runs.warnings + excluded.warnings,"
+                " cases = plan_runs.cases + excluded.cases",
+                "iiiii", (long long)today, (long long)time(NULL), (long long)s.cells,
+                (long long)s.warnings, (long long)s.cases);
 out:
+    if (actor) {
+        audit_batch_end(mark);
+        if (rc >= 0)
+            rc = audit_check(db, actor, &s, e);
+    }
+    if (rc >= 0)
+        rc = db_commit(db, e);
     if (rc < 0) {
         ingest_sink_discard(credits);
         db_rollback(db);
@@ -554,10 +571,11 @@ int plan_lagging_notify(struct db *db, const struct auth *a, long long root, con
                         int today, json_t **ret, struct errbuf *e)
 {
     json_t *lag = NULL, *items;
-    long notices = 0, cases = 0;
+    long notices = 0, cases = 0, mark;
     int rc;
     if ((rc = plan_lagging_json(db, root, &lag, e)) < 0)
         return rc;
+    mark = audit_batch_begin(); /* the cases notified are in the one row's counts */
     items = json_object_get(lag, "items");
     for (size_t i = 0; i < json_array_size(items); i++) {
         json_t *it = json_array_get(items, i), *ws = json_object_get(it, "warnings"), *org;
@@ -611,19 +629,19 @@ int plan_lagging_notify(struct db *db, const struct auth *a, long long root, con
             }
         }
     }
-    {
+    rc = 0;
+out:
+    audit_batch_end(mark);
+    if (rc >= 0) {
         json_t *d = json_pack("{s:I, s:I, s:I}", "orgs", (json_int_t)json_array_size(items),
                               "notices", (json_int_t)notices, "cases", (json_int_t)cases);
         rc = audit_log(db, a->account_id, root, "notify_lagging", "plan", 0, d, e);
         json_decref(d);
-        if (rc < 0)
-            goto out;
     }
-    *ret = json_pack("{s:I, s:I, s:I, s:O}", "orgs", (json_int_t)json_array_size(items),
-                     "notices", (json_int_t)notices, "cases_notified", (json_int_t)cases, "items",
-                     items);
-    rc = 0;
-out:
+    if (rc >= 0)
+        *ret = json_pack("{s:I, s:I, s:I, s:O}", "orgs", (json_int_t)json_array_size(items),
+                         "notices", (json_int_t)notices, "cases_notified", (json_int_t)cases,
+                         "items", items);
     json_decref(lag);
     return rc;
 }

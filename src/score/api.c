@@ -472,7 +472,7 @@ int api_ranking_get(struct req *r, struct errbuf *e)
 
 int api_ranking_set(struct req *r, struct errbuf *e)
 {
-    const char *vis = NULL;
+    const char *vis = NULL, *was;
     long long id, root;
     size_t k;
     json_t *d;
@@ -487,9 +487,14 @@ int api_ranking_set(struct req *r, struct errbuf *e)
         return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "visibility", vis,
                             "field 'visibility': use self, top10 or full, not '%.20s'", vis);
     /* the cached leaderboards were built under the old setting: bump 'scores' with it */
-    d = json_pack("{s:s}", "visibility", vis);
+    d = json_object();
     if ((rc = db_begin(r->db, e)) < 0)
         goto out;
+    if ((rc = visibility_of(r->db, id, root, &was, e)) < 0) {
+        db_rollback(r->db);
+        goto out;
+    }
+    audit_change(d, "visibility", json_string(was), json_string(vis));
     if ((rc = db_run(r->db, e,
                      "INSERT INTO ranking_settings(org_id, visibility) VALUES($1, $2)"
                      " ON CONFLICT (org_id) DO UPDATE SET visibility = excluded.visibility",

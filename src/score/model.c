@@ -556,12 +556,22 @@ int score_model_create(struct db *db, struct score_model *m, long long actor, st
             return rc;
     }
     m->version = version;
-    return audit_log(db, actor, 0, "create", "score_model", version, NULL, e);
+    {
+        json_t *w = json_object(), *d;
+        for (int k = 0; k < DIM_COUNT; k++)
+            json_object_set_new(w, dim_name(k), json_real(m->weight[k]));
+        d = json_pack("{s:i, s:s, s:f, s:o, s:I}", "effective_month", m->effective_month, "note",
+                      m->note, "base", m->base, "weights", w, "rules", (json_int_t)m->nrules);
+        rc = audit_log(db, actor, 0, "create", "score_model", version, d, e);
+        json_decref(d);
+        return rc;
+    }
 }
 
 int score_model_activate(struct db *db, long long version, long long actor, struct errbuf *e)
 {
-    long long found = 0;
+    long long found = 0, was = 0;
+    json_t *d;
     int rc = db_query_int(db, e, &found, "SELECT version FROM score_models WHERE version = $1",
                           "i", version);
     if (rc < 0)
@@ -569,6 +579,9 @@ int score_model_activate(struct db *db, long long version, long long actor, stru
     if (rc == 0)
         return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "version", version,
                                 "no scoring model version %lld", version);
+    if ((rc = db_query_int(db, e, &was, "SELECT version FROM score_models WHERE active = 1",
+                           "")) < 0)
+        return rc;
     if ((rc = db_run(db, e, "UPDATE score_models SET active = 0 WHERE active = 1", "")) < 0 ||
         (rc = db_run(db, e,
                      "UPDATE score_models SET active = 1,"
@@ -576,5 +589,9 @@ int score_model_activate(struct db *db, long long version, long long actor, stru
                      "ii", version, (long long)time(NULL))) < 0 ||
         (rc = version_bump(db, TOPIC_SCORES, e)) < 0)
         return rc;
-    return audit_log(db, actor, 0, "activate", "score_model", version, NULL, e);
+    d = json_pack("{s:{s:o, s:I}}", "active_version", "from",
+                  was ? json_integer(was) : json_null(), "to", (json_int_t)version);
+    rc = audit_log(db, actor, 0, "activate", "score_model", version, d, e);
+    json_decref(d);
+    return rc;
 }

@@ -1261,20 +1261,20 @@ static void test_audit_rows_for_create_update_and_move(void **state)
     b = org(f->db, "B", "branch", c);
     b2 = org(f->db, "B2", "branch", r);
     assert_int_equal(org_update(f->db, b, "New", NULL, -1, 0, &e), 0);
-    assert_string_equal(audit_detail(f->db, "update", "org", b), "{\"name\":\"New\"}");
+    assert_string_equal(audit_detail(f->db, "update", "org", b), "{\"name\":{\"from\":\"B\",\"to\":\"New\"}}");
     /* actor 0 (the command line) is stored as no account */
     assert_int_equal(count(f->db, "SELECT COUNT(*) FROM audit WHERE action = 'update' AND"
                                   " account_id IS NULL"),
                      1);
     assert_int_equal(org_move(f->db, b, r, 0, &e), 0);
     assert_string_equal(audit_detail(f->db, "move", "org", b),
-                        "{\"from_parent\":2,\"to_parent\":1}");
+                        "{\"parent_id\":{\"from\":2,\"to\":1}}");
     m = member(f->db, "E1", "Zhang", b, 202401);
     assert_string_equal(audit_detail(f->db, "create", "member", m),
                         "{\"emp_no\":\"E1\",\"name\":\"Zhang\",\"org_id\":3}");
     move_member(f->db, m, b2, 202402);
     assert_string_equal(audit_detail(f->db, "update", "member", m),
-                        "{\"from_org_id\":3,\"org_id\":4}");
+                        "{\"org_id\":{\"from\":3,\"to\":4}}");
     assert_int_equal(count_i(f->db,
                              "SELECT org_id FROM audit WHERE action = 'update' AND"
                              " entity = 'member' AND entity_id = $1",
@@ -1284,6 +1284,47 @@ static void test_audit_rows_for_create_update_and_move(void **state)
     assert_int_equal(count(f->db, "SELECT COUNT(*) FROM audit WHERE entity = 'thing' AND"
                                   " org_id IS NULL AND entity_id IS NULL AND detail IS NULL"),
                      1);
+}
+
+/* An update's detail holds the changed fields only, as from/to; a phone or ID card only
+ * masked, and still seen to change when only its hidden digits do. */
+static void test_audit_update_detail_is_before_and_after_masked(void **state)
+{
+    struct fix *f = *state;
+    struct errbuf e = ERRBUF_INIT;
+    long long r = org(f->db, "R", "committee", 0), b = org(f->db, "B", "branch", r);
+    long long m = member(f->db, "E1", "Zhang", b, 202401);
+    struct member_in in;
+    memset(&in, 0, sizeof(in));
+    in.phone = "13912345678";
+    in.name = "Zhang";
+    assert_int_equal(member_update(f->db, m, &in, 202401, 7, &e), 0);
+    assert_string_equal(audit_detail(f->db, "update", "member", m),
+                        "{\"phone\":{\"from\":\"\",\"to\":\"139****5678\"}}");
+    in.phone = "13900005678"; /* the hidden digits only */
+    in.name = NULL;
+    assert_int_equal(member_update(f->db, m, &in, 202401, 7, &e), 0);
+    assert_string_equal(audit_detail(f->db, "update", "member", m),
+                        "{\"phone\":{\"from\":\"139****5678\",\"to\":\"139****5678\"}}");
+}
+
+/* Inside a batch audit_log() writes nothing and counts; batches nest; after the outermost
+ * end rows are written again. */
+static void test_audit_batch_holds_rows_back_and_nests(void **state)
+{
+    struct fix *f = *state;
+    struct errbuf e = ERRBUF_INIT;
+    long outer = audit_batch_begin(), inner;
+    assert_int_equal(audit_log(f->db, 1, 0, "create", "thing", 1, NULL, &e), 0);
+    inner = audit_batch_begin();
+    assert_int_equal(audit_log(f->db, 1, 0, "create", "thing", 2, NULL, &e), 0);
+    assert_int_equal(audit_log(f->db, 1, 0, "create", "thing", 3, NULL, &e), 0);
+    assert_int_equal(audit_batch_end(inner), 2);
+    assert_int_equal(audit_log(f->db, 1, 0, "sum", "thing", 0, NULL, &e), 0);
+    assert_int_equal(audit_batch_end(outer), 4);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM audit WHERE entity = 'thing'"), 0);
+    assert_int_equal(audit_log(f->db, 1, 0, "sum", "thing", 0, NULL, &e), 0);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM audit WHERE entity = 'thing'"), 1);
 }
 
 int main(void)
@@ -1321,6 +1362,8 @@ int main(void)
         T(test_account_set_password_ends_sessions),
         T(test_account_create_refuses_bad_login_password_and_duplicates),
         T(test_audit_rows_for_create_update_and_move),
+        T(test_audit_update_detail_is_before_and_after_masked),
+        T(test_audit_batch_holds_rows_back_and_nests),
         /* last: fails until the bug it describes is fixed */
         T(test_org_move_leaves_member_list_total_stale),
     };
