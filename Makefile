@@ -26,7 +26,7 @@ UNIT_ASN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 .PHONY: all deps run test unit unit-asan api api-sqlite api-postgres bench clean demo-db \
-        fuzz fuzz-build fuzz-replay fuzz-keep
+        fuzz fuzz-build fuzz-replay fuzz-keep soak soak-short
 # the packages first, then the build (also under make -j)
 all:
 	@scripts/deps.sh build
@@ -95,6 +95,7 @@ test:
 	@$(MAKE) --no-print-directory all $(UNIT_TST) $(UNIT_ASN)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory api
+	@$(MAKE) --no-print-directory soak-short
 	@$(MAKE) --no-print-directory web-test
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory fuzz-replay
@@ -177,6 +178,24 @@ bench: all
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory build/rel/bench build/rel/bench-pwhash
 	@scripts/bench.sh
+
+# --- the soak (scripts/soak.sh, bench/soak.mjs): traffic shaped like the demo company's peak
+# day against `serve` on 127.0.0.1 for SOAK_SECONDS, on a fresh demo database; a line every
+# SOAK_INTERVAL seconds, then the verdict (no 5xx, no request without a reply, RSS flat within
+# 10 % after the first interval) and the checks of what was written. SOAK_DB=postgres runs
+# it on a throwaway PostgreSQL cluster.
+SOAK_SECONDS ?= 600
+SOAK_INTERVAL ?= 60
+SOAK_DB ?= sqlite
+soak: all
+	@SOAK_SECONDS=$(SOAK_SECONDS) SOAK_INTERVAL=$(SOAK_INTERVAL) SOAK_DB=$(SOAK_DB) scripts/soak.sh
+
+# inside make test: a minute on SQLite with the whole demo company and a short login queue
+# (busy replies happen and are honoured), half a minute on PostgreSQL with a smaller company
+soak-short: dangjian
+	@SOAK_SECONDS=60 SOAK_INTERVAL=10 SOAK_WARMUP=20 SOAK_LOGIN_QUEUE=8 SOAK_DB=sqlite scripts/soak.sh
+	@SOAK_SECONDS=30 SOAK_INTERVAL=10 SOAK_ORGS=150 SOAK_MEMBERS=2000 SOAK_MONTHS=3 \
+	    SOAK_DB=postgres scripts/soak.sh
 
 clean:
 	rm -rf build dangjian
