@@ -33,28 +33,22 @@ fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/dj-soak.XXXXXX")
 PGDIR="" SERVER_PID=""
-# shellcheck disable=SC2317  # called through the EXIT trap
-cleanup() {
-    local rc=$?
+# shellcheck disable=SC2317  # called through the traps
+finish() { # $1: the exit status
     trap - EXIT INT TERM HUP
     if [ -n "$SERVER_PID" ]; then
         kill "$SERVER_PID" 2>/dev/null || true
         wait "$SERVER_PID" 2>/dev/null || true
     fi
-    if [ -n "$PGDIR" ]; then
-        scripts/pg-tmp.sh stop "$PGDIR" || echo "soak: could not stop PostgreSQL in $PGDIR" >&2
-    fi
-    if [ "${SOAK_KEEP:-}" = 1 ]; then
-        echo "soak: kept $TMP" >&2
-    else
-        rm -rf "$TMP"
-    fi
-    exit "$rc"
+    [ -z "$PGDIR" ] || scripts/pg-tmp.sh stop "$PGDIR" || echo "soak: could not stop PostgreSQL in $PGDIR" >&2
+    if [ "${SOAK_KEEP:-}" = 1 ]; then echo "soak: kept $TMP" >&2; else rm -rf "$TMP"; fi
+    exit "$1"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+trap 'finish $?' EXIT
+for sig in INT:130 TERM:143 HUP:129; do
+    # shellcheck disable=SC2064  # the status is fixed now, per signal
+    trap "finish ${sig#*:}" "${sig%:*}"
+done
 
 if [ "$backend" = postgres ]; then
     PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/dj-pg.XXXXXX")
