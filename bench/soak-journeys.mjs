@@ -24,6 +24,23 @@ export function makeWorld({ base, stats, accounts, callbackKey, apiKey, month, r
   w.payments = []; // {id, amount, result, sends, concurrent}
   w.events = { batches: 0, resent: 0, together: 0, keys: 0, resentKeys: 0, uncertain: 0, accepted: 0, duplicate: 0 };
   w.shared = new Map(); // login → Promise<session>, for the few staff accounts all VUs use
+  // sign-ins in flight, and a hold on new ones while the soak reads the server's memory:
+  // argon2id maps its 19 MiB for the length of each password check, which would swing RSS
+  w.logins = { inflight: 0, held: null };
+  /** Hold new sign-ins until release(); resolves once none is in flight (or after maxMs). */
+  w.holdLogins = async (maxMs) => {
+    let release;
+    w.logins.held = new Promise((r) => (release = r));
+    const t0 = Date.now();
+    while (w.logins.inflight > 0 && Date.now() - t0 < maxMs) await sleep(20);
+    return {
+      quiet: w.logins.inflight === 0,
+      release: () => {
+        w.logins.held = null;
+        release();
+      },
+    };
+  };
 
   /** One request; counts it; returns the reply when its status is one of expect. */
   w.call = async (label, path, opts = {}, expect = [200]) => {
@@ -49,7 +66,14 @@ export function makeWorld({ base, stats, accounts, callbackKey, apiKey, month, r
  */
 export async function signIn(w, login) {
   for (let tries = 0; tries < 20; tries++) {
-    const r = await w.call('POST /auth/login', '/api/v1/auth/login', { json: { login, password: PASSWORD } }, [200]);
+    while (w.logins.held) await w.logins.held;
+    w.logins.inflight++;
+    let r;
+    try {
+      r = await w.call('POST /auth/login', '/api/v1/auth/login', { json: { login, password: PASSWORD } }, [200]);
+    } finally {
+      w.logins.inflight--;
+    }
     if (r.status === 200) {
       const cookie = r.headers
         .getSetCookie()

@@ -9,8 +9,6 @@ function freshInterval() {
   return { n: 0, lat: [], loginLat: [], unexpected: 0, s5xx: 0, busy: 0, conn: 0, rss: [] };
 }
 
-const median = (xs) => pct(xs, 50);
-
 export class Stats {
   constructor() {
     this.cur = freshInterval();
@@ -64,23 +62,30 @@ export class Stats {
     this.note(`${name}: no reply (${code})`);
   }
 
-  /** Read the server's VmRSS (kB) into the current interval; false once it is gone. */
-  sampleRss(pid) {
+  /** The server's VmRSS in kB (NaN once it is gone; then gone is set). */
+  readRss(pid) {
     try {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1]);
       const hwm = Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1]);
-      if (Number.isFinite(kb)) this.cur.rss.push(kb);
       if (Number.isFinite(hwm)) this.peakKb = Math.max(this.peakKb, hwm);
-      return true;
+      return Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1]);
     } catch {
       this.gone = true;
-      return false;
+      return NaN;
     }
   }
 
-  /** Close the current interval (seconds long), print its line and start the next. */
-  closeInterval(at, seconds) {
+  /** One sample of the server's RSS into the current interval (its line shows the largest). */
+  sampleRss(pid) {
+    const kb = this.readRss(pid);
+    if (Number.isFinite(kb)) this.cur.rss.push(kb);
+  }
+
+  /**
+   * Close the current interval (seconds long) with the RSS read at its end while no sign-in
+   * ran (quiet: false when sign-ins did not stop in time), print its line, start the next.
+   */
+  closeInterval(at, seconds, { kb, quiet }) {
     const c = this.cur;
     const i = {
       at,
@@ -92,7 +97,9 @@ export class Stats {
       s5xx: c.s5xx,
       busy: c.busy,
       conn: c.conn,
-      rssMb: median(c.rss) / 1024,
+      rssMb: kb / 1024,
+      quiet,
+      rssMaxMb: Math.max(kb, ...c.rss) / 1024,
     };
     this.intervals.push(i);
     this.cur = freshInterval();
@@ -107,13 +114,14 @@ export class Stats {
         String(i.s5xx).padStart(4),
         String(i.busy).padStart(5),
         String(i.conn).padStart(5),
-        f1(i.rssMb).padStart(7),
+        `${f1(i.rssMb)}${quiet ? '' : '*'}`.padStart(7),
+        f1(i.rssMaxMb).padStart(7),
       ].join(' '),
     );
   }
 
   static header() {
-    console.log('    s   req/s  p50 ms  p99 ms  login p99  4xx?  5xx  busy  conn  RSS MB');
+    console.log('    s   req/s  p50 ms  p99 ms  login p99  4xx?  5xx  busy  conn  RSS MB     max');
   }
 
   /** Every endpoint over the whole run: requests, p50/p99/max and the statuses seen. */

@@ -11,6 +11,8 @@
 #   SOAK_ORGS, SOAK_MEMBERS, SOAK_MONTHS      the demo company's size (default: the demo's,
 #                  about 700 organizations, 10,000 members, 12 months)
 #   SOAK_LOGIN_QUEUE  serve's --login-queue (default: serve's own, 512)
+#   SOAK_SERVER    the binary that serves (default ./dangjian; make soak-asan: the build with
+#                  AddressSanitizer, whose leak report at exit fails the run; RSS not judged)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -75,8 +77,11 @@ api_key=$(./dangjian source add --code soak --name 压测业务系统 --db "$db"
 
 serve_opts=()
 [ -z "${SOAK_LOGIN_QUEUE:-}" ] || serve_opts+=(--login-queue "$SOAK_LOGIN_QUEUE")
+server=${SOAK_SERVER:-./dangjian}
+rss_check=1
+[ "$server" = ./dangjian ] || rss_check=0
 port=$(pick_port)
-./dangjian serve --db "$db" --listen "127.0.0.1:$port" "${serve_opts[@]}" 2>"$TMP/serve.log" &
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$server" serve --db "$db" --listen "127.0.0.1:$port" "${serve_opts[@]}" 2>"$TMP/serve.log" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
     curl -fs "http://127.0.0.1:$port/api/v1/health" >/dev/null 2>&1 && break
@@ -87,7 +92,7 @@ done
 status=0
 node bench/soak.mjs --url "http://127.0.0.1:$port" --pid "$SERVER_PID" --db "$db" --bin "$root/dangjian" \
     --callback-key "$callback_key" --api-key "$api_key" --seconds "${SOAK_SECONDS:-600}" \
-    --interval "${SOAK_INTERVAL:-60}" --warmup "${SOAK_WARMUP:-${SOAK_INTERVAL:-60}}" --vus "${SOAK_VUS:-32}" --events-every "${SOAK_EVENTS_EVERY:-2}" ||
+    --rss-check "$rss_check" --interval "${SOAK_INTERVAL:-60}" --warmup "${SOAK_WARMUP:-${SOAK_INTERVAL:-60}}" --vus "${SOAK_VUS:-32}" --events-every "${SOAK_EVENTS_EVERY:-2}" ||
     status=$?
 
 # a clean stop is part of the verdict
@@ -97,7 +102,11 @@ wait "$SERVER_PID" || server_rc=$?
 SERVER_PID=""
 if [ "$server_rc" -ne 0 ]; then
     echo "soak: the server exited with status $server_rc on SIGTERM; its last lines:" >&2
-    tail -n 20 "$TMP/serve.log" >&2
+    if grep -q 'ERROR: LeakSanitizer' "$TMP/serve.log"; then
+        sed -n '/ERROR: LeakSanitizer/,$p' "$TMP/serve.log" | head -n 80 >&2
+    else
+        tail -n 20 "$TMP/serve.log" >&2
+    fi
     status=1
 elif [ "$status" -ne 0 ]; then
     echo "soak: FAILED on $backend; the server's last lines:" >&2
