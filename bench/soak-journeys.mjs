@@ -61,11 +61,13 @@ export function makeWorld({ base, stats, accounts, callbackKey, apiKey, month, r
 }
 
 /**
- * Sign in, honouring 503 busy: wait Retry-After seconds and try again (20 times at most).
- * Returns {login, token, csrf, cookie, member}.
+ * Sign in, honouring 503 busy: wait Retry-After seconds and try again, for two minutes at
+ * most (then counted as given up). Returns {login, token, csrf, cookie, member}.
  */
+const SIGN_IN_PATIENCE_MS = 120_000;
 export async function signIn(w, login) {
-  for (let tries = 0; tries < 20; tries++) {
+  const until = Date.now() + SIGN_IN_PATIENCE_MS;
+  while (Date.now() < until) {
     while (w.logins.held) await w.logins.held;
     w.logins.inflight++;
     let r;
@@ -81,8 +83,9 @@ export async function signIn(w, login) {
         .find((c) => c.startsWith('dj_session='));
       return { login, token: r.body.token, csrf: r.body.csrf_token, cookie, member: r.body.account?.member?.id };
     }
+    // at least Retry-After, and a little more so that the refused do not all come back at once
     const after = Number(r.headers.get('retry-after'));
-    await sleep((Number.isFinite(after) && after > 0 ? after : 2) * 1000);
+    await sleep((Number.isFinite(after) && after > 0 ? after : 2) * 1000 + Math.random() * 1000);
   }
   w.stats.gaveUp++;
   throw new Abort('login');
@@ -204,8 +207,8 @@ async function secretaryWork(w, vu) {
   }
 }
 
-/** Committee staff: the unit's dashboard, now and then the quarter's bulletin. */
-async function committeeDesk(w) {
+/** Committee staff: the unit's dashboard, now and then (every: always) the quarter's bulletin. */
+async function committeeDesk(w, vu, every) {
   const c = w.accounts.committee;
   const s = await shared(w, c.login);
   const q = `${Math.floor(w.month / 100)}Q${Math.ceil((w.month % 100) / 3)}`;
@@ -214,17 +217,18 @@ async function committeeDesk(w) {
   await w.call('GET /plans/progress', `/api/v1/plans/progress?org_id=${c.org_id}`, { token: s.token });
   await w.call('GET /stats/logins', `/api/v1/stats/logins?org_id=${c.org_id}`, { token: s.token });
   await w.call('GET /leaderboard', `/api/v1/leaderboard?scope=unit&org_id=${c.org_id}`, { token: s.token });
-  if (chance(0.2)) await w.call('GET /plans/bulletin', `/api/v1/plans/bulletin?org_id=${c.org_id}&period=${q}`, { token: s.token });
+  if (every || chance(0.2)) await w.call('GET /plans/bulletin', `/api/v1/plans/bulletin?org_id=${c.org_id}&period=${q}`, { token: s.token });
 }
 
-/** Finance: the month's collection, one-click confirmation, now and then the ledger. */
-async function financeDesk(w) {
+/** Finance: the month's collection, one-click confirmation, now and then (every: always) the
+ * trial balance and the arrears. */
+async function financeDesk(w, vu, every) {
   const f = w.accounts.finance;
   const s = await shared(w, f.login);
   await w.call('GET /dues/reports/collection', `/api/v1/dues/reports/collection?org_id=${f.org_id}&month=${w.month}`, { token: s.token });
   await w.call('POST /dues/confirm', '/api/v1/dues/confirm', { token: s.token, json: { month: w.month, org_id: f.org_id } });
-  if (chance(0.3)) await w.call('GET /dues/ledger/trial-balance', '/api/v1/dues/ledger/trial-balance', { token: s.token });
-  if (chance(0.3)) await w.call('GET /dues/arrears', `/api/v1/dues/arrears?org_id=${f.org_id}`, { token: s.token });
+  if (every || chance(0.3)) await w.call('GET /dues/ledger/trial-balance', '/api/v1/dues/ledger/trial-balance', { token: s.token });
+  if (every || chance(0.3)) await w.call('GET /dues/arrears', `/api/v1/dues/arrears?org_id=${f.org_id}`, { token: s.token });
 }
 
 /** What a virtual user does, by weight (out of 100). */
@@ -235,6 +239,15 @@ export const JOURNEYS = [
   { name: 'committee', weight: 4, run: committeeDesk },
   { name: 'finance', weight: 4, run: financeDesk },
 ];
+
+/**
+ * What the first OPENING_VUS virtual users do first, with every optional read: the heavy
+ * reports (plan grids, sign-in statistics, arrears, bulletins) from a dozen connections at
+ * once, so that each server thread has filled its caches (SQLite: 8 MB of pages per
+ * connection) within the first interval, which is the memory baseline.
+ */
+export const OPENING = ['committee', 'finance'].map((n) => JOURNEYS.find((j) => j.name === n));
+export const OPENING_VUS = 12;
 
 export function pickJourney() {
   let x = Math.random() * JOURNEYS.reduce((a, j) => a + j.weight, 0);

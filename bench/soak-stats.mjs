@@ -16,7 +16,7 @@ export class Stats {
     this.byLabel = new Map(); // label → {lat: [], statuses: Map(status → n), conn: Map(code → n)}
     this.total = { n: 0, unexpected: 0, s5xx: 0, busy: 0, conn: 0 };
     this.notes = []; // the first unexpected replies and errors, to show what went wrong
-    this.gaveUp = 0; // sign-ins still refused (503 busy) after 20 tries
+    this.gaveUp = 0; // sign-ins still refused (503 busy) after two minutes
     this.gone = false; // the server process went away
     this.peakKb = 0;
   }
