@@ -13,6 +13,7 @@
 #   SOAK_LOGIN_QUEUE  serve's --login-queue (default: serve's own, 512)
 #   SOAK_SERVER    the binary that serves (default ./dangjian; make soak-asan: the build with
 #                  AddressSanitizer, whose leak report at exit fails the run; RSS not judged)
+#   SOAK_RSS_TRACE a file to append "seconds RSS_kB sign-ins_in_flight" to every second
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
