@@ -26,7 +26,7 @@ UNIT_ASN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 .PHONY: all deps run test unit unit-asan api api-sqlite api-postgres bench clean demo-db \
-        fuzz fuzz-build fuzz-replay fuzz-keep
+        fuzz fuzz-build fuzz-replay fuzz-keep soak soak-short soak-asan
 # the packages first, then the build (also under make -j)
 all:
 	@scripts/deps.sh build
@@ -73,6 +73,11 @@ build/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(ASN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O1 -DDJ_UNITTEST $(SAN) -Itests/unit -o $@ $< $(ASN_OBJ) $(PKG_LIBS) -lcmocka -lm
 
+# the server under AddressSanitizer: LeakSanitizer reports at exit what it never freed
+# (make soak-asan)
+build/asan/dangjian: build/asan/src/main.o $(ASN_OBJ)
+	$(CC) $(LDFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
+
 build/rel/bench: bench/bench.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
@@ -95,6 +100,7 @@ test:
 	@$(MAKE) --no-print-directory all $(UNIT_TST) $(UNIT_ASN)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory api
+	@$(MAKE) --no-print-directory soak-short
 	@$(MAKE) --no-print-directory web-test
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory fuzz-replay
@@ -177,6 +183,30 @@ bench: all
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory build/rel/bench build/rel/bench-pwhash
 	@scripts/bench.sh
+
+# --- the soak (scripts/soak.sh, bench/soak.mjs): traffic shaped like the demo company's peak
+# day against `serve` on 127.0.0.1 for SOAK_SECONDS, on a fresh demo database; a line every
+# SOAK_INTERVAL seconds, then the verdict (no 5xx, no request without a reply, RSS flat within
+# 10 % after the first interval) and the checks of what was written. SOAK_DB=postgres runs
+# it on a throwaway PostgreSQL cluster.
+SOAK_SECONDS ?= 600
+SOAK_INTERVAL ?= 60
+SOAK_DB ?= sqlite
+soak: all
+	@SOAK_SECONDS=$(SOAK_SECONDS) SOAK_INTERVAL=$(SOAK_INTERVAL) SOAK_DB=$(SOAK_DB) scripts/soak.sh
+
+# the same traffic against the server built with AddressSanitizer: every leak LeakSanitizer
+# finds when the server stops fails it (RSS is not judged: the sanitizer holds freed memory)
+soak-asan: dangjian build/asan/dangjian
+	@SOAK_SECONDS=$(SOAK_SECONDS) SOAK_INTERVAL=$(SOAK_INTERVAL) SOAK_DB=$(SOAK_DB) \
+	    SOAK_SERVER=build/asan/dangjian scripts/soak.sh
+
+# inside make test: a minute on SQLite with the whole demo company, 40 s on PostgreSQL with a
+# smaller one; a short login queue, so that busy replies happen and are honoured
+soak-short: dangjian
+	@SOAK_SECONDS=60 SOAK_INTERVAL=10 SOAK_WARMUP=20 SOAK_LOGIN_QUEUE=16 SOAK_DB=sqlite scripts/soak.sh
+	@SOAK_SECONDS=40 SOAK_INTERVAL=10 SOAK_WARMUP=20 SOAK_LOGIN_QUEUE=16 SOAK_ORGS=150 \
+	    SOAK_MEMBERS=2000 SOAK_MONTHS=3 SOAK_DB=postgres scripts/soak.sh
 
 clean:
 	rm -rf build dangjian

@@ -14,10 +14,9 @@
 //
 // FILE holds one member login per line.  Load goes to the given URL only (127.0.0.1).
 import { readFileSync } from 'node:fs';
+import { parseArgs, now, sleep, pct, f1, login as signIn, get as getAs } from './client.mjs';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
+const args = parseArgs();
 const URL_ = args.url;
 const PASSWORD = args.password ?? 'dangjian2024';
 const logins = readFileSync(args.logins, 'utf8').split('\n').filter(Boolean);
@@ -28,33 +27,8 @@ const CONC = Number(args.conc ?? 8);
 const BACKGROUND = Number(args.background ?? 20); // steady portrait reads per second
 const RAW = args.raw ? Number(args.raw) : null;
 
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs, p) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
-const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '—');
-
-async function login(name) {
-  const t0 = now();
-  const r = await fetch(`${URL_}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ login: name, password: PASSWORD }),
-  });
-  const body = await r.json();
-  return { status: r.status, ms: now() - t0, token: body.token, member: body.account?.member?.id };
-}
-
-async function get(path, token) {
-  const t0 = now();
-  const r = await fetch(URL_ + path, { headers: { Authorization: `Bearer ${token}` } });
-  await r.arrayBuffer();
-  if (r.status !== 200) throw new Error(`GET ${path}: HTTP ${r.status}`);
-  return now() - t0;
-}
+const login = (name) => signIn(URL_, name, PASSWORD);
+const get = (path, token) => getAs(URL_, path, token);
 
 // ---- 1. throughput, closed loop
 {

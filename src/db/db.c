@@ -54,6 +54,22 @@ void db_unlock(struct db *db, const char *name)
     db->ops->unlock(db, lock_key(name));
 }
 
+/* Hold row id of table until the transaction ends: a concurrent transaction doing the same
+ * waits, then reads what this one committed (PostgreSQL runs READ COMMITTED, where two
+ * transactions may both check a row before either writes it). SQLite: nothing to do, BEGIN
+ * IMMEDIATE already made this connection the only writer. table must be a constant name. */
+int db_lock_row(struct db *db, const char *table, long long id, struct errbuf *e)
+{
+    char sql[128];
+    long long found;
+    int rc;
+    if (db->backend == DB_SQLITE)
+        return 0;
+    snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE id = $1 FOR UPDATE", table);
+    rc = db_query_int(db, e, &found, sql, "i", id);
+    return rc < 0 ? rc : 0;
+}
+
 void db_close(struct db *db)
 {
     if (!db)

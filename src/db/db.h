@@ -40,6 +40,10 @@ bool db_in_tx(const struct db *db);
  * death. 1 = this connection holds it now, 0 = another one does, < 0 = error. */
 int db_try_lock(struct db *db, const char *name, struct errbuf *e);
 void db_unlock(struct db *db, const char *name);
+/* Inside a transaction: hold row id of table until commit, so that a concurrent transaction
+ * locking it too waits and then sees this one's writes (PostgreSQL: SELECT ... FOR UPDATE;
+ * SQLite: already so after db_begin). table must be a constant name. */
+int db_lock_row(struct db *db, const char *table, long long id, struct errbuf *e);
 
 /* A read snapshot around several reads (SQLite: one lock acquisition instead of one per
  * statement; PostgreSQL: nothing, each statement already sees a snapshot). */

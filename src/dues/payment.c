@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/month.h"
 #include "base/text.h"
@@ -519,7 +520,7 @@ int dues_callback_apply_tx(struct db *db, json_t *notice, json_t **ret, struct e
 {
     json_t *jref = NULL, *jid = NULL, *jamount = NULL, *jresult = NULL;
     json_t *jat = json_object_get(notice, "paid_at");
-    const char *ref, *result;
+    const char *ref, *result, *pause;
     long long pid, amount, member = 0, want = 0, existing = 0, paid_at;
     struct db_stmt *st;
     char status[16] = "", kind[16] = "";
@@ -551,7 +552,11 @@ int dues_callback_apply_tx(struct db *db, json_t *notice, json_t **ret, struct e
     if (paid_at <= 0 || paid_at > dues_now() + 300)
         return errbuf_field(e, -ERR_INVALID, R_IN_FUTURE, "paid_at", NULL,
                             "field 'paid_at' is not a past instant");
-    /* the same notice twice: answered as before, nothing booked again */
+    /* the same notice twice: answered as before, nothing booked again. The provider may send
+     * it again before our first answer reached it: the payment's row lock makes a second
+     * notice wait here until the first has committed, and then find it */
+    if ((rc = db_lock_row(db, "dues_payments", pid, e)) < 0)
+        return rc;
     if ((rc = db_query_int(db, e, &existing, "SELECT id FROM dues_payments WHERE provider_ref = $1",
                            "t", ref)) < 0)
         return rc;
@@ -590,6 +595,10 @@ int dues_callback_apply_tx(struct db *db, json_t *notice, json_t **ret, struct e
                          "amount_fen %lld does not match payment %lld (%lld fen): nothing booked",
                          amount, pid, want),
             errbuf_value_int(e, amount), errbuf_limit(e, want));
+    /* the race test (tests/api/dues_race.test.mjs) holds a notice here, between its checks
+     * and its writes, while the same notice arrives again */
+    if ((pause = getenv("DJ_DUES_CALLBACK_PAUSE_MS")))
+        usleep((useconds_t)atoi(pause) * 1000);
     if (strcmp(result, "success") == 0)
         rc = settle(db, pid, member, paid_at, e);
     else
