@@ -45,14 +45,8 @@ if [ "$node_major" -lt 20 ]; then
     exit 1
 fi
 
-# the npm packages the tests use (tests/package.json: the OpenAPI validator), from the
-# committed lockfile; skipped when node_modules already matches it
-stamp=tests/node_modules/.dj-lock
-if [ ! -f "$stamp" ] || ! cmp -s tests/package-lock.json "$stamp"; then
-    echo "== npm ci (tests) =="
-    (cd tests && npm ci --no-audit --no-fund --loglevel=error)
-    cp tests/package-lock.json "$stamp"
-fi
+# the npm packages the tests use (tests/package.json), from the committed lockfile
+scripts/test-npm.sh
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/dj-api.XXXXXX")
 PGDIR=""

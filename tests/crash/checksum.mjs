@@ -20,7 +20,7 @@
 //                       the state checked right after the kill (full: true), where at most
 //                       one run has happened.
 //   data_versions       cache counters, bumped by every run (also one that changes nothing)
-import { columns, dumpHash, isPostgres, rows, tables } from './store.mjs';
+import { columns, hashRows, isPostgres, rowsMany, tables } from './store.mjs';
 
 const SET = (col) => `CASE WHEN t.${col} IS NULL THEN 0 ELSE 1 END`;
 // a one-click confirmation's batch by what it is: the organization and month it confirmed
@@ -75,29 +75,29 @@ async function specQuery(db, { table, where }) {
   return `SELECT ${list.join(', ')} FROM ${table} t${where ? ` WHERE ${where}` : ''} ORDER BY ${order}`;
 }
 
-/** Row counts of every table (audit only when full). */
-async function counts(db, full) {
-  const names = (await schema(db)).tables.filter((t) => !NOT_COMPARED.has(t) && (full || t !== 'audit'));
-  return (await rows(db, names.map((t) => `SELECT '${t}', COUNT(*) FROM ${t}`).join(' UNION ALL ')))
-    .map((r) => `${r[0]}=${r[1]}`)
-    .sort()
-    .join(' ');
-}
-
 /**
- * The state of db for an operation: specs are its tables ({table, where}); full adds the
- * audit rows above auditAfter (the highest audit id before the operation). Returns
- * {key, parts}: two states are the same when their keys are; parts names each piece (for
- * a readable difference).
+ * The state of db for an operation: the row count of every table (audit only when full)
+ * and a hash of each of its tables (specs: {table, where}); full adds the audit rows above
+ * auditAfter (the highest audit id before the operation). Returns {key, parts}: two states
+ * are the same when their keys are; parts names each piece (for a readable difference).
  */
 export async function stateOf(db, specs, { full = false, auditAfter = 0 } = {}) {
-  const parts = { counts: await counts(db, full) };
-  for (const s of specs) parts[`${s.table}${s.where ? ` [${s.where}]` : ''}`] = await dumpHash(db, await specQuery(db, s));
-  if (full) parts.audit = await dumpHash(db, await specQuery(db, { table: 'audit', where: `t.id > ${auditAfter}` }));
-  const text = Object.entries(parts)
+  const names = (await schema(db)).tables.filter((t) => !NOT_COMPARED.has(t) && (full || t !== 'audit'));
+  const all = full ? [...specs, { name: 'audit', table: 'audit', where: `t.id > ${auditAfter}` }] : specs;
+  const queries = [names.map((t) => `SELECT '${t}', COUNT(*) FROM ${t}`).join(' UNION ALL ')];
+  for (const s of all) queries.push(await specQuery(db, s));
+  const [counts, ...dumps] = await rowsMany(db, queries);
+  const parts = {
+    counts: counts
+      .map((r) => `${r[0]}=${r[1]}`)
+      .sort()
+      .join(' '),
+  };
+  all.forEach((s, i) => (parts[s.name ?? `${s.table}${s.where ? ` [${s.where}]` : ''}`] = hashRows(dumps[i])));
+  const key = Object.entries(parts)
     .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : `${v.rows} ${v.sha}`}`)
     .join('\n');
-  return { key: text, parts };
+  return { key, parts };
 }
 
 /** Which parts of two states differ, as text for a report. */

@@ -64,21 +64,37 @@ const admin = (url) => connection(pgDatabase(url, 'postgres'));
 
 // ---- queries
 
-/** Rows of statement as arrays of strings (null for NULL). */
-export async function rows(db, statement) {
+const END = '\x1d'; // a row of its own after each statement's rows (SQLite, several at once)
+
+/**
+ * The rows of each statement, as arrays of strings (null for NULL): one sqlite3 process for
+ * all of them on SQLite, one after the other on our connection on PostgreSQL.
+ */
+export async function rowsMany(db, statements) {
   if (isPostgres(db)) {
-    const r = await (await connection(db)).query({ text: statement, rowMode: 'array' });
-    return r.rows;
+    const c = await connection(db);
+    const out = [];
+    for (const text of statements) out.push((await c.query({ text, rowMode: 'array' })).rows);
+    return out;
   }
-  const r = spawnSync('sqlite3', ['-batch', '-bail', '-list', '-separator', FIELD, '-newline', ROW, '-nullvalue', NULL, db, statement], {
+  const script = statements.map((q) => `${q};\nSELECT '${END}';\n`).join('');
+  const r = spawnSync('sqlite3', ['-batch', '-bail', '-list', '-separator', FIELD, '-newline', ROW, '-nullvalue', NULL, db], {
+    input: script,
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });
-  if (r.status !== 0) throw new Error(`sqlite3 failed: ${statement}\n${r.stderr ?? r.error?.message}`);
-  return r.stdout
-    .split(ROW)
-    .slice(0, -1)
-    .map((line) => line.split(FIELD).map((v) => (v === NULL ? null : v)));
+  if (r.status !== 0) throw new Error(`sqlite3 failed: ${statements.join(';\n')}\n${r.stderr ?? r.error?.message}`);
+  const out = [[]];
+  for (const line of r.stdout.split(ROW).slice(0, -1)) {
+    if (line === END) out.push([]);
+    else out.at(-1).push(line.split(FIELD).map((v) => (v === NULL ? null : v)));
+  }
+  return out.slice(0, -1);
+}
+
+/** Rows of statement as arrays of strings (null for NULL). */
+export async function rows(db, statement) {
+  return (await rowsMany(db, [statement]))[0];
 }
 
 /** Run a statement for its effect. */
@@ -91,12 +107,8 @@ export async function count(db, statement) {
   return Number((await rows(db, statement))[0][0]);
 }
 
-/**
- * The rows of statement as one SHA-256 and a row count, hashed in the order the statement
- * returns them (it should ORDER BY every column it selects).
- */
-export async function dumpHash(db, statement) {
-  const all = await rows(db, statement);
+/** A SHA-256 of rows (in their order) and their count. */
+export function hashRows(all) {
   const h = createHash('sha256');
   for (const r of all) h.update(r.map((v) => (v === null ? NULL : v)).join(FIELD) + ROW);
   return { rows: all.length, sha: h.digest('hex') };
