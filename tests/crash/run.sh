@@ -11,37 +11,16 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-if [ ! -x "$root/dangjian" ]; then
-    echo "test-crash: $root/dangjian is missing: build it first (make)" >&2
-    exit 1
-fi
-scripts/test-npm.sh
+scripts/test-node.sh test-crash
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/dj-crash.XXXXXX")
-PGDIR=""
-# shellcheck disable=SC2317  # called through the EXIT trap
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM HUP
-    if [ -n "$PGDIR" ]; then
-        "$root/scripts/pg-tmp.sh" stop "$PGDIR" || echo "test-crash: could not stop PostgreSQL in $PGDIR" >&2
-    fi
-    rm -rf "$TMP"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+# $TMP, and the PostgreSQL cluster started below, are removed at exit
+# shellcheck source=scripts/test-tmp.sh
+. scripts/test-tmp.sh test-crash
 
 backends=${CRASH_BACKENDS:-sqlite,postgres}
 CRASH_PG_URL=""
 case ",$backends," in
-*,postgres,*)
-    # as root the cluster belongs to the postgres user, which could not enter $TMP
-    PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/dj-crash-pg.XXXXXX")
-    CRASH_PG_URL=$("$root/scripts/pg-tmp.sh" start "$PGDIR")
-    ;;
+*,postgres,*) pg_start_into CRASH_PG_URL ;;
 esac
 
 echo "== crash trials (${backends}) =="
