@@ -14,8 +14,8 @@ import { BIN, serve } from './world.mjs';
 export const API_BATCH = 10_000; // the most one POST /api/v1/events takes (EVENTS_MAX_BATCH)
 
 /**
- * Stop pid, ask whether a write transaction is open on db, then kill it: SIGSTOP first so
- * that the answer is the state at the kill.
+ * Stop the child, ask whether a write transaction is open on db, then kill it: SIGSTOP
+ * first, so that the answer is the state at the kill.
  */
 async function stopProbeKill(child, db) {
   if (!child.kill('SIGSTOP')) return { txOpen: false };
