@@ -48,7 +48,7 @@ async function commonChecks(db) {
 function classify(r, k, steps) {
   if (!r.killed) return 'after: had finished';
   if (k < 0) return 'half-applied';
-  if (r.txOpen) return k === 0 ? 'mid: rolled back' : k === steps ? 'mid: committed' : 'mid: batches stored, one rolled back';
+  if (r.txOpen) return k === 0 ? 'mid: rolled back' : k === steps ? 'mid: committed' : 'mid: a later batch rolled back';
   if (k === 0) return 'before';
   if (k === steps) return 'after: committed, not yet exited';
   return 'mid: between batches';
@@ -121,7 +121,7 @@ async function runOp(op, backend, dbs, w, rand) {
   const mid = n(/^mid/);
   const detail = Object.entries(c)
     .filter(([cls]) => cls.startsWith('mid'))
-    .map(([cls, x]) => `${x} ${cls.slice(5)}`)
+    .map(([cls, x]) => `${cls.slice(5)} ${x}`)
     .join(', ');
   console.log(
     `${backend.padEnd(8)} ${op.name.padEnd(14)} ${String(tally.trials).padStart(3)} trials, run ${D.toFixed(0).padStart(5)} ms:` +
