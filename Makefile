@@ -101,6 +101,7 @@ test:
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory api
 	@$(MAKE) --no-print-directory soak-short
+	@$(MAKE) --no-print-directory test-crash CRASH_TRIALS=3 CRASH_MEMBERS=1000 CRASH_EVENTS=20000
 	@$(MAKE) --no-print-directory web-test
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory fuzz-replay
@@ -119,6 +120,18 @@ api-sqlite: dangjian
 
 api-postgres: dangjian
 	@scripts/test-api.sh postgres
+
+# --- crash trials (tests/crash/run.sh): seven operations killed with SIGKILL at random
+# moments, CRASH_TRIALS times each on SQLite and on PostgreSQL, then checked and run again;
+# make test runs a short one (3 trials, 1,000 members, 20,000 events)
+CRASH_TRIALS ?= 30
+CRASH_MEMBERS ?= 10000
+CRASH_EVENTS ?= 100000
+.PHONY: test-crash
+test-crash: dangjian
+	@scripts/deps.sh crash
+	@CRASH_TRIALS=$(CRASH_TRIALS) CRASH_MEMBERS=$(CRASH_MEMBERS) CRASH_EVENTS=$(CRASH_EVENTS) \
+	    tests/crash/run.sh
 
 # --- the web app (web/): built into web/dist, which `dangjian serve` serves when present
 .PHONY: web web-test screenshots

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages a step needs, only when missing (idempotent, quiet when all
-# is there).  Usage: scripts/deps.sh build|run|test|bench|fuzz
+# is there).  Usage: scripts/deps.sh build|run|test|bench|fuzz|crash
 set -e
 build="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
        libsodium-dev libcsv-dev libxlsxwriter-dev libcurl4-openssl-dev"
@@ -9,7 +9,10 @@ build="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq
 fuzzers="clang-14 libclang-rt-14-dev"
 # chromium runs the web app's end-to-end tests; a CJK font lets it draw Chinese; make test
 # replays the fuzzers' seeds and crash inputs, so it builds them too
-test="$build libcmocka-dev postgresql curl chromium fonts-wqy-microhei $fuzzers"
+# the API tests and the crash trials read databases with the sqlite3 shell
+test="$build libcmocka-dev postgresql sqlite3 curl chromium fonts-wqy-microhei $fuzzers"
+# make test-crash: the trials copy databases on a PostgreSQL cluster and read SQLite files
+crash="$build postgresql sqlite3"
 # make fuzz: llvm-symbolizer names the functions in a crash's stack
 fuzz="$build $fuzzers llvm-14"
 bench="$build sqlite3 nginx-light wrk"
@@ -22,7 +25,8 @@ run) want=$run ;;
 test) want=$test ;;
 bench) want=$bench ;;
 fuzz) want=$fuzz ;;
-*) echo "usage: $0 build|run|test|bench|fuzz" >&2; exit 2 ;;
+crash) want=$crash ;;
+*) echo "usage: $0 build|run|test|bench|fuzz|crash" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -31,7 +35,7 @@ for p in $want; do
         missing="$missing $p"
 done
 # Node.js runs the API tests; the machine image ships it, Debian's package otherwise.
-if { [ "$1" = test ] || [ "$1" = bench ]; } && ! command -v node >/dev/null 2>&1; then
+if { [ "$1" = test ] || [ "$1" = bench ] || [ "$1" = crash ]; } && ! command -v node >/dev/null 2>&1; then
     missing="$missing nodejs"
 fi
 [ -z "$missing" ] && exit 0

@@ -31,57 +31,17 @@ esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-if [ ! -x "$root/dangjian" ]; then
-    echo "test-api: $root/dangjian is missing: build it first (make)" >&2
-    exit 1
-fi
-command -v node >/dev/null 2>&1 || {
-    echo "test-api: node not found (Node.js 20 or newer runs the API tests)" >&2
-    exit 1
-}
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$node_major" -lt 20 ]; then
-    echo "test-api: Node.js $(node --version) is too old; version 20 or newer is needed" >&2
-    exit 1
-fi
+# ./dangjian, Node.js 20 or newer, the npm packages the tests use (tests/package.json)
+scripts/test-node.sh test-api
 
-# the npm packages the tests use (tests/package.json: the OpenAPI validator), from the
-# committed lockfile; skipped when node_modules already matches it
-stamp=tests/node_modules/.dj-lock
-if [ ! -f "$stamp" ] || ! cmp -s tests/package-lock.json "$stamp"; then
-    echo "== npm ci (tests) =="
-    (cd tests && npm ci --no-audit --no-fund --loglevel=error)
-    cp tests/package-lock.json "$stamp"
-fi
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/dj-api.XXXXXX")
-PGDIR=""
-# shellcheck disable=SC2317  # called through the EXIT trap
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM HUP
-    if [ -n "$PGDIR" ]; then
-        "$root/scripts/pg-tmp.sh" stop "$PGDIR" || echo "test-api: could not stop PostgreSQL in $PGDIR" >&2
-    fi
-    if [ "${DJ_KEEP_TMP:-}" = 1 ]; then
-        echo "test-api: kept $TMP" >&2
-    else
-        rm -rf "$TMP"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+# $TMP, and the PostgreSQL cluster started below, are removed at exit
+# shellcheck source=scripts/test-tmp.sh
+. scripts/test-tmp.sh test-api
 
 echo "== API tests on $backend =="
 
 if [ "$backend" = postgres ]; then
-    # a directory of its own: as root the cluster belongs to the postgres user, which could
-    # not enter $TMP (mode 700, owned by root)
-    PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/dj-pg.XXXXXX")
-    DJ_DB=$("$root/scripts/pg-tmp.sh" start "$PGDIR")
+    pg_start_into DJ_DB
     echo "PostgreSQL: $DJ_DB"
     # the key ring of the members' personal data: with the run, not in ~/.config (every
     # throwaway cluster has a new port, so a new default file)
