@@ -297,10 +297,20 @@ int member_update(struct db *db, long long id, const struct member_in *in, int m
         goto out;
     }
     cur_org = json_integer_value(json_object_get(before, "org_id"));
+    /* the stored numbers are sealed: compared opened, masked in the detail (mask_change) */
+    for (int k = 0; k < 2; k++) {
+        const char *col = k ? "id_card" : "phone";
+        char plain[80];
+        const char *v = json_string_value(json_object_get(before, col));
+        if (v && (rc = member_pii_show(col, v, false, plain, sizeof(plain), e)) < 0)
+            goto out;
+        if (v)
+            json_object_set_new(before, col, json_string(plain));
+    }
     /* one UPDATE per present field keeps the SQL static (no text built from input) */
     for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
         const char *v = *(const char *const *)((const char *)&m + cols[i].off);
-        char sql[160], shown[32];
+        char sql[160];
         bool nullable = strstr(cols[i].col, "_date") != NULL;
         bool personal = strcmp(cols[i].col, "phone") == 0 || strcmp(cols[i].col, "id_card") == 0;
         if (!v)
@@ -310,8 +320,7 @@ int member_update(struct db *db, long long id, const struct member_in *in, int m
             struct member_pii p;
             bool phone = cols[i].col[0] == 'p';
             if ((!phone && (rc = member_pii_unique(db, v, id, e)) < 0) ||
-                (rc = member_pii_seal(phone ? v : "", phone ? "" : v, &p, e)) < 0 ||
-                (rc = member_pii_show(cols[i].col, v, true, shown, sizeof(shown), e)) < 0)
+                (rc = member_pii_seal(phone ? v : "", phone ? "" : v, &p, e)) < 0)
                 goto out;
             snprintf(sql, sizeof(sql),
                      "UPDATE members SET %s = $1, %s_hash = $2, updated_at = $3 WHERE id = $4",
@@ -320,7 +329,7 @@ int member_update(struct db *db, long long id, const struct member_in *in, int m
                         phone ? p.phone_hash : p.id_card_hash, now, id);
             if (rc < 0)
                 goto out;
-            json_object_set_new(d, cols[i].col, json_string(shown));
+            json_object_set_new(d, cols[i].col, json_string(v));
             continue;
         }
         snprintf(sql, sizeof(sql), "UPDATE members SET %s = $1, updated_at = $2 WHERE id = $3",
