@@ -27,7 +27,7 @@ test('committee staff read their subtree only, newest first, with the actor, org
   assert.equal(r.body.total, 1, r.text);
   const row = r.body.items[0];
   assert.equal(row.entity_id, W.members.EA002);
-  assert.deepEqual(row.actor, { id: row.actor.id, login: 'com-a' });
+  assert.deepEqual(row.actor, { id: row.actor.id, login: 'com-a', name: '' });
   assert.equal(row.org.code, 'UA-B1');
   assert.ok(row.detail && typeof row.detail === 'object', r.text);
   // the whole subtree, newest first; unit B's change is not there
