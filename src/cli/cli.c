@@ -103,6 +103,7 @@ int cli_open_db(const char *url, bool migrate, struct db **ret)
     if (migrate && (rc = db_migrate(*ret, &e)) < 0) {
         cli_fail(&e);
         db_close(*ret);
+        *ret = NULL;
         return rc;
     }
     if (!migrate) {
@@ -116,6 +117,7 @@ int cli_open_db(const char *url, bool migrate, struct db **ret)
                            v, db_latest_version());
             cli_fail(&e);
             db_close(*ret);
+            *ret = NULL;
             return rc < 0 ? rc : -ERR_SCHEMA;
         }
     }
@@ -123,6 +125,7 @@ int cli_open_db(const char *url, bool migrate, struct db **ret)
      * schema here */
     if ((rc = cli_attach_keys(*ret, url, migrate)) < 0) {
         db_close(*ret);
+        *ret = NULL; /* callers close what they were given: never twice */
         return rc;
     }
     /* a command is bulk work: its writes need not wait for the server one by one */

@@ -24,8 +24,8 @@ import {
 const BIN = process.env.DJ_BIN || fileURLToPath(new URL('../../dangjian', import.meta.url));
 
 /** Run dangjian directly; a timeout keeps a command that wrongly starts serving from hanging. */
-function dj(args, { input, timeout = 60_000 } = {}) {
-  const r = spawnSync(BIN, args.map(String), { input, encoding: 'utf8', timeout });
+function dj(args, { input, timeout = 60_000, env } = {}) {
+  const r = spawnSync(BIN, args.map(String), { input, encoding: 'utf8', timeout, env: env ? { ...process.env, ...env } : undefined });
   if (r.error && r.error.code !== 'ETIMEDOUT') throw r.error;
   return r;
 }
@@ -94,6 +94,21 @@ describe('init and schema versions', () => {
     const r = dj(['user', 'list', '--db', url]);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /dangjian init/);
+  });
+
+  test('a database whose key file of personal data is missing → a clear error naming the file, no crash, nothing written', () => {
+    const url = fresh();
+    assert.equal(dj(['init', '--db', url]).status, 0);
+    const before = sql(url, 'SELECT COUNT(*) FROM events');
+    const events = writeTmp('events.csv', csv([['key', 'emp_no', 'indicator', 'date', 'value'], ['k1', 'E1', 'meeting.attend', '2026-01-05', '1']]));
+    const missing = `${events}.no-such.keys`;
+    for (const args of [['import', 'events', events, '--source', 'hr'], ['user', 'list'], ['dues', 'check']]) {
+      const r = dj([...args, '--db', url], { env: { DANGJIAN_KEY_FILE: missing, DANGJIAN_PII_KEY: '' } });
+      assert.equal(r.status, 1, `${args.join(' ')}: exit ${r.status ?? r.signal}\n${r.stderr}`);
+      assert.equal(r.signal, null);
+      assert.ok(oneLine(r.stderr).includes(missing), r.stderr);
+    }
+    assert.equal(sql(url, 'SELECT COUNT(*) FROM events'), before);
   });
 });
 

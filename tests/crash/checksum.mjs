@@ -20,13 +20,16 @@
 //                       the state checked right after the kill (full: true), where at most
 //                       one run has happened.
 //   data_versions       cache counters, bumped by every run (also one that changes nothing)
+//   members.phone,      sealed personal data: each seal has a random nonce, so the same
+//   members.id_card     number sealed twice differs; compared through phone_hash and
+//                       id_card_hash, which are the same for the same number
 import { columns, hashRows, isPostgres, rowsMany, tables } from './store.mjs';
 
 const SET = (col) => `CASE WHEN t.${col} IS NULL THEN 0 ELSE 1 END`;
 // a one-click confirmation's batch by what it is: the organization and month it confirmed
 const BATCH = (expr) => `(SELECT CAST(b.org_id AS TEXT) || '/' || CAST(b.month AS TEXT) FROM dues_batches b WHERE b.id = ${expr})`;
 
-const EXCLUDE = new Set(['id', 'sources.key_hash', 'sources.key_prefix']);
+const EXCLUDE = new Set(['id', 'sources.key_hash', 'sources.key_prefix', 'members.phone', 'members.id_card']);
 const NOT_COMPARED = new Set(['data_versions']);
 const REPLACE = {
   member_id: '(SELECT x.emp_no FROM members x WHERE x.id = t.member_id)',

@@ -24,5 +24,7 @@ case ",$backends," in
 esac
 
 echo "== crash trials (${backends}) =="
+# one key ring for every copy of the databases (a copy is made without its .keys file)
+export DANGJIAN_KEY_FILE="$TMP/personal.keys"
 export CRASH_TMP="$TMP" CRASH_PG_URL CRASH_BACKENDS="$backends" DJ_BIN="$root/dangjian"
 node tests/crash/crash.mjs
