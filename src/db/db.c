@@ -70,6 +70,39 @@ int db_lock_row(struct db *db, const char *table, long long id, struct errbuf *e
     return rc < 0 ? rc : 0;
 }
 
+int db_reserve_ids(struct db *db, const char *table, size_t n, long long *ids, struct errbuf *e)
+{
+    char sql[160];
+    struct db_stmt *st;
+    size_t got = 0;
+    int rc;
+    if (n == 0)
+        return 0;
+    if (db->backend == DB_SQLITE) {
+        long long top = 0;
+        snprintf(sql, sizeof(sql), "SELECT COALESCE(MAX(id), 0) FROM %s", table);
+        if ((rc = db_query_int(db, e, &top, sql, "")) < 0)
+            return rc;
+        for (size_t i = 0; i < n; i++)
+            ids[i] = top + 1 + (long long)i;
+        return 0;
+    }
+    snprintf(sql, sizeof(sql),
+             "SELECT nextval(pg_get_serial_sequence('%s', 'id')) FROM generate_series(1, $1)",
+             table);
+    if ((rc = db_prepare(db, sql, &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, (long long)n);
+    while ((rc = db_step(st, e)) == 1 && got < n)
+        ids[got++] = db_col_int(st, 0);
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if (got != n)
+        return errbuf_set(e, -ERR_INTERNAL, "%s: %zu of %zu ids reserved", table, got, n);
+    return 0;
+}
+
 void db_close(struct db *db)
 {
     if (!db)
@@ -386,6 +419,11 @@ static int queue(struct db_stmt *st, struct errbuf *e)
     rc = st->db->ops->queue(st, e);
     db_profile_add(st->sql, db_profile_clock() - t0, 1);
     return rc;
+}
+
+long long db_changes(struct db_stmt *st)
+{
+    return st->db->ops->changes(st);
 }
 
 int db_run(struct db *db, struct errbuf *e, const char *sql, const char *types, ...)

@@ -45,6 +45,13 @@ void db_unlock(struct db *db, const char *name);
  * SQLite: already so after db_begin). table must be a constant name. */
 int db_lock_row(struct db *db, const char *table, long long id, struct errbuf *e);
 
+/* Inside a transaction: n new ids of table's id column for rows the caller then writes with
+ * those ids (a db_bulk of rows that other rows refer to). PostgreSQL: taken from the column's
+ * identity sequence (not contiguous when others insert at the same time); SQLite: the ids
+ * after the largest one, which db_begin made this connection's alone. table must be a
+ * constant name. */
+int db_reserve_ids(struct db *db, const char *table, size_t n, long long *ids, struct errbuf *e);
+
 /* A read snapshot around several reads (SQLite: one lock acquisition instead of one per
  * statement; PostgreSQL: nothing, each statement already sees a snapshot). */
 int db_read_begin(struct db *db, struct errbuf *e);
@@ -66,6 +73,9 @@ void db_bindv(struct db_stmt *st, const char *types, ...);
 
 /* Step: 1 = a row is ready, 0 = done, < 0 = error (-ERR_CONFLICT on a unique violation). */
 int db_step(struct db_stmt *st, struct errbuf *e);
+
+/* The rows a write changed, once db_step returned 0 (before db_done). */
+long long db_changes(struct db_stmt *st);
 
 /* Columns are 0-based. Text stays valid until the next step or db_done. */
 long long db_col_int(struct db_stmt *st, int col);

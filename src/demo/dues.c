@@ -101,49 +101,65 @@ static int member_index(const struct demo_model *m, long long id)
     return -1;
 }
 
-/* Record the payments of d->pays in one transaction: collections paid at once, online ones
- * created and then settled by the provider's callback (a batch of notices, as a provider
- * sends them after the day's payments), and month's payroll deduction on the 10th. */
+/* Record the payments of d->pays in one transaction, as the module takes many at once:
+ * collections paid at once, online ones created and then settled by the provider's notices
+ * (a batch of notices, as a provider sends them after the day's payments), and month's
+ * payroll deduction on the 10th. */
 static int record(struct dd *d, int month, struct errbuf *e)
 {
-    int rc = db_begin(d->db, e);
-    for (int k = 0; rc >= 0 && k < d->npays; k++) {
-        struct pay *p = &d->pays[k];
-        struct dues_pay_in in = {d->m->members[p->member].id,
-                                 p->months,
-                                 (size_t)p->nmonths,
-                                 p->voluntary,
-                                 p->amount,
-                                 p->way == WAY_PAYROLL ? "payroll"
-                                 : p->way == WAY_CASH  ? "cash"
-                                 : p->member % 3       ? "wechat"
-                                                       : "alipay",
-                                 NULL,
-                                 NULL,
-                                 p->way == WAY_ONLINE || p->way == WAY_QUARTER,
-                                 0};
-        clock_at(d, p->at);
-        if ((rc = dues_payment_create(d->db, &in, &p->id, e)) < 0)
-            errbuf_prefix(e, "member '%s'", d->m->members[p->member].emp_no);
-        if (!in.online)
-            p->id = 0; /* paid already: nothing for the provider to settle */
+    struct dues_pay_in *in = calloc(d->npays ? (size_t)d->npays : 1, sizeof(*in));
+    long long *ids = calloc(d->npays ? (size_t)d->npays : 1, sizeof(*ids)), last = 0;
+    json_t *notices = json_array(), *replies = NULL;
+    int rc;
+    if (!in || !ids) {
+        free(in);
+        free(ids);
+        json_decref(notices);
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
     }
+    for (int k = 0; k < d->npays; k++) {
+        const struct pay *p = &d->pays[k];
+        in[k] = (struct dues_pay_in){d->m->members[p->member].id,
+                                     p->months,
+                                     (size_t)p->nmonths,
+                                     p->voluntary,
+                                     p->amount,
+                                     p->way == WAY_PAYROLL ? "payroll"
+                                     : p->way == WAY_CASH  ? "cash"
+                                     : p->member % 3       ? "wechat"
+                                                           : "alipay",
+                                     NULL,
+                                     NULL,
+                                     p->way == WAY_ONLINE || p->way == WAY_QUARTER,
+                                     0,
+                                     p->at};
+        last = p->at > last ? p->at : last;
+    }
+    clock_at(d, last);
+    rc = db_begin(d->db, e);
+    if (rc >= 0)
+        rc = dues_payment_create_batch(d->db, in, (size_t)d->npays, ids, e);
     for (int k = 0; rc >= 0 && k < d->npays; k++) {
         struct pay *p = &d->pays[k];
         char ref[32];
-        json_t *notice, *reply = NULL;
+        p->id = in[k].online ? ids[k] : 0; /* a collection is paid already */
         if (!p->id)
             continue;
         /* the provider's notice a minute after the member paid */
-        clock_at(d, p->at + 60);
         snprintf(ref, sizeof(ref), "demo-%lld", p->id);
-        notice = json_pack("{s:s, s:I, s:I, s:s, s:I}", "provider_ref", ref, "payment_id",
-                           (json_int_t)p->id, "amount_fen", (json_int_t)p->amount, "result",
-                           "success", "paid_at", (json_int_t)dues_now());
-        rc = dues_callback_apply_tx(d->db, notice, &reply, e);
-        json_decref(notice);
-        json_decref(reply);
+        json_array_append_new(notices,
+                              json_pack("{s:s, s:I, s:I, s:s, s:I}", "provider_ref", ref,
+                                        "payment_id", (json_int_t)p->id, "amount_fen",
+                                        (json_int_t)p->amount, "result", "success", "paid_at",
+                                        (json_int_t)(p->at + 60 < d->limit ? p->at + 60 : d->limit)));
     }
+    clock_at(d, last + 60);
+    if (rc >= 0 && json_array_size(notices))
+        rc = dues_callback_apply_batch(d->db, notices, &replies, e);
+    json_decref(notices);
+    json_decref(replies);
+    free(in);
+    free(ids);
     if (rc >= 0 && d->npayroll) {
         struct dues_payroll_stats ps;
         clock_at(d, moment(d, month, 10, 10));
@@ -246,7 +262,7 @@ static int pay_month(struct dd *d, int t, struct errbuf *e)
     for (int k = 0; k < d->npays; k++) {
         struct pay *p = &d->pays[k];
         struct dues_pay_in in = {m->members[p->member].id, p->months, (size_t)p->nmonths, 0, 0,
-                                 "wechat", NULL, NULL, true, 0};
+                                 "wechat", NULL, NULL, true, 0, 0};
         json_t *q;
         if (p->way != WAY_QUARTER)
             continue;

@@ -1,4 +1,5 @@
 #include "dues/payment.h"
+#include "dues/payment_impl.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -19,298 +20,14 @@
 #include "org/audit.h"
 #include "base/banned.h"
 
-static const struct {
-    const char *code;
-    bool online;
-} channels[] = {
-    {"wechat", true}, {"alipay", true}, {"unionpay", true},
-    {"cash", false},  {"bank", false},  {"payroll", false},
-};
-
-bool dues_channel_valid(const char *channel, bool online)
-{
-    for (size_t i = 0; channel && i < sizeof(channels) / sizeof(channels[0]); i++)
-        if (strcmp(channels[i].code, channel) == 0)
-            return channels[i].online == online;
-    return false;
-}
-
-enum item_kind { IT_BILL, IT_ADVANCE, IT_VOLUNTARY };
-static const char *const item_kinds[] = {"bill", "advance", "voluntary"};
-
-struct item {
-    int month;
-    enum item_kind kind;
-    long long bill_id, amount_fen;
-};
-
-struct member_info {
-    long long org_id;
-    char category[16], party_status[16];
-};
-
-static int member_info(struct db *db, long long id, struct member_info *m, struct errbuf *e)
-{
-    struct db_stmt *st;
-    char status[24] = "";
-    int rc;
-    if ((rc = db_prepare(db, "SELECT org_id, category, party_status, status FROM members WHERE id = $1",
-                         &st, e)) < 0)
-        return rc;
-    db_bind_int(st, 1, id);
-    if ((rc = db_step(st, e)) == 1) {
-        m->org_id = db_col_int(st, 0);
-        snprintf(m->category, sizeof(m->category), "%s", db_col_text(st, 1));
-        snprintf(m->party_status, sizeof(m->party_status), "%s", db_col_text(st, 2));
-        snprintf(status, sizeof(status), "%s", db_col_text(st, 3));
-    }
-    db_done(st);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_MEMBER, "member_id", id,
-                                "member %lld not found", id);
-    if (strcmp(status, "active") != 0)
-        return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "member_id", NULL,
-                             "member %lld is not an active member (%s)", id, status),
-                errbuf_value_int(e, id), errbuf_state(e, status));
-    return 0;
-}
-
-/* What a month not billed yet would cost at today's rules, base and terms: paying ahead.
- * rules holds the version loaded last (version 0: none): a payment of many months ahead
- * loads the table once. */
-static int quote(struct db *db, long long member, const struct member_info *m, int month,
-                 struct dues_rules *rules, long long *ret, struct errbuf *e)
-{
-    struct dues_calc c;
-    struct dues_term term = {DUES_TERM_NONE, 0, 0};
-    struct db_stmt *st;
-    long long base = -1;
-    int version = 0, rc;
-    if ((rc = dues_rules_version_for(db, month, &version, e)) < 0 ||
-        (version != rules->version && (rc = dues_rules_load(db, version, rules, e)) < 0))
-        return rc;
-    /* the base in force then, else the latest verified one (next year's is not known yet) */
-    rc = db_query_int(db, e, &base,
-                      "SELECT monthly_fen FROM income_bases WHERE member_id = $1"
-                      " AND from_month <= $2 ORDER BY from_month DESC LIMIT 1",
-                      "ii", member, (long long)month);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        base = -1;
-    if ((rc = db_prepare(db,
-                         "SELECT id, kind, amount_fen FROM dues_terms WHERE member_id = $1"
-                         " AND from_month <= $2 AND (to_month IS NULL OR to_month >= $2)"
-                         " ORDER BY from_month DESC, id DESC LIMIT 1",
-                         &st, e)) < 0)
-        return rc;
-    db_bindv(st, "ii", member, (long long)month);
-    if ((rc = db_step(st, e)) == 1) {
-        term.id = db_col_int(st, 0);
-        term.amount_fen = db_col_int(st, 2);
-        if (dues_term_kind_parse(db_col_text(st, 1), &term.kind) < 0)
-            term.kind = DUES_TERM_NONE;
-    }
-    db_done(st);
-    if (rc < 0 || (rc = dues_calc(rules, m->category, base, &term, &c, e)) < 0)
-        return rc;
-    if (c.status == DUES_CALC_NO_BASE)
-        return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "months", NULL,
-                             "months: cannot pay %d ahead: no verified income base (base missing)",
-                             month),
-                errbuf_value_int(e, month), errbuf_state(e, "base_missing"));
-    if (c.status == DUES_CALC_EXEMPT || c.amount_fen <= 0)
-        return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "months", NULL,
-                             "months: nothing is due for %d (exempt)", month),
-                errbuf_value_int(e, month), errbuf_state(e, "exempt"));
-    *ret = c.amount_fen;
-    return 0;
-}
-
-/* Check every month of the payment and say what each is: a published bill, a month paid
- * ahead, or an error naming the month. */
-static int plan(struct db *db, const struct dues_pay_in *in, struct member_info *m,
-                struct item *items, size_t *ret_n, long long *ret_total, struct errbuf *e)
-{
-    int cur = dues_current_month(), rc;
-    long long back = DUES_DEFAULT_BACK_PAY, total = 0;
-    struct dues_rules rules;
-    size_t n = 0;
-    rules.version = 0;
-    if ((rc = member_info(db, in->member_id, m, e)) < 0)
-        return rc;
-    if (in->nmonths > DUES_MAX_MONTHS)
-        return (errbuf_field(e, -ERR_INVALID, R_TOO_MANY, "months", NULL,
-                             "months: at most %d months in one payment", DUES_MAX_MONTHS),
-                errbuf_limit(e, DUES_MAX_MONTHS));
-    if (in->voluntary_fen < 0 || in->voluntary_fen > DUES_MAX_BASE_FEN)
-        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_AMOUNT, "voluntary_fen",
-                                in->voluntary_fen, "voluntary_fen: %lld is not a plausible amount",
-                                in->voluntary_fen);
-    if (in->nmonths == 0 && in->voluntary_fen == 0)
-        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "months", NULL,
-                            "months: a payment needs months or voluntary_fen");
-    if (in->online &&
-        (rc = dues_setting_int(db, "back_pay_months", DUES_DEFAULT_BACK_PAY, &back, e)) < 0)
-        return rc;
-    for (size_t i = 0; i < in->nmonths; i++) {
-        int month = in->months[i];
-        struct db_stmt *st;
-        long long bill = 0, amount = 0;
-        char status[16] = "";
-        bool published = false;
-        if (!month_valid(month))
-            return errbuf_field_int(e, -ERR_INVALID, R_INVALID_MONTH, "months", month,
-                                    "months: invalid month %d (YYYYMM)", month);
-        for (size_t j = 0; j < i; j++)
-            if (in->months[j] == month)
-                return errbuf_field_int(e, -ERR_INVALID, R_DUPLICATE, "months", month,
-                                        "months: %d appears twice", month);
-        if (month > month_add(cur, DUES_AHEAD_MONTHS))
-            return errbuf_field_int(e, -ERR_INVALID, R_OUT_OF_RANGE, "months", month,
-                                    "months: %d is more than %d months ahead", month,
-                                    DUES_AHEAD_MONTHS);
-        if (in->online && month < month_add(cur, -(int)back))
-            return (errbuf_field(e, -ERR_CONFLICT, R_OUT_OF_RANGE, "months", NULL,
-                                 "months: %d is too old to pay online: back pay (补交) covers the "
-                                 "last %lld months; see the branch's finance contact",
-                                 month, back),
-                    errbuf_value_int(e, month), errbuf_limit(e, back));
-        if ((rc = db_prepare(db,
-                             "SELECT id, status, amount_fen, published_at FROM dues_bills"
-                             " WHERE member_id = $1 AND month = $2 AND kind = 'regular' AND seq = 0",
-                             &st, e)) < 0)
-            return rc;
-        db_bindv(st, "ii", in->member_id, (long long)month);
-        if ((rc = db_step(st, e)) == 1) {
-            bill = db_col_int(st, 0);
-            snprintf(status, sizeof(status), "%s", db_col_text(st, 1));
-            amount = db_col_int(st, 2);
-            published = !db_col_null(st, 3);
-        }
-        db_done(st);
-        if (rc < 0)
-            return rc;
-        if (bill && strcmp(status, "no_base") == 0)
-            return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "months", NULL,
-                                 "months: %d has no amount yet: the income base is missing", month),
-                    errbuf_value_int(e, month), errbuf_state(e, "base_missing"));
-        if (bill && strcmp(status, "exempt") == 0)
-            return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "months", NULL,
-                                 "months: nothing is due for %d (exempt)", month),
-                    errbuf_value_int(e, month), errbuf_state(e, "exempt"));
-        if (bill && strcmp(status, "unpaid") != 0)
-            return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "months", NULL,
-                                 "months: %d is already paid", month),
-                    errbuf_value_int(e, month), errbuf_state(e, "paid"));
-        if (bill && published) {
-            items[n++] = (struct item){month, IT_BILL, bill, amount};
-        } else if (month >= cur) {
-            /* not billed (or not published) yet: paid ahead, at what it costs now */
-            if (!bill && (rc = quote(db, in->member_id, m, month, &rules, &amount, e)) < 0)
-                return rc;
-            items[n++] = (struct item){month, IT_ADVANCE, 0, amount};
-        } else {
-            if (bill)
-                return (errbuf_field_int(e, -ERR_CONFLICT, R_WRONG_STATE, "months", month,
-                                         "months: the dues of %d are not published yet", month),
-                        errbuf_state(e, "unpublished"));
-            return errbuf_field_int(e, -ERR_INVALID, R_NOT_FOUND, "months", month,
-                                    "months: there is no dues bill for %d", month);
-        }
-        total += amount;
-    }
-    if (in->voluntary_fen > 0) {
-        items[n++] = (struct item){cur, IT_VOLUNTARY, 0, in->voluntary_fen};
-        total += in->voluntary_fen;
-    }
-    *ret_n = n;
-    *ret_total = total;
-    return 0;
-}
-
-static json_t *items_json(const struct item *items, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_t *o = json_pack("{s:i, s:s, s:I}", "month", items[i].month, "kind",
-                              item_kinds[items[i].kind], "amount_fen",
-                              (json_int_t)items[i].amount_fen);
-        if (items[i].bill_id)
-            json_object_set_new(o, "bill_id", json_integer(items[i].bill_id));
-        json_array_append_new(a, o);
-    }
-    return a;
-}
-
-int dues_payment_quote(struct db *db, const struct dues_pay_in *in, json_t **ret,
-                       struct errbuf *e)
-{
-    struct item items[DUES_MAX_MONTHS + 1];
-    struct member_info m;
-    size_t n = 0;
-    long long total = 0;
-    int rc = plan(db, in, &m, items, &n, &total, e);
-    if (rc < 0)
-        return rc;
-    *ret = json_pack("{s:o, s:I}", "items", items_json(items, n), "total_fen", (json_int_t)total);
-    return 0;
-}
-
-/* A voluntary or advance row: a bill of the payment's month, paid by it. */
-static int add_row(struct db *db, long long pid, long long member, const struct member_info *m,
-                   const char *kind, long long amount, long long paid_at, struct errbuf *e)
-{
-    int rc = db_run(db, e,
-                    "INSERT INTO dues_bills(member_id, month, kind, seq, org_id, category,"
-                    " party_status, amount_fen, status, payment_id, paid_at, published_at,"
-                    " created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, 'paid', $4, $9, $9, $9)",
-                    "iitiittii", member, (long long)month_of_time(paid_at), kind, pid, m->org_id,
-                    m->category, m->party_status, amount, paid_at);
-    return rc < 0 ? rc : 0;
-}
-
-/* The money has arrived: the payment's bills paid, advances and voluntary dues recorded,
- * for member (whose organization and category are m) from items. A bill that some other
- * payment settled in the meantime turns into credit: no fen is lost. */
-static int settle_items(struct db *db, long long pid, long long member,
-                        const struct member_info *mi, const struct item *items, size_t n,
-                        long long paid_at, struct errbuf *e)
-{
-    long long advance = 0, voluntary = 0;
-    int rc;
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].kind == IT_ADVANCE)
-            advance += items[i].amount_fen;
-        else if (items[i].kind == IT_VOLUNTARY)
-            voluntary += items[i].amount_fen;
-        else {
-            rc = db_run(db, e,
-                        "UPDATE dues_bills SET status = 'paid', payment_id = $2, paid_at = $3"
-                        " WHERE id = $1 AND status = 'unpaid'",
-                        "iii", items[i].bill_id, pid, paid_at);
-            if (rc < 0)
-                return rc;
-            if (rc == 0)
-                advance += items[i].amount_fen;
-        }
-    }
-    if ((advance && (rc = add_row(db, pid, member, mi, "advance", advance, paid_at, e)) < 0) ||
-        (voluntary && (rc = add_row(db, pid, member, mi, "voluntary", voluntary, paid_at, e)) < 0))
-        return rc;
-    return db_queue(db, e, "UPDATE dues_payments SET status = 'paid', paid_at = $2 WHERE id = $1",
-                    "ii", pid, paid_at);
-}
 
 /* settle_items for a payment settled later (the provider's callback): its member and items
  * as recorded, the member's organization as it is now (a member may have moved since). */
 static int settle(struct db *db, long long pid, long long member, long long paid_at,
                   struct errbuf *e)
 {
-    struct item items[DUES_MAX_MONTHS + 1];
-    struct member_info m;
+    struct pay_item items[DUES_MAX_MONTHS + 1];
+    struct pay_member m;
     struct db_stmt *st;
     size_t n = 0;
     int rc;
@@ -351,40 +68,22 @@ static int settle(struct db *db, long long pid, long long member, long long paid
                           : errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_MEMBER, "member_id",
                                              member, "member %lld not found", member);
     }
-    return settle_items(db, pid, member, &m, items, n, paid_at, e);
+    return pay_settle_items(db, pid, member, &m, items, n, paid_at, e);
 }
 
 int dues_payment_create(struct db *db, const struct dues_pay_in *in, long long *ret_id,
                         struct errbuf *e)
 {
-    struct item items[DUES_MAX_MONTHS + 1];
-    struct member_info m;
+    struct pay_item items[DUES_MAX_MONTHS + 1];
+    struct pay_member m;
     size_t n = 0;
-    long long total = 0, pid = 0, now = dues_now();
+    long long total = 0, pid = 0, now = in->at ? in->at : dues_now();
     const char *ref = in->external_ref ? in->external_ref : "";
     json_t *d;
     int rc;
-    if (!dues_channel_valid(in->channel, in->online))
-        return errbuf_field(
-            e, -ERR_INVALID, R_INVALID_CHOICE, "channel", in->channel,
-            in->online ? "channel: '%.40s' is not an online channel (wechat, alipay, unionpay)"
-                       : "channel: '%.40s' is not a collection channel (cash, bank, payroll)",
-            in->channel ? in->channel : "");
-    if (text_utf8_chars(ref) > 64 || (in->payer && text_utf8_chars(in->payer) > 64))
-        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "external_ref", NULL,
-                             "external_ref and payer are at most 64 characters"),
-                errbuf_limit(e, 64));
-    if ((rc = plan(db, in, &m, items, &n, &total, e)) < 0)
+    if ((rc = pay_check_input(in, e)) < 0 ||
+        (rc = pay_plan_amount(db, NULL, in, &m, items, &n, &total, e)) < 0)
         return rc;
-    if (in->amount_fen != total)
-        return (
-            errbuf_field(e, -ERR_INVALID, R_MISMATCH, "amount_fen", NULL,
-                         "amount_fen: %lld does not match the dues of the months paid, %lld fen",
-                         in->amount_fen, total),
-            errbuf_value_int(e, in->amount_fen), errbuf_limit(e, total));
-    if (total <= 0)
-        return errbuf_field(e, -ERR_INVALID, R_INVALID_AMOUNT, "amount_fen", NULL,
-                            "amount_fen: nothing to pay");
     /* db_last_id rather than RETURNING: cheaper on SQLite, and collections come in bulk */
     rc = db_run(db, e,
                 "INSERT INTO dues_payments(member_id, org_id, kind, channel, external_ref,"
@@ -398,10 +97,10 @@ int dues_payment_create(struct db *db, const struct dues_pay_in *in, long long *
         rc = db_run(db, e,
                     "INSERT INTO dues_payment_items(payment_id, month, kind, bill_id, amount_fen)"
                     " VALUES($1, $2, $3, $4, $5)",
-                    "iitIi", pid, (long long)items[i].month, item_kinds[items[i].kind],
+                    "iitIi", pid, (long long)items[i].month, pay_item_kinds[items[i].kind],
                     items[i].bill_id, items[i].amount_fen);
     if (rc >= 0 && !in->online)
-        rc = settle_items(db, pid, in->member_id, &m, items, n, now, e);
+        rc = pay_settle_items(db, pid, in->member_id, &m, items, n, now, e);
     if (rc < 0)
         return rc;
     d = json_pack("{s:s, s:s, s:I}", "kind", in->online ? "online" : "collection", "channel",
@@ -505,53 +204,21 @@ int dues_callback_verify(struct db *db, const void *body, size_t len, const char
     return 0;
 }
 
-static int notice_field(json_t *n, const char *key, json_t **ret, int type, struct errbuf *e)
-{
-    json_t *v = json_object_get(n, key);
-    if (!v || (int)json_typeof(v) != type)
-        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, key, NULL,
-                            "field '%s' is required and must be %s", key,
-                            type == JSON_STRING ? "a string" : "an integer");
-    *ret = v;
-    return 0;
-}
-
 int dues_callback_apply_tx(struct db *db, json_t *notice, json_t **ret, struct errbuf *e)
 {
-    json_t *jref = NULL, *jid = NULL, *jamount = NULL, *jresult = NULL;
-    json_t *jat = json_object_get(notice, "paid_at");
-    const char *ref, *result, *pause;
+    struct pay_notice nt;
+    const char *ref, *pause;
     long long pid, amount, member = 0, want = 0, existing = 0, paid_at;
     struct db_stmt *st;
     char status[16] = "", kind[16] = "";
     json_t *d;
     int rc;
-    if (!json_is_object(notice))
-        return errbuf_field(e, -ERR_INVALID, R_NOT_OBJECT, NULL, NULL,
-                            "the notice must be a JSON object");
-    if ((rc = notice_field(notice, "provider_ref", &jref, JSON_STRING, e)) < 0 ||
-        (rc = notice_field(notice, "payment_id", &jid, JSON_INTEGER, e)) < 0 ||
-        (rc = notice_field(notice, "amount_fen", &jamount, JSON_INTEGER, e)) < 0 ||
-        (rc = notice_field(notice, "result", &jresult, JSON_STRING, e)) < 0)
+    if ((rc = pay_notice_parse(notice, &nt, e)) < 0)
         return rc;
-    ref = json_string_value(jref);
-    result = json_string_value(jresult);
-    pid = json_integer_value(jid);
-    amount = json_integer_value(jamount);
-    if (!*ref || text_utf8_chars(ref) > 64)
-        return (errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "provider_ref", NULL,
-                             "field 'provider_ref' must be 1 to 64 characters"),
-                errbuf_limit(e, 64));
-    if (strcmp(result, "success") && strcmp(result, "failed"))
-        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "result", NULL,
-                            "field 'result' must be 'success' or 'failed'");
-    if (jat && !json_is_integer(jat))
-        return errbuf_field(e, -ERR_INVALID, R_NOT_INTEGER, "paid_at", NULL,
-                            "field 'paid_at' must be an integer (UTC seconds)");
-    paid_at = jat ? json_integer_value(jat) : dues_now();
-    if (paid_at <= 0 || paid_at > dues_now() + 300)
-        return errbuf_field(e, -ERR_INVALID, R_IN_FUTURE, "paid_at", NULL,
-                            "field 'paid_at' is not a past instant");
+    ref = nt.ref;
+    pid = nt.pid;
+    amount = nt.amount;
+    paid_at = nt.paid_at;
     /* the same notice twice: answered as before, nothing booked again. The provider may send
      * it again before our first answer reached it: the payment's row lock makes a second
      * notice wait here until the first has committed, and then find it */
@@ -599,7 +266,7 @@ int dues_callback_apply_tx(struct db *db, json_t *notice, json_t **ret, struct e
      * and its writes, while the same notice arrives again */
     if ((pause = getenv("DJ_DUES_CALLBACK_PAUSE_MS")))
         usleep((useconds_t)atoi(pause) * 1000);
-    if (strcmp(result, "success") == 0)
+    if (nt.success)
         rc = settle(db, pid, member, paid_at, e);
     else
         rc = db_run(db, e, "UPDATE dues_payments SET status = 'failed' WHERE id = $1", "i", pid);
@@ -607,13 +274,13 @@ int dues_callback_apply_tx(struct db *db, json_t *notice, json_t **ret, struct e
         (rc = db_queue(db, e, "UPDATE dues_payments SET provider_ref = $2 WHERE id = $1", "it",
                        pid, ref)) < 0)
         return rc;
-    d = json_pack("{s:s, s:s}", "provider_ref", ref, "result", result);
+    d = json_pack("{s:s, s:s}", "provider_ref", ref, "result", nt.success ? "success" : "failed");
     rc = audit_log(db, 0, 0, "callback", "dues_payment", pid, d, e);
     json_decref(d);
     if (rc < 0)
         return rc;
     *ret = json_pack("{s:I, s:I, s:s, s:b}", "payment_id", (json_int_t)pid, "member_id",
-                     (json_int_t)member, "status", strcmp(result, "success") == 0 ? "paid" : "failed",
+                     (json_int_t)member, "status", nt.success ? "paid" : "failed",
                      "duplicate", 0);
     return 0;
 }

@@ -26,6 +26,7 @@ struct dues_pay_in {
     const char *payer;       /* 代缴: who paid for the member (collections) */
     bool online;             /* a member's own online payment: pending until the callback */
     long long actor;
+    long long at;            /* when it was paid (UTC seconds); 0: now. For replays of history */
 };
 
 /* Channels: wechat, alipay, unionpay (online); cash, bank, payroll (collection). */
@@ -51,6 +52,17 @@ int dues_callback_apply(struct db *db, json_t *notice, json_t **ret, struct errb
 /* The same inside the caller's transaction (a batch of notices, as `dangjian demo` replays
  * them): 0 applied, 1 a duplicate (nothing written, *ret says so), < 0 an error. */
 int dues_callback_apply_tx(struct db *db, json_t *notice, json_t **ret, struct errbuf *e);
+
+/* Many payments at once, inside the caller's transaction: the same checks and rows as
+ * dues_payment_create for each in[k] in order (a collection's bills count as paid for the
+ * ones after it), in a few statements per hundred payments. ids[k] receives payment k's id.
+ * On an error (its message names the payment's index) the caller rolls back. */
+int dues_payment_create_batch(struct db *db, const struct dues_pay_in *in, size_t n,
+                              long long *ids, struct errbuf *e);
+/* Many provider notices at once, inside the caller's transaction: what
+ * dues_callback_apply_tx does for each, in order; *ret = a list of its replies (a duplicate
+ * says so). The first bad notice is the error (its index in the message): roll back. */
+int dues_callback_apply_batch(struct db *db, json_t *notices, json_t **ret, struct errbuf *e);
 
 /* Reverse a paid payment: its bills are unpaid again, what was confirmed is undone by
  * reversing entries. Own transaction. */

@@ -21,6 +21,10 @@ struct idlist {
 int idlist_add(struct idlist *l, long long id);
 void idlist_release(struct idlist *l);
 
+/* Between these two (one daily check, one thread), plan_people_at, plan_people_committee and
+ * the webhook count of plan_notice_send remember their answers. */
+void plan_people_cache_begin(void);
+void plan_people_cache_end(void);
 /* Accounts that answer for org in role (secretary, committee, finance): the role bound at
  * org itself; for secretary also the account of the organization's secretary (a member). */
 int plan_people_at(struct db *db, long long org_id, const char *role, struct idlist *out,

@@ -1,5 +1,6 @@
 /* Who is told what: the accounts that answer for an organization, the in-app inbox, to-dos,
  * and the webhook delivery queued beside every notice. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +56,101 @@ static int collect(struct db *db, const char *sql, long long org_id, const char 
     return rc < 0 ? rc : 0;
 }
 
+/* ---- who answers for an organization, remembered for one daily check
+ *
+ * A check asks again and again who the secretary or the committee staff of the same
+ * organizations are, and whether any webhook is active: on PostgreSQL each answer was a
+ * round trip (about 28,000 of them for a year of the demo). Inside plan_check's transaction
+ * accounts and roles do not change, so the answers are kept until plan_people_cache_end. */
+#define PC_SLOTS 4096
+
+struct pc_entry {
+    long long org_id;
+    const char *role; /* a constant of roles[]; NULL: an empty slot */
+    long long *ids;
+    int n;
+};
+
+static const char *const roles[] = {"secretary", "committee", "finance", "admin", "member"};
+
+static _Thread_local struct people_cache {
+    struct pc_entry slot[PC_SLOTS];
+    long long hooks; /* -1: not asked yet */
+    bool full;       /* a slot could not be had: stop adding */
+} *pc;
+
+void plan_people_cache_begin(void)
+{
+    if (pc || !(pc = calloc(1, sizeof(*pc))))
+        return;
+    pc->hooks = -1;
+}
+
+void plan_people_cache_end(void)
+{
+    if (!pc)
+        return;
+    for (int i = 0; i < PC_SLOTS; i++)
+        free(pc->slot[i].ids);
+    free(pc);
+    pc = NULL;
+}
+
+static const char *known_role(const char *role)
+{
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+        if (strcmp(roles[i], role) == 0)
+            return roles[i];
+    return NULL;
+}
+
+/* The slot of (org_id, role): the one holding it, else the empty one where it goes (NULL
+ * when the table is full). */
+static struct pc_entry *pc_slot(long long org_id, const char *role)
+{
+    unsigned long long h = (unsigned long long)org_id * 0x9e3779b97f4a7c15ULL + (uintptr_t)role;
+    for (int probe = 0; probe < PC_SLOTS; probe++) {
+        struct pc_entry *x = &pc->slot[(h + (unsigned)probe) % PC_SLOTS];
+        if (!x->role || (x->org_id == org_id && x->role == role))
+            return x;
+    }
+    return NULL;
+}
+
+static int people_at(struct db *db, long long org_id, const char *role, struct idlist *out,
+                     struct errbuf *e);
+
 int plan_people_at(struct db *db, long long org_id, const char *role, struct idlist *out,
                    struct errbuf *e)
+{
+    const char *r = pc ? known_role(role) : NULL;
+    struct pc_entry *x = r ? pc_slot(org_id, r) : NULL;
+    struct idlist mine = {NULL, 0, 0};
+    int rc;
+    if (x && x->role) {
+        for (int i = 0; i < x->n; i++)
+            if (idlist_add(out, x->ids[i]) < 0)
+                return errbuf_set(e, -ERR_NOMEM, "out of memory");
+        return 0;
+    }
+    if (!x || pc->full)
+        return people_at(db, org_id, role, out, e);
+    if ((rc = people_at(db, org_id, role, &mine, e)) < 0) {
+        idlist_release(&mine);
+        return rc;
+    }
+    for (int i = 0; i < mine.n && rc >= 0; i++)
+        if (idlist_add(out, mine.v[i]) < 0)
+            rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+    x->org_id = org_id;
+    x->role = r;
+    x->ids = mine.v; /* the slot keeps the list */
+    x->n = mine.n;
+    return rc;
+}
+
+static int people_at(struct db *db, long long org_id, const char *role, struct idlist *out,
+                     struct errbuf *e)
 {
     int rc = collect(db,
                      "SELECT a.id FROM account_roles r JOIN accounts a ON a.id = r.account_id"
@@ -115,10 +209,7 @@ int plan_people_committee(struct db *db, long long committee_id, struct idlist *
     char kind[24];
     int rc;
     while (id && out->n == 0) {
-        if ((rc = collect(db,
-                          "SELECT a.id FROM account_roles r JOIN accounts a ON a.id = r.account_id"
-                          " WHERE r.org_id = $1 AND r.role = $2 AND a.disabled = 0 ORDER BY a.id",
-                          id, "committee", out, e)) < 0 ||
+        if ((rc = plan_people_at(db, id, "committee", out, e)) < 0 ||
             (rc = parent_of(db, id, &parent, kind, sizeof(kind), e)) < 0)
             return rc;
         id = parent;
@@ -185,9 +276,13 @@ int plan_notice_send(struct db *db, const struct plan_notice *n, const struct id
                          "iitttIIti", to->v[i], n->org_id, n->kind, n->title,
                          n->body ? n->body : "", n->task_id, n->case_id, n->period, now)) < 0)
             return rc;
-    if ((rc = db_query_int(db, e, &hooks, "SELECT COUNT(*) FROM plan_webhooks WHERE active = 1",
-                           "")) < 0)
+    if (pc && pc->hooks >= 0)
+        hooks = pc->hooks;
+    else if ((rc = db_query_int(db, e, &hooks, "SELECT COUNT(*) FROM plan_webhooks WHERE active = 1",
+                                "")) < 0)
         return rc;
+    if (pc)
+        pc->hooks = hooks;
     if (!hooks)
         return to->n;
     snprintf(event, sizeof(event), "plan.%s", n->kind);

@@ -316,6 +316,7 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
     s.day = today;
     if ((rc = db_begin(db, e)) < 0)
         return rc;
+    plan_people_cache_begin();
     /* a check someone asked for leaves one row with its counts (the job's cases and credits
      * keep theirs) */
     if (actor)
@@ -354,6 +355,7 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
                 "iiiii", (long long)today, (long long)time(NULL), (long long)s.cells,
                 (long long)s.warnings, (long long)s.cases);
 out:
+    plan_people_cache_end();
     if (actor) {
         audit_batch_end(mark);
         if (rc >= 0)

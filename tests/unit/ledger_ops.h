@@ -239,6 +239,7 @@ static void op_collect(struct world *w, int kind)
                              "收据",
                              payer,
                              false,
+                             0,
                              0};
     if (strcmp(channel, "alipay") == 0 || (want == 0 && wrong))
         want = -ERR_INVALID; /* an online channel for a collection; a wrong amount */

@@ -220,7 +220,7 @@ static void op_pay(struct world *w, int *ops)
             months[n++] = month_add(cur, k);
     struct dues_pay_in in = {member, months, (size_t)n, pick(4) == 0 ? (pick(3) ? 500 : 150000) : 0,
                              0, online ? "wechat" : (pick(2) ? "cash" : "bank"), "ref", NULL,
-                             online, 0};
+                             online, 0, 0};
     if (dues_payment_quote(w->db, &in, &quote, &e) < 0)
         return; /* e.g. only months with a missing base: nothing to pay */
     in.amount_fen = json_integer_value(json_object_get(quote, "total_fen")) + (wrong ? 1 : 0);
@@ -376,7 +376,7 @@ static long long pay_cash(struct world *w, int i, int month, long long voluntary
     json_t *quote;
     long long id;
     struct dues_pay_in in = {w->members[i], months, month ? 1 : 0, voluntary, 0, "cash", "", "代缴人",
-                             false, 0};
+                             false, 0, 0};
     must(dues_payment_quote(w->db, &in, &quote, &e), &e, "quote");
     in.amount_fen = json_integer_value(json_object_get(quote, "total_fen"));
     json_decref(quote);
@@ -589,6 +589,81 @@ static void test_closing_a_month_sends_events_once_and_raises_todos(void **state
     invariants(w, "close");
 }
 
+
+/* Set in->amount_fen to what the module quotes for it. */
+static void quote_in(struct world *w, struct dues_pay_in *in)
+{
+    struct errbuf e = ERRBUF_INIT;
+    json_t *quote;
+    must(dues_payment_quote(w->db, in, &quote, &e), &e, "quote");
+    in->amount_fen = json_integer_value(json_object_get(quote, "total_fen"));
+    json_decref(quote);
+}
+
+static void test_payments_and_notices_in_batches_settle_as_one_by_one(void **state)
+{
+    struct world *w = *state;
+    struct errbuf e = ERRBUF_INIT;
+    int jan[1] = {202401}, two[2] = {202401, 202402};
+    struct dues_pay_in in[4] = {
+        {w->members[0], jan, 1, 500, 0, "cash", "", "", false, 0, 0},
+        {w->members[1], jan, 1, 0, 0, "wechat", NULL, NULL, true, 0, 0},
+        {w->members[2], jan, 1, 0, 0, "alipay", NULL, NULL, true, 0, 0},
+        {w->members[3], two, 2, 0, 0, "cash", "", "", false, 0, 0},
+    };
+    long long ids[4], bad_ids[2];
+    json_t *notices, *replies = NULL;
+    publish_all(w, 202401);
+    for (int k = 0; k < 4; k++)
+        quote_in(w, &in[k]);
+    /* the same bill twice in one batch: refused as one by one, nothing written */
+    {
+        struct dues_pay_in twice[2] = {in[0], in[0]};
+        long long before = q(w, "SELECT COUNT(*) FROM dues_payments WHERE id > $1", 0);
+        must(db_begin(w->db, &e), &e, "begin");
+        assert_int_equal(dues_payment_create_batch(w->db, twice, 2, bad_ids, &e), -ERR_CONFLICT);
+        assert_non_null(strstr(e.msg, "payment 1"));
+        db_rollback(w->db);
+        assert_int_equal(q(w, "SELECT COUNT(*) FROM dues_payments WHERE id > $1", 0), before);
+        errbuf_clear(&e);
+    }
+    must(db_begin(w->db, &e), &e, "begin");
+    must(dues_payment_create_batch(w->db, in, 4, ids, &e), &e, "batch");
+    must(db_commit(w->db, &e), &e, "commit");
+    /* collections are paid at once, with their voluntary and advance rows */
+    assert_int_equal(q(w, "SELECT payment_id FROM dues_bills WHERE member_id = $1 AND month = 202401 AND kind = 'regular'", w->members[0]), ids[0]);
+    assert_int_equal(q(w, "SELECT amount_fen FROM dues_bills WHERE payment_id = $1 AND kind = 'voluntary'", ids[0]), 500);
+    assert_int_equal(q(w, "SELECT COUNT(*) FROM dues_bills WHERE payment_id = $1 AND kind = 'advance'", ids[3]), 1);
+    assert_int_equal(q(w, "SELECT COUNT(*) FROM dues_bills WHERE member_id = $1 AND status = 'unpaid'", w->members[1]), 1);
+    assert_int_equal(q(w, "SELECT COUNT(*) FROM dues_payment_items WHERE payment_id = $1", ids[3]), 2);
+    /* notices: two payments settled, a notice sent again is a duplicate */
+    notices = json_pack("[{s:s, s:I, s:I, s:s}, {s:s, s:I, s:I, s:s}, {s:s, s:I, s:I, s:s}]",
+                        "provider_ref", "A", "payment_id", (json_int_t)ids[1], "amount_fen",
+                        (json_int_t)in[1].amount_fen, "result", "success", "provider_ref", "B",
+                        "payment_id", (json_int_t)ids[2], "amount_fen", (json_int_t)in[2].amount_fen,
+                        "result", "failed", "provider_ref", "A", "payment_id", (json_int_t)ids[1],
+                        "amount_fen", (json_int_t)in[1].amount_fen, "result", "success");
+    must(db_begin(w->db, &e), &e, "begin");
+    must(dues_callback_apply_batch(w->db, notices, &replies, &e), &e, "notices");
+    must(db_commit(w->db, &e), &e, "commit");
+    assert_int_equal(json_array_size(replies), 3);
+    assert_true(json_is_true(json_object_get(json_array_get(replies, 2), "duplicate")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(replies, 1), "status")), "failed");
+    json_decref(replies);
+    assert_int_equal(q(w, "SELECT payment_id FROM dues_bills WHERE member_id = $1 AND month = 202401 AND kind = 'regular'", w->members[1]), ids[1]);
+    assert_int_equal(q(w, "SELECT COUNT(*) FROM dues_payments WHERE id = $1 AND status = 'paid' AND provider_ref = 'A' AND paid_at IS NOT NULL", ids[1]), 1);
+    assert_int_equal(q(w, "SELECT COUNT(*) FROM dues_payments WHERE id = $1 AND status = 'failed' AND paid_at IS NULL", ids[2]), 1);
+    assert_int_equal(q(w, "SELECT COUNT(*) FROM dues_bills WHERE member_id = $1 AND status = 'unpaid'", w->members[2]), 1);
+    /* a reference already used names another payment: the whole batch is refused */
+    json_object_set_new(json_array_get(notices, 0), "payment_id", json_integer(ids[2]));
+    must(db_begin(w->db, &e), &e, "begin");
+    assert_int_equal(dues_callback_apply_batch(w->db, notices, &replies, &e), -ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "notice 0"));
+    db_rollback(w->db);
+    json_decref(notices);
+    invariants(w, "batches");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -601,6 +676,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_payroll_deduction_pays_listed_members_once, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_closing_a_month_sends_events_once_and_raises_todos,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_payments_and_notices_in_batches_settle_as_one_by_one,
                                         setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

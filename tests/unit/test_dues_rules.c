@@ -368,7 +368,7 @@ static long long collect(struct world *w, long long member_id, const int *months
                          long long amount, int expect)
 {
     struct errbuf e = ERRBUF_INIT;
-    struct dues_pay_in in = {member_id, months, n, 0, amount, "cash", "r", NULL, false, 0};
+    struct dues_pay_in in = {member_id, months, n, 0, amount, "cash", "r", NULL, false, 0, 0};
     long long id = 0;
     int rc;
     must(db_begin(w->db, &e), &e, "begin");

@@ -1,0 +1,82 @@
+/* What the payment files share (payment_plan.c, payment.c, payment_batch.c): a payment's
+ * items, the payer's record, the check of what is paid (pay_plan) and the writes that settle
+ * a payment. Not for other modules: they use dues/payment.h. */
+#ifndef DUES_PAYMENT_IMPL_H
+#define DUES_PAYMENT_IMPL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/err.h"
+#include "dues/payment.h"
+
+struct db;
+
+enum pay_item_kind { IT_BILL, IT_ADVANCE, IT_VOLUNTARY };
+extern const char *const pay_item_kinds[];
+
+/* One line of a payment: a month's published bill, a month paid ahead, or voluntary dues. */
+struct pay_item {
+    int month;
+    enum pay_item_kind kind;
+    long long bill_id, amount_fen;
+};
+
+/* The payer as a bill records them. */
+struct pay_member {
+    long long org_id;
+    char category[16], party_status[16];
+};
+
+/* What pay_plan reads, read beforehand for many payments at once (payment_batch.c): the
+ * members and their regular bills, each array sorted by its key. NULL: pay_plan reads the
+ * database. */
+struct pay_known_member {
+    long long id;
+    struct pay_member m;
+    char status[24];
+};
+struct pay_known_bill {
+    long long member;
+    int month;
+    long long id, amount_fen;
+    char status[16];
+    bool published;
+};
+struct pay_prefetch {
+    const struct pay_known_member *members;
+    size_t nmembers;
+    const struct pay_known_bill *bills;
+    size_t nbills;
+};
+
+/* The checks of a payment that need no database: channel, lengths of external_ref and payer. */
+int pay_check_input(const struct dues_pay_in *in, struct errbuf *e);
+/* Check every month of the payment and say what each is: a published bill, a month paid
+ * ahead, or an error naming the month. Fills *m with the payer, items (room for
+ * DUES_MAX_MONTHS + 1), their count and total. pf: what was read beforehand, or NULL. */
+int pay_plan(struct db *db, const struct pay_prefetch *pf, const struct dues_pay_in *in,
+             struct pay_member *m, struct pay_item *items, size_t *ret_n, long long *ret_total,
+             struct errbuf *e);
+/* The same check when the amount must match: pay_plan, then amount_fen against the total. */
+int pay_plan_amount(struct db *db, const struct pay_prefetch *pf, const struct dues_pay_in *in,
+                    struct pay_member *m, struct pay_item *items, size_t *ret_n,
+                    long long *ret_total, struct errbuf *e);
+/* A voluntary or advance row: a bill of the payment's month, paid by it. */
+int pay_add_row(struct db *db, long long pid, long long member, const struct pay_member *m,
+                const char *kind, long long amount, long long paid_at, struct errbuf *e);
+/* The money has arrived: the payment's bills paid, advances and voluntary dues recorded. A
+ * bill that some other payment settled in the meantime turns into credit: no fen is lost. */
+int pay_settle_items(struct db *db, long long pid, long long member, const struct pay_member *mi,
+                     const struct pay_item *items, size_t n, long long paid_at, struct errbuf *e);
+
+/* A provider's notice, checked: {provider_ref, payment_id, amount_fen, result[, paid_at]}. */
+struct pay_notice {
+    const char *ref;
+    long long pid, amount, paid_at;
+    bool success;
+};
+int pay_notice_parse(json_t *notice, struct pay_notice *ret, struct errbuf *e);
+
+#endif
