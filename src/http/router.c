@@ -12,7 +12,8 @@
 #include "stats/api.h"
 #include "base/banned.h"
 
-/* Every endpoint of the API. Keep docs/openapi.json in step with this table. */
+/* Every endpoint of the API. Keep docs/openapi.json in step with this table, and the list of
+ * RT_STANDBY routes in docs/ARCHITECTURE.md ("Reads from the standby"). */
 static const struct route routes[] = {
     {"GET", "/api/v1/health", api_health, AUTH_PUBLIC, 0, BODY_NONE, 0},
     {"GET", "/api/openapi.json", api_openapi, AUTH_PUBLIC, 0, BODY_NONE, 0},
@@ -45,7 +46,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/import/bases", api_import_bases, AUTH_USER, ROLE_FINANCE, BODY_CSV, 0},
     {"POST", "/api/v1/events", api_events_post, AUTH_SOURCE, 0, BODY_EVENTS, 0},
 
-    {"GET", "/api/v1/score/months", api_score_months, AUTH_USER, ROLE_ANY, BODY_NONE, RT_CACHED},
+    {"GET", "/api/v1/score/months", api_score_months, AUTH_USER, ROLE_ANY, BODY_NONE, RT_CACHED | RT_STANDBY},
     {"GET", "/api/v1/score/model", api_score_model, AUTH_USER, ROLE_ANY, BODY_NONE, RT_CACHED},
     {"GET", "/api/v1/score/models", api_score_models, AUTH_USER, ROLE_ADMIN, BODY_NONE, 0},
     {"GET", "/api/v1/score/models/{version}", api_score_model_get, AUTH_USER, ROLE_ANY, BODY_NONE, 0},
@@ -54,21 +55,21 @@ static const struct route routes[] = {
      ROLE_ADMIN, BODY_NONE, 0},
     {"POST", "/api/v1/score/runs", api_score_run, AUTH_USER, ROLE_ADMIN, BODY_JSON, 0},
     {"GET", "/api/v1/portraits/members/{id}", api_portrait_member, AUTH_USER, ROLE_ANY, BODY_NONE,
-     RT_CACHED},
+     RT_CACHED | RT_STANDBY},
     {"GET", "/api/v1/portraits/members/{id}/annual", api_portrait_member_annual, AUTH_USER,
-     ROLE_ANY, BODY_NONE, RT_CACHED},
-    {"GET", "/api/v1/portraits/orgs/{id}", api_portrait_org, AUTH_USER, ROLE_ANY, BODY_NONE, RT_CACHED},
-    {"GET", "/api/v1/leaderboard", api_leaderboard, AUTH_USER, ROLE_ANY, BODY_NONE, RT_CACHED},
-    {"GET", "/api/v1/orgs/{id}/ranking", api_ranking_get, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
+     ROLE_ANY, BODY_NONE, RT_CACHED | RT_STANDBY},
+    {"GET", "/api/v1/portraits/orgs/{id}", api_portrait_org, AUTH_USER, ROLE_ANY, BODY_NONE, RT_CACHED | RT_STANDBY},
+    {"GET", "/api/v1/leaderboard", api_leaderboard, AUTH_USER, ROLE_ANY, BODY_NONE, RT_CACHED | RT_STANDBY},
+    {"GET", "/api/v1/orgs/{id}/ranking", api_ranking_get, AUTH_USER, ROLE_STAFF, BODY_NONE, RT_STANDBY},
     {"PUT", "/api/v1/orgs/{id}/ranking", api_ranking_set, AUTH_USER, ROLE_ORG_ADMIN, BODY_JSON, 0},
-    {"GET", "/api/v1/stats/logins", api_stats_logins, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
+    {"GET", "/api/v1/stats/logins", api_stats_logins, AUTH_USER, ROLE_STAFF, BODY_NONE, RT_STANDBY},
     /* quantified plans (量化计划): literal paths before the {id} patterns that would take them */
     {"GET", "/api/v1/plans", api_plan_list, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
     {"POST", "/api/v1/plans", api_plan_create, AUTH_USER, ROLE_ORG_ADMIN, BODY_JSON, 0},
     {"POST", "/api/v1/plans/defaults", api_plan_defaults, AUTH_USER, ROLE_ORG_ADMIN, BODY_JSON, 0},
-    {"GET", "/api/v1/plans/progress", api_plan_progress, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
+    {"GET", "/api/v1/plans/progress", api_plan_progress, AUTH_USER, ROLE_STAFF, BODY_NONE, RT_STANDBY},
     {"POST", "/api/v1/plans/reports", api_plan_report, AUTH_USER, ROLE_STAFF, BODY_JSON, 0},
-    {"GET", "/api/v1/plans/bulletin", api_plan_bulletin, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
+    {"GET", "/api/v1/plans/bulletin", api_plan_bulletin, AUTH_USER, ROLE_STAFF, BODY_NONE, RT_STANDBY},
     {"POST", "/api/v1/plans/check", api_plan_check, AUTH_USER, ROLE_ADMIN, BODY_JSON, 0},
     {"GET", "/api/v1/plans/warnings", api_plan_warnings, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
     {"GET", "/api/v1/plans/lagging", api_plan_lagging, AUTH_USER, ROLE_ORG_ADMIN, BODY_NONE, 0},
@@ -123,12 +124,12 @@ static const struct route routes[] = {
     {"PUT", "/api/v1/dues/orgs/{id}/share", api_dues_share, AUTH_USER,
      ROLE_COMMITTEE | ROLE_FINANCE | ROLE_ADMIN, BODY_JSON, 0},
     {"GET", "/api/v1/dues/reports/collection", api_dues_collection, AUTH_USER, ROLE_STAFF,
-     BODY_NONE, 0},
-    {"GET", "/api/v1/dues/arrears", api_dues_arrears, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
+     BODY_NONE, RT_STANDBY},
+    {"GET", "/api/v1/dues/arrears", api_dues_arrears, AUTH_USER, ROLE_STAFF, BODY_NONE, RT_STANDBY},
     {"GET", "/api/v1/dues/ledger/trial-balance", api_dues_trial_balance, AUTH_USER, ROLE_FINANCE,
-     BODY_NONE, 0},
+     BODY_NONE, RT_STANDBY},
     {"GET", "/api/v1/dues/ledger/statement", api_dues_statement, AUTH_USER, ROLE_FINANCE,
-     BODY_NONE, 0},
+     BODY_NONE, RT_STANDBY},
     {"GET", "/api/v1/dues/ledger/entries", api_dues_entries, AUTH_USER, ROLE_FINANCE, BODY_NONE,
      0},
     {"GET", "/api/v1/dues/todos", api_dues_todos, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
