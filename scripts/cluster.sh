@@ -167,11 +167,15 @@ bootstrap:
   initdb:
     - encoding: UTF8
     - no-locale
+    - auth-local: trust
+    - auth-host: scram-sha-256
+postgresql:
+  # the whole file, written by Patroni: passwords over TCP, the socket (in a directory only
+  # the postgres user may enter) for the scripts' superuser sessions
   pg_hba:
     - local all all trust
     - host replication replicator 127.0.0.1/32 scram-sha-256
     - host all all 127.0.0.1/32 scram-sha-256
-postgresql:
   listen: 127.0.0.1:$port
   connect_address: 127.0.0.1:$port
   data_dir: $DIR/pg$n/data

@@ -135,38 +135,51 @@ static int run_handler(struct req *r, const struct route *rt, struct errbuf *e)
 
 /* Authenticate on the primary, then run the handler: a route marked RT_STANDBY reads from the
  * standby unless the caller wrote in the last seconds (they must see their own writes) or no
- * standby answers; a read the standby fails runs again on the primary. A lost connection is
- * dropped (the next request opens another, which finds the new primary after a failover) and
- * the request answered 503 unavailable at once. */
+ * standby answers; a read the standby fails runs again on the primary, and while the primary
+ * is away (failing over) the standby answers such a read whole, sessions included. A lost
+ * connection is dropped (the next request opens another, which finds the new primary after a
+ * failover) and the request answered 503 unavailable at once. */
 static int run_api(struct req_state *s, struct errbuf *e)
 {
     struct req *r = &s->r;
     const struct route *rt = s->rt;
-    struct db *primary, *standby = NULL;
-    int rc;
-    if ((rc = dbconn_primary(&primary, e)) < 0)
+    struct db *primary = NULL, *standby = NULL;
+    bool may_lag = rt->flags & RT_STANDBY;
+    int rc = dbconn_primary(&primary, e);
+    if (rc < 0 && (!may_lag || !(standby = dbconn_read())))
         return rc;
-    r->db = primary;
+    if (rc < 0) {
+        errbuf_clear(e);
+        primary = NULL;
+    }
+    r->db = primary ? primary : standby;
     if ((rc = auth_prepare(r, rt, e)) == 0) {
-        if ((rt->flags & RT_STANDBY) && !dbconn_wrote_recently(r->auth.account_id))
+        if (primary && may_lag && !dbconn_wrote_recently(r->auth.account_id))
             standby = dbconn_read();
         r->db = standby ? standby : primary;
         s->standby = standby != NULL;
         rc = run_handler(r, rt, e);
-        if (standby && dbconn_after(standby, rc, e->msg)) {
+        if (standby && primary && dbconn_after(standby, rc, e->msg)) {
             /* the standby went away under the read: the primary answers it */
             reply_reset(r);
             errbuf_clear(e);
             s->standby = 0;
+            standby = NULL;
             r->db = primary;
             rc = run_handler(r, rt, e);
         }
-        if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
+        /* a session's write (signing in writes too, but nothing a lagging read shows) */
+        if (rt->auth == AUTH_USER && strcmp(r->method, "GET") != 0 &&
+            strcmp(r->method, "HEAD") != 0)
             dbconn_wrote(r->auth.account_id);
+    }
+    r->db = NULL;
+    if (!primary) {
+        dbconn_after(standby, rc, e->msg);
+        return rc;
     }
     if (dbconn_after(primary, rc, e->msg) && rc != -ERR_UNAVAILABLE)
         rc = errbuf_set(e, -ERR_UNAVAILABLE, "database connection lost: %s", e->msg);
-    r->db = NULL;
     return rc;
 }
 
