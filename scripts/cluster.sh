@@ -15,6 +15,7 @@
 #                                size options, default CLUSTER_DEMO)
 #   scripts/cluster.sh down [--keep]  stop everything, check no process or port is left, remove
 #                                the state directory (kept with --keep or CLUSTER_KEEP=1)
+#   scripts/cluster.sh add-serve one more serve, named in HAProxy (reloaded without a drop)
 #   scripts/cluster.sh env       the shell variables of a running cluster (ports, URLs, pids)
 #
 # Environment: CLUSTER_DIR (default build/cluster), CLUSTER_SERVES (2), CLUSTER_DEMO (the demo's
@@ -327,7 +328,12 @@ load_demo() {
 }
 
 start_serves() {
-    local i=0 p web=()
+    start_serves_from 1
+}
+
+# Start a serve on each port of SERVE_PORTS, numbered from $1 on.
+start_serves_from() {
+    local i=$(($1 - 1)) p web=()
     [ -f web/dist/index.html ] && web=(--web web/dist)
     for p in $SERVE_PORTS; do
         i=$((i + 1))
@@ -496,6 +502,23 @@ cmd_down() {
     fi
 }
 
+# One more serve on a free port, named in HAProxy, which reloads (master-worker: SIGUSR2)
+# without dropping connections.
+cmd_add_serve() {
+    local p i
+    load_env
+    alive "$(pid_of haproxy)" || die "the cluster in $DIR is not running"
+    p=$(pick_port) || die "no free ports on 127.0.0.1"
+    SERVE_PORTS="$SERVE_PORTS $p"
+    sed -i "s/^SERVE_PORTS=.*/SERVE_PORTS=\"$SERVE_PORTS\"/" "$DIR/env"
+    i=$(echo "$SERVE_PORTS" | wc -w)
+    SERVE_PORTS=$p start_serves_from "$i"
+    write_haproxy
+    haproxy -c -q -f "$DIR/haproxy.cfg" || die "HAProxy refuses $DIR/haproxy.cfg"
+    kill -USR2 "$(pid_of haproxy)"
+    say "serve s$i on 127.0.0.1:$p added to HAProxy"
+}
+
 cmd_env() {
     load_env
     cat "$DIR/env"
@@ -509,9 +532,10 @@ up) cmd_up ;;
 down) cmd_down "${2:-}" ;;
 status) cmd_status ;;
 load) cmd_load "${2:-}" ;;
+add-serve) cmd_add_serve ;;
 env) cmd_env ;;
 *)
-    echo "usage: $0 up|down [--keep]|status|load [DEMO SIZE OPTIONS]|env" >&2
+    echo "usage: $0 up|down [--keep]|status|load [DEMO SIZE OPTIONS]|add-serve|env" >&2
     exit 2
     ;;
 esac

@@ -519,8 +519,13 @@ static void one_line(const char *in, char *out, size_t size)
  * keepalives that notice a silent peer within about 10 s. */
 int db_pg_open(const char *url, struct db **ret, struct errbuf *e)
 {
-    static const char *const keys[] = {"connect_timeout", "keepalives_idle", "keepalives_interval",
-                                       "keepalives_count", "application_name", "dbname", NULL};
+    static const char *const keys[] = {"connect_timeout",
+                                       "keepalives_idle",
+                                       "keepalives_interval",
+                                       "keepalives_count",
+                                       "application_name",
+                                       "dbname",
+                                       NULL};
     const char *vals[] = {"5", "5", "2", "3", "dangjian", url, NULL};
     struct pg_db *db = calloc(1, sizeof(*db));
     if (!db)

@@ -61,8 +61,7 @@ int version_get(struct db *db, enum topic t, struct version_stamp *ret, struct e
     struct seen *sn = seen_of(db, t);
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (!sn->valid || now.tv_sec - sn->at.tv_sec > 1 ||
-        (now.tv_sec - sn->at.tv_sec) * 1000000000L + (now.tv_nsec - sn->at.tv_nsec) >
-            1000000000L) {
+        (now.tv_sec - sn->at.tv_sec) * 1000000000L + (now.tv_nsec - sn->at.tv_nsec) > 1000000000L) {
         int rc = version_get_exact(db, t, &sn->value, e);
         if (rc < 0) {
             sn->valid = 0;

@@ -198,11 +198,11 @@ static void dispatch(struct req_state *s)
     if (rc < 0) {
         if (rc == -ERR_UNAVAILABLE) {
             /* the cause is logged once per outage (http/dbconn.c), not told to every client */
-            errbuf_set(&e, rc, "the database is unavailable (restarting or failing over): "
-                               "try again in a few seconds");
+            errbuf_set(&e, rc,
+                       "the database is unavailable (restarting or failing over): "
+                       "try again in a few seconds");
             r->retry_after = DBCONN_RETRY_AFTER;
-        }
-        else if (err_http_status(rc) >= 500)
+        } else if (err_http_status(rc) >= 500)
             log_error("%s %s: %s", r->method, r->path, e.msg);
         error_reply(r, rc, &e);
     }
@@ -385,8 +385,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                                                                              : "unknown",
                  now_us() - s->start_us);
     else
-        log_info("%s %s %d %lldus%s", s->r.method, s->r.path, s->r.status,
-                 now_us() - s->start_us, s->standby ? " standby" : "");
+        log_info("%s %s %d %lldus%s", s->r.method, s->r.path, s->r.status, now_us() - s->start_us,
+                 s->standby ? " standby" : "");
     buf_release(&s->r.body);
     json_decref(s->r.json);
     json_decref(s->r.reply);

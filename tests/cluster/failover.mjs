@@ -105,6 +105,16 @@ const badPassword = env.DB_URL.replace(`:${env.APP_PASSWORD}@`, ':wrong-password
 assert.match(startFails(badPassword, 'a wrong password'), /password authentication failed/);
 assert.match(startFails(`postgresql://dangjian:x@127.0.0.1:1,127.0.0.1:2/dangjian?connect_timeout=2`, 'no database listening'), /refused/);
 
+{
+  // --db-read is for PostgreSQL: with SQLite it is refused before anything starts
+  const r = spawnSync('./dangjian', ['serve', '--db', 'build/never.db', '--db-read', env.DB_READ_URL, '--listen', '127.0.0.1:1'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--db-read needs PostgreSQL URLs/);
+}
+
 // ---- accounts, the callback key, the demo's members
 
 const callbackKey = randomBytes(24).toString('hex');
