@@ -31,12 +31,13 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct db *open_dbs[MAX_DBS];
 static int nopen;
 static _Thread_local struct db *mine[2];
+static _Thread_local long long mine_opened_us[2];
 
 /* the outage of each kind: whether it is down (logged once), since when, when to try again,
- * and the last reason (under lock) */
+ * when it last came back, and the last reason (under lock) */
 static struct outage {
     atomic_int down;
-    atomic_llong since_us, retry_at_us;
+    atomic_llong since_us, retry_at_us, back_us;
     char why[512];
 } outages[2];
 
@@ -81,9 +82,11 @@ static void went_down(enum kind k, const char *why, long long pause_us)
 static void came_back(enum kind k)
 {
     struct outage *o = &outages[k];
-    if (atomic_load(&o->down) && atomic_exchange(&o->down, 0) == 1)
+    if (atomic_load(&o->down) && atomic_exchange(&o->down, 0) == 1) {
+        atomic_store(&o->back_us, now_us());
         log_info("%s: back after %.1f s", kind_name(k),
                  (double)(now_us() - atomic_load(&o->since_us)) / 1e6);
+    }
 }
 
 static void forget(struct db *db)
@@ -103,6 +106,7 @@ static int open_kind(enum kind k, struct errbuf *e)
 {
     struct outage *o = &outages[k];
     struct db *db = NULL;
+    long long started = now_us();
     int rc;
     if (atomic_load(&o->down) && now_us() < atomic_load(&o->retry_at_us)) {
         pthread_mutex_lock(&lock);
@@ -114,7 +118,10 @@ static int open_kind(enum kind k, struct errbuf *e)
         rc = db_exec(db, "SET application_name = 'dangjian-read'", e);
     if (rc < 0) {
         db_close(db);
-        went_down(k, e->msg, k == PRIMARY ? RETRY_GAP_US : STANDBY_PAUSE_US);
+        /* an attempt that began before another thread got through belongs to the outage that
+         * just ended: the next request tries again, nothing is logged */
+        if (atomic_load(&o->back_us) < started)
+            went_down(k, e->msg, k == PRIMARY ? RETRY_GAP_US : STANDBY_PAUSE_US);
         return rc == -ERR_UNAVAILABLE ? rc : errbuf_set(e, -ERR_UNAVAILABLE, "%s", e->msg);
     }
     came_back(k);
@@ -123,6 +130,7 @@ static int open_kind(enum kind k, struct errbuf *e)
         open_dbs[nopen++] = db;
     pthread_mutex_unlock(&lock);
     mine[k] = db;
+    mine_opened_us[k] = now_us();
     return 0;
 }
 
@@ -172,8 +180,10 @@ bool dbconn_after(struct db *db, int rc, const char *why)
         return false;
     if (!db_lost(db) && rc != -ERR_UNAVAILABLE)
         return false;
-    /* the primary may be back at once (a new one after a failover): the next request tries */
-    went_down(k, why && *why ? why : "connection lost", k == PRIMARY ? 0 : STANDBY_PAUSE_US);
+    /* the primary may be back at once (a new one after a failover): the next request tries;
+     * a connection older than the last recovery was lost in the outage already logged */
+    if (atomic_load(&outages[k].back_us) < mine_opened_us[k])
+        went_down(k, why && *why ? why : "connection lost", k == PRIMARY ? 0 : STANDBY_PAUSE_US);
     forget(db);
     db_close(db);
     mine[k] = NULL;
