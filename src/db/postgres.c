@@ -310,9 +310,11 @@ static int pg_col_null(struct db_stmt *st, int col)
 static bool pg_lost(struct db *db)
 {
     PGconn *h = handle(db);
-    if (PQstatus(h) == CONNECTION_OK && PQtransactionStatus(h) == PQTRANS_IDLE &&
-        PQpipelineStatus(h) == PQ_PIPELINE_OFF)
-        PQconsumeInput(h);
+    /* twice: a terminated backend sends its FATAL message, then closes; one read may take the
+     * message only, the second then finds the end of the stream */
+    for (int i = 0; i < 2 && PQstatus(h) == CONNECTION_OK; i++)
+        if (PQtransactionStatus(h) == PQTRANS_IDLE && PQpipelineStatus(h) == PQ_PIPELINE_OFF)
+            PQconsumeInput(h);
     return PQstatus(h) != CONNECTION_OK;
 }
 
