@@ -355,7 +355,12 @@ start_haproxy() {
 banner() {
     local t0=$1
     echo
-    echo "dangjian cluster up in $((SECONDS - t0)) s: $ENTRY_URL/  (web app and API through HAProxy)"
+    if [ -f web/dist/index.html ]; then
+        echo "dangjian cluster up in $((SECONDS - t0)) s: $ENTRY_URL/  (web app and API through HAProxy)"
+    else
+        echo "dangjian cluster up in $((SECONDS - t0)) s: $ENTRY_URL/api/v1/  (the API through HAProxy;"
+        echo "  the web app is not built: make web, then scripts/cluster.sh down --keep && up)"
+    fi
     echo "  serves: $(for p in $SERVE_PORTS; do printf '127.0.0.1:%s ' "$p"; done)"
     echo "  PostgreSQL: 127.0.0.1:$PG1 (pg1), 127.0.0.1:$PG2 (pg2); Patroni REST 127.0.0.1:$REST1, 127.0.0.1:$REST2; etcd 127.0.0.1:$ETCD_PORT"
     echo "  state: $DIR  (scripts/cluster.sh status | down)"
