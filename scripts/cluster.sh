@@ -19,8 +19,8 @@
 #   scripts/cluster.sh env       the shell variables of a running cluster (ports, URLs, pids)
 #
 # Environment: CLUSTER_DIR (default build/cluster), CLUSTER_SERVES (2), CLUSTER_DEMO (the demo's
-# size options, default the whole demo company), CLUSTER_TIMEOUT (seconds to wait for each
-# step, 90).  Runs as root (PostgreSQL then runs as the "postgres" system user, since initdb
+# size options, default the whole demo company), CLUSTER_SERVE_ARGS (more options for every
+# serve), CLUSTER_TIMEOUT (seconds to wait for each step, 90).  Runs as root (PostgreSQL then runs as the "postgres" system user, since initdb
 # refuses root) or as any user that may run PostgreSQL itself.
 set -euo pipefail
 
@@ -91,14 +91,27 @@ random_secret() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
 
 # ---- configuration files
 
+# take_port NAME: a free port not handed out yet in this run into $NAME (pick_port only knows
+# what listens now, and nothing listens yet)
+taken=" "
+take_port() {
+    local p i
+    for i in $(seq 1 20); do
+        p=$(pick_port) || break
+        case "$taken" in *" $p "*) continue ;; esac
+        taken="$taken$p "
+        printf -v "$1" '%s' "$p"
+        return 0
+    done
+    die "no free ports on 127.0.0.1"
+}
+
 write_env() {
-    local p
-    ETCD_PORT=$(pick_port) && ETCD_PEER=$(pick_port) && PG1=$(pick_port) && PG2=$(pick_port) &&
-        REST1=$(pick_port) && REST2=$(pick_port) && ENTRY=$(pick_port) ||
-        die "no free ports on 127.0.0.1"
+    local p v
+    for v in ETCD_PORT ETCD_PEER PG1 PG2 REST1 REST2 ENTRY; do take_port "$v"; done
     SERVE_PORTS=""
     for _ in $(seq 1 "$SERVES"); do
-        p=$(pick_port) || die "no free ports on 127.0.0.1"
+        take_port p
         SERVE_PORTS="$SERVE_PORTS $p"
     done
     APP_PASSWORD=$(random_secret)
@@ -337,6 +350,7 @@ start_serves_from() {
     [ -f web/dist/index.html ] && web=(--web web/dist)
     for p in $SERVE_PORTS; do
         i=$((i + 1))
+        # shellcheck disable=SC2086 # CLUSTER_SERVE_ARGS is a list of options
         spawn "serve$i" env DANGJIAN_KEY_FILE="$DANGJIAN_KEY_FILE" ./dangjian serve \
             --db "$DB_URL" --db-read "$DB_READ_URL" --listen "127.0.0.1:$p" "${web[@]}" \
             --trusted-proxy 127.0.0.1 --per-ip-connections 0 ${CLUSTER_SERVE_ARGS:-}
