@@ -95,12 +95,12 @@ random_secret() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
 # what listens now, and nothing listens yet)
 taken=" "
 take_port() {
-    local p i
-    for i in $(seq 1 20); do
-        p=$(pick_port) || break
-        case "$taken" in *" $p "*) continue ;; esac
-        taken="$taken$p "
-        printf -v "$1" '%s' "$p"
+    local _port _try
+    for _try in $(seq 1 20); do
+        _port=$(pick_port) || break
+        case "$taken" in *" $_port "*) continue ;; esac
+        taken="$taken$_port "
+        printf -v "$1" '%s' "$_port"
         return 0
     done
     die "no free ports on 127.0.0.1"
@@ -386,6 +386,22 @@ banner() {
 
 # ---- commands
 
+# up did not finish: print the logs' last lines and stop what it started (a fresh state
+# directory is removed, a kept one stays)
+up_failed() {
+    local f
+    for f in "$DIR"/log/*.log; do
+        [ -s "$f" ] || continue
+        echo "--- last lines of $f" >&2
+        tail -n 8 "$f" >&2
+    done
+    if [ -f "$DIR/env" ]; then
+        if [ "$1" = 1 ]; then cmd_down; else cmd_down --keep; fi
+    elif [ "$1" = 1 ]; then
+        rm -rf "$DIR"
+    fi
+}
+
 cmd_up() {
     local t0=$SECONDS fresh=0 n
     "$root/scripts/deps.sh" cluster
@@ -401,6 +417,8 @@ cmd_up() {
         fresh=1
     fi
     mkdir -p "$DIR/run" "$DIR/log"
+    # shellcheck disable=SC2064 # fresh is fixed from here on
+    trap "up_failed $fresh" EXIT
     if [ "$fresh" = 1 ]; then
         write_env
         load_env
@@ -428,6 +446,7 @@ cmd_up() {
     fi
     start_serves
     start_haproxy
+    trap - EXIT
     banner "$t0"
 }
 
