@@ -259,6 +259,51 @@ async function readRouting(sessions) {
   say('a member who just paid reads the payment paid, and reads from the primary for the next seconds');
 }
 
+/**
+ * Every route marked RT_STANDBY in the route table runs on the standby: its handler only reads
+ * (a write there would fail, be retried on the primary and leave the request unmarked). The
+ * routes are read from src/http/router.c, so a new one must be added to URLS below.
+ */
+async function everyStandbyRoute() {
+  const table = readFileSync('src/http/router.c', 'utf8');
+  const marked = [...table.matchAll(/\{"GET", "([^"]+)",[^}]*RT_STANDBY/g)].map((m) => m[1]);
+  const tok = async (name) => (await login(BASE, name, PASSWORD)).token;
+  const [member, committee, finance] = [await tok('dangyuan'), await tok('dangwei'), await tok('caiwu')];
+  const [[mid]] = sql("SELECT member_id FROM accounts WHERE login = 'dangyuan'");
+  const [[org]] = sql("SELECT id FROM orgs WHERE code = 'GW-01'");
+  const [[month]] = sql('SELECT COALESCE(MAX(month), 202401) FROM dues_bills');
+  const URLS = {
+    '/api/v1/score/months': [member, '/api/v1/score/months'],
+    '/api/v1/portraits/members/{id}': [member, `/api/v1/portraits/members/${mid}`],
+    '/api/v1/portraits/members/{id}/annual': [member, `/api/v1/portraits/members/${mid}/annual`],
+    '/api/v1/portraits/orgs/{id}': [committee, `/api/v1/portraits/orgs/${org}`],
+    '/api/v1/leaderboard': [member, '/api/v1/leaderboard?scope=branch'],
+    '/api/v1/orgs/{id}/ranking': [committee, `/api/v1/orgs/${org}/ranking`],
+    '/api/v1/stats/logins': [committee, `/api/v1/stats/logins?org_id=${org}`],
+    '/api/v1/plans/progress': [committee, `/api/v1/plans/progress?org_id=${org}`],
+    '/api/v1/plans/bulletin': [committee, `/api/v1/plans/bulletin?org_id=${org}&period=${Math.floor(month / 100)}`],
+    '/api/v1/dues/reports/collection': [finance, `/api/v1/dues/reports/collection?org_id=${org}&month=${month}`],
+    '/api/v1/dues/arrears': [committee, `/api/v1/dues/arrears?org_id=${org}`],
+    '/api/v1/dues/ledger/trial-balance': [finance, '/api/v1/dues/ledger/trial-balance'],
+    '/api/v1/dues/ledger/statement': [finance, '/api/v1/dues/ledger/statement'],
+  };
+  const before = SERVE_PORTS.map((_, i) => serveLog(i + 1).length);
+  for (const pattern of marked) {
+    assert.ok(URLS[pattern], `tests/cluster/failover.mjs: add a URL for the RT_STANDBY route ${pattern}`);
+    const [token, url] = URLS[pattern];
+    const r = await request(BASE, url, { token });
+    assert.ok(r.status < 500, `${url}: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+  }
+  await sleep(400);
+  const lines = SERVE_PORTS.map((_, i) => serveLog(i + 1).slice(before[i])).join('');
+  for (const pattern of marked) {
+    const path = URLS[pattern][1].split('?')[0].replace(/[/.]/g, '\\$&');
+    assert.match(lines, new RegExp(`GET ${path} \\d+ \\d+us standby\\n`), `${pattern} runs on the standby`);
+  }
+  assert.doesNotMatch(lines, /error standby:/, 'no read failed on the standby');
+  say(`all ${marked.length} routes marked RT_STANDBY answered from the standby`);
+}
+
 // ---- 2. the load and the faults
 
 async function main() {
@@ -266,6 +311,7 @@ async function main() {
   for (const m of members.slice(0, 12)) sessions.push(await signIn(m));
   say(`${sessions.length} members signed in through ${BASE}`);
   await readRouting(sessions);
+  await everyStandbyRoute();
 
   const workers = Array.from({ length: LOAD_WORKERS }, (_, i) => worker(sessions, i));
   await sleep(5000);
