@@ -3,9 +3,12 @@
 // request uses them; while no connection can be made every request is answered at once with
 // 503 unavailable and Retry-After; once the database takes connections again the server is
 // back by itself, without a restart, having logged the outage once. SQLite has no connection to
-// lose: skipped there.
+// lose: skipped there. And serve refuses to start on a database it cannot reach (a wrong
+// password is make test-cluster's, whose PostgreSQL asks for one).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startServer, assertError } from './lib.mjs';
 import { sql, isPostgres } from './fixtures.mjs';
 
@@ -16,6 +19,19 @@ before(async () => {
   if (pg) srv = await startServer();
 });
 after(() => srv?.stop());
+
+const BIN = process.env.DJ_BIN || fileURLToPath(new URL('../../dangjian', import.meta.url));
+
+test('serve on an unreachable PostgreSQL → one line naming each host tried, exit 1', () => {
+  const r = spawnSync(BIN, ['serve', '--db', 'postgresql://dangjian@127.0.0.1:1,127.0.0.1:2/dangjian', '--listen', '127.0.0.1:1', '--no-jobs'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(r.status, 1, r.stderr);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], /^dangjian: cannot connect to postgres: .*port 1 failed: Connection refused; .*port 2 failed: Connection refused$/);
+});
 
 const dbName = () => new URL(srv.dbUrl).pathname.slice(1);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
