@@ -192,6 +192,25 @@ build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(FUZZ_OBJ) \
 	    $(PKG_LIBS) -lm
 
+# --- the cluster (scripts/cluster.sh, docs/OPERATIONS.md "Cluster"): etcd, two PostgreSQL 15
+# under Patroni (primary and synchronous hot standby), HAProxy in front of CLUSTER_SERVES serves,
+# all on 127.0.0.1, with the demo company; `scripts/cluster.sh status` and `down` after it
+.PHONY: cluster test-cluster bench-cluster
+cluster: all
+	@scripts/cluster.sh up
+
+# its own cluster with a small demo, load through HAProxy, a serve and then the primary killed
+# with SIGKILL (tests/cluster/run.sh); not part of make test (.ci/run runs it after)
+test-cluster: dangjian
+	@scripts/deps.sh cluster
+	@tests/cluster/run.sh
+
+# member portraits per second through HAProxy with one serve and with two, and the failover
+# window (scripts/bench-cluster.sh)
+bench-cluster: dangjian
+	@scripts/deps.sh cluster
+	@scripts/bench-cluster.sh
+
 bench: all
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory build/rel/bench build/rel/bench-pwhash

@@ -18,6 +18,10 @@ fuzz="$build $fuzzers llvm-14"
 bench="$build sqlite3 nginx-light wrk"
 # make run: curl waits for the server before the banner
 run="$build curl"
+# make cluster / test-cluster / bench-cluster (scripts/cluster.sh): etcd, Patroni (with its
+# etcd client), PostgreSQL 15 and HAProxy; curl asks the Patroni REST API and the serves'
+# health; wrk measures through HAProxy
+cluster="$build postgresql-15 etcd-server patroni python3-etcd python3-psycopg2 haproxy curl wrk"
 
 case "${1:-build}" in
 build) want=$build ;;
@@ -26,7 +30,8 @@ test) want=$test ;;
 bench) want=$bench ;;
 fuzz) want=$fuzz ;;
 crash) want=$crash ;;
-*) echo "usage: $0 build|run|test|bench|fuzz|crash" >&2; exit 2 ;;
+cluster) want=$cluster ;;
+*) echo "usage: $0 build|run|test|bench|fuzz|crash|cluster" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -35,7 +40,7 @@ for p in $want; do
         missing="$missing $p"
 done
 # Node.js runs the API tests; the machine image ships it, Debian's package otherwise.
-if { [ "$1" = test ] || [ "$1" = bench ] || [ "$1" = crash ]; } && ! command -v node >/dev/null 2>&1; then
+if { [ "$1" = test ] || [ "$1" = bench ] || [ "$1" = crash ] || [ "$1" = cluster ]; } && ! command -v node >/dev/null 2>&1; then
     missing="$missing nodejs"
 fi
 [ -z "$missing" ] && exit 0

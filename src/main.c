@@ -24,6 +24,7 @@ static const struct command {
      "dangjian serve [--db PATH|URL] [--listen 127.0.0.1:8080] [--threads N] [--web DIR]\n"
      "               [--no-jobs] [--jobs-every SECONDS] [--no-reply-cache] [--login-queue N]\n"
      "               [--read-timeout SECONDS] [--per-ip-connections N] [--trusted-proxy ADDR]\n"
+     "               [--db-read URL]\n"
      "  Serves the API under /api/v1 and the web app from DIR (default web/dist when present).\n"
      "  Logs one line per request; SIGINT or SIGTERM stops it cleanly. Background jobs (every\n"
      "  300 s by default) score last month once it is over. Password checks run on their own\n"
@@ -32,7 +33,12 @@ static const struct command {
      "  request must arrive within it (plus time for its body at 16 KiB/s); one address may\n"
      "  hold --per-ip-connections (64; 0 for no cap, e.g. behind a proxy) connections. Behind\n"
      "  a TLS proxy at ADDR, its X-Forwarded-For names the client and X-Forwarded-Proto: https\n"
-     "  puts Secure on the session cookie; from anyone else those headers are ignored."},
+     "  puts Secure on the session cookie; from anyone else those headers are ignored.\n"
+     "  PostgreSQL: a lost connection (the primary died, a failover) answers 503 unavailable\n"
+     "  with Retry-After and is opened again by a later request; a multi-host URL with\n"
+     "  target_session_attrs=read-write finds the new primary. --db-read URL: a standby for\n"
+     "  reads that may lag (portraits, rankings, reports, statistics), except for a caller\n"
+     "  who wrote in the last 5 s; when it is down those reads go to --db."},
     {"demo", cmd_demo, "create a realistic demo organization",
      "dangjian demo [--db PATH|URL] [--orgs 700] [--members 10000] [--months 12] [--seed 1]\n"
      "              [--print-accounts]\n"

@@ -28,6 +28,7 @@ static const struct {
     [ERR_SCHEMA] = {"schema", 500},
     [ERR_UNKNOWN_FIELD] = {"unknown_field", 400},
     [ERR_BUSY] = {"busy", 503},
+    [ERR_UNAVAILABLE] = {"unavailable", 503},
 };
 
 /* the API's names of enum reason (docs/openapi.json, ErrorDetail.code) */

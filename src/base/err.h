@@ -29,6 +29,7 @@ enum err {
     ERR_SCHEMA,    /* database newer than binary, or broken schema */
     ERR_UNKNOWN_FIELD, /* 400: a body member the endpoint does not take (http/bodycheck.c) */
     ERR_BUSY,          /* 503: too much queued work; try again shortly */
+    ERR_UNAVAILABLE,   /* 503: the database is unreachable (lost, failing over); try again */
     ERR__COUNT
 };
 

@@ -10,11 +10,13 @@
 
 int cmd_serve(int argc, char **argv)
 {
-    const char *url = CLI_DEFAULT_DB, *listen = "127.0.0.1:8080", *web = NULL, *proxy = NULL;
+    const char *url = CLI_DEFAULT_DB, *listen = "127.0.0.1:8080", *web = NULL, *proxy = NULL,
+               *read_url = NULL;
     long long threads = 0, jobs_every = 300, login_queue = 512, read_timeout = 30,
               per_ip = 64;
     bool no_jobs = false, no_cache = false;
     struct opt opts[] = {{"db", OPT_STR, &url, "database"},
+                         {"db-read", OPT_STR, &read_url, "standby for reads that may lag"},
                          {"listen", OPT_STR, &listen, "address"},
                          {"threads", OPT_INT, &threads, "worker threads"},
                          {"web", OPT_STR, &web, "web app folder"},
@@ -46,6 +48,10 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "dangjian serve: --threads must be 1 to 64\n");
         return 2;
     }
+    if (read_url && (!db_is_postgres_url(url) || !db_is_postgres_url(read_url))) {
+        fprintf(stderr, "dangjian serve: --db-read needs PostgreSQL URLs for --db and --db-read\n");
+        return 2;
+    }
     /* check the schema once up front, so a wrong database fails at start, not per request */
     if (cli_open_db(url, false, &db) < 0)
         return 1;
@@ -53,6 +59,7 @@ int cmd_serve(int argc, char **argv)
     if (!web && stat("web/dist/index.html", &sb) == 0)
         web = "web/dist";
     so.db_url = url;
+    so.db_read_url = read_url;
     so.listen = listen;
     so.threads = threads ? (int)threads : 4;
     so.web_dir = web;

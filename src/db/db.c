@@ -120,6 +120,11 @@ void db_close(struct db *db)
     db->ops->close(db);
 }
 
+bool db_lost(struct db *db)
+{
+    return db && db->ops->lost && db->ops->lost(db);
+}
+
 enum db_backend db_backend(const struct db *db)
 {
     return db->backend;

@@ -19,6 +19,10 @@ struct db_stmt;
 /* Open a connection: a file path (SQLite) or a postgres:// / postgresql:// URL. */
 int db_open(const char *url, struct db **ret, struct errbuf *e);
 void db_close(struct db *db);
+/* The connection to the server is gone (PostgreSQL: the server died, restarted or failed
+ * over; statements on it fail with -ERR_UNAVAILABLE): close it and open another. Never true
+ * on SQLite. */
+bool db_lost(struct db *db);
 enum db_backend db_backend(const struct db *db);
 /* The URL or path the connection was opened with. */
 const char *db_url(const struct db *db);

@@ -37,6 +37,8 @@ struct db_ops {
     /* db_try_lock / db_unlock of the lock numbered key */
     int (*try_lock)(struct db *db, long long key, struct errbuf *e);
     void (*unlock)(struct db *db, long long key);
+    /* the connection is gone for good (NULL: never, SQLite) */
+    bool (*lost)(struct db *db);
 };
 
 struct db {

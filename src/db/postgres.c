@@ -34,12 +34,26 @@ static PGconn *handle(struct db *db)
     return ((struct pg_db *)db)->h;
 }
 
+/* Whether SQLSTATE state (or the connection's status) says the server is gone or cannot take
+ * this work now: the connection lost (class 08), the server shutting down or starting
+ * (57P01-57P03), or a server that is read-only since a failover demoted it (25006). */
+static int unavailable(const char *state, PGconn *h)
+{
+    if (PQstatus(h) != CONNECTION_OK)
+        return 1;
+    return state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+                     strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0 ||
+                     strcmp(state, "25006") == 0);
+}
+
 static int pg_error(PGresult *res, PGconn *h, struct errbuf *e, const char *what)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     int code = -ERR_DB;
     char msg[400];
-    if (state && strcmp(state, "23505") == 0)
+    if (unavailable(state, h))
+        code = -ERR_UNAVAILABLE;
+    else if (state && strcmp(state, "23505") == 0)
         code = -ERR_CONFLICT;
     else if (state && strncmp(state, "23", 2) == 0)
         code = -ERR_INVALID;
@@ -289,6 +303,21 @@ static int pg_col_null(struct db_stmt *st, int col)
     return cell(st, col) == NULL;
 }
 
+/* The connection is gone (the server died, restarted or failed over): nothing more will work
+ * on it, the caller should close it and open a new one. An idle connection is asked first
+ * without a round trip (one non-blocking read): a server that closed it while it idled, which
+ * libpq would only notice at the next statement, is seen now, before a request relies on it. */
+static bool pg_lost(struct db *db)
+{
+    PGconn *h = handle(db);
+    /* twice: a terminated backend sends its FATAL message, then closes; one read may take the
+     * message only, the second then finds the end of the stream */
+    for (int i = 0; i < 2 && PQstatus(h) == CONNECTION_OK; i++)
+        if (PQtransactionStatus(h) == PQTRANS_IDLE && PQpipelineStatus(h) == PQ_PIPELINE_OFF)
+            PQconsumeInput(h);
+    return PQstatus(h) != CONNECTION_OK;
+}
+
 static void pg_close(struct db *db)
 {
     collect(db, NULL, NULL);
@@ -459,6 +488,7 @@ static const struct db_ops pg_ops = {
     .bulk_flush = pg_bulk_flush,
     .try_lock = pg_try_lock,
     .unlock = pg_unlock,
+    .lost = pg_lost,
 };
 
 size_t db_pg_stmt_size(void)
@@ -466,26 +496,56 @@ size_t db_pg_stmt_size(void)
     return sizeof(struct pg_stmt);
 }
 
+/* libpq's message as one line: a multi-host URL reports every host it tried, each on its own
+ * line with indented hints ("Is the server running ..."); keep the failures, joined by "; ". */
+static void one_line(const char *in, char *out, size_t size)
+{
+    size_t n = 0;
+    const char *p = in;
+    while (*p && n + 1 < size) {
+        size_t len = strcspn(p, "\n");
+        if (len && *p != '\t' && *p != ' ') {
+            int w = snprintf(out + n, size - n, "%s%.*s", n ? "; " : "", (int)len, p);
+            if (w < 0)
+                break;
+            n += (size_t)w < size - n ? (size_t)w : size - n - 1;
+        }
+        p += len;
+        p += *p == '\n';
+    }
+    out[n] = '\0';
+}
+
+/* Connect: defaults that keep a dead or unreachable server from hanging a caller, which the
+ * URL may override (its values come after them): 5 s to connect to each host, and TCP
+ * keepalives that notice a silent peer within about 10 s. */
 int db_pg_open(const char *url, struct db **ret, struct errbuf *e)
 {
+    static const char *const keys[] = {"connect_timeout",
+                                       "keepalives_idle",
+                                       "keepalives_interval",
+                                       "keepalives_count",
+                                       "application_name",
+                                       "dbname",
+                                       NULL};
+    const char *vals[] = {"5", "5", "2", "3", "dangjian", url, NULL};
     struct pg_db *db = calloc(1, sizeof(*db));
     if (!db)
         return errbuf_set(e, -ERR_NOMEM, "out of memory");
-    db->h = PQconnectdb(url);
+    db->h = PQconnectdbParams(keys, vals, 1);
     if (PQstatus(db->h) != CONNECTION_OK) {
-        char msg[400];
-        snprintf(msg, sizeof(msg), "%s", PQerrorMessage(db->h));
-        msg[strcspn(msg, "\n")] = '\0';
+        char msg[480];
+        one_line(PQerrorMessage(db->h), msg, sizeof(msg));
         PQfinish(db->h);
         free(db);
-        return errbuf_set(e, -ERR_DB, "cannot connect to postgres: %s", msg);
+        return errbuf_set(e, -ERR_UNAVAILABLE, "cannot connect to postgres: %s", msg);
     }
     PQsetNoticeProcessor(db->h, quiet_notice, NULL);
     db->base.ops = &pg_ops;
     db->base.backend = DB_POSTGRES;
     if (pg_exec(&db->base, "SET client_min_messages = warning; SET TIME ZONE 'UTC'", e) < 0) {
         pg_close(&db->base);
-        return -ERR_DB;
+        return -ERR_UNAVAILABLE;
     }
     *ret = &db->base;
     return 0;

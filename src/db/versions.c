@@ -9,11 +9,34 @@
 static const char *const names[TOPIC__COUNT] = {"members", "scores", "sessions"};
 static atomic_llong local[TOPIC__COUNT];
 
-static _Thread_local struct {
+/* What this thread last read, per connection: a server that reads through two connections
+ * (the primary and a standby that may lag) must never compare a stamp read through one with
+ * data read through the other, or a reply built from the standby's older rows could be kept
+ * under the primary's newer stamp. Two slots: the thread's primary and read connections. */
+#define SEEN_SLOTS 2
+static _Thread_local struct seen {
+    const struct db *db;
     long long value;
     struct timespec at;
     int valid;
-} seen[TOPIC__COUNT];
+} seen[SEEN_SLOTS][TOPIC__COUNT];
+static _Thread_local int seen_next;
+
+static struct seen *seen_of(const struct db *db, enum topic t)
+{
+    int i;
+    for (i = 0; i < SEEN_SLOTS; i++)
+        if (seen[i][t].db == db)
+            return &seen[i][t];
+    for (i = 0; i < SEEN_SLOTS; i++) /* a slot never used for this topic */
+        if (!seen[i][t].db)
+            break;
+    if (i == SEEN_SLOTS)
+        i = seen_next++ % SEEN_SLOTS;
+    seen[i][t].db = db;
+    seen[i][t].valid = 0;
+    return &seen[i][t];
+}
 
 int version_bump(struct db *db, enum topic t, struct errbuf *e)
 {
@@ -35,17 +58,19 @@ int version_get_exact(struct db *db, enum topic t, long long *ret, struct errbuf
 int version_get(struct db *db, enum topic t, struct version_stamp *ret, struct errbuf *e)
 {
     struct timespec now;
+    struct seen *sn = seen_of(db, t);
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (!seen[t].valid || now.tv_sec - seen[t].at.tv_sec > 1 ||
-        (now.tv_sec - seen[t].at.tv_sec) * 1000000000L + (now.tv_nsec - seen[t].at.tv_nsec) >
-            1000000000L) {
-        int rc = version_get_exact(db, t, &seen[t].value, e);
-        if (rc < 0)
+    if (!sn->valid || now.tv_sec - sn->at.tv_sec > 1 ||
+        (now.tv_sec - sn->at.tv_sec) * 1000000000L + (now.tv_nsec - sn->at.tv_nsec) > 1000000000L) {
+        int rc = version_get_exact(db, t, &sn->value, e);
+        if (rc < 0) {
+            sn->valid = 0;
             return rc;
-        seen[t].at = now;
-        seen[t].valid = 1;
+        }
+        sn->at = now;
+        sn->valid = 1;
     }
-    ret->db = seen[t].value;
+    ret->db = sn->value;
     ret->local = atomic_load(&local[t]);
     return 0;
 }

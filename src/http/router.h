@@ -36,6 +36,10 @@ struct route {
 /* The handler spends tens of milliseconds of CPU by design (argon2id): it runs on the slow
  * lane (http/lane.h), never on an event-loop worker. */
 #define RT_SLOW 2
+/* A read whose data may lag a second behind (portraits, rankings, reports, statistics): with
+ * `serve --db-read` it runs on the standby, unless the caller wrote in the last seconds
+ * (http/dbconn.h). The handler must only read. */
+#define RT_STANDBY 4
 
 /* Find the route for r->method and r->path, filling r->params.
  * Returns 0, -ERR_NOTFOUND (no such path) or -ERR_METHOD (path exists, other method). */

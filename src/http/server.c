@@ -19,6 +19,7 @@
 #include "db/db.h"
 #include "http/auth.h"
 #include "http/cache.h"
+#include "http/dbconn.h"
 #include "http/lane.h"
 #include "http/router.h"
 #include "http/static.h"
@@ -26,7 +27,6 @@
 #include "base/banned.h"
 
 #define MAX_BODY (16 * 1024 * 1024)
-#define MAX_DBS 256
 /* the slow lane (logins): how far its threads step back behind the workers */
 #define LANE_NICE 10
 
@@ -43,6 +43,7 @@ struct req_state {
     struct errbuf match_e;
     enum lane_state lane;
     long long announced;  /* Content-Length, 0 when none */
+    int standby;          /* read through the standby connection (--db-read) */
     const char *aborted;  /* why the server dropped the connection, for the log */
 };
 
@@ -56,34 +57,11 @@ static long long upload_budget_us(long long announced)
     return (long long)opts->read_timeout * 1000000 + announced / 16384 * 1000000;
 }
 
-static pthread_mutex_t dbs_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct db *dbs[MAX_DBS];
-static int ndbs;
-static _Thread_local struct db *tls_db;
-
 static long long now_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* This worker thread's own connection, opened on first use and closed at shutdown. */
-static int thread_db(struct db **ret, struct errbuf *e)
-{
-    int rc;
-    if (tls_db) {
-        *ret = tls_db;
-        return 0;
-    }
-    if ((rc = db_open(opts->db_url, &tls_db, e)) < 0)
-        return rc;
-    pthread_mutex_lock(&dbs_lock);
-    if (ndbs < MAX_DBS)
-        dbs[ndbs++] = tls_db;
-    pthread_mutex_unlock(&dbs_lock);
-    *ret = tls_db;
-    return 0;
 }
 
 static void error_reply(struct req *r, int code, const struct errbuf *e)
@@ -124,36 +102,107 @@ static int is_api(const char *path)
     return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0;
 }
 
+/* Forget what a failed attempt left in the reply, before the request runs again. */
+static void reply_reset(struct req *r)
+{
+    json_decref(r->reply);
+    json_decref(r->err_details);
+    json_decref(r->err_extra);
+    free(r->raw);
+    r->reply = r->err_details = r->err_extra = NULL;
+    r->raw = NULL;
+    r->status = 200;
+}
+
+/* Run the route's handler on r->db: the reply cache, one read snapshot for GET, and no
+ * transaction left open. */
+static int run_handler(struct req *r, const struct route *rt, struct errbuf *e)
+{
+    int cached = (rt->flags & RT_CACHED) && !opts->no_reply_cache, rc;
+    if (cached && reply_cache_get(r))
+        return 0;
+    if ((rc = read_begin(r, e)) == 0 && (rc = rt->fn(r, e)) == 0 && cached)
+        reply_cache_put(r);
+    if (db_in_tx(r->db)) {
+        log_error("%s %s left a transaction open: rolled back", r->method, r->path);
+        db_rollback(r->db);
+        if (rc == 0)
+            rc = errbuf_set(e, -ERR_INTERNAL, "internal error");
+    }
+    db_read_end(r->db);
+    return rc;
+}
+
+/* Authenticate on the primary, then run the handler: a route marked RT_STANDBY reads from the
+ * standby unless the caller wrote in the last seconds (they must see their own writes) or no
+ * standby answers; a read the standby fails runs again on the primary, and while the primary
+ * is away (failing over) the standby answers such a read whole, sessions included. A lost
+ * connection is dropped (the next request opens another, which finds the new primary after a
+ * failover) and the request answered 503 unavailable at once. */
+static int run_api(struct req_state *s, struct errbuf *e)
+{
+    struct req *r = &s->r;
+    const struct route *rt = s->rt;
+    struct db *primary = NULL, *standby = NULL;
+    bool may_lag = rt->flags & RT_STANDBY;
+    int rc = dbconn_primary(&primary, e);
+    if (rc < 0 && (!may_lag || !(standby = dbconn_read())))
+        return rc;
+    if (rc < 0) {
+        errbuf_clear(e);
+        primary = NULL;
+    }
+    r->db = primary ? primary : standby;
+    if ((rc = auth_prepare(r, rt, e)) == 0) {
+        if (primary && may_lag && !dbconn_wrote_recently(r->auth.account_id))
+            standby = dbconn_read();
+        r->db = standby ? standby : primary;
+        s->standby = standby != NULL;
+        rc = run_handler(r, rt, e);
+        if (standby && primary && dbconn_after(standby, rc, e->msg)) {
+            /* the standby went away under the read: the primary answers it */
+            reply_reset(r);
+            errbuf_clear(e);
+            s->standby = 0;
+            standby = NULL;
+            r->db = primary;
+            rc = run_handler(r, rt, e);
+        }
+        /* a session's write (signing in writes too, but nothing a lagging read shows) */
+        if (rt->auth == AUTH_USER && strcmp(r->method, "GET") != 0 &&
+            strcmp(r->method, "HEAD") != 0)
+            dbconn_wrote(r->auth.account_id);
+    }
+    r->db = NULL;
+    if (!primary) {
+        dbconn_after(standby, rc, e->msg);
+        return rc;
+    }
+    if (dbconn_after(primary, rc, e->msg) && rc != -ERR_UNAVAILABLE)
+        rc = errbuf_set(e, -ERR_UNAVAILABLE, "database connection lost: %s", e->msg);
+    return rc;
+}
+
 static void dispatch(struct req_state *s)
 {
     struct req *r = &s->r;
     struct errbuf e = s->match_e;
-    const struct route *rt = s->rt;
     int rc = s->match_rc;
 
-    if (s->too_big) {
+    if (s->too_big)
         rc = errbuf_set(&e, -ERR_TOOBIG, "request body is larger than %d bytes", MAX_BODY);
-    } else if (!is_api(r->path)) {
+    else if (!is_api(r->path))
         rc = static_serve(r, opts->web_dir, &e);
-    } else if (rc == 0 && (rc = thread_db(&r->db, &e)) == 0 &&
-               (rc = auth_prepare(r, rt, &e)) == 0) {
-        int cached = (rt->flags & RT_CACHED) && !opts->no_reply_cache;
-        if (cached && reply_cache_get(r))
-            goto done;
-        if ((rc = read_begin(r, &e)) == 0 && (rc = rt->fn(r, &e)) == 0 && cached)
-            reply_cache_put(r);
-        if (db_in_tx(r->db)) {
-            log_error("%s %s left a transaction open: rolled back", r->method, r->path);
-            db_rollback(r->db);
-            if (rc == 0)
-                rc = errbuf_set(&e, -ERR_INTERNAL, "internal error");
-        }
-    }
-done:
-    if (r->db)
-        db_read_end(r->db);
+    else if (rc == 0)
+        rc = run_api(s, &e);
     if (rc < 0) {
-        if (err_http_status(rc) >= 500)
+        if (rc == -ERR_UNAVAILABLE) {
+            /* the cause is logged once per outage (http/dbconn.c), not told to every client */
+            errbuf_set(&e, rc,
+                       "the database is unavailable (restarting or failing over): "
+                       "try again in a few seconds");
+            r->retry_after = DBCONN_RETRY_AFTER;
+        } else if (err_http_status(rc) >= 500)
             log_error("%s %s: %s", r->method, r->path, e.msg);
         error_reply(r, rc, &e);
     }
@@ -336,8 +385,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                                                                              : "unknown",
                  now_us() - s->start_us);
     else
-        log_info("%s %s %d %lldus", s->r.method, s->r.path, s->r.status,
-                 now_us() - s->start_us);
+        log_info("%s %s %d %lldus%s", s->r.method, s->r.path, s->r.status, now_us() - s->start_us,
+                 s->standby ? " standby" : "");
     buf_release(&s->r.body);
     json_decref(s->r.json);
     json_decref(s->r.reply);
@@ -380,8 +429,23 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa, struct errbu
     return 0;
 }
 
+/* url for the log: a password in it ("postgresql://user:secret@host/db") shown as "***". */
+static const char *redact(const char *url, char *out, size_t size)
+{
+    const char *scheme = strstr(url, "://"), *at, *colon;
+    snprintf(out, size, "%s", url);
+    if (!scheme)
+        return out;
+    at = strchr(scheme + 3, '@');
+    colon = strchr(scheme + 3, ':');
+    if (at && colon && colon < at && (size_t)(at - url) < size)
+        snprintf(out + (colon + 1 - url), size - (size_t)(colon + 1 - url), "***%s", at);
+    return out;
+}
+
 int server_run(const struct server_opts *o, struct errbuf *e)
 {
+    char url_shown[512], read_shown[512];
     struct sockaddr_in sa;
     struct MHD_Daemon *d;
     sigset_t set;
@@ -392,6 +456,7 @@ int server_run(const struct server_opts *o, struct errbuf *e)
     if ((rc = parse_listen(o->listen, &sa, e)) < 0)
         return rc;
     opts = o;
+    dbconn_configure(o->db_url, o->db_read_url);
     if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
         flags |= MHD_USE_EPOLL;
     /* workers inherit a mask with the stop signals blocked; this thread waits for them */
@@ -418,8 +483,10 @@ int server_run(const struct server_opts *o, struct errbuf *e)
         lane_stop();
         return rc;
     }
-    log_info("dangjian serving http://%s/ (%d threads, database %s)", o->listen,
-             o->threads > 0 ? o->threads : 2, o->db_url);
+    log_info("dangjian serving http://%s/ (%d threads, database %s%s%s)", o->listen,
+             o->threads > 0 ? o->threads : 2, redact(o->db_url, url_shown, sizeof(url_shown)),
+             o->db_read_url ? ", reads that may lag from " : "",
+             o->db_read_url ? redact(o->db_read_url, read_shown, sizeof(read_shown)) : "");
     /* wait for a stop signal, writing out the buffered request log five times a second */
     log_set_buffered(1);
     while (sig != SIGINT && sig != SIGTERM) {
@@ -435,11 +502,7 @@ int server_run(const struct server_opts *o, struct errbuf *e)
     MHD_stop_daemon(d);
     if (listen_fd >= 0)
         close(listen_fd);
-    pthread_mutex_lock(&dbs_lock);
-    for (int i = 0; i < ndbs; i++)
-        db_close(dbs[i]);
-    ndbs = 0;
-    pthread_mutex_unlock(&dbs_lock);
+    dbconn_close_all();
     log_info("stopped");
     return 0;
 }

@@ -6,6 +6,7 @@
 
 struct server_opts {
     const char *db_url;
+    const char *db_read_url; /* a standby for the routes marked RT_STANDBY (NULL: none) */
     const char *listen; /* "127.0.0.1:8080" */
     int threads;
     const char *web_dir; /* built web app to serve at / (may be NULL) */

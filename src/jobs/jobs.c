@@ -104,6 +104,11 @@ int jobs_run_due(struct db *db, struct errbuf *e)
     for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
         struct errbuf je = ERRBUF_INIT;
         int rc = run_claimed(db, &jobs[i], &je);
+        if (rc < 0 && db_lost(db)) { /* the rest would fail too: the next pass reconnects */
+            if (e)
+                *e = je;
+            return rc;
+        }
         if (rc < 0) {
             log_error("jobs: %s: %s", jobs[i].name, je.msg);
             if (!first) {
@@ -123,25 +128,50 @@ static bool stopping, running;
 static char url[1024];
 static int every;
 
+/* The jobs thread's connection for this pass: the one kept from the last pass, or a new one
+ * (the first pass, or the last one's was lost: the database restarted or failed over). A
+ * failure is logged once per outage; the pass is then skipped. */
+static struct db *pass_db(struct db *db, bool *down)
+{
+    struct errbuf e = ERRBUF_INIT;
+    if (db && db_lost(db)) {
+        db_close(db);
+        db = NULL;
+    }
+    if (db)
+        return db;
+    if (db_open(url, &db, &e) < 0) {
+        if (!*down)
+            log_error("jobs: %s: trying again next pass", e.msg);
+        *down = true;
+        return NULL;
+    }
+    if (*down)
+        log_info("jobs: database back");
+    *down = false;
+    db_pipeline(db, true); /* bulk work: writes need not wait for the server one by one */
+    return db;
+}
+
 static void *loop(void *arg)
 {
     struct db *db = NULL;
-    struct errbuf e = ERRBUF_INIT;
+    bool down = false;
     (void)arg;
-    if (db_open(url, &db, &e) < 0) {
-        log_error("jobs: %s", e.msg);
-        return NULL;
-    }
-    db_pipeline(db, true); /* bulk work: writes need not wait for the server one by one */
     test_start();
     pthread_mutex_lock(&lock);
     while (!stopping) {
         struct timespec until;
         pthread_mutex_unlock(&lock);
-        jobs_run_due(db, NULL);
+        if ((db = pass_db(db, &down)) != NULL && jobs_run_due(db, NULL) < 0 && db_lost(db) &&
+            !down) {
+            log_error("jobs: database connection lost: trying again next pass");
+            down = true;
+        }
         pthread_mutex_lock(&lock);
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += every;
+        /* after a lost connection the next pass comes sooner than every */
+        until.tv_sec += db && !db_lost(db) ? every : (every < 10 ? every : 10);
         while (!stopping && pthread_cond_timedwait(&wake, &lock, &until) == 0)
             ;
     }

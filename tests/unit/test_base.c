@@ -201,6 +201,7 @@ static void test_err_name_and_status_for_every_code(void **state)
         {ERR_SCHEMA, "schema", 500},
         {ERR_UNKNOWN_FIELD, "unknown_field", 400},
         {ERR_BUSY, "busy", 503},
+        {ERR_UNAVAILABLE, "unavailable", 503},
     };
     (void)state;
     /* the table above names every code: a new code must be added here too */
