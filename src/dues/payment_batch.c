@@ -1,10 +1,11 @@
-/* Many payments at once: the same checks and the same rows as dues_payment_create and
- * dues_callback_apply_tx one by one, in a few statements per hundred payments instead of a
- * dozen per payment. On PostgreSQL every statement that waits costs a round trip; a year of
- * history replayed (`dangjian demo`) or a day's statement settled is tens of thousands of
- * payments. What each payment reads is read beforehand for all of them (members, bills,
- * payments, items: `IN` lists of IN_MAX ids), the new rows go in by db_bulk, and bills are
- * paid by one UPDATE ... FROM (VALUES ...) per chunk. */
+/* Many payments at once: the same checks and the same rows as dues_payment_create one by
+ * one, in a few statements per hundred payments instead of a dozen per payment. On
+ * PostgreSQL every statement that waits costs a round trip; a year of history replayed
+ * (`dangjian demo`) or a day's collections are tens of thousands of payments. What each
+ * payment reads is read beforehand for all of them (members, bills: `IN` lists of
+ * PAY_IN_MAX ids), the new rows go in by db_bulk, and bills are paid by one
+ * UPDATE ... FROM (VALUES ...) per chunk. The provider's notices in batches are in
+ * payment_notices.c. */
 #include "dues/payment_impl.h"
 
 #include <stdio.h>
@@ -17,48 +18,47 @@
 #include "org/audit.h"
 #include "base/banned.h"
 
-#define IN_MAX 100    /* ids in one IN (...) list */
 #define PAY_ROWS 50   /* rows of one UPDATE ... FROM (VALUES ...): 3 parameters a row */
 
-/* "prefix IN ($first, ..., $first+IN_MAX-1)suffix": lists are padded with their last id, so
+/* "prefix IN ($first, ..., $first+PAY_IN_MAX-1)suffix": lists are padded with their last id, so
  * that one prepared statement serves every chunk. */
-static char *in_sql(const char *prefix, int first, const char *suffix)
+char *pay_in_sql(const char *prefix, int first, const char *suffix)
 {
     struct buf b = BUF_INIT;
     buf_addstr(&b, prefix);
     buf_addstr(&b, " IN (");
-    for (int i = 0; i < IN_MAX; i++)
+    for (int i = 0; i < PAY_IN_MAX; i++)
         buf_printf(&b, "%s$%d", i ? ", " : "", first + i);
     buf_addstr(&b, ")");
     buf_addstr(&b, suffix);
     return buf_detach(&b);
 }
 
-static void bind_ids(struct db_stmt *st, int first, const long long *ids, size_t n)
+void pay_bind_ids(struct db_stmt *st, int first, const long long *ids, size_t n)
 {
-    for (size_t i = 0; i < IN_MAX; i++)
+    for (size_t i = 0; i < PAY_IN_MAX; i++)
         db_bind_int(st, first + (int)i, ids[i < n ? i : n - 1]);
 }
 
-static int cmp_ll(const void *a, const void *b)
+int pay_cmp_ll(const void *a, const void *b)
 {
     long long x = *(const long long *)a, y = *(const long long *)b;
     return x < y ? -1 : x > y;
 }
 
 /* Sort ids and drop repeats; returns the count left. */
-static size_t uniq(long long *ids, size_t n)
+size_t pay_uniq(long long *ids, size_t n)
 {
     size_t k = 0;
     if (n)
-        qsort(ids, n, sizeof(*ids), cmp_ll);
+        qsort(ids, n, sizeof(*ids), pay_cmp_ll);
     for (size_t i = 0; i < n; i++)
         if (!k || ids[k - 1] != ids[i])
             ids[k++] = ids[i];
     return k;
 }
 
-static void *grow(void *p, size_t *cap, size_t need, size_t size)
+void *pay_grow(void *p, size_t *cap, size_t need, size_t size)
 {
     void *q;
     if (need <= *cap)
@@ -69,48 +69,70 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size)
     return q;
 }
 
-static int cmp_known_pay_member(const void *k, const void *v)
+int pay_each_row(struct db *db, const char *sql, const long long *pre, int npre,
+                 const long long *ids, size_t n, pay_row_fn *row, void *ctx, struct errbuf *e)
+{
+    int rc = 0;
+    for (size_t i = 0; rc >= 0 && i < n; i += PAY_IN_MAX) {
+        struct db_stmt *st;
+        if ((rc = db_prepare(db, sql, &st, e)) < 0)
+            break;
+        for (int j = 0; j < npre; j++)
+            db_bind_int(st, 1 + j, pre[j]);
+        pay_bind_ids(st, npre + 1, ids + i, n - i < PAY_IN_MAX ? n - i : PAY_IN_MAX);
+        while ((rc = db_step(st, e)) == 1)
+            if ((rc = row(st, ctx, e)) < 0)
+                break;
+        db_done(st);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+void *pay_rows_next(struct pay_rows *r, struct errbuf *e)
+{
+    char *v;
+    if (!(r->v = pay_grow(r->v, &r->cap, r->n + 1, r->size))) {
+        errbuf_set(e, -ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    v = (char *)r->v + r->n++ * r->size;
+    memset(v, 0, r->size);
+    return v;
+}
+
+int pay_cmp_known_member(const void *k, const void *v)
 {
     long long id = *(const long long *)k, o = ((const struct pay_known_member *)v)->id;
     return id < o ? -1 : id > o;
 }
 
-/* The members (sorted unique ids) as pay_plan reads them, sorted by id. */
-static int load_members(struct db *db, const long long *ids, size_t n,
-                        struct pay_known_member **ret, size_t *ret_n, struct errbuf *e)
+static int member_row(struct db_stmt *st, void *ctx, struct errbuf *e)
 {
-    char *sql = in_sql("SELECT id, org_id, category, party_status, status FROM members WHERE id",
-                       1, " ORDER BY id");
-    struct pay_known_member *out = NULL;
-    size_t k = 0, cap = 0;
-    int rc = 0;
-    for (size_t i = 0; rc >= 0 && i < n; i += IN_MAX) {
-        struct db_stmt *st;
-        if ((rc = db_prepare(db, sql, &st, e)) < 0)
-            break;
-        bind_ids(st, 1, ids + i, n - i < IN_MAX ? n - i : IN_MAX);
-        while ((rc = db_step(st, e)) == 1) {
-            struct pay_known_member *m;
-            if (!(out = grow(out, &cap, k + 1, sizeof(*out)))) {
-                rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
-                break;
-            }
-            m = &out[k++];
-            m->id = db_col_int(st, 0);
-            m->m.org_id = db_col_int(st, 1);
-            snprintf(m->m.category, sizeof(m->m.category), "%s", db_col_text(st, 2));
-            snprintf(m->m.party_status, sizeof(m->m.party_status), "%s", db_col_text(st, 3));
-            snprintf(m->status, sizeof(m->status), "%s", db_col_text(st, 4));
-        }
-        db_done(st);
-    }
+    struct pay_known_member *m = pay_rows_next(ctx, e);
+    if (!m)
+        return -ERR_NOMEM;
+    m->id = db_col_int(st, 0);
+    m->m.org_id = db_col_int(st, 1);
+    snprintf(m->m.category, sizeof(m->m.category), "%s", db_col_text(st, 2));
+    snprintf(m->m.party_status, sizeof(m->m.party_status), "%s", db_col_text(st, 3));
+    snprintf(m->status, sizeof(m->status), "%s", db_col_text(st, 4));
+    return 0;
+}
+
+int pay_load_members(struct db *db, const long long *ids, size_t n, struct pay_known_member **ret,
+                     size_t *ret_n, struct errbuf *e)
+{
+    char *sql = pay_in_sql("SELECT id, org_id, category, party_status, status FROM members WHERE id",
+                           1, " ORDER BY id");
+    struct pay_rows rows = {NULL, 0, 0, sizeof(struct pay_known_member)};
+    int rc = pay_each_row(db, sql, NULL, 0, ids, n, member_row, &rows, e);
     free(sql);
     if (rc < 0) {
-        free(out);
+        free(rows.v);
         return rc;
     }
-    *ret = out; /* ids were sorted and each chunk came back in order */
-    *ret_n = k;
+    *ret = rows.v; /* ids were sorted and each chunk came back in order */
+    *ret_n = rows.n;
     return 0;
 }
 
@@ -127,14 +149,27 @@ static int cmp_bill(const void *a, const void *b)
 /* The regular bills of the members (sorted unique ids) in the months (sorted unique), sorted
  * by member and month. Months are a list, not a range: PostgreSQL's generic plan of a range
  * of parameters read a whole month by its index for every hundred members. */
+static int bill_row(struct db_stmt *st, void *ctx, struct errbuf *e)
+{
+    struct pay_known_bill *x = pay_rows_next(ctx, e);
+    if (!x)
+        return -ERR_NOMEM;
+    x->member = db_col_int(st, 0);
+    x->month = (int)db_col_int(st, 1);
+    x->id = db_col_int(st, 2);
+    snprintf(x->status, sizeof(x->status), "%s", db_col_text(st, 3));
+    x->amount_fen = db_col_int(st, 4);
+    x->published = !db_col_null(st, 5);
+    return 0;
+}
+
 static int load_bills(struct db *db, const long long *ids, size_t n, const long long *months,
                       size_t nmonths, struct pay_known_bill **ret, size_t *ret_n,
                       struct errbuf *e)
 {
     struct buf b = BUF_INIT;
+    struct pay_rows rows = {NULL, 0, 0, sizeof(struct pay_known_bill)};
     char *sql, *head;
-    struct pay_known_bill *out = NULL;
-    size_t k = 0, cap = 0;
     int rc = 0;
     buf_addstr(&b, "SELECT member_id, month, id, status, amount_fen, published_at FROM dues_bills"
                    " WHERE kind = 'regular' AND seq = 0 AND month IN (");
@@ -142,42 +177,24 @@ static int load_bills(struct db *db, const long long *ids, size_t n, const long 
         buf_printf(&b, "%s$%d", i ? ", " : "", i + 1);
     buf_addstr(&b, ") AND member_id");
     head = buf_detach(&b);
-    sql = in_sql(head, MONTHS_MAX + 1, "");
+    sql = pay_in_sql(head, MONTHS_MAX + 1, "");
     free(head);
-    for (size_t j = 0; rc >= 0 && j < nmonths; j += MONTHS_MAX)
-        for (size_t i = 0; rc >= 0 && i < n; i += IN_MAX) {
-            size_t nm = nmonths - j < MONTHS_MAX ? nmonths - j : MONTHS_MAX;
-            struct db_stmt *st;
-            if ((rc = db_prepare(db, sql, &st, e)) < 0)
-                break;
-            for (size_t m = 0; m < MONTHS_MAX; m++)
-                db_bind_int(st, 1 + (int)m, months[j + (m < nm ? m : nm - 1)]);
-            bind_ids(st, MONTHS_MAX + 1, ids + i, n - i < IN_MAX ? n - i : IN_MAX);
-            while ((rc = db_step(st, e)) == 1) {
-                struct pay_known_bill *x;
-                if (!(out = grow(out, &cap, k + 1, sizeof(*out)))) {
-                    rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
-                    break;
-                }
-                x = &out[k++];
-                x->member = db_col_int(st, 0);
-                x->month = (int)db_col_int(st, 1);
-                x->id = db_col_int(st, 2);
-                snprintf(x->status, sizeof(x->status), "%s", db_col_text(st, 3));
-                x->amount_fen = db_col_int(st, 4);
-                x->published = !db_col_null(st, 5);
-            }
-            db_done(st);
-        }
+    for (size_t j = 0; rc >= 0 && j < nmonths; j += MONTHS_MAX) {
+        size_t nm = nmonths - j < MONTHS_MAX ? nmonths - j : MONTHS_MAX;
+        long long some[MONTHS_MAX];
+        for (size_t m = 0; m < MONTHS_MAX; m++) /* padded with the last */
+            some[m] = months[j + (m < nm ? m : nm - 1)];
+        rc = pay_each_row(db, sql, some, MONTHS_MAX, ids, n, bill_row, &rows, e);
+    }
     free(sql);
     if (rc < 0) {
-        free(out);
+        free(rows.v);
         return rc;
     }
-    if (k)
-        qsort(out, k, sizeof(*out), cmp_bill);
-    *ret = out;
-    *ret_n = k;
+    if (rows.n)
+        qsort(rows.v, rows.n, sizeof(struct pay_known_bill), cmp_bill);
+    *ret = rows.v;
+    *ret_n = rows.n;
     return 0;
 }
 
@@ -268,17 +285,9 @@ static int extra_rows(struct db *db, long long pid, long long member, const stru
     return 0;
 }
 
-/* What one payment of a batch comes to. */
-struct planned {
-    struct pay_member m;
-    struct pay_item items[DUES_MAX_MONTHS + 1];
-    size_t n;
-    long long total, at;
-};
-
 /* Check and plan every payment against what was read for all of them; a collection's bills
  * count as paid for the payments after it, as they would one by one. */
-static int plan_all(struct db *db, const struct dues_pay_in *in, size_t n, struct planned *pl,
+static int plan_all(struct db *db, const struct dues_pay_in *in, size_t n, struct pay_planned *pl,
                     struct pay_prefetch *pf, struct pay_known_bill *bills, struct errbuf *e)
 {
     long long now = dues_now();
@@ -314,7 +323,7 @@ static int bulk_end(struct db_bulk *b, int rc, struct errbuf *e)
 
 /* The payments and their items, with the ids reserved for them. */
 static int write_payments(struct db *db, const struct dues_pay_in *in, size_t n,
-                          const struct planned *pl, const long long *ids, struct errbuf *e)
+                          const struct pay_planned *pl, const long long *ids, struct errbuf *e)
 {
     struct db_bulk *b;
     int rc;
@@ -343,8 +352,8 @@ static int write_payments(struct db *db, const struct dues_pay_in *in, size_t n,
 }
 
 /* Pay the bills of the payments settled now (settle[k] true) and add their extra rows. */
-static int settle_all(struct db *db, const long long *ids, const long long *members, size_t n,
-                      const bool *settle, struct planned *pl, struct errbuf *e)
+int pay_settle_all(struct db *db, const long long *ids, const long long *members, size_t n,
+                      const bool *settle, struct pay_planned *pl, struct errbuf *e)
 {
     struct bill_pay *bp = NULL;
     long long *lost = calloc(n ? n : 1, sizeof(*lost));
@@ -356,7 +365,7 @@ static int settle_all(struct db *db, const long long *ids, const long long *memb
         for (size_t i = 0; settle[k] && i < pl[k].n; i++) {
             if (pl[k].items[i].kind != IT_BILL)
                 continue;
-            if (!(bp = grow(bp, &cap, nbp + 1, sizeof(*bp)))) {
+            if (!(bp = pay_grow(bp, &cap, nbp + 1, sizeof(*bp)))) {
                 free(lost);
                 return errbuf_set(e, -ERR_NOMEM, "out of memory");
             }
@@ -386,8 +395,8 @@ static int prefetch(struct db *db, const long long *member_ids, size_t n, const 
     if (!ids)
         return errbuf_set(e, -ERR_NOMEM, "out of memory");
     memcpy(ids, member_ids, n * sizeof(*ids));
-    nm = uniq(ids, n);
-    if ((rc = load_members(db, ids, nm, km, &pf->nmembers, e)) >= 0 && nmonths)
+    nm = pay_uniq(ids, n);
+    if ((rc = pay_load_members(db, ids, nm, km, &pf->nmembers, e)) >= 0 && nmonths)
         rc = load_bills(db, ids, nm, months, nmonths, kb, &pf->nbills, e);
     free(ids);
     pf->members = *km;
@@ -401,7 +410,7 @@ int dues_payment_create_batch(struct db *db, const struct dues_pay_in *in, size_
     struct pay_known_member *km = NULL;
     struct pay_known_bill *kb = NULL;
     struct pay_prefetch pf = {NULL, 0, NULL, 0};
-    struct planned *pl;
+    struct pay_planned *pl;
     long long *members, *months;
     size_t nmonths = 0;
     bool *settle;
@@ -422,12 +431,12 @@ int dues_payment_create_batch(struct db *db, const struct dues_pay_in *in, size_
         for (size_t i = 0; i < in[k].nmonths && i < DUES_MAX_MONTHS; i++)
             months[nmonths++] = in[k].months[i];
     }
-    nmonths = uniq(months, nmonths);
+    nmonths = pay_uniq(months, nmonths);
     if ((rc = prefetch(db, members, n, months, nmonths, &km, &kb, &pf, e)) < 0 ||
         (rc = plan_all(db, in, n, pl, &pf, kb, e)) < 0 ||
         (rc = db_reserve_ids(db, "dues_payments", n, ids, e)) < 0 ||
         (rc = write_payments(db, in, n, pl, ids, e)) < 0 ||
-        (rc = settle_all(db, ids, members, n, settle, pl, e)) < 0)
+        (rc = pay_settle_all(db, ids, members, n, settle, pl, e)) < 0)
         goto out;
     for (size_t k = 0; rc >= 0 && k < n; k++) {
         json_t *d = json_pack("{s:s, s:s, s:I}", "kind", in[k].online ? "online" : "collection",
@@ -445,327 +454,3 @@ out:
     return rc < 0 ? rc : 0;
 }
 
-/* ---- the provider's notices, many at once */
-
-struct known_pay {
-    long long id, member, amount;
-    char status[16], kind[16];
-};
-
-static int cmp_known_pay(const void *k, const void *v)
-{
-    long long id = *(const long long *)k, o = ((const struct known_pay *)v)->id;
-    return id < o ? -1 : id > o;
-}
-
-/* The payments (sorted unique ids), locked until commit on PostgreSQL (a notice one by one
- * locks its payment the same way); sorted by id. */
-static int load_payments(struct db *db, const long long *ids, size_t n, struct known_pay **ret,
-                         size_t *ret_n, struct errbuf *e)
-{
-    char *sql = in_sql("SELECT id, member_id, amount_fen, status, kind FROM dues_payments WHERE id",
-                       1, db_backend(db) == DB_POSTGRES ? " ORDER BY id FOR UPDATE" : " ORDER BY id");
-    struct known_pay *out = NULL;
-    size_t k = 0, cap = 0;
-    int rc = 0;
-    for (size_t i = 0; rc >= 0 && i < n; i += IN_MAX) {
-        struct db_stmt *st;
-        if ((rc = db_prepare(db, sql, &st, e)) < 0)
-            break;
-        bind_ids(st, 1, ids + i, n - i < IN_MAX ? n - i : IN_MAX);
-        while ((rc = db_step(st, e)) == 1) {
-            struct known_pay *p;
-            if (!(out = grow(out, &cap, k + 1, sizeof(*out)))) {
-                rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
-                break;
-            }
-            p = &out[k++];
-            p->id = db_col_int(st, 0);
-            p->member = db_col_int(st, 1);
-            p->amount = db_col_int(st, 2);
-            snprintf(p->status, sizeof(p->status), "%s", db_col_text(st, 3));
-            snprintf(p->kind, sizeof(p->kind), "%s", db_col_text(st, 4));
-        }
-        db_done(st);
-    }
-    free(sql);
-    if (rc < 0) {
-        free(out);
-        return rc;
-    }
-    *ret = out;
-    *ret_n = k;
-    return 0;
-}
-
-/* Which payment each provider reference already names (0: none), refs[k] for notice k. */
-static int load_refs(struct db *db, const struct pay_notice *nt, size_t n, long long *owner,
-                     struct errbuf *e)
-{
-    char *sql = in_sql("SELECT provider_ref, id FROM dues_payments WHERE provider_ref", 1, "");
-    int rc = 0;
-    for (size_t i = 0; rc >= 0 && i < n; i += IN_MAX) {
-        size_t rows = n - i < IN_MAX ? n - i : IN_MAX;
-        struct db_stmt *st;
-        if ((rc = db_prepare(db, sql, &st, e)) < 0)
-            break;
-        for (size_t r = 0; r < IN_MAX; r++)
-            db_bind_text(st, 1 + (int)r, nt[i + (r < rows ? r : rows - 1)].ref);
-        while ((rc = db_step(st, e)) == 1)
-            for (size_t r = 0; r < rows; r++)
-                if (strcmp(nt[i + r].ref, db_col_text(st, 0)) == 0)
-                    owner[i + r] = db_col_int(st, 1);
-        db_done(st);
-    }
-    free(sql);
-    return rc < 0 ? rc : 0;
-}
-
-/* A payment's items as recorded, for payments (sorted unique ids) into pl[index of id]. */
-static int load_items(struct db *db, const long long *ids, size_t n, struct planned *pl,
-                      struct errbuf *e)
-{
-    char *sql = in_sql("SELECT payment_id, month, kind, bill_id, amount_fen FROM dues_payment_items"
-                       " WHERE payment_id",
-                       1, " ORDER BY payment_id, month");
-    int rc = 0;
-    for (size_t i = 0; rc >= 0 && i < n; i += IN_MAX) {
-        struct db_stmt *st;
-        if ((rc = db_prepare(db, sql, &st, e)) < 0)
-            break;
-        bind_ids(st, 1, ids + i, n - i < IN_MAX ? n - i : IN_MAX);
-        while ((rc = db_step(st, e)) == 1) {
-            long long pid = db_col_int(st, 0);
-            const long long *at = bsearch(&pid, ids, n, sizeof(*ids), cmp_ll);
-            struct planned *p = at ? &pl[at - ids] : NULL;
-            const char *k = db_col_text(st, 2);
-            if (!p || p->n >= DUES_MAX_MONTHS + 1)
-                continue;
-            p->items[p->n++] = (struct pay_item){
-                (int)db_col_int(st, 1),
-                strcmp(k, "bill") == 0 ? IT_BILL : strcmp(k, "advance") == 0 ? IT_ADVANCE : IT_VOLUNTARY,
-                db_col_int(st, 3), db_col_int(st, 4)};
-            p->total += db_col_int(st, 4);
-        }
-        db_done(st);
-    }
-    free(sql);
-    return rc < 0 ? rc : 0;
-}
-
-/* Record each applied notice on its payment: status, when paid, the provider's reference. */
-static int mark_payments(struct db *db, const struct pay_notice *nt, const bool *applied, size_t n,
-                         struct errbuf *e)
-{
-    static char *sql;
-    size_t *at = malloc((n ? n : 1) * sizeof(*at)), m = 0;
-    int rc = 0;
-    if (!at)
-        return errbuf_set(e, -ERR_NOMEM, "out of memory");
-    for (size_t k = 0; k < n; k++)
-        if (applied[k])
-            at[m++] = k;
-    if (!sql) {
-        struct buf b = BUF_INIT;
-        buf_addstr(&b, "UPDATE dues_payments SET status = v.column2, paid_at = CASE WHEN"
-                       " v.column2 = 'paid' THEN v.column3 ELSE dues_payments.paid_at END,"
-                       " provider_ref = v.column4 FROM (VALUES ");
-        for (int r = 0; r < PAY_ROWS / 2; r++)
-            buf_printf(&b, "%s(CAST($%d AS BIGINT), $%d, CAST($%d AS BIGINT), $%d)", r ? ", " : "",
-                       4 * r + 1, 4 * r + 2, 4 * r + 3, 4 * r + 4);
-        buf_addstr(&b, ") AS v WHERE dues_payments.id = v.column1");
-        sql = buf_detach(&b);
-    }
-    for (size_t i = 0; rc >= 0 && i < m; i += PAY_ROWS / 2) {
-        size_t rows = m - i < PAY_ROWS / 2 ? m - i : PAY_ROWS / 2;
-        struct db_stmt *st;
-        if ((rc = db_prepare(db, sql, &st, e)) < 0)
-            break;
-        for (size_t r = 0; r < PAY_ROWS / 2; r++) {
-            const struct pay_notice *x = &nt[at[i + (r < rows ? r : rows - 1)]];
-            int p = 4 * (int)r;
-            db_bind_int(st, p + 1, x->pid);
-            db_bind_text(st, p + 2, x->success ? "paid" : "failed");
-            db_bind_int(st, p + 3, x->paid_at);
-            db_bind_text(st, p + 4, x->ref);
-        }
-        while ((rc = db_step(st, e)) == 1)
-            ;
-        db_done(st);
-    }
-    free(at);
-    return rc < 0 ? rc : 0;
-}
-
-/* Decide notice k as dues_callback_apply_tx would: 1 applied, 0 a duplicate, < 0 the error.
- * owner: the payment its reference names already (0: none); p: its payment, or NULL. */
-static int decide(const struct pay_notice *nt, long long owner, struct known_pay *p,
-                  struct errbuf *e)
-{
-    if (owner) {
-        if (owner != nt->pid)
-            return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "provider_ref", nt->ref,
-                                "provider_ref '%s' was already used for payment %lld", nt->ref,
-                                owner);
-        return 0;
-    }
-    if (!p || strcmp(p->kind, "online") != 0)
-        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "payment_id", nt->pid,
-                                "no online payment %lld", nt->pid);
-    if (strcmp(p->status, "pending") != 0)
-        return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "payment_id", NULL,
-                             "payment %lld is already %s", nt->pid, p->status),
-                errbuf_value_int(e, nt->pid), errbuf_state(e, p->status));
-    if (nt->amount != p->amount)
-        return (errbuf_field(e, -ERR_INVALID, R_MISMATCH, "amount_fen", NULL,
-                             "amount_fen %lld does not match payment %lld (%lld fen): nothing booked",
-                             nt->amount, nt->pid, p->amount),
-                errbuf_value_int(e, nt->amount), errbuf_limit(e, p->amount));
-    snprintf(p->status, sizeof(p->status), "%s", nt->success ? "paid" : "failed");
-    return 1;
-}
-
-/* The payments settled by successful notices: bills, extra rows. pids sorted unique. */
-static int settle_notices(struct db *db, const struct pay_notice *nt, const bool *applied,
-                          size_t n, const struct known_pay *kp, size_t nkp, struct errbuf *e)
-{
-    long long *pids = malloc((n ? n : 1) * sizeof(*pids)), *members = NULL;
-    struct planned *pl = NULL;
-    struct pay_known_member *km = NULL;
-    size_t ns = 0, nkm = 0;
-    bool *settle = NULL;
-    int rc = 0;
-    if (!pids)
-        return errbuf_set(e, -ERR_NOMEM, "out of memory");
-    for (size_t k = 0; k < n; k++)
-        if (applied[k] && nt[k].success)
-            pids[ns++] = nt[k].pid;
-    ns = uniq(pids, ns); /* a payment is settled by one notice at most */
-    if (!ns)
-        goto out;
-    pl = calloc(ns, sizeof(*pl));
-    members = malloc(ns * sizeof(*members));
-    settle = malloc(ns * sizeof(*settle));
-    if (!pl || !members || !settle) {
-        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t k = 0; k < n; k++)
-        if (applied[k] && nt[k].success) {
-            const long long *at = bsearch(&nt[k].pid, pids, ns, sizeof(*pids), cmp_ll);
-            pl[at - pids].at = nt[k].paid_at;
-        }
-    for (size_t j = 0; j < ns; j++) {
-        const struct known_pay *p = bsearch(&pids[j], kp, nkp, sizeof(*kp), cmp_known_pay);
-        members[j] = p->member;
-        settle[j] = true;
-    }
-    {
-        long long *ids = malloc(ns * sizeof(*ids));
-        size_t nu;
-        if (!ids) {
-            rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        memcpy(ids, members, ns * sizeof(*ids));
-        nu = uniq(ids, ns);
-        rc = load_members(db, ids, nu, &km, &nkm, e);
-        free(ids);
-        if (rc < 0)
-            goto out;
-    }
-    /* the member's organization as it is now: a member may have moved since paying online */
-    for (size_t j = 0; j < ns; j++) {
-        const struct pay_known_member *m =
-            bsearch(&members[j], km, nkm, sizeof(*km), cmp_known_pay_member);
-        if (!m) {
-            rc = errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_MEMBER, "member_id", members[j],
-                                  "member %lld not found", members[j]);
-            goto out;
-        }
-        pl[j].m = m->m;
-    }
-    if ((rc = load_items(db, pids, ns, pl, e)) >= 0)
-        rc = settle_all(db, pids, members, ns, settle, pl, e);
-out:
-    free(pids);
-    free(members);
-    free(pl);
-    free(km);
-    free(settle);
-    return rc;
-}
-
-int dues_callback_apply_batch(struct db *db, json_t *notices, json_t **ret, struct errbuf *e)
-{
-    size_t n = json_array_size(notices), nkp = 0, np = 0;
-    struct pay_notice *nt = calloc(n ? n : 1, sizeof(*nt));
-    long long *owner = calloc(n ? n : 1, sizeof(*owner));
-    long long *pids = malloc((n ? n : 1) * sizeof(*pids));
-    bool *applied = calloc(n ? n : 1, sizeof(*applied));
-    struct known_pay *kp = NULL;
-    json_t *out = json_array();
-    int rc = 0;
-    if (!nt || !owner || !pids || !applied) {
-        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    if (!json_is_array(notices)) {
-        rc = errbuf_field(e, -ERR_INVALID, R_NOT_OBJECT, NULL, NULL, "the notices must be a list");
-        goto out;
-    }
-    for (size_t k = 0; k < n; k++) {
-        if ((rc = pay_notice_parse(json_array_get(notices, k), &nt[k], e)) < 0) {
-            errbuf_prefix(e, "notice %zu", k);
-            goto out;
-        }
-        pids[np++] = nt[k].pid;
-    }
-    np = uniq(pids, np);
-    if ((rc = load_payments(db, pids, np, &kp, &nkp, e)) < 0 ||
-        (rc = load_refs(db, nt, n, owner, e)) < 0)
-        goto out;
-    for (size_t k = 0; k < n; k++) {
-        long long named = owner[k];
-        struct known_pay *p = bsearch(&nt[k].pid, kp, nkp, sizeof(*kp), cmp_known_pay);
-        /* a reference used by an earlier notice of this batch names that notice's payment */
-        for (size_t j = 0; !named && j < k; j++)
-            if (applied[j] && strcmp(nt[j].ref, nt[k].ref) == 0)
-                named = nt[j].pid;
-        if ((rc = decide(&nt[k], named, p, e)) < 0) {
-            errbuf_prefix(e, "notice %zu", k);
-            goto out;
-        }
-        applied[k] = rc == 1;
-        json_array_append_new(
-            out, rc == 1 ? json_pack("{s:I, s:I, s:s, s:b}", "payment_id", (json_int_t)nt[k].pid,
-                                     "member_id", (json_int_t)p->member, "status",
-                                     nt[k].success ? "paid" : "failed", "duplicate", 0)
-                         : json_pack("{s:I, s:s, s:b}", "payment_id", (json_int_t)nt[k].pid,
-                                     "status", "duplicate", "duplicate", 1));
-    }
-    if ((rc = settle_notices(db, nt, applied, n, kp, nkp, e)) < 0 ||
-        (rc = mark_payments(db, nt, applied, n, e)) < 0)
-        goto out;
-    for (size_t k = 0; rc >= 0 && k < n; k++) {
-        json_t *d;
-        if (!applied[k])
-            continue;
-        d = json_pack("{s:s, s:s}", "provider_ref", nt[k].ref, "result",
-                      nt[k].success ? "success" : "failed");
-        rc = audit_log(db, 0, 0, "callback", "dues_payment", nt[k].pid, d, e);
-        json_decref(d);
-    }
-out:
-    free(nt);
-    free(owner);
-    free(pids);
-    free(applied);
-    free(kp);
-    if (rc < 0) {
-        json_decref(out);
-        return rc;
-    }
-    *ret = out;
-    return 0;
-}

@@ -12,6 +12,7 @@
 #include "dues/payment.h"
 
 struct db;
+struct db_stmt;
 
 enum pay_item_kind { IT_BILL, IT_ADVANCE, IT_VOLUNTARY };
 extern const char *const pay_item_kinds[];
@@ -78,5 +79,46 @@ struct pay_notice {
     bool success;
 };
 int pay_notice_parse(json_t *notice, struct pay_notice *ret, struct errbuf *e);
+
+/* ---- batches (payment_batch.c, payment_notices.c) */
+
+#define PAY_IN_MAX 100 /* ids in one IN (...) list */
+
+/* What one payment of a batch comes to. */
+struct pay_planned {
+    struct pay_member m;
+    struct pay_item items[DUES_MAX_MONTHS + 1];
+    size_t n;
+    long long total, at;
+};
+
+/* "prefix IN ($first, ..., $first+PAY_IN_MAX-1)suffix" (new string): lists are padded with
+ * their last id (pay_bind_ids), so that one prepared statement serves every chunk. */
+char *pay_in_sql(const char *prefix, int first, const char *suffix);
+void pay_bind_ids(struct db_stmt *st, int first, const long long *ids, size_t n);
+int pay_cmp_ll(const void *a, const void *b);
+/* Sort ids and drop repeats; returns the count left. */
+size_t pay_uniq(long long *ids, size_t n);
+/* p with room for need items of size (freed and NULL when out of memory). */
+void *pay_grow(void *p, size_t *cap, size_t need, size_t size);
+int pay_cmp_known_member(const void *key, const void *member);
+/* Rows of sql (made by pay_in_sql with its list at $npre+1) for ids in chunks, $1..$npre bound
+ * to pre; row(st, ctx, e) for every row, whose < 0 stops with that error. */
+typedef int pay_row_fn(struct db_stmt *st, void *ctx, struct errbuf *e);
+int pay_each_row(struct db *db, const char *sql, const long long *pre, int npre,
+                 const long long *ids, size_t n, pay_row_fn *row, void *ctx, struct errbuf *e);
+/* A growing array of items of size, for row functions: pay_rows_next gives a zeroed new one
+ * (NULL and the error set when out of memory). */
+struct pay_rows {
+    void *v;
+    size_t n, cap, size;
+};
+void *pay_rows_next(struct pay_rows *r, struct errbuf *e);
+/* The members (sorted unique ids) as pay_plan reads them, sorted by id. */
+int pay_load_members(struct db *db, const long long *ids, size_t n, struct pay_known_member **ret,
+                     size_t *ret_n, struct errbuf *e);
+/* Pay the bills of the payments settled now (settle[k]) and add their extra rows. */
+int pay_settle_all(struct db *db, const long long *ids, const long long *members, size_t n,
+                   const bool *settle, struct pay_planned *pl, struct errbuf *e);
 
 #endif
