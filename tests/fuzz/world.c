@@ -101,7 +101,7 @@ static void make_world(struct fuzz_world *w)
     must(dues_publish(w->db, w->month, w->root, path, 0, &ps, &e), &e, "publish");
     {
         int months[1] = {w->month};
-        struct dues_pay_in in = {w->members[0], months, 1, 0, 0, "wechat", NULL, NULL, true, 0};
+        struct dues_pay_in in = {w->members[0], months, 1, 0, 0, "wechat", NULL, NULL, true, 0, 0};
         must(dues_payment_quote(w->db, &in, &quote, &e), &e, "quote");
         in.amount_fen = w->payment_fen = json_integer_value(json_object_get(quote, "total_fen"));
         json_decref(quote);
