@@ -100,12 +100,6 @@ void *pay_rows_next(struct pay_rows *r, struct errbuf *e)
     return v;
 }
 
-int pay_cmp_known_member(const void *k, const void *v)
-{
-    long long id = *(const long long *)k, o = ((const struct pay_known_member *)v)->id;
-    return id < o ? -1 : id > o;
-}
-
 static int member_row(struct db_stmt *st, void *ctx, struct errbuf *e)
 {
     struct pay_known_member *m = pay_rows_next(ctx, e);
@@ -134,14 +128,6 @@ int pay_load_members(struct db *db, const long long *ids, size_t n, struct pay_k
     *ret = rows.v; /* ids were sorted and each chunk came back in order */
     *ret_n = rows.n;
     return 0;
-}
-
-static int cmp_bill(const void *a, const void *b)
-{
-    const struct pay_known_bill *x = a, *y = b;
-    if (x->member != y->member)
-        return x->member < y->member ? -1 : 1;
-    return (x->month > y->month) - (x->month < y->month);
 }
 
 #define MONTHS_MAX 8 /* months in one IN (...) list of load_bills */
@@ -192,7 +178,7 @@ static int load_bills(struct db *db, const long long *ids, size_t n, const long 
         return rc;
     }
     if (rows.n)
-        qsort(rows.v, rows.n, sizeof(struct pay_known_bill), cmp_bill);
+        qsort(rows.v, rows.n, sizeof(struct pay_known_bill), pay_cmp_known_bill);
     *ret = rows.v;
     *ret_n = rows.n;
     return 0;
@@ -305,7 +291,7 @@ static int plan_all(struct db *db, const struct dues_pay_in *in, size_t n, struc
             struct pay_known_bill *b;
             if (pl[k].items[i].kind != IT_BILL)
                 continue;
-            if ((b = bsearch(&key, bills, pf->nbills, sizeof(*bills), cmp_bill)))
+            if ((b = bsearch(&key, bills, pf->nbills, sizeof(*bills), pay_cmp_known_bill)))
                 snprintf(b->status, sizeof(b->status), "paid");
         }
     }

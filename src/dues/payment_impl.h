@@ -45,6 +45,10 @@ struct pay_known_bill {
     char status[16];
     bool published;
 };
+/* The orders of those arrays: a member by id (the key is a long long id), a bill by member
+ * and month (the key is a pay_known_bill). */
+int pay_cmp_known_member(const void *key, const void *member);
+int pay_cmp_known_bill(const void *key, const void *bill);
 struct pay_prefetch {
     const struct pay_known_member *members;
     size_t nmembers;
@@ -101,7 +105,6 @@ int pay_cmp_ll(const void *a, const void *b);
 size_t pay_uniq(long long *ids, size_t n);
 /* p with room for need items of size (freed and NULL when out of memory). */
 void *pay_grow(void *p, size_t *cap, size_t need, size_t size);
-int pay_cmp_known_member(const void *key, const void *member);
 /* Rows of sql (made by pay_in_sql with its list at $npre+1) for ids in chunks, $1..$npre bound
  * to pre; row(st, ctx, e) for every row, whose < 0 stops with that error. */
 typedef int pay_row_fn(struct db_stmt *st, void *ctx, struct errbuf *e);

@@ -35,7 +35,7 @@ bool dues_channel_valid(const char *channel, bool online)
 
 const char *const pay_item_kinds[] = {"bill", "advance", "voluntary"};
 
-static int cmp_known_member(const void *k, const void *v)
+int pay_cmp_known_member(const void *k, const void *v)
 {
     long long id = *(const long long *)k, o = ((const struct pay_known_member *)v)->id;
     return id < o ? -1 : id > o;
@@ -49,7 +49,7 @@ static int pay_member_info(struct db *db, const struct pay_prefetch *pf, long lo
     int rc = 0;
     if (pf) {
         const struct pay_known_member *k =
-            bsearch(&id, pf->members, pf->nmembers, sizeof(*pf->members), cmp_known_member);
+            bsearch(&id, pf->members, pf->nmembers, sizeof(*pf->members), pay_cmp_known_member);
         if (k) {
             *m = k->m;
             snprintf(status, sizeof(status), "%s", k->status);
@@ -82,7 +82,7 @@ static int pay_member_info(struct db *db, const struct pay_prefetch *pf, long lo
     return 0;
 }
 
-static int cmp_known_bill(const void *k, const void *v)
+int pay_cmp_known_bill(const void *k, const void *v)
 {
     const struct pay_known_bill *a = k, *b = v;
     if (a->member != b->member)
@@ -100,7 +100,7 @@ static int find_bill(struct db *db, const struct pay_prefetch *pf, long long mem
     if (pf) {
         struct pay_known_bill key = {.member = member, .month = month};
         const struct pay_known_bill *k =
-            bsearch(&key, pf->bills, pf->nbills, sizeof(*pf->bills), cmp_known_bill);
+            bsearch(&key, pf->bills, pf->nbills, sizeof(*pf->bills), pay_cmp_known_bill);
         if (k)
             *ret = *k;
         return 0;
