@@ -1,11 +1,15 @@
 // Vite builds web/dist, which `dangjian serve` serves (src/http/static.c): hashed files under
-// /assets/ get a one-year immutable cache, and every text file gets a gzip twin (file.gz,
-// zlib level 9) that the server sends when the browser accepts gzip.
+// /assets/ get a one-year immutable cache, and every text file gets a brotli and a gzip twin
+// (file.br, file.gz, best compression) that the server sends to browsers that accept them.
+// Vant's components are imported where a template uses them, each with its own style
+// (unplugin-vue-components, VantResolver), so a page's chunk carries only its own.
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
-import { gzipSync, constants } from 'node:zlib';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
+import Components from 'unplugin-vue-components/vite';
+import { VantResolver } from '@vant/auto-import-resolver';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -39,6 +43,93 @@ function access() {
   };
 }
 
+// Vant's icon font comes inside its stylesheet as 34 KB of base64, which every page's CSS
+// would carry and the first paint would wait for. Taken out into a file of its own
+// (assets/vant-icon-*.woff2), the browser fetches it only when an icon is drawn, beside the
+// page instead of before it. The remote fallback URL goes too (an intranet cannot reach it).
+function iconFont() {
+  const cache = resolve(HERE, 'node_modules/.dj/vant-icon.woff2');
+  return {
+    name: 'dj-icon-font',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/vant\/es\/icon\/index\.css$/.test(id.split('?')[0])) return null;
+      const m = code.match(/url\(data:font\/woff2;charset=utf-8;base64,([A-Za-z0-9+/=]+)\) format\("woff2"\)(,url\([^)]*\) format\("woff"\))?/);
+      if (!m) return null;
+      mkdirSync(dirname(cache), { recursive: true });
+      writeFileSync(cache, Buffer.from(m[1], 'base64'));
+      return { code: code.replace(m[0], `url(${relative(dirname(id), cache)}) format("woff2")`), map: null };
+    },
+  };
+}
+
+// index.html starts the first screen's API calls and page code itself (src/early.js, inlined
+// in place of <!--dj-early-->): EARLY gets the x-roles of the operations early.js names and,
+// in a build, each page's files: its chunk and the chunks and styles it imports that the entry
+// does not already load. Served by the dev server too (without the page files).
+const EARLY_SRC = resolve(HERE, 'src/early.js');
+
+export function earlyData(src, table, chunkFiles) {
+  const ops = [...new Set([...src.matchAll(/'((?:GET|POST|PUT|PATCH|DELETE) \/api\/[^']+)'/g)].map((m) => m[1]))];
+  const pagesSrc = src.match(/pages: (\{[^}]*\})/)[1].replace(/'/g, '"').replace(/,\s*\}/, '}');
+  const pages = {};
+  for (const [path, mod] of Object.entries(JSON.parse(pagesSrc))) pages[path] = chunkFiles ? chunkFiles(mod) : [];
+  return { access: Object.fromEntries(ops.filter((op) => table[op]).map((op) => [op, table[op]])), pages };
+}
+
+function earlyScript() {
+  return {
+    name: 'dj-early',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        const src = readFileSync(EARLY_SRC, 'utf8');
+        const table = accessTable(JSON.parse(readFileSync(OPENAPI, 'utf8')));
+        let chunkFiles = null;
+        if (ctx.bundle) {
+          const chunks = Object.values(ctx.bundle).filter((c) => c.type === 'chunk');
+          const entry = chunks.find((c) => c.isEntry);
+          const loaded = new Set([entry.fileName, ...entry.imports]);
+          chunkFiles = (mod) => {
+            const top = chunks.find((c) => c.facadeModuleId === resolve(HERE, mod));
+            if (!top) throw new Error(`src/early.js names ${mod}, which is no chunk of its own`);
+            const out = [];
+            const walk = (c) => {
+              if (!c || loaded.has(c.fileName) || out.includes(`/${c.fileName}`)) return;
+              out.push(`/${c.fileName}`);
+              for (const css of c.viteMetadata?.importedCss || []) if (!out.includes(`/${css}`)) out.push(`/${css}`);
+              for (const f of c.imports) walk(ctx.bundle[f]);
+            };
+            walk(top);
+            return out;
+          };
+        }
+        const data = earlyData(src, table, chunkFiles);
+        const code = src
+          .replace(/^\/\/.*\n/gm, '')
+          .replace(/^export /gm, '')
+          .replace(/(const EARLY = )\{[\s\S]*?\n\};/, `$1${JSON.stringify(data)};`);
+        // after the app's script and preloads (found first), before the stylesheets (a script
+        // after a stylesheet would wait for it)
+        const script = `<script>\n${code}boot();\n</script>\n`;
+        const at = html.indexOf('<link rel="stylesheet"');
+        html = html.replace(/ *<!--dj-early-->\n?/, '');
+        return at < 0 ? html.replace('</head>', `${script}</head>`) : html.replace('<link rel="stylesheet"', `${script}    <link rel="stylesheet"`);
+      },
+    },
+  };
+}
+
+const PHONE_PAGES = /[\\/]src[\\/]pages[\\/](member[\\/]|Login\.vue)/;
+function phoneDep(id, ctx, seen = new Map()) {
+  if (seen.has(id)) return seen.get(id);
+  seen.set(id, false);
+  const info = ctx.getModuleInfo(id);
+  const r = !!info && info.importers.some((imp) => PHONE_PAGES.test(imp) || phoneDep(imp, ctx, seen));
+  seen.set(id, r);
+  return r;
+}
+
 function precompress() {
   let outDir = 'dist';
   return {
@@ -54,18 +145,41 @@ function precompress() {
         const raw = readFileSync(file);
         if (raw.length < 256) continue;
         writeFileSync(`${file}.gz`, gzipSync(raw, { level: constants.Z_BEST_COMPRESSION }));
+        writeFileSync(
+          `${file}.br`,
+          brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }),
+        );
       }
     },
   };
 }
 
 export default defineConfig({
-  plugins: [vue(), access(), precompress()],
+  // every component is <script setup> (Vant's are setup() too): Vue's Options API stays out
+  define: { __VUE_OPTIONS_API__: false },
+  plugins: [
+    vue(),
+    Components({ resolvers: [VantResolver()], dirs: [], dts: false }),
+    iconFont(),
+    access(),
+    earlyScript(),
+    precompress(),
+  ],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
     manifest: true,
     chunkSizeWarningLimit: 700,
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            { name: 'app', tags: ['$initial'], priority: 30 },
+            { name: (id, ctx) => (PHONE_PAGES.test(id) ? null : phoneDep(id, ctx) ? 'phone' : null), priority: 20 },
+          ],
+        },
+      },
+    },
   },
   server: {
     proxy: { '/api': process.env.DJ_API || 'http://127.0.0.1:8080' },

@@ -10,14 +10,14 @@ import { canAll } from './lib/access.js';
 
 import MemberLayout from './pages/member/MemberLayout.vue';
 import MemberHome from './pages/member/Home.vue';
-import Login from './pages/Login.vue';
 
 const STAFF = ['secretary', 'committee', 'finance', 'admin'];
 const PARTY_WORK = ['secretary', 'committee', 'admin'];
 
-// the member pages load with the first screen; the rest when first visited
+// the member home loads with the first screen; every other page when first visited (index.html
+// starts fetching the page's code for the address opened, see web/early.js)
 export const routes = [
-  { path: '/login', name: 'login', component: Login, meta: { public: true } },
+  { path: '/login', name: 'login', component: () => import('./pages/Login.vue'), meta: { public: true } },
   {
     path: '/',
     component: MemberLayout,
@@ -75,7 +75,9 @@ export function decide(to) {
 export const router = createRouter({
   history: createWebHistory(),
   routes,
-  scrollBehavior: (to, from, saved) => saved || { top: 0 },
+  // a page opened afresh is at the top already: scrolling there would make the browser lay the
+  // first screen out before it is complete (window.scrollTo forces a layout)
+  scrollBehavior: (to, from, saved) => saved || (from.matched.length ? { top: 0 } : false),
 });
 
 router.beforeEach(async (to) => {
