@@ -2,15 +2,22 @@
 // /assets/ get a one-year immutable cache, and every text file gets a brotli and a gzip twin
 // (file.br, file.gz, best compression) that the server sends to browsers that accept them.
 // Vant's components are imported where a template uses them, each with its own style
-// (unplugin-vue-components, VantResolver), so a page's chunk carries only its own.
+// (unplugin-vue-components with vantComponent below), so a page's chunk carries only its own.
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import Components from 'unplugin-vue-components/vite';
-import { VantResolver } from '@vant/auto-import-resolver';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+// <van-cell-group> -> CellGroup from vant/es/cell-group, with vant/es/cell-group/style: each
+// component from its own folder (not the package's index, which names them all)
+export function vantComponent(name) {
+  if (!/^Van[A-Z]/.test(name)) return undefined;
+  const dir = name.slice(3).replace(/[A-Z]/g, (c, i) => (i ? '-' : '') + c.toLowerCase());
+  return { name: name.slice(3), from: `vant/es/${dir}/index.mjs`, sideEffects: `vant/es/${dir}/style/index.mjs` };
+}
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OPENAPI = resolve(HERE, '../docs/openapi.json');
@@ -91,8 +98,9 @@ function earlyScript() {
           const entry = chunks.find((c) => c.isEntry);
           const loaded = new Set([entry.fileName, ...entry.imports]);
           chunkFiles = (mod) => {
-            const top = chunks.find((c) => c.facadeModuleId === resolve(HERE, mod));
-            if (!top) throw new Error(`src/early.js names ${mod}, which is no chunk of its own`);
+            const id = resolve(HERE, mod);
+            const top = chunks.find((c) => (c.moduleIds || Object.keys(c.modules)).includes(id));
+            if (!top) throw new Error(`src/early.js names ${mod}, which is in no chunk`);
             const out = [];
             const walk = (c) => {
               if (!c || loaded.has(c.fileName) || out.includes(`/${c.fileName}`)) return;
@@ -120,15 +128,17 @@ function earlyScript() {
   };
 }
 
+// Chunks for a phone on a slow network, where every request costs a round trip and only six
+// go out at once: the first screen (all that main.js imports) in one chunk, every other phone
+// page (member pages, login) with all it imports in a second; the console as Vite splits it.
 const PHONE_PAGES = /[\\/]src[\\/]pages[\\/](member[\\/]|Login\.vue)/;
-function phoneDep(id, ctx, seen = new Map()) {
-  if (seen.has(id)) return seen.get(id);
-  seen.set(id, false);
-  const info = ctx.getModuleInfo(id);
-  const r = !!info && info.importers.some((imp) => PHONE_PAGES.test(imp) || phoneDep(imp, ctx, seen));
-  seen.set(id, r);
-  return r;
-}
+const CHUNKS = {
+  groups: [
+    { name: 'app', tags: ['$initial'], priority: 2 },
+    // (with Rolldown's helpers, which the phone pages need and the first screen does not)
+    { name: 'phone', test: (id) => PHONE_PAGES.test(id) || id.includes('rolldown/runtime'), priority: 1 },
+  ],
+};
 
 function precompress() {
   let outDir = 'dist';
@@ -159,7 +169,7 @@ export default defineConfig({
   define: { __VUE_OPTIONS_API__: false },
   plugins: [
     vue(),
-    Components({ resolvers: [VantResolver()], dirs: [], dts: false }),
+    Components({ resolvers: [vantComponent], dirs: [], dts: false }),
     iconFont(),
     access(),
     earlyScript(),
@@ -172,12 +182,7 @@ export default defineConfig({
     chunkSizeWarningLimit: 700,
     rolldownOptions: {
       output: {
-        codeSplitting: {
-          groups: [
-            { name: 'app', tags: ['$initial'], priority: 30 },
-            { name: (id, ctx) => (PHONE_PAGES.test(id) ? null : phoneDep(id, ctx) ? 'phone' : null), priority: 20 },
-          ],
-        },
+        codeSplitting: CHUNKS,
       },
     },
   },
@@ -187,6 +192,8 @@ export default defineConfig({
   test: {
     environment: 'happy-dom',
     include: ['tests/unit/**/*.test.js'],
+    // console pages are mounted without AdminLayout, which brings their words in the app
+    setupFiles: ['tests/unit/setup.js'],
     // Vant's style entries import .css files: let Vite handle them instead of Node
     server: { deps: { inline: ['vant'] } },
   },

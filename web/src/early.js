@@ -23,33 +23,36 @@ export const EARLY = {
 };
 
 // The GET URLs the page at `path` (with `search`, the query string) asks for first, for the
-// remembered account (localStorage dj.signedIn, lib/session.js), at `now`. None without an
-// account: the login page asks nothing.
+// remembered account (localStorage dj.signedIn, lib/session.js), at `now`; the ones its first
+// screen waits for come first (a browser sends six at a time to one server), /me last. None
+// without an account: the login page asks nothing.
 export function earlyCalls(path, search, account, access, now) {
   if (!account || !account.id) return [];
   const roles = (account.roles || []).map((r) => r.role);
   const can = (op) => (access[op] || []).some((r) => roles.indexOf(r) >= 0);
-  const calls = ['/api/v1/me'];
+  const calls = [];
   if (path === '/' && account.member) {
     // the month before this one on the organization's clock (UTC+8), as the home opens on
     const d = new Date(now + 8 * 3600 * 1000);
     const m = d.getUTCFullYear() * 12 + d.getUTCMonth() - 1;
     const month = Math.floor(m / 12) * 100 + (m % 12) + 1;
-    calls.push('/api/v1/score/months', `/api/v1/portraits/members/${account.member.id}?month=${month}`);
+    calls.push(`/api/v1/portraits/members/${account.member.id}?month=${month}`, '/api/v1/score/months');
   }
   if (path === '/inbox') {
     const unread = new URLSearchParams(search).get('unread') === '1';
-    calls.push('/api/v1/plans/todos', `/api/v1/plans/inbox?limit=20${unread ? '&unread=1' : ''}`);
+    calls.push('/api/v1/plans/todos');
     if (can('GET /api/v1/dues/todos')) calls.push('/api/v1/dues/todos');
+    calls.push(`/api/v1/plans/inbox?limit=20${unread ? '&unread=1' : ''}`);
     const branch = (account.roles || []).filter((r) => r.role === 'secretary')[0];
     if (branch && can('GET /api/v1/plans/cases')) calls.push(`/api/v1/plans/cases?org_id=${branch.org_id}`);
     if (branch && can('GET /api/v1/plans/warnings')) calls.push(`/api/v1/plans/warnings?org_id=${branch.org_id}`);
   }
+  calls.push('/api/v1/me');
   return calls;
 }
 
-// Start the calls (window.__djEarly: URL -> {at, res: the fetch's promise}) and the fetching of
-// the page's code and styles.
+// Fetch the page's code and styles, then start the calls (window.__djEarly: URL -> {at, res:
+// a promise of {ok, status, text()}, the part of a Response that lib/api.js reads}).
 export function boot() {
   let account = null;
   try {
@@ -57,13 +60,6 @@ export function boot() {
   } catch {
     /* storage refused: the app asks /me itself */
   }
-  const early = {};
-  const init = { headers: { Accept: 'application/json' }, credentials: 'same-origin' };
-  for (const url of earlyCalls(location.pathname, location.search, account, EARLY.access, Date.now())) {
-    early[url] = { at: Date.now(), res: fetch(url, init) };
-    early[url].res.catch(() => {});
-  }
-  window.__djEarly = early;
   // the page's chunk, or the login page's when there is no account to open a page with
   const files = EARLY.pages[account && account.id ? location.pathname : '/login'] || [];
   for (const href of files) {
@@ -73,4 +69,13 @@ export function boot() {
     link.crossOrigin = '';
     document.head.appendChild(link);
   }
+  const early = {};
+  const init = { headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+  for (const url of earlyCalls(location.pathname, location.search, account, EARLY.access, Date.now())) {
+    // the body is read here too: the page then has the whole reply at once
+    const res = fetch(url, init).then((r) => r.text().then((text) => ({ ok: r.ok, status: r.status, text: () => text })));
+    res.catch(() => {});
+    early[url] = { at: Date.now(), res };
+  }
+  window.__djEarly = early;
 }

@@ -1,7 +1,8 @@
 // A small dictionary: Chinese by default, English on request (kept in localStorage).
 // t('key', {n: 3}) replaces {n}; an unknown key shows itself so that it is noticed.
-// Only the Chinese words come with the first screen: the English ones (ours and Vant's) are
-// fetched the first time English is chosen, and until they are in, t() answers in Chinese.
+// Only the phone's Chinese words come with the first screen: the console's come with the
+// console (addWords), the English ones (ours and Vant's) are fetched the first time English is
+// chosen, and until they are in, t() answers in Chinese.
 import { ref, shallowReactive } from 'vue';
 import { zh } from './messages.js';
 import { vantLocale } from '../vant.js';
@@ -53,9 +54,14 @@ export function setLocale(l) {
   return Promise.resolve();
 }
 
+// More Chinese words: the console's (messages.console.js), registered when the console loads.
+export function addWords(more) {
+  dicts.zh = { ...dicts.zh, ...more };
+}
+
 export function t(key, params) {
-  const d = dicts[locale.value] || zh;
-  let s = d[key] ?? zh[key] ?? key;
+  const d = dicts[locale.value] || dicts.zh;
+  let s = d[key] ?? dicts.zh[key] ?? key;
   if (params) s = s.replace(/\{(\w+)\}/g, (m, k) => (params[k] !== undefined ? String(params[k]) : m));
   return s;
 }
