@@ -129,14 +129,23 @@ function earlyScript() {
 }
 
 // Chunks for a phone on a slow network, where every request costs a round trip and only six
-// go out at once: the first screen (all that main.js imports) in one chunk, every other phone
-// page (member pages, login) with all it imports in a second; the console as Vite splits it.
+// go out at once: the first screen (all that main.js imports) in one chunk; every other phone
+// page (member pages, login) in a small one of its own, with all they import besides in one
+// more; the console as Vite splits it.
 const PHONE_PAGES = /[\\/]src[\\/]pages[\\/](member[\\/]|Login\.vue)/;
+
+// whether a phone page imports `id`, through static imports only
+function forPhonePages(id, ctx, seen = new Set()) {
+  if (seen.has(id)) return false;
+  seen.add(id);
+  const info = ctx.getModuleInfo(id);
+  return !!info && info.importers.some((by) => PHONE_PAGES.test(by) || forPhonePages(by, ctx, seen));
+}
+
 const CHUNKS = {
   groups: [
     { name: 'app', tags: ['$initial'], priority: 2 },
-    // (with Rolldown's helpers, which the phone pages need and the first screen does not)
-    { name: 'phone', test: (id) => PHONE_PAGES.test(id) || id.includes('rolldown/runtime'), priority: 1 },
+    { name: (id, ctx) => (!PHONE_PAGES.test(id) && forPhonePages(id, ctx) ? 'phone' : null), debugName: 'phone', priority: 1 },
   ],
 };
 
@@ -181,6 +190,8 @@ export default defineConfig({
     manifest: true,
     chunkSizeWarningLimit: 700,
     rolldownOptions: {
+      // brotli at its best quality takes two seconds of the build on purpose: no timing report
+      checks: { bundlerTimings: false },
       output: {
         codeSplitting: CHUNKS,
       },

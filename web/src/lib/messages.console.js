@@ -18,6 +18,7 @@ export const zhConsole = {
   'audit.action.move': '调整隶属',
   'audit.action.lock': '锁定登录',
   'audit.action.unlock': '解除锁定',
+  'audit.action.collect': '收缴登记',
   'audit.action.confirm': '确认入账',
   'audit.action.reverse': '冲正',
   'audit.action.reveal': '查看完整号码',

@@ -153,6 +153,7 @@ export const en = {
   'audit.action.move': 'Moved',
   'audit.action.lock': 'Sign-in locked',
   'audit.action.unlock': 'Unlocked',
+  'audit.action.collect': 'Collections recorded',
   'audit.action.confirm': 'Confirmed',
   'audit.action.reverse': 'Reversed',
   'audit.action.reveal': 'Full numbers read',

@@ -123,7 +123,7 @@ for (const [view, size] of VIEWS) {
     assert.equal((await sec.get(`/api/v1/plans/cases/${caseId}`)).body.state, 'acknowledged');
     await page.click(`[data-test=cases] li[data-case="${caseId}"] .m-case-main`);
     await page.waitForSelector('.m-case-sheet [data-test=case-text]');
-    await page.fill('.m-case-sheet [data-test=case-text]', `${view}：已组织补缴并说明原因，整改完成。`);
+    await page.fill('.m-case-sheet [data-test=case-text]', `${view === 'phone' ? '手机' : '电脑'}上报：已组织补缴并说明原因，整改完成。`);
     await check(`${view} secretary: the case sheet`, `${view}-secretary-case`, '.m-case-sheet');
     assert.ok(!/\d+\.\d{3,}/.test(await page.textContent('.m-case-sheet')), 'the case log rounds its numbers');
     await page.click('.m-case-sheet [data-action=report]');
