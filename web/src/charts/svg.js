@@ -107,7 +107,8 @@ export function lineLayout(option, w, h) {
   return {
     plot: { left, top, right: left + pw, bottom: top + ph },
     yTicks: axis.ticks.map((v) => ({ v, y: y(v) })),
-    xTicks: cats.map((c, i) => ({ c, x: x(i) })).filter((_, i) => i % every === 0 || i === cats.length - 1),
+    // every `every`-th month, counted back from the last so that the latest month is named
+    xTicks: cats.map((c, i) => ({ c, x: x(i) })).filter((_, i) => (cats.length - 1 - i) % every === 0),
     shapes,
     legend: legendLayout(shapes, w, h),
   };

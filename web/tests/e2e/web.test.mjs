@@ -313,8 +313,12 @@ test('the audit log: what the admin just did, filtered, on a phone without overf
   await page.selectOption('[data-test=audit-entity]', 'member');
   await page.click('[data-test=audit-apply]');
   await page.waitForURL(/entity=member/);
-  // the edit and the read in full of the test above, in words
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-test=audit-rows] li')].some((li) => li.textContent.includes('查看完整号码')));
+  // the edit and the read in full of the test above, in words, once the filtered list is in
+  // (the unfiltered one has them too: wait until it has nothing else)
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('[data-test=audit-rows] li')];
+    return rows.some((li) => li.textContent.includes('查看完整号码')) && rows.every((li) => /党员/.test(li.textContent));
+  });
   const rows = await page.$$eval('[data-test=audit-rows] li', (l) => l.map((x) => x.textContent));
   assert.ok(rows.some((r) => /修改 · 党员/.test(r) && /职务: .*高级工程师（测试）/.test(r)), rows.slice(0, 3).join('\n'));
   assert.ok(rows.every((r) => /党员/.test(r)), 'only members after the filter');
