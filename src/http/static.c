@@ -81,7 +81,8 @@ static bool accepts(const char *header, const char *coding)
 
 /* The file at `path` into out, precompressed when the browser takes it: the brotli twin
  * (path.br, made by the web build), else the gzip one (path.gz), else the file itself.
- * Answers the Content-Encoding to send (NULL for none), or sets *rc to -ERR_NOTFOUND. */
+ * Answers the Content-Encoding to send (NULL for none); *rc gets read_file's result for the
+ * file itself (below 0 when it cannot be read). */
 static const char *read_best(const char *path, const char *accept, struct buf *out, int *rc)
 {
     static const struct {
