@@ -1,12 +1,23 @@
 // Vite builds web/dist, which `dangjian serve` serves (src/http/static.c): hashed files under
-// /assets/ get a one-year immutable cache, and every text file gets a gzip twin (file.gz,
-// zlib level 9) that the server sends when the browser accepts gzip.
+// /assets/ get a one-year immutable cache, and every text file gets a brotli and a gzip twin
+// (file.br, file.gz, best compression) that the server sends to browsers that accept them.
+// Vant's components are imported where a template uses them, each with its own style
+// (unplugin-vue-components with vantComponent below), so a page's chunk carries only its own.
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
-import { gzipSync, constants } from 'node:zlib';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
+import Components from 'unplugin-vue-components/vite';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+// <van-cell-group> -> CellGroup from vant/es/cell-group, with vant/es/cell-group/style: each
+// component from its own folder (not the package's index, which names them all)
+export function vantComponent(name) {
+  if (!/^Van[A-Z]/.test(name)) return undefined;
+  const dir = name.slice(3).replace(/[A-Z]/g, (c, i) => (i ? '-' : '') + c.toLowerCase());
+  return { name: name.slice(3), from: `vant/es/${dir}/index.mjs`, sideEffects: `vant/es/${dir}/style/index.mjs` };
+}
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OPENAPI = resolve(HERE, '../docs/openapi.json');
@@ -39,6 +50,105 @@ function access() {
   };
 }
 
+// Vant's icon font comes inside its stylesheet as 34 KB of base64, which every page's CSS
+// would carry and the first paint would wait for. Taken out into a file of its own
+// (assets/vant-icon-*.woff2), the browser fetches it only when an icon is drawn, beside the
+// page instead of before it. The remote fallback URL goes too (an intranet cannot reach it).
+function iconFont() {
+  const cache = resolve(HERE, 'node_modules/.dj/vant-icon.woff2');
+  return {
+    name: 'dj-icon-font',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/vant\/es\/icon\/index\.css$/.test(id.split('?')[0])) return null;
+      const m = code.match(/url\(data:font\/woff2;charset=utf-8;base64,([A-Za-z0-9+/=]+)\) format\("woff2"\)(,url\([^)]*\) format\("woff"\))?/);
+      if (!m) return null;
+      mkdirSync(dirname(cache), { recursive: true });
+      writeFileSync(cache, Buffer.from(m[1], 'base64'));
+      return { code: code.replace(m[0], `url(${relative(dirname(id), cache)}) format("woff2")`), map: null };
+    },
+  };
+}
+
+// index.html starts the first screen's API calls and page code itself (src/early.js, inlined
+// in place of <!--dj-early-->): EARLY gets the x-roles of the operations early.js names and,
+// in a build, each page's files: its chunk and the chunks and styles it imports that the entry
+// does not already load. Served by the dev server too (without the page files).
+const EARLY_SRC = resolve(HERE, 'src/early.js');
+
+export function earlyData(src, table, chunkFiles) {
+  const ops = [...new Set([...src.matchAll(/'((?:GET|POST|PUT|PATCH|DELETE) \/api\/[^']+)'/g)].map((m) => m[1]))];
+  const pagesSrc = src.match(/pages: (\{[^}]*\})/)[1].replace(/'/g, '"').replace(/,\s*\}/, '}');
+  const pages = {};
+  for (const [path, mod] of Object.entries(JSON.parse(pagesSrc))) pages[path] = chunkFiles ? chunkFiles(mod) : [];
+  return { access: Object.fromEntries(ops.filter((op) => table[op]).map((op) => [op, table[op]])), pages };
+}
+
+function earlyScript() {
+  return {
+    name: 'dj-early',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        const src = readFileSync(EARLY_SRC, 'utf8');
+        const table = accessTable(JSON.parse(readFileSync(OPENAPI, 'utf8')));
+        let chunkFiles = null;
+        if (ctx.bundle) {
+          const chunks = Object.values(ctx.bundle).filter((c) => c.type === 'chunk');
+          const entry = chunks.find((c) => c.isEntry);
+          const loaded = new Set([entry.fileName, ...entry.imports]);
+          chunkFiles = (mod) => {
+            const id = resolve(HERE, mod);
+            const top = chunks.find((c) => (c.moduleIds || Object.keys(c.modules)).includes(id));
+            if (!top) throw new Error(`src/early.js names ${mod}, which is in no chunk`);
+            const out = [];
+            const walk = (c) => {
+              if (!c || loaded.has(c.fileName) || out.includes(`/${c.fileName}`)) return;
+              out.push(`/${c.fileName}`);
+              for (const css of c.viteMetadata?.importedCss || []) if (!out.includes(`/${css}`)) out.push(`/${css}`);
+              for (const f of c.imports) walk(ctx.bundle[f]);
+            };
+            walk(top);
+            return out;
+          };
+        }
+        const data = earlyData(src, table, chunkFiles);
+        const code = src
+          .replace(/^\/\/.*\n/gm, '')
+          .replace(/^export /gm, '')
+          .replace(/(const EARLY = )\{[\s\S]*?\n\};/, `$1${JSON.stringify(data)};`);
+        // after the app's script and preloads (found first), before the stylesheets (a script
+        // after a stylesheet would wait for it)
+        const script = `<script>\n${code}boot();\n</script>\n`;
+        const at = html.indexOf('<link rel="stylesheet"');
+        html = html.replace(/ *<!--dj-early-->\n?/, '');
+        return at < 0 ? html.replace('</head>', `${script}</head>`) : html.replace('<link rel="stylesheet"', `${script}    <link rel="stylesheet"`);
+      },
+    },
+  };
+}
+
+// Chunks for a phone on a slow network, where every request costs a round trip and only six
+// go out at once: the first screen (all that main.js imports) in one chunk; every other phone
+// page (member pages, login) in a small one of its own, with all they import besides in one
+// more; the console as Vite splits it.
+const PHONE_PAGES = /[\\/]src[\\/]pages[\\/](member[\\/]|Login\.vue)/;
+
+// whether a phone page imports `id`, through static imports only
+function forPhonePages(id, ctx, seen = new Set()) {
+  if (seen.has(id)) return false;
+  seen.add(id);
+  const info = ctx.getModuleInfo(id);
+  return !!info && info.importers.some((by) => PHONE_PAGES.test(by) || forPhonePages(by, ctx, seen));
+}
+
+const CHUNKS = {
+  groups: [
+    { name: 'app', tags: ['$initial'], priority: 2 },
+    { name: (id, ctx) => (!PHONE_PAGES.test(id) && forPhonePages(id, ctx) ? 'phone' : null), debugName: 'phone', priority: 1 },
+  ],
+};
+
 function precompress() {
   let outDir = 'dist';
   return {
@@ -54,18 +164,38 @@ function precompress() {
         const raw = readFileSync(file);
         if (raw.length < 256) continue;
         writeFileSync(`${file}.gz`, gzipSync(raw, { level: constants.Z_BEST_COMPRESSION }));
+        writeFileSync(
+          `${file}.br`,
+          brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }),
+        );
       }
     },
   };
 }
 
 export default defineConfig({
-  plugins: [vue(), access(), precompress()],
+  // every component is <script setup> (Vant's are setup() too): Vue's Options API stays out
+  define: { __VUE_OPTIONS_API__: false },
+  plugins: [
+    vue(),
+    Components({ resolvers: [vantComponent], dirs: [], dts: false }),
+    iconFont(),
+    access(),
+    earlyScript(),
+    precompress(),
+  ],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
     manifest: true,
     chunkSizeWarningLimit: 700,
+    rolldownOptions: {
+      // brotli at its best quality takes two seconds of the build on purpose: no timing report
+      checks: { bundlerTimings: false },
+      output: {
+        codeSplitting: CHUNKS,
+      },
+    },
   },
   server: {
     proxy: { '/api': process.env.DJ_API || 'http://127.0.0.1:8080' },
@@ -73,6 +203,8 @@ export default defineConfig({
   test: {
     environment: 'happy-dom',
     include: ['tests/unit/**/*.test.js'],
+    // console pages are mounted without AdminLayout, which brings their words in the app
+    setupFiles: ['tests/unit/setup.js'],
     // Vant's style entries import .css files: let Vite handle them instead of Node
     server: { deps: { inline: ['vant'] } },
   },

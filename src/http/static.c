@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "base/buf.h"
@@ -49,13 +50,67 @@ static bool is_file(const char *path)
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+/* The q value of one Accept-Encoding item (p up to end, or the string's end): 1 without one. */
+static double item_q(const char *p, const char *end)
+{
+    const char *semi = memchr(p, ';', end ? (size_t)(end - p) : strlen(p));
+    const char *q = semi ? strstr(semi, "q=") : NULL;
+    return q && (!end || q < end) ? strtod(q + 2, NULL) : 1.0;
+}
+
+/* Whether an Accept-Encoding header value accepts `coding`: named with a q above 0, or not
+ * named while "*" is (RFC 9110 12.5.3). False for a missing header. */
+static bool accepts(const char *header, const char *coding)
+{
+    const char *p = header;
+    size_t n = strlen(coding);
+    bool star = false;
+    while (p && *p) {
+        const char *end = strchr(p, ',');
+        size_t len;
+        p += strspn(p, " \t");
+        len = strcspn(p, " \t;,");
+        if (len == n && strncasecmp(p, coding, n) == 0)
+            return item_q(p, end) > 0;
+        if (len == 1 && *p == '*')
+            star = item_q(p, end) > 0;
+        p = end ? end + 1 : NULL;
+    }
+    return star;
+}
+
+/* The file at `path` into out, precompressed when the browser takes it: the brotli twin
+ * (path.br, made by the web build), else the gzip one (path.gz), else the file itself.
+ * Answers the Content-Encoding to send (NULL for none); *rc gets read_file's result for the
+ * file itself (below 0 when it cannot be read). */
+static const char *read_best(const char *path, const char *accept, struct buf *out, int *rc)
+{
+    static const struct {
+        const char *coding, *suffix;
+    } twins[] = {{"br", ".br"}, {"gzip", ".gz"}};
+    char twin[1040];
+    for (size_t i = 0; accept && i < sizeof(twins) / sizeof(twins[0]); i++) {
+        if (!accepts(accept, twins[i].coding))
+            continue;
+        snprintf(twin, sizeof(twin), "%s%s", path, twins[i].suffix);
+        if (is_file(twin) && read_file(twin, out) == 0)
+            return twins[i].coding;
+        buf_reset(out);
+    }
+    *rc = read_file(path, out);
+    return NULL;
+}
+
+/* Serve a file of the built web app (dir) for a GET or HEAD: any path that is not a file gets
+ * index.html (the app routes in the browser). Precompressed twins go to browsers that accept
+ * them; hashed assets are cached for a year, index.html is revalidated every time. */
 int static_serve(struct req *r, const char *dir, struct errbuf *e)
 {
-    char path[1024], gz[1040];
-    const char *rel = r->path, *accept, *type;
+    char path[1024];
+    const char *rel = r->path, *type;
     struct buf body;
-    bool gzip_ok, hashed;
-    int rc;
+    bool hashed;
+    int rc = 0;
     if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
         return errbuf_set(e, -ERR_METHOD, "method %s not allowed on '%s'", r->method, r->path);
     if (!dir)
@@ -63,22 +118,14 @@ int static_serve(struct req *r, const char *dir, struct errbuf *e)
     if (strstr(rel, "..") || strlen(rel) > 512)
         return errbuf_set(e, -ERR_NOTFOUND, "no such file '%s'", rel);
     snprintf(path, sizeof(path), "%s%s", dir, rel);
-    /* the app routes in the browser: any path that is not a file gets index.html */
     if (strcmp(rel, "/") == 0 || !is_file(path))
         snprintf(path, sizeof(path), "%s/index.html", dir);
     type = type_of(path);
-    accept = req_header(r, "Accept-Encoding");
-    gzip_ok = accept && strstr(accept, "gzip");
-    snprintf(gz, sizeof(gz), "%s.gz", path);
     buf_init(&body, MAX_ASSET);
-    if (gzip_ok && is_file(gz) && read_file(gz, &body) == 0) {
-        r->content_encoding = "gzip";
-    } else {
-        buf_reset(&body);
-        if ((rc = read_file(path, &body)) < 0) {
-            buf_release(&body);
-            return errbuf_set(e, -ERR_NOTFOUND, "no such file '%s'", rel);
-        }
+    r->content_encoding = read_best(path, req_header(r, "Accept-Encoding"), &body, &rc);
+    if (rc < 0) {
+        buf_release(&body);
+        return errbuf_set(e, -ERR_NOTFOUND, "no such file '%s'", rel);
     }
     /* Vite puts content hashes in asset names: those never change, index.html always may */
     hashed = strncmp(rel, "/assets/", 8) == 0 && is_file(path);

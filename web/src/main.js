@@ -1,14 +1,11 @@
-import { createApp, watch } from 'vue';
+import { createApp } from 'vue';
 import App from './App.vue';
 import { router } from './router.js';
-import { installVant, vantLocale } from './vant.js';
 import { locale, setLocale } from './lib/i18n.js';
 import './style.css';
 
 const app = createApp(App);
-installVant(app);
+// English (when chosen earlier) is fetched beside the first screen, which shows Chinese meanwhile
 setLocale(locale.value);
-vantLocale(locale.value);
-watch(locale, (l) => vantLocale(l));
 app.use(router);
 app.mount('#app');

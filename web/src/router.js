@@ -10,14 +10,16 @@ import { canAll } from './lib/access.js';
 
 import MemberLayout from './pages/member/MemberLayout.vue';
 import MemberHome from './pages/member/Home.vue';
-import Login from './pages/Login.vue';
+import Forbidden from './pages/Forbidden.vue';
+import NotFound from './pages/NotFound.vue';
 
 const STAFF = ['secretary', 'committee', 'finance', 'admin'];
 const PARTY_WORK = ['secretary', 'committee', 'admin'];
 
-// the member pages load with the first screen; the rest when first visited
+// the member home (and the two small pages that say no) load with the first screen; every other
+// page when first visited (index.html starts fetching the code of the page opened: src/early.js)
 export const routes = [
-  { path: '/login', name: 'login', component: Login, meta: { public: true } },
+  { path: '/login', name: 'login', component: () => import('./pages/Login.vue'), meta: { public: true } },
   {
     path: '/',
     component: MemberLayout,
@@ -45,8 +47,8 @@ export const routes = [
       { path: 'model', name: 'model', component: () => import('./pages/admin/Model.vue'), meta: { api: ['GET /api/v1/score/models'] } },
     ],
   },
-  { path: '/forbidden', name: 'forbidden', component: () => import('./pages/Forbidden.vue') },
-  { path: '/:rest(.*)*', name: 'notfound', component: () => import('./pages/NotFound.vue') },
+  { path: '/forbidden', name: 'forbidden', component: Forbidden },
+  { path: '/:rest(.*)*', name: 'notfound', component: NotFound },
 ];
 
 // a route's meta is met by the signed-in account: its roles (when it names them) and its operations
@@ -75,7 +77,9 @@ export function decide(to) {
 export const router = createRouter({
   history: createWebHistory(),
   routes,
-  scrollBehavior: (to, from, saved) => saved || { top: 0 },
+  // a page opened afresh is at the top already: scrolling there would make the browser lay the
+  // first screen out before it is complete (window.scrollTo forces a layout)
+  scrollBehavior: (to, from, saved) => saved || (from.matched.length ? { top: 0 } : false),
 });
 
 router.beforeEach(async (to) => {

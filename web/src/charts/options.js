@@ -139,3 +139,17 @@ export function heatmapOption(rows) {
     series: [{ name: t('chart.avgScore'), type: 'heatmap', data, label: { show: rows.length <= 20, fontSize: 10 } }],
   };
 }
+
+// What both chart components (EChart.vue, SvgChart.vue) take: an option of this file, the
+// box's height and the chart's name for screen readers.
+export const CHART_PROPS = {
+  option: { type: Object, required: true },
+  height: { type: String, default: '260px' },
+  label: { type: String, default: '' },
+};
+
+// The series an option draws, as the chart element's data-series (JSON): tests compare what
+// is drawn with what the API said.
+export function seriesJson(option) {
+  return JSON.stringify((option.series || []).map((s) => ({ name: s.name, type: s.type, data: s.data })));
+}

@@ -41,6 +41,17 @@ function queryString(query) {
   return s ? `?${s}` : '';
 }
 
+// A call index.html made for the first screen before the app's code arrived (src/early.js):
+// its reply, once, for exactly this URL and only in the first seconds; null otherwise.
+const EARLY_FOR_MS = 10_000;
+function takeEarly(url) {
+  const all = globalThis.__djEarly;
+  const e = all && all[url];
+  if (!e) return null;
+  delete all[url];
+  return Date.now() - e.at < EARLY_FOR_MS ? e.res : null;
+}
+
 // blob: answer the body as a Blob (downloads such as .xlsx); errors still come as ApiError.
 // raw: {bytes, type} sends the bytes as they are under that Content-Type (a CSV file, never
 // decoded here: the server detects its encoding) instead of a JSON body.
@@ -56,9 +67,11 @@ export async function request(method, path, { query, body, raw, fetchImpl, blob 
     init.body = JSON.stringify(body);
   }
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  const early = method === 'GET' && !fetchImpl && !blob ? takeEarly(url) : null;
   let res;
   try {
-    res = await (fetchImpl || fetch)(url, init);
+    // a reply index.html already asked for (src/early.js), else (or if that failed) a new call
+    res = await (early ? early.catch(() => fetch(url, init)) : (fetchImpl || fetch)(url, init));
   } catch (e) {
     throw new ApiError(0, 'network', e?.message || 'network error', [], `${method} ${path}`);
   }

@@ -42,7 +42,9 @@ export function mayHaveSession() {
 }
 
 function take(account, csrf) {
-  session.account = account;
+  // the same account as the one the page opened on (the usual /me reply): kept as it is, so
+  // that nothing on screen is drawn again for it
+  if (JSON.stringify(account) !== JSON.stringify(session.account)) session.account = account;
   session.expired = false;
   setCsrf(csrf);
   remember(account);

@@ -104,8 +104,8 @@ describe('the audit log in words', () => {
     expect(detailText(null)).toBe('');
   });
 
-  it('speaks English when asked', () => {
-    setLocale('en');
+  it('speaks English when asked', async () => {
+    await setLocale('en');
     expect(actionLabel('collect', 'dues_payment')).toBe('Collections recorded');
     expect(detailText({ amount_fen: 100 }, 'dues_payment')).toBe('amount: ¥1.00');
   });

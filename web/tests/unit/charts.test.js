@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { radarOption, growthOption, heatmapOption, histogramOption } from '../../src/charts/options.js';
+import { niceTicks, radarLayout, lineLayout } from '../../src/charts/svg.js';
 
 const dims = {
   politics: { score: 75.04, branch_avg: 70.26 },
@@ -57,5 +58,28 @@ describe('reading portraits', () => {
     const [w] = swRows([{ dimension: 'performance', diff: -13, indicators: [{ indicator: 'perf.rating', name: '绩效考核等级', points: 0, branch_avg: 12.5, missing: true }] }]);
     expect(w.label).toBe('重业绩');
     expect(w.indicators[0]).toEqual({ code: 'perf.rating', name: '绩效考核等级', points: 0, avg: 12.5, missing: true });
+  });
+});
+
+describe('the member home’s own SVG charts (charts/svg.js)', () => {
+  it('puts round ticks around the values', () => {
+    expect(niceTicks(61.3, 78.9)).toEqual({ lo: 60, hi: 80, step: 5, ticks: [60, 65, 70, 75, 80] });
+    expect(niceTicks(70, 70).ticks[0]).toBeLessThanOrEqual(70);
+  });
+  it('draws the radar’s corners from the option, the first axis up', () => {
+    const L = radarLayout(radarOption(dims), 340, 280);
+    expect(L.spokes.map((s) => s.name)).toEqual(['讲政治', '有理论', '严纪律', '重业绩', '争荣誉']);
+    expect(L.shapes).toHaveLength(2);
+    const [top] = L.shapes[0].corners;
+    expect(top.xy[0]).toBe(L.cx);
+    expect(top.xy[1]).toBeLessThan(L.cy);
+    expect(L.shapes[0].corners.map((c) => c.v)).toEqual(radarOption(dims).series[0].data[0].value);
+  });
+  it('breaks the line where a month has no value and names the latest month', () => {
+    const L = lineLayout(growthOption({ months: [202401, 202402, 202403, 202404], member: [70, null, 72, 73], branch: [68, 69, 70, 71] }), 340, 240);
+    expect(L.shapes[0].lines).toHaveLength(1); // 202401 alone is a point, 202403-04 a line
+    expect(L.shapes[0].dots).toHaveLength(3);
+    expect(L.shapes[1].lines).toHaveLength(1);
+    expect(L.xTicks.at(-1).c).toBe(growthOption({ months: [202404] }).xAxis.data[0]);
   });
 });

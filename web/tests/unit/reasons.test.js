@@ -64,10 +64,10 @@ describe('errors', () => {
     expect(errorMessage(e)).toBe('服务器返回“something new”');
     expect(errorText(e)).toBe('数据冲突：服务器返回“something new”');
   });
-  it('keeps the message of an error without reasons, and English in English', () => {
+  it('keeps the message of an error without reasons, and English in English', async () => {
     expect(errorText(err(415, 'unsupported_media_type', "expected Content-Type text/csv, got ''", []))).toBe("格式不受支持：expected Content-Type text/csv, got ''");
     expect(errorTitle(err(418, 'teapot', 'x'))).toBe('请求失败（HTTP 418）');
-    setLocale('en');
+    await setLocale('en');
     const e = err(400, 'invalid', "field 'amount_fen' must be an integer", [{ code: 'not_integer', field: 'amount_fen', message: 'x' }]);
     expect(errorMessage(e)).toBe("field 'amount_fen' must be an integer");
   });
