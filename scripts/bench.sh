@@ -42,7 +42,8 @@ bench_demo() {
         rm -f "$TMP/demo-cmp.db"*
     fi
     PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/dj-bench-pg.XXXXXX")
-    url=$(scripts/pg-tmp.sh start "$PGDIR")
+    # a server tuned as one would be (the tests' clusters keep 32MB: several run at once)
+    url=$(PG_TMP_SHARED_BUFFERS=${BENCH_PG_SHARED_BUFFERS:-1GB} PG_TMP_MAX_WAL=4GB scripts/pg-tmp.sh start "$PGDIR")
     ./dangjian demo --db "$url" ${BENCH_DEMO_ARGS:-} >"$plog" 2>&1 || { cat "$plog"; exit 1; }
     scripts/pg-tmp.sh stop "$PGDIR"
     PGDIR=""

@@ -16,7 +16,9 @@
 #
 # Only the URL goes to stdout; progress and errors go to stderr.
 # Environment: PG_BIN (default /usr/lib/postgresql/15/bin), PG_TMP_TIMEOUT (seconds,
-# default 30).
+# default 30), PG_TMP_SHARED_BUFFERS (default 32MB: tests run several clusters at once; the
+# benchmarks give theirs what a tuned server has, a quarter of the machine's memory at most),
+# PG_TMP_MAX_WAL (max_wal_size, default 1GB).
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -122,7 +124,8 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 300
-shared_buffers = 32MB
+shared_buffers = ${PG_TMP_SHARED_BUFFERS:-32MB}
+max_wal_size = ${PG_TMP_MAX_WAL:-1GB}
 logging_collector = off
 EOF
 

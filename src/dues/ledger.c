@@ -84,22 +84,26 @@ int ledger_post(struct db *db, const struct ledger_entry_in *in, const struct le
     int rc, seq = 0;
     if ((rc = check_balanced(p, n, e)) < 0)
         return rc;
-    rc = db_query_int(db, e, &id, "SELECT id FROM ledger_entries WHERE idem_key = $1", "t",
-                      in->idem_key);
+    /* one round trip: the entry, or nothing when its key was booked before */
+    rc = db_query_int(db, e, &id,
+                      "INSERT INTO ledger_entries(org_id, kind, idem_key, month, reverses_id, ref_id,"
+                      " memo, created_by, created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                      " ON CONFLICT (idem_key) DO NOTHING RETURNING id",
+                      "ittiIItIi", in->org_id, in->kind, in->idem_key, (long long)in->month,
+                      in->reverses_id, in->ref_id, in->memo ? in->memo : "", in->actor,
+                      dues_now());
     if (rc < 0)
         return rc;
-    if (rc == 1) {
+    if (rc == 0) {
+        if ((rc = db_query_int(db, e, &id, "SELECT id FROM ledger_entries WHERE idem_key = $1",
+                               "t", in->idem_key)) < 0)
+            return rc;
+        if (rc == 0)
+            return errbuf_set(e, -ERR_INTERNAL, "ledger entry '%s' neither new nor found",
+                              in->idem_key);
         *ret_id = id;
         return 1;
     }
-    if ((rc = db_run(db, e,
-                     "INSERT INTO ledger_entries(org_id, kind, idem_key, month, reverses_id, ref_id,"
-                     " memo, created_by, created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                     "ittiIItIi", in->org_id, in->kind, in->idem_key, (long long)in->month,
-                     in->reverses_id, in->ref_id, in->memo ? in->memo : "", in->actor,
-                     dues_now())) < 0 ||
-        (rc = db_last_id(db, &id, e)) < 0)
-        return rc;
     for (size_t i = 0; i < n; i++) {
         if (p[i].amount_fen == 0)
             continue;

@@ -370,10 +370,11 @@ int pay_settle_all(struct db *db, const long long *ids, const long long *members
     return rc;
 }
 
-/* Read what pay_plan needs for the payments' members and months. */
+/* Read what pay_plan needs for the payments' members and months; q: also what paying ahead
+ * needs (NULL: no month is ahead). */
 static int prefetch(struct db *db, const long long *member_ids, size_t n, const long long *months,
                     size_t nmonths, struct pay_known_member **km, struct pay_known_bill **kb,
-                    struct pay_prefetch *pf, struct errbuf *e)
+                    struct pay_quotes *q, struct pay_prefetch *pf, struct errbuf *e)
 {
     long long *ids = malloc(n * sizeof(*ids));
     size_t nm;
@@ -384,6 +385,8 @@ static int prefetch(struct db *db, const long long *member_ids, size_t n, const 
     nm = pay_uniq(ids, n);
     if ((rc = pay_load_members(db, ids, nm, km, &pf->nmembers, e)) >= 0 && nmonths)
         rc = load_bills(db, ids, nm, months, nmonths, kb, &pf->nbills, e);
+    if (rc >= 0 && q && (rc = pay_load_quotes(db, ids, nm, q, e)) >= 0)
+        pf->quotes = q;
     free(ids);
     pf->members = *km;
     pf->bills = *kb;
@@ -395,11 +398,13 @@ int dues_payment_create_batch(struct db *db, const struct dues_pay_in *in, size_
 {
     struct pay_known_member *km = NULL;
     struct pay_known_bill *kb = NULL;
-    struct pay_prefetch pf = {NULL, 0, NULL, 0};
+    struct pay_prefetch pf = {NULL, 0, NULL, 0, NULL};
+    struct pay_quotes quotes = {.rules.version = 0};
     struct pay_planned *pl;
     long long *members, *months;
     size_t nmonths = 0;
-    bool *settle;
+    bool *settle, ahead = false;
+    int cur = dues_current_month();
     int rc;
     if (n == 0)
         return 0;
@@ -415,10 +420,11 @@ int dues_payment_create_batch(struct db *db, const struct dues_pay_in *in, size_
         members[k] = in[k].member_id;
         settle[k] = !in[k].online; /* a collection is paid now, online ones when notified */
         for (size_t i = 0; i < in[k].nmonths && i < DUES_MAX_MONTHS; i++)
-            months[nmonths++] = in[k].months[i];
+            ahead |= (months[nmonths++] = in[k].months[i]) >= cur;
     }
     nmonths = pay_uniq(months, nmonths);
-    if ((rc = prefetch(db, members, n, months, nmonths, &km, &kb, &pf, e)) < 0 ||
+    if ((rc = prefetch(db, members, n, months, nmonths, &km, &kb, ahead ? &quotes : NULL, &pf,
+                       e)) < 0 ||
         (rc = plan_all(db, in, n, pl, &pf, kb, e)) < 0 ||
         (rc = db_reserve_ids(db, "dues_payments", n, ids, e)) < 0 ||
         (rc = write_payments(db, in, n, pl, ids, e)) < 0 ||
@@ -431,6 +437,7 @@ int dues_payment_create_batch(struct db *db, const struct dues_pay_in *in, size_
         json_decref(d);
     }
 out:
+    pay_quotes_free(&quotes);
     free(km);
     free(kb);
     free(pl);

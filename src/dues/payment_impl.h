@@ -10,6 +10,7 @@
 
 #include "base/err.h"
 #include "dues/payment.h"
+#include "dues/rules.h"
 
 struct db;
 struct db_stmt;
@@ -49,12 +50,43 @@ struct pay_known_bill {
  * and month (the key is a pay_known_bill). */
 int pay_cmp_known_member(const void *key, const void *member);
 int pay_cmp_known_bill(const void *key, const void *bill);
+/* What paying ahead needs for a batch's members (payment_quote.c): their income bases and
+ * terms sorted by member, the rules loaded last and the version of each month asked. */
+#define PAY_QUOTE_MONTHS 32
+struct pay_base {
+    long long member, fen;
+    int from;
+};
+struct pay_term {
+    long long member, id, amount_fen;
+    int from, to; /* to 0: open */
+    enum dues_term_kind kind;
+};
+struct pay_quotes {
+    struct dues_rules rules; /* version 0: none loaded */
+    int months[PAY_QUOTE_MONTHS], versions[PAY_QUOTE_MONTHS];
+    size_t nversions;
+    struct pay_base *bases;
+    size_t nbases;
+    struct pay_term *terms;
+    size_t nterms;
+};
+int pay_load_quotes(struct db *db, const long long *ids, size_t n, struct pay_quotes *q,
+                    struct errbuf *e);
+void pay_quotes_free(struct pay_quotes *q);
+
 struct pay_prefetch {
     const struct pay_known_member *members;
     size_t nmembers;
     const struct pay_known_bill *bills;
     size_t nbills;
+    struct pay_quotes *quotes; /* NULL: each quote reads the database */
 };
+/* What month, not billed yet, costs member now (paying ahead); rules: the caller's cache when
+ * pf has no quotes (version 0: none loaded). */
+int pay_quote(struct db *db, const struct pay_prefetch *pf, long long member,
+              const struct pay_member *m, int month, struct dues_rules *rules, long long *ret,
+              struct errbuf *e);
 
 /* The checks of a payment that need no database: channel, lengths of external_ref and payer. */
 int pay_check_input(const struct dues_pay_in *in, struct errbuf *e);

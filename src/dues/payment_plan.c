@@ -121,58 +121,6 @@ static int find_bill(struct db *db, const struct pay_prefetch *pf, long long mem
     return rc < 0 ? rc : 0;
 }
 
-/* What a month not billed yet would cost at today's rules, base and terms: paying ahead.
- * rules holds the version loaded last (version 0: none): a payment of many months ahead
- * loads the table once. */
-static int quote(struct db *db, long long member, const struct pay_member *m, int month,
-                 struct dues_rules *rules, long long *ret, struct errbuf *e)
-{
-    struct dues_calc c;
-    struct dues_term term = {DUES_TERM_NONE, 0, 0};
-    struct db_stmt *st;
-    long long base = -1;
-    int version = 0, rc;
-    if ((rc = dues_rules_version_for(db, month, &version, e)) < 0 ||
-        (version != rules->version && (rc = dues_rules_load(db, version, rules, e)) < 0))
-        return rc;
-    /* the base in force then, else the latest verified one (next year's is not known yet) */
-    rc = db_query_int(db, e, &base,
-                      "SELECT monthly_fen FROM income_bases WHERE member_id = $1"
-                      " AND from_month <= $2 ORDER BY from_month DESC LIMIT 1",
-                      "ii", member, (long long)month);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        base = -1;
-    if ((rc = db_prepare(db,
-                         "SELECT id, kind, amount_fen FROM dues_terms WHERE member_id = $1"
-                         " AND from_month <= $2 AND (to_month IS NULL OR to_month >= $2)"
-                         " ORDER BY from_month DESC, id DESC LIMIT 1",
-                         &st, e)) < 0)
-        return rc;
-    db_bindv(st, "ii", member, (long long)month);
-    if ((rc = db_step(st, e)) == 1) {
-        term.id = db_col_int(st, 0);
-        term.amount_fen = db_col_int(st, 2);
-        if (dues_term_kind_parse(db_col_text(st, 1), &term.kind) < 0)
-            term.kind = DUES_TERM_NONE;
-    }
-    db_done(st);
-    if (rc < 0 || (rc = dues_calc(rules, m->category, base, &term, &c, e)) < 0)
-        return rc;
-    if (c.status == DUES_CALC_NO_BASE)
-        return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "months", NULL,
-                             "months: cannot pay %d ahead: no verified income base (base missing)",
-                             month),
-                errbuf_value_int(e, month), errbuf_state(e, "base_missing"));
-    if (c.status == DUES_CALC_EXEMPT || c.amount_fen <= 0)
-        return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "months", NULL,
-                             "months: nothing is due for %d (exempt)", month),
-                errbuf_value_int(e, month), errbuf_state(e, "exempt"));
-    *ret = c.amount_fen;
-    return 0;
-}
-
 int pay_plan(struct db *db, const struct pay_prefetch *pf, const struct dues_pay_in *in,
              struct pay_member *m, struct pay_item *items, size_t *ret_n, long long *ret_total,
              struct errbuf *e)
@@ -247,7 +195,7 @@ int pay_plan(struct db *db, const struct pay_prefetch *pf, const struct dues_pay
             items[n++] = (struct pay_item){month, IT_BILL, bill, amount};
         } else if (month >= cur) {
             /* not billed (or not published) yet: paid ahead, at what it costs now */
-            if (!bill && (rc = quote(db, in->member_id, m, month, &rules, &amount, e)) < 0)
+            if (!bill && (rc = pay_quote(db, pf, in->member_id, m, month, &rules, &amount, e)) < 0)
                 return rc;
             items[n++] = (struct pay_item){month, IT_ADVANCE, 0, amount};
         } else {
