@@ -101,6 +101,38 @@ static int member_index(const struct demo_model *m, long long id)
     return -1;
 }
 
+/* What each quarterly payer of the month is asked to pay: the module's quotes, for all of
+ * them at once (their members' months, bases and terms read together). */
+static int quote_quarters(struct dd *d, struct errbuf *e)
+{
+    const struct demo_model *m = d->m;
+    struct dues_pay_in *in = calloc((size_t)d->npays + 1, sizeof(*in));
+    long long *totals = calloc((size_t)d->npays + 1, sizeof(*totals));
+    int *which = calloc((size_t)d->npays + 1, sizeof(*which));
+    size_t n = 0;
+    int rc = 0;
+    if (!in || !totals || !which)
+        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+    for (int k = 0; rc >= 0 && k < d->npays; k++) {
+        struct pay *p = &d->pays[k];
+        if (p->way != WAY_QUARTER)
+            continue;
+        if (n == 0)
+            clock_at(d, p->at); /* all in the month: the quotes depend on the month alone */
+        in[n] = (struct dues_pay_in){m->members[p->member].id, p->months, (size_t)p->nmonths, 0,
+                                     0, "wechat", NULL, NULL, true, 0, 0};
+        which[n++] = k;
+    }
+    if (rc >= 0 && n)
+        rc = dues_payment_quote_batch(d->db, in, n, totals, e);
+    for (size_t j = 0; rc >= 0 && j < n; j++)
+        d->pays[which[j]].amount = totals[j];
+    free(in);
+    free(totals);
+    free(which);
+    return rc;
+}
+
 /* Record the payments of d->pays in one transaction, as the module takes many at once:
  * collections paid at once, online ones created and then settled by the provider's notices
  * (a batch of notices, as a provider sends them after the day's payments), and month's
@@ -259,19 +291,8 @@ static int pay_month(struct dd *d, int t, struct errbuf *e)
     if (rc < 0)
         return rc;
     /* what paying a quarter costs: asked of the module, as the app does */
-    for (int k = 0; k < d->npays; k++) {
-        struct pay *p = &d->pays[k];
-        struct dues_pay_in in = {m->members[p->member].id, p->months, (size_t)p->nmonths, 0, 0,
-                                 "wechat", NULL, NULL, true, 0, 0};
-        json_t *q;
-        if (p->way != WAY_QUARTER)
-            continue;
-        clock_at(d, p->at);
-        if ((rc = dues_payment_quote(d->db, &in, &q, e)) < 0)
-            return rc;
-        p->amount = json_integer_value(json_object_get(q, "total_fen"));
-        json_decref(q);
-    }
+    if ((rc = quote_quarters(d, e)) < 0)
+        return rc;
     return record(d, month, e);
 }
 

@@ -59,6 +59,11 @@ int dues_callback_apply_tx(struct db *db, json_t *notice, json_t **ret, struct e
  * On an error (its message names the payment's index) the caller rolls back. */
 int dues_payment_create_batch(struct db *db, const struct dues_pay_in *in, size_t n,
                               long long *ids, struct errbuf *e);
+/* What each of many payments would cost (dues_payment_quote's total_fen for each in[k]),
+ * from what is read for all of them at once; nothing is written. The first payment that
+ * cannot be made is the error (its index in the message). */
+int dues_payment_quote_batch(struct db *db, const struct dues_pay_in *in, size_t n,
+                             long long *totals, struct errbuf *e);
 /* Many provider notices at once, inside the caller's transaction: what
  * dues_callback_apply_tx does for each, in order; *ret = a list of its replies (a duplicate
  * says so). The first bad notice is the error (its index in the message): roll back. */

@@ -370,65 +370,81 @@ int pay_settle_all(struct db *db, const long long *ids, const long long *members
     return rc;
 }
 
-/* Read what pay_plan needs for the payments' members and months; q: also what paying ahead
- * needs (NULL: no month is ahead). */
-static int prefetch(struct db *db, const long long *member_ids, size_t n, const long long *months,
-                    size_t nmonths, struct pay_known_member **km, struct pay_known_bill **kb,
-                    struct pay_quotes *q, struct pay_prefetch *pf, struct errbuf *e)
+/* What a batch of payments read before planning them: their members, the regular bills of
+ * their months, and what paying ahead needs when a month is ahead. */
+struct batch_read {
+    struct pay_known_member *km;
+    struct pay_known_bill *kb;
+    struct pay_quotes quotes;
+    struct pay_prefetch pf;
+    long long *members; /* the payments' members, in order */
+};
+
+static void batch_read_free(struct batch_read *r)
+{
+    pay_quotes_free(&r->quotes);
+    free(r->km);
+    free(r->kb);
+    free(r->members);
+}
+
+/* Read what pay_plan needs for the payments' members and months. */
+static int batch_read(struct db *db, const struct dues_pay_in *in, size_t n, struct batch_read *r,
+                      struct errbuf *e)
 {
     long long *ids = malloc(n * sizeof(*ids));
-    size_t nm;
-    int rc;
-    if (!ids)
-        return errbuf_set(e, -ERR_NOMEM, "out of memory");
-    memcpy(ids, member_ids, n * sizeof(*ids));
+    long long *months = malloc(n * DUES_MAX_MONTHS * sizeof(*months));
+    size_t nm, nmonths = 0;
+    bool ahead = false;
+    int cur = dues_current_month(), rc = 0;
+    memset(r, 0, sizeof(*r));
+    r->members = malloc(n * sizeof(*r->members));
+    if (!ids || !months || !r->members) {
+        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t k = 0; k < n; k++) {
+        r->members[k] = ids[k] = in[k].member_id;
+        for (size_t i = 0; i < in[k].nmonths && i < DUES_MAX_MONTHS; i++)
+            ahead |= (months[nmonths++] = in[k].months[i]) >= cur;
+    }
+    nmonths = pay_uniq(months, nmonths);
     nm = pay_uniq(ids, n);
-    if ((rc = pay_load_members(db, ids, nm, km, &pf->nmembers, e)) >= 0 && nmonths)
-        rc = load_bills(db, ids, nm, months, nmonths, kb, &pf->nbills, e);
-    if (rc >= 0 && q && (rc = pay_load_quotes(db, ids, nm, q, e)) >= 0)
-        pf->quotes = q;
+    if ((rc = pay_load_members(db, ids, nm, &r->km, &r->pf.nmembers, e)) >= 0 && nmonths)
+        rc = load_bills(db, ids, nm, months, nmonths, &r->kb, &r->pf.nbills, e);
+    if (rc >= 0 && ahead && (rc = pay_load_quotes(db, ids, nm, &r->quotes, e)) >= 0)
+        r->pf.quotes = &r->quotes;
+    r->pf.members = r->km;
+    r->pf.bills = r->kb;
+out:
     free(ids);
-    pf->members = *km;
-    pf->bills = *kb;
+    free(months);
     return rc;
 }
 
 int dues_payment_create_batch(struct db *db, const struct dues_pay_in *in, size_t n,
                               long long *ids, struct errbuf *e)
 {
-    struct pay_known_member *km = NULL;
-    struct pay_known_bill *kb = NULL;
-    struct pay_prefetch pf = {NULL, 0, NULL, 0, NULL};
-    struct pay_quotes quotes = {.rules.version = 0};
+    struct batch_read r;
     struct pay_planned *pl;
-    long long *members, *months;
-    size_t nmonths = 0;
-    bool *settle, ahead = false;
-    int cur = dues_current_month();
+    bool *settle;
     int rc;
     if (n == 0)
         return 0;
     pl = calloc(n, sizeof(*pl));
-    members = malloc(n * sizeof(*members));
-    months = malloc(n * DUES_MAX_MONTHS * sizeof(*months));
     settle = malloc(n * sizeof(*settle));
-    if (!pl || !members || !months || !settle) {
-        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
-        goto out;
+    if (!pl || !settle) {
+        free(pl);
+        free(settle);
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
     }
-    for (size_t k = 0; k < n; k++) {
-        members[k] = in[k].member_id;
+    for (size_t k = 0; k < n; k++)
         settle[k] = !in[k].online; /* a collection is paid now, online ones when notified */
-        for (size_t i = 0; i < in[k].nmonths && i < DUES_MAX_MONTHS; i++)
-            ahead |= (months[nmonths++] = in[k].months[i]) >= cur;
-    }
-    nmonths = pay_uniq(months, nmonths);
-    if ((rc = prefetch(db, members, n, months, nmonths, &km, &kb, ahead ? &quotes : NULL, &pf,
-                       e)) < 0 ||
-        (rc = plan_all(db, in, n, pl, &pf, kb, e)) < 0 ||
+    if ((rc = batch_read(db, in, n, &r, e)) < 0 ||
+        (rc = plan_all(db, in, n, pl, &r.pf, r.kb, e)) < 0 ||
         (rc = db_reserve_ids(db, "dues_payments", n, ids, e)) < 0 ||
         (rc = write_payments(db, in, n, pl, ids, e)) < 0 ||
-        (rc = pay_settle_all(db, ids, members, n, settle, pl, e)) < 0)
+        (rc = pay_settle_all(db, ids, r.members, n, settle, pl, e)) < 0)
         goto out;
     for (size_t k = 0; rc >= 0 && k < n; k++) {
         json_t *d = json_pack("{s:s, s:s, s:I}", "kind", in[k].online ? "online" : "collection",
@@ -437,13 +453,27 @@ int dues_payment_create_batch(struct db *db, const struct dues_pay_in *in, size_
         json_decref(d);
     }
 out:
-    pay_quotes_free(&quotes);
-    free(km);
-    free(kb);
+    batch_read_free(&r);
     free(pl);
-    free(members);
-    free(months);
     free(settle);
+    return rc < 0 ? rc : 0;
+}
+
+int dues_payment_quote_batch(struct db *db, const struct dues_pay_in *in, size_t n,
+                             long long *totals, struct errbuf *e)
+{
+    struct pay_item items[DUES_MAX_MONTHS + 1];
+    struct pay_member m;
+    struct batch_read r;
+    size_t ni;
+    int rc;
+    if (n == 0)
+        return 0;
+    rc = batch_read(db, in, n, &r, e);
+    for (size_t k = 0; rc >= 0 && k < n; k++)
+        if ((rc = pay_plan(db, &r.pf, &in[k], &m, items, &ni, &totals[k], e)) < 0)
+            errbuf_prefix(e, "payment %zu", k);
+    batch_read_free(&r);
     return rc < 0 ? rc : 0;
 }
 
