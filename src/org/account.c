@@ -53,7 +53,7 @@ int account_find(struct db *db, const char *login, long long *ret_id, struct err
 int account_grant(struct db *db, long long account_id, enum role role, long long org_id,
                   struct errbuf *e)
 {
-    int rc = db_run(db, e,
+    int rc = db_queue(db, e,
                     "INSERT INTO account_roles(account_id, role, org_id) VALUES($1, $2, $3)"
                     " ON CONFLICT DO NOTHING",
                     "iti", account_id, role_name(role), org_id);

@@ -324,7 +324,7 @@ int plan_todo_add(struct db *db, const struct idlist *to, long long org_id, cons
 
 int plan_todo_done_case(struct db *db, long long case_id, struct errbuf *e)
 {
-    int rc = db_run(db, e,
+    int rc = db_queue(db, e,
                     "UPDATE plan_todos SET done_at = $2 WHERE case_id = $1 AND done_at IS NULL",
                     "ii", case_id, (long long)time(NULL));
     return rc < 0 ? rc : 0;
@@ -333,7 +333,7 @@ int plan_todo_done_case(struct db *db, long long case_id, struct errbuf *e)
 int plan_todo_done_cell(struct db *db, long long task_id, long long org_id, const char *period,
                         struct errbuf *e)
 {
-    int rc = db_run(db, e,
+    int rc = db_queue(db, e,
                     "UPDATE plan_todos SET done_at = $4 WHERE task_id = $1 AND org_id = $2"
                     " AND period = $3 AND kind = 'warning' AND done_at IS NULL",
                     "iiti", task_id, org_id, period, (long long)time(NULL));

@@ -159,7 +159,8 @@ out:
 static int store(const struct cell_ctx *x, int notified, int reminded, int closed,
                  struct errbuf *e)
 {
-    int rc = db_run(x->db, e,
+    /* nothing waits for the answer: queued when the check pipelines its writes */
+    int rc = db_queue(x->db, e,
                     "INSERT INTO plan_status(task_id, org_id, period, start_day, end_day, actual,"
                     " completion, expected, level, notified, reminded, closed, evaluated_on)"
                     " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"

@@ -418,7 +418,6 @@ static int write_orgs(struct run *r, long long version, struct errbuf *e)
     }
     for (int i = 0; i < r->norgs && rc >= 0; i++) {
         struct rollup *x = &u[i];
-        struct db_stmt *st;
         double n = x->members ? (double)x->members : 1;
         if (!x->members)
             continue; /* nobody scored below it this month */
@@ -442,18 +441,17 @@ static int write_orgs(struct run *r, long long version, struct errbuf *e)
             first = 0;
         }
         buf_addch(&con, '}');
-        if ((rc = db_prepare(r->db,
-                             "INSERT INTO org_scores(month, org_id, version, members, politics,"
-                             " theory, discipline, performance, honours, idx, hist, participation,"
-                             " contrib) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                             &st, e)) < 0)
+        /* a one-row INSERT: queued when the run pipelines its writes */
+        rc = db_run(r->db, e,
+                    "INSERT INTO org_scores(month, org_id, version, members, politics,"
+                    " theory, discipline, performance, honours, idx, hist, participation,"
+                    " contrib) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    "iiiiddddddttt", (long long)r->month, r->orgs[i].id, version,
+                    (long long)x->members, x->dims[0] / n, x->dims[1] / n, x->dims[2] / n,
+                    x->dims[3] / n, x->dims[4] / n, x->index / n, buf_str(&hist), buf_str(&part),
+                    buf_str(&con));
+        if (rc < 0)
             break;
-        db_bindv(st, "iiiiddddddttt", (long long)r->month, r->orgs[i].id, version,
-                 (long long)x->members, x->dims[0] / n, x->dims[1] / n, x->dims[2] / n,
-                 x->dims[3] / n, x->dims[4] / n, x->index / n, buf_str(&hist), buf_str(&part),
-                 buf_str(&con));
-        rc = db_step(st, e);
-        db_done(st);
         written++;
     }
 out:
