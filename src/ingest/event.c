@@ -12,6 +12,7 @@
 #include "base/month.h"
 #include "db/db.h"
 #include "db/versions.h"
+#include "ingest/prefetch.h"
 #include "ingest/refs.h"
 #include "org/audit.h"
 #include "base/text.h"
@@ -110,11 +111,7 @@ static int find_member(struct ctx *c, const char *emp_no, long long member_id,
     struct db_stmt *st;
     int rc;
     /* ids and employee numbers in separate key spaces: "#1" may be an employee number */
-    if (emp_no) {
-        snprintf(idkey, sizeof(idkey), "e%s", emp_no);
-    } else {
-        snprintf(idkey, sizeof(idkey), "#%lld", member_id);
-    }
+    ingest_ref_key(idkey, sizeof(idkey), emp_no, member_id);
     k = idkey;
     if ((hit = refs_member_get(c->refs, k))) {
         *ret = hit->id ? hit : NULL;
@@ -377,7 +374,8 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
         own_tx = 1;
     }
     if ((rc = version_get_exact(db, TOPIC_MEMBERS, &version, e)) < 0 ||
-        (rc = refs_acquire(db, version, &c.refs, e)) < 0 || (rc = load_indicators(&c, e)) < 0)
+        (rc = refs_acquire(db, version, &c.refs, e)) < 0 || (rc = load_indicators(&c, e)) < 0 ||
+        (rc = ingest_prefetch_members(db, c.refs, ev, n, e)) < 0)
         goto out;
     for (size_t i = 0; i < n; i++)
         if ((rc = resolve(&c, i, &ev[i], today, &rv[i], e)) < 0)
