@@ -18,7 +18,6 @@
 #include "org/audit.h"
 #include "base/banned.h"
 
-#define PAY_ROWS 50   /* rows of one UPDATE ... FROM (VALUES ...): 3 parameters a row */
 
 /* "prefix IN ($first, ..., $first+PAY_IN_MAX-1)suffix": lists are padded with their last id, so
  * that one prepared statement serves every chunk. */
@@ -184,6 +183,23 @@ static int load_bills(struct db *db, const long long *ids, size_t n, const long 
     return 0;
 }
 
+const char *pay_paid_sql(bool via_credit)
+{
+    static char *sql[2];
+    if (!sql[via_credit]) { /* built once; the same text every time, so a race only leaks a copy */
+        struct buf b = BUF_INIT;
+        buf_addstr(&b, "UPDATE dues_bills SET status = 'paid', payment_id = v.column2,"
+                       " paid_at = v.column3");
+        buf_addstr(&b, via_credit ? ", via_credit = 1 FROM (VALUES " : " FROM (VALUES ");
+        for (int r = 0; r < PAY_ROWS; r++)
+            buf_printf(&b, "%s(CAST($%d AS BIGINT), CAST($%d AS BIGINT), CAST($%d AS BIGINT))",
+                       r ? ", " : "", 3 * r + 1, 3 * r + 2, 3 * r + 3);
+        buf_addstr(&b, ") AS v WHERE dues_bills.id = v.column1 AND dues_bills.status = 'unpaid'");
+        sql[via_credit] = buf_detach(&b);
+    }
+    return sql[via_credit];
+}
+
 /* A payment's bill to pay: which payment pays it, when, and for how much. */
 struct bill_pay {
     long long bill, pid, at, amount;
@@ -204,18 +220,8 @@ static int cmp_bill_pay(const void *a, const void *b)
 static int pay_bills(struct db *db, struct bill_pay *bp, size_t n, long long *lost,
                      struct errbuf *e)
 {
-    static char *sql;
+    const char *sql = pay_paid_sql(false);
     int rc = 0;
-    if (!sql) { /* built once; the same text every time, so a race only leaks a copy */
-        struct buf b = BUF_INIT;
-        buf_addstr(&b, "UPDATE dues_bills SET status = 'paid', payment_id = v.column2,"
-                       " paid_at = v.column3 FROM (VALUES ");
-        for (int r = 0; r < PAY_ROWS; r++)
-            buf_printf(&b, "%s(CAST($%d AS BIGINT), CAST($%d AS BIGINT), CAST($%d AS BIGINT))",
-                       r ? ", " : "", 3 * r + 1, 3 * r + 2, 3 * r + 3);
-        buf_addstr(&b, ") AS v WHERE dues_bills.id = v.column1 AND dues_bills.status = 'unpaid'");
-        sql = buf_detach(&b);
-    }
     for (size_t i = 0; rc >= 0 && i < n; i += PAY_ROWS) {
         size_t rows = n - i < PAY_ROWS ? n - i : PAY_ROWS;
         struct db_stmt *st;

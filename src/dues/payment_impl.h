@@ -119,6 +119,12 @@ int pay_notice_parse(json_t *notice, struct pay_notice *ret, struct errbuf *e);
 /* ---- batches (payment_batch.c, payment_notices.c) */
 
 #define PAY_IN_MAX 100 /* ids in one IN (...) list */
+#define PAY_ROWS 50    /* rows of one UPDATE ... FROM (VALUES ...): 3 parameters a row */
+
+/* "UPDATE dues_bills SET status = 'paid', payment_id, paid_at (and via_credit = 1) FROM
+ * (VALUES (bill, payment, paid_at) x PAY_ROWS)" for bills still unpaid: pad short chunks with
+ * their last row. */
+const char *pay_paid_sql(bool via_credit);
 
 /* What one payment of a batch comes to. */
 struct pay_planned {
