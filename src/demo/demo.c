@@ -123,7 +123,7 @@ static int named_account(struct gen *g, const char *login, const char *display, 
     const struct demo_model *m = g->m;
     struct account_new a = {
         login, DEMO_PASSWORD,   display, member >= 0 ? m->members[member].id : 0,
-        role,  m->orgs[org].id, NULL};
+        role,  m->orgs[org].id, NULL,    0};
     long long id;
     int rc;
     if ((rc = account_create(g->db, &a, 0, &id, e)) < 0 ||
@@ -148,21 +148,32 @@ static int write_accounts(struct gen *g, struct errbuf *e)
     char hash[SECRET_PWHASH_LEN], note[512];
     long long source;
     int rc;
-    if (secret_password_hash(DEMO_PASSWORD, hash) < 0)
+    long long *ids = malloc((size_t)(m->nmembers ? m->nmembers : 1) * sizeof(*ids));
+    if (!ids || secret_password_hash(DEMO_PASSWORD, hash) < 0) {
+        free(ids);
         return errbuf_set(e, -ERR_NOMEM, "cannot hash the demo password: out of memory");
+    }
+    /* the members' ids reserved at once: their inserts then need not wait for an answer */
+    if ((rc = db_reserve_ids(g->db, "accounts", (size_t)m->nmembers, ids, e)) < 0) {
+        free(ids);
+        return rc;
+    }
     for (int i = 0; i < m->nmembers; i++) {
         const struct demo_member *mb = &m->members[i];
         int org = demo_model_org_of(m, mb, m->months - 1);
         struct account_new a = {mb->emp_no,      NULL, mb->name, mb->id, ROLE_MEMBER,
-                                m->orgs[org].id, hash};
+                                m->orgs[org].id, hash,     ids[i]};
         long long id;
         if ((rc = account_create(g->db, &a, 0, &id, e)) < 0 ||
             (m->orgs[org].secretary == i &&
-             (rc = account_grant(g->db, id, ROLE_SECRETARY, m->orgs[org].id, e)) < 0))
+             (rc = account_grant(g->db, id, ROLE_SECRETARY, m->orgs[org].id, e)) < 0)) {
+            free(ids);
             return rc;
+        }
         g->sum->accounts++;
         tick(g, "accounts", i + 1, m->nmembers + 1, i + 1);
     }
+    free(ids);
     if ((rc = named_account(g, "admin", "系统管理员", -1, ROLE_ADMIN, 0, "全公司系统管理", e)) < 0)
         return rc;
     snprintf(note, sizeof(note), "党委组织部：%s及其下属组织", unit);

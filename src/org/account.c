@@ -77,11 +77,20 @@ int account_create(struct db *db, const struct account_new *a, long long actor,
         if ((rc = secret_password_hash(a->password, hash)) < 0)
             return errbuf_set(e, rc, "cannot hash password: out of memory");
     }
-    rc = db_query_int(db, e, &id,
-                      "INSERT INTO accounts(login, password_hash, display_name, member_id,"
-                      " created_at, updated_at) VALUES($1, $2, $3, $4, $5, $5) RETURNING id",
-                      "tttIi", a->login, hash, a->display_name ? a->display_name : "",
-                      a->member_id, now);
+    if (a->id > 0) /* a one-row INSERT: queued when the caller pipelines */
+        rc = db_run(db, e,
+                    "INSERT INTO accounts(id, login, password_hash, display_name, member_id,"
+                    " created_at, updated_at) VALUES($1, $2, $3, $4, $5, $6, $6)",
+                    "itttIi", a->id, a->login, hash, a->display_name ? a->display_name : "",
+                    a->member_id, now);
+    else
+        rc = db_query_int(db, e, &id,
+                          "INSERT INTO accounts(login, password_hash, display_name, member_id,"
+                          " created_at, updated_at) VALUES($1, $2, $3, $4, $5, $5) RETURNING id",
+                          "tttIi", a->login, hash, a->display_name ? a->display_name : "",
+                          a->member_id, now);
+    if (a->id > 0)
+        id = a->id;
     if (rc == -ERR_CONFLICT)
         return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "login", a->login,
                             "account '%s' already exists", a->login);

@@ -18,6 +18,8 @@ struct account_new {
     enum role role;
     long long org_id;
     const char *password_hash; /* optional precomputed hash (bulk demo data) */
+    long long id; /* 0, or an id from db_reserve_ids (bulk callers): the insert need not wait,
+                   * and a login taken is reported by the next statement that waits */
 };
 
 int account_create(struct db *db, const struct account_new *a, long long actor,

@@ -75,7 +75,7 @@ static void make_world(struct fuzz_world *w)
     }
     {
         struct account_new a = {"fuzz",     "fuzz-password-1", "模糊测试", w->members[0],
-                                ROLE_ADMIN, w->root,           NULL};
+                                ROLE_ADMIN, w->root,           NULL,        0};
         must(account_create(w->db, &a, 0, &w->account, &e), &e, "account");
     }
     {

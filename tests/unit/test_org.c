@@ -1095,7 +1095,7 @@ static void test_role_names_parse_and_labels(void **state)
 
 static long long account(struct db *db, const char *login, const char *password, long long org_id)
 {
-    struct account_new a = {login, password, "显示名", 0, ROLE_SECRETARY, org_id, NULL};
+    struct account_new a = {login, password, "显示名", 0, ROLE_SECRETARY, org_id, NULL, 0};
     struct errbuf e = ERRBUF_INIT;
     long long id = 0;
     if (account_create(db, &a, 7, &id, &e) < 0)
@@ -1168,7 +1168,7 @@ static void test_account_set_password_ends_sessions(void **state)
     struct errbuf e = ERRBUF_INIT;
     long long r = org(f->db, "R", "committee", 0);
     long long id = account(f->db, "adm", "first-password", r), other, got = -1;
-    struct account_new o = {"other", NULL, NULL, 0, 0, 0, "$argon2id$precomputed"};
+    struct account_new o = {"other", NULL, NULL, 0, 0, 0, "$argon2id$precomputed", 0};
     assert_int_equal(account_create(f->db, &o, 0, &other, &e), 0);
     add_session(f->db, "h1", id);
     add_session(f->db, "h2", id);
@@ -1196,7 +1196,7 @@ static void test_account_create_refuses_bad_login_password_and_duplicates(void *
     struct fix *f = *state;
     struct errbuf e = ERRBUF_INIT;
     long long r = org(f->db, "R", "committee", 0), id = -1;
-    struct account_new a = {"a b", "long-enough", NULL, 0, ROLE_ADMIN, r, "$argon2id$x"};
+    struct account_new a = {"a b", "long-enough", NULL, 0, ROLE_ADMIN, r, "$argon2id$x", 0};
     char login65[66];
     assert_int_equal(account_create(f->db, &a, 0, &id, &e), -ERR_INVALID);
     a.login = "";

@@ -48,7 +48,7 @@ static long long org(const char *code, const char *kind, long long parent)
 static long long account(const char *login, enum role role, long long org_id)
 {
     struct errbuf e = ERRBUF_INIT;
-    struct account_new a = {login, NULL, login, 0, role, org_id, "x"};
+    struct account_new a = {login, NULL, login, 0, role, org_id, "x", 0};
     long long id = 0;
     must(account_create(W->db, &a, 0, &id, &e), &e, login);
     return id;
