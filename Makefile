@@ -207,7 +207,7 @@ test-cluster: dangjian
 
 # member portraits per second through HAProxy with one serve and with two, and the failover
 # window (scripts/bench-cluster.sh)
-bench-cluster: dangjian
+bench-cluster: dangjian build/rel/bench
 	@scripts/deps.sh cluster
 	@scripts/bench-cluster.sh
 

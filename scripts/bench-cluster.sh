@@ -3,7 +3,18 @@
 #   1. GET /api/v1/portraits/members/{id} through HAProxy under wrk (BENCH_SECONDS, default 10;
 #      BENCH_CONNECTIONS, default 32), 16 members' sessions in turn, with one serve enabled in
 #      HAProxy and then with two; portraits are reads that may lag, so they run on the standby;
-#   2. the failover window: one event batch POSTed through HAProxy every 50 ms while the
+#   2. event ingestion straight to the serves (bench/ingest.mjs): BENCH_EVENTS (1,000,000)
+#      events of a new source POSTed in batches of 10,000 to one serve, then (the source's
+#      events deleted) to two serves at once, half each and 10 % to both (duplicates across
+#      the servers); BENCH_INGEST_CONCURRENCY (2) requests in flight per serve. Both runs must
+#      store the same rows (count, no duplicate under the unique index, the same sums per
+#      member and indicator), else the bench fails; the wait events of the serves' database
+#      sessions are sampled meanwhile and printed beside the times;
+#   3. scoring a month of BENCH_MEMBERS (1,000,000) members × 20 events and generating a month
+#      of dues for BENCH_MEMBERS members (build/rel/bench score-scale, dues-scale) on SQLite
+#      and on the cluster's primary (a database of its own, dropped after), same data set,
+#      same run; BENCH_SCALE=0 skips it;
+#   4. the failover window: one event batch POSTed through HAProxy every 50 ms while the
 #      primary's postmaster is killed with SIGKILL, from the kill to the first accepted batch
 #      after the failures, and the failed requests in between.
 # Then down. Figures are printed, never judged. CLUSTER_DEMO: the demo's size (default
@@ -15,11 +26,16 @@ export CLUSTER_DIR=${CLUSTER_DIR:-build/cluster-bench}
 export CLUSTER_DEMO=${CLUSTER_DEMO:---orgs 150 --members 2000 --months 3}
 DURATION=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNECTIONS:-32}
+EVENTS=${BENCH_EVENTS:-1000000}
+INGEST_CONC=${BENCH_INGEST_CONCURRENCY:-2}
+MEMBERS=${BENCH_MEMBERS:-1000000}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/dj-bench-cluster.XXXXXX")
 
 [ ! -f "$CLUSTER_DIR/env" ] || scripts/cluster.sh down
+SAMPLER_PID=""
 finish() {
     local rc=$?
+    [ -z "$SAMPLER_PID" ] || kill "$SAMPLER_PID" 2>/dev/null || true
     scripts/cluster.sh down || rc=1
     rm -rf "$TMP"
     exit "$rc"
@@ -76,6 +92,142 @@ read -r all_rps all_p99 < <(measure)
 echo "cluster: GET /api/v1/portraits/members/{id} through HAProxy, wrk ${DURATION}s, $CONNS connections, 16 sessions (demo $CLUSTER_DEMO)"
 printf '  %-16s %10s req/s  p99 %s\n' "1 serve" "$one_rps" "$one_p99"
 printf '  %-16s %10s req/s  p99 %s\n' "$nserves serves" "$all_rps" "$all_p99"
+
+# --- 2. ingestion from one serve and from two at once, straight to the serves' ports
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB_URL" "$@"; }
+month=$(date -u +%Y-%m) days=$(date -u +%-d)
+q -c "SELECT m.emp_no FROM members m WHERE (SELECT MAX(from_month) FROM member_orgs mo
+    WHERE mo.member_id = m.id) <= ${month/-/} ORDER BY m.id" >"$TMP/members"
+q -F ' ' -c "SELECT code, value_min, value_max FROM indicators WHERE scope = 'member' ORDER BY id" \
+    >"$TMP/indicators"
+key=$(DANGJIAN_KEY_FILE=$DANGJIAN_KEY_FILE ./dangjian source add --code bench-ingest --name 基准导入 \
+    --db "$DB_URL" | sed -n 's/.*X-API-Key): *\([^ ]*\).*/\1/p')
+source_id=$(q -c "SELECT id FROM sources WHERE code = 'bench-ingest'")
+if [ -z "$key" ] || [ -z "$source_id" ]; then
+    echo "bench-cluster: cannot add a source" >&2
+    exit 1
+fi
+# the columns of the unique index that makes an event a duplicate (the one holding "key")
+ukey=$(q -c "SELECT string_agg(a.attname, ', ' ORDER BY k.n) FROM pg_index i
+    CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
+    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+    WHERE i.indrelid = 'events'::regclass AND i.indisunique AND NOT i.indisprimary
+    GROUP BY i.indexrelid HAVING bool_or(a.attname = 'key') LIMIT 1")
+[ -n "$ukey" ] || { echo "bench-cluster: no unique index on events holding key" >&2; exit 1; }
+
+# What the source stored: "rows duplicates fingerprint", the fingerprint an md5 of every
+# member × indicator's count and sum.
+stored() {
+    q -F ' ' -c "SELECT (SELECT count(*) FROM events WHERE source_id = $source_id),
+        (SELECT count(*) FROM (SELECT 1 FROM events WHERE source_id = $source_id
+            GROUP BY $ukey HAVING count(*) > 1) d),
+        (SELECT md5(string_agg(concat_ws(':', member_id, indicator_id, n, s), ','
+            ORDER BY member_id, indicator_id)) FROM (SELECT member_id, indicator_id,
+            count(*) AS n, round(sum(value)::numeric, 6) AS s FROM events
+            WHERE source_id = $source_id GROUP BY member_id, indicator_id) g)"
+}
+
+# Sample the wait events of the active sessions on the database every 0.2 s (one psql
+# session; CPU when a session waits for nothing) into $1 until stopped.
+sample_waits() {
+    for _ in $(seq 1 9000); do
+        echo "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') FROM pg_stat_activity
+            WHERE datname = current_database() AND backend_type = 'client backend'
+            AND state = 'active' AND pid <> pg_backend_pid(); SELECT pg_sleep(0.2);"
+    done | psql -X -q -At -d "$DB_URL" >"$1" 2>/dev/null &
+    SAMPLER_PID=$!
+}
+stop_waits() {
+    kill "$SAMPLER_PID" 2>/dev/null || true
+    wait "$SAMPLER_PID" 2>/dev/null || true
+    SAMPLER_PID=""
+}
+waits() { # the tally: "CPU 61%, Lock:transactionid 20%, ..." (shares of the samples)
+    grep -v '^$' "$1" | sort | uniq -c | sort -rn | head -n 5 |
+        awk '{ n[NR] = $1; w[NR] = $2; t += $1 } END { for (i = 1; i <= NR; i++)
+            printf "%s%s %.0f%%", (i > 1 ? ", " : ""), w[i], 100 * n[i] / t; if (!t) printf "none" }'
+}
+
+# ingest_run NAME URL[,URL]: one run from a clean slate (the source's events deleted, the
+# table vacuumed); "seconds sent accepted duplicate" into $TMP/NAME.run
+ingest_run() {
+    q -c "DELETE FROM events WHERE source_id = $source_id" -c "VACUUM (ANALYZE) events"
+    sample_waits "$TMP/$1.waits"
+    timeout 1800 node bench/ingest.mjs --servers "$2" --key "$key" --members "$TMP/members" \
+        --indicators "$TMP/indicators" --month "$month" --days "$days" --events "$EVENTS" \
+        --concurrency "$INGEST_CONC" --timeout 1700 >"$TMP/$1.json"
+    stop_waits
+    node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+        console.log(r.seconds, r.sent, r.accepted, r.duplicate)' "$TMP/$1.json" >"$TMP/$1.run"
+    stored >"$TMP/$1.stored"
+}
+read -r sp1 sp2 _ <<<"$SERVE_PORTS"
+ingest_run one "http://127.0.0.1:$sp1"
+ingest_run two "http://127.0.0.1:$sp1,http://127.0.0.1:$sp2"
+echo "cluster: POST /api/v1/events straight to the serves, $EVENTS events of one source in batches" \
+    "of 10,000, $INGEST_CONC in flight per serve; two serves: half each, 10 % sent to both"
+for run in one two; do
+    read -r secs sent acc dup <"$TMP/$run.run"
+    printf '  %-9s %8.1f s  %9.0f events/s stored  %9.0f sent/s  (%s sent, %s accepted, %s duplicate)\n' \
+        "$([ "$run" = one ] && echo "1 serve" || echo "2 serves")" "$secs" \
+        "$(awk -v n="$EVENTS" -v s="$secs" 'BEGIN { print n / s }')" \
+        "$(awk -v n="$sent" -v s="$secs" 'BEGIN { print n / s }')" "$sent" "$acc" "$dup"
+    printf '  %-9s waits of the database sessions: %s\n' "" "$(waits "$TMP/$run.waits")"
+done
+read -r n1 d1 f1 <"$TMP/one.stored"
+read -r n2 d2 f2 <"$TMP/two.stored"
+read -r _ _ acc1 _ <"$TMP/one.run"
+read -r _ _ acc2 dup2 <"$TMP/two.run"
+shared=$(node -e 'let n = 0; for (let i = 0; i < +process.argv[1]; i++) n += i % 20 < 2; console.log(n)' "$EVENTS")
+if [ "$n1" != "$EVENTS" ] || [ "$n2" != "$EVENTS" ] || [ "$d1" != 0 ] || [ "$d2" != 0 ] ||
+    [ "$f1" != "$f2" ] || [ "$acc1" != "$EVENTS" ] || [ "$acc2" != "$EVENTS" ] || [ "$dup2" != "$shared" ]; then
+    echo "bench-cluster: the two runs stored different rows: one serve $n1 rows, $d1 duplicate" \
+        "keys ($ukey), sums $f1, $acc1 accepted; two serves $n2 rows, $d2 duplicate keys, sums $f2," \
+        "$acc2 accepted, $dup2 duplicates (expected $EVENTS rows, $shared duplicates)" >&2
+    exit 1
+fi
+echo "  same rows: $n2 stored both times, no duplicate ($ukey), the same sums per member and indicator"
+q -c "DELETE FROM events WHERE source_id = $source_id" -c "VACUUM events"
+
+# --- 3. a month at scale on SQLite and on the primary, the same data set
+if [ "${BENCH_SCALE:-1}" = 1 ]; then
+    super="postgresql://postgres:$SUPER_PASSWORD@127.0.0.1:$PG1,127.0.0.1:$PG2/postgres?target_session_attrs=read-write"
+    scale_url=${DB_URL/\/dangjian\?//dangjian_scale?}
+    fresh_scale_db() {
+        PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -d "$super" \
+            -c "DROP DATABASE IF EXISTS dangjian_scale WITH (FORCE)" \
+            -c "CREATE DATABASE dangjian_scale OWNER dangjian"
+    }
+    for what in score-scale dues-scale; do
+        build/rel/bench "$what" --members "$MEMBERS" --per 20 --dir "$TMP" >"$TMP/$what.sqlite"
+        rm -f "$TMP"/*.db "$TMP"/*.db-*
+        fresh_scale_db
+        build/rel/bench "$what" --members "$MEMBERS" --per 20 --db "$scale_url" >"$TMP/$what.pg"
+    done
+    psql -X -q -d "$super" -c "DROP DATABASE dangjian_scale WITH (FORCE)"
+    echo "cluster: a month at scale, $MEMBERS members, the same data set on SQLite (a file, synchronous=OFF)" \
+        "and on the primary (synchronous standby); seconds"
+    printf '  %-44s %10s %12s %8s\n' "" SQLite PostgreSQL ratio
+    row() { # label, SQLite seconds, PostgreSQL seconds
+        printf '  %-44s %10.1f %12.1f %8s\n' "$1" "$2" "$3" \
+            "$(awk -v a="$2" -v b="$3" 'BEGIN { if (a > 0) printf "%.1f", b / a; else print "-" }')"
+    }
+    field() { sed -n "$2" "$1" | head -n 1; }
+    row "set-up of $((MEMBERS * 20)) events (not measured)" \
+        "$(field "$TMP/score-scale.sqlite" 's/.* set up in \([0-9.]*\) s.*/\1/p')" \
+        "$(field "$TMP/score-scale.pg" 's/.* set up in \([0-9.]*\) s.*/\1/p')"
+    row "score the month (full run)" \
+        "$(field "$TMP/score-scale.sqlite" 's/.*full run: \([0-9.]*\) s.*/\1/p')" \
+        "$(field "$TMP/score-scale.pg" 's/.*full run: \([0-9.]*\) s.*/\1/p')"
+    row "generate the month's dues bills" \
+        "$(field "$TMP/dues-scale.sqlite" "s/.*month's bills: *\([0-9.]*\) s.*/\1/p")" \
+        "$(field "$TMP/dues-scale.pg" "s/.*month's bills: *\([0-9.]*\) s.*/\1/p")"
+    row "  the same bills by one INSERT ... SELECT" \
+        "$(field "$TMP/dues-scale.sqlite" 's/.*INSERT ... SELECT: \([0-9.]*\) s.*/\1/p')" \
+        "$(field "$TMP/dues-scale.pg" 's/.*INSERT ... SELECT: \([0-9.]*\) s.*/\1/p')"
+    echo "  scoring: SQLite $(field "$TMP/score-scale.sqlite" 's/.*s for \(.*\); peak memory of the process \([0-9]*\) MB.*/\1, peak \2 MB/p');" \
+        "PostgreSQL $(field "$TMP/score-scale.pg" 's/.*s for \(.*\); peak memory of the process \([0-9]*\) MB.*/\1, peak \2 MB/p')"
+fi
 
 # the failover window, seen by a client writing through HAProxy
 node=""
