@@ -10,7 +10,8 @@
 // them (default 10) that go to every server at about the same time: duplicates across the
 // servers, same source and key, which the database keeps once. FILE --members: one emp_no a
 // line; --indicators: "code min max" a line (member indicators). Prints one JSON line:
-// {"servers", "sent", "accepted", "duplicate", "seconds", "per_server": [...]}. Exits 1 on any
+// {"servers", "sent", "accepted", "duplicate", "seconds", "value_sum", "per_server": [...]}, value_sum
+// being the sum of the N events' values (what the database should hold once each). Exits 1 on any
 // reply other than 200 (503 busy/unavailable is retried after Retry-After, at most 5 times).
 import { readFileSync } from 'node:fs';
 
@@ -107,11 +108,14 @@ const t0 = process.hrtime.bigint();
 await Promise.all(servers.flatMap((_, s) => Array.from({ length: o.concurrency }, () => worker(s))));
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const sum = (k) => per.reduce((a, p) => a + p[k], 0);
+let valueSum = 0;
+for (let i = 0; i < o.events; i++) valueSum += event(i).value;
 console.log(JSON.stringify({
   servers: S,
   sent: sum('sent'),
   accepted: sum('accepted'),
   duplicate: sum('duplicate'),
   seconds: Number(seconds.toFixed(3)),
+  value_sum: valueSum,
   per_server: per,
 }));

@@ -4,12 +4,13 @@
 #      BENCH_CONNECTIONS, default 32), 16 members' sessions in turn, with one serve enabled in
 #      HAProxy and then with two; portraits are reads that may lag, so they run on the standby;
 #   2. event ingestion straight to the serves (bench/ingest.mjs): BENCH_EVENTS (1,000,000)
-#      events of a new source POSTed in batches of 10,000 to one serve, then (the source's
-#      events deleted) to two serves at once, half each and 10 % to both (duplicates across
-#      the servers); BENCH_INGEST_CONCURRENCY (2) requests in flight per serve. Both runs must
-#      store the same rows (count, no duplicate under the unique index, the same sums per
-#      member and indicator), else the bench fails; the wait events of the serves' database
-#      sessions are sampled meanwhile and printed beside the times;
+#      events of a new source POSTed in batches of 10,000 to one serve with
+#      BENCH_INGEST_CONCURRENCY (2) requests in flight, to one serve with twice as many, and to
+#      two serves at once with as many each, half each and 10 % to both (duplicates across
+#      the servers), the source's events deleted before each run. Every run must store the
+#      same rows (count, no duplicate under the unique index, the same sums per member and
+#      indicator), else the bench fails; the wait events of the serves' database sessions
+#      are sampled meanwhile and printed beside the times;
 #   3. scoring a month of BENCH_MEMBERS (1,000,000) members × 20 events and generating a month
 #      of dues for BENCH_MEMBERS members (build/rel/bench score-scale, dues-scale) on SQLite
 #      and on the cluster's primary (a database of its own, dropped after), same data set,
@@ -115,8 +116,8 @@ ukey=$(q -c "SELECT string_agg(a.attname, ', ' ORDER BY k.n) FROM pg_index i
     GROUP BY i.indexrelid HAVING bool_or(a.attname = 'key') LIMIT 1")
 [ -n "$ukey" ] || { echo "bench-cluster: no unique index on events holding key" >&2; exit 1; }
 
-# What the source stored: "rows duplicates fingerprint", the fingerprint an md5 of every
-# member × indicator's count and sum.
+# What the source stored: "rows duplicates fingerprint total", the fingerprint an md5 of every
+# member × indicator's count and sum, total the sum of the values.
 stored() {
     q -F ' ' -c "SELECT (SELECT count(*) FROM events WHERE source_id = $source_id),
         (SELECT count(*) FROM (SELECT 1 FROM events WHERE source_id = $source_id
@@ -124,7 +125,8 @@ stored() {
         (SELECT md5(string_agg(concat_ws(':', member_id, indicator_id, n, s), ','
             ORDER BY member_id, indicator_id)) FROM (SELECT member_id, indicator_id,
             count(*) AS n, round(sum(value)::numeric, 6) AS s FROM events
-            WHERE source_id = $source_id GROUP BY member_id, indicator_id) g)"
+            WHERE source_id = $source_id GROUP BY member_id, indicator_id) g),
+        (SELECT sum(value)::bigint FROM events WHERE source_id = $source_id)"
 }
 
 # Sample the wait events of the active sessions on the database every 0.2 s (one psql
@@ -148,45 +150,51 @@ waits() { # the tally: "CPU 61%, Lock:transactionid 20%, ..." (shares of the sam
             printf "%s%s %.0f%%", (i > 1 ? ", " : ""), w[i], 100 * n[i] / t; if (!t) printf "none" }'
 }
 
-# ingest_run NAME URL[,URL]: one run from a clean slate (the source's events deleted, the
-# table vacuumed); "seconds sent accepted duplicate" into $TMP/NAME.run
+# ingest_run NAME CONCURRENCY URL[,URL]: one run from a clean slate (the source's events
+# deleted, the table vacuumed); "seconds sent accepted duplicate value-sum" into $TMP/NAME.run, what
+# the source stored into $TMP/NAME.stored
 ingest_run() {
     q -c "DELETE FROM events WHERE source_id = $source_id" -c "VACUUM (ANALYZE) events"
     sample_waits "$TMP/$1.waits"
-    timeout 1800 node bench/ingest.mjs --servers "$2" --key "$key" --members "$TMP/members" \
+    timeout 1800 node bench/ingest.mjs --servers "$3" --key "$key" --members "$TMP/members" \
         --indicators "$TMP/indicators" --month "$month" --days "$days" --events "$EVENTS" \
-        --concurrency "$INGEST_CONC" --timeout 1700 >"$TMP/$1.json"
+        --concurrency "$2" --timeout 1700 >"$TMP/$1.json"
     stop_waits
     node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-        console.log(r.seconds, r.sent, r.accepted, r.duplicate)' "$TMP/$1.json" >"$TMP/$1.run"
+        console.log(r.seconds, r.sent, r.accepted, r.duplicate, r.value_sum)' "$TMP/$1.json" >"$TMP/$1.run"
     stored >"$TMP/$1.stored"
 }
 read -r sp1 sp2 _ <<<"$SERVE_PORTS"
-ingest_run one "http://127.0.0.1:$sp1"
-ingest_run two "http://127.0.0.1:$sp1,http://127.0.0.1:$sp2"
+ingest_run one "$INGEST_CONC" "http://127.0.0.1:$sp1"
+ingest_run one-wide $((2 * INGEST_CONC)) "http://127.0.0.1:$sp1"
+ingest_run two "$INGEST_CONC" "http://127.0.0.1:$sp1,http://127.0.0.1:$sp2"
 echo "cluster: POST /api/v1/events straight to the serves, $EVENTS events of one source in batches" \
-    "of 10,000, $INGEST_CONC in flight per serve; two serves: half each, 10 % sent to both"
-for run in one two; do
-    read -r secs sent acc dup <"$TMP/$run.run"
-    printf '  %-9s %8.1f s  %9.0f events/s stored  %9.0f sent/s  (%s sent, %s accepted, %s duplicate)\n' \
-        "$([ "$run" = one ] && echo "1 serve" || echo "2 serves")" "$secs" \
-        "$(awk -v n="$EVENTS" -v s="$secs" 'BEGIN { print n / s }')" \
-        "$(awk -v n="$sent" -v s="$secs" 'BEGIN { print n / s }')" "$sent" "$acc" "$dup"
-    printf '  %-9s waits of the database sessions: %s\n' "" "$(waits "$TMP/$run.waits")"
-done
-read -r n1 d1 f1 <"$TMP/one.stored"
-read -r n2 d2 f2 <"$TMP/two.stored"
-read -r _ _ acc1 _ <"$TMP/one.run"
-read -r _ _ acc2 dup2 <"$TMP/two.run"
+    "of 10,000; two serves: half each, 10 % sent to both; waits: the serves' database sessions"
 shared=$(node -e 'let n = 0; for (let i = 0; i < +process.argv[1]; i++) n += i % 20 < 2; console.log(n)' "$EVENTS")
-if [ "$n1" != "$EVENTS" ] || [ "$n2" != "$EVENTS" ] || [ "$d1" != 0 ] || [ "$d2" != 0 ] ||
-    [ "$f1" != "$f2" ] || [ "$acc1" != "$EVENTS" ] || [ "$acc2" != "$EVENTS" ] || [ "$dup2" != "$shared" ]; then
-    echo "bench-cluster: the two runs stored different rows: one serve $n1 rows, $d1 duplicate" \
-        "keys ($ukey), sums $f1, $acc1 accepted; two serves $n2 rows, $d2 duplicate keys, sums $f2," \
-        "$acc2 accepted, $dup2 duplicates (expected $EVENTS rows, $shared duplicates)" >&2
-    exit 1
-fi
-echo "  same rows: $n2 stored both times, no duplicate ($ukey), the same sums per member and indicator"
+read -r _ _ ref _ <"$TMP/one.stored"
+for run in one one-wide two; do
+    read -r secs sent acc dup want_total <"$TMP/$run.run"
+    read -r rows dkeys sums total <"$TMP/$run.stored"
+    case $run in
+    one) label="1 serve, $INGEST_CONC in flight" want_dup=0 ;;
+    one-wide) label="1 serve, $((2 * INGEST_CONC)) in flight" want_dup=0 ;;
+    two) label="2 serves, $INGEST_CONC in flight each" want_dup=$shared ;;
+    esac
+    printf '  %-28s %7.1f s  %8.0f events/s stored  %8.0f sent/s  (%s accepted, %s duplicate)\n' \
+        "$label" "$secs" "$(awk -v n="$EVENTS" -v s="$secs" 'BEGIN { print n / s }')" \
+        "$(awk -v n="$sent" -v s="$secs" 'BEGIN { print n / s }')" "$acc" "$dup"
+    printf '  %-28s waits: %s\n' "" "$(waits "$TMP/$run.waits")"
+    # the same rows every time: all of them, once each under the unique index, the same sums
+    if [ "$rows" != "$EVENTS" ] || [ "$dkeys" != 0 ] || [ "$sums" != "$ref" ] ||
+        [ "$total" != "$want_total" ] || [ "$acc" != "$EVENTS" ] || [ "$dup" != "$want_dup" ]; then
+        echo "bench-cluster: $label stored other rows: $rows rows (expected $EVENTS), $dkeys keys" \
+            "($ukey) twice, sums $sums (1 serve: $ref), values $total (sent: $want_total)," \
+            "$acc accepted, $dup duplicates (expected $want_dup)" >&2
+        exit 1
+    fi
+done
+echo "  same rows every time: $EVENTS stored, no duplicate ($ukey), the same sums per member and" \
+    "indicator, the values' total as sent"
 q -c "DELETE FROM events WHERE source_id = $source_id" -c "VACUUM events"
 
 # --- 3. a month at scale on SQLite and on the primary, the same data set
