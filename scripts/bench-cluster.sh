@@ -221,7 +221,7 @@ if [ "${BENCH_SCALE:-1}" = 1 ]; then
             "$(awk -v a="$2" -v b="$3" 'BEGIN { if (a > 0) printf "%.1f", b / a; else print "-" }')"
     }
     field() { sed -n "$2" "$1" | head -n 1; }
-    row "set-up of $((MEMBERS * 20)) events (not measured)" \
+    row "set-up, $((MEMBERS * 20)) events (PG: + VACUUM)" \
         "$(field "$TMP/score-scale.sqlite" 's/.* set up in \([0-9.]*\) s.*/\1/p')" \
         "$(field "$TMP/score-scale.pg" 's/.* set up in \([0-9.]*\) s.*/\1/p')"
     row "score the month (full run)" \
