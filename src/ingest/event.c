@@ -40,6 +40,7 @@ struct ctx {
     json_t *orgs;    /* org code → id */
     struct ingest_result *res;
     size_t last_rejected; /* index + 1 of the last row rejected */
+    struct ingest_reject *row_first; /* partial batches: each row's first problem */
 };
 
 static void reject(struct ctx *c, size_t index, const char *field, enum reason why,
@@ -64,8 +65,8 @@ static void reject(struct ctx *c, size_t index, const char *field, enum reason w
     if (c->last_rejected != index + 1) {
         res->rejected++;
         c->last_rejected = index + 1;
-        if (res->row_first) { /* the row's first problem, for the quarantine */
-            r = &res->row_first[index];
+        if (c->row_first) { /* the row's first problem, for the quarantine */
+            r = &c->row_first[index];
             fill_reject(r, index, field, why, value);
             va_start(ap, fmt);
             vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
@@ -283,10 +284,10 @@ static int resolve(struct ctx *c, size_t i, const struct event_in *ev, int today
     return 0;
 }
 
-/* Whether row i was rejected (INGEST_PARTIAL, where row_first is always set). */
-static bool row_rejected(const struct ingest_result *res, size_t i)
+/* Whether row i of a partial batch was rejected. */
+static bool row_rejected(const struct ingest_reject *row_first, size_t i)
 {
-    return res->row_first[i].reason[0] != '\0';
+    return row_first[i].reason[0] != '\0';
 }
 
 /* A dry run stores nothing: is this (source, key) stored already? 1 yes, 0 no, < 0 error. */
@@ -376,21 +377,19 @@ static int store(struct db *db, long long source_id, const struct event_in *ev,
     return 0;
 }
 
-int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, size_t n,
-                 unsigned flags, struct ingest_result *res, struct errbuf *e)
+/* A batch; with row_first, a partial one (ingest_batch_partial). */
+static int batch(struct db *db, long long source_id, const struct event_in *ev, size_t n,
+                 unsigned flags, struct ingest_result *res, struct ingest_reject *row_first,
+                 struct errbuf *e)
 {
-    struct ctx c = {db, NULL, 0, NULL, json_object(), res, 0};
+    struct ctx c = {db, NULL, 0, NULL, json_object(), res, 0, row_first};
     long long version = 0;
     struct resolved *rv = NULL;
     struct event_in *good = NULL;
-    struct ingest_reject *row_first = res->row_first, *own_first = NULL;
     int rc = 0, own_tx = 0, today = date_today();
 
     memset(res, 0, sizeof(*res));
-    if (!row_first && (flags & INGEST_PARTIAL) && n &&
-        !(row_first = own_first = calloc(n, sizeof(*row_first))))
-        return errbuf_set(e, -ERR_NOMEM, "out of memory");
-    if ((res->row_first = row_first))
+    if (row_first && n)
         memset(row_first, 0, n * sizeof(*row_first));
     if (n && !(rv = calloc(n, sizeof(*rv)))) {
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
@@ -411,7 +410,7 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
             goto out;
     refs_release(c.refs);
     c.refs = NULL;
-    if (res->rejected && (flags & INGEST_PARTIAL)) {
+    if (res->rejected && row_first) {
         size_t rejected = res->rejected, k = 0;
         /* keep the rows that passed, in order, and store only those */
         if (!(good = malloc(n * sizeof(*good)))) {
@@ -419,7 +418,7 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
             goto out;
         }
         for (size_t i = 0; i < n; i++)
-            if (!row_rejected(res, i)) {
+            if (!row_rejected(row_first, i)) {
                 good[k] = ev[i];
                 rv[k++] = rv[i];
             }
@@ -461,11 +460,20 @@ out:
         res->accepted = res->duplicate = 0;
     free(rv);
     free(good);
-    if (own_first) {
-        free(own_first);
-        res->row_first = NULL;
-    }
     free(c.ind);
     json_decref(c.orgs);
     return rc;
+}
+
+int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, size_t n,
+                 unsigned flags, struct ingest_result *res, struct errbuf *e)
+{
+    return batch(db, source_id, ev, n, flags, res, NULL, e);
+}
+
+int ingest_batch_partial(struct db *db, long long source_id, const struct event_in *ev,
+                         size_t n, struct ingest_result *res, struct ingest_reject *row_first,
+                         struct errbuf *e)
+{
+    return batch(db, source_id, ev, n, 0, res, row_first, e);
 }

@@ -41,23 +41,23 @@ struct ingest_result {
     size_t accepted, duplicate, rejected;
     size_t nrejects; /* details kept for the first INGEST_MAX_REJECTS */
     struct ingest_reject rejects[INGEST_MAX_REJECTS];
-    /* optional, set by the caller before ingest_batch: n slots, each filled with the first
-     * problem of that row (why stays R_NONE for a row that was not rejected) */
-    struct ingest_reject *row_first;
 };
 
 enum {
     INGEST_DRY_RUN = 1 << 0, /* validate and count duplicates, store nothing */
-    INGEST_PARTIAL = 1 << 1, /* store the rows that pass; the rejected ones are only reported
-                              * (the pull connectors quarantine them) and return 0 */
 };
 
 /* Store a batch for source_id. Returns 0 when every event was stored or was a duplicate;
- * -ERR_INVALID when any was rejected (then nothing is stored and res lists why, unless
- * INGEST_PARTIAL: then the others are stored and 0 is returned); other
+ * -ERR_INVALID when any was rejected (then nothing is stored and res lists why); other
  * negative errors for database failures. Runs in its own transaction unless the caller
  * already holds one. */
 int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, size_t n,
                  unsigned flags, struct ingest_result *res, struct errbuf *e);
+/* The same, storing the rows that pass (the pull connectors quarantine the others): each
+ * rejected row's first problem goes to row_first[i] (n slots; reason[0] is '\0' for a row
+ * that passed) and 0 is returned. */
+int ingest_batch_partial(struct db *db, long long source_id, const struct event_in *ev,
+                         size_t n, struct ingest_result *res, struct ingest_reject *row_first,
+                         struct errbuf *e);
 
 #endif

@@ -83,8 +83,7 @@ int feed_store_rows(struct db *db, long long source_id, const struct feed_map *m
         feed_map_row(m, json_array_get(rows, i), min_month, &fr[i]);
         ev[i] = fr[i].ev;
     }
-    res->row_first = first;
-    if ((rc = ingest_batch(db, source_id, ev, n, INGEST_PARTIAL, res, e)) < 0)
+    if ((rc = ingest_batch_partial(db, source_id, ev, n, res, first, e)) < 0)
         goto out;
     st->rows += (long)n;
     st->stored += (long)res->accepted;
