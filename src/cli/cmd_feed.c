@@ -11,22 +11,31 @@
 #include "ingest/source.h"
 #include "base/banned.h"
 
-static int do_feed(struct db *db, long long id, const char *target, const char *map,
-                   const char *url_env, long long every, long long page, long long window,
-                   bool enable, bool disable, struct errbuf *e)
+static int do_feed(struct db *db, long long id, const char *kind, const char *target,
+                   const char *map, const char *url_env, long long every, long long page,
+                   long long window, bool enable, bool disable, struct errbuf *e)
 {
-    struct feed_config c = {NULL, NULL, target, NULL, every, page, window, -1};
+    struct feed_config c = {kind, NULL, target, NULL, every, page, window, -1};
     json_error_t je;
-    json_t *mapping = NULL;
+    json_t *mapping = NULL, *old = NULL;
     int rc;
     if (url_env && !(c.url = getenv(url_env)))
         return errbuf_set(e, -ERR_INVALID, "the environment has no variable '%s'", url_env);
     if (!url_env)
         c.url = getenv("DANGJIAN_FEED_URL");
+    if (!kind) { /* a new feed reads a table unless told otherwise */
+        if ((rc = feed_status(db, id, &old, e)) == -ERR_NOTFOUND)
+            c.kind = "sql";
+        else if (rc < 0)
+            return rc;
+        json_decref(old);
+        errbuf_clear(e);
+    }
+    if (c.kind && strcmp(c.kind, "folder") == 0)
+        c.url = NULL;
     if (map && !(mapping = json_loads(map, 0, &je)))
         return errbuf_set(e, -ERR_INVALID, "--map: not JSON: %s", je.text);
     c.mapping = mapping;
-    c.kind = "sql";
     c.enabled = enable ? 1 : disable ? 0 : -1;
     if ((rc = db_begin(db, e)) < 0 || (rc = feed_set(db, id, &c, 0, e)) < 0 ||
         (rc = db_commit(db, e)) < 0)
@@ -82,11 +91,12 @@ static int do_quarantine(struct db *db, long long id, const char *status, struct
 
 int cmd_feed(int argc, char **argv)
 {
-    const char *url = CLI_DEFAULT_DB, *target = NULL, *map = NULL, *url_env = NULL,
+    const char *url = CLI_DEFAULT_DB, *target = NULL, *kind = NULL, *map = NULL, *url_env = NULL,
                *status = "open", *pos[2] = {NULL, NULL};
     long long every = -1, page = -1, window = -1, id = 0;
     bool enable = false, disable = false;
     struct opt opts[] = {{"db", OPT_STR, &url, ""},
+                         {"kind", OPT_STR, &kind, ""},
                          {"target", OPT_STR, &target, ""},
                          {"map", OPT_STR, &map, ""},
                          {"url-env", OPT_STR, &url_env, ""},
@@ -112,7 +122,7 @@ int cmd_feed(int argc, char **argv)
     if (pos[1] && (rc = source_find(db, pos[1], &id, &e)) < 0)
         goto out;
     if (strcmp(pos[0], "feed") == 0) {
-        if ((rc = do_feed(db, id, target, map, url_env, every, page, window, enable, disable,
+        if ((rc = do_feed(db, id, kind, target, map, url_env, every, page, window, enable, disable,
                           &e)) >= 0)
             printf("feed of source '%s' saved\n", pos[1]);
     } else if (strcmp(pos[0], "pull") == 0) {

@@ -88,19 +88,23 @@ static int check_num(const char *field, long long v, long long min, long long ma
     return 0;
 }
 
-/* Check c (with what is stored for the members it leaves out: exists is whether a feed is
- * stored) and fill the mapping's stored text. */
-static int check(const struct feed_config *c, bool exists, char **ret_mapping, struct errbuf *e)
+/* Check c (with what is stored for the members it leaves out: kind is the stored kind, or
+ * NULL for a new feed) and fill the mapping's stored text. */
+static int check(const struct feed_config *c, const char *stored_kind, char **ret_mapping,
+                 struct errbuf *e)
 {
     struct feed_map *m = NULL;
+    const char *kind = c->kind ? c->kind : stored_kind;
+    bool exists = stored_kind != NULL, sql;
     int rc;
     *ret_mapping = NULL;
-    if ((c->kind || !exists) && (!c->kind || strcmp(c->kind, "sql") != 0))
-        return errbuf_field(e, -ERR_INVALID, c->kind ? R_INVALID_CHOICE : R_REQUIRED, "kind",
-                            c->kind, "'kind' must be 'sql'");
-    if (!exists && (!c->url || !*c->url))
+    if (!kind || (strcmp(kind, "sql") != 0 && strcmp(kind, "folder") != 0))
+        return errbuf_field(e, -ERR_INVALID, kind ? R_INVALID_CHOICE : R_REQUIRED, "kind", kind,
+                            "'kind' must be 'sql' or 'folder'");
+    sql = strcmp(kind, "sql") == 0;
+    if (sql && !exists && (!c->url || !*c->url))
         return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "url", NULL,
-                            "'url' is required for a new feed");
+                            "'url' is required for a new SQL feed");
     if (c->url && strlen(c->url) > URL_MAX)
         return errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "url", NULL,
                             "'url' longer than %d bytes", URL_MAX);
@@ -110,7 +114,8 @@ static int check(const struct feed_config *c, bool exists, char **ret_mapping, s
                             "'url' must be a postgresql:// URL");
     if (!exists && !c->target)
         return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "target", NULL, "'target' is required");
-    if (c->target && (rc = feed_sql_check_target(c->target, e)) < 0)
+    if (c->target && (rc = sql ? feed_sql_check_target(c->target, e)
+                               : feed_folder_check(c->target, e)) < 0)
         return rc;
     if ((rc = check_num("every_seconds", c->every_seconds, 1, 7 * 86400, e)) < 0 ||
         (rc = check_num("page_size", c->page_size, 1, 5000, e)) < 0 ||
@@ -134,13 +139,20 @@ int feed_set(struct db *db, long long source_id, const struct feed_config *c, lo
              struct errbuf *e)
 {
     long long exists = 0, now = (long long)time(NULL);
-    char *mapping = NULL;
+    char *mapping = NULL, kind[16] = "";
     struct buf sealed = BUF_INIT;
     json_t *detail = NULL;
+    struct db_stmt *st;
     int rc;
-    if ((rc = db_query_int(db, e, &exists, "SELECT 1 FROM feeds WHERE source_id = $1", "i",
-                           source_id)) < 0 ||
-        (rc = check(c, exists, &mapping, e)) < 0)
+    if ((rc = db_prepare(db, "SELECT kind FROM feeds WHERE source_id = $1", &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, source_id);
+    if ((rc = db_step(st, e)) == 1) {
+        exists = 1;
+        snprintf(kind, sizeof(kind), "%s", db_col_text(st, 0));
+    }
+    db_done(st);
+    if (rc < 0 || (rc = check(c, exists ? kind : NULL, &mapping, e)) < 0)
         goto out;
     if (c->url && (rc = seal(c->url, &sealed, e)) < 0)
         goto out;
@@ -148,7 +160,8 @@ int feed_set(struct db *db, long long source_id, const struct feed_config *c, lo
         rc = db_run(db, e,
                     "INSERT INTO feeds(source_id, kind, secret, target, mapping, created_at,"
                     " updated_at) VALUES($1, $2, $3, $4, $5, $6, $6)",
-                    "itttti", source_id, c->kind, buf_str(&sealed), c->target, mapping, now);
+                    "itttti", source_id, c->kind, c->url ? buf_str(&sealed) : "", c->target,
+                    mapping, now);
     else
         rc = db_run(db, e,
                     "UPDATE feeds SET kind = COALESCE($2, kind), secret = COALESCE($3, secret),"

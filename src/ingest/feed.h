@@ -17,9 +17,9 @@ struct db;
 /* A feed's settings: NULL / negative members keep what is stored (url must be given when
  * the feed is created). */
 struct feed_config {
-    const char *kind;   /* "sql" */
+    const char *kind;   /* "sql" or "folder" */
     const char *url;    /* the connection URL: a secret, stored sealed, never shown */
-    const char *target; /* the table or view */
+    const char *target; /* the table or view; the folder (an absolute path) */
     const json_t *mapping;
     long long every_seconds, page_size, window_months, enabled;
 };
@@ -51,9 +51,10 @@ int feed_load_map(struct db *db, long long source_id, struct feed_map **ret_map,
                   int *ret_min_month, struct errbuf *e);
 /* Map rows (JSON objects), store their events and quarantine the rest, in the caller's
  * transaction. replay: the rows come from the quarantine (stored ones become "replayed",
- * not "resolved"). */
+ * not "resolved"). rejects (or NULL): each quarantined row is appended as {row_key, reason,
+ * field, message, line (when the raw row has "_line")}. */
 int feed_store_rows(struct db *db, long long source_id, const struct feed_map *m,
                     int min_month, json_t *rows, bool replay, struct feed_stats *st,
-                    struct errbuf *e);
+                    json_t *rejects, struct errbuf *e);
 
 #endif

@@ -66,7 +66,7 @@ static int load(struct db *db, long long source_id, struct feed *f, struct errbu
 
 int feed_store_rows(struct db *db, long long source_id, const struct feed_map *m,
                     int min_month, json_t *rows, bool replay, struct feed_stats *st,
-                    struct errbuf *e)
+                    json_t *rejects, struct errbuf *e)
 {
     size_t n = json_array_size(rows);
     struct feed_row *fr = calloc(n ? n : 1, sizeof(*fr));
@@ -96,9 +96,18 @@ int feed_store_rows(struct db *db, long long source_id, const struct feed_map *m
         goto out;
     for (size_t i = 0; i < n && rc >= 0; i++) {
         const char *key = fr[i].key[0] ? fr[i].key : "(no key)";
-        if (first[i].reason[0])
-            rc = quarantine_put(db, source_id, key, json_array_get(rows, i), &first[i], e);
-        else if (open && (rc = quarantine_close(db, source_id, key,
+        if (first[i].reason[0]) {
+            json_t *raw = json_array_get(rows, i), *line = json_object_get(raw, "_line");
+            rc = quarantine_put(db, source_id, key, raw, &first[i], e);
+            if (rejects && json_array_size(rejects) < 100) {
+                json_t *x = json_pack("{s:s, s:s, s:s, s:s}", "row_key", key, "reason",
+                                      reason_name(first[i].why), "field", first[i].field,
+                                      "message", first[i].reason);
+                if (line)
+                    json_object_set(x, "line", line);
+                json_array_append_new(rejects, x);
+            }
+        } else if (open && (rc = quarantine_close(db, source_id, key,
                                                 replay ? "replayed" : "resolved", e)) > 0)
             st->resolved++;
     }
@@ -124,7 +133,7 @@ static int store_page(struct db *db, struct feed *f, json_t *rows, struct feed_s
                           feed_map_column(f->map, FF_UPDATED_AT), feed_map_column(f->map, FF_ID));
     if ((rc = db_begin(db, e)) < 0)
         return rc;
-    if ((rc = feed_store_rows(db, f->source_id, f->map, f->min_month, rows, false, &page, e)) < 0 ||
+    if ((rc = feed_store_rows(db, f->source_id, f->map, f->min_month, rows, false, &page, NULL, e)) < 0 ||
         (rc = db_run(db, e,
                      "UPDATE feeds SET mark_time = $2, mark_id = $3, rows_read = rows_read + $4,"
                      " stored = stored + $5, duplicates = duplicates + $6,"
@@ -230,9 +239,12 @@ int feed_pull(struct db *db, long long source_id, struct feed_stats *st, struct 
         goto out;
     }
     held = 1;
-    if ((rc = feed_open_secret(f.secret, url, sizeof(url), e)) < 0)
+    if (strcmp(f.kind, "folder") == 0)
+        rc = feed_folder_pull(db, source_id, f.target, f.map, f.min_month, st, &pe);
+    else if ((rc = feed_open_secret(f.secret, url, sizeof(url), e)) < 0)
         goto out;
-    rc = pull_pages(db, &f, url, st, &pe);
+    else
+        rc = pull_pages(db, &f, url, st, &pe);
     if (rc < 0 && db_lost(db)) { /* our database, not the feed's: nothing to record */
         *e = pe;
         goto out;

@@ -137,7 +137,7 @@ int quarantine_replay(struct db *db, long long source_id, struct feed_stats *st,
         if ((rc = db_begin(db, e)) < 0)
             break;
         if ((rc = open_page(db, source_id, after, &rows, &after, e)) < 0 ||
-            (rc = feed_store_rows(db, source_id, m, min_month, rows, true, st, e)) < 0 ||
+            (rc = feed_store_rows(db, source_id, m, min_month, rows, true, st, NULL, e)) < 0 ||
             (rc = db_commit(db, e)) < 0) {
             db_rollback(db);
             json_decref(rows);

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -253,4 +253,52 @@ test('the password is in no reply, log, audit row or stored column', async () =>
   assert.ok(!all.includes(PASSWORD));
   assert.match(sql(srv.dbUrl, 'SELECT secret FROM feeds'), /^pii1\./);
   assert.ok(Number(sql(srv.dbUrl, "SELECT COUNT(*) FROM audit WHERE action IN ('feed_create', 'feed_update', 'feed_pull', 'quarantine_replay')")) >= 5);
+});
+
+test('a drop folder: a good file, a bad file and the same file twice, each taken once', async () => {
+  const { addSource } = await import('./fixtures.mjs');
+  const { mkdirSync, writeFileSync, readdirSync, readFileSync, existsSync } = await import('node:fs');
+  addSource(srv, 'prod', '生产系统');
+  const prodId = Number(sql(srv.dbUrl, "SELECT id FROM sources WHERE code = 'prod'"));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dj-feeds-drop.'));
+  mkdirSync(dir, { recursive: true });
+  let r = await srv.api('PUT', `/api/v1/sources/${prodId}/feed`, {
+    token: admin,
+    body: { kind: 'folder', target: dir, mapping: { key: 'no', emp_no: 'emp', indicator: '=safety.violation', value: 'times', month: 'month' } },
+  });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.secret_set, false);
+  const good = `no,emp,times,month\np1,EA001,1,${MONTH}\np2,EA002,2,${MONTH}\np3,NOPE,1,${MONTH}\np4,EA003,x,${MONTH}\n`;
+  writeFileSync(path.join(dir, 'a.csv'), good);
+  writeFileSync(path.join(dir, 'b.csv'), 'no,who,times\nq1,EA001,1\n'); // wrong header
+  writeFileSync(path.join(dir, 'notes.txt'), 'not a CSV: left alone');
+  const count = () => Number(sql(srv.dbUrl, `SELECT COUNT(*) FROM events WHERE source_id = ${prodId}`));
+  const t0 = Date.now();
+  r = await srv.api('POST', `/api/v1/sources/${prodId}/feed/pull`, { token: admin });
+  assert.equal(r.status, 200, r.text);
+  console.log(`drop folder: ${JSON.stringify(r.body)} (${Date.now() - t0} ms)`);
+  assert.deepEqual([r.body.pages, r.body.rows, r.body.stored, r.body.quarantined], [2, 4, 2, 2]);
+  assert.equal(count(), 2);
+  assert.deepEqual(readdirSync(dir).sort(), ['done', 'notes.txt', 'rejected']);
+  const rep = JSON.parse(readFileSync(path.join(dir, 'done', 'a.csv.report.json'), 'utf8'));
+  assert.equal(rep.status, 'done');
+  assert.deepEqual(rep.quarantined_rows.map((x) => [x.line, x.reason]), [[4, 'unknown_member'], [5, 'not_number']]);
+  const bad = JSON.parse(readFileSync(path.join(dir, 'rejected', 'b.csv.report.json'), 'utf8'));
+  assert.equal(bad.status, 'rejected');
+  assert.match(bad.message, /who|missing|unknown/i);
+  assert.ok(existsSync(path.join(dir, 'rejected', 'b.csv')));
+  // the same content dropped again, under another name and under the same name
+  writeFileSync(path.join(dir, 'a-again.csv'), good);
+  writeFileSync(path.join(dir, 'a.csv'), good);
+  r = await srv.api('POST', `/api/v1/sources/${prodId}/feed/pull`, { token: admin });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.stored, 0);
+  assert.equal(count(), 2);
+  const again = JSON.parse(readFileSync(path.join(dir, 'rejected', 'a-again.csv.report.json'), 'utf8'));
+  assert.equal(again.reason, 'duplicate');
+  assert.ok(existsSync(path.join(dir, 'done', 'a.csv.2')), readdirSync(path.join(dir, 'done')).join(' '));
+  const q = await srv.api('GET', `/api/v1/sources/${prodId}/quarantine`, { token: admin });
+  assert.deepEqual(q.body.items.map((x) => x.reason).sort(), ['not_number', 'unknown_member']);
+  assert.equal(q.body.items.find((x) => x.row_key === 'p3').raw._file, 'a.csv');
+  rmSync(dir, { recursive: true, force: true });
 });

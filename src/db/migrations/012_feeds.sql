@@ -8,9 +8,11 @@
 -- last committed page, never before it, never after it.
 CREATE TABLE feeds (
     source_id INT_PK,
-    kind TEXT NOT NULL,                    -- 'sql': a table or view in a PostgreSQL database
+    kind TEXT NOT NULL,                    -- 'sql': a table or view in a PostgreSQL database;
+                                           -- 'folder': CSV files dropped into a directory
     secret TEXT NOT NULL DEFAULT '',       -- the connection URL, sealed (base/pii.h key ring)
-    target TEXT NOT NULL,                  -- the table or view ("schema.name" or "name")
+    target TEXT NOT NULL,                  -- the table or view ("schema.name" or "name"), or
+                                           -- the directory (absolute)
     mapping TEXT NOT NULL,                 -- JSON: our event field -> their column or "=constant"
     every_seconds BIGINT NOT NULL DEFAULT 900,
     page_size BIGINT NOT NULL DEFAULT 500,
@@ -51,3 +53,20 @@ CREATE TABLE quarantine (
 );
 CREATE UNIQUE INDEX quarantine_source_row ON quarantine(source_id, row_key);
 CREATE INDEX quarantine_status ON quarantine(source_id, status, id);
+
+-- The files a folder feed took, by content: recorded in the transaction of their events, so
+-- that a file is taken once even when the process dies between the commit and moving it to
+-- done/ (the next pull finds it recorded and only moves it), and a copy dropped again is
+-- recognised. status: done or rejected (the file as a whole: not a CSV, a wrong header).
+CREATE TABLE feed_files (
+    id ID_PK,
+    source_id BIGINT NOT NULL,
+    hash TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('done', 'rejected')),
+    rows_read BIGINT NOT NULL DEFAULT 0,
+    stored BIGINT NOT NULL DEFAULT 0,
+    quarantined BIGINT NOT NULL DEFAULT 0,
+    taken_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX feed_files_hash ON feed_files(source_id, hash);
