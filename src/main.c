@@ -67,7 +67,23 @@ static const struct command {
     {"source", cmd_source, "manage business systems that send events",
      "dangjian source add --code CODE --name TEXT\n"
      "dangjian source list\n"
-     "  'add' prints the new source's API key once; only its hash is stored."},
+     "dangjian source feed CODE [--kind sql|folder] --target TABLE|DIR --map JSON [--url-env VAR]\n"
+     "                     [--every SECONDS]\n"
+     "                     [--page ROWS] [--window MONTHS] [--enable|--disable]\n"
+     "dangjian source pull|replay CODE\n"
+     "dangjian source status [CODE]\n"
+     "dangjian source quarantine CODE [--status open|replayed|resolved|all]\n"
+     "  'add' prints the new source's API key once; only its hash is stored.\n"
+     "  'feed' makes the source a pull feed: rows of a PostgreSQL table or view, read after a\n"
+     "  watermark (updated_at, id) in pages. The connection URL is a secret: it is read from\n"
+     "  the environment variable --url-env (default DANGJIAN_FEED_URL) and stored sealed.\n"
+     "  --map maps event fields to columns, e.g. '{\"key\":\"id\",\"emp_no\":\"emp_no\",\n"
+     "  \"indicator\":\"=perf.rating\",\"value\":\"grade\",\"month\":\"ym\"}'. 'pull' runs it once\n"
+     "  ('serve' runs it every --every seconds). --kind folder: CSV files dropped into DIR, each\n"
+     "  taken once and moved to DIR/done/ or DIR/rejected/ with a NAME.report.json beside it.\n"
+     "  Rows that cannot be events are quarantined\n"
+     "  with a reason; 'replay' maps the open ones again after members or indicators changed.\n"
+     "  All take --db PATH|URL."},
     {"keys", cmd_keys, "the keys that seal members' ID card and mobile numbers",
      "dangjian keys status|rotate|reseal [--db PATH|URL] [--batch 500] [--wait 2]\n"
      "dangjian keys retire ID [--db PATH|URL]\n"

@@ -47,6 +47,8 @@ int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_source(int argc, char **argv);
+/* source feed|pull|status|quarantine|replay (cmd_feed.c) */
+int cmd_feed(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_score(int argc, char **argv);

@@ -16,10 +16,14 @@ int cmd_source(int argc, char **argv)
     struct errbuf e = ERRBUF_INIT;
     struct db *db;
     int rc = 0;
+    static const char *const feed_verbs[] = {"feed", "pull", "status", "quarantine", "replay"};
+    for (size_t i = 0; argc > 1 && i < sizeof(feed_verbs) / sizeof(feed_verbs[0]); i++)
+        if (strcmp(argv[1], feed_verbs[i]) == 0)
+            return cmd_feed(argc, argv);
     if (cli_parse("source", argc - 1, argv + 1, opts, &verb, 1, NULL) < 0)
         return 2;
     if (!verb || (strcmp(verb, "add") && strcmp(verb, "list"))) {
-        fprintf(stderr, "dangjian source: expected add or list (see: dangjian help source)\n");
+        fprintf(stderr, "dangjian source: expected add, list, feed, pull, status, quarantine or replay (see: dangjian help source)\n");
         return 2;
     }
     if (strcmp(verb, "add") == 0 && (!code || !name)) {

@@ -41,10 +41,20 @@ struct ctx {
     json_t *orgs;    /* org code → id */
     struct ingest_result *res;
     size_t last_rejected; /* index + 1 of the last row rejected */
+    struct ingest_reject *row_first; /* partial batches: each row's first problem */
 };
 
 static void reject(struct ctx *c, size_t index, const char *field, enum reason why,
                    const char *value, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void fill_reject(struct ingest_reject *r, size_t index, const char *field,
+                        enum reason why, const char *value)
+{
+    r->index = index;
+    snprintf(r->field, sizeof(r->field), "%s", field);
+    r->why = why;
+    text_utf8_cut(value ? value : "", ERR_VALUE_CHARS, r->value, sizeof(r->value));
+}
 
 static void reject(struct ctx *c, size_t index, const char *field, enum reason why,
                    const char *value, const char *fmt, ...)
@@ -52,17 +62,22 @@ static void reject(struct ctx *c, size_t index, const char *field, enum reason w
     struct ingest_result *res = c->res;
     va_list ap;
     /* a row counts once however many problems it has; each problem is listed */
+    struct ingest_reject *r;
     if (c->last_rejected != index + 1) {
         res->rejected++;
         c->last_rejected = index + 1;
+        if (c->row_first) { /* the row's first problem, for the quarantine */
+            r = &c->row_first[index];
+            fill_reject(r, index, field, why, value);
+            va_start(ap, fmt);
+            vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+            va_end(ap);
+        }
     }
     if (res->nrejects >= INGEST_MAX_REJECTS)
         return;
-    struct ingest_reject *r = &res->rejects[res->nrejects++];
-    r->index = index;
-    snprintf(r->field, sizeof(r->field), "%s", field);
-    r->why = why;
-    text_utf8_cut(value ? value : "", ERR_VALUE_CHARS, r->value, sizeof(r->value));
+    r = &res->rejects[res->nrejects++];
+    fill_reject(r, index, field, why, value);
     va_start(ap, fmt);
     vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
     va_end(ap);
@@ -266,6 +281,12 @@ static int resolve(struct ctx *c, size_t i, const struct event_in *ev, int today
     return 0;
 }
 
+/* Whether row i of a partial batch was rejected. */
+static bool row_rejected(const struct ingest_reject *row_first, size_t i)
+{
+    return row_first[i].reason[0] != '\0';
+}
+
 /* A dry run stores nothing: is this (source, key) stored already? 1 yes, 0 no, < 0 error. */
 static int stored(struct db *db, long long source_id, const char *key, struct errbuf *e)
 {
@@ -353,15 +374,20 @@ static int store(struct db *db, long long source_id, const struct event_in *ev,
     return 0;
 }
 
-int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, size_t n,
-                 unsigned flags, struct ingest_result *res, struct errbuf *e)
+/* A batch; with row_first, a partial one (ingest_batch_partial). */
+static int batch(struct db *db, long long source_id, const struct event_in *ev, size_t n,
+                 unsigned flags, struct ingest_result *res, struct ingest_reject *row_first,
+                 struct errbuf *e)
 {
-    struct ctx c = {db, NULL, 0, NULL, json_object(), res, 0};
+    struct ctx c = {db, NULL, 0, NULL, json_object(), res, 0, row_first};
     long long version = 0;
     struct resolved *rv = NULL;
+    struct event_in *good = NULL;
     int rc = 0, own_tx = 0, today = date_today();
 
     memset(res, 0, sizeof(*res));
+    if (row_first && n)
+        memset(row_first, 0, n * sizeof(*row_first));
     if (n && !(rv = calloc(n, sizeof(*rv)))) {
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
         goto out;
@@ -382,6 +408,23 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
             goto out;
     refs_release(c.refs);
     c.refs = NULL;
+    if (res->rejected && row_first) {
+        size_t rejected = res->rejected, k = 0;
+        /* keep the rows that passed, in order, and store only those */
+        if (!(good = malloc(n * sizeof(*good)))) {
+            rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (!row_rejected(row_first, i)) {
+                good[k] = ev[i];
+                rv[k++] = rv[i];
+            }
+        if ((rc = store(db, source_id, good, rv, k, res, e)) < 0)
+            goto out;
+        res->rejected = rejected;
+        goto stored;
+    }
     if (res->rejected) {
         rc = errbuf_set(e, -ERR_INVALID, "%zu of %zu events rejected: nothing stored",
                         res->rejected, n);
@@ -393,6 +436,7 @@ int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, 
     }
     if ((rc = store(db, source_id, ev, rv, n, res, e)) < 0)
         goto out;
+stored:
     /* one audit row per batch that stored something: who sent how many */
     if (res->accepted) {
         json_t *d = json_pack("{s:I, s:I}", "accepted", (json_int_t)res->accepted, "duplicate",
@@ -413,7 +457,21 @@ out:
     if (rc < 0 && rc != -ERR_INVALID)
         res->accepted = res->duplicate = 0;
     free(rv);
+    free(good);
     free(c.ind);
     json_decref(c.orgs);
     return rc;
+}
+
+int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, size_t n,
+                 unsigned flags, struct ingest_result *res, struct errbuf *e)
+{
+    return batch(db, source_id, ev, n, flags, res, NULL, e);
+}
+
+int ingest_batch_partial(struct db *db, long long source_id, const struct event_in *ev,
+                         size_t n, struct ingest_result *res, struct ingest_reject *row_first,
+                         struct errbuf *e)
+{
+    return batch(db, source_id, ev, n, 0, res, row_first, e);
 }

@@ -53,5 +53,11 @@ enum {
  * already holds one. */
 int ingest_batch(struct db *db, long long source_id, const struct event_in *ev, size_t n,
                  unsigned flags, struct ingest_result *res, struct errbuf *e);
+/* The same, storing the rows that pass (the pull connectors quarantine the others): each
+ * rejected row's first problem goes to row_first[i] (n slots; reason[0] is '\0' for a row
+ * that passed) and 0 is returned. */
+int ingest_batch_partial(struct db *db, long long source_id, const struct event_in *ev,
+                         size_t n, struct ingest_result *res, struct ingest_reject *row_first,
+                         struct errbuf *e);
 
 #endif

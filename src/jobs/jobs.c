@@ -11,6 +11,7 @@
 #include "base/month.h"
 #include "db/db.h"
 #include "dues/job.h"
+#include "ingest/feed.h"
 #include "score/run.h"
 #include "plan/plan.h"
 #include "base/banned.h"
@@ -43,6 +44,8 @@ static const struct job {
     const char *name;
     int (*fn)(struct db *db, struct errbuf *e);
 } jobs[] = {
+    /* the feeds that are due: data pulled from the business systems, before it is scored */
+    {"source feeds", feed_job_pull_due},
     /* the modules whose events the scoring reads come first, so that last month is scored
      * with them: dues (on time / late) and the plans' daily check (task.done for the periods
      * that closed; also warnings, reminders, cases and escalation, once a day) */
