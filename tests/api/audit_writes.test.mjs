@@ -14,6 +14,9 @@
 // Phone numbers and ID cards never stand in an audit detail in full.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startServer } from './lib.mjs';
 import { seedWorld, sql, csv, idCard, localDate, MEMBER_ROWS } from './fixtures.mjs';
 import { DOC } from './schema.mjs';
@@ -335,6 +338,38 @@ const CALLS = {
     call: () => ({ url: `/api/v1/dues/todos/${S.todo}/done` }),
     row: () => ({ action: 'done', entity: 'dues_todo', entity_id: S.todo, org: W.orgs['UA-B1'], detail: { done: { from: false, to: true } } }),
     again: () => ({ url: `/api/v1/dues/todos/${S.todo}/done` }),
+  },
+  // feeds: a drop folder configured, pulled (empty) and its quarantine replayed (empty)
+  'PUT /api/v1/sources/{id}/feed': {
+    as: 'admin',
+    setup: () => {
+      S.hr = Number(q("SELECT id FROM sources WHERE code = 'hr'"));
+      S.drop = mkdtempSync(path.join(os.tmpdir(), 'dj-audit-drop.'));
+    },
+    bad: () => ({ url: `/api/v1/sources/${S.hr}/feed`, body: { kind: 'club', target: S.drop, mapping: { emp_no: 'emp', indicator: '=safety.violation', value: 'v', month: 'm' } } }),
+    call: () => ({ url: `/api/v1/sources/${S.hr}/feed`, body: { kind: 'folder', target: S.drop, mapping: { key: 'no', emp_no: 'emp', indicator: '=safety.violation', value: 'v', month: 'm' } } }),
+    row: () => ({
+      action: 'feed_create',
+      entity: 'source',
+      entity_id: S.hr,
+      org: null,
+      detail: (d) => {
+        assert.equal(d.secret_changed, false);
+        assert.equal(d.target, S.drop);
+      },
+    }),
+  },
+  'POST /api/v1/sources/{id}/feed/pull': {
+    as: 'admin',
+    bad: () => ({ url: '/api/v1/sources/999999/feed/pull' }),
+    call: () => ({ url: `/api/v1/sources/${S.hr}/feed/pull` }),
+    row: () => ({ action: 'feed_pull', entity: 'source', entity_id: S.hr, org: null, detail: (d) => assert.equal(d.stored, 0) }),
+  },
+  'POST /api/v1/sources/{id}/quarantine/replay': {
+    as: 'admin',
+    bad: () => ({ url: '/api/v1/sources/999999/quarantine/replay' }),
+    call: () => ({ url: `/api/v1/sources/${S.hr}/quarantine/replay` }),
+    row: () => ({ action: 'quarantine_replay', entity: 'source', entity_id: S.hr, org: null, detail: (d) => assert.equal(d.stored, 0) }),
   },
 };
 

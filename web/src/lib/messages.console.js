@@ -523,4 +523,8 @@ export const zhConsole = {
   'audit.value.none': '无',
   'audit.items': '{n} 项',
   'audit.tech': '技术详情',
+  'audit.action.feed_create': '配置数据接入',
+  'audit.action.feed_update': '修改数据接入',
+  'audit.action.feed_pull': '拉取数据',
+  'audit.action.quarantine_replay': '重新处理隔离数据',
 };

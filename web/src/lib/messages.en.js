@@ -995,4 +995,8 @@ export const en = {
   'audit.value.none': 'none',
   'audit.items': '{n} items',
   'audit.tech': 'Technical details',
+  'audit.action.feed_create': 'Feed configured',
+  'audit.action.feed_update': 'Feed changed',
+  'audit.action.feed_pull': 'Feed pulled',
+  'audit.action.quarantine_replay': 'Quarantine replayed',
 };
