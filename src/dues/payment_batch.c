@@ -297,7 +297,8 @@ static int plan_all(struct db *db, const struct dues_pay_in *in, size_t n, struc
             struct pay_known_bill *b;
             if (pl[k].items[i].kind != IT_BILL)
                 continue;
-            if ((b = bsearch(&key, bills, pf->nbills, sizeof(*bills), pay_cmp_known_bill)))
+            if (pf->nbills &&
+                (b = bsearch(&key, bills, pf->nbills, sizeof(*bills), pay_cmp_known_bill)))
                 snprintf(b->status, sizeof(b->status), "paid");
         }
     }

@@ -90,7 +90,7 @@ static int item_row(struct db_stmt *st, void *ctx, struct errbuf *e)
 {
     struct items_ctx *c = ctx;
     long long pid = db_col_int(st, 0);
-    const long long *at = bsearch(&pid, c->ids, c->n, sizeof(*c->ids), pay_cmp_ll);
+    const long long *at = !c->n ? NULL : bsearch(&pid, c->ids, c->n, sizeof(*c->ids), pay_cmp_ll);
     struct pay_planned *p = at ? &c->pl[at - c->ids] : NULL;
     const char *k = db_col_text(st, 2);
     (void)e;
@@ -216,11 +216,11 @@ static int settle_notices(struct db *db, const struct pay_notice *nt, const bool
     }
     for (size_t k = 0; k < n; k++)
         if (applied[k] && nt[k].success) {
-            const long long *at = bsearch(&nt[k].pid, pids, ns, sizeof(*pids), pay_cmp_ll);
+            const long long *at = !ns ? NULL : bsearch(&nt[k].pid, pids, ns, sizeof(*pids), pay_cmp_ll);
             pl[at - pids].at = nt[k].paid_at;
         }
     for (size_t j = 0; j < ns; j++) {
-        const struct known_pay *p = bsearch(&pids[j], kp, nkp, sizeof(*kp), cmp_known_pay);
+        const struct known_pay *p = !nkp ? NULL : bsearch(&pids[j], kp, nkp, sizeof(*kp), cmp_known_pay);
         members[j] = p->member;
         settle[j] = true;
     }
@@ -241,7 +241,7 @@ static int settle_notices(struct db *db, const struct pay_notice *nt, const bool
     /* the member's organization as it is now: a member may have moved since paying online */
     for (size_t j = 0; j < ns; j++) {
         const struct pay_known_member *m =
-            bsearch(&members[j], km, nkm, sizeof(*km), pay_cmp_known_member);
+            !nkm ? NULL : bsearch(&members[j], km, nkm, sizeof(*km), pay_cmp_known_member);
         if (!m) {
             rc = errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_MEMBER, "member_id", members[j],
                                   "member %lld not found", members[j]);
@@ -291,7 +291,7 @@ int dues_callback_apply_batch(struct db *db, json_t *notices, json_t **ret, stru
         goto out;
     for (size_t k = 0; k < n; k++) {
         long long named = owner[k];
-        struct known_pay *p = bsearch(&nt[k].pid, kp, nkp, sizeof(*kp), cmp_known_pay);
+        struct known_pay *p = !nkp ? NULL : bsearch(&nt[k].pid, kp, nkp, sizeof(*kp), cmp_known_pay);
         /* a reference used by an earlier notice of this batch names that notice's payment */
         for (size_t j = 0; !named && j < k; j++)
             if (applied[j] && strcmp(nt[j].ref, nt[k].ref) == 0)

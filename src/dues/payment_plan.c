@@ -49,7 +49,7 @@ static int pay_member_info(struct db *db, const struct pay_prefetch *pf, long lo
     int rc = 0;
     if (pf) {
         const struct pay_known_member *k =
-            bsearch(&id, pf->members, pf->nmembers, sizeof(*pf->members), pay_cmp_known_member);
+            !pf->nmembers ? NULL : bsearch(&id, pf->members, pf->nmembers, sizeof(*pf->members), pay_cmp_known_member);
         if (k) {
             *m = k->m;
             snprintf(status, sizeof(status), "%s", k->status);
@@ -100,7 +100,7 @@ static int find_bill(struct db *db, const struct pay_prefetch *pf, long long mem
     if (pf) {
         struct pay_known_bill key = {.member = member, .month = month};
         const struct pay_known_bill *k =
-            bsearch(&key, pf->bills, pf->nbills, sizeof(*pf->bills), pay_cmp_known_bill);
+            !pf->nbills ? NULL : bsearch(&key, pf->bills, pf->nbills, sizeof(*pf->bills), pay_cmp_known_bill);
         if (k)
             *ret = *k;
         return 0;
