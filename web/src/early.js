@@ -39,13 +39,19 @@ export function earlyCalls(path, search, account, access, now) {
     calls.push(`/api/v1/portraits/members/${account.member.id}?month=${month}`, '/api/v1/score/months');
   }
   if (path === '/inbox') {
-    const unread = new URLSearchParams(search).get('unread') === '1';
-    calls.push('/api/v1/plans/todos');
-    if (can('GET /api/v1/dues/todos')) calls.push('/api/v1/dues/todos');
-    calls.push(`/api/v1/plans/inbox?limit=20${unread ? '&unread=1' : ''}`);
+    // the open tab's lists only: the page asks for the other tabs' once the open one is shown
+    const q = new URLSearchParams(search);
     const branch = (account.roles || []).filter((r) => r.role === 'secretary')[0];
-    if (branch && can('GET /api/v1/plans/cases')) calls.push(`/api/v1/plans/cases?org_id=${branch.org_id}`);
-    if (branch && can('GET /api/v1/plans/warnings')) calls.push(`/api/v1/plans/warnings?org_id=${branch.org_id}`);
+    const tab = q.get('tab') === 'messages' || (q.get('tab') === 'cases' && branch) ? q.get('tab') : 'todos';
+    if (tab === 'todos') {
+      calls.push('/api/v1/plans/todos');
+      if (can('GET /api/v1/dues/todos')) calls.push('/api/v1/dues/todos');
+    } else if (tab === 'messages') {
+      calls.push(`/api/v1/plans/inbox?limit=20${q.get('unread') === '1' ? '&unread=1' : ''}`);
+    } else {
+      if (can('GET /api/v1/plans/cases')) calls.push(`/api/v1/plans/cases?org_id=${branch.org_id}`);
+      if (can('GET /api/v1/plans/warnings')) calls.push(`/api/v1/plans/warnings?org_id=${branch.org_id}`);
+    }
   }
   calls.push('/api/v1/me');
   return calls;

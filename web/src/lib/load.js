@@ -3,8 +3,10 @@
 import { reactive } from 'vue';
 import { errorText } from './errors.js';
 
-export function useLoad(fn, { immediate = true } = {}) {
-  const s = reactive({ data: null, loading: false, error: null, reload });
+// queued: not started here, but shown as loading until the caller starts it (a list that
+// waits for another to arrive first).
+export function useLoad(fn, { immediate = true, queued = false } = {}) {
+  const s = reactive({ data: null, loading: queued, error: null, reload });
   let seq = 0;
   async function reload(...args) {
     const my = ++seq;

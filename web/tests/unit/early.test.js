@@ -16,13 +16,14 @@ const secretary = {
   roles: [{ role: 'member', org_id: 8 }, { role: 'secretary', org_id: 8, org_name: '经济技术研究所党支部', org_kind: 'branch' }],
 };
 
-// the GET URLs a page asks for when mounted (every reply: an empty 200)
-async function callsOf(Page, account, query = {}) {
+// the GET URLs a page asks for when mounted, before any reply has come (none comes); `later`:
+// those it asks for once the first replies are in (each an empty 200)
+async function callsOf(Page, account, query = {}, later = false) {
   session.account = account;
   const f = fakeApi({});
-  f.mockImplementation(async (url, init = {}) => {
+  f.mockImplementation((url, init = {}) => {
     f.calls.push({ url, init });
-    return { ok: true, status: 200, text: async () => '{"items": []}' };
+    return later ? Promise.resolve({ ok: true, status: 200, text: async () => '{"items": []}' }) : new Promise(() => {});
   });
   vi.stubGlobal('fetch', f);
   const router = testRouter();
@@ -51,7 +52,21 @@ describe('the early calls of index.html', () => {
     expect(early('/inbox', '', member)).toEqual(await callsOf(Inbox, member));
     expect(early('/inbox', '', secretary)).toEqual(await callsOf(Inbox, secretary));
     expect(early('/inbox', '?unread=1', secretary)).toEqual(await callsOf(Inbox, secretary, { unread: '1' }));
-    expect(early('/inbox', '', secretary)).toHaveLength(5);
+    expect(early('/inbox', '', secretary)).toEqual(['/api/v1/dues/todos', '/api/v1/plans/todos']);
+  });
+  it('are the open tab’s calls when the page opens on another tab', async () => {
+    for (const query of [{ tab: 'messages' }, { tab: 'messages', unread: '1' }, { tab: 'cases' }]) {
+      const search = `?${new URLSearchParams(query)}`;
+      expect(early('/inbox', search, secretary)).toEqual(await callsOf(Inbox, secretary, query));
+      expect(early('/inbox', search, member)).toEqual(await callsOf(Inbox, member, query));
+    }
+    expect(early('/inbox', '?tab=cases', secretary)).toHaveLength(2);
+    // a member has no cases tab: the page opens on the to-dos
+    expect(early('/inbox', '?tab=cases', member)).toEqual(early('/inbox', '', member));
+  });
+  it('leave the other tabs’ lists to the page, which asks for them once the open tab is in', async () => {
+    const all = await callsOf(Inbox, secretary, {}, true);
+    expect(all).toEqual(['/api/v1/dues/todos', '/api/v1/plans/cases?org_id=8', '/api/v1/plans/inbox?limit=20', '/api/v1/plans/todos', '/api/v1/plans/warnings?org_id=8']);
   });
   it('ask /me last and nothing without a remembered account', () => {
     expect(earlyCalls('/', '', member, TABLE, Date.now()).at(-1)).toBe('/api/v1/me');
