@@ -232,6 +232,7 @@ int cmd_demo(int argc, char **argv)
         return 1;
     }
     plans_s = since(&start);
+    db_profile_section("plans");
     /* score every demo month, in order, so that the portraits have something to show */
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (int mo = sum.first_month; mo <= sum.last_month; mo = month_add(mo, 1)) {
@@ -242,6 +243,7 @@ int cmd_demo(int argc, char **argv)
         }
     }
     scores_s = since(&start);
+    db_profile_section("scores");
     printf("scored %d months (先锋指数) in %.1f s\n\n",
            month_diff(sum.last_month, sum.first_month) + 1, scores_s);
     clock_gettime(CLOCK_MONOTONIC, &start);

@@ -121,6 +121,10 @@ bool db_pipeline(struct db *db, bool on);
 /* Run a write whose changed-row count is not needed: 0 or an error (with pipelining on, it may
  * be an earlier queued statement's). Outside a transaction it runs at once. */
 int db_queue(struct db *db, struct errbuf *e, const char *sql, const char *types, ...);
+/* Whether the bit mark is set for the first time in the current transaction (true outside). */
+bool db_tx_first(struct db *db, unsigned mark);
+/* The same for a statement prepared and bound by the caller (who still calls db_done). */
+int db_send(struct db_stmt *st, struct errbuf *e);
 
 /* Bulk writes: many rows for one table inside the caller's transaction, sent in large pieces
  * (PostgreSQL: COPY ... FROM STDIN, about 1 MB at a time; SQLite: one cached prepared INSERT a
@@ -146,5 +150,7 @@ int db_analyze(struct db *db, const char *tables, struct errbuf *e);
 
 /* SQLite only (no-op on PostgreSQL): trade durability for speed in bulk loads. */
 void db_tune_bulk(struct db *db, bool on);
+/* DJ_DB_PROFILE: print the statements run since the last section under a title (profile.c). */
+void db_profile_section(const char *title);
 
 #endif

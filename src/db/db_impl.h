@@ -45,6 +45,7 @@ struct db {
     const struct db_ops *ops;
     enum db_backend backend;
     int tx_depth;
+    unsigned tx_marks; /* db_tx_first: marks set in the current transaction */
     struct db_stmt *cache[DB_CACHE_SLOTS];
     struct db_stmt *fast[DB_FAST_SLOTS]; /* by the SQL text's address */
     unsigned next_name; /* PostgreSQL statement names */

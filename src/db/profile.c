@@ -30,23 +30,46 @@ static int by_time(const void *a, const void *b)
     return x->ns < y->ns ? 1 : x->ns > y->ns ? -1 : 0;
 }
 
-static void dump(void)
+/* Print the statements recorded since the last section (the costliest first, the first 40
+ * or N with DJ_DB_PROFILE=N) under `title`, then forget them. Called with the lock held. */
+static void dump_locked(const char *title)
 {
     const char *v = getenv("DJ_DB_PROFILE");
+    static struct entry rows[PROFILE_SLOTS];
     long long total = 0;
     int n = 0, limit = v && atoi(v) > 1 ? atoi(v) : 40; /* DJ_DB_PROFILE=N: the first N */
-    pthread_mutex_lock(&lock);
     for (int i = 0; i < PROFILE_SLOTS; i++)
         if (table[i].sql) {
             total += table[i].ns;
-            table[n++] = table[i];
+            rows[n++] = table[i];
         }
-    qsort(table, (size_t)n, sizeof(table[0]), by_time);
-    fprintf(stderr, "db profile: %.3f s in the database calls, %d statements\n", total / 1e9, n);
+    qsort(rows, (size_t)n, sizeof(rows[0]), by_time);
+    fprintf(stderr, "db profile%s%s: %.3f s in the database calls, %d statements\n",
+            title ? " of " : "", title ? title : "", total / 1e9, n);
     fprintf(stderr, "%10s %10s %9s  %s\n", "seconds", "calls", "us/call", "sql");
     for (int i = 0; i < n && i < limit; i++)
-        fprintf(stderr, "%10.3f %10lld %9.1f  %.150s\n", table[i].ns / 1e9, table[i].calls,
-                table[i].ns / 1e3 / (double)table[i].calls, table[i].sql);
+        fprintf(stderr, "%10.3f %10lld %9.1f  %.150s\n", rows[i].ns / 1e9, rows[i].calls,
+                rows[i].ns / 1e3 / (double)rows[i].calls, rows[i].sql);
+    for (int i = 0; i < PROFILE_SLOTS; i++)
+        free(table[i].sql);
+    memset(table, 0, sizeof(table));
+}
+
+static void dump(void)
+{
+    pthread_mutex_lock(&lock);
+    dump_locked(NULL);
+    pthread_mutex_unlock(&lock);
+}
+
+/* With the profile on, print what ran since the last section as the section `title` (the
+ * demo's steps, one by one) and start counting afresh; nothing when the profile is off. */
+void db_profile_section(const char *title)
+{
+    if (!db_profile_on())
+        return;
+    pthread_mutex_lock(&lock);
+    dump_locked(title);
     pthread_mutex_unlock(&lock);
 }
 

@@ -344,6 +344,7 @@ int demo_generate(struct db *db, const struct demo_opts *o, struct demo_summary 
         else if ((rc = db_begin(db, e)) >= 0 && (rc = phases[i].run(&g, e)) >= 0)
             rc = db_commit(db, e);
         sum.phase_seconds[i] = seconds_since(&start);
+        db_profile_section(demo_phase_name((int)i));
         if (rc < 0) {
             db_rollback(db);
             if (i > 0)

@@ -128,7 +128,7 @@ static int flush(struct gen *g, struct errbuf *e)
         bind_opt(st, k + 9, p->c.status != DUES_CALC_NO_BASE, p->c.amount_fen);
         db_bind_text(st, k + 10, status[p->c.status]);
     }
-    rc = db_step(st, e);
+    rc = db_send(st, e); /* nothing read back: with pipelining, no wait for each chunk */
     db_done(st);
     g->n = 0;
     return rc < 0 ? rc : 0;
@@ -465,6 +465,7 @@ int dues_publish(struct db *db, int month, long long org_id, const char *path, l
         struct {
             long long org, amount;
         } *rows = NULL;
+        long long *ids = NULL;
         size_t nrows = 0, cap = 0;
         while ((rc = db_step(st, e)) == 1) {
             if (nrows == cap) {
@@ -482,9 +483,12 @@ int dues_publish(struct db *db, int month, long long org_id, const char *path, l
             nrows++;
         }
         db_done(st);
+        if (rc >= 0 && nrows && !(ids = malloc(nrows * sizeof(*ids))))
+            rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+        if (rc >= 0) /* one round trip for the ids of all the entries */
+            rc = db_reserve_ids(db, "ledger_entries", nrows, ids, e);
         for (size_t i = 0; rc >= 0 && i < nrows; i++) {
             char key[96];
-            long long id;
             struct ledger_posting p[2] = {{rows[i].org, "dues_receivable", rows[i].amount},
                                           {rows[i].org, "dues_income", -rows[i].amount}};
             struct ledger_entry_in in = {rows[i].org, "publish", key, cur, 0, s.publication_id,
@@ -492,9 +496,10 @@ int dues_publish(struct db *db, int month, long long org_id, const char *path, l
             snprintf(key, sizeof(key), "publish:%lld:%lld", s.publication_id, rows[i].org);
             s.orgs++;
             if (rows[i].amount)
-                rc = ledger_post(db, &in, p, 2, &id, e);
+                rc = ledger_post_queued(db, ids[i], &in, p, 2, e);
         }
         free(rows);
+        free(ids);
         if (rc < 0)
             goto fail;
     }

@@ -51,6 +51,7 @@ static int post_batch(struct db *db, long long batch, int month, long long actor
 {
     struct db_stmt *st;
     struct org_sum *sums = NULL;
+    long long *ids = NULL; /* the entries' ids, reserved at once */
     size_t n = 0, cap = 0;
     const char *pause = getenv("DJ_DUES_CONFIRM_PAUSE_MS");
     int rc;
@@ -95,10 +96,13 @@ static int post_batch(struct db *db, long long batch, int month, long long actor
             o->bank_regular += amount;
     }
     db_done(st);
+    if (rc >= 0 && n && !(ids = malloc(n * sizeof(*ids))))
+        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+    if (rc >= 0)
+        rc = db_reserve_ids(db, "ledger_entries", n, ids, e);
     for (size_t i = 0; rc >= 0 && i < n; i++) {
         const struct org_sum *o = &sums[i];
         char key[96];
-        long long id;
         struct ledger_posting p[] = {
             {o->org, "bank", o->bank_regular + o->voluntary + o->special + o->advance},
             {o->org, "dues_prepaid", o->credit_regular},
@@ -112,7 +116,7 @@ static int post_batch(struct db *db, long long batch, int month, long long actor
         struct ledger_entry_in in = {o->org, "confirm", key, dues_current_month(), 0, batch,
                                      "党费确认（一键确认）", actor};
         snprintf(key, sizeof(key), "confirm:%lld:%lld", batch, o->org);
-        rc = ledger_post(db, &in, p, sizeof(p) / sizeof(p[0]), &id, e);
+        rc = ledger_post_queued(db, ids[i], &in, p, sizeof(p) / sizeof(p[0]), e);
         s->orgs++;
         /* the crash test (tests/api/dues.test.mjs) kills the server here, in the middle of
          * the batch's writes, and then finds all or none of it booked */
@@ -120,6 +124,7 @@ static int post_batch(struct db *db, long long batch, int month, long long actor
             usleep((useconds_t)atoi(pause) * 1000);
     }
     free(sums);
+    free(ids);
     (void)month;
     return rc < 0 ? rc : 0;
 }

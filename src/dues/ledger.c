@@ -119,6 +119,35 @@ int ledger_post(struct db *db, const struct ledger_entry_in *in, const struct le
     return 0;
 }
 
+/* ledger_post for entries whose ids nobody reads back (a month's publication, a
+ * confirmation: one entry per organization), with an id reserved beforehand (db_reserve_ids)
+ * so that nothing waits for the server (db_queue): the entry, or nothing when its key was
+ * posted before, and its postings only when the entry with that id is there. */
+int ledger_post_queued(struct db *db, long long id, const struct ledger_entry_in *in,
+                       const struct ledger_posting *p, size_t n, struct errbuf *e)
+{
+    int rc, seq = 0;
+    if ((rc = check_balanced(p, n, e)) < 0)
+        return rc;
+    rc = db_queue(db, e,
+                  "INSERT INTO ledger_entries(id, org_id, kind, idem_key, month, reverses_id, ref_id,"
+                  " memo, created_by, created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                  " ON CONFLICT (idem_key) DO NOTHING",
+                  "iittiIItIi", id, in->org_id, in->kind, in->idem_key, (long long)in->month,
+                  in->reverses_id, in->ref_id, in->memo ? in->memo : "", in->actor, dues_now());
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        if (p[i].amount_fen == 0)
+            continue;
+        rc = db_queue(db, e,
+                      "INSERT INTO ledger_postings(entry_id, seq, org_id, account, month, amount_fen)"
+                      " SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS"
+                      " (SELECT 1 FROM ledger_entries WHERE id = $1)",
+                      "iiitii", id, (long long)++seq, p[i].org_id, p[i].account,
+                      (long long)in->month, p[i].amount_fen);
+    }
+    return rc < 0 ? rc : 0;
+}
+
 int ledger_balance(struct db *db, long long org_id, const char *account, long long *ret,
                    struct errbuf *e)
 {

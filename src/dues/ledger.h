@@ -44,6 +44,10 @@ const char *ledger_account_label(const char *code);
  * balance. */
 int ledger_post(struct db *db, const struct ledger_entry_in *in, const struct ledger_posting *p,
                 size_t n, long long *ret_id, struct errbuf *e);
+/* The same with an id reserved beforehand (db_reserve_ids), sent without waiting for the
+ * server; nothing is written when idem_key was posted before. */
+int ledger_post_queued(struct db *db, long long id, const struct ledger_entry_in *in,
+                       const struct ledger_posting *p, size_t n, struct errbuf *e);
 /* Balance of one account of one organization (all months). */
 int ledger_balance(struct db *db, long long org_id, const char *account, long long *ret,
                    struct errbuf *e);
