@@ -87,7 +87,7 @@ static int rejected_json(struct db *db, long long source_id, int month, json_t *
 static int source_json(struct db *db, long long source_id, int month, const char *org_path,
                        bool all_orgs, json_t **ret, struct errbuf *e)
 {
-    long long last = 0, missing = 0, all_missing = 0, now = (long long)time(NULL);
+    long long last = 0, missing = 0, all_missing = 0, since = 0, now = (long long)time(NULL);
     json_t *o = NULL, *orgs = json_array(), *rejected = NULL;
     char due[16];
     int rc, complete;
@@ -96,6 +96,9 @@ static int source_json(struct db *db, long long source_id, int month, const char
     int day = (int)json_integer_value(json_object_get(o, "complete_day"));
     long long deadline = quality_deadline(month, day);
     if ((rc = quality_last_activity(db, source_id, &last, e)) < 0 ||
+        (rc = db_query_int(db, e, &since,
+                           "SELECT updated_at FROM source_expectations WHERE source_id = $1",
+                           "i", source_id)) < 0 ||
         (rc = org_rows(db, source_id, month, deadline, org_path, orgs, &missing, e)) < 0 ||
         (rc = complete = quality_source_complete(db, source_id, day, month, &all_missing, e)) < 0)
         goto fail;
@@ -107,7 +110,8 @@ static int source_json(struct db *db, long long source_id, int month, const char
     json_object_set_new(o, "orgs_missing", json_integer(all_missing));
     json_object_set_new(o, "last_ok_at", last ? json_integer(last) : json_null());
     json_object_set_new(o, "lag_seconds", last ? json_integer(now - last) : json_null());
-    json_object_set_new(o, "quiet", json_boolean(now - (last ? last : now) >
+    /* as the quiet check counts: silence since the last sign of life or the declaration */
+    json_object_set_new(o, "quiet", json_boolean(now - (last > since ? last : since) >
                                                   QUALITY_QUIET_SECONDS(day)));
     json_object_set_new(o, "rejected", rejected ? rejected : json_null());
     json_object_set_new(o, "orgs", orgs);
