@@ -63,16 +63,18 @@ static void print_view(const json_t *v)
     for (i = 0; i < json_array_size(json_object_get(v, "sources")); i++) {
         const json_t *s = json_array_get(json_object_get(v, "sources"), i), *orgs,
                      *rej = json_object_get(s, "rejected");
-        printf("source %s: complete by %s, %s, %lld organizations missing, lag %s s%s, %lld rejected\n",
+        const json_t *lag = json_object_get(s, "lag_seconds");
+        printf("source %s: complete by %s, %s, %lld organizations missing, %lld rejected, ",
                json_string_value(json_object_get(json_object_get(s, "source"), "code")),
                json_string_value(json_object_get(s, "complete_by")),
                json_is_true(json_object_get(s, "complete")) ? "complete" : "incomplete",
                (long long)json_integer_value(json_object_get(s, "orgs_missing")),
-               json_is_integer(json_object_get(s, "lag_seconds")) ? "" : "-",
-               json_is_true(json_object_get(s, "quiet")) ? ", QUIET" : "",
                (long long)json_integer_value(json_object_get(rej, "total")));
-        if (json_is_integer(json_object_get(s, "lag_seconds")))
-            printf("  lag %lld s\n", (long long)json_integer_value(json_object_get(s, "lag_seconds")));
+        if (json_is_integer(lag))
+            printf("lag %lld s%s\n", (long long)json_integer_value(lag),
+                   json_is_true(json_object_get(s, "quiet")) ? ", QUIET" : "");
+        else
+            printf("never heard from%s\n", json_is_true(json_object_get(s, "quiet")) ? ", QUIET" : "");
         orgs = json_object_get(s, "orgs");
         printf("  %-16s %8s %8s %6s\n", "org", "expected", "received", "late");
         for (j = 0; j < json_array_size(orgs); j++) {
@@ -122,7 +124,7 @@ int cmd_quality(int argc, char **argv)
     } else if (strcmp(verb, "expect") == 0) {
         rc = do_expect(db, id, indicators, org, day, &e) < 0 ? cli_fail(&e) : 0;
     } else if (strcmp(verb, "release") == 0) {
-        if (db_begin(&*db, &e) < 0 || quality_release(db, month, reason, 0, &e) < 0 ||
+        if (db_begin(db, &e) < 0 || quality_release(db, month, reason, 0, &e) < 0 ||
             db_commit(db, &e) < 0) {
             db_rollback(db);
             rc = cli_fail(&e);

@@ -2,9 +2,11 @@
 #include "ingest/quality.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "base/log.h"
 #include "base/month.h"
 #include "db/db.h"
@@ -256,10 +258,62 @@ int quality_source_complete(struct db *db, long long source_id, int complete_day
     return last >= deadline;
 }
 
+int quality_decls(struct db *db, long long source_id, struct quality_decl **ret, size_t *ret_n,
+                  struct errbuf *e)
+{
+    struct quality_decl *v = NULL;
+    size_t n = 0, cap = 0;
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT x.source_id, x.complete_day, x.org_id, x.updated_at,"
+                         " x.quiet_noticed_at, s.code, s.name FROM source_expectations x"
+                         " JOIN sources s ON s.id = x.source_id WHERE $1 = 0 OR x.source_id = $1"
+                         " ORDER BY s.code",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, source_id);
+    while ((rc = db_step(st, e)) == 1) {
+        if (n == cap) {
+            struct quality_decl *w = realloc(v, (cap = cap ? cap * 2 : 8) * sizeof(*v));
+            if (!w) {
+                rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+                break;
+            }
+            v = w;
+        }
+        v[n] = (struct quality_decl){db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2),
+                                     db_col_int(st, 3), db_col_int(st, 4),
+                                     strdup(db_col_text(st, 5)), strdup(db_col_text(st, 6))};
+        if (!v[n++].code || !v[n - 1].name) {
+            rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+            break;
+        }
+    }
+    db_done(st);
+    if (rc < 0) {
+        quality_decls_free(v, n);
+        return rc;
+    }
+    *ret = v;
+    *ret_n = n;
+    return 0;
+}
+
+void quality_decls_free(struct quality_decl *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(d[i].code);
+        free(d[i].name);
+    }
+    free(d);
+}
+
 int quality_month_ready(struct db *db, int month, char *why, size_t n, struct errbuf *e)
 {
-    struct db_stmt *st;
+    struct quality_decl *d = NULL;
     long long released = 0;
+    size_t k = 0;
     int rc, ready = 1;
     if (why && n)
         why[0] = '\0';
@@ -268,87 +322,72 @@ int quality_month_ready(struct db *db, int month, char *why, size_t n, struct er
         return rc;
     if (released)
         return 1;
-    if ((rc = db_prepare(db,
-                         "SELECT x.source_id, x.complete_day, s.code FROM source_expectations x"
-                         " JOIN sources s ON s.id = x.source_id ORDER BY s.code",
-                         &st, e)) < 0)
+    if ((rc = quality_decls(db, 0, &d, &k, e)) < 0)
         return rc;
-    /* the declarations first, then each one's check: one statement open at a time */
-    struct { long long id, day; char code[64]; } src[256];
-    int k = 0;
-    while ((rc = db_step(st, e)) == 1 && k < 256) {
-        src[k].id = db_col_int(st, 0);
-        src[k].day = db_col_int(st, 1);
-        snprintf(src[k].code, sizeof(src[k].code), "%s", db_col_text(st, 2));
-        k++;
-    }
-    db_done(st);
-    if (rc < 0)
-        return rc;
-    for (int i = 0; i < k && ready; i++) {
+    for (size_t i = 0; i < k && ready; i++) {
         long long missing = 0;
-        if ((rc = quality_source_complete(db, src[i].id, (int)src[i].day, month, &missing, e)) < 0)
-            return rc;
+        if ((rc = quality_source_complete(db, d[i].id, (int)d[i].day, month, &missing, e)) < 0)
+            break;
         if (rc == 0) {
             ready = 0;
             if (why && n)
-                snprintf(why, n, "source %s has no data for %lld organizations", src[i].code,
+                snprintf(why, n, "source %s has no data for %lld organizations", d[i].code,
                          missing);
         }
     }
-    return ready;
+    quality_decls_free(d, k);
+    return rc < 0 ? rc : ready;
+}
+
+/* Tell the admins that d went quiet (silent since spoke), and remember it: one transaction. */
+static int notice_quiet(struct db *db, const struct quality_decl *d, long long spoke,
+                        long long now, struct errbuf *e)
+{
+    struct buf title = BUF_INIT, body = BUF_INIT;
+    int rc;
+    buf_init(&title, 4096);
+    buf_init(&body, 4096);
+    if (buf_printf(&title, "数据源“%s”已%lld天没有数据", d->name, (now - spoke) / 86400) < 0 ||
+        buf_printf(&body, "source %s: no successful pull or event since %lld", d->code,
+                   spoke) < 0) {
+        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = db_begin(db, e)) < 0)
+        goto out;
+    if ((rc = plan_notice_admins(db, "source_quiet", d->org, buf_str(&title), buf_str(&body),
+                                 e)) < 0 ||
+        (rc = db_run(db, e,
+                     "UPDATE source_expectations SET quiet_noticed_at = $2 WHERE source_id = $1",
+                     "ii", d->id, now)) < 0 ||
+        (rc = db_commit(db, e)) < 0)
+        db_rollback(db);
+out:
+    buf_release(&title);
+    buf_release(&body);
+    return rc < 0 ? rc : 0;
 }
 
 int quality_job_quiet(struct db *db, struct errbuf *e)
 {
-    struct db_stmt *st;
-    struct { long long id, day, org, since, noticed; char code[64], name[128]; } src[256];
+    struct quality_decl *d = NULL;
     long long now = (long long)time(NULL);
-    int rc, k = 0;
-    if ((rc = db_prepare(db,
-                         "SELECT x.source_id, x.complete_day, x.org_id, x.updated_at,"
-                         " x.quiet_noticed_at, s.code, s.name FROM source_expectations x"
-                         " JOIN sources s ON s.id = x.source_id ORDER BY x.source_id",
-                         &st, e)) < 0)
+    size_t k = 0;
+    int rc;
+    if ((rc = quality_decls(db, 0, &d, &k, e)) < 0)
         return rc;
-    while ((rc = db_step(st, e)) == 1 && k < 256) {
-        src[k].id = db_col_int(st, 0);
-        src[k].day = db_col_int(st, 1);
-        src[k].org = db_col_int(st, 2);
-        src[k].since = db_col_int(st, 3);
-        src[k].noticed = db_col_int(st, 4);
-        snprintf(src[k].code, sizeof(src[k].code), "%s", db_col_text(st, 5));
-        snprintf(src[k].name, sizeof(src[k].name), "%s", db_col_text(st, 6));
-        k++;
-    }
-    db_done(st);
-    if (rc < 0)
-        return rc;
-    for (int i = 0; i < k; i++) {
+    for (size_t i = 0; i < k && rc >= 0; i++) {
         long long last = 0, spoke;
-        char title[256], body[256];
-        if ((rc = quality_last_activity(db, src[i].id, &last, e)) < 0)
-            return rc;
-        /* silence counts from the last pull or event, or from the declaration */
-        spoke = last > src[i].since ? last : src[i].since;
-        if (now - spoke <= QUALITY_QUIET_SECONDS(src[i].day) || src[i].noticed >= spoke)
+        if ((rc = quality_last_activity(db, d[i].id, &last, e)) < 0)
+            break;
+        /* silence counts from the last pull or event, or from the declaration; a spell is
+         * told once: the next notice needs the source to have spoken since this one */
+        spoke = last > d[i].since ? last : d[i].since;
+        if (now - spoke <= QUALITY_QUIET_SECONDS(d[i].day) || d[i].noticed >= spoke)
             continue;
-        snprintf(title, sizeof(title), "数据源“%s”已%lld天没有数据", src[i].name,
-                 (now - spoke) / 86400);
-        snprintf(body, sizeof(body), "source %s: no successful pull or event since %lld",
-                 src[i].code, spoke);
-        if ((rc = db_begin(db, e)) < 0)
-            return rc;
-        if ((rc = plan_notice_admins(db, "source_quiet", src[i].org, title, body, e)) < 0 ||
-            (rc = db_run(db, e,
-                         "UPDATE source_expectations SET quiet_noticed_at = $2 WHERE"
-                         " source_id = $1",
-                         "ii", src[i].id, now)) < 0 ||
-            (rc = db_commit(db, e)) < 0) {
-            db_rollback(db);
-            return rc;
-        }
-        log_info("jobs: source %s quiet since %lld: admins told", src[i].code, spoke);
+        if ((rc = notice_quiet(db, &d[i], spoke, now, e)) >= 0)
+            log_info("jobs: source %s quiet since %lld: admins told", d[i].code, spoke);
     }
-    return 0;
+    quality_decls_free(d, k);
+    return rc < 0 ? rc : 0;
 }

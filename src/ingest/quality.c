@@ -84,21 +84,17 @@ static int rejected_json(struct db *db, long long source_id, int month, json_t *
 }
 
 /* One source's entry of the view. */
-static int source_json(struct db *db, long long source_id, int month, const char *org_path,
-                       bool all_orgs, json_t **ret, struct errbuf *e)
+static int source_json(struct db *db, long long source_id, int day, long long since, int month,
+                       const char *org_path, bool all_orgs, json_t **ret, struct errbuf *e)
 {
-    long long last = 0, missing = 0, all_missing = 0, since = 0, now = (long long)time(NULL);
+    long long last = 0, missing = 0, all_missing = 0, now = (long long)time(NULL),
+              deadline = quality_deadline(month, day);
     json_t *o = NULL, *orgs = json_array(), *rejected = NULL;
     char due[16];
     int rc, complete;
     if ((rc = quality_expect_get(db, source_id, &o, e)) < 0)
         goto fail;
-    int day = (int)json_integer_value(json_object_get(o, "complete_day"));
-    long long deadline = quality_deadline(month, day);
     if ((rc = quality_last_activity(db, source_id, &last, e)) < 0 ||
-        (rc = db_query_int(db, e, &since,
-                           "SELECT updated_at FROM source_expectations WHERE source_id = $1",
-                           "i", source_id)) < 0 ||
         (rc = org_rows(db, source_id, month, deadline, org_path, orgs, &missing, e)) < 0 ||
         (rc = complete = quality_source_complete(db, source_id, day, month, &all_missing, e)) < 0)
         goto fail;
@@ -126,24 +122,18 @@ fail:
 int quality_view(struct db *db, int month, long long source_id, const char *org_path,
                  bool all_orgs, json_t **ret, struct errbuf *e)
 {
+    struct quality_decl *d = NULL;
     struct db_stmt *st;
-    json_t *sources = json_array(), *release = json_null(), *v;
-    long long ids[256];
+    json_t *sources = json_array(), *release = json_null();
     char why[256];
-    int rc, n = 0, ready;
-    if ((rc = db_prepare(db,
-                         "SELECT x.source_id, s.code, s.name FROM source_expectations x JOIN"
-                         " sources s ON s.id = x.source_id WHERE $1 = 0 OR x.source_id = $1"
-                         " ORDER BY s.code",
-                         &st, e)) < 0)
+    size_t n = 0;
+    int rc, ready;
+    if ((rc = quality_decls(db, source_id, &d, &n, e)) < 0)
         goto out;
-    db_bind_int(st, 1, source_id);
-    while ((rc = db_step(st, e)) == 1 && n < 256)
-        ids[n++] = db_col_int(st, 0);
-    db_done(st);
-    for (int i = 0; i < n && rc >= 0; i++) {
+    for (size_t i = 0; i < n && rc >= 0; i++) {
         json_t *one;
-        if ((rc = source_json(db, ids[i], month, org_path, all_orgs, &one, e)) >= 0)
+        if ((rc = source_json(db, d[i].id, (int)d[i].day, d[i].since, month, org_path, all_orgs,
+                              &one, e)) >= 0)
             json_array_append_new(sources, one);
     }
     if (rc < 0 || (rc = db_prepare(db,
@@ -161,12 +151,11 @@ int quality_view(struct db *db, int month, long long source_id, const char *org_
     db_done(st);
     if (rc < 0 || (rc = ready = quality_month_ready(db, month, why, sizeof(why), e)) < 0)
         goto out;
-    v = json_pack("{s:i, s:b, s:O, s:o}", "month", month, "ready", ready, "released", release,
-                  "sources", sources);
-    sources = NULL;
-    *ret = v;
+    *ret = json_pack("{s:i, s:b, s:O, s:O}", "month", month, "ready", ready, "released",
+                     release, "sources", sources);
     rc = 0;
 out:
+    quality_decls_free(d, n);
     json_decref(sources);
     json_decref(release);
     return rc;

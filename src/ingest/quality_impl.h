@@ -20,4 +20,15 @@ int quality_source_missing(struct db *db, long long source_id, int month, long l
 int quality_source_complete(struct db *db, long long source_id, int complete_day, int month,
                             long long *ret_missing, struct errbuf *e);
 
+/* A declaration as the jobs and the view walk them (strings owned by the array). */
+struct quality_decl {
+    long long id, day, org, since, noticed; /* since: declared or changed at */
+    char *code, *name;
+};
+/* Every declaration (or source_id's, when not 0), by source code: *ret is malloc'ed, freed
+ * with quality_decls_free. Read before any per-source query: one statement open at a time. */
+int quality_decls(struct db *db, long long source_id, struct quality_decl **ret, size_t *ret_n,
+                  struct errbuf *e);
+void quality_decls_free(struct quality_decl *d, size_t n);
+
 #endif

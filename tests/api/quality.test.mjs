@@ -138,7 +138,7 @@ test("the view's numbers: expected, received, late and rejected rows of a month"
   const out = srv.run(['source', 'quality', '--month', String(M3)]);
   assert.equal(out.status, 0, out.stderr);
   assert.match(out.stdout, /UA-B2\s+1\s+1\s+1/);
-  assert.match(out.stdout, /source prod: .* 2 rejected/);
+  assert.match(out.stdout, /source prod: .* 2 rejected, lag \d+ s/);
   // bad month
   const bad = await view('month=2024-13');
   assertError(bad, 400, 'invalid');

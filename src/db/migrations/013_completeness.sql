@@ -31,4 +31,7 @@ CREATE TABLE month_releases (
 -- did not read), so the quality view counts rejected rows per month.
 ALTER TABLE quarantine ADD COLUMN month BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX quarantine_month ON quarantine(source_id, month);
+-- the view and the gate count a source's events per month and organization, and ask for its
+-- newest event (its last sign of life) on every pass of the jobs
 CREATE INDEX events_source_month ON events(source_id, month, org_id);
+CREATE INDEX events_source_created ON events(source_id, created_at);
