@@ -239,4 +239,10 @@ test('the gate: last month waits for a source with no data, runs after a release
   const out = srv.run(['score', 'run', '--month', String(M1)]);
   assert.equal(out.status, 0, out.stderr);
   assert.match(out.stderr, new RegExp(`warning: month ${M1} is not complete`));
+  const dues = srv.run(['dues', 'close', '--month', String(M1)]);
+  assert.match(dues.stderr, new RegExp(`warning: month ${M1} is not complete`), dues.stdout + dues.stderr);
+  // a released month runs without a word
+  const fine = srv.run(['score', 'run', '--month', String(M3)]);
+  assert.equal(fine.status, 0, fine.stderr);
+  assert.doesNotMatch(fine.stderr, /not complete/);
 });
