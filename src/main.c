@@ -73,6 +73,9 @@ static const struct command {
      "dangjian source pull|replay CODE\n"
      "dangjian source status [CODE]\n"
      "dangjian source quarantine CODE [--status open|replayed|resolved|all]\n"
+     "dangjian source expect CODE --indicators CODE,CODE --complete-day DAY [--org ORG]\n"
+     "dangjian source quality --month YYYYMM\n"
+     "dangjian source release --month YYYYMM --reason TEXT\n"
      "  'add' prints the new source's API key once; only its hash is stored.\n"
      "  'feed' makes the source a pull feed: rows of a PostgreSQL table or view, read after a\n"
      "  watermark (updated_at, id) in pages. The connection URL is a secret: it is read from\n"
@@ -83,6 +86,10 @@ static const struct command {
      "  taken once and moved to DIR/done/ or DIR/rejected/ with a NAME.report.json beside it.\n"
      "  Rows that cannot be events are quarantined\n"
      "  with a reason; 'replay' maps the open ones again after members or indicators changed.\n"
+     "  'expect' declares what the source delivers each month for the organizations under ORG\n"
+     "  (default: all) and the day of the next month by which a month is complete; 'quality'\n"
+     "  shows expected, received, late and rejected per source and organization; 'release' lets\n"
+     "  the monthly jobs (scoring, closing dues) run a month that is not complete.\n"
      "  All take --db PATH|URL."},
     {"keys", cmd_keys, "the keys that seal members' ID card and mobile numbers",
      "dangjian keys status|rotate|reseal [--db PATH|URL] [--batch 500] [--wait 2]\n"

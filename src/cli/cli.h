@@ -49,6 +49,10 @@ int cmd_user(int argc, char **argv);
 int cmd_source(int argc, char **argv);
 /* source feed|pull|status|quarantine|replay (cmd_feed.c) */
 int cmd_feed(int argc, char **argv);
+/* source expect|quality|release (cmd_quality.c) */
+int cmd_quality(int argc, char **argv);
+/* Warn on stderr when month's sources are not complete (a monthly job run by hand). */
+void cli_warn_incomplete(struct db *db, int month);
 int cmd_keys(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_score(int argc, char **argv);

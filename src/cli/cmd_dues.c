@@ -175,6 +175,7 @@ int cmd_dues(int argc, char **argv)
         rc = 0;
     } else if (strcmp(pos[0], "close") == 0) {
         struct dues_close_stats s;
+        cli_warn_incomplete(db, month);
         if (dues_close_month(db, month, &s, &e) < 0)
             goto fail;
         printf("dues %d closed: %lld on time, %lld late (%lld already sent by another system),"

@@ -92,6 +92,7 @@ int cmd_score(int argc, char **argv)
         /* in order: a veto carries into the months after it */
         for (int mo = from; mo <= to; mo = month_add(mo, 1)) {
             struct score_run_stats s;
+            cli_warn_incomplete(db, mo);
             if (score_run_month(db, mo, 0, cli_tty(), &s, &e) < 0) {
                 rc = cli_fail(&e);
                 break;

@@ -20,10 +20,14 @@ int cmd_source(int argc, char **argv)
     for (size_t i = 0; argc > 1 && i < sizeof(feed_verbs) / sizeof(feed_verbs[0]); i++)
         if (strcmp(argv[1], feed_verbs[i]) == 0)
             return cmd_feed(argc, argv);
+    static const char *const quality_verbs[] = {"expect", "quality", "release"};
+    for (size_t i = 0; argc > 1 && i < sizeof(quality_verbs) / sizeof(quality_verbs[0]); i++)
+        if (strcmp(argv[1], quality_verbs[i]) == 0)
+            return cmd_quality(argc, argv);
     if (cli_parse("source", argc - 1, argv + 1, opts, &verb, 1, NULL) < 0)
         return 2;
     if (!verb || (strcmp(verb, "add") && strcmp(verb, "list"))) {
-        fprintf(stderr, "dangjian source: expected add, list, feed, pull, status, quarantine or replay (see: dangjian help source)\n");
+        fprintf(stderr, "dangjian source: expected add, list, feed, pull, status, quarantine, replay, expect, quality or release (see: dangjian help source)\n");
         return 2;
     }
     if (strcmp(verb, "add") == 0 && (!code || !name)) {

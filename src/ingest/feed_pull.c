@@ -98,7 +98,7 @@ int feed_store_rows(struct db *db, long long source_id, const struct feed_map *m
         const char *key = fr[i].key[0] ? fr[i].key : "(no key)";
         if (first[i].reason[0]) {
             json_t *raw = json_array_get(rows, i), *line = json_object_get(raw, "_line");
-            rc = quarantine_put(db, source_id, key, raw, &first[i], e);
+            rc = quarantine_put(db, source_id, key, raw, fr[i].ev.day / 100, &first[i], e);
             if (rejects && json_array_size(rejects) < 100) {
                 json_t *x = json_pack("{s:s, s:s, s:s, s:s}", "row_key", key, "reason",
                                       reason_name(first[i].why), "field", first[i].field,

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/month.h"
 #include "db/db.h"
 #include "ingest/feed.h"
 #include "ingest/feed_map.h"
@@ -14,7 +15,7 @@
 #define REPLAY_PAGE 500
 
 int quarantine_put(struct db *db, long long source_id, const char *row_key, const json_t *raw,
-                   const struct ingest_reject *why, struct errbuf *e)
+                   int month, const struct ingest_reject *why, struct errbuf *e)
 {
     char *text = json_dumps(raw, JSON_COMPACT | JSON_SORT_KEYS);
     long long now = (long long)time(NULL);
@@ -24,12 +25,14 @@ int quarantine_put(struct db *db, long long source_id, const char *row_key, cons
     /* the same row again (a re-read, a replay that failed again): its newest form and reason */
     rc = db_run(db, e,
                 "INSERT INTO quarantine(source_id, row_key, raw, reason, field, message, status,"
-                " seen, created_at, updated_at) VALUES($1, $2, $3, $4, $5, $6, 'open', 1, $7, $7)"
+                " seen, created_at, updated_at, month) VALUES($1, $2, $3, $4, $5, $6, 'open', 1, $7, $7,"
+                " $8)"
                 " ON CONFLICT (source_id, row_key) DO UPDATE SET raw = excluded.raw,"
                 " reason = excluded.reason, field = excluded.field, message = excluded.message,"
-                " status = 'open', seen = quarantine.seen + 1, updated_at = excluded.updated_at",
-                "ittttti", source_id, row_key, text, reason_name(why->why), why->field,
-                why->reason, now);
+                " status = 'open', seen = quarantine.seen + 1, updated_at = excluded.updated_at,"
+                " month = excluded.month",
+                "itttttii", source_id, row_key, text, reason_name(why->why), why->field,
+                why->reason, now, (long long)(month ? month : month_of_time(now)));
     free(text);
     return rc < 0 ? rc : 0;
 }

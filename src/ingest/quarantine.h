@@ -12,9 +12,10 @@
 struct db;
 struct feed_stats;
 
-/* Keep (or refresh) the row row_key of source_id with its first problem. */
+/* Keep (or refresh) the row row_key of source_id with its first problem; month (YYYYMM) is
+ * the month the row is about, 0 when its date did not read (then: the month it arrived). */
 int quarantine_put(struct db *db, long long source_id, const char *row_key, const json_t *raw,
-                   const struct ingest_reject *why, struct errbuf *e);
+                   int month, const struct ingest_reject *why, struct errbuf *e);
 /* The open row row_key became an event: mark it status ("replayed" or "resolved"). */
 int quarantine_close(struct db *db, long long source_id, const char *row_key,
                      const char *status, struct errbuf *e);

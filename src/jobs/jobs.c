@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "dues/job.h"
 #include "ingest/feed.h"
+#include "ingest/quality.h"
 #include "score/run.h"
 #include "plan/plan.h"
 #include "base/banned.h"
@@ -40,6 +41,30 @@ static int score_last_month(struct db *db, struct errbuf *e)
     return 0;
 }
 
+/* The gate (docs/ARCHITECTURE.md, "Completeness and the gate"): last month's monthly jobs
+ * wait until its sources are complete or an admin released it; a wait is logged and the next
+ * pass asks again. 1: go on, 0: wait. */
+static int gate(struct db *db, const char *job, struct errbuf *e)
+{
+    int month = month_add(month_of_time(time(NULL)), -1), rc;
+    char why[256];
+    if ((rc = quality_month_ready(db, month, why, sizeof(why), e)) == 0)
+        log_info("jobs: %s %d waits: sources incomplete (%s)", job, month, why);
+    return rc;
+}
+
+static int gated_score(struct db *db, struct errbuf *e)
+{
+    int rc = gate(db, "score", e);
+    return rc <= 0 ? rc : score_last_month(db, e);
+}
+
+static int gated_dues_close(struct db *db, struct errbuf *e)
+{
+    int rc = gate(db, "dues close", e);
+    return rc <= 0 ? rc : dues_job_close(db, e);
+}
+
 static const struct job {
     const char *name;
     int (*fn)(struct db *db, struct errbuf *e);
@@ -50,9 +75,11 @@ static const struct job {
      * with them: dues (on time / late) and the plans' daily check (task.done for the periods
      * that closed; also warnings, reminders, cases and escalation, once a day) */
     {"dues bills of last and this month", dues_job_generate},
-    {"dues close last month", dues_job_close},
+    {"dues close last month", gated_dues_close},
     {"plan daily check", plan_job_daily},
-    {"score last month", score_last_month},
+    {"score last month", gated_score},
+    /* sources that went quiet: the admins are told once per quiet spell */
+    {"source quiet check", quality_job_quiet},
     /* webhook deliveries that are due (first tries and retries), on every pass */
     {"plan webhook deliveries", plan_job_deliver},
 };

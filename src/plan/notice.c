@@ -294,6 +294,24 @@ int plan_notice_send(struct db *db, const struct plan_notice *n, const struct id
     return rc < 0 ? rc : to->n;
 }
 
+/* Other modules' notices to the administrators (a source gone quiet): the same inbox and
+ * webhook path as the plans' notices, so there is one inbox. */
+int plan_notice_admins(struct db *db, const char *kind, long long org_id, const char *title,
+                       const char *body, struct errbuf *e)
+{
+    struct plan_notice n = {kind, org_id, title, body, 0, 0, NULL};
+    struct idlist to = IDLIST_INIT;
+    int rc = collect(db,
+                     "SELECT DISTINCT a.id FROM account_roles r JOIN accounts a ON a.id ="
+                     " r.account_id WHERE r.org_id > $1 AND r.role = 'admin' AND a.disabled = 0"
+                     " ORDER BY a.id",
+                     0, NULL, &to, e);
+    if (rc >= 0)
+        rc = plan_notice_send(db, &n, &to, e);
+    idlist_release(&to);
+    return rc;
+}
+
 int plan_todo_add(struct db *db, const struct idlist *to, long long org_id, const char *kind,
                   const char *title, long long task_id, long long case_id, const char *period,
                   int due_day, struct errbuf *e)

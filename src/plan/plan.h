@@ -93,6 +93,12 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
 int plan_job_daily(struct db *db, struct errbuf *e);
 int plan_job_deliver(struct db *db, struct errbuf *e);
 
+/* Put a notice (kind, e.g. "source_quiet") into every administrator's inbox and queue the
+ * webhook event "plan.<kind>": for other modules, which have no recipients of their own.
+ * Returns the number of inbox rows. */
+int plan_notice_admins(struct db *db, const char *kind, long long org_id, const char *title,
+                       const char *body, struct errbuf *e);
+
 /* ---- webhooks (webhook.c) */
 
 /* POST every due delivery (pending, next_at <= now): 2xx delivers, anything else schedules

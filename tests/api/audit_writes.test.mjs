@@ -371,6 +371,19 @@ const CALLS = {
     call: () => ({ url: `/api/v1/sources/${S.hr}/quarantine/replay` }),
     row: () => ({ action: 'quarantine_replay', entity: 'source', entity_id: S.hr, org: null, detail: (d) => assert.equal(d.stored, 0) }),
   },
+  // completeness: a declaration, and a month released for the monthly jobs
+  'PUT /api/v1/sources/{id}/expect': {
+    as: 'admin',
+    bad: () => ({ url: `/api/v1/sources/${S.hr}/expect`, body: { indicators: ['no.such'], complete_day: 5 } }),
+    call: () => ({ url: `/api/v1/sources/${S.hr}/expect`, body: { indicators: ['perf.rating'], complete_day: 5 } }),
+    row: () => ({ action: 'expect_create', entity: 'source', entity_id: S.hr, org: W.orgs.CO, detail: (d) => assert.deepEqual(d.indicators, ['perf.rating']) }),
+  },
+  'POST /api/v1/months/{month}/release': {
+    as: 'admin',
+    bad: () => ({ url: `/api/v1/months/${CUR}/release`, body: { reason: 'not over yet' } }),
+    call: () => ({ url: '/api/v1/months/202401/release', body: { reason: '数据经核对' } }),
+    row: () => ({ action: 'release', entity: 'month', entity_id: 202401, org: null, detail: (d) => assert.equal(d.reason, '数据经核对') }),
+  },
 };
 
 const PLAN_TASKS = [
