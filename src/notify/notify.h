@@ -54,6 +54,11 @@ int notify_text(const json_t *payload, struct buf *title, struct buf *text, stru
 int notify_render(const struct notify_provider *p, const json_t *payload, const json_t *mobiles,
                   json_t **ret, struct errbuf *e);
 
+struct db;
+/* The mobiles (an array of strings) of the recipients of a notice payload whose members have
+ * one, for the @-mention. */
+int notify_mobiles(struct db *db, const json_t *payload, json_t **ret, struct errbuf *e);
+
 /* Shared by the providers: base64(HMAC-SHA256(key, msg)), and URL-encoded. */
 void notify_hmac_b64(const char *key, const char *msg, char out[64]);
 int notify_urlencode(struct buf *b, const char *s);

@@ -153,11 +153,12 @@ int api_plan_webhooks(struct req *r, struct errbuf *e)
 
 int api_plan_webhook_create(struct req *r, struct errbuf *e)
 {
-    const char *url = NULL, *secret = NULL;
+    const char *url = NULL, *secret = NULL, *kind = NULL;
     long long retry = 60, max = 6, id = 0;
     int rc;
-    if ((rc = req_str(r, "url", true, 2000, &url, e)) < 0 ||
-        (rc = req_str(r, "secret", true, 256, &secret, e)) < 0 ||
+    if ((rc = req_str(r, "kind", false, 40, &kind, e)) < 0 ||
+        (rc = req_str(r, "url", true, 2000, &url, e)) < 0 ||
+        (rc = req_str(r, "secret", false, 256, &secret, e)) < 0 ||
         (rc = req_int(r, "retry_seconds", false, &retry, e)) < 0 ||
         (rc = req_int(r, "max_attempts", false, &max, e)) < 0)
         return rc;
@@ -167,11 +168,14 @@ int api_plan_webhook_create(struct req *r, struct errbuf *e)
             "field 'retry_seconds' must be from 1 to 86400 and 'max_attempts' from 1 to 20");
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
-    rc = plan_webhook_create(r->db, url, secret, (int)retry, (int)max, r->auth.account_id, &id, e);
+    if (!kind)
+        kind = "generic";
+    rc = plan_webhook_create(r->db, kind, url, secret, (int)retry, (int)max, r->auth.account_id,
+                             &id, e);
     if ((rc = plan_api_end(r, rc, e)) < 0)
         return rc;
-    return req_reply_json(r, 201, json_pack("{s:I, s:s, s:b, s:I, s:I}", "id", (json_int_t)id,
-                                            "url", url, "active", 1, "retry_seconds",
+    return req_reply_json(r, 201, json_pack("{s:I, s:s, s:s, s:b, s:I, s:I}", "id",
+                                            (json_int_t)id, "kind", kind, "url", url, "active", 1, "retry_seconds",
                                             (json_int_t)retry, "max_attempts", (json_int_t)max));
 }
 
@@ -185,4 +189,19 @@ int api_plan_deliveries(struct req *r, struct errbuf *e)
         (rc = plan_deliveries_json(r->db, id, (int)limit, &out, e)) < 0)
         return rc;
     return req_reply_json(r, 200, out);
+}
+
+int api_plan_webhook_test(struct req *r, struct errbuf *e)
+{
+    long long id, after = 0;
+    int rc, delivered = 0;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = db_begin(r->db, e)) < 0)
+        return rc;
+    rc = plan_webhook_test(r->db, id, &r->auth, &after, e);
+    /* queued and audited in one transaction; sent after it, like the jobs thread sends */
+    if ((rc = plan_api_end(r, rc, e)) < 0 ||
+        (rc = plan_webhook_send_now(r->db, id, after, &delivered, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, json_pack("{s:I, s:i}", "after", (json_int_t)after,
+                                            "delivered", delivered));
 }
