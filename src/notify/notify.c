@@ -77,7 +77,7 @@ int notify_text(const json_t *payload, struct buf *title, struct buf *text, stru
 }
 
 int notify_render(const struct notify_provider *p, const json_t *payload, const json_t *mobiles,
-                  json_t **ret, struct errbuf *e)
+                  size_t cap, json_t **ret, struct errbuf *e)
 {
     struct buf title, text, head;
     json_t *parts = json_array(), *none = json_array();
@@ -95,6 +95,7 @@ int notify_render(const struct notify_provider *p, const json_t *payload, const 
         /* only the first part @-mentions: one ping per notice */
         const json_t *at_list = at == 0 && json_array_size(mobiles) ? mobiles : none;
         size_t max = json_array_size(at_list) && p->text_max_at ? p->text_max_at : p->text_max;
+        max = cap && cap < max ? cap : max;
         /* room for the title, the part mark and the "@mobile" a provider may write */
         size_t reserve = strlen(buf_str(&title)) + 48 + 16 * json_array_size(at_list);
         size_t room = max > reserve + 64 ? max - reserve : 64;

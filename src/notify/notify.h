@@ -50,9 +50,10 @@ size_t notify_utf8_cut(const char *s, size_t len, size_t max);
 int notify_text(const json_t *payload, struct buf *title, struct buf *text, struct errbuf *e);
 
 /* The provider's message bodies for a notice payload: an array of objects, one per part,
- * each at most the provider's size; only the first part @-mentions. */
+ * each at most the provider's size (or cap bytes when smaller, 0: none); only the first part
+ * @-mentions. */
 int notify_render(const struct notify_provider *p, const json_t *payload, const json_t *mobiles,
-                  json_t **ret, struct errbuf *e);
+                  size_t cap, json_t **ret, struct errbuf *e);
 
 struct db;
 /* The mobiles (an array of strings) of the recipients of a notice payload whose members have

@@ -154,9 +154,10 @@ int api_plan_webhooks(struct req *r, struct errbuf *e)
 int api_plan_webhook_create(struct req *r, struct errbuf *e)
 {
     const char *url = NULL, *secret = NULL, *kind = NULL;
-    long long retry = 60, max = 6, id = 0;
+    long long retry = 60, max = 6, id = 0, max_bytes = 0;
     int rc;
     if ((rc = req_str(r, "kind", false, 40, &kind, e)) < 0 ||
+        (rc = req_int(r, "max_bytes", false, &max_bytes, e)) < 0 ||
         (rc = req_str(r, "url", true, 2000, &url, e)) < 0 ||
         (rc = req_str(r, "secret", false, 256, &secret, e)) < 0 ||
         (rc = req_int(r, "retry_seconds", false, &retry, e)) < 0 ||
@@ -170,8 +171,8 @@ int api_plan_webhook_create(struct req *r, struct errbuf *e)
         return rc;
     if (!kind)
         kind = "generic";
-    rc = plan_webhook_create(r->db, kind, url, secret, (int)retry, (int)max, r->auth.account_id,
-                             &id, e);
+    rc = plan_webhook_create(r->db, kind, url, secret, (int)retry, (int)max, max_bytes,
+                             r->auth.account_id, &id, e);
     if ((rc = plan_api_end(r, rc, e)) < 0)
         return rc;
     return req_reply_json(r, 201, json_pack("{s:I, s:s, s:s, s:b, s:I, s:I}", "id",

@@ -38,7 +38,7 @@ void plan_webhook_sign(const char *secret, long long timestamp, const char *body
 
 /* Queue payload for one webhook: the JSON itself for a generic one (text), one delivery per
  * message part in the provider's format for a robot. *mobiles is looked up once per notice. */
-static int enqueue_hook(struct db *db, long long hook, const char *kind, const char *event,
+static int enqueue_hook(struct db *db, long long hook, const char *kind, long long cap, const char *event,
                         long long org_id, const json_t *payload, const char *text,
                         json_t **mobiles, struct errbuf *e)
 {
@@ -52,7 +52,7 @@ static int enqueue_hook(struct db *db, long long hook, const char *kind, const c
                       " attempts, next_at, created_at) VALUES($1, $2, $3, $4, 'pending', 0, $5, $5)",
                       "iitti", hook, org_id, event, text, now);
     if ((!*mobiles && (rc = notify_mobiles(db, payload, mobiles, e)) < 0) ||
-        (rc = notify_render(p, payload, *mobiles, &parts, e)) < 0)
+        (rc = notify_render(p, payload, *mobiles, (size_t)cap, &parts, e)) < 0)
         return rc;
     for (size_t i = 0; i < json_array_size(parts) && rc >= 0; i++) {
         char *body = json_dumps(json_array_get(parts, i), JSON_COMPACT);
@@ -83,19 +83,21 @@ static int enqueue(struct db *db, long long only, const char *event, long long o
     }
     /* read the list first: one statement open at a time on either backend */
     if ((rc = db_prepare(db,
-                         "SELECT id, kind FROM plan_webhooks WHERE ($1 = 0 AND active = 1)"
+                         "SELECT id, kind, max_bytes FROM plan_webhooks WHERE ($1 = 0 AND active = 1)"
                          " OR id = $1 ORDER BY id",
                          &st, e)) >= 0) {
         db_bind_int(st, 1, only);
         while ((rc = db_step(st, e)) == 1)
-            json_array_append_new(hooks, json_pack("[I, s]", (json_int_t)db_col_int(st, 0),
-                                                   db_col_text(st, 1)));
+            json_array_append_new(hooks, json_pack("[I, s, I]", (json_int_t)db_col_int(st, 0),
+                                                   db_col_text(st, 1),
+                                                   (json_int_t)db_col_int(st, 2)));
         db_done(st);
     }
     for (size_t i = 0; i < json_array_size(hooks) && rc >= 0; i++) {
         json_t *h = json_array_get(hooks, i);
         rc = enqueue_hook(db, json_integer_value(json_array_get(h, 0)),
-                          json_string_value(json_array_get(h, 1)), event, org_id, payload, text,
+                          json_string_value(json_array_get(h, 1)),
+                          json_integer_value(json_array_get(h, 2)), event, org_id, payload, text,
                           &mobiles, e);
     }
     free(text);
@@ -111,8 +113,8 @@ int plan_webhook_enqueue(struct db *db, const char *event, long long org_id, con
 }
 
 int plan_webhook_create(struct db *db, const char *kind, const char *url, const char *secret,
-                        int retry_seconds, int max_attempts, long long actor, long long *ret_id,
-                        struct errbuf *e)
+                        int retry_seconds, int max_attempts, long long max_bytes, long long actor,
+                        long long *ret_id, struct errbuf *e)
 {
     const struct notify_provider *p = notify_find(kind);
     /* a robot's secret is the provider's (DingTalk "SEC" + 64 hex digits, Feishu shorter);
@@ -141,6 +143,11 @@ int plan_webhook_create(struct db *db, const char *kind, const char *url, const 
                      "field 'secret' must be %zu to 256 characters", min_secret);
         return errbuf_limit(e, short_ ? (long long)min_secret : 256);
     }
+    if (max_bytes && (max_bytes < 256 || !p || (size_t)max_bytes > p->text_max))
+        return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "max_bytes", NULL,
+                             "field 'max_bytes' must be 0 or from 256 to the robot's limit (%zu)",
+                             p ? p->text_max : 0),
+                errbuf_range(e, 256, p ? (long long)p->text_max : 0));
     if (retry_seconds < 1 || retry_seconds > 86400)
         return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "retry_seconds", NULL,
                              "field 'retry_seconds' must be from 1 to 86400"),
@@ -151,9 +158,9 @@ int plan_webhook_create(struct db *db, const char *kind, const char *url, const 
                 errbuf_range(e, 1, 20));
     if ((rc = db_run(db, e,
                      "INSERT INTO plan_webhooks(url, secret, active, retry_seconds, max_attempts,"
-                     " created_by, created_at, kind) VALUES($1, $2, 1, $3, $4, $5, $6, $7)",
-                     "ttiiIit", url, secret, (long long)retry_seconds, (long long)max_attempts, actor,
-                     (long long)time(NULL), kind)) < 0 ||
+                     " created_by, created_at, kind, max_bytes) VALUES($1, $2, 1, $3, $4, $5, $6, $7, $8)",
+                     "ttiiIiti", url, secret, (long long)retry_seconds, (long long)max_attempts, actor,
+                     (long long)time(NULL), kind, max_bytes)) < 0 ||
         (rc = db_last_id(db, &id, e)) < 0)
         return rc;
     /* the secret stays out of the audit log */
@@ -161,6 +168,8 @@ int plan_webhook_create(struct db *db, const char *kind, const char *url, const 
                        "max_attempts", max_attempts);
     if (p) /* generic rows keep their detail as before */
         json_object_set_new(detail, "kind", json_string(kind));
+    if (max_bytes)
+        json_object_set_new(detail, "max_bytes", json_integer(max_bytes));
     rc = audit_log(db, actor, 0, "create", "plan_webhook", id, detail, e);
     json_decref(detail);
     if (rc < 0)
