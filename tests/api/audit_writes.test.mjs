@@ -240,6 +240,14 @@ const CALLS = {
     call: () => ({ url: '/api/v1/plans/webhooks', body: { url: 'http://127.0.0.1:9/hook', secret: 'webhook-secret-0123456789' } }),
     // the secret stays out
     row: (r) => ({ action: 'create', entity: 'plan_webhook', entity_id: r.body.id, org: null, detail: { url: 'http://127.0.0.1:9/hook', retry_seconds: 60, max_attempts: 6 } }),
+    then: (r) => (S.webhook = r.body.id),
+  },
+  'POST /api/v1/plans/webhooks/{id}/test': {
+    as: 'admin',
+    bad: () => ({ url: '/api/v1/plans/webhooks/999999/test' }),
+    // nothing listens on port 9: queued, audited, the attempt fails
+    call: () => ({ url: `/api/v1/plans/webhooks/${S.webhook}/test` }),
+    row: () => ({ action: 'test', entity: 'plan_webhook', entity_id: S.webhook, org: null, detail: { test: 'plan.test' } }),
   },
   'POST /api/v1/dues/bases': {
     as: 'fin-a',
