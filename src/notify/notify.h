@@ -56,6 +56,10 @@ int notify_render(const struct notify_provider *p, const json_t *payload, const 
                   size_t cap, json_t **ret, struct errbuf *e);
 
 struct db;
+/* A webhook's secret sealed for the database (secret.c), and opened again; a secret stored
+ * in plain text before sealing opens as it is. */
+int notify_secret_seal(const char *plain, struct buf *out, struct errbuf *e);
+int notify_secret_open(const char *stored, struct buf *out, struct errbuf *e);
 /* The mobiles (an array of strings) of the recipients of a notice payload whose members have
  * one, for the @-mention. */
 int notify_mobiles(struct db *db, const json_t *payload, json_t **ret, struct errbuf *e);

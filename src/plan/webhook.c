@@ -120,6 +120,7 @@ int plan_webhook_create(struct db *db, const char *kind, const char *url, const 
     /* a robot's secret is the provider's (DingTalk "SEC" + 64 hex digits, Feishu shorter);
      * WeCom has none (its key is in the URL); ours must be at least 16 characters */
     size_t min_secret = p ? 8 : 16;
+    struct buf sealed;
     long long id = 0;
     json_t *detail;
     int rc;
@@ -156,12 +157,18 @@ int plan_webhook_create(struct db *db, const char *kind, const char *url, const 
         return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "max_attempts", NULL,
                              "field 'max_attempts' must be from 1 to 20"),
                 errbuf_range(e, 1, 20));
-    if ((rc = db_run(db, e,
-                     "INSERT INTO plan_webhooks(url, secret, active, retry_seconds, max_attempts,"
-                     " created_by, created_at, kind, max_bytes) VALUES($1, $2, 1, $3, $4, $5, $6, $7, $8)",
-                     "ttiiIiti", url, secret, (long long)retry_seconds, (long long)max_attempts, actor,
-                     (long long)time(NULL), kind, max_bytes)) < 0 ||
-        (rc = db_last_id(db, &id, e)) < 0)
+    buf_init(&sealed, 4096);
+    if ((rc = notify_secret_seal(secret, &sealed, e)) < 0) {
+        buf_release(&sealed);
+        return rc;
+    }
+    rc = db_run(db, e,
+                "INSERT INTO plan_webhooks(url, secret, active, retry_seconds, max_attempts,"
+                " created_by, created_at, kind, max_bytes) VALUES($1, $2, 1, $3, $4, $5, $6, $7, $8)",
+                "ttiiIiti", url, buf_str(&sealed), (long long)retry_seconds,
+                (long long)max_attempts, actor, (long long)time(NULL), kind, max_bytes);
+    buf_release(&sealed);
+    if (rc < 0 || (rc = db_last_id(db, &id, e)) < 0)
         return rc;
     /* the secret stays out of the audit log */
     detail = json_pack("{s:s, s:i, s:i}", "url", url, "retry_seconds", retry_seconds,
@@ -423,7 +430,14 @@ static int deliver_one(struct db *db, long long id, long long now, struct errbuf
     db_bind_int(st, 1, id);
     if ((rc = db_step(st, e)) == 1) {
         url = strdup(db_col_text(st, 0));
-        secret = strdup(db_col_text(st, 1));
+        struct buf plain;
+        int orc;
+        buf_init(&plain, 4096);
+        if ((orc = notify_secret_open(db_col_text(st, 1), &plain, e)) < 0)
+            rc = orc;
+        else
+            secret = strdup(buf_str(&plain));
+        notify_buf_wipe(&plain);
         payload = strdup(db_col_text(st, 2));
         event = strdup(db_col_text(st, 3));
         attempts = db_col_int(st, 4);
@@ -468,6 +482,8 @@ static int deliver_one(struct db *db, long long id, long long now, struct errbuf
     rc = rc < 0 ? rc : attempts >= max ? 2 : 0;
 out:
     free(url);
+    if (secret)
+        sodium_memzero(secret, strlen(secret));
     free(secret);
     free(payload);
     free(event);

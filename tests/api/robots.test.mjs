@@ -9,7 +9,7 @@ import { createHmac } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { startServer, assertError } from './lib.mjs';
-import { seedWorld } from './fixtures.mjs';
+import { seedWorld, sql } from './fixtures.mjs';
 
 const WECOM_KEY = 'wecom-key-7f3a9c';
 const DING_TOKEN = 'ding-token-51b2';
@@ -216,7 +216,11 @@ test('a test message is sent now; wrong role and unknown webhook are refused; se
   assert.ok(audit.body.items.some((a) => a.action === 'test' && a.entity_id === hooks.feishu), audit.text);
 
   await api('admin', 'GET', '/api/v1/plans/webhooks');
+  // stored sealed (the key ring of personal data), kept out of the audit
+  const stored = [sql(srv.dbUrl, 'SELECT secret FROM plan_webhooks'), sql(srv.dbUrl, 'SELECT detail FROM audit')].join('\n');
+  assert.match(sql(srv.dbUrl, "SELECT secret FROM plan_webhooks WHERE kind = 'dingtalk'"), /\S+ \S+/, 'sealed in two pieces');
   for (const s of SECRETS) {
+    assert.ok(!stored.includes(s), 'the database holds a secret in plain text');
     assert.ok(!replies.some((t) => t.includes(s)), 'a reply shows a secret');
     assert.ok(!srv.log().includes(s), 'the log shows a secret');
   }
