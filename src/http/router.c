@@ -104,6 +104,8 @@ static const struct route routes[] = {
      0},
     {"GET", "/api/v1/plans/webhooks/{id}/deliveries", api_plan_deliveries, AUTH_USER, ROLE_ADMIN,
      BODY_NONE, 0},
+    {"PATCH", "/api/v1/plans/webhooks/{id}", api_plan_webhook_update, AUTH_USER, ROLE_ADMIN,
+     BODY_JSON, 0},
     {"POST", "/api/v1/plans/webhooks/{id}/test", api_plan_webhook_test, AUTH_USER, ROLE_ADMIN,
      BODY_NONE, 0},
     {"GET", "/api/v1/plans/tasks/{id}", api_plan_task_get, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},

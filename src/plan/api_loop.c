@@ -192,6 +192,42 @@ int api_plan_deliveries(struct req *r, struct errbuf *e)
     return req_reply_json(r, 200, out);
 }
 
+int api_plan_webhook_update(struct req *r, struct errbuf *e)
+{
+    const json_t *active = json_object_get(r->json, "active");
+    long long id;
+    json_t *out;
+    int rc;
+    const char *s = NULL;
+    long long n = 0;
+    /* typed reads first: a wrong type is a 400 naming the field before anything is read */
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = req_str(r, "kind", false, 40, &s, e)) < 0 ||
+        (rc = req_str(r, "url", false, 2000, &s, e)) < 0 ||
+        (rc = req_str(r, "secret", false, 256, &s, e)) < 0 ||
+        (rc = req_int(r, "retry_seconds", false, &n, e)) < 0 ||
+        (rc = req_int(r, "max_attempts", false, &n, e)) < 0 ||
+        (rc = req_int(r, "max_bytes", false, &n, e)) < 0)
+        return rc;
+    if (active && !json_is_boolean(active))
+        return errbuf_field(e, -ERR_INVALID, R_NOT_BOOLEAN, "active", NULL,
+                            "field 'active' must be true or false");
+    if ((rc = db_begin(r->db, e)) < 0)
+        return rc;
+    rc = plan_webhook_update(r->db, id, r->json, r->auth.account_id, e);
+    if ((rc = plan_api_end(r, rc, e)) < 0 || (rc = plan_webhooks_json(r->db, &out, e)) < 0)
+        return rc;
+    for (size_t i = 0; i < json_array_size(json_object_get(out, "items")); i++) {
+        json_t *w = json_array_get(json_object_get(out, "items"), i);
+        if (json_integer_value(json_object_get(w, "id")) == id) {
+            json_incref(w);
+            json_decref(out);
+            return req_reply_json(r, 200, w);
+        }
+    }
+    json_decref(out);
+    return errbuf_set(e, -ERR_INTERNAL, "webhook %lld vanished", id);
+}
+
 int api_plan_webhook_test(struct req *r, struct errbuf *e)
 {
     long long id, after = 0;

@@ -69,6 +69,10 @@ int plan_webhook_enqueue(struct db *db, const char *event, long long org_id, con
 int plan_webhook_create(struct db *db, const char *kind, const char *url, const char *secret,
                         int retry_seconds, int max_attempts, long long max_bytes, long long actor,
                         long long *ret_id, struct errbuf *e);
+/* Change a webhook from a PATCH body (members absent: unchanged; "secret": a new one), audited
+ * with what changed. */
+int plan_webhook_update(struct db *db, long long id, const json_t *body, long long actor,
+                        struct errbuf *e);
 /* Queue a test message to webhook hook (audited); deliveries after *ret_after are its. */
 int plan_webhook_test(struct db *db, long long hook, const struct auth *who, long long *ret_after,
                       struct errbuf *e);

@@ -124,6 +124,17 @@ test('robots are created by an admin with a kind; bad input is refused with a re
   }
   const list = await api('admin', 'GET', '/api/v1/plans/webhooks');
   assert.deepEqual(list.body.items.map((h) => h.kind), ['wecom', 'wecom', 'dingtalk', 'feishu']);
+
+  // change one: a WeCom robot becoming DingTalk needs a secret; other fields keep
+  assertError(await api('com-a', 'PATCH', `/api/v1/plans/webhooks/${hooks.small}`, { max_bytes: 400 }), 403, 'forbidden');
+  const noSecret = await api('admin', 'PATCH', `/api/v1/plans/webhooks/${hooks.small}`, { kind: 'dingtalk' });
+  assertError(noSecret, 400, 'invalid');
+  assert.equal(noSecret.body.error.details[0].code, 'required');
+  assertError(await api('admin', 'PATCH', `/api/v1/plans/webhooks/${hooks.small}`, { kind: 'telegram' }), 400, 'invalid');
+  assertError(await api('admin', 'PATCH', '/api/v1/plans/webhooks/999999', { max_bytes: 400 }), 404, 'not_found');
+  const changed = await api('admin', 'PATCH', `/api/v1/plans/webhooks/${hooks.small}`, { max_bytes: 300, active: true });
+  assert.equal(changed.status, 200, changed.text);
+  assert.deepEqual([changed.body.kind, changed.body.active], ['wecom', true]);
 });
 
 test('a plan warning reaches each robot signed, with the responsible person @-mentioned; errcode ≠ 0 is retried, a rate limit waits longer', async () => {
