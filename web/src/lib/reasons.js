@@ -27,6 +27,7 @@ export const FIELD_LABELS = {
   veto_cap: '否决后上限', gap: '分差', effective_month: '生效月份', dimension: '维度', cap: '上限',
   points: '分值', value_points: '分值表', mode: '计分方式', veto: '一票否决', remit_share_bp: '上缴比例',
   result: '结果', provider_ref: '支付单号', paid_at: '支付时间', id: '编号', type: '类型',
+  max_bytes: '单条消息上限', active: '启用',
 };
 
 // wrong_state's state
