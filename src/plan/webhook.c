@@ -3,7 +3,10 @@
  * POSTs the due ones outside any transaction. A delivery is signed with HMAC-SHA256 over
  * "<timestamp>.<body>" with the webhook's secret (headers X-Dangjian-Timestamp and
  * X-Dangjian-Signature: sha256=<hex>), retried with doubling backoff until max_attempts, and
- * every attempt is recorded. */
+ * every attempt is recorded. A robot webhook (kind wecom, dingtalk, feishu) is dispatched to its
+ * provider's row of the src/notify/ table instead: rendered into message parts when queued,
+ * signed when sent, its reply read (errcode/code, rate limits). Adding and changing webhooks
+ * is webhook_admin.c's. */
 #include <curl/curl.h>
 #include <pthread.h>
 #include <sodium.h>
