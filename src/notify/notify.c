@@ -128,6 +128,27 @@ out:
     return rc;
 }
 
+json_t *notify_url_json(const char *url)
+{
+    struct buf b;
+    const char *q = strchr(url, '?');
+    json_t *out;
+    buf_init(&b, 4096);
+    buf_add(&b, url, q ? (size_t)(q - url) + 1 : strlen(url));
+    while (q && *q) {
+        const char *name = q + 1, *end = name + strcspn(name, "&"), *eq = memchr(name, '=', (size_t)(end - name));
+        buf_add(&b, name, (size_t)((eq ? eq : end) - name));
+        if (eq)
+            buf_addstr(&b, "=***");
+        if (*end)
+            buf_addch(&b, '&');
+        q = *end ? end : NULL;
+    }
+    out = json_string(buf_str(&b));
+    buf_release(&b);
+    return out;
+}
+
 void notify_hmac_b64(const char *key, const char *msg, char out[64])
 {
     unsigned char mac[crypto_auth_hmacsha256_BYTES];

@@ -64,6 +64,10 @@ int notify_secret_open(const char *stored, struct buf *out, struct errbuf *e);
  * one, for the @-mention. */
 int notify_mobiles(struct db *db, const json_t *payload, json_t **ret, struct errbuf *e);
 
+/* A webhook URL as the API and the audit show it: every query value (a WeCom key, a DingTalk
+ * access_token: credentials) replaced by ***. A new JSON string. */
+json_t *notify_url_json(const char *url);
+
 /* Shared by the providers: base64(HMAC-SHA256(key, msg)), and URL-encoded. */
 void notify_hmac_b64(const char *key, const char *msg, char out[64]);
 int notify_urlencode(struct buf *b, const char *s);

@@ -5,6 +5,7 @@
 
 #include "base/month.h"
 #include "db/db.h"
+#include "notify/notify.h"
 #include "plan/api.h"
 #include "plan/internal.h"
 #include "base/banned.h"
@@ -175,8 +176,9 @@ int api_plan_webhook_create(struct req *r, struct errbuf *e)
                              r->auth.account_id, &id, e);
     if ((rc = plan_api_end(r, rc, e)) < 0)
         return rc;
-    return req_reply_json(r, 201, json_pack("{s:I, s:s, s:s, s:b, s:I, s:I}", "id",
-                                            (json_int_t)id, "kind", kind, "url", url, "active", 1, "retry_seconds",
+    return req_reply_json(r, 201, json_pack("{s:I, s:s, s:o, s:b, s:I, s:I}", "id",
+                                            (json_int_t)id, "kind", kind, "url",
+                                            notify_url_json(url), "active", 1, "retry_seconds",
                                             (json_int_t)retry, "max_attempts", (json_int_t)max));
 }
 

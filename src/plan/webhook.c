@@ -134,9 +134,9 @@ int plan_webhooks_json(struct db *db, json_t **ret, struct errbuf *e)
         goto fail;
     while ((rc = db_step(st, e)) == 1)
         json_array_append_new(items,
-                              json_pack("{s:I, s:s, s:s, s:b, s:I, s:I, s:I, s:{s:I, s:I, s:I}}",
+                              json_pack("{s:I, s:s, s:o, s:b, s:I, s:I, s:I, s:{s:I, s:I, s:I}}",
                                         "id", (json_int_t)db_col_int(st, 0), "kind",
-                                        db_col_text(st, 6), "url", db_col_text(st, 1),
+                                        db_col_text(st, 6), "url", notify_url_json(db_col_text(st, 1)),
                                         "active", db_col_int(st, 2) != 0, "retry_seconds",
                                         (json_int_t)db_col_int(st, 3), "max_attempts",
                                         (json_int_t)db_col_int(st, 4), "created_at",

@@ -93,7 +93,7 @@ int plan_webhook_create(struct db *db, const char *kind, const char *url, const 
     if (rc < 0 || (rc = db_last_id(db, &id, e)) < 0)
         return rc;
     /* the secret stays out of the audit log */
-    detail = json_pack("{s:s, s:i, s:i}", "url", url, "retry_seconds", retry_seconds,
+    detail = json_pack("{s:o, s:i, s:i}", "url", notify_url_json(url), "retry_seconds", retry_seconds,
                        "max_attempts", max_attempts);
     if (p) /* generic rows keep their detail as before */
         json_object_set_new(detail, "kind", json_string(kind));
@@ -181,7 +181,9 @@ int plan_webhook_update(struct db *db, long long id, const json_t *body, long lo
         return rc;
     detail = json_object();
     changed_text(detail, "kind", old.kind, h.kind);
-    changed_text(detail, "url", old.url, h.url);
+    if (strcmp(old.url, h.url)) /* the query's credentials masked */
+        json_object_set_new(detail, "url", json_pack("{s:o, s:o}", "from", notify_url_json(old.url),
+                                                     "to", notify_url_json(h.url)));
     changed_int(detail, "retry_seconds", old.retry_seconds, h.retry_seconds);
     changed_int(detail, "max_attempts", old.max_attempts, h.max_attempts);
     changed_int(detail, "max_bytes", old.max_bytes, h.max_bytes);

@@ -15,7 +15,8 @@ const WECOM_KEY = 'wecom-key-7f3a9c';
 const DING_TOKEN = 'ding-token-51b2';
 const DING_SECRET = 'SEC' + 'ab12'.repeat(16);
 const FEISHU_SECRET = 'feishu-secret-q8Zr2';
-const SECRETS = [DING_SECRET, FEISHU_SECRET];
+// the secrets, and the credentials in the robots' URLs (shown with their query values masked)
+const SECRETS = [DING_SECRET, FEISHU_SECRET, WECOM_KEY, DING_TOKEN];
 
 let srv, W, stand;
 const got = { wecom: [], small: [], dingtalk: [], feishu: [] };
@@ -124,6 +125,7 @@ test('robots are created by an admin with a kind; bad input is refused with a re
   }
   const list = await api('admin', 'GET', '/api/v1/plans/webhooks');
   assert.deepEqual(list.body.items.map((h) => h.kind), ['wecom', 'wecom', 'dingtalk', 'feishu']);
+  assert.equal(list.body.items[0].url, `${base()}/cgi-bin/webhook/send?key=***`);
 
   // change one: a WeCom robot becoming DingTalk needs a secret; other fields keep
   assertError(await api('com-a', 'PATCH', `/api/v1/plans/webhooks/${hooks.small}`, { max_bytes: 400 }), 403, 'forbidden');

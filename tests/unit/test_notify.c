@@ -119,6 +119,24 @@ static void test_replies_read_errcode_and_rate_limits(void **state)
     assert_false(notify_kind_known("slack"));
 }
 
+static void test_url_shown_with_query_values_masked(void **state)
+{
+    static const char *const cases[][2] = {
+        {"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6",
+         "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***"},
+        {"https://oapi.dingtalk.com/robot/send?access_token=ab&x=1&flag",
+         "https://oapi.dingtalk.com/robot/send?access_token=***&x=***&flag"},
+        {"https://open.feishu.cn/open-apis/bot/v2/hook/abc", "https://open.feishu.cn/open-apis/bot/v2/hook/abc"},
+        {"http://h/p?", "http://h/p?"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *j = notify_url_json(cases[i][0]);
+        assert_string_equal(json_string_value(j), cases[i][1]);
+        json_decref(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -126,6 +144,7 @@ int main(void)
         cmocka_unit_test(test_render_splits_long_chinese_text_within_the_limit),
         cmocka_unit_test(test_dingtalk_sign_in_the_url),
         cmocka_unit_test(test_replies_read_errcode_and_rate_limits),
+        cmocka_unit_test(test_url_shown_with_query_values_masked),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
