@@ -97,8 +97,12 @@ int api_feeds_quality(struct req *r, struct errbuf *e)
     if (!admin && !auth_has_role(&r->auth, ROLE_COMMITTEE))
         return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, "role", NULL,
                             "the quality view is for administrators and committee staff");
-    if ((rc = month_of(req_query(r, "month"), &month, e)) < 0 ||
-        (rc = req_query_int(r, "source_id", 0, 0, (long long)1 << 53, &source, e)) < 0 ||
+    /* no month: the month that ended last, the one a score run or a dues close waits for */
+    if (!req_query(r, "month"))
+        month = month_add(month_of_date(date_today()), -1);
+    else if ((rc = month_of(req_query(r, "month"), &month, e)) < 0)
+        return rc;
+    if ((rc = req_query_int(r, "source_id", 0, 0, (long long)1 << 53, &source, e)) < 0 ||
         (rc = req_query_int(r, "org_id", 0, 0, (long long)1 << 53, &org, e)) < 0)
         return rc;
     if (!org && !admin)

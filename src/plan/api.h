@@ -30,6 +30,8 @@ int api_plan_case_get(struct req *r, struct errbuf *e);
 int api_plan_case_act(struct req *r, struct errbuf *e);
 int api_plan_webhooks(struct req *r, struct errbuf *e);
 int api_plan_webhook_create(struct req *r, struct errbuf *e);
+int api_plan_webhook_test(struct req *r, struct errbuf *e);
+int api_plan_webhook_update(struct req *r, struct errbuf *e);
 int api_plan_deliveries(struct req *r, struct errbuf *e);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "base/month.h"
 #include "db/db.h"
+#include "notify/notify.h"
 #include "plan/api.h"
 #include "plan/internal.h"
 #include "base/banned.h"
@@ -153,11 +154,13 @@ int api_plan_webhooks(struct req *r, struct errbuf *e)
 
 int api_plan_webhook_create(struct req *r, struct errbuf *e)
 {
-    const char *url = NULL, *secret = NULL;
-    long long retry = 60, max = 6, id = 0;
+    const char *url = NULL, *secret = NULL, *kind = NULL;
+    long long retry = 60, max = 6, id = 0, max_bytes = 0;
     int rc;
-    if ((rc = req_str(r, "url", true, 2000, &url, e)) < 0 ||
-        (rc = req_str(r, "secret", true, 256, &secret, e)) < 0 ||
+    if ((rc = req_str(r, "kind", false, 40, &kind, e)) < 0 ||
+        (rc = req_int(r, "max_bytes", false, &max_bytes, e)) < 0 ||
+        (rc = req_str(r, "url", true, 2000, &url, e)) < 0 ||
+        (rc = req_str(r, "secret", false, 256, &secret, e)) < 0 ||
         (rc = req_int(r, "retry_seconds", false, &retry, e)) < 0 ||
         (rc = req_int(r, "max_attempts", false, &max, e)) < 0)
         return rc;
@@ -167,11 +170,15 @@ int api_plan_webhook_create(struct req *r, struct errbuf *e)
             "field 'retry_seconds' must be from 1 to 86400 and 'max_attempts' from 1 to 20");
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
-    rc = plan_webhook_create(r->db, url, secret, (int)retry, (int)max, r->auth.account_id, &id, e);
+    if (!kind)
+        kind = "generic";
+    rc = plan_webhook_create(r->db, kind, url, secret, (int)retry, (int)max, max_bytes,
+                             r->auth.account_id, &id, e);
     if ((rc = plan_api_end(r, rc, e)) < 0)
         return rc;
-    return req_reply_json(r, 201, json_pack("{s:I, s:s, s:b, s:I, s:I}", "id", (json_int_t)id,
-                                            "url", url, "active", 1, "retry_seconds",
+    return req_reply_json(r, 201, json_pack("{s:I, s:s, s:o, s:b, s:I, s:I}", "id",
+                                            (json_int_t)id, "kind", kind, "url",
+                                            notify_url_json(url), "active", 1, "retry_seconds",
                                             (json_int_t)retry, "max_attempts", (json_int_t)max));
 }
 
@@ -185,4 +192,55 @@ int api_plan_deliveries(struct req *r, struct errbuf *e)
         (rc = plan_deliveries_json(r->db, id, (int)limit, &out, e)) < 0)
         return rc;
     return req_reply_json(r, 200, out);
+}
+
+int api_plan_webhook_update(struct req *r, struct errbuf *e)
+{
+    const json_t *active = json_object_get(r->json, "active");
+    long long id;
+    json_t *out;
+    int rc;
+    const char *s = NULL;
+    long long n = 0;
+    /* typed reads first: a wrong type is a 400 naming the field before anything is read */
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = req_str(r, "kind", false, 40, &s, e)) < 0 ||
+        (rc = req_str(r, "url", false, 2000, &s, e)) < 0 ||
+        (rc = req_str(r, "secret", false, 256, &s, e)) < 0 ||
+        (rc = req_int(r, "retry_seconds", false, &n, e)) < 0 ||
+        (rc = req_int(r, "max_attempts", false, &n, e)) < 0 ||
+        (rc = req_int(r, "max_bytes", false, &n, e)) < 0)
+        return rc;
+    if (active && !json_is_boolean(active))
+        return errbuf_field(e, -ERR_INVALID, R_NOT_BOOLEAN, "active", NULL,
+                            "field 'active' must be true or false");
+    if ((rc = db_begin(r->db, e)) < 0)
+        return rc;
+    rc = plan_webhook_update(r->db, id, r->json, r->auth.account_id, e);
+    if ((rc = plan_api_end(r, rc, e)) < 0 || (rc = plan_webhooks_json(r->db, &out, e)) < 0)
+        return rc;
+    for (size_t i = 0; i < json_array_size(json_object_get(out, "items")); i++) {
+        json_t *w = json_array_get(json_object_get(out, "items"), i);
+        if (json_integer_value(json_object_get(w, "id")) == id) {
+            json_incref(w);
+            json_decref(out);
+            return req_reply_json(r, 200, w);
+        }
+    }
+    json_decref(out);
+    return errbuf_set(e, -ERR_INTERNAL, "webhook %lld vanished", id);
+}
+
+int api_plan_webhook_test(struct req *r, struct errbuf *e)
+{
+    long long id, after = 0;
+    int rc, delivered = 0;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = db_begin(r->db, e)) < 0)
+        return rc;
+    rc = plan_webhook_test(r->db, id, &r->auth, &after, e);
+    /* queued and audited in one transaction; sent after it, like the jobs thread sends */
+    if ((rc = plan_api_end(r, rc, e)) < 0 ||
+        (rc = plan_webhook_send_now(r->db, id, after, &delivered, e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, json_pack("{s:I, s:i}", "after", (json_int_t)after,
+                                            "delivered", delivered));
 }

@@ -64,8 +64,21 @@ int plan_todos_json(struct db *db, const struct auth *a, json_t **ret, struct er
 /* Queue a delivery of payload (not consumed) to every active webhook. */
 int plan_webhook_enqueue(struct db *db, const char *event, long long org_id, const json_t *payload,
                          struct errbuf *e);
-int plan_webhook_create(struct db *db, const char *url, const char *secret, int retry_seconds,
-                        int max_attempts, long long actor, long long *ret_id, struct errbuf *e);
+/* kind: 'generic' or a provider of src/notify/ (wecom, dingtalk, feishu); max_bytes: a robot's
+ * smaller message size (0: the provider's). */
+int plan_webhook_create(struct db *db, const char *kind, const char *url, const char *secret,
+                        int retry_seconds, int max_attempts, long long max_bytes, long long actor,
+                        long long *ret_id, struct errbuf *e);
+/* Change a webhook from a PATCH body (members absent: unchanged; "secret": a new one), audited
+ * with what changed. */
+int plan_webhook_update(struct db *db, long long id, const json_t *body, long long actor,
+                        struct errbuf *e);
+/* Queue a test message to webhook hook (audited); deliveries after *ret_after are its. */
+int plan_webhook_test(struct db *db, long long hook, const struct auth *who, long long *ret_after,
+                      struct errbuf *e);
+/* Send the pending deliveries of hook after `after` now (outside a transaction). */
+int plan_webhook_send_now(struct db *db, long long hook, long long after, int *ret_delivered,
+                          struct errbuf *e);
 int plan_webhooks_json(struct db *db, json_t **ret, struct errbuf *e);
 int plan_deliveries_json(struct db *db, long long webhook_id, int limit, json_t **ret,
                          struct errbuf *e);

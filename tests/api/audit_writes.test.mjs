@@ -240,6 +240,21 @@ const CALLS = {
     call: () => ({ url: '/api/v1/plans/webhooks', body: { url: 'http://127.0.0.1:9/hook', secret: 'webhook-secret-0123456789' } }),
     // the secret stays out
     row: (r) => ({ action: 'create', entity: 'plan_webhook', entity_id: r.body.id, org: null, detail: { url: 'http://127.0.0.1:9/hook', retry_seconds: 60, max_attempts: 6 } }),
+    then: (r) => (S.webhook = r.body.id),
+  },
+  'PATCH /api/v1/plans/webhooks/{id}': {
+    as: 'admin',
+    bad: () => ({ url: `/api/v1/plans/webhooks/${S.webhook}`, body: { kind: 'slack' } }),
+    call: () => ({ url: `/api/v1/plans/webhooks/${S.webhook}`, body: { retry_seconds: 30, secret: 'webhook-secret-new-987654' } }),
+    // a new secret: that it changed, never what it is
+    row: () => ({ action: 'update', entity: 'plan_webhook', entity_id: S.webhook, org: null, detail: { retry_seconds: { from: 60, to: 30 }, secret: 'changed' } }),
+  },
+  'POST /api/v1/plans/webhooks/{id}/test': {
+    as: 'admin',
+    bad: () => ({ url: '/api/v1/plans/webhooks/999999/test' }),
+    // nothing listens on port 9: queued, audited, the attempt fails
+    call: () => ({ url: `/api/v1/plans/webhooks/${S.webhook}/test` }),
+    row: () => ({ action: 'test', entity: 'plan_webhook', entity_id: S.webhook, org: null, detail: { test: 'plan.test' } }),
   },
   'POST /api/v1/dues/bases': {
     as: 'fin-a',

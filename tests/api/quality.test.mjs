@@ -143,6 +143,12 @@ test("the view's numbers: expected, received, late and rejected rows of a month"
   const bad = await view('month=2024-13');
   assertError(bad, 400, 'invalid');
   assert.equal(bad.body.error.details?.[0]?.code, 'invalid_month');
+  // no month: the month that ended last
+  const now = new Date();
+  const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  const r0 = await view('');
+  assert.equal(r0.status, 200);
+  assert.equal(r0.body.month, last.getUTCFullYear() * 100 + last.getUTCMonth() + 1);
 });
 
 test('the view is for committee staff (their subtree) and administrators only', async () => {

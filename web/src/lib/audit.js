@@ -46,7 +46,7 @@ const VALUE_KEYS = {
   visibility: 'rankset', metric: 'plans.metric', freq: 'plans.freq', state: 'case.state', kinds: 'kind',
 };
 // "kind" is the kind of the record it is in
-const KIND_KEYS = { org: 'kind', dues_payment: 'dues.kind', dues_expense: 'fin.kind' };
+const KIND_KEYS = { org: 'kind', dues_payment: 'dues.kind', dues_expense: 'fin.kind', plan_webhook: 'webhook.kind' };
 const MONEY = new Set(['amount_fen', 'special_fen']);
 const MONTHS = new Set(['month', 'from_month', 'to_month', 'effective_month']);
 

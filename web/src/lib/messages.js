@@ -17,6 +17,7 @@ export const zh = {
   'nav.leaderboard': '排行榜',
   'nav.plans': '量化计划',
   'nav.model': '计分模型',
+  'nav.webhooks': '消息推送',
   'nav.memberView': '党员端',
 
   'login.login': '账号',

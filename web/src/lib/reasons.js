@@ -30,6 +30,7 @@ export const FIELD_LABELS = {
   // completeness of the sources' data (GET/PUT /api/v1/sources/{id}/expect, /api/v1/feeds/quality)
   indicators: '指标', complete_day: '数据截止日', cadence: '交付周期', source_id: '数据源',
   source: '数据源', expectation: '数据源交付声明',
+  max_bytes: '单条消息上限', active: '启用',
 };
 
 // wrong_state's state

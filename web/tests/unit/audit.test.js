@@ -21,6 +21,9 @@ const ROWS = [
   ['move', 'org', { parent_id: { from: 2, to: 3 } }],
   ['set_ranking', 'org', { visibility: { from: 'full', to: 'top10' } }],
   ['create', 'plan_webhook', { url: 'https://example.invalid/hook', retry_seconds: 60, max_attempts: 5 }],
+  ['create', 'plan_webhook', { url: 'https://oapi.dingtalk.com/robot/send', retry_seconds: 60, max_attempts: 6, kind: 'dingtalk', max_bytes: 300 }],
+  ['update', 'plan_webhook', { retry_seconds: { from: 60, to: 30 }, kind: { from: 'wecom', to: 'feishu' }, active: { from: true, to: false }, secret: 'changed' }],
+  ['test', 'plan_webhook', { test: 'plan.test' }],
   ['read', 'plan_notice', { read: { from: false, to: true } }],
   ['create', 'plan', { year: 2026, name: '2026年度党建计划', remind_days: 3, tasks: ['dues_on_time', 'meetings'] }],
   ['defaults', 'plan', { year: 2026, name: '默认计划', remind_days: 3, tasks: ['dues_on_time'] }],
@@ -82,6 +85,8 @@ describe('the audit log in words', () => {
     expect(detailText({ fields: ['phone', 'id_card'] }, 'member')).toBe('字段: 手机号、身份证号');
     expect(detailText({ kind: 'online', channel: 'wechat' }, 'dues_payment')).toBe('类型: 线上支付；缴费方式: 微信支付');
     expect(detailText({ kind: 'branch' }, 'org')).toBe('类型: 党支部');
+    expect(detailText({ kind: { from: 'wecom', to: 'dingtalk' }, secret: 'changed' }, 'plan_webhook')).toBe('类型: 企业微信群机器人 → 钉钉群机器人；密钥: 已更换');
+    expect(actionLabel('test', 'plan_webhook')).toBe('发送测试消息');
     expect(detailText({ remit_share_bp: { from: 5000, to: 4000 } }, 'dues_share')).toBe('留存比例: 50% → 40%');
     expect(detailText({ period: '2026Q1', weight: 0.333333 }, 'plan_report')).toBe('周期: 2026年第1季度；权重: 0.33');
     expect(detailText({ state: { from: 'acknowledged', to: 'reported' } }, 'plan_case')).toBe('状态: 已确认 → 已报告');
