@@ -40,7 +40,7 @@ export const zhConsole = {
   'audit.action.test': '发送测试消息',
   'hook.add': '添加机器人',
   'hook.kind': '类型',
-  'hook.url': 'Webhook 地址',
+  'hook.url': '推送地址',
   'hook.secret': '签名密钥',
   'hook.urlHint.wecom': 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…',
   'hook.urlHint.dingtalk': 'https://oapi.dingtalk.com/robot/send?access_token=…',
