@@ -115,6 +115,9 @@ void plan_grid_rates(const struct plan_grid *g, int root, const struct plan_peri
 double plan_grid_task_rate(const struct plan_grid *g, int task, int org,
                            const struct plan_period *P);
 
+/* The order of g->reports (task, org, period start), for qsort and bsearch. */
+int plan_grid_report_cmp(const void *a, const void *b);
+
 /* {id, code, name, kind} of an organization (new reference). */
 json_t *plan_grid_org_json(const struct plan_org *o);
 
