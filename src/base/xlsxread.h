@@ -8,6 +8,8 @@
 
 #include "base/err.h"
 
+#define XLSX_MEDIA_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 /* Limits against hostile files; each is refused with reason invalid_xlsx and its limit. */
 #define XLSX_MAX_ENTRIES 1000u                /* files in the package */
 #define XLSX_MAX_PART (256u * 1024 * 1024)    /* uncompressed bytes of one XML part */
