@@ -84,6 +84,13 @@ export function xlsx(sheets, { date1904 = false } = {}) {
   });
 }
 
+/** An .xlsx (a Buffer) read back by openpyxl: its first sheet as {title, freeze, widths,
+ * rows, formats, bold_header} (tests/fixtures/xlsx/openpyxl_read.py). */
+export function readXlsx(bytes) {
+  const script = path.join(ROOT_DIR, 'tests/fixtures/xlsx/openpyxl_read.py');
+  return JSON.parse(execFileSync(process.env.DJ_PYTHON ?? '/usr/bin/python3', [script], { input: bytes, maxBuffer: 256 << 20 }).toString('utf8'));
+}
+
 /** A valid 18-character ID-card number (ISO 7064 MOD 11-2 check digit). */
 export function idCard(birth = '19800102', seq = '123', region = '110105') {
   const body = `${region}${birth}${seq}`;

@@ -116,7 +116,7 @@ describe('CSV import', () => {
     await w.find('[data-test=import-preview]').trigger('click');
     await settle(w);
     expect(f.calls[0].init.headers['Content-Type']).toBe(XLSX_TYPE);
-    expect(w.findAll('[data-test=import-problem]').map((li) => li.text())).toEqual(['第 1 行：表头中有合并的单元格“A1:B1”，请取消合并，让每一列都有自己的表头']);
+    expect(w.findAll('[data-test=import-problem]').map((li) => li.text())).toEqual(['第 1 行表头中有合并的单元格「A1:B1」，请取消合并，让每一列都有自己的表头']);
   });
 
 
