@@ -38,6 +38,14 @@ export function fromMonth(v) {
 }
 
 // The query of an import call: from applies to members only.
+// The query of a list's .xlsx export: the page's filters with format=xlsx, without its paging
+// (the server exports every page) or empty values.
+export function exportQuery(query) {
+  const q = { format: 'xlsx' };
+  for (const [k, v] of Object.entries(query || {})) if (v !== undefined && v !== null && v !== '' && k !== 'page' && k !== 'page_size') q[k] = v;
+  return q;
+}
+
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 // The Content-Type for a chosen file's bytes: an Excel workbook (.xlsx, a zip: "PK\3\4") or
