@@ -211,6 +211,87 @@ static void test_merged_header_is_refused(void **state)
     buf_release(&b);
 }
 
+/* Files written by LibreOffice (tests/fixtures/xlsx/make-libreoffice.sh), read from the repo. */
+static struct csv_table *load_fixture(const char *name, const char *sheet, int rc,
+                                      struct errbuf *e)
+{
+    char path[200];
+    struct csv_table *t = NULL;
+    snprintf(path, sizeof(path), "tests/fixtures/xlsx/%s", name);
+    assert_int_equal(csv_table_load_sheet(path, sheet, &t, e), rc);
+    return t;
+}
+
+static void test_libreoffice_workbook(void **state)
+{
+    struct errbuf e = ERRBUF_INIT;
+    struct csv_table *t = load_fixture("libreoffice-members.xlsx", "名册", 0, &e);
+    (void)state;
+    assert_int_equal(csv_table_map(t, cols, C__COUNT, &e), 0);
+    assert_string_equal(csv_table_encoding(t), "xlsx");
+    assert_int_equal(csv_table_rows(t), 2);
+    assert_string_equal(csv_table_get(t, 0, C_EMP_NO), "LO001");
+    assert_string_equal(csv_table_get(t, 0, C_BIRTH), "1990-01-02");
+    assert_string_equal(csv_table_get(t, 0, C_INCOME), "1234.5");
+    assert_int_equal(csv_table_line(t, 1), 4);
+    assert_string_equal(csv_table_get(t, 1, C_EMP_NO), "10086");
+    assert_string_equal(csv_table_get(t, 1, C_BIRTH), "2000-02-29");
+    assert_string_equal(csv_table_get(t, 1, C_INCOME), "0.3");
+    csv_table_free(t);
+    /* the first sheet is the note, not the list */
+    t = load_fixture("libreoffice-members.xlsx", NULL, 0, &e);
+    assert_int_equal(csv_table_map(t, cols, C__COUNT, &e), -ERR_INVALID);
+    assert_int_equal(e.why, R_UNKNOWN_COLUMN);
+    csv_table_free(t);
+}
+
+static void test_libreoffice_merged_header(void **state)
+{
+    struct errbuf e = ERRBUF_INIT;
+    (void)state;
+    assert_null(load_fixture("libreoffice-merged.xlsx", NULL, -ERR_INVALID, &e));
+    assert_int_equal(e.why, R_MERGED_CELLS);
+    assert_string_equal(e.field, "A1:B1");
+}
+
+/* 100,000 rows stream through expat: the last row arrives with its sheet row number. */
+static void test_hundred_thousand_rows(void **state)
+{
+    char path[] = "/tmp/dj-xlsx-big-XXXXXX", emp[16];
+    int fd = mkstemp(path);
+    lxw_workbook_options opt = {.constant_memory = true};
+    lxw_workbook *wb;
+    lxw_worksheet *ws;
+    struct csv_table *t = NULL;
+    struct errbuf e = ERRBUF_INIT;
+    struct buf b;
+    (void)state;
+    assert_true(fd >= 0);
+    close(fd);
+    wb = workbook_new_opt(path, &opt);
+    ws = workbook_add_worksheet(wb, NULL);
+    worksheet_write_string(ws, 0, 0, "工号", NULL);
+    worksheet_write_string(ws, 0, 1, "姓名", NULL);
+    worksheet_write_string(ws, 0, 3, "月收入（元）", NULL);
+    for (lxw_row_t r = 1; r <= 100000; r++) {
+        snprintf(emp, sizeof(emp), "E%06u", (unsigned)r);
+        worksheet_write_string(ws, r, 0, emp, NULL);
+        worksheet_write_string(ws, r, 1, "张三", NULL);
+        worksheet_write_number(ws, r, 3, r / 4.0, NULL);
+    }
+    assert_int_equal(workbook_close(wb), LXW_NO_ERROR);
+    slurp(path, &b);
+    assert_int_equal(csv_table_parse(b.data, b.len, &t, &e), 0);
+    assert_int_equal(csv_table_map(t, cols, C__COUNT, &e), 0);
+    assert_int_equal(csv_table_rows(t), 100000);
+    assert_string_equal(csv_table_get(t, 99999, C_EMP_NO), "E100000");
+    assert_string_equal(csv_table_get(t, 99999, C_INCOME), "25000");
+    assert_string_equal(csv_table_get(t, 2, C_INCOME), "0.75");
+    assert_int_equal(csv_table_line(t, 99999), 100001);
+    csv_table_free(t);
+    buf_release(&b);
+}
+
 static void test_number_text(void **state)
 {
     char out[64];
@@ -349,6 +430,9 @@ int main(void)
         cmocka_unit_test(test_unknown_sheet_names_the_sheets),
         cmocka_unit_test(test_sheet_for_a_csv_file_is_refused),
         cmocka_unit_test(test_merged_header_is_refused),
+        cmocka_unit_test(test_libreoffice_workbook),
+        cmocka_unit_test(test_libreoffice_merged_header),
+        cmocka_unit_test(test_hundred_thousand_rows),
         cmocka_unit_test(test_number_text),
         cmocka_unit_test(test_inline_rich_text_and_cell_types),
         cmocka_unit_test(test_hostile_xml_is_refused),
