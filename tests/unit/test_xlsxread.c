@@ -135,17 +135,18 @@ static struct csv_table *members(bool constant_memory, const char *sheet)
     return t;
 }
 
-static void check_members(struct csv_table *t)
+/* The members sheet both writers hold: emp0 first, a blank row 3, then 10086 born birth1. */
+static void check_members(struct csv_table *t, const char *emp0, const char *birth1)
 {
     assert_string_equal(csv_table_encoding(t), "xlsx");
     assert_int_equal(csv_table_rows(t), 2);
-    assert_string_equal(csv_table_get(t, 0, C_EMP_NO), "RS001");
+    assert_string_equal(csv_table_get(t, 0, C_EMP_NO), emp0);
     assert_string_equal(csv_table_get(t, 0, C_NAME), "周全");
     assert_string_equal(csv_table_get(t, 0, C_BIRTH), "1990-01-02");
     assert_string_equal(csv_table_get(t, 0, C_INCOME), "1234.5");
     assert_int_equal(csv_table_line(t, 0), 2);
     assert_string_equal(csv_table_get(t, 1, C_EMP_NO), "10086");
-    assert_string_equal(csv_table_get(t, 1, C_BIRTH), "");
+    assert_string_equal(csv_table_get(t, 1, C_BIRTH), birth1);
     assert_string_equal(csv_table_get(t, 1, C_INCOME), "0.3");
     assert_int_equal(csv_table_line(t, 1), 4);
     csv_table_free(t);
@@ -154,13 +155,13 @@ static void check_members(struct csv_table *t)
 static void test_shared_strings_numbers_and_dates(void **state)
 {
     (void)state;
-    check_members(members(false, NULL));
+    check_members(members(false, NULL), "RS001", "");
 }
 
 static void test_inline_strings_read_the_same(void **state)
 {
     (void)state;
-    check_members(members(true, NULL));
+    check_members(members(true, NULL), "RS001", "");
 }
 
 static void test_named_sheet(void **state)
@@ -228,16 +229,7 @@ static void test_libreoffice_workbook(void **state)
     struct csv_table *t = load_fixture("libreoffice-members.xlsx", "名册", 0, &e);
     (void)state;
     assert_int_equal(csv_table_map(t, cols, C__COUNT, &e), 0);
-    assert_string_equal(csv_table_encoding(t), "xlsx");
-    assert_int_equal(csv_table_rows(t), 2);
-    assert_string_equal(csv_table_get(t, 0, C_EMP_NO), "LO001");
-    assert_string_equal(csv_table_get(t, 0, C_BIRTH), "1990-01-02");
-    assert_string_equal(csv_table_get(t, 0, C_INCOME), "1234.5");
-    assert_int_equal(csv_table_line(t, 1), 4);
-    assert_string_equal(csv_table_get(t, 1, C_EMP_NO), "10086");
-    assert_string_equal(csv_table_get(t, 1, C_BIRTH), "2000-02-29");
-    assert_string_equal(csv_table_get(t, 1, C_INCOME), "0.3");
-    csv_table_free(t);
+    check_members(t, "LO001", "2000-02-29");
     /* the first sheet is the note, not the list */
     t = load_fixture("libreoffice-members.xlsx", NULL, 0, &e);
     assert_int_equal(csv_table_map(t, cols, C__COUNT, &e), -ERR_INVALID);
