@@ -102,11 +102,13 @@ static const struct command {
      "  value again in batches of --batch rows, each its own transaction, while the servers\n"
      "  run; 'reseal' only does the passes (after an interrupted rotation). 'retire' removes\n"
      "  a key that no value uses any more. Keep the key file apart from the backups."},
-    {"import", cmd_import, "import organizations, members, events or income bases from CSV",
-     "dangjian import orgs|members|events|bases FILE.csv [--db PATH|URL] [--dry-run] [--source CODE]\n"
-     "                [--from YYYYMM]\n"
+    {"import", cmd_import, "import organizations, members, events or income bases from CSV or .xlsx",
+     "dangjian import orgs|members|events|bases FILE.csv|FILE.xlsx [--db PATH|URL] [--dry-run]\n"
+     "                [--source CODE] [--from YYYYMM] [--sheet NAME]\n"
      "  CSV with a header row (Chinese or English column names), UTF-8 with or without BOM, or\n"
-     "  GBK/GB18030 as Excel writes it. All or nothing: any bad row and nothing is written;\n"
+     "  GBK/GB18030 as Excel writes it; or an Excel workbook (.xlsx, known by its content): its\n"
+     "  first sheet, or --sheet NAME, the first row with a value being the header (merged header\n"
+     "  cells are refused; dates stored as numbers are read as YYYY-MM-DD). All or nothing: any bad row and nothing is written;\n"
      "  errors name the row, the column and the problem. --dry-run only checks.\n"
      "  Events need --source (the business system they come from; default 'import').\n"
      "  Members: a new member's organization history starts at --from, else at the month of\n"

@@ -9,6 +9,7 @@
 #include "base/month.h"
 #include "base/secret.h"
 #include "base/text.h"
+#include "base/xlsxread.h"
 #include "db/db.h"
 #include "db/versions.h"
 #include "ingest/source.h"
@@ -211,13 +212,14 @@ static int parse_body(struct req *r, const struct route *rt, struct errbuf *e)
         return 0;
     if (rt->body == BODY_EVENTS && type_is(ct, "application/x-ndjson"))
         return parse_ndjson_body(r, e);
-    if (rt->body == BODY_CSV) {
-        if (!type_is(ct, "text/csv"))
-            return errbuf_set(e, -ERR_MEDIA, "expected Content-Type text/csv, got '%s'",
+    if (rt->body == BODY_CSV) { /* a CSV file or an .xlsx workbook, told apart by content */
+        if (!type_is(ct, "text/csv") && !type_is(ct, XLSX_MEDIA_TYPE))
+            return errbuf_set(e, -ERR_MEDIA,
+                              "expected Content-Type text/csv or " XLSX_MEDIA_TYPE ", got '%s'",
                               ct ? ct : "");
         if (r->body.len == 0)
             return errbuf_field(e, -ERR_INVALID, R_INVALID_CSV, NULL, NULL,
-                                "request body is empty: expected a CSV file");
+                                "request body is empty: expected a CSV or .xlsx file");
         return 0;
     }
     if (!type_is(ct, "application/json"))
