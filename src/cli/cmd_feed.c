@@ -15,7 +15,7 @@ static int do_feed(struct db *db, long long id, const char *kind, const char *ta
                    const char *map, const char *url_env, long long every, long long page,
                    long long window, bool enable, bool disable, struct errbuf *e)
 {
-    struct feed_config c = {kind, NULL, target, NULL, every, page, window, -1};
+    struct feed_config c = {kind, NULL, target, NULL, every, page, window, -1, NULL, NULL};
     json_error_t je;
     json_t *mapping = NULL, *old = NULL;
     int rc;
