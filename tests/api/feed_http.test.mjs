@@ -5,11 +5,26 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import crypto from 'node:crypto';
 import { startServer, assertError, freePort } from './lib.mjs';
-import { seedWorld, sql, addSource } from './fixtures.mjs';
+import { seedWorld, sql, addSource, cliOk } from './fixtures.mjs';
 
+const BIN = process.env.DJ_BIN || path.join(fileURLToPath(new URL('../..', import.meta.url)), 'dangjian');
 const TOKEN = 'tok-7Gd92kQx';
+
+// The CLI run without blocking this process, which serves the feed.
+function cliAsync(args) {
+  return new Promise((resolve) => {
+    const child = spawn(BIN, [...args, '--db', srv.dbUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (b) => { stdout += b; });
+    child.stderr.on('data', (b) => { stderr += b; });
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 const KEY = 'hmac-key-Zp31s';
 
 // last month as YYYY-MM (in the window, never in the future)
@@ -80,7 +95,7 @@ before(async () => {
   srv = await startServer({ serveArgs: ['--no-jobs'] });
   W = await seedWorld(srv);
   admin = W.tokens.admin;
-  for (const code of ['apipage', 'apicur']) {
+  for (const code of ['apipage', 'apicur', 'apicli']) {
     addSource(srv, code);
     ids[code] = Number(sql(srv.dbUrl, `SELECT id FROM sources WHERE code = '${code}'`));
   }
@@ -220,4 +235,20 @@ test('a wrong HMAC key is refused by the server: failing with the reason', async
   const f = await status('apicur');
   assert.equal(f.state, 'failing');
   assert.match(f.last_error, /refused the credential \(HTTP 401\)/);
+});
+
+test('the command line sets an HTTP feed with the token from the environment and pulls it', async () => {
+  const args = ['source', 'feed', 'apicli', '--kind', 'http', '--target', `${base}/v1/page`,
+    '--map', JSON.stringify(MAPPING), '--page', '50', '--http', JSON.stringify(PAGE.http)];
+  const no = srv.run(args, { env: { DANGJIAN_FEED_CREDENTIAL: '' } });
+  assert.notEqual(no.status, 0);
+  assert.match(no.stderr, /credential/);
+  cliOk(srv, args, { env: { DANGJIAN_FEED_CREDENTIAL: TOKEN } });
+  const p = await cliAsync(['source', 'pull', 'apicli']);
+  assert.equal(p.status, 0, p.stderr);
+  assert.match(p.stdout, /1 pages, 35 rows, 32 stored/, p.stdout);
+  const st = cliOk(srv, ['source', 'status', 'apicli']);
+  assert.match(st.stdout, /apicli: http http:\/\/127\.0\.0\.1:\d+\/v1\/page, every 900s, state ok/, st.stdout);
+  assert.ok(!st.stdout.includes(TOKEN));
+  assert.equal(count(ids.apicli), 32);
 });
