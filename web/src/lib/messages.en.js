@@ -1103,6 +1103,7 @@ export const en = {
   'src.pageSize': 'Page size',
   'src.every': 'Every (s)',
   'src.mapping': 'Mapping (JSON)',
+  'src.needSource': 'Choose a source or enter its number',
   'src.save': 'Save',
   'src.cancel': 'Cancel',
   'src.mappingBad': 'The mapping must be a JSON object, e.g. {"key":"id","emp_no":"emp_no"}',

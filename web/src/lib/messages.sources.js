@@ -69,6 +69,7 @@ export const zhSources = {
   'src.pageSize': '每页条数',
   'src.every': '拉取间隔（秒）',
   'src.mapping': '字段映射（JSON）',
+  'src.needSource': '请选择数据源或输入数据源编号',
   'src.save': '保存',
   'src.cancel': '取消',
   'src.mappingBad': '字段映射应为 JSON 对象，例如 {"key":"id","emp_no":"emp_no"}',
