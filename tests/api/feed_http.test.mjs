@@ -16,13 +16,14 @@ const BIN = process.env.DJ_BIN || path.join(fileURLToPath(new URL('../..', impor
 const TOKEN = 'tok-7Gd92kQx';
 
 // The CLI run without blocking this process, which serves the feed.
-function cliAsync(args) {
+function cliAsync(args, env = {}, started = () => {}) {
   return new Promise((resolve) => {
-    const child = spawn(BIN, [...args, '--db', srv.dbUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(BIN, [...args, '--db', srv.dbUrl], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    started(child);
     let stdout = '', stderr = '';
     child.stdout.on('data', (b) => { stdout += b; });
     child.stderr.on('data', (b) => { stderr += b; });
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+    child.on('exit', (status, signal) => resolve({ status, signal, stdout, stderr }));
   });
 }
 const KEY = 'hmac-key-Zp31s';
@@ -251,4 +252,28 @@ test('the command line sets an HTTP feed with the token from the environment and
   assert.match(st.stdout, /apicli: http http:\/\/127\.0\.0\.1:\d+\/v1\/page, every 900s, state ok/, st.stdout);
   assert.ok(!st.stdout.includes(TOKEN));
   assert.equal(count(ids.apicli), 32);
+});
+
+test('a pull killed between two pages and redone stores every row once, none missed', async () => {
+  const before = count(ids.apicur);
+  addRows('cursor', 41, 110);
+  let r = await put('apicur', { credential: KEY });
+  assert.equal(r.status, 200, r.text);
+  const read0 = (await status('apicur')).rows_read;
+  let child;
+  const done = cliAsync(['source', 'pull', 'apicur'], { DJ_FEED_PAGE_PAUSE_MS: '150' }, (c) => { child = c; });
+  const deadline = Date.now() + 20_000;
+  while ((await status('apicur')).rows_read - read0 < 14 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 30));
+  child.kill('SIGKILL');
+  const killed = await done;
+  assert.equal(killed.signal, 'SIGKILL');
+  const mid = count(ids.apicur) - before;
+  console.log(`killed after ${mid} of 70 new rows were committed`);
+  assert.ok(mid > 0 && mid < 70, `rows committed before the kill: ${mid}`); // the first page read again held 5 duplicates
+  const again = await cliAsync(['source', 'pull', 'apicur']);
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(count(ids.apicur), before + 70);
+  assert.equal(twice(ids.apicur), 0);
+  const keys = sql(srv.dbUrl, `SELECT key FROM events WHERE source_id = ${ids.apicur}`).split(/\s+/).map(Number).sort((a, b) => a - b);
+  assert.deepEqual(keys, Array.from({ length: 110 }, (_, i) => i + 1));
 });
