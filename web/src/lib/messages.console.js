@@ -1,7 +1,10 @@
 // The console's words in Chinese (finance, audit, dashboard, import, portraits, ranking,
 // leaderboard, organizations): not needed by the phone's pages, so they come with the console
 // (AdminLayout.vue registers them with lib/i18n.js addWords) instead of the first screen.
+import { zhSources } from './messages.sources.js';
+
 export const zhConsole = {
+  ...zhSources,
   'audit.title': '审计日志',
   'audit.actor': '操作人',
   'audit.actorHint': '登录名',

@@ -18,6 +18,7 @@ export const zh = {
   'nav.plans': '量化计划',
   'nav.model': '计分模型',
   'nav.webhooks': '消息推送',
+  'nav.sources': '数据源',
   'nav.memberView': '党员端',
 
   'login.login': '账号',

@@ -31,6 +31,12 @@ export const FIELD_LABELS = {
   indicators: '指标', complete_day: '数据截止日', cadence: '交付周期', source_id: '数据源',
   source: '数据源', expectation: '数据源交付声明',
   max_bytes: '单条消息上限', active: '启用',
+  // feeds (PUT /api/v1/sources/{id}/feed)
+  credential: '令牌或签名密钥', mapping: '字段映射', every_seconds: '拉取间隔', window_months: '接收月数',
+  enabled: '启用', feed: '数据源', http: '接口设置', 'http.paging': '分页方式', 'http.auth': '认证方式',
+  'http.rows': '数据行所在路径', 'http.next': '下一游标所在路径', 'http.has_more': '“还有更多”所在路径',
+  'http.page_param': '页码参数名', 'http.size_param': '每页条数参数名', 'http.cursor_param': '游标参数名',
+  'http.key_id': '密钥编号', 'http.first_page': '起始页码', 'http.timeout_seconds': '超时',
 };
 
 // wrong_state's state
