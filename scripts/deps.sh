@@ -3,7 +3,7 @@
 # is there).  Usage: scripts/deps.sh build|run|test|bench|fuzz|crash
 set -e
 build="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
-       libsodium-dev libcsv-dev libxlsxwriter-dev libcurl4-openssl-dev"
+       libsodium-dev libcsv-dev libxlsxwriter-dev libcurl4-openssl-dev libssl-dev"
 # clang and its libFuzzer/sanitizer runtimes build the fuzz targets (tests/fuzz/); the
 # runtimes are only a Recommends of clang-14, so they are named
 fuzzers="clang-14 libclang-rt-14-dev"

@@ -102,6 +102,15 @@ static const struct command {
      "  value again in batches of --batch rows, each its own transaction, while the servers\n"
      "  run; 'reseal' only does the passes (after an interrupted rotation). 'retire' removes\n"
      "  a key that no value uses any more. Keep the key file apart from the backups."},
+    {"sso", cmd_sso, "single sign-on through the enterprise identity provider (OpenID Connect)",
+     "dangjian sso set --issuer URL --client-id ID --client-secret-env VAR --redirect-uri URL\n"
+     "                 [--claim employee_number] [--create-accounts yes|no] [--db PATH|URL]\n"
+     "dangjian sso show|off [--db PATH|URL]\n"
+     "  The login page then offers the provider's sign-in. --redirect-uri is this server's\n"
+     "  public https://HOST/api/v1/auth/oidc/callback, registered with the provider; the client\n"
+     "  secret is read from the environment variable VAR and stored sealed. The ID token's\n"
+     "  --claim holds the member's employee number; --create-accounts yes gives a member without\n"
+     "  an account one at the first sign-in. Password sign-in stays. Changes are audited."},
     {"import", cmd_import, "import organizations, members, events or income bases from CSV",
      "dangjian import orgs|members|events|bases FILE.csv [--db PATH|URL] [--dry-run] [--source CODE]\n"
      "                [--from YYYYMM]\n"
