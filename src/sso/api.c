@@ -281,7 +281,7 @@ int api_oidc_callback(struct req *r, struct errbuf *e)
         goto out;
     if ((rc = auth_open_session(r, id, login, subject, "oidc", token, csrf, e)) < 0)
         goto out;
-    if (!(r->location = strdup("/"))) {
+    if (!(r->location = strdup("/login?sso=done"))) {
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
         goto out;
     }

@@ -22,6 +22,7 @@ export async function startOidcProvider({ redirectUri, clientId = 'dangjian', cl
     features: { devInteractions: { enabled: false } },
     cookies: { keys: ['test-cookie-key-made-for-this-run'] },
     pkce: { required: () => true },
+    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
   });
   const callback = provider.callback();
   server.on('request', async (req, res) => {

@@ -51,7 +51,7 @@ async function signInAs(user) {
 test('oidc-provider: sign-in through its pages ends with the member signed in by the session cookie', async () => {
   const { res } = await signInAs('op-user-2');
   assert.equal(res.status, 302, res.text);
-  assert.equal(res.headers.get('location'), '/');
+  assert.equal(res.headers.get('location'), '/login?sso=done');
   const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('dj_session='));
   const me = await srv.api('GET', '/api/v1/me', { cookie });
   assert.equal(me.status, 200, me.text);

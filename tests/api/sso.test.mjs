@@ -79,7 +79,7 @@ test('happy path: start → provider → callback signs the member in with the s
   idp.subject = { sub: 'u-2', employee_number: 'EA002' };
   const { res } = await flow();
   assert.equal(res.status, 302, res.text);
-  assert.equal(res.headers.get('location'), '/');
+  assert.equal(res.headers.get('location'), '/login?sso=done');
   const cookie = cookieOf(res);
   assert.ok(cookie, 'a dj_session cookie');
   const me = await srv.api('GET', '/api/v1/me', { cookie });

@@ -28,6 +28,7 @@ export const zh = {
   'login.passwordRequired': '请输入密码',
   'login.submit': '登录',
   'login.busy': '登录中…',
+  'login.sso': '统一身份认证登录',
   'login.wrong': '账号或密码错误，请重新输入',
   'login.expired': '登录已过期，请重新登录',
 
