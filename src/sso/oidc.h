@@ -21,7 +21,6 @@ struct sso_settings {
 };
 
 #define OIDC_SKEW 60       /* seconds of clock difference allowed on exp and iat */
-#define OIDC_STATE_TTL 600 /* a sign-in must come back within ten minutes */
 
 /* 1 and ret filled when single sign-on is configured, 0 when not, < 0 on error. */
 int sso_settings_load(struct db *db, struct sso_settings *ret, struct errbuf *e);

@@ -50,7 +50,7 @@ const detail = (res) => res.body.error.details?.[0] ?? {};
 
 test('before it is configured: the login page offers no SSO and /start answers 404 not_found', async () => {
   const cfg = await srv.api('GET', '/api/v1/auth/sso');
-  assert.deepEqual(cfg.body, { oidc: false });
+  assert.deepEqual(cfg.body, { oidc: false, wecom: false });
   const start = await srv.api('GET', '/api/v1/auth/oidc/start');
   assertError(start, 404, 'not_found');
   assert.equal(detail(start).field, 'sso');
@@ -75,7 +75,7 @@ test('sso set refuses a bad issuer URL and a missing secret; the settings are au
 
 test('happy path: start → provider → callback signs the member in with the session cookie; the login is recorded as oidc', async () => {
   configure();
-  assert.deepEqual((await srv.api('GET', '/api/v1/auth/sso')).body, { oidc: true });
+  assert.deepEqual((await srv.api('GET', '/api/v1/auth/sso')).body, { oidc: true, wecom: false });
   idp.subject = { sub: 'u-2', employee_number: 'EA002' };
   const { res } = await flow();
   assert.equal(res.status, 302, res.text);
@@ -235,5 +235,5 @@ test('password sign-in still works for the administrator', async () => {
 
 test('sso off: the button goes away', () => {
   cliOk(srv, ['sso', 'off']);
-  return srv.api('GET', '/api/v1/auth/sso').then((r) => assert.deepEqual(r.body, { oidc: false }));
+  return srv.api('GET', '/api/v1/auth/sso').then((r) => assert.deepEqual(r.body, { oidc: false, wecom: false }));
 });

@@ -23,3 +23,18 @@ CREATE TABLE sso_states (
 
 -- how a sign-in was made: 'password' or 'oidc'
 ALTER TABLE logins ADD COLUMN method TEXT NOT NULL DEFAULT 'password';
+
+-- 企业微信 (WeCom) OAuth web login: the corp's id, the self-built app's agent id and secret
+-- (sealed), where WeCom sends the browser back, and where WeCom is (changed only for tests
+-- and for private deployments of WeCom). The userid WeCom answers is the employee number.
+CREATE TABLE wecom_settings (
+    id INT_PK,
+    corp_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    secret TEXT NOT NULL,              -- sealed
+    redirect_uri TEXT NOT NULL,        -- this server's public /api/v1/auth/wecom/callback
+    api_base TEXT NOT NULL,            -- https://qyapi.weixin.qq.com
+    authorize_url TEXT NOT NULL,       -- https://login.work.weixin.qq.com/wwlogin/sso/login
+    create_accounts BIGINT NOT NULL DEFAULT 0,
+    updated_at BIGINT NOT NULL
+);
