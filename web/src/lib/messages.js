@@ -29,6 +29,7 @@ export const zh = {
   'login.submit': '登录',
   'login.busy': '登录中…',
   'login.sso': '统一身份认证登录',
+  'login.wecom': '企业微信登录',
   'login.wrong': '账号或密码错误，请重新输入',
   'login.expired': '登录已过期，请重新登录',
 

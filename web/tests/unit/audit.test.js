@@ -63,6 +63,7 @@ const ROWS = [
   ['create', 'sso_settings', { issuer: 'https://idp.example.invalid', client_id: 'dangjian', redirect_uri: 'https://dj.example.invalid/api/v1/auth/oidc/callback', claim: 'employee_number', create_accounts: false, replaced: false }],
   ['update', 'sso_settings', { issuer: 'https://idp.example.invalid', client_id: 'dangjian', redirect_uri: 'https://dj.example.invalid/api/v1/auth/oidc/callback', claim: 'employee_number', create_accounts: true, replaced: true }],
   ['delete', 'sso_settings', null],
+  ['create', 'wecom_settings', { corp_id: 'ww-corp', agent_id: '1000002', redirect_uri: 'https://dj.example.invalid/api/v1/auth/wecom/callback', api_base: 'https://qyapi.example.invalid', authorize_url: 'https://login.example.invalid/wwlogin/sso/login', create_accounts: false, replaced: false }],
 ];
 
 // what a person reads: no Latin words, no codes, no long decimals

@@ -124,4 +124,29 @@ describe('login page', () => {
     expect(w.find('[data-test=login-error]').text()).toContain('操作过于频繁');
     expect(w.find('[data-test=login-error]').text()).toContain('wait 4 seconds');
   });
+  async function loginPage(config) {
+    vi.stubGlobal('fetch', fakeApi({ 'GET /api/v1/auth/sso': config }));
+    const router = testRouter();
+    router.push('/login');
+    await router.isReady();
+    const w = mount(Login, { global: { plugins: [vantPlugin, router] } });
+    await settle(w, 10);
+    return w;
+  }
+  it('offers the single sign-on the server has configured, in Chinese', async () => {
+    const both = await loginPage([200, { oidc: true, wecom: true }]);
+    expect(both.find('[data-test=sso]').text()).toBe('统一身份认证登录');
+    expect(both.find('[data-test=sso-wecom]').text()).toBe('企业微信登录');
+    const oidc = await loginPage([200, { oidc: true, wecom: false }]);
+    expect(oidc.find('[data-test=sso]').exists()).toBe(true);
+    expect(oidc.find('[data-test=sso-wecom]').exists()).toBe(false);
+  });
+  it('shows no single sign-on button when none is configured or the server does not say', async () => {
+    for (const config of [[200, { oidc: false, wecom: false }], [500, { error: { code: 'internal', message: 'x' } }]]) {
+      const w = await loginPage(config);
+      expect(w.find('[data-test=sso]').exists()).toBe(false);
+      expect(w.find('[data-test=sso-wecom]').exists()).toBe(false);
+      expect(w.find('button[type=submit]').exists()).toBe(true);
+    }
+  });
 });
