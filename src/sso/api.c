@@ -148,5 +148,5 @@ out:
     json_decref(claims);
     sso_settings_release(&s);
     sodium_memzero(verifier, sizeof(verifier));
-    return rc < 0 ? rc : 0;
+    return sso_callback_end(r, rc < 0 ? rc : 0, e);
 }

@@ -5,9 +5,11 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/log.h"
 #include "base/secret.h"
 #include "db/db.h"
 #include "http/auth.h"
@@ -88,6 +90,24 @@ int sso_redirect(struct req *r, const char *base, const char *const *pairs, stru
         return errbuf_set(e, -ERR_TOOBIG, "the sign-in address is too long");
     }
     r->location = buf_detach(&url);
+    r->status = 302;
+    return 0;
+}
+
+int sso_callback_end(struct req *r, int rc, struct errbuf *e)
+{
+    const char *accept = req_header(r, "Accept"), *why;
+    char where[128];
+    if (rc >= 0 || !accept || !strstr(accept, "text/html"))
+        return rc;
+    /* a person in a browser: the login page says what went wrong, in their language; the
+     * details stay in the log and in the sign-ins */
+    why = reason_name(e->why);
+    snprintf(where, sizeof(where), "/login?sso_error=%s", why ? why : err_name(rc));
+    log_info("single sign-on refused: %s", e->msg);
+    free(r->location);
+    if (!(r->location = strdup(where)))
+        return rc;
     r->status = 302;
     return 0;
 }

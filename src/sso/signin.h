@@ -15,6 +15,9 @@ int sso_state_new(struct req *r, const char *nonce, const char *verifier, char s
 /* Send the browser to base with the query pairs {name, value, ..., NULL} (values
  * percent-encoded): a 302 with Location. */
 int sso_redirect(struct req *r, const char *base, const char *const *pairs, struct errbuf *e);
+/* A callback's last step: an error rc answers a browser (Accept: text/html) with a 302 to
+ * /login?sso_error=REASON, so the login page says it; other clients get the error. */
+int sso_callback_end(struct req *r, int rc, struct errbuf *e);
 /* A callback's first steps: its state taken once (nonce and verifier; -ERR_UNAUTH when
  * unknown, used or too old), the provider's refusal, the code (*ret_code, required). */
 int sso_callback_begin(struct req *r, char nonce[64], char verifier[64], const char **ret_code,

@@ -247,5 +247,5 @@ int api_wecom_callback(struct req *r, struct errbuf *e)
     rc = sso_sign_in(r, userid, "userid", s.create_accounts, "wecom", e);
 out:
     wecom_settings_release(&s);
-    return rc < 0 ? rc : 0;
+    return sso_callback_end(r, rc < 0 ? rc : 0, e);
 }

@@ -169,6 +169,20 @@ test('a person the provider knows but who is no member: 403 unknown_member, reco
   assert.equal(sql(srv.dbUrl, "SELECT method || ':' || ok FROM logins WHERE login = 'NOBODY1'"), 'oidc:0');
 });
 
+test('a browser (Accept: text/html) is sent back to the login page with the reason instead of an error body', async () => {
+  idp.subject = { sub: 'x', employee_number: 'NOBODY2' };
+  const start = await srv.api('GET', '/api/v1/auth/oidc/start');
+  const at = await fetch(start.headers.get('location'), { redirect: 'manual' });
+  const back = new URL(at.headers.get('location'));
+  const res = await srv.api('GET', back.pathname + back.search, { headers: { Accept: 'text/html,application/xhtml+xml' } });
+  assert.equal(res.status, 302, res.text);
+  assert.equal(res.headers.get('location'), '/login?sso_error=unknown_member');
+  assert.equal(cookieOf(res), undefined);
+  // and a replay of it, too
+  const again = await srv.api('GET', back.pathname + back.search, { headers: { Accept: 'text/html' } });
+  assert.equal(again.headers.get('location'), '/login?sso_error=not_found');
+});
+
 test('a token without the claim: 403 required naming the claim', async () => {
   idp.subject = { sub: 'x' };
   const { res } = await flow();

@@ -141,6 +141,17 @@ describe('login page', () => {
     expect(oidc.find('[data-test=sso]').exists()).toBe(true);
     expect(oidc.find('[data-test=sso-wecom]').exists()).toBe(false);
   });
+  it('says in Chinese why single sign-on was refused, and something general for other reasons', async () => {
+    for (const [code, text] of [['unknown_member', '您的工号不在党员名册中，请联系党组织管理员'], ['io', '统一身份认证登录未成功，请重试或使用账号密码登录']]) {
+      vi.stubGlobal('fetch', fakeApi({ 'GET /api/v1/auth/sso': [200, { oidc: true, wecom: false }] }));
+      const router = testRouter();
+      router.push(`/login?sso_error=${code}`);
+      await router.isReady();
+      const w = mount(Login, { global: { plugins: [vantPlugin, router] } });
+      await settle(w, 10);
+      expect(w.find('[data-test=login-error]').text()).toBe(text);
+    }
+  });
   it('shows no single sign-on button when none is configured or the server does not say', async () => {
     for (const config of [[200, { oidc: false, wecom: false }], [500, { error: { code: 'internal', message: 'x' } }]]) {
       const w = await loginPage(config);
