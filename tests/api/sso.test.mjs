@@ -63,6 +63,15 @@ test('sso set refuses a bad issuer URL and a missing secret; the settings are au
   const noSecret = srv.run(['sso', 'set', '--issuer', 'http://x', '--client-id', 'c', '--redirect-uri', 'http://x/cb']);
   assert.notEqual(noSecret.status, 0);
   assert.match(noSecret.stderr, /client-secret-env/);
+  const badChoice = srv.run(['sso', 'set', '--issuer', 'http://x', '--client-id', 'c', '--client-secret-env', 'S', '--redirect-uri', 'http://x/cb', '--create-accounts', 'maybe'], { env: { S: 's' } });
+  assert.notEqual(badChoice.status, 0);
+  assert.match(badChoice.stderr, /--create-accounts is yes or no, not 'maybe'/);
+  const badClaim = srv.run(['sso', 'set', '--issuer', 'http://x', '--client-id', 'c', '--client-secret-env', 'S', '--redirect-uri', 'http://x/cb', '--claim', 'emp no'], { env: { S: 's' } });
+  assert.notEqual(badClaim.status, 0);
+  assert.match(badClaim.stderr, /claim 'emp no' is not a claim name/);
+  const verb = srv.run(['sso', 'enable']);
+  assert.equal(verb.status, 2);
+  assert.match(verb.stderr, /expected set, wecom, show or off/);
   configure();
   const shown = cliOk(srv, ['sso', 'show']).stdout;
   assert.match(shown, /client secret\s+\(sealed/);

@@ -20,7 +20,7 @@ before(async () => {
   const q = spawnSync('sqlite3', [srv.db, 'SELECT m.emp_no FROM members m JOIN accounts a ON a.member_id = m.id ORDER BY m.id LIMIT 1'], { encoding: 'utf8' });
   member = q.stdout.trim();
   assert.ok(member, `no demo member with an account: ${q.stderr}`);
-  op = await startOidcProvider({ redirectUri: `${srv.base}/api/v1/auth/oidc/callback`, claims: { 'e2e-user': member } });
+  op = await startOidcProvider({ redirectUri: `${srv.base}/api/v1/auth/oidc/callback`, claims: { 'e2e-user': member, 'e2e-stranger': 'NOT-A-MEMBER' } });
   const set = spawnSync(BIN, ['sso', 'set', '--db', srv.db, '--issuer', op.issuer, '--client-id', op.clientId, '--client-secret-env', 'DJ_E2E_OP_SECRET', '--redirect-uri', `${srv.base}/api/v1/auth/oidc/callback`], {
     encoding: 'utf8',
     env: { ...process.env, DJ_E2E_OP_SECRET: op.clientSecret },
@@ -48,4 +48,16 @@ test('390×844: 统一身份认证登录 → the provider → back signed in as 
   assert.equal(me.status, 200);
   assert.equal(me.body.member?.emp_no, member);
   await shot(page, 'sso-signed-in-390');
+});
+
+test('390×844: someone the provider knows but who is no member lands on the login page told why, in Chinese', async () => {
+  await ctx.clearCookies(); // signed out here and at the provider
+  op.user = 'e2e-stranger';
+  await page.goto(`${srv.base}/login`);
+  await page.locator('[data-test=sso]').click();
+  await page.waitForURL((u) => u.pathname === '/login' && u.searchParams.get('sso_error') === 'unknown_member');
+  assert.equal((await page.locator('[data-test=login-error]').innerText()).trim(), '您的工号不在党员名册中，请联系党组织管理员');
+  await assertFits(page, 'login after a refused single sign-on');
+  assert.equal((await apiGet(page, srv.base, '/api/v1/me')).status, 401);
+  await shot(page, 'login-sso-refused-390');
 });
