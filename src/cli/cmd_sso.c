@@ -19,8 +19,9 @@ static int sso_set(struct db *db, struct sso_settings *s, const char *secret_env
     json_t *detail;
     int rc, had;
     if (!s->issuer[0] || !s->client_id[0] || !s->redirect_uri[0] || !secret || !*secret)
-        return errbuf_set(e, -ERR_INVALID, "sso set needs --issuer, --client-id, "
-                                           "--redirect-uri and --client-secret-env VAR (set)");
+        return errbuf_set(e, -ERR_INVALID,
+                          "sso set needs --issuer, --client-id, "
+                          "--redirect-uri and --client-secret-env VAR (set)");
     if (create && strcmp(create, "yes") && strcmp(create, "no"))
         return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "create-accounts", create,
                             "--create-accounts is yes or no, not '%s'", create);
@@ -53,8 +54,9 @@ static int wecom_set(struct db *db, struct wecom_settings *s, const char *secret
     long long had = 0;
     int rc;
     if (!secret || !*secret || !s->redirect_uri[0])
-        return errbuf_set(e, -ERR_INVALID, "sso wecom needs --corp-id, --agent-id, "
-                                           "--redirect-uri and --secret-env VAR (set)");
+        return errbuf_set(e, -ERR_INVALID,
+                          "sso wecom needs --corp-id, --agent-id, "
+                          "--redirect-uri and --secret-env VAR (set)");
     if (create && strcmp(create, "yes") && strcmp(create, "no"))
         return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "create-accounts", create,
                             "--create-accounts is yes or no, not '%s'", create);
@@ -68,8 +70,7 @@ static int wecom_set(struct db *db, struct wecom_settings *s, const char *secret
                        "authorize_url", s->authorize_url, "create_accounts", s->create_accounts,
                        "replaced", had > 0);
     if ((rc = db_begin(db, e)) == 0 && (rc = wecom_settings_save(db, s, e)) == 0 &&
-        (rc = audit_log(db, 0, 0, had ? "update" : "create", "wecom_settings", 1, detail, e)) ==
-            0)
+        (rc = audit_log(db, 0, 0, had ? "update" : "create", "wecom_settings", 1, detail, e)) == 0)
         rc = db_commit(db, e);
     if (rc < 0)
         db_rollback(db);
@@ -85,20 +86,22 @@ static int show(struct db *db, struct errbuf *e)
     if (rc == 0)
         printf("OpenID Connect   off\n");
     else if (rc > 0)
-        printf("issuer           %s\nclient id        %s\nredirect uri     %s\nclaim            %s\n"
-               "create accounts  %s\nclient secret    (sealed, %zu characters)\n",
-               s.issuer, s.client_id, s.redirect_uri, s.claim, s.create_accounts ? "yes" : "no",
-               s.secret.len);
+        printf(
+            "issuer           %s\nclient id        %s\nredirect uri     %s\nclaim            %s\n"
+            "create accounts  %s\nclient secret    (sealed, %zu characters)\n",
+            s.issuer, s.client_id, s.redirect_uri, s.claim, s.create_accounts ? "yes" : "no",
+            s.secret.len);
     sso_settings_release(&s);
     if (rc < 0 || (rc = wecom_settings_load(db, &w, e)) < 0)
         goto out;
     if (rc == 0)
         printf("WeCom            off\n");
     else
-        printf("WeCom corp id    %s\nWeCom agent id   %s\nWeCom redirect   %s\nWeCom API        %s\n"
-               "WeCom login page %s\nWeCom accounts   %s\nWeCom secret     (sealed)\n",
-               w.corp_id, w.agent_id, w.redirect_uri, w.api_base, w.authorize_url,
-               w.create_accounts ? "yes" : "no");
+        printf(
+            "WeCom corp id    %s\nWeCom agent id   %s\nWeCom redirect   %s\nWeCom API        %s\n"
+            "WeCom login page %s\nWeCom accounts   %s\nWeCom secret     (sealed)\n",
+            w.corp_id, w.agent_id, w.redirect_uri, w.api_base, w.authorize_url,
+            w.create_accounts ? "yes" : "no");
     rc = 0;
 out:
     wecom_settings_release(&w);
@@ -148,7 +151,8 @@ int cmd_sso(int argc, char **argv)
         return 2;
     if (!verb || (strcmp(verb, "set") && strcmp(verb, "wecom") && strcmp(verb, "show") &&
                   strcmp(verb, "off"))) {
-        fprintf(stderr, "dangjian sso: expected set, wecom, show or off (see: dangjian help sso)\n");
+        fprintf(stderr,
+                "dangjian sso: expected set, wecom, show or off (see: dangjian help sso)\n");
         return 2;
     }
     if (cli_open_db(url, false, &db) < 0)

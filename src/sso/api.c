@@ -60,10 +60,9 @@ int api_oidc_start(struct req *r, struct errbuf *e)
     if ((rc = sso_state_new(r, nonce, verifier, state, e)) < 0)
         goto out;
     rc = sso_redirect(r, authorize,
-                      (const char *const[]){"response_type", "code", "scope", "openid",
-                                            "client_id", s.client_id, "redirect_uri",
-                                            s.redirect_uri, "state", state, "nonce", nonce,
-                                            "code_challenge", challenge,
+                      (const char *const[]){"response_type", "code", "scope", "openid", "client_id",
+                                            s.client_id, "redirect_uri", s.redirect_uri, "state",
+                                            state, "nonce", nonce, "code_challenge", challenge,
                                             "code_challenge_method", "S256", NULL},
                       e);
 out:
@@ -81,8 +80,8 @@ static int exchange(const struct sso_settings *s, const char *code, const char *
     long status = 0;
     int rc;
     buf_init(&form, 8192);
-    if ((rc = oidc_endpoints(s->issuer, authorize, sizeof(authorize), token_ep,
-                             sizeof(token_ep), e)) < 0)
+    if ((rc = oidc_endpoints(s->issuer, authorize, sizeof(authorize), token_ep, sizeof(token_ep),
+                             e)) < 0)
         goto out;
     if (buf_addstr(&form, "grant_type=authorization_code&code=") < 0 ||
         sso_urlencode(&form, code) < 0 || buf_addstr(&form, "&redirect_uri=") < 0 ||
@@ -91,8 +90,8 @@ static int exchange(const struct sso_settings *s, const char *code, const char *
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
         goto out;
     }
-    if ((rc = sso_fetch_json(token_ep, buf_str(&form), s->client_id, buf_str(&s->secret),
-                             &reply, &status, e)) < 0)
+    if ((rc = sso_fetch_json(token_ep, buf_str(&form), s->client_id, buf_str(&s->secret), &reply,
+                             &status, e)) < 0)
         goto out;
     id = json_object_get(reply, "id_token");
     if (status != 200 || !json_is_string(id)) {
@@ -135,7 +134,7 @@ int api_oidc_callback(struct req *r, struct errbuf *e)
     if ((rc = sso_callback_begin(r, nonce, verifier, &code, e)) < 0 ||
         (rc = exchange(&s, code, verifier, &id_token, e)) < 0 ||
         (rc = oidc_verify(&s, json_string_value(id_token), nonce, (long long)time(NULL), &claims,
-                           e)) < 0)
+                          e)) < 0)
         goto out;
     if (claim_text(claims, s.claim, emp_no, sizeof(emp_no)) < 0) {
         rc = errbuf_field(e, -ERR_FORBIDDEN, R_REQUIRED, s.claim, NULL,

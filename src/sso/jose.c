@@ -100,9 +100,10 @@ int jwt_parse(const char *token, struct jwt *ret, struct errbuf *e)
     /* the allow-list: an attacker picks the header, so "none" and HS256 (signed with the
      * client secret, or with a public key taken for one) must never get through */
     if (!ret->alg || (strcmp(ret->alg, "RS256") != 0 && strcmp(ret->alg, "ES256") != 0))
-        return errbuf_field(e, -ERR_UNAUTH, R_INVALID_CHOICE, "alg",
-                            ret->alg ? ret->alg : "", "the ID token's alg '%s' is not allowed:"
-                            " RS256 or ES256 only", ret->alg ? ret->alg : "");
+        return errbuf_field(e, -ERR_UNAUTH, R_INVALID_CHOICE, "alg", ret->alg ? ret->alg : "",
+                            "the ID token's alg '%s' is not allowed:"
+                            " RS256 or ES256 only",
+                            ret->alg ? ret->alg : "");
     return 0;
 }
 

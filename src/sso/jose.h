@@ -10,11 +10,11 @@
 #include "base/err.h"
 
 struct jwt {
-    json_t *header; /* the JOSE header (owned) */
-    json_t *claims; /* the payload (owned) */
+    json_t *header;        /* the JOSE header (owned) */
+    json_t *claims;        /* the payload (owned) */
     const char *alg, *kid; /* in header; kid "" when absent */
-    struct buf input; /* the signing input: header.payload as sent */
-    struct buf sig;   /* the decoded signature */
+    struct buf input;      /* the signing input: header.payload as sent */
+    struct buf sig;        /* the decoded signature */
 };
 
 /* Decode base64url without padding into out; -ERR_INVALID on a bad character. */

@@ -20,7 +20,7 @@ struct sso_settings {
     struct buf secret; /* the client secret, opened; wiped by sso_settings_release */
 };
 
-#define OIDC_SKEW 60       /* seconds of clock difference allowed on exp and iat */
+#define OIDC_SKEW 60 /* seconds of clock difference allowed on exp and iat */
 
 /* 1 and ret filled when single sign-on is configured, 0 when not, < 0 on error. */
 int sso_settings_load(struct db *db, struct sso_settings *ret, struct errbuf *e);

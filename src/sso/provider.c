@@ -46,8 +46,10 @@ static int discover(const char *issuer, long long now, struct errbuf *e)
         !json_is_string(json_object_get(doc, "authorization_endpoint")) ||
         !json_is_string(json_object_get(doc, "token_endpoint")) ||
         !json_is_string(json_object_get(doc, "jwks_uri"))) {
-        rc = errbuf_set(e, -ERR_IO, "the discovery document of '%s' is not usable (HTTP %ld,"
-                        " issuer '%s')", issuer, status, iss ? iss : "");
+        rc = errbuf_set(e, -ERR_IO,
+                        "the discovery document of '%s' is not usable (HTTP %ld,"
+                        " issuer '%s')",
+                        issuer, status, iss ? iss : "");
         goto out;
     }
     if (strcmp(provider.issuer, issuer) != 0) { /* another provider: its keys are not ours */
@@ -94,8 +96,7 @@ static int fetch_keys(long long now, struct errbuf *e)
     keys = json_object_get(doc, "keys");
     if (status != 200 || !json_is_array(keys)) {
         json_decref(doc);
-        return errbuf_set(e, -ERR_IO, "the key set at '%s' is not usable (HTTP %ld)", uri,
-                          status);
+        return errbuf_set(e, -ERR_IO, "the key set at '%s' is not usable (HTTP %ld)", uri, status);
     }
     json_decref(provider.keys);
     provider.keys = json_incref(keys);
@@ -108,7 +109,8 @@ static json_t *find_key(const char *kid)
 {
     size_t i;
     json_t *k;
-    json_array_foreach(provider.keys, i, k) {
+    json_array_foreach(provider.keys, i, k)
+    {
         const char *id = json_string_value(json_object_get(k, "kid"));
         if ((id ? id : "")[0] == '\0' ? kid[0] == '\0' : strcmp(id, kid) == 0)
             return json_deep_copy(k);
@@ -147,9 +149,8 @@ static bool aud_has(const json_t *aud, const char *client_id)
     json_t *a;
     if (json_is_string(aud))
         return strcmp(json_string_value(aud), client_id) == 0;
-    json_array_foreach(aud, i, a)
-        if (json_is_string(a) && strcmp(json_string_value(a), client_id) == 0)
-            return true;
+    json_array_foreach(aud, i, a) if (json_is_string(a) &&
+                                      strcmp(json_string_value(a), client_id) == 0) return true;
     return false;
 }
 
@@ -165,14 +166,12 @@ static int check_claims(const struct sso_settings *s, const json_t *c, const cha
         return errbuf_field(e, -ERR_UNAUTH, R_MISMATCH, "iss", iss ? iss : "",
                             "the ID token was issued by '%s', not by '%s'", iss ? iss : "",
                             s->issuer);
-    if (!aud_has(aud, s->client_id) ||
-        (json_is_array(aud) && json_array_size(aud) > 1 && !azp))
+    if (!aud_has(aud, s->client_id) || (json_is_array(aud) && json_array_size(aud) > 1 && !azp))
         return errbuf_field(e, -ERR_UNAUTH, R_MISMATCH, "aud", NULL,
                             "the ID token is not meant for client '%s'", s->client_id);
     if (azp && strcmp(azp, s->client_id) != 0)
         return errbuf_field(e, -ERR_UNAUTH, R_MISMATCH, "azp", azp,
-                            "the ID token was requested by '%s', not by '%s'", azp,
-                            s->client_id);
+                            "the ID token was requested by '%s', not by '%s'", azp, s->client_id);
     if (!json_is_integer(exp) || json_integer_value(exp) + OIDC_SKEW < now) {
         errbuf_field(e, -ERR_UNAUTH, R_WRONG_STATE, "exp", NULL, "the ID token has expired");
         return errbuf_state(e, "expired");

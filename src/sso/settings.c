@@ -79,8 +79,8 @@ int sso_settings_save(struct db *db, const struct sso_settings *s, struct errbuf
                     " redirect_uri = excluded.redirect_uri, claim = excluded.claim,"
                     " create_accounts = excluded.create_accounts,"
                     " updated_at = excluded.updated_at",
-                    "tttttii", s->issuer, s->client_id, buf_str(&sealed), s->redirect_uri,
-                    s->claim, (long long)s->create_accounts, (long long)time(NULL));
+                    "tttttii", s->issuer, s->client_id, buf_str(&sealed), s->redirect_uri, s->claim,
+                    (long long)s->create_accounts, (long long)time(NULL));
     buf_release(&sealed);
     return rc < 0 ? rc : 0;
 }

@@ -37,8 +37,8 @@ int sso_state_new(struct req *r, const char *nonce, const char *verifier, char s
 }
 
 /* Take the sign-in's state: its nonce and verifier, then the row is gone (single use). */
-static int sso_state_take(struct req *r, const char *state, char nonce[64],
-                          char verifier[64], struct errbuf *e)
+static int sso_state_take(struct req *r, const char *state, char nonce[64], char verifier[64],
+                          struct errbuf *e)
 {
     char hash[SECRET_HEX_LEN];
     struct db_stmt *st;
@@ -68,8 +68,7 @@ static int sso_state_take(struct req *r, const char *state, char nonce[64],
                             "unknown or already used sign-in state: start the sign-in again");
     if (created + SSO_STATE_TTL < (long long)time(NULL)) {
         errbuf_field(e, -ERR_UNAUTH, R_WRONG_STATE, "state", NULL,
-                     "the sign-in took longer than %d minutes: start it again",
-                     SSO_STATE_TTL / 60);
+                     "the sign-in took longer than %d minutes: start it again", SSO_STATE_TTL / 60);
         return errbuf_state(e, "expired");
     }
     return 0;
@@ -161,16 +160,17 @@ static int member_account(struct req *r, const char *emp_no, const char *field, 
     if (!member)
         return errbuf_field(e, -ERR_FORBIDDEN, R_UNKNOWN_MEMBER, field, emp_no,
                             "no member has the employee number '%s' the identity provider"
-                            " sent", emp_no);
+                            " sent",
+                            emp_no);
     if (disabled) {
-        errbuf_field(e, -ERR_FORBIDDEN, R_WRONG_STATE, "account", login,
-                     "account '%s' is disabled", login);
+        errbuf_field(e, -ERR_FORBIDDEN, R_WRONG_STATE, "account", login, "account '%s' is disabled",
+                     login);
         return errbuf_state(e, "disabled");
     }
     if (!id) {
         char password[48];
-        struct account_new a = {.login = emp_no, .member_id = member, .role = ROLE_MEMBER,
-                                .org_id = org};
+        struct account_new a = {
+            .login = emp_no, .member_id = member, .role = ROLE_MEMBER, .org_id = org};
         if (!create)
             return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, "account", emp_no,
                                 "member '%s' has no account, and single sign-on may not"

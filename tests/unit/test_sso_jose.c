@@ -38,13 +38,13 @@ static json_t *public_jwk(EVP_PKEY *key, const char *kid)
     if (EVP_PKEY_is_a(key, "EC")) {
         unsigned char pub[65];
         size_t n = 0;
-        assert_true(EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, pub,
-                                                    sizeof(pub), &n));
+        assert_true(
+            EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub), &n));
         assert_int_equal(n, 65);
         b64url(pub + 1, 32, &a);
         b64url(pub + 33, 32, &b);
-        jwk = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kty", "EC", "crv", "P-256", "x",
-                        buf_str(&a), "y", buf_str(&b), "kid", kid);
+        jwk = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kty", "EC", "crv", "P-256", "x", buf_str(&a),
+                        "y", buf_str(&b), "kid", kid);
     } else {
         BIGNUM *n = NULL, *e = NULL;
         unsigned char bytes[512];
@@ -130,8 +130,9 @@ static void test_only_rs256_and_es256_are_taken(void **state)
 
 static void test_malformed_tokens_are_refused(void **state)
 {
-    static const char *const bad[] = {"", "abc", "a.b", "a.b.c.d", "e30.e30", "!!.e30.e30",
-                                      "W10.e30.e30"}; /* W10 = [] : not an object */
+    static const char *const bad[] = {
+        "",        "abc",        "a.b",        "a.b.c.d",
+        "e30.e30", "!!.e30.e30", "W10.e30.e30"}; /* W10 = [] : not an object */
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct errbuf e = ERRBUF_INIT;
