@@ -2,7 +2,7 @@
 # `make test` runs every test; `make bench` prints the benchmark figures.
 
 CC ?= cc
-PKGS := libmicrohttpd jansson sqlite3 libpq libsodium libcurl xlsxwriter libzip expat
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium libcurl xlsxwriter libzip expat libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread
 

@@ -4,7 +4,7 @@
 set -e
 build="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
        libsodium-dev libcsv-dev libxlsxwriter-dev libcurl4-openssl-dev
-       libzip-dev libexpat1-dev"
+       libzip-dev libexpat1-dev libssl-dev"
 # clang and its libFuzzer/sanitizer runtimes build the fuzz targets (tests/fuzz/); the
 # runtimes are only a Recommends of clang-14, so they are named
 fuzzers="clang-14 libclang-rt-14-dev"

@@ -104,6 +104,19 @@ static const struct command {
      "  value again in batches of --batch rows, each its own transaction, while the servers\n"
      "  run; 'reseal' only does the passes (after an interrupted rotation). 'retire' removes\n"
      "  a key that no value uses any more. Keep the key file apart from the backups."},
+    {"sso", cmd_sso, "single sign-on through the enterprise identity provider (OpenID Connect)",
+     "dangjian sso set --issuer URL --client-id ID --client-secret-env VAR --redirect-uri URL\n"
+     "                 [--claim employee_number] [--create-accounts yes|no] [--db PATH|URL]\n"
+     "dangjian sso wecom --corp-id ID --agent-id ID --secret-env VAR --redirect-uri URL\n"
+     "                 [--create-accounts yes|no] [--api-base URL] [--authorize-url URL]\n"
+     "dangjian sso show|off [--wecom] [--db PATH|URL]\n"
+     "  The login page then offers the provider's sign-in. --redirect-uri is this server's\n"
+     "  public https://HOST/api/v1/auth/oidc/callback, registered with the provider; the client\n"
+     "  secret is read from the environment variable VAR and stored sealed. The ID token's\n"
+     "  --claim holds the member's employee number; --create-accounts yes gives a member without\n"
+     "  an account one at the first sign-in. 'wecom' sets 企业微信 web login: the app's secret\n"
+     "  from VAR, --redirect-uri this server's https://HOST/api/v1/auth/wecom/callback; the\n"
+     "  WeCom userid is the employee number. Password sign-in stays. Changes are audited."},
     {"import", cmd_import, "import organizations, members, events or income bases from CSV or .xlsx",
      "dangjian import orgs|members|events|bases FILE.csv|FILE.xlsx [--db PATH|URL] [--dry-run]\n"
      "                [--source CODE] [--from YYYYMM] [--sheet NAME]\n"

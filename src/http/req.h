@@ -37,6 +37,7 @@ struct req {
     size_t raw_len;
     const char *raw_type;
     char set_cookie[256];
+    char *location; /* malloc'd Location of a redirect (302), freed with the request */
     int retry_after; /* seconds, for a Retry-After header (0: none) */
     bool secure;     /* came over TLS (through the trusted proxy): cookies get Secure */
     const char *cache_control;    /* default no-store */

@@ -180,7 +180,8 @@ test('security, x-auth, x-roles, request bodies and the router-level errors matc
     if (rt.body !== 'BODY_NONE') need.push('400', '413', '415');
     if (rt.path.includes('{')) need.push('404');
     for (const c of need) assert.ok(codes.includes(c), `${where}: response ${c} is not documented`);
-    assert.ok(codes.some((c) => /^2\d\d$/.test(c)), `${where}: no success response`);
+    // a browser sign-in step succeeds with a redirect (302)
+    assert.ok(codes.some((c) => /^[23]\d\d$/.test(c)), `${where}: no success response`);
   }
 });
 

@@ -92,7 +92,7 @@ router.beforeEach(async (to) => {
   }
   if (!session.checked) {
     try {
-      await loadMe({ fresh: !!to.meta?.public });
+      await loadMe({ fresh: !!to.meta?.public, force: to.name === 'login' && to.query?.sso === 'done' });
     } catch {
       /* the server did not answer: the login page will say so when used */
     }
