@@ -61,10 +61,43 @@ static int sq_exec(struct db *db, const char *sql, struct errbuf *e)
     return 0;
 }
 
+/* The text SQLite prepares for sql: on PostgreSQL the keys of the tables to be distributed end
+ * with tenant_id (migration 015, src/db/distribution.txt), so ON CONFLICT targets name it last;
+ * SQLite, never distributed, kept its keys, so ", tenant_id" is dropped before a target's ")".
+ * Done once per prepared statement; NULL when sql needs no change or out of memory. */
+static char *single_tenant_sql(const char *sql, bool *ret_nomem)
+{
+    static const char tail[] = ", tenant_id)";
+    struct buf b = BUF_INIT;
+    const char *p = sql, *q;
+    *ret_nomem = false;
+    if (!strstr(sql, "ON CONFLICT") || !strstr(sql, tail))
+        return NULL;
+    while ((q = strstr(p, tail))) {
+        if (buf_add(&b, p, (size_t)(q - p)) < 0 || buf_addch(&b, ')') < 0)
+            goto nomem;
+        p = q + sizeof(tail) - 1;
+    }
+    if (buf_addstr(&b, p) < 0)
+        goto nomem;
+    return buf_detach(&b);
+nomem:
+    buf_release(&b);
+    *ret_nomem = true;
+    return NULL;
+}
+
 static int sq_prepare(struct db *db, struct db_stmt *st, struct errbuf *e)
 {
     struct sq_stmt *s = (struct sq_stmt *)st;
-    int rc = sqlite3_prepare_v3(handle(db), st->sql, -1, SQLITE_PREPARE_PERSISTENT, &s->h, NULL);
+    bool nomem;
+    char *own = single_tenant_sql(st->sql, &nomem);
+    int rc;
+    if (nomem)
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    rc = sqlite3_prepare_v3(handle(db), own ? own : st->sql, -1, SQLITE_PREPARE_PERSISTENT,
+                            &s->h, NULL);
+    free(own);
     if (rc != SQLITE_OK)
         return sq_error(handle(db), rc, e, "prepare");
     for (int n = 1; n <= MAX_PARAMS; n++) {
