@@ -21,7 +21,8 @@ int cmd_init(int argc, char **argv)
         mkdir("var", 0755);
     if ((rc = db_open(url, &db, &e)) < 0)
         return cli_fail(&e);
-    if ((rc = db_schema_version(db, &before, &e)) < 0 || (rc = db_migrate_until(db, (int)until, &e)) < 0) {
+    if ((rc = db_schema_version(db, &before, &e)) < 0 ||
+        (rc = db_migrate_until(db, (int)until, &e)) < 0) {
         db_close(db);
         return cli_fail(&e);
     }
