@@ -264,7 +264,7 @@ static int raise_todos(struct db *db, int month, struct dues_close_stats *cs, st
         rc = db_run(db, e,
                     "INSERT INTO dues_todos(org_id, member_id, kind, text, from_month, months,"
                     " dedupe, created_at) VALUES($1, $2, 'arrears_warning', $3, $4, $5, $6, $7)"
-                    " ON CONFLICT (dedupe) DO NOTHING",
+                    " ON CONFLICT (dedupe, tenant_id) DO NOTHING",
                     "iitiiti", json_integer_value(json_object_get(d, "org_id")), member, text,
                     (long long)from, (long long)streak, dedupe, now);
         if (rc < 0)
@@ -280,7 +280,7 @@ static int raise_todos(struct db *db, int month, struct dues_close_stats *cs, st
         rc = db_run(db, e,
                     "INSERT INTO dues_todos(org_id, member_id, kind, text, from_month, months,"
                     " dedupe, created_at) VALUES($1, $2, 'arrears_case', $3, $4, $5, $6, $7)"
-                    " ON CONFLICT (dedupe) DO NOTHING",
+                    " ON CONFLICT (dedupe, tenant_id) DO NOTHING",
                     "iitiiti", json_integer_value(json_object_get(d, "org_id")), member, text,
                     (long long)from, (long long)streak, dedupe, now);
         if (rc < 0)
@@ -307,7 +307,7 @@ int dues_close_month(struct db *db, int month, struct dues_close_stats *stats, s
     if ((rc = send_events(db, month, &cs, e)) < 0 || (rc = raise_todos(db, month, &cs, e)) < 0 ||
         (rc = db_run(db, e,
                      "INSERT INTO dues_months(month, closed_at) VALUES($1, $2)"
-                     " ON CONFLICT (month) DO UPDATE SET closed_at = excluded.closed_at",
+                     " ON CONFLICT (month, tenant_id) DO UPDATE SET closed_at = excluded.closed_at",
                      "ii", (long long)month, dues_now())) < 0)
         goto fail;
     d = json_pack("{s:I, s:I, s:I, s:I}", "on_time", (json_int_t)cs.on_time, "late",

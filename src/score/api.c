@@ -511,7 +511,7 @@ int api_ranking_set(struct req *r, struct errbuf *e)
     audit_change(d, "visibility", json_string(was), json_string(vis));
     if ((rc = db_run(r->db, e,
                      "INSERT INTO ranking_settings(org_id, visibility) VALUES($1, $2)"
-                     " ON CONFLICT (org_id) DO UPDATE SET visibility = excluded.visibility",
+                     " ON CONFLICT (org_id, tenant_id) DO UPDATE SET visibility = excluded.visibility",
                      "it", id, vis)) < 0 ||
         (rc = version_bump(r->db, TOPIC_SCORES, e)) < 0 ||
         (rc = audit_log(r->db, r->auth.account_id, id, "set_ranking", "org", id, d, e)) < 0 ||
