@@ -69,21 +69,26 @@ static int read_rows(struct db *db, int month, struct prev_score **ret, long *re
     return 0;
 }
 
-/* The previous run's number and start, and its member rows (only when there was one). */
+/* The previous run's number (from the log, so that numbers never repeat even when a month's
+ * score_runs row was deleted by hand), its start and its member rows (when it has results). */
 int score_prev_load(struct db *db, int month, struct score_prev *ret, struct errbuf *e)
 {
     struct db_stmt *st;
     int rc;
     memset(ret, 0, sizeof(*ret));
-    if ((rc = db_prepare(db, "SELECT run, started_at FROM score_runs WHERE month = $1", &st, e)) < 0)
+    if ((rc = db_query_int(db, e, &ret->run,
+                           "SELECT COALESCE(MAX(run), 0) FROM score_run_log WHERE month = $1", "i",
+                           (long long)month)) < 0)
+        return rc;
+    if ((rc = db_prepare(db, "SELECT started_at FROM score_runs WHERE month = $1", &st, e)) < 0)
         return rc;
     db_bindv(st, "i", (long long)month);
     if ((rc = db_step(st, e)) == 1) {
-        ret->run = db_col_int(st, 0);
-        ret->started_at = db_col_int(st, 1);
+        ret->scored = 1;
+        ret->started_at = db_col_int(st, 0);
     }
     db_done(st);
-    if (rc < 0 || !ret->run)
+    if (rc < 0 || !ret->scored)
         return rc < 0 ? rc : 0;
     return read_rows(db, month, &ret->rows, &ret->nrows, e);
 }
@@ -231,7 +236,7 @@ int score_prev_record(struct db *db, int month, const struct score_prev *p, long
     long nnow = 0, nlates = 0, i = 0, j = 0, at = 0;
     long long changed = 0, late = 0;
     int rc;
-    if (!p->run) {
+    if (!p->scored) {
         *ret_changed = 0;
         *ret_late = 0;
         return 0;

@@ -9,9 +9,11 @@ struct db;
 struct prev_score;
 
 /* The month's run before the one being made, read inside the run's transaction before its
- * rows are replaced. run is 0 when the month was never scored. */
+ * rows are replaced. run: the highest number in score_run_log (0 when never run); scored:
+ * whether score_runs has the month (its results are what this run is compared with). */
 struct score_prev {
     long long run;
+    int scored;
     long long started_at; /* when the previous run began: later events are late */
     struct prev_score *rows; /* sorted by member id */
     long nrows;
