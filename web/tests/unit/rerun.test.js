@@ -4,6 +4,7 @@ import { describe, it, expect, afterEach, beforeEach, vi } from 'vitest';
 import { mount } from '@vue/test-utils';
 import Home from '../../src/pages/member/Home.vue';
 import RunNote from '../../src/components/RunNote.vue';
+import ScoreChanges from '../../src/components/ScoreChanges.vue';
 import { runLabel, changeRows, lateText } from '../../src/lib/rerun.js';
 import { setLocale } from '../../src/lib/i18n.js';
 import { session } from '../../src/lib/session.js';
@@ -54,6 +55,11 @@ describe('re-run words', () => {
   it('RunNote shows the label, and nothing without a run', () => {
     expect(mount(RunNote, { props: { run: { number: 2, finished_at: DEC3 } } }).text()).toBe('第2次计算，12月3日');
     expect(mount(RunNote, { props: { run: null } }).find('[data-test=run-note]').exists()).toBe(false);
+  });
+  it('ScoreChanges lists each change, and nothing for none or an older server without them', () => {
+    expect(mount(ScoreChanges, { props: { changes: [change, { ...change, month: 202609 }] } }).findAll('[data-test=change]')).toHaveLength(2);
+    expect(mount(ScoreChanges, { props: { changes: [] } }).find('[data-test=changes]').exists()).toBe(false);
+    expect(mount(ScoreChanges).find('[data-test=changes]').exists()).toBe(false);
   });
 });
 
