@@ -176,11 +176,11 @@ static void bench_rerun(struct db *db, double t_full)
         db_query_int(db, &e, &late,
                      "SELECT COUNT(*) FROM events WHERE month = 202401 AND key LIKE '%-late'", "")
             < 0)
-        die(&e);
-    t0 = now_s();
+        bench_die(&e);
+    t0 = bench_now();
     if (score_run_month_why(db, 202401, 0, "late_events", false, &s, &e) < 0)
-        die(&e);
-    t0 = now_s() - t0;
+        bench_die(&e);
+    t0 = bench_now() - t0;
     printf("  re-run after 1%% late events (%lld): %6.3f s, run %lld, %lld members changed\n", late,
            t0, s.run, s.changed);
     printf("  ratio re-run / full run              : %6.2f\n", t0 / t_full);
