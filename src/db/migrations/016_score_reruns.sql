@@ -1,4 +1,5 @@
--- Re-runs of a scored month (docs/SCORING.md, "Late events and re-runs"). score_runs keeps
+-- Re-runs of a scored month (docs/SCORING.md, "Late events and re-runs"). The new tables are
+-- distributed by tenant like score_runs (migration 015: tenant_id last in their keys). score_runs keeps
 -- one row per month, the latest run, as every reader expects; it now says which run that is
 -- and why. score_run_log keeps every run of every month; score_changes what a re-run changed
 -- for each member whose result changed.
@@ -20,7 +21,8 @@ CREATE TABLE score_run_log (
     started_at BIGINT NOT NULL,
     finished_at BIGINT NOT NULL,
     run_by BIGINT,
-    PRIMARY KEY (month, run)
+    tenant_id BIGINT NOT NULL DEFAULT 1,
+    PRIMARY KEY (month, run, tenant_id)
 );
 INSERT INTO score_run_log(month, run, reason, version, members, events, late_events, changed,
                           started_at, finished_at, run_by)
@@ -41,7 +43,8 @@ CREATE TABLE score_changes (
     dims TEXT NOT NULL,
     late TEXT NOT NULL,
     late_events BIGINT NOT NULL,
-    PRIMARY KEY (month, run, member_id)
+    tenant_id BIGINT NOT NULL DEFAULT 1,
+    PRIMARY KEY (month, run, member_id, tenant_id)
 );
 CREATE INDEX score_changes_member ON score_changes(member_id, month);
 
