@@ -1,8 +1,6 @@
-/* The HTTP JSON connector (feed_http.h), with libcurl. */
+/* The HTTP JSON connector (feed_http.h), through base/httpc.h. */
 #include "ingest/feed_http.h"
 
-#include <curl/curl.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +8,7 @@
 #include <time.h>
 
 #include "base/buf.h"
+#include "base/httpc.h"
 #include "base/banned.h"
 
 #define REPLY_MAX (32 * 1024 * 1024) /* one page's reply */
@@ -195,28 +194,11 @@ int feed_http_check_url(const char *url, struct errbuf *e)
 
 /* ---- one page */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_start(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static size_t keep(char *p, size_t size, size_t n, void *arg)
-{
-    /* past the maximum the transfer stops: a reply cut short is no page */
-    return buf_add(arg, p, size * n) < 0 ? 0 : size * n;
-}
-
 /* Append name=value (escaped) to the URL being built. */
-static int add_param(CURL *c, struct buf *u, const char *name, const char *value)
+static int add_param(struct buf *u, const char *name, const char *value)
 {
-    char *v = curl_easy_escape(c, value, 0);
-    int rc;
-    if (!v)
-        return -ERR_NOMEM;
-    rc = buf_printf(u, "%c%s=%s", strchr(buf_str(u), '?') ? '&' : '?', name, v);
-    curl_free(v);
-    return rc;
+    int rc = buf_printf(u, "%c%s=", strchr(buf_str(u), '?') ? '&' : '?', name);
+    return rc < 0 ? rc : httpc_urlencode(u, value);
 }
 
 /* The value at a dotted path ("" : the document itself). */
@@ -233,12 +215,13 @@ static json_t *at_path(json_t *doc, const char *path)
 }
 
 /* The headers of HMAC: the signature is hex(HMAC-SHA256(credential, "GET\n" + path and query
- * as sent + "\n" + timestamp + "\n" + body)), the body of a GET being empty. */
-static struct curl_slist *hmac_headers(const struct feed_http *h, const char *credential,
-                                       const char *url, struct curl_slist *list)
+ * as sent + "\n" + timestamp + "\n" + body)), the body of a GET being empty. The lines go
+ * into ts_line, sig_line and key_line (an empty key_line when the feed names no key). */
+static void hmac_headers(const struct feed_http *h, const char *credential, const char *url,
+                         char ts_line[64], char sig_line[128], char key_line[160])
 {
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    char hex[2 * sizeof(mac) + 1], line[200], ts[24];
+    char hex[2 * sizeof(mac) + 1], ts[24];
     const char *rest = strstr(url, "://"), *path;
     crypto_auth_hmacsha256_state st;
     path = rest ? rest + 3 + strcspn(rest + 3, "/?") : url;
@@ -253,57 +236,45 @@ static struct curl_slist *hmac_headers(const struct feed_http *h, const char *cr
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)"\n", 1);
     crypto_auth_hmacsha256_final(&st, mac);
     sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
-    snprintf(line, sizeof(line), "X-DJ-Timestamp: %s", ts);
-    list = curl_slist_append(list, line);
-    snprintf(line, sizeof(line), "X-DJ-Signature: %s", hex);
-    list = curl_slist_append(list, line);
-    if (h->key_id[0]) {
-        snprintf(line, sizeof(line), "X-DJ-Key: %s", h->key_id);
-        list = curl_slist_append(list, line);
-    }
-    return list;
+    snprintf(ts_line, 64, "X-DJ-Timestamp: %s", ts);
+    snprintf(sig_line, 128, "X-DJ-Signature: %s", hex);
+    key_line[0] = '\0';
+    if (h->key_id[0])
+        snprintf(key_line, 160, "X-DJ-Key: %s", h->key_id);
 }
 
 /* GET url with the credential: the reply's JSON in *ret. */
-static int get(const struct feed_http *h, CURL *c, const char *url, const char *credential,
-               json_t **ret, struct errbuf *e)
+static int get(const struct feed_http *h, const char *url, const char *credential, json_t **ret,
+               struct errbuf *e)
 {
-    struct curl_slist *list = curl_slist_append(NULL, "Accept: application/json");
-    char cerr[CURL_ERROR_SIZE] = "";
-    struct buf reply;
+    const char *headers[5] = {"Accept: application/json"};
+    char ts_line[64], sig_line[128], key_line[160], err[256];
+    struct httpc_call q = {.url = url, .headers = headers, .connect_timeout = 10,
+                           .timeout = (long)h->timeout};
+    struct buf reply, a;
+    enum httpc_result res;
     json_error_t je;
     long code = 0;
-    CURLcode cc;
     int rc = 0;
     buf_init(&reply, REPLY_MAX);
-    list = curl_slist_append(list, "User-Agent: dangjian-feed/1");
+    buf_init(&a, 4096);
     if (h->auth == AUTH_BEARER) {
-        struct buf a;
-        buf_init(&a, 4096);
-        if (buf_printf(&a, "Authorization: Bearer %s", credential) >= 0)
-            list = curl_slist_append(list, buf_str(&a));
-        sodium_memzero(a.data, a.cap);
-        buf_release(&a);
+        if (buf_printf(&a, "Authorization: Bearer %s", credential) < 0) {
+            rc = errbuf_set(e, -ERR_INVALID, "the feed's credential is too long");
+            goto out;
+        }
+        headers[1] = buf_str(&a);
     } else if (h->auth == AUTH_HMAC) {
-        list = hmac_headers(h, credential, url, list);
+        hmac_headers(h, credential, url, ts_line, sig_line, key_line);
+        headers[1] = ts_line;
+        headers[2] = sig_line;
+        headers[3] = key_line[0] ? key_line : NULL;
     }
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)h->timeout);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-    cc = curl_easy_perform(c);
-    if (cc == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    if (cc == CURLE_WRITE_ERROR)
+    res = httpc_do(&q, &reply, &code, err, sizeof(err));
+    if (res == HTTPC_TOO_LARGE)
         rc = errbuf_set(e, -ERR_IO, "the feed's reply is larger than %d bytes", REPLY_MAX);
-    else if (cc != CURLE_OK)
-        rc = errbuf_set(e, -ERR_IO, "cannot read the feed's URL: %s",
-                        cerr[0] ? cerr : curl_easy_strerror(cc));
+    else if (res != HTTPC_ANSWERED)
+        rc = errbuf_set(e, -ERR_IO, "cannot read the feed's URL: %s", err);
     else if (code == 401 || code == 403)
         rc = errbuf_set(e, -ERR_IO, "the feed's server refused the credential (HTTP %ld)", code);
     else if (code < 200 || code > 299)
@@ -311,7 +282,10 @@ static int get(const struct feed_http *h, CURL *c, const char *url, const char *
     else if (!(*ret = json_loadb(buf_str(&reply), reply.len, 0, &je)))
         rc = errbuf_set(e, -ERR_IO, "the feed's reply is not JSON: %.120s (line %d)", je.text,
                         je.line);
-    curl_slist_free_all(list);
+out:
+    if (a.data)
+        sodium_memzero(a.data, a.cap);
+    buf_release(&a);
     buf_release(&reply);
     return rc;
 }
@@ -334,30 +308,26 @@ int feed_http_page(const struct feed_http *h, const char *url, const char *crede
     char num[32];
     json_t *doc = NULL, *rows, *out;
     struct buf u;
-    CURL *c;
     int rc = 0;
     size_t i;
     json_t *row;
     *more = false;
-    pthread_once(&curl_once, curl_start);
-    if (!(c = curl_easy_init()))
-        return errbuf_set(e, -ERR_NOMEM, "cannot start libcurl");
     buf_init(&u, 8192);
     snprintf(num, sizeof(num), "%lld", *mark ? atoll(mark) : (long long)h->first_page);
     if ((rc = buf_addstr(&u, url)) >= 0 && h->size_param[0]) {
         char size[24];
         snprintf(size, sizeof(size), "%ld", page_size);
-        rc = add_param(c, &u, h->size_param, size);
+        rc = add_param(&u, h->size_param, size);
     }
     if (rc >= 0 && h->paging == PAGING_PAGE)
-        rc = add_param(c, &u, h->page_param, num);
+        rc = add_param(&u, h->page_param, num);
     else if (rc >= 0 && *mark)
-        rc = add_param(c, &u, h->cursor_param, mark);
+        rc = add_param(&u, h->cursor_param, mark);
     if (rc < 0) {
         rc = errbuf_set(e, rc, "the feed's URL is too long");
         goto out;
     }
-    if ((rc = get(h, c, buf_str(&u), credential, &doc, e)) < 0)
+    if ((rc = get(h, buf_str(&u), credential, &doc, e)) < 0)
         goto out;
     rows = at_path(doc, h->rows);
     if (!json_is_array(rows)) {
@@ -393,6 +363,5 @@ int feed_http_page(const struct feed_http *h, const char *url, const char *crede
 out:
     json_decref(doc);
     buf_release(&u);
-    curl_easy_cleanup(c);
     return rc;
 }

@@ -7,14 +7,13 @@
  * provider's row of the src/notify/ table instead: rendered into message parts when queued,
  * signed when sent, its reply read (errcode/code, rate limits). Adding and changing webhooks
  * is webhook_admin.c's. */
-#include <curl/curl.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/httpc.h"
 #include "db/db.h"
 #include "notify/notify.h"
 #include "org/audit.h"
@@ -220,19 +219,6 @@ fail:
 
 /* ---- sending */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_start(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-/* The reply body, kept up to its buffer's maximum (a robot's reply is small JSON). */
-static size_t keep(char *p, size_t size, size_t n, void *arg)
-{
-    buf_add(arg, p, size * n); /* past the maximum the rest is dropped, not an error */
-    return size * n;
-}
-
 /* A robot's request: the provider signs it now (URL and body). */
 static int robot_request(const struct notify_provider *p, const char *url, const char *secret,
                          const char *body, struct buf *to, char **ret_body, char *err, size_t errn)
@@ -259,67 +245,46 @@ static long post(const char *kind, const char *url, const char *secret, long lon
                  size_t errn)
 {
     const struct notify_provider *p = notify_find(kind);
-    char sig[65], h_sig[96], h_ts[64], h_id[64], h_ev[128], cerr[CURL_ERROR_SIZE] = "";
+    char sig[65], h_sig[96], h_ts[64], h_id[64], h_ev[128];
+    const char *headers[6] = {"Content-Type: application/json; charset=utf-8"};
     long long ts = (long long)time(NULL);
-    struct curl_slist *h = NULL;
+    struct httpc_call q = {.url = url, .body = body, .headers = headers};
     struct buf to, reply;
     char *signed_body = NULL;
     long code = 0;
-    CURL *c;
-    CURLcode cc;
+    enum httpc_result res;
     *verdict = NOTIFY_RETRY;
     buf_init(&to, 8192);
     buf_init(&reply, 16384);
-    pthread_once(&curl_once, curl_start);
-    if (p && robot_request(p, url, secret, body, &to, &signed_body, err, errn) < 0)
-        goto out;
-    if (!(c = curl_easy_init())) {
-        snprintf(err, errn, "cannot start libcurl");
-        goto out;
-    }
-    h = curl_slist_append(h, "Content-Type: application/json; charset=utf-8");
-    h = curl_slist_append(h, "User-Agent: dangjian-webhook/1");
-    if (!p) {
+    if (p) {
+        if (robot_request(p, url, secret, body, &to, &signed_body, err, errn) < 0)
+            goto out;
+        q.url = buf_str(&to);
+        q.body = signed_body;
+    } else {
         plan_webhook_sign(secret, ts, body, sig);
         snprintf(h_sig, sizeof(h_sig), "X-Dangjian-Signature: sha256=%s", sig);
         snprintf(h_ts, sizeof(h_ts), "X-Dangjian-Timestamp: %lld", ts);
         snprintf(h_id, sizeof(h_id), "X-Dangjian-Delivery: %lld", id);
         snprintf(h_ev, sizeof(h_ev), "X-Dangjian-Event: %s", event);
-        h = curl_slist_append(h, h_sig);
-        h = curl_slist_append(h, h_ts);
-        h = curl_slist_append(h, h_id);
-        h = curl_slist_append(h, h_ev);
-    } else {
-        body = signed_body;
+        headers[1] = h_sig;
+        headers[2] = h_ts;
+        headers[3] = h_id;
+        headers[4] = h_ev;
     }
-    curl_easy_setopt(c, CURLOPT_URL, p ? buf_str(&to) : url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-    cc = curl_easy_perform(c);
-    if (cc == CURLE_OK) {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-        if (code < 200 || code > 299)
-            snprintf(err, errn, "HTTP %ld", code);
-        else if (p) /* a 200 may still say no: the provider's error code */
-            *verdict = p->reply(buf_str(&reply), err, errn);
-        else
-            *verdict = NOTIFY_OK;
-        if (*verdict == NOTIFY_OK)
-            err[0] = '\0';
-    } else {
-        /* libcurl's text names the host, never the query (a robot's sign) */
-        snprintf(err, errn, "%s", cerr[0] ? cerr : curl_easy_strerror(cc));
-    }
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
+    /* a reply past 16 KB is cut, not an error: a robot's verdict is in its first bytes */
+    res = httpc_do(&q, &reply, &code, err, errn);
+    if (res == HTTPC_NO_ANSWER)
+        goto out;
+    err[0] = '\0';
+    if (code < 200 || code > 299)
+        snprintf(err, errn, "HTTP %ld", code);
+    else if (p) /* a 200 may still say no: the provider's error code */
+        *verdict = p->reply(buf_str(&reply), err, errn);
+    else
+        *verdict = NOTIFY_OK;
+    if (*verdict == NOTIFY_OK)
+        err[0] = '\0';
 out:
     free(signed_body);
     buf_release(&to);

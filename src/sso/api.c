@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/httpc.h"
 #include "base/secret.h"
 #include "db/db.h"
 #include "sso/fetch.h"
@@ -84,8 +85,8 @@ static int exchange(const struct sso_settings *s, const char *code, const char *
                              e)) < 0)
         goto out;
     if (buf_addstr(&form, "grant_type=authorization_code&code=") < 0 ||
-        sso_urlencode(&form, code) < 0 || buf_addstr(&form, "&redirect_uri=") < 0 ||
-        sso_urlencode(&form, s->redirect_uri) < 0 ||
+        httpc_urlencode(&form, code) < 0 || buf_addstr(&form, "&redirect_uri=") < 0 ||
+        httpc_urlencode(&form, s->redirect_uri) < 0 ||
         buf_printf(&form, "&code_verifier=%s", verifier) < 0) {
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
         goto out;

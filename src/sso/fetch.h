@@ -1,4 +1,4 @@
-/* HTTP to an identity provider with libcurl: a JSON reply of bounded size. */
+/* HTTP to an identity provider (base/httpc.h): a JSON reply of bounded size. */
 #ifndef SSO_FETCH_H
 #define SSO_FETCH_H
 
@@ -13,7 +13,5 @@
  * no JSON object. */
 int sso_fetch_json(const char *url, const char *form, const char *user, const char *pass,
                    json_t **ret, long *ret_status, struct errbuf *e);
-/* Percent-encode s for a query or form value into out (RFC 3986 unreserved kept). */
-int sso_urlencode(struct buf *out, const char *s);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/httpc.h"
 #include "base/log.h"
 #include "base/secret.h"
 #include "db/db.h"
@@ -83,7 +84,7 @@ int sso_redirect(struct req *r, const char *base, const char *const *pairs, stru
     rc = buf_addstr(&url, base);
     for (size_t i = 0; rc == 0 && pairs[i] && pairs[i + 1]; i += 2, sep = '&')
         if ((rc = buf_printf(&url, "%c%s=", sep, pairs[i])) == 0)
-            rc = sso_urlencode(&url, pairs[i + 1]);
+            rc = httpc_urlencode(&url, pairs[i + 1]);
     if (rc < 0) {
         buf_release(&url);
         return errbuf_set(e, -ERR_TOOBIG, "the sign-in address is too long");

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/httpc.h"
 #include "db/db.h"
 #include "notify/notify.h"
 #include "sso/fetch.h"
@@ -158,8 +159,8 @@ static int access_token(const struct wecom_settings *s, char *out, size_t n, str
     }
     buf_init(&url, 4096);
     if (buf_printf(&url, "%s/cgi-bin/gettoken?corpid=", s->api_base) < 0 ||
-        sso_urlencode(&url, s->corp_id) < 0 || buf_addstr(&url, "&corpsecret=") < 0 ||
-        sso_urlencode(&url, buf_str(&s->secret)) < 0) {
+        httpc_urlencode(&url, s->corp_id) < 0 || buf_addstr(&url, "&corpsecret=") < 0 ||
+        httpc_urlencode(&url, buf_str(&s->secret)) < 0) {
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -202,8 +203,8 @@ static int userid_of(const struct wecom_settings *s, const char *code, char *out
             return rc;
         buf_init(&url, 4096);
         if (buf_printf(&url, "%s/cgi-bin/auth/getuserinfo?access_token=", s->api_base) < 0 ||
-            sso_urlencode(&url, token) < 0 || buf_addstr(&url, "&code=") < 0 ||
-            sso_urlencode(&url, code) < 0)
+            httpc_urlencode(&url, token) < 0 || buf_addstr(&url, "&code=") < 0 ||
+            httpc_urlencode(&url, code) < 0)
             rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
         else
             rc = sso_fetch_json(buf_str(&url), NULL, NULL, NULL, &reply, &status, e);
