@@ -12,7 +12,6 @@
 #include "org/scope.h"
 #include "base/banned.h"
 
-
 int todo_raise(struct db *db, const struct todo *t, struct errbuf *e)
 {
     long long now = t->created_at ? t->created_at : (long long)time(NULL);
@@ -101,16 +100,16 @@ static json_t *item(struct db_stmt *st, bool can_done)
                           (json_int_t)db_col_int(st, 0), "domain", db_col_text(st, 1), "kind",
                           db_col_text(st, 2), "title", db_col_text(st, 3), "org", "id",
                           (json_int_t)db_col_int(st, 4), "code", db_col_text(st, 5), "name",
-                          db_col_text(st, 6), "org_id", (json_int_t)db_col_int(st, 4),
-                          "org_name", db_col_text(st, 6), "created_at",
-                          (json_int_t)db_col_int(st, 16), "done", !db_col_null(st, 17),
-                          "can_done", can_done);
+                          db_col_text(st, 6), "org_id", (json_int_t)db_col_int(st, 4), "org_name",
+                          db_col_text(st, 6), "created_at", (json_int_t)db_col_int(st, 16), "done",
+                          !db_col_null(st, 17), "can_done", can_done);
     if (due)
         date_format((int)due, day, sizeof(day));
     json_object_set_new(t, "member_id", int_or_null(st, 8));
     json_object_set_new(t, "task_id", int_or_null(st, 10));
     json_object_set_new(t, "case_id", int_or_null(st, 11));
-    json_object_set_new(t, "period", db_col_null(st, 12) ? json_null() : json_string(db_col_text(st, 12)));
+    json_object_set_new(t, "period",
+                        db_col_null(st, 12) ? json_null() : json_string(db_col_text(st, 12)));
     json_object_set_new(t, "due", due ? json_string(day) : json_null());
     json_object_set_new(t, "from_month", int_or_null(st, 14));
     json_object_set_new(t, "months", int_or_null(st, 15));
@@ -120,8 +119,8 @@ static json_t *item(struct db_stmt *st, bool can_done)
 
 /* The query text is built from fixed pieces only (one subtree range per staff path); every
  * value is bound. */
-int todo_list_json(struct db *db, const struct auth *a, const struct todo_filter *f,
-                   json_t **ret, struct errbuf *e)
+int todo_list_json(struct db *db, const struct auth *a, const struct todo_filter *f, json_t **ret,
+                   struct errbuf *e)
 {
     const char *paths[AUTH_MAX_ROLES];
     char hi[AUTH_MAX_ROLES][ORG_PATH_MAX];
@@ -131,12 +130,12 @@ int todo_list_json(struct db *db, const struct auth *a, const struct todo_filter
     json_t *items = json_array();
     int rc, k = 4;
     buf_init(&sql, 8192);
-    rc = buf_addstr(&sql,
-                    "SELECT t.id, t.domain, t.kind, t.title, t.org_id, o.code, o.name, o.path,"
-                    " t.member_id, t.account_id, t.task_id, t.case_id, t.period, t.due_day,"
-                    " t.from_month, t.months, t.created_at, t.done_at FROM todos t"
-                    " JOIN orgs o ON o.id = t.org_id WHERE ($1 = '' OR t.domain = $1)"
-                    " AND ($2 = 1 OR t.done_at IS NULL) AND (t.account_id = $3");
+    rc =
+        buf_addstr(&sql, "SELECT t.id, t.domain, t.kind, t.title, t.org_id, o.code, o.name, o.path,"
+                         " t.member_id, t.account_id, t.task_id, t.case_id, t.period, t.due_day,"
+                         " t.from_month, t.months, t.created_at, t.done_at FROM todos t"
+                         " JOIN orgs o ON o.id = t.org_id WHERE ($1 = '' OR t.domain = $1)"
+                         " AND ($2 = 1 OR t.done_at IS NULL) AND (t.account_id = $3");
     for (int i = 0; rc >= 0 && i < npaths; i++, k += 2)
         rc = buf_printf(&sql, " OR (t.account_id IS NULL AND o.path >= $%d AND o.path < $%d)", k,
                         k + 1);

@@ -22,7 +22,7 @@ struct todo {
     const char *period;
     int due_day; /* YYYYMMDD */
     int from_month, months;
-    const char *dedupe; /* NULL: no twin open for the same account, org, references and title */
+    const char *dedupe;   /* NULL: no twin open for the same account, org, references and title */
     long long created_at; /* 0: now */
 };
 
@@ -42,12 +42,12 @@ struct todo_filter {
 };
 
 /* {"items": [...]} for caller a: open ones first, at most 500. New reference. */
-int todo_list_json(struct db *db, const struct auth *a, const struct todo_filter *f,
-                   json_t **ret, struct errbuf *e);
-/* Close to-do id (of domain, NULL: any) by hand for caller a: only the staff covering an organization's to-do may
- * (a plan's to-dos close when the task or case moves on: -ERR_CONFLICT); -ERR_NOTFOUND for
- * one the caller cannot see, -ERR_FORBIDDEN for one they see but may not close. Audited
- * (kind dues_todo); closing one already done changes nothing. Own transaction. */
+int todo_list_json(struct db *db, const struct auth *a, const struct todo_filter *f, json_t **ret,
+                   struct errbuf *e);
+/* Close to-do id (of domain, NULL: any) by hand for caller a: only the staff covering an
+ * organization's to-do may (a plan's to-dos close when the task or case moves on: -ERR_CONFLICT);
+ * -ERR_NOTFOUND for one the caller cannot see, -ERR_FORBIDDEN for one they see but may not close.
+ * Audited (kind dues_todo); closing one already done changes nothing. Own transaction. */
 int todo_done(struct db *db, const struct auth *a, const char *domain, long long id,
               struct errbuf *e);
 
