@@ -2,7 +2,7 @@
 # `make test` runs every test; `make bench` prints the benchmark figures.
 
 CC ?= cc
-PKGS := libmicrohttpd jansson sqlite3 libpq libsodium libcurl xlsxwriter
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium libcurl xlsxwriter libzip expat libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread
 
@@ -78,7 +78,10 @@ build/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(ASN_OBJ)
 build/asan/dangjian: build/asan/src/main.o $(ASN_OBJ)
 	$(CC) $(LDFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
 
-build/rel/bench: bench/bench.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
+build/rel/bench: bench/bench.c bench/common.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+build/rel/bench-feed: bench/feed.c bench/common.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 build/rel/bench-pwhash: bench/pwhash.c build/rel/src/base/secret.o build/rel/src/base/err.o \
@@ -215,7 +218,7 @@ bench-cluster: dangjian build/rel/bench
 
 bench: all
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory build/rel/bench build/rel/bench-pwhash
+	@$(MAKE) --no-print-directory build/rel/bench build/rel/bench-pwhash build/rel/bench-feed
 	@scripts/bench.sh
 
 # --- the soak (scripts/soak.sh, bench/soak.mjs): traffic shaped like the demo company's peak

@@ -30,60 +30,12 @@
 
 #include <sys/resource.h>
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static unsigned long long rng = 0x9E3779B97F4A7C15ull;
-static unsigned long long next_rand(void)
-{
-    unsigned long long z = (rng += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static int die(const struct errbuf *e)
-{
-    fprintf(stderr, "bench: %s\n", e->msg);
-    exit(1);
-}
+#include "common.h"
 
 static const char *const indicators[] = {
     "meeting.attend", "themeday.attend", "study.hours", "study.platform_points", "lecture.given",
     "dues.on_time", "task.done", "pioneer.post", "honour.commendation", "volunteer.hours",
 };
-
-static void setup_members(struct db *db, int members, char (*emp)[16])
-{
-    struct errbuf e = ERRBUF_INIT;
-    long long root, branch = 0, id;
-    char code[32], name[64];
-    struct org_in o = {"B", "基准党委", "committee", 0, 0};
-    if (db_begin(db, &e) < 0 || org_create(db, &o, 0, &root, &e) < 0)
-        die(&e);
-    for (int i = 0; i < members; i++) {
-        struct member_in m = {0};
-        if (i % 20 == 0) {
-            snprintf(code, sizeof(code), "B-%d", i / 20);
-            snprintf(name, sizeof(name), "基准第%d党支部", i / 20);
-            struct org_in b = {code, name, "branch", root, 0};
-            if (org_create(db, &b, 0, &branch, &e) < 0)
-                die(&e);
-        }
-        snprintf(emp[i], sizeof(emp[i]), "E%07d", i);
-        m.emp_no = emp[i];
-        m.name = "张三";
-        m.org_id = branch;
-        if (member_create(db, &m, 202401, 0, &id, &e) < 0)
-            die(&e);
-    }
-    if (db_commit(db, &e) < 0)
-        die(&e);
-}
 
 static int bench_ingest(const char *dir, long events, int members)
 {
@@ -103,21 +55,21 @@ static int bench_ingest(const char *dir, long events, int members)
     unlink(path);
     unlink(raw_path);
     if (db_open(path, &db, &e) < 0 || db_migrate(db, &e) < 0 || db_open(raw_path, &raw, &e) < 0)
-        die(&e);
-    setup_members(db, members, emp);
+        bench_die(&e);
+    bench_members(db, members, emp);
     if (getenv("NOIDX"))
         db_exec(db, "DROP INDEX events_month", &e);
     if (db_begin(db, &e) < 0 ||
         source_add_with_key(db, "bench", "基准来源", "bench-key-0123456789", &source, &e) < 0 ||
         db_commit(db, &e) < 0)
-        die(&e);
+        bench_die(&e);
     /* the same rows for both: random text keys, random members, a day in January 2024 */
     for (long i = 0; i < events; i++) {
-        snprintf(keys[i], sizeof(keys[i]), "%016llx-%ld", next_rand(), i);
+        snprintf(keys[i], sizeof(keys[i]), "%016llx-%ld", bench_rand(), i);
         ev[i].key = keys[i];
-        ev[i].emp_no = emp[next_rand() % (unsigned long long)members];
+        ev[i].emp_no = emp[bench_rand() % (unsigned long long)members];
         ev[i].indicator = indicators[i % 10];
-        ev[i].day = 20240101 + (int)(next_rand() % 31);
+        ev[i].day = 20240101 + (int)(bench_rand() % 31);
         ev[i].value = 1;
     }
 
@@ -128,44 +80,44 @@ static int bench_ingest(const char *dir, long events, int members)
                 "CREATE TABLE raw(key TEXT, emp_no TEXT, indicator TEXT, day INTEGER, value REAL);"
                 "CREATE TABLE raw2(key TEXT, emp_no TEXT, indicator TEXT, day INTEGER, value REAL)",
                 &e) < 0)
-        die(&e);
+        bench_die(&e);
     for (int pass = 0; pass < 2; pass++) {
         const char *sql = pass ? "INSERT INTO raw2 VALUES($1, $2, $3, $4, $5)"
                                : "INSERT INTO raw VALUES($1, $2, $3, $4, $5)";
         long per_tx = pass ? batch : events;
-        t0 = now_s();
+        t0 = bench_now();
         for (long i = 0; i < events; i++) {
             if (i % per_tx == 0 && db_begin(raw, &e) < 0)
-                die(&e);
+                bench_die(&e);
             if (db_prepare(raw, sql, &st, &e) < 0)
-                die(&e);
+                bench_die(&e);
             db_bindv(st, "tttid", ev[i].key, ev[i].emp_no, ev[i].indicator, (long long)ev[i].day,
                      ev[i].value);
             if (db_step(st, &e) < 0)
-                die(&e);
+                bench_die(&e);
             db_done(st);
             if ((i + 1) % per_tx == 0 || i + 1 == events)
                 if (db_commit(raw, &e) < 0)
-                    die(&e);
+                    bench_die(&e);
         }
         if (pass)
-            t_raw = now_s() - t0;
+            t_raw = bench_now() - t0;
         else
-            t_raw1 = now_s() - t0;
+            t_raw1 = bench_now() - t0;
     }
 
     /* ours: the API's code path, batches of 10,000, each all-or-nothing with duplicate check */
-    t0 = now_s();
+    t0 = bench_now();
     for (long i = 0; i < events; i += batch) {
         size_t n = (size_t)(events - i < batch ? events - i : batch);
         if (ingest_batch(db, source, ev + i, n, 0, res, &e) < 0)
-            die(&e);
+            bench_die(&e);
         if (res->accepted != n) {
             fprintf(stderr, "bench: expected %zu accepted, got %zu\n", n, res->accepted);
             return 1;
         }
     }
-    t_ours = now_s() - t0;
+    t_ours = bench_now() - t0;
     printf("ingest: %ld events, %d members, SQLite\n", events, members);
     printf("  raw INSERT, bare table, 1 tx    : %8.2f s  %10.0f events/s\n", t_raw1,
            events / t_raw1);
@@ -178,18 +130,18 @@ static int bench_ingest(const char *dir, long events, int members)
     fflush(stdout);
 
     /* the same first batches again: every row a duplicate, nothing stored */
-    t0 = now_s();
+    t0 = bench_now();
     long dup_n = events < 100000 ? events : 100000;
     for (long i = 0; i < dup_n; i += batch) {
         size_t n = (size_t)(dup_n - i < batch ? dup_n - i : batch);
         if (ingest_batch(db, source, ev + i, n, 0, res, &e) < 0)
-            die(&e);
+            bench_die(&e);
         if (res->duplicate != n) {
             fprintf(stderr, "bench: expected %zu duplicates, got %zu\n", n, res->duplicate);
             return 1;
         }
     }
-    t_dup = now_s() - t0;
+    t_dup = bench_now() - t0;
 
     printf("  re-sent duplicates              : %8.2f s  %10.0f events/s (%ld events)\n", t_dup,
            dup_n / t_dup, dup_n);
@@ -215,29 +167,29 @@ static int bench_score(const char *dir)
     long groups = 0;
     snprintf(path, sizeof(path), "%s/ingest.db", dir);
     if (db_open(path, &db, &e) < 0)
-        die(&e);
+        bench_die(&e);
     /* warm the page cache for both sides alike */
     if (db_exec(db, "SELECT COUNT(*), SUM(value) FROM events", &e) < 0)
-        die(&e);
-    t0 = now_s();
+        bench_die(&e);
+    t0 = bench_now();
     if (db_prepare(db,
                    "SELECT member_id, indicator_id, SUM(value), COUNT(*) FROM events"
                    " WHERE month = $1 GROUP BY member_id, indicator_id",
                    &st, &e) < 0)
-        die(&e);
+        bench_die(&e);
     db_bind_int(st, 1, 202401);
     while (db_step(st, &e) == 1)
         groups++;
     db_done(st);
-    t_group = now_s() - t0;
-    t0 = now_s();
+    t_group = bench_now() - t0;
+    t0 = bench_now();
     if (score_run_month(db, 202401, 0, false, &s, &e) < 0)
-        die(&e);
-    t_run = now_s() - t0;
-    t0 = now_s();
+        bench_die(&e);
+    t_run = bench_now() - t0;
+    t0 = bench_now();
     if (score_run_month(db, 202401, 0, false, &s, &e) < 0)
-        die(&e);
-    t_run2 = now_s() - t0;
+        bench_die(&e);
+    t_run2 = bench_now() - t0;
     printf("score: month 202401, %ld members, %ld events, %ld organizations\n", s.members,
            s.events, s.orgs);
     printf("  bare SQL GROUP BY (member, indicator): %6.3f s  (%ld groups)\n", t_group, groups);
@@ -265,13 +217,13 @@ static struct db *scale_db(const char *dir, const char *file, long members)
         unlink(path);
     if (db_open(scale_url ? scale_url : path, &db, &e) < 0 ||
         db_schema_version(db, &version, &e) < 0)
-        die(&e);
+        bench_die(&e);
     if (version > 0) {
         fprintf(stderr, "bench: %s holds a schema already: give an empty database\n", db_url(db));
         exit(1);
     }
     if (db_migrate(db, &e) < 0)
-        die(&e);
+        bench_die(&e);
     db_tune_bulk(db, true);
     snprintf(sql, sizeof(sql),
              "BEGIN;"
@@ -292,7 +244,7 @@ static struct db *scale_db(const char *dir, const char *file, long members)
              "COMMIT;",
              (members + 19) / 20, members);
     if (db_exec(db, sql, &e) < 0)
-        die(&e);
+        bench_die(&e);
     return db;
 }
 
@@ -303,7 +255,7 @@ static void scale_settle(struct db *db)
 {
     struct errbuf e = ERRBUF_INIT;
     if (db_backend(db) == DB_POSTGRES && db_exec(db, "VACUUM (ANALYZE)", &e) < 0)
-        die(&e);
+        bench_die(&e);
 }
 
 static int bench_score_scale(const char *dir, long members, int per)
@@ -313,7 +265,7 @@ static int bench_score_scale(const char *dir, long members, int per)
     struct db *db;
     struct rusage ru;
     char sql[4096];
-    double t0 = now_s();
+    double t0 = bench_now();
     db = scale_db(dir, "scale.db", members);
     snprintf(sql, sizeof(sql),
              "BEGIN;"
@@ -325,17 +277,17 @@ static int bench_score_scale(const char *dir, long members, int per)
              "COMMIT;",
              per);
     if (db_exec(db, sql, &e) < 0)
-        die(&e);
+        bench_die(&e);
     scale_settle(db);
-    printf("score scale: %ld members × %d events set up in %.1f s\n", members, per, now_s() - t0);
+    printf("score scale: %ld members × %d events set up in %.1f s\n", members, per, bench_now() - t0);
     fflush(stdout);
-    t0 = now_s();
+    t0 = bench_now();
     if (score_run_month(db, 202401, 0, false, &s, &e) < 0)
-        die(&e);
+        bench_die(&e);
     getrusage(RUSAGE_SELF, &ru);
     printf("  full run: %.1f s for %ld members, %ld events; peak memory of the process %.0f MB"
            "  (targets < 60 s, < 2 GB)\n",
-           now_s() - t0, s.members, s.events, (double)ru.ru_maxrss / 1024);
+           bench_now() - t0, s.members, s.events, (double)ru.ru_maxrss / 1024);
     db_close(db);
     return 0;
 }
@@ -363,33 +315,33 @@ static int bench_plan(const char *dir)
     snprintf(path, sizeof(path), "%s/plan.db", dir);
     unlink(path);
     if (db_open(path, &db, &e) < 0 || db_migrate(db, &e) < 0)
-        die(&e);
+        bench_die(&e);
     o.today = year * 10000 + 1231;
-    t0 = now_s();
+    t0 = bench_now();
     if (demo_generate(db, &o, &sum, &e) < 0 || plan_defaults(db, 0, year, 0, 0, &plan, &added, &e) < 0)
-        die(&e);
+        bench_die(&e);
     printf("plan: demo %lld organizations (%lld branches), %lld events in %d, set up in %.1f s\n",
-           sum.orgs, sum.branches, sum.events, year, now_s() - t0);
+           sum.orgs, sum.branches, sum.events, year, bench_now() - t0);
     if (db_exec(db, "SELECT COUNT(*), SUM(value) FROM events", &e) < 0) /* warm the cache */
-        die(&e);
+        bench_die(&e);
 
-    t0 = now_s();
+    t0 = bench_now();
     if (db_prepare(db,
                    "SELECT org_id, indicator_id, month, COUNT(*), SUM(value) FROM events"
                    " WHERE member_id IS NULL AND month >= $1 AND month <= $2"
                    " GROUP BY org_id, indicator_id, month",
                    &st, &e) < 0)
-        die(&e);
+        bench_die(&e);
     db_bindv(st, "ii", (long long)year * 100 + 1, (long long)year * 100 + 12);
     while (db_step(st, &e) == 1)
         groups++;
     db_done(st);
-    t_sql = now_s() - t0;
+    t_sql = bench_now() - t0;
 
     /* every cell of the year: load (the same sums, plus tasks, targets, reports) and evaluate */
-    t0 = now_s();
+    t0 = bench_now();
     if (plan_grid_load(db, year, as_of, false, &g, &e) < 0)
-        die(&e);
+        bench_die(&e);
     for (int t = 0; t < g->ntasks; t++)
         for (int i = 1; i <= plan_freq_count(g->tasks[t].freq); i++) {
             struct plan_period p;
@@ -403,9 +355,9 @@ static int bench_plan(const char *dir)
                 red += c.active && c.level == PLAN_RED;
             }
         }
-    t_grid = now_s() - t0;
+    t_grid = bench_now() - t0;
     /* the rates of every organization for the 12 months, 4 quarters and the year */
-    t0 = now_s();
+    t0 = bench_now();
     {
         double *r = malloc((size_t)g->norgs * sizeof(double)), *nr = malloc((size_t)g->norgs * sizeof(double));
         int *nn = malloc((size_t)g->norgs * sizeof(int));
@@ -420,22 +372,22 @@ static int bench_plan(const char *dir)
         free(nr);
         free(nn);
     }
-    t_rates = now_s() - t0;
+    t_rates = bench_now() - t0;
     plan_grid_free(g);
 
-    t0 = now_s();
+    t0 = bench_now();
     if (plan_check(db, as_of, 0, &cs, &e) < 0)
-        die(&e);
-    t_check = now_s() - t0;
+        bench_die(&e);
+    t_check = bench_now() - t0;
 
     plan_period_make(PLAN_QUARTER, year, 3, &P);
     plan_period_name(&P, q, sizeof(q));
     snprintf(xlsx, sizeof(xlsx), "%s/bulletin.xlsx", dir);
-    t0 = now_s();
+    t0 = bench_now();
     if (db_query_int(db, &e, &root, "SELECT id FROM orgs WHERE parent_id IS NULL", "") < 0 ||
         plan_bulletin(db, root, q, 0, &b, &e) < 0 || plan_bulletin_xlsx(b, xlsx, &e) < 0)
-        die(&e);
-    t_bul = now_s() - t0;
+        bench_die(&e);
+    t_bul = bench_now() - t0;
 
     printf("  bare SQL GROUP BY (org, indicator, month): %6.3f s  (%ld groups)\n", t_sql, groups);
     printf("  all progress: %ld cells (8 tasks × branches × months/quarters/year), levels:"
@@ -468,7 +420,7 @@ static int bench_dues(const char *dir, long members, bool full)
     struct db *db;
     char sql[1024];
     long long *ids, bad = 0, total = 0;
-    double t0 = now_s(), t_gen, t_raw_gen, t_pub, t_pay, t_conf, t_raw_conf;
+    double t0 = bench_now(), t_gen, t_raw_gen, t_pub, t_pay, t_conf, t_raw_conf;
     /* monthly incomes from 2,000 to 15,000 yuan */
     db = scale_db(dir, "dues.db", members);
     snprintf(sql, sizeof(sql),
@@ -479,17 +431,17 @@ static int bench_dues(const char *dir, long members, bool full)
              "CREATE TABLE raw_bills AS SELECT * FROM dues_bills WHERE 1 = 0;"
              "COMMIT;");
     if (db_exec(db, sql, &e) < 0)
-        die(&e);
+        bench_die(&e);
     scale_settle(db);
-    printf("dues: %ld members with verified bases set up in %.1f s\n", members, now_s() - t0);
+    printf("dues: %ld members with verified bases set up in %.1f s\n", members, bench_now() - t0);
     fflush(stdout);
 
-    t0 = now_s();
+    t0 = bench_now();
     if (dues_generate(db, 202401, NULL, 0, &gs, &e) < 0)
-        die(&e);
-    t_gen = now_s() - t0;
+        bench_die(&e);
+    t_gen = bench_now() - t0;
     json_decref(gs.missing);
-    t0 = now_s();
+    t0 = bench_now();
     if (db_exec(db,
                 "BEGIN; INSERT INTO raw_bills(member_id, month, kind, seq, org_id, category,"
                 " party_status, base_fen, rule_version, band, rate_bp, amount_fen, status,"
@@ -501,8 +453,8 @@ static int bench_dues(const char *dir, long members, bool full)
                 " AND r.category = m.category AND b.monthly_fen > r.lower_fen"
                 " AND (r.upper_fen IS NULL OR b.monthly_fen <= r.upper_fen); COMMIT;",
                 &e) < 0)
-        die(&e);
-    t_raw_gen = now_s() - t0;
+        bench_die(&e);
+    t_raw_gen = bench_now() - t0;
     printf("  generate a month's bills: %8.3f s (%lld bills, %.0f a second); the same rows by one"
            " INSERT ... SELECT: %.3f s; ratio %.2f  (targets: 10,000 < 1 s, 1,000,000 < 60 s)\n",
            t_gen, gs.created, (double)gs.created / t_gen, t_raw_gen, t_gen / t_raw_gen);
@@ -511,33 +463,33 @@ static int bench_dues(const char *dir, long members, bool full)
         return 0;
     }
 
-    t0 = now_s();
+    t0 = bench_now();
     if (dues_publish(db, 202401, 1, "/1/", 0, &ps, &e) < 0)
-        die(&e);
-    t_pub = now_s() - t0;
+        bench_die(&e);
+    t_pub = bench_now() - t0;
     if (!(ids = malloc((size_t)members * sizeof(*ids))))
         return 1;
     for (long i = 0; i < members; i++)
         ids[i] = i + 1;
-    t0 = now_s();
+    t0 = bench_now();
     if (db_begin(db, &e) < 0 || dues_payroll_collect(db, 202401, ids, (size_t)members, 0, &pay, &e) < 0 ||
         db_commit(db, &e) < 0)
-        die(&e);
-    t_pay = now_s() - t0;
+        bench_die(&e);
+    t_pay = bench_now() - t0;
     free(ids);
-    t0 = now_s();
+    t0 = bench_now();
     if (dues_confirm(db, 202401, 1, "/1/", 0, &cs, &e) < 0)
-        die(&e);
-    t_conf = now_s() - t0;
-    t0 = now_s();
+        bench_die(&e);
+    t_conf = bench_now() - t0;
+    t0 = bench_now();
     if (db_exec(db,
                 "BEGIN; UPDATE raw_bills SET status = 'confirmed', batch_id = 1, confirmed_at = 1,"
                 " share_fen = (amount_fen * 5000 + 5000) / 10000; COMMIT;",
                 &e) < 0)
-        die(&e);
-    t_raw_conf = now_s() - t0;
+        bench_die(&e);
+    t_raw_conf = bench_now() - t0;
     if (ledger_check(db, &bad, &total, &e) < 0)
-        die(&e);
+        bench_die(&e);
     printf("  publish (receivable booked, %lld organizations): %.3f s; payroll deduction of %lld"
            " bills: %.3f s\n",
            ps.orgs, t_pub, pay.paid, t_pay);

@@ -3,13 +3,16 @@
 #   1. event ingestion (build/rel/bench ingest): ingest_batch vs a raw prepared INSERT
 #   1b. scoring a month of 1,000,000 events vs one SQL GROUP BY; 1,000,000 members at scale
 #   1c. dues: generating a month and one-click confirmation vs raw SQL; 1,000,000 members' bills
+#   1d. feeds: pulling 1,000,000 rows of a PostgreSQL table through the SQL feed into events
+#       (SQLite and PostgreSQL) vs COPY ... TO STDOUT of the same rows (goal: ratio >= 0.5)
 #   2. HTTP: GET /api/v1/me and a member list page under wrk (10 s, 64 connections) vs
 #      nginx serving a static file of the same size; the server's resident memory after it
 #   3. logins: logins/s through the real handler vs raw argon2id checks/s, and a storm of
 #      10,000 members signing in over 5 minutes with the portraits' latency beside it
 #   4. the demo on SQLite and on PostgreSQL 15 (a throwaway cluster, scripts/pg-tmp.sh), side
 #      by side per step with the ratio (target: PostgreSQL at most 2x SQLite)
-# `scripts/bench.sh demo` runs only 4 (BENCH_DEMO_ARGS: more `dangjian demo` options).
+# `scripts/bench.sh demo` runs only 4 (BENCH_DEMO_ARGS: more `dangjian demo` options);
+# `scripts/bench.sh feed` only 1d.
 # Load goes to 127.0.0.1 only and every run is bounded in time.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,8 +57,27 @@ bench_demo() {
         "$slog" "$plog"
 }
 
+# The SQL feed's pull vs COPY (build/rel/bench-feed) from a throwaway cluster, into a SQLite
+# file and into a second database of the same cluster. BENCH_FEED_ROWS: the rows (CI: fewer).
+bench_feed() {
+    local url feed
+    PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/dj-bench-pg.XXXXXX")
+    url=$(PG_TMP_SHARED_BUFFERS=${BENCH_PG_SHARED_BUFFERS:-1GB} PG_TMP_MAX_WAL=4GB scripts/pg-tmp.sh start "$PGDIR")
+    build/rel/bench-feed --source "$url" --rows "${BENCH_FEED_ROWS:-1000000}" --dir "$TMP"
+    rm -f "$TMP/feed.db"*
+    psql -q -d "$url" -c "CREATE DATABASE dj_feed_target"
+    feed=${url%/*}/dj_feed_target
+    build/rel/bench-feed --source "$url" --db "$feed" --rows "${BENCH_FEED_ROWS:-1000000}" --dir "$TMP"
+    scripts/pg-tmp.sh stop "$PGDIR"
+    PGDIR=""
+}
+
 if [ "${1:-}" = demo ]; then
     bench_demo ""
+    exit 0
+fi
+if [ "${1:-}" = feed ]; then
+    bench_feed
     exit 0
 fi
 
@@ -71,6 +93,7 @@ if [ "${BENCH_SCALE:-1}" = 1 ]; then
     rm -f "$TMP/scale.db"*
     echo
 fi
+bench_feed && echo
 build/rel/bench plan --dir "$TMP" && rm -f "$TMP/plan.db"* && echo # plans: progress, check, bulletin
 # dues: a month's bills for 10,000 members and one confirmation of 10,000 payments beside raw
 # SQL writing the same rows; then generation for 1,000,000 members

@@ -3,14 +3,16 @@
 # is there).  Usage: scripts/deps.sh build|run|test|bench|fuzz|crash
 set -e
 build="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
-       libsodium-dev libcsv-dev libxlsxwriter-dev libcurl4-openssl-dev"
+       libsodium-dev libcsv-dev libxlsxwriter-dev libcurl4-openssl-dev
+       libzip-dev libexpat1-dev libssl-dev"
 # clang and its libFuzzer/sanitizer runtimes build the fuzz targets (tests/fuzz/); the
 # runtimes are only a Recommends of clang-14, so they are named
 fuzzers="clang-14 libclang-rt-14-dev"
 # chromium runs the web app's end-to-end tests; a CJK font lets it draw Chinese; make test
 # replays the fuzzers' seeds and crash inputs, so it builds them too
 # the API tests and the crash trials read databases with the sqlite3 shell
-test="$build libcmocka-dev postgresql sqlite3 curl chromium fonts-wqy-microhei $fuzzers"
+# python3-openpyxl writes the .xlsx files the import tests read
+test="$build libcmocka-dev python3-openpyxl postgresql sqlite3 curl chromium fonts-wqy-microhei $fuzzers"
 # make test-crash: the trials copy databases on a PostgreSQL cluster and read SQLite files
 crash="$build postgresql sqlite3"
 # make fuzz: llvm-symbolizer names the functions in a crash's stack

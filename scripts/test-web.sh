@@ -45,6 +45,8 @@ if [ "$what" = all ]; then
 fi
 
 [ -x "$root/dangjian" ] || { echo "test-web: $root/dangjian is missing: build it first (make)" >&2; exit 1; }
+# the single sign-on test runs the npm oidc-provider from tests/node_modules
+"$root/scripts/test-node.sh" test-web
 echo "== web end-to-end tests (chromium) =="
 export DJ_BIN="$root/dangjian" DJ_SHOTS="$root/build/screenshots"
 rm -rf "$DJ_SHOTS"

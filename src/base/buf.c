@@ -1,6 +1,7 @@
 #include "base/buf.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,4 +113,23 @@ char *buf_detach(struct buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
     return s;
+}
+
+/*
+ * Make room for need elements of elem bytes in *arr (capacity *cap elements), doubling from
+ * 64. Return 0, or -ERR_NOMEM leaving *arr and *cap as they were.
+ */
+int buf_grow_array(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    size_t n = *cap ? *cap : 64;
+    void *p;
+    if (need <= *cap)
+        return 0;
+    while (n < need)
+        n *= 2;
+    if (n > SIZE_MAX / elem || !(p = realloc(*arr, n * elem)))
+        return -ERR_NOMEM;
+    *arr = p;
+    *cap = n;
+    return 0;
 }

@@ -27,5 +27,7 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 const char *buf_str(const struct buf *b);
 /* Hand the malloc'd string to the caller (never NULL) and reset b. */
 char *buf_detach(struct buf *b);
+/* Grow a plain array *arr to hold need elements of elem bytes; 0 or -ERR_NOMEM. */
+int buf_grow_array(void **arr, size_t *cap, size_t need, size_t elem);
 
 #endif

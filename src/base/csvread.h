@@ -1,4 +1,4 @@
-/* A CSV file read whole into a table of trimmed UTF-8 cells, with its header mapped onto the
+/* A CSV file (or an .xlsx sheet, base/xlsxread.h) read whole into a table of trimmed UTF-8 cells, with its header mapped onto the
  * columns an import expects (English field name or Chinese header, order free). */
 #ifndef BASE_CSVREAD_H
 #define BASE_CSVREAD_H
@@ -25,10 +25,15 @@ struct csv_column {
 int csv_table_load(const char *path, struct csv_table **ret, struct errbuf *e);
 /* Parse data[0..len) (UTF-8, UTF-8 with BOM or GB18030); 0 and *ret or -ERR_*. */
 int csv_table_parse(const char *data, size_t len, struct csv_table **ret, struct errbuf *e);
+/* The same, also for .xlsx (by magic), reading sheet (NULL: the first). */
+int csv_table_parse_sheet(const char *data, size_t len, const char *sheet,
+                          struct csv_table **ret, struct errbuf *e);
+int csv_table_load_sheet(const char *path, const char *sheet, struct csv_table **ret,
+                         struct errbuf *e);
 void csv_table_free(struct csv_table *t);
 /* Data rows, without the header. */
 size_t csv_table_rows(const struct csv_table *t);
-/* "utf-8", "utf-8-bom" or "gb18030". */
+/* "utf-8", "utf-8-bom", "gb18030" or "xlsx". */
 const char *csv_table_encoding(const struct csv_table *t);
 /* Match the header row to cols[0..ncols); 0 or -ERR_INVALID naming the column. */
 int csv_table_map(struct csv_table *t, const struct csv_column *cols, size_t ncols,

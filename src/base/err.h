@@ -63,6 +63,8 @@ enum reason {
     R_MISMATCH,         /* disagrees with another field or with what is stored */
     R_INVALID_JSON,     /* the body is not JSON (or not UTF-8, or empty) */
     R_INVALID_CSV,      /* the file is not a readable CSV table */
+    R_INVALID_XLSX,     /* the file is not a readable .xlsx workbook, or passes a limit */
+    R_MERGED_CELLS,     /* an .xlsx header row with merged cells (column: the range) */
     R_UNKNOWN_COLUMN,
     R_MISSING_COLUMN,
     R_DUPLICATE_COLUMN,

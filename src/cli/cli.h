@@ -54,6 +54,7 @@ int cmd_quality(int argc, char **argv);
 /* Warn on stderr when month's sources are not complete (a monthly job run by hand). */
 void cli_warn_incomplete(struct db *db, int month);
 int cmd_keys(int argc, char **argv);
+int cmd_sso(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_plan(int argc, char **argv);

@@ -11,36 +11,58 @@
 #include "ingest/source.h"
 #include "base/banned.h"
 
-static int do_feed(struct db *db, long long id, const char *kind, const char *target,
-                   const char *map, const char *url_env, long long every, long long page,
-                   long long window, bool enable, bool disable, struct errbuf *e)
+/* The settings of `source feed`. */
+struct feed_args {
+    const char *kind, *target, *map, *http, *url_env;
+    long long every, page, window;
+    bool enable, disable;
+};
+
+/* The secret comes from the environment: an SQL feed's URL (DANGJIAN_FEED_URL), an HTTP
+ * feed's token or key (DANGJIAN_FEED_CREDENTIAL), or the variable --url-env names. */
+static int do_feed(struct db *db, long long id, const struct feed_args *a, struct errbuf *e)
 {
-    struct feed_config c = {kind, NULL, target, NULL, every, page, window, -1};
+    struct feed_config c = {a->kind, NULL, a->target, NULL, a->every, a->page, a->window, -1,
+                            NULL, NULL};
+    const char *secret = NULL, *kind = a->kind;
     json_error_t je;
-    json_t *mapping = NULL, *old = NULL;
+    json_t *mapping = NULL, *http = NULL, *old = NULL;
     int rc;
-    if (url_env && !(c.url = getenv(url_env)))
-        return errbuf_set(e, -ERR_INVALID, "the environment has no variable '%s'", url_env);
-    if (!url_env)
-        c.url = getenv("DANGJIAN_FEED_URL");
     if (!kind) { /* a new feed reads a table unless told otherwise */
         if ((rc = feed_status(db, id, &old, e)) == -ERR_NOTFOUND)
-            c.kind = "sql";
+            kind = c.kind = "sql";
         else if (rc < 0)
             return rc;
-        json_decref(old);
+        else
+            kind = json_string_value(json_object_get(old, "kind"));
         errbuf_clear(e);
     }
-    if (c.kind && strcmp(c.kind, "folder") == 0)
-        c.url = NULL;
-    if (map && !(mapping = json_loads(map, 0, &je)))
+    if (a->url_env && !(secret = getenv(a->url_env))) {
+        json_decref(old);
+        return errbuf_set(e, -ERR_INVALID, "the environment has no variable '%s'", a->url_env);
+    }
+    if (!a->url_env)
+        secret = getenv(kind && strcmp(kind, "http") == 0 ? "DANGJIAN_FEED_CREDENTIAL"
+                                                          : "DANGJIAN_FEED_URL");
+    if (kind && strcmp(kind, "http") == 0)
+        c.credential = secret;
+    else if (!kind || strcmp(kind, "folder") != 0)
+        c.url = secret;
+    json_decref(old);
+    if (a->map && !(mapping = json_loads(a->map, 0, &je)))
         return errbuf_set(e, -ERR_INVALID, "--map: not JSON: %s", je.text);
+    if (a->http && !(http = json_loads(a->http, 0, &je))) {
+        json_decref(mapping);
+        return errbuf_set(e, -ERR_INVALID, "--http: not JSON: %s", je.text);
+    }
     c.mapping = mapping;
-    c.enabled = enable ? 1 : disable ? 0 : -1;
+    c.http = http;
+    c.enabled = a->enable ? 1 : a->disable ? 0 : -1;
     if ((rc = db_begin(db, e)) < 0 || (rc = feed_set(db, id, &c, 0, e)) < 0 ||
         (rc = db_commit(db, e)) < 0)
         db_rollback(db);
     json_decref(mapping);
+    json_decref(http);
     return rc;
 }
 
@@ -91,20 +113,20 @@ static int do_quarantine(struct db *db, long long id, const char *status, struct
 
 int cmd_feed(int argc, char **argv)
 {
-    const char *url = CLI_DEFAULT_DB, *target = NULL, *kind = NULL, *map = NULL, *url_env = NULL,
-               *status = "open", *pos[2] = {NULL, NULL};
-    long long every = -1, page = -1, window = -1, id = 0;
-    bool enable = false, disable = false;
+    const char *url = CLI_DEFAULT_DB, *status = "open", *pos[2] = {NULL, NULL};
+    struct feed_args a = {NULL, NULL, NULL, NULL, NULL, -1, -1, -1, false, false};
+    long long id = 0;
     struct opt opts[] = {{"db", OPT_STR, &url, ""},
-                         {"kind", OPT_STR, &kind, ""},
-                         {"target", OPT_STR, &target, ""},
-                         {"map", OPT_STR, &map, ""},
-                         {"url-env", OPT_STR, &url_env, ""},
-                         {"every", OPT_INT, &every, ""},
-                         {"page", OPT_INT, &page, ""},
-                         {"window", OPT_INT, &window, ""},
-                         {"enable", OPT_FLAG, &enable, ""},
-                         {"disable", OPT_FLAG, &disable, ""},
+                         {"kind", OPT_STR, &a.kind, ""},
+                         {"target", OPT_STR, &a.target, ""},
+                         {"map", OPT_STR, &a.map, ""},
+                         {"http", OPT_STR, &a.http, ""},
+                         {"url-env", OPT_STR, &a.url_env, ""},
+                         {"every", OPT_INT, &a.every, ""},
+                         {"page", OPT_INT, &a.page, ""},
+                         {"window", OPT_INT, &a.window, ""},
+                         {"enable", OPT_FLAG, &a.enable, ""},
+                         {"disable", OPT_FLAG, &a.disable, ""},
                          {"status", OPT_STR, &status, ""},
                          {0, 0, 0, 0}};
     struct errbuf e = ERRBUF_INIT;
@@ -122,8 +144,7 @@ int cmd_feed(int argc, char **argv)
     if (pos[1] && (rc = source_find(db, pos[1], &id, &e)) < 0)
         goto out;
     if (strcmp(pos[0], "feed") == 0) {
-        if ((rc = do_feed(db, id, kind, target, map, url_env, every, page, window, enable, disable,
-                          &e)) >= 0)
+        if ((rc = do_feed(db, id, &a, &e)) >= 0)
             printf("feed of source '%s' saved\n", pos[1]);
     } else if (strcmp(pos[0], "pull") == 0) {
         struct feed_stats s;

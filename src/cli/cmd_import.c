@@ -34,13 +34,15 @@ static int import_source(struct db *db, const char *code, bool dry, long long *r
 
 int cmd_import(int argc, char **argv)
 {
-    const char *url = CLI_DEFAULT_DB, *source = "import", *from_text = NULL, *pos[2] = {0};
+    const char *url = CLI_DEFAULT_DB, *source = "import", *from_text = NULL,
+               *sheet = NULL, *pos[2] = {0};
     bool dry = false;
     int from = 0;
     struct opt opts[] = {{"db", OPT_STR, &url, ""},
                          {"dry-run", OPT_FLAG, &dry, ""},
                          {"source", OPT_STR, &source, ""},
                          {"from", OPT_STR, &from_text, ""},
+                         {"sheet", OPT_STR, &sheet, ""},
                          {0, 0, 0, 0}};
     struct errbuf e = ERRBUF_INIT;
     struct import_report *rep = NULL;
@@ -52,14 +54,14 @@ int cmd_import(int argc, char **argv)
         return 2;
     if (npos != 2 || (strcmp(pos[0], "orgs") && strcmp(pos[0], "members") &&
                       strcmp(pos[0], "events") && strcmp(pos[0], "bases"))) {
-        fprintf(stderr, "dangjian import: expected orgs|members|events|bases FILE.csv (see: dangjian help import)\n");
+        fprintf(stderr, "dangjian import: expected orgs|members|events|bases FILE.csv|FILE.xlsx (see: dangjian help import)\n");
         return 2;
     }
     if (from_text && (month_parse(from_text, &from) < 0 || strcmp(pos[0], "members") != 0)) {
         fprintf(stderr, "dangjian import: --from takes a month YYYYMM and applies to members\n");
         return 2;
     }
-    if (csv_table_load(pos[1], &t, &e) < 0)
+    if (csv_table_load_sheet(pos[1], sheet, &t, &e) < 0)
         return cli_fail(&e);
     if (cli_open_db(url, false, &db) < 0)
         goto out;

@@ -8,7 +8,10 @@
 int cmd_init(int argc, char **argv)
 {
     const char *url = CLI_DEFAULT_DB;
-    struct opt opts[] = {{"db", OPT_STR, &url, "database"}, {0, 0, 0, 0}};
+    long long until = db_latest_version();
+    struct opt opts[] = {{"db", OPT_STR, &url, "database"},
+                         {"until", OPT_INT, &until, "apply the migrations up to this version only"},
+                         {0, 0, 0, 0}};
     struct errbuf e = ERRBUF_INIT;
     struct db *db;
     int rc, before = 0;
@@ -18,7 +21,8 @@ int cmd_init(int argc, char **argv)
         mkdir("var", 0755);
     if ((rc = db_open(url, &db, &e)) < 0)
         return cli_fail(&e);
-    if ((rc = db_schema_version(db, &before, &e)) < 0 || (rc = db_migrate(db, &e)) < 0) {
+    if ((rc = db_schema_version(db, &before, &e)) < 0 ||
+        (rc = db_migrate_until(db, (int)until, &e)) < 0) {
         db_close(db);
         return cli_fail(&e);
     }
@@ -30,7 +34,7 @@ int cmd_init(int argc, char **argv)
         printf("database %s is up to date (schema version %d)\n", url, before);
     else
         printf("database %s migrated from schema version %d to %d (%d migrations)\n", url, before,
-               db_latest_version(), rc);
+               until < db_latest_version() ? (int)until : db_latest_version(), rc);
     db_close(db);
     return 0;
 }

@@ -106,6 +106,9 @@ int db_find_id(struct db *db, const char *sql, const char *key, const char *not_
 /* Schema: apply the embedded migrations that are newer than the database's version.
  * Refuses (-ERR_SCHEMA) a database newer than this binary. Returns the number applied. */
 int db_migrate(struct db *db, struct errbuf *e);
+/* db_migrate, but only the migrations up to version until (the upgrade tests make a database
+ * of an older schema with it). */
+int db_migrate_until(struct db *db, int until, struct errbuf *e);
 int db_schema_version(struct db *db, int *ret, struct errbuf *e);
 int db_latest_version(void);
 

@@ -61,10 +61,56 @@ static int sq_exec(struct db *db, const char *sql, struct errbuf *e)
     return 0;
 }
 
+/* The text SQLite prepares for sql: on PostgreSQL the keys of the tables to be distributed end
+ * with tenant_id (migration 015, src/db/distribution.txt), so ON CONFLICT targets name it last;
+ * SQLite, never distributed, kept its keys, so ", tenant_id" is dropped from the end of each
+ * target "ON CONFLICT (...)" (and nowhere else). Done once per prepared statement; NULL when
+ * sql needs no change, or out of memory (*ret_nomem). */
+static char *single_tenant_sql(const char *sql, bool *ret_nomem)
+{
+    static const char target[] = "ON CONFLICT (", tenant[] = ", tenant_id";
+    const size_t tl = sizeof(tenant) - 1;
+    struct buf b = BUF_INIT;
+    const char *p = sql, *q;
+    bool changed = false;
+    *ret_nomem = false;
+    while ((q = strstr(p, target))) {
+        const char *close = strchr(q, ')');
+        if (!close)
+            break;
+        if ((size_t)(close - q) > sizeof(target) - 1 + tl && memcmp(close - tl, tenant, tl) == 0) {
+            if (buf_add(&b, p, (size_t)(close - tl - p)) < 0)
+                goto nomem;
+            changed = true;
+        } else if (buf_add(&b, p, (size_t)(close - p)) < 0) {
+            goto nomem;
+        }
+        p = close;
+    }
+    if (!changed) {
+        buf_release(&b);
+        return NULL;
+    }
+    if (buf_addstr(&b, p) < 0)
+        goto nomem;
+    return buf_detach(&b);
+nomem:
+    buf_release(&b);
+    *ret_nomem = true;
+    return NULL;
+}
+
 static int sq_prepare(struct db *db, struct db_stmt *st, struct errbuf *e)
 {
     struct sq_stmt *s = (struct sq_stmt *)st;
-    int rc = sqlite3_prepare_v3(handle(db), st->sql, -1, SQLITE_PREPARE_PERSISTENT, &s->h, NULL);
+    bool nomem;
+    char *own = single_tenant_sql(st->sql, &nomem);
+    int rc;
+    if (nomem)
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    rc = sqlite3_prepare_v3(handle(db), own ? own : st->sql, -1, SQLITE_PREPARE_PERSISTENT, &s->h,
+                            NULL);
+    free(own);
     if (rc != SQLITE_OK)
         return sq_error(handle(db), rc, e, "prepare");
     for (int n = 1; n <= MAX_PARAMS; n++) {

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "base/month.h"
+#include "base/xlsxread.h"
+#include "base/xlsxwrite.h"
 #include "db/db.h"
 #include "dues/base.h"
 #include "dues/bill.h"
@@ -90,19 +92,6 @@ int dues_api_month(struct req *r, const char *key, bool from_body, int def, int 
     return 0;
 }
 
-int dues_api_format(struct req *r, bool *ret_xlsx, struct errbuf *e)
-{
-    const char *f = req_query(r, "format");
-    *ret_xlsx = false;
-    if (!f || !*f || strcmp(f, "json") == 0)
-        return 0;
-    if (strcmp(f, "xlsx") != 0)
-        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "format", NULL,
-                            "query parameter 'format' must be json or xlsx");
-    *ret_xlsx = true;
-    return 0;
-}
-
 int dues_api_reply(struct req *r, bool xlsx, const char *which, json_t *report, struct errbuf *e)
 {
     char *data = NULL;
@@ -114,8 +103,7 @@ int dues_api_reply(struct req *r, bool xlsx, const char *which, json_t *report, 
     json_decref(report);
     if (rc < 0)
         return rc;
-    rc = req_reply_raw(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       data, len);
+    rc = req_reply_raw(r, 200, XLSX_MEDIA_TYPE, data, len);
     free(data);
     return rc < 0 ? errbuf_set(e, rc, "out of memory") : 0;
 }
@@ -299,6 +287,15 @@ int api_dues_publish(struct req *r, struct errbuf *e)
     return req_reply_json(r, 200, out);
 }
 
+/* The bills as an .xlsx (党费账单); the amounts only where the JSON has them (finance). */
+static const struct xlsx_col bill_cols[] = {
+    {"月份", "month", 'i', 10, NULL},          {"工号", "emp_no", 's', 12, NULL},
+    {"姓名", "name", 's', 12, NULL},           {"所在组织", "org_name", 's', 28, NULL},
+    {"状态", "status", 'l', 12, dues_status_label}, {"计算基数（元）", "base_fen", 'm', 16, NULL},
+    {"费率（基点）", "rate_bp", 'i', 12, NULL}, {"应缴金额（元）", "amount_fen", 'm', 16, NULL},
+    {"缴费日期", "paid_at", 'd', 12, NULL},    {"按时交纳", "on_time", 'b', 10, NULL},
+};
+
 int api_dues_bills(struct req *r, struct errbuf *e)
 {
     static const char *const statuses[] = {"no_base", "exempt", "unpaid", "paid", "confirmed"};
@@ -307,6 +304,7 @@ int api_dues_bills(struct req *r, struct errbuf *e)
     const char *status = req_query(r, "status");
     int month, rc;
     json_t *out;
+    bool xlsx;
     if (status && *status) {
         size_t i;
         for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
@@ -319,12 +317,16 @@ int api_dues_bills(struct req *r, struct errbuf *e)
     }
     if ((rc = dues_api_org(r, ROLE_STAFF, false, path, &org, e)) < 0 ||
         (rc = dues_api_month(r, "month", false, dues_current_month(), &month, e)) < 0 ||
-        (rc = page_args(r, &page, &size, e)) < 0 ||
-        (rc = dues_bills_list(r->db, path, month, status, auth_covers(&r->auth, ROLE_FINANCE, path),
+        (rc = page_args(r, &page, &size, e)) < 0 || (rc = req_format(r, &xlsx, e)) < 0)
+        return rc;
+    if (xlsx)
+        page = 1, size = XLSX_EXPORT_MAX_ROWS;
+    if ((rc = dues_bills_list(r->db, path, month, status, auth_covers(&r->auth, ROLE_FINANCE, path),
                               page, size, &out, e)) < 0)
         return rc;
     json_object_set_new(out, "org_id", json_integer(org));
-    return req_reply_json(r, 200, out);
+    return req_reply_list(r, xlsx, out, "党费账单", bill_cols,
+                          sizeof(bill_cols) / sizeof(bill_cols[0]), e);
 }
 
 /* A member's dues: the member and finance see amounts and income; staff covering the
@@ -345,7 +347,7 @@ int api_dues_member(struct req *r, struct errbuf *e)
     if ((rc = dues_api_month(r, "to", false, month_add(dues_current_month(), DUES_AHEAD_MONTHS),
                              &to, e)) < 0 ||
         (rc = dues_api_month(r, "from", false, month_add(dues_current_month(), -23), &from, e)) < 0 ||
-        (rc = dues_api_format(r, &xlsx, e)) < 0)
+        (rc = req_format(r, &xlsx, e)) < 0)
         return rc;
     if (from > to)
         return errbuf_field(e, -ERR_INVALID, R_MISMATCH, "from", NULL, "'from' is after 'to'");

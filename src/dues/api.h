@@ -44,8 +44,6 @@ int dues_api_org(struct req *r, int mask, bool from_body, char *path, long long 
                  struct errbuf *e);
 int dues_api_month(struct req *r, const char *key, bool from_body, int def, int *ret,
                    struct errbuf *e);
-/* ?format=json (default) or xlsx. */
-int dues_api_format(struct req *r, bool *ret_xlsx, struct errbuf *e);
 /* Reply with report (taken) as JSON, or as the .xlsx workbook which. */
 int dues_api_reply(struct req *r, bool xlsx, const char *which, json_t *report, struct errbuf *e);
 

@@ -125,7 +125,7 @@ int api_dues_trial_balance(struct req *r, struct errbuf *e)
     bool subtree, xlsx;
     json_t *out;
     if ((rc = dues_api_org(r, ROLE_FINANCE, false, path, &org, e)) < 0 ||
-        (rc = subtree_flag(r, &subtree, e)) < 0 || (rc = dues_api_format(r, &xlsx, e)) < 0)
+        (rc = subtree_flag(r, &subtree, e)) < 0 || (rc = req_format(r, &xlsx, e)) < 0)
         return rc;
     if (req_query(r, "to") && (rc = dues_api_month(r, "to", false, 0, &to, e)) < 0)
         return rc;
@@ -142,7 +142,7 @@ int api_dues_statement(struct req *r, struct errbuf *e)
     bool subtree, xlsx;
     json_t *out;
     if ((rc = dues_api_org(r, ROLE_FINANCE, false, path, &org, e)) < 0 ||
-        (rc = subtree_flag(r, &subtree, e)) < 0 || (rc = dues_api_format(r, &xlsx, e)) < 0 ||
+        (rc = subtree_flag(r, &subtree, e)) < 0 || (rc = req_format(r, &xlsx, e)) < 0 ||
         (rc = dues_api_month(r, "from", false, cur / 100 * 100 + 1, &from, e)) < 0 ||
         (rc = dues_api_month(r, "to", false, cur, &to, e)) < 0)
         return rc;
@@ -179,7 +179,7 @@ int api_dues_collection(struct req *r, struct errbuf *e)
     json_t *out;
     if ((rc = dues_api_org(r, ROLE_STAFF, false, path, &org, e)) < 0 ||
         (rc = dues_api_month(r, "month", false, dues_current_month(), &month, e)) < 0 ||
-        (rc = dues_api_format(r, &xlsx, e)) < 0 ||
+        (rc = req_format(r, &xlsx, e)) < 0 ||
         (rc = dues_collection(r->db, org, path, month, auth_covers(&r->auth, ROLE_FINANCE, path),
                               &out, e)) < 0)
         return rc;
@@ -196,7 +196,7 @@ int api_dues_arrears(struct req *r, struct errbuf *e)
     /* arrears are months that are over: by default up to last month */
     if ((rc = dues_api_org(r, ROLE_STAFF, false, path, &org, e)) < 0 ||
         (rc = dues_api_month(r, "month", false, month_add(dues_current_month(), -1), &month, e)) < 0 ||
-        (rc = dues_api_format(r, &xlsx, e)) < 0 ||
+        (rc = req_format(r, &xlsx, e)) < 0 ||
         (rc = dues_arrears_list(r->db, path, month, auth_covers(&r->auth, ROLE_FINANCE, path), &out,
                                 e)) < 0)
         return rc;

@@ -303,7 +303,7 @@ int dues_close_month(struct db *db, int month, struct dues_close_stats *stats, s
     if ((rc = send_events(db, month, &cs, e)) < 0 || (rc = raise_todos(db, month, &cs, e)) < 0 ||
         (rc = db_run(db, e,
                      "INSERT INTO dues_months(month, closed_at) VALUES($1, $2)"
-                     " ON CONFLICT (month) DO UPDATE SET closed_at = excluded.closed_at",
+                     " ON CONFLICT (month, tenant_id) DO UPDATE SET closed_at = excluded.closed_at",
                      "ii", (long long)month, dues_now())) < 0)
         goto fail;
     d = json_pack("{s:I, s:I, s:I, s:I}", "on_time", (json_int_t)cs.on_time, "late",

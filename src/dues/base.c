@@ -93,7 +93,7 @@ int dues_base_set(struct db *db, const struct dues_base_in *in, long long actor,
     rc = db_run(db, e,
                 "INSERT INTO income_bases(member_id, org_id, year, from_month, monthly_fen,"
                 " verified_by, verified_at) VALUES($1, $2, $3, $4, $5, $6, $7)"
-                " ON CONFLICT (member_id, from_month) DO UPDATE SET org_id = excluded.org_id,"
+                " ON CONFLICT (member_id, from_month, tenant_id) DO UPDATE SET org_id = excluded.org_id,"
                 " year = excluded.year, monthly_fen = excluded.monthly_fen,"
                 " verified_by = excluded.verified_by, verified_at = excluded.verified_at",
                 "iiiiiti", in->member_id, org, (long long)in->year, (long long)from,

@@ -69,7 +69,7 @@ static void build_insert_sql(void)
                 buf_printf(&b, "%s$%d", c > 1 ? ", " : "", 3 + r * BILL_COLS + c);
             buf_addstr(&b, ", $1, $2, $3, 'regular', 0)");
         }
-        buf_addstr(&b, " ON CONFLICT (member_id, month, kind, seq) DO UPDATE SET"
+        buf_addstr(&b, " ON CONFLICT (member_id, month, kind, seq, tenant_id) DO UPDATE SET"
                        " org_id = excluded.org_id, base_fen = excluded.base_fen,"
                        " rule_version = excluded.rule_version, band = excluded.band,"
                        " rate_bp = excluded.rate_bp, term_id = excluded.term_id,"
@@ -354,7 +354,7 @@ static int generate(struct db *db, int month, const char *path, long long actor,
         goto out;
     if (!path && (rc = db_run(db, e,
                               "INSERT INTO dues_months(month, generated_at, bills) VALUES($1, $2, $3)"
-                              " ON CONFLICT (month) DO UPDATE SET generated_at = excluded.generated_at,"
+                              " ON CONFLICT (month, tenant_id) DO UPDATE SET generated_at = excluded.generated_at,"
                               " bills = excluded.bills",
                               "iii", (long long)month, g.now, s->liable)) < 0)
         goto out;

@@ -88,7 +88,7 @@ int ledger_post(struct db *db, const struct ledger_entry_in *in, const struct le
     rc = db_query_int(db, e, &id,
                       "INSERT INTO ledger_entries(org_id, kind, idem_key, month, reverses_id, ref_id,"
                       " memo, created_by, created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-                      " ON CONFLICT (idem_key) DO NOTHING RETURNING id",
+                      " ON CONFLICT (idem_key, tenant_id) DO NOTHING RETURNING id",
                       "ittiIItIi", in->org_id, in->kind, in->idem_key, (long long)in->month,
                       in->reverses_id, in->ref_id, in->memo ? in->memo : "", in->actor,
                       dues_now());
@@ -132,7 +132,7 @@ int ledger_post_queued(struct db *db, long long id, const struct ledger_entry_in
     rc = db_queue(db, e,
                   "INSERT INTO ledger_entries(id, org_id, kind, idem_key, month, reverses_id, ref_id,"
                   " memo, created_by, created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                  " ON CONFLICT (idem_key) DO NOTHING",
+                  " ON CONFLICT (idem_key, tenant_id) DO NOTHING",
                   "iittiIItIi", id, in->org_id, in->kind, in->idem_key, (long long)in->month,
                   in->reverses_id, in->ref_id, in->memo ? in->memo : "", in->actor, dues_now());
     for (size_t i = 0; rc >= 0 && i < n; i++) {

@@ -3,10 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <xlsxwriter.h>
 
 #include "base/month.h"
+#include "base/xlsxwrite.h"
 #include "db/db.h"
 #include "org/scope.h"
 #include "base/banned.h"
@@ -91,49 +90,42 @@ fail:
 
 /* ---- .xlsx */
 
-/* A column: header, the key in each row object, and how to write it: 's' text, 'i' integer,
- * 'm' fen shown as yuan, 'd' UTC seconds as a date, 't' a bill status label, 'b' 是/否. */
-struct col {
-    const char *header, *key;
-    char type;
-    double width;
+/* The reports' columns (base/xlsxwrite.h says the types). */
+static const struct xlsx_col collection_cols[] = {
+    {"组织编码", "code", 's', 12, NULL},      {"组织名称", "name", 's', 28, NULL},
+    {"应缴人数", "liable", 'i', 10, NULL},    {"已出账", "billed", 'i', 10, NULL},
+    {"缺少基数", "base_missing", 'i', 10, NULL}, {"免交", "exempt", 'i', 8, NULL},
+    {"已发布", "published", 'i', 10, NULL},  {"已交", "paid", 'i', 8, NULL},
+    {"已确认", "confirmed", 'i', 10, NULL},  {"未交", "unpaid", 'i', 8, NULL},
+    {"应缴金额（元）", "billed_fen", 'm', 14, NULL}, {"已交金额（元）", "paid_fen", 'm', 14, NULL},
+    {"已确认金额（元）", "confirmed_fen", 'm', 16, NULL}, {"未交金额（元）", "unpaid_fen", 'm', 14, NULL},
 };
-
-static const struct col collection_cols[] = {
-    {"组织编码", "code", 's', 12},      {"组织名称", "name", 's', 28},
-    {"应缴人数", "liable", 'i', 10},    {"已出账", "billed", 'i', 10},
-    {"缺少基数", "base_missing", 'i', 10}, {"免交", "exempt", 'i', 8},
-    {"已发布", "published", 'i', 10},  {"已交", "paid", 'i', 8},
-    {"已确认", "confirmed", 'i', 10},  {"未交", "unpaid", 'i', 8},
-    {"应缴金额（元）", "billed_fen", 'm', 14}, {"已交金额（元）", "paid_fen", 'm', 14},
-    {"已确认金额（元）", "confirmed_fen", 'm', 16}, {"未交金额（元）", "unpaid_fen", 'm', 14},
+static const struct xlsx_col arrears_cols[] = {
+    {"工号", "emp_no", 's', 12, NULL},          {"姓名", "name", 's', 12, NULL},
+    {"所在组织", "org_name", 's', 28, NULL},    {"连续未交月数", "consecutive", 'i', 14, NULL},
+    {"起始月份", "from_month", 'i', 10, NULL},  {"未交月数合计", "unpaid_months", 'i', 14, NULL},
+    {"欠缴金额（元）", "owed_fen", 'm', 14, NULL}, {"三个月提醒", "warning", 'b', 12, NULL},
+    {"六个月待处理", "flagged", 'b', 14, NULL},
 };
-static const struct col arrears_cols[] = {
-    {"工号", "emp_no", 's', 12},          {"姓名", "name", 's', 12},
-    {"所在组织", "org_name", 's', 28},    {"连续未交月数", "consecutive", 'i', 14},
-    {"起始月份", "from_month", 'i', 10},  {"未交月数合计", "unpaid_months", 'i', 14},
-    {"欠缴金额（元）", "owed_fen", 'm', 14}, {"三个月提醒", "warning", 'b', 12},
-    {"六个月待处理", "flagged", 'b', 14},
+static const struct xlsx_col trial_cols[] = {
+    {"科目代码", "account", 's', 22, NULL},     {"科目名称", "name", 's', 30, NULL},
+    {"借方发生额（元）", "debit_fen", 'm', 18, NULL}, {"贷方发生额（元）", "credit_fen", 'm', 18, NULL},
+    {"余额方向", "side", 's', 10, NULL},         {"余额（元）", "normal_balance_fen", 'm', 18, NULL},
 };
-static const struct col trial_cols[] = {
-    {"科目代码", "account", 's', 22},     {"科目名称", "name", 's', 30},
-    {"借方发生额（元）", "debit_fen", 'm', 18}, {"贷方发生额（元）", "credit_fen", 'm', 18},
-    {"余额方向", "side", 's', 10},         {"余额（元）", "normal_balance_fen", 'm', 18},
+static const struct xlsx_col statement_cols[] = {
+    {"项目", "name", 's', 34, NULL},
+    {"金额（元）", "amount_fen", 'm', 16, NULL},
 };
-static const struct col statement_cols[] = {
-    {"项目", "name", 's', 34},
-    {"金额（元）", "amount_fen", 'm', 16},
-};
-static const struct col history_cols[] = {
-    {"月份", "month", 'i', 10},           {"类别", "kind", 's', 10},
-    {"状态", "status", 't', 12},          {"计算基数（元）", "base_fen", 'm', 16},
-    {"费率（基点）", "rate_bp", 'i', 12}, {"应缴金额（元）", "amount_fen", 'm', 14},
-    {"缴费日期", "paid_at", 'd', 12},     {"按时交纳", "on_time", 'b', 10},
+static const struct xlsx_col history_cols[] = {
+    {"月份", "month", 'i', 10, NULL},           {"类别", "kind", 's', 10, NULL},
+    {"状态", "status", 'l', 12, dues_status_label},          {"计算基数（元）", "base_fen", 'm', 16, NULL},
+    {"费率（基点）", "rate_bp", 'i', 12, NULL}, {"应缴金额（元）", "amount_fen", 'm', 14, NULL},
+    {"缴费日期", "paid_at", 'd', 12, NULL},     {"按时交纳", "on_time", 'b', 10, NULL},
 };
 
 static const struct report {
     const char *which, *sheet, *rows_key;
-    const struct col *cols;
+    const struct xlsx_col *cols;
     size_t ncols;
 } reports[] = {
     {"collection", "党费收缴情况", "orgs", collection_cols,
@@ -144,35 +136,6 @@ static const struct report {
      sizeof(statement_cols) / sizeof(statement_cols[0])},
     {"history", "党费缴纳记录", "bills", history_cols, sizeof(history_cols) / sizeof(history_cols[0])},
 };
-
-static void write_cell(lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const struct col *col,
-                       const json_t *v, lxw_format *money)
-{
-    char text[32];
-    if (!v || json_is_null(v))
-        return;
-    switch (col->type) {
-    case 'm':
-        /* the workbook shows yuan; the JSON keeps integer fen */
-        worksheet_write_number(ws, r, c, (double)json_integer_value(v) / 100.0, money);
-        break;
-    case 'i':
-        worksheet_write_number(ws, r, c, (double)json_integer_value(v), NULL);
-        break;
-    case 'b':
-        worksheet_write_string(ws, r, c, json_is_true(v) ? "是" : "否", NULL);
-        break;
-    case 't':
-        worksheet_write_string(ws, r, c, dues_status_label(json_string_value(v)), NULL);
-        break;
-    case 'd':
-        date_format(date_of_time(json_integer_value(v)), text, sizeof(text));
-        worksheet_write_string(ws, r, c, text, NULL);
-        break;
-    default:
-        worksheet_write_string(ws, r, c, json_is_string(v) ? json_string_value(v) : "", NULL);
-    }
-}
 
 /* The statement's lines, flattened into rows of {name, amount_fen}. */
 static json_t *statement_lines(const json_t *s)
@@ -193,79 +156,20 @@ static json_t *statement_lines(const json_t *s)
     return rows;
 }
 
-static int read_file(const char *path, char **ret, size_t *ret_len, struct errbuf *e)
-{
-    FILE *f = fopen(path, "rb");
-    long n;
-    char *data;
-    if (!f)
-        return errbuf_set(e, -ERR_IO, "cannot read the workbook");
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
-        !(data = malloc((size_t)n + 1))) {
-        fclose(f);
-        return errbuf_set(e, -ERR_IO, "cannot read the workbook");
-    }
-    if (fread(data, 1, (size_t)n, f) != (size_t)n) {
-        free(data);
-        fclose(f);
-        return errbuf_set(e, -ERR_IO, "cannot read the workbook");
-    }
-    fclose(f);
-    *ret = data;
-    *ret_len = (size_t)n;
-    return 0;
-}
-
 int dues_report_xlsx(const char *which, const json_t *report, char **ret, size_t *ret_len,
                      struct errbuf *e)
 {
     const struct report *rp = NULL;
-    char path[] = "/tmp/dj-dues-XXXXXX";
-    lxw_workbook *wb;
-    lxw_worksheet *ws;
-    lxw_format *bold, *money;
-    json_t *rows, *row;
-    size_t i;
-    int fd, rc;
-    for (i = 0; i < sizeof(reports) / sizeof(reports[0]); i++)
+    json_t *rows;
+    int rc;
+    for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++)
         if (strcmp(reports[i].which, which) == 0)
             rp = &reports[i];
     if (!rp)
         return errbuf_set(e, -ERR_INTERNAL, "no workbook layout for '%s'", which);
-    /* libxlsxwriter 1.1.4 writes to a file: a private temporary one, read back and removed */
-    if ((fd = mkstemp(path)) < 0)
-        return errbuf_set(e, -ERR_IO, "cannot create a temporary file for the workbook");
-    close(fd);
     rows = strcmp(which, "statement") == 0 ? statement_lines(report)
                                            : json_incref(json_object_get(report, rp->rows_key));
-    if (!(wb = workbook_new(path))) {
-        json_decref(rows);
-        unlink(path);
-        return errbuf_set(e, -ERR_IO, "cannot create the workbook");
-    }
-    ws = workbook_add_worksheet(wb, rp->sheet);
-    bold = workbook_add_format(wb);
-    format_set_bold(bold);
-    format_set_bg_color(bold, 0xDDEBF7);
-    money = workbook_add_format(wb);
-    format_set_num_format(money, "#,##0.00");
-    for (size_t c = 0; c < rp->ncols; c++) {
-        worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, rp->cols[c].width, NULL);
-        worksheet_write_string(ws, 0, (lxw_col_t)c, rp->cols[c].header, bold);
-    }
-    worksheet_freeze_panes(ws, 1, 0);
-    json_array_foreach(rows, i, row)
-    {
-        for (size_t c = 0; c < rp->ncols; c++)
-            write_cell(ws, (lxw_row_t)(i + 1), (lxw_col_t)c, &rp->cols[c],
-                       json_object_get(row, rp->cols[c].key), money);
-    }
+    rc = xlsx_write_rows(rp->sheet, rp->cols, rp->ncols, rows, ret, ret_len, e);
     json_decref(rows);
-    if (workbook_close(wb) != LXW_NO_ERROR) {
-        unlink(path);
-        return errbuf_set(e, -ERR_IO, "cannot write the workbook");
-    }
-    rc = read_file(path, ret, ret_len, e);
-    unlink(path);
     return rc;
 }

@@ -118,7 +118,7 @@ int dues_share_set(struct db *db, long long org_id, long long bp, long long acto
         return rc;
     rc = db_run(db, e,
                 "INSERT INTO dues_org_settings(org_id, remit_share_bp, updated_by, updated_at)"
-                " VALUES($1, $2, $3, $4) ON CONFLICT (org_id) DO UPDATE SET"
+                " VALUES($1, $2, $3, $4) ON CONFLICT (org_id, tenant_id) DO UPDATE SET"
                 " remit_share_bp = excluded.remit_share_bp, updated_by = excluded.updated_by,"
                 " updated_at = excluded.updated_at",
                 "iiIi", org_id, bp, actor, dues_now());

@@ -9,6 +9,7 @@
 #include "base/month.h"
 #include "base/secret.h"
 #include "base/text.h"
+#include "base/xlsxread.h"
 #include "db/db.h"
 #include "db/versions.h"
 #include "ingest/source.h"
@@ -211,13 +212,14 @@ static int parse_body(struct req *r, const struct route *rt, struct errbuf *e)
         return 0;
     if (rt->body == BODY_EVENTS && type_is(ct, "application/x-ndjson"))
         return parse_ndjson_body(r, e);
-    if (rt->body == BODY_CSV) {
-        if (!type_is(ct, "text/csv"))
-            return errbuf_set(e, -ERR_MEDIA, "expected Content-Type text/csv, got '%s'",
+    if (rt->body == BODY_CSV) { /* a CSV file or an .xlsx workbook, told apart by content */
+        if (!type_is(ct, "text/csv") && !type_is(ct, XLSX_MEDIA_TYPE))
+            return errbuf_set(e, -ERR_MEDIA,
+                              "expected Content-Type text/csv or " XLSX_MEDIA_TYPE ", got '%s'",
                               ct ? ct : "");
         if (r->body.len == 0)
             return errbuf_field(e, -ERR_INVALID, R_INVALID_CSV, NULL, NULL,
-                                "request body is empty: expected a CSV file");
+                                "request body is empty: expected a CSV or .xlsx file");
         return 0;
     }
     if (!type_is(ct, "application/json"))
@@ -244,8 +246,10 @@ int auth_prepare(struct req *r, const struct route *rt, struct errbuf *e)
     return rt->body == BODY_JSON ? bodycheck_request(r, rt->pattern, e) : 0;
 }
 
-static void record_login(struct req *r, const char *login, const char *subject,
-                         long long account_id, int ok, const char *reason)
+/* One sign-in attempt into the logins table (the lockout counts its failures), with how it
+ * was made: "password" or "oidc". */
+void auth_record_login(struct req *r, const char *login, const char *subject,
+                       long long account_id, int ok, const char *reason, const char *method)
 {
     long long now = (long long)time(NULL), org = 0;
     if (account_id)
@@ -256,10 +260,10 @@ static void record_login(struct req *r, const char *login, const char *subject,
                      " GROUP BY m.org_id",
                      "i", account_id);
     db_run(r->db, NULL,
-           "INSERT INTO logins(at, month, login, account_id, org_id, ip, ok, reason, subject)"
-           " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-           "iitIItitt", now, (long long)month_of_time(now), login, account_id, org, r->ip,
-           (long long)ok, reason, subject);
+           "INSERT INTO logins(at, month, login, account_id, org_id, ip, ok, reason, subject,"
+           " method) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+           "iitIItittt", now, (long long)month_of_time(now), login, account_id, org, r->ip,
+           (long long)ok, reason, subject, method);
 }
 
 /* The caller's account: identity, member record, roles with their organizations. */
@@ -314,10 +318,36 @@ fail:
     return NULL;
 }
 
+/* Open a session for account id after a successful sign-in by method: its row, the login
+ * recorded, the HttpOnly cookie set on r; token and csrf (48 bytes each) for the reply. */
+int auth_open_session(struct req *r, long long id, const char *login, const char *subject,
+                      const char *method, char token[48], char csrf[48], struct errbuf *e)
+{
+    char hash[SECRET_HEX_LEN];
+    long long now = (long long)time(NULL);
+    int rc;
+    secret_token(token, 48);
+    secret_token(csrf, 48);
+    secret_hash_hex(token, hash);
+    if ((rc = db_run(r->db, e,
+                     "INSERT INTO sessions(token_hash, account_id, csrf, created_at, expires_at, ip)"
+                     " VALUES($1, $2, $3, $4, $5, $6)",
+                     "titiit", hash, id, csrf, now, now + SESSION_TTL, r->ip)) < 0)
+        return rc;
+    /* expired sessions of this account go now, so the table does not grow without bound */
+    db_run(r->db, NULL, "DELETE FROM sessions WHERE account_id = $1 AND expires_at < $2", "ii", id,
+           now);
+    auth_record_login(r, login, subject, id, 1, "", method);
+    snprintf(r->set_cookie, sizeof(r->set_cookie),
+             SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", token,
+             SESSION_TTL, r->secure ? "; Secure" : "");
+    return 0;
+}
+
 int api_login(struct req *r, struct errbuf *e)
 {
     const char *login, *password;
-    char token[48], hash[SECRET_HEX_LEN], csrf[48], subject[LOCKOUT_SUBJECT_MAX];
+    char token[48], csrf[48], subject[LOCKOUT_SUBJECT_MAX];
     long long id = 0, now = (long long)time(NULL);
     json_t *me;
     int rc;
@@ -329,26 +359,12 @@ int api_login(struct req *r, struct errbuf *e)
         (rc = lockout_check(r->db, subject, r->ip, now, e)) < 0)
         return rc;
     if ((rc = account_authenticate(r->db, login, password, &id, e)) < 0) {
-        record_login(r, login, subject, id, 0, e->msg);
+        auth_record_login(r, login, subject, id, 0, e->msg, "password");
         lockout_after_failure(r->db, subject, r->ip, now, NULL);
         return rc;
     }
-    secret_token(token, sizeof(token));
-    secret_token(csrf, sizeof(csrf));
-    secret_hash_hex(token, hash);
-    if ((rc = db_run(r->db, e,
-                     "INSERT INTO sessions(token_hash, account_id, csrf, created_at, expires_at, ip)"
-                     " VALUES($1, $2, $3, $4, $5, $6)",
-                     "titiit", hash, id, csrf, now, now + SESSION_TTL, r->ip)) < 0)
-        return rc;
-    /* expired sessions of this account go now, so the table does not grow without bound */
-    db_run(r->db, NULL, "DELETE FROM sessions WHERE account_id = $1 AND expires_at < $2", "ii", id,
-           now);
-    record_login(r, login, subject, id, 1, "");
-    snprintf(r->set_cookie, sizeof(r->set_cookie),
-             SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", token,
-             SESSION_TTL, r->secure ? "; Secure" : "");
-    if ((rc = load_session(r, token, e)) < 0)
+    if ((rc = auth_open_session(r, id, login, subject, "password", token, csrf, e)) < 0 ||
+        (rc = load_session(r, token, e)) < 0)
         return rc;
     if (!(me = me_json(r, e)))
         return e->code ? e->code : -ERR_INTERNAL;

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "base/text.h"
+#include "base/xlsxread.h"
+#include "base/xlsxwrite.h"
 #include "base/banned.h"
 
 const char *req_query(struct req *r, const char *key)
@@ -189,4 +191,46 @@ int req_page(struct req *r, long long def_size, long long *ret_page, long long *
 {
     int rc = req_query_int(r, "page", 1, 1, 1000000, ret_page, e);
     return rc < 0 ? rc : req_query_int(r, "page_size", def_size, 1, 200, ret_size, e);
+}
+
+/* Read ?format: json (the default, also when empty) or xlsx into *ret_xlsx; anything else is
+ * invalid_choice on format. */
+int req_format(struct req *r, bool *ret_xlsx, struct errbuf *e)
+{
+    const char *f = req_query(r, "format");
+    *ret_xlsx = false;
+    if (!f || !*f || strcmp(f, "json") == 0)
+        return 0;
+    if (strcmp(f, "xlsx") != 0)
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "format", f,
+                            "query parameter 'format' must be json or xlsx");
+    *ret_xlsx = true;
+    return 0;
+}
+
+/* Reply 200 with out (taken): as JSON, or with xlsx its "items" as the workbook of
+ * req_reply_xlsx. The list handlers' one way to answer ?format. */
+int req_reply_list(struct req *r, bool xlsx, json_t *out, const char *sheet,
+                   const struct xlsx_col *cols, size_t ncols, struct errbuf *e)
+{
+    int rc;
+    if (!xlsx)
+        return req_reply_json(r, 200, out);
+    rc = req_reply_xlsx(r, sheet, cols, ncols, json_object_get(out, "items"), e);
+    json_decref(out);
+    return rc;
+}
+
+/* Reply 200 with rows (not taken) as the one-sheet workbook of base/xlsxwrite.h. */
+int req_reply_xlsx(struct req *r, const char *sheet, const struct xlsx_col *cols, size_t ncols,
+                   const json_t *rows, struct errbuf *e)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int rc = xlsx_write_rows(sheet, cols, ncols, rows, &data, &len, e);
+    if (rc < 0)
+        return rc;
+    rc = req_reply_raw(r, 200, XLSX_MEDIA_TYPE, data, len);
+    free(data);
+    return rc < 0 ? errbuf_set(e, rc, "out of memory") : 0;
 }

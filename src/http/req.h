@@ -37,6 +37,7 @@ struct req {
     size_t raw_len;
     const char *raw_type;
     char set_cookie[256];
+    char *location; /* malloc'd Location of a redirect (302), freed with the request */
     int retry_after; /* seconds, for a Retry-After header (0: none) */
     bool secure;     /* came over TLS (through the trusted proxy): cookies get Secure */
     const char *cache_control;    /* default no-store */
@@ -60,6 +61,15 @@ int req_param_id(struct req *r, int i, long long *ret, struct errbuf *e);
 
 /* Take ownership of v as the reply with status. Returns 0. */
 int req_reply_json(struct req *r, int status, json_t *v);
+/* ?format=json (default) or xlsx. */
+int req_format(struct req *r, bool *ret_xlsx, struct errbuf *e);
+struct xlsx_col;
+/* Reply with rows (an array of objects, not taken) as an .xlsx of one sheet (base/xlsxwrite.h). */
+int req_reply_xlsx(struct req *r, const char *sheet, const struct xlsx_col *cols, size_t ncols,
+                   const json_t *rows, struct errbuf *e);
+/* Reply with out (taken) as JSON, or with xlsx its "items" as an .xlsx (req_reply_xlsx). */
+int req_reply_list(struct req *r, bool xlsx, json_t *out, const char *sheet,
+                   const struct xlsx_col *cols, size_t ncols, struct errbuf *e);
 /* Reply with a raw body (copied). */
 int req_reply_raw(struct req *r, int status, const char *type, const void *data, size_t len);
 /* Add an item to the error details (takes ownership of item; NULL adds nothing). */

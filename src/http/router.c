@@ -11,6 +11,8 @@
 #include "dues/api.h"
 #include "inbox/api.h"
 #include "stats/api.h"
+#include "sso/api.h"
+#include "sso/wecom.h"
 #include "base/banned.h"
 
 /* Every endpoint of the API. Keep docs/openapi.json in step with this table, and the list of
@@ -20,6 +22,13 @@ static const struct route routes[] = {
     {"GET", "/api/openapi.json", api_openapi, AUTH_PUBLIC, 0, BODY_NONE, 0},
     {"POST", "/api/v1/auth/login", api_login, AUTH_PUBLIC, 0, BODY_JSON, RT_SLOW},
     {"POST", "/api/v1/auth/logout", api_logout, AUTH_USER, ROLE_ANY, BODY_NONE, 0},
+    {"GET", "/api/v1/auth/sso", api_sso_config, AUTH_PUBLIC, 0, BODY_NONE, 0},
+    {"GET", "/api/v1/auth/oidc/start", api_oidc_start, AUTH_PUBLIC, 0, BODY_NONE, RT_WRITES},
+    {"GET", "/api/v1/auth/oidc/callback", api_oidc_callback, AUTH_PUBLIC, 0, BODY_NONE,
+     RT_WRITES},
+    {"GET", "/api/v1/auth/wecom/start", api_wecom_start, AUTH_PUBLIC, 0, BODY_NONE, RT_WRITES},
+    {"GET", "/api/v1/auth/wecom/callback", api_wecom_callback, AUTH_PUBLIC, 0, BODY_NONE,
+     RT_WRITES},
     {"POST", "/api/v1/accounts/unlock", api_account_unlock, AUTH_USER, ROLE_ADMIN, BODY_JSON, 0},
     {"GET", "/api/v1/audit", api_audit, AUTH_USER, ROLE_ORG_ADMIN, BODY_NONE, 0},
     {"GET", "/api/v1/me", api_me, AUTH_USER, ROLE_ANY, BODY_NONE, 0},

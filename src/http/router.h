@@ -40,6 +40,9 @@ struct route {
  * `serve --db-read` it runs on the standby, unless the caller wrote in the last seconds
  * (http/dbconn.h). The handler must only read. */
 #define RT_STANDBY 4
+/* A GET that writes (single sign-on: a browser arrives by a redirect, which is always a GET):
+ * no read snapshot around it, its statements commit one by one. */
+#define RT_WRITES 8
 
 /* Find the route for r->method and r->path, filling r->params.
  * Returns 0, -ERR_NOTFOUND (no such path) or -ERR_METHOD (path exists, other method). */

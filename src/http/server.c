@@ -83,7 +83,9 @@ static void error_reply(struct req *r, int code, const struct errbuf *e)
     }
     json_decref(r->reply);
     free(r->raw);
+    free(r->location);
     r->raw = NULL;
+    r->location = NULL;
     r->reply = body;
     r->status = err_http_status(code);
 }
@@ -109,8 +111,10 @@ static void reply_reset(struct req *r)
     json_decref(r->err_details);
     json_decref(r->err_extra);
     free(r->raw);
+    free(r->location);
     r->reply = r->err_details = r->err_extra = NULL;
     r->raw = NULL;
+    r->location = NULL;
     r->status = 200;
 }
 
@@ -121,7 +125,8 @@ static int run_handler(struct req *r, const struct route *rt, struct errbuf *e)
     int cached = (rt->flags & RT_CACHED) && !opts->no_reply_cache, rc;
     if (cached && reply_cache_get(r))
         return 0;
-    if ((rc = read_begin(r, e)) == 0 && (rc = rt->fn(r, e)) == 0 && cached)
+    if ((rc = (rt->flags & RT_WRITES) ? 0 : read_begin(r, e)) == 0 && (rc = rt->fn(r, e)) == 0 &&
+        cached)
         reply_cache_put(r);
     if (db_in_tx(r->db)) {
         log_error("%s %s left a transaction open: rolled back", r->method, r->path);
@@ -251,6 +256,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct req *r)
     }
     if (r->set_cookie[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
+    if (r->location)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
     ret = MHD_queue_response(c, (unsigned)(r->status ? r->status : 200), resp);
     MHD_destroy_response(resp);
     return ret;
@@ -393,6 +400,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     json_decref(s->r.err_details);
     json_decref(s->r.err_extra);
     free(s->r.raw);
+    free(s->r.location);
     free(s);
     *con_cls = NULL;
 }

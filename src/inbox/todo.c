@@ -33,7 +33,7 @@ int todo_raise(struct db *db, const struct todo *t, struct errbuf *e)
                 "INSERT INTO todos(domain, kind, account_id, org_id, member_id, title, task_id,"
                 " case_id, period, due_day, from_month, months, dedupe, created_at)"
                 " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-                " ON CONFLICT (dedupe) DO NOTHING",
+                " ON CONFLICT (dedupe, tenant_id) DO NOTHING",
                 "ttIiItIItIIIti", t->domain, t->kind, t->account_id, t->org_id, t->member_id,
                 t->title, t->task_id, t->case_id, t->period, (long long)t->due_day,
                 (long long)t->from_month, (long long)t->months, t->dedupe, now);

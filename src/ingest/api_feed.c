@@ -58,13 +58,14 @@ static int opt_int(struct req *r, const char *key, long long *ret, struct errbuf
 
 int api_feed_put(struct req *r, struct errbuf *e)
 {
-    struct feed_config c = {NULL, NULL, NULL, NULL, -1, -1, -1, -1};
+    struct feed_config c = {NULL, NULL, NULL, NULL, -1, -1, -1, -1, NULL, NULL};
     json_t *enabled = json_object_get(r->json, "enabled"), *o;
     long long id;
     int rc;
     if ((rc = source_of(r, &id, e)) < 0 || (rc = req_str(r, "kind", false, 16, &c.kind, e)) < 0 ||
         (rc = req_str(r, "url", false, 1024, &c.url, e)) < 0 ||
-        (rc = req_str(r, "target", false, 127, &c.target, e)) < 0 ||
+        (rc = req_str(r, "credential", false, 1024, &c.credential, e)) < 0 ||
+        (rc = req_str(r, "target", false, 1000, &c.target, e)) < 0 ||
         (rc = opt_int(r, "every_seconds", &c.every_seconds, e)) < 0 ||
         (rc = opt_int(r, "page_size", &c.page_size, e)) < 0 ||
         (rc = opt_int(r, "window_months", &c.window_months, e)) < 0)
@@ -75,6 +76,7 @@ int api_feed_put(struct req *r, struct errbuf *e)
     if (enabled)
         c.enabled = json_is_true(enabled);
     c.mapping = json_object_get(r->json, "mapping");
+    c.http = json_object_get(r->json, "http");
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
     if ((rc = feed_set(r->db, id, &c, r->auth.account_id, e)) < 0 ||

@@ -343,7 +343,7 @@ static int store(struct db *db, long long source_id, const struct event_in *ev,
     int rc = db_bulk_open(db, "events",
                           "source_id, key, org_id, member_id, indicator_id, day, month, value,"
                           " detail, created_at",
-                          "source_id, key", &b, e);
+                          "source_id, key, tenant_id", &b, e);
     size_t *order = n ? malloc(n * sizeof(*order)) : NULL;
     if (rc < 0 || (n && !order)) {
         if (rc >= 0)

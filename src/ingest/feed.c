@@ -10,6 +10,7 @@
 #include "base/month.h"
 #include "base/pii.h"
 #include "db/db.h"
+#include "ingest/feed_http.h"
 #include "ingest/feed_impl.h"
 #include "ingest/feed_map.h"
 #include "ingest/feed_sql.h"
@@ -88,34 +89,85 @@ static int check_num(const char *field, long long v, long long min, long long ma
     return 0;
 }
 
+/* Check the members of an HTTP feed: its URL, its settings (stored text in *ret_http) and
+ * that a credential is there when they call for one. */
+static int check_http(const struct feed_config *c, bool exists, bool secret_set,
+                      char **ret_http, struct errbuf *e)
+{
+    struct feed_http *h = NULL;
+    json_t *j;
+    int rc;
+    if (c->url)
+        return errbuf_field(e, -ERR_INVALID, R_NOT_ALLOWED, "url", NULL,
+                            "an HTTP feed's URL is its 'target'; its token or key is 'credential'");
+    if (c->target && (rc = feed_http_check_url(c->target, e)) < 0)
+        return rc;
+    if (!c->http && exists)
+        return 0;
+    if ((rc = feed_http_parse(c->http, &h, e)) < 0)
+        return rc;
+    if (feed_http_needs_credential(h) && !secret_set && (!c->credential || !*c->credential)) {
+        feed_http_free(h);
+        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "credential", NULL,
+                            "'credential' is required for an HTTP feed with auth bearer or hmac");
+    }
+    j = feed_http_json(h);
+    *ret_http = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    feed_http_free(h);
+    return 0;
+}
+
 /* Check c (with what is stored for the members it leaves out: kind is the stored kind, or
- * NULL for a new feed) and fill the mapping's stored text. */
-static int check(const struct feed_config *c, const char *stored_kind, char **ret_mapping,
-                 struct errbuf *e)
+ * NULL for a new feed; secret_set whether a secret is stored) and fill the mapping's stored
+ * text, and an HTTP feed's settings. */
+static int check(const struct feed_config *c, const char *stored_kind, bool secret_set,
+                 char **ret_mapping, char **ret_http, struct errbuf *e)
 {
     struct feed_map *m = NULL;
     const char *kind = c->kind ? c->kind : stored_kind;
-    bool exists = stored_kind != NULL, sql;
+    bool exists = stored_kind != NULL, sql, http;
     int rc;
     *ret_mapping = NULL;
-    if (!kind || (strcmp(kind, "sql") != 0 && strcmp(kind, "folder") != 0))
+    *ret_http = NULL;
+    if (!kind || (strcmp(kind, "sql") != 0 && strcmp(kind, "folder") != 0 &&
+                  strcmp(kind, "http") != 0))
         return errbuf_field(e, -ERR_INVALID, kind ? R_INVALID_CHOICE : R_REQUIRED, "kind", kind,
-                            "'kind' must be 'sql' or 'folder'");
+                            "'kind' must be 'sql', 'http' or 'folder'");
     sql = strcmp(kind, "sql") == 0;
+    http = strcmp(kind, "http") == 0;
+    /* a feed that changes kind keeps no secret of the old kind (feed_set clears it) and
+     * names its new target */
+    if (exists && strcmp(kind, stored_kind) != 0) {
+        secret_set = false;
+        if (!c->target)
+            return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "target", NULL,
+                                "'target' is required when the kind changes");
+        if (http && !c->http)
+            exists = false; /* the HTTP settings get their defaults, checked */
+    }
+    if (!http && (c->credential || c->http))
+        return errbuf_field(e, -ERR_INVALID, R_NOT_ALLOWED, c->http ? "http" : "credential",
+                            NULL, "'credential' and 'http' are for HTTP feeds only");
     if (sql && !exists && (!c->url || !*c->url))
         return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "url", NULL,
                             "'url' is required for a new SQL feed");
     if (c->url && strlen(c->url) > URL_MAX)
         return errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "url", NULL,
                             "'url' longer than %d bytes", URL_MAX);
-    if (c->url && strncmp(c->url, "postgresql://", 13) != 0 &&
+    if (c->credential && strlen(c->credential) > URL_MAX)
+        return errbuf_field(e, -ERR_INVALID, R_TOO_LONG, "credential", NULL,
+                            "'credential' longer than %d bytes", URL_MAX);
+    if (!exists && !c->target)
+        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "target", NULL, "'target' is required");
+    if (http && (rc = check_http(c, exists, secret_set, ret_http, e)) < 0)
+        return rc;
+    if (!http && c->url && strncmp(c->url, "postgresql://", 13) != 0 &&
         strncmp(c->url, "postgres://", 11) != 0)
         return errbuf_field(e, -ERR_INVALID, R_INVALID_FORMAT, "url", NULL,
                             "'url' must be a postgresql:// URL");
-    if (!exists && !c->target)
-        return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "target", NULL, "'target' is required");
-    if (c->target && (rc = sql ? feed_sql_check_target(c->target, e)
-                               : feed_folder_check(c->target, e)) < 0)
+    if (!http && c->target && (rc = sql ? feed_sql_check_target(c->target, e)
+                                        : feed_folder_check(c->target, e)) < 0)
         return rc;
     if ((rc = check_num("every_seconds", c->every_seconds, 1, 7 * 86400, e)) < 0 ||
         (rc = check_num("page_size", c->page_size, 1, 5000, e)) < 0 ||
@@ -139,36 +191,46 @@ int feed_set(struct db *db, long long source_id, const struct feed_config *c, lo
              struct errbuf *e)
 {
     long long exists = 0, now = (long long)time(NULL);
-    char *mapping = NULL, kind[16] = "";
+    char *mapping = NULL, *http = NULL, kind[16] = "";
+    const char *secret;
+    bool secret_stored = false, kind_changed;
     struct buf sealed = BUF_INIT;
     json_t *detail = NULL;
     struct db_stmt *st;
     int rc;
-    if ((rc = db_prepare(db, "SELECT kind FROM feeds WHERE source_id = $1", &st, e)) < 0)
+    if ((rc = db_prepare(db, "SELECT kind, secret FROM feeds WHERE source_id = $1", &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, source_id);
     if ((rc = db_step(st, e)) == 1) {
         exists = 1;
         snprintf(kind, sizeof(kind), "%s", db_col_text(st, 0));
+        secret_stored = db_col_text(st, 1)[0] != '\0';
     }
     db_done(st);
-    if (rc < 0 || (rc = check(c, exists ? kind : NULL, &mapping, e)) < 0)
+    kind_changed = exists && c->kind && strcmp(c->kind, kind) != 0;
+    if (rc < 0 || (rc = check(c, exists ? kind : NULL, exists && secret_stored, &mapping,
+                              &http, e)) < 0)
         goto out;
-    if (c->url && (rc = seal(c->url, &sealed, e)) < 0)
+    secret = c->url ? c->url : c->credential;
+    if (secret && (rc = seal(secret, &sealed, e)) < 0)
         goto out;
     if (!exists)
         rc = db_run(db, e,
-                    "INSERT INTO feeds(source_id, kind, secret, target, mapping, created_at,"
-                    " updated_at) VALUES($1, $2, $3, $4, $5, $6, $6)",
-                    "itttti", source_id, c->kind, c->url ? buf_str(&sealed) : "", c->target,
-                    mapping, now);
+                    "INSERT INTO feeds(source_id, kind, secret, target, mapping, http, created_at,"
+                    " updated_at) VALUES($1, $2, $3, $4, $5, $6, $7, $7)",
+                    "ittttti", source_id, c->kind, secret ? buf_str(&sealed) : "", c->target,
+                    mapping, http ? http : "", now);
     else
+        /* a new kind keeps no secret of the old one: an SQL feed's URL is no HTTP token */
         rc = db_run(db, e,
                     "UPDATE feeds SET kind = COALESCE($2, kind), secret = COALESCE($3, secret),"
                     " target = COALESCE($4, target), mapping = COALESCE($5, mapping),"
-                    " updated_at = $6, next_at = 0 WHERE source_id = $1",
-                    "itttti", source_id, c->kind, c->url ? buf_str(&sealed) : NULL, c->target,
-                    mapping, now);
+                    " http = COALESCE($6, http), updated_at = $7, next_at = 0,"
+                    " mark_time = CASE WHEN $8 = 1 THEN '' ELSE mark_time END,"
+                    " mark_id = CASE WHEN $8 = 1 THEN '' ELSE mark_id END WHERE source_id = $1",
+                    "itttttii", source_id, c->kind,
+                    secret ? buf_str(&sealed) : kind_changed ? "" : NULL, c->target, mapping,
+                    http, now, (long long)kind_changed);
     if (rc < 0)
         goto out;
     static const char *const nums[] = {"every_seconds", "page_size", "window_months", "enabled"};
@@ -180,7 +242,7 @@ int feed_set(struct db *db, long long source_id, const struct feed_config *c, lo
         "UPDATE feeds SET enabled = $2 WHERE source_id = $1",
     };
     /* the audit says what changed, never the secret: only that it was set */
-    detail = json_pack("{s:b}", "secret_changed", c->url != NULL);
+    detail = json_pack("{s:b}", "secret_changed", secret != NULL);
     for (size_t i = 0; i < 4; i++) {
         if (vals[i] < 0)
             continue;
@@ -192,11 +254,16 @@ int feed_set(struct db *db, long long source_id, const struct feed_config *c, lo
         json_object_set_new(detail, "target", json_string(c->target));
     if (mapping)
         json_object_set_new(detail, "mapping", json_string(mapping));
+    if (http)
+        json_object_set_new(detail, "http", json_string(http));
+    if (c->kind)
+        json_object_set_new(detail, "kind", json_string(c->kind));
     rc = audit_log(db, actor, 0, exists ? "feed_update" : "feed_create", "source", source_id,
                    detail, e);
 out:
     json_decref(detail);
     free(mapping);
+    free(http);
     buf_release(&sealed);
     return rc < 0 ? rc : 0;
 }
@@ -206,7 +273,7 @@ out:
     " f.page_size, f.window_months, f.enabled, f.secret, f.mark_time, f.mark_id, f.rows_read,"  \
     " f.stored, f.duplicates, f.quarantined, f.last_try_at, f.last_ok_at, f.last_error,"        \
     " f.failures, f.next_at, (SELECT COUNT(*) FROM quarantine q WHERE q.source_id ="            \
-    " f.source_id AND q.status = 'open') FROM feeds f JOIN sources s ON s.id = f.source_id"
+    " f.source_id AND q.status = 'open'), f.http FROM feeds f JOIN sources s ON s.id = f.source_id"
 
 /* One status object from a STATUS_SQL row. */
 static json_t *status_row(struct db_stmt *st, long long now)
@@ -229,6 +296,16 @@ static json_t *status_row(struct db_stmt *st, long long now)
         "quarantined", db_col_int(st, 16), "quarantine_open", db_col_int(st, 22), "failures",
         failures, "next_at", db_col_int(st, 21), "last_try_at", db_col_int(st, 17), "last_error",
         db_col_text(st, 19), "state", state);
+    if (strcmp(db_col_text(st, 3), "http") == 0) {
+        struct feed_http *h = NULL;
+        json_t *spec = json_loads(db_col_text(st, 23), 0, NULL);
+        struct errbuf pe = ERRBUF_INIT;
+        if (feed_http_parse(spec, &h, &pe) >= 0) {
+            json_object_set_new(o, "http", feed_http_json(h));
+            feed_http_free(h);
+        }
+        json_decref(spec);
+    }
     json_object_set_new(o, "last_ok_at", ok ? json_integer(ok) : json_null());
     json_object_set_new(o, "lag_seconds", ok ? json_integer(now - ok) : json_null());
     json_object_set_new(o, "watermark",

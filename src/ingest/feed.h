@@ -17,11 +17,13 @@ struct db;
 /* A feed's settings: NULL / negative members keep what is stored (url must be given when
  * the feed is created). */
 struct feed_config {
-    const char *kind;   /* "sql" or "folder" */
+    const char *kind;   /* "sql", "folder" or "http" */
     const char *url;    /* the connection URL: a secret, stored sealed, never shown */
-    const char *target; /* the table or view; the folder (an absolute path) */
+    const char *target; /* the table or view; the folder (an absolute path); the HTTP URL */
     const json_t *mapping;
     long long every_seconds, page_size, window_months, enabled;
+    const char *credential; /* an HTTP feed's token or HMAC key: sealed like url */
+    const json_t *http;     /* an HTTP feed's settings (feed_http.h) */
 };
 
 /* What one pull (or replay) did. */

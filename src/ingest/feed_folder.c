@@ -262,7 +262,9 @@ int feed_folder_pull(struct db *db, long long source_id, const char *dir,
         size_t len = strlen(de->d_name);
         char path[PATH_CHARS];
         struct stat sb;
-        if (de->d_name[0] == '.' || len < 5 || strcasecmp(de->d_name + len - 4, ".csv") != 0)
+        if (de->d_name[0] == '.' || len < 5 ||
+            (strcasecmp(de->d_name + len - 4, ".csv") != 0 &&
+             (len < 6 || strcasecmp(de->d_name + len - 5, ".xlsx") != 0)))
             continue;
         snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
         if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (names[n] = strdup(de->d_name)))

@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "db/db.h"
+#include "ingest/feed_http.h"
 #include "ingest/feed_impl.h"
 #include "ingest/feed_map.h"
 #include "ingest/feed_sql.h"
@@ -16,12 +17,14 @@
 
 #define MAX_PAGES 2000   /* per pull: the next pass goes on */
 #define URL_MAX 1100
+#define MARK_MAX 512     /* an HTTP feed's cursor */
 #define BACKOFF_FIRST 30 /* seconds after the first failure, doubling up to every_seconds */
 
 struct feed {
     long long source_id, every, page_size;
-    char kind[16], *secret, *target, mark_time[128], mark_id[128];
+    char kind[16], *secret, *target, mark_time[128], mark_id[MARK_MAX];
     struct feed_map *map;
+    struct feed_http *http; /* an HTTP feed's settings */
     int min_month;
 };
 
@@ -30,6 +33,7 @@ static void feed_release(struct feed *f)
     free(f->secret);
     free(f->target);
     feed_map_free(f->map);
+    feed_http_free(f->http);
 }
 
 static int load(struct db *db, long long source_id, struct feed *f, struct errbuf *e)
@@ -40,7 +44,7 @@ static int load(struct db *db, long long source_id, struct feed *f, struct errbu
     f->source_id = source_id;
     if ((rc = db_prepare(db,
                          "SELECT kind, secret, target, every_seconds, page_size, mark_time,"
-                         " mark_id FROM feeds WHERE source_id = $1",
+                         " mark_id, http FROM feeds WHERE source_id = $1",
                          &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, source_id);
@@ -52,6 +56,12 @@ static int load(struct db *db, long long source_id, struct feed *f, struct errbu
         f->page_size = db_col_int(st, 4);
         snprintf(f->mark_time, sizeof(f->mark_time), "%s", db_col_text(st, 5));
         snprintf(f->mark_id, sizeof(f->mark_id), "%s", db_col_text(st, 6));
+        if (strcmp(f->kind, "http") == 0) {
+            json_t *spec = json_loads(db_col_text(st, 7), 0, NULL);
+            if (feed_http_parse(spec, &f->http, e) < 0)
+                rc = -ERR_INVALID;
+            json_decref(spec);
+        }
     }
     db_done(st);
     if (rc < 0)
@@ -119,18 +129,12 @@ out:
     return rc < 0 ? rc : 0;
 }
 
-/* Commit one page: its events, its quarantined rows and the watermark after its last row. */
-static int store_page(struct db *db, struct feed *f, json_t *rows, struct feed_stats *st,
-                      struct errbuf *e)
+/* Commit one page: its events, its quarantined rows and the watermark (t, id) after it. */
+static int store_page(struct db *db, struct feed *f, json_t *rows, const char *t,
+                      const char *id, struct feed_stats *st, struct errbuf *e)
 {
-    json_t *last = json_array_get(rows, json_array_size(rows) - 1);
-    const char *t = json_string_value(json_object_get(last, feed_map_column(f->map, FF_UPDATED_AT)));
-    const char *id = json_string_value(json_object_get(last, feed_map_column(f->map, FF_ID)));
     struct feed_stats page = {0};
     int rc;
-    if (!t || !id) /* NULLs would stop the watermark: the table breaks the contract */
-        return errbuf_set(e, -ERR_INVALID, "the feed's table has a row with a NULL %s or %s",
-                          feed_map_column(f->map, FF_UPDATED_AT), feed_map_column(f->map, FF_ID));
     if ((rc = db_begin(db, e)) < 0)
         return rc;
     if ((rc = feed_store_rows(db, f->source_id, f->map, f->min_month, rows, false, &page, NULL, e)) < 0 ||
@@ -153,6 +157,19 @@ static int store_page(struct db *db, struct feed *f, json_t *rows, struct feed_s
     st->quarantined += page.quarantined;
     st->resolved += page.resolved;
     return 0;
+}
+
+/* An SQL page: the watermark is its last row's (updated_at, id). */
+static int store_sql_page(struct db *db, struct feed *f, json_t *rows, struct feed_stats *st,
+                          struct errbuf *e)
+{
+    json_t *last = json_array_get(rows, json_array_size(rows) - 1);
+    const char *t = json_string_value(json_object_get(last, feed_map_column(f->map, FF_UPDATED_AT)));
+    const char *id = json_string_value(json_object_get(last, feed_map_column(f->map, FF_ID)));
+    if (!t || !id) /* NULLs would stop the watermark: the table breaks the contract */
+        return errbuf_set(e, -ERR_INVALID, "the feed's table has a row with a NULL %s or %s",
+                          feed_map_column(f->map, FF_UPDATED_AT), feed_map_column(f->map, FF_ID));
+    return store_page(db, f, rows, t, id, st, e);
 }
 
 /* Tests kill a pull between two pages: DJ_FEED_PAGE_PAUSE_MS holds it after each commit. */
@@ -181,13 +198,39 @@ static int pull_pages(struct db *db, struct feed *f, const char *url, struct fee
                                 &rows, e)) < 0)
             break;
         n = json_array_size(rows);
-        rc = n ? store_page(db, f, rows, st, e) : 0;
+        rc = n ? store_sql_page(db, f, rows, st, e) : 0;
         json_decref(rows);
         if (rc < 0 || n < (size_t)f->page_size)
             break;
         test_pause();
     }
     feed_sql_close(conn);
+    return rc;
+}
+
+/* Read and store an HTTP feed's pages until its server says there are no more. A page is
+ * committed with the request of the next one as the watermark; the last page is stored with
+ * its own request, so the next pull reads it again (its rows are then duplicates) and does
+ * not miss rows appended to it. */
+static int pull_http(struct db *db, struct feed *f, const char *credential,
+                     struct feed_stats *st, struct errbuf *e)
+{
+    char next[MARK_MAX];
+    int rc = 0;
+    for (long page = 0; page < MAX_PAGES; page++) {
+        json_t *rows = NULL;
+        bool more = false;
+        if ((rc = feed_http_page(f->http, f->target, credential, f->mark_id, (long)f->page_size,
+                                 &rows, next, sizeof(next), &more, e)) < 0)
+            break;
+        /* an empty last page changes nothing; an empty page with more moves the mark on */
+        if (json_array_size(rows) || more)
+            rc = store_page(db, f, rows, "", next, st, e);
+        json_decref(rows);
+        if (rc < 0 || !more)
+            break;
+        test_pause();
+    }
     return rc;
 }
 
@@ -243,6 +286,8 @@ int feed_pull(struct db *db, long long source_id, struct feed_stats *st, struct 
         rc = feed_folder_pull(db, source_id, f.target, f.map, f.min_month, st, &pe);
     else if ((rc = feed_open_secret(f.secret, url, sizeof(url), e)) < 0)
         goto out;
+    else if (f.http)
+        rc = pull_http(db, &f, url, st, &pe);
     else
         rc = pull_pages(db, &f, url, st, &pe);
     if (rc < 0 && db_lost(db)) { /* our database, not the feed's: nothing to record */

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "base/month.h"
+#include "base/xlsxwrite.h"
 #include "db/db.h"
 #include "org/audit.h"
 #include "org/member.h"
@@ -169,15 +170,29 @@ int api_org_move(struct req *r, struct errbuf *e)
     return req_reply_json(r, 200, out);
 }
 
+/* The member list as an .xlsx (党员名册): personal numbers masked as in the JSON. */
+static const struct xlsx_col member_cols[] = {
+    {"工号", "emp_no", 's', 12, NULL},          {"姓名", "name", 's', 12, NULL},
+    {"性别", "gender_label", 's', 6, NULL},     {"出生日期", "birth_date", 's', 12, NULL},
+    {"入党日期", "joined_date", 's', 12, NULL}, {"党员类型", "party_status_label", 's', 12, NULL},
+    {"人员类别", "category_label", 's', 12, NULL}, {"职务", "position", 's', 16, NULL},
+    {"手机号", "phone", 's', 14, NULL},         {"组织编码", "org_code", 's', 12, NULL},
+    {"所在组织", "org_name", 's', 28, NULL},    {"状态", "status_label", 's', 8, NULL},
+};
+
 int api_member_list(struct req *r, struct errbuf *e)
 {
     char path[ORG_PATH_MAX];
     struct member_query q = {0};
     json_t *out;
+    bool xlsx;
     int rc;
     if ((rc = scope_root(r, ROLE_STAFF, path, NULL, e)) < 0 ||
+        (rc = req_format(r, &xlsx, e)) < 0 ||
         (rc = req_page(r, 20, &q.page, &q.page_size, e)) < 0)
         return rc;
+    if (xlsx) /* the export is the whole filtered list, not a page */
+        q.page = 1, q.page_size = XLSX_EXPORT_MAX_ROWS;
     q.path = path;
     q.q = req_query(r, "q");
     q.status = req_query(r, "status");
@@ -187,7 +202,8 @@ int api_member_list(struct req *r, struct errbuf *e)
                 errbuf_limit(e, 100));
     if ((rc = member_list(r->db, &q, &out, e)) < 0)
         return rc;
-    return req_reply_json(r, 200, out);
+    return req_reply_list(r, xlsx, out, "党员名册", member_cols,
+                          sizeof(member_cols) / sizeof(member_cols[0]), e);
 }
 
 /* The member `id` as JSON (personal numbers in full when `full`), once the caller may read

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/month.h"
+#include "base/xlsxwrite.h"
 #include "db/db.h"
 #include "org/audit.h"
 #include "org/scope.h"
@@ -29,6 +30,14 @@ static int day_param(struct req *r, const char *name, int days, long long *ret, 
  * ?entity=, ?action=, ?entity_id=, ?from= and ?to= (local days, both included), paged. Rows
  * of no organization (sign-in locks, the scoring model) are shown to administrators of the
  * root only. */
+/* The audit log as an .xlsx (操作日志). */
+static const struct xlsx_col audit_cols[] = {
+    {"时间", "at", 'T', 20, NULL},      {"操作人账号", "actor.login", 's', 14, NULL},
+    {"操作人", "actor.name", 's', 12, NULL}, {"组织", "org.name", 's', 24, NULL},
+    {"操作", "action", 's', 10, NULL},       {"对象", "entity", 's', 12, NULL},
+    {"对象编号", "entity_id", 's', 10, NULL}, {"内容", "detail", 's', 60, NULL},
+};
+
 int api_audit(struct req *r, struct errbuf *e)
 {
     char path[ORG_PATH_MAX];
@@ -36,13 +45,17 @@ int api_audit(struct req *r, struct errbuf *e)
     const char *actor = req_query(r, "actor");
     long long org = 0, parent = 0;
     json_t *out;
+    bool xlsx;
     int rc;
-    if ((rc = req_query_int(r, "org_id", 0, 0, (long long)1 << 62, &org, e)) < 0 ||
+    if ((rc = req_format(r, &xlsx, e)) < 0 ||
+        (rc = req_query_int(r, "org_id", 0, 0, (long long)1 << 62, &org, e)) < 0 ||
         (rc = req_query_int(r, "entity_id", 0, 0, (long long)1 << 62, &q.entity_id, e)) < 0 ||
         (rc = day_param(r, "from", 0, &q.from, e)) < 0 ||
         (rc = day_param(r, "to", 1, &q.to, e)) < 0 ||
         (rc = req_page(r, 50, &q.page, &q.page_size, e)) < 0)
         return rc;
+    if (xlsx)
+        q.page = 1, q.page_size = XLSX_EXPORT_MAX_ROWS;
     for (int i = 0; i < r->auth.nroles && !org; i++)
         if (r->auth.roles[i].role & ROLE_ORG_ADMIN)
             org = r->auth.roles[i].org_id;
@@ -77,5 +90,6 @@ int api_audit(struct req *r, struct errbuf *e)
     q.all_orgs = parent == 0 && auth_covers(&r->auth, ROLE_ADMIN, path);
     if ((rc = audit_list(r->db, &q, &out, e)) < 0)
         return rc;
-    return req_reply_json(r, 200, out);
+    return req_reply_list(r, xlsx, out, "操作日志", audit_cols,
+                          sizeof(audit_cols) / sizeof(audit_cols[0]), e);
 }

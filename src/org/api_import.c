@@ -47,7 +47,7 @@ static int reply(struct req *r, const char *kind, bool dry, const struct csv_tab
 }
 
 /* The import of kind: ?dry_run, and ?from=YYYYMM where the kind takes it (members), the
- * body as a CSV table, apply() with the caller as scope, then the report. Every kind of
+ * body as a CSV table or an .xlsx workbook (by its content; ?sheet names a sheet), apply() with the caller as scope, then the report. Every kind of
  * import over HTTP goes through here (the dues module's income bases too). */
 int api_import_run(struct req *r, const char *kind, bool takes_from,
                    int (*apply)(struct req *r, struct csv_table *t, bool dry_run, int from_month,
@@ -67,7 +67,7 @@ int api_import_run(struct req *r, const char *kind, bool takes_from,
     if (from_text && *from_text && month_parse(from_text, &from) < 0)
         return errbuf_field(e, -ERR_INVALID, R_INVALID_MONTH, "from", from_text,
                             "query parameter 'from': expected YYYYMM, got '%.20s'", from_text);
-    if ((rc = csv_table_parse(r->body.data, r->body.len, &t, e)) < 0)
+    if ((rc = csv_table_parse_sheet(r->body.data, r->body.len, req_query(r, "sheet"), &t, e)) < 0)
         return rc;
     if (!(rep = calloc(1, sizeof(*rep)))) {
         csv_table_free(t);

@@ -4,22 +4,41 @@
 #include <string.h>
 
 #include "base/month.h"
+#include "base/xlsxwrite.h"
 #include "db/db.h"
 #include "notify/notify.h"
 #include "plan/api.h"
 #include "plan/internal.h"
 #include "base/banned.h"
 
+static const char *level_label(const char *level)
+{
+    return strcmp(level, "red") == 0      ? "红色预警"
+           : strcmp(level, "yellow") == 0 ? "黄色预警"
+           : strcmp(level, "not_met") == 0 ? "未达标"
+                                          : level;
+}
+
+/* The open warnings as an .xlsx (预警清单). */
+static const struct xlsx_col warning_cols[] = {
+    {"预警级别", "level", 'l', 10, level_label}, {"组织", "org.name", 's', 24, NULL},
+    {"任务编码", "task.code", 's', 12, NULL},    {"任务", "task.name", 's', 30, NULL},
+    {"期间", "period", 's', 10, NULL},           {"完成率", "completion", 'n', 10, NULL},
+    {"应完成", "expected", 'n', 10, NULL},       {"预警日期", "opened_on", 's', 12, NULL},
+};
+
 int api_plan_warnings(struct req *r, struct errbuf *e)
 {
     char path[ORG_PATH_MAX];
     long long org = 0;
     json_t *out;
+    bool xlsx;
     int rc;
-    if ((rc = plan_api_org(r, ROLE_STAFF, &org, path, e)) < 0 ||
+    if ((rc = req_format(r, &xlsx, e)) < 0 || (rc = plan_api_org(r, ROLE_STAFF, &org, path, e)) < 0 ||
         (rc = plan_warnings_json(r->db, path, req_query(r, "level"), &out, e)) < 0)
         return rc;
-    return req_reply_json(r, 200, out);
+    return req_reply_list(r, xlsx, out, "预警清单", warning_cols,
+                          sizeof(warning_cols) / sizeof(warning_cols[0]), e);
 }
 
 int api_plan_lagging(struct req *r, struct errbuf *e)

@@ -614,7 +614,7 @@ int plan_report(struct db *db, long long task_id, long long org_id, const char *
     if ((rc = db_run(db, e,
                      "INSERT INTO plan_reports(task_id, org_id, period, value, evidence, attachment,"
                      " reported_by, reported_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8)"
-                     " ON CONFLICT (task_id, org_id, period) DO UPDATE SET value = excluded.value,"
+                     " ON CONFLICT (task_id, org_id, period, tenant_id) DO UPDATE SET value = excluded.value,"
                      " evidence = excluded.evidence, attachment = excluded.attachment,"
                      " reported_by = excluded.reported_by, reported_at = excluded.reported_at",
                      "iitdttIi", task_id, org_id, name, value, evidence,

@@ -101,7 +101,7 @@ static int open_warning(const struct cell_ctx *x, const char *level, struct errb
     int rc = db_run(x->db, e,
                     "INSERT INTO plan_warnings(task_id, org_id, period, level, completion, expected,"
                     " opened_on, opened_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8)"
-                    " ON CONFLICT (task_id, org_id, period, level) DO NOTHING",
+                    " ON CONFLICT (task_id, org_id, period, level, tenant_id) DO NOTHING",
                     "iittddii", x->t->id, x->o->id, x->period, level, x->c->completion,
                     x->c->expected, (long long)x->today, (long long)time(NULL));
     if (rc > 0)
@@ -165,7 +165,7 @@ static int store(const struct cell_ctx *x, int notified, int reminded, int close
                     "INSERT INTO plan_status(task_id, org_id, period, start_day, end_day, actual,"
                     " completion, expected, level, notified, reminded, closed, evaluated_on)"
                     " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-                    " ON CONFLICT (task_id, org_id, period) DO UPDATE SET actual = excluded.actual,"
+                    " ON CONFLICT (task_id, org_id, period, tenant_id) DO UPDATE SET actual = excluded.actual,"
                     " completion = excluded.completion, expected = excluded.expected,"
                     " level = excluded.level, notified = excluded.notified,"
                     " reminded = excluded.reminded, closed = excluded.closed,"
@@ -350,7 +350,7 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
     s.seconds = now_s() - t0;
     rc = db_run(db, e,
                 "INSERT INTO plan_runs(day, started_at, finished_at, cells, warnings, cases)"
-                " VALUES($1, $2, $2, $3, $4, $5) ON CONFLICT (day) DO UPDATE SET"
+                " VALUES($1, $2, $2, $3, $4, $5) ON CONFLICT (day, tenant_id) DO UPDATE SET"
                 " finished_at = excluded.finished_at, cells = excluded.cells,"
                 " warnings = plan_runs.warnings + excluded.warnings,"
                 " cases = plan_runs.cases + excluded.cases",

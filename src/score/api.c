@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "base/month.h"
+#include "base/xlsxwrite.h"
 #include "db/db.h"
 #include "db/versions.h"
 #include "org/audit.h"
@@ -338,6 +339,14 @@ static int check_scope_org(int b, long long id, const char *kind, long long dept
     return 0;
 }
 
+/* The leaderboard as an .xlsx (排行榜): what the caller may see of it, as in the JSON. */
+static const struct xlsx_col board_cols[] = {
+    {"名次", "rank", 'i', 8, NULL},
+    {"姓名", "name", 's', 12, NULL},
+    {"所在组织", "org_name", 's', 28, NULL},
+    {"先锋指数", "index", 'n', 12, NULL},
+};
+
 int api_leaderboard(struct req *r, struct errbuf *e)
 {
     const char *scope = req_query(r, "scope"), *vis = "full";
@@ -346,6 +355,7 @@ int api_leaderboard(struct req *r, struct errbuf *e)
     char kind[32] = "", path[ORG_PATH_MAX] = "";
     json_t *items = NULL, *me = NULL;
     struct db_stmt *st;
+    bool xlsx;
     int b = BOARD_BRANCH, month, rc;
     if (scope && *scope) {
         for (b = 0; b < (int)(sizeof(boards) / sizeof(boards[0])); b++)
@@ -356,7 +366,8 @@ int api_leaderboard(struct req *r, struct errbuf *e)
                                 "query parameter 'scope': use branch, unit or company, not '%.40s'",
                                 scope);
     }
-    if ((rc = portrait_month(r->db, req_query(r, "month"), &month, e)) < 0 ||
+    if ((rc = req_format(r, &xlsx, e)) < 0 ||
+        (rc = portrait_month(r->db, req_query(r, "month"), &month, e)) < 0 ||
         (rc = req_query_int(r, "page", 1, 1, 1000000, &page, e)) < 0 ||
         (rc = req_query_int(r, "page_size", 20, 1, 100, &size, e)) < 0 ||
         (rc = req_query_int(r, "org_id", 0, 1, (long long)1 << 62, &org_id, e)) < 0 ||
@@ -394,6 +405,8 @@ int api_leaderboard(struct req *r, struct errbuf *e)
         if ((rc = visibility_of(r->db, h.unit_id, root, &vis, e)) < 0)
             return rc;
     }
+    if (xlsx) /* the whole board (still as far as the caller may see it) */
+        page = 1, size = XLSX_EXPORT_MAX_ROWS;
     if (strcmp(vis, "top10") == 0)
         page = 1, size = 10;
     if (b == BOARD_COMPANY)
@@ -412,11 +425,12 @@ int api_leaderboard(struct req *r, struct errbuf *e)
         json_decref(me);
         return rc;
     }
-    return req_reply_json(r, 200,
+    return req_reply_list(r, xlsx,
                           json_pack("{s:s, s:I, s:i, s:s, s:I, s:I, s:I, s:o, s:o}", "scope",
                                     boards[b].scope, "org_id", org_id, "month", month, "visibility",
                                     vis, "total", total, "page", page, "page_size", size, "items",
-                                    items, "me", me));
+                                    items, "me", me),
+                          "排行榜", board_cols, sizeof(board_cols) / sizeof(board_cols[0]), e);
 }
 
 /* ---- the ranking setting of a committee (SCORING.md: "Rankings are a setting") */
@@ -497,7 +511,7 @@ int api_ranking_set(struct req *r, struct errbuf *e)
     audit_change(d, "visibility", json_string(was), json_string(vis));
     if ((rc = db_run(r->db, e,
                      "INSERT INTO ranking_settings(org_id, visibility) VALUES($1, $2)"
-                     " ON CONFLICT (org_id) DO UPDATE SET visibility = excluded.visibility",
+                     " ON CONFLICT (org_id, tenant_id) DO UPDATE SET visibility = excluded.visibility",
                      "it", id, vis)) < 0 ||
         (rc = version_bump(r->db, TOPIC_SCORES, e)) < 0 ||
         (rc = audit_log(r->db, r->auth.account_id, id, "set_ranking", "org", id, d, e)) < 0 ||

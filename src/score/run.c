@@ -519,7 +519,7 @@ int score_run_month(struct db *db, int month, long long actor, bool progress,
     if ((rc = db_run(db, e,
                      "INSERT INTO score_runs(month, version, members, events, started_at,"
                      " finished_at, run_by) VALUES($1, $2, $3, $4, $5, $6, $7)"
-                     " ON CONFLICT (month) DO UPDATE SET version = excluded.version,"
+                     " ON CONFLICT (month, tenant_id) DO UPDATE SET version = excluded.version,"
                      " members = excluded.members, events = excluded.events,"
                      " started_at = excluded.started_at, finished_at = excluded.finished_at,"
                      " run_by = excluded.run_by",

@@ -302,3 +302,27 @@ test('a drop folder: a good file, a bad file and the same file twice, each taken
   assert.equal(q.body.items.find((x) => x.row_key === 'p3').raw._file, 'a.csv');
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('a drop folder takes .xlsx workbooks too; a damaged one is rejected with invalid_xlsx', async () => {
+  const { addSource, xlsx } = await import('./fixtures.mjs');
+  const { writeFileSync, readdirSync, readFileSync } = await import('node:fs');
+  addSource(srv, 'prodx', '生产系统（Excel）');
+  const id = Number(sql(srv.dbUrl, "SELECT id FROM sources WHERE code = 'prodx'"));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dj-feeds-xlsx.'));
+  let r = await srv.api('PUT', `/api/v1/sources/${id}/feed`, {
+    token: admin,
+    body: { kind: 'folder', target: dir, mapping: { key: 'no', emp_no: 'emp', indicator: '=safety.violation', value: 'times', month: 'month' } },
+  });
+  assert.equal(r.status, 200, r.text);
+  writeFileSync(path.join(dir, 'x.xlsx'), xlsx([{ rows: [['no', 'emp', 'times', 'month'], ['x1', 'EA001', 1, MONTH], ['x2', 'EA002', 'x', MONTH]] }]));
+  writeFileSync(path.join(dir, 'y.xlsx'), Buffer.from('PK\x03\x04 damaged'));
+  r = await srv.api('POST', `/api/v1/sources/${id}/feed/pull`, { token: admin });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual([r.body.rows, r.body.stored, r.body.quarantined], [2, 1, 1]);
+  assert.deepEqual(readdirSync(dir).sort(), ['done', 'rejected']);
+  const rep = JSON.parse(readFileSync(path.join(dir, 'done', 'x.xlsx.report.json'), 'utf8'));
+  assert.deepEqual(rep.quarantined_rows.map((x) => [x.line, x.reason]), [[3, 'not_number']]);
+  const bad = JSON.parse(readFileSync(path.join(dir, 'rejected', 'y.xlsx.report.json'), 'utf8'));
+  assert.equal(bad.reason, 'invalid_xlsx');
+  rmSync(dir, { recursive: true, force: true });
+});

@@ -20,11 +20,13 @@
 //   mem-a2  member@UA-B1 (member EA002)              mem-b2 member@UB-B2 (member EB002)
 //   mem-a3  member@UA-B2 (member EA003)
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
+const ROOT_DIR = path.resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
 
 export const PASSWORD = 'Correct-Horse-42';
 
@@ -68,6 +70,25 @@ export function csv(rows) {
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return rows.map((r) => r.map(cell).join(',')).join('\n') + '\n';
+}
+
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** An .xlsx workbook written by openpyxl (Debian's python3-openpyxl), as a Buffer: sheets is
+ * [{name, rows, merge}] (tests/fixtures/xlsx/openpyxl_write.py says what a cell may be). */
+export function xlsx(sheets, { date1904 = false } = {}) {
+  const script = path.join(ROOT_DIR, 'tests/fixtures/xlsx/openpyxl_write.py');
+  return execFileSync(process.env.DJ_PYTHON ?? '/usr/bin/python3', [script], {
+    input: JSON.stringify({ sheets, date1904 }),
+    maxBuffer: 64 << 20,
+  });
+}
+
+/** An .xlsx (a Buffer) read back by openpyxl: its first sheet as {title, freeze, widths,
+ * rows, formats, bold_header} (tests/fixtures/xlsx/openpyxl_read.py). */
+export function readXlsx(bytes) {
+  const script = path.join(ROOT_DIR, 'tests/fixtures/xlsx/openpyxl_read.py');
+  return JSON.parse(execFileSync(process.env.DJ_PYTHON ?? '/usr/bin/python3', [script], { input: bytes, maxBuffer: 256 << 20 }).toString('utf8'));
 }
 
 /** A valid 18-character ID-card number (ISO 7064 MOD 11-2 check digit). */

@@ -169,7 +169,7 @@ test('security, x-auth, x-roles, request bodies and the router-level errors matc
     assert.deepEqual([...op['x-roles']].sort(), [...rt.roles].sort(), `${where}: x-roles`);
 
     const types = Object.keys(deref(op.requestBody)?.content ?? {}).sort();
-    const wantTypes = { BODY_NONE: [], BODY_JSON: ['application/json'], BODY_EVENTS: ['application/json', 'application/x-ndjson'], BODY_CSV: ['text/csv'] }[rt.body];
+    const wantTypes = { BODY_NONE: [], BODY_JSON: ['application/json'], BODY_EVENTS: ['application/json', 'application/x-ndjson'], BODY_CSV: ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'text/csv'] }[rt.body];
     assert.deepEqual(types, wantTypes, `${where}: request body types`);
     if (rt.body !== 'BODY_NONE') assert.equal(deref(op.requestBody).required, true, `${where}: requestBody.required`);
 
@@ -180,7 +180,8 @@ test('security, x-auth, x-roles, request bodies and the router-level errors matc
     if (rt.body !== 'BODY_NONE') need.push('400', '413', '415');
     if (rt.path.includes('{')) need.push('404');
     for (const c of need) assert.ok(codes.includes(c), `${where}: response ${c} is not documented`);
-    assert.ok(codes.some((c) => /^2\d\d$/.test(c)), `${where}: no success response`);
+    // a browser sign-in step succeeds with a redirect (302)
+    assert.ok(codes.some((c) => /^[23]\d\d$/.test(c)), `${where}: no success response`);
   }
 });
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, assertError } from './lib.mjs';
-import { seedWorld, csv, idCard } from './fixtures.mjs';
+import { seedWorld, csv, idCard, xlsx, XLSX_TYPE } from './fixtures.mjs';
 import { DOC } from './schema.mjs';
 
 const ROOT = path.resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
@@ -51,6 +51,8 @@ const CASES = () => [
   ['mismatch', 'fin-a', 'GET', `/api/v1/dues/ledger/statement?org_id=${W.orgs['UA-B1']}&from=202405&to=202401`, {}, 400, { field: 'from' }],
   ['invalid_json', 'com-a', 'POST', '/api/v1/members', { raw: '{"emp_no": ', contentType: 'application/json' }, 400, {}],
   ['invalid_csv', 'com-a', 'POST', '/api/v1/import/members?dry_run=true', { raw: '工号,姓名\n"RS9,没有结束\n', contentType: 'text/csv' }, 400, { row: 2 }],
+  ['invalid_xlsx', 'com-a', 'POST', '/api/v1/import/members?dry_run=true', { raw: Buffer.from('PK\x03\x04 not really a zip'), contentType: XLSX_TYPE }, 400, {}],
+  ['merged_cells', 'com-a', 'POST', '/api/v1/import/members?dry_run=true', { raw: xlsx([{ rows: [MEMBER_HEAD, ['RS9', '周全']], merge: ['A1:B1'] }]), contentType: XLSX_TYPE }, 400, { row: 1, column: 'A1:B1' }],
   ['unknown_column', 'com-a', 'POST', '/api/v1/import/members?dry_run=true', { raw: csv([[...MEMBER_HEAD, '爱好']]), contentType: 'text/csv' }, 400, { column: '爱好', row: 1 }],
   ['missing_column', 'com-a', 'POST', '/api/v1/import/members?dry_run=true', { raw: csv([['姓名', '所在组织编码']]), contentType: 'text/csv' }, 400, { column: 'emp_no' }],
   ['duplicate_column', 'com-a', 'POST', '/api/v1/import/members?dry_run=true', { raw: csv([[...MEMBER_HEAD, '工号']]), contentType: 'text/csv' }, 400, { column: '工号', row: 1 }],

@@ -8,7 +8,7 @@
  * bearer token or session cookie with CSRF on writes, API keys, roles; the world has the
  * session FUZZ_SESSION_TOKEN), and what handlers read from a matched request is read: path
  * ids (req_param_id), integer query parameters (req_query_int), months and formats
- * (dues_api_month, dues_api_format). */
+ * (dues_api_month, req_format). */
 #include <microhttpd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -113,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < nkeys; i++)
             (void)req_query_int(&r, keys[i], 0, -1000, 1000, &v, &e);
         (void)dues_api_month(&r, "month", false, 202401, &m, &e);
-        (void)dues_api_format(&r, &xlsx, &e);
+        (void)req_format(&r, &xlsx, &e);
     }
     fuzz_headers_clear();
     fuzz_req_release(&r);

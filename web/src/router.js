@@ -43,6 +43,7 @@ export const routes = [
       { path: 'leaderboard', name: 'leaderboard', component: () => import('./pages/admin/Leaderboard.vue'), meta: { roles: PARTY_WORK, api: ['GET /api/v1/leaderboard'] } },
       { path: 'plans', name: 'plans', component: () => import('./pages/admin/Plans.vue'), meta: { roles: PARTY_WORK, api: ['GET /api/v1/plans/progress'] } },
       { path: 'dues', name: 'dues', component: () => import('./pages/admin/Dues.vue'), meta: { api: ['GET /api/v1/dues/reports/collection'] } },
+      { path: 'sources', name: 'sources', component: () => import('./pages/admin/Sources.vue'), meta: { api: ['GET /api/v1/feeds/quality'] } },
       { path: 'webhooks', name: 'webhooks', component: () => import('./pages/admin/Webhooks.vue'), meta: { api: ['GET /api/v1/plans/webhooks'] } },
       { path: 'audit', name: 'audit', component: () => import('./pages/admin/Audit.vue'), meta: { api: ['GET /api/v1/audit'] } },
       { path: 'model', name: 'model', component: () => import('./pages/admin/Model.vue'), meta: { api: ['GET /api/v1/score/models'] } },
@@ -91,7 +92,7 @@ router.beforeEach(async (to) => {
   }
   if (!session.checked) {
     try {
-      await loadMe({ fresh: !!to.meta?.public });
+      await loadMe({ fresh: !!to.meta?.public, force: to.name === 'login' && to.query?.sso === 'done' });
     } catch {
       /* the server did not answer: the login page will say so when used */
     }

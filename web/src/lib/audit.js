@@ -11,7 +11,7 @@ export const AUDIT_ENTITIES = [
   'member', 'org', 'account', 'login', 'source',
   'income_base', 'dues_term', 'dues_month', 'dues_payment', 'dues_payroll', 'dues_batch', 'dues_remittance', 'dues_expense', 'dues_share', 'dues_setting', 'dues_todo',
   'plan', 'plan_task', 'plan_report', 'plan_case', 'plan_notice', 'plan_webhook',
-  'score_model', 'score_month',
+  'score_model', 'score_month', 'sso_settings', 'wecom_settings',
 ];
 
 // the message of key when there is one, else null (t() answers an unknown key with the key)

@@ -38,6 +38,23 @@ export function fromMonth(v) {
 }
 
 // The query of an import call: from applies to members only.
+// The query of a list's .xlsx export: the page's filters with format=xlsx, without its paging
+// (the server exports every page) or empty values.
+export function exportQuery(query) {
+  const q = { format: 'xlsx' };
+  for (const [k, v] of Object.entries(query || {})) if (v !== undefined && v !== null && v !== '' && k !== 'page' && k !== 'page_size') q[k] = v;
+  return q;
+}
+
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+// The Content-Type for a chosen file's bytes: an Excel workbook (.xlsx, a zip: "PK\3\4") or
+// CSV. The server tells them apart by content too; the type only has to be one it takes.
+export function importContentType(bytes) {
+  const b = new Uint8Array(bytes ?? new ArrayBuffer(0), 0, Math.min(4, bytes?.byteLength ?? 0));
+  return b.length === 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4 ? XLSX_TYPE : 'text/csv';
+}
+
 export function importQuery(kind, from, dryRun) {
   const q = {};
   if (dryRun) q.dry_run = 'true';

@@ -13,6 +13,7 @@ export const MENU = [
   { name: 'leaderboard', icon: 'medal-o' },
   { name: 'orgs', icon: 'cluster-o' },
   { name: 'model', icon: 'setting-o' },
+  { name: 'sources', icon: 'exchange' },
   { name: 'webhooks', icon: 'chat-o' },
   { name: 'audit', icon: 'records-o' },
 ];

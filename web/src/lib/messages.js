@@ -18,6 +18,7 @@ export const zh = {
   'nav.plans': '量化计划',
   'nav.model': '计分模型',
   'nav.webhooks': '消息推送',
+  'nav.sources': '数据源',
   'nav.memberView': '党员端',
 
   'login.login': '账号',
@@ -28,6 +29,13 @@ export const zh = {
   'login.passwordRequired': '请输入密码',
   'login.submit': '登录',
   'login.busy': '登录中…',
+  'login.sso': '统一身份认证登录',
+  'login.wecom': '企业微信登录',
+  'login.ssoFailed': '统一身份认证登录未成功，请重试或使用账号密码登录',
+  'login.ssoError.unknown_member': '您的工号不在党员名册中，请联系党组织管理员',
+  'login.ssoError.not_allowed': '您还没有本系统的账号，请联系管理员开通',
+  'login.ssoError.wrong_state': '账号已停用或登录已超时，请重新登录或联系管理员',
+  'login.ssoError.too_many_requests': '登录失败次数过多，请稍后再试',
   'login.wrong': '账号或密码错误，请重新输入',
   'login.expired': '登录已过期，请重新登录',
 

@@ -21,7 +21,7 @@ export const FIELD_LABELS = {
   'applies_to.under_org_id': '适用范围', 'applies_to.with_groups': '含党小组', applies_to: '适用范围',
   text: '说明', attachment: '附件', action: '操作', state: '状态', level: '预警级别', format: '格式',
   url: '推送地址', secret: '密钥', retry_seconds: '重试间隔', max_attempts: '最多尝试次数', login: '登录名',
-  password: '密码', q: '搜索词', page: '页码', page_size: '每页条数', dry_run: '预览', value: '数值',
+  password: '密码', q: '搜索词', page: '页码', page_size: '每页条数', dry_run: '预览', sheet: '工作表', value: '数值',
   date: '日期', key: '事件编号', detail: '详情', items: '明细', tasks: '任务', visibility: '可见范围',
   scope: '范围', weights: '维度权重', rules: '计分规则', base: '基础分', veto_months: '一票否决月数',
   veto_cap: '否决后上限', gap: '分差', effective_month: '生效月份', dimension: '维度', cap: '上限',
@@ -31,6 +31,12 @@ export const FIELD_LABELS = {
   indicators: '指标', complete_day: '数据截止日', cadence: '交付周期', source_id: '数据源',
   source: '数据源', expectation: '数据源交付声明',
   max_bytes: '单条消息上限', active: '启用',
+  // feeds (PUT /api/v1/sources/{id}/feed)
+  credential: '令牌或签名密钥', mapping: '字段映射', every_seconds: '拉取间隔', window_months: '接收月数',
+  enabled: '启用', feed: '数据源', http: '接口设置', 'http.paging': '分页方式', 'http.auth': '认证方式',
+  'http.rows': '数据行所在路径', 'http.next': '下一游标所在路径', 'http.has_more': '“还有更多”所在路径',
+  'http.page_param': '页码参数名', 'http.size_param': '每页条数参数名', 'http.cursor_param': '游标参数名',
+  'http.key_id': '密钥编号', 'http.first_page': '起始页码', 'http.timeout_seconds': '超时',
 };
 
 // wrong_state's state
@@ -91,6 +97,8 @@ export const REASONS = {
     `${F}${shown(d.value)}与其他内容不一致${d.limit !== undefined && /_fen$/.test(d.field || '') ? `（应为 ${yuan(d.limit)} 元）` : ''}`,
   invalid_json: () => '请求内容不是有效的 JSON，请刷新页面后重试',
   invalid_csv: () => '文件无法按 CSV 表格读取，请在 Excel 中另存为“CSV UTF-8”后重试',
+  invalid_xlsx: () => 'Excel 文件无法读取（文件损坏、不是 .xlsx 工作簿或超出大小限制），请在 Excel 中重新保存后重试',
+  merged_cells: (d) => `表头中有合并的单元格${quoted(d.column)}，请取消合并，让每一列都有自己的表头`,
   unknown_column: (d) => `表头中有无法识别的列${quoted(d.column)}`,
   missing_column: (d) => `缺少必需的列${quoted(d.column)}`,
   duplicate_column: (d) => `列${quoted(d.column)}出现了两次`,

@@ -66,10 +66,11 @@ async function askMe() {
 }
 
 // fresh: do not open on the remembered account, wait for /me (the login page: a session that
-// ended must not send it elsewhere)
-export async function loadMe({ fresh = false } = {}) {
+// ended must not send it elsewhere); force: ask /me even when this browser signed out (back
+// from single sign-on, whose session cookie the server set during the redirects)
+export async function loadMe({ fresh = false, force = false } = {}) {
   const known = remembered();
-  if (known === null) {
+  if (known === null && !force) {
     session.account = null;
     session.checked = true;
     return null;

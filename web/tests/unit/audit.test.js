@@ -60,6 +60,10 @@ const ROWS = [
   ['create', 'score_model', { effective_month: 202601, note: '2026年版', base: 60, weights: { politics: 0.2, theory: 0.2, discipline: 0.2, performance: 0.3, honours: 0.1 }, rules: 24 }],
   ['activate', 'score_model', { active_version: { from: 1, to: 2 } }],
   ['run', 'score_month', { month: 202612, version: 1, members: 10000, events: 11321 }],
+  ['create', 'sso_settings', { issuer: 'https://idp.example.invalid', client_id: 'dangjian', redirect_uri: 'https://dj.example.invalid/api/v1/auth/oidc/callback', claim: 'employee_number', create_accounts: false, replaced: false }],
+  ['update', 'sso_settings', { issuer: 'https://idp.example.invalid', client_id: 'dangjian', redirect_uri: 'https://dj.example.invalid/api/v1/auth/oidc/callback', claim: 'employee_number', create_accounts: true, replaced: true }],
+  ['delete', 'sso_settings', null],
+  ['create', 'wecom_settings', { corp_id: 'ww-corp', agent_id: '1000002', redirect_uri: 'https://dj.example.invalid/api/v1/auth/wecom/callback', api_base: 'https://qyapi.example.invalid', authorize_url: 'https://login.example.invalid/wwlogin/sso/login', create_accounts: false, replaced: false }],
 ];
 
 // what a person reads: no Latin words, no codes, no long decimals

@@ -124,4 +124,40 @@ describe('login page', () => {
     expect(w.find('[data-test=login-error]').text()).toContain('操作过于频繁');
     expect(w.find('[data-test=login-error]').text()).toContain('wait 4 seconds');
   });
+  async function loginPage(config) {
+    vi.stubGlobal('fetch', fakeApi({ 'GET /api/v1/auth/sso': config }));
+    const router = testRouter();
+    router.push('/login');
+    await router.isReady();
+    const w = mount(Login, { global: { plugins: [vantPlugin, router] } });
+    await settle(w, 10);
+    return w;
+  }
+  it('offers the single sign-on the server has configured, in Chinese', async () => {
+    const both = await loginPage([200, { oidc: true, wecom: true }]);
+    expect(both.find('[data-test=sso]').text()).toBe('统一身份认证登录');
+    expect(both.find('[data-test=sso-wecom]').text()).toBe('企业微信登录');
+    const oidc = await loginPage([200, { oidc: true, wecom: false }]);
+    expect(oidc.find('[data-test=sso]').exists()).toBe(true);
+    expect(oidc.find('[data-test=sso-wecom]').exists()).toBe(false);
+  });
+  it('says in Chinese why single sign-on was refused, and something general for other reasons', async () => {
+    for (const [code, text] of [['unknown_member', '您的工号不在党员名册中，请联系党组织管理员'], ['io', '统一身份认证登录未成功，请重试或使用账号密码登录']]) {
+      vi.stubGlobal('fetch', fakeApi({ 'GET /api/v1/auth/sso': [200, { oidc: true, wecom: false }] }));
+      const router = testRouter();
+      router.push(`/login?sso_error=${code}`);
+      await router.isReady();
+      const w = mount(Login, { global: { plugins: [vantPlugin, router] } });
+      await settle(w, 10);
+      expect(w.find('[data-test=login-error]').text()).toBe(text);
+    }
+  });
+  it('shows no single sign-on button when none is configured or the server does not say', async () => {
+    for (const config of [[200, { oidc: false, wecom: false }], [500, { error: { code: 'internal', message: 'x' } }]]) {
+      const w = await loginPage(config);
+      expect(w.find('[data-test=sso]').exists()).toBe(false);
+      expect(w.find('[data-test=sso-wecom]').exists()).toBe(false);
+      expect(w.find('button[type=submit]').exists()).toBe(true);
+    }
+  });
 });

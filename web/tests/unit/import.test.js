@@ -6,7 +6,7 @@ import RankingSetting from '../../src/components/RankingSetting.vue';
 import { setCsrf, request } from '../../src/lib/api.js';
 import { session } from '../../src/lib/session.js';
 import { forgetOrgs } from '../../src/lib/orgs.js';
-import { importKinds, importQuery, importProblems, canConfirm, templateCsv, fromMonth, IMPORT_COLUMNS } from '../../src/lib/csvimport.js';
+import { importKinds, importQuery, importProblems, importContentType, XLSX_TYPE, canConfirm, templateCsv, fromMonth, IMPORT_COLUMNS } from '../../src/lib/csvimport.js';
 import { rankingOrgs } from '../../src/lib/ranking.js';
 import { fakeApi, vantPlugin, settle } from './helpers.js';
 
@@ -28,6 +28,13 @@ describe('import helpers', () => {
     expect(importKinds(['admin', 'member'])).toEqual(['members', 'orgs']);
     expect(importKinds(['finance', 'member'])).toEqual([]);
   });
+  it('sends an Excel workbook as .xlsx by its zip magic, anything else as CSV', () => {
+    expect(importContentType(new Uint8Array([0x50, 0x4b, 3, 4, 20, 0]).buffer)).toBe(XLSX_TYPE);
+    expect(importContentType(new TextEncoder().encode('工号,姓名\n').buffer)).toBe('text/csv');
+    expect(importContentType(new TextEncoder().encode('PK').buffer)).toBe('text/csv');
+    expect(importContentType(new ArrayBuffer(0))).toBe('text/csv');
+  });
+
   it('makes templates with the Chinese headers, UTF-8 with a BOM', () => {
     expect(templateCsv('members')).toBe('\uFEFF工号,姓名,性别,出生日期,入党日期,所在组织编码,身份证号,手机号,职务,党员类型,人员类别\r\n');
     expect(templateCsv('orgs')).toBe('\uFEFF组织编码,组织名称,上级组织编码,组织类型,书记工号\r\n');
@@ -88,13 +95,31 @@ describe('import helpers', () => {
 
 async function chooseFile(w, text, name = 'members.csv') {
   const input = w.find('[data-test=import-file]');
-  const file = new File([new TextEncoder().encode(text)], name, { type: 'text/csv' });
+  const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
+  const file = new File([bytes], name, { type: 'text/csv' });
   Object.defineProperty(input.element, 'files', { value: [file], configurable: true });
   await input.trigger('change');
   await settle(w);
 }
 
 describe('CSV import', () => {
+  it('uploads a chosen .xlsx as an Excel workbook and shows a merged header in Chinese', async () => {
+    session.account = committee;
+    setCsrf('csrf-1');
+    const merged = [400, { error: { code: 'invalid', message: 'row 1: merged cells A1:B1 in the header row', details: [
+      { row: 1, column: 'A1:B1', code: 'merged_cells', message: 'row 1: merged cells A1:B1 in the header row' }] } }];
+    const f = fakeApi({ 'POST /api/v1/import/members': merged });
+    vi.stubGlobal('fetch', f);
+    const w = mount(CsvImport, { global: { plugins: [vantPlugin] } });
+    expect(w.find('[data-test=import-file]').attributes('accept')).toContain('.xlsx');
+    await chooseFile(w, new Uint8Array([0x50, 0x4b, 3, 4, 1, 2, 3]), '名册.xlsx');
+    await w.find('[data-test=import-preview]').trigger('click');
+    await settle(w);
+    expect(f.calls[0].init.headers['Content-Type']).toBe(XLSX_TYPE);
+    expect(w.findAll('[data-test=import-problem]').map((li) => li.text())).toEqual(['第 1 行表头中有合并的单元格「A1:B1」，请取消合并，让每一列都有自己的表头']);
+  });
+
+
   afterEach(() => {
     vi.unstubAllGlobals();
     session.account = null;
