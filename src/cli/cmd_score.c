@@ -93,12 +93,15 @@ int cmd_score(int argc, char **argv)
         for (int mo = from; mo <= to; mo = month_add(mo, 1)) {
             struct score_run_stats s;
             cli_warn_incomplete(db, mo);
-            if (score_run_month(db, mo, 0, cli_tty(), &s, &e) < 0) {
+            if (score_run_month_why(db, mo, 0, "manual", cli_tty(), &s, &e) < 0) {
                 rc = cli_fail(&e);
                 break;
             }
-            printf("%d: %ld members, %ld events, %ld organizations, model %lld, %.2f s\n", s.month,
-                   s.members, s.events, s.orgs, s.version, s.seconds);
+            printf("%d: run %lld, %ld members, %ld events, %ld organizations, model %lld, %.2f s\n",
+                   s.month, s.run, s.members, s.events, s.orgs, s.version, s.seconds);
+            if (s.run > 1)
+                printf("%d: %lld members changed, %lld events stored after the previous run\n",
+                       s.month, s.changed, s.late);
         }
     }
     db_close(db);

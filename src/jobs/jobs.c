@@ -13,6 +13,7 @@
 #include "dues/job.h"
 #include "ingest/feed.h"
 #include "ingest/quality.h"
+#include "score/rerun.h"
 #include "score/run.h"
 #include "plan/plan.h"
 #include "base/banned.h"
@@ -38,6 +39,32 @@ static int score_last_month(struct db *db, struct errbuf *e)
         return rc;
     log_info("jobs: scored %d: %ld members, %ld events in %.2f s", month, s.members, s.events,
              s.seconds);
+    return 0;
+}
+
+/* How many months back the late-events check looks (SCORING.md, "Late events and re-runs"). */
+#define RERUN_MONTHS 6
+
+/* Re-run each scored month of the last RERUN_MONTHS whose events include one stored after its
+ * latest run began, oldest first (a veto carries into later months). Under the job's lock the
+ * check and the re-run are one step: another server then finds the month's run newer than its
+ * events and does nothing. */
+static int rescore_late(struct db *db, struct errbuf *e)
+{
+    int now = month_of_time(time(NULL)), rc;
+    for (int back = RERUN_MONTHS; back >= 1; back--) {
+        int month = month_add(now, -back);
+        struct score_run_stats s;
+        if ((rc = score_month_has_late(db, month, e)) <= 0) {
+            if (rc < 0)
+                return rc;
+            continue;
+        }
+        if ((rc = score_run_month_why(db, month, 0, "late_events", false, &s, e)) < 0)
+            return rc;
+        log_info("jobs: re-scored %d (run %lld): %lld late events, %lld members changed", month,
+                 s.run, s.late, s.changed);
+    }
     return 0;
 }
 
@@ -78,6 +105,8 @@ static const struct job {
     {"dues close last month", gated_dues_close},
     {"plan daily check", plan_job_daily},
     {"score last month", gated_score},
+    /* events that arrived after a month was scored: that month is run again */
+    {"score late events", rescore_late},
     /* sources that went quiet: the admins are told once per quiet spell */
     {"source quiet check", quality_job_quiet},
     /* webhook deliveries that are due (first tries and retries), on every pass */

@@ -27,16 +27,18 @@ int api_score_months(struct req *r, struct errbuf *e)
     struct db_stmt *st;
     int rc, now = month_of_time((long long)time(NULL));
     if ((rc = db_prepare(r->db,
-                         "SELECT month, version, members, events, finished_at FROM score_runs"
+                         "SELECT month, version, members, events, finished_at, run, reason"
+                         " FROM score_runs"
                          " ORDER BY month DESC",
                          &st, e)) < 0)
         goto fail;
     while ((rc = db_step(st, e)) == 1)
         json_array_append_new(
-            items, json_pack("{s:I, s:b, s:I, s:I, s:I, s:I}", "month", db_col_int(st, 0),
-                             "complete", db_col_int(st, 0) < now, "version", db_col_int(st, 1),
-                             "members", db_col_int(st, 2), "events", db_col_int(st, 3),
-                             "finished_at", db_col_int(st, 4)));
+            items, json_pack("{s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:s}", "month",
+                             db_col_int(st, 0), "complete", db_col_int(st, 0) < now, "version",
+                             db_col_int(st, 1), "members", db_col_int(st, 2), "events",
+                             db_col_int(st, 3), "finished_at", db_col_int(st, 4), "run",
+                             db_col_int(st, 5), "reason", db_col_text(st, 6)));
     db_done(st);
     if (rc < 0)
         goto fail;
@@ -152,11 +154,12 @@ int api_score_run(struct req *r, struct errbuf *e)
     if (month < 0 || month > 999999 || !month_valid((int)month))
         return errbuf_field_int(e, -ERR_INVALID, R_INVALID_MONTH, "month", month,
                                 "field 'month': invalid month %lld: use YYYYMM", month);
-    if ((rc = score_run_month(r->db, (int)month, r->auth.account_id, false, &s, e)) < 0)
+    if ((rc = score_run_month_why(r->db, (int)month, r->auth.account_id, "manual", false, &s, e)) < 0)
         return rc;
-    out = json_pack("{s:i, s:I, s:I, s:I, s:I}", "month", s.month, "version", (json_int_t)s.version,
-                    "members", (json_int_t)s.members, "events", (json_int_t)s.events, "orgs",
-                    (json_int_t)s.orgs);
+    out = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "month", s.month, "version",
+                    (json_int_t)s.version, "members", (json_int_t)s.members, "events",
+                    (json_int_t)s.events, "orgs", (json_int_t)s.orgs, "run", (json_int_t)s.run,
+                    "changed", (json_int_t)s.changed, "late_events", (json_int_t)s.late);
     json_object_set_new(out, "seconds", json_real(s.seconds));
     return req_reply_json(r, 200, out);
 }
@@ -353,7 +356,7 @@ int api_leaderboard(struct req *r, struct errbuf *e)
     struct portrait_home h;
     long long org_id = 0, root = 0, page, size, total = 0, depth = 0;
     char kind[32] = "", path[ORG_PATH_MAX] = "";
-    json_t *items = NULL, *me = NULL;
+    json_t *items = NULL, *me = NULL, *run = NULL;
     struct db_stmt *st;
     bool xlsx;
     int b = BOARD_BRANCH, month, rc;
@@ -417,19 +420,25 @@ int api_leaderboard(struct req *r, struct errbuf *e)
                           "ii", (long long)month, org_id);
     else
         rc = db_query_int(r->db, e, &total, boards[b].count_sql, "ii", (long long)month, org_id);
-    if (rc < 0 || (rc = me_json(r->db, h.member_id, month, b, org_id, total, &me, e)) < 0)
+    if (rc < 0 || (rc = portrait_run_json(r->db, month, &run, e)) < 0)
         return rc;
+    if ((rc = me_json(r->db, h.member_id, month, b, org_id, total, &me, e)) < 0) {
+        json_decref(run);
+        return rc;
+    }
     if (strcmp(vis, "self") == 0)
         items = json_array();
     else if ((rc = board_items(r->db, b, month, org_id, size, (page - 1) * size, &items, e)) < 0) {
         json_decref(me);
+        json_decref(run);
         return rc;
     }
+    /* run: which run of the month the ranking shows (第2次计算) */
     return req_reply_list(r, xlsx,
-                          json_pack("{s:s, s:I, s:i, s:s, s:I, s:I, s:I, s:o, s:o}", "scope",
-                                    boards[b].scope, "org_id", org_id, "month", month, "visibility",
-                                    vis, "total", total, "page", page, "page_size", size, "items",
-                                    items, "me", me),
+                          json_pack("{s:s, s:I, s:i, s:o, s:s, s:I, s:I, s:I, s:o, s:o}", "scope",
+                                    boards[b].scope, "org_id", org_id, "month", month, "run", run,
+                                    "visibility", vis, "total", total, "page", page, "page_size",
+                                    size, "items", items, "me", me),
                           "排行榜", board_cols, sizeof(board_cols) / sizeof(board_cols[0]), e);
 }
 

@@ -45,6 +45,12 @@ int portrait_member_annual(struct db *db, const struct auth *a, long long member
 int portrait_org(struct db *db, const struct auth *a, long long org_id, int month, json_t **ret,
                  struct errbuf *e);
 
+/* {"number", "reason", "finished_at"} of month's latest run (the run a page shows). */
+int portrait_run_json(struct db *db, int month, json_t **ret, struct errbuf *e);
+/* What re-runs changed for member_id in the PORTRAIT_LINE months ending at month. */
+int portrait_member_changes(struct db *db, long long member_id, int month, json_t **ret,
+                            struct errbuf *e);
+
 /* ---- helpers shared by the portrait files */
 
 struct score_model;

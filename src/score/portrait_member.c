@@ -260,7 +260,7 @@ static json_t *rank_json(long long rank, long long of, double pct)
 static int build(struct db *db, struct mrow *m, int month, json_t **ret, struct errbuf *e)
 {
     const struct score_model *model = NULL;
-    json_t *out, *dims, *strengths, *weaknesses, *line = NULL;
+    json_t *out, *dims, *strengths, *weaknesses, *line = NULL, *run = NULL, *changes = NULL;
     struct pick *picks = NULL;
     int rc;
     /* a unit committee's rollup counts exactly the members ranked in it; the root's counts
@@ -271,7 +271,9 @@ static int build(struct db *db, struct mrow *m, int month, json_t **ret, struct 
                            "ii", (long long)month, m->unit_id)) < 0)
         return rc;
     if ((rc = portrait_model(db, m->version, &model, e)) < 0 ||
-        (rc = growth(db, m->id, month, &line, e)) < 0)
+        (rc = growth(db, m->id, month, &line, e)) < 0 ||
+        (rc = portrait_run_json(db, month, &run, e)) < 0 ||
+        (rc = portrait_member_changes(db, m->id, month, &changes, e)) < 0)
         goto out;
     if (!(picks = calloc(model->nrules + 1, sizeof(*picks)))) {
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
@@ -308,10 +310,16 @@ static int build(struct db *db, struct mrow *m, int month, json_t **ret, struct 
     json_object_set_new(out, "strengths", strengths);
     json_object_set_new(out, "weaknesses", weaknesses);
     json_object_set_new(out, "contributions", contributions(model, m));
+    /* the run shown, and what re-runs changed (SCORING.md, "Late events and re-runs") */
+    json_object_set_new(out, "run", run);
+    json_object_set_new(out, "changes", changes);
+    run = changes = NULL;
     *ret = out;
 out:
     free(picks);
     json_decref(line);
+    json_decref(run);
+    json_decref(changes);
     return rc < 0 ? rc : 0;
 }
 

@@ -252,7 +252,7 @@ int portrait_org(struct db *db, const struct auth *a, long long org_id, int mont
                  struct errbuf *e)
 {
     struct orow o;
-    json_t *out = NULL;
+    json_t *out = NULL, *run = NULL;
     int rc, full;
     if ((rc = org_load(db, org_id, &o, e)) < 0)
         return rc;
@@ -265,7 +265,10 @@ int portrait_org(struct db *db, const struct auth *a, long long org_id, int mont
     }
     if ((rc = full = access_level(db, a, &o, month, e)) < 0)
         goto out;
-    out = json_pack("{s:O, s:s, s:i}", "org", o.org, "kind", o.kind, "month", month);
+    if ((rc = portrait_run_json(db, month, &run, e)) < 0)
+        goto out;
+    /* run: the month's run the portrait shows */
+    out = json_pack("{s:O, s:s, s:i, s:o}", "org", o.org, "kind", o.kind, "month", month, "run", run);
     if ((rc = rollup(db, &o, month, out, e)) < 0 ||
         (rc = strcmp(o.kind, "branch") == 0 ? branch_parts(db, &o, month, full, out, e)
                                             : committee_parts(db, &o, month, out, e)) < 0)

@@ -14,6 +14,7 @@
 #include "db/versions.h"
 #include "org/audit.h"
 #include "score/model.h"
+#include "score/rerun.h"
 #include "base/banned.h"
 
 #define HIST_BANDS 10
@@ -481,7 +482,40 @@ static void run_free(struct run *r)
 int score_run_month(struct db *db, int month, long long actor, bool progress,
                     struct score_run_stats *out, struct errbuf *e)
 {
+    return score_run_month_why(db, month, actor, "scheduled", progress, out, e);
+}
+
+/* Write the run's rows into score_runs (the latest) and score_run_log (every run). */
+static int record_run(const struct run *r, const struct score_prev *prev, const char *reason,
+                      long long started, long long actor, long long changed, long long late,
+                      struct errbuf *e)
+{
+    long long run = prev->run + 1, now = (long long)time(NULL);
+    int rc = db_run(r->db, e,
+                    "INSERT INTO score_runs(month, version, members, events, started_at,"
+                    " finished_at, run_by, run, reason) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                    " ON CONFLICT (month, tenant_id) DO UPDATE SET version = excluded.version,"
+                    " members = excluded.members, events = excluded.events,"
+                    " started_at = excluded.started_at, finished_at = excluded.finished_at,"
+                    " run_by = excluded.run_by, run = excluded.run, reason = excluded.reason",
+                    "iiiiiiIit", (long long)r->month, r->model->version, (long long)r->nmembers,
+                    (long long)r->events, started, now, actor, run, reason);
+    if (rc < 0)
+        return rc;
+    return db_run(r->db, e,
+                  "INSERT INTO score_run_log(month, run, reason, version, members, events,"
+                  " late_events, changed, started_at, finished_at, run_by)"
+                  " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                  "iitiiiiiiiI", (long long)r->month, run, reason, r->model->version,
+                  (long long)r->nmembers, (long long)r->events, late, changed, started, now, actor);
+}
+
+int score_run_month_why(struct db *db, int month, long long actor, const char *reason,
+                        bool progress, struct score_run_stats *out, struct errbuf *e)
+{
     struct run r;
+    struct score_prev prev = {0};
+    long long changed = 0, late = 0;
     double t0 = now_s();
     long long started = (long long)time(NULL);
     int rc, orgs = 0;
@@ -495,6 +529,10 @@ int score_run_month(struct db *db, int month, long long actor, bool progress,
     if (month > month_of_time(time(NULL)))
         return errbuf_field_int(e, -ERR_INVALID, R_IN_FUTURE, "month", month,
                                 "month %d has not begun yet", month);
+    if (!score_reason_valid(reason))
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "reason", reason,
+                            "invalid reason '%s': use scheduled, late_events or manual",
+                            reason ? reason : "");
     if ((rc = db_begin(db, e)) < 0)
         return rc;
     phase(&r, "model");
@@ -511,25 +549,23 @@ int score_run_month(struct db *db, int month, long long actor, bool progress,
     if ((rc = rank(&r, e)) < 0)
         goto out;
     phase(&r, "writing");
+    if ((rc = score_prev_load(db, month, &prev, e)) < 0)
+        goto out;
     if ((rc = db_run(db, e, "DELETE FROM member_scores WHERE month = $1", "i", (long long)month)) < 0 ||
         (rc = db_run(db, e, "DELETE FROM org_scores WHERE month = $1", "i", (long long)month)) < 0 ||
         (rc = write_members(&r, r.model->version, e)) < 0 ||
         (rc = orgs = write_orgs(&r, r.model->version, e)) < 0)
         goto out;
-    if ((rc = db_run(db, e,
-                     "INSERT INTO score_runs(month, version, members, events, started_at,"
-                     " finished_at, run_by) VALUES($1, $2, $3, $4, $5, $6, $7)"
-                     " ON CONFLICT (month, tenant_id) DO UPDATE SET version = excluded.version,"
-                     " members = excluded.members, events = excluded.events,"
-                     " started_at = excluded.started_at, finished_at = excluded.finished_at,"
-                     " run_by = excluded.run_by",
-                     "iiiiiiI", (long long)month, r.model->version, (long long)r.nmembers,
-                     (long long)r.events, started, (long long)time(NULL), actor)) < 0 ||
+    if ((rc = score_prev_record(db, month, &prev, &changed, &late, e)) < 0 ||
+        (rc = record_run(&r, &prev, reason, started, actor, changed, late, e)) < 0 ||
         (rc = version_bump(db, TOPIC_SCORES, e)) < 0)
         goto out;
     {
-        json_t *d = json_pack("{s:i, s:I, s:i, s:I}", "month", month, "version", r.model->version,
-                              "members", (int)r.nmembers, "events", (json_int_t)r.events);
+        json_t *d = json_pack("{s:i, s:I, s:i, s:I, s:I, s:s, s:I, s:I}", "month", month,
+                              "version", r.model->version, "members", (int)r.nmembers, "events",
+                              (json_int_t)r.events, "run", (json_int_t)(prev.run + 1), "reason",
+                              reason, "changed", (json_int_t)changed, "late_events",
+                              (json_int_t)late);
         rc = audit_log(db, actor, 0, "run", "score_month", month, d, e);
         json_decref(d);
         if (rc < 0)
@@ -547,8 +583,12 @@ out:
         out->members = r.nmembers;
         out->events = r.events;
         out->orgs = orgs;
+        out->run = prev.run + 1;
+        out->changed = changed;
+        out->late = late;
         out->seconds = now_s() - t0;
     }
     run_free(&r);
+    score_prev_release(&prev);
     return rc < 0 ? rc : 0;
 }

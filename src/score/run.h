@@ -15,6 +15,9 @@ struct score_run_stats {
     long members;
     long events;
     long orgs;
+    long long run;      /* this run's number in its month: 1, 2, ... */
+    long long changed;  /* members whose result changed since the previous run */
+    long long late;     /* the month's events stored after the previous run began */
     double seconds;
 };
 
@@ -22,5 +25,10 @@ struct score_run_stats {
  * Runs in one transaction: the month's old results are replaced whole or not at all. */
 int score_run_month(struct db *db, int month, long long actor, bool progress,
                     struct score_run_stats *out, struct errbuf *e);
+/* The same with the run's reason: 'scheduled', 'late_events' or 'manual'. A month run
+ * before becomes its next run; the earlier runs stay in score_run_log and each member whose
+ * result changed gets a score_changes row. */
+int score_run_month_why(struct db *db, int month, long long actor, const char *reason,
+                        bool progress, struct score_run_stats *out, struct errbuf *e);
 
 #endif

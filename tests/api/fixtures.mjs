@@ -341,3 +341,15 @@ export function scoreEventBatch(prefix) {
   }
   return out;
 }
+
+/** Await a reply, assert its status (default 200) and return its body. */
+export async function okBody(res, status = 200) {
+  const r = await res;
+  assert.equal(r.status, status, r.text);
+  return r.body;
+}
+
+/** Assert a number within 1e-9 of expected. */
+export function near(actual, expected, what) {
+  assert.ok(typeof actual === 'number' && Math.abs(actual - expected) < 1e-9, `${what}: expected ${expected}, got ${actual}`);
+}

@@ -21,7 +21,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, assertError } from './lib.mjs';
-import { seedWorld, sql, scoreEventBatch } from './fixtures.mjs';
+import { seedWorld, sql, scoreEventBatch, near } from './fixtures.mjs';
 
 let srv;
 let W;
@@ -48,10 +48,6 @@ async function ok(login, p) {
   const r = await get(login, p);
   assert.equal(r.status, 200, `${login} GET ${p}: ${r.text}`);
   return r.body;
-}
-
-function near(actual, expected, what) {
-  assert.ok(typeof actual === 'number' && Math.abs(actual - expected) < 1e-9, `${what}: expected ${expected}, got ${actual}`);
 }
 
 function nearAll(actual, expected, what) {

@@ -19,6 +19,9 @@
 //                       its kill and is run again is rightly audited twice. It is part of
 //                       the state checked right after the kill (full: true), where at most
 //                       one run has happened.
+//   score_run_log,      a month's runs: a score run that had committed before its kill and is
+//   score_runs.run      run again is rightly the month's second run (its numbered history,
+//                       like the audit, is part of the state checked right after the kill)
 //   data_versions       cache counters, bumped by every run (also one that changes nothing)
 //   members.phone,      sealed personal data: each seal has a random nonce, so the same
 //   members.id_card     number sealed twice differs; compared through phone_hash and
@@ -29,7 +32,9 @@ const SET = (col) => `CASE WHEN t.${col} IS NULL THEN 0 ELSE 1 END`;
 // a one-click confirmation's batch by what it is: the organization and month it confirmed
 const BATCH = (expr) => `(SELECT CAST(b.org_id AS TEXT) || '/' || CAST(b.month AS TEXT) FROM dues_batches b WHERE b.id = ${expr})`;
 
-const EXCLUDE = new Set(['id', 'sources.key_hash', 'sources.key_prefix', 'members.phone', 'members.id_card']);
+const EXCLUDE = new Set(['id', 'sources.key_hash', 'sources.key_prefix', 'members.phone', 'members.id_card', 'score_runs.run']);
+// histories that record each run: counted only in the state right after the kill
+const HISTORY = new Set(['audit', 'score_run_log']);
 const NOT_COMPARED = new Set(['data_versions']);
 const REPLACE = {
   member_id: '(SELECT x.emp_no FROM members x WHERE x.id = t.member_id)',
@@ -79,13 +84,13 @@ async function specQuery(db, { table, where }) {
 }
 
 /**
- * The state of db for an operation: the row count of every table (audit only when full)
+ * The state of db for an operation: the row count of every table (the HISTORY tables only when full)
  * and a hash of each of its tables (specs: {table, where}); full adds the audit rows above
  * auditAfter (the highest audit id before the operation). Returns {key, parts}: two states
  * are the same when their keys are; parts names each piece (for a readable difference).
  */
 export async function stateOf(db, specs, { full = false, auditAfter = 0 } = {}) {
-  const names = (await schema(db)).tables.filter((t) => !NOT_COMPARED.has(t) && (full || t !== 'audit'));
+  const names = (await schema(db)).tables.filter((t) => !NOT_COMPARED.has(t) && (full || !HISTORY.has(t)));
   const all = full ? [...specs, { name: 'audit', table: 'audit', where: `t.id > ${auditAfter}` }] : specs;
   const queries = [names.map((t) => `SELECT '${t}', COUNT(*) FROM ${t}`).join(' UNION ALL ')];
   for (const s of all) queries.push(await specQuery(db, s));

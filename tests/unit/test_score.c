@@ -11,6 +11,7 @@
 #include "org/member.h"
 #include "org/org.h"
 #include "score/model.h"
+#include "score/rerun.h"
 #include "score/run.h"
 
 struct world {
@@ -349,6 +350,56 @@ static void test_new_version_scores_from_its_month_and_old_months_keep_theirs(vo
     score_model_free(m);
 }
 
+/* Events stored after the month's run began are late: a re-run is the month's run 2, and
+ * only the member whose result changed gets a change row with the delta and the source. */
+static void test_rerun_after_late_events_records_only_changed_members(void **state)
+{
+    struct world *w = *state;
+    struct errbuf e = ERRBUF_INIT;
+    struct score_run_stats s;
+    long long a = add_member(w, "A", w->b1), n = 0;
+    add_member(w, "B", w->b2);
+    char dims[128] = "", late[128] = "";
+    struct db_stmt *st;
+    events(w, "A", "study.hours", 20240305, 1, 1);
+    events(w, "B", "meeting.attend", 20240305, 1, 4); /* politics at its cap of 16 */
+    run(w, 202403);
+    assert_int_equal(score_month_has_late(w->db, 202403, &e), 0);
+    events(w, "A", "study.hours", 20240307, 2, 1); /* theory +4: index +0.8 */
+    events(w, "B", "meeting.attend", 20240306, 1, 1); /* capped: no change */
+    /* the run and the events share the second here: move the first events and the run's
+     * start back, so that the new events were stored after the run began */
+    must(db_run(w->db, &e, "UPDATE events SET created_at = created_at - 10 WHERE day < 20240306",
+                ""),
+         &e, "early");
+    must(db_run(w->db, &e, "UPDATE score_runs SET started_at = started_at - 5", ""), &e, "start");
+    assert_int_equal(score_month_has_late(w->db, 202403, &e), 1);
+    must(score_run_month_why(w->db, 202403, 0, "late_events", false, &s, &e), &e, "re-run");
+    assert_int_equal(s.run, 2);
+    assert_int_equal(s.changed, 1);
+    assert_int_equal(s.late, 2);
+    assert_int_equal(score_month_has_late(w->db, 202403, &e), 0);
+    must(db_query_int(w->db, &e, &n, "SELECT COUNT(*) FROM score_run_log WHERE month = 202403",
+                      ""),
+         &e, "log");
+    assert_int_equal(n, 2);
+    must(db_prepare(w->db, "SELECT member_id, old_idx, new_idx, dims, late FROM score_changes",
+                    &st, &e),
+         &e, "changes");
+    assert_int_equal(db_step(st, &e), 1);
+    assert_int_equal(db_col_int(st, 0), a);
+    assert_true(fabs(db_col_double(st, 2) - db_col_double(st, 1) - 0.8) < 1e-9);
+    snprintf(dims, sizeof(dims), "%s", db_col_text(st, 3));
+    snprintf(late, sizeof(late), "%s", db_col_text(st, 4));
+    assert_int_equal(db_step(st, &e), 0);
+    db_done(st);
+    assert_string_equal(dims, "{\"theory\":4.0}");
+    assert_string_equal(late, "[{\"source\":\"t\",\"name\":\"测试\",\"events\":1}]");
+    /* an unknown reason is refused before anything runs */
+    assert_int_equal(score_run_month_why(w->db, 202403, 0, "whim", false, &s, &e), -ERR_INVALID);
+    assert_int_equal(e.why, R_INVALID_CHOICE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +419,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_new_version_scores_from_its_month_and_old_months_keep_theirs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rerun_after_late_events_records_only_changed_members,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1129,4 +1129,13 @@ export const en = {
   'src.cancel': 'Cancel',
   'src.mappingBad': 'The mapping must be a JSON object, e.g. {"key":"id","emp_no":"emp_no"}',
   'nav.sources': 'Data sources',
+  'run.label': 'Run {n}, {d}',
+  'run.change': '{month}: {from} → {to}',
+  'run.late': 'late data from {source}: {n}',
+  'run.sep': ', ',
+  'run.changes': 'Scored again',
+  'run.changesHint': 'Data arrived after the month was scored, so it was scored again: what changed for you and why',
+  'run.reason.late_events': 'late data',
+  'run.reason.manual': 'scored again by an administrator',
+  'run.reason.scheduled': 'monthly run',
 };

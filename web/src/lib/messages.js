@@ -481,4 +481,13 @@ export const zh = {
   'plans.indicatorUnknown': '未知指标',
   'inbox.kind.other': '通知',
   'err.code.unavailable': '系统正在切换数据库，请稍等几秒再试',
+  'run.label': '第{n}次计算，{d}',
+  'run.change': '{month}：{from} → {to}',
+  'run.late': '{source} {n} 条迟到数据',
+  'run.sep': '，',
+  'run.changes': '重新计算',
+  'run.changesHint': '有数据在月份计算之后才到，该月已重新计算，下面是你的变化和原因',
+  'run.reason.late_events': '迟到数据',
+  'run.reason.manual': '管理员重新计算',
+  'run.reason.scheduled': '按月计算',
 };
