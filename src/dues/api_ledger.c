@@ -14,6 +14,7 @@
 #include "dues/remit.h"
 #include "dues/report.h"
 #include "dues/settings.h"
+#include "inbox/todo.h"
 #include "org/scope.h"
 #include "base/banned.h"
 
@@ -203,30 +204,32 @@ int api_dues_arrears(struct req *r, struct errbuf *e)
     return dues_api_reply(r, xlsx, "arrears", out, e);
 }
 
+/* The dues to-dos of one organization's subtree: a filter over the one inbox (GET /api/v1/todos),
+ * kept with its own shape (text beside title). */
 int api_dues_todos(struct req *r, struct errbuf *e)
 {
     char path[ORG_PATH_MAX];
     long long org, all = 0;
-    json_t *out;
+    json_t *out, *t;
+    size_t i;
     int rc;
+    struct todo_filter f = {"dues", false, false, true, path};
     if ((rc = dues_api_org(r, ROLE_STAFF, false, path, &org, e)) < 0 ||
-        (rc = req_query_int(r, "all", 0, 0, 1, &all, e)) < 0 ||
-        (rc = dues_todos_list(r->db, path, all == 1, &out, e)) < 0)
+        (rc = req_query_int(r, "all", 0, 0, 1, &all, e)) < 0)
         return rc;
+    f.history = all == 1;
+    if ((rc = todo_list_json(r->db, &r->auth, &f, &out, e)) < 0)
+        return rc;
+    json_array_foreach(json_object_get(out, "items"), i, t)
+        json_object_set(t, "text", json_object_get(t, "title"));
     return req_reply_json(r, 200, out);
 }
 
 int api_dues_todo_done(struct req *r, struct errbuf *e)
 {
-    char path[ORG_PATH_MAX];
     long long id;
     int rc;
-    if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = dues_todo_path(r->db, id, path, e)) < 0)
-        return rc;
-    if (!auth_covers(&r->auth, ROLE_STAFF, path))
-        return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "todo_id", id,
-                                "to-do %lld is outside your scope", id);
-    if ((rc = dues_todo_done(r->db, id, r->auth.account_id, e)) < 0)
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = todo_done(r->db, &r->auth, "dues", id, e)) < 0)
         return rc;
     return req_reply_json(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id, "done", 1));
 }

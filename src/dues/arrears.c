@@ -8,6 +8,7 @@
 #include "base/month.h"
 #include "db/db.h"
 #include "dues/bill.h"
+#include "inbox/todo.h"
 #include "ingest/event.h"
 #include "ingest/source.h"
 #include "org/audit.h"
@@ -255,18 +256,17 @@ static int raise_todos(struct db *db, int month, struct dues_close_stats *cs, st
         const char *name = json_string_value(json_object_get(d, "name"));
         const char *emp = json_string_value(json_object_get(d, "emp_no"));
         char text[512], dedupe[64];
+        /* to the branch's staff (no one account): whoever covers the organization acts */
+        struct todo t = {"dues", NULL, 0, json_integer_value(json_object_get(d, "org_id")),
+                         member, text, 0, 0, NULL, 0, from, streak, dedupe, now};
         if (streak < DUES_WARN_MONTHS)
             continue;
         snprintf(text, sizeof(text),
                  "党员%s（工号%s）自%d年%d月起已连续%d个月未交纳党费，请及时提醒并了解情况", name,
                  emp, from / 100, from % 100, streak);
         snprintf(dedupe, sizeof(dedupe), "warn:%lld:%d", member, from);
-        rc = db_run(db, e,
-                    "INSERT INTO dues_todos(org_id, member_id, kind, text, from_month, months,"
-                    " dedupe, created_at) VALUES($1, $2, 'arrears_warning', $3, $4, $5, $6, $7)"
-                    " ON CONFLICT (dedupe, tenant_id) DO NOTHING",
-                    "iitiiti", json_integer_value(json_object_get(d, "org_id")), member, text,
-                    (long long)from, (long long)streak, dedupe, now);
+        t.kind = "arrears_warning";
+        rc = todo_raise(db, &t, e);
         if (rc < 0)
             break;
         cs->warnings += rc;
@@ -277,12 +277,8 @@ static int raise_todos(struct db *db, int month, struct dues_close_stats *cs, st
                  "六个月不交纳党费的，视为自行脱党。请支部研究处理（系统不会自动除名）",
                  name, emp, from / 100, from % 100, streak);
         snprintf(dedupe, sizeof(dedupe), "case:%lld:%d", member, from);
-        rc = db_run(db, e,
-                    "INSERT INTO dues_todos(org_id, member_id, kind, text, from_month, months,"
-                    " dedupe, created_at) VALUES($1, $2, 'arrears_case', $3, $4, $5, $6, $7)"
-                    " ON CONFLICT (dedupe, tenant_id) DO NOTHING",
-                    "iitiiti", json_integer_value(json_object_get(d, "org_id")), member, text,
-                    (long long)from, (long long)streak, dedupe, now);
+        t.kind = "arrears_case";
+        rc = todo_raise(db, &t, e);
         if (rc < 0)
             break;
         cs->cases += rc;
@@ -322,86 +318,4 @@ int dues_close_month(struct db *db, int month, struct dues_close_stats *stats, s
 fail:
     db_rollback(db);
     return rc;
-}
-
-/* ---- to-dos */
-
-int dues_todos_list(struct db *db, const char *path, bool all, json_t **ret, struct errbuf *e)
-{
-    char hi[ORG_PATH_MAX];
-    json_t *items = json_array();
-    struct db_stmt *st;
-    int rc;
-    scope_bounds(path, hi, sizeof(hi));
-    if ((rc = db_prepare(db,
-                         "SELECT t.id, t.org_id, o.name, t.member_id, t.kind, t.text, t.from_month,"
-                         " t.months, t.created_at, t.done, t.done_at FROM dues_todos t"
-                         " JOIN orgs o ON o.id = t.org_id WHERE o.path >= $1 AND o.path < $2"
-                         " AND ($3 = 1 OR t.done = 0) ORDER BY t.id DESC LIMIT 500",
-                         &st, e)) < 0)
-        goto fail;
-    db_bindv(st, "tti", path, hi, (long long)all);
-    while ((rc = db_step(st, e)) == 1)
-        json_array_append_new(
-            items,
-            json_pack("{s:I, s:I, s:s, s:o, s:s, s:s, s:o, s:o, s:I, s:b, s:o}", "id",
-                      db_col_int(st, 0), "org_id", db_col_int(st, 1), "org_name",
-                      db_col_text(st, 2), "member_id",
-                      db_col_null(st, 3) ? json_null() : json_integer(db_col_int(st, 3)), "kind",
-                      db_col_text(st, 4), "text", db_col_text(st, 5), "from_month",
-                      db_col_null(st, 6) ? json_null() : json_integer(db_col_int(st, 6)), "months",
-                      db_col_null(st, 7) ? json_null() : json_integer(db_col_int(st, 7)),
-                      "created_at", db_col_int(st, 8), "done", db_col_int(st, 9) != 0, "done_at",
-                      db_col_null(st, 10) ? json_null() : json_integer(db_col_int(st, 10))));
-    db_done(st);
-    if (rc < 0)
-        goto fail;
-    *ret = json_pack("{s:o}", "items", items);
-    return 0;
-fail:
-    json_decref(items);
-    return rc;
-}
-
-int dues_todo_path(struct db *db, long long id, char *path, struct errbuf *e)
-{
-    struct db_stmt *st;
-    int rc;
-    if ((rc = db_prepare(db,
-                         "SELECT o.path FROM dues_todos t JOIN orgs o ON o.id = t.org_id"
-                         " WHERE t.id = $1",
-                         &st, e)) < 0)
-        return rc;
-    db_bind_int(st, 1, id);
-    if ((rc = db_step(st, e)) == 1)
-        snprintf(path, ORG_PATH_MAX, "%s", db_col_text(st, 0));
-    db_done(st);
-    if (rc == 0)
-        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "todo_id", id,
-                                "to-do %lld not found", id);
-    return rc < 0 ? rc : 0;
-}
-
-int dues_todo_done(struct db *db, long long id, long long actor, struct errbuf *e)
-{
-    long long org = 0;
-    int rc = db_begin(db, e);
-    if (rc < 0)
-        return rc;
-    rc = db_query_int(db, e, &org, "SELECT org_id FROM dues_todos WHERE id = $1", "i", id);
-    if (rc >= 0)
-        rc = db_run(db, e,
-                    "UPDATE dues_todos SET done = 1, done_at = $2, done_by = $3 WHERE id = $1"
-                    " AND done = 0",
-                    "iiI", id, dues_now(), actor);
-    if (rc > 0) { /* a to-do already done changes nothing and leaves no row */
-        json_t *d = json_pack("{s:{s:b, s:b}}", "done", "from", 0, "to", 1);
-        rc = audit_log(db, actor, org, "done", "dues_todo", id, d, e);
-        json_decref(d);
-    }
-    if (rc < 0) {
-        db_rollback(db);
-        return rc;
-    }
-    return db_commit(db, e);
 }

@@ -26,14 +26,7 @@ struct dues_close_stats {
 /* Close month (which must be over): send dues.on_time / dues.late for its published bills
  * through the internal source 'dues' (keys dues-<member>-<month>-<kind>: sending twice
  * counts once; members that already have a dues event of the month from another source are
- * skipped), raise the arrears to-dos, record the month closed. Own transaction. */
+ * skipped), raise the arrears to-dos (src/inbox/todo.c), record the month closed. Own transaction. */
 int dues_close_month(struct db *db, int month, struct dues_close_stats *stats, struct errbuf *e);
-
-/* To-dos of the organizations under path (open ones unless all). */
-int dues_todos_list(struct db *db, const char *path, bool all, json_t **ret, struct errbuf *e);
-/* Mark to-do id done; fills its organization's path (ORG_PATH_MAX) for the scope check
- * the caller makes first when path_only is set. */
-int dues_todo_path(struct db *db, long long id, char *path, struct errbuf *e);
-int dues_todo_done(struct db *db, long long id, long long actor, struct errbuf *e);
 
 #endif

@@ -9,6 +9,7 @@
 #include "score/api.h"
 #include "plan/api.h"
 #include "dues/api.h"
+#include "inbox/api.h"
 #include "stats/api.h"
 #include "sso/api.h"
 #include "sso/wecom.h"
@@ -105,6 +106,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/plans/lagging", api_plan_lagging, AUTH_USER, ROLE_ORG_ADMIN, BODY_NONE, 0},
     {"POST", "/api/v1/plans/lagging/notify", api_plan_lagging_notify, AUTH_USER, ROLE_ORG_ADMIN,
      BODY_JSON, 0},
+    {"GET", "/api/v1/todos", api_todos, AUTH_USER, ROLE_ANY, BODY_NONE, 0},
+    {"POST", "/api/v1/todos/{id}/done", api_todo_done, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
     {"GET", "/api/v1/plans/todos", api_plan_todos, AUTH_USER, ROLE_ANY, BODY_NONE, 0},
     {"GET", "/api/v1/plans/inbox", api_plan_inbox, AUTH_USER, ROLE_ANY, BODY_NONE, 0},
     {"POST", "/api/v1/plans/inbox/{id}/read", api_plan_inbox_read, AUTH_USER, ROLE_ANY, BODY_NONE,

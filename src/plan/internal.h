@@ -51,9 +51,6 @@ int plan_notice_send(struct db *db, const struct plan_notice *n, const struct id
 int plan_todo_add(struct db *db, const struct idlist *to, long long org_id, const char *kind,
                   const char *title, long long task_id, long long case_id, const char *period,
                   int due_day, struct errbuf *e);
-int plan_todo_done_case(struct db *db, long long case_id, struct errbuf *e);
-int plan_todo_done_cell(struct db *db, long long task_id, long long org_id, const char *period,
-                        struct errbuf *e);
 
 /* Inbox and to-dos of one account (new references). */
 int plan_inbox_json(struct db *db, long long account_id, bool unread_only, int limit,

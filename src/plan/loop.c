@@ -10,6 +10,7 @@
 
 #include "base/month.h"
 #include "db/db.h"
+#include "inbox/todo.h"
 #include "org/audit.h"
 #include "plan/internal.h"
 #include "plan/progress.h"
@@ -180,7 +181,7 @@ static int hand_over(struct db *db, const struct case_row *c, int st, const char
     struct idlist to = IDLIST_INIT;
     char todo[1024];
     int rc;
-    if ((rc = plan_todo_done_case(db, c->id, e)) < 0)
+    if ((rc = todo_done_case(db, c->id, e)) < 0)
         return rc;
     if (states[st].next == SIDE_NONE)
         return 0;

@@ -8,6 +8,7 @@
 
 #include "base/month.h"
 #include "db/db.h"
+#include "inbox/todo.h"
 #include "org/audit.h"
 #include "plan/internal.h"
 #include "base/banned.h"
@@ -312,50 +313,20 @@ int plan_notice_admins(struct db *db, const char *kind, long long org_id, const 
     return rc;
 }
 
+/* A to-do for every account in to (none twice for the same open item: src/inbox/todo.c). */
 int plan_todo_add(struct db *db, const struct idlist *to, long long org_id, const char *kind,
                   const char *title, long long task_id, long long case_id, const char *period,
                   int due_day, struct errbuf *e)
 {
-    long long now = (long long)time(NULL);
+    struct todo t = {"plan", kind, 0, org_id, 0, title, task_id, case_id, period, due_day, 0, 0,
+                     NULL, 0};
     for (int i = 0; i < to->n; i++) {
-        long long have = 0;
-        int rc = db_query_int(db, e, &have,
-                              "SELECT COUNT(*) FROM plan_todos WHERE account_id = $1 AND kind = $2"
-                              " AND done_at IS NULL AND COALESCE(task_id, 0) = $3"
-                              " AND COALESCE(case_id, 0) = $4 AND org_id = $5"
-                              " AND COALESCE(period, '') = $6 AND title = $7",
-                              "itiiitt", to->v[i], kind, task_id, case_id, org_id,
-                              period ? period : "", title);
-        if (rc < 0)
-            return rc;
-        if (have)
-            continue;
-        if ((rc = db_run(db, e,
-                         "INSERT INTO plan_todos(account_id, org_id, kind, title, task_id, case_id,"
-                         " period, due_day, created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                         "iittIItIi", to->v[i], org_id, kind, title, task_id, case_id, period,
-                         (long long)due_day, now)) < 0)
+        int rc;
+        t.account_id = to->v[i];
+        if ((rc = todo_raise(db, &t, e)) < 0)
             return rc;
     }
     return 0;
-}
-
-int plan_todo_done_case(struct db *db, long long case_id, struct errbuf *e)
-{
-    int rc = db_queue(db, e,
-                    "UPDATE plan_todos SET done_at = $2 WHERE case_id = $1 AND done_at IS NULL",
-                    "ii", case_id, (long long)time(NULL));
-    return rc < 0 ? rc : 0;
-}
-
-int plan_todo_done_cell(struct db *db, long long task_id, long long org_id, const char *period,
-                        struct errbuf *e)
-{
-    int rc = db_queue(db, e,
-                    "UPDATE plan_todos SET done_at = $4 WHERE task_id = $1 AND org_id = $2"
-                    " AND period = $3 AND kind = 'warning' AND done_at IS NULL",
-                    "iiti", task_id, org_id, period, (long long)time(NULL));
-    return rc < 0 ? rc : 0;
 }
 
 /* ---- reading them */
@@ -434,35 +405,12 @@ static json_t *day_or_null(long long ymd)
     return json_string(s);
 }
 
-int plan_todos_json(struct db *db, const struct auth *a, json_t **ret, struct errbuf *e)
+/* The open tasks of the organizations the caller is secretary of (as of the last check). */
+int plan_open_tasks_json(struct db *db, const struct auth *a, json_t **ret, struct errbuf *e)
 {
     struct db_stmt *st;
-    json_t *items = json_array(), *tasks = json_array();
-    int rc;
-    if ((rc = db_prepare(db,
-                         "SELECT d.id, d.kind, d.title, d.org_id, o.code, o.name, d.task_id,"
-                         " d.case_id, d.period, COALESCE(d.due_day, 0), d.created_at FROM plan_todos d"
-                         " JOIN orgs o ON o.id = d.org_id WHERE d.account_id = $1"
-                         " AND d.done_at IS NULL ORDER BY d.id",
-                         &st, e)) < 0)
-        goto fail;
-    db_bind_int(st, 1, a->account_id);
-    while ((rc = db_step(st, e)) == 1) {
-        json_t *t = json_pack("{s:I, s:s, s:s, s:{s:I, s:s, s:s}, s:o, s:I}", "id",
-                              (json_int_t)db_col_int(st, 0), "kind", db_col_text(st, 1), "title",
-                              db_col_text(st, 2), "org", "id", (json_int_t)db_col_int(st, 3),
-                              "code", db_col_text(st, 4), "name", db_col_text(st, 5), "due",
-                              day_or_null(db_col_int(st, 9)), "created_at",
-                              (json_int_t)db_col_int(st, 10));
-        json_object_set_new(t, "task_id", db_col_null(st, 6) ? json_null() : json_integer(db_col_int(st, 6)));
-        json_object_set_new(t, "case_id", db_col_null(st, 7) ? json_null() : json_integer(db_col_int(st, 7)));
-        json_object_set_new(t, "period", db_col_null(st, 8) ? json_null() : json_string(db_col_text(st, 8)));
-        json_array_append_new(items, t);
-    }
-    db_done(st);
-    if (rc < 0)
-        goto fail;
-    /* the open tasks of the organizations the caller answers for (as of the last check) */
+    json_t *tasks = json_array();
+    int rc = 0;
     for (int i = 0; i < a->nroles; i++) {
         if (a->roles[i].role != ROLE_SECRETARY)
             continue;
@@ -491,10 +439,24 @@ int plan_todos_json(struct db *db, const struct auth *a, json_t **ret, struct er
         if (rc < 0)
             goto fail;
     }
-    *ret = json_pack("{s:o, s:o}", "items", items, "open_tasks", tasks);
+    *ret = tasks;
     return 0;
 fail:
-    json_decref(items);
     json_decref(tasks);
     return rc;
+}
+
+/* The plans' to-dos addressed to the caller and their open tasks (GET /api/v1/plans/todos). */
+int plan_todos_json(struct db *db, const struct auth *a, json_t **ret, struct errbuf *e)
+{
+    struct todo_filter f = {"plan", false, true, false, NULL};
+    json_t *tasks = NULL, *out = NULL;
+    int rc = todo_list_json(db, a, &f, &out, e);
+    if (rc < 0 || (rc = plan_open_tasks_json(db, a, &tasks, e)) < 0) {
+        json_decref(out);
+        return rc;
+    }
+    json_object_set_new(out, "open_tasks", tasks);
+    *ret = out;
+    return 0;
 }

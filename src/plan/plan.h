@@ -11,6 +11,7 @@
 #include "base/err.h"
 
 struct db;
+struct auth;
 
 /* A task as given by a caller; plan_task_add checks every field. */
 struct plan_task_in {
@@ -96,6 +97,9 @@ int plan_job_deliver(struct db *db, struct errbuf *e);
 /* Put a notice (kind, e.g. "source_quiet") into every administrator's inbox and queue the
  * webhook event "plan.<kind>": for other modules, which have no recipients of their own.
  * Returns the number of inbox rows. */
+/* The open tasks ([...], new reference) of the organizations a is secretary of, as of the
+ * last daily check: the to-do page shows them under the to-dos. */
+int plan_open_tasks_json(struct db *db, const struct auth *a, json_t **ret, struct errbuf *e);
 int plan_notice_admins(struct db *db, const char *kind, long long org_id, const char *title,
                        const char *body, struct errbuf *e);
 

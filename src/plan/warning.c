@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/month.h"
 #include "db/db.h"
+#include "inbox/todo.h"
 #include "ingest/sink.h"
 #include "org/audit.h"
 #include "plan/grid.h"
@@ -182,7 +183,7 @@ static int close_cell(const struct cell_ctx *x, const struct status *old, struct
     int rc;
     x->s->closed++;
     if ((old && old->notified && (rc = resolve_warnings(x, "all", e)) < 0) ||
-        (rc = plan_todo_done_cell(x->db, x->t->id, x->o->id, x->period, e)) < 0 ||
+        (rc = todo_done_cell(x->db, x->t->id, x->o->id, x->period, e)) < 0 ||
         (rc = store(x, x->c->level == PLAN_NOT_MET ? 3 : old ? old->notified : 0,
                     old ? old->reminded : 0, 1, e)) < 0)
         return rc;
@@ -215,7 +216,7 @@ static int check_open_cell(const struct cell_ctx *x, const struct status *old, s
     if (c->level == PLAN_GREEN && notified) {
         if ((rc = resolve_warnings(x, "all", e)) < 0)
             return rc;
-        if (c->completion >= 1 && (rc = plan_todo_done_cell(x->db, x->t->id, x->o->id, x->period, e)) < 0)
+        if (c->completion >= 1 && (rc = todo_done_cell(x->db, x->t->id, x->o->id, x->period, e)) < 0)
             return rc;
     }
     if (c->level == PLAN_YELLOW && notified < 1) {

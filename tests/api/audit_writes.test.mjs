@@ -345,14 +345,27 @@ const CALLS = {
     as: 'sec-a1',
     setup: async () => {
       // an arrears to-do as `dues close` raises it (three months unpaid)
-      q(`INSERT INTO dues_todos(org_id, member_id, kind, text, from_month, months, dedupe, created_at) VALUES(${W.orgs['UA-B1']}, ${W.members.EA002}, 'arrears_warning', '连续3个月未交纳党费', 202401, 3, 'aw-todo', 0)`);
-      S.todo = Number(q("SELECT id FROM dues_todos WHERE dedupe = 'aw-todo'"));
+      q(`INSERT INTO todos(domain, kind, org_id, member_id, title, from_month, months, dedupe, created_at) VALUES('dues', 'arrears_warning', ${W.orgs['UA-B1']}, ${W.members.EA002}, '连续3个月未交纳党费', 202401, 3, 'aw-todo', 0)`);
+      S.todo = Number(q("SELECT id FROM todos WHERE dedupe = 'aw-todo'"));
     },
     badAs: 'sec-b1', // another unit's to-do
     bad: () => ({ url: `/api/v1/dues/todos/${S.todo}/done` }),
     call: () => ({ url: `/api/v1/dues/todos/${S.todo}/done` }),
     row: () => ({ action: 'done', entity: 'dues_todo', entity_id: S.todo, org: W.orgs['UA-B1'], detail: { done: { from: false, to: true } } }),
     again: () => ({ url: `/api/v1/dues/todos/${S.todo}/done` }),
+  },
+  'POST /api/v1/todos/{id}/done': {
+    as: 'sec-a1',
+    setup: async () => {
+      // the same through the one to-do list
+      q(`INSERT INTO todos(domain, kind, org_id, member_id, title, from_month, months, dedupe, created_at) VALUES('dues', 'arrears_warning', ${W.orgs['UA-B1']}, ${W.members.EA002}, '连续3个月未交纳党费', 202401, 3, 'aw-todo2', 0)`);
+      S.todo2 = Number(q("SELECT id FROM todos WHERE dedupe = 'aw-todo2'"));
+    },
+    badAs: 'sec-b1', // another unit's to-do
+    bad: () => ({ url: `/api/v1/todos/${S.todo2}/done` }),
+    call: () => ({ url: `/api/v1/todos/${S.todo2}/done` }),
+    row: () => ({ action: 'done', entity: 'dues_todo', entity_id: S.todo2, org: W.orgs['UA-B1'], detail: { done: { from: false, to: true } } }),
+    again: () => ({ url: `/api/v1/todos/${S.todo2}/done` }),
   },
   // feeds: a drop folder configured, pulled (empty) and its quarantine replayed (empty)
   'PUT /api/v1/sources/{id}/feed': {

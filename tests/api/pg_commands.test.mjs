@@ -32,7 +32,7 @@ const CHECKS = {
              (SELECT COUNT(*) FROM dues_bills), (SELECT COUNT(*) FROM dues_payments), (SELECT COUNT(*) FROM ledger_entries),
              (SELECT COUNT(*) FROM ledger_postings), (SELECT COUNT(*) FROM plan_status), (SELECT COUNT(*) FROM plan_warnings),
              (SELECT COUNT(*) FROM plan_cases), (SELECT COUNT(*) FROM member_scores), (SELECT COUNT(*) FROM org_scores),
-             (SELECT COUNT(*) FROM dues_todos), (SELECT COUNT(*) FROM audit)`,
+             (SELECT COUNT(*) FROM todos), (SELECT COUNT(*) FROM audit)`,
   money: `SELECT (SELECT COALESCE(SUM(amount_fen), 0) FROM dues_bills), (SELECT COALESCE(SUM(amount_fen), 0) FROM dues_payments),
             (SELECT COALESCE(SUM(CASE WHEN amount_fen > 0 THEN amount_fen ELSE 0 END), 0) FROM ledger_postings)`,
   ledger: `SELECT o.code, p.account, SUM(p.amount_fen) FROM ledger_postings p JOIN orgs o ON o.id = p.org_id

@@ -30,7 +30,7 @@ const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 /** The highest id of each table whose new rows the operations' checksums select. */
 async function maxIds(db) {
   const out = {};
-  for (const t of ['events', 'audit', 'dues_batches', 'ledger_entries', 'dues_todos', 'sources']) out[t] = await count(db, `SELECT COALESCE(MAX(id), 0) FROM ${t}`);
+  for (const t of ['events', 'audit', 'dues_batches', 'ledger_entries', 'todos', 'sources']) out[t] = await count(db, `SELECT COALESCE(MAX(id), 0) FROM ${t}`);
   return out;
 }
 

@@ -241,14 +241,14 @@ export const OPS = [
     (w) => ['dues', 'close', '--month', String(w.P1)],
     (w, max) => [
       { table: 'events', where: `t.id > ${max.events}` },
-      { table: 'dues_todos', where: `t.id > ${max.dues_todos}` },
+      { table: 'todos', where: `t.id > ${max.todos}` },
       { table: 'dues_months', where: `t.month = ${w.P1}` },
       { table: 'sources', where: `t.id > ${max.sources}` },
     ],
     async (db, w) => {
       const closed = await count(db, `SELECT COUNT(*) FROM dues_months WHERE month = ${w.P1} AND closed_at IS NOT NULL`);
       const evs = await count(db, `SELECT COUNT(*) FROM events e JOIN sources s ON s.id = e.source_id WHERE s.code = 'dues' AND e.month = ${w.P1}`);
-      const todos = await count(db, 'SELECT COUNT(*) FROM dues_todos');
+      const todos = await count(db, "SELECT COUNT(*) FROM todos WHERE domain = 'dues'");
       return (closed === 0 && evs === 0 && todos === 0) || (closed === 1 && evs > 0 && todos > 0) ? [] : [`month ${w.P1}: closed ${closed}, ${evs} dues events, ${todos} to-dos`];
     },
   ),

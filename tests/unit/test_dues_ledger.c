@@ -398,12 +398,12 @@ static void test_closing_a_month_sends_events_once_and_raises_todos(void **state
     assert_int_equal(q(w, "SELECT COUNT(*) FROM events WHERE key = 'dues-' || $1 || '-202403-late'",
                        w->members[1]), 1);
     /* member 1: March to June unpaid = 4 months: a warning, no case yet */
-    assert_int_equal(q(w, "SELECT COUNT(*) FROM dues_todos WHERE member_id = $1 AND kind = 'arrears_warning'",
+    assert_int_equal(q(w, "SELECT COUNT(*) FROM todos WHERE domain = 'dues' AND member_id = $1 AND kind = 'arrears_warning'",
                        w->members[1]), 1);
-    assert_int_equal(q(w, "SELECT COUNT(*) FROM dues_todos WHERE member_id = $1 AND kind = 'arrears_case'",
+    assert_int_equal(q(w, "SELECT COUNT(*) FROM todos WHERE domain = 'dues' AND member_id = $1 AND kind = 'arrears_case'",
                        w->members[1]), 0);
     /* member 2 never paid: January to June = 6 months: flagged for the branch */
-    assert_int_equal(q(w, "SELECT COUNT(*) FROM dues_todos WHERE member_id = $1 AND kind = 'arrears_case'",
+    assert_int_equal(q(w, "SELECT COUNT(*) FROM todos WHERE domain = 'dues' AND member_id = $1 AND kind = 'arrears_case'",
                        w->members[2]), 1);
     assert_int_equal(q(w, "SELECT COUNT(*) FROM members WHERE id = $1 AND status = 'active'",
                        w->members[2]), 1); /* nobody is removed */

@@ -306,7 +306,7 @@ static void test_check_warns_then_resolves_then_opens_a_case(void **state)
     s = check(20240326);
     assert_int_equal(count("SELECT COUNT(*) FROM plan_warnings WHERE level = 'red'"), 1);
     assert_int_equal(count("SELECT COUNT(*) FROM plan_warnings WHERE resolved_on IS NULL"), 1);
-    assert_int_equal(count("SELECT COUNT(*) FROM plan_todos WHERE kind = 'warning'"
+    assert_int_equal(count("SELECT COUNT(*) FROM todos WHERE kind = 'warning'"
                            " AND done_at IS NULL"),
                      1);
     /* the same day again changes nothing */
@@ -319,7 +319,7 @@ static void test_check_warns_then_resolves_then_opens_a_case(void **state)
     assert_int_equal(s.cases, 1);
     assert_int_equal(count("SELECT COUNT(*) FROM plan_cases WHERE state = 'notified'"), 1);
     assert_int_equal(count("SELECT COUNT(*) FROM plan_status WHERE closed = 1 AND level = 'green'"), 1);
-    assert_int_equal(count("SELECT COUNT(*) FROM plan_todos WHERE kind = 'warning'"
+    assert_int_equal(count("SELECT COUNT(*) FROM todos WHERE kind = 'warning'"
                            " AND done_at IS NULL"),
                      0);
     /* the secretary of B2 got the case and a to-do; the committee above was informed */
@@ -329,7 +329,7 @@ static void test_check_warns_then_resolves_then_opens_a_case(void **state)
     assert_int_equal(count("SELECT COUNT(*) FROM plan_notices n JOIN accounts a ON a.id = n.account_id"
                            " WHERE a.login = 'com' AND n.kind = 'not_met'"),
                      1);
-    assert_int_equal(count("SELECT COUNT(*) FROM plan_todos d JOIN accounts a ON a.id = d.account_id"
+    assert_int_equal(count("SELECT COUNT(*) FROM todos d JOIN accounts a ON a.id = d.account_id"
                            " WHERE a.login = 'sec2' AND d.kind = 'case' AND d.done_at IS NULL"),
                      1);
     /* closed periods are final: checking again opens nothing */
@@ -449,7 +449,7 @@ static void test_loop_takes_only_legal_steps_by_the_right_roles(void **state)
         snprintf(sql, sizeof(sql),
                  "SELECT COUNT(*) FROM audit WHERE entity = 'plan_case' AND entity_id = %lld", c);
         assert_int_equal(count(sql), 8);
-        snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM plan_todos WHERE case_id = %lld AND"
+        snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM todos WHERE case_id = %lld AND"
                                    " done_at IS NULL", c);
         assert_int_equal(count(sql), 0);
     }

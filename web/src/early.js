@@ -44,8 +44,7 @@ export function earlyCalls(path, search, account, access, now) {
     const branch = (account.roles || []).filter((r) => r.role === 'secretary')[0];
     const tab = q.get('tab') === 'messages' || (q.get('tab') === 'cases' && branch) ? q.get('tab') : 'todos';
     if (tab === 'todos') {
-      calls.push('/api/v1/plans/todos');
-      if (can('GET /api/v1/dues/todos')) calls.push('/api/v1/dues/todos');
+      calls.push('/api/v1/todos');
     } else if (tab === 'messages') {
       calls.push(`/api/v1/plans/inbox?limit=20${q.get('unread') === '1' ? '&unread=1' : ''}`);
     } else {

@@ -52,7 +52,8 @@ describe('the early calls of index.html', () => {
     expect(early('/inbox', '', member)).toEqual(await callsOf(Inbox, member));
     expect(early('/inbox', '', secretary)).toEqual(await callsOf(Inbox, secretary));
     expect(early('/inbox', '?unread=1', secretary)).toEqual(await callsOf(Inbox, secretary, { unread: '1' }));
-    expect(early('/inbox', '', secretary)).toEqual(['/api/v1/dues/todos', '/api/v1/plans/todos']);
+    expect(early('/inbox', '', secretary)).toEqual(['/api/v1/todos']);
+    expect(early('/inbox', '', member)).toEqual(['/api/v1/todos']);
   });
   it('are the open tab’s calls when the page opens on another tab', async () => {
     for (const query of [{ tab: 'messages' }, { tab: 'messages', unread: '1' }, { tab: 'cases' }]) {
@@ -66,7 +67,7 @@ describe('the early calls of index.html', () => {
   });
   it('leave the other tabs’ lists to the page, which asks for them once the open tab is in', async () => {
     const all = await callsOf(Inbox, secretary, {}, true);
-    expect(all).toEqual(['/api/v1/dues/todos', '/api/v1/plans/cases?org_id=8', '/api/v1/plans/inbox?limit=20', '/api/v1/plans/todos', '/api/v1/plans/warnings?org_id=8']);
+    expect(all).toEqual(['/api/v1/plans/cases?org_id=8', '/api/v1/plans/inbox?limit=20', '/api/v1/plans/warnings?org_id=8', '/api/v1/todos']);
   });
   it('ask /me last and nothing without a remembered account', () => {
     expect(earlyCalls('/', '', member, TABLE, Date.now()).at(-1)).toBe('/api/v1/me');
