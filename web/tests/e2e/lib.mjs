@@ -215,7 +215,7 @@ export async function assertFits(page, where, within = '') {
     const z = (el) => Number(getComputedStyle(el).zIndex) || 0;
     const popups = [...document.querySelectorAll('.van-popup, .van-dialog')].filter(shown).sort((a, b) => z(b) - z(a));
     const roots = within ? [document.querySelector(within)].filter(Boolean) : popups.length ? [popups[0]] : [document];
-    const all = roots.flatMap((root) => [...root.querySelectorAll('button, .van-button, a.a-tab, a[data-nav], .van-cell[data-nav], [data-work], .van-tab')]);
+    const all = roots.flatMap((root) => [...root.querySelectorAll('button, .van-button, a.a-tab, a[data-nav], .van-cell[data-nav], [data-work], .m-tab')]);
     for (const b of all) {
       const style = getComputedStyle(b);
       const r0 = b.getBoundingClientRect();

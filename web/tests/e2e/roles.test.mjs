@@ -246,9 +246,9 @@ async function everyTab(where) {
     await assertFits(page, `${where} ${tab}`);
     seen.push(tab);
   }
-  const vtabs = await page.locator('.van-tabs__nav .van-tab').count();
+  const vtabs = await page.locator('.m-tabs__nav .m-tab').count();
   for (let i = 0; i < vtabs; i++) {
-    await page.locator('.van-tabs__nav .van-tab').nth(i).click();
+    await page.locator('.m-tabs__nav .m-tab').nth(i).click();
     await net.idle();
     await assertHuman(page, `${where} tab ${i + 1}`, [who]);
     seen.push(`#${i + 1}`);
@@ -301,12 +301,12 @@ for (const [view, size] of VIEWS) {
 test('the to-do tabs show their counts beside their labels, never over them', async () => {
   await loginAs('shuji', PHONE, /^\/$/);
   await page.goto(`${srv.base}/inbox`);
-  await page.waitForSelector('.van-tab .van-badge');
+  await page.waitForSelector('.m-tab .m-tab__badge');
   await net.idle();
-  const boxes = await page.locator('.van-tabs__nav .van-tab').evaluateAll((tabs) =>
+  const boxes = await page.locator('.m-tabs__nav .m-tab').evaluateAll((tabs) =>
     tabs.map((tab) => {
       const r = (el) => (el ? el.getBoundingClientRect().toJSON() : null);
-      return { label: r(tab.querySelector('.van-tab__text')), badge: r(tab.querySelector('.van-badge')), text: tab.textContent.trim() };
+      return { label: r(tab.querySelector('.m-tab__text')), badge: r(tab.querySelector('.m-tab__badge')), text: tab.textContent.trim() };
     }),
   );
   const overlap = (a, b) => a && b && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;

@@ -196,7 +196,7 @@ test('the browser back button walks back through the member pages', async () => 
   await page.waitForSelector('[data-test=dues-owed]');
   await page.click('[data-test=tabbar] >> text=待办');
   await page.waitForURL(/\/inbox/);
-  await page.waitForSelector('.m-inbox .van-tabs');
+  await page.waitForSelector('.m-inbox .m-tabs');
   await page.goBack();
   await page.waitForURL(/\/dues$/);
   await page.waitForSelector('[data-test=dues-owed]');
@@ -485,7 +485,7 @@ test('a secretary acknowledges a warning', async () => {
   await page.waitForURL(/\/inbox/);
   await page.waitForSelector('[data-test=todos]');
   assert.match(await page.textContent('[data-test=todos]'), new RegExp(`#${c.id}`));
-  await page.click('.van-tab >> text=预警整改');
+  await page.click('.m-tab >> text=预警整改');
   const row = page.locator(`[data-test=cases] li[data-case="${c.id}"]`);
   await row.waitFor();
   assert.equal((await row.locator('[data-test=case-state]').textContent()).trim(), c.state_label);
