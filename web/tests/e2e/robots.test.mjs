@@ -42,6 +42,8 @@ for (const [view, size] of VIEWS) {
     signedIn = true;
     await page.goto(`${srv.base}/admin/webhooks`);
     await page.waitForSelector('[data-test=hook-form]');
+    // count the robots only once the list has arrived (rows or the empty state), never while it loads
+    await page.waitForSelector('[data-test=hook-rows], .state-empty');
     await assertFits(page, `${view}: webhooks`);
     const before = await page.locator('[data-test=hook-rows] > li').count();
     await page.selectOption('[data-test=hook-kind]', 'wecom');
