@@ -128,6 +128,37 @@ function earlyScript() {
   };
 }
 
+// The entry's stylesheet goes into index.html itself (<style>): on a phone's network a
+// separate file costs a round trip and one of the six requests a browser sends at once, and
+// it would hold back the app's script until it came. index.html is revalidated by its ETag
+// (src/http/static.c), so a second visit does not fetch these bytes again. URLs inside stay
+// right from any page's address: they are made absolute (/assets/...).
+export function inlineStyles(html, readCss) {
+  return html.replace(/<link rel="stylesheet" crossorigin href="\/(assets\/index-[^"]+\.css)">/g, (tag, file) => {
+    const css = readCss(file);
+    if (css === null || /<\/style/i.test(css)) return tag;
+    return `<style>${css.replace(/url\(\.\//g, 'url(/assets/')}</style>`;
+  });
+}
+
+function inlineEntryCss() {
+  return {
+    name: 'dj-inline-css',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        if (!ctx.bundle) return html;
+        return inlineStyles(html, (file) => {
+          const asset = ctx.bundle[file];
+          if (!asset || asset.type !== 'asset') return null;
+          return typeof asset.source === 'string' ? asset.source : Buffer.from(asset.source).toString('utf8');
+        });
+      },
+    },
+  };
+}
+
 // Chunks for a phone on a slow network, where every request costs a round trip and only six
 // go out at once: the first screen (all that main.js imports) in one chunk; every other phone
 // page (member pages, login) in a small one of its own, with all they import besides in one
@@ -182,6 +213,7 @@ export default defineConfig({
     iconFont(),
     access(),
     earlyScript(),
+    inlineEntryCss(),
     precompress(),
   ],
   build: {

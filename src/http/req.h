@@ -42,6 +42,7 @@ struct req {
     bool secure;     /* came over TLS (through the trusted proxy): cookies get Secure */
     const char *cache_control;    /* default no-store */
     const char *content_encoding; /* "gzip" for precompressed assets */
+    char etag[64];                /* an ETag for the web app's unhashed files ("" for none) */
     json_t *err_details; /* optional details array for an error reply */
     json_t *err_extra;   /* optional extra top-level members for an error reply */
 };

@@ -233,14 +233,16 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct req *r)
     if (!text) {
         text = strdup("");
         len = 0;
-        if (r->status != 204)
+        if (r->status != 204 && r->status != 304)
             type = "text/plain";
     }
     resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (!resp)
         return MHD_NO;
-    if (len || r->status != 204)
+    if (len || (r->status != 204 && r->status != 304))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    if (r->etag[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
                             r->cache_control ? r->cache_control : "no-store");

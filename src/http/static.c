@@ -101,6 +101,35 @@ static const char *read_best(const char *path, const char *accept, struct buf *o
     return NULL;
 }
 
+/* The ETag of an unhashed file (index.html) as sent with `coding`: its size and modification
+ * time, which a new build changes, and the coding (each twin is its own representation). */
+static void etag_of(const char *path, const char *coding, char *out, size_t n)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        out[0] = '\0';
+        return;
+    }
+    snprintf(out, n, "\"%llx-%llx.%09ld-%s\"", (unsigned long long)sb.st_size,
+             (unsigned long long)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec,
+             coding ? coding : "identity");
+}
+
+/* Whether an If-None-Match header value names etag (a list, or "*"; weak tags match too). */
+static bool none_match(const char *header, const char *etag)
+{
+    size_t n = strlen(etag);
+    for (const char *p = header; p && *p;) {
+        p += strspn(p, " \t,");
+        if (strncmp(p, "W/", 2) == 0)
+            p += 2;
+        if (*p == '*' || (strncmp(p, etag, n) == 0 && strchr(" \t,", p[n])))
+            return true;
+        p = strchr(p, ',');
+    }
+    return false;
+}
+
 /* Serve a file of the built web app (dir) for a GET or HEAD: any path that is not a file gets
  * index.html (the app routes in the browser). Precompressed twins go to browsers that accept
  * them; hashed assets are cached for a year, index.html is revalidated every time. */
@@ -130,6 +159,18 @@ int static_serve(struct req *r, const char *dir, struct errbuf *e)
     /* Vite puts content hashes in asset names: those never change, index.html always may */
     hashed = strncmp(rel, "/assets/", 8) == 0 && is_file(path);
     r->cache_control = hashed ? "public, max-age=31536000, immutable" : "no-cache";
+    /* index.html carries the first screen's styles: a browser that has it asks whether it
+     * changed (If-None-Match) and gets 304 without the bytes again */
+    if (!hashed) {
+        const char *inm = req_header(r, "If-None-Match");
+        etag_of(path, r->content_encoding, r->etag, sizeof(r->etag));
+        if (r->etag[0] && inm && none_match(inm, r->etag)) {
+            buf_release(&body);
+            r->content_encoding = NULL;
+            r->status = 304;
+            return 0;
+        }
+    }
     rc = req_reply_raw(r, 200, type, buf_str(&body), body.len);
     buf_release(&body);
     return rc;

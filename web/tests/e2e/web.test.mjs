@@ -36,6 +36,17 @@ test('the server sends built assets gzip-compressed with long-lived cache header
   const html = await index.text(); // fetch decodes gzip
   const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
   assert.ok(assets.some((a) => a.endsWith('.js')), 'index.html loads a script from /assets/');
+  // the first screen's styles come inside index.html (no round trip of their own), and a
+  // browser that has this index.html gets 304 without its bytes again
+  assert.match(html, /<style>[^<]*\.van-/, 'the entry stylesheet is inline');
+  assert.ok(!assets.some((a) => /\/index-[^/]*\.css$/.test(a)), 'the entry stylesheet is not a file of its own');
+  const etag = index.headers.get('etag');
+  assert.ok(etag, 'index.html has an ETag');
+  const again = await fetch(`${srv.base}/`, { headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': etag } });
+  assert.equal(again.status, 304);
+  assert.equal((await again.arrayBuffer()).byteLength, 0);
+  const other = await fetch(`${srv.base}/`, { headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': '"an-older-build"' } });
+  assert.equal(other.status, 200, 'another build’s ETag gets the new index.html');
   for (const a of assets) {
     // ask without automatic decoding to see the bytes as sent
     const res = await fetch(`${srv.base}${a}`, { headers: { 'Accept-Encoding': 'gzip' } });
