@@ -78,15 +78,17 @@ build/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(ASN_OBJ)
 build/asan/dangjian: build/asan/src/main.o $(ASN_OBJ)
 	$(CC) $(LDFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
 
+# (-MMD makes the headers prerequisites too, from the second build on: only sources and objects
+# go to the compiler)
 build/rel/bench: bench/bench.c bench/common.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) -lm
 
 build/rel/bench-feed: bench/feed.c bench/common.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) -lm
 
 build/rel/bench-pwhash: bench/pwhash.c build/rel/src/base/secret.o build/rel/src/base/err.o \
 		build/rel/src/base/text.o build/rel/src/base/buf.o
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) -lm
 
 # --- the README's first command: build the server and the web app, make the demo database
 # once, serve both (scripts/run.sh)

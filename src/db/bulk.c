@@ -32,6 +32,7 @@ static void db_bulk_free(struct db_bulk *b)
     if (b->pend)
         clear_pending(b);
     free(b->pend);
+    free(b->chunk_sql);
     buf_release(&b->data);
     free(b->table);
     free(b->columns);
@@ -39,28 +40,46 @@ static void db_bulk_free(struct db_bulk *b)
     free(b);
 }
 
-/* INSERT the waiting rows in one statement (SQLite), adding the rows it wrote. */
-static int insert_pending(struct db_bulk *b, struct errbuf *e)
+/* The multi-row INSERT of n rows (a new string, NULL when out of memory). */
+static char *insert_sql(const struct db_bulk *b, int n)
 {
     struct buf sql = BUF_INIT;
-    struct db_stmt *st;
-    int rc;
-    if (!b->npend)
-        return 0;
+    char num[16];
+    int k = 0;
     buf_printf(&sql, "INSERT INTO %s(%s) VALUES", b->table, b->columns);
-    for (int r = 0; r < b->npend; r++) {
+    for (int r = 0; r < n; r++) {
         buf_addstr(&sql, r ? ", (" : " (");
-        for (int c = 1; c <= b->ncols; c++)
-            buf_printf(&sql, "%s$%d", c > 1 ? ", " : "", r * b->ncols + c);
+        for (int c = 1; c <= b->ncols; c++) {
+            size_t len = (size_t)snprintf(num, sizeof(num), "$%d", ++k);
+            if (c > 1)
+                buf_add(&sql, ", ", 2);
+            buf_add(&sql, num, len);
+        }
         buf_addch(&sql, ')');
     }
     if (b->unique)
         buf_printf(&sql, " ON CONFLICT (%s) DO NOTHING", b->unique);
-    if (!sql.data)
+    return sql.data ? buf_detach(&sql) : NULL;
+}
+
+/* INSERT the waiting rows in one statement (SQLite), adding the rows it wrote. A whole chunk's
+ * statement text is made once per bulk write (the prepared statement is cached by its text). */
+static int insert_pending(struct db_bulk *b, struct errbuf *e)
+{
+    struct db_stmt *st;
+    char *own = NULL;
+    const char *sql;
+    int rc;
+    if (!b->npend)
+        return 0;
+    if (b->npend == b->chunk && !b->chunk_sql)
+        b->chunk_sql = insert_sql(b, b->npend);
+    sql = b->npend == b->chunk ? b->chunk_sql : (own = insert_sql(b, b->npend));
+    if (!sql)
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
     else
-        rc = db_prepare(b->db, buf_str(&sql), &st, e);
-    buf_release(&sql);
+        rc = db_prepare(b->db, sql, &st, e);
+    free(own);
     if (rc < 0)
         return rc;
     for (int i = 0; i < b->npend * b->ncols; i++) {

@@ -82,6 +82,7 @@ struct db_bulk {
     /* SQLite: rows waiting for one multi-row INSERT, chunk rows at a time */
     struct db_bulk_val *pend;
     int npend, chunk;
+    char *chunk_sql; /* the INSERT of a whole chunk, made once */
 };
 
 /* Backends allocate their own struct with struct db / struct db_stmt first. */
