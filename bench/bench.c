@@ -58,7 +58,7 @@ static int bench_ingest(const char *dir, long events, int members)
         bench_die(&e);
     bench_members(db, members, emp);
     if (getenv("NOIDX"))
-        db_exec(db, "DROP INDEX events_month", &e);
+        db_exec(db, "DROP INDEX events_month_created", &e);
     if (db_begin(db, &e) < 0 ||
         source_add_with_key(db, "bench", "基准来源", "bench-key-0123456789", &source, &e) < 0 ||
         db_commit(db, &e) < 0)

@@ -159,17 +159,17 @@ static int store_page(struct db *db, struct feed *f, json_t *rows, const char *t
     return 0;
 }
 
-/* An SQL page: the watermark is its last row's (updated_at, id). */
-static int store_sql_page(struct db *db, struct feed *f, json_t *rows, struct feed_stats *st,
-                          struct errbuf *e)
+/* An SQL page's watermark: its last row's (updated_at, id), pointers into rows. */
+static int sql_page_mark(const struct feed *f, json_t *rows, const char **t, const char **id,
+                         struct errbuf *e)
 {
     json_t *last = json_array_get(rows, json_array_size(rows) - 1);
-    const char *t = json_string_value(json_object_get(last, feed_map_column(f->map, FF_UPDATED_AT)));
-    const char *id = json_string_value(json_object_get(last, feed_map_column(f->map, FF_ID)));
-    if (!t || !id) /* NULLs would stop the watermark: the table breaks the contract */
+    *t = json_string_value(json_object_get(last, feed_map_column(f->map, FF_UPDATED_AT)));
+    *id = json_string_value(json_object_get(last, feed_map_column(f->map, FF_ID)));
+    if (!*t || !*id) /* NULLs would stop the watermark: the table breaks the contract */
         return errbuf_set(e, -ERR_INVALID, "the feed's table has a row with a NULL %s or %s",
                           feed_map_column(f->map, FF_UPDATED_AT), feed_map_column(f->map, FF_ID));
-    return store_page(db, f, rows, t, id, st, e);
+    return 0;
 }
 
 /* Tests kill a pull between two pages: DJ_FEED_PAGE_PAUSE_MS holds it after each commit. */
@@ -183,7 +183,9 @@ static void test_pause(void)
     }
 }
 
-/* Read and store pages until the table has no more rows after the watermark. */
+/* Read and store pages until the table has no more rows after the watermark. The next page's
+ * query goes out before this page is stored (its watermark is this page's last row), so the
+ * database reads it meanwhile; each page is still committed with its own watermark. */
 static int pull_pages(struct db *db, struct feed *f, const char *url, struct feed_stats *st,
                       struct errbuf *e)
 {
@@ -191,20 +193,24 @@ static int pull_pages(struct db *db, struct feed *f, const char *url, struct fee
     int rc;
     if ((rc = feed_sql_open(url, &conn, e)) < 0)
         return rc;
-    for (long page = 0; page < MAX_PAGES; page++) {
+    rc = feed_sql_send(conn, f->target, f->map, f->mark_time, f->mark_id, (long)f->page_size, e);
+    for (long page = 0; rc >= 0 && page < MAX_PAGES; page++) {
         json_t *rows = NULL;
-        size_t n;
-        if ((rc = feed_sql_page(conn, f->target, f->map, f->mark_time, f->mark_id, (long)f->page_size,
-                                &rows, e)) < 0)
+        const char *t = NULL, *id = NULL;
+        bool more;
+        if ((rc = feed_sql_take(conn, &rows, e)) < 0)
             break;
-        n = json_array_size(rows);
-        rc = n ? store_sql_page(db, f, rows, st, e) : 0;
+        more = json_array_size(rows) == (size_t)f->page_size && page + 1 < MAX_PAGES;
+        if (json_array_size(rows) && (rc = sql_page_mark(f, rows, &t, &id, e)) >= 0 && more)
+            rc = feed_sql_send(conn, f->target, f->map, t, id, (long)f->page_size, e);
+        if (rc >= 0 && t)
+            rc = store_page(db, f, rows, t, id, st, e);
         json_decref(rows);
-        if (rc < 0 || n < (size_t)f->page_size)
+        if (rc < 0 || !more)
             break;
         test_pause();
     }
-    feed_sql_close(conn);
+    feed_sql_close(conn); /* a query still out is dropped with the connection */
     return rc;
 }
 

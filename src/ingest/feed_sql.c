@@ -13,6 +13,9 @@
 
 struct feed_sql {
     PGconn *conn;
+    bool sent;                      /* a page's query is out: feed_sql_take reads it */
+    const char *cols[FF__COUNT];    /* the columns it selects, in order */
+    int ncols;
 };
 
 /* libpq's message, first line only: some messages quote connection parameters further on */
@@ -136,24 +139,40 @@ static int build(struct feed_sql *s, const char *target, const struct feed_map *
     return rc;
 }
 
-int feed_sql_page(struct feed_sql *s, const char *target, const struct feed_map *m,
-                  const char *mark_time, const char *mark_id, long limit, json_t **ret_rows,
-                  struct errbuf *e)
+int feed_sql_send(struct feed_sql *s, const char *target, const struct feed_map *m,
+                  const char *mark_time, const char *mark_id, long limit, struct errbuf *e)
 {
     struct buf b;
-    const char *cols[FF__COUNT], *params[2] = {mark_time, mark_id};
+    const char *params[2] = {mark_time, mark_id};
     bool after = mark_time[0] || mark_id[0];
-    PGresult *res;
-    json_t *rows;
-    int ncols = 0, rc;
+    int rc;
+    if (s->sent)
+        return errbuf_set(e, -ERR_INTERNAL, "a feed page is already being read");
     buf_init(&b, SQL_MAX);
-    if ((rc = build(s, target, m, after, limit, &b, cols, &ncols)) < 0) {
+    if ((rc = build(s, target, m, after, limit, &b, s->cols, &s->ncols)) < 0) {
         buf_release(&b);
         return errbuf_set(e, rc, "cannot build the feed's query");
     }
-    res = PQexecParams(s->conn, buf_str(&b), after ? 2 : 0, NULL, after ? params : NULL, NULL,
-                       NULL, 0);
+    rc = PQsendQueryParams(s->conn, buf_str(&b), after ? 2 : 0, NULL, after ? params : NULL,
+                           NULL, NULL, 0);
     buf_release(&b);
+    if (rc != 1)
+        return fail(e, "cannot read the feed's table", PQerrorMessage(s->conn));
+    s->sent = true;
+    return 0;
+}
+
+int feed_sql_take(struct feed_sql *s, json_t **ret_rows, struct errbuf *e)
+{
+    PGresult *res, *more;
+    json_t *rows;
+    int rc = 0;
+    if (!s->sent)
+        return errbuf_set(e, -ERR_INTERNAL, "no feed page is being read");
+    s->sent = false;
+    res = PQgetResult(s->conn);
+    while ((more = PQgetResult(s->conn))) /* the end of the query (NULL) frees the connection */
+        PQclear(more);
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
         rc = fail(e, "cannot read the feed's table", PQerrorMessage(s->conn));
         PQclear(res);
@@ -162,8 +181,8 @@ int feed_sql_page(struct feed_sql *s, const char *target, const struct feed_map 
     rows = json_array();
     for (int i = 0; i < PQntuples(res); i++) {
         json_t *row = json_object();
-        for (int j = 0; j < ncols; j++)
-            json_object_set_new(row, cols[j],
+        for (int j = 0; j < s->ncols; j++)
+            json_object_set_new(row, s->cols[j],
                                 PQgetisnull(res, i, j) ? json_null()
                                                        : json_string(PQgetvalue(res, i, j)));
         json_array_append_new(rows, row);
@@ -171,4 +190,12 @@ int feed_sql_page(struct feed_sql *s, const char *target, const struct feed_map 
     PQclear(res);
     *ret_rows = rows;
     return 0;
+}
+
+int feed_sql_page(struct feed_sql *s, const char *target, const struct feed_map *m,
+                  const char *mark_time, const char *mark_id, long limit, json_t **ret_rows,
+                  struct errbuf *e)
+{
+    int rc = feed_sql_send(s, target, m, mark_time, mark_id, limit, e);
+    return rc < 0 ? rc : feed_sql_take(s, ret_rows, e);
 }

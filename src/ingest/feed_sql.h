@@ -20,5 +20,10 @@ int feed_sql_check_target(const char *target, struct errbuf *e);
 int feed_sql_page(struct feed_sql *s, const char *target, const struct feed_map *m,
                   const char *mark_time, const char *mark_id, long limit, json_t **ret_rows,
                   struct errbuf *e);
+/* The same in two steps, so that the database reads the next page while the caller stores
+ * this one: send the query (at most one outstanding), then take its rows. */
+int feed_sql_send(struct feed_sql *s, const char *target, const struct feed_map *m,
+                  const char *mark_time, const char *mark_id, long limit, struct errbuf *e);
+int feed_sql_take(struct feed_sql *s, json_t **ret_rows, struct errbuf *e);
 
 #endif
