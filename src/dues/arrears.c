@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "base/month.h"
 #include "db/db.h"
 #include "dues/bill.h"
@@ -13,6 +14,7 @@
 #include "ingest/source.h"
 #include "org/audit.h"
 #include "org/scope.h"
+#include "plan/plan.h"
 #include "base/banned.h"
 
 #define WINDOW 24 /* months looked back for arrears */
@@ -240,25 +242,61 @@ out:
     return rc < 0 ? rc : 0;
 }
 
+/* One notice per branch for the to-dos the close raised now: to its secretaries' inbox and,
+ * through the one outbox, to the branch's messenger robots (kind "dues", 党费提醒), the
+ * secretaries @-mentioned. lines: {org_id: [line, ...]}. */
+static int notify_branches(struct db *db, int month, json_t *lines, struct errbuf *e)
+{
+    const char *org;
+    json_t *list;
+    int rc = 0;
+    json_object_foreach(lines, org, list)
+    {
+        struct buf title = BUF_INIT, body = BUF_INIT;
+        size_t i;
+        json_t *line;
+        buf_printf(&title, "%d年%d月关账：%zu名党员连续3个月以上未交纳党费", month / 100,
+                   month % 100, json_array_size(list));
+        json_array_foreach(list, i, line)
+            buf_printf(&body, "%s\n", json_string_value(line));
+        buf_addstr(&body, "请及时提醒并了解情况；满六个月的请支部研究处理（系统不会自动除名）。"
+                          "详见待办。");
+        if (!title.data || !body.data)
+            rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+        else
+            rc = plan_notice_secretaries(db, "dues", strtoll(org, NULL, 10), buf_str(&title),
+                                         buf_str(&body), e);
+        buf_release(&title);
+        buf_release(&body);
+        if (rc < 0)
+            break;
+    }
+    return rc < 0 ? rc : 0;
+}
+
 static int raise_todos(struct db *db, int month, struct dues_close_stats *cs, struct errbuf *e)
 {
-    json_t *list = NULL, *d;
+    json_t *list = NULL, *d, *lines = json_object();
     size_t i;
     long long now = dues_now();
     int rc = arrears(db, "/", month, false, true, &list, e);
-    if (rc < 0)
+    if (rc < 0) {
+        json_decref(lines);
         return rc;
+    }
     json_array_foreach(json_object_get(list, "items"), i, d)
     {
         int streak = (int)json_integer_value(json_object_get(d, "consecutive"));
         int from = (int)json_integer_value(json_object_get(d, "from_month"));
         long long member = json_integer_value(json_object_get(d, "member_id"));
+        long long org = json_integer_value(json_object_get(d, "org_id"));
         const char *name = json_string_value(json_object_get(d, "name"));
         const char *emp = json_string_value(json_object_get(d, "emp_no"));
-        char text[512], dedupe[64];
+        char text[512], dedupe[64], key[24], line[256];
         /* to the branch's staff (no one account): whoever covers the organization acts */
-        struct todo t = {"dues", NULL, 0, json_integer_value(json_object_get(d, "org_id")),
-                         member, text, 0, 0, NULL, 0, from, streak, dedupe, now};
+        struct todo t = {"dues", NULL, 0, org, member, text, 0, 0, NULL, 0, from, streak,
+                         dedupe, now};
+        int warned, flagged = 0;
         if (streak < DUES_WARN_MONTHS)
             continue;
         snprintf(text, sizeof(text),
@@ -266,24 +304,33 @@ static int raise_todos(struct db *db, int month, struct dues_close_stats *cs, st
                  emp, from / 100, from % 100, streak);
         snprintf(dedupe, sizeof(dedupe), "warn:%lld:%d", member, from);
         t.kind = "arrears_warning";
-        rc = todo_raise(db, &t, e);
-        if (rc < 0)
+        if ((rc = warned = todo_raise(db, &t, e)) < 0)
             break;
-        cs->warnings += rc;
-        if (streak < DUES_CASE_MONTHS)
+        cs->warnings += warned;
+        if (streak >= DUES_CASE_MONTHS) {
+            snprintf(text, sizeof(text),
+                     "党员%s（工号%s）自%d年%d月起已连续%d个月未交纳党费。党章第九条：无正当理由"
+                     "连续六个月不交纳党费的，视为自行脱党。请支部研究处理（系统不会自动除名）",
+                     name, emp, from / 100, from % 100, streak);
+            snprintf(dedupe, sizeof(dedupe), "case:%lld:%d", member, from);
+            t.kind = "arrears_case";
+            if ((rc = flagged = todo_raise(db, &t, e)) < 0)
+                break;
+            cs->cases += flagged;
+        }
+        if (!warned && !flagged) /* told at an earlier close */
             continue;
-        snprintf(text, sizeof(text),
-                 "党员%s（工号%s）自%d年%d月起已连续%d个月未交纳党费。党章第九条：无正当理由连续"
-                 "六个月不交纳党费的，视为自行脱党。请支部研究处理（系统不会自动除名）",
-                 name, emp, from / 100, from % 100, streak);
-        snprintf(dedupe, sizeof(dedupe), "case:%lld:%d", member, from);
-        t.kind = "arrears_case";
-        rc = todo_raise(db, &t, e);
-        if (rc < 0)
-            break;
-        cs->cases += rc;
+        snprintf(line, sizeof(line), "%s（工号%s）自%d年%d月起连续%d个月%s", name, emp,
+                 from / 100, from % 100, streak, streak >= DUES_CASE_MONTHS ? "，已满六个月" : "");
+        snprintf(key, sizeof(key), "%lld", org);
+        if (!json_object_get(lines, key))
+            json_object_set_new(lines, key, json_array());
+        json_array_append_new(json_object_get(lines, key), json_string(line));
     }
     json_decref(list);
+    if (rc >= 0)
+        rc = notify_branches(db, month, lines, e);
+    json_decref(lines);
     return rc < 0 ? rc : 0;
 }
 

@@ -313,6 +313,18 @@ int plan_notice_admins(struct db *db, const char *kind, long long org_id, const 
     return rc;
 }
 
+int plan_notice_secretaries(struct db *db, const char *kind, long long org_id,
+                            const char *title, const char *body, struct errbuf *e)
+{
+    struct plan_notice n = {kind, org_id, title, body, 0, 0, NULL};
+    struct idlist to = IDLIST_INIT;
+    int rc = plan_people_at(db, org_id, "secretary", &to, e);
+    if (rc >= 0)
+        rc = plan_notice_send(db, &n, &to, e);
+    idlist_release(&to);
+    return rc;
+}
+
 /* A to-do for every account in to (none twice for the same open item: src/inbox/todo.c). */
 int plan_todo_add(struct db *db, const struct idlist *to, long long org_id, const char *kind,
                   const char *title, long long task_id, long long case_id, const char *period,

@@ -94,14 +94,19 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
 int plan_job_daily(struct db *db, struct errbuf *e);
 int plan_job_deliver(struct db *db, struct errbuf *e);
 
-/* Put a notice (kind, e.g. "source_quiet") into every administrator's inbox and queue the
- * webhook event "plan.<kind>": for other modules, which have no recipients of their own.
- * Returns the number of inbox rows. */
 /* The open tasks ([...], new reference) of the organizations a is secretary of, as of the
  * last daily check: the to-do page shows them under the to-dos. */
 int plan_open_tasks_json(struct db *db, const struct auth *a, json_t **ret, struct errbuf *e);
+/* Put a notice (kind, e.g. "source_quiet") into every administrator's inbox and queue the
+ * webhook event "plan.<kind>": for other modules, which have no recipients of their own.
+ * Returns the number of inbox rows. */
 int plan_notice_admins(struct db *db, const char *kind, long long org_id, const char *title,
                        const char *body, struct errbuf *e);
+/* The same to the secretaries of org_id (the accounts bound to it as secretary and its
+ * secretary's own): the branch's group robot @-mentions them. Sent to the robots also when
+ * the organization has no secretary account. Returns the number of inbox rows. */
+int plan_notice_secretaries(struct db *db, const char *kind, long long org_id,
+                            const char *title, const char *body, struct errbuf *e);
 
 /* ---- webhooks (webhook.c) */
 

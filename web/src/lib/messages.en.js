@@ -559,6 +559,7 @@ export const en = {
   'inbox.kind.lagging': 'Reminder',
   'inbox.kind.reminder': 'Reminder',
   'inbox.kind.warning': 'Warning',
+  'inbox.kind.dues': 'Dues reminder',
   'inbox.cases': 'Rectifications',
   'inbox.warnings': 'Open warnings',
   'inbox.noCases': 'No rectifications for your organization',

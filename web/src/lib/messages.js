@@ -309,6 +309,7 @@ export const zh = {
   'inbox.kind.lagging': '督办提醒',
   'inbox.kind.reminder': '提醒',
   'inbox.kind.warning': '预警',
+  'inbox.kind.dues': '党费提醒',
   'inbox.cases': '整改事项',
   'inbox.warnings': '当前预警',
   'inbox.noCases': '本组织没有整改事项',
