@@ -134,20 +134,33 @@ int db_bulk_open(struct db *db, const char *table, const char *columns, const ch
 static void copy_text(struct buf *out, const char *s)
 {
     if (!s) {
-        buf_addstr(out, "\\N");
+        buf_add(out, "\\N", 2);
         return;
     }
-    for (; *s; s++) {
-        const char *esc = *s == '\\'   ? "\\\\"
-                          : *s == '\t' ? "\\t"
-                          : *s == '\n' ? "\\n"
-                          : *s == '\r' ? "\\r"
-                                       : NULL;
-        if (esc)
-            buf_addstr(out, esc);
-        else
-            buf_addch(out, *s);
+    while (*s) {
+        size_t plain = strcspn(s, "\\\t\n\r"); /* copied as they are, in one piece */
+        if (plain)
+            buf_add(out, s, plain);
+        s += plain;
+        if (!*s)
+            break;
+        buf_add(out, *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : *s == '\n' ? "\\n" : "\\r", 2);
+        s++;
     }
+}
+
+/* A whole number in decimal: the rows of a bulk write are mostly numbers, and printf's
+ * parsing of its format was a good part of writing them. */
+static void copy_int(struct buf *out, long long v)
+{
+    char digits[24], *p = digits + sizeof(digits);
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    buf_add(out, p, (size_t)(digits + sizeof(digits) - p));
 }
 
 static void copy_row(struct buf *out, const char *types, va_list ap)
@@ -157,14 +170,14 @@ static void copy_row(struct buf *out, const char *types, va_list ap)
             buf_addch(out, '\t');
         switch (types[i]) {
         case 'i':
-            buf_printf(out, "%lld", va_arg(ap, long long));
+            copy_int(out, va_arg(ap, long long));
             break;
         case 'I': {
             long long v = va_arg(ap, long long);
             if (v)
-                buf_printf(out, "%lld", v);
+                copy_int(out, v);
             else
-                buf_addstr(out, "\\N");
+                buf_add(out, "\\N", 2);
             break;
         }
         case 'd': {
@@ -173,6 +186,8 @@ static void copy_row(struct buf *out, const char *types, va_list ap)
                 buf_addstr(out, "NaN");
             else if (isinf(v))
                 buf_addstr(out, v > 0 ? "Infinity" : "-Infinity");
+            else if (fabs(v) < 9007199254740992.0 && v == (double)(long long)v && !(v == 0 && signbit(v)))
+                copy_int(out, (long long)v); /* exactly the same float8 */
             else
                 buf_printf(out, "%.17g", v);
             break;
@@ -181,12 +196,22 @@ static void copy_row(struct buf *out, const char *types, va_list ap)
             copy_text(out, va_arg(ap, const char *));
             break;
         default:
-            buf_addstr(out, "\\N");
+            buf_add(out, "\\N", 2);
             break;
         }
     }
     buf_addch(out, '\n');
 }
+
+#ifdef DJ_UNITTEST
+void db_bulk_copy_row_test(struct buf *out, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    copy_row(out, types, ap);
+    va_end(ap);
+}
+#endif
 
 /* The backend's flush, in the statement profile as "bulk: TABLE". */
 static int flush(struct db_bulk *b, struct errbuf *e)

@@ -85,6 +85,11 @@ struct db_bulk {
     char *chunk_sql; /* the INSERT of a whole chunk, made once */
 };
 
+#ifdef DJ_UNITTEST
+/* One row as bulk.c writes it for PostgreSQL's COPY (text format), appended to out. */
+void db_bulk_copy_row_test(struct buf *out, const char *types, ...);
+#endif
+
 /* Backends allocate their own struct with struct db / struct db_stmt first. */
 int db_sqlite_open(const char *path, struct db **ret, struct errbuf *e);
 int db_pg_open(const char *url, struct db **ret, struct errbuf *e);

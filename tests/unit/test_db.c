@@ -562,6 +562,19 @@ static void test_open_refuses_missing_name_and_bad_path(void **state)
     assert_null(db);
 }
 
+/* The COPY text of a bulk row: numbers as PostgreSQL reads back the same values, NULLs as \N,
+ * the four special characters of text escaped and everything else as it is. */
+static void test_copy_row_text(void **state)
+{
+    struct buf b = BUF_INIT;
+    (void)state;
+    db_bulk_copy_row_test(&b, "iiIIdddddtt", 0LL, -9223372036854775807LL - 1, 0LL, 42LL, 3.0,
+                          -0.0, 0.1, 1e300, -12345678.0, "a\\b\tc\nd\re 中文", (const char *)NULL);
+    assert_string_equal(buf_str(&b), "0\t-9223372036854775808\t\\N\t42\t3\t-0\t0.10000000000000001"
+                                     "\t1.0000000000000001e+300\t-12345678\ta\\\\b\\tc\\nd\\re 中文\t\\N\n");
+    buf_release(&b);
+}
+
 int main(void)
 {
 #define T(f, s) cmocka_unit_test_setup_teardown(f, s, teardown)
@@ -589,6 +602,7 @@ int main(void)
         T(test_last_id_after_insert, setup_empty),
         T(test_open_reports_url_and_backend, setup_migrated),
         cmocka_unit_test(test_open_refuses_missing_name_and_bad_path),
+        cmocka_unit_test(test_copy_row_text),
         /* last: fails until the bug it describes is fixed */
         T(test_run_returns_rows_changed_by_update, setup_empty),
     };
