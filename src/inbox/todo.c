@@ -12,31 +12,32 @@
 #include "org/scope.h"
 #include "base/banned.h"
 
+/* One statement (a round trip on PostgreSQL for each of the thousands a check raises): a to-do
+ * without a dedupe key of its own goes in unless the same item is open for the same account;
+ * one with a key, unless the key was used (ON CONFLICT). Parameters are cast: an INSERT from
+ * a SELECT gives them no types of its own on PostgreSQL. */
 int todo_raise(struct db *db, const struct todo *t, struct errbuf *e)
 {
     long long now = t->created_at ? t->created_at : (long long)time(NULL);
-    int rc;
-    if (!t->dedupe) {
-        /* no key of its own: none twice while the same item is open for the same account */
-        long long have = 0;
-        rc = db_query_int(db, e, &have,
-                          "SELECT COUNT(*) FROM todos WHERE COALESCE(account_id, 0) = $1"
-                          " AND kind = $2 AND done_at IS NULL AND COALESCE(task_id, 0) = $3"
-                          " AND COALESCE(case_id, 0) = $4 AND org_id = $5"
-                          " AND COALESCE(period, '') = $6 AND title = $7",
-                          "itiiitt", t->account_id, t->kind, t->task_id, t->case_id, t->org_id,
-                          t->period ? t->period : "", t->title);
-        if (rc < 0 || have)
-            return rc < 0 ? rc : 0;
-    }
-    rc = db_run(db, e,
-                "INSERT INTO todos(domain, kind, account_id, org_id, member_id, title, task_id,"
-                " case_id, period, due_day, from_month, months, dedupe, created_at)"
-                " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-                " ON CONFLICT (dedupe, tenant_id) DO NOTHING",
-                "ttIiItIItIIIti", t->domain, t->kind, t->account_id, t->org_id, t->member_id,
-                t->title, t->task_id, t->case_id, t->period, (long long)t->due_day,
-                (long long)t->from_month, (long long)t->months, t->dedupe, now);
+    int rc = db_run(
+        db, e,
+        "INSERT INTO todos(domain, kind, account_id, org_id, member_id, title, task_id, case_id,"
+        " period, due_day, from_month, months, dedupe, created_at)"
+        " SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT), CAST($4 AS BIGINT),"
+        " CAST($5 AS BIGINT), CAST($6 AS TEXT), CAST($7 AS BIGINT), CAST($8 AS BIGINT),"
+        " CAST($9 AS TEXT), CAST($10 AS BIGINT), CAST($11 AS BIGINT), CAST($12 AS BIGINT),"
+        " CAST($13 AS TEXT), CAST($14 AS BIGINT)"
+        " WHERE CAST($13 AS TEXT) IS NOT NULL OR NOT EXISTS (SELECT 1 FROM todos o"
+        " WHERE COALESCE(o.account_id, 0) = COALESCE(CAST($3 AS BIGINT), 0)"
+        " AND o.kind = CAST($2 AS TEXT) AND o.done_at IS NULL"
+        " AND COALESCE(o.task_id, 0) = COALESCE(CAST($7 AS BIGINT), 0)"
+        " AND COALESCE(o.case_id, 0) = COALESCE(CAST($8 AS BIGINT), 0)"
+        " AND o.org_id = CAST($4 AS BIGINT) AND COALESCE(o.period, '') = COALESCE(CAST($9 AS TEXT), '')"
+        " AND o.title = CAST($6 AS TEXT))"
+        " ON CONFLICT (dedupe, tenant_id) DO NOTHING",
+        "ttIiItIItIIIti", t->domain, t->kind, t->account_id, t->org_id, t->member_id, t->title,
+        t->task_id, t->case_id, t->period, (long long)t->due_day, (long long)t->from_month,
+        (long long)t->months, t->dedupe, now);
     return rc < 0 ? rc : rc > 0;
 }
 

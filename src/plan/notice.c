@@ -60,9 +60,10 @@ static int collect(struct db *db, const char *sql, long long org_id, const char 
 /* ---- who answers for an organization, remembered for one daily check
  *
  * A check asks again and again who the secretary or the committee staff of the same
- * organizations are, and whether any webhook is active: on PostgreSQL each answer was a
+ * organizations are, what is above them, and whether any webhook is active: on PostgreSQL each answer was a
  * round trip (about 28,000 of them for a year of the demo). Inside plan_check's transaction
- * accounts and roles do not change, so the answers are kept until plan_people_cache_end. */
+ * accounts, roles and the tree do not change, so the answers are kept until
+ * plan_people_cache_end. */
 #define PC_SLOTS 4096
 
 struct pc_entry {
@@ -74,8 +75,16 @@ struct pc_entry {
 
 static const char *const roles[] = {"secretary", "committee", "finance", "admin", "member"};
 
+/* an organization's parent and kind, which the check walks up from every cell */
+struct pc_org {
+    long long id; /* 0: an empty slot */
+    long long parent;
+    char kind[24];
+};
+
 static _Thread_local struct people_cache {
     struct pc_entry slot[PC_SLOTS];
+    struct pc_org org[PC_SLOTS];
     long long hooks; /* -1: not asked yet */
     bool full;       /* a slot could not be had: stop adding */
 } *pc;
@@ -165,12 +174,24 @@ static int people_at(struct db *db, long long org_id, const char *role, struct i
                    org_id, NULL, out, e);
 }
 
-/* The parent and kind of an organization. */
+/* The parent and kind of an organization (remembered during a check, like the people). */
 static int parent_of(struct db *db, long long id, long long *ret_parent, char *kind, size_t n,
                      struct errbuf *e)
 {
+    struct pc_org *x = NULL;
     struct db_stmt *st;
     int rc;
+    for (int probe = 0; pc && probe < PC_SLOTS; probe++) {
+        x = &pc->org[((unsigned long long)id * 0x9e3779b97f4a7c15ULL + (unsigned)probe) % PC_SLOTS];
+        if (x->id == id) {
+            *ret_parent = x->parent;
+            snprintf(kind, n, "%s", x->kind);
+            return 0;
+        }
+        if (!x->id)
+            break;
+        x = NULL;
+    }
     if ((rc = db_prepare(db, "SELECT COALESCE(parent_id, 0), kind FROM orgs WHERE id = $1", &st,
                          e)) < 0)
         return rc;
@@ -179,6 +200,11 @@ static int parent_of(struct db *db, long long id, long long *ret_parent, char *k
     if ((rc = db_step(st, e)) == 1) {
         *ret_parent = db_col_int(st, 0);
         snprintf(kind, n, "%s", db_col_text(st, 1));
+        if (x) {
+            x->id = id;
+            x->parent = *ret_parent;
+            snprintf(x->kind, sizeof(x->kind), "%s", db_col_text(st, 1));
+        }
     }
     db_done(st);
     return rc < 0 ? rc : 0;
