@@ -270,10 +270,10 @@ int plan_case_open(struct db *db, const struct plan_case_open *o, int today, lon
         if ((rc = plan_notice_send(db, &n, &sup, e)) < 0)
             goto out;
     }
-    if ((rc = db_run(db, e,
-                     "UPDATE plan_warnings SET case_id = $4 WHERE task_id = $1 AND org_id = $2"
-                     " AND period = $3 AND level = 'not_met'",
-                     "iiti", o->task_id, o->org_id, o->period, id)) < 0)
+    if ((rc = db_queue(db, e,
+                       "UPDATE plan_warnings SET case_id = $4 WHERE task_id = $1 AND org_id = $2"
+                       " AND period = $3 AND level = 'not_met'",
+                       "iiti", o->task_id, o->org_id, o->period, id)) < 0)
         goto out;
     if (ret_id)
         *ret_id = id;
