@@ -457,10 +457,10 @@ int dues_publish(struct db *db, int month, long long org_id, const char *path, l
     /* one entry per organization: receivable +, income − */
     if ((rc = db_prepare(db,
                          "SELECT org_id, COUNT(*), COALESCE(SUM(amount_fen), 0) FROM dues_bills"
-                         " WHERE publication_id = $1 GROUP BY org_id ORDER BY org_id",
+                         " WHERE month = $2 AND publication_id = $1 GROUP BY org_id ORDER BY org_id",
                          &st, e)) < 0)
         goto fail;
-    db_bind_int(st, 1, s.publication_id);
+    db_bindv(st, "ii", s.publication_id, (long long)month);
     {
         struct {
             long long org, amount;
@@ -509,10 +509,10 @@ int dues_publish(struct db *db, int month, long long org_id, const char *path, l
     /* members holding confirmed advances: settle the new bills from them */
     if ((rc = dues_apply_credit_all(
              db,
-             "SELECT DISTINCT b.member_id FROM dues_bills b WHERE b.publication_id = $1"
-             " AND EXISTS (SELECT 1 FROM dues_bills a WHERE a.member_id = b.member_id"
-             " AND a.kind = 'advance' AND a.status = 'confirmed')",
-             s.publication_id, &s.credited, e)) < 0)
+             "SELECT DISTINCT b.member_id FROM dues_bills b WHERE b.month = $2"
+             " AND b.publication_id = $1 AND EXISTS (SELECT 1 FROM dues_bills a"
+             " WHERE a.member_id = b.member_id AND a.kind = 'advance' AND a.status = 'confirmed')",
+             s.publication_id, month, &s.credited, e)) < 0)
         goto fail;
     d = json_pack("{s:i, s:I, s:I}", "month", month, "bills", (json_int_t)s.bills, "orgs",
                   (json_int_t)s.orgs);

@@ -55,10 +55,10 @@ int dues_member_credit(struct db *db, long long member_id, long long *ret, struc
  * bill from one advance that covers it whole). *ret_count = bills settled. */
 int dues_apply_credit(struct db *db, long long member_id, long long *ret_count,
                       struct errbuf *e);
-/* dues_apply_credit for every member sql lists (one column, its $1 bound to id); the ids are
- * read whole before any bill changes. *ret_count += bills settled. */
-int dues_apply_credit_all(struct db *db, const char *sql, long long id, long long *ret_count,
-                          struct errbuf *e);
+/* dues_apply_credit for every member sql lists (one column, its $1 bound to id, $2 to month);
+ * the ids are read whole before any bill changes. *ret_count += bills settled. */
+int dues_apply_credit_all(struct db *db, const char *sql, long long id, int month,
+                          long long *ret_count, struct errbuf *e);
 /* The module's clock: UTC seconds now, and the month of it. Unit tests may fix the clock
  * (dues_test_clock, DJ_UNITTEST builds only) to walk through months. */
 long long dues_now(void);

@@ -58,12 +58,13 @@ static int post_batch(struct db *db, long long batch, int month, long long actor
     if ((rc = db_prepare(db,
                          "SELECT org_id, kind, via_credit,"
                          " CASE WHEN amount_fen >= $2 THEN 1 ELSE 0 END, COUNT(*),"
-                         " SUM(amount_fen), SUM(share_fen) FROM dues_bills WHERE batch_id = $1"
+                         " SUM(amount_fen), SUM(share_fen) FROM dues_bills"
+                         " WHERE month = $3 AND batch_id = $1"
                          " GROUP BY org_id, kind, via_credit, CASE WHEN amount_fen >= $2 THEN 1 ELSE 0 END"
                          " ORDER BY org_id",
                          &st, e)) < 0)
         return rc;
-    db_bindv(st, "ii", batch, (long long)DUES_SPECIAL_FEN);
+    db_bindv(st, "iii", batch, (long long)DUES_SPECIAL_FEN, (long long)month);
     while ((rc = db_step(st, e)) == 1) {
         const char *kind = db_col_text(st, 1);
         long long org = db_col_int(st, 0), amount = db_col_int(st, 5);
@@ -125,7 +126,6 @@ static int post_batch(struct db *db, long long batch, int month, long long actor
     }
     free(sums);
     free(ids);
-    (void)month;
     return rc < 0 ? rc : 0;
 }
 
@@ -188,8 +188,9 @@ int dues_confirm(struct db *db, int month, long long org_id, const char *path, l
         goto fail;
     if (marked &&
         (rc = dues_apply_credit_all(db,
-                                    "SELECT DISTINCT member_id FROM dues_bills WHERE batch_id = $1",
-                                    s.batch_id, &s.credited, e)) < 0)
+                                    "SELECT DISTINCT member_id FROM dues_bills"
+                                    " WHERE month = $2 AND batch_id = $1",
+                                    s.batch_id, month, &s.credited, e)) < 0)
         goto fail;
     if ((rc = mark(db, s.batch_id, month, path, hi, "", now,
                    rules.rounding == DUES_ROUND_HALF_UP, e)) < 0)

@@ -180,8 +180,8 @@ int dues_apply_credit(struct db *db, long long member_id, long long *ret_count, 
     return apply_credit(db, &member_id, 1, ret_count, e);
 }
 
-int dues_apply_credit_all(struct db *db, const char *sql, long long id, long long *ret_count,
-                          struct errbuf *e)
+int dues_apply_credit_all(struct db *db, const char *sql, long long id, int month,
+                          long long *ret_count, struct errbuf *e)
 {
     struct db_stmt *st;
     long long *members = NULL;
@@ -189,7 +189,7 @@ int dues_apply_credit_all(struct db *db, const char *sql, long long id, long lon
     int rc;
     if ((rc = db_prepare(db, sql, &st, e)) < 0)
         return rc;
-    db_bind_int(st, 1, id);
+    db_bindv(st, "ii", id, (long long)month);
     while ((rc = db_step(st, e)) == 1) {
         if (!(members = pay_grow(members, &cap, n + 1, sizeof(*members)))) {
             rc = errbuf_set(e, -ERR_NOMEM, "out of memory");

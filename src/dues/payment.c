@@ -320,7 +320,7 @@ int dues_payment_reverse(struct db *db, long long payment_id, const char *reason
     size_t n = 0, cap = 0;
     struct db_stmt *st;
     char status[16] = "";
-    long long org = 0, entries = 0, now = dues_now();
+    long long org = 0, member = 0, entries = 0, now = dues_now();
     json_t *d, *ids = NULL;
     int rc;
     if (!reason || !*reason || text_utf8_chars(reason) > 200)
@@ -328,12 +328,14 @@ int dues_payment_reverse(struct db *db, long long payment_id, const char *reason
                             "field 'reason' is required (at most 200 characters)");
     if ((rc = db_begin(db, e)) < 0)
         return rc;
-    if ((rc = db_prepare(db, "SELECT status, org_id FROM dues_payments WHERE id = $1", &st, e)) < 0)
+    if ((rc = db_prepare(db, "SELECT status, org_id, member_id FROM dues_payments WHERE id = $1",
+                         &st, e)) < 0)
         goto fail;
     db_bind_int(st, 1, payment_id);
     if ((rc = db_step(st, e)) == 1) {
         snprintf(status, sizeof(status), "%s", db_col_text(st, 0));
         org = db_col_int(st, 1);
+        member = db_col_int(st, 2);
     }
     db_done(st);
     if (rc == 0)
@@ -347,11 +349,12 @@ int dues_payment_reverse(struct db *db, long long payment_id, const char *reason
     if (rc < 0 ||
         (rc = db_prepare(db,
                          "SELECT id, org_id, kind, status, amount_fen, COALESCE(share_fen, 0),"
-                         " COALESCE(batch_id, 0), via_credit FROM dues_bills WHERE payment_id = $1"
+                         " COALESCE(batch_id, 0), via_credit FROM dues_bills"
+                         " WHERE member_id = $2 AND payment_id = $1"
                          " AND status IN ('paid', 'confirmed') ORDER BY id",
                          &st, e)) < 0)
         goto fail;
-    db_bind_int(st, 1, payment_id);
+    db_bindv(st, "ii", payment_id, member);
     while ((rc = db_step(st, e)) == 1) {
         struct rev_bill *b;
         if (n == cap) {
