@@ -96,17 +96,16 @@ struct cell_ctx {
     struct ingest_sink *credits; /* task.done events for the secretaries */
 };
 
+/* Open the cell's warning of level unless it is open already. Queued (no reply waited for: a
+ * round trip each on PostgreSQL); plan_check counts the warnings it opened from the table. */
 static int open_warning(const struct cell_ctx *x, const char *level, struct errbuf *e)
 {
-    int rc = db_run(x->db, e,
+    return db_queue(x->db, e,
                     "INSERT INTO plan_warnings(task_id, org_id, period, level, completion, expected,"
                     " opened_on, opened_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8)"
                     " ON CONFLICT (task_id, org_id, period, level, tenant_id) DO NOTHING",
                     "iittddii", x->t->id, x->o->id, x->period, level, x->c->completion,
                     x->c->expected, (long long)x->today, (long long)time(NULL));
-    if (rc > 0)
-        x->s->warnings++;
-    return rc < 0 ? rc : 0;
 }
 
 static int resolve_warnings(const struct cell_ctx *x, const char *levels_sql, struct errbuf *e)
@@ -314,6 +313,7 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
     int years[64], nyears = 0, rc, esc;
     double t0 = now_s();
     long mark = 0;
+    long long warnings_before = 0, warnings_after = 0;
     memset(&s, 0, sizeof(s));
     s.day = today;
     if ((rc = db_begin(db, e)) < 0)
@@ -323,6 +323,9 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
      * keep theirs) */
     if (actor)
         mark = audit_batch_begin();
+    /* the warnings opened are counted by difference (open_warning queues its INSERTs) */
+    if ((rc = db_query_int(db, e, &warnings_before, "SELECT COUNT(*) FROM plan_warnings", "")) < 0)
+        goto out;
     if ((rc = db_prepare(db,
                          "SELECT DISTINCT year FROM plans WHERE finalized = 0 AND year <= $1"
                          " ORDER BY year",
@@ -344,9 +347,11 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
     credits = NULL;
     if (rc < 0)
         goto out;
-    if ((rc = esc = plan_case_escalate(db, today, e)) < 0)
+    if ((rc = esc = plan_case_escalate(db, today, e)) < 0 ||
+        (rc = db_query_int(db, e, &warnings_after, "SELECT COUNT(*) FROM plan_warnings", "")) < 0)
         goto out;
     s.escalated = esc;
+    s.warnings = (long)(warnings_after - warnings_before);
     s.seconds = now_s() - t0;
     rc = db_run(db, e,
                 "INSERT INTO plan_runs(day, started_at, finished_at, cells, warnings, cases)"
