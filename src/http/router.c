@@ -147,6 +147,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/dues/quote", api_dues_quote, AUTH_USER, ROLE_MEMBER, BODY_NONE, 0},
     {"POST", "/api/v1/dues/payments", api_dues_pay, AUTH_USER, ROLE_MEMBER, BODY_JSON, 0},
     {"POST", "/api/v1/dues/payments/callback", api_dues_callback, AUTH_PUBLIC, 0, BODY_JSON, 0},
+    {"POST", "/api/v1/dues/payments/notify/wechat", api_dues_notify_wechat, AUTH_PUBLIC, 0,
+     BODY_RAW, 0},
     {"GET", "/api/v1/dues/payments/{id}", api_dues_payment_get, AUTH_USER,
      ROLE_MEMBER | ROLE_FINANCE, BODY_NONE, 0},
     {"POST", "/api/v1/dues/payments/{id}/reverse", api_dues_reverse, AUTH_USER, ROLE_FINANCE,

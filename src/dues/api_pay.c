@@ -1,0 +1,50 @@
+/* HTTP handlers of the payment providers: their notifications, answered in each provider's
+ * own format rather than our error envelope (the provider reads the answer, not a person). */
+#include <string.h>
+
+#include "base/log.h"
+#include "dues/api.h"
+#include "dues/provider.h"
+#include "http/req.h"
+#include "base/banned.h"
+
+static const char *header(void *ctx, const char *name)
+{
+    return req_header(ctx, name);
+}
+
+/* The HTTP status of a refused notification. */
+static int refused_status(int rc)
+{
+    switch (rc) {
+    case -ERR_UNAUTH:
+        return 401;
+    case -ERR_INVALID:
+        return 400;
+    case -ERR_NOTFOUND:
+        return 404;
+    case -ERR_CONFLICT:
+        return 409;
+    default:
+        return 500;
+    }
+}
+
+/* WeChat Pay's notification of a paid order: 204 when taken (also a repeat), else 4xx/5xx
+ * with {"code": "FAIL", "message"}, after which WeChat Pay sends it again later. */
+int api_dues_notify_wechat(struct req *r, struct errbuf *e)
+{
+    const struct dues_provider *p = dues_provider_find("wechat");
+    struct dues_notify_in in = {r->body.data ? r->body.data : "", r->body.len, header, r};
+    json_t *out = NULL;
+    int rc = p->notify(r->db, &in, &out, e), status;
+    json_decref(out);
+    if (rc == 0)
+        return req_reply_json(r, 204, NULL);
+    status = refused_status(rc);
+    if (status >= 500)
+        log_error("wechat pay notification: %s", e->msg);
+    else
+        log_info("wechat pay notification refused: %s", e->msg);
+    return req_reply_json(r, status, json_pack("{s:s, s:s}", "code", "FAIL", "message", e->msg));
+}

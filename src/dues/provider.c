@@ -1,0 +1,232 @@
+/* The table of payment providers, their settings, and what every provider shares: our trade
+ * numbers, the query of pending payments and the finance to-do of a disagreement
+ * (provider.h). */
+#include "dues/provider.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db/db.h"
+#include "dues/paykey.h"
+#include "dues/payment.h"
+#include "dues/wxpay.h"
+#include "inbox/todo.h"
+#include "org/audit.h"
+#include "base/banned.h"
+
+/* Our own notice, signed with the HMAC key of dues setting callback_key
+ * (POST /api/v1/dues/payments/callback). */
+static int generic_notify(struct db *db, const struct dues_notify_in *in, json_t **ret,
+                          struct errbuf *e)
+{
+    json_error_t je;
+    json_t *notice;
+    int rc = dues_callback_verify(db, in->body, in->len, in->header(in->ctx, "X-Dues-Signature"), e);
+    if (rc < 0)
+        return rc;
+    if (!(notice = json_loadb(in->body, in->len, JSON_REJECT_DUPLICATES, &je)))
+        return errbuf_set(e, -ERR_INVALID, "the notice is not JSON: %s", je.text);
+    rc = dues_callback_apply(db, notice, ret, e);
+    json_decref(notice);
+    return rc;
+}
+
+static const struct dues_provider providers[] = {
+    {"generic", "", generic_notify, NULL},
+    {"wechat", WXPAY_BASE_URL, wxpay_notify, wxpay_query},
+};
+
+const struct dues_provider *dues_provider_find(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof(providers) / sizeof(providers[0]); i++)
+        if (strcmp(providers[i].name, name) == 0)
+            return &providers[i];
+    return NULL;
+}
+
+#define CONF_COLUMNS                                                                               \
+    "name, merchant_id, app_id, serial_no, key_file, platform_serial, platform_key_file,"          \
+    " secret_file, base_url, notify_url"
+
+int dues_provider_load(struct db *db, const char *name, struct dues_provider_conf *ret,
+                       struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db, "SELECT " CONF_COLUMNS " FROM dues_providers WHERE name = $1", &st, e);
+    if (rc < 0)
+        return rc;
+    db_bind_text(st, 1, name);
+    if ((rc = db_step(st, e)) == 1) {
+        struct {
+            char *dst;
+            size_t n;
+        } f[] = {{ret->name, sizeof(ret->name)},
+                 {ret->merchant_id, sizeof(ret->merchant_id)},
+                 {ret->app_id, sizeof(ret->app_id)},
+                 {ret->serial_no, sizeof(ret->serial_no)},
+                 {ret->key_file, sizeof(ret->key_file)},
+                 {ret->platform_serial, sizeof(ret->platform_serial)},
+                 {ret->platform_key_file, sizeof(ret->platform_key_file)},
+                 {ret->secret_file, sizeof(ret->secret_file)},
+                 {ret->base_url, sizeof(ret->base_url)},
+                 {ret->notify_url, sizeof(ret->notify_url)}};
+        for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+            snprintf(f[i].dst, f[i].n, "%s", db_col_text(st, (int)i));
+    }
+    db_done(st);
+    if (rc == 0)
+        return errbuf_field(e, -ERR_NOTFOUND, R_NOT_FOUND, "provider", name,
+                            "payment provider '%s' is not configured (dangjian dues provider set)",
+                            name);
+    return rc < 0 ? rc : 0;
+}
+
+int dues_provider_save(struct db *db, const struct dues_provider_conf *c, struct errbuf *e)
+{
+    EVP_PKEY *k = NULL;
+    unsigned char secret[32];
+    json_t *d;
+    int rc;
+    if (!dues_provider_find(c->name) || strcmp(c->name, "generic") == 0)
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "provider", c->name,
+                            "unknown payment provider '%s' (wechat)", c->name);
+    if (!c->merchant_id[0] || !c->key_file[0] || !c->platform_serial[0] ||
+        !c->platform_key_file[0] || !c->secret_file[0] || !c->serial_no[0])
+        return errbuf_set(e, -ERR_INVALID, "wechat needs --mchid, --serial, --key-file,"
+                                           " --platform-serial, --platform-cert-file and"
+                                           " --apiv3-key-file");
+    if (strncmp(c->base_url, "http://", 7) && strncmp(c->base_url, "https://", 8))
+        return errbuf_set(e, -ERR_INVALID, "--base-url must be an http(s) URL");
+    if ((rc = paykey_private(c->key_file, &k, e)) < 0)
+        return rc;
+    EVP_PKEY_free(k);
+    if ((rc = paykey_public(c->platform_key_file, &k, e)) < 0)
+        return rc;
+    EVP_PKEY_free(k);
+    rc = paykey_secret32(c->secret_file, secret, e);
+    sodium_memzero(secret, sizeof(secret));
+    if (rc < 0)
+        return rc;
+    if ((rc = db_begin(db, e)) < 0)
+        return rc;
+    if ((rc = db_run(db, e, "DELETE FROM dues_providers WHERE name = $1", "t", c->name)) < 0 ||
+        (rc = db_run(db, e,
+                     "INSERT INTO dues_providers (" CONF_COLUMNS ", updated_at)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                     "tttttttttti", c->name, c->merchant_id, c->app_id, c->serial_no, c->key_file,
+                     c->platform_serial, c->platform_key_file, c->secret_file, c->base_url,
+                     c->notify_url, (long long)time(NULL))) < 0)
+        goto out;
+    d = json_pack("{s:s, s:s, s:s, s:s}", "merchant_id", c->merchant_id, "serial_no", c->serial_no,
+                  "platform_serial", c->platform_serial, "base_url", c->base_url);
+    rc = audit_log(db, 0, 0, "configure", "dues_provider", 0, d, e);
+    json_decref(d);
+    if (rc >= 0)
+        rc = db_commit(db, e);
+out:
+    if (rc < 0)
+        db_rollback(db);
+    return rc < 0 ? rc : 0;
+}
+
+void dues_trade_no(long long payment_id, char out[32])
+{
+    snprintf(out, 32, "DJP%08lld", payment_id);
+}
+
+int dues_trade_no_parse(const char *no, long long *ret_id, struct errbuf *e)
+{
+    char *end;
+    long long id;
+    if (!no || strncmp(no, "DJP", 3) != 0 || strlen(no) < 11 || strlen(no) > 30 ||
+        no[3] < '0' || no[3] > '9')
+        goto bad;
+    id = strtoll(no + 3, &end, 10);
+    if (*end || id <= 0)
+        goto bad;
+    *ret_id = id;
+    return 0;
+bad:
+    return errbuf_field(e, -ERR_NOTFOUND, R_NOT_FOUND, "out_trade_no", no,
+                        "out_trade_no '%s' is not one of ours", no ? no : "");
+}
+
+int dues_provider_flag(struct db *db, long long payment_id, const char *title, const char *dedupe,
+                       struct errbuf *e)
+{
+    long long org = 0, member = 0;
+    struct db_stmt *st;
+    struct todo t = {.domain = "dues", .kind = "reconcile", .title = title, .dedupe = dedupe};
+    int rc = db_prepare(db, "SELECT org_id, member_id FROM dues_payments WHERE id = $1", &st, e);
+    if (rc < 0)
+        return rc;
+    db_bind_int(st, 1, payment_id);
+    if ((rc = db_step(st, e)) == 1) {
+        org = db_col_int(st, 0);
+        member = db_col_int(st, 1);
+    }
+    db_done(st);
+    if (rc <= 0)
+        return rc;
+    t.org_id = org;
+    t.member_id = member;
+    if ((rc = db_begin(db, e)) < 0)
+        return rc;
+    if ((rc = todo_raise(db, &t, e)) < 0) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db, e);
+}
+
+int dues_provider_query_pending(struct db *db, const char *name, long long min_age, long long limit,
+                                long long *ret_asked, long long *ret_settled, struct errbuf *e)
+{
+    const struct dues_provider *p = dues_provider_find(name);
+    struct dues_provider_conf c;
+    struct db_stmt *st;
+    long long *ids = NULL, asked = 0, settled = 0;
+    size_t n = 0, cap = 0;
+    int rc;
+    if (!p || !p->query)
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "provider", name,
+                            "payment provider '%s' cannot be queried (wechat)", name);
+    if ((rc = dues_provider_load(db, name, &c, e)) < 0)
+        return rc;
+    if ((rc = db_prepare(db,
+                         "SELECT id FROM dues_payments WHERE kind = 'online' AND status = 'pending'"
+                         " AND channel = $1 AND created_at <= $2 ORDER BY id LIMIT $3",
+                         &st, e)) < 0)
+        return rc;
+    db_bindv(st, "tii", name, (long long)time(NULL) - min_age, limit);
+    while ((rc = db_step(st, e)) == 1) {
+        if (buf_grow_array((void **)&ids, &cap, n + 1, sizeof(*ids)) < 0) {
+            rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+            break;
+        }
+        ids[n++] = db_col_int(st, 0);
+    }
+    db_done(st);
+    /* one payment the provider cannot answer for does not stop the others: counted, not
+     * settled, asked again next time */
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        struct errbuf pe = ERRBUF_INIT;
+        int q = p->query(db, &c, ids[i], &pe);
+        asked++;
+        if (q == 1)
+            settled++;
+        else if (q < 0 && (q == -ERR_DB || q == -ERR_UNAVAILABLE)) {
+            *e = pe;
+            rc = q;
+        }
+    }
+    free(ids);
+    if (rc < 0)
+        return rc;
+    *ret_asked = asked;
+    *ret_settled = settled;
+    return 0;
+}

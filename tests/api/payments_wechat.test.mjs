@@ -1,0 +1,197 @@
+// WeChat Pay API v3 for online dues, against a stand-in that speaks its wire format
+// (wxpay_standin.mjs): a good notification settles the payment once however often it comes;
+// bad signatures, stale timestamps, reused nonces, unknown serials and trade numbers, another
+// amount (which raises a finance to-do) are refused with WeChat Pay's {"code": "FAIL"}; the
+// query of a pending payment settles what a lost notification missed; key files must be 0600,
+// and a key rotated in its file takes effect without a restart.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './lib.mjs';
+import { seedWorld, writeTmp, cliOk, sql } from './fixtures.mjs';
+import { startWxPay, rsaPair, apiV3Key, transaction, MCHID, APPID, MCH_SERIAL, PLATFORM_SERIAL } from './wxpay_standin.mjs';
+
+const BIN = process.env.DJ_BIN || fileURLToPath(new URL('../../dangjian', import.meta.url));
+const NOTIFY = '/api/v1/dues/payments/notify/wechat';
+let srv;
+let W;
+let wx;
+const merchant = rsaPair();
+let platform = rsaPair();
+let v3 = apiV3Key();
+const F = {}; // the key files
+
+function secretFile(name, content, mode = 0o600) {
+  const f = writeTmp(name, content);
+  chmodSync(f, mode);
+  return f;
+}
+const tradeNo = (id) => `DJP${String(id).padStart(8, '0')}`;
+const notify = (n) => srv.api('POST', NOTIFY, { raw: n.raw, contentType: 'application/json', headers: n.headers });
+const q = (statement) => sql(srv.dbUrl, statement);
+
+async function pay(fen) {
+  const r = await srv.api('POST', '/api/v1/dues/payments', { token: W.tokens['mem-a2'], body: { voluntary_fen: fen, amount_fen: fen, channel: 'wechat' } });
+  assert.equal(r.status, 201, r.text);
+  return r.body.id;
+}
+async function status(id) {
+  const r = await srv.api('GET', `/api/v1/dues/payments/${id}`, { token: W.tokens['mem-a2'] });
+  assert.equal(r.status, 200, r.text);
+  return r.body.status;
+}
+function assertFail(r, status, re) {
+  assert.equal(r.status, status, r.text);
+  assert.equal(r.body.code, 'FAIL', r.text);
+  assert.match(r.body.message, re);
+}
+/** The CLI without blocking this process (the stand-in answers the CLI's requests). */
+function cliAsync(...args) {
+  return new Promise((resolve) => {
+    execFile(BIN, [args[0], args[1], '--db', srv.dbUrl, ...args.slice(2)], { timeout: 60_000 }, (err, stdout, stderr) => {
+      assert.equal(err, null, `dangjian ${args.join(' ')}: ${stderr}`);
+      resolve(stdout);
+    });
+  });
+}
+function providerArgs(over = {}) {
+  const a = { mchid: MCHID, appid: APPID, serial: MCH_SERIAL, 'key-file': F.merchant, 'platform-serial': PLATFORM_SERIAL, 'platform-cert-file': F.platform, 'apiv3-key-file': F.v3, 'base-url': wx.baseUrl, 'notify-url': `${srv.url}${NOTIFY}`, ...over };
+  return ['dues', 'provider', 'set', 'wechat', ...Object.entries(a).flatMap(([k, v]) => [`--${k}`, v])];
+}
+
+before(async () => {
+  srv = await startServer();
+  W = await seedWorld(srv);
+  F.merchant = secretFile('apiclient_key.pem', merchant.privatePem);
+  F.platform = writeTmp('wechatpay_pub.pem', platform.publicPem);
+  F.v3 = secretFile('apiv3.key', `${v3}\n`);
+  wx = await startWxPay({ merchantPublicPem: merchant.publicPem, platformPrivatePem: platform.privatePem, apiKey: v3 });
+});
+after(async () => {
+  await wx?.stop();
+  await srv?.stop();
+});
+
+test('the provider is set only with key files of mode 0600; the keys are never printed', () => {
+  const loose = secretFile('loose_key.pem', merchant.privatePem, 0o644);
+  const r = srv.run(providerArgs({ 'key-file': loose }));
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /mode 0644: a secret key file must be 0600/);
+  const v3loose = secretFile('loose_v3.key', v3, 0o640);
+  assert.match(srv.run(providerArgs({ 'apiv3-key-file': v3loose })).stderr, /mode 0640/);
+  assert.match(srv.run(providerArgs({ 'apiv3-key-file': secretFile('short.key', 'abc') })).stderr, /32 bytes/);
+  assert.match(srv.run(providerArgs({ 'key-file': secretFile('notakey.pem', 'hello') })).stderr, /not a PEM private key/);
+  cliOk(srv, providerArgs());
+  const shown = cliOk(srv, ['dues', 'provider', 'show', 'wechat']).stdout;
+  assert.match(shown, new RegExp(MCHID));
+  assert.ok(!shown.includes('PRIVATE KEY') && !shown.includes(v3), 'paths only, never the keys');
+});
+
+test('a good notification settles once, however often it comes', async () => {
+  const id = await pay(1234);
+  const tx = transaction(tradeNo(id), 1234);
+  const first = await notify(wx.notification(tx));
+  assert.equal(first.status, 204, first.text);
+  assert.equal(await status(id), 'paid');
+  for (let i = 0; i < 10; i++) {
+    const again = await notify(wx.notification(tx)); // WeChat Pay re-sends with a new nonce
+    assert.equal(again.status, 204, again.text);
+  }
+  assert.equal(q(`SELECT COUNT(*) FROM audit WHERE action = 'callback' AND entity_id = ${id}`).trim(), '1');
+  assert.equal(q(`SELECT provider_ref FROM dues_payments WHERE id = ${id}`).trim(), tx.transaction_id);
+  assert.equal(q(`SELECT COUNT(*) FROM dues_bills WHERE payment_id = ${id}`).trim(), '1', 'one voluntary row, booked once');
+});
+
+test('bad signature, stale timestamp, reused nonce, unknown serial: refused, nothing booked', async () => {
+  const id = await pay(500);
+  const tx = transaction(tradeNo(id), 500);
+  const other = rsaPair();
+  assertFail(await notify(wx.notification(tx, { signKey: other.privatePem })), 401, /Wechatpay-Signature: bad signature/);
+  const tampered = wx.notification(tx);
+  tampered.raw = tampered.raw.replace('"summary":"支付成功"', '"summary":"x"');
+  assertFail(await notify(tampered), 401, /bad signature/);
+  assertFail(await notify(wx.notification(tx, { timestamp: Math.floor(Date.now() / 1000) - 301 })), 401, /more than 300 seconds/);
+  assertFail(await notify(wx.notification(tx, { timestamp: Math.floor(Date.now() / 1000) + 400 })), 401, /more than 300 seconds/);
+  assertFail(await notify(wx.notification(tx, { serial: 'PUB_KEY_ID_UNKNOWN' })), 401, /unknown platform key serial/);
+  const n = wx.notification(tx, { nonce: 'NONCE-USED-ONCE-0001' });
+  const unsigned = { ...n, headers: { ...n.headers } };
+  delete unsigned.headers['Wechatpay-Signature'];
+  assertFail(await notify(unsigned), 401, /missing/);
+  assertFail(await notify(wx.notification(tx, { aesKey: apiV3Key() })), 401, /does not authenticate/);
+  assert.equal(await status(id), 'pending', 'nothing booked by a refused notification');
+  assert.equal((await notify(n)).status, 204);
+  assert.equal(await status(id), 'paid');
+  const replay = wx.notification(transaction(tradeNo(await pay(501)), 501), { nonce: 'NONCE-USED-ONCE-0001' });
+  assertFail(await notify(replay), 401, /nonce 'NONCE-USED-ONCE-0001' was used before/);
+});
+
+test('another amount is refused and raises a finance to-do; an unknown out_trade_no is refused', async () => {
+  const id = await pay(2000);
+  const tx = transaction(tradeNo(id), 1999);
+  assertFail(await notify(wx.notification(tx)), 400, /amount 1999 fen does not match payment \d+ \(2000 fen\): nothing booked/);
+  assertFail(await notify(wx.notification(tx)), 400, /does not match/);
+  assert.equal(await status(id), 'pending');
+  const todos = await srv.api('GET', '/api/v1/todos', { token: W.tokens['fin-a'] });
+  assert.equal(todos.status, 200, todos.text);
+  const mine = todos.body.items.filter((t) => t.kind === 'reconcile' && t.title.includes(tradeNo(id)));
+  assert.equal(mine.length, 1, 'one to-do, however often the notification comes');
+  assert.match(mine[0].title, /微信支付金额不符.*实付 1999 分，应付 2000 分/);
+  assert.equal(mine[0].domain, 'dues');
+
+  assertFail(await notify(wx.notification(transaction('DJP99999999', 100))), 404, /no online payment 99999999/);
+  assertFail(await notify(wx.notification(transaction('ORDER-OF-SOMEONE', 100))), 404, /is not one of ours/);
+  assertFail(await notify(wx.notification(transaction(tradeNo(id), 2000, { mchid: '1230000109' }))), 400, /mchid '1230000109' is not ours/);
+  assert.equal((await notify(wx.notification(transaction(tradeNo(id), 2000)))).status, 204, 'the right amount settles');
+  assert.equal(await status(id), 'paid');
+});
+
+test('a notification that never came: dues query-pending asks WeChat Pay and settles', async () => {
+  const lost = await pay(3100);
+  const unpaid = await pay(3200);
+  const tx = transaction(tradeNo(lost), 3100);
+  wx.pay(tradeNo(lost), tx);
+  wx.pay(tradeNo(unpaid), transaction(tradeNo(unpaid), 3200, { state: 'NOTPAY' }));
+  const before = wx.requests.length;
+  const out = await cliAsync('dues', 'query-pending', '--provider', 'wechat', '--minutes', '0');
+  assert.match(out, /wechat: \d+ pending payments asked, 1 settled/);
+  assert.deepEqual(wx.refused, [], 'every request we made was signed right');
+  assert.ok(wx.requests.slice(before).some((r) => r.url === `/v3/pay/transactions/out-trade-no/${tradeNo(lost)}?mchid=${MCHID}`));
+  assert.equal(await status(lost), 'paid');
+  assert.equal(await status(unpaid), 'pending');
+  assert.equal(q(`SELECT provider_ref FROM dues_payments WHERE id = ${lost}`).trim(), tx.transaction_id);
+  // the notification arriving late books nothing more
+  assert.equal((await notify(wx.notification(tx))).status, 204);
+  assert.equal(q(`SELECT COUNT(*) FROM audit WHERE action = 'callback' AND entity_id = ${lost}`).trim(), '1');
+});
+
+test('keys rotated in their files take effect without a restart; a key file made 0644 is refused', async () => {
+  const id = await pay(700);
+  // the platform key and the API v3 key change
+  const oldPlatform = platform;
+  platform = rsaPair();
+  v3 = apiV3Key();
+  writeFileSync(F.platform, platform.publicPem);
+  writeFileSync(F.v3, `${v3}\n`);
+  const tx = transaction(tradeNo(id), 700);
+  assertFail(await notify(wx.notification(tx, { signKey: oldPlatform.privatePem, aesKey: v3 })), 401, /bad signature/);
+  assert.equal((await notify(wx.notification(tx, { signKey: platform.privatePem, aesKey: v3 }))).status, 204);
+  assert.equal(await status(id), 'paid');
+
+  // the merchant key changes: the next query is signed with the new one
+  const m2 = rsaPair();
+  writeFileSync(F.merchant, m2.privatePem);
+  wx.merchantPublicPem = m2.publicPem;
+  const id2 = await pay(800);
+  wx.pay(tradeNo(id2), transaction(tradeNo(id2), 800));
+  assert.match(await cliAsync('dues', 'query-pending', '--minutes', '0'), /1 settled/);
+  assert.deepEqual(wx.refused, []);
+
+  // a secret file loosened to 0644 is refused at once
+  chmodSync(F.v3, 0o644);
+  const id3 = await pay(900);
+  assertFail(await notify(wx.notification(transaction(tradeNo(id3), 900), { signKey: platform.privatePem, aesKey: v3 })), 500, /mode 0644/);
+  chmodSync(F.v3, 0o600);
+  assert.equal((await notify(wx.notification(transaction(tradeNo(id3), 900), { signKey: platform.privatePem, aesKey: v3 }))).status, 204);
+});

@@ -1,0 +1,142 @@
+// A stand-in for WeChat Pay API v3 on 127.0.0.1, with keys made at test time. It speaks the
+// published wire format: it checks the Authorization header of every request we make
+// (WECHATPAY2-SHA256-RSA2048 over "METHOD\nPATH?QUERY\ntimestamp\nnonce\nbody\n" with the
+// merchant key), takes H5 orders, answers the query of an order by out_trade_no, and makes
+// notifications signed with the platform key ("timestamp\nnonce\nbody\n", base64
+// SHA256withRSA) whose resource is AEAD_AES_256_GCM with the API v3 key.
+import { createCipheriv, createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import http from 'node:http';
+
+export const MCHID = '1900009191';
+export const APPID = 'wxd678efh567hg6787';
+export const MCH_SERIAL = '1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C';
+export const PLATFORM_SERIAL = 'PUB_KEY_ID_0114232134912410000000000000';
+
+const pem = (k) => k.export({ type: k.type === 'private' ? 'pkcs8' : 'spki', format: 'pem' });
+
+export function rsaPair() {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { privatePem: pem(privateKey), publicPem: pem(publicKey) };
+}
+
+export function apiV3Key() {
+  return randomBytes(24).toString('base64').replace(/[+/=]/g, 'x').slice(0, 32);
+}
+
+/** base64 SHA256withRSA of text with a PEM private key. */
+export function rsaSign(privatePem, text) {
+  return createSign('RSA-SHA256').update(text).sign(privatePem, 'base64');
+}
+
+/** AEAD_AES_256_GCM as WeChat Pay encrypts a resource: base64(ciphertext || 16-byte tag). */
+export function gcmSeal(key, nonce, aad, plain) {
+  const c = createCipheriv('aes-256-gcm', Buffer.from(key, 'utf8'), Buffer.from(nonce, 'utf8'));
+  c.setAAD(Buffer.from(aad, 'utf8'));
+  const ct = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+  return Buffer.concat([ct, c.getAuthTag()]).toString('base64');
+}
+
+/** A transaction as WeChat Pay reports it. */
+export function transaction(outTradeNo, total, { state = 'SUCCESS', id, mchid = MCHID } = {}) {
+  return {
+    appid: APPID,
+    mchid,
+    out_trade_no: outTradeNo,
+    transaction_id: id ?? `42000${randomBytes(10).toString('hex')}`.slice(0, 28),
+    trade_type: 'MWEB',
+    trade_state: state,
+    trade_state_desc: state === 'SUCCESS' ? '支付成功' : '未支付',
+    bank_type: 'OTHERS',
+    attach: '',
+    success_time: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, '+00:00'),
+    payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
+    amount: { total, payer_total: total, currency: 'CNY', payer_currency: 'CNY' },
+  };
+}
+
+export async function startWxPay({ merchantPublicPem, platformPrivatePem, apiKey }) {
+  const state = { orders: new Map(), requests: [], refused: [], merchantPublicPem };
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      const answer = (status, obj) => {
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        res.end(obj === undefined ? '' : JSON.stringify(obj));
+      };
+      const m = /^WECHATPAY2-SHA256-RSA2048 (.*)$/.exec(req.headers.authorization ?? '');
+      const f = {};
+      for (const kv of (m?.[1] ?? '').split(',')) {
+        const x = /^(\w+)="([^"]*)"$/.exec(kv.trim());
+        if (x) f[x[1]] = x[2];
+      }
+      const signed = `${req.method}\n${req.url}\n${f.timestamp}\n${f.nonce_str}\n${body}\n`;
+      const ok =
+        m && f.mchid === MCHID && f.serial_no === MCH_SERIAL && f.signature &&
+        Math.abs(Number(f.timestamp) - Date.now() / 1000) < 300 &&
+        createVerify('RSA-SHA256').update(signed).verify(state.merchantPublicPem, f.signature, 'base64');
+      state.requests.push({ method: req.method, url: req.url, body, ok });
+      if (!ok) {
+        state.refused.push(req.url);
+        return answer(401, { code: 'SIGN_ERROR', message: '签名错误' });
+      }
+      const url = new URL(req.url, 'http://x');
+      if (req.method === 'POST' && url.pathname === '/v3/pay/transactions/h5') {
+        const o = JSON.parse(body);
+        state.orders.set(o.out_trade_no, { order: o, tx: null });
+        return answer(200, { h5_url: `https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx${o.out_trade_no}` });
+      }
+      const q = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && q && url.searchParams.get('mchid') === MCHID) {
+        const o = state.orders.get(q[1]);
+        if (!o) return answer(404, { code: 'ORDER_NOT_EXIST', message: '订单不存在' });
+        return answer(200, o.tx ?? transaction(q[1], o.order?.amount?.total ?? 0, { state: 'NOTPAY' }));
+      }
+      answer(404, { code: 'NOT_FOUND', message: 'no such API' });
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.baseUrl = `http://127.0.0.1:${server.address().port}`;
+
+  /** The provider's record of a paid order (what a query answers). */
+  state.pay = (outTradeNo, tx) => {
+    const o = state.orders.get(outTradeNo) ?? { order: null, tx: null };
+    o.tx = tx;
+    state.orders.set(outTradeNo, o);
+  };
+
+  /** A notification of tx: {raw, headers}, signed and encrypted as WeChat Pay does. Options
+   *  change one thing to make it wrong: timestamp, nonce, serial, key (another signer). */
+  state.notification = (tx, { timestamp, nonce, serial = PLATFORM_SERIAL, signKey = platformPrivatePem, aesKey = apiKey } = {}) => {
+    const rnonce = randomBytes(6).toString('hex');
+    const raw = JSON.stringify({
+      id: `EV-${randomBytes(8).toString('hex')}`,
+      create_time: new Date().toISOString(),
+      resource_type: 'encrypt-resource',
+      event_type: tx.trade_state === 'SUCCESS' ? 'TRANSACTION.SUCCESS' : 'TRANSACTION.CLOSED',
+      summary: '支付成功',
+      resource: {
+        original_type: 'transaction',
+        algorithm: 'AEAD_AES_256_GCM',
+        ciphertext: gcmSeal(aesKey, rnonce, 'transaction', JSON.stringify(tx)),
+        associated_data: 'transaction',
+        nonce: rnonce,
+      },
+    });
+    const ts = String(timestamp ?? Math.floor(Date.now() / 1000));
+    const n = nonce ?? randomBytes(16).toString('hex').toUpperCase();
+    return {
+      raw,
+      headers: {
+        'Wechatpay-Timestamp': ts,
+        'Wechatpay-Nonce': n,
+        'Wechatpay-Signature': rsaSign(signKey, `${ts}\n${n}\n${raw}\n`),
+        'Wechatpay-Serial': serial,
+        'Wechatpay-Signature-Type': 'WECHATPAY2-SHA256-RSA2048',
+      },
+    };
+  };
+  state.stop = () => new Promise((resolve) => server.close(resolve));
+  return state;
+}
