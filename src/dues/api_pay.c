@@ -6,6 +6,7 @@
 #include "dues/api.h"
 #include "dues/provider.h"
 #include "http/req.h"
+#include "org/scope.h"
 #include "base/banned.h"
 
 static const char *header(void *ctx, const char *name)
@@ -47,4 +48,18 @@ int api_dues_notify_wechat(struct req *r, struct errbuf *e)
     else
         log_info("wechat pay notification refused: %s", e->msg);
     return req_reply_json(r, status, json_pack("{s:s, s:s}", "code", "FAIL", "message", e->msg));
+}
+
+/* The provider's order of the caller's pending online payment: where the member goes to pay
+ * (WeChat Pay's h5_url). */
+int api_dues_payment_order(struct req *r, struct errbuf *e)
+{
+    long long id;
+    json_t *out = NULL;
+    int rc;
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 ||
+        (rc = dues_provider_order(r->db, id, r->auth.member_id, r->auth.account_id, r->ip, &out,
+                                  e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, out);
 }

@@ -35,8 +35,8 @@ static int generic_notify(struct db *db, const struct dues_notify_in *in, json_t
 }
 
 static const struct dues_provider providers[] = {
-    {"generic", "", generic_notify, NULL},
-    {"wechat", WXPAY_BASE_URL, wxpay_notify, wxpay_query},
+    {"generic", "", generic_notify, NULL, NULL},
+    {"wechat", WXPAY_BASE_URL, wxpay_notify, wxpay_query, wxpay_create_order},
 };
 
 const struct dues_provider *dues_provider_find(const char *name)
@@ -45,6 +45,54 @@ const struct dues_provider *dues_provider_find(const char *name)
         if (strcmp(providers[i].name, name) == 0)
             return &providers[i];
     return NULL;
+}
+
+int dues_provider_order(struct db *db, long long payment_id, long long member, long long actor,
+                        const char *client_ip, json_t **ret, struct errbuf *e)
+{
+    const struct dues_provider *p;
+    struct dues_provider_conf c;
+    char channel[16] = "";
+    long long owner = 0, org = 0;
+    json_t *out = NULL, *d;
+    struct db_stmt *st;
+    int rc = db_prepare(db,
+                        "SELECT member_id, org_id, channel FROM dues_payments"
+                        " WHERE id = $1 AND kind = 'online'",
+                        &st, e);
+    if (rc < 0)
+        return rc;
+    db_bind_int(st, 1, payment_id);
+    if ((rc = db_step(st, e)) == 1) {
+        owner = db_col_int(st, 0);
+        org = db_col_int(st, 1);
+        snprintf(channel, sizeof(channel), "%s", db_col_text(st, 2));
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    /* another member's payment is not even said to exist */
+    if (rc == 0 || owner != member)
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "payment_id", payment_id,
+                                "payment %lld not found", payment_id);
+    if (!(p = dues_provider_find(channel)) || !p->create_order ||
+        dues_provider_load(db, channel, &c, e) < 0)
+        return errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "channel", channel,
+                            "online payments by '%s' are not taken through a provider here",
+                            channel);
+    if ((rc = p->create_order(db, &c, payment_id, client_ip, &out, e)) < 0)
+        return rc;
+    d = json_pack("{s:s, s:O}", "provider", p->name, "out_trade_no",
+                  json_object_get(out, "out_trade_no"));
+    if ((rc = db_begin(db, e)) < 0 ||
+        (rc = audit_log(db, actor, org, "order", "dues_payment", payment_id, d, e)) < 0 ||
+        (rc = db_commit(db, e)) < 0) {
+        db_rollback(db);
+        json_decref(out);
+    } else
+        *ret = out;
+    json_decref(d);
+    return rc < 0 ? rc : 0;
 }
 
 #define CONF_COLUMNS                                                                               \

@@ -41,10 +41,19 @@ struct dues_provider {
      * 1 settled now, 0 not paid (yet), < 0 an error. NULL: the provider cannot be asked. */
     int (*query)(struct db *db, const struct dues_provider_conf *c, long long payment_id,
                  struct errbuf *e);
+    /* The provider's order of a pending payment, for the member to pay: *ret = {provider,
+     * out_trade_no, and where to go: h5_url (WeChat Pay)}. NULL: no orders (generic). */
+    int (*create_order)(struct db *db, const struct dues_provider_conf *c, long long payment_id,
+                        const char *client_ip, json_t **ret, struct errbuf *e);
 };
 
 /* The provider called name, or NULL. */
 const struct dues_provider *dues_provider_find(const char *name);
+
+/* The provider's order of pending online payment payment_id of member (the caller), by its
+ * channel. Audited (action order). Own transaction for the audit row. */
+int dues_provider_order(struct db *db, long long payment_id, long long member, long long actor,
+                        const char *client_ip, json_t **ret, struct errbuf *e);
 
 /* The settings of provider name: -ERR_NOTFOUND when it is not configured. */
 int dues_provider_load(struct db *db, const char *name, struct dues_provider_conf *ret,

@@ -151,6 +151,8 @@ static const struct route routes[] = {
      BODY_RAW, 0},
     {"GET", "/api/v1/dues/payments/{id}", api_dues_payment_get, AUTH_USER,
      ROLE_MEMBER | ROLE_FINANCE, BODY_NONE, 0},
+    {"POST", "/api/v1/dues/payments/{id}/order", api_dues_payment_order, AUTH_USER, ROLE_MEMBER,
+     BODY_NONE, 0},
     {"POST", "/api/v1/dues/payments/{id}/reverse", api_dues_reverse, AUTH_USER, ROLE_FINANCE,
      BODY_JSON, 0},
     {"POST", "/api/v1/dues/collections", api_dues_collect, AUTH_USER, ROLE_FINANCE, BODY_JSON, 0},

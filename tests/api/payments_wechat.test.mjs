@@ -89,6 +89,30 @@ test('the provider is set only with key files of mode 0600; the keys are never p
   assert.ok(!shown.includes('PRIVATE KEY') && !shown.includes(v3), 'paths only, never the keys');
 });
 
+test('the member asks for the WeChat Pay order of a pending payment: signed H5 order, own payments only', async () => {
+  const id = await pay(1500);
+  const before = wx.requests.length;
+  const r = await srv.api('POST', `/api/v1/dues/payments/${id}/order`, { token: W.tokens['mem-a2'] });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.body, { provider: 'wechat', out_trade_no: tradeNo(id), h5_url: `https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx${tradeNo(id)}` });
+  const sent = wx.requests.slice(before);
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].ok, true, 'the stand-in checked our Authorization signature');
+  const order = JSON.parse(sent[0].body);
+  assert.deepEqual(
+    { appid: order.appid, mchid: order.mchid, out_trade_no: order.out_trade_no, amount: order.amount, notify_url: order.notify_url, h5: order.scene_info.h5_info.type },
+    { appid: APPID, mchid: MCHID, out_trade_no: tradeNo(id), amount: { total: 1500, currency: 'CNY' }, notify_url: `${srv.url}${NOTIFY}`, h5: 'Wap' },
+  );
+  assert.equal(q(`SELECT COUNT(*) FROM audit WHERE action = 'order' AND entity_id = ${id}`).trim(), '1');
+  // another member's payment is not said to exist; a paid one has no order any more
+  const other = await srv.api('POST', `/api/v1/dues/payments/${id}/order`, { token: W.tokens['mem-a3'] });
+  assert.equal(other.status, 404, other.text);
+  assert.equal((await notify(wx.notification(transaction(tradeNo(id), 1500)))).status, 204);
+  const again = await srv.api('POST', `/api/v1/dues/payments/${id}/order`, { token: W.tokens['mem-a2'] });
+  assert.equal(again.status, 409, again.text);
+  assert.match(again.body.error.message, /already paid/);
+});
+
 test('a good notification settles once, however often it comes', async () => {
   const id = await pay(1234);
   const tx = transaction(tradeNo(id), 1234);
