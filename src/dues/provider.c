@@ -47,45 +47,56 @@ const struct dues_provider *dues_provider_find(const char *name)
     return NULL;
 }
 
+int dues_online_payment(struct db *db, long long id, struct dues_online_payment *ret,
+                        struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db,
+                        "SELECT member_id, org_id, amount_fen, status, channel FROM dues_payments"
+                        " WHERE id = $1 AND kind = 'online'",
+                        &st, e);
+    if (rc < 0)
+        return rc;
+    db_bind_int(st, 1, id);
+    if ((rc = db_step(st, e)) == 1) {
+        ret->member_id = db_col_int(st, 0);
+        ret->org_id = db_col_int(st, 1);
+        ret->amount_fen = db_col_int(st, 2);
+        snprintf(ret->status, sizeof(ret->status), "%s", db_col_text(st, 3));
+        snprintf(ret->channel, sizeof(ret->channel), "%s", db_col_text(st, 4));
+    }
+    db_done(st);
+    if (rc == 0)
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "out_trade_no", id,
+                                "no online payment %lld", id);
+    return rc < 0 ? rc : 0;
+}
+
 int dues_provider_order(struct db *db, long long payment_id, long long member, long long actor,
                         const char *client_ip, json_t **ret, struct errbuf *e)
 {
     const struct dues_provider *p;
     struct dues_provider_conf c;
-    char channel[16] = "";
-    long long owner = 0, org = 0;
+    struct dues_online_payment op;
     json_t *out = NULL, *d;
-    struct db_stmt *st;
-    int rc = db_prepare(db,
-                        "SELECT member_id, org_id, channel FROM dues_payments"
-                        " WHERE id = $1 AND kind = 'online'",
-                        &st, e);
-    if (rc < 0)
-        return rc;
-    db_bind_int(st, 1, payment_id);
-    if ((rc = db_step(st, e)) == 1) {
-        owner = db_col_int(st, 0);
-        org = db_col_int(st, 1);
-        snprintf(channel, sizeof(channel), "%s", db_col_text(st, 2));
-    }
-    db_done(st);
-    if (rc < 0)
+    int rc = dues_online_payment(db, payment_id, &op, e);
+    if (rc < 0 && rc != -ERR_NOTFOUND)
         return rc;
     /* another member's payment is not even said to exist */
-    if (rc == 0 || owner != member)
+    if (rc == -ERR_NOTFOUND || op.member_id != member)
         return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "payment_id", payment_id,
                                 "payment %lld not found", payment_id);
-    if (!(p = dues_provider_find(channel)) || !p->create_order ||
-        dues_provider_load(db, channel, &c, e) < 0)
-        return errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "channel", channel,
+    if (!(p = dues_provider_find(op.channel)) || !p->create_order ||
+        dues_provider_load(db, op.channel, &c, e) < 0)
+        return errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "channel", op.channel,
                             "online payments by '%s' are not taken through a provider here",
-                            channel);
+                            op.channel);
     if ((rc = p->create_order(db, &c, payment_id, client_ip, &out, e)) < 0)
         return rc;
     d = json_pack("{s:s, s:O}", "provider", p->name, "out_trade_no",
                   json_object_get(out, "out_trade_no"));
     if ((rc = db_begin(db, e)) < 0 ||
-        (rc = audit_log(db, actor, org, "order", "dues_payment", payment_id, d, e)) < 0 ||
+        (rc = audit_log(db, actor, op.org_id, "order", "dues_payment", payment_id, d, e)) < 0 ||
         (rc = db_commit(db, e)) < 0) {
         db_rollback(db);
         json_decref(out);
@@ -205,22 +216,13 @@ bad:
 int dues_provider_flag(struct db *db, long long payment_id, const char *title, const char *dedupe,
                        struct errbuf *e)
 {
-    long long org = 0, member = 0;
-    struct db_stmt *st;
+    struct dues_online_payment op;
     struct todo t = {.domain = "dues", .kind = "reconcile", .title = title, .dedupe = dedupe};
-    int rc = db_prepare(db, "SELECT org_id, member_id FROM dues_payments WHERE id = $1", &st, e);
+    int rc = dues_online_payment(db, payment_id, &op, e);
     if (rc < 0)
         return rc;
-    db_bind_int(st, 1, payment_id);
-    if ((rc = db_step(st, e)) == 1) {
-        org = db_col_int(st, 0);
-        member = db_col_int(st, 1);
-    }
-    db_done(st);
-    if (rc <= 0)
-        return rc;
-    t.org_id = org;
-    t.member_id = member;
+    t.org_id = op.org_id;
+    t.member_id = op.member_id;
     if ((rc = db_begin(db, e)) < 0)
         return rc;
     if ((rc = todo_raise(db, &t, e)) < 0) {

@@ -47,6 +47,15 @@ struct dues_provider {
                         const char *client_ip, json_t **ret, struct errbuf *e);
 };
 
+/* An online payment as a provider's answer is checked against it. */
+struct dues_online_payment {
+    long long member_id, org_id, amount_fen;
+    char status[16], channel[16];
+};
+/* Online payment id: -ERR_NOTFOUND (field out_trade_no) when there is none. */
+int dues_online_payment(struct db *db, long long id, struct dues_online_payment *ret,
+                        struct errbuf *e);
+
 /* The provider called name, or NULL. */
 const struct dues_provider *dues_provider_find(const char *name);
 

@@ -25,34 +25,6 @@
 
 #define REPLY_MAX (256 * 1024)
 
-/* A payment as the provider's answer is checked against it. */
-struct our_payment {
-    long long amount;
-    char status[16], channel[16];
-};
-
-static int our_payment(struct db *db, long long pid, struct our_payment *ret, struct errbuf *e)
-{
-    struct db_stmt *st;
-    int rc = db_prepare(db,
-                        "SELECT amount_fen, status, channel FROM dues_payments"
-                        " WHERE id = $1 AND kind = 'online'",
-                        &st, e);
-    if (rc < 0)
-        return rc;
-    db_bind_int(st, 1, pid);
-    if ((rc = db_step(st, e)) == 1) {
-        ret->amount = db_col_int(st, 0);
-        snprintf(ret->status, sizeof(ret->status), "%s", db_col_text(st, 1));
-        snprintf(ret->channel, sizeof(ret->channel), "%s", db_col_text(st, 2));
-    }
-    db_done(st);
-    if (rc == 0)
-        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "out_trade_no", pid,
-                                "no online payment %lld", pid);
-    return rc < 0 ? rc : 0;
-}
-
 /* "2018-06-08T10:34:56+08:00" → UTC seconds; 0 when it is not of that form. */
 static long long rfc3339(const char *s)
 {
@@ -90,37 +62,37 @@ static int apply_transaction(struct db *db, const struct dues_provider_conf *c, 
     const char *ref = json_string_value(json_object_get(tx, "transaction_id"));
     const char *state = json_string_value(json_object_get(tx, "trade_state"));
     json_t *total = json_object_get(json_object_get(tx, "amount"), "total"), *notice, *out = NULL;
-    struct our_payment p;
+    struct dues_online_payment p;
     long long pid, at;
     int rc;
     if (!mchid || strcmp(mchid, c->merchant_id) != 0)
         return errbuf_field(e, -ERR_INVALID, R_MISMATCH, "mchid", mchid,
                             "the transaction's mchid '%s' is not ours", mchid ? mchid : "");
-    if ((rc = dues_trade_no_parse(no, &pid, e)) < 0 || (rc = our_payment(db, pid, &p, e)) < 0)
+    if ((rc = dues_trade_no_parse(no, &pid, e)) < 0 || (rc = dues_online_payment(db, pid, &p, e)) < 0)
         return rc;
     if (!state || strcmp(state, "SUCCESS") != 0)
         return 0; /* NOTPAY, USERPAYING, CLOSED, PAYERROR...: nothing to book */
     if (!ref || !*ref || !json_is_integer(total))
         return errbuf_set(e, -ERR_INVALID, "a successful transaction without transaction_id"
                                            " or amount.total");
-    if (json_integer_value(total) != p.amount) {
+    if (json_integer_value(total) != p.amount_fen) {
         char title[200], dedupe[120];
         snprintf(title, sizeof(title), "微信支付金额不符：订单 %s 实付 %lld 分，应付 %lld 分，未入账",
-                 no, (long long)json_integer_value(total), p.amount);
+                 no, (long long)json_integer_value(total), p.amount_fen);
         snprintf(dedupe, sizeof(dedupe), "wechat:amount:%.80s", ref);
         if ((rc = dues_provider_flag(db, pid, title, dedupe, e)) < 0)
             return rc;
         return (errbuf_field(e, -ERR_INVALID, R_MISMATCH, "amount.total", NULL,
                              "amount %lld fen does not match payment %lld (%lld fen): nothing"
                              " booked",
-                             (long long)json_integer_value(total), pid, p.amount),
-                errbuf_limit(e, p.amount));
+                             (long long)json_integer_value(total), pid, p.amount_fen),
+                errbuf_limit(e, p.amount_fen));
     }
     at = rfc3339(json_string_value(json_object_get(tx, "success_time")));
     if (at <= 0 || at > (long long)time(NULL))
         at = (long long)time(NULL);
     notice = json_pack("{s:s, s:I, s:I, s:s, s:I}", "provider_ref", ref, "payment_id",
-                       (json_int_t)pid, "amount_fen", (json_int_t)p.amount, "result", "success",
+                       (json_int_t)pid, "amount_fen", (json_int_t)p.amount_fen, "result", "success",
                        "paid_at", (json_int_t)at);
     rc = notice ? dues_callback_apply(db, notice, &out, e)
                 : errbuf_set(e, -ERR_NOMEM, "out of memory");
@@ -344,13 +316,13 @@ int wxpay_query(struct db *db, const struct dues_provider_conf *c, long long pay
 int wxpay_create_order(struct db *db, const struct dues_provider_conf *c, long long payment_id,
                        const char *client_ip, json_t **ret, struct errbuf *e)
 {
-    struct our_payment p;
+    struct dues_online_payment p;
     char no[32];
     json_t *req, *reply = NULL;
     char *body = NULL;
     long status = 0;
     int rc;
-    if ((rc = our_payment(db, payment_id, &p, e)) < 0)
+    if ((rc = dues_online_payment(db, payment_id, &p, e)) < 0)
         return rc;
     if (strcmp(p.status, "pending") != 0)
         return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "payment_id", NULL,
@@ -359,7 +331,7 @@ int wxpay_create_order(struct db *db, const struct dues_provider_conf *c, long l
     dues_trade_no(payment_id, no);
     req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:I, s:s}, s:{s:s, s:{s:s}}}", "appid",
                     c->app_id, "mchid", c->merchant_id, "description", "党费", "out_trade_no", no,
-                    "notify_url", c->notify_url, "amount", "total", (json_int_t)p.amount,
+                    "notify_url", c->notify_url, "amount", "total", (json_int_t)p.amount_fen,
                     "currency", "CNY", "scene_info", "payer_client_ip",
                     client_ip && *client_ip ? client_ip : "127.0.0.1", "h5_info", "type", "Wap");
     if (!req || !(body = json_dumps(req, JSON_COMPACT))) {
