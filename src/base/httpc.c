@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/err.h"
 #include "base/banned.h"
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -94,5 +95,74 @@ int httpc_urlencode(struct buf *out, const char *s)
         if (rc < 0)
             return rc;
     }
+    return 0;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* Decode one name or value of a form into out (reset first). */
+static int form_part(const char *s, size_t n, struct buf *out)
+{
+    buf_reset(out);
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '+')
+            c = ' ';
+        else if (c == '%') {
+            int hi, lo;
+            if (i + 2 >= n)
+                return -ERR_INVALID;
+            hi = hexval(s[i + 1]);
+            lo = hexval(s[i + 2]);
+            if (hi < 0 || lo < 0)
+                return -ERR_INVALID;
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (buf_addch(out, c) < 0)
+            return -ERR_NOMEM;
+    }
+    return 0;
+}
+
+int httpc_form_decode(const char *s, size_t n, json_t **ret)
+{
+    struct buf name = BUF_INIT, value = BUF_INIT;
+    json_t *o = json_object();
+    const char *end = s + n;
+    int rc = o ? 0 : -ERR_NOMEM;
+    while (rc == 0 && s < end) {
+        const char *amp = memchr(s, '&', (size_t)(end - s)), *stop = amp ? amp : end;
+        const char *eq = memchr(s, '=', (size_t)(stop - s));
+        json_t *v;
+        if (stop > s) {
+            if ((rc = form_part(s, (size_t)((eq ? eq : stop) - s), &name)) < 0 ||
+                (rc = form_part(eq ? eq + 1 : stop, eq ? (size_t)(stop - eq - 1) : 0, &value)) < 0)
+                break;
+            if (json_object_get(o, buf_str(&name)) ||
+                !(v = json_stringn(buf_str(&value), value.len))) {
+                rc = -ERR_INVALID; /* repeated, or not UTF-8 */
+                break;
+            }
+            if (json_object_set_new(o, buf_str(&name), v) < 0) {
+                rc = -ERR_INVALID;
+                break;
+            }
+        }
+        s = amp ? amp + 1 : end;
+    }
+    buf_release(&name);
+    buf_release(&value);
+    if (rc < 0) {
+        json_decref(o);
+        return rc;
+    }
+    *ret = o;
     return 0;
 }

@@ -3,6 +3,7 @@
 #ifndef BASE_HTTPC_H
 #define BASE_HTTPC_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "base/buf.h"
@@ -30,5 +31,9 @@ enum httpc_result httpc_do(const struct httpc_call *q, struct buf *reply, long *
 
 /* Percent-encode s for a query or form value into out (RFC 3986's unreserved kept). */
 int httpc_urlencode(struct buf *out, const char *s);
+/* An application/x-www-form-urlencoded body (name=value&..., '+' a space, %XX a byte) as a
+ * JSON object of strings (new reference): -ERR_INVALID on a bad escape, a repeated name or
+ * text that is not UTF-8. */
+int httpc_form_decode(const char *s, size_t n, json_t **ret);
 
 #endif

@@ -86,6 +86,10 @@ int dues_provider_order(struct db *db, long long payment_id, long long member, l
     if (rc == -ERR_NOTFOUND || op.member_id != member)
         return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "payment_id", payment_id,
                                 "payment %lld not found", payment_id);
+    if (strcmp(op.status, "pending") != 0)
+        return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "payment_id", NULL,
+                             "payment %lld is already %s", payment_id, op.status),
+                errbuf_state(e, op.status));
     if (!(p = dues_provider_find(op.channel)) || !p->create_order ||
         dues_provider_load(db, op.channel, &c, e) < 0)
         return errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "channel", op.channel,
@@ -230,6 +234,40 @@ int dues_provider_flag(struct db *db, long long payment_id, const char *title, c
         return rc;
     }
     return db_commit(db, e);
+}
+
+int dues_provider_settle(struct db *db, const char *label, long long payment_id,
+                         const char *trade_no, const char *ref, long long paid_fen,
+                         long long paid_at, struct errbuf *e)
+{
+    struct dues_online_payment p;
+    json_t *notice, *out = NULL;
+    long long now = (long long)time(NULL);
+    int rc = dues_online_payment(db, payment_id, &p, e);
+    if (rc < 0)
+        return rc;
+    if (paid_fen != p.amount_fen) {
+        char title[200], dedupe[120];
+        snprintf(title, sizeof(title), "%s金额不符：订单 %s 实付 %lld 分，应付 %lld 分，未入账", label,
+                 trade_no, paid_fen, p.amount_fen);
+        snprintf(dedupe, sizeof(dedupe), "amount:%.80s", ref);
+        if ((rc = dues_provider_flag(db, payment_id, title, dedupe, e)) < 0)
+            return rc;
+        return (errbuf_field(e, -ERR_INVALID, R_MISMATCH, "amount", NULL,
+                             "amount %lld fen does not match payment %lld (%lld fen): nothing"
+                             " booked",
+                             paid_fen, payment_id, p.amount_fen),
+                errbuf_limit(e, p.amount_fen));
+    }
+    notice = json_pack("{s:s, s:I, s:I, s:s, s:I}", "provider_ref", ref, "payment_id",
+                       (json_int_t)payment_id, "amount_fen", (json_int_t)paid_fen, "result",
+                       "success", "paid_at",
+                       (json_int_t)(paid_at > 0 && paid_at <= now ? paid_at : now));
+    rc = notice ? dues_callback_apply(db, notice, &out, e)
+                : errbuf_set(e, -ERR_NOMEM, "out of memory");
+    json_decref(notice);
+    json_decref(out);
+    return rc < 0 ? rc : 1;
 }
 
 int dues_provider_query_pending(struct db *db, const char *name, long long min_age, long long limit,

@@ -76,6 +76,13 @@ int dues_provider_save(struct db *db, const struct dues_provider_conf *c, struct
 int dues_provider_query_pending(struct db *db, const char *name, long long min_age, long long limit,
                                 long long *ret_asked, long long *ret_settled, struct errbuf *e);
 
+/* Settle payment_id as provider label (Chinese, for the to-do) reports it: paid_fen must equal
+ * the payment's amount, else it is refused and raised as a finance to-do once per ref; then
+ * through dues_callback_apply, idempotent by ref. paid_at 0 (or in the future): now.
+ * 1 settled now or before, < 0 refused. */
+int dues_provider_settle(struct db *db, const char *label, long long payment_id,
+                         const char *trade_no, const char *ref, long long paid_fen,
+                         long long paid_at, struct errbuf *e);
 /* A finance to-do (domain dues, kind reconcile) for a payment: title in Chinese, dedupe the
  * to-do's own key. Commits on its own. */
 int dues_provider_flag(struct db *db, long long payment_id, const char *title, const char *dedupe,

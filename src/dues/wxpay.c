@@ -61,9 +61,9 @@ static int apply_transaction(struct db *db, const struct dues_provider_conf *c, 
     const char *no = json_string_value(json_object_get(tx, "out_trade_no"));
     const char *ref = json_string_value(json_object_get(tx, "transaction_id"));
     const char *state = json_string_value(json_object_get(tx, "trade_state"));
-    json_t *total = json_object_get(json_object_get(tx, "amount"), "total"), *notice, *out = NULL;
+    json_t *total = json_object_get(json_object_get(tx, "amount"), "total");
     struct dues_online_payment p;
-    long long pid, at;
+    long long pid;
     int rc;
     if (!mchid || strcmp(mchid, c->merchant_id) != 0)
         return errbuf_field(e, -ERR_INVALID, R_MISMATCH, "mchid", mchid,
@@ -75,30 +75,9 @@ static int apply_transaction(struct db *db, const struct dues_provider_conf *c, 
     if (!ref || !*ref || !json_is_integer(total))
         return errbuf_set(e, -ERR_INVALID, "a successful transaction without transaction_id"
                                            " or amount.total");
-    if (json_integer_value(total) != p.amount_fen) {
-        char title[200], dedupe[120];
-        snprintf(title, sizeof(title), "微信支付金额不符：订单 %s 实付 %lld 分，应付 %lld 分，未入账",
-                 no, (long long)json_integer_value(total), p.amount_fen);
-        snprintf(dedupe, sizeof(dedupe), "wechat:amount:%.80s", ref);
-        if ((rc = dues_provider_flag(db, pid, title, dedupe, e)) < 0)
-            return rc;
-        return (errbuf_field(e, -ERR_INVALID, R_MISMATCH, "amount.total", NULL,
-                             "amount %lld fen does not match payment %lld (%lld fen): nothing"
-                             " booked",
-                             (long long)json_integer_value(total), pid, p.amount_fen),
-                errbuf_limit(e, p.amount_fen));
-    }
-    at = rfc3339(json_string_value(json_object_get(tx, "success_time")));
-    if (at <= 0 || at > (long long)time(NULL))
-        at = (long long)time(NULL);
-    notice = json_pack("{s:s, s:I, s:I, s:s, s:I}", "provider_ref", ref, "payment_id",
-                       (json_int_t)pid, "amount_fen", (json_int_t)p.amount_fen, "result", "success",
-                       "paid_at", (json_int_t)at);
-    rc = notice ? dues_callback_apply(db, notice, &out, e)
-                : errbuf_set(e, -ERR_NOMEM, "out of memory");
-    json_decref(notice);
-    json_decref(out);
-    return rc < 0 ? rc : 1;
+    return dues_provider_settle(db, "微信支付", pid, no, ref, json_integer_value(total),
+                                rfc3339(json_string_value(json_object_get(tx, "success_time"))),
+                                e);
 }
 
 /* A key file that cannot be used is our fault, not the notification's: 500, so that WeChat
@@ -324,10 +303,6 @@ int wxpay_create_order(struct db *db, const struct dues_provider_conf *c, long l
     int rc;
     if ((rc = dues_online_payment(db, payment_id, &p, e)) < 0)
         return rc;
-    if (strcmp(p.status, "pending") != 0)
-        return (errbuf_field(e, -ERR_CONFLICT, R_WRONG_STATE, "payment_id", NULL,
-                             "payment %lld is already %s", payment_id, p.status),
-                errbuf_state(e, p.status));
     dues_trade_no(payment_id, no);
     req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:I, s:s}, s:{s:s, s:{s:s}}}", "appid",
                     c->app_id, "mchid", c->merchant_id, "description", "党费", "out_trade_no", no,
