@@ -18,7 +18,7 @@ static int provider_cmd(int argc, char **argv)
 {
     const char *url = CLI_DEFAULT_DB, *pos[3] = {0}, *mchid = NULL, *appid = NULL,
                *serial = NULL, *key = NULL, *pserial = NULL, *pcert = NULL, *v3 = NULL,
-               *base = NULL, *notify = NULL;
+               *base = NULL, *notify = NULL, *alipub = NULL;
     struct opt opts[] = {{"db", OPT_STR, &url, ""},
                          {"mchid", OPT_STR, &mchid, "the merchant id"},
                          {"appid", OPT_STR, &appid, "the app id the orders are for"},
@@ -27,6 +27,7 @@ static int provider_cmd(int argc, char **argv)
                          {"platform-serial", OPT_STR, &pserial, "the platform key's serial"},
                          {"platform-cert-file", OPT_STR, &pcert, "platform certificate or key"},
                          {"apiv3-key-file", OPT_STR, &v3, "the API v3 key (0600)"},
+                         {"alipay-public-key-file", OPT_STR, &alipub, "Alipay's public key"},
                          {"base-url", OPT_STR, &base, "where the provider is"},
                          {"notify-url", OPT_STR, &notify, "our public notification URL"},
                          {0, 0, 0, 0}};
@@ -39,7 +40,7 @@ static int provider_cmd(int argc, char **argv)
         return 2;
     if (npos != 2 || (strcmp(pos[0], "set") && strcmp(pos[0], "show")) ||
         !(p = dues_provider_find(pos[1])) || strcmp(pos[1], "generic") == 0) {
-        fprintf(stderr, "dangjian dues provider: expected set|show wechat (see: dangjian help"
+        fprintf(stderr, "dangjian dues provider: expected set|show wechat|alipay (see: dangjian help"
                         " dues)\n");
         return 2;
     }
@@ -57,12 +58,13 @@ static int provider_cmd(int argc, char **argv)
         return 0;
     }
     copy(c.name, sizeof(c.name), pos[1]);
-    copy(c.merchant_id, sizeof(c.merchant_id), mchid);
+    /* Alipay names the merchant by its app id */
+    copy(c.merchant_id, sizeof(c.merchant_id), strcmp(pos[1], "alipay") == 0 ? appid : mchid);
     copy(c.app_id, sizeof(c.app_id), appid);
     copy(c.serial_no, sizeof(c.serial_no), serial);
     copy(c.key_file, sizeof(c.key_file), key);
     copy(c.platform_serial, sizeof(c.platform_serial), pserial);
-    copy(c.platform_key_file, sizeof(c.platform_key_file), pcert);
+    copy(c.platform_key_file, sizeof(c.platform_key_file), alipub ? alipub : pcert);
     copy(c.secret_file, sizeof(c.secret_file), v3);
     copy(c.base_url, sizeof(c.base_url), base ? base : p->default_base_url);
     copy(c.notify_url, sizeof(c.notify_url), notify);

@@ -31,23 +31,42 @@ static int refused_status(int rc)
     }
 }
 
-/* WeChat Pay's notification of a paid order: 204 when taken (also a repeat), else 4xx/5xx
- * with {"code": "FAIL", "message"}, after which WeChat Pay sends it again later. */
-int api_dues_notify_wechat(struct req *r, struct errbuf *e)
+/* Give the request to provider name's notify: 0 when taken, else the HTTP status of the
+ * refusal (logged without the body: it may carry personal data). */
+static int notified(struct req *r, const char *name, struct errbuf *e)
 {
-    const struct dues_provider *p = dues_provider_find("wechat");
+    const struct dues_provider *p = dues_provider_find(name);
     struct dues_notify_in in = {r->body.data ? r->body.data : "", r->body.len, header, r};
     json_t *out = NULL;
     int rc = p->notify(r->db, &in, &out, e), status;
     json_decref(out);
     if (rc == 0)
-        return req_reply_json(r, 204, NULL);
+        return 0;
     status = refused_status(rc);
     if (status >= 500)
-        log_error("wechat pay notification: %s", e->msg);
+        log_error("%s payment notification: %s", name, e->msg);
     else
-        log_info("wechat pay notification refused: %s", e->msg);
+        log_info("%s payment notification refused: %s", name, e->msg);
+    return status;
+}
+
+/* WeChat Pay's notification of a paid order: 204 when taken (also a repeat), else 4xx/5xx
+ * with {"code": "FAIL", "message"}, after which WeChat Pay sends it again later. */
+int api_dues_notify_wechat(struct req *r, struct errbuf *e)
+{
+    int status = notified(r, "wechat", e);
+    if (status == 0)
+        return req_reply_json(r, 204, NULL);
     return req_reply_json(r, status, json_pack("{s:s, s:s}", "code", "FAIL", "message", e->msg));
+}
+
+/* Alipay's asynchronous notification (a form): the text "success" when taken (also a repeat),
+ * else "failure" with a 4xx/5xx status, after which Alipay sends it again later. */
+int api_dues_notify_alipay(struct req *r, struct errbuf *e)
+{
+    int status = notified(r, "alipay", e);
+    return req_reply_raw(r, status ? status : 200, "text/plain; charset=utf-8",
+                         status ? "failure" : "success", 7);
 }
 
 /* The provider's order of the caller's pending online payment: where the member goes to pay

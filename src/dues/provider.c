@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "db/db.h"
+#include "dues/alipay.h"
 #include "dues/paykey.h"
 #include "dues/payment.h"
 #include "dues/wxpay.h"
@@ -37,6 +38,7 @@ static int generic_notify(struct db *db, const struct dues_notify_in *in, json_t
 static const struct dues_provider providers[] = {
     {"generic", "", generic_notify, NULL, NULL},
     {"wechat", WXPAY_BASE_URL, wxpay_notify, wxpay_query, wxpay_create_order},
+    {"alipay", ALIPAY_BASE_URL, alipay_notify, NULL, alipay_create_order},
 };
 
 const struct dues_provider *dues_provider_find(const char *name)
@@ -155,12 +157,17 @@ int dues_provider_save(struct db *db, const struct dues_provider_conf *c, struct
     int rc;
     if (!dues_provider_find(c->name) || strcmp(c->name, "generic") == 0)
         return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "provider", c->name,
-                            "unknown payment provider '%s' (wechat)", c->name);
-    if (!c->merchant_id[0] || !c->key_file[0] || !c->platform_serial[0] ||
-        !c->platform_key_file[0] || !c->secret_file[0] || !c->serial_no[0])
+                            "unknown payment provider '%s' (wechat, alipay)", c->name);
+    if (strcmp(c->name, "wechat") == 0 &&
+        (!c->merchant_id[0] || !c->key_file[0] || !c->platform_serial[0] ||
+         !c->platform_key_file[0] || !c->secret_file[0] || !c->serial_no[0]))
         return errbuf_set(e, -ERR_INVALID, "wechat needs --mchid, --serial, --key-file,"
                                            " --platform-serial, --platform-cert-file and"
                                            " --apiv3-key-file");
+    if (strcmp(c->name, "alipay") == 0 &&
+        (!c->app_id[0] || !c->key_file[0] || !c->platform_key_file[0]))
+        return errbuf_set(e, -ERR_INVALID, "alipay needs --appid, --key-file and"
+                                           " --alipay-public-key-file");
     if (strncmp(c->base_url, "http://", 7) && strncmp(c->base_url, "https://", 8))
         return errbuf_set(e, -ERR_INVALID, "--base-url must be an http(s) URL");
     if ((rc = paykey_private(c->key_file, &k, e)) < 0)
@@ -169,7 +176,7 @@ int dues_provider_save(struct db *db, const struct dues_provider_conf *c, struct
     if ((rc = paykey_public(c->platform_key_file, &k, e)) < 0)
         return rc;
     EVP_PKEY_free(k);
-    rc = paykey_secret32(c->secret_file, secret, e);
+    rc = c->secret_file[0] ? paykey_secret32(c->secret_file, secret, e) : 0;
     sodium_memzero(secret, sizeof(secret));
     if (rc < 0)
         return rc;

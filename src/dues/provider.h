@@ -1,5 +1,6 @@
 /* Payment providers of online dues: a small table, one entry per provider — generic (our own
- * HMAC-signed callback, dues/payment.h) and wechat (WeChat Pay API v3, dues/wxpay.c). Each
+ * HMAC-signed callback, dues/payment.h), wechat (WeChat Pay API v3, dues/wxpay.c) and alipay
+ * (dues/alipay.c). Each
  * speaks its provider's published wire format and settles a payment through
  * dues_callback_apply, idempotent by the provider's transaction id. */
 #ifndef DUES_PROVIDER_H
@@ -42,7 +43,8 @@ struct dues_provider {
     int (*query)(struct db *db, const struct dues_provider_conf *c, long long payment_id,
                  struct errbuf *e);
     /* The provider's order of a pending payment, for the member to pay: *ret = {provider,
-     * out_trade_no, and where to go: h5_url (WeChat Pay)}. NULL: no orders (generic). */
+     * out_trade_no, and where to go: h5_url (WeChat Pay) or pay_url (Alipay)}. NULL: no
+     * orders (generic). */
     int (*create_order)(struct db *db, const struct dues_provider_conf *c, long long payment_id,
                         const char *client_ip, json_t **ret, struct errbuf *e);
 };

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "base/httpc.h"
+#include "base/month.h"
 #include "db/db.h"
 #include "dues/paycrypto.h"
 #include "dues/paykey.h"
@@ -28,27 +29,20 @@
 /* "2018-06-08T10:34:56+08:00" → UTC seconds; 0 when it is not of that form. */
 static long long rfc3339(const char *s)
 {
-    struct tm tm = {0};
-    int y, mo, d, h, mi, sec, oh = 0, om = 0, n = 0;
-    char sign = 'Z';
-    long long t;
-    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
+    int y, mo, d, h, mi, sec, oh = 0, om = 0, n = 0, sign = 0;
+    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+        !date_valid(y, mo, d))
         return 0;
     s += n;
     if (*s == '+' || *s == '-') {
-        sign = *s;
+        sign = *s == '+' ? 1 : -1;
         if (sscanf(s + 1, "%2d:%2d", &oh, &om) != 2)
             return 0;
     } else if (*s != 'Z')
         return 0;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    t = (long long)timegm(&tm);
-    return sign == '+' ? t - (oh * 3600 + om * 60) : sign == '-' ? t + (oh * 3600 + om * 60) : t;
+    /* time_of_date is the day's midnight in UTC+8 */
+    return time_of_date(y * 10000 + mo * 100 + d) + LOCAL_UTC_OFFSET + h * 3600 + mi * 60 + sec -
+           sign * (oh * 3600 + om * 60);
 }
 
 /* Settle what a transaction (decrypted from a notification, or the answer to a query) says:

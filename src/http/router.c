@@ -149,6 +149,8 @@ static const struct route routes[] = {
     {"POST", "/api/v1/dues/payments/callback", api_dues_callback, AUTH_PUBLIC, 0, BODY_JSON, 0},
     {"POST", "/api/v1/dues/payments/notify/wechat", api_dues_notify_wechat, AUTH_PUBLIC, 0,
      BODY_RAW, 0},
+    {"POST", "/api/v1/dues/payments/notify/alipay", api_dues_notify_alipay, AUTH_PUBLIC, 0,
+     BODY_RAW, 0},
     {"GET", "/api/v1/dues/payments/{id}", api_dues_payment_get, AUTH_USER,
      ROLE_MEMBER | ROLE_FINANCE, BODY_NONE, 0},
     {"POST", "/api/v1/dues/payments/{id}/order", api_dues_payment_order, AUTH_USER, ROLE_MEMBER,

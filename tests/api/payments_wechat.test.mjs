@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './lib.mjs';
 import { seedWorld, writeTmp, cliOk, sql } from './fixtures.mjs';
+import { secretFile, tradeNo, payOnline, paymentStatus } from './pay_fixtures.mjs';
 import { startWxPay, rsaPair, apiV3Key, transaction, MCHID, APPID, MCH_SERIAL, PLATFORM_SERIAL } from './wxpay_standin.mjs';
 
 const BIN = process.env.DJ_BIN || fileURLToPath(new URL('../../dangjian', import.meta.url));
@@ -23,25 +24,11 @@ let platform = rsaPair();
 let v3 = apiV3Key();
 const F = {}; // the key files
 
-function secretFile(name, content, mode = 0o600) {
-  const f = writeTmp(name, content);
-  chmodSync(f, mode);
-  return f;
-}
-const tradeNo = (id) => `DJP${String(id).padStart(8, '0')}`;
 const notify = (n) => srv.api('POST', NOTIFY, { raw: n.raw, contentType: 'application/json', headers: n.headers });
 const q = (statement) => sql(srv.dbUrl, statement);
 
-async function pay(fen) {
-  const r = await srv.api('POST', '/api/v1/dues/payments', { token: W.tokens['mem-a2'], body: { voluntary_fen: fen, amount_fen: fen, channel: 'wechat' } });
-  assert.equal(r.status, 201, r.text);
-  return r.body.id;
-}
-async function status(id) {
-  const r = await srv.api('GET', `/api/v1/dues/payments/${id}`, { token: W.tokens['mem-a2'] });
-  assert.equal(r.status, 200, r.text);
-  return r.body.status;
-}
+const pay = (fen) => payOnline(srv, W.tokens['mem-a2'], fen, 'wechat');
+const status = (id) => paymentStatus(srv, W.tokens['mem-a2'], id);
 function assertFail(r, status, re) {
   assert.equal(r.status, status, r.text);
   assert.equal(r.body.code, 'FAIL', r.text);
