@@ -163,6 +163,7 @@ static const struct command {
      "    [--base-url URL] [--notify-url URL] [--db PATH|URL]\n"
      "dangjian dues provider show wechat|alipay [--db PATH|URL]\n"
      "dangjian dues query-pending [--provider wechat] [--minutes 10] [--limit 500] [--db PATH|URL]\n"
+     "dangjian dues reconcile [--provider wechat] --date YYYY-MM-DD [--db PATH|URL]\n"
      "  'rules' prints the dues table in force (bands, rates, fixed amounts) and older versions.\n"
      "  'generate' makes one bill per liable member of the month (of --org's subtree, default\n"
      "  everyone) from the verified income bases; running it again creates nothing and fills in\n"
@@ -177,7 +178,9 @@ static const struct command {
      "  'provider set' configures a payment provider (WeChat Pay API v3, Alipay): key files\n"
      "  must be of mode 0600 and are read again when they change. 'query-pending' asks WeChat\n"
      "  Pay about pending online payments older than --minutes and settles those it says are\n"
-     "  paid (docs/DUES.md, Payment providers)."},
+     "  paid. 'reconcile' checks the provider's statement of a day against our payments: what\n"
+     "  was missed is settled, the rest raised as finance to-dos; 'serve' does it daily for\n"
+     "  yesterday (docs/DUES.md, Payment providers)."},
     {"help", cmd_help, "list the commands, or explain one", "dangjian help [COMMAND]"},
     {"version", cmd_version, "print the version", "dangjian version"},
 };

@@ -1,11 +1,13 @@
-/* dangjian dues provider set|show NAME and dues query-pending: the payment providers of
+/* dangjian dues provider set|show NAME, dues query-pending and dues reconcile: the payment providers of
  * online dues (dues/provider.h). */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "db/db.h"
+#include "base/month.h"
 #include "dues/provider.h"
+#include "dues/reconcile.h"
 #include "dues/wxpay.h"
 #include "base/banned.h"
 
@@ -107,9 +109,41 @@ static int query_pending_cmd(int argc, char **argv)
     return 0;
 }
 
+static int reconcile_cmd(int argc, char **argv)
+{
+    const char *url = CLI_DEFAULT_DB, *provider = "wechat", *date = NULL;
+    struct opt opts[] = {{"db", OPT_STR, &url, ""},
+                         {"provider", OPT_STR, &provider, "wechat"},
+                         {"date", OPT_STR, &date, "the statement's day, YYYY-MM-DD"},
+                         {0, 0, 0, 0}};
+    struct dues_recon_stats s;
+    struct errbuf e = ERRBUF_INIT;
+    struct db *db = NULL;
+    int npos = 0, ymd = 0;
+    if (cli_parse("dues reconcile", argc - 2, argv + 2, opts, NULL, 0, &npos) < 0)
+        return 2;
+    if (!date || date_parse_iso(date, &ymd) < 0) {
+        fprintf(stderr, "dangjian dues reconcile: --date YYYY-MM-DD is required\n");
+        return 2;
+    }
+    if (cli_open_db(url, false, &db) < 0)
+        return 1;
+    if (dues_reconcile(db, provider, ymd, &s, &e) < 0) {
+        db_close(db);
+        return cli_fail(&e);
+    }
+    printf("%s %s reconciled: %lld matched, %lld settled, %lld missing, %lld extra,"
+           " %lld mismatch\n",
+           provider, date, s.matched, s.settled, s.missing, s.extra, s.mismatch);
+    db_close(db);
+    return 0;
+}
+
 int cmd_dues_pay(int argc, char **argv)
 {
     if (strcmp(argv[1], "provider") == 0)
         return provider_cmd(argc, argv);
+    if (strcmp(argv[1], "reconcile") == 0)
+        return reconcile_cmd(argc, argv);
     return query_pending_cmd(argc, argv);
 }

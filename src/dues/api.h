@@ -21,6 +21,7 @@ int api_dues_callback(struct req *r, struct errbuf *e);
 int api_dues_notify_wechat(struct req *r, struct errbuf *e);
 int api_dues_notify_alipay(struct req *r, struct errbuf *e);
 int api_dues_payment_order(struct req *r, struct errbuf *e);
+int api_dues_reconciliations(struct req *r, struct errbuf *e);
 int api_dues_collect(struct req *r, struct errbuf *e);
 int api_dues_reverse(struct req *r, struct errbuf *e);
 

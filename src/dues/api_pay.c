@@ -4,7 +4,10 @@
 
 #include "base/log.h"
 #include "dues/api.h"
+#include "base/month.h"
+#include "db/db.h"
 #include "dues/provider.h"
+#include "dues/reconcile.h"
 #include "http/req.h"
 #include "org/scope.h"
 #include "base/banned.h"
@@ -79,6 +82,51 @@ int api_dues_payment_order(struct req *r, struct errbuf *e)
     if ((rc = req_param_id(r, 0, &id, e)) < 0 ||
         (rc = dues_provider_order(r->db, id, r->auth.member_id, r->auth.account_id, r->ip, &out,
                                   e)) < 0)
+        return rc;
+    return req_reply_json(r, 200, out);
+}
+
+/* A YYYY-MM-DD query parameter as YYYYMMDD, def when absent. */
+static int query_date(struct req *r, const char *key, int def, int *ret, struct errbuf *e)
+{
+    const char *v = req_query(r, key);
+    if (!v || !*v) {
+        *ret = def;
+        return 0;
+    }
+    if (date_parse_iso(v, ret) < 0)
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_DATE, key, v,
+                            "parameter '%s' must be a date YYYY-MM-DD, not '%s'", key, v);
+    return 0;
+}
+
+/* The reconciliations with the providers' statements, day by day (default the last 31 days).
+ * A statement spans the whole merchant account: only finance covering the top of the tree. */
+int api_dues_reconciliations(struct req *r, struct errbuf *e)
+{
+    char root[ORG_PATH_MAX] = "";
+    const char *provider = req_query(r, "provider");
+    int today = date_today(), from, to, rc;
+    struct db_stmt *st;
+    json_t *out = NULL;
+    if ((rc = db_prepare(r->db, "SELECT path FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1",
+                         &st, e)) < 0)
+        return rc;
+    if ((rc = db_step(st, e)) == 1)
+        snprintf(root, sizeof(root), "%s", db_col_text(st, 0));
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if (!root[0] || !auth_covers(&r->auth, ROLE_FINANCE, root))
+        return errbuf_field(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, NULL, NULL,
+                            "the reconciliations span the whole company: finance of the top"
+                            " organization only");
+    if (provider && *provider && !dues_provider_find(provider))
+        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "provider", provider,
+                            "unknown payment provider '%s' (wechat, alipay)", provider);
+    if ((rc = query_date(r, "to", today, &to, e)) < 0 ||
+        (rc = query_date(r, "from", date_from_days(date_to_days(to) - 30), &from, e)) < 0 ||
+        (rc = dues_reconcile_list(r->db, provider, from, to, &out, e)) < 0)
         return rc;
     return req_reply_json(r, 200, out);
 }

@@ -36,9 +36,9 @@ static int generic_notify(struct db *db, const struct dues_notify_in *in, json_t
 }
 
 static const struct dues_provider providers[] = {
-    {"generic", "", generic_notify, NULL, NULL},
-    {"wechat", WXPAY_BASE_URL, wxpay_notify, wxpay_query, wxpay_create_order},
-    {"alipay", ALIPAY_BASE_URL, alipay_notify, NULL, alipay_create_order},
+    {"generic", "", generic_notify, NULL, NULL, NULL},
+    {"wechat", WXPAY_BASE_URL, wxpay_notify, wxpay_query, wxpay_create_order, wxpay_statement},
+    {"alipay", ALIPAY_BASE_URL, alipay_notify, NULL, alipay_create_order, NULL},
 };
 
 const struct dues_provider *dues_provider_find(const char *name)
@@ -80,7 +80,7 @@ int dues_provider_order(struct db *db, long long payment_id, long long member, l
     const struct dues_provider *p;
     struct dues_provider_conf c;
     struct dues_online_payment op;
-    json_t *out = NULL, *d;
+    json_t *out = NULL;
     int rc = dues_online_payment(db, payment_id, &op, e);
     if (rc < 0 && rc != -ERR_NOTFOUND)
         return rc;
@@ -99,16 +99,27 @@ int dues_provider_order(struct db *db, long long payment_id, long long member, l
                             op.channel);
     if ((rc = p->create_order(db, &c, payment_id, client_ip, &out, e)) < 0)
         return rc;
-    d = json_pack("{s:s, s:O}", "provider", p->name, "out_trade_no",
-                  json_object_get(out, "out_trade_no"));
     if ((rc = db_begin(db, e)) < 0 ||
-        (rc = audit_log(db, actor, op.org_id, "order", "dues_payment", payment_id, d, e)) < 0 ||
-        (rc = db_commit(db, e)) < 0) {
-        db_rollback(db);
+        (rc = dues_provider_commit(db, actor, op.org_id, "order", "dues_payment", payment_id,
+                                   json_pack("{s:s, s:O}", "provider", p->name, "out_trade_no",
+                                             json_object_get(out, "out_trade_no")),
+                                   e)) < 0)
         json_decref(out);
-    } else
+    else
         *ret = out;
-    json_decref(d);
+    return rc < 0 ? rc : 0;
+}
+
+int dues_provider_commit(struct db *db, long long actor, long long org, const char *action,
+                         const char *entity, long long id, json_t *detail, struct errbuf *e)
+{
+    int rc = detail ? audit_log(db, actor, org, action, entity, id, detail, e)
+                    : errbuf_set(e, -ERR_NOMEM, "out of memory");
+    json_decref(detail);
+    if (rc >= 0)
+        rc = db_commit(db, e);
+    if (rc < 0)
+        db_rollback(db);
     return rc < 0 ? rc : 0;
 }
 
@@ -153,7 +164,6 @@ int dues_provider_save(struct db *db, const struct dues_provider_conf *c, struct
 {
     EVP_PKEY *k = NULL;
     unsigned char secret[32];
-    json_t *d;
     int rc;
     if (!dues_provider_find(c->name) || strcmp(c->name, "generic") == 0)
         return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "provider", c->name,
@@ -190,12 +200,11 @@ int dues_provider_save(struct db *db, const struct dues_provider_conf *c, struct
                      c->platform_serial, c->platform_key_file, c->secret_file, c->base_url,
                      c->notify_url, (long long)time(NULL))) < 0)
         goto out;
-    d = json_pack("{s:s, s:s, s:s, s:s}", "merchant_id", c->merchant_id, "serial_no", c->serial_no,
-                  "platform_serial", c->platform_serial, "base_url", c->base_url);
-    rc = audit_log(db, 0, 0, "configure", "dues_provider", 0, d, e);
-    json_decref(d);
-    if (rc >= 0)
-        rc = db_commit(db, e);
+    return dues_provider_commit(db, 0, 0, "configure", "dues_provider", 0,
+                                json_pack("{s:s, s:s, s:s, s:s}", "merchant_id", c->merchant_id,
+                                          "serial_no", c->serial_no, "platform_serial",
+                                          c->platform_serial, "base_url", c->base_url),
+                                e);
 out:
     if (rc < 0)
         db_rollback(db);
@@ -227,9 +236,13 @@ bad:
 int dues_provider_flag(struct db *db, long long payment_id, const char *title, const char *dedupe,
                        struct errbuf *e)
 {
-    struct dues_online_payment op;
+    struct dues_online_payment op = {0};
     struct todo t = {.domain = "dues", .kind = "reconcile", .title = title, .dedupe = dedupe};
-    int rc = dues_online_payment(db, payment_id, &op, e);
+    int rc = payment_id ? dues_online_payment(db, payment_id, &op, e)
+                        : db_query_int(db, e, &op.org_id,
+                                       "SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id"
+                                       " LIMIT 1",
+                                       "");
     if (rc < 0)
         return rc;
     t.org_id = op.org_id;

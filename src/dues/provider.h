@@ -12,6 +12,7 @@
 #include "base/err.h"
 
 struct db;
+struct paybill;
 
 /* A provider's settings (table dues_providers): ids and the paths of its key files. */
 struct dues_provider_conf {
@@ -47,6 +48,10 @@ struct dues_provider {
      * orders (generic). */
     int (*create_order)(struct db *db, const struct dues_provider_conf *c, long long payment_id,
                         const char *client_ip, json_t **ret, struct errbuf *e);
+    /* The provider's statement of local day ymd: its successful payments appended to b. NULL:
+     * no statement to reconcile with. */
+    int (*statement)(const struct dues_provider_conf *c, int ymd, struct paybill *b,
+                     struct errbuf *e);
 };
 
 /* An online payment as a provider's answer is checked against it. */
@@ -65,6 +70,10 @@ const struct dues_provider *dues_provider_find(const char *name);
  * channel. Audited (action order). Own transaction for the audit row. */
 int dues_provider_order(struct db *db, long long payment_id, long long member, long long actor,
                         const char *client_ip, json_t **ret, struct errbuf *e);
+
+/* Audit (taking detail) and commit the caller's transaction; rolled back on an error. */
+int dues_provider_commit(struct db *db, long long actor, long long org, const char *action,
+                         const char *entity, long long id, json_t *detail, struct errbuf *e);
 
 /* The settings of provider name: -ERR_NOTFOUND when it is not configured. */
 int dues_provider_load(struct db *db, const char *name, struct dues_provider_conf *ret,
@@ -85,8 +94,8 @@ int dues_provider_query_pending(struct db *db, const char *name, long long min_a
 int dues_provider_settle(struct db *db, const char *label, long long payment_id,
                          const char *trade_no, const char *ref, long long paid_fen,
                          long long paid_at, struct errbuf *e);
-/* A finance to-do (domain dues, kind reconcile) for a payment: title in Chinese, dedupe the
- * to-do's own key. Commits on its own. */
+/* A finance to-do (domain dues, kind reconcile) for a payment (0: none of ours, addressed to
+ * the top of the tree): title in Chinese, dedupe the to-do's own key. Commits on its own. */
 int dues_provider_flag(struct db *db, long long payment_id, const char *title, const char *dedupe,
                        struct errbuf *e);
 

@@ -10,16 +10,19 @@
  *     {"code": "FAIL", "message": ...}. */
 #include "dues/wxpay.h"
 
+#include <openssl/sha.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/httpc.h"
 #include "base/month.h"
 #include "db/db.h"
 #include "dues/paycrypto.h"
+#include "dues/paybill.h"
 #include "dues/paykey.h"
 #include "dues/payment.h"
 #include "base/banned.h"
@@ -218,25 +221,23 @@ int wxpay_authorization(const struct dues_provider_conf *c, const char *method, 
     return rc;
 }
 
-/* One signed exchange with WeChat Pay: *ret_status and the reply's JSON (*ret, NULL for an
- * empty reply). */
-static int call(const struct dues_provider_conf *c, const char *method, const char *path,
-                const char *body, long *ret_status, json_t **ret, struct errbuf *e)
+/* One signed exchange with WeChat Pay at url, whose path and query are path (what is
+ * signed): *ret_status and the reply's bytes in reply (initialized by the caller). */
+static int exchange(const struct dues_provider_conf *c, const char *method, const char *url,
+                    const char *path, const char *body, long *ret_status, struct buf *reply,
+                    struct errbuf *e)
 {
     unsigned char raw[16];
     char nonce[33], err[256];
-    struct buf auth = BUF_INIT, hdr = BUF_INIT, url = BUF_INIT, reply = BUF_INIT;
+    struct buf auth = BUF_INIT, hdr = BUF_INIT;
     const char *headers[5];
-    json_error_t je;
     int rc;
     randombytes_buf(raw, sizeof(raw));
     sodium_bin2hex(nonce, sizeof(nonce), raw, sizeof(raw));
-    *ret = NULL;
     if ((rc = wxpay_authorization(c, method, path, body ? body : "", (long long)time(NULL), nonce,
                                   &auth, e)) < 0)
         goto out;
-    if (buf_printf(&hdr, "Authorization: %s", auth.data) < 0 ||
-        buf_printf(&url, "%s%s", c->base_url, path) < 0) {
+    if (buf_printf(&hdr, "Authorization: %s", auth.data) < 0) {
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -245,17 +246,30 @@ static int call(const struct dues_provider_conf *c, const char *method, const ch
     headers[2] = "Content-Type: application/json";
     headers[3] = "User-Agent: dangjian";
     headers[4] = NULL;
-    reply.max = REPLY_MAX;
-    struct httpc_call q = {.url = url.data, .body = body, .headers = headers};
-    if (httpc_do(&q, &reply, ret_status, err, sizeof(err)) != HTTPC_ANSWERED) {
+    struct httpc_call q = {.url = url, .body = body, .headers = headers};
+    if (httpc_do(&q, reply, ret_status, err, sizeof(err)) != HTTPC_ANSWERED)
         rc = errbuf_set(e, -ERR_IO, "WeChat Pay did not answer: %s", err);
-        goto out;
-    }
-    if (reply.len && !(*ret = json_loadb(reply.data, reply.len, 0, &je)))
-        rc = errbuf_set(e, -ERR_IO, "WeChat Pay answered %ld with no JSON", *ret_status);
 out:
     buf_release(&auth);
     buf_release(&hdr);
+    return rc;
+}
+
+/* One signed exchange at base_url + path: *ret_status and the reply's JSON (*ret, NULL for an
+ * empty reply). */
+static int call(const struct dues_provider_conf *c, const char *method, const char *path,
+                const char *body, long *ret_status, json_t **ret, struct errbuf *e)
+{
+    struct buf url = BUF_INIT, reply = BUF_INIT;
+    json_error_t je;
+    int rc;
+    *ret = NULL;
+    reply.max = REPLY_MAX;
+    if (buf_printf(&url, "%s%s", c->base_url, path) < 0)
+        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+    else if ((rc = exchange(c, method, url.data, path, body, ret_status, &reply, e)) == 0 &&
+             reply.len && !(*ret = json_loadb(reply.data, reply.len, 0, &je)))
+        rc = errbuf_set(e, -ERR_IO, "WeChat Pay answered %ld with no JSON", *ret_status);
     buf_release(&url);
     buf_release(&reply);
     return rc;
@@ -317,5 +331,59 @@ int wxpay_create_order(struct db *db, const struct dues_provider_conf *c, long l
         *ret = json_pack("{s:s, s:s, s:O}", "provider", "wechat", "out_trade_no", no, "h5_url",
                          json_object_get(reply, "h5_url"));
     json_decref(reply);
+    return rc;
+}
+
+/* The path and query of an absolute URL ("/v3/billdownload/file?token=..."). */
+static const char *url_path(const char *url)
+{
+    const char *p = strstr(url, "://");
+    p = p ? strchr(p + 3, '/') : NULL;
+    return p ? p : "/";
+}
+
+int wxpay_statement(const struct dues_provider_conf *c, int ymd, struct paybill *b,
+                    struct errbuf *e)
+{
+    char path[96], sha1[SHA_DIGEST_LENGTH * 2 + 1];
+    unsigned char md[SHA_DIGEST_LENGTH];
+    const char *url, *hash;
+    struct buf file = BUF_INIT;
+    json_t *reply = NULL;
+    long status = 0;
+    int rc;
+    snprintf(path, sizeof(path), "/v3/bill/tradebill?bill_date=%04d-%02d-%02d&bill_type=ALL",
+             ymd / 10000, ymd / 100 % 100, ymd % 100);
+    if ((rc = call(c, "GET", path, NULL, &status, &reply, e)) < 0)
+        return rc;
+    url = json_string_value(json_object_get(reply, "download_url"));
+    hash = json_string_value(json_object_get(reply, "hash_value"));
+    if (status == 400 && json_string_value(json_object_get(reply, "code")) &&
+        strcmp(json_string_value(json_object_get(reply, "code")), "NO_STATEMENT_EXIST") == 0)
+        goto out; /* no trade that day */
+    if (status != 200 || !url || !hash) {
+        rc = errbuf_set(e, -ERR_IO, "WeChat Pay answered %ld to the trade bill of %d: %s", status,
+                        ymd, json_string_value(json_object_get(reply, "message")) ?: "");
+        goto out;
+    }
+    file.max = 64 << 20;
+    if ((rc = exchange(c, "GET", url, url_path(url), NULL, &status, &file, e)) < 0)
+        goto out;
+    if (status != 200) {
+        rc = errbuf_set(e, -ERR_IO, "WeChat Pay answered %ld to the download of the trade bill",
+                        status);
+        goto out;
+    }
+    /* the file must be the one the bill names (hash_type SHA1) */
+    SHA1((const unsigned char *)(file.data ? file.data : ""), file.len, md);
+    sodium_bin2hex(sha1, sizeof(sha1), md, sizeof(md));
+    if (strcasecmp(sha1, hash) != 0) {
+        rc = errbuf_set(e, -ERR_IO, "the trade bill of %d does not match its SHA1", ymd);
+        goto out;
+    }
+    rc = paybill_parse_wechat(file.data ? file.data : "", file.len, b, e);
+out:
+    json_decref(reply);
+    buf_release(&file);
     return rc;
 }

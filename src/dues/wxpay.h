@@ -15,6 +15,11 @@
 int wxpay_notify(struct db *db, const struct dues_notify_in *in, json_t **ret, struct errbuf *e);
 int wxpay_query(struct db *db, const struct dues_provider_conf *c, long long payment_id,
                 struct errbuf *e);
+struct paybill;
+/* The trade bill of local day ymd (GET /v3/bill/tradebill, then its download_url, checked by
+ * its SHA1): its successful payments appended to b. */
+int wxpay_statement(const struct dues_provider_conf *c, int ymd, struct paybill *b,
+                    struct errbuf *e);
 /* An H5 order for pending payment payment_id: *ret = {provider, out_trade_no, h5_url}. */
 int wxpay_create_order(struct db *db, const struct dues_provider_conf *c, long long payment_id,
                        const char *client_ip, json_t **ret, struct errbuf *e);

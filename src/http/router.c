@@ -176,6 +176,8 @@ static const struct route routes[] = {
      BODY_NONE, RT_STANDBY},
     {"GET", "/api/v1/dues/ledger/entries", api_dues_entries, AUTH_USER, ROLE_FINANCE, BODY_NONE,
      0},
+    {"GET", "/api/v1/dues/reconciliations", api_dues_reconciliations, AUTH_USER, ROLE_FINANCE,
+     BODY_NONE, 0},
     {"GET", "/api/v1/dues/todos", api_dues_todos, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
     {"POST", "/api/v1/dues/todos/{id}/done", api_dues_todo_done, AUTH_USER, ROLE_STAFF, BODY_NONE,
      0},

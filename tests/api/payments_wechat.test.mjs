@@ -10,9 +10,9 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './lib.mjs';
-import { seedWorld, writeTmp, cliOk, sql } from './fixtures.mjs';
+import { seedWorld, writeTmp, cliOk, sql, addUser, signIn } from './fixtures.mjs';
 import { secretFile, tradeNo, payOnline, paymentStatus } from './pay_fixtures.mjs';
-import { startWxPay, rsaPair, apiV3Key, transaction, MCHID, APPID, MCH_SERIAL, PLATFORM_SERIAL } from './wxpay_standin.mjs';
+import { startWxPay, rsaPair, apiV3Key, transaction, tradeBillCsv, MCHID, APPID, MCH_SERIAL, PLATFORM_SERIAL } from './wxpay_standin.mjs';
 
 const BIN = process.env.DJ_BIN || fileURLToPath(new URL('../../dangjian', import.meta.url));
 const NOTIFY = '/api/v1/dues/payments/notify/wechat';
@@ -175,6 +175,67 @@ test('a notification that never came: dues query-pending asks WeChat Pay and set
   // the notification arriving late books nothing more
   assert.equal((await notify(wx.notification(tx))).status, 204);
   assert.equal(q(`SELECT COUNT(*) FROM audit WHERE action = 'callback' AND entity_id = ${lost}`).trim(), '1');
+});
+
+test('the daily reconciliation with the trade bill: settles what was missed, flags missing, extra and another amount', async () => {
+  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10); // the China day
+  const txA = transaction(tradeNo(await pay(1100)), 1100);
+  assert.equal((await notify(wx.notification(txA))).status, 204);
+  const idB = await pay(1200); // paid at WeChat Pay, its notification lost
+  const idC = await pay(1300); // paid here, not in the bill
+  assert.equal((await notify(wx.notification(transaction(tradeNo(idC), 1300)))).status, 204);
+  const idE = await pay(1400); // the bill says another amount
+  // every payment paid here today is in the bill, but C
+  const paid = q(`SELECT id, amount_fen, provider_ref FROM dues_payments WHERE channel = 'wechat' AND status = 'paid' AND id <> ${idC}`)
+    .trim().split('\n').filter(Boolean).map((l) => l.split('|'));
+  const rows = paid.map(([id, fen, ref]) => ({ tradeNo: tradeNo(Number(id)), ref, fen: Number(fen) }));
+  rows.push({ tradeNo: tradeNo(idB), ref: '4200000000000000000000000000B', fen: 1200 });
+  rows.push({ tradeNo: 'DJP99999998', ref: '4200000000000000000000000000D', fen: 999, name: '党费,自愿' });
+  rows.push({ tradeNo: tradeNo(idE), ref: '4200000000000000000000000000E', fen: 1390 });
+  rows.push({ tradeNo: tradeNo(idB), ref: '4200000000000000000000000000B', fen: 1200, state: 'REFUND' });
+  wx.bills.set(today, tradeBillCsv(rows, today));
+
+  const out = await cliAsync('dues', 'reconcile', '--provider', 'wechat', '--date', today);
+  assert.equal(out.trim(), `wechat ${today} reconciled: ${paid.length} matched, 1 settled, 1 missing, 1 extra, 1 mismatch`);
+  assert.deepEqual(wx.refused, []);
+  assert.equal(await status(idB), 'paid');
+  assert.equal(q(`SELECT provider_ref FROM dues_payments WHERE id = ${idB}`).trim(), '4200000000000000000000000000B');
+  assert.equal(await status(idE), 'pending', 'another amount is not settled');
+
+  addUser(srv, 'fin-co', 'finance', 'CO');
+  const finCo = (await signIn(srv, 'fin-co')).token;
+  const report = await srv.api('GET', `/api/v1/dues/reconciliations?provider=wechat&from=${today}&to=${today}`, { token: finCo });
+  assert.equal(report.status, 200, report.text);
+  const [day] = report.body.items;
+  assert.equal(day.bill_date, Number(today.replaceAll('-', '')));
+  assert.deepEqual([day.matched, day.settled, day.missing, day.extra, day.mismatch], [paid.length, 1, 1, 1, 1]);
+  const line = (kind) => day.lines.find((l) => l.kind === kind);
+  assert.deepEqual(line('settled'), { kind: 'settled', out_trade_no: tradeNo(idB), provider_ref: '4200000000000000000000000000B', payment_id: idB, ours_fen: 1200, theirs_fen: 1200 });
+  assert.deepEqual(line('missing'), { kind: 'missing', out_trade_no: tradeNo(idC), provider_ref: q(`SELECT provider_ref FROM dues_payments WHERE id = ${idC}`).trim(), payment_id: idC, ours_fen: 1300, theirs_fen: 0 });
+  assert.deepEqual(line('extra'), { kind: 'extra', out_trade_no: 'DJP99999998', provider_ref: '4200000000000000000000000000D', payment_id: null, ours_fen: 0, theirs_fen: 999 });
+  assert.deepEqual(line('mismatch'), { kind: 'mismatch', out_trade_no: tradeNo(idE), provider_ref: '4200000000000000000000000000E', payment_id: idE, ours_fen: 1400, theirs_fen: 1390 });
+  const denied = await srv.api('GET', '/api/v1/dues/reconciliations', { token: W.tokens['fin-a'] });
+  assert.equal(denied.status, 403, 'a unit\'s finance does not see the whole merchant account');
+  assert.equal((await srv.api('GET', '/api/v1/dues/reconciliations?from=2024-1-1', { token: finCo })).status, 400);
+
+  // the to-dos: the unit's finance sees its member's, the company's finance the unknown one
+  const todos = async (token) => (await srv.api('GET', '/api/v1/todos', { token })).body.items.filter((t) => t.kind === 'reconcile');
+  const unit = await todos(W.tokens['fin-a']);
+  assert.ok(unit.some((t) => t.title === `微信支付对账：订单 ${tradeNo(idC)} 本系统已收款，对账单中没有`), JSON.stringify(unit));
+  assert.ok(unit.some((t) => t.title.startsWith(`微信支付金额不符：订单 ${tradeNo(idE)} 实付 1390 分，应付 1400 分`)));
+  const company = await todos(finCo);
+  assert.ok(company.some((t) => t.title === '微信支付对账：订单 DJP99999998 在对账单中，本系统无此在线缴费'));
+  const before = company.length;
+
+  // run again: B is matched now; nothing is raised twice
+  const again = await cliAsync('dues', 'reconcile', '--provider', 'wechat', '--date', today);
+  assert.equal(again.trim(), `wechat ${today} reconciled: ${paid.length + 1} matched, 0 settled, 1 missing, 1 extra, 1 mismatch`);
+  assert.equal((await todos(finCo)).length, before);
+  const rerun = await srv.api('GET', '/api/v1/dues/reconciliations', { token: finCo });
+  assert.equal(rerun.body.items.filter((d) => d.bill_date === day.bill_date && d.provider === 'wechat').length, 1, 'the day replaced, not doubled');
+
+  // a day without a statement reconciles to nothing
+  assert.match(await cliAsync('dues', 'reconcile', '--date', '2024-01-20'), /0 matched, 0 settled, 0 missing, 0 extra, 0 mismatch/);
 });
 
 test('keys rotated in their files take effect without a restart; a key file made 0644 is refused', async () => {

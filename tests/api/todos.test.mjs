@@ -122,6 +122,8 @@ test('an upgrade from the two old to-do tables keeps their rows (migration 020)'
     // and before 021 (payment providers), which widens the to-dos' kinds: both run again
     sql(db.url, 'DROP TABLE dues_providers');
     sql(db.url, 'DROP TABLE dues_provider_nonces');
+    sql(db.url, 'DROP TABLE dues_reconciliation_lines');
+    sql(db.url, 'DROP TABLE dues_reconciliations');
     sql(db.url, 'DELETE FROM schema_version WHERE version >= 20');
     init();
     const rows = sql(db.url, `SELECT domain, kind, COALESCE(account_id, 0), org_id, COALESCE(member_id, 0), title,

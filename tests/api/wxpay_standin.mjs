@@ -3,8 +3,9 @@
 // (WECHATPAY2-SHA256-RSA2048 over "METHOD\nPATH?QUERY\ntimestamp\nnonce\nbody\n" with the
 // merchant key), takes H5 orders, answers the query of an order by out_trade_no, and makes
 // notifications signed with the platform key ("timestamp\nnonce\nbody\n", base64
-// SHA256withRSA) whose resource is AEAD_AES_256_GCM with the API v3 key.
-import { createCipheriv, createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+// SHA256withRSA) whose resource is AEAD_AES_256_GCM with the API v3 key; it serves trade bills
+// (GET /v3/bill/tradebill → download_url with the file's SHA1, then the CSV).
+import { createCipheriv, createHash, createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
 
 export const MCHID = '1900009191';
@@ -54,8 +55,27 @@ export function transaction(outTradeNo, total, { state = 'SUCCESS', id, mchid = 
   };
 }
 
+const BILL_HEADER = '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注';
+
+/** A trade bill as WeChat Pay serves it: the header, a row per trade with every field after a
+ *  backquote, then the summary. rows: {tradeNo, ref, fen, state ('SUCCESS', 'REFUND'), name}. */
+export function tradeBillCsv(rows, date) {
+  const yuan = (fen) => (fen / 100).toFixed(2);
+  const lines = [BILL_HEADER];
+  for (const r of rows) {
+    const fields = [`${date} 12:00:00`, APPID, MCHID, '0', '', r.ref, r.tradeNo, 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o', 'MWEB', r.state ?? 'SUCCESS', 'OTHERS', 'CNY',
+      yuan(r.fen), '0.00', r.state === 'REFUND' ? '50000000000000000000000000' : '0', r.state === 'REFUND' ? 'RF1' : '0', r.state === 'REFUND' ? yuan(r.fen) : '0.00', '0.00', '', '',
+      r.name ?? '党费', '', '0.07000', '0.60%', yuan(r.fen), '0.00', ''];
+    lines.push(fields.map((f) => `\`${f}`).join(','));
+  }
+  const ok = rows.filter((r) => (r.state ?? 'SUCCESS') === 'SUCCESS');
+  lines.push('总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额');
+  lines.push([ok.length, yuan(ok.reduce((a, r) => a + r.fen, 0)), '0.00', '0.00', '0.07000', yuan(ok.reduce((a, r) => a + r.fen, 0)), '0.00'].map((f) => `\`${f}`).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
 export async function startWxPay({ merchantPublicPem, platformPrivatePem, apiKey }) {
-  const state = { orders: new Map(), requests: [], refused: [], merchantPublicPem };
+  const state = { orders: new Map(), bills: new Map(), requests: [], refused: [], merchantPublicPem };
   const server = http.createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -86,6 +106,18 @@ export async function startWxPay({ merchantPublicPem, platformPrivatePem, apiKey
         const o = JSON.parse(body);
         state.orders.set(o.out_trade_no, { order: o, tx: null });
         return answer(200, { h5_url: `https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx${o.out_trade_no}` });
+      }
+      if (req.method === 'GET' && url.pathname === '/v3/bill/tradebill') {
+        const date = url.searchParams.get('bill_date');
+        const csv = state.bills.get(date);
+        if (csv === undefined) return answer(400, { code: 'NO_STATEMENT_EXIST', message: '账单不存在' });
+        const hash = createHash('sha1').update(csv).digest('hex');
+        return answer(200, { hash_type: 'SHA1', hash_value: hash, download_url: `${state.baseUrl}/v3/billdownload/file?token=${encodeURIComponent(date)}` });
+      }
+      if (req.method === 'GET' && url.pathname === '/v3/billdownload/file') {
+        const csv = state.bills.get(url.searchParams.get('token'));
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+        return res.end(csv);
       }
       const q = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/.exec(url.pathname);
       if (req.method === 'GET' && q && url.searchParams.get('mchid') === MCHID) {

@@ -67,3 +67,31 @@ ALTER TABLE todos DROP CONSTRAINT todos_kind_check;
 ALTER TABLE todos ADD CONSTRAINT todos_kind_check
     CHECK (kind IN ('warning', 'case', 'arrears_warning', 'arrears_case', 'reconcile'));
 POSTGRES_ONLY_END
+
+-- The daily reconciliation of a provider's statement with our payments
+-- (src/dues/reconcile.c): one row per provider and day (run again: replaced), with its counts,
+-- and a line for everything that was not simply matched. A provider's statement spans every
+-- tenant of the merchant account, so these stay on the coordinator (local).
+CREATE TABLE dues_reconciliations (
+    id ID_PK,
+    provider TEXT NOT NULL,
+    bill_date BIGINT NOT NULL,         -- YYYYMMDD, the provider's (China) day
+    matched BIGINT NOT NULL,
+    settled BIGINT NOT NULL,           -- paid at the provider, pending here: settled now
+    missing BIGINT NOT NULL,           -- paid here, not in the statement
+    extra BIGINT NOT NULL,             -- in the statement, not ours or not known here
+    mismatch BIGINT NOT NULL,          -- another amount, transaction or state
+    run_at BIGINT NOT NULL,
+    UNIQUE (provider, bill_date)
+);
+CREATE TABLE dues_reconciliation_lines (
+    id ID_PK,
+    reconciliation_id BIGINT NOT NULL REFERENCES dues_reconciliations(id),
+    kind TEXT NOT NULL CHECK (kind IN ('settled', 'missing', 'extra', 'mismatch')),
+    out_trade_no TEXT NOT NULL,
+    provider_ref TEXT NOT NULL,
+    payment_id BIGINT,
+    ours_fen BIGINT,
+    theirs_fen BIGINT
+);
+CREATE INDEX dues_reconciliation_lines_of ON dues_reconciliation_lines(reconciliation_id);
