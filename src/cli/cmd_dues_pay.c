@@ -1,5 +1,5 @@
-/* dangjian dues provider set|show NAME, dues query-pending and dues reconcile: the payment providers of
- * online dues (dues/provider.h). */
+/* dangjian dues provider set|show NAME, dues query-pending and dues reconcile: the payment
+ * providers of online dues (dues/provider.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -18,9 +18,9 @@ static void copy(char *dst, size_t n, const char *src)
 
 static int provider_cmd(int argc, char **argv)
 {
-    const char *url = CLI_DEFAULT_DB, *pos[3] = {0}, *mchid = NULL, *appid = NULL,
-               *serial = NULL, *key = NULL, *pserial = NULL, *pcert = NULL, *v3 = NULL,
-               *base = NULL, *notify = NULL, *alipub = NULL;
+    const char *url = CLI_DEFAULT_DB, *pos[3] = {0}, *mchid = NULL, *appid = NULL, *serial = NULL,
+               *key = NULL, *pserial = NULL, *pcert = NULL, *v3 = NULL, *base = NULL,
+               *notify = NULL, *alipub = NULL;
     struct opt opts[] = {{"db", OPT_STR, &url, ""},
                          {"mchid", OPT_STR, &mchid, "the merchant id"},
                          {"appid", OPT_STR, &appid, "the app id the orders are for"},
@@ -42,8 +42,9 @@ static int provider_cmd(int argc, char **argv)
         return 2;
     if (npos != 2 || (strcmp(pos[0], "set") && strcmp(pos[0], "show")) ||
         !(p = dues_provider_find(pos[1])) || strcmp(pos[1], "generic") == 0) {
-        fprintf(stderr, "dangjian dues provider: expected set|show wechat|alipay (see: dangjian help"
-                        " dues)\n");
+        fprintf(stderr,
+                "dangjian dues provider: expected set|show wechat|alipay (see: dangjian help"
+                " dues)\n");
         return 2;
     }
     if (cli_open_db(url, false, &db) < 0)

@@ -57,12 +57,13 @@ int paybill_parse_wechat(const char *csv, size_t n, struct paybill *b, struct er
     if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) /* a byte order mark */
         p += 3;
     while (p < end && rc == 0) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p), nf;
+        const char *nl = memchr(p, '\n', (size_t)(end - p)), *stop = nl ? nl : end;
+        size_t len, nf;
         char *grown;
         row++;
-        if (len && p[len - 1] == '\r')
-            len--;
+        if (stop > p && stop[-1] == '\r') /* CRLF */
+            stop--;
+        len = (size_t)(stop - p);
         if (!(grown = realloc(copy, len + 1))) {
             rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
             break;
@@ -107,8 +108,10 @@ int paybill_parse_wechat(const char *csv, size_t n, struct paybill *b, struct er
             if (parse_amount_fen(f[col[COL_AMOUNT]], &fen) < 0 ||
                 strlen(f[col[COL_NO]]) >= sizeof(l->trade_no) ||
                 strlen(f[col[COL_REF]]) >= sizeof(l->ref) || !f[col[COL_REF]][0]) {
-                rc = errbuf_set(e, -ERR_INVALID, "row %d of the trade bill: bad amount '%s' or"
-                                " trade number", row, f[col[COL_AMOUNT]]);
+                rc = errbuf_set(e, -ERR_INVALID,
+                                "row %d of the trade bill: bad amount '%s' or"
+                                " trade number",
+                                row, f[col[COL_AMOUNT]]);
                 goto next;
             }
             if (buf_grow_array((void **)&b->lines, &b->cap, b->n + 1, sizeof(*b->lines)) < 0) {

@@ -30,7 +30,7 @@ int paycrypto_b64_decode(const char *s, size_t n, struct buf *out)
 {
     size_t cap = n / 4 * 3 + 3, len = 0;
     const char *end = NULL;
-    unsigned char *p = malloc(cap ? cap : 1);
+    unsigned char *p = malloc(cap);
     int rc = -ERR_INVALID;
     if (!p)
         return -ERR_NOMEM;
@@ -98,8 +98,7 @@ int paycrypto_sign(EVP_PKEY *key, const void *msg, size_t n, struct buf *out, st
     return rc;
 }
 
-int paycrypto_verify(EVP_PKEY *key, const void *msg, size_t n, const char *b64,
-                     struct errbuf *e)
+int paycrypto_verify(EVP_PKEY *key, const void *msg, size_t n, const char *b64, struct errbuf *e)
 {
     struct buf sig = BUF_INIT;
     EVP_MD_CTX *c = NULL;
@@ -147,8 +146,7 @@ int paycrypto_gcm_open(const unsigned char key[32], const char *nonce, const cha
          EVP_DecryptUpdate(c, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) != 1) ||
         EVP_DecryptUpdate(c, plain, &len, (const unsigned char *)ct.data,
                           (int)(ct.len - GCM_TAG)) != 1 ||
-        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, GCM_TAG,
-                            ct.data + ct.len - GCM_TAG) != 1 ||
+        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, GCM_TAG, ct.data + ct.len - GCM_TAG) != 1 ||
         EVP_DecryptFinal_ex(c, plain + len, &fin) != 1)
         goto out;
     errbuf_clear(e);

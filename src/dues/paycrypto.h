@@ -24,8 +24,7 @@ int paycrypto_public_key(const char *pem, size_t n, EVP_PKEY **ret, struct errbu
 /* SHA256withRSA of msg with key, appended to out in base64. */
 int paycrypto_sign(EVP_PKEY *key, const void *msg, size_t n, struct buf *out, struct errbuf *e);
 /* Check the base64 signature b64 of msg: 0, or -ERR_UNAUTH. */
-int paycrypto_verify(EVP_PKEY *key, const void *msg, size_t n, const char *b64,
-                     struct errbuf *e);
+int paycrypto_verify(EVP_PKEY *key, const void *msg, size_t n, const char *b64, struct errbuf *e);
 
 /* AEAD_AES_256_GCM: open b64 (ciphertext with its 16-byte tag appended, base64) with key,
  * nonce and associated data aad, appending the plain text to out: 0, or -ERR_UNAUTH when it

@@ -66,8 +66,7 @@ static int read_all(int fd, const char *path, struct buf *out, struct errbuf *e)
 }
 
 /* Open path, check its mode (secret) and read it; *st receives what fstat said. */
-static int load(const char *path, bool secret, struct buf *out, struct stat *st,
-                struct errbuf *e)
+static int load(const char *path, bool secret, struct buf *out, struct stat *st, struct errbuf *e)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
     if (fd < 0)
@@ -174,8 +173,8 @@ int paykey_secret32(const char *path, unsigned char ret[32], struct errbuf *e)
     while (rc == 0 && n && (text.data[n - 1] == '\n' || text.data[n - 1] == '\r'))
         n--;
     if (rc == 0 && n != 32)
-        rc = errbuf_set(e, -ERR_INVALID, "key file '%s' must hold a key of 32 bytes, not %zu",
-                        path, n);
+        rc = errbuf_set(e, -ERR_INVALID, "key file '%s' must hold a key of 32 bytes, not %zu", path,
+                        n);
     if (rc == 0)
         memcpy(ret, text.data, 32);
     if (text.data)

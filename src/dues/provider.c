@@ -25,7 +25,8 @@ static int generic_notify(struct db *db, const struct dues_notify_in *in, json_t
 {
     json_error_t je;
     json_t *notice;
-    int rc = dues_callback_verify(db, in->body, in->len, in->header(in->ctx, "X-Dues-Signature"), e);
+    int rc =
+        dues_callback_verify(db, in->body, in->len, in->header(in->ctx, "X-Dues-Signature"), e);
     if (rc < 0)
         return rc;
     if (!(notice = json_loadb(in->body, in->len, JSON_REJECT_DUPLICATES, &je)))
@@ -171,13 +172,15 @@ int dues_provider_save(struct db *db, const struct dues_provider_conf *c, struct
     if (strcmp(c->name, "wechat") == 0 &&
         (!c->merchant_id[0] || !c->key_file[0] || !c->platform_serial[0] ||
          !c->platform_key_file[0] || !c->secret_file[0] || !c->serial_no[0]))
-        return errbuf_set(e, -ERR_INVALID, "wechat needs --mchid, --serial, --key-file,"
-                                           " --platform-serial, --platform-cert-file and"
-                                           " --apiv3-key-file");
+        return errbuf_set(e, -ERR_INVALID,
+                          "wechat needs --mchid, --serial, --key-file,"
+                          " --platform-serial, --platform-cert-file and"
+                          " --apiv3-key-file");
     if (strcmp(c->name, "alipay") == 0 &&
         (!c->app_id[0] || !c->key_file[0] || !c->platform_key_file[0]))
-        return errbuf_set(e, -ERR_INVALID, "alipay needs --appid, --key-file and"
-                                           " --alipay-public-key-file");
+        return errbuf_set(e, -ERR_INVALID,
+                          "alipay needs --appid, --key-file and"
+                          " --alipay-public-key-file");
     if (strncmp(c->base_url, "http://", 7) && strncmp(c->base_url, "https://", 8))
         return errbuf_set(e, -ERR_INVALID, "--base-url must be an http(s) URL");
     if ((rc = paykey_private(c->key_file, &k, e)) < 0)
@@ -220,8 +223,8 @@ int dues_trade_no_parse(const char *no, long long *ret_id, struct errbuf *e)
 {
     char *end;
     long long id;
-    if (!no || strncmp(no, "DJP", 3) != 0 || strlen(no) < 11 || strlen(no) > 30 ||
-        no[3] < '0' || no[3] > '9')
+    if (!no || strncmp(no, "DJP", 3) != 0 || strlen(no) < 11 || strlen(no) > 30 || no[3] < '0' ||
+        no[3] > '9')
         goto bad;
     id = strtoll(no + 3, &end, 10);
     if (*end || id <= 0)
@@ -268,8 +271,8 @@ int dues_provider_settle(struct db *db, const char *label, long long payment_id,
         return rc;
     if (paid_fen != p.amount_fen) {
         char title[200], dedupe[120];
-        snprintf(title, sizeof(title), "%s金额不符：订单 %s 实付 %lld 分，应付 %lld 分，未入账", label,
-                 trade_no, paid_fen, p.amount_fen);
+        snprintf(title, sizeof(title), "%s金额不符：订单 %s 实付 %lld 分，应付 %lld 分，未入账",
+                 label, trade_no, paid_fen, p.amount_fen);
         snprintf(dedupe, sizeof(dedupe), "amount:%.80s", ref);
         if ((rc = dues_provider_flag(db, payment_id, title, dedupe, e)) < 0)
             return rc;
@@ -279,10 +282,10 @@ int dues_provider_settle(struct db *db, const char *label, long long payment_id,
                              paid_fen, payment_id, p.amount_fen),
                 errbuf_limit(e, p.amount_fen));
     }
-    notice = json_pack("{s:s, s:I, s:I, s:s, s:I}", "provider_ref", ref, "payment_id",
-                       (json_int_t)payment_id, "amount_fen", (json_int_t)paid_fen, "result",
-                       "success", "paid_at",
-                       (json_int_t)(paid_at > 0 && paid_at <= now ? paid_at : now));
+    notice =
+        json_pack("{s:s, s:I, s:I, s:s, s:I}", "provider_ref", ref, "payment_id",
+                  (json_int_t)payment_id, "amount_fen", (json_int_t)paid_fen, "result", "success",
+                  "paid_at", (json_int_t)(paid_at > 0 && paid_at <= now ? paid_at : now));
     rc = notice ? dues_callback_apply(db, notice, &out, e)
                 : errbuf_set(e, -ERR_NOMEM, "out of memory");
     json_decref(notice);

@@ -38,8 +38,8 @@ struct run {
     struct dues_recon_stats s;
 };
 
-static int add_line(struct run *r, enum line_kind k, const char *no, const char *ref,
-                    long long pid, long long ours, long long theirs, struct errbuf *e)
+static int add_line(struct run *r, enum line_kind k, const char *no, const char *ref, long long pid,
+                    long long ours, long long theirs, struct errbuf *e)
 {
     struct line *l;
     if (buf_grow_array((void **)&r->lines, &r->cap, r->n + 1, sizeof(*r->lines)) < 0)
@@ -121,8 +121,8 @@ static int check_line(struct run *r, const char *provider, const struct paybill_
 }
 
 /* Our payments by provider paid within local day ymd. */
-static int load_paid(struct db *db, const char *provider, int ymd, struct ours **ret,
-                     size_t *ret_n, struct errbuf *e)
+static int load_paid(struct db *db, const char *provider, int ymd, struct ours **ret, size_t *ret_n,
+                     struct errbuf *e)
 {
     struct db_stmt *st;
     struct ours *v = NULL;
@@ -174,8 +174,8 @@ static int store(struct run *r, const char *provider, int ymd, struct errbuf *e)
         (rc = db_run(db, e,
                      "INSERT INTO dues_reconciliations (provider, bill_date, matched, settled,"
                      " missing, extra, mismatch, run_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                     "tiiiiiii", provider, (long long)ymd, r->s.matched, r->s.settled,
-                     r->s.missing, r->s.extra, r->s.mismatch, (long long)time(NULL))) < 0 ||
+                     "tiiiiiii", provider, (long long)ymd, r->s.matched, r->s.settled, r->s.missing,
+                     r->s.extra, r->s.mismatch, (long long)time(NULL))) < 0 ||
         (rc = db_query_int(db, e, &id,
                            "SELECT id FROM dues_reconciliations WHERE provider = $1"
                            " AND bill_date = $2",
@@ -187,8 +187,8 @@ static int store(struct run *r, const char *provider, int ymd, struct errbuf *e)
                     "INSERT INTO dues_reconciliation_lines (reconciliation_id, kind, out_trade_no,"
                     " provider_ref, payment_id, ours_fen, theirs_fen)"
                     " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    "ittt" "Iii", id, kind_names[l->kind], l->trade_no, l->ref, l->pid, l->ours,
-                    l->theirs);
+                    "itttIii",
+                    id, kind_names[l->kind], l->trade_no, l->ref, l->pid, l->ours, l->theirs);
     }
     if (rc < 0)
         goto out;
@@ -196,8 +196,8 @@ static int store(struct run *r, const char *provider, int ymd, struct errbuf *e)
         db, 0, 0, "reconcile", "dues_reconciliation", id,
         json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I}", "provider", provider, "bill_date", ymd,
                   "matched", (json_int_t)r->s.matched, "settled", (json_int_t)r->s.settled,
-                  "missing", (json_int_t)r->s.missing, "extra", (json_int_t)r->s.extra,
-                  "mismatch", (json_int_t)r->s.mismatch),
+                  "missing", (json_int_t)r->s.missing, "extra", (json_int_t)r->s.extra, "mismatch",
+                  (json_int_t)r->s.mismatch),
         e);
 out:
     if (rc < 0)
@@ -265,14 +265,12 @@ int dues_reconcile_list(struct db *db, const char *provider, int from, int to, j
     db_bindv(st, "tii", provider ? provider : "", (long long)from, (long long)to);
     while ((rc = db_step(st, e)) == 1) {
         char key[24];
-        json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:[]}", "provider",
-                              db_col_text(st, 1), "bill_date", (json_int_t)db_col_int(st, 2),
-                              "run_at", (json_int_t)db_col_int(st, 3), "matched",
-                              (json_int_t)db_col_int(st, 4), "settled",
-                              (json_int_t)db_col_int(st, 5), "missing",
-                              (json_int_t)db_col_int(st, 6), "extra",
-                              (json_int_t)db_col_int(st, 7), "mismatch",
-                              (json_int_t)db_col_int(st, 8), "lines");
+        json_t *o = json_pack(
+            "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:[]}", "provider", db_col_text(st, 1),
+            "bill_date", (json_int_t)db_col_int(st, 2), "run_at", (json_int_t)db_col_int(st, 3),
+            "matched", (json_int_t)db_col_int(st, 4), "settled", (json_int_t)db_col_int(st, 5),
+            "missing", (json_int_t)db_col_int(st, 6), "extra", (json_int_t)db_col_int(st, 7),
+            "mismatch", (json_int_t)db_col_int(st, 8), "lines");
         snprintf(key, sizeof(key), "%lld", db_col_int(st, 0));
         json_object_set(byid, key, o);
         json_array_append_new(items, o);
@@ -298,9 +296,8 @@ int dues_reconcile_list(struct db *db, const char *provider, int from, int to, j
             continue;
         json_array_append_new(
             json_object_get(o, "lines"),
-            json_pack("{s:s, s:s, s:s, s:o, s:I, s:I}", "kind", db_col_text(st, 1),
-                      "out_trade_no", db_col_text(st, 2), "provider_ref", db_col_text(st, 3),
-                      "payment_id",
+            json_pack("{s:s, s:s, s:s, s:o, s:I, s:I}", "kind", db_col_text(st, 1), "out_trade_no",
+                      db_col_text(st, 2), "provider_ref", db_col_text(st, 3), "payment_id",
                       db_col_null(st, 4) ? json_null() : json_integer(db_col_int(st, 4)),
                       "ours_fen", (json_int_t)db_col_int(st, 5), "theirs_fen",
                       (json_int_t)db_col_int(st, 6)));
@@ -339,8 +336,7 @@ int dues_job_reconcile(struct db *db, struct errbuf *e)
         if ((rc = dues_reconcile(db, providers[i], yesterday, &s, e)) == 0)
             log_info("jobs: %s reconciled %d: %lld matched, %lld settled, %lld missing,"
                      " %lld extra, %lld mismatch",
-                     providers[i], yesterday, s.matched, s.settled, s.missing, s.extra,
-                     s.mismatch);
+                     providers[i], yesterday, s.matched, s.settled, s.missing, s.extra, s.mismatch);
     }
     return rc < 0 ? rc : 0;
 }

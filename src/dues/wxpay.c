@@ -65,16 +65,17 @@ static int apply_transaction(struct db *db, const struct dues_provider_conf *c, 
     if (!mchid || strcmp(mchid, c->merchant_id) != 0)
         return errbuf_field(e, -ERR_INVALID, R_MISMATCH, "mchid", mchid,
                             "the transaction's mchid '%s' is not ours", mchid ? mchid : "");
-    if ((rc = dues_trade_no_parse(no, &pid, e)) < 0 || (rc = dues_online_payment(db, pid, &p, e)) < 0)
+    if ((rc = dues_trade_no_parse(no, &pid, e)) < 0 ||
+        (rc = dues_online_payment(db, pid, &p, e)) < 0)
         return rc;
     if (!state || strcmp(state, "SUCCESS") != 0)
         return 0; /* NOTPAY, USERPAYING, CLOSED, PAYERROR...: nothing to book */
     if (!ref || !*ref || !json_is_integer(total))
-        return errbuf_set(e, -ERR_INVALID, "a successful transaction without transaction_id"
-                                           " or amount.total");
+        return errbuf_set(e, -ERR_INVALID,
+                          "a successful transaction without transaction_id"
+                          " or amount.total");
     return dues_provider_settle(db, "微信支付", pid, no, ref, json_integer_value(total),
-                                rfc3339(json_string_value(json_object_get(tx, "success_time"))),
-                                e);
+                                rfc3339(json_string_value(json_object_get(tx, "success_time"))), e);
 }
 
 /* A key file that cannot be used is our fault, not the notification's: 500, so that WeChat
@@ -125,8 +126,9 @@ static int verify(struct db *db, const struct dues_provider_conf *c,
     char *end;
     int rc;
     if (!ts || !nonce || !sig || !serial || !*nonce || strlen(nonce) > 64)
-        return errbuf_set(e, -ERR_UNAUTH, "missing Wechatpay-Timestamp, -Nonce, -Signature or"
-                                          " -Serial header");
+        return errbuf_set(e, -ERR_UNAUTH,
+                          "missing Wechatpay-Timestamp, -Nonce, -Signature or"
+                          " -Serial header");
     if (strcmp(serial, c->platform_serial) != 0)
         return errbuf_field(e, -ERR_UNAUTH, R_NOT_FOUND, "Wechatpay-Serial", serial,
                             "unknown platform key serial '%s'", serial);
@@ -188,11 +190,10 @@ int wxpay_notify(struct db *db, const struct dues_notify_in *in, json_t **ret, s
         return rc;
     if (!(body = json_loadb(in->body, in->len, 0, &je)))
         return errbuf_set(e, -ERR_INVALID, "the notification is not JSON: %s", je.text);
-    if ((rc = open_resource(&c, body, &tx, e)) == 0 &&
-        (rc = apply_transaction(db, &c, tx, e)) >= 0)
+    if ((rc = open_resource(&c, body, &tx, e)) == 0 && (rc = apply_transaction(db, &c, tx, e)) >= 0)
         *ret = json_pack("{s:s, s:b}", "event_type",
-                         json_string_value(json_object_get(body, "event_type")) ?: "",
-                         "settled", rc == 1);
+                         json_string_value(json_object_get(body, "event_type")) ?: "", "settled",
+                         rc == 1);
     json_decref(tx);
     json_decref(body);
     return rc < 0 ? rc : 0;
@@ -312,8 +313,8 @@ int wxpay_create_order(struct db *db, const struct dues_provider_conf *c, long l
     if ((rc = dues_online_payment(db, payment_id, &p, e)) < 0)
         return rc;
     dues_trade_no(payment_id, no);
-    req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:I, s:s}, s:{s:s, s:{s:s}}}", "appid",
-                    c->app_id, "mchid", c->merchant_id, "description", "党费", "out_trade_no", no,
+    req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:I, s:s}, s:{s:s, s:{s:s}}}", "appid", c->app_id,
+                    "mchid", c->merchant_id, "description", "党费", "out_trade_no", no,
                     "notify_url", c->notify_url, "amount", "total", (json_int_t)p.amount_fen,
                     "currency", "CNY", "scene_info", "payer_client_ip",
                     client_ip && *client_ip ? client_ip : "127.0.0.1", "h5_info", "type", "Wap");
