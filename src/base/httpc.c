@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/err.h"
 #include "base/banned.h"
@@ -55,6 +56,10 @@ enum httpc_result httpc_do(const struct httpc_call *q, struct buf *reply, long *
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+    if (q->reply_headers) {
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, q->reply_headers);
+    }
     if (q->body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(q->body));
@@ -98,9 +103,31 @@ int httpc_urlencode(struct buf *out, const char *s)
     return 0;
 }
 
+int httpc_header(const struct buf *headers, const char *name, char *out, size_t n)
+{
+    const char *p = headers->data, *end = p ? p + headers->len : NULL;
+    size_t len = strlen(name);
+    int found = 0;
+    out[0] = '\0';
+    while (p && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p)), *stop = nl ? nl : end;
+        if ((size_t)(stop - p) > len && p[len] == ':' && strncasecmp(p, name, len) == 0) {
+            const char *v = p + len + 1;
+            while (v < stop && (*v == ' ' || *v == '\t'))
+                v++;
+            while (stop > v && (stop[-1] == '\r' || stop[-1] == ' '))
+                stop--;
+            snprintf(out, n, "%.*s", (int)(stop - v), v);
+            found = 1;
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return found;
+}
+
 static int hexval(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0'
+    return c >= '0' && c <= '9'   ? c - '0'
            : c >= 'a' && c <= 'f' ? c - 'a' + 10
            : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                   : -1;

@@ -112,20 +112,19 @@ static int nonce_once(struct db *db, const char *nonce, long long now, struct er
     return 0;
 }
 
-/* Check a notification's headers and signature. */
-static int verify(struct db *db, const struct dues_provider_conf *c,
-                  const struct dues_notify_in *in, struct errbuf *e)
+/* Check a signature WeChat Pay made (a notification, or the answer to our request): the
+ * serial names the configured platform key, the timestamp is within the window, and sig is
+ * SHA256withRSA of "ts\nnonce\nbody\n". */
+static int check_signed(const struct dues_provider_conf *c, const char *ts, const char *nonce,
+                        const char *sig, const char *serial, const char *body, size_t len,
+                        struct errbuf *e)
 {
-    const char *ts = in->header(in->ctx, "Wechatpay-Timestamp");
-    const char *nonce = in->header(in->ctx, "Wechatpay-Nonce");
-    const char *sig = in->header(in->ctx, "Wechatpay-Signature");
-    const char *serial = in->header(in->ctx, "Wechatpay-Serial");
     long long now = (long long)time(NULL), t;
     struct buf msg = BUF_INIT;
     EVP_PKEY *key = NULL;
     char *end;
     int rc;
-    if (!ts || !nonce || !sig || !serial || !*nonce || strlen(nonce) > 64)
+    if (!ts || !nonce || !sig || !serial || !*ts || !*nonce || !*sig || strlen(nonce) > 64)
         return errbuf_set(e, -ERR_UNAUTH,
                           "missing Wechatpay-Timestamp, -Nonce, -Signature or"
                           " -Serial header");
@@ -139,16 +138,27 @@ static int verify(struct db *db, const struct dues_provider_conf *c,
                             WXPAY_WINDOW);
     if (paykey_public(c->platform_key_file, &key, e) < 0)
         return key_trouble(e);
-    if (buf_printf(&msg, "%s\n%s\n", ts, nonce) < 0 || buf_add(&msg, in->body, in->len) < 0 ||
+    if (buf_printf(&msg, "%s\n%s\n", ts, nonce) < 0 || buf_add(&msg, body, len) < 0 ||
         buf_addch(&msg, '\n') < 0)
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
     else
         rc = paycrypto_verify(key, msg.data, msg.len, sig, e);
     EVP_PKEY_free(key);
     buf_release(&msg);
-    if (rc < 0)
-        return rc == -ERR_UNAUTH ? (errbuf_prefix(e, "Wechatpay-Signature"), rc) : rc;
-    return nonce_once(db, nonce, now, e);
+    if (rc == -ERR_UNAUTH)
+        errbuf_prefix(e, "Wechatpay-Signature");
+    return rc;
+}
+
+/* Check a notification's headers and signature, and that its nonce is new. */
+static int verify(struct db *db, const struct dues_provider_conf *c,
+                  const struct dues_notify_in *in, struct errbuf *e)
+{
+    const char *nonce = in->header(in->ctx, "Wechatpay-Nonce");
+    int rc = check_signed(c, in->header(in->ctx, "Wechatpay-Timestamp"), nonce,
+                          in->header(in->ctx, "Wechatpay-Signature"),
+                          in->header(in->ctx, "Wechatpay-Serial"), in->body, in->len, e);
+    return rc < 0 ? rc : nonce_once(db, nonce, (long long)time(NULL), e);
 }
 
 /* The transaction inside a notification's encrypted resource (new reference). */
@@ -222,11 +232,12 @@ int wxpay_authorization(const struct dues_provider_conf *c, const char *method, 
     return rc;
 }
 
-/* One signed exchange with WeChat Pay at url, whose path and query are path (what is
- * signed): *ret_status and the reply's bytes in reply (initialized by the caller). */
+/* One signed exchange with WeChat Pay at url, whose path and query are path (what is signed):
+ * *ret_status and the reply's bytes in reply (initialized by the caller); with hdrs, the
+ * reply's header lines too. */
 static int exchange(const struct dues_provider_conf *c, const char *method, const char *url,
                     const char *path, const char *body, long *ret_status, struct buf *reply,
-                    struct errbuf *e)
+                    struct buf *hdrs, struct errbuf *e)
 {
     unsigned char raw[16];
     char nonce[33], err[256];
@@ -247,7 +258,7 @@ static int exchange(const struct dues_provider_conf *c, const char *method, cons
     headers[2] = "Content-Type: application/json";
     headers[3] = "User-Agent: dangjian";
     headers[4] = NULL;
-    struct httpc_call q = {.url = url, .body = body, .headers = headers};
+    struct httpc_call q = {.url = url, .body = body, .headers = headers, .reply_headers = hdrs};
     if (httpc_do(&q, reply, ret_status, err, sizeof(err)) != HTTPC_ANSWERED)
         rc = errbuf_set(e, -ERR_IO, "WeChat Pay did not answer: %s", err);
 out:
@@ -256,23 +267,46 @@ out:
     return rc;
 }
 
+/* WeChat Pay signs its answers as its notifications: an answer not signed with the platform
+ * key is not trusted (it could settle a payment). -ERR_IO, so a query counts as unanswered. */
+static int signed_answer(const struct dues_provider_conf *c, const struct buf *hdrs,
+                         const struct buf *reply, struct errbuf *e)
+{
+    char ts[32], nonce[80], sig[1024], serial[160];
+    int rc;
+    httpc_header(hdrs, "Wechatpay-Timestamp", ts, sizeof(ts));
+    httpc_header(hdrs, "Wechatpay-Nonce", nonce, sizeof(nonce));
+    httpc_header(hdrs, "Wechatpay-Signature", sig, sizeof(sig));
+    httpc_header(hdrs, "Wechatpay-Serial", serial, sizeof(serial));
+    rc = check_signed(c, ts, nonce, sig, serial, reply->data ? reply->data : "", reply->len, e);
+    if (rc == -ERR_UNAUTH) {
+        errbuf_prefix(e, "WeChat Pay's answer");
+        e->code = rc = -ERR_IO;
+    }
+    return rc;
+}
+
 /* One signed exchange at base_url + path: *ret_status and the reply's JSON (*ret, NULL for an
  * empty reply). */
 static int call(const struct dues_provider_conf *c, const char *method, const char *path,
                 const char *body, long *ret_status, json_t **ret, struct errbuf *e)
 {
-    struct buf url = BUF_INIT, reply = BUF_INIT;
+    struct buf url = BUF_INIT, reply = BUF_INIT, hdrs = BUF_INIT;
     json_error_t je;
     int rc;
     *ret = NULL;
     reply.max = REPLY_MAX;
+    hdrs.max = 64 * 1024;
     if (buf_printf(&url, "%s%s", c->base_url, path) < 0)
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
-    else if ((rc = exchange(c, method, url.data, path, body, ret_status, &reply, e)) == 0 &&
-             reply.len && !(*ret = json_loadb(reply.data, reply.len, 0, &je)))
+    else if ((rc = exchange(c, method, url.data, path, body, ret_status, &reply, &hdrs, e)) == 0 &&
+             *ret_status / 100 == 2)
+        rc = signed_answer(c, &hdrs, &reply, e);
+    if (rc == 0 && reply.len && !(*ret = json_loadb(reply.data, reply.len, 0, &je)))
         rc = errbuf_set(e, -ERR_IO, "WeChat Pay answered %ld with no JSON", *ret_status);
     buf_release(&url);
     buf_release(&reply);
+    buf_release(&hdrs);
     return rc;
 }
 
@@ -368,7 +402,7 @@ int wxpay_statement(const struct dues_provider_conf *c, int ymd, struct paybill 
         goto out;
     }
     file.max = 64 << 20;
-    if ((rc = exchange(c, "GET", url, url_path(url), NULL, &status, &file, e)) < 0)
+    if ((rc = exchange(c, "GET", url, url_path(url), NULL, &status, &file, NULL, e)) < 0)
         goto out;
     if (status != 200) {
         rc = errbuf_set(e, -ERR_IO, "WeChat Pay answered %ld to the download of the trade bill",

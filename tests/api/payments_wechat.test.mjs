@@ -172,6 +172,16 @@ test('a notification that never came: dues query-pending asks WeChat Pay and set
   assert.equal(await status(lost), 'paid');
   assert.equal(await status(unpaid), 'pending');
   assert.equal(q(`SELECT provider_ref FROM dues_payments WHERE id = ${lost}`).trim(), tx.transaction_id);
+  // an answer not signed with the platform key is not trusted: nothing settled
+  const forged = await pay(3300);
+  wx.pay(tradeNo(forged), transaction(tradeNo(forged), 3300));
+  const honest = wx.platformPrivatePem;
+  wx.platformPrivatePem = rsaPair().privatePem;
+  assert.match(await cliAsync('dues', 'query-pending', '--minutes', '0'), /wechat: \d+ pending payments asked, 0 settled/);
+  assert.equal(await status(forged), 'pending');
+  wx.platformPrivatePem = honest;
+  assert.match(await cliAsync('dues', 'query-pending', '--minutes', '0'), /1 settled/);
+  assert.equal(await status(forged), 'paid');
   // the notification arriving late books nothing more
   assert.equal((await notify(wx.notification(tx))).status, 204);
   assert.equal(q(`SELECT COUNT(*) FROM audit WHERE action = 'callback' AND entity_id = ${lost}`).trim(), '1');
@@ -246,6 +256,7 @@ test('keys rotated in their files take effect without a restart; a key file made
   v3 = apiV3Key();
   writeFileSync(F.platform, platform.publicPem);
   writeFileSync(F.v3, `${v3}\n`);
+  wx.platformPrivatePem = platform.privatePem; // its answers are signed with the new key too
   const tx = transaction(tradeNo(id), 700);
   assertFail(await notify(wx.notification(tx, { signKey: oldPlatform.privatePem, aesKey: v3 })), 401, /bad signature/);
   assert.equal((await notify(wx.notification(tx, { signKey: platform.privatePem, aesKey: v3 }))).status, 204);

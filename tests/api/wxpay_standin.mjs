@@ -75,15 +75,27 @@ export function tradeBillCsv(rows, date) {
 }
 
 export async function startWxPay({ merchantPublicPem, platformPrivatePem, apiKey }) {
-  const state = { orders: new Map(), bills: new Map(), requests: [], refused: [], merchantPublicPem };
+  // merchantPublicPem checks our requests, platformPrivatePem signs the answers (both may be
+  // changed by a test: a rotated key, a forged answer)
+  const state = { orders: new Map(), bills: new Map(), requests: [], refused: [], merchantPublicPem, platformPrivatePem };
   const server = http.createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (d) => (body += d));
     req.on('end', () => {
+      // WeChat Pay signs its answers with the platform key, as its notifications
       const answer = (status, obj) => {
-        res.writeHead(status, { 'Content-Type': 'application/json' });
-        res.end(obj === undefined ? '' : JSON.stringify(obj));
+        const text = obj === undefined ? '' : JSON.stringify(obj);
+        const ts = String(Math.floor(Date.now() / 1000));
+        const nonce = randomBytes(16).toString('hex');
+        res.writeHead(status, {
+          'Content-Type': 'application/json',
+          'Wechatpay-Timestamp': ts,
+          'Wechatpay-Nonce': nonce,
+          'Wechatpay-Signature': rsaSign(state.platformPrivatePem, `${ts}\n${nonce}\n${text}\n`),
+          'Wechatpay-Serial': PLATFORM_SERIAL,
+        });
+        res.end(text);
       };
       const m = /^WECHATPAY2-SHA256-RSA2048 (.*)$/.exec(req.headers.authorization ?? '');
       const f = {};
