@@ -163,7 +163,7 @@ static const struct command {
      "    [--base-url URL] [--notify-url URL] [--db PATH|URL]\n"
      "dangjian dues provider show wechat|alipay [--db PATH|URL]\n"
      "dangjian dues query-pending [--provider wechat] [--minutes 10] [--limit 500] [--db PATH|URL]\n"
-     "dangjian dues reconcile [--provider wechat] --date YYYY-MM-DD [--db PATH|URL]\n"
+     "dangjian dues reconcile [--provider wechat|alipay] --date YYYY-MM-DD [--db PATH|URL]\n"
      "  'rules' prints the dues table in force (bands, rates, fixed amounts) and older versions.\n"
      "  'generate' makes one bill per liable member of the month (of --org's subtree, default\n"
      "  everyone) from the verified income bases; running it again creates nothing and fills in\n"

@@ -114,7 +114,7 @@ static int reconcile_cmd(int argc, char **argv)
 {
     const char *url = CLI_DEFAULT_DB, *provider = "wechat", *date = NULL;
     struct opt opts[] = {{"db", OPT_STR, &url, ""},
-                         {"provider", OPT_STR, &provider, "wechat"},
+                         {"provider", OPT_STR, &provider, "wechat or alipay"},
                          {"date", OPT_STR, &date, "the statement's day, YYYY-MM-DD"},
                          {0, 0, 0, 0}};
     struct dues_recon_stats s;

@@ -140,36 +140,27 @@ out:
     return rc < 0 ? rc : 0;
 }
 
-int alipay_create_order(struct db *db, const struct dues_provider_conf *c, long long payment_id,
-                        const char *client_ip, json_t **ret, struct errbuf *e)
+int alipay_request(const struct dues_provider_conf *c, const char *method, json_t *biz,
+                   struct buf *out, struct errbuf *e)
 {
-    struct dues_online_payment p;
-    struct buf content = BUF_INIT, sig = BUF_INIT, url = BUF_INIT;
-    char no[32], amount[32], stamp[32];
+    struct buf content = BUF_INIT, sig = BUF_INIT;
+    char stamp[32];
     json_t *params = NULL;
-    char *biz = NULL;
+    char *text = biz ? json_dumps(biz, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     const char **names = NULL;
     EVP_PKEY *key = NULL;
     time_t now = time(NULL) + LOCAL_UTC_OFFSET;
     struct tm tm;
     size_t n = 0;
-    int rc;
-    (void)client_ip;
-    if ((rc = dues_online_payment(db, payment_id, &p, e)) < 0)
-        return rc;
-    dues_trade_no(payment_id, no);
-    snprintf(amount, sizeof(amount), "%lld.%02lld", p.amount_fen / 100, p.amount_fen % 100);
+    int rc = 0, first = 1;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
-    params = json_pack("{s:s, s:s, s:s, s:s}", "out_trade_no", no, "total_amount", amount,
-                       "subject", "党费", "product_code", "QUICK_WAP_WAY");
-    biz = params ? json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(params);
     params = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "app_id", c->app_id,
-                       "method", "alipay.trade.wap.pay", "format", "JSON", "charset", "utf-8",
-                       "sign_type", "RSA2", "timestamp", stamp, "version", "1.0", "notify_url",
-                       c->notify_url, "biz_content", biz ? biz : "");
-    if (!biz || !params) {
+                       "method", method, "format", "JSON", "charset", "utf-8", "sign_type", "RSA2",
+                       "timestamp", stamp, "version", "1.0", "notify_url", c->notify_url,
+                       "biz_content", text ? text : "");
+    json_decref(biz);
+    if (!text || !params) {
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -181,7 +172,7 @@ int alipay_create_order(struct db *db, const struct dues_provider_conf *c, long 
         (rc = paycrypto_sign(key, content.data, content.len, &sig, e)) < 0)
         goto out;
     json_object_set_new(params, "sign", json_string(sig.data));
-    if (!(names = sorted_names(params, &n)) || buf_printf(&url, "%s?", c->base_url) < 0) {
+    if (!(names = sorted_names(params, &n))) {
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -189,20 +180,42 @@ int alipay_create_order(struct db *db, const struct dues_provider_conf *c, long 
         const char *v = json_string_value(json_object_get(params, names[i]));
         if (!*v)
             continue;
-        if (buf_printf(&url, "%s%s=", url.data[url.len - 1] == '?' ? "" : "&", names[i]) < 0 ||
-            httpc_urlencode(&url, v) < 0)
+        if (buf_printf(out, "%s%s=", first ? "" : "&", names[i]) < 0 || httpc_urlencode(out, v) < 0)
             rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+        first = 0;
     }
-    if (rc == 0)
-        *ret = json_pack("{s:s, s:s, s:s}", "provider", "alipay", "out_trade_no", no, "pay_url",
-                         url.data);
 out:
     free(names);
-    free(biz);
+    free(text);
     json_decref(params);
     EVP_PKEY_free(key);
     buf_release(&content);
     buf_release(&sig);
+    return rc;
+}
+
+int alipay_create_order(struct db *db, const struct dues_provider_conf *c, long long payment_id,
+                        const char *client_ip, json_t **ret, struct errbuf *e)
+{
+    struct dues_online_payment p;
+    struct buf url = BUF_INIT;
+    char no[32], amount[32];
+    int rc;
+    (void)client_ip;
+    if ((rc = dues_online_payment(db, payment_id, &p, e)) < 0)
+        return rc;
+    dues_trade_no(payment_id, no);
+    snprintf(amount, sizeof(amount), "%lld.%02lld", p.amount_fen / 100, p.amount_fen % 100);
+    if (buf_printf(&url, "%s?", c->base_url) < 0)
+        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+    else
+        rc = alipay_request(c, "alipay.trade.wap.pay",
+                            json_pack("{s:s, s:s, s:s, s:s}", "out_trade_no", no, "total_amount",
+                                      amount, "subject", "党费", "product_code", "QUICK_WAP_WAY"),
+                            &url, e);
+    if (rc == 0)
+        *ret = json_pack("{s:s, s:s, s:s}", "provider", "alipay", "out_trade_no", no, "pay_url",
+                         url.data);
     buf_release(&url);
     return rc;
 }

@@ -23,6 +23,10 @@ struct paybill {
  * Only rows of state SUCCESS become lines (refunds are rows of their own). Appends to b;
  * -ERR_INVALID names the row of a line it cannot read. */
 int paybill_parse_wechat(const char *csv, size_t n, struct paybill *b, struct errbuf *e);
+/* Alipay's 业务明细 statement (CSV, UTF-8: convert a GBK file first): '#' lines, a header row
+ * of Chinese column names, rows whose fields may be padded with tabs, then '#' lines again.
+ * Only rows of 业务类型 交易 become lines (refunds are rows of their own). */
+int paybill_parse_alipay(const char *csv, size_t n, struct paybill *b, struct errbuf *e);
 void paybill_release(struct paybill *b);
 
 #endif

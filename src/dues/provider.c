@@ -39,7 +39,7 @@ static int generic_notify(struct db *db, const struct dues_notify_in *in, json_t
 static const struct dues_provider providers[] = {
     {"generic", "", generic_notify, NULL, NULL, NULL},
     {"wechat", WXPAY_BASE_URL, wxpay_notify, wxpay_query, wxpay_create_order, wxpay_statement},
-    {"alipay", ALIPAY_BASE_URL, alipay_notify, NULL, alipay_create_order, NULL},
+    {"alipay", ALIPAY_BASE_URL, alipay_notify, NULL, alipay_create_order, alipay_statement},
 };
 
 const struct dues_provider *dues_provider_find(const char *name)

@@ -224,7 +224,7 @@ int dues_reconcile(struct db *db, const char *provider, int ymd, struct dues_rec
     int rc;
     if (!p || !p->statement)
         return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "provider", provider,
-                            "payment provider '%s' has no statement to reconcile with (wechat)",
+                            "payment provider '%s' has no statement to reconcile with (wechat, alipay)",
                             provider ? provider : "");
     if ((rc = dues_provider_load(db, provider, &c, e)) < 0 ||
         (rc = p->statement(&c, ymd, &b, e)) < 0 ||
@@ -315,7 +315,7 @@ out:
 
 int dues_job_reconcile(struct db *db, struct errbuf *e)
 {
-    static const char *const providers[] = {"wechat"};
+    static const char *const providers[] = {"wechat", "alipay"};
     int yesterday = date_of_time((long long)time(NULL) - 86400), rc = 0;
     for (size_t i = 0; i < sizeof(providers) / sizeof(providers[0]) && rc >= 0; i++) {
         struct dues_provider_conf c;

@@ -10,9 +10,13 @@ import { startServer } from './lib.mjs';
 import { seedWorld, writeTmp, cliOk, sql } from './fixtures.mjs';
 import { secretFile, tradeNo, payOnline, paymentStatus } from './pay_fixtures.mjs';
 import { rsaPair } from './wxpay_standin.mjs';
-import { APP_ID, trade, notificationBody, rsa2Verify } from './alipay_standin.mjs';
+import { APP_ID, trade, notificationBody, rsa2Verify, startAlipay } from './alipay_standin.mjs';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
+const BIN = process.env.DJ_BIN || fileURLToPath(new URL('../../dangjian', import.meta.url));
 const NOTIFY = '/api/v1/dues/payments/notify/alipay';
+let gw; // the gateway stand-in
 let srv;
 let W;
 const app = rsaPair();
@@ -32,7 +36,7 @@ function answered(r, status, text) {
 }
 const providerArgs = (over = {}) => [
   'dues', 'provider', 'set', 'alipay',
-  ...Object.entries({ appid: APP_ID, 'key-file': F.app, 'alipay-public-key-file': F.alipay, 'base-url': 'https://openapi.alipay.com/gateway.do', 'notify-url': `${srv.url}${NOTIFY}`, ...over }).flatMap(([k, v]) => [`--${k}`, v]),
+  ...Object.entries({ appid: APP_ID, 'key-file': F.app, 'alipay-public-key-file': F.alipay, 'base-url': gw.gateway, 'notify-url': `${srv.url}${NOTIFY}`, ...over }).flatMap(([k, v]) => [`--${k}`, v]),
 ];
 
 before(async () => {
@@ -40,8 +44,24 @@ before(async () => {
   W = await seedWorld(srv);
   F.app = secretFile('app_private_key.pem', app.privatePem);
   F.alipay = writeTmp('alipay_public_key.pem', alipay.publicPem);
+  gw = await startAlipay({ appPublicPem: app.publicPem, alipayPrivatePem: alipay.privatePem });
 });
-after(() => srv?.stop());
+after(async () => {
+  await gw?.stop();
+  await srv?.stop();
+});
+
+/** The CLI without blocking this process (the stand-in answers the CLI's requests). */
+function cliRun(...args) {
+  return new Promise((resolve) => {
+    execFile(BIN, [args[0], args[1], '--db', srv.dbUrl, ...args.slice(2)], { timeout: 60_000 }, (err, stdout, stderr) => resolve({ err, stdout, stderr }));
+  });
+}
+async function cliAsync(...args) {
+  const r = await cliRun(...args);
+  assert.equal(r.err, null, `dangjian ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
 
 test('Alipay is set only with an app key file of mode 0600', () => {
   const r = srv.run(providerArgs({ 'key-file': secretFile('loose.pem', app.privatePem, 0o644) }));
@@ -59,7 +79,7 @@ test('the member is sent to a wap pay request signed RSA2 with the app key', asy
   assert.equal(r.body.provider, 'alipay');
   assert.equal(r.body.out_trade_no, tradeNo(id));
   const url = new URL(r.body.pay_url);
-  assert.equal(`${url.origin}${url.pathname}`, 'https://openapi.alipay.com/gateway.do');
+  assert.equal(`${url.origin}${url.pathname}`, gw.gateway);
   const params = Object.fromEntries(url.searchParams);
   assert.deepEqual(
     { app_id: params.app_id, method: params.method, charset: params.charset, sign_type: params.sign_type, version: params.version, format: params.format, notify_url: params.notify_url },
@@ -105,6 +125,40 @@ test('bad sign, another app_id, another amount, an unknown trade: "failure", not
   assert.equal(await status(id), 'pending');
   answered(await notify(t), 200, 'success');
   assert.equal(await status(id), 'paid');
+});
+
+test('the daily reconciliation with Alipay\'s statement (a zip of GBK CSVs): settles, flags missing, extra and another amount', async () => {
+  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  const idB = await pay(1200); // paid at Alipay, its notification lost
+  const idC = await pay(1300); // paid here, not in the statement
+  answered(await notify(trade(tradeNo(idC), '13.00')), 200, 'success');
+  const idE = await pay(1400);
+  const paid = q(`SELECT id, amount_fen, provider_ref FROM dues_payments WHERE channel = 'alipay' AND status = 'paid' AND id <> ${idC}`)
+    .trim().split('\n').filter(Boolean).map((l) => l.split('|'));
+  const yuan = (fen) => (Number(fen) / 100).toFixed(2);
+  const rows = paid.map(([id, fen, ref]) => ({ tradeNo: tradeNo(Number(id)), ref, yuan: yuan(fen) }));
+  rows.push({ tradeNo: tradeNo(idB), ref: '2024012022001400000000000B', yuan: '12.00' });
+  rows.push({ tradeNo: 'DJP99999997', ref: '2024012022001400000000000D', yuan: '9.99' });
+  rows.push({ tradeNo: tradeNo(idE), ref: '2024012022001400000000000E', yuan: '13.90' });
+  rows.push({ tradeNo: tradeNo(idB), ref: '2024012022001400000000000B', yuan: '-12.00', kind: '退款' });
+  gw.setBill(today, rows);
+
+  const out = await cliAsync('dues', 'reconcile', '--provider', 'alipay', '--date', today);
+  assert.equal(out.trim(), `alipay ${today} reconciled: ${paid.length} matched, 1 settled, 1 missing, 1 extra, 1 mismatch`);
+  assert.deepEqual(gw.refused, [], 'the statement query was signed right');
+  assert.equal(await status(idB), 'paid');
+  assert.equal(await status(idE), 'pending');
+  const todos = (await srv.api('GET', '/api/v1/todos', { token: W.tokens['fin-a'] })).body.items.map((t) => t.title);
+  assert.ok(todos.includes(`支付宝对账：订单 ${tradeNo(idC)} 本系统已收款，对账单中没有`), JSON.stringify(todos));
+  assert.ok(todos.some((t) => t.startsWith(`支付宝金额不符：订单 ${tradeNo(idE)} 实付 1390 分，应付 1400 分`)));
+  // a day without a statement; a forged answer is not trusted
+  assert.match(await cliAsync('dues', 'reconcile', '--provider', 'alipay', '--date', '2024-01-20'), /0 matched, 0 settled, 0 missing, 0 extra, 0 mismatch/);
+  const honest = gw.alipayPrivatePem;
+  gw.alipayPrivatePem = rsaPair().privatePem;
+  const forged = await cliRun('dues', 'reconcile', '--provider', 'alipay', '--date', '2024-01-20');
+  gw.alipayPrivatePem = honest;
+  assert.notEqual(forged.err, null);
+  assert.match(forged.stderr, /Alipay's answer: bad signature/);
 });
 
 test('the Alipay public key rotated in its file takes effect without a restart', async () => {
