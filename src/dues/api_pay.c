@@ -34,6 +34,16 @@ static int refused_status(int rc)
     }
 }
 
+/* Our own generic notice (dues/provider.c: generic): public, authenticated by the HMAC of the
+ * raw body (X-Dues-Signature); answered with our JSON and error envelope. */
+int api_dues_callback(struct req *r, struct errbuf *e)
+{
+    struct dues_notify_in in = {r->body.data ? r->body.data : "", r->body.len, header, r};
+    json_t *out = NULL;
+    int rc = dues_provider_find("generic")->notify(r->db, &in, &out, e);
+    return rc < 0 ? rc : req_reply_json(r, 200, out);
+}
+
 /* Give the request to provider name's notify: 0 when taken, else the HTTP status of the
  * refusal (logged without the body: it may carry personal data). */
 static int notified(struct req *r, const char *name, struct errbuf *e)

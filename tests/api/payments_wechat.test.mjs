@@ -2,8 +2,10 @@
 // (wxpay_standin.mjs): a good notification settles the payment once however often it comes;
 // bad signatures, stale timestamps, reused nonces, unknown serials and trade numbers, another
 // amount (which raises a finance to-do) are refused with WeChat Pay's {"code": "FAIL"}; the
-// query of a pending payment settles what a lost notification missed; key files must be 0600,
-// and a key rotated in its file takes effect without a restart.
+// query of a pending payment settles what a lost notification missed, and so does the daily
+// reconciliation with the trade bill (by hand and by serve's job), which flags the rest as
+// finance to-dos; key files must be 0600, and a key rotated in its file takes effect without a
+// restart.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
@@ -49,7 +51,7 @@ function providerArgs(over = {}) {
 }
 
 before(async () => {
-  srv = await startServer();
+  srv = await startServer({ serveArgs: ['--jobs-every', '2'] }); // the daily reconciliation job below
   W = await seedWorld(srv);
   F.merchant = secretFile('apiclient_key.pem', merchant.privatePem);
   F.platform = writeTmp('wechatpay_pub.pem', platform.publicPem);
@@ -246,6 +248,18 @@ test('the daily reconciliation with the trade bill: settles what was missed, fla
 
   // a day without a statement reconciles to nothing
   assert.match(await cliAsync('dues', 'reconcile', '--date', '2024-01-20'), /0 matched, 0 settled, 0 missing, 0 extra, 0 mismatch/);
+});
+
+test('serve reconciles yesterday by itself, once', async () => {
+  const yesterday = new Date(Date.now() + 8 * 3600_000 - 86400_000).toISOString().slice(0, 10);
+  const ymd = yesterday.replaceAll('-', '');
+  for (let i = 0; i < 100 && q(`SELECT COUNT(*) FROM dues_reconciliations WHERE provider = 'wechat' AND bill_date = ${ymd}`).trim() !== '1'; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  assert.equal(q(`SELECT COUNT(*) FROM dues_reconciliations WHERE provider = 'wechat' AND bill_date = ${ymd}`).trim(), '1', 'the job reconciled yesterday');
+  await new Promise((r) => setTimeout(r, 4500)); // two more passes of the jobs
+  const asked = wx.requests.filter((r) => r.url === `/v3/bill/tradebill?bill_date=${yesterday}&bill_type=ALL`);
+  assert.equal(asked.length, 1, 'asked once: a later pass finds the day done');
+  assert.ok(Number(q(`SELECT COUNT(*) FROM audit WHERE action = 'reconcile' AND entity = 'dues_reconciliation'`)) >= 1, 'audited');
 });
 
 test('keys rotated in their files take effect without a restart; a key file made 0644 is refused', async () => {
