@@ -33,6 +33,7 @@ struct ours {
 struct run {
     struct db *db;
     const char *label; /* the provider in Chinese, for the to-dos */
+    int ymd;           /* the statement's day */
     struct line *lines;
     size_t n, cap;
     struct dues_recon_stats s;
@@ -92,7 +93,10 @@ static int check_line(struct run *r, const char *provider, const struct paybill_
         if (paid[i].id == pid)
             paid[i].seen = true;
     if (strcmp(p.status, "pending") == 0) {
-        rc = dues_provider_settle(r->db, r->label, pid, bl->trade_no, bl->ref, bl->fen, 0, &pe);
+        /* paid that day (its last second, or now if that is still to come): so the payment
+         * stands in the day's statement when the day is reconciled again */
+        rc = dues_provider_settle(r->db, r->label, pid, bl->trade_no, bl->ref, bl->fen,
+                                  time_of_date(r->ymd) + 86399, &pe);
         if (rc == 1) {
             r->s.settled++;
             return add_line(r, L_SETTLED, bl->trade_no, bl->ref, pid, p.amount_fen, bl->fen, e);
@@ -187,8 +191,8 @@ static int store(struct run *r, const char *provider, int ymd, struct errbuf *e)
                     "INSERT INTO dues_reconciliation_lines (reconciliation_id, kind, out_trade_no,"
                     " provider_ref, payment_id, ours_fen, theirs_fen)"
                     " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    "itttIii",
-                    id, kind_names[l->kind], l->trade_no, l->ref, l->pid, l->ours, l->theirs);
+                    "itttIii", id, kind_names[l->kind], l->trade_no, l->ref, l->pid, l->ours,
+                    l->theirs);
     }
     if (rc < 0)
         goto out;
@@ -219,13 +223,14 @@ int dues_reconcile(struct db *db, const char *provider, int ymd, struct dues_rec
     struct dues_provider_conf c;
     struct paybill b = {0};
     struct ours *paid = NULL;
-    struct run r = {.db = db, .label = label_of(provider)};
+    struct run r = {.db = db, .label = label_of(provider), .ymd = ymd};
     size_t npaid = 0;
     int rc;
     if (!p || !p->statement)
-        return errbuf_field(e, -ERR_INVALID, R_INVALID_CHOICE, "provider", provider,
-                            "payment provider '%s' has no statement to reconcile with (wechat, alipay)",
-                            provider ? provider : "");
+        return errbuf_field(
+            e, -ERR_INVALID, R_INVALID_CHOICE, "provider", provider,
+            "payment provider '%s' has no statement to reconcile with (wechat, alipay)",
+            provider ? provider : "");
     if ((rc = dues_provider_load(db, provider, &c, e)) < 0 ||
         (rc = p->statement(&c, ymd, &b, e)) < 0 ||
         (rc = load_paid(db, provider, ymd, &paid, &npaid, e)) < 0)

@@ -260,6 +260,15 @@ test('serve reconciles yesterday by itself, once', async () => {
   const asked = wx.requests.filter((r) => r.url === `/v3/bill/tradebill?bill_date=${yesterday}&bill_type=ALL`);
   assert.equal(asked.length, 1, 'asked once: a later pass finds the day done');
   assert.ok(Number(q(`SELECT COUNT(*) FROM audit WHERE action = 'reconcile' AND entity = 'dues_reconciliation'`)) >= 1, 'audited');
+
+  // yesterday's bill names a payment still pending: settled as paid yesterday, so that the
+  // day reconciled again finds it matched, not missing
+  const idY = await pay(1500);
+  wx.bills.set(yesterday, tradeBillCsv([{ tradeNo: tradeNo(idY), ref: '4200000000000000000000000000Y', fen: 1500 }], yesterday));
+  assert.match(await cliAsync('dues', 'reconcile', '--date', yesterday), /0 matched, 1 settled, 0 missing, 0 extra, 0 mismatch/);
+  const todayStarts = Date.parse(`${new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)}T00:00:00+08:00`) / 1000;
+  assert.ok(Number(q(`SELECT paid_at FROM dues_payments WHERE id = ${idY}`)) < todayStarts, 'paid yesterday');
+  assert.match(await cliAsync('dues', 'reconcile', '--date', yesterday), /1 matched, 0 settled, 0 missing, 0 extra, 0 mismatch/);
 });
 
 test('keys rotated in their files take effect without a restart; a key file made 0644 is refused', async () => {
