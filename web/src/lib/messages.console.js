@@ -362,6 +362,7 @@ export const zhConsole = {
   'fin.recon.wechat': '微信支付',
   'fin.recon.alipay': '支付宝',
   'fin.recon.hint': '每日自动核对前一天的支付平台账单；补记漏掉的到账，其余差异已生成财务待办。',
+  'fin.recon.companyOnly': '对账单涵盖全公司的商户账户，仅公司党委的财务人员可以查看。',
   'fin.recon.none': '最近 31 天还没有对账记录',
   'fin.recon.noneHint': '配置支付渠道后，系统每天自动对账；也可用命令 dangjian dues reconcile 手动对账。',
   'fin.recon.matched': '一致',

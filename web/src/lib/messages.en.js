@@ -735,6 +735,7 @@ export const en = {
   'fin.recon.wechat': 'WeChat Pay',
   'fin.recon.alipay': 'Alipay',
   'fin.recon.hint': 'Each day the payment providers\' statements of yesterday are checked: payments a notification missed are settled, every other difference is a finance to-do.',
+  'fin.recon.companyOnly': 'A statement spans the whole merchant account: only finance of the company committee may read the reconciliations.',
   'fin.recon.none': 'No reconciliation in the last 31 days',
   'fin.recon.noneHint': 'Once a provider is configured it runs every day; or run dangjian dues reconcile.',
   'fin.recon.matched': 'Matched',
