@@ -156,6 +156,14 @@ static const struct command {
      "dangjian dues close --month YYYYMM [--db PATH|URL]\n"
      "dangjian dues setting NAME [VALUE] [--db PATH|URL]\n"
      "dangjian dues check [--db PATH|URL]\n"
+     "dangjian dues provider set wechat --mchid ID --appid ID --serial SERIAL --key-file PEM\n"
+     "    --platform-serial SERIAL --platform-cert-file PEM --apiv3-key-file FILE\n"
+     "    [--base-url URL] [--notify-url URL] [--db PATH|URL]\n"
+     "dangjian dues provider set alipay --appid ID --key-file PEM --alipay-public-key-file PEM\n"
+     "    [--base-url URL] [--notify-url URL] [--db PATH|URL]\n"
+     "dangjian dues provider show wechat|alipay [--db PATH|URL]\n"
+     "dangjian dues query-pending [--provider wechat] [--minutes 10] [--limit 500] [--db PATH|URL]\n"
+     "dangjian dues reconcile [--provider wechat|alipay] --date YYYY-MM-DD [--db PATH|URL]\n"
      "  'rules' prints the dues table in force (bands, rates, fixed amounts) and older versions.\n"
      "  'generate' makes one bill per liable member of the month (of --org's subtree, default\n"
      "  everyone) from the verified income bases; running it again creates nothing and fills in\n"
@@ -166,7 +174,13 @@ static const struct command {
      "  and raises the arrears to-dos (3 and 6 consecutive months). 'serve' generates on the\n"
      "  1st and closes last month by itself. Settings: callback_key (the payment provider's\n"
      "  HMAC key), rounding (half_up | down), back_pay_months (6). 'check' verifies that every\n"
-     "  journal entry balances (exit 1 when not). Income bases: 'dangjian import bases'."},
+     "  journal entry balances (exit 1 when not). Income bases: 'dangjian import bases'.\n"
+     "  'provider set' configures a payment provider (WeChat Pay API v3, Alipay): key files\n"
+     "  must be of mode 0600 and are read again when they change. 'query-pending' asks WeChat\n"
+     "  Pay about pending online payments older than --minutes and settles those it says are\n"
+     "  paid. 'reconcile' checks the provider's statement of a day against our payments: what\n"
+     "  was missed is settled, the rest raised as finance to-dos; 'serve' does it daily for\n"
+     "  yesterday (docs/DUES.md, Payment providers)."},
     {"help", cmd_help, "list the commands, or explain one", "dangjian help [COMMAND]"},
     {"version", cmd_version, "print the version", "dangjian version"},
 };

@@ -59,5 +59,7 @@ int cmd_import(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_dues(int argc, char **argv);
+/* dues provider set|show and dues query-pending (cmd_dues_pay.c) */
+int cmd_dues_pay(int argc, char **argv);
 
 #endif

@@ -111,6 +111,9 @@ int cmd_dues(int argc, char **argv)
     long long org = 0;
     int npos = 0, month = 0, rc = 1;
     size_t v;
+    if (argc > 1 && (strcmp(argv[1], "provider") == 0 || strcmp(argv[1], "query-pending") == 0 ||
+                     strcmp(argv[1], "reconcile") == 0))
+        return cmd_dues_pay(argc, argv);
     if (cli_parse("dues", argc - 1, argv + 1, opts, pos, 3, &npos) < 0)
         return 2;
     for (v = 0; npos && v < sizeof(verbs) / sizeof(verbs[0]); v++)

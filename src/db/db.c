@@ -596,6 +596,8 @@ static int translate(const struct db *db, const char *sql, struct buf *out)
         {"INT_PK", "INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY"},
         {"POSTGRES_ONLY_BEGIN", "/*", ""},
         {"POSTGRES_ONLY_END", "*/", ""},
+        {"SQLITE_ONLY_BEGIN", "", "/*"},
+        {"SQLITE_ONLY_END", "", "*/"},
     };
     const char *p = sql;
     while (*p) {

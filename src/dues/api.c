@@ -518,17 +518,6 @@ int api_dues_payment_get(struct req *r, struct errbuf *e)
     return req_reply_json(r, 200, out);
 }
 
-/* The payment provider's notice: public, authenticated by the HMAC of the raw body. */
-int api_dues_callback(struct req *r, struct errbuf *e)
-{
-    json_t *out = NULL;
-    int rc;
-    if ((rc = dues_callback_verify(r->db, r->body.data, r->body.len,
-                                   req_header(r, "X-Dues-Signature"), e)) < 0 ||
-        (rc = dues_callback_apply(r->db, r->json, &out, e)) < 0)
-        return rc;
-    return req_reply_json(r, 200, out);
-}
 
 /* One collection (cash, bank, payroll) as {member_id | emp_no, months, amount_fen, channel,
  * external_ref, payer, voluntary_fen}. */

@@ -18,6 +18,10 @@ int api_dues_quote(struct req *r, struct errbuf *e);
 int api_dues_pay(struct req *r, struct errbuf *e);
 int api_dues_payment_get(struct req *r, struct errbuf *e);
 int api_dues_callback(struct req *r, struct errbuf *e);
+int api_dues_notify_wechat(struct req *r, struct errbuf *e);
+int api_dues_notify_alipay(struct req *r, struct errbuf *e);
+int api_dues_payment_order(struct req *r, struct errbuf *e);
+int api_dues_reconciliations(struct req *r, struct errbuf *e);
 int api_dues_collect(struct req *r, struct errbuf *e);
 int api_dues_reverse(struct req *r, struct errbuf *e);
 

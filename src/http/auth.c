@@ -208,7 +208,7 @@ static int parse_ndjson_body(struct req *r, struct errbuf *e)
 static int parse_body(struct req *r, const struct route *rt, struct errbuf *e)
 {
     const char *ct = req_header(r, "Content-Type");
-    if (rt->body == BODY_NONE)
+    if (rt->body == BODY_NONE || rt->body == BODY_RAW)
         return 0;
     if (rt->body == BODY_EVENTS && type_is(ct, "application/x-ndjson"))
         return parse_ndjson_body(r, e);

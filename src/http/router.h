@@ -16,6 +16,8 @@ enum route_body {
     BODY_JSON,   /* application/json object or array */
     BODY_EVENTS, /* application/json array or application/x-ndjson */
     BODY_CSV,    /* text/csv, kept as bytes (any encoding csvread accepts) */
+    BODY_RAW,    /* any type, kept as bytes for the handler to verify and read (a payment
+                    provider's signed notification: the signature covers the bytes as sent) */
 };
 
 typedef int (*handler_fn)(struct req *r, struct errbuf *e);

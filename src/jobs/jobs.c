@@ -11,6 +11,7 @@
 #include "base/month.h"
 #include "db/db.h"
 #include "dues/job.h"
+#include "dues/reconcile.h"
 #include "ingest/feed.h"
 #include "ingest/quality.h"
 #include "score/rerun.h"
@@ -103,6 +104,7 @@ static const struct job {
      * that closed; also warnings, reminders, cases and escalation, once a day) */
     {"dues bills of last and this month", dues_job_generate},
     {"dues close last month", gated_dues_close},
+    {"dues reconcile yesterday", dues_job_reconcile},
     {"plan daily check", plan_job_daily},
     {"score last month", gated_score},
     /* events that arrived after a month was scored: that month is run again */

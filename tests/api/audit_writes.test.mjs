@@ -14,12 +14,13 @@
 // Phone numbers and ID cards never stand in an audit detail in full.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './lib.mjs';
-import { seedWorld, sql, csv, idCard, localDate, MEMBER_ROWS } from './fixtures.mjs';
+import { seedWorld, sql, csv, idCard, localDate, MEMBER_ROWS, writeTmp, cliOk } from './fixtures.mjs';
 import { DOC } from './schema.mjs';
+import { startWxPay, rsaPair, apiV3Key, MCHID, APPID, MCH_SERIAL, PLATFORM_SERIAL } from './wxpay_standin.mjs';
 
 const PRINCIPALS = { admin: 'admin', committee: 'com-a', finance: 'fin-a', secretary: 'sec-a1', member: 'mem-a2' };
 const WRITES = ['post', 'put', 'patch', 'delete'];
@@ -36,7 +37,27 @@ before(async () => {
   srv = await startServer({ serveArgs: ['--no-jobs'] }); // no background job writes rows meanwhile
   W = await seedWorld(srv);
 });
-after(() => srv?.stop());
+let wx; // the WeChat Pay stand-in of the order (wxpay_standin.mjs)
+after(async () => {
+  await wx?.stop();
+  await srv?.stop();
+});
+
+/** WeChat Pay as the provider of online payments, at a stand-in. */
+async function startWechat() {
+  const merchant = rsaPair();
+  const platform = rsaPair();
+  const v3 = apiV3Key();
+  const secret = (name, text) => {
+    const f = writeTmp(name, text);
+    chmodSync(f, 0o600);
+    return f;
+  };
+  wx = await startWxPay({ merchantPublicPem: merchant.publicPem, platformPrivatePem: platform.privatePem, apiKey: v3 });
+  cliOk(srv, ['dues', 'provider', 'set', 'wechat', '--mchid', MCHID, '--appid', APPID, '--serial', MCH_SERIAL,
+    '--key-file', secret('key.pem', merchant.privatePem), '--platform-serial', PLATFORM_SERIAL,
+    '--platform-cert-file', writeTmp('pub.pem', platform.publicPem), '--apiv3-key-file', secret('v3.key', v3), '--base-url', wx.baseUrl]);
+}
 
 const q = (statement) => sql(srv.dbUrl, statement);
 const get = async (login, url) => {
@@ -294,6 +315,14 @@ const CALLS = {
     bad: () => ({ url: '/api/v1/dues/payments', body: { months: [CUR], amount_fen: 1, channel: 'wechat' } }),
     call: () => ({ url: '/api/v1/dues/payments', body: { months: [CUR], amount_fen: 9750, channel: 'wechat' } }),
     row: (r) => ({ action: 'create', entity: 'dues_payment', entity_id: r.body.id, org: W.orgs['UA-B1'], detail: { kind: 'online', channel: 'wechat', amount_fen: 9750 } }),
+    then: (r) => (S.online = r.body.id),
+  },
+  'POST /api/v1/dues/payments/{id}/order': {
+    as: 'mem-a2',
+    setup: () => startWechat(),
+    bad: () => ({ url: '/api/v1/dues/payments/999999/order' }),
+    call: () => ({ url: `/api/v1/dues/payments/${S.online}/order` }),
+    row: () => ({ action: 'order', entity: 'dues_payment', entity_id: S.online, org: W.orgs['UA-B1'], detail: { provider: 'wechat', out_trade_no: `DJP${String(S.online).padStart(8, '0')}` } }),
   },
   'POST /api/v1/dues/collections': {
     as: 'fin-a',

@@ -9,7 +9,7 @@ import { periodLabel } from './plans.js';
 /** Every kind of record the server audits, in the order the filter offers them. */
 export const AUDIT_ENTITIES = [
   'member', 'org', 'account', 'login', 'source',
-  'income_base', 'dues_term', 'dues_month', 'dues_payment', 'dues_payroll', 'dues_batch', 'dues_remittance', 'dues_expense', 'dues_share', 'dues_setting', 'dues_todo',
+  'income_base', 'dues_term', 'dues_month', 'dues_payment', 'dues_payroll', 'dues_batch', 'dues_remittance', 'dues_expense', 'dues_share', 'dues_setting', 'dues_todo', 'dues_provider', 'dues_reconciliation',
   'plan', 'plan_task', 'plan_report', 'plan_case', 'plan_notice', 'plan_webhook',
   'score_model', 'score_month', 'sso_settings', 'wecom_settings',
 ];
@@ -42,7 +42,7 @@ const fieldLabel = (k) => known(`audit.field.${k}`) || known(`member.${k}`);
 
 // the messages that name a field's values, where the field says what they are
 const VALUE_KEYS = {
-  gender: 'gender', party_status: 'party_status', category: 'category', status: 'status', role: 'role', channel: 'dues.channel',
+  gender: 'gender', party_status: 'party_status', category: 'category', status: 'status', role: 'role', channel: 'dues.channel', provider: 'dues.channel',
   visibility: 'rankset', metric: 'plans.metric', freq: 'plans.freq', state: 'case.state', kinds: 'kind',
 };
 // "kind" is the kind of the record it is in
