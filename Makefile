@@ -80,10 +80,13 @@ build/asan/dangjian: build/asan/src/main.o $(ASN_OBJ)
 
 # (-MMD makes the headers prerequisites too, from the second build on: only sources and objects
 # go to the compiler)
-build/rel/bench: bench/bench.c bench/common.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
+build/rel/bench: bench/bench.c bench/common.c bench/xlsx.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) -lm
 
 build/rel/bench-feed: bench/feed.c bench/common.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) -lm
+
+build/rel/bench-notify: bench/notify.c bench/common.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) -lm
 
 build/rel/bench-pwhash: bench/pwhash.c build/rel/src/base/secret.o build/rel/src/base/err.o \
@@ -220,7 +223,7 @@ bench-cluster: dangjian build/rel/bench
 
 bench: all
 	@scripts/deps.sh bench
-	@$(MAKE) --no-print-directory build/rel/bench build/rel/bench-pwhash build/rel/bench-feed
+	@$(MAKE) --no-print-directory build/rel/bench build/rel/bench-pwhash build/rel/bench-feed build/rel/bench-notify
 	@scripts/bench.sh
 
 # --- the soak (scripts/soak.sh, bench/soak.mjs): traffic shaped like the demo company's peak

@@ -542,8 +542,9 @@ int main(int argc, char **argv)
     int per = 20;
     if (argc < 2 || (strcmp(argv[1], "ingest") && strcmp(argv[1], "score") &&
                      strcmp(argv[1], "score-scale") && strcmp(argv[1], "plan") &&
-                     strcmp(argv[1], "dues") && strcmp(argv[1], "dues-scale"))) {
-        fprintf(stderr, "usage: bench ingest|score|score-scale|plan|dues|dues-scale [--events N]"
+                     strcmp(argv[1], "dues") && strcmp(argv[1], "dues-scale") &&
+                     strcmp(argv[1], "xlsx"))) {
+        fprintf(stderr, "usage: bench ingest|score|score-scale|plan|dues|dues-scale|xlsx [--events N]"
                         " [--members N] [--per N] [--dir DIR] [--db URL]\n");
         return 2;
     }
@@ -567,6 +568,8 @@ int main(int argc, char **argv)
         return bench_score_scale(dir, members, per);
     if (strcmp(argv[1], "plan") == 0)
         return bench_plan(dir);
+    if (strcmp(argv[1], "xlsx") == 0)
+        return bench_xlsx(dir);
     if (strcmp(argv[1], "dues") == 0 || strcmp(argv[1], "dues-scale") == 0)
         return bench_dues(dir, members, strcmp(argv[1], "dues") == 0);
     return bench_ingest(dir, events, members);

@@ -16,4 +16,7 @@ int bench_die(const struct errbuf *e);
 /* members members under one committee, 20 per branch, employee numbers E0000000.. in emp. */
 void bench_members(struct db *db, int members, char (*emp)[16]);
 
+/* `bench xlsx`: a roster of 10,000 members as .xlsx and as CSV, imported (bench/xlsx.c). */
+int bench_xlsx(const char *dir);
+
 #endif

@@ -5,6 +5,9 @@
 #   1c. dues: generating a month and one-click confirmation vs raw SQL; 1,000,000 members' bills
 #   1d. feeds: pulling 1,000,000 rows of a PostgreSQL table through the SQL feed into events
 #       (SQLite and PostgreSQL) vs COPY ... TO STDOUT of the same rows (goal: ratio >= 0.5)
+#   1e. payment notifications verified per second: WeChat Pay v3 and Alipay beside our
+#       generic HMAC callback (build/rel/bench-notify)
+#   1f. an .xlsx roster of 10,000 members imported, beside the same rows as CSV (goal < 2 s)
 #   2. HTTP: GET /api/v1/me and a member list page under wrk (10 s, 64 connections) vs
 #      nginx serving a static file of the same size; the server's resident memory after it
 #   3. logins: logins/s through the real handler vs raw argon2id checks/s, and a storm of
@@ -94,6 +97,8 @@ if [ "${BENCH_SCALE:-1}" = 1 ]; then
     echo
 fi
 bench_feed && echo
+build/rel/bench-notify --seconds 3 && echo
+build/rel/bench xlsx --dir "$TMP" && echo # a roster of 10,000 members as .xlsx and as CSV
 build/rel/bench plan --dir "$TMP" && rm -f "$TMP/plan.db"* && echo # plans: progress, check, bulletin
 # dues: a month's bills for 10,000 members and one confirmation of 10,000 payments beside raw
 # SQL writing the same rows; then generation for 1,000,000 members
