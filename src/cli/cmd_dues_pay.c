@@ -101,7 +101,7 @@ static int query_pending_cmd(int argc, char **argv)
     }
     if (cli_open_db(url, false, &db) < 0)
         return 1;
-    if (dues_provider_query_pending(db, provider, minutes * 60, limit, &asked, &settled, &e) < 0) {
+    if (dues_provider_query_pending(db, provider, minutes * 60, 0, limit, &asked, &settled, &e) < 0) {
         db_close(db);
         return cli_fail(&e);
     }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/log.h"
 #include "db/db.h"
 #include "dues/alipay.h"
 #include "dues/paykey.h"
@@ -293,9 +294,11 @@ int dues_provider_settle(struct db *db, const char *label, long long payment_id,
     return rc < 0 ? rc : 1;
 }
 
-int dues_provider_query_pending(struct db *db, const char *name, long long min_age, long long limit,
-                                long long *ret_asked, long long *ret_settled, struct errbuf *e)
+int dues_provider_query_pending(struct db *db, const char *name, long long min_age,
+                                long long max_age, long long limit, long long *ret_asked,
+                                long long *ret_settled, struct errbuf *e)
 {
+    long long now = (long long)time(NULL);
     const struct dues_provider *p = dues_provider_find(name);
     struct dues_provider_conf c;
     struct db_stmt *st;
@@ -309,10 +312,11 @@ int dues_provider_query_pending(struct db *db, const char *name, long long min_a
         return rc;
     if ((rc = db_prepare(db,
                          "SELECT id FROM dues_payments WHERE kind = 'online' AND status = 'pending'"
-                         " AND channel = $1 AND created_at <= $2 ORDER BY id LIMIT $3",
+                         " AND channel = $1 AND created_at <= $2 AND created_at >= $4"
+                         " ORDER BY id LIMIT $3",
                          &st, e)) < 0)
         return rc;
-    db_bindv(st, "tii", name, (long long)time(NULL) - min_age, limit);
+    db_bindv(st, "tiii", name, now - min_age, limit, max_age > 0 ? now - max_age : 0LL);
     while ((rc = db_step(st, e)) == 1) {
         if (buf_grow_array((void **)&ids, &cap, n + 1, sizeof(*ids)) < 0) {
             rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
@@ -340,4 +344,24 @@ int dues_provider_query_pending(struct db *db, const char *name, long long min_a
     *ret_asked = asked;
     *ret_settled = settled;
     return 0;
+}
+
+int dues_job_query_pending(struct db *db, struct errbuf *e)
+{
+    static const char *const asked[] = {"wechat"}; /* the providers with a query */
+    int rc = 0;
+    for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]) && rc >= 0; i++) {
+        struct dues_provider_conf c;
+        long long n = 0, settled = 0;
+        if ((rc = dues_provider_load(db, asked[i], &c, e)) == -ERR_NOTFOUND) {
+            errbuf_clear(e);
+            rc = 0;
+            continue; /* not configured */
+        }
+        if (rc >= 0 &&
+            (rc = dues_provider_query_pending(db, asked[i], 600, 86400, 100, &n, &settled, e)) >= 0 &&
+            settled)
+            log_info("jobs: %s: %lld pending payments asked, %lld settled", asked[i], n, settled);
+    }
+    return rc < 0 ? rc : 0;
 }

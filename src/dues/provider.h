@@ -82,10 +82,16 @@ int dues_provider_load(struct db *db, const char *name, struct dues_provider_con
  * Audited. Own transaction. */
 int dues_provider_save(struct db *db, const struct dues_provider_conf *c, struct errbuf *e);
 
-/* Query every pending online payment of provider name older than min_age seconds (at most
- * limit of them), settling those the provider says are paid. *ret_asked, *ret_settled. */
-int dues_provider_query_pending(struct db *db, const char *name, long long min_age, long long limit,
-                                long long *ret_asked, long long *ret_settled, struct errbuf *e);
+/* Query every pending online payment of provider name older than min_age seconds and, with
+ * max_age > 0, not older than max_age (at most limit of them, oldest first), settling those the
+ * provider says are paid. *ret_asked, *ret_settled. */
+int dues_provider_query_pending(struct db *db, const char *name, long long min_age,
+                                long long max_age, long long limit, long long *ret_asked,
+                                long long *ret_settled, struct errbuf *e);
+/* The jobs' pass: every configured provider that can be asked (WeChat Pay) is asked about the
+ * online payments pending for 10 minutes to a day, whose notification has not come; older
+ * ones are left to the daily reconciliation. */
+int dues_job_query_pending(struct db *db, struct errbuf *e);
 
 /* Settle payment_id as provider label (Chinese, for the to-do) reports it: paid_fen must equal
  * the payment's amount, else it is refused and raised as a finance to-do once per ref; then

@@ -11,6 +11,7 @@
 #include "base/month.h"
 #include "db/db.h"
 #include "dues/job.h"
+#include "dues/provider.h"
 #include "dues/reconcile.h"
 #include "ingest/feed.h"
 #include "ingest/quality.h"
@@ -105,6 +106,8 @@ static const struct job {
     {"dues bills of last and this month", dues_job_generate},
     {"dues close last month", gated_dues_close},
     {"dues reconcile yesterday", dues_job_reconcile},
+    /* online payments whose notification did not come: the provider is asked */
+    {"dues query pending payments", dues_job_query_pending},
     {"plan daily check", plan_job_daily},
     {"score last month", gated_score},
     /* events that arrived after a month was scored: that month is run again */

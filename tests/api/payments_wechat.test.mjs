@@ -189,6 +189,25 @@ test('a notification that never came: dues query-pending asks WeChat Pay and set
   assert.equal(q(`SELECT COUNT(*) FROM audit WHERE action = 'callback' AND entity_id = ${lost}`).trim(), '1');
 });
 
+test('serve asks WeChat Pay by itself about payments pending 10 minutes to a day', async () => {
+  const lost = await pay(3400); // its notification never came; pending for 11 minutes
+  const old = await pay(3500); // pending for two days: left to the daily reconciliation
+  const fresh = await pay(3600); // just made: the member may still be paying
+  wx.pay(tradeNo(lost), transaction(tradeNo(lost), 3400));
+  // the other two, were they asked, would not be paid (the later tests count what a query settles)
+  for (const [id, fen] of [[old, 3500], [fresh, 3600]]) wx.pay(tradeNo(id), transaction(tradeNo(id), fen, { state: 'NOTPAY' }));
+  const now = Math.floor(Date.now() / 1000);
+  q(`UPDATE dues_payments SET created_at = ${now - 660} WHERE id = ${lost}`);
+  q(`UPDATE dues_payments SET created_at = ${now - 2 * 86400} WHERE id = ${old}`);
+  for (let i = 0; i < 100 && (await status(lost)) !== 'paid'; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await status(lost), 'paid', 'the job asked and settled it');
+  const asked = (id) => wx.requests.filter((r) => r.url === `/v3/pay/transactions/out-trade-no/${tradeNo(id)}?mchid=${MCHID}`).length;
+  assert.equal(asked(old), 0, 'two days old: not asked');
+  assert.equal(asked(fresh), 0, 'just made: not asked');
+  assert.equal(await status(old), 'pending');
+  assert.equal(await status(fresh), 'pending');
+});
+
 test('the daily reconciliation with the trade bill: settles what was missed, flags missing, extra and another amount', async () => {
   const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10); // the China day
   const txA = transaction(tradeNo(await pay(1100)), 1100);
