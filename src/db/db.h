@@ -146,6 +146,12 @@ int db_bulk_row(struct db_bulk *b, struct errbuf *e, const char *types, ...);
  * stored, duplicates not counted. */
 int db_bulk_close(struct db_bulk *b, long long *ret_written, struct errbuf *e);
 
+/* Citus (citus.c): whether the database is a Citus coordinator (the citus extension is
+ * installed; false on SQLite), and placing the schema's tables per src/db/distribution.txt
+ * (reference tables, tables distributed by tenant_id, local ones left alone); idempotent. */
+int db_citus_present(struct db *db, bool *ret, struct errbuf *e);
+int db_citus_distribute(struct db *db, int *ret_placed, struct errbuf *e);
+
 /* PostgreSQL only (no-op on SQLite): refresh the planner's statistics of tables (a constant
  * list, "a, b") after a bulk load, so that the statements after it are planned for the rows
  * now there rather than for the empty tables autovacuum last saw. */
