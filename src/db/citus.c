@@ -229,7 +229,17 @@ int db_citus_distribute(struct db *db, int *ret_placed, struct errbuf *e)
                 goto out;
             }
     }
+    /* A transaction that wrote or read several shards over parallel connections may not write
+     * a reference table after it (orgs, when a member moves): the database's sessions run
+     * their multi-shard statements over one connection per worker. A tenant's statements
+     * that name its tenant_id touch one shard and lose nothing by it. */
     rc = db_exec(db, "RESET citus.enable_local_reference_table_foreign_keys", e);
+    if (rc >= 0)
+        rc = db_exec(db,
+                     "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET "
+                     "citus.multi_shard_modify_mode = %L', current_database(), 'sequential'); "
+                     "END $$",
+                     e);
     if (rc >= 0 && ret_placed)
         *ret_placed = placed;
 out:

@@ -46,7 +46,8 @@ int db_try_lock(struct db *db, const char *name, struct errbuf *e);
 void db_unlock(struct db *db, const char *name);
 /* Inside a transaction: hold row id of table until commit, so that a concurrent transaction
  * locking it too waits and then sees this one's writes (PostgreSQL: SELECT ... FOR UPDATE;
- * SQLite: already so after db_begin). table must be a constant name. */
+ * SQLite: already so after db_begin). table must be a constant name of a table with a
+ * tenant_id (Citus locks a row only by its tenant). */
 int db_lock_row(struct db *db, const char *table, long long id, struct errbuf *e);
 
 /* Inside a transaction: n new ids of table's id column for rows the caller then writes with
