@@ -191,8 +191,13 @@ int db_citus_distribute(struct db *db, int *ret_placed, struct errbuf *e)
      * Citus local table, and a Citus local table cannot be distributed afterwards when it has
      * an identity column (ours do): tables are placed with that turned off. No local table of
      * ours references a placed one; a later migration adding such a key runs with it on, and
-     * Citus then makes that local table a Citus local table. */
-    if ((rc = db_exec(db, "SET citus.enable_local_reference_table_foreign_keys = off", e)) < 0)
+     * Citus then makes that local table a Citus local table. Sequential: a table with rows
+     * and a foreign key to a reference table is refused over parallel connections ("cannot
+     * execute parallel DDL ... after DDL command on reference table"). */
+    if ((rc = db_exec(db,
+                      "SET citus.enable_local_reference_table_foreign_keys = off;"
+                      " SET citus.multi_shard_modify_mode = 'sequential'",
+                      e)) < 0)
         goto out;
     /* passes: reference tables before distributed ones, parents before children */
     for (enum placement kind = PLACE_REFERENCE; kind <= PLACE_DISTRIBUTED; kind++) {

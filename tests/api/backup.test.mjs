@@ -84,7 +84,7 @@ test('a backup taken during a write load restores to exactly its moment', async 
     assert.equal(check.code, 0, check.stderr);
     assert.match(check.stdout, /0 unbalanced entries/);
     const init = await cli(['init', '--db', target.url], withKeys);
-    assert.match(init.stdout, /is up to date/);
+    assert.match(init.stdout, /is up to date/, init.stderr);
     // a restore never overwrites: the same target again is refused, and changes nothing
     const again = await cli(['restore', '--db', target.url, '--from', file]);
     assert.notEqual(again.code, 0);
