@@ -13,6 +13,9 @@
 extern const char distribution_txt[];
 extern const unsigned long distribution_txt_len;
 
+/* the migration that gives the distributed tables their tenant keys */
+#define CITUS_FROM_VERSION 15
+
 enum placement { PLACE_LOCAL, PLACE_REFERENCE, PLACE_DISTRIBUTED };
 
 struct placed {
@@ -107,13 +110,13 @@ int db_citus_present(struct db *db, bool *ret, struct errbuf *e)
     return 0;
 }
 
-/* Whether table needs no placing: 1 when Citus placed it already (pg_dist_partition) or it
- * does not exist (a database migrated --until an older version), 0 when it is to be placed. */
+/* Whether table is to be placed: 0 yes, 1 when Citus placed it already (pg_dist_partition),
+ * 2 when it does not exist (a database migrated --until an older version). */
 static int already_placed(struct db *db, const char *table, struct errbuf *e)
 {
     long long done = 0;
     int rc = db_query_int(db, e, &done,
-                          "SELECT CASE WHEN to_regclass($1) IS NULL THEN 1 "
+                          "SELECT CASE WHEN to_regclass($1) IS NULL THEN 2 "
                           "WHEN EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = "
                           "to_regclass($1) AND (partmethod = 'h' OR repmodel = 't')) THEN 1 "
                           "ELSE 0 END",
@@ -172,7 +175,16 @@ int db_citus_distribute(struct db *db, int *ret_placed, struct errbuf *e)
     struct placed *v = NULL;
     size_t n = 0, left = 0;
     const char *first = NULL;
-    int rc, placed = 0;
+    int rc, placed = 0, version;
+    /* the tables get their tenant_id and tenant keys in migration 015: an older schema
+     * (init --until 14) is left as it is until init brings it there */
+    if ((rc = db_schema_version(db, &version, e)) < 0)
+        return rc;
+    if (version < CITUS_FROM_VERSION) {
+        if (ret_placed)
+            *ret_placed = 0;
+        return 0;
+    }
     if ((rc = parse_placements(&v, &n, e)) < 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
@@ -182,8 +194,9 @@ int db_citus_distribute(struct db *db, int *ret_placed, struct errbuf *e)
         }
         if ((rc = already_placed(db, v[i].name, e)) < 0)
             goto out;
-        v[i].done = rc == 1;
-        if (v[i].kind == PLACE_DISTRIBUTED && !first && v[i].done)
+        v[i].done = rc != 0;
+        /* the colocation group is the first distributed table's, one that exists */
+        if (v[i].kind == PLACE_DISTRIBUTED && !first && rc == 1)
             first = v[i].name;
         left += !v[i].done;
     }
