@@ -27,6 +27,7 @@ usage() {
 
 [ $# -ge 1 ] || usage
 backend=$1
+label=$1 # citus runs with backend=postgres (the tests' view); messages name the mode
 shift
 case "$backend" in
 sqlite | postgres | citus) ;;
@@ -91,6 +92,6 @@ node --test --test-reporter=spec "$@"
 status=$?
 set -e
 if [ "$status" -ne 0 ]; then
-    echo "test-api: API tests on $backend FAILED (node exit status $status)" >&2
+    echo "test-api: API tests on $label FAILED (node exit status $status)" >&2
 fi
 exit "$status"
