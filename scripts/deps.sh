@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages a step needs, only when missing (idempotent, quiet when all
-# is there).  Usage: scripts/deps.sh build|run|test|bench|fuzz|crash
+# is there).  Usage: scripts/deps.sh build|run|test|bench|fuzz|crash|cluster|citus
 set -e
 build="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
        libsodium-dev libcsv-dev libxlsxwriter-dev libcurl4-openssl-dev
@@ -24,6 +24,10 @@ run="$build curl"
 # etcd client), PostgreSQL 15 and HAProxy; curl asks the Patroni REST API and the serves'
 # health; wrk measures through HAProxy
 cluster="$build postgresql-15 etcd-server patroni python3-etcd python3-psycopg2 haproxy curl wrk"
+# scripts/citus.sh / make test-citus: Citus is built from its source (../shared/vendor) against
+# PostgreSQL 15's server headers and the libraries its configure asks for
+citus="$build postgresql-15 postgresql-server-dev-15 liblz4-dev libzstd-dev libkrb5-dev
+       libselinux1-dev libxslt1-dev libpam0g-dev libreadline-dev"
 
 case "${1:-build}" in
 build) want=$build ;;
@@ -33,7 +37,8 @@ bench) want=$bench ;;
 fuzz) want=$fuzz ;;
 crash) want=$crash ;;
 cluster) want=$cluster ;;
-*) echo "usage: $0 build|run|test|bench|fuzz|crash|cluster" >&2; exit 2 ;;
+citus) want=$citus ;;
+*) echo "usage: $0 build|run|test|bench|fuzz|crash|cluster|citus" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -42,7 +47,7 @@ for p in $want; do
         missing="$missing $p"
 done
 # Node.js runs the API tests; the machine image ships it, Debian's package otherwise.
-if { [ "$1" = test ] || [ "$1" = bench ] || [ "$1" = crash ] || [ "$1" = cluster ]; } && ! command -v node >/dev/null 2>&1; then
+if { [ "$1" = test ] || [ "$1" = bench ] || [ "$1" = crash ] || [ "$1" = cluster ] || [ "$1" = citus ]; } && ! command -v node >/dev/null 2>&1; then
     missing="$missing nodejs"
 fi
 [ -z "$missing" ] && exit 0

@@ -18,7 +18,8 @@
 # Environment: PG_BIN (default /usr/lib/postgresql/15/bin), PG_TMP_TIMEOUT (seconds,
 # default 30), PG_TMP_SHARED_BUFFERS (default 32MB: tests run several clusters at once; the
 # benchmarks give theirs what a tuned server has, a quarter of the machine's memory at most),
-# PG_TMP_MAX_WAL (max_wal_size, default 1GB).
+# PG_TMP_MAX_WAL (max_wal_size, default 1GB), PG_TMP_CONF (more postgresql.conf lines, e.g.
+# shared_preload_libraries = 'citus' for scripts/citus.sh).
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -127,6 +128,7 @@ max_connections = 300
 shared_buffers = ${PG_TMP_SHARED_BUFFERS:-32MB}
 max_wal_size = ${PG_TMP_MAX_WAL:-1GB}
 logging_collector = off
+${PG_TMP_CONF:-}
 EOF
 
     local deadline=$((SECONDS + TIMEOUT)) port="" attempt

@@ -9,12 +9,15 @@ int cmd_init(int argc, char **argv)
 {
     const char *url = CLI_DEFAULT_DB;
     long long until = db_latest_version();
+    bool citus = false;
     struct opt opts[] = {{"db", OPT_STR, &url, "database"},
                          {"until", OPT_INT, &until, "apply the migrations up to this version only"},
+                         {"citus", OPT_FLAG, &citus,
+                          "distribute the tables on Citus (found by itself on a coordinator)"},
                          {0, 0, 0, 0}};
     struct errbuf e = ERRBUF_INIT;
     struct db *db;
-    int rc, before = 0;
+    int rc, before = 0, placed = 0, migrated;
     if (cli_parse("init", argc - 1, argv + 1, opts, NULL, 0, NULL) < 0)
         return 2;
     if (!db_is_postgres_url(url) && url == (const char *)CLI_DEFAULT_DB)
@@ -26,15 +29,34 @@ int cmd_init(int argc, char **argv)
         db_close(db);
         return cli_fail(&e);
     }
+    migrated = rc;
+    /* on a Citus coordinator, after the migrations: the tables per src/db/distribution.txt */
+    if (!citus && (rc = db_citus_present(db, &citus, &e)) < 0) {
+        db_close(db);
+        return cli_fail(&e);
+    }
+    if (citus) {
+        if (db_backend(db) != DB_POSTGRES) {
+            db_close(db);
+            fprintf(stderr, "dangjian init: --citus needs a PostgreSQL URL\n");
+            return 2;
+        }
+        if ((rc = db_citus_distribute(db, &placed, &e)) < 0) {
+            db_close(db);
+            return cli_fail(&e);
+        }
+    }
     if (cli_attach_keys(db, url, true) < 0) {
         db_close(db);
         return 1;
     }
-    if (rc == 0)
+    if (migrated == 0)
         printf("database %s is up to date (schema version %d)\n", url, before);
     else
         printf("database %s migrated from schema version %d to %d (%d migrations)\n", url, before,
-               until < db_latest_version() ? (int)until : db_latest_version(), rc);
+               until < db_latest_version() ? (int)until : db_latest_version(), migrated);
+    if (citus)
+        printf("citus: %d tables placed now (reference or distributed by tenant_id)\n", placed);
     db_close(db);
     return 0;
 }

@@ -57,16 +57,22 @@ void db_unlock(struct db *db, const char *name)
 /* Hold row id of table until the transaction ends: a concurrent transaction doing the same
  * waits, then reads what this one committed (PostgreSQL runs READ COMMITTED, where two
  * transactions may both check a row before either writes it). SQLite: nothing to do, BEGIN
- * IMMEDIATE already made this connection the only writer. table must be a constant name. */
+ * IMMEDIATE already made this connection the only writer. table must be a constant name of a
+ * table with a tenant_id: the row is locked by its tenant too, because Citus locks rows only
+ * in a statement it routes to one shard. */
 int db_lock_row(struct db *db, const char *table, long long id, struct errbuf *e)
 {
     char sql[128];
-    long long found;
+    long long tenant, found;
     int rc;
     if (db->backend == DB_SQLITE)
         return 0;
-    snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE id = $1 FOR UPDATE", table);
-    rc = db_query_int(db, e, &found, sql, "i", id);
+    snprintf(sql, sizeof(sql), "SELECT tenant_id FROM %s WHERE id = $1", table);
+    if ((rc = db_query_int(db, e, &tenant, sql, "i", id)) <= 0)
+        return rc;
+    snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
+             table);
+    rc = db_query_int(db, e, &found, sql, "ii", id, tenant);
     return rc < 0 ? rc : 0;
 }
 

@@ -46,7 +46,8 @@ int db_try_lock(struct db *db, const char *name, struct errbuf *e);
 void db_unlock(struct db *db, const char *name);
 /* Inside a transaction: hold row id of table until commit, so that a concurrent transaction
  * locking it too waits and then sees this one's writes (PostgreSQL: SELECT ... FOR UPDATE;
- * SQLite: already so after db_begin). table must be a constant name. */
+ * SQLite: already so after db_begin). table must be a constant name of a table with a
+ * tenant_id (Citus locks a row only by its tenant). */
 int db_lock_row(struct db *db, const char *table, long long id, struct errbuf *e);
 
 /* Inside a transaction: n new ids of table's id column for rows the caller then writes with
@@ -145,6 +146,12 @@ int db_bulk_row(struct db_bulk *b, struct errbuf *e, const char *types, ...);
 /* Write what is pending and free b (also after an error); *ret_written (may be NULL): the rows
  * stored, duplicates not counted. */
 int db_bulk_close(struct db_bulk *b, long long *ret_written, struct errbuf *e);
+
+/* Citus (citus.c): whether the database is a Citus coordinator (the citus extension is
+ * installed; false on SQLite), and placing the schema's tables per src/db/distribution.txt
+ * (reference tables, tables distributed by tenant_id, local ones left alone); idempotent. */
+int db_citus_present(struct db *db, bool *ret, struct errbuf *e);
+int db_citus_distribute(struct db *db, int *ret_placed, struct errbuf *e);
 
 /* PostgreSQL only (no-op on SQLite): refresh the planner's statistics of tables (a constant
  * list, "a, b") after a bulk load, so that the statements after it are planned for the rows

@@ -428,10 +428,13 @@ static int pg_bulk_flush(struct db_bulk *b, struct errbuf *e)
         size_t order = strlen(b->unique), tl = sizeof(tenant) - 1;
         if (order > tl && strcmp(b->unique + order - tl, tenant) == 0)
             order -= tl;
+        /* RETURNING: Citus counts the rows it selected, not the rows stored, in the command
+         * tag of an INSERT ... SELECT without it (PostgreSQL counts the stored rows either
+         * way) */
         buf_reset(&sql);
         buf_printf(&sql,
                    "INSERT INTO %s(%s) SELECT %s FROM dj_bulk_%s ORDER BY %.*s"
-                   " ON CONFLICT (%s) DO NOTHING",
+                   " ON CONFLICT (%s) DO NOTHING RETURNING 1",
                    b->table, b->columns, b->columns, b->table, (int)order, b->unique, b->unique);
         if ((rc = bulk_exec(db, buf_str(&sql), &n, e)) < 0)
             goto out;

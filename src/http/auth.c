@@ -87,8 +87,8 @@ static int load_session_db(struct req *r, const char *hash, long long *ret_expir
     if ((rc = db_prepare(r->db,
                          "SELECT a.id, a.login, a.member_id, a.disabled, s.csrf, s.expires_at,"
                          " ar.role, ar.org_id, o.path"
-                         " FROM sessions s JOIN accounts a ON a.id = s.account_id"
-                         " LEFT JOIN account_roles ar ON ar.account_id = a.id"
+                         " FROM sessions s JOIN accounts a ON a.id = s.account_id AND a.tenant_id = s.tenant_id"
+                         " LEFT JOIN account_roles ar ON ar.account_id = a.id AND ar.tenant_id = a.tenant_id"
                          " LEFT JOIN orgs o ON o.id = ar.org_id"
                          " WHERE s.token_hash = $1",
                          &st, e)) < 0)
@@ -255,8 +255,8 @@ void auth_record_login(struct req *r, const char *login, const char *subject,
     if (account_id)
         db_query_int(r->db, NULL, &org,
                      "SELECT COALESCE(m.org_id, MIN(ar.org_id)) FROM accounts a"
-                     " LEFT JOIN members m ON m.id = a.member_id"
-                     " LEFT JOIN account_roles ar ON ar.account_id = a.id WHERE a.id = $1"
+                     " LEFT JOIN members m ON m.id = a.member_id AND m.tenant_id = a.tenant_id"
+                     " LEFT JOIN account_roles ar ON ar.account_id = a.id AND ar.tenant_id = a.tenant_id WHERE a.id = $1"
                      " GROUP BY m.org_id",
                      "i", account_id);
     db_run(r->db, NULL,
@@ -295,7 +295,7 @@ static json_t *me_json(struct req *r, struct errbuf *e)
         goto fail;
     if ((rc = db_prepare(r->db,
                          "SELECT a.display_name, m.id, m.name, m.emp_no, m.org_id, o.name"
-                         " FROM accounts a LEFT JOIN members m ON m.id = a.member_id"
+                         " FROM accounts a LEFT JOIN members m ON m.id = a.member_id AND m.tenant_id = a.tenant_id"
                          " LEFT JOIN orgs o ON o.id = m.org_id WHERE a.id = $1",
                          &st, e)) < 0)
         goto fail;

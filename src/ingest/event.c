@@ -134,9 +134,11 @@ static int find_member(struct ctx *c, const char *emp_no, long long member_id,
     }
     rc = db_prepare(c->db,
                     emp_no ? "SELECT m.id, m.org_id, (SELECT MAX(from_month) FROM member_orgs mo"
-                             " WHERE mo.member_id = m.id) FROM members m WHERE m.emp_no = $1"
+                             " WHERE mo.member_id = m.id AND mo.tenant_id = m.tenant_id)"
+                             " FROM members m WHERE m.emp_no = $1"
                            : "SELECT m.id, m.org_id, (SELECT MAX(from_month) FROM member_orgs mo"
-                             " WHERE mo.member_id = m.id) FROM members m WHERE m.id = $1",
+                             " WHERE mo.member_id = m.id AND mo.tenant_id = m.tenant_id)"
+                             " FROM members m WHERE m.id = $1",
                     &st, e);
     if (rc < 0)
         return rc;

@@ -235,10 +235,11 @@ int quality_source_missing(struct db *db, long long source_id, int month, long l
         "SELECT COUNT(*) FROM source_expectations x JOIN orgs c ON c.id = x.org_id"
         " JOIN orgs o ON substr(o.path, 1, length(c.path)) = c.path"
         " WHERE x.source_id = $1"
-        " AND EXISTS (SELECT 1 FROM members m WHERE m.org_id = o.id AND m.status = 'active')"
-        " AND NOT EXISTS (SELECT 1 FROM events ev JOIN source_expected_indicators i ON"
+        /* uncorrelated subqueries: Citus runs no correlated one under a reference table */
+        " AND o.id IN (SELECT org_id FROM members WHERE status = 'active')"
+        " AND o.id NOT IN (SELECT ev.org_id FROM events ev JOIN source_expected_indicators i ON"
         " i.source_id = ev.source_id AND i.indicator_id = ev.indicator_id WHERE"
-        " ev.source_id = $1 AND ev.month = $2 AND ev.org_id = o.id)",
+        " ev.source_id = $1 AND ev.month = $2 AND ev.org_id IS NOT NULL)",
         "ii", source_id, (long long)month);
 }
 

@@ -31,7 +31,8 @@ static char *chunk_sql(bool by_emp_no)
 {
     struct buf b = BUF_INIT;
     buf_addstr(&b, "SELECT m.emp_no, m.id, m.org_id, (SELECT MAX(from_month) FROM member_orgs mo"
-                   " WHERE mo.member_id = m.id) FROM members m WHERE ");
+                   " WHERE mo.member_id = m.id AND mo.tenant_id = m.tenant_id) FROM members m"
+                   " WHERE ");
     buf_addstr(&b, by_emp_no ? "m.emp_no IN (" : "m.id IN (");
     for (int i = 0; i < CHUNK; i++)
         buf_printf(&b, "%s$%d", i ? ", " : "", i + 1);

@@ -22,18 +22,20 @@ static int org_rows(struct db *db, long long source_id, int month, long long dea
     scope_bounds(org_path ? org_path : "/", hi, sizeof(hi));
     if ((rc = db_prepare(
              db,
-             "SELECT o.id, o.code, o.name,"
-             " (SELECT COUNT(*) FROM members m WHERE m.org_id = o.id AND m.status = 'active'),"
+             "SELECT o.id, o.code, o.name, mc.n,"
              " COUNT(ev.id), COALESCE(SUM(CASE WHEN ev.created_at > $3 THEN 1 ELSE 0 END), 0),"
              " COUNT(DISTINCT ev.member_id)"
              " FROM source_expectations x JOIN orgs c ON c.id = x.org_id"
              " JOIN orgs o ON substr(o.path, 1, length(c.path)) = c.path"
+             /* the organizations with active members, and how many: a grouped subquery, not a
+              * correlated one (Citus runs none under a reference table) */
+             " JOIN (SELECT org_id, COUNT(*) AS n FROM members WHERE status = 'active'"
+             " GROUP BY org_id) mc ON mc.org_id = o.id"
              " LEFT JOIN events ev ON ev.source_id = x.source_id AND ev.month = $2 AND"
              " ev.org_id = o.id AND ev.indicator_id IN (SELECT indicator_id FROM"
              " source_expected_indicators i WHERE i.source_id = x.source_id)"
              " WHERE x.source_id = $1 AND o.path >= $4 AND o.path < $5"
-             " AND EXISTS (SELECT 1 FROM members m WHERE m.org_id = o.id AND m.status = 'active')"
-             " GROUP BY o.id, o.code, o.name, o.path ORDER BY o.path",
+             " GROUP BY o.id, o.code, o.name, o.path, mc.n ORDER BY o.path",
              &st, e)) < 0)
         return rc;
     db_bindv(st, "iiitt", source_id, (long long)month, deadline, org_path ? org_path : "/", hi);
@@ -138,7 +140,7 @@ int quality_view(struct db *db, int month, long long source_id, const char *org_
     }
     if (rc < 0 || (rc = db_prepare(db,
                                    "SELECT r.reason, r.released_at, a.login FROM month_releases r"
-                                   " LEFT JOIN accounts a ON a.id = r.account_id WHERE r.month = $1",
+                                   " LEFT JOIN accounts a ON a.id = r.account_id AND a.tenant_id = r.tenant_id WHERE r.month = $1",
                                    &st, e)) < 0)
         goto out;
     db_bind_int(st, 1, month);

@@ -72,8 +72,9 @@ int source_list(struct db *db, json_t **ret, struct errbuf *e)
     int rc;
     if ((rc = db_prepare(db,
                          "SELECT s.id, s.code, s.name, s.key_prefix, s.disabled, s.created_at,"
-                         " (SELECT COUNT(*) FROM events ev WHERE ev.source_id = s.id)"
-                         " FROM sources s ORDER BY s.code",
+                         " COALESCE(n.n, 0) FROM sources s LEFT JOIN (SELECT source_id,"
+                         " COUNT(*) AS n FROM events GROUP BY source_id) n ON n.source_id = s.id"
+                         " ORDER BY s.code",
                          &st, e)) < 0) {
         json_decref(list);
         return rc;

@@ -21,7 +21,7 @@ int notify_mobiles(struct db *db, const json_t *payload, json_t **ret, struct er
         if (!login)
             continue;
         if ((rc = db_prepare(db,
-                             "SELECT m.phone FROM accounts a JOIN members m ON m.id = a.member_id"
+                             "SELECT m.phone FROM accounts a JOIN members m ON m.id = a.member_id AND m.tenant_id = a.tenant_id"
                              " WHERE a.login = $1",
                              &st, e)) < 0)
             break;

@@ -196,7 +196,7 @@ int account_list(struct db *db, json_t **ret, struct errbuf *e)
     int rc;
     if ((rc = db_prepare(db,
                          "SELECT a.id, a.login, a.display_name, a.disabled, r.role, o.code"
-                         " FROM accounts a LEFT JOIN account_roles r ON r.account_id = a.id"
+                         " FROM accounts a LEFT JOIN account_roles r ON r.account_id = a.id AND r.tenant_id = a.tenant_id"
                          " LEFT JOIN orgs o ON o.id = r.org_id ORDER BY a.id, r.role, o.code",
                          &st, e)) < 0) {
         json_decref(list);

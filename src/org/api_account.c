@@ -17,8 +17,8 @@ int api_account_unlock(struct req *r, struct errbuf *e)
     if ((rc = req_str(r, "login", true, 64, &login, e)) < 0 ||
         (rc = db_query_int(r->db, e, &org,
                            "SELECT COALESCE(m.org_id, (SELECT MIN(ar.org_id) FROM account_roles ar"
-                           " WHERE ar.account_id = a.id), 0) FROM accounts a"
-                           " LEFT JOIN members m ON m.id = a.member_id WHERE a.login = $1",
+                           " WHERE ar.account_id = a.id AND ar.tenant_id = a.tenant_id), 0) FROM accounts a"
+                           " LEFT JOIN members m ON m.id = a.member_id AND m.tenant_id = a.tenant_id WHERE a.login = $1",
                            "t", login)) < 0)
         return rc;
     if (!org)

@@ -99,7 +99,7 @@ int audit_log(struct db *db, long long account_id, long long org_id, const char 
 /* The WHERE clause every audit listing shares; its parameters are $1..$9 in this order. */
 #define AUDIT_WHERE                                                                                \
     " FROM audit a LEFT JOIN orgs o ON o.id = a.org_id"                                            \
-    " LEFT JOIN accounts ac ON ac.id = a.account_id"                                               \
+    " LEFT JOIN accounts ac ON ac.id = a.account_id AND ac.tenant_id = a.tenant_id"                                               \
     " WHERE ((o.path >= $1 AND o.path < $2) OR ($3 = 1 AND o.id IS NULL))"                         \
     " AND ($4 = 0 OR a.account_id = $4) AND ($5 = '' OR a.entity = $5)"                            \
     " AND ($6 = '' OR a.action = $6) AND ($7 = 0 OR a.entity_id = $7)"                            \
@@ -132,7 +132,7 @@ int audit_list(struct db *db, const struct audit_query *q, json_t **ret, struct 
                          "SELECT a.id, a.at, a.account_id, ac.login, a.org_id, o.code, o.name,"
                          " a.action, a.entity, a.entity_id, a.detail,"
                          " COALESCE(NULLIF(ac.display_name, ''), (SELECT m.name FROM members m"
-                         "  WHERE m.id = ac.member_id), '')" AUDIT_WHERE
+                         "  WHERE m.id = ac.member_id AND m.tenant_id = ac.tenant_id), '')" AUDIT_WHERE
                          " ORDER BY a.id DESC LIMIT $10 OFFSET $11",
                          &st, e)) < 0)
         return rc;

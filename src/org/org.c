@@ -361,10 +361,14 @@ int org_move(struct db *db, long long id, long long new_parent, long long actor,
     return rc;
 }
 
+/* joins, not correlated subqueries: Citus runs no correlated subquery of a distributed table
+ * (members) under a reference table (orgs); the count's grouping column takes the org's id
+ * (PostgreSQL pushes o.id = $1 into the grouped subquery) */
 #define ORG_COLS                                                                                   \
-    "o.id, o.code, o.name, o.kind, o.parent_id, o.path, o.depth, o.secretary_id,"                  \
-    " (SELECT name FROM members s WHERE s.id = o.secretary_id),"                                   \
-    " (SELECT COUNT(*) FROM members m WHERE m.org_id = o.id AND m.status = 'active')"
+    "o.id, o.code, o.name, o.kind, o.parent_id, o.path, o.depth, o.secretary_id, s.name,"          \
+    " COALESCE(c.n, 0) FROM orgs o LEFT JOIN members s ON s.id = o.secretary_id"                   \
+    " LEFT JOIN (SELECT org_id, COUNT(*) AS n FROM members WHERE status = 'active'"                \
+    " GROUP BY org_id) c ON c.org_id = o.id"
 
 static json_t *row_json(struct db_stmt *st)
 {
@@ -386,7 +390,7 @@ int org_get(struct db *db, long long id, json_t **ret, struct errbuf *e)
 {
     struct db_stmt *st;
     int rc;
-    if ((rc = db_prepare(db, "SELECT " ORG_COLS " FROM orgs o WHERE o.id = $1", &st, e)) < 0)
+    if ((rc = db_prepare(db, "SELECT " ORG_COLS " WHERE o.id = $1", &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, id);
     rc = db_step(st, e);
@@ -407,7 +411,7 @@ int org_subtree(struct db *db, const char *path, json_t **ret, struct errbuf *e)
     int rc;
     scope_bounds(path, hi, sizeof(hi));
     if ((rc = db_prepare(db,
-                         "SELECT " ORG_COLS " FROM orgs o WHERE o.path >= $1 AND o.path < $2"
+                         "SELECT " ORG_COLS " WHERE o.path >= $1 AND o.path < $2"
                          " ORDER BY o.path",
                          &st, e)) < 0) {
         json_decref(list);

@@ -51,8 +51,8 @@ static int load_cases(struct db *db, const struct plan_grid *g, struct case_key 
     int n = 0, cap = 0, rc;
     if ((rc = db_prepare(db,
                          "SELECT c.id, c.task_id, c.org_id, c.period, c.state, c.overdue"
-                         " FROM plan_cases c JOIN plan_tasks t ON t.id = c.task_id"
-                         " JOIN plans p ON p.id = t.plan_id WHERE p.year = $1",
+                         " FROM plan_cases c JOIN plan_tasks t ON t.id = c.task_id AND t.tenant_id = c.tenant_id"
+                         " JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id WHERE p.year = $1",
                          &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, g->year);

@@ -220,7 +220,7 @@ static int load_tasks(struct db *db, struct grid_impl *gi, long long **ret_inds,
                          " t.code, t.name, t.unit, t.role, p.name, t.note, t.metric, t.target,"
                          " t.weight, t.freq, t.kinds, t.with_groups, t.from_day, p.remind_days,"
                          " COALESCE(i.scope, '')"
-                         " FROM plan_tasks t JOIN plans p ON p.id = t.plan_id"
+                         " FROM plan_tasks t JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id"
                          " LEFT JOIN indicators i ON i.id = t.indicator_id"
                          " WHERE p.year = $1 ORDER BY p.id, t.id",
                          &st, e)) < 0)
@@ -477,7 +477,7 @@ static int load_reports(struct db *db, struct plan_grid *g, struct errbuf *e)
     int rc, cap = 0;
     if ((rc = db_prepare(db,
                          "SELECT r.task_id, r.org_id, r.period, r.value FROM plan_reports r"
-                         " JOIN plan_tasks t ON t.id = r.task_id JOIN plans p ON p.id = t.plan_id"
+                         " JOIN plan_tasks t ON t.id = r.task_id AND t.tenant_id = r.tenant_id JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id"
                          " WHERE p.year = $1",
                          &st, e)) < 0)
         return rc;
@@ -532,7 +532,7 @@ static int load_people(struct db *db, struct plan_grid *g, struct errbuf *e)
         return rc;
     if ((rc = db_prepare(db,
                          "SELECT r.org_id, a.display_name, a.login FROM account_roles r"
-                         " JOIN accounts a ON a.id = r.account_id"
+                         " JOIN accounts a ON a.id = r.account_id AND a.tenant_id = r.tenant_id"
                          " WHERE r.role = 'secretary' AND a.disabled = 0 ORDER BY r.org_id, a.login",
                          &st, e)) < 0)
         return rc;

@@ -95,7 +95,7 @@ static int case_load(struct db *db, long long id, struct case_row *c, struct err
     if ((rc = db_prepare(db,
                          "SELECT c.state, c.task_id, c.org_id, c.superior_id, c.period, t.role,"
                          " t.name, o.name, o.code, o.path, s.code, s.path, c.opened_on, c.escalated"
-                         " FROM plan_cases c JOIN plan_tasks t ON t.id = c.task_id"
+                         " FROM plan_cases c JOIN plan_tasks t ON t.id = c.task_id AND t.tenant_id = c.tenant_id"
                          " JOIN orgs o ON o.id = c.org_id JOIN orgs s ON s.id = c.superior_id"
                          " WHERE c.id = $1",
                          &st, e)) < 0)
@@ -461,7 +461,7 @@ static json_t *case_from_row(struct db_stmt *st)
 #define CASE_COLS                                                                                  \
     "SELECT c.id, t.id, t.code, t.name, o.id, o.code, o.name, s.id, s.code, s.name, c.state,"      \
     " c.period, c.completion, c.opened_on, c.overdue, c.escalated, c.report_text, c.attachment,"   \
-    " c.updated_at FROM plan_cases c JOIN plan_tasks t ON t.id = c.task_id"                        \
+    " c.updated_at FROM plan_cases c JOIN plan_tasks t ON t.id = c.task_id AND t.tenant_id = c.tenant_id"                        \
     " JOIN orgs o ON o.id = c.org_id JOIN orgs s ON s.id = c.superior_id"
 
 int plan_case_json(struct db *db, long long case_id, json_t **ret, struct errbuf *e)
@@ -485,7 +485,7 @@ int plan_case_json(struct db *db, long long case_id, json_t **ret, struct errbuf
     if ((rc = db_prepare(db,
                          "SELECT p.at, p.day, p.account_id, COALESCE(a.login, ''), p.action,"
                          " p.from_state, p.to_state, p.text FROM plan_case_steps p"
-                         " LEFT JOIN accounts a ON a.id = p.account_id WHERE p.case_id = $1"
+                         " LEFT JOIN accounts a ON a.id = p.account_id AND a.tenant_id = p.tenant_id WHERE p.case_id = $1"
                          " ORDER BY p.id",
                          &st, e)) < 0)
         goto fail;

@@ -163,7 +163,7 @@ static int people_at(struct db *db, long long org_id, const char *role, struct i
                      struct errbuf *e)
 {
     int rc = collect(db,
-                     "SELECT a.id FROM account_roles r JOIN accounts a ON a.id = r.account_id"
+                     "SELECT a.id FROM account_roles r JOIN accounts a ON a.id = r.account_id AND a.tenant_id = r.tenant_id"
                      " WHERE r.org_id = $1 AND r.role = $2 AND a.disabled = 0 ORDER BY a.id",
                      org_id, role, out, e);
     if (rc < 0 || strcmp(role, "secretary") != 0)
@@ -330,7 +330,7 @@ int plan_notice_admins(struct db *db, const char *kind, long long org_id, const 
     struct idlist to = IDLIST_INIT;
     int rc = collect(db,
                      "SELECT DISTINCT a.id FROM account_roles r JOIN accounts a ON a.id ="
-                     " r.account_id WHERE r.org_id > $1 AND r.role = 'admin' AND a.disabled = 0"
+                     " r.account_id AND a.tenant_id = r.tenant_id WHERE r.org_id > $1 AND r.role = 'admin' AND a.disabled = 0"
                      " ORDER BY a.id",
                      0, NULL, &to, e);
     if (rc >= 0)
@@ -455,7 +455,7 @@ int plan_open_tasks_json(struct db *db, const struct auth *a, json_t **ret, stru
         if ((rc = db_prepare(db,
                              "SELECT s.task_id, t.code, t.name, s.period, s.actual, t.target,"
                              " s.completion, s.expected, s.level, s.end_day, o.id, o.code, o.name"
-                             " FROM plan_status s JOIN plan_tasks t ON t.id = s.task_id"
+                             " FROM plan_status s JOIN plan_tasks t ON t.id = s.task_id AND t.tenant_id = s.tenant_id"
                              " JOIN orgs o ON o.id = s.org_id WHERE s.org_id = $1 AND s.closed = 0"
                              " AND s.completion < 1 ORDER BY s.end_day, t.id",
                              &st, e)) < 0)

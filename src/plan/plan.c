@@ -250,7 +250,7 @@ int plan_task_owner(struct db *db, long long task_id, long long *ret_plan, long 
     int rc;
     if ((rc = db_prepare(db,
                          "SELECT t.plan_id, p.org_id, o.path FROM plan_tasks t"
-                         " JOIN plans p ON p.id = t.plan_id JOIN orgs o ON o.id = p.org_id"
+                         " JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id JOIN orgs o ON o.id = p.org_id"
                          " WHERE t.id = $1",
                          &st, e)) < 0)
         return rc;
@@ -541,7 +541,7 @@ int plan_report(struct db *db, long long task_id, long long org_id, const char *
     json_t *detail;
     if ((rc = db_prepare(db,
                          "SELECT t.metric, t.freq, t.kinds, t.under_id, t.with_groups, p.year"
-                         " FROM plan_tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id = $1",
+                         " FROM plan_tasks t JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id WHERE t.id = $1",
                          &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, task_id);

@@ -76,7 +76,7 @@ static json_t *plan_from_row(struct db_stmt *st)
 
 #define PLAN_COLS                                                                                  \
     "SELECT p.id, o.id, o.code, o.name, o.kind, p.year, p.name, p.remind_days,"                    \
-    " (SELECT COUNT(*) FROM plan_tasks t WHERE t.plan_id = p.id), p.created_at, p.updated_at"      \
+    " (SELECT COUNT(*) FROM plan_tasks t WHERE t.plan_id = p.id AND t.tenant_id = p.tenant_id), p.created_at, p.updated_at"      \
     " FROM plans p JOIN orgs o ON o.id = p.org_id"
 
 int plan_json(struct db *db, long long plan_id, json_t **ret, struct errbuf *e)

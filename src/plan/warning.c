@@ -50,8 +50,8 @@ static int load_status(struct db *db, const struct plan_grid *g, struct status *
     int n = 0, cap = 0, rc;
     if ((rc = db_prepare(db,
                          "SELECT s.task_id, s.org_id, s.start_day, s.notified, s.reminded, s.closed"
-                         " FROM plan_status s JOIN plan_tasks t ON t.id = s.task_id"
-                         " JOIN plans p ON p.id = t.plan_id WHERE p.year = $1",
+                         " FROM plan_status s JOIN plan_tasks t ON t.id = s.task_id AND t.tenant_id = s.tenant_id"
+                         " JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id WHERE p.year = $1",
                          &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, g->year);
@@ -411,8 +411,8 @@ int plan_job_deliver(struct db *db, struct errbuf *e)
 #define WARN_COLS                                                                                  \
     "SELECT w.id, w.level, w.period, w.completion, w.expected, w.opened_on, w.case_id,"            \
     " t.id, t.code, t.name, o.id, o.code, o.name, o.kind"                                          \
-    " FROM plan_warnings w JOIN plan_tasks t ON t.id = w.task_id JOIN orgs o ON o.id = w.org_id"   \
-    " LEFT JOIN plan_cases c ON c.id = w.case_id"
+    " FROM plan_warnings w JOIN plan_tasks t ON t.id = w.task_id AND t.tenant_id = w.tenant_id JOIN orgs o ON o.id = w.org_id"   \
+    " LEFT JOIN plan_cases c ON c.id = w.case_id AND c.tenant_id = w.tenant_id"
 
 /* Open: a warning not yet resolved; for not met, while its case is not closed. */
 #define WARN_OPEN " w.resolved_on IS NULL AND (c.id IS NULL OR c.state <> 'closed')"
@@ -491,7 +491,7 @@ static int responsible_json(struct db *db, long long org_id, json_t **ret, struc
         goto fail;
     if ((rc = db_prepare(db,
                          "SELECT a.id, a.login, a.display_name FROM account_roles r"
-                         " JOIN accounts a ON a.id = r.account_id WHERE r.org_id = $1"
+                         " JOIN accounts a ON a.id = r.account_id AND a.tenant_id = r.tenant_id WHERE r.org_id = $1"
                          " AND r.role = 'secretary' AND a.disabled = 0 ORDER BY a.login",
                          &st, e)) < 0)
         goto fail;

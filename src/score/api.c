@@ -225,17 +225,17 @@ static const struct board {
 } boards[] = {
     [BOARD_BRANCH] = {"branch", "SELECT members FROM org_scores WHERE month = $1 AND org_id = $2",
                       "SELECT ms.rank_branch, ms.member_id, m.name, o.name, ms.idx"
-                      " FROM member_scores ms JOIN members m ON m.id = ms.member_id"
+                      " FROM member_scores ms JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id"
                       " JOIN orgs o ON o.id = ms.org_id WHERE ms.month = $1 AND ms.org_id = $2"
                       " ORDER BY ms.rank_branch, ms.member_id LIMIT $3 OFFSET $4"},
     [BOARD_UNIT] = {"unit", "SELECT members FROM org_scores WHERE month = $1 AND org_id = $2",
                     "SELECT ms.rank_unit, ms.member_id, m.name, o.name, ms.idx"
-                    " FROM member_scores ms JOIN members m ON m.id = ms.member_id"
+                    " FROM member_scores ms JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id"
                     " JOIN orgs o ON o.id = ms.org_id WHERE ms.month = $1 AND ms.unit_id = $2"
                     " ORDER BY ms.rank_unit, ms.member_id LIMIT $3 OFFSET $4"},
     [BOARD_COMPANY] = {"company", "SELECT members FROM score_runs WHERE month = $1",
                        "SELECT ms.rank_company, ms.member_id, m.name, o.name, ms.idx"
-                       " FROM member_scores ms JOIN members m ON m.id = ms.member_id"
+                       " FROM member_scores ms JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id"
                        " JOIN orgs o ON o.id = ms.org_id WHERE ms.month = $1"
                        " ORDER BY ms.rank_company, ms.member_id LIMIT $2 OFFSET $3"},
 };

@@ -55,12 +55,12 @@ static int mrow_load(struct db *db, long long member_id, int month, struct mrow 
                         " ms.pct_unit, ms.pct_company, ms.contrib, m.name, m.emp_no, o.name,"
                         " o.path, os.members, os.politics, os.theory, os.discipline,"
                         " os.performance, os.honours, os.contrib, us.members, uo.depth,"
-                        " sr.members FROM member_scores ms JOIN members m ON m.id = ms.member_id"
+                        " sr.members FROM member_scores ms JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id"
                         " JOIN orgs o ON o.id = ms.org_id"
-                        " JOIN org_scores os ON os.month = ms.month AND os.org_id = ms.org_id"
+                        " JOIN org_scores os ON os.month = ms.month AND os.tenant_id = ms.tenant_id AND os.org_id = ms.org_id"
                         " JOIN orgs uo ON uo.id = ms.unit_id"
-                        " LEFT JOIN org_scores us ON us.month = ms.month AND us.org_id = ms.unit_id"
-                        " JOIN score_runs sr ON sr.month = ms.month"
+                        " LEFT JOIN org_scores us ON us.month = ms.month AND us.tenant_id = ms.tenant_id AND us.org_id = ms.unit_id"
+                        " JOIN score_runs sr ON sr.month = ms.month AND sr.tenant_id = ms.tenant_id"
                         " WHERE ms.month = $1 AND ms.member_id = $2",
                         &st, e)) < 0)
         return rc;
@@ -225,7 +225,7 @@ static int growth(struct db *db, long long member_id, int month, json_t **ret, s
     }
     if ((rc = db_prepare(db,
                          "SELECT ms.month, ms.idx, os.idx FROM member_scores ms"
-                         " LEFT JOIN org_scores os ON os.month = ms.month AND os.org_id = ms.org_id"
+                         " LEFT JOIN org_scores os ON os.month = ms.month AND os.tenant_id = ms.tenant_id AND os.org_id = ms.org_id"
                          " WHERE ms.member_id = $1 AND ms.month >= $2 AND ms.month <= $3",
                          &st, e)) < 0)
         goto fail;
@@ -375,9 +375,10 @@ int portrait_member_annual(struct db *db, const struct auth *a, long long member
     if ((rc = db_prepare(db,
                          "SELECT ms.month, ms.idx, os.idx, ms.politics, ms.theory, ms.discipline,"
                          " ms.performance, ms.honours, ms.org_id, o.name, o.path, m.name, m.emp_no"
-                         " FROM member_scores ms JOIN members m ON m.id = ms.member_id"
+                         " FROM member_scores ms JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id"
                          " JOIN orgs o ON o.id = ms.org_id LEFT JOIN org_scores os"
                          " ON os.month = ms.month AND os.org_id = ms.org_id"
+                         " AND os.tenant_id = ms.tenant_id"
                          " WHERE ms.member_id = $1 AND ms.month >= $2 AND ms.month <= $3"
                          " ORDER BY ms.month",
                          &st, e)) < 0)

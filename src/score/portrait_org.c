@@ -143,12 +143,12 @@ static int branch_parts(struct db *db, const struct orow *o, int month, int full
     if (full &&
         ((rc = ends(db,
                     "SELECT ms.member_id, m.name, ms.idx, ms.rank_branch FROM member_scores ms"
-                    " JOIN members m ON m.id = ms.member_id WHERE ms.month = $1 AND ms.org_id = $2"
+                    " JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id WHERE ms.month = $1 AND ms.org_id = $2"
                     " ORDER BY ms.rank_branch, ms.member_id LIMIT $3",
                     o->id, month, &top, e)) < 0 ||
          (rc = ends(db,
                     "SELECT ms.member_id, m.name, ms.idx, ms.rank_branch FROM member_scores ms"
-                    " JOIN members m ON m.id = ms.member_id WHERE ms.month = $1 AND ms.org_id = $2"
+                    " JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id WHERE ms.month = $1 AND ms.org_id = $2"
                     " ORDER BY ms.rank_branch DESC, ms.member_id LIMIT $3",
                     o->id, month, &bottom, e)) < 0))
         goto fail;

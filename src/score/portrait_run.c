@@ -58,7 +58,7 @@ int portrait_member_changes(struct db *db, long long member_id, int month, json_
     int rc = db_prepare(db,
                         "SELECT c.month, c.run, l.finished_at, c.old_idx, c.new_idx, c.dims,"
                         " c.late, c.late_events, l.reason FROM score_changes c"
-                        " JOIN score_run_log l ON l.month = c.month AND l.run = c.run"
+                        " JOIN score_run_log l ON l.month = c.month AND l.tenant_id = c.tenant_id AND l.run = c.run"
                         " WHERE c.member_id = $1 AND c.month >= $2 AND c.month <= $3"
                         " ORDER BY c.month DESC, c.run DESC",
                         &st, e);

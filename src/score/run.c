@@ -159,7 +159,7 @@ static int load_members(struct run *r, struct errbuf *e)
         return errbuf_set(e, -ERR_NOMEM, "out of memory");
     if ((rc = db_prepare(r->db,
                          "SELECT mo.member_id, mo.org_id FROM member_orgs mo"
-                         " JOIN members m ON m.id = mo.member_id"
+                         " JOIN members m ON m.id = mo.member_id AND m.tenant_id = mo.tenant_id"
                          " WHERE mo.from_month <= $1 AND (mo.to_month IS NULL OR mo.to_month >= $1)"
                          " AND m.status = 'active' ORDER BY mo.member_id",
                          &st, e)) < 0)

@@ -143,7 +143,7 @@ static int member_account(struct req *r, const char *emp_no, const char *field, 
     int rc;
     if ((rc = db_prepare(r->db,
                          "SELECT m.id, m.org_id, a.id, a.login, a.disabled FROM members m"
-                         " LEFT JOIN accounts a ON a.member_id = m.id WHERE m.emp_no = $1"
+                         " LEFT JOIN accounts a ON a.member_id = m.id AND a.tenant_id = m.tenant_id WHERE m.emp_no = $1"
                          " ORDER BY CASE WHEN a.login = m.emp_no THEN 0 ELSE 1 END, a.id",
                          &st, e)) < 0)
         return rc;

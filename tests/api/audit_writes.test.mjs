@@ -66,7 +66,7 @@ const get = async (login, url) => {
   return r.body;
 };
 const billFen = (emp) =>
-  Number(q(`SELECT b.amount_fen FROM dues_bills b JOIN members m ON m.id = b.member_id WHERE m.emp_no = '${emp}' AND b.month = ${CUR} AND b.kind = 'regular'`));
+  Number(q(`SELECT b.amount_fen FROM dues_bills b JOIN members m ON m.id = b.member_id AND m.tenant_id = b.tenant_id WHERE m.emp_no = '${emp}' AND b.month = ${CUR} AND b.kind = 'regular'`));
 const orgsCsv = (rows) => csv([['组织编码', '组织名称', '上级组织编码', '组织类型'], ...rows]);
 const membersCsv = (rows) => csv([['工号', '姓名', '性别', '出生日期', '所在组织编码', '身份证号', '手机号'], ...rows]);
 const basesCsv = (rows) => csv([['工号', '年度', '月收入（元）', '核定人'], ...rows]);

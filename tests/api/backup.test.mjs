@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer } from './lib.mjs';
+import { startServer, onCitus } from './lib.mjs';
 import { seedWorld, tempDatabase, tmpDir, sql, MEMBER_ROWS } from './fixtures.mjs';
 
 const BIN = process.env.DJ_BIN || path.resolve(import.meta.dirname, '../../dangjian');
@@ -26,7 +26,10 @@ function cli(args, env = process.env) {
 }
 const count = (url, table) => Number(sql(url, `SELECT COUNT(*) FROM ${table}`));
 
-test('a backup taken during a write load restores to exactly its moment', async () => {
+// Citus has no snapshot across its workers: read through the coordinator during writes, a
+// backup is not one moment (a Citus cluster is backed up per node; docs/SCALE.md)
+const citusSkip = onCitus() && 'Citus keeps no snapshot across workers, so a backup under writes is not one moment';
+test('a backup taken during a write load restores to exactly its moment', { skip: citusSkip }, async () => {
   const file = path.join(tmpDir(), `backup-${process.pid}.dump`);
   const before = count(srv.dbUrl, 'events');
   // a business system sends batches of events all along
@@ -84,7 +87,7 @@ test('a backup taken during a write load restores to exactly its moment', async 
     assert.equal(check.code, 0, check.stderr);
     assert.match(check.stdout, /0 unbalanced entries/);
     const init = await cli(['init', '--db', target.url], withKeys);
-    assert.match(init.stdout, /is up to date/);
+    assert.match(init.stdout, /is up to date/, init.stderr);
     // a restore never overwrites: the same target again is refused, and changes nothing
     const again = await cli(['restore', '--db', target.url, '--from', file]);
     assert.notEqual(again.code, 0);

@@ -709,7 +709,7 @@ test('SIGKILL in the middle of a large one-click confirmation: all of the batch 
     const state = () => ({
       confirmed: count("SELECT COUNT(*) FROM dues_bills WHERE month = 202405 AND status = 'confirmed'"),
       entries: count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'confirm'"),
-      postings: count("SELECT COUNT(*) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id WHERE e.kind = 'confirm'"),
+      postings: count("SELECT COUNT(*) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id AND e.tenant_id = p.tenant_id WHERE e.kind = 'confirm'"),
       batches: count('SELECT COUNT(*) FROM dues_batches'),
     });
     const pending = first.api('POST', '/api/v1/dues/confirm', { token: fin, body: { month: 202405 } }).then(

@@ -58,12 +58,12 @@ test('a clean file: previewed, then applied; history starts at the joining month
   assert.equal(done.status, 200, done.text);
   assert.equal(done.body.created, 2);
   assert.equal(done.body.dry_run, false);
-  assert.equal(sql(srv.dbUrl, "SELECT mo.from_month FROM member_orgs mo JOIN members m ON m.id = mo.member_id WHERE m.emp_no = 'NB001'"), '200507');
-  assert.equal(sql(srv.dbUrl, "SELECT mo.from_month FROM member_orgs mo JOIN members m ON m.id = mo.member_id WHERE m.emp_no = 'NB002'"),
+  assert.equal(sql(srv.dbUrl, "SELECT mo.from_month FROM member_orgs mo JOIN members m ON m.id = mo.member_id AND m.tenant_id = mo.tenant_id WHERE m.emp_no = 'NB001'"), '200507');
+  assert.equal(sql(srv.dbUrl, "SELECT mo.from_month FROM member_orgs mo JOIN members m ON m.id = mo.member_id AND m.tenant_id = mo.tenant_id WHERE m.emp_no = 'NB002'"),
     String(localDate().month));
   const from = await post('com-a', 'members', csv([MEMBER_HEAD, ['NB003', '吴六', '男', '1985-01-01', '2010-01-01', 'UA-B1', '']]), '?from=202401');
   assert.equal(from.status, 200, from.text);
-  assert.equal(sql(srv.dbUrl, "SELECT mo.from_month FROM member_orgs mo JOIN members m ON m.id = mo.member_id WHERE m.emp_no = 'NB003'"), '202401');
+  assert.equal(sql(srv.dbUrl, "SELECT mo.from_month FROM member_orgs mo JOIN members m ON m.id = mo.member_id AND m.tenant_id = mo.tenant_id WHERE m.emp_no = 'NB003'"), '202401');
   // running the same file again updates, creates nothing
   const twice = await post('com-a', 'members', file);
   assert.equal(twice.status, 200, twice.text);

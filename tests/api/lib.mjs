@@ -5,6 +5,10 @@
 // on a database of its own, so files never see each other's data:
 //   sqlite    ${DJ_TMP}/<random>.db
 //   postgres  a new database dj_<random> created with psql in the cluster DJ_DB points at
+//   citus     (scripts/test-api.sh citus: DJ_BACKEND=postgres, DJ_DB the coordinator and
+//             DJ_CITUS_WORKERS the workers' URLs) the same database on the coordinator and on
+//             every worker, each with the citus extension, the workers registered; `dangjian
+//             init` then distributes the tables (src/db/citus.c)
 //
 // Typical file:
 //
@@ -193,6 +197,28 @@ function installSafetyNet() {
 
 // ---- the database of one server
 
+// scripts/test-api.sh citus: the workers' URLs (DJ_DB is the coordinator)
+function citusWorkers() {
+  return (process.env.DJ_CITUS_WORKERS || '').split(/\s+/).filter(Boolean);
+}
+
+/** Whether the tests run on Citus (scripts/test-api.sh citus): for skips with a reason. */
+export function onCitus() {
+  return citusWorkers().length > 0;
+}
+
+// the citus extension in the database on every node, the workers registered on the
+// coordinator (nodes[0]); Citus keeps its metadata per database
+async function makeCitus(nodes) {
+  for (const node of nodes) await psql(node, 'CREATE EXTENSION citus');
+  const c = new URL(nodes[0]);
+  await psql(nodes[0], `SELECT citus_set_coordinator_host('${c.hostname}', ${Number(c.port)})`);
+  for (const w of nodes.slice(1)) {
+    const u = new URL(w);
+    await psql(nodes[0], `SELECT citus_add_node('${u.hostname}', ${Number(u.port)})`);
+  }
+}
+
 async function createDatabase(db) {
   installSafetyNet();
   if (db) return { url: db, dropAsync: async () => {}, dropSync: () => {} };
@@ -208,20 +234,26 @@ async function createDatabase(db) {
   const base = process.env.DJ_DB;
   if (!isPostgresUrl(base)) throw new Error(`DJ_BACKEND=postgres needs DJ_DB=postgresql://... (got ${base})`);
   const dbName = `dj_${name}`;
-  await psql(base, `CREATE DATABASE "${dbName}"`);
+  const nodes = [base, ...citusWorkers()];
+  for (const node of nodes) await psql(node, `CREATE DATABASE "${dbName}"`);
+  if (nodes.length > 1) await makeCitus(nodes.map((n) => withDatabase(n, dbName)));
   const drop = `DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`;
   return {
     url: withDatabase(base, dbName),
     dropAsync: async () => {
-      try {
-        await psql(base, drop);
-      } catch (e) {
-        process.stderr.write(`warning: could not drop test database ${dbName}: ${e.message}\n`);
+      for (const node of nodes) {
+        try {
+          await psql(node, drop);
+        } catch (e) {
+          process.stderr.write(`warning: could not drop test database ${dbName}: ${e.message}\n`);
+        }
       }
     },
     dropSync: () => {
-      const err = psqlSync(base, drop);
-      if (err) process.stderr.write(`warning: could not drop test database ${dbName}: ${err}\n`);
+      for (const node of nodes) {
+        const err = psqlSync(node, drop);
+        if (err) process.stderr.write(`warning: could not drop test database ${dbName}: ${err}\n`);
+      }
     },
   };
 }

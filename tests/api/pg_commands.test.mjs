@@ -38,13 +38,13 @@ const CHECKS = {
   ledger: `SELECT o.code, p.account, SUM(p.amount_fen) FROM ledger_postings p JOIN orgs o ON o.id = p.org_id
            GROUP BY o.code, p.account ORDER BY o.code, p.account`,
   bills: `SELECT m.emp_no, b.month, b.kind, b.status, COALESCE(b.amount_fen, -1) FROM dues_bills b
-          JOIN members m ON m.id = b.member_id ORDER BY m.emp_no, b.month, b.kind, b.seq`,
+          JOIN members m ON m.id = b.member_id AND m.tenant_id = b.tenant_id ORDER BY m.emp_no, b.month, b.kind, b.seq`,
   events: `SELECT e.key, i.code, e.day, CAST(ROUND(e.value * 1000) AS BIGINT), o.code FROM events e
            JOIN indicators i ON i.id = e.indicator_id JOIN orgs o ON o.id = e.org_id ORDER BY e.key`,
   scores: `SELECT m.emp_no, s.month, CAST(ROUND(s.idx * 1000) AS BIGINT), s.rank_company, s.events FROM member_scores s
-           JOIN members m ON m.id = s.member_id ORDER BY m.emp_no, s.month`,
+           JOIN members m ON m.id = s.member_id AND m.tenant_id = s.tenant_id ORDER BY m.emp_no, s.month`,
   plans: `SELECT t.code, o.code, s.period, s.level, CAST(ROUND(s.completion * 1000) AS BIGINT) FROM plan_status s
-          JOIN plan_tasks t ON t.id = s.task_id JOIN orgs o ON o.id = s.org_id ORDER BY t.code, o.code, s.period`,
+          JOIN plan_tasks t ON t.id = s.task_id AND t.tenant_id = s.tenant_id JOIN orgs o ON o.id = s.org_id ORDER BY t.code, o.code, s.period`,
 };
 
 function run(url, label) {

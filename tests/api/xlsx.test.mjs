@@ -110,7 +110,7 @@ test('income bases from an .xlsx: amounts and years as numbers', async () => {
   const r = await post('fin-a', 'bases', book);
   assert.equal(r.status, 200, r.text);
   assert.equal(r.body.rows, 2);
-  assert.equal(sql(srv.dbUrl, `SELECT monthly_fen FROM income_bases b JOIN members m ON m.id = b.member_id WHERE m.emp_no = 'EA001' AND b.year = ${YEAR}`), '300050');
+  assert.equal(sql(srv.dbUrl, `SELECT monthly_fen FROM income_bases b JOIN members m ON m.id = b.member_id AND m.tenant_id = b.tenant_id WHERE m.emp_no = 'EA001' AND b.year = ${YEAR}`), '300050');
 });
 
 test('the CLI imports events from an .xlsx, by --sheet too', () => {
