@@ -51,12 +51,14 @@ static int arrears(struct db *db, const char *path, int month, bool show_amounts
     static const char *const sql[2] = {
         "SELECT b.member_id, m.emp_no, m.name, b.org_id, o.name, b.month, b.status,"
         " COALESCE(b.amount_fen, 0) FROM dues_bills b JOIN orgs o ON o.id = b.org_id"
-        " JOIN members m ON m.id = b.member_id WHERE o.path >= $1 AND o.path < $2"
+        " JOIN members m ON m.id = b.member_id AND m.tenant_id = b.tenant_id"
+        " WHERE o.path >= $1 AND o.path < $2"
         " AND b.kind = 'regular' AND b.published_at IS NOT NULL AND b.month <= $3"
         " AND b.month >= $4 ORDER BY b.member_id, b.month DESC",
         "SELECT b.member_id, m.emp_no, m.name, b.org_id, o.name, b.month, b.status,"
         " COALESCE(b.amount_fen, 0) FROM dues_bills b JOIN orgs o ON o.id = b.org_id"
-        " JOIN members m ON m.id = b.member_id WHERE b.member_id IN (SELECT member_id"
+        " JOIN members m ON m.id = b.member_id AND m.tenant_id = b.tenant_id"
+        " WHERE (b.member_id, b.tenant_id) IN (SELECT member_id, tenant_id"
         " FROM dues_bills WHERE month = $3 AND kind = 'regular' AND status = 'unpaid'"
         " AND published_at IS NOT NULL) AND o.path >= $1 AND o.path < $2"
         " AND b.kind = 'regular' AND b.published_at IS NOT NULL AND b.month <= $3"

@@ -261,15 +261,17 @@ int dues_bases_list(struct db *db, const char *path, int year, bool missing_only
     static const char *const sql[2] = {
         "SELECT m.id, m.emp_no, m.name, m.category, m.org_id, o.name, b.from_month,"
         " b.monthly_fen, b.verified_by, b.verified_at FROM (SELECT id, emp_no, name, category,"
-        " org_id, org_path FROM members WHERE org_path >= $1 AND org_path < $2"
+        " org_id, org_path, tenant_id FROM members WHERE org_path >= $1 AND org_path < $2"
         " AND status = 'active' ORDER BY org_path, emp_no LIMIT $4 OFFSET $5) m"
         " JOIN orgs o ON o.id = m.org_id"
-        " LEFT JOIN income_bases b ON b.member_id = m.id AND b.year = $3"
+        " LEFT JOIN income_bases b ON b.member_id = m.id AND b.tenant_id = m.tenant_id"
+        " AND b.year = $3"
         " ORDER BY m.org_path, m.emp_no, b.from_month",
         "SELECT m.id, m.emp_no, m.name, m.category, m.org_id, o.name, NULL, NULL, NULL, NULL"
         " FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.org_path >= $1"
         " AND m.org_path < $2 AND m.status = 'active' AND m.category IN ('in_service', 'retired')"
         " AND NOT EXISTS (SELECT 1 FROM income_bases b WHERE b.member_id = m.id"
+        " AND b.tenant_id = m.tenant_id"
         " AND b.year = $3) ORDER BY m.org_path, m.emp_no LIMIT $4 OFFSET $5",
     };
     char hi[ORG_PATH_MAX];
@@ -283,7 +285,8 @@ int dues_bases_list(struct db *db, const char *path, int year, bool missing_only
                           ? "SELECT COUNT(*) FROM members m WHERE m.org_path >= $1"
                             " AND m.org_path < $2 AND m.status = 'active'"
                             " AND m.category IN ('in_service', 'retired') AND NOT EXISTS"
-                            " (SELECT 1 FROM income_bases b WHERE b.member_id = m.id AND b.year = $3)"
+                            " (SELECT 1 FROM income_bases b WHERE b.member_id = m.id"
+                            " AND b.tenant_id = m.tenant_id AND b.year = $3)"
                           : "SELECT COUNT(*) FROM members WHERE org_path >= $1 AND org_path < $2"
                             " AND status = 'active' AND $3 > 0",
                       "tti", path, hi, (long long)year);

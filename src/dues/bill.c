@@ -267,10 +267,12 @@ static int generate(struct db *db, int month, const char *path, long long actor,
     static const char *const members_sql[2] = {
         "SELECT m.id, mo.org_id, m.category, m.party_status, COALESCE(m.joined_date, ''),"
         " m.emp_no, m.name FROM member_orgs mo JOIN members m ON m.id = mo.member_id"
+        " AND m.tenant_id = mo.tenant_id"
         " WHERE mo.from_month <= $1 AND (mo.to_month IS NULL OR mo.to_month >= $1)"
         " AND m.status = 'active' AND $2 = '' AND $3 = '' ORDER BY m.id",
         "SELECT m.id, mo.org_id, m.category, m.party_status, COALESCE(m.joined_date, ''),"
         " m.emp_no, m.name FROM member_orgs mo JOIN members m ON m.id = mo.member_id"
+        " AND m.tenant_id = mo.tenant_id"
         " JOIN orgs o ON o.id = mo.org_id WHERE mo.from_month <= $1"
         " AND (mo.to_month IS NULL OR mo.to_month >= $1) AND m.status = 'active'"
         " AND o.path >= $2 AND o.path < $3 ORDER BY m.id",
@@ -511,7 +513,8 @@ int dues_publish(struct db *db, int month, long long org_id, const char *path, l
              db,
              "SELECT DISTINCT b.member_id FROM dues_bills b WHERE b.month = $2"
              " AND b.publication_id = $1 AND EXISTS (SELECT 1 FROM dues_bills a"
-             " WHERE a.member_id = b.member_id AND a.kind = 'advance' AND a.status = 'confirmed')",
+             " WHERE a.member_id = b.member_id AND a.tenant_id = b.tenant_id"
+             " AND a.kind = 'advance' AND a.status = 'confirmed')",
              s.publication_id, month, &s.credited, e)) < 0)
         goto fail;
     d = json_pack("{s:i, s:I, s:I}", "month", month, "bills", (json_int_t)s.bills, "orgs",

@@ -53,7 +53,8 @@ int dues_bills_list(struct db *db, const char *path, int month, const char *stat
                          " b.published_at, b.paid_at, b.confirmed_at, b.amount_fen, b.base_fen,"
                          " b.band, b.rate_bp, b.rule_version, b.category, b.party_status,"
                          " b.via_credit FROM dues_bills b JOIN orgs o ON o.id = b.org_id"
-                         " JOIN members m ON m.id = b.member_id WHERE o.path >= $1 AND o.path < $2"
+                         " JOIN members m ON m.id = b.member_id AND m.tenant_id = b.tenant_id"
+                         " WHERE o.path >= $1 AND o.path < $2"
                          " AND b.month = $3 AND b.kind = 'regular' AND ($4 = '' OR b.status = $4)"
                          " ORDER BY o.path, m.emp_no LIMIT $5 OFFSET $6",
                          &st, e)) < 0)

@@ -140,7 +140,8 @@ static int mark(struct db *db, long long batch, int month, const char *path, con
                   " share_fen = CASE WHEN kind = 'advance' OR (kind = 'voluntary' AND amount_fen >= $7)"
                   " OR (SELECT parent_id FROM orgs WHERE orgs.id = dues_bills.org_id) IS NULL THEN 0"
                   " ELSE (amount_fen * COALESCE((SELECT remit_share_bp FROM dues_org_settings s"
-                  " WHERE s.org_id = dues_bills.org_id), $8) + $9) / 10000 END"
+                  " WHERE s.org_id = dues_bills.org_id AND s.tenant_id = dues_bills.tenant_id), $8)"
+                  " + $9) / 10000 END"
                   " WHERE month = $3 AND status = 'paid' AND (kind = $6 OR ($6 = '' AND kind <> 'advance'))"
                   " AND org_id IN (SELECT id FROM orgs WHERE path >= $4 AND path < $5)",
                   "iiittti" "ii", batch, now, (long long)month, path, hi, kinds,

@@ -125,7 +125,8 @@ static int apply_credit(struct db *db, const long long *ids, size_t n, long long
 {
     char *asql = pay_in_sql(
         "SELECT a.member_id, a.seq, a.amount_fen - COALESCE((SELECT SUM(b.amount_fen)"
-        " FROM dues_bills b WHERE b.member_id = a.member_id AND b.kind = 'regular'"
+        " FROM dues_bills b WHERE b.member_id = a.member_id AND b.tenant_id = a.tenant_id"
+        " AND b.kind = 'regular'"
         " AND b.via_credit = 1 AND b.payment_id = a.seq AND b.status IN ('paid', 'confirmed')), 0),"
         " a.paid_at, a.month FROM dues_bills a WHERE a.kind = 'advance' AND a.status = 'confirmed'"
         " AND a.member_id", 1, " ORDER BY a.member_id, a.id");

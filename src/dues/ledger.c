@@ -266,10 +266,12 @@ int ledger_statement(struct db *db, long long org_id, const char *path, bool sub
         "SELECT e.kind, CASE WHEN e.reverses_id IS NULL THEN 1 ELSE -1 END, p.account,"
         " CASE WHEN p.amount_fen < 0 THEN -1 ELSE 1 END, SUM(p.amount_fen)"
         " FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id"
+        " AND e.tenant_id = p.tenant_id"
         " WHERE p.org_id = $1 AND p.month >= $2 AND p.month <= $3 GROUP BY 1, 2, 3, 4",
         "SELECT e.kind, CASE WHEN e.reverses_id IS NULL THEN 1 ELSE -1 END, p.account,"
         " CASE WHEN p.amount_fen < 0 THEN -1 ELSE 1 END, SUM(p.amount_fen)"
         " FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id"
+        " AND e.tenant_id = p.tenant_id"
         " JOIN orgs o ON o.id = p.org_id WHERE o.path >= $1 AND o.path < $2"
         " AND p.month >= $3 AND p.month <= $4 GROUP BY 1, 2, 3, 4",
     };
@@ -334,14 +336,15 @@ int ledger_entries(struct db *db, long long org_id, int month, long long page,
     rc = db_query_int(db, e, &total,
                       "SELECT COUNT(*) FROM ledger_entries e WHERE ($2 = 0 OR e.month = $2) AND"
                       " EXISTS (SELECT 1 FROM ledger_postings p WHERE p.entry_id = e.id"
-                      " AND p.org_id = $1)",
+                      " AND p.tenant_id = e.tenant_id AND p.org_id = $1)",
                       "ii", org_id, (long long)month);
     if (rc < 0 ||
         (rc = db_prepare(db,
                          "SELECT e.id, e.org_id, e.kind, e.idem_key, e.month, e.reverses_id,"
                          " e.ref_id, e.memo, e.created_by, e.created_at FROM ledger_entries e"
                          " WHERE ($2 = 0 OR e.month = $2) AND EXISTS (SELECT 1 FROM"
-                         " ledger_postings p WHERE p.entry_id = e.id AND p.org_id = $1)"
+                         " ledger_postings p WHERE p.entry_id = e.id AND p.tenant_id = e.tenant_id"
+                         " AND p.org_id = $1)"
                          " ORDER BY e.id DESC LIMIT $3 OFFSET $4",
                          &st, e)) < 0)
         goto fail;

@@ -52,7 +52,8 @@ static int load_dues(struct db *db, int month, const long long *list, size_t n, 
     int rc;
     if ((rc = db_prepare(db,
                          "SELECT b.member_id, m.org_id, b.amount_fen FROM dues_bills b"
-                         " JOIN members m ON m.id = b.member_id WHERE b.month = $1"
+                         " JOIN members m ON m.id = b.member_id AND m.tenant_id = b.tenant_id"
+                         " WHERE b.month = $1"
                          " AND b.kind = 'regular' AND b.seq = 0 AND b.status = 'unpaid'"
                          " AND b.published_at IS NOT NULL AND m.status = 'active'"
                          " ORDER BY b.member_id",
@@ -143,7 +144,8 @@ int dues_payroll_collect(struct db *db, int month, const long long *members, siz
     if ((rc = db_run(db, e,
                      "INSERT INTO dues_payment_items(payment_id, month, kind, bill_id, amount_fen)"
                      " SELECT p.id, b.month, 'bill', b.id, b.amount_fen FROM dues_payments p"
-                     " JOIN dues_bills b ON b.member_id = p.member_id AND b.month = $1"
+                     " JOIN dues_bills b ON b.member_id = p.member_id AND b.tenant_id = p.tenant_id"
+                     " AND b.month = $1"
                      " AND b.kind = 'regular' AND b.seq = 0 WHERE p.id > $2 AND p.external_ref = $3"
                      " AND p.channel = 'payroll'",
                      "iit", (long long)month, lo, ref)) < 0 ||
@@ -152,6 +154,7 @@ int dues_payroll_collect(struct db *db, int month, const long long *members, siz
                       * latter as a loop over the month's bills (about 1 s a month) */
                      "UPDATE dues_bills SET status = 'paid', paid_at = $2, payment_id = p.id"
                      " FROM dues_payments p WHERE p.member_id = dues_bills.member_id"
+                     " AND p.tenant_id = dues_bills.tenant_id"
                      " AND p.id > $3 AND p.external_ref = $4 AND p.channel = 'payroll'"
                      " AND dues_bills.month = $1 AND dues_bills.kind = 'regular'"
                      " AND dues_bills.seq = 0 AND dues_bills.status = 'unpaid'",

@@ -15,12 +15,13 @@
 /* One statement (a round trip on PostgreSQL for each of the thousands a check raises): a to-do
  * without a dedupe key of its own goes in unless the same item is open for the same account;
  * one with a key, unless the key was used (ON CONFLICT). Parameters are cast: an INSERT from
- * a SELECT gives them no types of its own on PostgreSQL. */
+ * a SELECT gives them no types of its own on PostgreSQL. Whether a row went in is read from
+ * RETURNING: Citus reports an INSERT ... SELECT's rows selected as its count, stored or not. */
 int todo_raise(struct db *db, const struct todo *t, struct errbuf *e)
 {
-    long long now = t->created_at ? t->created_at : (long long)time(NULL);
-    int rc = db_run(
-        db, e,
+    long long now = t->created_at ? t->created_at : (long long)time(NULL), one = 0;
+    int rc = db_query_int(
+        db, e, &one,
         "INSERT INTO todos(domain, kind, account_id, org_id, member_id, title, task_id, case_id,"
         " period, due_day, from_month, months, dedupe, created_at)"
         " SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT), CAST($4 AS BIGINT),"
@@ -34,11 +35,11 @@ int todo_raise(struct db *db, const struct todo *t, struct errbuf *e)
         " AND COALESCE(o.case_id, 0) = COALESCE(CAST($8 AS BIGINT), 0)"
         " AND o.org_id = CAST($4 AS BIGINT) AND COALESCE(o.period, '') = COALESCE(CAST($9 AS TEXT), '')"
         " AND o.title = CAST($6 AS TEXT))"
-        " ON CONFLICT (dedupe, tenant_id) DO NOTHING",
+        " ON CONFLICT (dedupe, tenant_id) DO NOTHING RETURNING 1",
         "ttIiItIItIIIti", t->domain, t->kind, t->account_id, t->org_id, t->member_id, t->title,
         t->task_id, t->case_id, t->period, (long long)t->due_day, (long long)t->from_month,
         (long long)t->months, t->dedupe, now);
-    return rc < 0 ? rc : rc > 0;
+    return rc < 0 ? rc : rc == 1; /* a row returned: added (Citus counts rows selected) */
 }
 
 int todo_done_case(struct db *db, long long case_id, struct errbuf *e)

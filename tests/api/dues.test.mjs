@@ -571,11 +571,11 @@ test('closing months: on-time and late events reach the scoring; to-dos at three
   assert.deepEqual((await get('sec-a1', '/api/v1/dues/todos')).items, [], 'none in UA-B1');
   // the branch's secretary got one notice (党费提醒, also to the branch's robots) per close that
   // raised to-dos there: March (three months) and June (six); closing again told nobody again
-  const notes = (where) => sql(srv.dbUrl, `SELECT COUNT(*) FROM plan_notices n JOIN accounts a ON a.id = n.account_id WHERE a.login = 'sec-a3' AND n.kind = 'dues'${where}`);
+  const notes = (where) => sql(srv.dbUrl, `SELECT COUNT(*) FROM plan_notices n JOIN accounts a ON a.id = n.account_id AND a.tenant_id = n.tenant_id WHERE a.login = 'sec-a3' AND n.kind = 'dues'${where}`);
   assert.equal(notes(''), '2');
   assert.equal(notes(" AND n.title LIKE '2024年3月关账：1名党员%' AND n.body LIKE '%陈十（工号D10）自2024年1月起连续3个月%'"), '1');
   assert.equal(notes(" AND n.title LIKE '2024年6月关账：1名党员%' AND n.body LIKE '%连续6个月，已满六个月%'"), '1');
-  assert.equal(sql(srv.dbUrl, `SELECT COUNT(*) FROM plan_notices n JOIN accounts a ON a.id = n.account_id WHERE a.login = 'sec-a1' AND n.kind = 'dues'`), '0', 'UA-B1 has no arrears');
+  assert.equal(sql(srv.dbUrl, `SELECT COUNT(*) FROM plan_notices n JOIN accounts a ON a.id = n.account_id AND a.tenant_id = n.tenant_id WHERE a.login = 'sec-a1' AND n.kind = 'dues'`), '0', 'UA-B1 has no arrears');
   assertError(await api('sec-b1', 'POST', `/api/v1/dues/todos/${cs.id}/done`), 403, 'forbidden');
   const w = todos.items.find((t) => t.kind === 'arrears_warning' && t.from_month === 202404);
   assert.equal((await api('com-a', 'POST', `/api/v1/dues/todos/${w.id}/done`)).status, 200);
