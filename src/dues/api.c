@@ -20,7 +20,6 @@
 #include "org/scope.h"
 #include "base/banned.h"
 
-#define MAX_COLLECTIONS 20000 /* payments in one collection request */
 
 /* ---- shared helpers */
 
@@ -123,7 +122,7 @@ static int unknown_member(struct errbuf *e)
     return errbuf_why(e, R_UNKNOWN_MEMBER, "member_id", NULL);
 }
 
-static int member_path(struct req *r, long long member, char *path, struct errbuf *e)
+int dues_api_member_path(struct req *r, long long member, char *path, struct errbuf *e)
 {
     struct db_stmt *st;
     int rc;
@@ -139,8 +138,7 @@ static int member_path(struct req *r, long long member, char *path, struct errbu
     return rc < 0 ? rc : 0;
 }
 
-/* Run a write inside one transaction. */
-static int in_tx(struct req *r, int rc, struct errbuf *e)
+int dues_api_in_tx(struct req *r, int rc, struct errbuf *e)
 {
     if (rc < 0) {
         db_rollback(r->db);
@@ -195,7 +193,7 @@ int api_dues_base_set(struct req *r, struct errbuf *e)
         return rc;
     if (req_has(r, "from_month") && (rc = dues_api_month(r, "from_month", true, 0, &from, e)) < 0)
         return rc;
-    if ((rc = member_path(r, in.member_id, path, e)) < 0)
+    if ((rc = dues_api_member_path(r, in.member_id, path, e)) < 0)
         return rc == -ERR_NOTFOUND ? unknown_member(e) : rc;
     if (!auth_covers(&r->auth, ROLE_FINANCE, path))
         return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", in.member_id,
@@ -208,7 +206,7 @@ int api_dues_base_set(struct req *r, struct errbuf *e)
     in.from_month = from;
     in.monthly_fen = fen;
     if ((rc = db_begin(r->db, e)) < 0 ||
-        (rc = in_tx(r, dues_base_set(r->db, &in, r->auth.account_id, e), e)) < 0 ||
+        (rc = dues_api_in_tx(r, dues_base_set(r->db, &in, r->auth.account_id, e), e)) < 0 ||
         (rc = dues_bases_of_member(r->db, in.member_id, &bases, e)) < 0)
         return rc;
     return req_reply_json(r, 200, json_pack("{s:I, s:o}", "member_id", (json_int_t)in.member_id,
@@ -230,13 +228,13 @@ int api_dues_term_add(struct req *r, struct errbuf *e)
         (rc = req_str(r, "approved_on", true, 10, &in.approved_on, e)) < 0 ||
         (rc = req_str(r, "note", false, 200, &in.note, e)) < 0)
         return rc;
-    if ((rc = member_path(r, in.member_id, path, e)) < 0)
+    if ((rc = dues_api_member_path(r, in.member_id, path, e)) < 0)
         return rc == -ERR_NOTFOUND ? unknown_member(e) : rc;
     if (!auth_covers(&r->auth, ROLE_FINANCE | ROLE_COMMITTEE, path))
         return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", in.member_id,
                                 "member %lld is outside your scope", in.member_id);
     if ((rc = db_begin(r->db, e)) < 0 ||
-        (rc = in_tx(r, dues_term_add(r->db, &in, r->auth.account_id, &id, e), e)) < 0)
+        (rc = dues_api_in_tx(r, dues_term_add(r->db, &in, r->auth.account_id, &id, e), e)) < 0)
         return rc;
     return req_reply_json(r, 201, json_pack("{s:I, s:I, s:s, s:i}", "id", (json_int_t)id,
                                             "member_id", (json_int_t)in.member_id, "kind",
@@ -338,7 +336,7 @@ int api_dues_member(struct req *r, struct errbuf *e)
     int from, to, rc;
     bool amounts, xlsx;
     json_t *out;
-    if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = member_path(r, id, path, e)) < 0)
+    if ((rc = req_param_id(r, 0, &id, e)) < 0 || (rc = dues_api_member_path(r, id, path, e)) < 0)
         return rc;
     amounts = id == r->auth.member_id || auth_covers(&r->auth, ROLE_FINANCE, path);
     if (!amounts && !auth_covers(&r->auth, ROLE_STAFF, path))
@@ -358,9 +356,8 @@ int api_dues_member(struct req *r, struct errbuf *e)
 
 /* ---- payments */
 
-/* months: [202401, "2024-02", ...] or bill_ids: [...] (the caller's own bills). */
-static int read_months(struct req *r, long long member, int *months, size_t *ret_n,
-                       struct errbuf *e)
+int dues_api_read_months(struct req *r, long long member, int *months, size_t *ret_n,
+                         struct errbuf *e)
 {
     json_t *m = json_object_get(r->json, "months"), *b = json_object_get(r->json, "bill_ids"), *v;
     size_t i, n = 0;
@@ -483,7 +480,7 @@ int api_dues_pay(struct req *r, struct errbuf *e)
     json_t *out;
     int rc;
     if ((rc = paying_member(r, &in.member_id, e)) < 0 ||
-        (rc = read_months(r, in.member_id, months, &in.nmonths, e)) < 0 ||
+        (rc = dues_api_read_months(r, in.member_id, months, &in.nmonths, e)) < 0 ||
         (rc = req_int(r, "amount_fen", true, &in.amount_fen, e)) < 0 ||
         (rc = req_int(r, "voluntary_fen", false, &in.voluntary_fen, e)) < 0 ||
         (rc = req_str(r, "channel", true, 16, &in.channel, e)) < 0 ||
@@ -493,7 +490,7 @@ int api_dues_pay(struct req *r, struct errbuf *e)
     in.online = true;
     in.actor = r->auth.account_id;
     if ((rc = db_begin(r->db, e)) < 0 ||
-        (rc = in_tx(r, dues_payment_create(r->db, &in, &id, e), e)) < 0 ||
+        (rc = dues_api_in_tx(r, dues_payment_create(r->db, &in, &id, e), e)) < 0 ||
         (rc = dues_payment_get(r->db, id, &out, &member, e)) < 0)
         return rc;
     return req_reply_json(r, 201, out);
@@ -509,7 +506,7 @@ int api_dues_payment_get(struct req *r, struct errbuf *e)
         (rc = dues_payment_get(r->db, id, &out, &member, e)) < 0)
         return rc;
     if (member != r->auth.member_id &&
-        ((rc = member_path(r, member, path, e)) < 0 || !auth_covers(&r->auth, ROLE_FINANCE, path))) {
+        ((rc = dues_api_member_path(r, member, path, e)) < 0 || !auth_covers(&r->auth, ROLE_FINANCE, path))) {
         json_decref(out);
         /* others may not even learn that the payment exists */
         return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "payment_id", id,
@@ -518,162 +515,3 @@ int api_dues_payment_get(struct req *r, struct errbuf *e)
     return req_reply_json(r, 200, out);
 }
 
-
-/* One collection (cash, bank, payroll) as {member_id | emp_no, months, amount_fen, channel,
- * external_ref, payer, voluntary_fen}. */
-static int collect_one(struct req *r, json_t *item, long long *ret_id, long long *ret_amount,
-                       const char **ret_field, struct errbuf *e)
-{
-    struct dues_pay_in in = {0};
-    int months[DUES_MAX_MONTHS];
-    json_t *saved = r->json;
-    const char *emp = NULL;
-    char path[ORG_PATH_MAX];
-    int rc;
-    if (!json_is_object(item)) {
-        *ret_field = "";
-        return errbuf_field(e, -ERR_INVALID, R_NOT_OBJECT, NULL, NULL, "not an object");
-    }
-    r->json = item; /* reuse the typed field readers on the item */
-    *ret_field = "member_id";
-    if ((rc = req_int(r, "member_id", false, &in.member_id, e)) < 0 ||
-        (rc = req_str(r, "emp_no", false, 32, &emp, e)) < 0)
-        goto out;
-    if (!in.member_id && emp &&
-        db_query_int(r->db, NULL, &in.member_id, "SELECT id FROM members WHERE emp_no = $1", "t",
-                     emp) <= 0) {
-        rc = errbuf_field(e, -ERR_INVALID, R_UNKNOWN_MEMBER, "emp_no", emp,
-                          "no member with emp_no '%s'", emp);
-        goto out;
-    }
-    if (!in.member_id) {
-        rc = errbuf_field(e, -ERR_INVALID, R_REQUIRED, "member_id", NULL,
-                          "member_id or emp_no is required");
-        goto out;
-    }
-    if ((rc = member_path(r, in.member_id, path, e)) < 0) {
-        rc = -ERR_INVALID;
-        goto out;
-    }
-    if (!auth_covers(&r->auth, ROLE_FINANCE, path)) {
-        rc = errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "member_id", in.member_id,
-                              "member %lld is outside your scope", in.member_id);
-        goto out;
-    }
-    *ret_field = "months";
-    if ((rc = read_months(r, in.member_id, months, &in.nmonths, e)) < 0)
-        goto out;
-    *ret_field = "amount_fen";
-    if ((rc = req_int(r, "amount_fen", true, &in.amount_fen, e)) < 0 ||
-        (rc = req_int(r, "voluntary_fen", false, &in.voluntary_fen, e)) < 0)
-        goto out;
-    *ret_field = "channel";
-    if ((rc = req_str(r, "channel", true, 16, &in.channel, e)) < 0 ||
-        (rc = req_str(r, "external_ref", false, 64, &in.external_ref, e)) < 0 ||
-        (rc = req_str(r, "payer", false, 64, &in.payer, e)) < 0)
-        goto out;
-    in.months = months;
-    in.actor = r->auth.account_id;
-    *ret_field = "amount_fen";
-    if ((rc = dues_payment_create(r->db, &in, ret_id, e)) < 0) {
-        if (strncmp(e->msg, "months", 6) == 0)
-            *ret_field = "months";
-        else if (strncmp(e->msg, "channel", 7) == 0)
-            *ret_field = "channel";
-        goto out;
-    }
-    *ret_amount = in.amount_fen;
-out:
-    r->json = saved;
-    return rc;
-}
-
-/* Finance records collections: all of them, or none when any is wrong (the reply lists each
- * bad item with its index, field and reason). */
-int api_dues_collect(struct req *r, struct errbuf *e)
-{
-    json_t *items = json_object_get(r->json, "items"), *item, *ids;
-    long long total = 0;
-    long mark;
-    size_t i, bad = 0;
-    int rc, forbidden = 0;
-    if (!json_is_array(items) || json_array_size(items) == 0 ||
-        json_array_size(items) > MAX_COLLECTIONS)
-        return (errbuf_field(e, -ERR_INVALID, R_TOO_MANY, "items", NULL,
-                             "field 'items' must be an array of 1 to %d collections",
-                             MAX_COLLECTIONS),
-                errbuf_limit(e, MAX_COLLECTIONS));
-    if ((rc = db_begin(r->db, e)) < 0)
-        return rc;
-    ids = json_array();
-    mark = audit_batch_begin(); /* one row for the batch, below */
-    json_array_foreach(items, i, item)
-    {
-        struct errbuf ie = ERRBUF_INIT;
-        const char *field = "";
-        long long id = 0, amount = 0;
-        int r1 = collect_one(r, item, &id, &amount, &field, &ie);
-        if (r1 == -ERR_FORBIDDEN)
-            forbidden = 1;
-        if (r1 < 0 && r1 != -ERR_INVALID && r1 != -ERR_CONFLICT && r1 != -ERR_FORBIDDEN &&
-            r1 != -ERR_NOTFOUND) {
-            rc = r1;
-            *e = ie;
-            break;
-        }
-        if (r1 < 0) {
-            /* the item's reason, at its index, naming the field the problem is in */
-            if (!ie.field[0])
-                snprintf(ie.field, sizeof(ie.field), "%s", field);
-            if (!ie.why)
-                errbuf_why(&ie, R_INVALID_FORMAT, field, NULL);
-            errbuf_index(&ie, (long long)i);
-            if (bad++ < 100)
-                req_error_detail(r, req_reason_item(&ie));
-            continue;
-        }
-        total += amount;
-        json_array_append_new(ids, json_integer(id));
-    }
-    audit_batch_end(mark);
-    if (rc >= 0 && bad)
-        rc = errbuf_set(e, forbidden ? -ERR_FORBIDDEN : -ERR_INVALID,
-                        "%zu of %zu collections are wrong: nothing recorded", bad,
-                        json_array_size(items));
-    if (rc >= 0) {
-        json_t *d = json_pack("{s:I, s:I, s:O}", "payments", (json_int_t)json_array_size(ids),
-                              "amount_fen", (json_int_t)total, "ids", ids);
-        rc = audit_log(r->db, r->auth.account_id, auth_home_org(&r->auth, ROLE_FINANCE),
-                       "collect", "dues_payment", 0, d, e);
-        json_decref(d);
-    }
-    if ((rc = in_tx(r, rc, e)) < 0) {
-        json_decref(ids);
-        return rc;
-    }
-    return req_reply_json(r, 201, json_pack("{s:I, s:I, s:o}", "payments",
-                                            (json_int_t)json_array_size(ids), "amount_fen",
-                                            (json_int_t)total, "ids", ids));
-}
-
-int api_dues_reverse(struct req *r, struct errbuf *e)
-{
-    char path[ORG_PATH_MAX];
-    const char *reason = NULL;
-    long long id, member = 0;
-    json_t *pay, *out;
-    int rc;
-    if ((rc = req_param_id(r, 0, &id, e)) < 0 ||
-        (rc = dues_payment_get(r->db, id, &pay, &member, e)) < 0)
-        return rc;
-    json_decref(pay);
-    if ((rc = member_path(r, member, path, e)) < 0)
-        return rc;
-    if (!auth_covers(&r->auth, ROLE_FINANCE, path))
-        return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "payment_id", id,
-                                "payment %lld is outside your scope", id);
-    if ((rc = req_str(r, "reason", true, 200, &reason, e)) < 0 ||
-        (rc = dues_payment_reverse(r->db, id, reason, r->auth.account_id, &out, e)) < 0)
-        return rc;
-    return req_reply_json(r, 200, out);
-}

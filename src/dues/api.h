@@ -48,6 +48,14 @@ int dues_api_org(struct req *r, int mask, bool from_body, char *path, long long 
                  struct errbuf *e);
 int dues_api_month(struct req *r, const char *key, bool from_body, int def, int *ret,
                    struct errbuf *e);
+/* The organization path of member (unknown: R_UNKNOWN_MEMBER, 404). */
+int dues_api_member_path(struct req *r, long long member, char *path, struct errbuf *e);
+/* Commit the request's transaction, or roll it back when rc < 0. */
+int dues_api_in_tx(struct req *r, int rc, struct errbuf *e);
+/* months: [202401, "2024-02", ...] or bill_ids: [...] (member's own bills), at most
+ * DUES_MAX_MONTHS. */
+int dues_api_read_months(struct req *r, long long member, int *months, size_t *ret_n,
+                         struct errbuf *e);
 /* Reply with report (taken) as JSON, or as the .xlsx workbook which. */
 int dues_api_reply(struct req *r, bool xlsx, const char *which, json_t *report, struct errbuf *e);
 
