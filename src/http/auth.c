@@ -275,7 +275,8 @@ static json_t *me_json(struct req *r, struct errbuf *e)
     me = json_pack("{s:I, s:s, s:n, s:o}", "id", r->auth.account_id, "login", r->auth.login,
                    "member", "roles", roles);
     if ((rc = db_prepare(r->db,
-                         "SELECT ar.role, o.id, o.code, o.name, o.kind FROM account_roles ar"
+                         "SELECT ar.role, o.id, o.code, o.name, o.kind,"
+                         " CASE WHEN o.parent_id IS NULL THEN 1 ELSE 0 END FROM account_roles ar"
                          " JOIN orgs o ON o.id = ar.org_id WHERE ar.account_id = $1"
                          " ORDER BY o.path, ar.role",
                          &st, e)) < 0)
@@ -284,11 +285,12 @@ static json_t *me_json(struct req *r, struct errbuf *e)
     while ((rc = db_step(st, e)) == 1) {
         enum role role = ROLE_MEMBER;
         role_parse(db_col_text(st, 0), &role);
-        json_array_append_new(roles, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s}", "role",
+        json_array_append_new(roles, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:b}", "role",
                                                db_col_text(st, 0), "label", role_label(role),
                                                "org_id", db_col_int(st, 1), "org_code",
                                                db_col_text(st, 2), "org_name", db_col_text(st, 3),
-                                               "org_kind", db_col_text(st, 4)));
+                                               "org_kind", db_col_text(st, 4), "org_top",
+                                               (int)db_col_int(st, 5)));
     }
     db_done(st);
     if (rc < 0)

@@ -64,6 +64,16 @@ test('GET /me with a bearer token → the account, its roles and member record',
   assert.equal(r.body.member.id, world.members.EA002);
   assert.equal(r.body.member.org_id, world.orgs['UA-B1']);
   assert.deepEqual(r.body.roles.map((x) => [x.role, x.org_id]), [['member', world.orgs['UA-B1']]]);
+  assert.equal(r.body.roles[0].org_top, false);
+});
+
+test('GET /me says which roles are held at the top of the tree (the company-wide screens ask it)', async () => {
+  const top = async (login) => {
+    const s = await signIn(srv, login);
+    return (await srv.api('GET', '/api/v1/me', { token: s.token })).body.roles.map((x) => [x.role, x.org_top]);
+  };
+  assert.deepEqual(await top('admin'), [['admin', true]], 'admin@CO: the root');
+  assert.deepEqual(await top('fin-a'), [['finance', false]], 'finance@UA: a unit');
 });
 
 test('GET /me with the session cookie → the account and the same csrf_token as the login', async () => {

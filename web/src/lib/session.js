@@ -122,6 +122,12 @@ export function isStaff(account = session.account) {
   return roles(account).some((r) => STAFF_ROLES.includes(r));
 }
 
+// Whether the account holds `role` at the top of the tree (the whole company): what the
+// company-wide screens ask, such as the payment providers' reconciliations (对账).
+export function hasTopRole(role, account = session.account) {
+  return (account?.roles || []).some((r) => r.role === role && r.org_top);
+}
+
 // The organization of the first role among `want` (roles are ordered by org path).
 export function roleOrg(...want) {
   const b = (session.account?.roles || []).find((r) => want.includes(r.role));

@@ -1,7 +1,7 @@
 // End-to-end: 对账 in 党费管理 on a 390×844 phone. WeChat Pay is configured at a stand-in
 // (tests/api/wxpay_standin.mjs), today's trade bill names a payment that is not ours, and the
 // company's finance clerk reads the day's card, opens it and finds the line; the page fits the
-// phone. The unit's finance clerk is told that the reconciliations are the company's.
+// phone. The unit's finance clerk is not offered the tab: the reconciliations are the company's.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
@@ -74,10 +74,11 @@ test('390×844: the company\'s finance reads the day\'s reconciliation and opens
   await shot(page, '390-finance-reconcile');
 });
 
-test('the unit\'s finance is told the reconciliations are the company\'s', async () => {
+test('the unit\'s finance is not offered 对账: the reconciliations are the company\'s', async () => {
   await ctx.clearCookies();
   await uiLogin(page, srv.base, 'caiwu', { expectPath: /^\/admin$/ });
   await page.goto(`${srv.base}/admin/dues?tab=reconcile`);
-  await page.locator('[data-test=recon-company-only]').waitFor();
-  assert.match(await page.textContent('[data-test=recon-company-only]'), /仅公司党委的财务人员/);
+  await page.locator('[data-test=dues-tabs] [data-tab=collection].on').waitFor();
+  assert.equal(await page.locator('[data-test=dues-tabs] [data-tab=reconcile]').count(), 0, 'no 对账 tab for a unit');
+  assert.equal(await page.locator('[data-test=recon-days]').count(), 0);
 });

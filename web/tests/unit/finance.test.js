@@ -92,3 +92,18 @@ describe('the income bases import', () => {
     expect(importQuery('bases', '2024-01', true)).toEqual({ dry_run: 'true' });
   });
 });
+
+describe('the company-wide screens (对账) are offered to the company\'s finance only', () => {
+  it('hasTopRole: the role held at the top of the tree, not below it', async () => {
+    const { session, hasTopRole } = await import('../../src/lib/session.js');
+    const before = session.account;
+    session.account = { roles: [{ role: 'finance', org_id: 2, org_top: false }, { role: 'admin', org_id: 1, org_top: true }] };
+    expect(hasTopRole('finance')).toBe(false);
+    expect(hasTopRole('admin')).toBe(true);
+    session.account = { roles: [{ role: 'finance', org_id: 1, org_top: true }] };
+    expect(hasTopRole('finance')).toBe(true);
+    session.account = null;
+    expect(hasTopRole('finance')).toBe(false);
+    session.account = before;
+  });
+});
