@@ -51,6 +51,11 @@ const struct dues_provider *dues_provider_find(const char *name)
     return NULL;
 }
 
+const struct dues_provider *dues_provider_at(size_t i)
+{
+    return i < sizeof(providers) / sizeof(providers[0]) ? &providers[i] : NULL;
+}
+
 int dues_online_payment(struct db *db, long long id, struct dues_online_payment *ret,
                         struct errbuf *e)
 {
@@ -348,20 +353,22 @@ int dues_provider_query_pending(struct db *db, const char *name, long long min_a
 
 int dues_job_query_pending(struct db *db, struct errbuf *e)
 {
-    static const char *const asked[] = {"wechat"}; /* the providers with a query */
+    const struct dues_provider *p;
     int rc = 0;
-    for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]) && rc >= 0; i++) {
+    for (size_t i = 0; rc >= 0 && (p = dues_provider_at(i)); i++) {
         struct dues_provider_conf c;
         long long n = 0, settled = 0;
-        if ((rc = dues_provider_load(db, asked[i], &c, e)) == -ERR_NOTFOUND) {
+        if (!p->query)
+            continue;
+        if ((rc = dues_provider_load(db, p->name, &c, e)) == -ERR_NOTFOUND) {
             errbuf_clear(e);
             rc = 0;
             continue; /* not configured */
         }
         if (rc >= 0 &&
-            (rc = dues_provider_query_pending(db, asked[i], 600, 86400, 100, &n, &settled, e)) >= 0 &&
+            (rc = dues_provider_query_pending(db, p->name, 600, 86400, 100, &n, &settled, e)) >= 0 &&
             settled)
-            log_info("jobs: %s: %lld pending payments asked, %lld settled", asked[i], n, settled);
+            log_info("jobs: %s: %lld pending payments asked, %lld settled", p->name, n, settled);
     }
     return rc < 0 ? rc : 0;
 }

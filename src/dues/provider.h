@@ -65,6 +65,9 @@ int dues_online_payment(struct db *db, long long id, struct dues_online_payment 
 
 /* The provider called name, or NULL. */
 const struct dues_provider *dues_provider_find(const char *name);
+/* The i-th provider of the table (from 0), NULL past the last: the jobs ask each that can be
+ * queried or has a statement. */
+const struct dues_provider *dues_provider_at(size_t i);
 
 /* The provider's order of pending online payment payment_id of member (the caller), by its
  * channel. Audited (action order). Own transaction for the audit row. */

@@ -320,13 +320,15 @@ out:
 
 int dues_job_reconcile(struct db *db, struct errbuf *e)
 {
-    static const char *const providers[] = {"wechat", "alipay"};
+    const struct dues_provider *p;
     int yesterday = date_of_time((long long)time(NULL) - 86400), rc = 0;
-    for (size_t i = 0; i < sizeof(providers) / sizeof(providers[0]) && rc >= 0; i++) {
+    for (size_t i = 0; rc >= 0 && (p = dues_provider_at(i)); i++) {
         struct dues_provider_conf c;
         struct dues_recon_stats s;
         long long done = 0;
-        if ((rc = dues_provider_load(db, providers[i], &c, e)) == -ERR_NOTFOUND) {
+        if (!p->statement)
+            continue; /* nothing to reconcile with (our generic callback) */
+        if ((rc = dues_provider_load(db, p->name, &c, e)) == -ERR_NOTFOUND) {
             errbuf_clear(e);
             rc = 0;
             continue; /* not configured */
@@ -335,13 +337,13 @@ int dues_job_reconcile(struct db *db, struct errbuf *e)
             (rc = db_query_int(db, e, &done,
                                "SELECT COUNT(*) FROM dues_reconciliations WHERE provider = $1"
                                " AND bill_date = $2",
-                               "ti", providers[i], (long long)yesterday)) < 0 ||
+                               "ti", p->name, (long long)yesterday)) < 0 ||
             done)
             continue;
-        if ((rc = dues_reconcile(db, providers[i], yesterday, &s, e)) == 0)
+        if ((rc = dues_reconcile(db, p->name, yesterday, &s, e)) == 0)
             log_info("jobs: %s reconciled %d: %lld matched, %lld settled, %lld missing,"
                      " %lld extra, %lld mismatch",
-                     providers[i], yesterday, s.matched, s.settled, s.missing, s.extra, s.mismatch);
+                     p->name, yesterday, s.matched, s.settled, s.missing, s.extra, s.mismatch);
     }
     return rc < 0 ? rc : 0;
 }

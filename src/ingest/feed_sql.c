@@ -191,11 +191,3 @@ int feed_sql_take(struct feed_sql *s, json_t **ret_rows, struct errbuf *e)
     *ret_rows = rows;
     return 0;
 }
-
-int feed_sql_page(struct feed_sql *s, const char *target, const struct feed_map *m,
-                  const char *mark_time, const char *mark_id, long limit, json_t **ret_rows,
-                  struct errbuf *e)
-{
-    int rc = feed_sql_send(s, target, m, mark_time, mark_id, limit, e);
-    return rc < 0 ? rc : feed_sql_take(s, ret_rows, e);
-}
