@@ -159,26 +159,50 @@ function inlineEntryCss() {
   };
 }
 
-// Chunks for a phone on a slow network, where every request costs a round trip and only six
-// go out at once: the first screen (all that main.js imports) in one chunk; every other phone
-// page (member pages, login) in a small one of its own, with all they import besides in one
-// more; the console as Vite splits it.
+// Chunks for a phone on a slow network, where every request costs a round trip (half a second)
+// and only six go out at once, and every 6 KB more is 40 ms more:
+// - "app": all that main.js imports, and what the member home shares with another phone page;
+// - "home": the member home and what only it (or it and the console) uses: its charts; the
+//   to-dos page, which a notice in the messenger opens, does not wait for them;
+// - "phone": what the to-dos page (Inbox) imports besides, shared with the other phone pages;
+// - "phone-more": what the other phone pages (my dues, me, rules, login) import besides: form
+//   fields, radios, the language switch, which the to-dos page never draws;
+// - each phone page's own code in a small chunk of its own; the console as Vite splits it.
 const PHONE_PAGES = /[\\/]src[\\/]pages[\\/](member[\\/]|Login\.vue)/;
+const HOME = /[\\/]src[\\/]pages[\\/]member[\\/]Home\.vue$/;
+const INBOX = /[\\/]src[\\/]pages[\\/]member[\\/]Inbox\.vue$/;
 
-// whether a phone page imports `id`, through static imports only
-function forPhonePages(id, ctx, seen = new Set()) {
+// the phone pages that import `id`, through static imports only
+export function phonePagesOf(id, ctx, pages = new Set(), seen = new Set()) {
+  if (seen.has(id)) return pages;
+  seen.add(id);
+  for (const by of ctx.getModuleInfo(id)?.importers || []) {
+    if (PHONE_PAGES.test(by)) pages.add(by);
+    else phonePagesOf(by, ctx, pages, seen);
+  }
+  return pages;
+}
+
+// whether the entry (main.js) imports `id`, through static imports only
+function fromEntry(id, ctx, seen = new Set()) {
   if (seen.has(id)) return false;
   seen.add(id);
   const info = ctx.getModuleInfo(id);
-  return !!info && info.importers.some((by) => PHONE_PAGES.test(by) || forPhonePages(by, ctx, seen));
+  return !!info && (info.isEntry || info.importers.some((by) => fromEntry(by, ctx, seen)));
 }
 
-const CHUNKS = {
-  groups: [
-    { name: 'app', tags: ['$initial'], priority: 2 },
-    { name: (id, ctx) => (!PHONE_PAGES.test(id) && forPhonePages(id, ctx) ? 'phone' : null), debugName: 'phone', priority: 1 },
-  ],
-};
+// the chunk of a module (above), or null for a page's own code and the console's
+export function chunkOf(id, ctx) {
+  if (fromEntry(id, ctx)) return 'app';
+  if (HOME.test(id)) return 'home';
+  if (PHONE_PAGES.test(id)) return null;
+  const pages = [...phonePagesOf(id, ctx)];
+  if (!pages.length) return null;
+  if (pages.some((p) => HOME.test(p))) return pages.length > 1 ? 'app' : 'home';
+  return pages.some((p) => INBOX.test(p)) ? 'phone' : 'phone-more';
+}
+
+const CHUNKS = { groups: [{ name: chunkOf, debugName: 'app/phone' }] };
 
 function precompress() {
   let outDir = 'dist';

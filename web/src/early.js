@@ -14,6 +14,7 @@
 export const EARLY = {
   access: {},
   pages: {
+    '/': 'src/pages/member/Home.vue',
     '/login': 'src/pages/Login.vue',
     '/inbox': 'src/pages/member/Inbox.vue',
     '/dues': 'src/pages/member/Dues.vue',

@@ -9,22 +9,21 @@ import { onUnauthorized } from './lib/api.js';
 import { canAll } from './lib/access.js';
 
 import MemberLayout from './pages/member/MemberLayout.vue';
-import MemberHome from './pages/member/Home.vue';
 import Forbidden from './pages/Forbidden.vue';
 import NotFound from './pages/NotFound.vue';
 
 const STAFF = ['secretary', 'committee', 'finance', 'admin'];
 const PARTY_WORK = ['secretary', 'committee', 'admin'];
 
-// the member home (and the two small pages that say no) load with the first screen; every other
-// page when first visited (index.html starts fetching the code of the page opened: src/early.js)
+// the two small pages that say no load with the app; every page when first visited (index.html
+// starts fetching the code of the page opened, the member home's too: src/early.js)
 export const routes = [
   { path: '/login', name: 'login', component: () => import('./pages/Login.vue'), meta: { public: true } },
   {
     path: '/',
     component: MemberLayout,
     children: [
-      { path: '', name: 'home', component: MemberHome, meta: { member: true } },
+      { path: '', name: 'home', component: () => import('./pages/member/Home.vue'), meta: { member: true } },
       { path: 'dues', name: 'my-dues', component: () => import('./pages/member/Dues.vue'), meta: { member: true } },
       { path: 'inbox', name: 'inbox', component: () => import('./pages/member/Inbox.vue') },
       { path: 'me', name: 'me', component: () => import('./pages/member/Me.vue') },
