@@ -2,11 +2,14 @@
  * volunteer systems would have sent over the demo months, drawn from each member's profile
  * and each branch's habits, and stored through ingest_batch like any other source's. */
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/month.h"
+#include "db/db.h"
 #include "demo/model.h"
 #include "demo/names.h"
 #include "demo/rng.h"
@@ -14,6 +17,9 @@
 #include "base/banned.h"
 
 #define BATCH 10000
+/* from this many members the events go two ways on PostgreSQL (second_half); the tests' small
+ * PostgreSQL demo (300 members) takes that path and is compared with SQLite's */
+#define SPLIT_MEMBERS 200
 #define KEY_ROOM 64
 #define DETAIL_ROOM 512
 #define ARENA (BATCH * 160)
@@ -98,7 +104,9 @@ struct sink {
     char *arena;
     struct ingest_result *res;
     long long counts[NIND];
-    long long done, total;
+    long long total;
+    _Atomic long long *done; /* members and branches written, by every sink of the run */
+    bool quiet;              /* a second sink: the first one reports the progress */
 };
 
 /* Whose events are being written, for which month: the key is demo-<who>-<yyyymm>-<seq>. */
@@ -176,9 +184,9 @@ static int emit(struct sink *s, struct cursor *c, enum ind ind, int day, double 
 
 static void step(struct sink *s)
 {
-    long long every = s->total / 200 + 1;
-    if (++s->done % every == 0 || s->done == s->total)
-        demo_report(s->o, "events", s->done, s->total, s->stored + (long long)s->n);
+    long long every = s->total / 200 + 1, done = atomic_fetch_add(s->done, 1) + 1;
+    if (!s->quiet && (done % every == 0 || done == s->total))
+        demo_report(s->o, "events", done, s->total, s->stored + (long long)s->n);
 }
 
 static bool quarter_start(int month)
@@ -458,28 +466,123 @@ static int fill_missing(struct sink *s, const struct demo_model *m, struct errbu
     return rc;
 }
 
+static int sink_init(struct sink *s, struct db *db, const struct demo_opts *o, long long source_id,
+                     long long total, _Atomic long long *done, struct errbuf *e)
+{
+    memset(s, 0, sizeof(*s));
+    s->db = db;
+    s->o = o;
+    s->source_id = source_id;
+    s->total = total;
+    s->done = done;
+    s->ev = calloc(BATCH, sizeof(*s->ev));
+    s->arena = malloc(ARENA);
+    s->res = malloc(sizeof(*s->res));
+    if (!s->ev || !s->arena || !s->res)
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+static void sink_release(struct sink *s)
+{
+    free(s->ev);
+    free(s->arena);
+    free(s->res);
+}
+
+/* Members [from, to) written through one sink, its last batch flushed. */
+struct share {
+    struct sink *s;
+    const struct demo_model *m;
+    const struct sched *sch;
+    int from, to, rc;
+    struct errbuf e;
+};
+
+static void *write_share(void *arg)
+{
+    struct share *sh = arg;
+    int rc = 0;
+    for (int i = sh->from; i < sh->to && rc >= 0; i++)
+        rc = member_events(sh->s, sh->m, sh->sch, i, &sh->e);
+    if (rc >= 0)
+        rc = flush(sh->s, &sh->e);
+    sh->rc = rc;
+    return NULL;
+}
+
+/* The second half of the members through a second connection in its own thread (PostgreSQL,
+ * where two sessions store events on two cores at once; SQLite has one writer at a time): its
+ * own transaction, committed when both halves are written. Each member's events come from
+ * its own random stream, so the data are those of one connection. NULL share when not used. */
+static int second_half(struct sink *s2, struct db **db2, struct share *sh, pthread_t *th,
+                       struct db *db, const struct demo_model *m, const struct sched *sch,
+                       const struct sink *s, struct errbuf *e)
+{
+    int rc;
+    *db2 = NULL;
+    if (db_backend(db) != DB_POSTGRES || m->nmembers < SPLIT_MEMBERS)
+        return 0;
+    if ((rc = db_open(db_url(db), db2, e)) < 0)
+        return rc;
+    db_pipeline(*db2, true);
+    if ((rc = sink_init(s2, *db2, s->o, s->source_id, s->total, s->done, e)) < 0 ||
+        (rc = db_begin(*db2, e)) < 0)
+        goto fail;
+    s2->quiet = true;
+    *sh = (struct share){s2, m, sch, m->nmembers / 2, m->nmembers, 0, ERRBUF_INIT};
+    if (pthread_create(th, NULL, write_share, sh) != 0) {
+        rc = errbuf_set(e, -ERR_INTERNAL, "cannot start the demo's second event writer");
+        db_rollback(*db2);
+        goto fail;
+    }
+    return 1;
+fail:
+    sink_release(s2);
+    db_close(*db2);
+    *db2 = NULL;
+    return rc;
+}
+
 int demo_events_write(struct db *db, const struct demo_model *m, const struct demo_opts *o,
                       long long source_id, long long *ret_count, struct errbuf *e)
 {
-    struct sink s = {0};
+    struct sink s, s2;
+    struct share sh;
+    struct db *db2 = NULL;
+    pthread_t th;
+    _Atomic long long done = 0;
     struct sched *sch = calloc((size_t)m->norgs * (size_t)m->months, sizeof(*sch));
-    int rc = 0;
-    s.db = db;
-    s.o = o;
-    s.source_id = source_id;
-    s.total = m->nbranches + m->nmembers;
-    s.ev = calloc(BATCH, sizeof(*s.ev));
-    s.arena = malloc(ARENA);
-    s.res = malloc(sizeof(*s.res));
-    if (!sch || !s.ev || !s.arena || !s.res) {
+    int rc = sink_init(&s, db, o, source_id, m->nbranches + m->nmembers, &done, e), two = 0,
+        mine = m->nmembers;
+    if (rc >= 0 && !sch)
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+    if (rc < 0)
         goto out;
-    }
     demo_report(o, "events", 0, s.total, 0);
     for (int k = 0; k < m->nbranches && rc >= 0; k++)
         rc = branch_events(&s, m, k, sch, e);
-    for (int i = 0; i < m->nmembers && rc >= 0; i++)
+    /* the branches' schedules are written: the members' events may go two ways now */
+    if (rc >= 0 && (rc = two = second_half(&s2, &db2, &sh, &th, db, m, sch, &s, e)) > 0)
+        mine = sh.from;
+    for (int i = 0; i < mine && rc >= 0; i++)
         rc = member_events(&s, m, sch, i, e);
+    if (two > 0) {
+        pthread_join(th, NULL);
+        if (rc >= 0 && sh.rc < 0) {
+            *e = sh.e;
+            rc = sh.rc;
+        }
+        if (rc >= 0)
+            rc = db_commit(db2, e);
+        else
+            db_rollback(db2);
+        for (int k = 0; k < NIND; k++)
+            s.counts[k] += s2.counts[k];
+        s.stored += s2.stored;
+        sink_release(&s2);
+        db_close(db2);
+    }
     if (rc >= 0 && (rc = fill_missing(&s, m, e)) >= 0 && (rc = flush(&s, e)) >= 0) {
         demo_report(o, "events", s.total, s.total, s.stored);
         *ret_count = s.stored;
@@ -487,8 +590,6 @@ int demo_events_write(struct db *db, const struct demo_model *m, const struct de
     }
 out:
     free(sch);
-    free(s.ev);
-    free(s.arena);
-    free(s.res);
+    sink_release(&s);
     return rc;
 }

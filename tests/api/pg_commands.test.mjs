@@ -25,14 +25,16 @@ function monthBefore(month) {
   return month % 100 === 1 ? month - 89 : month - 1;
 }
 
-// what must agree, each query portable and ordered; money and counts as integers
+// what must agree, each query portable and ordered; money and counts as integers. The audit
+// rows of the demo's event batches are left out: on PostgreSQL the demo stores the members'
+// events through two connections at once, one batch more (one audit row each), same events.
 const CHECKS = {
   counts: `SELECT (SELECT COUNT(*) FROM orgs), (SELECT COUNT(*) FROM members), (SELECT COUNT(*) FROM accounts),
              (SELECT COUNT(*) FROM income_bases), (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM logins),
              (SELECT COUNT(*) FROM dues_bills), (SELECT COUNT(*) FROM dues_payments), (SELECT COUNT(*) FROM ledger_entries),
              (SELECT COUNT(*) FROM ledger_postings), (SELECT COUNT(*) FROM plan_status), (SELECT COUNT(*) FROM plan_warnings),
              (SELECT COUNT(*) FROM plan_cases), (SELECT COUNT(*) FROM member_scores), (SELECT COUNT(*) FROM org_scores),
-             (SELECT COUNT(*) FROM todos), (SELECT COUNT(*) FROM audit)`,
+             (SELECT COUNT(*) FROM todos), (SELECT COUNT(*) FROM audit WHERE action <> 'ingest')`,
   money: `SELECT (SELECT COALESCE(SUM(amount_fen), 0) FROM dues_bills), (SELECT COALESCE(SUM(amount_fen), 0) FROM dues_payments),
             (SELECT COALESCE(SUM(CASE WHEN amount_fen > 0 THEN amount_fen ELSE 0 END), 0) FROM ledger_postings)`,
   ledger: `SELECT o.code, p.account, SUM(p.amount_fen) FROM ledger_postings p JOIN orgs o ON o.id = p.org_id
