@@ -6,7 +6,8 @@
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import Components from 'unplugin-vue-components/vite';
-import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { brotliCompressSync, constants } from 'node:zlib';
+import { gzipAsync } from '@gfx/zopfli';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -204,6 +205,9 @@ export function chunkOf(id, ctx) {
 
 const CHUNKS = { groups: [{ name: chunkOf, debugName: 'app/phone' }] };
 
+// gzip as zopfli writes it: the same format every browser reads, 3-6 % smaller than zlib's best
+// (the entry 66.8 -> 63.0 KB), paid once at build time (about 10 s for the whole app). Over
+// plain HTTP, as inside the intranet, browsers ask for gzip only (brotli they accept over HTTPS).
 function precompress() {
   let outDir = 'dist';
   return {
@@ -212,13 +216,13 @@ function precompress() {
     configResolved(c) {
       outDir = c.build.outDir;
     },
-    writeBundle(_options, bundle) {
+    async writeBundle(_options, bundle) {
       const names = Object.keys(bundle).filter((f) => /\.(js|css|html|svg|json|txt)$/.test(f));
       for (const name of names) {
         const file = join(outDir, name);
         const raw = readFileSync(file);
         if (raw.length < 256) continue;
-        writeFileSync(`${file}.gz`, gzipSync(raw, { level: constants.Z_BEST_COMPRESSION }));
+        writeFileSync(`${file}.gz`, await gzipAsync(raw, { numiterations: 15 }));
         writeFileSync(
           `${file}.br`,
           brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }),
