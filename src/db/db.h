@@ -23,6 +23,11 @@ void db_close(struct db *db);
  * over; statements on it fail with -ERR_UNAVAILABLE): close it and open another. Never true
  * on SQLite. */
 bool db_lost(struct db *db);
+/* Whether a statement failed since the last call because a node behind the server could not
+ * be reached (a Citus worker holding the rows: SQLSTATE class 08 on a connection that is
+ * itself fine; the statement failed with -ERR_UNAVAILABLE). The connection stays usable; the
+ * flag is cleared by the call. Never true on SQLite. */
+bool db_node_down(struct db *db);
 enum db_backend db_backend(const struct db *db);
 /* The URL or path the connection was opened with. */
 const char *db_url(const struct db *db);
