@@ -236,6 +236,14 @@ test-citus: dangjian
 	@rc=0; scripts/test-api.sh citus || rc=$$?; [ "$$rc" -eq 3 ] && rc=0; \
 	    tests/citus/run.sh || rc=1; exit "$$rc"
 
+# the same work on plain PostgreSQL and on Citus with two workers, side by side (scoring and
+# dues of BENCH_MEMBERS members, the demo and its bytes per member-month, 1,000,000 events
+# ingested, a portrait's latency; scripts/bench-citus.sh, about 15 minutes); not in make test
+.PHONY: bench-citus
+bench-citus: dangjian build/rel/bench
+	@scripts/deps.sh bench
+	@scripts/bench-citus.sh
+
 bench: all
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory build/rel/bench build/rel/bench-pwhash build/rel/bench-feed build/rel/bench-notify
