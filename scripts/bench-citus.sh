@@ -15,7 +15,10 @@
 #   4. BENCH_EVENTS (1,000,000) events POSTed to one `dangjian serve` on the demo database
 #      (bench/ingest.mjs, batches of 10,000, 2 in flight; every event must be accepted);
 #   5. a member portrait's latency through that serve without its reply cache: BENCH_PORTRAITS
-#      (500) GETs of different members one after the other, p50 and p95 (bench/latency.mjs).
+#      (500) GETs of different members one after the other, p50 and p95 (bench/latency.mjs);
+#   6. the portrait's main query (a member's month with its organization's and the run's rows)
+#      by pgbench, one client, prepared, 5 s: as the code sends it (on Citus it reaches every
+#      shard: no tenant in its WHERE) and with `AND ms.tenant_id = 1` (routed to one shard).
 #
 # Every node gets BENCH_PG_SHARED_BUFFERS (1GB) of shared buffers; Citus makes
 # BENCH_CITUS_SHARDS (32, its default) shards of each distributed table. The demo has one tenant,
@@ -165,6 +168,29 @@ for b in pg citus; do
     echo "  $b: $EVENTS events ingested, $PORTRAITS portraits read"
 done
 
+# --- 6. the portrait's main query, as sent and routed to the tenant's shard (pgbench)
+for routed in "" " AND ms.tenant_id = 1"; do
+    cat >"$TMP/q${routed:+-routed}.sql" <<EOF
+\\set mid random(1, :members)
+SELECT ms.idx, ms.rank_branch, m.name, o.name, os.idx, sr.members FROM member_scores ms
+  JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id JOIN orgs o ON o.id = ms.org_id
+  JOIN org_scores os ON os.month = ms.month AND os.tenant_id = ms.tenant_id AND os.org_id = ms.org_id
+  JOIN score_runs sr ON sr.month = ms.month AND sr.tenant_id = ms.tenant_id
+ WHERE ms.month = :month AND ms.member_id = :mid$routed;
+EOF
+done
+for b in pg citus; do
+    u=$pg
+    [ "$b" = pg ] || u=$citus
+    members=$(psql -X -At -d "$u" -c 'SELECT max(id) FROM members')
+    month=$(psql -X -At -d "$u" -c 'SELECT max(month) FROM member_scores')
+    for f in q q-routed; do
+        ms=$(pgbench -n -M prepared -c 1 -T 5 -D members="$members" -D month="$month" -f "$TMP/$f.sql" "$u" 2>&1 |
+            sed -n 's/^latency average = \([0-9.]*\) ms.*/\1/p')
+        put "pgbench-$f" "$b" "$ms"
+    done
+done
+
 # Scoring one tenant's month beside all tenants' months: when `dangjian demo --tenants N`
 # exists, load N tenants on both, score the month for one tenant and for all, put score-one
 # and score-all. Until then it says so.
@@ -192,6 +218,8 @@ awk -v members="$MEMBERS" -v events="$EVENTS" -v portraits="$PORTRAITS" '
         label["ingest"] = sprintf("ingest %d events (one serve)", events)
         label["portrait-p50"] = sprintf("portrait latency p50, ms (%d GETs)", portraits)
         label["portrait-p95"] = "portrait latency p95, ms"
+        label["pgbench-q"] = "its main query, mean ms (pgbench, as sent)"
+        label["pgbench-q-routed"] = "  the same, AND ms.tenant_id = 1"
         printf "  %-44s %12s %12s %8s\n", "operation", "PostgreSQL", "Citus 2w", "ratio"
         for (i = 1; i <= n; i++) {
             k = order[i]; p = v[k ",pg"]; c = v[k ",citus"]
