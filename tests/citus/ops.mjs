@@ -249,6 +249,17 @@ async function workerDown(sessions) {
   }
   for (const pid of PIDS) process.kill(pid, 0); // throws when a serve is gone
   say(`   worker ${n} started: every request answers again after ${((now() - back) / 1000).toFixed(1)} s, no serve restarted`);
+
+  // A worker without the tenant's rows: a statement naming the tenant would not need it, one
+  // that does not reaches its (empty) shards too. Either answer is right, never another.
+  const other = n === 1 ? 2 : 1;
+  await citus('stop-worker', String(other));
+  const s = sessions[0];
+  const r = await request(s.base, `/api/v1/portraits/members/${s.id}?month=202609`, { token: s.token, timeoutMs: HANG_MS });
+  const seen = r.status === 503 ? `503 ${r.body?.error?.details?.[0]?.code}` : String(r.status);
+  await citus('start-worker', String(other));
+  assert.ok(['503 node_unavailable', '200', '404'].includes(seen), `a portrait with worker ${other} down: ${r.status} ${r.text.slice(0, 200)}`);
+  say(`   worker ${other} (no rows of the tenant) stopped: a portrait answered ${seen}${r.status === 503 ? ' (its statements reach every shard: they do not name the tenant)' : ''}; started again`);
 }
 
 async function main() {
