@@ -36,9 +36,7 @@ static PGconn *handle(struct db *db)
 
 /* Whether SQLSTATE state (or the connection's status) says the server is gone or cannot take
  * this work now: the connection lost (class 08), the server shutting down or starting
- * (57P01-57P03), or a server that is read-only since a failover demoted it (25006). Class 08
- * on a connection that is still up comes from a node behind the server: a Citus coordinator
- * that cannot reach a worker ("connection to the remote node ... failed", 08006). */
+ * (57P01-57P03), or a server that is read-only since a failover demoted it (25006). */
 static int unavailable(const char *state, PGconn *h)
 {
     if (PQstatus(h) != CONNECTION_OK)
@@ -48,16 +46,32 @@ static int unavailable(const char *state, PGconn *h)
                      strcmp(state, "25006") == 0);
 }
 
+/* Whether the error comes from a node behind the server, the connection to it being up: a
+ * Citus coordinator that cannot reach a worker. Citus says so with class 08 ("connection to
+ * the remote node ... failed", 08006) or, when a worker's connection that the transaction had
+ * already used fails, with "failure on connection marked as essential", which has no SQLSTATE
+ * of its own (XX000). */
+static bool behind_down(PGresult *res, const char *state, PGconn *h)
+{
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (PQstatus(h) != CONNECTION_OK || !state)
+        return false;
+    return strncmp(state, "08", 2) == 0 ||
+           (strcmp(state, "XX000") == 0 && msg &&
+            strncmp(msg, "failure on connection marked as essential", 41) == 0);
+}
+
 static int pg_error(PGresult *res, struct db *db, struct errbuf *e, const char *what)
 {
     PGconn *h = handle(db);
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     int code = -ERR_DB;
     char msg[400];
-    if (unavailable(state, h)) {
+    if (behind_down(res, state, h)) {
         code = -ERR_UNAVAILABLE;
-        if (PQstatus(h) == CONNECTION_OK && strncmp(state, "08", 2) == 0)
-            db->node_down = true; /* from behind the server (above) */
+        db->node_down = true;
+    } else if (unavailable(state, h)) {
+        code = -ERR_UNAVAILABLE;
     } else if (state && strcmp(state, "23505") == 0)
         code = -ERR_CONFLICT;
     else if (state && strncmp(state, "23", 2) == 0)

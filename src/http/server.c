@@ -146,11 +146,14 @@ static int run_handler(struct req *r, const struct route *rt, struct errbuf *e)
  * worker holding the rows): then the connection is fine and stays, and the request answers
  * 503 with the reason node_unavailable whatever error the handler made of it (a handler may
  * have wrapped it); the cause is logged now and then, not for every request. */
-static bool node_down(struct req_state *s, struct db *db, int rc, struct errbuf *e)
+static bool node_down(struct req_state *s, struct db *primary, struct db *standby, int rc,
+                      struct errbuf *e)
 {
     static atomic_llong logged_us;
     long long now = now_us(), last = atomic_load(&logged_us);
-    if (!db_node_down(db) || (rc != -ERR_UNAVAILABLE && err_http_status(rc) < 500))
+    bool down = db_node_down(primary); /* both flags taken: none is left for the next request */
+    if (!(db_node_down(standby) || down) ||
+        (rc != -ERR_UNAVAILABLE && err_http_status(rc) < 500))
         return false;
     if (now - last >= NODE_LOG_GAP_US && atomic_compare_exchange_strong(&logged_us, &last, now))
         log_error("%s %s: a database node is unreachable, answering 503: %s", s->r.method,
@@ -201,7 +204,7 @@ static int run_api(struct req_state *s, struct errbuf *e)
             dbconn_wrote(r->auth.account_id);
     }
     r->db = NULL;
-    if (node_down(s, primary ? primary : standby, rc, e))
+    if (node_down(s, primary, standby, rc, e))
         return -ERR_UNAVAILABLE;
     if (!primary) {
         dbconn_after(standby, rc, e->msg);

@@ -255,11 +255,13 @@ async function workerDown(sessions) {
   const other = n === 1 ? 2 : 1;
   await citus('stop-worker', String(other));
   const s = sessions[0];
+  const answer = (r) => (r.status === 503 ? `503 ${r.body?.error?.details?.[0]?.code}` : String(r.status));
   const r = await request(s.base, `/api/v1/portraits/members/${s.id}?month=202609`, { token: s.token, timeoutMs: HANG_MS });
-  const seen = r.status === 503 ? `503 ${r.body?.error?.details?.[0]?.code}` : String(r.status);
+  const ev = await request(s.base, '/api/v1/events', { json: [{ ...batch[0], key: `${RUN}-other` }], headers: { 'X-API-Key': API_KEY }, timeoutMs: HANG_MS });
   await citus('start-worker', String(other));
-  assert.ok(['503 node_unavailable', '200', '404'].includes(seen), `a portrait with worker ${other} down: ${r.status} ${r.text.slice(0, 200)}`);
-  say(`   worker ${other} (no rows of the tenant) stopped: a portrait answered ${seen}${r.status === 503 ? ' (its statements reach every shard: they do not name the tenant)' : ''}; started again`);
+  assert.ok(['503 node_unavailable', '200', '404'].includes(answer(r)), `a portrait with worker ${other} down: ${r.status} ${r.text.slice(0, 200)}`);
+  assert.ok(['503 node_unavailable', '200'].includes(answer(ev)), `an event batch with worker ${other} down: ${ev.status} ${ev.text.slice(0, 200)}`);
+  say(`   worker ${other} (no rows of the tenant) stopped: a portrait answered ${answer(r)}${r.status === 503 ? ' (its statements reach every shard: they do not name the tenant)' : ''}, an event batch ${answer(ev)}${ev.status === 200 ? ' (routed by its rows\' tenant)' : ''}; started again`);
 }
 
 async function main() {
