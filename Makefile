@@ -228,10 +228,21 @@ bench-cluster: dangjian build/rel/bench
 # --- Citus (scripts/citus.sh, docs/SCALE.md): a coordinator and two workers on 127.0.0.1, the
 # whole API suite on the coordinator with every test database distributed by tenant_id; Citus
 # is built once from ../shared/vendor (or CITUS_TARBALL) or taken as installed, and without
-# either the step says so and passes (test-api.sh exits 3: skipped)
+# either the step says so and passes (test-api.sh exits 3: skipped); then the operations on a
+# cluster of its own (tests/citus/run.sh: a third worker added and the shards rebalanced under
+# load, one worker stopped and started; about 40 s)
 .PHONY: test-citus
 test-citus: dangjian
-	@rc=0; scripts/test-api.sh citus || rc=$$?; [ "$$rc" -eq 3 ] && rc=0; exit "$$rc"
+	@rc=0; scripts/test-api.sh citus || rc=$$?; [ "$$rc" -eq 3 ] && rc=0; \
+	    tests/citus/run.sh || rc=1; exit "$$rc"
+
+# the same work on plain PostgreSQL and on Citus with two workers, side by side (scoring and
+# dues of BENCH_MEMBERS members, the demo and its bytes per member-month, 1,000,000 events
+# ingested, a portrait's latency; scripts/bench-citus.sh, about 15 minutes); not in make test
+.PHONY: bench-citus
+bench-citus: dangjian build/rel/bench
+	@scripts/deps.sh bench
+	@scripts/bench-citus.sh
 
 bench: all
 	@scripts/deps.sh bench

@@ -84,6 +84,7 @@ enum reason {
     R_TREE_CYCLE,       /* an organization under itself */
     R_INSUFFICIENT_FUNDS, /* limit: what there is */
     R_NOT_SCORED,       /* the month has no scores (yet) */
+    R_NODE_UNAVAILABLE, /* 503: a node holding the data (a Citus worker) cannot be reached */
     R__COUNT
 };
 

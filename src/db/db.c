@@ -131,6 +131,14 @@ bool db_lost(struct db *db)
     return db && db->ops->lost && db->ops->lost(db);
 }
 
+bool db_node_down(struct db *db)
+{
+    bool down = db && db->node_down;
+    if (db)
+        db->node_down = false;
+    return down;
+}
+
 enum db_backend db_backend(const struct db *db)
 {
     return db->backend;

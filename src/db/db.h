@@ -23,6 +23,12 @@ void db_close(struct db *db);
  * over; statements on it fail with -ERR_UNAVAILABLE): close it and open another. Never true
  * on SQLite. */
 bool db_lost(struct db *db);
+/* Whether a statement failed since the last call because a node behind the server could not
+ * be reached (a Citus worker holding the rows: SQLSTATE class 08, or Citus's "failure on
+ * connection marked as essential", on a connection that is itself fine; the statement failed
+ * with -ERR_UNAVAILABLE). The connection stays usable; the call clears the flag. Never true
+ * on SQLite. */
+bool db_node_down(struct db *db);
 enum db_backend db_backend(const struct db *db);
 /* The URL or path the connection was opened with. */
 const char *db_url(const struct db *db);

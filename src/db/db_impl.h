@@ -51,6 +51,7 @@ struct db {
     unsigned next_name; /* PostgreSQL statement names */
     char *url;
     bool pipeline; /* db_pipeline */
+    bool node_down; /* db_node_down: a statement failed on a node behind the server */
 };
 
 struct db_stmt {

@@ -46,14 +46,33 @@ static int unavailable(const char *state, PGconn *h)
                      strcmp(state, "25006") == 0);
 }
 
-static int pg_error(PGresult *res, PGconn *h, struct errbuf *e, const char *what)
+/* Whether the error comes from a node behind the server, the connection to it being up: a
+ * Citus coordinator that cannot reach a worker. Citus says so with class 08 ("connection to
+ * the remote node ... failed", 08006) or, when a worker's connection that the transaction had
+ * already used fails, with "failure on connection marked as essential", which has no SQLSTATE
+ * of its own (XX000). */
+static bool behind_down(PGresult *res, const char *state, PGconn *h)
 {
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (PQstatus(h) != CONNECTION_OK || !state)
+        return false;
+    return strncmp(state, "08", 2) == 0 ||
+           (strcmp(state, "XX000") == 0 && msg &&
+            strncmp(msg, "failure on connection marked as essential", 41) == 0);
+}
+
+static int pg_error(PGresult *res, struct db *db, struct errbuf *e, const char *what)
+{
+    PGconn *h = handle(db);
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     int code = -ERR_DB;
     char msg[400];
-    if (unavailable(state, h))
+    if (behind_down(res, state, h)) {
         code = -ERR_UNAVAILABLE;
-    else if (state && strcmp(state, "23505") == 0)
+        db->node_down = true;
+    } else if (unavailable(state, h)) {
+        code = -ERR_UNAVAILABLE;
+    } else if (state && strcmp(state, "23505") == 0)
         code = -ERR_CONFLICT;
     else if (state && strncmp(state, "23", 2) == 0)
         code = -ERR_INVALID;
@@ -79,10 +98,10 @@ static int collect(struct db *db, PGresult **last, struct errbuf *e)
         return 0;
     pd->queued = 0;
     if (!PQpipelineSync(h))
-        rc = pg_error(NULL, h, e, "pipeline");
+        rc = pg_error(NULL, db, e, "pipeline");
     for (int i = 0; i < n && rc == 0; i++) {
         if (!(res = PQgetResult(h))) {
-            rc = pg_error(NULL, h, e, "pipeline");
+            rc = pg_error(NULL, db, e, "pipeline");
             break;
         }
         if (last && i == n - 1 && rc == 0) {
@@ -90,7 +109,7 @@ static int collect(struct db *db, PGresult **last, struct errbuf *e)
         } else {
             ExecStatusType s = PQresultStatus(res);
             if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && rc == 0)
-                rc = pg_error(res, h, e, "postgres (queued statement)");
+                rc = pg_error(res, db, e, "postgres (queued statement)");
             PQclear(res);
         }
         while ((res = PQgetResult(h))) /* the end of this statement's results */
@@ -101,7 +120,7 @@ static int collect(struct db *db, PGresult **last, struct errbuf *e)
         PQclear(res);
     PQclear(res);
     if (!PQexitPipelineMode(h) && rc == 0)
-        rc = pg_error(NULL, h, e, "pipeline");
+        rc = pg_error(NULL, db, e, "pipeline");
     if (rc < 0 && last && *last) {
         PQclear(*last);
         *last = NULL;
@@ -114,10 +133,10 @@ static int pg_queue(struct db_stmt *st, struct errbuf *e)
     struct pg_stmt *s = (struct pg_stmt *)st;
     struct pg_db *pd = (struct pg_db *)st->db;
     if (PQpipelineStatus(pd->h) == PQ_PIPELINE_OFF && !PQenterPipelineMode(pd->h))
-        return pg_error(NULL, pd->h, e, "pipeline");
+        return pg_error(NULL, st->db, e, "pipeline");
     if (!PQsendQueryPrepared(pd->h, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL,
                              0))
-        return pg_error(NULL, pd->h, e, "pipeline");
+        return pg_error(NULL, st->db, e, "pipeline");
     if (++pd->queued >= MAX_QUEUED)
         return collect(st->db, NULL, e);
     return 0;
@@ -133,7 +152,7 @@ static int pg_exec(struct db *db, const char *sql, struct errbuf *e)
     ExecStatusType s = PQresultStatus(res);
     int rc = 0;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
-        rc = pg_error(res, handle(db), e, "postgres");
+        rc = pg_error(res, db, e, "postgres");
     PQclear(res);
     return rc;
 }
@@ -165,7 +184,7 @@ static int pg_prepare(struct db *db, struct db_stmt *st, struct errbuf *e)
         return rc;
     res = PQprepare(handle(db), s->name, st->sql, 0, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        rc = pg_error(res, handle(db), e, "prepare");
+        rc = pg_error(res, db, e, "prepare");
     PQclear(res);
     return rc;
 }
@@ -243,7 +262,7 @@ static int pg_step(struct db_stmt *st, struct errbuf *e)
             int rc;
             if (!PQsendQueryPrepared(pd->h, s->name, s->nparams, (const char *const *)s->vals,
                                      NULL, NULL, 0))
-                return pg_error(NULL, pd->h, e, "pipeline");
+                return pg_error(NULL, st->db, e, "pipeline");
             if ((rc = collect(st->db, &s->res, e)) < 0)
                 return rc;
         } else {
@@ -252,7 +271,7 @@ static int pg_step(struct db_stmt *st, struct errbuf *e)
         }
         status = PQresultStatus(s->res);
         if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-            int rc = pg_error(s->res, handle(st->db), e, "postgres");
+            int rc = pg_error(s->res, st->db, e, "postgres");
             PQclear(s->res);
             s->res = NULL;
             return rc;
@@ -337,14 +356,14 @@ static int pg_last_id(struct db *db, long long *ret, struct errbuf *e)
     int rc = 0;
     if (((struct pg_db *)db)->queued) { /* after the queued INSERT, in the same round trip */
         if (!PQsendQueryParams(handle(db), "SELECT lastval()", 0, NULL, NULL, NULL, NULL, 0))
-            return pg_error(NULL, handle(db), e, "pipeline");
+            return pg_error(NULL, db, e, "pipeline");
         if ((rc = collect(db, &res, e)) < 0)
             return rc;
     } else {
         res = PQexec(handle(db), "SELECT lastval()");
     }
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-        rc = pg_error(res, handle(db), e, "lastval");
+        rc = pg_error(res, db, e, "lastval");
     else
         *ret = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
@@ -365,7 +384,7 @@ static int bulk_exec(struct db *db, const char *sql, long long *ret_rows, struct
     ExecStatusType s = PQresultStatus(res);
     int rc = 0;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
-        rc = pg_error(res, handle(db), e, "postgres");
+        rc = pg_error(res, db, e, "postgres");
     else if (ret_rows)
         *ret_rows = strtoll(PQcmdTuples(res), NULL, 10);
     PQclear(res);
@@ -402,18 +421,18 @@ static int pg_bulk_flush(struct db_bulk *b, struct errbuf *e)
     }
     res = PQexec(h, buf_str(&sql));
     if (PQresultStatus(res) != PGRES_COPY_IN) {
-        rc = pg_error(res, h, e, "copy");
+        rc = pg_error(res, db, e, "copy");
         PQclear(res);
         goto out;
     }
     PQclear(res);
     if (PQputCopyData(h, b->data.data, (int)b->data.len) != 1 || PQputCopyEnd(h, NULL) != 1) {
-        rc = pg_error(NULL, h, e, "copy");
+        rc = pg_error(NULL, db, e, "copy");
         goto out;
     }
     res = PQgetResult(h);
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        rc = pg_error(res, h, e, "copy");
+        rc = pg_error(res, db, e, "copy");
     else
         n = strtoll(PQcmdTuples(res), NULL, 10);
     PQclear(res);
@@ -460,7 +479,7 @@ static int pg_try_lock(struct db *db, long long key, struct errbuf *e)
     snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%lld)", key);
     res = PQexec(handle(db), sql);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-        rc = pg_error(res, handle(db), e, "advisory lock");
+        rc = pg_error(res, db, e, "advisory lock");
     else
         rc = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);

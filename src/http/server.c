@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@
 #define MAX_BODY (16 * 1024 * 1024)
 /* the slow lane (logins): how far its threads step back behind the workers */
 #define LANE_NICE 10
+/* a node behind the database down (a Citus worker): its cause is logged at most this often */
+#define NODE_LOG_GAP_US 10000000LL
 
 enum lane_state { LANE_NO, LANE_QUEUED, LANE_DONE };
 
@@ -44,6 +47,7 @@ struct req_state {
     enum lane_state lane;
     long long announced;  /* Content-Length, 0 when none */
     int standby;          /* read through the standby connection (--db-read) */
+    int node_down;        /* failed for want of a node behind the database (a Citus worker) */
     const char *aborted;  /* why the server dropped the connection, for the log */
 };
 
@@ -138,6 +142,26 @@ static int run_handler(struct req *r, const struct route *rt, struct errbuf *e)
     return rc;
 }
 
+/* Whether the request failed because the database could not reach a node behind it (a Citus
+ * worker holding the rows): then the connection is fine and stays, and the request answers
+ * 503 with the reason node_unavailable whatever error the handler made of it (a handler may
+ * have wrapped it); the cause is logged now and then, not for every request. */
+static bool node_down(struct req_state *s, struct db *primary, struct db *standby, int rc,
+                      struct errbuf *e)
+{
+    static atomic_llong logged_us;
+    long long now = now_us(), last = atomic_load(&logged_us);
+    bool down = db_node_down(primary); /* both flags taken: none is left for the next request */
+    if (!(db_node_down(standby) || down) ||
+        (rc != -ERR_UNAVAILABLE && err_http_status(rc) < 500))
+        return false;
+    if (now - last >= NODE_LOG_GAP_US && atomic_compare_exchange_strong(&logged_us, &last, now))
+        log_error("%s %s: a database node is unreachable, answering 503: %s", s->r.method,
+                  s->r.path, e->msg);
+    s->node_down = 1;
+    return true;
+}
+
 /* Authenticate on the primary, then run the handler: a route marked RT_STANDBY reads from the
  * standby unless the caller wrote in the last seconds (they must see their own writes) or no
  * standby answers; a read the standby fails runs again on the primary, and while the primary
@@ -157,6 +181,7 @@ static int run_api(struct req_state *s, struct errbuf *e)
         errbuf_clear(e);
         primary = NULL;
     }
+    db_node_down(primary ? primary : standby); /* nothing left from an earlier request */
     r->db = primary ? primary : standby;
     if ((rc = auth_prepare(r, rt, e)) == 0) {
         if (primary && may_lag && !dbconn_wrote_recently(r->auth.account_id))
@@ -179,6 +204,8 @@ static int run_api(struct req_state *s, struct errbuf *e)
             dbconn_wrote(r->auth.account_id);
     }
     r->db = NULL;
+    if (node_down(s, primary, standby, rc, e))
+        return -ERR_UNAVAILABLE;
     if (!primary) {
         dbconn_after(standby, rc, e->msg);
         return rc;
@@ -201,7 +228,13 @@ static void dispatch(struct req_state *s)
     else if (rc == 0)
         rc = run_api(s, &e);
     if (rc < 0) {
-        if (rc == -ERR_UNAVAILABLE) {
+        if (rc == -ERR_UNAVAILABLE && s->node_down) {
+            /* the cause is logged now and then (node_down), not told to every client */
+            errbuf_field(&e, rc, R_NODE_UNAVAILABLE, NULL, NULL,
+                         "a database node holding this data cannot be reached: "
+                         "try again in a few seconds");
+            r->retry_after = DBCONN_RETRY_AFTER;
+        } else if (rc == -ERR_UNAVAILABLE) {
             /* the cause is logged once per outage (http/dbconn.c), not told to every client */
             errbuf_set(&e, rc,
                        "the database is unavailable (restarting or failing over): "

@@ -119,6 +119,7 @@ export const REASONS = {
   tree_cycle: () => '不能把组织移到它自己或它的下级组织之下',
   insufficient_funds: (d) => `银行存款余额不足${d.limit !== undefined ? `（现有 ${yuan(d.limit)} 元）` : ''}`,
   not_scored: () => '所选月份还没有先锋指数的计算结果',
+  node_unavailable: () => '存放这部分数据的数据库节点暂时无法连接',
 };
 
 // Where the problem is: a CSV row, an item of a list.

@@ -1,0 +1,275 @@
+// make test-citus (tests/citus/run.sh): operations on a running Citus cluster of its own
+// (CITUS_STATE), with the demo company distributed in --db and two serves (--bases) on it:
+//
+//   a. a third worker is added (scripts/citus.sh add-worker) and the shards rebalanced
+//      (scripts/citus.sh rebalance: logical replication, writes going on) while both serves
+//      answer a light load — sign-ins, portraits, dues payments with the provider's signed
+//      notices, event batches with their idempotency keys: no request may fail, the shards
+//      must sit on three workers afterwards, and every acknowledged write must be stored;
+//   b. the worker holding the demo's tenant is stopped at once (pg_ctl -m immediate): a
+//      request that needs it answers 503 `unavailable` with the reason `node_unavailable` and
+//      Retry-After, without waiting (a bound of 20 s catches a hang); what needs only the
+//      coordinator (health, the API document, the web app's files, SSO settings, the reference
+//      tables' copy) keeps answering; the serves log the cause without taking the coordinator
+//      for down; after the worker starts again every request answers, with no serve restarted.
+//
+// Timings are printed, never asserted.
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { request, login, parseArgs, now, sleep, connectionError } from '../../bench/client.mjs';
+
+const args = parseArgs();
+const DB = args.db;
+const BASES = args.bases.split(',');
+const PIDS = args.pids.split(',').map(Number);
+const LOGS = args.logs.split(',');
+const PASSWORD = 'dangjian2024';
+const API_KEY = 'demo-api-key-0123456789';
+const RUN = `ops-${process.pid}-${randomBytes(3).toString('hex')}`;
+const PSQL = '/usr/lib/postgresql/15/bin/psql';
+const HANG_MS = 20_000; // a request taking longer than this counts as hanging
+
+const t0 = now();
+const say = (s) => console.log(`[${((now() - t0) / 1000).toFixed(1).padStart(5)} s] ${s}`);
+const run = promisify(execFile);
+
+function sql(query) {
+  return execFileSync(PSQL, ['-X', '-At', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-d', DB, '-c', query], { encoding: 'utf8', timeout: 30_000 })
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split('\t'));
+}
+
+/** scripts/citus.sh with the cluster of tests/citus/run.sh (CITUS_STATE is inherited); async,
+ * so that the load goes on while it runs. */
+async function citus(...words) {
+  const { stdout } = await run('scripts/citus.sh', words, { timeout: 120_000, encoding: 'utf8' });
+  return stdout;
+}
+
+// ---- the accounts and the provider's key
+
+const callbackKey = randomBytes(24).toString('hex');
+execFileSync('./dangjian', ['dues', 'setting', 'callback_key', callbackKey, '--db', DB], { stdio: ['ignore', 'ignore', 'inherit'] });
+const members = sql(
+  "SELECT a.login, a.member_id, m.emp_no FROM accounts a JOIN members m ON m.id = a.member_id AND m.tenant_id = a.tenant_id" +
+    " WHERE a.login = m.emp_no AND a.disabled = 0 ORDER BY a.id LIMIT 24",
+).map(([name, id, emp]) => ({ login: name, id: Number(id), emp }));
+assert.ok(members.length >= 8, 'the demo has member accounts');
+
+// ---- the load: every request logged; any answer but 2xx is a failure
+
+const acked = { payments: new Map(), notices: new Map(), events: new Set() };
+const results = []; // {at, ok, what, status}
+let stopping = false;
+
+async function hit(what, base, path, opts) {
+  const at = now();
+  let r = null;
+  try {
+    r = await request(base, path, { timeoutMs: HANG_MS, ...opts });
+  } catch (err) {
+    results.push({ at, ok: false, what, status: connectionError(err) });
+    return null;
+  }
+  const ok = r.status >= 200 && r.status < 300;
+  results.push({ at, ok, what, status: ok ? r.status : `${r.status} ${r.text.slice(0, 160)}` });
+  return ok ? r : null;
+}
+
+async function signIn(m, base) {
+  const s = await login(base, m.login, PASSWORD);
+  assert.equal(s.status, 200, `sign-in of ${m.login}`);
+  return { ...m, base, token: s.token };
+}
+
+let seq = 0;
+async function oneStep(s) {
+  const x = Math.random();
+  if (x < 0.4) {
+    await hit('GET portrait', s.base, `/api/v1/portraits/members/${s.id}`, { token: s.token });
+  } else if (x < 0.6) {
+    const batch = Array.from({ length: 20 }, () => ({ key: `${RUN}-${++seq}`, emp_no: s.emp, indicator: 'study.hours', date: '2026-11-20', value: 1 }));
+    if (await hit('POST events', s.base, '/api/v1/events', { json: batch, headers: { 'X-API-Key': API_KEY } })) for (const e of batch) acked.events.add(e.key);
+  } else if (x < 0.85) {
+    const amount = 100 + Math.floor(Math.random() * 900);
+    const p = await hit('POST payment', s.base, '/api/v1/dues/payments', { token: s.token, json: { amount_fen: amount, voluntary_fen: amount, channel: 'wechat' } });
+    if (!p) return;
+    acked.payments.set(p.body.id, amount);
+    const raw = JSON.stringify({ provider_ref: `${RUN}-${p.body.id}`, payment_id: p.body.id, amount_fen: amount, result: 'success' });
+    const sig = createHmac('sha256', callbackKey).update(raw).digest('hex');
+    if (await hit('POST payment notice', s.base, '/api/v1/dues/payments/callback', { raw, headers: { 'X-Dues-Signature': sig } })) acked.notices.set(p.body.id, `${RUN}-${p.body.id}`);
+  } else {
+    const r = await login(s.base, s.login, PASSWORD).catch(() => null);
+    results.push({ at: now(), ok: r?.status === 200, what: 'POST login', status: r?.status ?? 'error' });
+  }
+}
+
+async function loadLoop(sessions, first) {
+  for (let n = first; !stopping; n++) {
+    await oneStep(sessions[n % sessions.length]);
+    await sleep(25);
+  }
+}
+
+function failures(from) {
+  const kinds = {};
+  for (const e of results.filter((x) => x.at >= from && !x.ok)) kinds[`${e.what}: ${e.status}`] = (kinds[`${e.what}: ${e.status}`] ?? 0) + 1;
+  return kinds;
+}
+
+// ---- a. a third worker and the rebalance under load
+
+async function addWorkerUnderLoad(sessions) {
+  say(`a. load on ${BASES.length} serves (${sessions.length} members), then a third worker and the rebalance`);
+  const from = now();
+  const loops = [0, 1, 2, 3].map((i) => loadLoop(sessions, i * 5));
+  await sleep(2000);
+  const t = now();
+  await citus('add-worker');
+  say(`   worker 3 added in ${((now() - t) / 1000).toFixed(1)} s`);
+  const r = now();
+  await citus('rebalance', 'dj_ops');
+  say(`   rebalanced in ${((now() - r) / 1000).toFixed(1)} s (writes going on)`);
+  await sleep(2000);
+  stopping = true;
+  await Promise.all(loops);
+  const all = results.filter((x) => x.at >= from);
+  const by = {};
+  for (const e of all) by[e.what] = (by[e.what] ?? 0) + 1;
+  say(`   ${all.length} requests during it (${Object.entries(by).map(([k, v]) => `${k} ${v}`).join(', ')}), ${all.filter((x) => !x.ok).length} failed`);
+  assert.deepEqual(failures(from), {}, 'no request fails while a worker is added and the shards move');
+
+  const status = await citus('status', 'dj_ops');
+  console.log(status.replace(/^/gm, '   '));
+  const workers = [...status.matchAll(/^\S+ +worker +active=true +shards=(\d+)$/gm)].map((m) => Number(m[1]));
+  assert.equal(workers.length, 3, 'three active workers');
+  const distributed = Number(sql("SELECT count(*) FROM pg_dist_partition WHERE partmethod = 'h'")[0][0]);
+  const byWorker = sql(
+    "SELECT n.nodeport, count(*) FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid)" +
+      " JOIN pg_dist_shard s USING (shardid) JOIN pg_dist_partition t USING (logicalrelid)" +
+      " WHERE t.partmethod = 'h' AND n.groupid <> 0 GROUP BY n.nodeport",
+  );
+  assert.equal(byWorker.length, 3, `the distributed tables' shards sit on three workers: ${JSON.stringify(byWorker)}`);
+  for (const [, n] of byWorker) assert.ok(Number(n) >= distributed, 'each worker holds at least one shard of every distributed table (colocated)');
+
+  const pays = new Map(sql(`SELECT id, amount_fen, status, COALESCE(provider_ref, '') FROM dues_payments WHERE provider_ref LIKE '${RUN}-%' OR id IN (${[...acked.payments.keys(), 0].join(',')})`)
+    .map(([id, amt, st, ref]) => [Number(id), { amt: Number(amt), st, ref }]));
+  for (const [id, amount] of acked.payments) assert.equal(pays.get(id)?.amt, amount, `acknowledged payment ${id} is stored with its amount`);
+  for (const [id, ref] of acked.notices) assert.deepEqual([pays.get(id)?.st, pays.get(id)?.ref], ['paid', ref], `payment ${id}, its notice acknowledged, is paid`);
+  const keys = new Set(sql(`SELECT key FROM events WHERE key LIKE '${RUN}-%'`).map(([k]) => k));
+  for (const k of acked.events) assert.ok(keys.has(k), `acknowledged event ${k} is stored`);
+  assert.equal(keys.size, acked.events.size, 'no event stored that was not acknowledged');
+  say(`   stored: ${acked.payments.size} payments, ${acked.notices.size} notices (all paid), ${acked.events.size} events — all there`);
+}
+
+// ---- b. one worker stopped
+
+/** The worker number (1-3, as scripts/citus.sh counts them) holding tenant 1's shard. */
+async function tenantWorker() {
+  const [[port]] = sql("SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) WHERE p.shardid = get_shard_id_for_distribution_column('members', 1)");
+  const env = await citus('env');
+  const urls = env.match(/CITUS_WORKERS='([^']*)'/)[1].split(' ');
+  const n = urls.findIndex((u) => new URL(u).port === port) + 1;
+  assert.ok(n > 0, `worker of port ${port} among ${urls}`);
+  return n;
+}
+
+function logsSince(marks) {
+  return LOGS.map((f, i) => readFileSync(f, 'utf8').slice(marks[i])).join('');
+}
+
+async function expectNodeDown(what, base, path, opts) {
+  const t = now();
+  const r = await request(base, path, { timeoutMs: HANG_MS, ...opts });
+  const ms = now() - t;
+  assert.equal(r.status, 503, `${what} on ${base}: ${r.status} ${r.text.slice(0, 200)}`);
+  assert.equal(r.body?.error?.code, 'unavailable', r.text);
+  assert.deepEqual(r.body.error.details?.map((d) => d.code), ['node_unavailable'], r.text);
+  assert.ok(Number(r.headers.get('retry-after')) > 0, `${what}: Retry-After`);
+  return ms;
+}
+
+async function expectOk(what, base, path, opts) {
+  const r = await request(base, path, { timeoutMs: HANG_MS, ...opts });
+  assert.ok(r.status >= 200 && r.status < 300, `${what} on ${base}: ${r.status} ${r.text.slice(0, 200)}`);
+  return r;
+}
+
+async function workerDown(sessions) {
+  const n = await tenantWorker();
+  const marks = LOGS.map((f) => readFileSync(f, 'utf8').length);
+  say(`b. worker ${n} (the demo tenant's shards) stopped at once`);
+  await citus('stop-worker', String(n));
+  const batch = [{ key: `${RUN}-down`, emp_no: sessions[0].emp, indicator: 'study.hours', date: '2026-11-21', value: 1 }];
+  const times = [];
+  const fromCache = [];
+  for (const s of sessions.slice(0, 2)) {
+    times.push(await expectNodeDown('GET /me', s.base, '/api/v1/me', { token: s.token }));
+    // another month than the load read: not in the reply cache, which may answer the load's
+    const cached = await request(s.base, `/api/v1/portraits/members/${s.id}`, { token: s.token, timeoutMs: HANG_MS });
+    fromCache.push(cached.status);
+    times.push(await expectNodeDown('GET portrait', s.base, `/api/v1/portraits/members/${s.id}?month=202610`, { token: s.token }));
+    times.push(await expectNodeDown('POST events', s.base, '/api/v1/events', { json: batch, headers: { 'X-API-Key': API_KEY } }));
+    times.push(await expectNodeDown('POST login', s.base, '/api/v1/auth/login', { json: { login: s.login, password: PASSWORD } }));
+  }
+  say(`   ${times.length} requests that need the worker: 503 node_unavailable with Retry-After, in ${Math.min(...times).toFixed(0)}–${Math.max(...times).toFixed(0)} ms`);
+  say(`   the portraits the load read, from the reply cache: ${fromCache.join(', ')} (the cache answers what it holds)`);
+  for (const base of BASES) {
+    await expectOk('GET /health', base, '/api/v1/health');
+    await expectOk('GET /api/openapi.json', base, '/api/openapi.json');
+    await expectOk('GET /api/v1/auth/sso', base, '/api/v1/auth/sso');
+    const page = await expectOk('GET / (the web app)', base, '/');
+    assert.match(page.text, /<title>dangjian<\/title>/);
+  }
+  const orgs = Number(sql('SELECT count(*) FROM orgs')[0][0]);
+  assert.ok(orgs > 0);
+  say(`   health, the API document, SSO settings and the web app answer 200 on both serves; the reference table orgs reads from the coordinator's copy (${orgs} rows)`);
+  await sleep(400); // the request log is written five times a second
+  const lines = logsSince(marks);
+  assert.match(lines, /a database node is unreachable, answering 503: .*connection to the remote node/, 'the cause is logged');
+  assert.doesNotMatch(lines, /error database: .*answering 503 until it is back/, 'the coordinator is not taken for down');
+
+  await citus('start-worker', String(n));
+  const back = now();
+  for (const s of sessions.slice(0, 2)) {
+    for (;;) {
+      const r = await request(s.base, `/api/v1/portraits/members/${s.id}`, { token: s.token, timeoutMs: HANG_MS });
+      if (r.status === 200) break;
+      assert.ok(now() - back < 30_000, `the portrait answers again within 30 s of the worker's start: ${r.status} ${r.text.slice(0, 200)}`);
+      await sleep(200);
+    }
+    await expectOk('GET /me', s.base, '/api/v1/me', { token: s.token });
+    await expectOk('POST events', s.base, '/api/v1/events', { json: [{ ...batch[0], key: `${RUN}-back-${s.base}` }], headers: { 'X-API-Key': API_KEY } });
+    const l = await login(s.base, s.login, PASSWORD);
+    assert.equal(l.status, 200, 'sign-in after the worker is back');
+  }
+  for (const pid of PIDS) process.kill(pid, 0); // throws when a serve is gone
+  say(`   worker ${n} started: every request answers again after ${((now() - back) / 1000).toFixed(1)} s, no serve restarted`);
+
+  // A worker without the tenant's rows: a statement naming the tenant would not need it, one
+  // that does not reaches its (empty) shards too. Either answer is right, never another.
+  const other = n === 1 ? 2 : 1;
+  await citus('stop-worker', String(other));
+  const s = sessions[0];
+  const answer = (r) => (r.status === 503 ? `503 ${r.body?.error?.details?.[0]?.code}` : String(r.status));
+  const r = await request(s.base, `/api/v1/portraits/members/${s.id}?month=202609`, { token: s.token, timeoutMs: HANG_MS });
+  const ev = await request(s.base, '/api/v1/events', { json: [{ ...batch[0], key: `${RUN}-other` }], headers: { 'X-API-Key': API_KEY }, timeoutMs: HANG_MS });
+  await citus('start-worker', String(other));
+  assert.ok(['503 node_unavailable', '200', '404'].includes(answer(r)), `a portrait with worker ${other} down: ${r.status} ${r.text.slice(0, 200)}`);
+  assert.ok(['503 node_unavailable', '200'].includes(answer(ev)), `an event batch with worker ${other} down: ${ev.status} ${ev.text.slice(0, 200)}`);
+  say(`   worker ${other} (no rows of the tenant) stopped: a portrait answered ${answer(r)}${r.status === 503 ? ' (its statements reach every shard: they do not name the tenant)' : ''}, an event batch ${answer(ev)}${ev.status === 200 ? ' (routed by its rows\' tenant)' : ''}; started again`);
+}
+
+async function main() {
+  const sessions = [];
+  for (const [i, m] of members.entries()) sessions.push(await signIn(m, BASES[i % BASES.length]));
+  await addWorkerUnderLoad(sessions);
+  await workerDown(sessions);
+  say('passed');
+}
+
+await main();
