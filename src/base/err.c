@@ -78,6 +78,7 @@ static const char *const reason_names[R__COUNT] = {
     [R_TREE_CYCLE] = "tree_cycle",
     [R_INSUFFICIENT_FUNDS] = "insufficient_funds",
     [R_NOT_SCORED] = "not_scored",
+    [R_OTHER_TENANT] = "other_tenant",
 };
 
 const char *reason_name(enum reason why)

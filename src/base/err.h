@@ -84,6 +84,7 @@ enum reason {
     R_TREE_CYCLE,       /* an organization under itself */
     R_INSUFFICIENT_FUNDS, /* limit: what there is */
     R_NOT_SCORED,       /* the month has no scores (yet) */
+    R_OTHER_TENANT,     /* would take rows into another tenant (provincial company) */
     R__COUNT
 };
 

@@ -97,7 +97,14 @@ static void build_tree(struct demo_model *m, const struct demo_opts *o, struct d
     int n = o->orgs, nb[MAX_UNITS] = {0}, ng[MAX_UNITS] = {0}, nr[MAX_UNITS] = {0};
     int w[MAX_UNITS], units, gbs, branches, rest, given = 0, placed = 0;
     long wsum = 0;
-    int root = add_org(m, KIND_COMMITTEE, -1, -1, "GW", "国网某省电力有限公司党委");
+    const char *prefix = o->province ? o->province->code : "GW";
+    char rname[160];
+    int root;
+    if (o->province)
+        snprintf(rname, sizeof(rname), "国网%s电力有限公司党委", o->province->region);
+    else
+        snprintf(rname, sizeof(rname), "国网某省电力有限公司党委");
+    root = add_org(m, KIND_COMMITTEE, -1, -1, prefix, rname);
 
     units = clampi((n * 35 + 350) / 700, 2, demo_nunits);
     units = clampi(units, 1, (n - 1) / 2);
@@ -139,7 +146,7 @@ static void build_tree(struct demo_model *m, const struct demo_opts *o, struct d
         int depts[64], gb_order[64], nd = demo_departments.n, k = 0;
         int plain = nb[u] - nr[u], under = 0, per_gb[64] = {0};
         int unit;
-        snprintf(ucode, sizeof(ucode), "GW-%02d", u + 1);
+        snprintf(ucode, sizeof(ucode), "%s-%02d", prefix, u + 1);
         snprintf(name, sizeof(name), "%s党委", demo_units[u].name);
         unit = add_org(m, KIND_COMMITTEE, root, -1, ucode, name);
         m->orgs[unit].unit = unit;
@@ -343,7 +350,8 @@ static int build_members(struct demo_model *m, const struct demo_opts *o, struct
         for (int j = 0; j < m->orgs[m->branches[k]].nmembers; j++, i++) {
             struct demo_member *mb = &m->members[i];
             mb->branch = m->branches[k];
-            snprintf(mb->emp_no, sizeof(mb->emp_no), "E%06d", emp[i]);
+            snprintf(mb->emp_no, sizeof(mb->emp_no), "%s%06d",
+                     o->province ? o->province->code : "E", emp[i]);
             fill_member(m, o, i, mb);
         }
     m->nmembers = i;

@@ -95,7 +95,7 @@ int api_org_create(struct req *r, struct errbuf *e)
 {
     struct org_in o = {0};
     long long id = 0;
-    json_t *out;
+    json_t *out, *tenant;
     int rc;
     if ((rc = req_str(r, "code", true, 32, &o.code, e)) < 0 ||
         (rc = req_str(r, "name", true, 100, &o.name, e)) < 0 ||
@@ -103,6 +103,10 @@ int api_org_create(struct req *r, struct errbuf *e)
         (rc = req_int(r, "parent_id", true, &o.parent_id, e)) < 0 ||
         (rc = req_int(r, "secretary_id", false, &o.secretary_id, e)) < 0)
         return rc;
+    if ((tenant = json_object_get(r->json, "tenant")) && !json_is_boolean(tenant))
+        return errbuf_field(e, -ERR_INVALID, R_NOT_BOOLEAN, "tenant", NULL,
+                            "tenant must be true or false");
+    o.tenant_root = json_is_true(tenant);
     /* creating under a parent is managing the parent's subtree */
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, o.parent_id, NULL, e)) < 0)
         return rc == -ERR_NOTFOUND

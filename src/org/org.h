@@ -4,6 +4,7 @@
 #define ORG_ORG_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "base/err.h"
 
@@ -15,6 +16,7 @@ struct org_in {
     const char *kind; /* committee, general_branch, branch, group, or 党委/党总支/党支部/党小组 */
     long long parent_id;
     long long secretary_id; /* member id; 0 = none */
+    bool tenant_root;       /* a provincial company: the first organization of a new tenant */
 };
 
 /* Canonical kind for an English or Chinese name, or NULL. */

@@ -17,6 +17,7 @@
 #include "score/model.h"
 #include "score/portrait.h"
 #include "score/run.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 /* ---- the model */
@@ -495,6 +496,7 @@ int api_ranking_get(struct req *r, struct errbuf *e)
 
 int api_ranking_set(struct req *r, struct errbuf *e)
 {
+    long long tenant;
     const char *vis = NULL, *was;
     long long id, root;
     size_t k;
@@ -518,10 +520,11 @@ int api_ranking_set(struct req *r, struct errbuf *e)
         goto out;
     }
     audit_change(d, "visibility", json_string(was), json_string(vis));
-    if ((rc = db_run(r->db, e,
-                     "INSERT INTO ranking_settings(org_id, visibility) VALUES($1, $2)"
+    if ((rc = tenant_of_org(r->db, id, &tenant, e)) < 0 ||
+        (rc = db_run(r->db, e,
+                     "INSERT INTO ranking_settings(org_id, visibility, tenant_id) VALUES($1, $2, $3)"
                      " ON CONFLICT (org_id, tenant_id) DO UPDATE SET visibility = excluded.visibility",
-                     "it", id, vis)) < 0 ||
+                     "iti", id, vis, tenant)) < 0 ||
         (rc = version_bump(r->db, TOPIC_SCORES, e)) < 0 ||
         (rc = audit_log(r->db, r->auth.account_id, id, "set_ranking", "org", id, d, e)) < 0 ||
         (rc = db_commit(r->db, e)) < 0) {

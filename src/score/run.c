@@ -15,6 +15,7 @@
 #include "org/audit.h"
 #include "score/model.h"
 #include "score/rerun.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 #define HIST_BANDS 10
@@ -347,7 +348,7 @@ static int write_members(struct run *r, long long version, struct errbuf *e)
                           "month, member_id, org_id, unit_id, version, politics, theory,"
                           " discipline, performance, honours, idx, vetoed, sanction, events,"
                           " active_dims, rank_branch, rank_unit, rank_company, pct_branch,"
-                          " pct_unit, pct_company, contrib",
+                          " pct_unit, pct_company, contrib, tenant_id",
                           NULL, &bulk, e);
     _Static_assert(DIM_COUNT == 5, "member_scores has five dimension columns");
     if (rc < 0)
@@ -356,13 +357,16 @@ static int write_members(struct run *r, long long version, struct errbuf *e)
     for (long i = 0; i < r->nmembers && rc >= 0; i++) {
         const struct member *m = &r->members[i];
         const struct org *o = &r->orgs[m->org];
+        long long tenant;
         contrib_json(r, i, &contrib);
-        rc = db_bulk_row(bulk, e, "iiiiiddddddiiiiiiidddt", (long long)r->month, m->id, o->id,
+        if ((rc = tenant_of_org(r->db, o->id, &tenant, e)) < 0)
+            break;
+        rc = db_bulk_row(bulk, e, "iiiiiddddddiiiiiiidddti", (long long)r->month, m->id, o->id,
                          r->orgs[o->unit].id, version, m->dims[0], m->dims[1], m->dims[2],
                          m->dims[3], m->dims[4], m->index, (long long)m->vetoed,
                          (long long)m->sanction, (long long)m->events, (long long)m->active_dims,
                          (long long)m->rank[0], (long long)m->rank[1], (long long)m->rank[2],
-                         m->pct[0], m->pct[1], m->pct[2], buf_str(&contrib));
+                         m->pct[0], m->pct[1], m->pct[2], buf_str(&contrib), tenant);
     }
     buf_release(&contrib);
     if (rc < 0) {
@@ -381,6 +385,7 @@ struct rollup {
 
 static int write_orgs(struct run *r, long long version, struct errbuf *e)
 {
+    long long tenant;
     size_t nr = r->model->nrules;
     struct rollup *u = calloc((size_t)r->norgs + 1, sizeof(*u));
     double *contrib = calloc((size_t)r->norgs * nr + 1, sizeof(double));
@@ -443,14 +448,17 @@ static int write_orgs(struct run *r, long long version, struct errbuf *e)
         }
         buf_addch(&con, '}');
         /* a one-row INSERT: queued when the run pipelines its writes */
+        if ((rc = tenant_of_org(r->db, r->orgs[i].id, &tenant, e)) < 0)
+            break;
         rc = db_run(r->db, e,
                     "INSERT INTO org_scores(month, org_id, version, members, politics,"
                     " theory, discipline, performance, honours, idx, hist, participation,"
-                    " contrib) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                    "iiiiddddddttt", (long long)r->month, r->orgs[i].id, version,
+                    " contrib, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+                    " $12, $13, $14)",
+                    "iiiiddddddttti", (long long)r->month, r->orgs[i].id, version,
                     (long long)x->members, x->dims[0] / n, x->dims[1] / n, x->dims[2] / n,
                     x->dims[3] / n, x->dims[4] / n, x->index / n, buf_str(&hist), buf_str(&part),
-                    buf_str(&con));
+                    buf_str(&con), tenant);
         if (rc < 0)
             break;
         written++;

@@ -119,6 +119,7 @@ export const REASONS = {
   tree_cycle: () => '不能把组织移到它自己或它的下级组织之下',
   insufficient_funds: (d) => `银行存款余额不足${d.limit !== undefined ? `（现有 ${yuan(d.limit)} 元）` : ''}`,
   not_scored: () => '所选月份还没有先锋指数的计算结果',
+  other_tenant: () => '不能把组织或党员移到另一个省公司（租户）之下，各省公司的数据彼此独立',
 };
 
 // Where the problem is: a CSV row, an item of a list.
