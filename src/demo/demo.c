@@ -73,7 +73,7 @@ static const char *const kind_names[] = {"committee", "general_branch", "branch"
 /* The group above the provincial companies (集团), in its own tenant (TENANT_FIRST). */
 static int write_national(struct gen *g, struct errbuf *e)
 {
-    struct org_in in = {"SGCC", "国家电网有限公司党组", "committee", 0, 0, false};
+    struct org_in in = {"SGCC", "国家电网有限公司党组", "committee", 0, 0};
     return org_create(g->db, &in, 0, &g->national, e);
 }
 
@@ -87,9 +87,9 @@ static int write_orgs(struct gen *g, struct errbuf *e)
         struct demo_org *o = &m->orgs[i];
         /* each company's root is a tenant root under the national one */
         struct org_in in = {o->code, o->name, kind_names[o->kind],
-                            o->parent >= 0 ? m->orgs[o->parent].id : g->national, 0,
-                            o->parent < 0 && g->national};
-        if ((rc = org_create(g->db, &in, 0, &o->id, e)) < 0) {
+                            o->parent >= 0 ? m->orgs[o->parent].id : g->national, 0};
+        if ((rc = o->parent < 0 && g->national ? org_create_tenant(g->db, &in, 0, &o->id, e)
+                                                : org_create(g->db, &in, 0, &o->id, e)) < 0) {
             errbuf_prefix(e, "organization '%s'", o->code);
             return rc;
         }

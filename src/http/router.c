@@ -92,6 +92,8 @@ static const struct route routes[] = {
     {"PUT", "/api/v1/orgs/{id}/ranking", api_ranking_set, AUTH_USER, ROLE_ORG_ADMIN, BODY_JSON, 0},
     {"GET", "/api/v1/stats/logins", api_stats_logins, AUTH_USER, ROLE_STAFF, BODY_NONE,
      RT_STANDBY},
+    {"GET", "/api/v1/national/provinces", api_national_provinces, AUTH_USER, ROLE_ORG_ADMIN,
+     BODY_NONE, RT_STANDBY},
     /* quantified plans (量化计划): literal paths before the {id} patterns that would take them */
     {"GET", "/api/v1/plans", api_plan_list, AUTH_USER, ROLE_STAFF, BODY_NONE, 0},
     {"POST", "/api/v1/plans", api_plan_create, AUTH_USER, ROLE_ORG_ADMIN, BODY_JSON, 0},

@@ -106,7 +106,6 @@ int api_org_create(struct req *r, struct errbuf *e)
     if ((tenant = json_object_get(r->json, "tenant")) && !json_is_boolean(tenant))
         return errbuf_field(e, -ERR_INVALID, R_NOT_BOOLEAN, "tenant", NULL,
                             "tenant must be true or false");
-    o.tenant_root = json_is_true(tenant);
     /* creating under a parent is managing the parent's subtree */
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, o.parent_id, NULL, e)) < 0)
         return rc == -ERR_NOTFOUND
@@ -115,7 +114,9 @@ int api_org_create(struct req *r, struct errbuf *e)
                    : rc;
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
-    rc = in_tx(r, e, org_create(r->db, &o, r->auth.account_id, &id, e));
+    rc = in_tx(r, e,
+               json_is_true(tenant) ? org_create_tenant(r->db, &o, r->auth.account_id, &id, e)
+                                    : org_create(r->db, &o, r->auth.account_id, &id, e));
     if (rc < 0 || (rc = org_get(r->db, id, &out, e)) < 0)
         return rc;
     return req_reply_json(r, 201, out);

@@ -229,7 +229,7 @@ int import_orgs(struct db *db, struct csv_table *t, bool dry_run, long long acto
     for (size_t k = 0; k < n && rc >= 0; k++) {
         size_t i = order[k], line = csv_table_line(t, i);
         struct org_in o = {csv_table_get(t, i, O_CODE), csv_table_get(t, i, O_NAME),
-                           csv_table_get(t, i, O_KIND), 0, 0, false};
+                           csv_table_get(t, i, O_KIND), 0, 0};
         const char *parent = csv_table_get(t, i, O_PARENT), *sec = csv_table_get(t, i, O_SECRETARY);
         long long id = 0, existing = 0, cur_parent = 0;
         struct errbuf re = ERRBUF_INIT;

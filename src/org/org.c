@@ -164,8 +164,8 @@ int org_find_code_or_root(struct db *db, const char *code, long long *ret_id, st
                                   "there is no root organization yet: import organizations first");
 }
 
-int org_create(struct db *db, const struct org_in *o, long long actor, long long *ret_id,
-               struct errbuf *e)
+static int create(struct db *db, const struct org_in *o, bool tenant_root, long long actor,
+                  long long *ret_id, struct errbuf *e)
 {
     char parent_kind[32] = "", parent_path[ORG_PATH_MAX] = "/", path[ORG_PATH_MAX], tmp[64];
     const char *kind = org_kind_parse(o->kind);
@@ -189,7 +189,7 @@ int org_create(struct db *db, const struct org_in *o, long long actor, long long
                                     "parent organization %lld not found", o->parent_id);
     }
     if ((rc = check_parent_kind(kind, o->parent_id ? parent_kind : NULL, e)) < 0 ||
-        (rc = tenant_for_new_org(db, o->parent_id, o->tenant_root, &tenant, e)) < 0)
+        (rc = tenant_for_new_org(db, o->parent_id, tenant_root, &tenant, e)) < 0)
         return rc;
     for (const char *p = parent_path; *p; p++)
         depth += *p == '/';
@@ -218,14 +218,27 @@ int org_create(struct db *db, const struct org_in *o, long long actor, long long
                          o->secretary_id, id)) < 0)
             return rc;
     }
-    d = json_pack("{s:s, s:s, s:s, s:I}", "code", o->code, "name", o->name, "kind", kind,
-                  "tenant_id", (json_int_t)tenant);
+    d = json_pack("{s:s, s:s, s:s}", "code", o->code, "name", o->name, "kind", kind);
+    if (tenant_root)
+        json_object_set_new(d, "tenant_id", json_integer(tenant));
     rc = audit_log(db, actor, id, "create", "org", id, d, e);
     json_decref(d);
     if (rc < 0)
         return rc;
     *ret_id = id;
     return 0;
+}
+
+int org_create(struct db *db, const struct org_in *o, long long actor, long long *ret_id,
+               struct errbuf *e)
+{
+    return create(db, o, false, actor, ret_id, e);
+}
+
+int org_create_tenant(struct db *db, const struct org_in *o, long long actor, long long *ret_id,
+                      struct errbuf *e)
+{
+    return create(db, o, true, actor, ret_id, e);
 }
 
 int org_update(struct db *db, long long id, const char *name, const char *kind,

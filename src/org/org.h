@@ -16,7 +16,6 @@ struct org_in {
     const char *kind; /* committee, general_branch, branch, group, or 党委/党总支/党支部/党小组 */
     long long parent_id;
     long long secretary_id; /* member id; 0 = none */
-    bool tenant_root;       /* a provincial company: the first organization of a new tenant */
 };
 
 /* Canonical kind for an English or Chinese name, or NULL. */
@@ -25,6 +24,10 @@ const char *org_kind_label(const char *kind);
 
 int org_create(struct db *db, const struct org_in *o, long long actor, long long *ret_id,
                struct errbuf *e);
+/* org_create for a tenant root (a provincial company, docs/SCALE.md "Tenants"): under a
+ * parent it starts a new tenant, which its subtree's rows then carry. */
+int org_create_tenant(struct db *db, const struct org_in *o, long long actor, long long *ret_id,
+                      struct errbuf *e);
 /* Change name, kind and/or secretary (NULL / -1 leave a field unchanged; secretary 0 clears). */
 int org_update(struct db *db, long long id, const char *name, const char *kind,
                long long secretary_id, long long actor, struct errbuf *e);

@@ -23,6 +23,9 @@ int tenant_of_org(struct db *db, long long org_id, long long *ret, struct errbuf
  * of its first role's organization); TENANT_FIRST for 0. */
 int tenant_of_member(struct db *db, long long member_id, long long *ret, struct errbuf *e);
 int tenant_of_account(struct db *db, long long account_id, long long *ret, struct errbuf *e);
+/* The root of org_id's tenant: its shallowest organization (the root of a single-company
+ * tree, a provincial company under a national root). */
+int tenant_root_of(struct db *db, long long org_id, long long *ret, struct errbuf *e);
 /* Record the tenant of an organization just created (its id may be one a rolled-back
  * transaction had used before). */
 void tenant_remember(struct db *db, long long org_id, long long tenant);

@@ -23,10 +23,12 @@
 #define ORG_ROWS 12   /* 12 × 13 */
 
 struct org {
-    long long id;
-    int unit;  /* index of its unit committee (or the root) */
+    long long id, tenant;
+    int unit;  /* index of its unit committee (or its company) */
+    int top;   /* index of its company: the root of its tenant (a provincial company) */
     int nanc;  /* ancestors including itself, root first */
     int anc[MAX_DEPTH];
+    bool committee;
 };
 
 struct member {
@@ -104,12 +106,15 @@ static int load_orgs(struct run *r, struct errbuf *e)
     if (!(r->org_at = index_array(r->max_org, e)) ||
         !(r->orgs = calloc((size_t)count + 1, sizeof(*r->orgs))))
         return errbuf_set(e, -ERR_NOMEM, "out of memory");
-    if ((rc = db_prepare(r->db, "SELECT id, path, kind FROM orgs ORDER BY path", &st, e)) < 0)
+    if ((rc = db_prepare(r->db, "SELECT id, path, kind, tenant_id FROM orgs ORDER BY path", &st,
+                         e)) < 0)
         return rc;
     while ((rc = db_step(st, e)) == 1 && r->norgs < count) {
         struct org *o = &r->orgs[r->norgs];
         const char *p = db_col_text(st, 1);
         o->id = db_col_int(st, 0);
+        o->committee = strcmp(db_col_text(st, 2), "committee") == 0;
+        o->tenant = db_col_int(st, 3);
         r->org_at[o->id] = r->norgs++;
         /* parents sort before children, so every ancestor already has its index */
         while (*p == '/' && p[1]) {
@@ -121,24 +126,19 @@ static int load_orgs(struct run *r, struct errbuf *e)
     db_done(st);
     if (rc < 0)
         return rc;
-    /* the unit committee: the organization directly under the root, when it is a committee
-     * (SCORING.md: the unit committee is "the committee directly under the company") */
+    /* the company: the first ancestor in the organization's tenant (the root of a
+     * single-company tree, a provincial company under a national root); the unit committee:
+     * the organization directly under the company, when it is a committee (SCORING.md: the
+     * unit committee is "the committee directly under the company"), else the company */
     for (int i = 0; i < r->norgs; i++) {
         struct org *o = &r->orgs[i];
-        o->unit = o->nanc >= 2 ? o->anc[1] : o->anc[0];
+        int k = 0;
+        while (k < o->nanc - 1 && r->orgs[o->anc[k]].tenant != o->tenant)
+            k++;
+        o->top = o->anc[k];
+        o->unit = o->nanc >= k + 2 && r->orgs[o->anc[k + 1]].committee ? o->anc[k + 1] : o->top;
     }
-    if ((rc = db_prepare(r->db, "SELECT id FROM orgs WHERE kind <> 'committee' AND depth = 1", &st,
-                         e)) < 0)
-        return rc;
-    while ((rc = db_step(st, e)) == 1) {
-        /* a branch straight under the root has no unit: its unit is the company */
-        int top = r->org_at[db_col_int(st, 0)];
-        for (int i = 0; i < r->norgs; i++)
-            if (r->orgs[i].nanc >= 2 && r->orgs[i].anc[1] == top)
-                r->orgs[i].unit = r->orgs[i].anc[0];
-    }
-    db_done(st);
-    return rc < 0 ? rc : 0;
+    return 0;
 }
 
 /* The members scored this month: active, and in a branch this month (member_orgs). */
@@ -267,7 +267,9 @@ static int sort_scope;
 
 static long long group_of(const struct run *r, const struct member *m, int scope)
 {
-    return scope == 0 ? r->orgs[m->org].id : scope == 1 ? r->orgs[r->orgs[m->org].unit].id : 0;
+    return scope == 0   ? r->orgs[m->org].id
+           : scope == 1 ? r->orgs[r->orgs[m->org].unit].id
+                        : r->orgs[r->orgs[m->org].top].id;
 }
 
 static int by_group_then_index(const void *a, const void *b)
