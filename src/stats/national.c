@@ -22,7 +22,7 @@ struct measure {
     const char *key;
     const char *sql;
     const char *types;             /* of the parameters: 'm' month, 'f' first day, 'l' last day */
-    const char *const cols[4];     /* NULL-terminated */
+    const char *const cols[5];     /* NULL-terminated */
     const char *col_types;         /* 'i' integer, 'd' real (NULL when SQL NULL) */
     const char *num, *den;         /* the rate: num / den of these columns (NULL den: none) */
 };
