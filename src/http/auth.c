@@ -145,6 +145,11 @@ static int authenticate_user(struct req *r, const struct route *rt, struct errbu
     if (!auth_has_role(&r->auth, rt->roles))
         return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, NULL, NULL,
                             "your role may not use %s %s", r->method, rt->pattern);
+    if ((rt->flags & RT_TOP) && !auth_at_top(&r->auth, rt->roles))
+        return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, NULL, NULL,
+                            "%s %s acts for the whole installation: your role must be held on "
+                            "the root organization",
+                            r->method, rt->pattern);
     r->authed = true;
     return 0;
 }

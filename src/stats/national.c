@@ -10,7 +10,6 @@
 
 #include "base/month.h"
 #include "db/db.h"
-#include "org/scope.h"
 #include "org/tenant.h"
 #include "stats/api.h"
 #include "base/banned.h"
@@ -133,30 +132,12 @@ int stats_national(struct db *db, int month, json_t **ret, struct errbuf *e)
     return 0;
 }
 
-/* The national role: an administrator or committee role on the root of the tree (its path
- * is "/<id>/"). A provincial company's staff, whose roles sit lower, are refused. */
-static bool national_role(const struct auth *a)
-{
-    for (int i = 0; i < a->nroles; i++) {
-        const char *p = a->roles[i].org_path;
-        int slashes = 0;
-        for (; *p; p++)
-            slashes += *p == '/';
-        if ((a->roles[i].role & ROLE_ORG_ADMIN) && slashes == 2)
-            return true;
-    }
-    return false;
-}
-
 int api_national_provinces(struct req *r, struct errbuf *e)
 {
     const char *ms = req_query(r, "month");
     int month = month_of_time((long long)time(NULL)), rc;
     json_t *out;
-    if (!national_role(&r->auth))
-        return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, NULL, NULL,
-                            "the national roll-ups are for the administrators and committee "
-                            "staff of the root organization");
+    /* the national role, admin or committee on the root: the route's RT_TOP */
     if (ms && month_parse(ms, &month) < 0)
         return errbuf_field(e, -ERR_INVALID, R_INVALID_MONTH, "month", ms,
                             "query parameter 'month': expected YYYYMM, got '%s'", ms);

@@ -205,6 +205,19 @@ test("a provincial administrator never sees the other province's rows", async ()
   const logins = await api('admin-js', 'GET', `/api/v1/stats/logins?month=${CUR}`);
   assert.equal(logins.status, 200, logins.text);
   assert.equal(logins.body.org_id, org.JS.id);
+  // what acts for every tenant (x-top) needs the role on the national root
+  const source = q("SELECT id FROM sources WHERE code = 'demo'");
+  for (const [method, path, body] of [['POST', '/api/v1/score/runs', { month: month }],
+    ['GET', `/api/v1/sources/${source}/quarantine`], ['GET', '/api/v1/feeds'], ['POST', '/api/v1/plans/check', {}],
+    ['GET', '/api/v1/plans/webhooks'], ['GET', '/api/v1/score/models']]) {
+    const r = await api('admin-js', method, path, body);
+    assert.equal(r.status, 403, `${method} ${path}: ${r.text}`);
+    assert.equal(r.body.error.details[0].code, 'not_allowed');
+  }
+  for (const path of [`/api/v1/sources/${source}/quarantine`, '/api/v1/feeds', '/api/v1/score/models']) {
+    const r = await api('admin', 'GET', path);
+    assert.equal(r.status, 200, `${path}: ${r.text}`);
+  }
 });
 
 test('the national roll-up: per province, for the root administrator only', async () => {
