@@ -410,7 +410,7 @@ static int build_models(struct gen *g, const struct demo_opts *o, struct errbuf 
         if ((rc = demo_model_build(&g->models[k], &g->opts[k], e)) < 0)
             g->n = k; /* the ones built are released */
     }
-    return rc;
+    return rc < 0 ? rc : demo_models_unique_cards(g->models, g->n, e);
 }
 
 static void release_models(struct gen *g)

@@ -513,3 +513,52 @@ void demo_model_release(struct demo_model *m)
     free(m->members);
     memset(m, 0, sizeof(*m));
 }
+
+struct card_ref {
+    struct demo_member *mb;
+    size_t order; /* company, then member: the later of two equal numbers changes */
+};
+
+static int by_card(const void *a, const void *b)
+{
+    const struct card_ref *x = a, *y = b;
+    int c = strcmp(x->mb->id_card, y->mb->id_card);
+    return c ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* ID card numbers are drawn at random in each company, so two companies may draw the same
+ * one, which member_create refuses. The later of two equal numbers takes the next sequence
+ * digits (and its check digit again) until all differ; a single company is left as drawn. */
+int demo_models_unique_cards(struct demo_model *m, int n, struct errbuf *e)
+{
+    size_t total = 0, k;
+    struct card_ref *v;
+    bool again = n > 1;
+    for (int c = 0; c < n; c++)
+        total += (size_t)m[c].nmembers;
+    if (!again || !total)
+        return 0;
+    if (!(v = malloc(total * sizeof(*v))))
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    while (again) {
+        k = 0;
+        for (int c = 0; c < n; c++)
+            for (int i = 0; i < m[c].nmembers; i++, k++)
+                v[k] = (struct card_ref){&m[c].members[i], k};
+        qsort(v, total, sizeof(*v), by_card);
+        again = false;
+        for (k = 1; k < total; k++) {
+            char *card = v[k].mb->id_card;
+            int seq;
+            if (strcmp(v[k - 1].mb->id_card, card) != 0)
+                continue;
+            seq = ((card[14] - '0') * 10 + (card[15] - '0') + 1) % 100;
+            card[14] = (char)('0' + seq / 10);
+            card[15] = (char)('0' + seq % 10);
+            card[17] = idcard_check(card);
+            again = true;
+        }
+    }
+    free(v);
+    return 0;
+}

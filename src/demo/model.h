@@ -69,6 +69,8 @@ struct demo_model {
 
 int demo_model_build(struct demo_model *m, const struct demo_opts *o, struct errbuf *e);
 void demo_model_release(struct demo_model *m);
+/* Make the ID card numbers of n companies' members differ across companies (demo --tenants). */
+int demo_models_unique_cards(struct demo_model *m, int n, struct errbuf *e);
 /* The member's branch (org index) in month index i. */
 int demo_model_org_of(const struct demo_model *m, const struct demo_member *mb, int i);
 /* The month (YYYYMM) of month index i, and the last day of it the demo may use. */
