@@ -135,6 +135,9 @@ test("a provincial administrator sees nothing of the other province and never ac
   }
   const zjOrgs = new Set(['ZJ', 'ZJ-U', 'ZJ-B1', 'ZJ-B2'].map((c) => org[c]));
   const zjMembers = new Set(['ZJ001', 'ZJ002', 'ZJ003'].map((e) => mem[e]));
+  const tree = await ok('admin-js', 'GET', '/api/v1/orgs/tree');
+  assert.equal(tree.code, 'JS');
+  assert.equal(JSON.stringify(tree).includes('"ZJ'), false, 'tree');
   const members = await ok('admin-js', 'GET', `/api/v1/members?org_id=${org.JS}&page_size=100`);
   assert.deepEqual(members.items.map((m) => m.emp_no).sort(), ['JS001', 'JS002', 'JS003']);
   // the company ranking is the province's: its members only, ranked among themselves
