@@ -158,7 +158,7 @@ int tenant_of_account(struct db *db, long long account_id, long long *ret, struc
 int tenant_for_new_org(struct db *db, long long parent_id, bool tenant_root, long long *ret,
                        struct errbuf *e)
 {
-    long long top = 0;
+    long long top = 0, root = 0;
     int rc;
     if (!parent_id) {
         *ret = TENANT_FIRST;
@@ -166,7 +166,13 @@ int tenant_for_new_org(struct db *db, long long parent_id, bool tenant_root, lon
     }
     if (!tenant_root)
         return tenant_of_org(db, parent_id, ret, e);
-    if ((rc = db_query_int(db, e, &top, "SELECT MAX(tenant_id) FROM orgs", "")) < 0)
+    /* two tenant roots made at once would read the same largest number: the second waits on
+     * the tree's root until the first commits */
+    if ((rc = db_query_int(db, e, &root,
+                           "SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1", "")) <
+            0 ||
+        (rc = db_lock_row(db, "orgs", root, e)) < 0 ||
+        (rc = db_query_int(db, e, &top, "SELECT MAX(tenant_id) FROM orgs", "")) < 0)
         return rc;
     *ret = (top > TENANT_FIRST ? top : TENANT_FIRST) + 1;
     return 0;
