@@ -474,10 +474,10 @@ static int settle_last_month(struct dd *d, int t, struct errbuf *e)
     if ((rc = pay_late(d, t, e)) < 0)
         return rc;
     dues_clock_set(moment(d, month, 6, 9));
-    if ((rc = dues_confirm(d->db, prev, d->root, d->root_path, 0, &cs, e)) < 0 ||
-        (t == d->m->months - 2 && (rc = correct_one(d, month, prev, e)) < 0))
-        return rc;
-    return 0;
+    if ((rc = dues_confirm(d->db, prev, d->root, d->root_path, 0, &cs, e)) >= 0 &&
+        t == d->m->months - 2)
+        rc = correct_one(d, month, prev, e);
+    return rc < 0 ? rc : 0;
 }
 
 /* Closing month t-1 for every company at once, after their confirmations. */
@@ -584,10 +584,9 @@ int demo_dues_write(struct db *db, const struct demo_model *m, const struct demo
     int rc = ds ? 0 : errbuf_set(e, -ERR_NOMEM, "out of memory");
     for (int k = 0; k < n && rc >= 0; k++) {
         struct dd *d = &ds[k];
-        *d = (struct dd){db, &m[k], &o[k], sum, 0, m[k].orgs[0].id, "", NULL, NULL, 0, NULL, 0};
-        d->limit = time_of_date(m[k].today) + 18 * 3600;
-        if (d->limit > (long long)time(NULL))
-            d->limit = (long long)time(NULL);
+        long long limit = time_of_date(m[k].today) + 18 * 3600, now = (long long)time(NULL);
+        *d = (struct dd){db, &m[k], &o[k], sum, limit < now ? limit : now, m[k].orgs[0].id, "",
+                         NULL, NULL, 0, NULL, 0};
         d->late = calloc((size_t)m[k].nmembers, sizeof(*d->late));
         d->pays = calloc((size_t)m[k].nmembers, sizeof(*d->pays));
         d->payroll = calloc((size_t)m[k].nmembers, sizeof(*d->payroll));
