@@ -37,6 +37,16 @@ export function accessTable(doc) {
   return out;
 }
 
+// The operations that act for the whole installation (`x-top`): the role must be held on the
+// root organization (a provincial company's administrator may not call them).
+export function topOperations(doc) {
+  const out = [];
+  for (const [path, ops] of Object.entries(doc.paths || {})) {
+    for (const [method, op] of Object.entries(ops)) if (op && op['x-top']) out.push(`${method.toUpperCase()} ${path}`);
+  }
+  return out;
+}
+
 function access() {
   const id = 'virtual:dj-access';
   return {
@@ -45,8 +55,8 @@ function access() {
     load(loaded) {
       if (loaded !== `\0${id}`) return null;
       this.addWatchFile(OPENAPI);
-      const table = accessTable(JSON.parse(readFileSync(OPENAPI, 'utf8')));
-      return `export default ${JSON.stringify(table)};`;
+      const doc = JSON.parse(readFileSync(OPENAPI, 'utf8'));
+      return `export default ${JSON.stringify(accessTable(doc))};\nexport const TOP = ${JSON.stringify(topOperations(doc))};`;
     },
   };
 }

@@ -79,6 +79,7 @@ static const char *const reason_names[R__COUNT] = {
     [R_INSUFFICIENT_FUNDS] = "insufficient_funds",
     [R_NOT_SCORED] = "not_scored",
     [R_NODE_UNAVAILABLE] = "node_unavailable",
+    [R_OTHER_TENANT] = "other_tenant",
 };
 
 const char *reason_name(enum reason why)

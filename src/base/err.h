@@ -85,6 +85,7 @@ enum reason {
     R_INSUFFICIENT_FUNDS, /* limit: what there is */
     R_NOT_SCORED,       /* the month has no scores (yet) */
     R_NODE_UNAVAILABLE, /* 503: a node holding the data (a Citus worker) cannot be reached */
+    R_OTHER_TENANT,     /* would take rows into another tenant (provincial company) */
     R__COUNT
 };
 

@@ -1,6 +1,7 @@
 /* dangjian demo: generate the demo company into an empty database, or list its logins. */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "plan/plan.h"
 #include "db/db.h"
 #include "demo/demo.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 /* One updating line per phase on a terminal. */
@@ -78,7 +80,7 @@ static int print_accounts(struct db *db)
            "their employee number (工号) and the same password.\n\n",
            DEMO_PASSWORD);
     printf("  ");
-    cell("login", 10);
+    cell("login", 12);
     cell("password", 14);
     cell("role", 24);
     printf("organization\n");
@@ -89,7 +91,7 @@ static int print_accounts(struct db *db)
         snprintf(org, sizeof(org), "%s (%s)", json_string_value(json_object_get(a, "org_name")),
                  json_string_value(json_object_get(a, "org_code")));
         printf("  ");
-        cell(json_string_value(json_object_get(a, "login")), 10);
+        cell(json_string_value(json_object_get(a, "login")), 12);
         cell(DEMO_PASSWORD, 14);
         cell(role, 24);
         printf("%s\n", org);
@@ -99,7 +101,7 @@ static int print_accounts(struct db *db)
     {
         const char *note = json_string_value(json_object_get(a, "note"));
         if (note && *note)
-            printf("  %-9s %s\n", json_string_value(json_object_get(a, "login")), note);
+            printf("  %-11s %s\n", json_string_value(json_object_get(a, "login")), note);
     }
     printf("\n业务系统接口 (events API): source '%s' %s, API key %s (header X-API-Key)\n",
            DEMO_SOURCE_CODE, DEMO_SOURCE_NAME, DEMO_API_KEY);
@@ -112,17 +114,49 @@ static int clamp_int(long long v)
     return v < INT_MIN / 2 ? INT_MIN / 2 : v > INT_MAX / 2 ? INT_MAX / 2 : (int)v;
 }
 
+/* The organizations the default plans are made for: the root (0), or with several tenants
+ * each provincial company (a plan's rows go with its tenant). */
+static int plan_owners(struct db *db, int tenants, long long **ret, size_t *ret_n)
+{
+    struct errbuf e = ERRBUF_INIT;
+    json_t *roots, *r;
+    size_t i;
+    if (tenants <= 1) {
+        *ret = calloc(1, sizeof(**ret));
+        *ret_n = 1;
+        return *ret ? 0 : (fprintf(stderr, "dangjian: out of memory\n"), -1);
+    }
+    if (tenant_roots(db, &roots, &e) < 0)
+        return cli_fail(&e), -1;
+    *ret_n = json_array_size(roots);
+    if (!(*ret = calloc(*ret_n + 1, sizeof(**ret)))) {
+        json_decref(roots);
+        fprintf(stderr, "dangjian: out of memory\n");
+        return -1;
+    }
+    json_array_foreach(roots, i, r)
+    {
+        (*ret)[i] = json_integer_value(json_object_get(r, "org_id"));
+    }
+    json_decref(roots);
+    return 0;
+}
+
 /* The default plan (量化计划) for every year the demo covers by half or more, counting from
  * the demo's first day, then one daily check so that progress, warnings and cases have
  * something to show. Before the months are scored: the check credits the periods met
  * (task.done events for the secretaries). */
-static int demo_plans(struct db *db, const struct demo_summary *sum)
+static int demo_plans(struct db *db, const struct demo_summary *sum, int tenants)
 {
     struct errbuf e = ERRBUF_INIT;
     struct plan_check_stats s;
     struct timespec start;
+    long long *owners;
+    size_t nowners;
     int years = 0;
     clock_gettime(CLOCK_MONOTONIC, &start);
+    if (plan_owners(db, tenants, &owners, &nowners) < 0)
+        return -1;
     for (int y = sum->first_month / 100; y <= sum->last_month / 100; y++) {
         int first = sum->first_month > y * 100 + 1 ? sum->first_month : y * 100 + 1;
         int last = sum->last_month < y * 100 + 12 ? sum->last_month : y * 100 + 12;
@@ -130,10 +164,14 @@ static int demo_plans(struct db *db, const struct demo_summary *sum)
         int added;
         if (month_diff(last, first) + 1 < 6)
             continue;
-        if (plan_defaults(db, 0, y, first * 100 + 1, 0, &plan, &added, &e) < 0)
-            return cli_fail(&e), -1;
+        for (size_t k = 0; k < nowners; k++)
+            if (plan_defaults(db, owners[k], y, first * 100 + 1, 0, &plan, &added, &e) < 0) {
+                free(owners);
+                return cli_fail(&e), -1;
+            }
         years++;
     }
+    free(owners);
     if (plan_check(db, date_today(), 0, &s, &e) < 0)
         return cli_fail(&e), -1;
     printf("plans (量化计划) for %d year%s, checked: %ld warnings, %ld rectification cases in"
@@ -160,13 +198,15 @@ static int demo_login_history(struct db *db, const struct demo_opts *o,
 int cmd_demo(int argc, char **argv)
 {
     const char *url = CLI_DEFAULT_DB;
-    long long orgs = 700, members = 10000, months = 12, seed = 1;
+    long long orgs = 700, members = 10000, months = 12, seed = 1, tenants = 1;
     bool print_only = false;
     struct opt opts[] = {{"db", OPT_STR, &url, "database file or postgresql:// URL"},
                          {"orgs", OPT_INT, &orgs, "committees, general branches and branches"},
                          {"members", OPT_INT, &members, "party members"},
                          {"months", OPT_INT, &months, "months of events up to this one"},
                          {"seed", OPT_INT, &seed, "the same seed (and day) makes the same demo"},
+                         {"tenants", OPT_INT, &tenants,
+                          "provincial companies of this size each, under a national root"},
                          {"print-accounts", OPT_FLAG, &print_only, "only list the demo logins"},
                          {0, 0, 0, 0}};
     struct demo_opts o = DEMO_OPTS_INIT;
@@ -185,6 +225,7 @@ int cmd_demo(int argc, char **argv)
     o.members = clamp_int(members);
     o.months = clamp_int(months);
     o.seed = (unsigned long long)seed;
+    o.tenants = clamp_int(tenants);
     if (demo_check_opts(&o, &e) < 0) {
         fprintf(stderr, "dangjian demo: %s\n", e.msg);
         return 2;
@@ -227,7 +268,7 @@ int cmd_demo(int argc, char **argv)
            sum.dues_base_missing, sum.dues_todos, sum.dues_remittances, sum.dues_expenses,
            sum.last_month / 100, sum.last_month % 100, sum.dues_unconfirmed);
     clock_gettime(CLOCK_MONOTONIC, &start);
-    if (demo_plans(db, &sum) < 0) {
+    if (demo_plans(db, &sum, o.tenants) < 0) {
         db_close(db);
         return 1;
     }

@@ -2,7 +2,9 @@
  * one transaction) at a time: organizations, members, accounts, income bases, events. */
 #include "demo/demo.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -10,18 +12,27 @@
 #include "base/secret.h"
 #include "db/db.h"
 #include "demo/model.h"
+#include "demo/names.h"
 #include "demo/rng.h"
 #include "ingest/source.h"
 #include "org/account.h"
 #include "org/member.h"
 #include "org/org.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
+/* The companies being written (one, or one per tenant under a national root) and, while a
+ * phase writes one of them, that one's model and options in m and o. */
 struct gen {
     struct db *db;
     struct demo_model *m;
     const struct demo_opts *o;
     struct demo_summary *sum;
+    struct demo_model *models;
+    struct demo_opts *opts;
+    int n;             /* companies */
+    int k;             /* the one being written */
+    long long national; /* the national root's id; 0 for a single company */
 };
 
 void demo_report(const struct demo_opts *o, const char *phase, long long done, long long total,
@@ -48,6 +59,9 @@ int demo_check_opts(const struct demo_opts *o, struct errbuf *e)
         return errbuf_set(e, -ERR_INVALID, "--members must be 1 to 100000, not %d", o->members);
     if (o->months < 1 || o->months > 36)
         return errbuf_set(e, -ERR_INVALID, "--months must be 1 to 36, not %d", o->months);
+    if (o->tenants < 1 || o->tenants > demo_nprovinces)
+        return errbuf_set(e, -ERR_INVALID, "--tenants must be 1 to %d, not %d", demo_nprovinces,
+                          o->tenants);
     if (o->today && (!date_valid(o->today / 10000, o->today / 100 % 100, o->today % 100) ||
                      o->today > date_today() || o->today < 19700101))
         return errbuf_set(e, -ERR_INVALID, "the demo's last day %d must be a past date", o->today);
@@ -56,23 +70,34 @@ int demo_check_opts(const struct demo_opts *o, struct errbuf *e)
 
 static const char *const kind_names[] = {"committee", "general_branch", "branch", "group"};
 
+/* The group above the provincial companies (集团), in its own tenant (TENANT_FIRST). */
+static int write_national(struct gen *g, struct errbuf *e)
+{
+    struct org_in in = {"SGCC", "国家电网有限公司党组", "committee", 0, 0};
+    return org_create(g->db, &in, 0, &g->national, e);
+}
+
 static int write_orgs(struct gen *g, struct errbuf *e)
 {
     struct demo_model *m = g->m;
+    int rc;
+    if (g->n > 1 && g->k == 0 && (rc = write_national(g, e)) < 0)
+        return rc;
     for (int i = 0; i < m->norgs; i++) {
         struct demo_org *o = &m->orgs[i];
+        /* each company's root is a tenant root under the national one */
         struct org_in in = {o->code, o->name, kind_names[o->kind],
-                            o->parent >= 0 ? m->orgs[o->parent].id : 0, 0};
-        int rc;
-        if ((rc = org_create(g->db, &in, 0, &o->id, e)) < 0) {
+                            o->parent >= 0 ? m->orgs[o->parent].id : g->national, 0};
+        if ((rc = o->parent < 0 && g->national ? org_create_tenant(g->db, &in, 0, &o->id, e)
+                                                : org_create(g->db, &in, 0, &o->id, e)) < 0) {
             errbuf_prefix(e, "organization '%s'", o->code);
             return rc;
         }
         tick(g, "orgs", i + 1, m->norgs, i + 1);
     }
-    g->sum->orgs = m->norgs;
-    g->sum->branches = m->nbranches;
-    g->sum->groups = m->ngroups;
+    g->sum->orgs += m->norgs + (g->national && g->k == 0);
+    g->sum->branches += m->nbranches;
+    g->sum->groups += m->ngroups;
     return 0;
 }
 
@@ -111,30 +136,56 @@ static int write_members(struct gen *g, struct errbuf *e)
             return rc;
         tick(g, "members", ++done, total, m->nmembers);
     }
-    g->sum->members = m->nmembers;
-    g->sum->movers = m->nmovers;
+    g->sum->members += m->nmembers;
+    g->sum->movers += m->nmovers;
     return 0;
 }
 
-/* A named demo login: an account with the shared password, and its row in demo_accounts. */
+/* A named demo login: an account with the shared password, and its row in demo_accounts.
+ * With several companies each one's logins end in its code ("admin-js"). */
 static int named_account(struct gen *g, const char *login, const char *display, int member,
                          enum role role, int org, const char *note, struct errbuf *e)
 {
     const struct demo_model *m = g->m;
+    char name[64];
     struct account_new a = {
-        login, DEMO_PASSWORD,   display, member >= 0 ? m->members[member].id : 0,
-        role,  m->orgs[org].id, NULL,    0};
+        name, DEMO_PASSWORD,   display, member >= 0 ? m->members[member].id : 0,
+        role, m->orgs[org].id, NULL,    0};
+    const char *code = g->o->province ? g->o->province->code : NULL;
     long long id;
+    size_t len;
     int rc;
+    snprintf(name, sizeof(name), "%s%s", login, code ? "-" : "");
+    for (len = strlen(name); code && *code && len + 1 < sizeof(name); code++)
+        name[len++] = (char)tolower((unsigned char)*code);
+    name[len] = '\0';
     if ((rc = account_create(g->db, &a, 0, &id, e)) < 0 ||
         (member >= 0 && role != ROLE_MEMBER &&
          (rc = account_grant(g->db, id, ROLE_MEMBER, m->orgs[org].id, e)) < 0))
         return rc;
     rc = db_run(g->db, e,
                 "INSERT INTO demo_accounts(login, role, org_code, note) VALUES($1, $2, $3, $4)",
-                "tttt", login, role_name(role), m->orgs[org].code, note);
+                "tttt", name, role_name(role), m->orgs[org].code, note);
     g->sum->accounts++;
     return rc < 0 ? rc : 0;
+}
+
+/* The national administrator: the roll-ups of every provincial company. */
+static int national_account(struct gen *g, struct errbuf *e)
+{
+    struct account_new a = {"admin", DEMO_PASSWORD, "集团系统管理员", 0, ROLE_ADMIN,
+                            g->national, NULL, 0};
+    long long id;
+    int rc;
+    if ((rc = account_create(g->db, &a, 0, &id, e)) < 0 ||
+        (rc = db_run(g->db, e,
+                     "INSERT INTO demo_accounts(login, role, org_code, note) VALUES($1, $2, $3,"
+                     " $4)",
+                     "tttt", "admin", role_name(ROLE_ADMIN), "SGCC",
+                     "集团系统管理：各省公司汇总（党费收缴率、先锋指数、计划完成率）")) < 0)
+        return rc;
+    g->sum->accounts++;
+    return 0;
 }
 
 /* Every member logs in with their employee number; secretaries also hold the secretary role
@@ -174,7 +225,9 @@ static int write_accounts(struct gen *g, struct errbuf *e)
         tick(g, "accounts", i + 1, m->nmembers + 1, i + 1);
     }
     free(ids);
-    if ((rc = named_account(g, "admin", "系统管理员", -1, ROLE_ADMIN, 0, "全公司系统管理", e)) < 0)
+    if ((g->national && g->k == 0 && (rc = national_account(g, e)) < 0) ||
+        (rc = named_account(g, "admin", "系统管理员", -1, ROLE_ADMIN, 0,
+                            g->national ? "本省公司系统管理" : "全公司系统管理", e)) < 0)
         return rc;
     snprintf(note, sizeof(note), "党委组织部：%s及其下属组织", unit);
     if ((rc = named_account(g, "dangwei", "党委组织部", -1, ROLE_COMMITTEE, m->unit, note, e)) < 0)
@@ -192,8 +245,8 @@ static int write_accounts(struct gen *g, struct errbuf *e)
     if ((rc = named_account(g, "dangyuan", dy->name, m->member, ROLE_MEMBER, m->branch, note, e)) <
         0)
         return rc;
-    if ((rc = source_add_with_key(g->db, DEMO_SOURCE_CODE, DEMO_SOURCE_NAME, DEMO_API_KEY, &source,
-                                  e)) < 0)
+    if (g->k == 0 && (rc = source_add_with_key(g->db, DEMO_SOURCE_CODE, DEMO_SOURCE_NAME,
+                                               DEMO_API_KEY, &source, e)) < 0)
         return rc;
     demo_report(g->o, "accounts", m->nmembers + 1, m->nmembers + 1, g->sum->accounts);
     return 0;
@@ -204,12 +257,14 @@ static int insert_base(struct gen *g, const struct demo_member *mb, int org, int
 {
     /* verified by payroll on 10 January, or on the demo's last day if that is earlier */
     int day = year * 10000 + 110 < g->m->today ? year * 10000 + 110 : g->m->today;
-    long long at = time_of_date(day) + 10 * 3600;
-    int rc = db_run(g->db, e,
+    long long at = time_of_date(day) + 10 * 3600, tenant;
+    int rc = tenant_of_org(g->db, g->m->orgs[org].id, &tenant, e);
+    if (rc >= 0)
+        rc = db_run(g->db, e,
                     "INSERT INTO income_bases(member_id, org_id, year, from_month, monthly_fen,"
-                    " verified_by, verified_at) VALUES($1, $2, $3, $4, $5, $6, $7)",
-                    "iiiiiti", mb->id, g->m->orgs[org].id, (long long)year, (long long)from, fen,
-                    "人资系统", at);
+                    " verified_by, verified_at, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "iiiiitii", mb->id, g->m->orgs[org].id, (long long)year, (long long)from, fen,
+                    "人资系统", at, tenant);
     if (rc < 0)
         return rc;
     g->sum->bases++;
@@ -276,14 +331,12 @@ static double seconds_since(const struct timespec *t)
 
 static int write_events(struct gen *g, struct errbuf *e)
 {
-    long long source = 0;
+    long long source = 0, events = 0;
     int rc = source_find(g->db, DEMO_SOURCE_CODE, &source, e);
-    if (rc < 0 || (rc = demo_events_write(g->db, g->m, g->o, source, &g->sum->events, e)) < 0)
+    if (rc < 0 || (rc = demo_events_write(g->db, g->m, g->o, source, &events, e)) < 0)
         return rc;
-    /* the tables just filled, planned for their rows from here on (PostgreSQL) */
-    return db_analyze(g->db,
-                      "orgs, members, member_orgs, accounts, account_roles, income_bases, events",
-                      e);
+    g->sum->events += events;
+    return 0;
 }
 
 /* Dues last: the month-end events it sends join the business events before any scoring. */
@@ -292,7 +345,7 @@ static int write_dues(struct gen *g, struct errbuf *e)
     struct timespec start;
     int rc;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    rc = demo_dues_write(g->db, g->m, g->o, g->sum, e);
+    rc = demo_dues_write(g->db, g->models, g->opts, g->n, g->sum, e);
     g->sum->dues_seconds = seconds_since(&start);
     return rc;
 }
@@ -300,11 +353,20 @@ static int write_dues(struct gen *g, struct errbuf *e)
 static const struct {
     const char *name;
     int (*run)(struct gen *g, struct errbuf *e);
-    bool own_tx; /* the phase runs its own transactions (the dues module's operations) */
+    bool own_tx; /* the phase runs its own transactions (the dues module's operations), once
+                  * for all companies; the others run once per company */
+    /* the tables the phase filled, planned for their rows from here on (PostgreSQL), after
+     * its transactions: Citus refuses ANALYZE in a transaction that read a reference table's
+     * copy on the coordinator */
+    const char *analyze;
 } phases[] = {
-    {"orgs", write_orgs, false},   {"members", write_members, false},
-    {"accounts", write_accounts, false}, {"bases", write_bases, false},
-    {"events", write_events, false}, {"dues", write_dues, true},
+    {"orgs", write_orgs, false, NULL},
+    {"members", write_members, false, NULL},
+    {"accounts", write_accounts, false, NULL},
+    {"bases", write_bases, false, NULL},
+    {"events", write_events, false,
+     "orgs, members, member_orgs, accounts, account_roles, income_bases, events"},
+    {"dues", write_dues, true, NULL},
 };
 
 const char *demo_phase_name(int i)
@@ -315,12 +377,55 @@ const char *demo_phase_name(int i)
 /* Generate the demo into db, which must hold no organizations yet. Each phase is one
  * transaction (dues: many); if a later phase fails the earlier ones stay, and the message
  * says so. */
+/* Run phase i: once for every company, or once for all (own_tx). */
+static int run_phase(struct gen *g, size_t i, struct errbuf *e)
+{
+    int rc = 0;
+    if (phases[i].own_tx)
+        return phases[i].run(g, e);
+    for (g->k = 0; g->k < g->n && rc >= 0; g->k++) {
+        g->m = &g->models[g->k];
+        g->o = &g->opts[g->k];
+        if ((rc = db_begin(g->db, e)) >= 0 && (rc = phases[i].run(g, e)) >= 0)
+            rc = db_commit(g->db, e);
+    }
+    return rc < 0 || !phases[i].analyze ? rc : db_analyze(g->db, phases[i].analyze, e);
+}
+
+/* The companies drawn: the seed's one, or one per tenant, each with its own seed and codes. */
+static int build_models(struct gen *g, const struct demo_opts *o, struct errbuf *e)
+{
+    int rc = 0;
+    g->n = o->tenants;
+    g->models = calloc((size_t)g->n, sizeof(*g->models));
+    g->opts = calloc((size_t)g->n, sizeof(*g->opts));
+    if (!g->models || !g->opts)
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    for (int k = 0; k < g->n && rc >= 0; k++) {
+        g->opts[k] = *o;
+        if (g->n > 1) {
+            g->opts[k].province = &demo_provinces[k];
+            g->opts[k].seed = o->seed + 7919ULL * (unsigned long long)k;
+        }
+        if ((rc = demo_model_build(&g->models[k], &g->opts[k], e)) < 0)
+            g->n = k; /* the ones built are released */
+    }
+    return rc < 0 ? rc : demo_models_unique_cards(g->models, g->n, e);
+}
+
+static void release_models(struct gen *g)
+{
+    for (int k = 0; k < g->n; k++)
+        demo_model_release(&g->models[k]);
+    free(g->models);
+    free(g->opts);
+}
+
 int demo_generate(struct db *db, const struct demo_opts *o, struct demo_summary *ret,
                   struct errbuf *e)
 {
-    struct demo_model m;
     struct demo_summary sum = {0};
-    struct gen g = {db, &m, o, &sum};
+    struct gen g = {db, NULL, o, &sum, NULL, NULL, 0, 0, 0};
     long long n = 0;
     int rc;
     if ((rc = demo_check_opts(o, e)) < 0)
@@ -332,17 +437,18 @@ int demo_generate(struct db *db, const struct demo_opts *o, struct demo_summary 
                           "the database already has %lld organizations: the demo needs an empty "
                           "database (--print-accounts lists the demo logins)",
                           n);
-    if ((rc = demo_model_build(&m, o, e)) < 0)
+    if ((rc = build_models(&g, o, e)) < 0) {
+        release_models(&g);
         return rc;
+    }
+    g.m = &g.models[0];
+    g.o = &g.opts[0];
     db_tune_bulk(db, true);
     _Static_assert(sizeof(phases) / sizeof(phases[0]) == DEMO_PHASES, "DEMO_PHASES");
     for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
         struct timespec start;
         clock_gettime(CLOCK_MONOTONIC, &start);
-        if (phases[i].own_tx)
-            rc = phases[i].run(&g, e);
-        else if ((rc = db_begin(db, e)) >= 0 && (rc = phases[i].run(&g, e)) >= 0)
-            rc = db_commit(db, e);
+        rc = run_phase(&g, i, e);
         sum.phase_seconds[i] = seconds_since(&start);
         db_profile_section(demo_phase_name((int)i));
         if (rc < 0) {
@@ -356,9 +462,9 @@ int demo_generate(struct db *db, const struct demo_opts *o, struct demo_summary 
         }
     }
     db_tune_bulk(db, false);
-    sum.first_month = m.first_month;
-    sum.last_month = demo_model_month(&m, m.months - 1);
-    demo_model_release(&m);
+    sum.first_month = g.models[0].first_month;
+    sum.last_month = demo_model_month(&g.models[0], g.models[0].months - 1);
+    release_models(&g);
     if (rc < 0)
         return rc;
     if (ret)

@@ -23,6 +23,8 @@ struct demo_progress {
     long long done, total, items;
 };
 
+struct demo_province;
+
 struct demo_opts {
     int orgs; /* committees + general branches + branches; party groups come on top */
     int members;
@@ -31,11 +33,15 @@ struct demo_opts {
     int today; /* YYYYMMDD the demo ends on; 0 = today (UTC); never later than today */
     void (*progress)(const struct demo_progress *p, void *arg); /* may be NULL */
     void *progress_arg;
+    /* provincial companies (tenants) of the seed's size each under a national root; 1 = the
+     * single company of the seed, no national root */
+    int tenants;
+    const struct demo_province *province; /* set by demo_generate for each tenant */
 };
 
 #define DEMO_OPTS_INIT                                                                             \
     {                                                                                              \
-        700, 10000, 12, 1, 0, NULL, NULL                                                           \
+        700, 10000, 12, 1, 0, NULL, NULL, 1, NULL                                                  \
     }
 
 /* The phases of demo_generate, in order: orgs, members, accounts, bases, events, dues. */

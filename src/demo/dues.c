@@ -465,19 +465,27 @@ static int correct_one(struct dd *d, int month, int prev, struct errbuf *e)
 }
 
 /* The end of month t-1, on the 6th of month t: the late payers, one-click confirmation of
- * the whole company, closing the month. */
+ * the whole company. */
 static int settle_last_month(struct dd *d, int t, struct errbuf *e)
 {
     int month = demo_model_month(d->m, t), prev = month_add(month, -1);
     struct dues_confirm_stats cs;
-    struct dues_close_stats ks;
     int rc;
     if ((rc = pay_late(d, t, e)) < 0)
         return rc;
     dues_clock_set(moment(d, month, 6, 9));
-    if ((rc = dues_confirm(d->db, prev, d->root, d->root_path, 0, &cs, e)) < 0 ||
-        (t == d->m->months - 2 && (rc = correct_one(d, month, prev, e)) < 0))
-        return rc;
+    if ((rc = dues_confirm(d->db, prev, d->root, d->root_path, 0, &cs, e)) >= 0 &&
+        t == d->m->months - 2)
+        rc = correct_one(d, month, prev, e);
+    return rc < 0 ? rc : 0;
+}
+
+/* Closing month t-1 for every company at once, after their confirmations. */
+static int close_last_month(struct dd *d, int t, struct errbuf *e)
+{
+    int month = demo_model_month(d->m, t), prev = month_add(month, -1);
+    struct dues_close_stats ks;
+    int rc;
     dues_clock_set(moment(d, month, 6, 10));
     if ((rc = dues_close_month(d->db, prev, &ks, e)) < 0)
         return rc;
@@ -510,12 +518,17 @@ static int confirm_part(struct dd *d, struct errbuf *e)
     return rc < 0 ? rc : 0;
 }
 
-static int run(struct dd *d, struct errbuf *e)
+/* The months of every company (n of them, one tenant each, the same months) side by side:
+ * one generation and one closing a month for all, the rest company by company. */
+static int run(struct dd *ds, int n, struct errbuf *e)
 {
+    struct dd *d = &ds[0];
     const struct demo_model *m = d->m;
-    int rc;
-    if ((rc = org_path(d->db, d->root, d->root_path, sizeof(d->root_path), e)) < 0 ||
-        (rc = write_terms(d, e)) < 0)
+    int rc = 0;
+    for (int k = 0; k < n && rc >= 0; k++)
+        if ((rc = org_path(d->db, ds[k].root, ds[k].root_path, sizeof(ds[k].root_path), e)) >= 0)
+            rc = write_terms(&ds[k], e);
+    if (rc < 0)
         return rc;
     for (int t = 0; t < m->months; t++) {
         int month = demo_model_month(m, t);
@@ -527,13 +540,23 @@ static int run(struct dd *d, struct errbuf *e)
         json_decref(gs.missing);
         d->sum->dues_bills += gs.liable;
         d->sum->dues_base_missing = gs.base_missing;
-        dues_clock_set(moment(d, month, 1, 9));
-        if ((rc = dues_publish(d->db, month, d->root, d->root_path, 0, &ps, e)) < 0 ||
-            (t > 0 && (rc = settle_last_month(d, t, e)) < 0) ||
-            (t > 0 && (month % 100 % 6 == 1 || t == m->months - 1) &&
-             (rc = remit_all(d, month, e)) < 0) ||
-            ((month % 100 % 6 == 0 || t == m->months - 1) && (rc = spend(d, month, e)) < 0) ||
-            (rc = pay_month(d, t, e)) < 0)
+        for (int k = 0; k < n && rc >= 0; k++) {
+            dues_clock_set(moment(d, month, 1, 9));
+            if ((rc = dues_publish(d->db, month, ds[k].root, ds[k].root_path, 0, &ps, e)) >= 0 &&
+                t > 0)
+                rc = settle_last_month(&ds[k], t, e);
+        }
+        if (rc < 0 || (t > 0 && (rc = close_last_month(d, t, e)) < 0))
+            return rc;
+        for (int k = 0; k < n && rc >= 0; k++)
+            if ((t > 0 && (month % 100 % 6 == 1 || t == m->months - 1) &&
+                 (rc = remit_all(&ds[k], month, e)) < 0) ||
+                ((month % 100 % 6 == 0 || t == m->months - 1) &&
+                 (rc = spend(&ds[k], month, e)) < 0))
+                return rc;
+        for (int k = 0; k < n && rc >= 0; k++)
+            rc = pay_month(&ds[k], t, e);
+        if (rc < 0)
             return rc;
         /* the dues tables grow by a month's rows: plan for them while they are new (PostgreSQL) */
         if ((t == 0 || t == 2) &&
@@ -544,7 +567,9 @@ static int run(struct dd *d, struct errbuf *e)
             return rc;
         demo_report(d->o, "dues", t + 1, m->months, d->sum->dues_bills);
     }
-    if ((rc = confirm_part(d, e)) < 0)
+    for (int k = 0; k < n && rc >= 0; k++)
+        rc = confirm_part(&ds[k], e);
+    if (rc < 0)
         return rc;
     return db_query_int(d->db, e, &d->sum->dues_paid,
                         "SELECT COUNT(*) FROM dues_bills WHERE kind = 'regular'"
@@ -552,24 +577,30 @@ static int run(struct dd *d, struct errbuf *e)
                         "");
 }
 
-int demo_dues_write(struct db *db, const struct demo_model *m, const struct demo_opts *o,
+int demo_dues_write(struct db *db, const struct demo_model *m, const struct demo_opts *o, int n,
                     struct demo_summary *sum, struct errbuf *e)
 {
-    struct dd d = {db, m, o, sum, 0, m->orgs[0].id, "", NULL, NULL, 0, NULL, 0};
-    int rc;
-    d.limit = time_of_date(m->today) + 18 * 3600;
-    if (d.limit > (long long)time(NULL))
-        d.limit = (long long)time(NULL);
-    d.late = calloc((size_t)m->nmembers, sizeof(*d.late));
-    d.pays = calloc((size_t)m->nmembers, sizeof(*d.pays));
-    d.payroll = calloc((size_t)m->nmembers, sizeof(*d.payroll));
-    if (!d.late || !d.pays || !d.payroll)
-        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
-    else
-        rc = run(&d, e);
+    struct dd *ds = calloc((size_t)n, sizeof(*ds));
+    int rc = ds ? 0 : errbuf_set(e, -ERR_NOMEM, "out of memory");
+    for (int k = 0; k < n && rc >= 0; k++) {
+        struct dd *d = &ds[k];
+        long long limit = time_of_date(m[k].today) + 18 * 3600, now = (long long)time(NULL);
+        *d = (struct dd){db, &m[k], &o[k], sum, limit < now ? limit : now, m[k].orgs[0].id, "",
+                         NULL, NULL, 0, NULL, 0};
+        d->late = calloc((size_t)m[k].nmembers, sizeof(*d->late));
+        d->pays = calloc((size_t)m[k].nmembers, sizeof(*d->pays));
+        d->payroll = calloc((size_t)m[k].nmembers, sizeof(*d->payroll));
+        if (!d->late || !d->pays || !d->payroll)
+            rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+    }
+    if (rc >= 0)
+        rc = run(ds, n, e);
     dues_clock_set(0);
-    free(d.late);
-    free(d.pays);
-    free(d.payroll);
+    for (int k = 0; ds && k < n; k++) {
+        free(ds[k].late);
+        free(ds[k].pays);
+        free(ds[k].payroll);
+    }
+    free(ds);
     return rc;
 }

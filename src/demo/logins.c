@@ -14,7 +14,7 @@
 #include "base/banned.h"
 
 struct account {
-    long long id, org;
+    long long id, org, tenant;
     bool named; /* a demo role account (admin, shuji, ...): signs in most working days */
     char login[64];
 };
@@ -30,8 +30,8 @@ static int add(struct writer *w, const struct account *a, long long at, int ok, 
     if (at > w->now) /* today's sign-ins end now */
         at = w->now - (at - w->now) % 3600;
     w->total++;
-    return db_bulk_row(w->bulk, e, "iitiii", at, (long long)month_of_time(at), a->login, a->id,
-                       a->org, (long long)ok);
+    return db_bulk_row(w->bulk, e, "iitiiii", at, (long long)month_of_time(at), a->login, a->id,
+                       a->org, (long long)ok, a->tenant);
 }
 
 static int load_accounts(struct db *db, struct account **ret, size_t *ret_n, struct errbuf *e)
@@ -44,8 +44,8 @@ static int load_accounts(struct db *db, struct account **ret, size_t *ret_n, str
                          "SELECT a.id, a.login, COALESCE(m.org_id,"
                          " (SELECT MIN(org_id) FROM account_roles r WHERE r.account_id = a.id"
                          " AND r.tenant_id = a.tenant_id)),"
-                         " (SELECT COUNT(*) FROM demo_accounts d WHERE d.login = a.login)"
-                         " FROM accounts a LEFT JOIN members m ON m.id = a.member_id AND m.tenant_id = a.tenant_id"
+                         " (SELECT COUNT(*) FROM demo_accounts d WHERE d.login = a.login),"
+                         " a.tenant_id FROM accounts a LEFT JOIN members m ON m.id = a.member_id AND m.tenant_id = a.tenant_id"
                          " WHERE a.disabled = 0 ORDER BY a.id",
                          &st, e)) < 0)
         return rc;
@@ -62,6 +62,7 @@ static int load_accounts(struct db *db, struct account **ret, size_t *ret_n, str
         snprintf(v[n].login, sizeof(v[n].login), "%s", db_col_text(st, 1));
         v[n].org = db_col_int(st, 2);
         v[n].named = db_col_int(st, 3) > 0;
+        v[n].tenant = db_col_int(st, 4);
         n++;
     }
     db_done(st);
@@ -100,7 +101,8 @@ int demo_logins(struct db *db, unsigned long long seed, int first_month, int tod
     if ((rc = load_accounts(db, &acc, &nacc, e)) < 0)
         return rc;
     if ((rc = db_begin(db, e)) < 0 ||
-        (rc = db_bulk_open(db, "logins", "at, month, login, account_id, org_id, ok", NULL, &w.bulk,
+        (rc = db_bulk_open(db, "logins", "at, month, login, account_id, org_id, ok, tenant_id", NULL,
+                           &w.bulk,
                            e)) < 0)
         goto out;
     for (size_t i = 0; i < nacc && rc >= 0; i++) {

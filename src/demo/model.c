@@ -97,7 +97,14 @@ static void build_tree(struct demo_model *m, const struct demo_opts *o, struct d
     int n = o->orgs, nb[MAX_UNITS] = {0}, ng[MAX_UNITS] = {0}, nr[MAX_UNITS] = {0};
     int w[MAX_UNITS], units, gbs, branches, rest, given = 0, placed = 0;
     long wsum = 0;
-    int root = add_org(m, KIND_COMMITTEE, -1, -1, "GW", "国网某省电力有限公司党委");
+    const char *prefix = o->province ? o->province->code : "GW";
+    char rname[160];
+    int root;
+    if (o->province)
+        snprintf(rname, sizeof(rname), "国网%s电力有限公司党委", o->province->region);
+    else
+        snprintf(rname, sizeof(rname), "国网某省电力有限公司党委");
+    root = add_org(m, KIND_COMMITTEE, -1, -1, prefix, rname);
 
     units = clampi((n * 35 + 350) / 700, 2, demo_nunits);
     units = clampi(units, 1, (n - 1) / 2);
@@ -139,7 +146,7 @@ static void build_tree(struct demo_model *m, const struct demo_opts *o, struct d
         int depts[64], gb_order[64], nd = demo_departments.n, k = 0;
         int plain = nb[u] - nr[u], under = 0, per_gb[64] = {0};
         int unit;
-        snprintf(ucode, sizeof(ucode), "GW-%02d", u + 1);
+        snprintf(ucode, sizeof(ucode), "%s-%02d", prefix, u + 1);
         snprintf(name, sizeof(name), "%s党委", demo_units[u].name);
         unit = add_org(m, KIND_COMMITTEE, root, -1, ucode, name);
         m->orgs[unit].unit = unit;
@@ -343,7 +350,8 @@ static int build_members(struct demo_model *m, const struct demo_opts *o, struct
         for (int j = 0; j < m->orgs[m->branches[k]].nmembers; j++, i++) {
             struct demo_member *mb = &m->members[i];
             mb->branch = m->branches[k];
-            snprintf(mb->emp_no, sizeof(mb->emp_no), "E%06d", emp[i]);
+            snprintf(mb->emp_no, sizeof(mb->emp_no), "%s%06d",
+                     o->province ? o->province->code : "E", emp[i]);
             fill_member(m, o, i, mb);
         }
     m->nmembers = i;
@@ -504,4 +512,53 @@ void demo_model_release(struct demo_model *m)
     free(m->branches);
     free(m->members);
     memset(m, 0, sizeof(*m));
+}
+
+struct card_ref {
+    struct demo_member *mb;
+    size_t order; /* company, then member: the later of two equal numbers changes */
+};
+
+static int by_card(const void *a, const void *b)
+{
+    const struct card_ref *x = a, *y = b;
+    int c = strcmp(x->mb->id_card, y->mb->id_card);
+    return c ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* ID card numbers are drawn at random in each company, so two companies may draw the same
+ * one, which member_create refuses. The later of two equal numbers takes the next sequence
+ * digits (and its check digit again) until all differ; a single company is left as drawn. */
+int demo_models_unique_cards(struct demo_model *m, int n, struct errbuf *e)
+{
+    size_t total = 0, k;
+    struct card_ref *v;
+    bool again = n > 1;
+    for (int c = 0; c < n; c++)
+        total += (size_t)m[c].nmembers;
+    if (!again || !total)
+        return 0;
+    if (!(v = malloc(total * sizeof(*v))))
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    while (again) {
+        k = 0;
+        for (int c = 0; c < n; c++)
+            for (int i = 0; i < m[c].nmembers; i++, k++)
+                v[k] = (struct card_ref){&m[c].members[i], k};
+        qsort(v, total, sizeof(*v), by_card);
+        again = false;
+        for (k = 1; k < total; k++) {
+            char *card = v[k].mb->id_card;
+            int seq;
+            if (strcmp(v[k - 1].mb->id_card, card) != 0)
+                continue;
+            seq = ((card[14] - '0') * 10 + (card[15] - '0') + 1) % 100;
+            card[14] = (char)('0' + seq / 10);
+            card[15] = (char)('0' + seq % 10);
+            card[17] = idcard_check(card);
+            again = true;
+        }
+    }
+    free(v);
+    return 0;
 }

@@ -69,6 +69,8 @@ struct demo_model {
 
 int demo_model_build(struct demo_model *m, const struct demo_opts *o, struct errbuf *e);
 void demo_model_release(struct demo_model *m);
+/* Make the ID card numbers of n companies' members differ across companies (demo --tenants). */
+int demo_models_unique_cards(struct demo_model *m, int n, struct errbuf *e);
 /* The member's branch (org index) in month index i. */
 int demo_model_org_of(const struct demo_model *m, const struct demo_member *mb, int i);
 /* The month (YYYYMM) of month index i, and the last day of it the demo may use. */
@@ -79,8 +81,9 @@ int demo_model_last_day(const struct demo_model *m, int i);
 void demo_report(const struct demo_opts *o, const char *phase, long long done, long long total,
                  long long items);
 /* dues.c: the demo months of party dues replayed through the dues module (bills, payments,
- * confirmation, closing, remittances, expenditure); its own transactions; counts into sum. */
-int demo_dues_write(struct db *db, const struct demo_model *m, const struct demo_opts *o,
+ * confirmation, closing, remittances, expenditure) for the n companies m[] drawn with o[]
+ * (the same months); its own transactions; counts into sum. */
+int demo_dues_write(struct db *db, const struct demo_model *m, const struct demo_opts *o, int n,
                     struct demo_summary *sum, struct errbuf *e);
 /* events.c: send the months of business events through ingest_batch as the demo source, in
  * batches inside the caller's transaction; *ret_count = events stored. */

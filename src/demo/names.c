@@ -10,6 +10,16 @@
     static const char *const name##_w[] = {__VA_ARGS__};                                           \
     const struct demo_words name = {name##_w, N(name##_w)}
 
+const struct demo_province demo_provinces[] = {
+    {"JS", "江苏省"}, {"ZJ", "浙江省"},   {"SD", "山东省"}, {"HA", "河南省"}, {"SC", "四川省"},
+    {"HB", "湖北省"}, {"HN", "湖南省"},   {"HE", "河北省"}, {"AH", "安徽省"}, {"FJ", "福建省"},
+    {"JX", "江西省"}, {"SX", "山西省"},   {"SN", "陕西省"}, {"LN", "辽宁省"}, {"JL", "吉林省"},
+    {"HL", "黑龙江省"}, {"GS", "甘肃省"}, {"QH", "青海省"}, {"NX", "宁夏"},   {"XJ", "新疆"},
+    {"XZ", "西藏"},   {"BJ", "北京市"},   {"TJ", "天津市"}, {"SH", "上海市"}, {"CQ", "重庆市"},
+    {"JB", "冀北"},   {"MD", "蒙东"},
+};
+const int demo_nprovinces = N(demo_provinces);
+
 /* City supply companies first (the big units), then the province-wide specialised ones. */
 const struct demo_unit_name demo_units[] = {
     {"东州供电公司", true, 6},  {"江城供电公司", true, 6},      {"临海供电公司", true, 5},

@@ -26,6 +26,15 @@ struct demo_gb_name {
     const char *name, *child_prefix, *child_suffix;
 };
 
+/* A provincial company of `demo --tenants N`: its code (organization codes and employee
+ * numbers start with it) and the region in its name (国网<region>电力有限公司). */
+struct demo_province {
+    const char *code, *region;
+};
+
+extern const struct demo_province demo_provinces[];
+extern const int demo_nprovinces;
+
 extern const struct demo_unit_name demo_units[];
 extern const int demo_nunits;
 extern const struct demo_words demo_departments; /* branch stems directly under a unit */

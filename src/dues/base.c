@@ -16,6 +16,7 @@
 #include "org/import.h"
 #include "org/member.h"
 #include "org/scope.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 #define YEAR_MIN 2008 /* the 2008 rules are the oldest the system knows */
@@ -77,6 +78,7 @@ static void verifier(struct db *db, const char *given, long long actor, char *ou
 int dues_base_set(struct db *db, const struct dues_base_in *in, long long actor,
                   struct errbuf *e)
 {
+    long long tenant;
     char who[200];
     long long org = 0;
     json_t *d;
@@ -90,14 +92,16 @@ int dues_base_set(struct db *db, const struct dues_base_in *in, long long actor,
         return errbuf_field(e, -ERR_NOTFOUND, R_UNKNOWN_MEMBER, "member_id", NULL,
                             "member %lld not found", in->member_id);
     verifier(db, in->verified_by, actor, who, sizeof(who));
+    if ((rc = tenant_of_org(db, org, &tenant, e)) < 0) /* the member's tenant */
+        return rc;
     rc = db_run(db, e,
                 "INSERT INTO income_bases(member_id, org_id, year, from_month, monthly_fen,"
-                " verified_by, verified_at) VALUES($1, $2, $3, $4, $5, $6, $7)"
+                " verified_by, verified_at, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8)"
                 " ON CONFLICT (member_id, from_month, tenant_id) DO UPDATE SET org_id = excluded.org_id,"
                 " year = excluded.year, monthly_fen = excluded.monthly_fen,"
                 " verified_by = excluded.verified_by, verified_at = excluded.verified_at",
-                "iiiiiti", in->member_id, org, (long long)in->year, (long long)from,
-                in->monthly_fen, who, dues_now());
+                "iiiiitii", in->member_id, org, (long long)in->year, (long long)from,
+                in->monthly_fen, who, dues_now(), tenant);
     if (rc < 0)
         return rc;
     /* the amount stays out of the audit log: income is private */
@@ -364,6 +368,7 @@ int dues_bases_of_member(struct db *db, long long member_id, json_t **ret, struc
 int dues_term_add(struct db *db, const struct dues_term_in *in, long long actor,
                   long long *ret_id, struct errbuf *e)
 {
+    long long tenant;
     enum dues_term_kind kind;
     struct dues_rules rules;
     const struct dues_band *fixed;
@@ -417,14 +422,17 @@ int dues_term_add(struct db *db, const struct dues_term_in *in, long long actor,
     if (kind == DUES_TERM_REDUCED && (in->amount_fen <= 0 || in->amount_fen > DUES_MAX_BASE_FEN))
         return errbuf_field(e, -ERR_INVALID, R_INVALID_AMOUNT, "amount_fen", NULL,
                             "field 'amount_fen' must be positive for a reduction");
+    if ((rc = tenant_of_org(db, org, &tenant, e)) < 0)
+        return rc;
     rc = db_query_int(db, e, &id,
                       "INSERT INTO dues_terms(member_id, org_id, kind, amount_fen, from_month,"
-                      " to_month, approved_by, approved_on, note, created_by, created_at)"
-                      " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                      "iitiiItttIi", in->member_id, org, in->kind,
+                      " to_month, approved_by, approved_on, note, created_by, created_at,"
+                      " tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                      " RETURNING id",
+                      "iitiiItttIii", in->member_id, org, in->kind,
                       kind == DUES_TERM_EXEMPT ? 0LL : in->amount_fen, (long long)in->from_month,
                       (long long)in->to_month, in->approved_by, in->approved_on,
-                      in->note ? in->note : "", actor, dues_now());
+                      in->note ? in->note : "", actor, dues_now(), tenant);
     if (rc < 0)
         return rc;
     d = json_pack("{s:s, s:i, s:s}", "kind", in->kind, "from_month", in->from_month,

@@ -14,6 +14,7 @@
 #include "dues/rules.h"
 #include "org/audit.h"
 #include "org/scope.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 #define MISSING_LISTED 100
@@ -47,9 +48,9 @@ int dues_current_month(void)
 
 /* Rows per multi-row INSERT: one statement for many rows saves most of the per-statement
  * cost (the same reason as ingest's). $1..$3 are the month, the rules version and the time,
- * shared by every row; each row has 10 more (the db layer binds up to 160). */
-#define CHUNK 15
-#define BILL_COLS 10
+ * shared by every row; each row has 11 more (the db layer binds up to 160). */
+#define CHUNK 14
+#define BILL_COLS 11
 
 static char *insert_sql[CHUNK + 1];
 static pthread_once_t insert_once = PTHREAD_ONCE_INIT;
@@ -61,8 +62,8 @@ static void build_insert_sql(void)
     for (int rows = 1; rows <= CHUNK; rows++) {
         struct buf b = BUF_INIT;
         buf_addstr(&b, "INSERT INTO dues_bills(member_id, org_id, category, party_status,"
-                       " base_fen, band, rate_bp, term_id, amount_fen, status, month,"
-                       " rule_version, created_at, kind, seq) VALUES");
+                       " base_fen, band, rate_bp, term_id, amount_fen, status, tenant_id,"
+                       " month, rule_version, created_at, kind, seq) VALUES");
         for (int r = 0; r < rows; r++) {
             buf_addstr(&b, r ? ", (" : " (");
             for (int c = 1; c <= BILL_COLS; c++)
@@ -117,6 +118,13 @@ static int flush(struct gen *g, struct errbuf *e)
     for (int r = 0; r < g->n; r++) {
         const struct pending_bill *p = &g->rows[r];
         int k = 3 + r * BILL_COLS;
+        long long tenant;
+        if ((rc = tenant_of_org(g->db, p->org_id, &tenant, e)) < 0) {
+            db_done(st);
+            g->n = 0;
+            return rc;
+        }
+        db_bind_int(st, k + 11, tenant);
         db_bind_int(st, k + 1, p->member_id);
         db_bind_int(st, k + 2, p->org_id);
         db_bind_text(st, k + 3, p->category);
@@ -415,6 +423,7 @@ fail:
 int dues_publish(struct db *db, int month, long long org_id, const char *path, long long actor,
                  struct dues_pub_stats *stats, struct errbuf *e)
 {
+    long long tenant;
     char hi[ORG_PATH_MAX];
     struct dues_pub_stats s = {0, 0, 0, 0, 0};
     struct db_stmt *st;
@@ -437,10 +446,13 @@ int dues_publish(struct db *db, int month, long long org_id, const char *path, l
                            month, org_id),
               errbuf_value_int(e, month), errbuf_state(e, "not_generated"));
     if (rc >= 0)
+        rc = tenant_of_org(db, org_id, &tenant, e);
+    if (rc >= 0)
         rc = db_query_int(db, e, &s.publication_id,
                           "INSERT INTO dues_publications(org_id, month, bills, amount_fen,"
-                          " created_by, created_at) VALUES($1, $2, 0, 0, $3, $4) RETURNING id",
-                          "iiIi", org_id, (long long)month, actor, now);
+                          " created_by, created_at, tenant_id) VALUES($1, $2, 0, 0, $3, $4, $5)"
+                          " RETURNING id",
+                          "iiIii", org_id, (long long)month, actor, now, tenant);
     if (rc >= 0)
         rc = db_run(db, e,
                     "UPDATE dues_bills SET published_at = $1, publication_id = $2"

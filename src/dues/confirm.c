@@ -12,6 +12,7 @@
 #include "dues/rules.h"
 #include "org/audit.h"
 #include "org/scope.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 int dues_bill_postings(const char *kind, bool via_credit, long long amount_fen,
@@ -151,6 +152,7 @@ static int mark(struct db *db, long long batch, int month, const char *path, con
 int dues_confirm(struct db *db, int month, long long org_id, const char *path, long long actor,
                  struct dues_confirm_stats *stats, struct errbuf *e)
 {
+    long long tenant;
     struct dues_confirm_stats s = {0, 0, 0, 0, 0};
     struct dues_rules rules;
     char hi[ORG_PATH_MAX];
@@ -177,10 +179,12 @@ int dues_confirm(struct db *db, int month, long long org_id, const char *path, l
                            month, org_id),
               errbuf_value_int(e, month), errbuf_state(e, "unpublished"));
     if (rc >= 0)
+        rc = tenant_of_org(db, org_id, &tenant, e);
+    if (rc >= 0)
         rc = db_query_int(db, e, &s.batch_id,
                           "INSERT INTO dues_batches(org_id, month, bills, amount_fen, created_by,"
-                          " created_at) VALUES($1, $2, 0, 0, $3, $4) RETURNING id",
-                          "iiIi", org_id, (long long)month, actor, now);
+                          " created_at, tenant_id) VALUES($1, $2, 0, 0, $3, $4, $5) RETURNING id",
+                          "iiIii", org_id, (long long)month, actor, now, tenant);
     if (rc < 0)
         goto fail;
     /* advances first: their credit may settle bills of this month, confirmed with the rest */

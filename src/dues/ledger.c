@@ -7,6 +7,7 @@
 #include "db/db.h"
 #include "dues/bill.h"
 #include "org/scope.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 /* The chart of accounts, as in 004_dues.sql (the database keeps names for reports). */
@@ -80,18 +81,19 @@ static int check_balanced(const struct ledger_posting *p, size_t n, struct errbu
 int ledger_post(struct db *db, const struct ledger_entry_in *in, const struct ledger_posting *p,
                 size_t n, long long *ret_id, struct errbuf *e)
 {
-    long long id = 0;
+    long long id = 0, tenant;
     int rc, seq = 0;
-    if ((rc = check_balanced(p, n, e)) < 0)
+    /* an entry and its postings go with the entry's organization */
+    if ((rc = check_balanced(p, n, e)) < 0 || (rc = tenant_of_org(db, in->org_id, &tenant, e)) < 0)
         return rc;
     /* one round trip: the entry, or nothing when its key was booked before */
     rc = db_query_int(db, e, &id,
                       "INSERT INTO ledger_entries(org_id, kind, idem_key, month, reverses_id, ref_id,"
-                      " memo, created_by, created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-                      " ON CONFLICT (idem_key, tenant_id) DO NOTHING RETURNING id",
-                      "ittiIItIi", in->org_id, in->kind, in->idem_key, (long long)in->month,
+                      " memo, created_by, created_at, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7,"
+                      " $8, $9, $10) ON CONFLICT (idem_key, tenant_id) DO NOTHING RETURNING id",
+                      "ittiIItIii", in->org_id, in->kind, in->idem_key, (long long)in->month,
                       in->reverses_id, in->ref_id, in->memo ? in->memo : "", in->actor,
-                      dues_now());
+                      dues_now(), tenant);
     if (rc < 0)
         return rc;
     if (rc == 0) {
@@ -108,10 +110,10 @@ int ledger_post(struct db *db, const struct ledger_entry_in *in, const struct le
         if (p[i].amount_fen == 0)
             continue;
         rc = db_run(db, e,
-                    "INSERT INTO ledger_postings(entry_id, seq, org_id, account, month, amount_fen)"
-                    " VALUES($1, $2, $3, $4, $5, $6)",
-                    "iiitii", id, (long long)++seq, p[i].org_id, p[i].account,
-                    (long long)in->month, p[i].amount_fen);
+                    "INSERT INTO ledger_postings(entry_id, seq, org_id, account, month, amount_fen,"
+                    " tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7)",
+                    "iiitiii", id, (long long)++seq, p[i].org_id, p[i].account,
+                    (long long)in->month, p[i].amount_fen, tenant);
         if (rc < 0)
             return rc;
     }
@@ -126,24 +128,26 @@ int ledger_post(struct db *db, const struct ledger_entry_in *in, const struct le
 int ledger_post_queued(struct db *db, long long id, const struct ledger_entry_in *in,
                        const struct ledger_posting *p, size_t n, struct errbuf *e)
 {
+    long long tenant;
     int rc, seq = 0;
-    if ((rc = check_balanced(p, n, e)) < 0)
+    if ((rc = check_balanced(p, n, e)) < 0 || (rc = tenant_of_org(db, in->org_id, &tenant, e)) < 0)
         return rc;
     rc = db_queue(db, e,
                   "INSERT INTO ledger_entries(id, org_id, kind, idem_key, month, reverses_id, ref_id,"
-                  " memo, created_by, created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                  " ON CONFLICT (idem_key, tenant_id) DO NOTHING",
-                  "iittiIItIi", id, in->org_id, in->kind, in->idem_key, (long long)in->month,
-                  in->reverses_id, in->ref_id, in->memo ? in->memo : "", in->actor, dues_now());
+                  " memo, created_by, created_at, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8,"
+                  " $9, $10, $11) ON CONFLICT (idem_key, tenant_id) DO NOTHING",
+                  "iittiIItIii", id, in->org_id, in->kind, in->idem_key, (long long)in->month,
+                  in->reverses_id, in->ref_id, in->memo ? in->memo : "", in->actor, dues_now(),
+                  tenant);
     for (size_t i = 0; rc >= 0 && i < n; i++) {
         if (p[i].amount_fen == 0)
             continue;
         rc = db_queue(db, e,
-                      "INSERT INTO ledger_postings(entry_id, seq, org_id, account, month, amount_fen)"
-                      " SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS"
-                      " (SELECT 1 FROM ledger_entries WHERE id = $1)",
-                      "iiitii", id, (long long)++seq, p[i].org_id, p[i].account,
-                      (long long)in->month, p[i].amount_fen);
+                      "INSERT INTO ledger_postings(entry_id, seq, org_id, account, month, amount_fen,"
+                      " tenant_id) SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS"
+                      " (SELECT 1 FROM ledger_entries WHERE id = $1 AND tenant_id = $7)",
+                      "iiitiii", id, (long long)++seq, p[i].org_id, p[i].account,
+                      (long long)in->month, p[i].amount_fen, tenant);
     }
     return rc < 0 ? rc : 0;
 }

@@ -18,6 +18,7 @@
 #include "dues/rules.h"
 #include "dues/settings.h"
 #include "org/audit.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 
@@ -77,7 +78,7 @@ int dues_payment_create(struct db *db, const struct dues_pay_in *in, long long *
     struct pay_item items[DUES_MAX_MONTHS + 1];
     struct pay_member m;
     size_t n = 0;
-    long long total = 0, pid = 0, now = in->at ? in->at : dues_now();
+    long long total = 0, pid = 0, now = in->at ? in->at : dues_now(), tenant;
     const char *ref = in->external_ref ? in->external_ref : "";
     json_t *d;
     int rc;
@@ -85,20 +86,23 @@ int dues_payment_create(struct db *db, const struct dues_pay_in *in, long long *
         (rc = pay_plan_amount(db, NULL, in, &m, items, &n, &total, e)) < 0)
         return rc;
     /* db_last_id rather than RETURNING: cheaper on SQLite, and collections come in bulk */
+    /* a payment and its items go with the member's organization (the member's tenant) */
+    if ((rc = tenant_of_org(db, m.org_id, &tenant, e)) < 0)
+        return rc;
     rc = db_run(db, e,
                 "INSERT INTO dues_payments(member_id, org_id, kind, channel, external_ref,"
-                " amount_fen, status, payer, created_by, created_at)"
-                " VALUES($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9)",
-                "iitttitIi", in->member_id, m.org_id, in->online ? "online" : "collection",
-                in->channel, ref, total, in->payer ? in->payer : "", in->actor, now);
+                " amount_fen, status, payer, created_by, created_at, tenant_id)"
+                " VALUES($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10)",
+                "iitttitIii", in->member_id, m.org_id, in->online ? "online" : "collection",
+                in->channel, ref, total, in->payer ? in->payer : "", in->actor, now, tenant);
     if (rc >= 0)
         rc = db_last_id(db, &pid, e);
     for (size_t i = 0; rc >= 0 && i < n; i++)
         rc = db_run(db, e,
-                    "INSERT INTO dues_payment_items(payment_id, month, kind, bill_id, amount_fen)"
-                    " VALUES($1, $2, $3, $4, $5)",
-                    "iitIi", pid, (long long)items[i].month, pay_item_kinds[items[i].kind],
-                    items[i].bill_id, items[i].amount_fen);
+                    "INSERT INTO dues_payment_items(payment_id, month, kind, bill_id, amount_fen,"
+                    " tenant_id) VALUES($1, $2, $3, $4, $5, $6)",
+                    "iitIii", pid, (long long)items[i].month, pay_item_kinds[items[i].kind],
+                    items[i].bill_id, items[i].amount_fen, tenant);
     if (rc >= 0 && !in->online)
         rc = pay_settle_items(db, pid, in->member_id, &m, items, n, now, e);
     if (rc < 0)

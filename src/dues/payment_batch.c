@@ -16,6 +16,7 @@
 #include "db/db.h"
 #include "dues/bill.h"
 #include "org/audit.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 
@@ -319,29 +320,37 @@ static int write_payments(struct db *db, const struct dues_pay_in *in, size_t n,
                           const struct pay_planned *pl, const long long *ids, struct errbuf *e)
 {
     struct db_bulk *b;
-    int rc;
-    if ((rc = db_bulk_open(db, "dues_payments",
-                           "id, member_id, org_id, kind, channel, external_ref, amount_fen, status,"
-                           " payer, created_by, created_at, paid_at",
-                           NULL, &b, e)) < 0)
-        return rc;
+    long long *tenants = malloc((n ? n : 1) * sizeof(*tenants));
+    int rc = tenants ? 0 : errbuf_set(e, -ERR_NOMEM, "out of memory");
+    /* a payment and its items go with the member's organization (the member's tenant) */
     for (size_t k = 0; rc >= 0 && k < n; k++)
-        rc = db_bulk_row(b, e, "iiitttittIiI", ids[k], in[k].member_id, pl[k].m.org_id,
+        rc = tenant_of_org(db, pl[k].m.org_id, &tenants[k], e);
+    if (rc < 0 || (rc = db_bulk_open(db, "dues_payments",
+                                     "id, member_id, org_id, kind, channel, external_ref,"
+                                     " amount_fen, status, payer, created_by, created_at, paid_at,"
+                                     " tenant_id",
+                                     NULL, &b, e)) < 0)
+        goto out;
+    for (size_t k = 0; rc >= 0 && k < n; k++)
+        rc = db_bulk_row(b, e, "iiitttittIiIi", ids[k], in[k].member_id, pl[k].m.org_id,
                          in[k].online ? "online" : "collection", in[k].channel,
                          in[k].external_ref ? in[k].external_ref : "", pl[k].total,
                          in[k].online ? "pending" : "paid", in[k].payer ? in[k].payer : "",
-                         in[k].actor, pl[k].at, in[k].online ? 0 : pl[k].at);
-    if ((rc = bulk_end(b, rc, e)) < 0)
-        return rc;
-    if ((rc = db_bulk_open(db, "dues_payment_items", "payment_id, month, kind, bill_id, amount_fen",
-                           NULL, &b, e)) < 0)
-        return rc;
+                         in[k].actor, pl[k].at, in[k].online ? 0 : pl[k].at, tenants[k]);
+    if ((rc = bulk_end(b, rc, e)) < 0 ||
+        (rc = db_bulk_open(db, "dues_payment_items",
+                           "payment_id, month, kind, bill_id, amount_fen, tenant_id", NULL, &b,
+                           e)) < 0)
+        goto out;
     for (size_t k = 0; rc >= 0 && k < n; k++)
         for (size_t i = 0; rc >= 0 && i < pl[k].n; i++)
-            rc = db_bulk_row(b, e, "iitIi", ids[k], (long long)pl[k].items[i].month,
+            rc = db_bulk_row(b, e, "iitIii", ids[k], (long long)pl[k].items[i].month,
                              pay_item_kinds[pl[k].items[i].kind], pl[k].items[i].bill_id,
-                             pl[k].items[i].amount_fen);
-    return bulk_end(b, rc, e);
+                             pl[k].items[i].amount_fen, tenants[k]);
+    rc = bulk_end(b, rc, e);
+out:
+    free(tenants);
+    return rc;
 }
 
 /* Pay the bills of the payments settled now (settle[k] true) and add their extra rows. */

@@ -15,6 +15,7 @@
 #include "dues/bill.h"
 #include "dues/rules.h"
 #include "dues/settings.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 static const struct {
@@ -249,12 +250,16 @@ int dues_payment_quote(struct db *db, const struct dues_pay_in *in, json_t **ret
 int pay_add_row(struct db *db, long long pid, long long member, const struct pay_member *m,
                    const char *kind, long long amount, long long paid_at, struct errbuf *e)
 {
-    int rc = db_run(db, e,
+    long long tenant;
+    int rc = tenant_of_org(db, m->org_id, &tenant, e);
+    if (rc >= 0)
+        rc = db_run(db, e,
                     "INSERT INTO dues_bills(member_id, month, kind, seq, org_id, category,"
                     " party_status, amount_fen, status, payment_id, paid_at, published_at,"
-                    " created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, 'paid', $4, $9, $9, $9)",
-                    "iitiittii", member, (long long)month_of_time(paid_at), kind, pid, m->org_id,
-                    m->category, m->party_status, amount, paid_at);
+                    " created_at, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, 'paid', $4, $9,"
+                    " $9, $9, $10)",
+                    "iitiittiii", member, (long long)month_of_time(paid_at), kind, pid, m->org_id,
+                    m->category, m->party_status, amount, paid_at, tenant);
     return rc < 0 ? rc : 0;
 }
 

@@ -11,10 +11,12 @@
 #include "db/db.h"
 #include "dues/bill.h"
 #include "org/audit.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
-/* Payments per multi-row INSERT: 3 parameters a row after 3 shared ones (db.h binds 160). */
-#define CHUNK 50
+/* Payments per multi-row INSERT: 4 parameters a row after 3 shared ones (db.h binds 160). */
+#define CHUNK 39
+#define PAY_COLS 4
 
 static char *insert_sql[CHUNK + 1];
 static pthread_once_t insert_once = PTHREAD_ONCE_INIT;
@@ -23,11 +25,16 @@ static void build_insert_sql(void)
 {
     for (int rows = 1; rows <= CHUNK; rows++) {
         struct buf b = BUF_INIT;
-        buf_addstr(&b, "INSERT INTO dues_payments(member_id, org_id, amount_fen, kind, channel,"
-                       " external_ref, status, payer, created_by, created_at, paid_at) VALUES");
-        for (int r = 0; r < rows; r++)
-            buf_printf(&b, "%s($%d, $%d, $%d, 'collection', 'payroll', $1, 'paid', '', $2, $3, $3)",
-                       r ? ", " : " ", 4 + 3 * r, 5 + 3 * r, 6 + 3 * r);
+        buf_addstr(&b, "INSERT INTO dues_payments(member_id, org_id, amount_fen, tenant_id, kind,"
+                       " channel, external_ref, status, payer, created_by, created_at, paid_at)"
+                       " VALUES");
+        for (int r = 0; r < rows; r++) {
+            int k = 4 + PAY_COLS * r;
+            buf_printf(&b,
+                       "%s($%d, $%d, $%d, $%d, 'collection', 'payroll', $1, 'paid', '', $2, $3,"
+                       " $3)",
+                       r ? ", " : " ", k, k + 1, k + 2, k + 3);
+        }
         insert_sql[rows] = buf_detach(&b);
     }
 }
@@ -97,12 +104,17 @@ static int insert_payments(struct db *db, const char *ref, long long actor, long
         db_bind_text(st, 1, ref);
         db_bind_int(st, 2, actor);
         db_bind_int(st, 3, now);
-        for (size_t r = 0; r < rows; r++) {
-            db_bind_int(st, 4 + 3 * (int)r, d[i + r].member);
-            db_bind_int(st, 5 + 3 * (int)r, d[i + r].org);
-            db_bind_int(st, 6 + 3 * (int)r, d[i + r].amount);
+        for (size_t r = 0; r < rows && rc >= 0; r++) {
+            int k = 4 + PAY_COLS * (int)r;
+            long long tenant = 0;
+            rc = tenant_of_org(db, d[i + r].org, &tenant, e); /* the member's tenant */
+            db_bind_int(st, k, d[i + r].member);
+            db_bind_int(st, k + 1, d[i + r].org);
+            db_bind_int(st, k + 2, d[i + r].amount);
+            db_bind_int(st, k + 3, tenant);
         }
-        rc = db_step(st, e);
+        if (rc >= 0)
+            rc = db_step(st, e);
         db_done(st);
         if (rc < 0)
             return rc;
@@ -142,8 +154,9 @@ int dues_payroll_collect(struct db *db, int month, const long long *members, siz
     if (!nd)
         goto out;
     if ((rc = db_run(db, e,
-                     "INSERT INTO dues_payment_items(payment_id, month, kind, bill_id, amount_fen)"
-                     " SELECT p.id, b.month, 'bill', b.id, b.amount_fen FROM dues_payments p"
+                     "INSERT INTO dues_payment_items(payment_id, month, kind, bill_id, amount_fen,"
+                     " tenant_id) SELECT p.id, b.month, 'bill', b.id, b.amount_fen, p.tenant_id"
+                     " FROM dues_payments p"
                      " JOIN dues_bills b ON b.member_id = p.member_id AND b.tenant_id = p.tenant_id"
                      " AND b.month = $1"
                      " AND b.kind = 'regular' AND b.seq = 0 WHERE p.id > $2 AND p.external_ref = $3"

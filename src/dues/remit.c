@@ -12,6 +12,7 @@
 #include "dues/rules.h"
 #include "dues/settings.h"
 #include "org/audit.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 static json_t *remit_json(long long id, long long org, long long to, long long amount,
@@ -89,6 +90,7 @@ static int check_key(const char *key, struct errbuf *e)
 int dues_remit(struct db *db, long long org_id, long long amount_fen, const char *request_key,
                long long actor, json_t **ret, struct errbuf *e)
 {
+    long long tenant;
     long long parent = 0, grand = 0, payable = 0, special = 0, bank = 0, share_bp = 0, id = 0;
     long long entry = 0, share = 0, now = dues_now(), total;
     struct dues_rules rules;
@@ -154,11 +156,14 @@ int dues_remit(struct db *db, long long org_id, long long amount_fen, const char
      * it further up, as for dues its own members pay (none at the top) */
     if (grand)
         share = dues_round(amount_fen, share_bp, rules.rounding);
-    rc = db_query_int(db, e, &id,
-                      "INSERT INTO dues_remittances(org_id, to_org_id, amount_fen, special_fen,"
-                      " request_key, created_by, created_at) VALUES($1, $2, $3, $4, $5, $6, $7)"
-                      " RETURNING id",
-                      "iiiitIi", org_id, parent, amount_fen, special, request_key, actor, now);
+    /* the sender's tenant, as its ledger entry's */
+    if ((rc = tenant_of_org(db, org_id, &tenant, e)) >= 0)
+        rc = db_query_int(db, e, &id,
+                          "INSERT INTO dues_remittances(org_id, to_org_id, amount_fen, special_fen,"
+                          " request_key, created_by, created_at, tenant_id) VALUES($1, $2, $3, $4,"
+                          " $5, $6, $7, $8) RETURNING id",
+                          "iiiitIii", org_id, parent, amount_fen, special, request_key, actor, now,
+                          tenant);
     if (rc < 0)
         goto fail;
     {
@@ -237,6 +242,7 @@ static int check_expense(const struct dues_expense_in *in, struct errbuf *e)
 int dues_expense(struct db *db, const struct dues_expense_in *in, long long actor, json_t **ret,
                  struct errbuf *e)
 {
+    long long tenant;
     const char *account = ledger_expense_account(in->kind);
     long long bank = 0, id = 0, entry = 0, now = dues_now(), found = 0;
     char key[64];
@@ -265,14 +271,15 @@ int dues_expense(struct db *db, const struct dues_expense_in *in, long long acto
               errbuf_value_int(e, in->amount_fen), errbuf_limit(e, bank));
         goto fail;
     }
-    rc = db_query_int(db, e, &id,
-                      "INSERT INTO dues_expenses(org_id, kind, amount_fen, month, note, request_key,"
-                      " created_by, created_at, approved_by, approver_role, approved_on,"
-                      " approval_ref) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-                      " RETURNING id",
-                      "itiittIitttt", in->org_id, in->kind, in->amount_fen, (long long)cur,
-                      in->note ? in->note : "", in->request_key, actor, now, in->approved_by,
-                      in->approver_role, in->approved_on, in->approval_ref);
+    if ((rc = tenant_of_org(db, in->org_id, &tenant, e)) >= 0)
+        rc = db_query_int(db, e, &id,
+                          "INSERT INTO dues_expenses(org_id, kind, amount_fen, month, note,"
+                          " request_key, created_by, created_at, approved_by, approver_role,"
+                          " approved_on, approval_ref, tenant_id) VALUES($1, $2, $3, $4, $5, $6,"
+                          " $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                          "itiittIitttti", in->org_id, in->kind, in->amount_fen, (long long)cur,
+                          in->note ? in->note : "", in->request_key, actor, now, in->approved_by,
+                          in->approver_role, in->approved_on, in->approval_ref, tenant);
     if (rc < 0)
         goto fail;
     {

@@ -9,6 +9,7 @@
 #include "db/db.h"
 #include "dues/bill.h"
 #include "org/audit.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 /* The settings there are, and what a value must look like. */
@@ -107,6 +108,7 @@ int dues_share_bp(struct db *db, long long org_id, long long *ret, struct errbuf
 int dues_share_set(struct db *db, long long org_id, long long bp, long long actor,
                    struct errbuf *e)
 {
+    long long tenant;
     long long old = 0;
     json_t *d;
     int rc;
@@ -116,12 +118,14 @@ int dues_share_set(struct db *db, long long org_id, long long bp, long long acto
                 errbuf_value_int(e, bp), errbuf_range(e, 0, 10000));
     if ((rc = dues_share_bp(db, org_id, &old, e)) < 0)
         return rc;
+    if ((rc = tenant_of_org(db, org_id, &tenant, e)) < 0)
+        return rc;
     rc = db_run(db, e,
-                "INSERT INTO dues_org_settings(org_id, remit_share_bp, updated_by, updated_at)"
-                " VALUES($1, $2, $3, $4) ON CONFLICT (org_id, tenant_id) DO UPDATE SET"
-                " remit_share_bp = excluded.remit_share_bp, updated_by = excluded.updated_by,"
+                "INSERT INTO dues_org_settings(org_id, remit_share_bp, updated_by, updated_at,"
+                " tenant_id) VALUES($1, $2, $3, $4, $5) ON CONFLICT (org_id, tenant_id) DO UPDATE"
+                " SET remit_share_bp = excluded.remit_share_bp, updated_by = excluded.updated_by,"
                 " updated_at = excluded.updated_at",
-                "iiIi", org_id, bp, actor, dues_now());
+                "iiIii", org_id, bp, actor, dues_now(), tenant);
     if (rc < 0)
         return rc;
     d = json_object();

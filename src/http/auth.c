@@ -15,6 +15,7 @@
 #include "ingest/source.h"
 #include "org/account.h"
 #include "org/lockout.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 static const char *bearer_token(struct req *r)
@@ -144,6 +145,11 @@ static int authenticate_user(struct req *r, const struct route *rt, struct errbu
     if (!auth_has_role(&r->auth, rt->roles))
         return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, NULL, NULL,
                             "your role may not use %s %s", r->method, rt->pattern);
+    if ((rt->flags & RT_TOP) && !auth_at_top(&r->auth, rt->roles))
+        return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, NULL, NULL,
+                            "%s %s acts for the whole installation: your role must be held on "
+                            "the root organization",
+                            r->method, rt->pattern);
     r->authed = true;
     return 0;
 }
@@ -251,7 +257,9 @@ int auth_prepare(struct req *r, const struct route *rt, struct errbuf *e)
 void auth_record_login(struct req *r, const char *login, const char *subject,
                        long long account_id, int ok, const char *reason, const char *method)
 {
-    long long now = (long long)time(NULL), org = 0;
+    long long now = (long long)time(NULL), org = 0, tenant = TENANT_FIRST;
+    if (account_id && tenant_of_account(r->db, account_id, &tenant, NULL) < 0)
+        tenant = TENANT_FIRST;
     if (account_id)
         db_query_int(r->db, NULL, &org,
                      "SELECT COALESCE(m.org_id, MIN(ar.org_id)) FROM accounts a"
@@ -261,9 +269,9 @@ void auth_record_login(struct req *r, const char *login, const char *subject,
                      "i", account_id);
     db_run(r->db, NULL,
            "INSERT INTO logins(at, month, login, account_id, org_id, ip, ok, reason, subject,"
-           " method) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-           "iitIItittt", now, (long long)month_of_time(now), login, account_id, org, r->ip,
-           (long long)ok, reason, subject, method);
+           " method, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+           "iitIItittti", now, (long long)month_of_time(now), login,
+           account_id, org, r->ip, (long long)ok, reason, subject, method, tenant);
 }
 
 /* The caller's account: identity, member record, roles with their organizations. */
@@ -326,15 +334,17 @@ int auth_open_session(struct req *r, long long id, const char *login, const char
                       const char *method, char token[48], char csrf[48], struct errbuf *e)
 {
     char hash[SECRET_HEX_LEN];
-    long long now = (long long)time(NULL);
+    long long now = (long long)time(NULL), tenant;
     int rc;
+    if ((rc = tenant_of_account(r->db, id, &tenant, e)) < 0)
+        return rc;
     secret_token(token, 48);
     secret_token(csrf, 48);
     secret_hash_hex(token, hash);
     if ((rc = db_run(r->db, e,
-                     "INSERT INTO sessions(token_hash, account_id, csrf, created_at, expires_at, ip)"
-                     " VALUES($1, $2, $3, $4, $5, $6)",
-                     "titiit", hash, id, csrf, now, now + SESSION_TTL, r->ip)) < 0)
+                     "INSERT INTO sessions(token_hash, account_id, csrf, created_at, expires_at, ip,"
+                     " tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7)",
+                     "titiiti", hash, id, csrf, now, now + SESSION_TTL, r->ip, tenant)) < 0)
         return rc;
     /* expired sessions of this account go now, so the table does not grow without bound */
     db_run(r->db, NULL, "DELETE FROM sessions WHERE account_id = $1 AND expires_at < $2", "ii", id,

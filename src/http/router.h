@@ -45,6 +45,11 @@ struct route {
 /* A GET that writes (single sign-on: a browser arrives by a redirect, which is always a GET):
  * no read snapshot around it, its statements commit one by one. */
 #define RT_WRITES 8
+/* An installation-wide operation (business systems and their feeds, the scoring model and
+ * runs, the plans' check, robots): the role must be held on the root of the tree, so that a
+ * provincial company's administrator (docs/SCALE.md, "Tenants") never acts for every tenant.
+ * A single company's administrators hold their role there anyway. */
+#define RT_TOP 16
 
 /* Find the route for r->method and r->path, filling r->params.
  * Returns 0, -ERR_NOTFOUND (no such path) or -ERR_METHOD (path exists, other method). */

@@ -10,6 +10,7 @@
 #include "db/db.h"
 #include "org/audit.h"
 #include "org/scope.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 /* One statement (a round trip on PostgreSQL for each of the thousands a check raises): a to-do
@@ -19,15 +20,19 @@
  * RETURNING: Citus reports an INSERT ... SELECT's rows selected as its count, stored or not. */
 int todo_raise(struct db *db, const struct todo *t, struct errbuf *e)
 {
-    long long now = t->created_at ? t->created_at : (long long)time(NULL), one = 0;
-    int rc = db_query_int(
+    long long now = t->created_at ? t->created_at : (long long)time(NULL), one = 0, tenant;
+    /* the tenant of the organization the to-do is about (a constant: Citus routes by it) */
+    int rc = tenant_of_org(db, t->org_id, &tenant, e);
+    if (rc < 0)
+        return rc;
+    rc = db_query_int(
         db, e, &one,
         "INSERT INTO todos(domain, kind, account_id, org_id, member_id, title, task_id, case_id,"
-        " period, due_day, from_month, months, dedupe, created_at)"
+        " period, due_day, from_month, months, dedupe, created_at, tenant_id)"
         " SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT), CAST($4 AS BIGINT),"
         " CAST($5 AS BIGINT), CAST($6 AS TEXT), CAST($7 AS BIGINT), CAST($8 AS BIGINT),"
         " CAST($9 AS TEXT), CAST($10 AS BIGINT), CAST($11 AS BIGINT), CAST($12 AS BIGINT),"
-        " CAST($13 AS TEXT), CAST($14 AS BIGINT)"
+        " CAST($13 AS TEXT), CAST($14 AS BIGINT), CAST($15 AS BIGINT)"
         " WHERE CAST($13 AS TEXT) IS NOT NULL OR NOT EXISTS (SELECT 1 FROM todos o"
         " WHERE COALESCE(o.account_id, 0) = COALESCE(CAST($3 AS BIGINT), 0)"
         " AND o.kind = CAST($2 AS TEXT) AND o.done_at IS NULL"
@@ -36,9 +41,9 @@ int todo_raise(struct db *db, const struct todo *t, struct errbuf *e)
         " AND o.org_id = CAST($4 AS BIGINT) AND COALESCE(o.period, '') = COALESCE(CAST($9 AS TEXT), '')"
         " AND o.title = CAST($6 AS TEXT))"
         " ON CONFLICT (dedupe, tenant_id) DO NOTHING RETURNING 1",
-        "ttIiItIItIIIti", t->domain, t->kind, t->account_id, t->org_id, t->member_id, t->title,
+        "ttIiItIItIIItii", t->domain, t->kind, t->account_id, t->org_id, t->member_id, t->title,
         t->task_id, t->case_id, t->period, (long long)t->due_day, (long long)t->from_month,
-        (long long)t->months, t->dedupe, now);
+        (long long)t->months, t->dedupe, now, tenant);
     return rc < 0 ? rc : rc == 1; /* a row returned: added (Citus counts rows selected) */
 }
 

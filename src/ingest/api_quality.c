@@ -85,16 +85,17 @@ int api_month_release(struct req *r, struct errbuf *e)
     return req_reply_json(r, 200, json_pack("{s:i, s:s}", "month", month, "reason", reason));
 }
 
-/* Admin: every organization and the rejected rows; committee: its own subtree (the first
- * committee binding, or org_id inside its scope), without rows tied to no organization. */
+/* Admin on the root of the tree: every organization and the rejected rows; committee staff,
+ * and a provincial company's administrator (docs/SCALE.md, "Tenants"): their own subtree (the
+ * first binding, or org_id inside its scope), without rows tied to no organization. */
 int api_feeds_quality(struct req *r, struct errbuf *e)
 {
-    bool admin = auth_has_role(&r->auth, ROLE_ADMIN);
+    bool admin = auth_at_top(&r->auth, ROLE_ADMIN);
     char path[ORG_PATH_MAX] = "";
     long long source = 0, org = 0;
     int month, rc;
     json_t *v;
-    if (!admin && !auth_has_role(&r->auth, ROLE_COMMITTEE))
+    if (!admin && !auth_has_role(&r->auth, ROLE_ORG_ADMIN))
         return errbuf_field(e, -ERR_FORBIDDEN, R_NOT_ALLOWED, "role", NULL,
                             "the quality view is for administrators and committee staff");
     /* no month: the month that ended last, the one a score run or a dues close waits for */
@@ -106,8 +107,8 @@ int api_feeds_quality(struct req *r, struct errbuf *e)
         (rc = req_query_int(r, "org_id", 0, 0, (long long)1 << 53, &org, e)) < 0)
         return rc;
     if (!org && !admin)
-        org = auth_home_org(&r->auth, ROLE_COMMITTEE);
-    if (org && (rc = auth_check_org(r->db, &r->auth, admin ? ROLE_ADMIN : ROLE_COMMITTEE, org,
+        org = auth_home_org(&r->auth, ROLE_ORG_ADMIN);
+    if (org && (rc = auth_check_org(r->db, &r->auth, admin ? ROLE_ADMIN : ROLE_ORG_ADMIN, org,
                                     path, e)) < 0)
         return rc;
     if ((rc = quality_view(r->db, month, source, org ? path : NULL, admin, &v, e)) < 0)

@@ -16,6 +16,7 @@
 #include "ingest/refs.h"
 #include "org/audit.h"
 #include "base/text.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 #define MAX_KEY 128
@@ -344,7 +345,7 @@ static int store(struct db *db, long long source_id, const struct event_in *ev,
     struct db_bulk *b;
     int rc = db_bulk_open(db, "events",
                           "source_id, key, org_id, member_id, indicator_id, day, month, value,"
-                          " detail, created_at",
+                          " detail, created_at, tenant_id",
                           "source_id, key, tenant_id", &b, e);
     size_t *order = n ? malloc(n * sizeof(*order)) : NULL;
     if (rc < 0 || (n && !order)) {
@@ -360,9 +361,11 @@ static int store(struct db *db, long long source_id, const struct event_in *ev,
     sort_by_key(order, n, ev);
     for (size_t k = 0; k < n && rc >= 0; k++) {
         size_t i = order[k];
-        rc = db_bulk_row(b, e, "itiIiiidti", source_id, ev[i].key, rv[i].org_id,
-                         rv[i].member_id, rv[i].indicator_id, (long long)rv[i].day,
-                         (long long)rv[i].month, ev[i].value, ev[i].detail, now);
+        long long tenant;
+        if ((rc = tenant_of_org(db, rv[i].org_id, &tenant, e)) >= 0)
+            rc = db_bulk_row(b, e, "itiIiiidtii", source_id, ev[i].key, rv[i].org_id,
+                             rv[i].member_id, rv[i].indicator_id, (long long)rv[i].day,
+                             (long long)rv[i].month, ev[i].value, ev[i].detail, now, tenant);
     }
     free(order);
     if (rc < 0) {

@@ -10,6 +10,7 @@
 #include "db/db.h"
 #include "db/versions.h"
 #include "org/audit.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 static int check_login(const char *login, struct errbuf *e)
@@ -50,24 +51,38 @@ int account_find(struct db *db, const char *login, long long *ret_id, struct err
     return rc == -ERR_NOTFOUND ? errbuf_why(e, R_NOT_FOUND, "login", login) : rc;
 }
 
+/* A role row goes with its account (joined with it on the tenant), whatever tenant the
+ * role's organization is in: a national account may hold a role in a province. */
+static int grant(struct db *db, long long account_id, long long tenant, enum role role,
+                 long long org_id, struct errbuf *e)
+{
+    int rc = db_queue(db, e,
+                    "INSERT INTO account_roles(account_id, role, org_id, tenant_id)"
+                    " VALUES($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    "itii", account_id, role_name(role), org_id, tenant);
+    /* sessions of the account carry its roles: they must be read again */
+    return rc < 0 ? rc : version_bump(db, TOPIC_SESSIONS, e);
+}
+
 int account_grant(struct db *db, long long account_id, enum role role, long long org_id,
                   struct errbuf *e)
 {
-    int rc = db_queue(db, e,
-                    "INSERT INTO account_roles(account_id, role, org_id) VALUES($1, $2, $3)"
-                    " ON CONFLICT DO NOTHING",
-                    "iti", account_id, role_name(role), org_id);
-    /* sessions of the account carry its roles: they must be read again */
-    return rc < 0 ? rc : version_bump(db, TOPIC_SESSIONS, e);
+    long long tenant;
+    int rc = tenant_of_account(db, account_id, &tenant, e);
+    return rc < 0 ? rc : grant(db, account_id, tenant, role, org_id, e);
 }
 
 int account_create(struct db *db, const struct account_new *a, long long actor,
                    long long *ret_id, struct errbuf *e)
 {
     char hash[SECRET_PWHASH_LEN];
-    long long id = 0, now = (long long)time(NULL);
+    long long id = 0, now = (long long)time(NULL), tenant;
     int rc;
     if ((rc = check_login(a->login, e)) < 0)
+        return rc;
+    /* the account goes with its organization (a member's is their branch), else its member */
+    if ((rc = a->org_id || !a->member_id ? tenant_of_org(db, a->org_id, &tenant, e)
+                                         : tenant_of_member(db, a->member_id, &tenant, e)) < 0)
         return rc;
     if (a->password_hash) {
         snprintf(hash, sizeof(hash), "%s", a->password_hash);
@@ -80,15 +95,16 @@ int account_create(struct db *db, const struct account_new *a, long long actor,
     if (a->id > 0) /* a one-row INSERT: queued when the caller pipelines */
         rc = db_run(db, e,
                     "INSERT INTO accounts(id, login, password_hash, display_name, member_id,"
-                    " created_at, updated_at) VALUES($1, $2, $3, $4, $5, $6, $6)",
-                    "itttIi", a->id, a->login, hash, a->display_name ? a->display_name : "",
-                    a->member_id, now);
+                    " created_at, updated_at, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $6, $7)",
+                    "itttIii", a->id, a->login, hash, a->display_name ? a->display_name : "",
+                    a->member_id, now, tenant);
     else
         rc = db_query_int(db, e, &id,
                           "INSERT INTO accounts(login, password_hash, display_name, member_id,"
-                          " created_at, updated_at) VALUES($1, $2, $3, $4, $5, $5) RETURNING id",
-                          "tttIi", a->login, hash, a->display_name ? a->display_name : "",
-                          a->member_id, now);
+                          " created_at, updated_at, tenant_id) VALUES($1, $2, $3, $4, $5, $5, $6)"
+                          " RETURNING id",
+                          "tttIii", a->login, hash, a->display_name ? a->display_name : "",
+                          a->member_id, now, tenant);
     if (a->id > 0)
         id = a->id;
     if (rc == -ERR_CONFLICT)
@@ -96,7 +112,7 @@ int account_create(struct db *db, const struct account_new *a, long long actor,
                             "account '%s' already exists", a->login);
     if (rc < 0)
         return rc;
-    if (a->role && (rc = account_grant(db, id, a->role, a->org_id, e)) < 0)
+    if (a->role && (rc = grant(db, id, tenant, a->role, a->org_id, e)) < 0)
         return rc;
     if (!a->password_hash) {
         json_t *d = json_pack("{s:s, s:s}", "login", a->login, "role", role_name(a->role));

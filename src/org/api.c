@@ -95,7 +95,7 @@ int api_org_create(struct req *r, struct errbuf *e)
 {
     struct org_in o = {0};
     long long id = 0;
-    json_t *out;
+    json_t *out, *tenant;
     int rc;
     if ((rc = req_str(r, "code", true, 32, &o.code, e)) < 0 ||
         (rc = req_str(r, "name", true, 100, &o.name, e)) < 0 ||
@@ -103,6 +103,9 @@ int api_org_create(struct req *r, struct errbuf *e)
         (rc = req_int(r, "parent_id", true, &o.parent_id, e)) < 0 ||
         (rc = req_int(r, "secretary_id", false, &o.secretary_id, e)) < 0)
         return rc;
+    if ((tenant = json_object_get(r->json, "tenant")) && !json_is_boolean(tenant))
+        return errbuf_field(e, -ERR_INVALID, R_NOT_BOOLEAN, "tenant", NULL,
+                            "tenant must be true or false");
     /* creating under a parent is managing the parent's subtree */
     if ((rc = auth_check_org(r->db, &r->auth, ROLE_ORG_ADMIN, o.parent_id, NULL, e)) < 0)
         return rc == -ERR_NOTFOUND
@@ -111,7 +114,9 @@ int api_org_create(struct req *r, struct errbuf *e)
                    : rc;
     if ((rc = db_begin(r->db, e)) < 0)
         return rc;
-    rc = in_tx(r, e, org_create(r->db, &o, r->auth.account_id, &id, e));
+    rc = in_tx(r, e,
+               json_is_true(tenant) ? org_create_tenant(r->db, &o, r->auth.account_id, &id, e)
+                                    : org_create(r->db, &o, r->auth.account_id, &id, e));
     if (rc < 0 || (rc = org_get(r->db, id, &out, e)) < 0)
         return rc;
     return req_reply_json(r, 201, out);

@@ -5,6 +5,7 @@
 
 #include "db/db.h"
 #include "org/scope.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 /* The open batch of the calling thread (audit_batch_begin): its depth and the rows held
@@ -81,17 +82,22 @@ int audit_log(struct db *db, long long account_id, long long org_id, const char 
               const char *entity, long long entity_id, const json_t *detail, struct errbuf *e)
 {
     char *text;
+    long long tenant;
     int rc;
     if (batch.depth > 0) { /* the batch's one row sums this one up */
         batch.held++;
         return 0;
     }
+    /* the row goes with the organization it concerns, else with the actor */
+    if ((rc = org_id ? tenant_of_org(db, org_id, &tenant, e)
+                     : tenant_of_account(db, account_id, &tenant, e)) < 0)
+        return rc;
     text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     rc = db_run(db, e,
-                    "INSERT INTO audit(at, account_id, org_id, action, entity, entity_id, detail)"
-                    " VALUES($1, $2, $3, $4, $5, $6, $7)",
-                    "iIIttIt", (long long)time(NULL), account_id, org_id, action, entity,
-                    entity_id, text);
+                    "INSERT INTO audit(at, account_id, org_id, action, entity, entity_id, detail,"
+                    " tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "iIIttIti", (long long)time(NULL), account_id, org_id, action, entity,
+                    entity_id, text, tenant);
     free(text);
     return rc < 0 ? rc : 0;
 }

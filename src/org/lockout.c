@@ -14,6 +14,7 @@
 
 #include "db/db.h"
 #include "org/audit.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 #define WINDOW (15 * 60)
@@ -132,6 +133,7 @@ int lockout_unlock(struct db *db, const char *login, long long org_id, long long
                    struct errbuf *e)
 {
     char subject[LOCKOUT_SUBJECT_MAX];
+    long long tenant;
     json_t *d;
     int rc;
     if ((rc = lockout_subject(db, login, subject, e)) < 0)
@@ -139,8 +141,11 @@ int lockout_unlock(struct db *db, const char *login, long long org_id, long long
     if (subject[0] == 'l')
         return errbuf_field(e, -ERR_NOTFOUND, R_NOT_FOUND, "login", login, "no account '%s'",
                             login);
-    if ((rc = db_run(db, e, "INSERT INTO login_unlocks(subject, at, account_id) VALUES($1, $2, $3)",
-                     "tii", subject, (long long)time(NULL), actor)) < 0)
+    if ((rc = tenant_of_org(db, org_id, &tenant, e)) < 0 ||
+        (rc = db_run(db, e,
+                     "INSERT INTO login_unlocks(subject, at, account_id, tenant_id)"
+                     " VALUES($1, $2, $3, $4)",
+                     "tiii", subject, (long long)time(NULL), actor, tenant)) < 0)
         return rc;
     d = json_pack("{s:s, s:s}", "login", login, "subject", subject);
     rc = audit_log(db, actor, org_id, "unlock", "login", 0, d, e);

@@ -13,6 +13,7 @@
 #include "org/audit.h"
 #include "org/member_pii.h"
 #include "org/scope.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 struct choice {
@@ -163,6 +164,33 @@ static int member_touch(struct db *db, struct errbuf *e)
     return version_bump(db, TOPIC_MEMBERS, e);
 }
 
+/* A member's month history row; the member's tenant is their organization's. */
+static int history_row(struct db *db, long long id, long long org_id, int month, struct errbuf *e)
+{
+    long long tenant;
+    int rc = tenant_of_org(db, org_id, &tenant, e);
+    if (rc >= 0)
+        rc = db_run(db, e,
+                    "INSERT INTO member_orgs(member_id, org_id, from_month, tenant_id)"
+                    " VALUES($1, $2, $3, $4)",
+                    "iiii", id, org_id, (long long)month, tenant);
+    return rc < 0 ? rc : 0;
+}
+
+/* A member moves within their tenant only: their rows stay on its shard. */
+static int check_move_tenant(struct db *db, long long from, long long to, struct errbuf *e)
+{
+    long long a, b;
+    int rc;
+    if ((rc = tenant_of_org(db, from, &a, e)) < 0 || (rc = tenant_of_org(db, to, &b, e)) < 0)
+        return rc;
+    return a == b ? 0
+                  : errbuf_field_int(e, -ERR_INVALID, R_OTHER_TENANT, "org_id", to,
+                                     "org_id: organization %lld is in another tenant (provincial "
+                                     "company): transfer the member out and in instead",
+                                     to);
+}
+
 int member_create(struct db *db, const struct member_in *in, int month, long long actor,
                   long long *ret_id, struct errbuf *e)
 {
@@ -180,9 +208,9 @@ int member_create(struct db *db, const struct member_in *in, int month, long lon
         db, e, &id,
         "INSERT INTO members(org_id, org_path, emp_no, name, gender, birth_date, joined_date,"
         " party_status, category, position, phone, id_card, status, created_at, updated_at,"
-        " phone_hash, id_card_hash)"
-        " SELECT $1, o.path, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15"
-        " FROM orgs o WHERE o.id = $1 RETURNING id",
+        " phone_hash, id_card_hash, tenant_id)"
+        " SELECT $1, o.path, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15,"
+        " o.tenant_id FROM orgs o WHERE o.id = $1 RETURNING id",
         "itttttttttttitt", m.org_id, m.emp_no, m.name, m.gender ? m.gender : "",
         m.birth_date && *m.birth_date ? m.birth_date : NULL,
         m.joined_date && *m.joined_date ? m.joined_date : NULL,
@@ -197,9 +225,7 @@ int member_create(struct db *db, const struct member_in *in, int month, long lon
     if (rc == 0)
         return errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "org_id", m.org_id,
                                 "org_id: organization %lld not found", m.org_id);
-    if ((rc = db_run(db, e,
-                     "INSERT INTO member_orgs(member_id, org_id, from_month) VALUES($1, $2, $3)",
-                     "iii", id, m.org_id, (long long)month)) < 0)
+    if ((rc = history_row(db, id, m.org_id, month, e)) < 0)
         return rc;
     if ((rc = member_touch(db, e)) < 0)
         return rc;
@@ -232,9 +258,7 @@ static int move_history(struct db *db, long long id, long long org_id, int month
                      "UPDATE member_orgs SET to_month = $1 WHERE member_id = $2 AND to_month IS NULL",
                      "ii", (long long)month_add(month, -1), id)) < 0)
         return rc;
-    rc = db_run(db, e, "INSERT INTO member_orgs(member_id, org_id, from_month) VALUES($1, $2, $3)",
-                "iii", id, org_id, (long long)month);
-    return rc < 0 ? rc : 0;
+    return history_row(db, id, org_id, month, e);
 }
 
 /* The columns member_update reads before it changes them, for the audit row. */
@@ -344,6 +368,7 @@ int member_update(struct db *db, long long id, const struct member_in *in, int m
     }
     if (m.org_id && m.org_id != cur_org) {
         if ((rc = member_check_org(db, m.org_id, e)) < 0 ||
+            (rc = check_move_tenant(db, cur_org, m.org_id, e)) < 0 ||
             (rc = db_run(db, e,
                          "UPDATE members SET org_id = $1, updated_at = $2,"
                          " org_path = (SELECT path FROM orgs WHERE id = $1) WHERE id = $3",

@@ -9,6 +9,7 @@
 #include "db/versions.h"
 #include "org/audit.h"
 #include "org/scope.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 static const struct {
@@ -163,12 +164,12 @@ int org_find_code_or_root(struct db *db, const char *code, long long *ret_id, st
                                   "there is no root organization yet: import organizations first");
 }
 
-int org_create(struct db *db, const struct org_in *o, long long actor, long long *ret_id,
-               struct errbuf *e)
+static int create(struct db *db, const struct org_in *o, bool tenant_root, long long actor,
+                  long long *ret_id, struct errbuf *e)
 {
     char parent_kind[32] = "", parent_path[ORG_PATH_MAX] = "/", path[ORG_PATH_MAX], tmp[64];
     const char *kind = org_kind_parse(o->kind);
-    long long id = 0, now = (long long)time(NULL);
+    long long id = 0, now = (long long)time(NULL), tenant;
     int rc, depth = 0;
     json_t *d;
     if ((rc = check_code(o->code, e)) < 0 || (rc = check_name(o->name, e)) < 0)
@@ -187,7 +188,8 @@ int org_create(struct db *db, const struct org_in *o, long long actor, long long
             return errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "parent_id", o->parent_id,
                                     "parent organization %lld not found", o->parent_id);
     }
-    if ((rc = check_parent_kind(kind, o->parent_id ? parent_kind : NULL, e)) < 0)
+    if ((rc = check_parent_kind(kind, o->parent_id ? parent_kind : NULL, e)) < 0 ||
+        (rc = tenant_for_new_org(db, o->parent_id, tenant_root, &tenant, e)) < 0)
         return rc;
     for (const char *p = parent_path; *p; p++)
         depth += *p == '/';
@@ -195,14 +197,16 @@ int org_create(struct db *db, const struct org_in *o, long long actor, long long
     snprintf(tmp, sizeof(tmp), "#%s", o->code);
     rc = db_query_int(db, e, &id,
                       "INSERT INTO orgs(code, name, kind, parent_id, path, depth, created_at,"
-                      " updated_at) VALUES($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-                      "tttItii", o->code, o->name, kind, o->parent_id, tmp, (long long)depth - 1,
-                      now);
+                      " updated_at, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $7, $8)"
+                      " RETURNING id",
+                      "tttItiii", o->code, o->name, kind, o->parent_id, tmp, (long long)depth - 1,
+                      now, tenant);
     if (rc == -ERR_CONFLICT)
         return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "code", o->code,
                             "organization code '%s' already exists", o->code);
     if (rc < 0)
         return rc;
+    tenant_remember(db, id, tenant);
     if (snprintf(path, sizeof(path), "%s%lld/", parent_path, id) >= (int)sizeof(path) - 64)
         return errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "parent_id", NULL,
                             "the tree would be too deep");
@@ -215,12 +219,26 @@ int org_create(struct db *db, const struct org_in *o, long long actor, long long
             return rc;
     }
     d = json_pack("{s:s, s:s, s:s}", "code", o->code, "name", o->name, "kind", kind);
+    if (tenant_root)
+        json_object_set_new(d, "tenant_id", json_integer(tenant));
     rc = audit_log(db, actor, id, "create", "org", id, d, e);
     json_decref(d);
     if (rc < 0)
         return rc;
     *ret_id = id;
     return 0;
+}
+
+int org_create(struct db *db, const struct org_in *o, long long actor, long long *ret_id,
+               struct errbuf *e)
+{
+    return create(db, o, false, actor, ret_id, e);
+}
+
+int org_create_tenant(struct db *db, const struct org_in *o, long long actor, long long *ret_id,
+                      struct errbuf *e)
+{
+    return create(db, o, true, actor, ret_id, e);
 }
 
 int org_update(struct db *db, long long id, const char *name, const char *kind,
@@ -306,6 +324,26 @@ out:
     return rc;
 }
 
+/* A move keeps every row of the subtree on its tenant's shard: an organization moves only
+ * within its tenant; a tenant root (a provincial company) moves with its whole tenant. */
+static int check_same_tenant(struct db *db, long long id, long long new_parent, struct errbuf *e)
+{
+    long long mine, theirs, parent = 0, above = 0;
+    int rc;
+    if ((rc = tenant_of_org(db, id, &mine, e)) < 0 ||
+        (rc = tenant_of_org(db, new_parent, &theirs, e)) < 0 ||
+        (rc = db_query_int(db, e, &parent, "SELECT parent_id FROM orgs WHERE id = $1", "i",
+                           id)) < 0 ||
+        (parent && (rc = tenant_of_org(db, parent, &above, e)) < 0))
+        return rc;
+    if (mine == theirs || (parent && above != mine))
+        return 0;
+    return errbuf_field_int(e, -ERR_INVALID, R_OTHER_TENANT, "parent_id", new_parent,
+                            "cannot move organization %lld into another tenant (provincial "
+                            "company): its rows stay with their tenant",
+                            id);
+}
+
 int org_move(struct db *db, long long id, long long new_parent, long long actor,
              struct errbuf *e)
 {
@@ -326,7 +364,7 @@ int org_move(struct db *db, long long id, long long new_parent, long long actor,
         return errbuf_field_int(
             e, -ERR_INVALID, R_TREE_CYCLE, "parent_id", new_parent,
             "cannot move organization %lld under itself or its own sub-organization", id);
-    if ((rc = check_parent_kind(kind, pkind, e)) < 0)
+    if ((rc = check_parent_kind(kind, pkind, e)) < 0 || (rc = check_same_tenant(db, id, new_parent, e)) < 0)
         return rc;
     if (snprintf(newpath, sizeof(newpath), "%s%lld/", ppath, id) >= (int)sizeof(newpath) - 64)
         return errbuf_field_int(e, -ERR_INVALID, R_OUT_OF_RANGE, "parent_id", new_parent,
@@ -366,17 +404,17 @@ int org_move(struct db *db, long long id, long long new_parent, long long actor,
  * (PostgreSQL pushes o.id = $1 into the grouped subquery) */
 #define ORG_COLS                                                                                   \
     "o.id, o.code, o.name, o.kind, o.parent_id, o.path, o.depth, o.secretary_id, s.name,"          \
-    " COALESCE(c.n, 0) FROM orgs o LEFT JOIN members s ON s.id = o.secretary_id"                   \
+    " COALESCE(c.n, 0), o.tenant_id FROM orgs o LEFT JOIN members s ON s.id = o.secretary_id"                   \
     " LEFT JOIN (SELECT org_id, COUNT(*) AS n FROM members WHERE status = 'active'"                \
     " GROUP BY org_id) c ON c.org_id = o.id"
 
 static json_t *row_json(struct db_stmt *st)
 {
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "id", db_col_int(st, 0),
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "id", db_col_int(st, 0),
                           "code", db_col_text(st, 1), "name", db_col_text(st, 2), "kind",
                           db_col_text(st, 3), "kind_label", org_kind_label(db_col_text(st, 3)),
                           "path", db_col_text(st, 5), "depth", db_col_int(st, 6), "members",
-                          db_col_int(st, 9));
+                          db_col_int(st, 9), "tenant_id", db_col_int(st, 10));
     json_object_set_new(o, "parent_id", db_col_null(st, 4) ? json_null()
                                                            : json_integer(db_col_int(st, 4)));
     json_object_set_new(o, "secretary_id", db_col_null(st, 7) ? json_null()

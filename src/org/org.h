@@ -4,6 +4,7 @@
 #define ORG_ORG_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "base/err.h"
 
@@ -23,6 +24,10 @@ const char *org_kind_label(const char *kind);
 
 int org_create(struct db *db, const struct org_in *o, long long actor, long long *ret_id,
                struct errbuf *e);
+/* org_create for a tenant root (a provincial company, docs/SCALE.md "Tenants"): under a
+ * parent it starts a new tenant, which its subtree's rows then carry. */
+int org_create_tenant(struct db *db, const struct org_in *o, long long actor, long long *ret_id,
+                      struct errbuf *e);
 /* Change name, kind and/or secretary (NULL / -1 leave a field unchanged; secretary 0 clears). */
 int org_update(struct db *db, long long id, const char *name, const char *kind,
                long long secretary_id, long long actor, struct errbuf *e);

@@ -60,6 +60,19 @@ long long auth_home_org(const struct auth *a, int mask)
     return 0;
 }
 
+bool auth_at_top(const struct auth *a, int mask)
+{
+    for (int i = 0; i < a->nroles; i++) {
+        const char *p = a->roles[i].org_path;
+        int slashes = 0;
+        for (; *p; p++)
+            slashes += *p == '/';
+        if ((a->roles[i].role & mask) && slashes == 2) /* the root's path is "/<id>/" */
+            return true;
+    }
+    return false;
+}
+
 bool auth_covers(const struct auth *a, int mask, const char *org_path)
 {
     for (int i = 0; i < a->nroles; i++) {

@@ -49,6 +49,9 @@ bool auth_has_role(const struct auth *a, int mask);
 /* The organization of the caller's first binding with a role in mask (0: none): where the
  * caller stands for a request that names no single organization. */
 long long auth_home_org(const struct auth *a, int mask);
+/* True when a binding with a role in mask is on the root of the tree (the group above the
+ * provincial companies, or a single company's root). */
+bool auth_at_top(const struct auth *a, int mask);
 /* True when a binding with a role in mask covers the organization at org_path. */
 bool auth_covers(const struct auth *a, int mask, const char *org_path);
 /* Check that a role in mask covers organization org_id: 0, -ERR_FORBIDDEN or -ERR_NOTFOUND.

@@ -143,11 +143,18 @@ static int step_record(struct db *db, const struct case_row *c, long long actor,
                        const char *action, int from, int to, const char *text, struct errbuf *e)
 {
     json_t *detail;
-    int rc = db_run(db, e,
+    long long tenant;
+    /* a step goes with its case, and a case with its plan (see plan_case_open) */
+    int rc = db_query_int(db, e, &tenant, "SELECT tenant_id FROM plan_cases WHERE id = $1", "i",
+                          c->id);
+    if (rc >= 0)
+        rc = db_run(db, e,
                     "INSERT INTO plan_case_steps(case_id, org_id, at, day, account_id, action,"
-                    " from_state, to_state, text) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    "iiiiItttt", c->id, c->org_id, (long long)time(NULL), (long long)today, actor,
-                    action, from >= 0 ? states[from].name : "", states[to].name, text ? text : "");
+                    " from_state, to_state, text, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7,"
+                    " $8, $9, $10)",
+                    "iiiiItttti", c->id, c->org_id, (long long)time(NULL), (long long)today, actor,
+                    action, from >= 0 ? states[from].name : "", states[to].name, text ? text : "",
+                    tenant);
     if (rc < 0)
         return rc;
     detail = json_pack("{s:{s:s?, s:s}, s:s, s:s, s:I}", "state", "from",
@@ -225,7 +232,7 @@ int plan_case_open(struct db *db, const struct plan_case_open *o, int today, lon
     struct case_row c;
     struct idlist to = IDLIST_INIT, sup = IDLIST_INIT;
     char title[1024], body[1024], fa[32], ft[32];
-    long long id = 0, now = (long long)time(NULL);
+    long long id = 0, now = (long long)time(NULL), tenant;
     int rc;
     if ((rc = db_query_int(db, e, &id,
                            "SELECT id FROM plan_cases WHERE task_id = $1 AND org_id = $2 AND period = $3",
@@ -234,11 +241,15 @@ int plan_case_open(struct db *db, const struct plan_case_open *o, int today, lon
             *ret_id = id;
         return rc < 0 ? rc : 0;
     }
-    if ((rc = db_run(db, e,
+    /* the rows of a plan go with the plan (its tenant), whatever organization they concern */
+    if ((rc = db_query_int(db, e, &tenant, "SELECT tenant_id FROM plan_tasks WHERE id = $1", "i",
+                           o->task_id)) < 0 ||
+        (rc = db_run(db, e,
                      "INSERT INTO plan_cases(task_id, org_id, period, superior_id, state, completion,"
-                     " opened_on, opened_at, updated_at) VALUES($1, $2, $3, $4, 'open', $5, $6, $7, $7)",
-                     "iitidii", o->task_id, o->org_id, o->period, o->superior_id, o->completion,
-                     (long long)today, now)) < 0 ||
+                     " opened_on, opened_at, updated_at, tenant_id) VALUES($1, $2, $3, $4, 'open',"
+                     " $5, $6, $7, $7, $8)",
+                     "iitidiii", o->task_id, o->org_id, o->period, o->superior_id, o->completion,
+                     (long long)today, now, tenant)) < 0 ||
         (rc = db_last_id(db, &id, e)) < 0 || (rc = case_load(db, id, &c, e)) < 0)
         return rc;
     snprintf(body, sizeof(body), "%s %s 完成 %s/%s（%.0f%%），未达标", o->task_name, o->period,

@@ -11,6 +11,7 @@
 #include "inbox/todo.h"
 #include "org/audit.h"
 #include "plan/internal.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 int idlist_add(struct idlist *l, long long id)
@@ -296,12 +297,17 @@ int plan_notice_send(struct db *db, const struct plan_notice *n, const struct id
     char event[64];
     json_t *payload;
     int rc;
+    long long tenant;
+    if ((rc = tenant_of_org(db, n->org_id, &tenant, e)) < 0)
+        return rc;
     for (int i = 0; i < to->n; i++)
         if ((rc = db_run(db, e,
                          "INSERT INTO plan_notices(account_id, org_id, kind, title, body, task_id,"
-                         " case_id, period, created_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                         "iitttIIti", to->v[i], n->org_id, n->kind, n->title,
-                         n->body ? n->body : "", n->task_id, n->case_id, n->period, now)) < 0)
+                         " case_id, period, created_at, tenant_id) VALUES($1, $2, $3, $4, $5, $6,"
+                         " $7, $8, $9, $10)",
+                         "iitttIItii", to->v[i], n->org_id, n->kind, n->title,
+                         n->body ? n->body : "", n->task_id, n->case_id, n->period, now,
+                         tenant)) < 0)
             return rc;
     if (pc && pc->hooks >= 0)
         hooks = pc->hooks;

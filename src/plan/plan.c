@@ -14,6 +14,7 @@
 #include "org/scope.h"
 #include "plan/grid.h"
 #include "plan/period.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 /* The default plan (docs/PLANS.md, "The default plan"): the rhythm of
@@ -140,6 +141,7 @@ int plan_audit(struct db *db, long long plan_id, const char *action, json_t *tas
 int plan_create(struct db *db, long long org_id, int year, const char *name, int remind_days,
                 long long actor, long long *ret_id, struct errbuf *e)
 {
+    long long tenant;
     struct org_row o;
     char defname[320];
     long long id = 0, now = (long long)time(NULL);
@@ -172,10 +174,12 @@ int plan_create(struct db *db, long long org_id, int year, const char *name, int
         return errbuf_field_int(e, -ERR_CONFLICT, R_DUPLICATE, "year", year,
                                 "organization '%s' already has a plan for %d (plan %lld)", o.code,
                                 year, id);
-    if ((rc = db_run(db, e,
+    if ((rc = tenant_of_org(db, org_id, &tenant, e)) < 0 ||
+        (rc = db_run(db, e,
                      "INSERT INTO plans(org_id, year, name, remind_days, created_by, created_at,"
-                     " updated_at) VALUES($1, $2, $3, $4, $5, $6, $6)",
-                     "iitiIi", org_id, (long long)year, name, (long long)remind_days, actor, now)) < 0 ||
+                     " updated_at, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $6, $7)",
+                     "iitiIii", org_id, (long long)year, name, (long long)remind_days, actor, now,
+                     tenant)) < 0 ||
         (rc = db_last_id(db, &id, e)) < 0)
         return rc;
     if ((rc = plan_audit(db, id, "create", NULL, actor, e)) < 0)
@@ -295,6 +299,7 @@ static int plan_row(struct db *db, long long plan_id, long long *ret_org, int *r
 int plan_task_add(struct db *db, long long plan_id, const struct plan_task_in *in, int today,
                   long long actor, long long *ret_id, struct errbuf *e)
 {
+    long long tenant;
     struct org_row owner, under;
     enum plan_metric metric;
     enum plan_freq freq;
@@ -388,15 +393,18 @@ int plan_task_add(struct db *db, long long plan_id, const struct plan_task_in *i
         return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "code", in->code,
                             "plan %lld already has a task '%s' (task %lld)", plan_id, in->code, id);
     plan_kinds_format(kinds, kinds_text, sizeof(kinds_text));
-    if ((rc = db_run(db, e,
+    /* a task goes with its plan, which it is joined with on the tenant */
+    if ((rc = db_query_int(db, e, &tenant, "SELECT tenant_id FROM plans WHERE id = $1", "i",
+                           plan_id)) < 0 ||
+        (rc = db_run(db, e,
                      "INSERT INTO plan_tasks(plan_id, org_id, code, name, metric, indicator_id, unit,"
                      " target, freq, kinds, under_id, with_groups, weight, role, from_day, note,"
-                     " created_by, created_at, updated_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8,"
-                     " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)",
-                     "iitttItdttiidtitIi", plan_id, owner_id, in->code, in->name,
+                     " created_by, created_at, updated_at, tenant_id) VALUES($1, $2, $3, $4, $5,"
+                     " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19)",
+                     "iitttItdttiidtitIii", plan_id, owner_id, in->code, in->name,
                      plan_metric_name(metric), indicator_id, unit, in->target, plan_freq_name(freq),
                      kinds_text, under_id, (long long)in->with_groups, in->weight, role,
-                     (long long)from_day, in->note ? in->note : "", actor, now)) < 0 ||
+                     (long long)from_day, in->note ? in->note : "", actor, now, tenant)) < 0 ||
         (rc = db_last_id(db, &id, e)) < 0)
         return rc;
     detail = json_pack("{s:I, s:s, s:s, s:s, s:f, s:s, s:s, s:I, s:b, s:f, s:s, s:i}", "plan_id",
@@ -530,6 +538,7 @@ int plan_report(struct db *db, long long task_id, long long org_id, const char *
                 double value, const char *evidence, const char *attachment, int today,
                 long long actor, struct errbuf *e)
 {
+    long long tenant;
     struct db_stmt *st;
     struct plan_period p;
     struct org_row o, under;
@@ -611,14 +620,18 @@ int plan_report(struct db *db, long long task_id, long long org_id, const char *
         (rc = check_text("attachment", attachment, 500, false, e)) < 0)
         return rc;
     plan_period_name(&p, name, sizeof(name));
-    if ((rc = db_run(db, e,
+    /* a report goes with its task (joined with it on the tenant) */
+    if ((rc = db_query_int(db, e, &tenant, "SELECT tenant_id FROM plan_tasks WHERE id = $1", "i",
+                           task_id)) < 0 ||
+        (rc = db_run(db, e,
                      "INSERT INTO plan_reports(task_id, org_id, period, value, evidence, attachment,"
-                     " reported_by, reported_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8)"
-                     " ON CONFLICT (task_id, org_id, period, tenant_id) DO UPDATE SET value = excluded.value,"
-                     " evidence = excluded.evidence, attachment = excluded.attachment,"
-                     " reported_by = excluded.reported_by, reported_at = excluded.reported_at",
-                     "iitdttIi", task_id, org_id, name, value, evidence,
-                     attachment ? attachment : "", actor, (long long)time(NULL))) < 0)
+                     " reported_by, reported_at, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8,"
+                     " $9) ON CONFLICT (task_id, org_id, period, tenant_id) DO UPDATE SET"
+                     " value = excluded.value, evidence = excluded.evidence,"
+                     " attachment = excluded.attachment, reported_by = excluded.reported_by,"
+                     " reported_at = excluded.reported_at",
+                     "iitdttIii", task_id, org_id, name, value, evidence,
+                     attachment ? attachment : "", actor, (long long)time(NULL), tenant)) < 0)
         return rc;
     detail = json_pack("{s:I, s:s, s:f, s:s}", "task_id", (json_int_t)task_id, "period", name,
                        "value", value, "evidence", evidence);

@@ -17,6 +17,7 @@
 #include "plan/grid.h"
 #include "plan/internal.h"
 #include "plan/plan.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 static double now_s(void)
@@ -100,12 +101,16 @@ struct cell_ctx {
  * round trip each on PostgreSQL); plan_check counts the warnings it opened from the table. */
 static int open_warning(const struct cell_ctx *x, const char *level, struct errbuf *e)
 {
-    return db_queue(x->db, e,
-                    "INSERT INTO plan_warnings(task_id, org_id, period, level, completion, expected,"
-                    " opened_on, opened_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8)"
-                    " ON CONFLICT (task_id, org_id, period, level, tenant_id) DO NOTHING",
-                    "iittddii", x->t->id, x->o->id, x->period, level, x->c->completion,
-                    x->c->expected, (long long)x->today, (long long)time(NULL));
+    long long tenant;
+    int rc = tenant_of_org(x->db, x->t->owner_id, &tenant, e); /* the plan's */
+    return rc < 0 ? rc
+                  : db_queue(x->db, e,
+                             "INSERT INTO plan_warnings(task_id, org_id, period, level, completion,"
+                             " expected, opened_on, opened_at, tenant_id) VALUES($1, $2, $3, $4,"
+                             " $5, $6, $7, $8, $9)"
+                             " ON CONFLICT (task_id, org_id, period, level, tenant_id) DO NOTHING",
+                             "iittddiii", x->t->id, x->o->id, x->period, level, x->c->completion,
+                             x->c->expected, (long long)x->today, (long long)time(NULL), tenant);
 }
 
 static int resolve_warnings(const struct cell_ctx *x, const char *levels_sql, struct errbuf *e)
@@ -160,19 +165,22 @@ static int store(const struct cell_ctx *x, int notified, int reminded, int close
                  struct errbuf *e)
 {
     /* nothing waits for the answer: queued when the check pipelines its writes */
-    int rc = db_queue(x->db, e,
+    long long tenant;
+    int rc = tenant_of_org(x->db, x->t->owner_id, &tenant, e); /* the plan's */
+    if (rc >= 0)
+        rc = db_queue(x->db, e,
                     "INSERT INTO plan_status(task_id, org_id, period, start_day, end_day, actual,"
-                    " completion, expected, level, notified, reminded, closed, evaluated_on)"
-                    " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    " completion, expected, level, notified, reminded, closed, evaluated_on,"
+                    " tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
                     " ON CONFLICT (task_id, org_id, period, tenant_id) DO UPDATE SET actual = excluded.actual,"
                     " completion = excluded.completion, expected = excluded.expected,"
                     " level = excluded.level, notified = excluded.notified,"
                     " reminded = excluded.reminded, closed = excluded.closed,"
                     " evaluated_on = excluded.evaluated_on",
-                    "iitiidddtiiii", x->t->id, x->o->id, x->period, (long long)x->p->start,
+                    "iitiidddtiiiii", x->t->id, x->o->id, x->period, (long long)x->p->start,
                     (long long)x->p->end, x->c->actual, x->c->completion, x->c->expected,
                     plan_level_name(x->c->level), (long long)notified, (long long)reminded,
-                    (long long)closed, (long long)x->today);
+                    (long long)closed, (long long)x->today, tenant);
     return rc < 0 ? rc : 0;
 }
 

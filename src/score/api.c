@@ -17,6 +17,7 @@
 #include "score/model.h"
 #include "score/portrait.h"
 #include "score/run.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 /* ---- the model */
@@ -216,8 +217,8 @@ int api_portrait_org(struct req *r, struct errbuf *e)
 enum { BOARD_BRANCH, BOARD_UNIT, BOARD_COMPANY };
 
 /* One ranking per scope: how many are in it (the stored rollup's count), and a page of it in
- * rank order. Branch and unit take ($1 month, $2 org, $3 limit, $4 offset); the company has
- * no org parameter. */
+ * rank order. Branch and unit take ($1 month, $2 org, $3 limit, $4 offset); the company
+ * takes its tenant for $2 (a provincial company ranks its own members only). */
 static const struct board {
     const char *scope;
     const char *count_sql;
@@ -233,11 +234,12 @@ static const struct board {
                     " FROM member_scores ms JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id"
                     " JOIN orgs o ON o.id = ms.org_id WHERE ms.month = $1 AND ms.unit_id = $2"
                     " ORDER BY ms.rank_unit, ms.member_id LIMIT $3 OFFSET $4"},
-    [BOARD_COMPANY] = {"company", "SELECT members FROM score_runs WHERE month = $1",
+    [BOARD_COMPANY] = {"company",
+                       "SELECT COUNT(*) FROM member_scores WHERE month = $1 AND tenant_id = $2",
                        "SELECT ms.rank_company, ms.member_id, m.name, o.name, ms.idx"
                        " FROM member_scores ms JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id"
-                       " JOIN orgs o ON o.id = ms.org_id WHERE ms.month = $1"
-                       " ORDER BY ms.rank_company, ms.member_id LIMIT $2 OFFSET $3"},
+                       " JOIN orgs o ON o.id = ms.org_id WHERE ms.month = $1 AND ms.tenant_id = $2"
+                       " ORDER BY ms.rank_company, ms.member_id LIMIT $3 OFFSET $4"},
 };
 
 static const char *const visibilities[] = {"self", "top10", "full"};
@@ -306,10 +308,7 @@ static int board_items(struct db *db, int b, int month, long long org_id, long l
         json_decref(items);
         return rc;
     }
-    if (b == BOARD_COMPANY)
-        db_bindv(st, "iii", (long long)month, limit, offset);
-    else
-        db_bindv(st, "iiii", (long long)month, org_id, limit, offset);
+    db_bindv(st, "iiii", (long long)month, org_id, limit, offset);
     while ((rc = db_step(st, e)) == 1) {
         json_t *it = json_pack("{s:I, s:I, s:s, s:s}", "rank", db_col_int(st, 0), "member_id",
                                db_col_int(st, 1), "name", db_col_text(st, 2), "org_name",
@@ -338,8 +337,26 @@ static int check_scope_org(int b, long long id, const char *kind, long long dept
     if (b == BOARD_COMPANY && depth != 0)
         return errbuf_field_int(
             e, -ERR_INVALID, R_WRONG_ORG_KIND, "org_id", id,
-            "scope 'company' ranks the whole company: organization %lld is not its root", id);
+            "scope 'company' ranks the whole company: organization %lld is not its root (the "
+            "root of a tenant)",
+            id);
     return 0;
+}
+
+/* An organization's kind, depth below the root of its tenant (0 for a provincial company
+ * under a national root, as for the root of a single-company tree), path and tenant. The
+ * tenant's root is its shallowest organization (orgs is a reference table: one node answers). */
+#define ORG_IN_TENANT_SQL                                                                          \
+    "SELECT o.kind, o.depth - (SELECT MIN(t.depth) FROM orgs t WHERE t.tenant_id = o.tenant_id),"  \
+    " o.path, o.tenant_id FROM orgs o WHERE o.id = $1"
+
+/* The caller's company: the root of the tenant of their branch (home, a member's), else of
+ * their first role's organization. */
+static int own_company(struct req *r, long long home, long long *ret, struct errbuf *e)
+{
+    if (!home)
+        home = auth_home_org(&r->auth, ROLE_ANY);
+    return home ? tenant_root_of(r->db, home, ret, e) : org_find_code_or_root(r->db, NULL, ret, e);
 }
 
 /* The leaderboard as an .xlsx (排行榜): what the caller may see of it, as in the JSON. */
@@ -354,7 +371,7 @@ int api_leaderboard(struct req *r, struct errbuf *e)
 {
     const char *scope = req_query(r, "scope"), *vis = "full";
     struct portrait_home h;
-    long long org_id = 0, root = 0, page, size, total = 0, depth = 0;
+    long long org_id = 0, root = 0, page, size, total = 0, depth = 0, tenant = 0;
     char kind[32] = "", path[ORG_PATH_MAX] = "";
     json_t *items = NULL, *me = NULL, *run = NULL;
     struct db_stmt *st;
@@ -375,7 +392,7 @@ int api_leaderboard(struct req *r, struct errbuf *e)
         (rc = req_query_int(r, "page_size", 20, 1, 100, &size, e)) < 0 ||
         (rc = req_query_int(r, "org_id", 0, 1, (long long)1 << 62, &org_id, e)) < 0 ||
         (rc = portrait_home(r->db, &r->auth, month, &h, e)) < 0 ||
-        (rc = org_find_code_or_root(r->db, NULL, &root, e)) < 0)
+        (rc = own_company(r, h.org_id, &root, e)) < 0)
         return rc;
     if (!org_id)
         org_id = b == BOARD_COMPANY ? root : b == BOARD_BRANCH ? h.org_id : h.unit_id;
@@ -383,13 +400,14 @@ int api_leaderboard(struct req *r, struct errbuf *e)
         return errbuf_field(e, -ERR_INVALID, R_REQUIRED, "org_id", NULL,
                             "query parameter 'org_id' is required: you have no %s of your own",
                             boards[b].scope);
-    if ((rc = db_prepare(r->db, "SELECT kind, depth, path FROM orgs WHERE id = $1", &st, e)) < 0)
+    if ((rc = db_prepare(r->db, ORG_IN_TENANT_SQL, &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, org_id);
     if ((rc = db_step(st, e)) == 1) {
         snprintf(kind, sizeof(kind), "%s", db_col_text(st, 0));
         depth = db_col_int(st, 1);
         snprintf(path, sizeof(path), "%s", db_col_text(st, 2));
+        tenant = db_col_int(st, 3);
     }
     db_done(st);
     if (rc == 0)
@@ -401,7 +419,7 @@ int api_leaderboard(struct req *r, struct errbuf *e)
      * company, as far as the committee's ranking setting allows */
     if (!auth_covers(&r->auth, PORTRAIT_STAFF, path)) {
         if (!h.member_id || (b == BOARD_BRANCH && org_id != h.org_id) ||
-            (b == BOARD_UNIT && org_id != h.unit_id))
+            (b == BOARD_UNIT && org_id != h.unit_id) || (b == BOARD_COMPANY && org_id != root))
             return errbuf_field_int(e, -ERR_FORBIDDEN, R_OUTSIDE_SCOPE, "org_id", org_id,
                                     "the %s ranking of organization %lld is outside your scope",
                                     boards[b].scope, org_id);
@@ -412,8 +430,9 @@ int api_leaderboard(struct req *r, struct errbuf *e)
         page = 1, size = XLSX_EXPORT_MAX_ROWS;
     if (strcmp(vis, "top10") == 0)
         page = 1, size = 10;
-    if (b == BOARD_COMPANY)
-        rc = db_query_int(r->db, e, &total, boards[b].count_sql, "i", (long long)month);
+    if (b == BOARD_COMPANY) /* the company's ranking is its tenant's */
+        rc = db_query_int(r->db, e, &total, boards[b].count_sql, "ii", (long long)month,
+                          tenant);
     else if (b == BOARD_UNIT && depth == 0) /* the root as a unit: its rollup is everyone */
         rc = db_query_int(r->db, e, &total,
                           "SELECT COUNT(*) FROM member_scores WHERE month = $1 AND unit_id = $2",
@@ -428,7 +447,8 @@ int api_leaderboard(struct req *r, struct errbuf *e)
     }
     if (strcmp(vis, "self") == 0)
         items = json_array();
-    else if ((rc = board_items(r->db, b, month, org_id, size, (page - 1) * size, &items, e)) < 0) {
+    else if ((rc = board_items(r->db, b, month, b == BOARD_COMPANY ? tenant : org_id, size,
+                               (page - 1) * size, &items, e)) < 0) {
         json_decref(me);
         json_decref(run);
         return rc;
@@ -454,8 +474,8 @@ static int ranking_org(struct req *r, int mask, long long *ret_id, long long *re
     int rc;
     if ((rc = req_param_id(r, 0, &id, e)) < 0 ||
         (rc = auth_check_org(r->db, &r->auth, mask, id, NULL, e)) < 0 ||
-        (rc = org_find_code_or_root(r->db, NULL, ret_root, e)) < 0 ||
-        (rc = db_prepare(r->db, "SELECT kind, depth FROM orgs WHERE id = $1", &st, e)) < 0)
+        (rc = tenant_root_of(r->db, id, ret_root, e)) < 0 ||
+        (rc = db_prepare(r->db, ORG_IN_TENANT_SQL, &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, id);
     if ((rc = db_step(st, e)) == 1) {
@@ -495,6 +515,7 @@ int api_ranking_get(struct req *r, struct errbuf *e)
 
 int api_ranking_set(struct req *r, struct errbuf *e)
 {
+    long long tenant;
     const char *vis = NULL, *was;
     long long id, root;
     size_t k;
@@ -518,10 +539,11 @@ int api_ranking_set(struct req *r, struct errbuf *e)
         goto out;
     }
     audit_change(d, "visibility", json_string(was), json_string(vis));
-    if ((rc = db_run(r->db, e,
-                     "INSERT INTO ranking_settings(org_id, visibility) VALUES($1, $2)"
+    if ((rc = tenant_of_org(r->db, id, &tenant, e)) < 0 ||
+        (rc = db_run(r->db, e,
+                     "INSERT INTO ranking_settings(org_id, visibility, tenant_id) VALUES($1, $2, $3)"
                      " ON CONFLICT (org_id, tenant_id) DO UPDATE SET visibility = excluded.visibility",
-                     "it", id, vis)) < 0 ||
+                     "iti", id, vis, tenant)) < 0 ||
         (rc = version_bump(r->db, TOPIC_SCORES, e)) < 0 ||
         (rc = audit_log(r->db, r->auth.account_id, id, "set_ranking", "org", id, d, e)) < 0 ||
         (rc = db_commit(r->db, e)) < 0) {

@@ -10,6 +10,7 @@
 #include "base/month.h"
 #include "db/db.h"
 #include "score/model.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 /* Two stored averages compare as equal within this (they are sums of a few decimals). */
@@ -39,6 +40,22 @@ static void mrow_release(struct mrow *m)
     json_decref(m->bcontrib);
 }
 
+/* The member's company (the root of their tenant: a provincial company under a national
+ * root) and how many it scored in month: the size of the company ranking. 1, or < 0. */
+static int company_size(struct db *db, struct mrow *m, int month, struct errbuf *e)
+{
+    long long company, n = 0;
+    int rc;
+    if ((rc = tenant_root_of(db, m->org_id, &company, e)) < 0 ||
+        (rc = db_query_int(db, e, &n, "SELECT members FROM org_scores WHERE month = $1"
+                                      " AND org_id = $2",
+                           "ii", (long long)month, company)) < 0)
+        return rc;
+    m->unit_is_root = m->unit_id == company;
+    m->of[2] = n;
+    return 1;
+}
+
 /* 1 and m filled when member_id was scored in month, 0 when not, < 0 on error. One query:
  * a portrait is read far more often than a month is scored. */
 static int mrow_load(struct db *db, long long member_id, int month, struct mrow *m,
@@ -54,13 +71,11 @@ static int mrow_load(struct db *db, long long member_id, int month, struct mrow 
                         " ms.rank_branch, ms.rank_unit, ms.rank_company, ms.pct_branch,"
                         " ms.pct_unit, ms.pct_company, ms.contrib, m.name, m.emp_no, o.name,"
                         " o.path, os.members, os.politics, os.theory, os.discipline,"
-                        " os.performance, os.honours, os.contrib, us.members, uo.depth,"
-                        " sr.members FROM member_scores ms JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id"
+                        " os.performance, os.honours, os.contrib, us.members"
+                        " FROM member_scores ms JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id"
                         " JOIN orgs o ON o.id = ms.org_id"
                         " JOIN org_scores os ON os.month = ms.month AND os.tenant_id = ms.tenant_id AND os.org_id = ms.org_id"
-                        " JOIN orgs uo ON uo.id = ms.unit_id"
                         " LEFT JOIN org_scores us ON us.month = ms.month AND us.tenant_id = ms.tenant_id AND us.org_id = ms.unit_id"
-                        " JOIN score_runs sr ON sr.month = ms.month AND sr.tenant_id = ms.tenant_id"
                         " WHERE ms.month = $1 AND ms.member_id = $2",
                         &st, e)) < 0)
         return rc;
@@ -82,8 +97,6 @@ static int mrow_load(struct db *db, long long member_id, int month, struct mrow 
         }
         m->of[0] = db_col_int(st, 21);
         m->of[1] = db_col_int(st, 28);
-        m->unit_is_root = db_col_int(st, 29) == 0;
-        m->of[2] = db_col_int(st, 30);
         if ((rc = portrait_json_column(db_col_text(st, 16), &m->contrib, e)) == 0 &&
             (rc = portrait_json_column(db_col_text(st, 27), &m->bcontrib, e)) == 0) {
             m->member = json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", member_id, "name",
@@ -94,7 +107,7 @@ static int mrow_load(struct db *db, long long member_id, int month, struct mrow 
         }
     }
     db_done(st);
-    return rc;
+    return rc == 1 ? company_size(db, m, month, e) : rc;
 }
 
 /* May the caller read member_id's scores? path: the member's branch in the period asked

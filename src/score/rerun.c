@@ -9,6 +9,7 @@
 #include "base/buf.h"
 #include "db/db.h"
 #include "score/model.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 /* A change smaller than this is rounding, not a change (ranks compare the index to 1e-6). */
@@ -175,6 +176,7 @@ static int write_change(struct db *db, int month, long long run, const struct pr
                         const struct prev_score *n, const struct late *lates, long nlates,
                         long *at, struct errbuf *e)
 {
+    long long tenant;
     long long member = n ? n->member_id : o->member_id, count = 0;
     json_t *dims = json_object(), *late = json_array();
     char *dtext = NULL, *ltext = NULL;
@@ -201,10 +203,11 @@ static int write_change(struct db *db, int month, long long run, const struct pr
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
         goto out;
     }
-    if ((rc = db_prepare(db,
+    if ((rc = tenant_of_org(db, n ? n->org_id : o->org_id, &tenant, e)) < 0 ||
+        (rc = db_prepare(db,
                          "INSERT INTO score_changes(month, run, member_id, org_id, old_idx,"
-                         " new_idx, dims, late, late_events)"
-                         " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                         " new_idx, dims, late, late_events, tenant_id)"
+                         " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                          &st, e)) < 0)
         goto out;
     db_bindv(st, "iiii", (long long)month, run, member, n ? n->org_id : o->org_id);
@@ -219,6 +222,7 @@ static int write_change(struct db *db, int month, long long run, const struct pr
     db_bind_text(st, 7, dtext);
     db_bind_text(st, 8, ltext);
     db_bind_int(st, 9, count);
+    db_bind_int(st, 10, tenant);
     rc = db_step(st, e);
     db_done(st);
 out:

@@ -15,6 +15,7 @@
 #include "org/audit.h"
 #include "score/model.h"
 #include "score/rerun.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 #define HIST_BANDS 10
@@ -22,10 +23,12 @@
 #define ORG_ROWS 12   /* 12 × 13 */
 
 struct org {
-    long long id;
-    int unit;  /* index of its unit committee (or the root) */
+    long long id, tenant;
+    int unit;  /* index of its unit committee (or its company) */
+    int top;   /* index of its company: the root of its tenant (a provincial company) */
     int nanc;  /* ancestors including itself, root first */
     int anc[MAX_DEPTH];
+    bool committee;
 };
 
 struct member {
@@ -103,12 +106,15 @@ static int load_orgs(struct run *r, struct errbuf *e)
     if (!(r->org_at = index_array(r->max_org, e)) ||
         !(r->orgs = calloc((size_t)count + 1, sizeof(*r->orgs))))
         return errbuf_set(e, -ERR_NOMEM, "out of memory");
-    if ((rc = db_prepare(r->db, "SELECT id, path, kind FROM orgs ORDER BY path", &st, e)) < 0)
+    if ((rc = db_prepare(r->db, "SELECT id, path, kind, tenant_id FROM orgs ORDER BY path", &st,
+                         e)) < 0)
         return rc;
     while ((rc = db_step(st, e)) == 1 && r->norgs < count) {
         struct org *o = &r->orgs[r->norgs];
         const char *p = db_col_text(st, 1);
         o->id = db_col_int(st, 0);
+        o->committee = strcmp(db_col_text(st, 2), "committee") == 0;
+        o->tenant = db_col_int(st, 3);
         r->org_at[o->id] = r->norgs++;
         /* parents sort before children, so every ancestor already has its index */
         while (*p == '/' && p[1]) {
@@ -120,24 +126,19 @@ static int load_orgs(struct run *r, struct errbuf *e)
     db_done(st);
     if (rc < 0)
         return rc;
-    /* the unit committee: the organization directly under the root, when it is a committee
-     * (SCORING.md: the unit committee is "the committee directly under the company") */
+    /* the company: the first ancestor in the organization's tenant (the root of a
+     * single-company tree, a provincial company under a national root); the unit committee:
+     * the organization directly under the company, when it is a committee (SCORING.md: the
+     * unit committee is "the committee directly under the company"), else the company */
     for (int i = 0; i < r->norgs; i++) {
         struct org *o = &r->orgs[i];
-        o->unit = o->nanc >= 2 ? o->anc[1] : o->anc[0];
+        int k = 0;
+        while (k < o->nanc - 1 && r->orgs[o->anc[k]].tenant != o->tenant)
+            k++;
+        o->top = o->anc[k];
+        o->unit = o->nanc >= k + 2 && r->orgs[o->anc[k + 1]].committee ? o->anc[k + 1] : o->top;
     }
-    if ((rc = db_prepare(r->db, "SELECT id FROM orgs WHERE kind <> 'committee' AND depth = 1", &st,
-                         e)) < 0)
-        return rc;
-    while ((rc = db_step(st, e)) == 1) {
-        /* a branch straight under the root has no unit: its unit is the company */
-        int top = r->org_at[db_col_int(st, 0)];
-        for (int i = 0; i < r->norgs; i++)
-            if (r->orgs[i].nanc >= 2 && r->orgs[i].anc[1] == top)
-                r->orgs[i].unit = r->orgs[i].anc[0];
-    }
-    db_done(st);
-    return rc < 0 ? rc : 0;
+    return 0;
 }
 
 /* The members scored this month: active, and in a branch this month (member_orgs). */
@@ -266,7 +267,9 @@ static int sort_scope;
 
 static long long group_of(const struct run *r, const struct member *m, int scope)
 {
-    return scope == 0 ? r->orgs[m->org].id : scope == 1 ? r->orgs[r->orgs[m->org].unit].id : 0;
+    return scope == 0   ? r->orgs[m->org].id
+           : scope == 1 ? r->orgs[r->orgs[m->org].unit].id
+                        : r->orgs[r->orgs[m->org].top].id;
 }
 
 static int by_group_then_index(const void *a, const void *b)
@@ -347,7 +350,7 @@ static int write_members(struct run *r, long long version, struct errbuf *e)
                           "month, member_id, org_id, unit_id, version, politics, theory,"
                           " discipline, performance, honours, idx, vetoed, sanction, events,"
                           " active_dims, rank_branch, rank_unit, rank_company, pct_branch,"
-                          " pct_unit, pct_company, contrib",
+                          " pct_unit, pct_company, contrib, tenant_id",
                           NULL, &bulk, e);
     _Static_assert(DIM_COUNT == 5, "member_scores has five dimension columns");
     if (rc < 0)
@@ -356,13 +359,16 @@ static int write_members(struct run *r, long long version, struct errbuf *e)
     for (long i = 0; i < r->nmembers && rc >= 0; i++) {
         const struct member *m = &r->members[i];
         const struct org *o = &r->orgs[m->org];
+        long long tenant;
         contrib_json(r, i, &contrib);
-        rc = db_bulk_row(bulk, e, "iiiiiddddddiiiiiiidddt", (long long)r->month, m->id, o->id,
+        if ((rc = tenant_of_org(r->db, o->id, &tenant, e)) < 0)
+            break;
+        rc = db_bulk_row(bulk, e, "iiiiiddddddiiiiiiidddti", (long long)r->month, m->id, o->id,
                          r->orgs[o->unit].id, version, m->dims[0], m->dims[1], m->dims[2],
                          m->dims[3], m->dims[4], m->index, (long long)m->vetoed,
                          (long long)m->sanction, (long long)m->events, (long long)m->active_dims,
                          (long long)m->rank[0], (long long)m->rank[1], (long long)m->rank[2],
-                         m->pct[0], m->pct[1], m->pct[2], buf_str(&contrib));
+                         m->pct[0], m->pct[1], m->pct[2], buf_str(&contrib), tenant);
     }
     buf_release(&contrib);
     if (rc < 0) {
@@ -381,6 +387,7 @@ struct rollup {
 
 static int write_orgs(struct run *r, long long version, struct errbuf *e)
 {
+    long long tenant;
     size_t nr = r->model->nrules;
     struct rollup *u = calloc((size_t)r->norgs + 1, sizeof(*u));
     double *contrib = calloc((size_t)r->norgs * nr + 1, sizeof(double));
@@ -443,14 +450,17 @@ static int write_orgs(struct run *r, long long version, struct errbuf *e)
         }
         buf_addch(&con, '}');
         /* a one-row INSERT: queued when the run pipelines its writes */
+        if ((rc = tenant_of_org(r->db, r->orgs[i].id, &tenant, e)) < 0)
+            break;
         rc = db_run(r->db, e,
                     "INSERT INTO org_scores(month, org_id, version, members, politics,"
                     " theory, discipline, performance, honours, idx, hist, participation,"
-                    " contrib) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                    "iiiiddddddttt", (long long)r->month, r->orgs[i].id, version,
+                    " contrib, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+                    " $12, $13, $14)",
+                    "iiiiddddddttti", (long long)r->month, r->orgs[i].id, version,
                     (long long)x->members, x->dims[0] / n, x->dims[1] / n, x->dims[2] / n,
                     x->dims[3] / n, x->dims[4] / n, x->index / n, buf_str(&hist), buf_str(&part),
-                    buf_str(&con));
+                    buf_str(&con), tenant);
         if (rc < 0)
             break;
         written++;

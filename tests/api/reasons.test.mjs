@@ -17,6 +17,10 @@ let W;
 before(async () => {
   srv = await startServer();
   W = await seedWorld(srv);
+  // a second tenant (a provincial company) beside the company's own, for other_tenant
+  const t = await srv.api('POST', '/api/v1/orgs', { token: W.tokens.admin, body: { code: 'RS-T', name: '另一省公司党委', kind: '党委', parent_id: W.orgs.CO, tenant: true } });
+  assert.equal(t.status, 201, t.text);
+  W.orgs['RS-T'] = t.body.id;
 });
 after(() => srv?.stop());
 
@@ -70,6 +74,7 @@ const CASES = () => [
   ['plan_needs_committee', 'com-a', 'POST', '/api/v1/plans', { body: { org_id: W.orgs['UA-B1'], year: 2024 } }, 400, { field: 'org_id', value: 'branch' }],
   ['bulletin_needs_committee', 'com-a', 'GET', `/api/v1/plans/bulletin?org_id=${W.orgs['UA-B1']}&period=2024Q1`, {}, 400, { field: 'org_id', value: 'UA-B1' }],
   ['tree_cycle', 'admin', 'POST', `/api/v1/orgs/${W.orgs.UA}/move`, { body: { parent_id: W.orgs['UA-B1'] } }, 400, { field: 'parent_id' }],
+  ['other_tenant', 'admin', 'POST', `/api/v1/orgs/${W.orgs['UA-B3']}/move`, { body: { parent_id: W.orgs['RS-T'] } }, 400, { field: 'parent_id' }],
   ['insufficient_funds', 'fin-a', 'POST', '/api/v1/dues/expenses', { body: { org_id: W.orgs['UA-B1'], kind: 'education', amount_fen: 900000, request_key: 'rs-2', ...APPROVAL } }, 409, { field: 'amount_fen', value: '900000', limit: 0 }],
   ['not_scored', 'com-a', 'GET', `/api/v1/portraits/orgs/${W.orgs['UA-B1']}`, {}, 404, { field: 'month' }],
 ];

@@ -46,6 +46,7 @@ export const routes = [
       { path: 'webhooks', name: 'webhooks', component: () => import('./pages/admin/Webhooks.vue'), meta: { api: ['GET /api/v1/plans/webhooks'] } },
       { path: 'audit', name: 'audit', component: () => import('./pages/admin/Audit.vue'), meta: { api: ['GET /api/v1/audit'] } },
       { path: 'model', name: 'model', component: () => import('./pages/admin/Model.vue'), meta: { api: ['GET /api/v1/score/models'] } },
+      { path: 'national', name: 'national', component: () => import('./pages/admin/National.vue'), meta: { api: ['GET /api/v1/national/provinces'] } },
     ],
   },
   { path: '/forbidden', name: 'forbidden', component: Forbidden },

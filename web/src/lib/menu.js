@@ -7,6 +7,7 @@ import { allowed } from '../router.js';
 
 export const MENU = [
   { name: 'dashboard', icon: 'chart-trending-o' },
+  { name: 'national', icon: 'guide-o' },
   { name: 'plans', icon: 'todo-list-o' },
   { name: 'dues', icon: 'balance-o', label: 'nav.duesAdmin' },
   { name: 'portraits', icon: 'user-circle-o' },

@@ -148,6 +148,7 @@ export const zh = {
   'member.category': '人员类别',
   'member.position': '职务',
   'nav.audit': '审计日志',
+  'nav.national': '全国汇总',
   'member.phone': '手机号',
   'member.id_card': '身份证号',
   'member.reveal': '查看完整号码',

@@ -120,6 +120,7 @@ export const REASONS = {
   insufficient_funds: (d) => `银行存款余额不足${d.limit !== undefined ? `（现有 ${yuan(d.limit)} 元）` : ''}`,
   not_scored: () => '所选月份还没有先锋指数的计算结果',
   node_unavailable: () => '存放这部分数据的数据库节点暂时无法连接',
+  other_tenant: () => '不能把组织或党员移到另一个省公司（租户）之下，各省公司的数据彼此独立',
 };
 
 // Where the problem is: a CSV row, an item of a list.

@@ -113,6 +113,11 @@ export function roles(account = session.account) {
   return (account?.roles || []).map((r) => r.role);
 }
 
+// the roles held on the root organization (org_top): the national ones with several tenants
+export function topRoles(account = session.account) {
+  return (account?.roles || []).filter((r) => r.org_top).map((r) => r.role);
+}
+
 export function hasRole(...want) {
   const have = roles();
   return want.some((r) => have.includes(r));

@@ -24,7 +24,7 @@ const quality = (ready, released = null) => [200, {
     rejected: { total: 2, reasons: { unknown_member: 2 } },
     orgs: [{ org: { id: 5, code: 'A1', name: '第一支部' }, expected: 4, received: 0, late: 0, members_with_data: 0, has_data: false }] }],
 }];
-const admin = { id: 1, login: 'admin', member: null, roles: [{ role: 'admin', org_id: 1 }] };
+const admin = { id: 1, login: 'admin', member: null, roles: [{ role: 'admin', org_id: 1, org_top: true }] };
 const committee = { id: 2, login: 'dangwei', member: null, roles: [{ role: 'committee', org_id: 2 }] };
 
 async function mountWith(account, routes, comp = Sources, props = {}) {

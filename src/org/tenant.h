@@ -1,0 +1,40 @@
+/* Tenants: the provincial companies a national installation is split into (docs/SCALE.md,
+ * "Tenants"). Every organization belongs to one (orgs.tenant_id); every row of a distributed
+ * table carries the tenant of the organization it belongs to, so that Citus stores it on its
+ * tenant's shard. A single-company installation has one tenant, TENANT_FIRST. */
+#ifndef ORG_TENANT_H
+#define ORG_TENANT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/err.h"
+
+struct db;
+
+/* The tenant of the tree's root, and of every organization of a single-company tree. */
+#define TENANT_FIRST 1
+
+/* The tenant of organization org_id (0: the root's tenant, TENANT_FIRST). Cached for the
+ * process: an organization never changes tenant (org_move refuses it). -ERR_NOTFOUND for an
+ * unknown organization. May be called from several threads. */
+int tenant_of_org(struct db *db, long long org_id, long long *ret, struct errbuf *e);
+/* The tenant of a member (their organization's) and of an account (its member's, else that
+ * of its first role's organization); TENANT_FIRST for 0. */
+int tenant_of_member(struct db *db, long long member_id, long long *ret, struct errbuf *e);
+int tenant_of_account(struct db *db, long long account_id, long long *ret, struct errbuf *e);
+/* The root of org_id's tenant: its shallowest organization (the root of a single-company
+ * tree, a provincial company under a national root). */
+int tenant_root_of(struct db *db, long long org_id, long long *ret, struct errbuf *e);
+/* Record the tenant of an organization just created (its id may be one a rolled-back
+ * transaction had used before). */
+void tenant_remember(struct db *db, long long org_id, long long tenant);
+/* The tenant a new organization gets: its parent's, or a new number when it is a tenant root
+ * (a provincial company) under a parent; TENANT_FIRST for the root of the tree. */
+int tenant_for_new_org(struct db *db, long long parent_id, bool tenant_root, long long *ret,
+                       struct errbuf *e);
+/* The tenant roots below the tree's root (the provincial companies) as a JSON array of {org_id,
+ * tenant_id, code, name}, in code order; a single-company tree gives its root alone. */
+int tenant_roots(struct db *db, json_t **ret, struct errbuf *e);
+
+#endif

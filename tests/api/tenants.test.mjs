@@ -1,0 +1,193 @@
+// Tenants (docs/SCALE.md, "Tenants") on a world built through the API and the CLI, on every
+// backend (Citus included): a national root SGCC (tenant 1) whose administrator creates two
+// provincial companies with "tenant": true, JS (tenant 2) and ZJ (tenant 3), each with a unit
+// committee and two branches; members, events, income bases, a scored month, dues generated,
+// published and collected, a plan with a task checked — all written by the API. Checked:
+//   * every row of a distributed table carries its tenant (SQL on the database: on Citus a
+//     row with another tenant is stored on that tenant's shard, where no join finds it);
+//   * nothing moves across tenants;
+//   * a provincial administrator never sees the other province, by id or in a listing, and
+//     never acts for every tenant (x-top);
+//   * the national roll-up per province, for the root's administrator only.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './lib.mjs';
+import { assertTenantsRight } from './tenant_rules.mjs';
+import { sql, csv, idCard, writeTmp, cliOk, addUser, addSource, signIn, localDate } from './fixtures.mjs';
+
+const CUR = localDate().month;
+const YEAR = Math.floor(CUR / 100);
+const day = (month, d) => `${Math.floor(month / 100)}-${String(month % 100).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+
+let srv;
+let key;
+const tok = {};
+const org = {}; // code → id
+const mem = {}; // emp_no → id
+
+const api = (login, method, path, body) => srv.api(method, path, { token: tok[login], body });
+async function ok(login, method, path, body, status = 200) {
+  const r = await api(login, method, path, body);
+  assert.equal(r.status, status, `${login} ${method} ${path}: ${r.text}`);
+  return r.body;
+}
+const q = (statement) => sql(srv.dbUrl, statement);
+const rows = (statement) => q(statement).split('\n').filter(Boolean).map((l) => l.split('|'));
+
+before(async () => {
+  srv = await startServer({ serveArgs: ['--no-jobs'] });
+  cliOk(srv, ['import', 'orgs', writeTmp('national.csv', csv([['组织编码', '组织名称', '上级组织编码', '组织类型'], ['SGCC', '国家电网有限公司党组', '', '党委']]))]);
+  addUser(srv, 'admin', 'admin', 'ROOT');
+  tok.admin = (await signIn(srv, 'admin')).token;
+  org.SGCC = Number(q("SELECT id FROM orgs WHERE code = 'SGCC'"));
+  let n = 0;
+  for (const p of ['JS', 'ZJ']) {
+    org[p] = (await ok('admin', 'POST', '/api/v1/orgs', { code: p, name: `国网${p}电力有限公司党委`, kind: '党委', parent_id: org.SGCC, tenant: true }, 201)).id;
+    org[`${p}-U`] = (await ok('admin', 'POST', '/api/v1/orgs', { code: `${p}-U`, name: `${p}供电公司党委`, kind: '党委', parent_id: org[p] }, 201)).id;
+    for (const b of ['B1', 'B2']) {
+      org[`${p}-${b}`] = (await ok('admin', 'POST', '/api/v1/orgs', { code: `${p}-${b}`, name: `${p}${b}党支部`, kind: '党支部', parent_id: org[`${p}-U`] }, 201)).id;
+    }
+    for (const [i, b] of [[1, 'B1'], [2, 'B1'], [3, 'B2']]) {
+      const emp = `${p}00${i}`;
+      n++;
+      mem[emp] = (await ok('admin', 'POST', '/api/v1/members', {
+        emp_no: emp, name: `党员${p}${i}`, gender: i % 2 ? '男' : '女', birth_date: '1985-03-04', org_id: org[`${p}-${b}`],
+        id_card: idCard('19850304', String(100 + n * 7)), phone: `1390000${String(n).padStart(4, '0')}`,
+      }, 201)).id;
+    }
+  }
+  for (const [l, role, o, m] of [['admin-js', 'admin', 'JS'], ['admin-zj', 'admin', 'ZJ'], ['fin-js', 'finance', 'JS'],
+    ['fin-zj', 'finance', 'ZJ'], ['mem-js', 'member', 'JS-B1', 'JS001']]) {
+    addUser(srv, l, role, o, m ? { member: m } : {});
+    tok[l] = (await signIn(srv, l)).token;
+  }
+  key = addSource(srv, 'hr', '人力资源系统');
+  // events of this month (the members joined in it) for every member and branch
+  const events = [];
+  for (const emp of Object.keys(mem)) events.push({ key: `t-${emp}`, emp_no: emp, indicator: 'study.hours', date: day(CUR, 1), value: 2 * Number(emp.slice(-1)) });
+  for (const c of ['JS-B1', 'ZJ-B1']) events.push({ key: `t-${c}`, org_code: c, indicator: 'org.themeday', date: day(CUR, 1) });
+  const ev = await srv.api('POST', '/api/v1/events', { headers: { 'X-API-Key': key }, body: events });
+  assert.equal(ev.status, 200, ev.text);
+  assert.equal(ev.body.accepted, events.length, ev.text);
+  // income bases, a scored month, this month's dues and one collection per province
+  for (const p of ['JS', 'ZJ']) {
+    const text = csv([['工号', '年度', '月收入（元）', '核定人'], ...[1, 2, 3].map((i) => [`${p}00${i}`, YEAR, String(4000 + i * 1000), '人资部'])]);
+    const b = await srv.api('POST', '/api/v1/import/bases', { token: tok[`fin-${p.toLowerCase()}`], raw: text, contentType: 'text/csv' });
+    assert.equal(b.status, 200, b.text);
+  }
+  await ok('admin', 'POST', '/api/v1/score/runs', { month: CUR });
+  for (const p of ['JS', 'ZJ']) {
+    const fin = `fin-${p.toLowerCase()}`;
+    await ok(fin, 'POST', '/api/v1/dues/generate', { month: CUR, org_id: org[p] });
+    await ok(fin, 'POST', '/api/v1/dues/publish', { month: CUR, org_id: org[p] });
+    const bill = rows(`SELECT amount_fen FROM dues_bills WHERE member_id = ${mem[`${p}001`]} AND month = ${CUR} AND kind = 'regular'`)[0];
+    await ok(fin, 'POST', '/api/v1/dues/collections', { items: [{ emp_no: `${p}001`, months: [CUR], amount_fen: Number(bill[0]), channel: 'cash' }] }, 201);
+  }
+  // a plan with a task per province, checked by the national administrator
+  for (const p of ['JS', 'ZJ']) {
+    await ok(`admin-${p.toLowerCase()}`, 'POST', '/api/v1/plans', {
+      org_id: org[`${p}-U`], year: YEAR, name: `${p}年度计划`,
+      tasks: [{ code: 'themeday', name: '主题党日', metric: 'count', indicator: 'org.themeday', target: 1, freq: 'month' }],
+    }, 201);
+  }
+  await ok('admin', 'POST', '/api/v1/plans/check', {});
+});
+after(() => srv?.stop());
+
+test('tenant roots get new tenants; every row written through the API carries its own', async () => {
+  const tenants = Object.fromEntries(rows("SELECT code, tenant_id FROM orgs WHERE code IN ('SGCC', 'JS', 'JS-B2', 'ZJ', 'ZJ-U', 'ZJ-B1')"));
+  assert.deepEqual(tenants, { SGCC: '1', JS: '2', 'JS-B2': '2', ZJ: '3', 'ZJ-U': '3', 'ZJ-B1': '3' });
+  const tree = await ok('admin', 'GET', `/api/v1/orgs/${org.ZJ}`);
+  assert.equal(tree.tenant_id, 3);
+  for (const t of ['members', 'member_orgs', 'accounts', 'account_roles', 'sessions', 'logins', 'events', 'member_scores',
+    'org_scores', 'income_bases', 'dues_bills', 'dues_publications', 'dues_payments', 'dues_payment_items', 'ledger_entries',
+    'ledger_postings', 'plans', 'plan_tasks', 'plan_status', 'audit']) {
+    const per = Object.fromEntries(rows(`SELECT tenant_id, COUNT(*) FROM ${t} GROUP BY tenant_id`));
+    assert.ok(Number(per[2]) > 0 && Number(per[3]) > 0, `${t}: ${JSON.stringify(per)}`);
+  }
+  assert.deepEqual(rows(`SELECT DISTINCT tenant_id FROM members WHERE emp_no LIKE 'ZJ%'`), [['3']]);
+  assert.deepEqual(rows(`SELECT DISTINCT tenant_id FROM events WHERE key LIKE 't-ZJ%'`), [['3']]);
+  assertTenantsRight(q);
+});
+
+test('an organization or a member never moves into another tenant', async () => {
+  const m = await api('admin', 'PATCH', `/api/v1/members/${mem.ZJ003}`, { org_id: org['JS-B1'] });
+  assert.equal(m.status, 400, m.text);
+  assert.equal(m.body.error.details[0].code, 'other_tenant');
+  const o = await api('admin', 'POST', `/api/v1/orgs/${org['ZJ-B2']}/move`, { parent_id: org['JS-U'] });
+  assert.equal(o.status, 400, o.text);
+  assert.equal(o.body.error.details[0].code, 'other_tenant');
+  // within a tenant a move is as before; a tenant root moves with its tenant
+  assert.equal((await api('admin', 'POST', `/api/v1/orgs/${org['ZJ-B2']}/move`, { parent_id: org.ZJ })).status, 200);
+  assert.equal((await api('admin', 'POST', `/api/v1/orgs/${org['ZJ-B2']}/move`, { parent_id: org['ZJ-U'] })).status, 200);
+  assert.deepEqual(rows(`SELECT tenant_id FROM members WHERE id = ${mem.ZJ003}`), [['3']]);
+});
+
+test("a provincial administrator sees nothing of the other province and never acts for all", async () => {
+  const month = CUR;
+  for (const path of [`/api/v1/members/${mem.ZJ001}`, `/api/v1/portraits/members/${mem.ZJ001}?month=${month}`,
+    `/api/v1/portraits/orgs/${org.ZJ}?month=${month}`, `/api/v1/orgs/${org.ZJ}/subtree`, `/api/v1/members?org_id=${org.ZJ}`,
+    `/api/v1/dues/bills?org_id=${org.ZJ}&month=${CUR}`, `/api/v1/plans?org_id=${org['ZJ-U']}`, `/api/v1/audit?org_id=${org.ZJ}`,
+    `/api/v1/stats/logins?org_id=${org.ZJ}`, `/api/v1/orgs/${org.ZJ}/ranking`,
+    `/api/v1/leaderboard?scope=company&org_id=${org.ZJ}&month=${month}`, `/api/v1/leaderboard?scope=branch&org_id=${org['ZJ-B1']}&month=${month}`]) {
+    const r = await api('admin-js', 'GET', path);
+    assert.ok([403, 404].includes(r.status), `${path}: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+  }
+  const zjOrgs = new Set(['ZJ', 'ZJ-U', 'ZJ-B1', 'ZJ-B2'].map((c) => org[c]));
+  const zjMembers = new Set(['ZJ001', 'ZJ002', 'ZJ003'].map((e) => mem[e]));
+  const tree = await ok('admin-js', 'GET', '/api/v1/orgs/tree');
+  assert.equal(tree.code, 'JS');
+  assert.equal(JSON.stringify(tree).includes('"ZJ'), false, 'tree');
+  const members = await ok('admin-js', 'GET', `/api/v1/members?org_id=${org.JS}&page_size=100`);
+  assert.deepEqual(members.items.map((m) => m.emp_no).sort(), ['JS001', 'JS002', 'JS003']);
+  // the company ranking is the province's: its members only, ranked among themselves
+  const board = await ok('admin-js', 'GET', `/api/v1/leaderboard?scope=company&month=${month}&page_size=100`);
+  assert.equal(board.org_id, org.JS);
+  assert.equal(board.total, 3);
+  assert.deepEqual(board.items.map((i) => i.rank), [1, 2, 3]);
+  assert.ok(board.items.every((i) => !zjMembers.has(i.member_id)));
+  const mine = await ok('mem-js', 'GET', `/api/v1/portraits/members/${mem.JS001}?month=${month}`);
+  assert.equal(JSON.stringify(mine).includes('ZJ'), false);
+  assert.equal((await api('mem-js', 'GET', `/api/v1/leaderboard?scope=company&org_id=${org.ZJ}&month=${month}`)).status, 403);
+  const bills = await ok('admin-js', 'GET', `/api/v1/dues/bills?org_id=${org.JS}&month=${CUR}&page_size=100`);
+  assert.ok(bills.items.length === 3 && bills.items.every((b) => !zjMembers.has(b.member_id)), 'bills');
+  const plans = await ok('admin-js', 'GET', '/api/v1/plans');
+  assert.ok(plans.items.length === 1 && plans.items.every((p) => !zjOrgs.has(p.org_id)), 'plans');
+  const audit = await ok('admin-js', 'GET', '/api/v1/audit?page_size=100');
+  assert.ok(audit.items.length > 0 && audit.items.every((a) => !zjOrgs.has(a.org_id)), 'audit');
+  const todos = await ok('admin-js', 'GET', '/api/v1/todos');
+  assert.ok((todos.items ?? []).every((t) => !zjOrgs.has(t.org_id)), 'todos');
+  assert.equal((await ok('admin-js', 'GET', `/api/v1/stats/logins?month=${CUR}`)).org_id, org.JS);
+  const quality = await ok('admin-js', 'GET', `/api/v1/feeds/quality?month=${month}`);
+  assert.equal(JSON.stringify(quality).includes('"ZJ'), false, 'quality');
+  // what acts for every tenant (x-top) needs the role on the national root
+  const source = q("SELECT id FROM sources WHERE code = 'hr'");
+  for (const [method, path, body] of [['POST', '/api/v1/score/runs', { month }], ['GET', `/api/v1/sources/${source}/quarantine`],
+    ['GET', '/api/v1/feeds'], ['POST', '/api/v1/plans/check', {}], ['GET', '/api/v1/plans/webhooks'], ['GET', '/api/v1/score/models'],
+    ['GET', '/api/v1/national/provinces']]) {
+    const r = await api('admin-js', method, path, body);
+    assert.equal(r.status, 403, `${method} ${path}: ${r.text}`);
+    assert.equal(r.body.error.details[0].code, 'not_allowed');
+  }
+  for (const path of [`/api/v1/sources/${source}/quarantine`, '/api/v1/feeds', '/api/v1/score/models']) await ok('admin', 'GET', path);
+});
+
+test('the national roll-up: per province, from one GROUP BY tenant per measure', async () => {
+  const r = await ok('admin', 'GET', `/api/v1/national/provinces?month=${CUR}`);
+  assert.equal(r.month, CUR);
+  assert.deepEqual(r.provinces.map((p) => [p.code, p.tenant_id, p.org_id]), [['JS', 2, org.JS], ['ZJ', 3, org.ZJ]]);
+  for (const p of r.provinces) {
+    const [liable, paid] = rows(`SELECT SUM(amount_fen), SUM(CASE WHEN status IN ('paid', 'confirmed') THEN amount_fen ELSE 0 END)`
+      + ` FROM dues_bills WHERE month = ${CUR} AND kind = 'regular' AND status IN ('unpaid', 'paid', 'confirmed') AND tenant_id = ${p.tenant_id}`)[0].map(Number);
+    assert.deepEqual({ ...p.dues, rate: 0 }, { bills: 3, paid: 1, liable_fen: liable, paid_fen: paid, rate: 0 }, p.code);
+    assert.ok(Math.abs(p.dues.rate - paid / liable) < 1e-9, p.code);
+    const avg = Number(q(`SELECT AVG(idx) FROM member_scores WHERE month = ${CUR} AND tenant_id = ${p.tenant_id}`));
+    assert.equal(p.index.members, 3);
+    assert.ok(Math.abs(p.index.average - avg) < 1e-9, `${p.code}: ${p.index.average} vs ${avg}`);
+    assert.ok(p.plans.cells >= 0 && p.plans.met <= p.plans.cells, JSON.stringify(p.plans));
+  }
+  const none = await ok('admin', 'GET', '/api/v1/national/provinces?month=202001');
+  assert.deepEqual(none.provinces.map((p) => [p.dues.rate, p.index.average, p.plans.rate]), [[null, null, null], [null, null, null]]);
+  for (const l of ['admin-js', 'fin-zj', 'mem-js']) assert.equal((await api(l, 'GET', '/api/v1/national/provinces')).status, 403, l);
+  assert.equal((await api('admin', 'GET', '/api/v1/national/provinces?month=2024-13')).status, 400);
+});
