@@ -179,7 +179,10 @@ test('the member pages load under 400 KB of gzipped JavaScript', async () => {
   await cdp.detach();
   let total = 0;
   for (const e of scripts.values()) {
-    assert.ok(e.enc > 0 && e.enc < e.dec, `${e.url} comes compressed (${e.enc} of ${e.dec} bytes)`);
+    // under 256 bytes (the bundler's own 158-byte helper chunk) gzip would not make it smaller:
+    // the build writes no twin for such a file (vite.config.js precompress) and it comes as is
+    if (e.dec < 256) assert.ok(e.enc === e.dec, `${e.url}: ${e.enc} of ${e.dec} bytes`);
+    else assert.ok(e.enc > 0 && e.enc < e.dec, `${e.url} comes compressed (${e.enc} of ${e.dec} bytes)`);
     total += e.enc;
   }
   figures.js = total;
