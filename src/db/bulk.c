@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "db/db_impl.h"
 #include "base/banned.h"
 
@@ -291,4 +292,23 @@ int db_bulk_close(struct db_bulk *b, long long *ret_written, struct errbuf *e)
         *ret_written = b->written;
     db_bulk_free(b);
     return rc;
+}
+
+char *db_sql_in(const char *prefix, int first, int count, const char *suffix)
+{
+    struct buf b = BUF_INIT;
+    buf_addstr(&b, prefix);
+    buf_addstr(&b, " IN (");
+    for (int i = 0; i < count; i++)
+        buf_printf(&b, "%s$%d", i ? ", " : "", first + i);
+    buf_addch(&b, ')');
+    buf_addstr(&b, suffix);
+    return buf_detach(&b);
+}
+
+int db_bulk_end(struct db_bulk *b, int rc, struct errbuf *e)
+{
+    struct errbuf ignored = ERRBUF_INIT;
+    int closed = db_bulk_close(b, NULL, rc < 0 ? &ignored : e);
+    return rc < 0 ? rc : closed;
 }

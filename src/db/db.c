@@ -578,3 +578,11 @@ void db_tune_bulk(struct db *db, bool on)
     if (db->ops->tune_bulk)
         db->ops->tune_bulk(db, on);
 }
+
+int db_plan_each(struct db *db, bool on, struct errbuf *e)
+{
+    if (db->backend != DB_POSTGRES)
+        return 0;
+    return db_exec(db, on ? "SET LOCAL plan_cache_mode = force_custom_plan"
+                          : "SET LOCAL plan_cache_mode = auto", e);
+}

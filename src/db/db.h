@@ -152,6 +152,14 @@ int db_bulk_row(struct db_bulk *b, struct errbuf *e, const char *types, ...);
 /* Write what is pending and free b (also after an error); *ret_written (may be NULL): the rows
  * stored, duplicates not counted. */
 int db_bulk_close(struct db_bulk *b, long long *ret_written, struct errbuf *e);
+/* Close a bulk after its rows, rc being theirs: after an error the bulk is freed and that
+ * error stays the one reported; else what closing returns. */
+int db_bulk_end(struct db_bulk *b, int rc, struct errbuf *e);
+
+/* "prefix IN ($first, ..., $first+count-1)suffix" (a new string, NULL when out of memory):
+ * the statement for reading many keys at once, a chunk of `count` at a time. The caller pads a
+ * short chunk with its last key, so that one prepared statement serves every chunk. */
+char *db_sql_in(const char *prefix, int first, int count, const char *suffix);
 
 /* Citus (citus.c): whether the database is a Citus coordinator (the citus extension is
  * installed; false on SQLite), and placing the schema's tables per src/db/distribution.txt
@@ -163,6 +171,13 @@ int db_citus_distribute(struct db *db, int *ret_placed, struct errbuf *e);
  * list, "a, b") after a bulk load, so that the statements after it are planned for the rows
  * now there rather than for the empty tables autovacuum last saw. */
 int db_analyze(struct db *db, const char *tables, struct errbuf *e);
+
+/* PostgreSQL only (no-op on SQLite), inside a transaction: plan every statement for the
+ * values it is given (on) until the transaction ends or this is turned off. A prepared
+ * statement's cached plan is made for what the planner saw when it was cached: a check of
+ * new members against a table that grows by a roll at a time would read the whole table
+ * for every roll, as it did when the table was empty. */
+int db_plan_each(struct db *db, bool on, struct errbuf *e);
 
 /* SQLite only (no-op on PostgreSQL): trade durability for speed in bulk loads. */
 void db_tune_bulk(struct db *db, bool on);

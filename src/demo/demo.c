@@ -107,18 +107,26 @@ static int write_members(struct gen *g, struct errbuf *e)
     struct demo_model *m = g->m;
     long long total = m->nmembers + m->nbranches + m->nmovers, done = 0;
     int rc;
-    for (int i = 0; i < m->nmembers; i++) {
-        struct demo_member *mb = &m->members[i];
-        struct member_in in = {
-            mb->emp_no,   mb->name,     mb->male ? "male" : "female",
-            mb->birth,    mb->joined,   mb->probationary ? "probationary" : "full",
-            mb->category, mb->position, mb->phone,
-            mb->id_card,  NULL,         m->orgs[mb->branch].id};
-        if ((rc = member_create(g->db, &in, m->first_month, 0, &mb->id, e)) < 0) {
-            errbuf_prefix(e, "member '%s'", mb->emp_no);
-            return rc;
+    /* a roll of members at a time, as an HR system's export arrives */
+    enum { ROLL = 500 };
+    struct member_in roll[ROLL];
+    long long ids[ROLL];
+    for (int i = 0; i < m->nmembers; i += ROLL) {
+        int n = m->nmembers - i < ROLL ? m->nmembers - i : ROLL;
+        for (int k = 0; k < n; k++) {
+            const struct demo_member *mb = &m->members[i + k];
+            roll[k] = (struct member_in){
+                mb->emp_no,   mb->name,     mb->male ? "male" : "female",
+                mb->birth,    mb->joined,   mb->probationary ? "probationary" : "full",
+                mb->category, mb->position, mb->phone,
+                mb->id_card,  NULL,         m->orgs[mb->branch].id};
         }
-        tick(g, "members", ++done, total, i + 1);
+        if ((rc = member_create_batch(g->db, roll, (size_t)n, m->first_month, 0, ids, e)) < 0)
+            return rc;
+        for (int k = 0; k < n; k++)
+            m->members[i + k].id = ids[k];
+        done += n;
+        demo_report(g->o, "members", done, total, i + n);
     }
     for (int k = 0; k < m->nbranches; k++) {
         const struct demo_org *b = &m->orgs[m->branches[k]];

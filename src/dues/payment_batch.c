@@ -24,14 +24,7 @@
  * that one prepared statement serves every chunk. */
 char *pay_in_sql(const char *prefix, int first, const char *suffix)
 {
-    struct buf b = BUF_INIT;
-    buf_addstr(&b, prefix);
-    buf_addstr(&b, " IN (");
-    for (int i = 0; i < PAY_IN_MAX; i++)
-        buf_printf(&b, "%s$%d", i ? ", " : "", first + i);
-    buf_addstr(&b, ")");
-    buf_addstr(&b, suffix);
-    return buf_detach(&b);
+    return db_sql_in(prefix, first, PAY_IN_MAX, suffix);
 }
 
 void pay_bind_ids(struct db_stmt *st, int first, const long long *ids, size_t n)
@@ -306,15 +299,6 @@ static int plan_all(struct db *db, const struct dues_pay_in *in, size_t n, struc
     return 0;
 }
 
-/* Close a bulk after its rows; rc is theirs: after an error the bulk is freed and that error
- * stays the one reported. */
-static int bulk_end(struct db_bulk *b, int rc, struct errbuf *e)
-{
-    struct errbuf ignored = ERRBUF_INIT;
-    int closed = db_bulk_close(b, NULL, rc < 0 ? &ignored : e);
-    return rc < 0 ? rc : closed;
-}
-
 /* The payments and their items, with the ids reserved for them. */
 static int write_payments(struct db *db, const struct dues_pay_in *in, size_t n,
                           const struct pay_planned *pl, const long long *ids, struct errbuf *e)
@@ -337,7 +321,7 @@ static int write_payments(struct db *db, const struct dues_pay_in *in, size_t n,
                          in[k].external_ref ? in[k].external_ref : "", pl[k].total,
                          in[k].online ? "pending" : "paid", in[k].payer ? in[k].payer : "",
                          in[k].actor, pl[k].at, in[k].online ? 0 : pl[k].at, tenants[k]);
-    if ((rc = bulk_end(b, rc, e)) < 0 ||
+    if ((rc = db_bulk_end(b, rc, e)) < 0 ||
         (rc = db_bulk_open(db, "dues_payment_items",
                            "payment_id, month, kind, bill_id, amount_fen, tenant_id", NULL, &b,
                            e)) < 0)
@@ -347,7 +331,7 @@ static int write_payments(struct db *db, const struct dues_pay_in *in, size_t n,
             rc = db_bulk_row(b, e, "iitIii", ids[k], (long long)pl[k].items[i].month,
                              pay_item_kinds[pl[k].items[i].kind], pl[k].items[i].bill_id,
                              pl[k].items[i].amount_fen, tenants[k]);
-    rc = bulk_end(b, rc, e);
+    rc = db_bulk_end(b, rc, e);
 out:
     free(tenants);
     return rc;

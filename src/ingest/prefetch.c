@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/buf.h"
 #include "db/db.h"
 #include "ingest/refs.h"
 #include "base/banned.h"
@@ -29,15 +28,11 @@ void ingest_ref_key(char *buf, size_t n, const char *emp_no, long long member_id
 
 static char *chunk_sql(bool by_emp_no)
 {
-    struct buf b = BUF_INIT;
-    buf_addstr(&b, "SELECT m.emp_no, m.id, m.org_id, (SELECT MAX(from_month) FROM member_orgs mo"
-                   " WHERE mo.member_id = m.id AND mo.tenant_id = m.tenant_id) FROM members m"
-                   " WHERE ");
-    buf_addstr(&b, by_emp_no ? "m.emp_no IN (" : "m.id IN (");
-    for (int i = 0; i < CHUNK; i++)
-        buf_printf(&b, "%s$%d", i ? ", " : "", i + 1);
-    buf_addch(&b, ')');
-    return buf_detach(&b);
+#define HEAD                                                                                       \
+    "SELECT m.emp_no, m.id, m.org_id, (SELECT MAX(from_month) FROM member_orgs mo"                 \
+    " WHERE mo.member_id = m.id AND mo.tenant_id = m.tenant_id) FROM members m WHERE "
+    return db_sql_in(by_emp_no ? HEAD "m.emp_no" : HEAD "m.id", 1, CHUNK, "");
+#undef HEAD
 }
 
 /* Read one chunk of keys (events' indexes in idx) and cache what came back; then the keys

@@ -135,31 +135,40 @@ int member_validate(const struct member_in *in, bool create, struct member_in *o
     return 0;
 }
 
-int member_check_org(struct db *db, long long org_id, struct errbuf *e)
+int member_emp_taken(const char *emp_no, struct errbuf *e)
 {
-    struct db_stmt *st;
-    int rc, is_branch = 0;
-    if ((rc = db_prepare(db, "SELECT kind FROM orgs WHERE id = $1", &st, e)) < 0)
-        return rc;
-    db_bind_int(st, 1, org_id);
-    rc = db_step(st, e);
-    if (rc == 1)
-        is_branch = strcmp(db_col_text(st, 0), "branch") == 0;
-    db_done(st);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
+    return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "emp_no", emp_no,
+                        "emp_no: member '%s' already exists", emp_no);
+}
+
+int member_org_fits(long long org_id, const char *kind, struct errbuf *e)
+{
+    if (!kind)
         return errbuf_field_int(e, -ERR_INVALID, R_UNKNOWN_ORG, "org_id", org_id,
                                 "org_id: organization %lld not found", org_id);
-    if (!is_branch)
+    if (strcmp(kind, "branch") != 0)
         return errbuf_field_int(
             e, -ERR_INVALID, R_MEMBER_NEEDS_BRANCH, "org_id", org_id,
             "org_id: members belong to a branch (党支部); organization %lld is not one", org_id);
     return 0;
 }
 
+int member_check_org(struct db *db, long long org_id, struct errbuf *e)
+{
+    struct db_stmt *st;
+    char kind[16] = "";
+    int rc;
+    if ((rc = db_prepare(db, "SELECT kind FROM orgs WHERE id = $1", &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, org_id);
+    if ((rc = db_step(st, e)) == 1)
+        snprintf(kind, sizeof(kind), "%s", db_col_text(st, 0));
+    db_done(st);
+    return rc < 0 ? rc : member_org_fits(org_id, rc == 1 ? kind : NULL, e);
+}
+
 /* Tell the processes that cache members (event ingestion) that members changed. */
-static int member_touch(struct db *db, struct errbuf *e)
+int member_touch(struct db *db, struct errbuf *e)
 {
     return version_bump(db, TOPIC_MEMBERS, e);
 }
@@ -218,8 +227,7 @@ int member_create(struct db *db, const struct member_in *in, int month, long lon
         m.position ? m.position : "", pii.phone, pii.id_card, m.status ? m.status : "active",
         now, pii.phone_hash, pii.id_card_hash);
     if (rc == -ERR_CONFLICT)
-        return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "emp_no", m.emp_no,
-                            "emp_no: member '%s' already exists", m.emp_no);
+        return member_emp_taken(m.emp_no, e);
     if (rc < 0)
         return rc;
     if (rc == 0)

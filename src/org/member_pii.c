@@ -1,6 +1,7 @@
 #include "org/member_pii.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,102 @@ int member_pii_unique(struct db *db, const char *id_card, long long except, stru
     if (rc < 0 || !other)
         return rc;
     /* the number itself is not repeated in the message: it is what we protect */
+    return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "id_card", NULL,
+                        "id_card: member '%s' already has this ID card number", emp_no);
+}
+
+#define MANY_CHUNK 100 /* hashes in one IN (...) list */
+
+struct hashed {
+    char hash[PII_HASH_LEN];
+    size_t at; /* the number's index */
+};
+
+static int by_hash(const void *a, const void *b)
+{
+    const struct hashed *x = a, *y = b;
+    int c = strcmp(x->hash, y->hash);
+    return c ? c : x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Whether any stored member's ID card hash is one of h[0..n) (padded with the last): the first
+ * such hash's index in h and the member's emp_no (64 bytes). */
+static int many_chunk(struct db *db, const char *sql, const struct hashed *h, size_t n,
+                      size_t *ret_hit, char *emp_no, struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    *ret_hit = SIZE_MAX;
+    if ((rc = db_prepare(db, sql, &st, e)) < 0)
+        return rc;
+    for (size_t i = 0; i < MANY_CHUNK; i++)
+        db_bind_text(st, (int)i + 1, h[i < n ? i : n - 1].hash);
+    while ((rc = db_step(st, e)) == 1)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(h[i].hash, db_col_text(st, 0)) == 0 && (*ret_hit == SIZE_MAX || h[i].at < h[*ret_hit].at)) {
+                *ret_hit = i;
+                snprintf(emp_no, 64, "%s", db_col_text(st, 1));
+            }
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+int member_pii_unique_many(struct db *db, const char *const *id_cards, size_t n, size_t *ret_at,
+                           struct errbuf *e)
+{
+    char v[80], hashes[PII_MAX_KEYS][PII_HASH_LEN], emp_no[64] = "", *sql = NULL;
+    struct hashed *h = NULL;
+    size_t nh = 0, first = SIZE_MAX, twin = 0, hit;
+    int rc = 0, nk;
+    for (size_t k = 0; k < n && rc >= 0; k++) {
+        normalize("id_card", id_cards[k], v, sizeof(v));
+        if (!*v)
+            continue;
+        if ((rc = nk = pii_hash_all("id_card", v, hashes, PII_MAX_KEYS, e)) < 0)
+            break;
+        struct hashed *g = realloc(h, (nh + (size_t)nk) * sizeof(*h));
+        if (!g) {
+            rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+            break;
+        }
+        h = g;
+        for (int i = 0; i < nk; i++, nh++) {
+            memcpy(h[nh].hash, hashes[i], PII_HASH_LEN);
+            h[nh].at = k;
+        }
+    }
+    if (rc >= 0 && nh) {
+        /* the same number twice in the list: the later one is the error */
+        qsort(h, nh, sizeof(*h), by_hash);
+        for (size_t i = 1; i < nh; i++)
+            if (strcmp(h[i].hash, h[i - 1].hash) == 0 && h[i].at != h[i - 1].at &&
+                h[i].at < first) {
+                first = h[i].at;
+                twin = h[i - 1].at;
+            }
+        if (!(sql = db_sql_in("SELECT id_card_hash, emp_no FROM members WHERE id_card_hash", 1,
+                              MANY_CHUNK, "")))
+            rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+        for (size_t i = 0; rc >= 0 && i < nh; i += MANY_CHUNK) {
+            size_t c = nh - i < MANY_CHUNK ? nh - i : MANY_CHUNK;
+            char who[64];
+            if ((rc = many_chunk(db, sql, h + i, c, &hit, who, e)) >= 0 && hit != SIZE_MAX &&
+                h[i + hit].at <= first) {
+                first = h[i + hit].at;
+                twin = SIZE_MAX;
+                memcpy(emp_no, who, sizeof(emp_no));
+            }
+        }
+    }
+    free(sql);
+    free(h);
+    if (rc < 0 || first == SIZE_MAX)
+        return rc < 0 ? rc : 0;
+    *ret_at = first;
+    /* the number itself is not repeated in the message: it is what we protect */
+    if (twin != SIZE_MAX)
+        return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "id_card", NULL,
+                            "id_card: the same ID card number as member %zu of the list", twin);
     return errbuf_field(e, -ERR_CONFLICT, R_DUPLICATE, "id_card", NULL,
                         "id_card: member '%s' already has this ID card number", emp_no);
 }

@@ -5,6 +5,7 @@
 #define ORG_MEMBER_PII_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "base/err.h"
 #include "base/pii.h"
@@ -24,6 +25,11 @@ int member_pii_show(const char *column, const char *stored, bool mask, char *out
 /* An ID card number already used by another member than `except` (0: none): -ERR_CONFLICT
  * naming the field. */
 int member_pii_unique(struct db *db, const char *id_card, long long except, struct errbuf *e);
+/* member_pii_unique for a list of new members' numbers (NULL or "" skipped), read a hundred
+ * hashes at a time: the first number another member holds or the list holds twice is
+ * -ERR_CONFLICT naming the field, with its index in *ret_at. */
+int member_pii_unique_many(struct db *db, const char *const *id_cards, size_t n, size_t *ret_at,
+                           struct errbuf *e);
 /* The member with this ID card (or mobile) number, 0 when none. */
 int member_pii_find(struct db *db, const char *column, const char *plain, long long *ret_id,
                     struct errbuf *e);
