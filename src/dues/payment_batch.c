@@ -446,12 +446,14 @@ int dues_payment_create_batch(struct db *db, const struct dues_pay_in *in, size_
         (rc = write_payments(db, in, n, pl, ids, e)) < 0 ||
         (rc = pay_settle_all(db, ids, r.members, n, settle, pl, e)) < 0)
         goto out;
+    audit_rows_begin();
     for (size_t k = 0; rc >= 0 && k < n; k++) {
         json_t *d = json_pack("{s:s, s:s, s:I}", "kind", in[k].online ? "online" : "collection",
                               "channel", in[k].channel, "amount_fen", (json_int_t)pl[k].total);
         rc = audit_log(db, in[k].actor, pl[k].m.org_id, "create", "dues_payment", ids[k], d, e);
         json_decref(d);
     }
+    rc = audit_rows_end(db, rc, e);
 out:
     batch_read_free(&r);
     free(pl);

@@ -311,6 +311,7 @@ int dues_callback_apply_batch(struct db *db, json_t *notices, json_t **ret, stru
     if ((rc = settle_notices(db, nt, applied, n, kp, nkp, e)) < 0 ||
         (rc = mark_payments(db, nt, applied, n, e)) < 0)
         goto out;
+    audit_rows_begin();
     for (size_t k = 0; rc >= 0 && k < n; k++) {
         json_t *d;
         if (!applied[k])
@@ -320,6 +321,7 @@ int dues_callback_apply_batch(struct db *db, json_t *notices, json_t **ret, stru
         rc = audit_log(db, 0, 0, "callback", "dues_payment", nt[k].pid, d, e);
         json_decref(d);
     }
+    rc = audit_rows_end(db, rc, e);
 out:
     free(nt);
     free(owner);

@@ -1,6 +1,7 @@
 #include "org/audit.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "db/db.h"
@@ -15,6 +16,79 @@ static _Thread_local struct {
     int depth;
     long held;
 } batch;
+
+/* The rows kept by audit_rows_begin, to be written in one bulk by audit_rows_end. */
+struct kept {
+    long long at, account_id, org_id, entity_id, tenant;
+    char *action, *entity, *detail;
+};
+static _Thread_local struct {
+    int depth;
+    struct kept *rows;
+    size_t n, cap;
+} kept;
+
+void audit_rows_begin(void)
+{
+    kept.depth++;
+}
+
+static void kept_free(void)
+{
+    for (size_t i = 0; i < kept.n; i++) {
+        free(kept.rows[i].action);
+        free(kept.rows[i].entity);
+        free(kept.rows[i].detail);
+    }
+    free(kept.rows);
+    kept.rows = NULL;
+    kept.n = kept.cap = 0;
+}
+
+int audit_rows_end(struct db *db, int rc, struct errbuf *e)
+{
+    struct db_bulk *b = NULL;
+    if (kept.depth > 0 && --kept.depth > 0)
+        return rc; /* an outer scope writes them */
+    if (rc >= 0 && kept.n)
+        rc = db_bulk_open(db, "audit",
+                          "at, account_id, org_id, action, entity, entity_id, detail, tenant_id",
+                          NULL, &b, e);
+    for (size_t i = 0; rc >= 0 && b && i < kept.n; i++) {
+        const struct kept *k = &kept.rows[i];
+        rc = db_bulk_row(b, e, "iIIttIti", k->at, k->account_id, k->org_id, k->action,
+                         k->entity, k->entity_id, k->detail, k->tenant);
+    }
+    if (b)
+        rc = db_bulk_end(b, rc, e);
+    kept_free();
+    return rc;
+}
+
+static int keep(long long account_id, long long org_id, const char *action, const char *entity,
+                long long entity_id, char *detail, long long tenant, struct errbuf *e)
+{
+    if (kept.n == kept.cap) {
+        size_t cap = kept.cap ? kept.cap * 2 : 256;
+        struct kept *g = realloc(kept.rows, cap * sizeof(*g));
+        if (!g) {
+            free(detail);
+            return errbuf_set(e, -ERR_NOMEM, "out of memory");
+        }
+        kept.rows = g;
+        kept.cap = cap;
+    }
+    kept.rows[kept.n] = (struct kept){(long long)time(NULL), account_id, org_id, entity_id,
+                                      tenant, strdup(action), strdup(entity), detail};
+    if (!kept.rows[kept.n].action || !kept.rows[kept.n].entity) {
+        free(kept.rows[kept.n].action);
+        free(kept.rows[kept.n].entity);
+        free(detail);
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    }
+    kept.n++;
+    return 0;
+}
 
 long audit_batch_begin(void)
 {
@@ -93,6 +167,8 @@ int audit_log(struct db *db, long long account_id, long long org_id, const char 
                      : tenant_of_account(db, account_id, &tenant, e)) < 0)
         return rc;
     text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (kept.depth > 0)
+        return keep(account_id, org_id, action, entity, entity_id, text, tenant, e);
     rc = db_run(db, e,
                     "INSERT INTO audit(at, account_id, org_id, action, entity, entity_id, detail,"
                     " tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -39,6 +39,15 @@ int audit_before(struct db *db, const char *sql, long long id, const char *types
 long audit_batch_begin(void);
 long audit_batch_end(long mark);
 
+/* Many records written together, each with its own row (a roll of members, a batch of
+ * payments or of a provider's notices): between audit_rows_begin() and audit_rows_end() the
+ * calling thread's audit_log() rows are kept, then written by audit_rows_end in one bulk
+ * (PostgreSQL: COPY) instead of a statement each, in the same transaction. rc is the
+ * caller's result so far: when it is an error the rows are dropped and rc returned. Scopes
+ * nest (the outermost writes); every begin must meet its end on every path. */
+void audit_rows_begin(void);
+int audit_rows_end(struct db *db, int rc, struct errbuf *e);
+
 /* What to list: the subtree at path (with rows of no organization too when all_orgs), and
  * optional filters (0 / NULL: any). */
 struct audit_query {

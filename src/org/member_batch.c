@@ -217,12 +217,14 @@ static int write_all(struct db *db, const struct member_in *m, size_t n, struct 
     if ((rc = db_bulk_end(bh, rc, e)) < 0 ||
         (rc = member_touch(db, e)) < 0)
         return rc;
+    audit_rows_begin();
     for (size_t k = 0; k < n && rc >= 0; k++) {
         json_t *d = json_pack("{s:s, s:s, s:I}", "emp_no", m[k].emp_no, "name", m[k].name,
                               "org_id", (json_int_t)m[k].org_id);
         rc = audit_log(db, actor, m[k].org_id, "create", "member", ids[k], d, e);
         json_decref(d);
     }
+    rc = audit_rows_end(db, rc, e);
     return rc < 0 ? rc : 0;
 }
 

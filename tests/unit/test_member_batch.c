@@ -137,12 +137,40 @@ static void test_member_batch_names_the_first_bad_member(void **state)
     assert_null(strstr(e.msg, CARD3));
 }
 
+/* The audit rows a batch keeps are written once, by the outermost scope, or dropped with the
+ * batch's error. */
+static void test_audit_rows_kept_then_written_once(void **state)
+{
+    struct fix *f = *state;
+    struct errbuf e = ERRBUF_INIT;
+    long long r = org(f->db, "R", "committee", 0), before;
+    assert_int_equal(db_begin(f->db, &e), 0);
+    before = count(f->db, "SELECT COUNT(*) FROM audit");
+    audit_rows_begin();
+    audit_rows_begin();
+    assert_int_equal(audit_log(f->db, 0, r, "create", "thing", 1, NULL, &e), 0);
+    assert_int_equal(audit_rows_end(f->db, 0, &e), 0);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM audit"), before);
+    assert_int_equal(audit_log(f->db, 0, r, "create", "thing", 2, NULL, &e), 0);
+    assert_int_equal(audit_rows_end(f->db, 0, &e), 0);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM audit WHERE entity = 'thing'"), 2);
+    audit_rows_begin();
+    assert_int_equal(audit_log(f->db, 0, r, "create", "thing", 3, NULL, &e), 0);
+    assert_int_equal(audit_rows_end(f->db, -ERR_INVALID, &e), -ERR_INVALID);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM audit WHERE entity = 'thing'"), 2);
+    /* after the scopes, a row goes at once again */
+    assert_int_equal(audit_log(f->db, 0, r, "create", "thing", 4, NULL, &e), 0);
+    assert_int_equal(count(f->db, "SELECT COUNT(*) FROM audit WHERE entity = 'thing'"), 3);
+    assert_int_equal(db_commit(f->db, &e), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_member_batch_writes_what_one_by_one_writes),
         T(test_member_batch_names_the_first_bad_member),
+        T(test_audit_rows_kept_then_written_once),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, NULL);
