@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "db/db.h"
 #include "dues/bill.h"
 #include "org/scope.h"
@@ -128,10 +129,21 @@ int ledger_post(struct db *db, const struct ledger_entry_in *in, const struct le
 int ledger_post_queued(struct db *db, long long id, const struct ledger_entry_in *in,
                        const struct ledger_posting *p, size_t n, struct errbuf *e)
 {
+    enum { MAX = 16 };
+    const struct ledger_posting *lines[MAX];
+    struct db_stmt *st;
+    struct buf sql = BUF_INIT;
     long long tenant;
-    int rc, seq = 0;
+    size_t nl = 0;
+    int rc;
     if ((rc = check_balanced(p, n, e)) < 0 || (rc = tenant_of_org(db, in->org_id, &tenant, e)) < 0)
         return rc;
+    for (size_t i = 0; i < n; i++)
+        if (p[i].amount_fen != 0) {
+            if (nl == MAX)
+                return errbuf_set(e, -ERR_INTERNAL, "more than %d postings in an entry", MAX);
+            lines[nl++] = &p[i];
+        }
     rc = db_queue(db, e,
                   "INSERT INTO ledger_entries(id, org_id, kind, idem_key, month, reverses_id, ref_id,"
                   " memo, created_by, created_at, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8,"
@@ -139,16 +151,31 @@ int ledger_post_queued(struct db *db, long long id, const struct ledger_entry_in
                   "iittiIItIii", id, in->org_id, in->kind, in->idem_key, (long long)in->month,
                   in->reverses_id, in->ref_id, in->memo ? in->memo : "", in->actor, dues_now(),
                   tenant);
-    for (size_t i = 0; rc >= 0 && i < n; i++) {
-        if (p[i].amount_fen == 0)
-            continue;
-        rc = db_queue(db, e,
-                      "INSERT INTO ledger_postings(entry_id, seq, org_id, account, month, amount_fen,"
-                      " tenant_id) SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS"
-                      " (SELECT 1 FROM ledger_entries WHERE id = $1 AND tenant_id = $7)",
-                      "iiitiii", id, (long long)++seq, p[i].org_id, p[i].account,
-                      (long long)in->month, p[i].amount_fen, tenant);
+    if (rc < 0 || nl == 0)
+        return rc < 0 ? rc : 0;
+    /* the postings in one statement, written only when the entry with that id is there (not
+     * when its key was posted before) */
+    buf_addstr(&sql, "INSERT INTO ledger_postings(entry_id, seq, org_id, account, month, amount_fen,"
+                     " tenant_id) SELECT $1, v.column1, v.column2, v.column3, $2, v.column4, $3"
+                     " FROM (VALUES ");
+    for (size_t i = 0; i < nl; i++)
+        buf_printf(&sql, "%s(CAST($%zu AS BIGINT), CAST($%zu AS BIGINT), CAST($%zu AS TEXT),"
+                         " CAST($%zu AS BIGINT))",
+                   i ? ", " : "", 4 + 4 * i, 5 + 4 * i, 6 + 4 * i, 7 + 4 * i);
+    buf_addstr(&sql, ") AS v WHERE EXISTS (SELECT 1 FROM ledger_entries WHERE id = $1 AND"
+                     " tenant_id = $3)");
+    if ((rc = db_prepare(db, buf_str(&sql), &st, e)) >= 0) {
+        db_bindv(st, "iii", id, (long long)in->month, tenant);
+        for (size_t i = 0; i < nl; i++) {
+            db_bind_int(st, 4 + 4 * (int)i, (long long)i + 1);
+            db_bind_int(st, 5 + 4 * (int)i, lines[i]->org_id);
+            db_bind_text(st, 6 + 4 * (int)i, lines[i]->account);
+            db_bind_int(st, 7 + 4 * (int)i, lines[i]->amount_fen);
+        }
+        rc = db_send(st, e);
+        db_done(st);
     }
+    buf_release(&sql);
     return rc < 0 ? rc : 0;
 }
 
