@@ -82,7 +82,7 @@ static int state_parse(const char *s)
 
 /* What a case is, for the steps. */
 struct case_row {
-    long long id, task_id, org_id, superior_id;
+    long long id, task_id, org_id, superior_id, tenant;
     int state, opened_on, escalated;
     char period[16], role[16], task_name[256], org_name[256], org_code[64], sup_code[64];
     char org_path[ORG_PATH_MAX], sup_path[ORG_PATH_MAX];
@@ -94,8 +94,8 @@ static int case_load(struct db *db, long long id, struct case_row *c, struct err
     int rc;
     if ((rc = db_prepare(db,
                          "SELECT c.state, c.task_id, c.org_id, c.superior_id, c.period, t.role,"
-                         " t.name, o.name, o.code, o.path, s.code, s.path, c.opened_on, c.escalated"
-                         " FROM plan_cases c JOIN plan_tasks t ON t.id = c.task_id AND t.tenant_id = c.tenant_id"
+                         " t.name, o.name, o.code, o.path, s.code, s.path, c.opened_on, c.escalated,"
+                         " c.tenant_id FROM plan_cases c JOIN plan_tasks t ON t.id = c.task_id AND t.tenant_id = c.tenant_id"
                          " JOIN orgs o ON o.id = c.org_id JOIN orgs s ON s.id = c.superior_id"
                          " WHERE c.id = $1",
                          &st, e)) < 0)
@@ -117,6 +117,7 @@ static int case_load(struct db *db, long long id, struct case_row *c, struct err
         snprintf(c->sup_path, sizeof(c->sup_path), "%s", db_col_text(st, 11));
         c->opened_on = (int)db_col_int(st, 12);
         c->escalated = (int)db_col_int(st, 13);
+        c->tenant = db_col_int(st, 14);
     }
     db_done(st);
     if (rc < 0)
@@ -143,18 +144,14 @@ static int step_record(struct db *db, const struct case_row *c, long long actor,
                        const char *action, int from, int to, const char *text, struct errbuf *e)
 {
     json_t *detail;
-    long long tenant;
     /* a step goes with its case, and a case with its plan (see plan_case_open) */
-    int rc = db_query_int(db, e, &tenant, "SELECT tenant_id FROM plan_cases WHERE id = $1", "i",
-                          c->id);
-    if (rc >= 0)
-        rc = db_run(db, e,
+    int rc = db_run(db, e,
                     "INSERT INTO plan_case_steps(case_id, org_id, at, day, account_id, action,"
                     " from_state, to_state, text, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7,"
                     " $8, $9, $10)",
                     "iiiiItttti", c->id, c->org_id, (long long)time(NULL), (long long)today, actor,
                     action, from >= 0 ? states[from].name : "", states[to].name, text ? text : "",
-                    tenant);
+                    c->tenant);
     if (rc < 0)
         return rc;
     detail = json_pack("{s:{s:s?, s:s}, s:s, s:s, s:I}", "state", "from",
@@ -232,7 +229,7 @@ int plan_case_open(struct db *db, const struct plan_case_open *o, int today, lon
     struct case_row c;
     struct idlist to = IDLIST_INIT, sup = IDLIST_INIT;
     char title[1024], body[1024], fa[32], ft[32];
-    long long id = 0, now = (long long)time(NULL), tenant;
+    long long id = 0, now = (long long)time(NULL);
     int rc;
     if ((rc = db_query_int(db, e, &id,
                            "SELECT id FROM plan_cases WHERE task_id = $1 AND org_id = $2 AND period = $3",
@@ -242,15 +239,18 @@ int plan_case_open(struct db *db, const struct plan_case_open *o, int today, lon
         return rc < 0 ? rc : 0;
     }
     /* the rows of a plan go with the plan (its tenant), whatever organization they concern */
-    if ((rc = db_query_int(db, e, &tenant, "SELECT tenant_id FROM plan_tasks WHERE id = $1", "i",
-                           o->task_id)) < 0 ||
-        (rc = db_run(db, e,
-                     "INSERT INTO plan_cases(task_id, org_id, period, superior_id, state, completion,"
-                     " opened_on, opened_at, updated_at, tenant_id) VALUES($1, $2, $3, $4, 'open',"
-                     " $5, $6, $7, $7, $8)",
-                     "iitidiii", o->task_id, o->org_id, o->period, o->superior_id, o->completion,
-                     (long long)today, now, tenant)) < 0 ||
-        (rc = db_last_id(db, &id, e)) < 0 || (rc = case_load(db, id, &c, e)) < 0)
+    if ((rc = db_query_int(db, e, &id,
+                           "INSERT INTO plan_cases(task_id, org_id, period, superior_id, state,"
+                           " completion, opened_on, opened_at, updated_at, tenant_id) SELECT $1,"
+                           " $2, $3, $4, 'open', $5, $6, $7, $7, t.tenant_id FROM plan_tasks t"
+                           " WHERE t.id = $1 RETURNING id",
+                           "iitidii", o->task_id, o->org_id, o->period, o->superior_id,
+                           o->completion, (long long)today, now)) < 0)
+        return rc;
+    if (rc == 0)
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "task_id", o->task_id,
+                                "plan task %lld not found", o->task_id);
+    if ((rc = case_load(db, id, &c, e)) < 0)
         return rc;
     snprintf(body, sizeof(body), "%s %s 完成 %s/%s（%.0f%%），未达标", o->task_name, o->period,
              plan_figure(o->actual, fa, sizeof(fa)), plan_figure(o->target, ft, sizeof(ft)),
