@@ -15,6 +15,11 @@ struct db;
 #define DEMO_SOURCE_CODE "demo"
 #define DEMO_SOURCE_NAME "演示业务系统"
 #define DEMO_API_KEY "demo-api-key-0123456789"
+/* From this many members the demo's events and payments go two ways on PostgreSQL, through
+ * a second connection in a thread (two sessions use two cores; SQLite has one writer at a
+ * time). The tests' small PostgreSQL demo (300 members) takes that path and is compared with
+ * SQLite's. */
+#define DEMO_SPLIT_MEMBERS 200
 
 /* Progress of one phase ("orgs", "members", "accounts", "bases", "events", "dues"): done of total
  * steps; items = rows written so far in the phase. */

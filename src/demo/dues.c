@@ -14,6 +14,7 @@
 
 #include "base/month.h"
 #include "db/db.h"
+#include "demo/dues_impl.h"
 #include "demo/model.h"
 #include "demo/rng.h"
 #include "dues/arrears.h"
@@ -28,39 +29,14 @@
 #include "org/scope.h"
 #include "base/banned.h"
 
-enum way { WAY_ONLINE, WAY_PAYROLL, WAY_CASH, WAY_QUARTER };
-
-struct pay {
-    int member; /* index */
-    int months[3];
-    int nmonths;
-    long long amount, voluntary, at, id;
-    enum way way;
-};
-
-struct dd {
-    struct db *db;
-    const struct demo_model *m;
-    const struct demo_opts *o;
-    struct demo_summary *sum;
-    long long limit;     /* the latest instant the clock may show: the demo's last day */
-    long long root;      /* organization id */
-    char root_path[ORG_PATH_MAX];
-    bool *late;          /* per member: paid last month late (in cash this month) */
-    struct pay *pays;    /* this month's payments */
-    int npays;
-    long long *payroll;  /* member ids whose dues the payroll office deducts this month */
-    size_t npayroll;
-};
-
 /* Set the dues module's clock to t, but never past the demo's last day. */
-static void clock_at(const struct dd *d, long long t)
+void clock_at(const struct dd *d, long long t)
 {
     dues_clock_set(t < d->limit ? t : d->limit);
 }
 
 /* The moment of day d, hour h of month (YYYYMM), never after the demo's last day. */
-static long long moment(const struct dd *d, int month, int day, int hour)
+long long moment(const struct dd *d, int month, int day, int hour)
 {
     long long t;
     if (day > month_days(month))
@@ -101,122 +77,8 @@ static int member_index(const struct demo_model *m, long long id)
     return -1;
 }
 
-/* What each quarterly payer of the month is asked to pay: the module's quotes, for all of
- * them at once (their members' months, bases and terms read together). */
-static int quote_quarters(struct dd *d, struct errbuf *e)
-{
-    const struct demo_model *m = d->m;
-    struct dues_pay_in *in = calloc((size_t)d->npays + 1, sizeof(*in));
-    long long *totals = calloc((size_t)d->npays + 1, sizeof(*totals));
-    int *which = calloc((size_t)d->npays + 1, sizeof(*which));
-    size_t n = 0;
-    int rc = 0;
-    if (!in || !totals || !which)
-        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
-    for (int k = 0; rc >= 0 && k < d->npays; k++) {
-        struct pay *p = &d->pays[k];
-        if (p->way != WAY_QUARTER)
-            continue;
-        if (n == 0)
-            clock_at(d, p->at); /* all in the month: the quotes depend on the month alone */
-        in[n] = (struct dues_pay_in){m->members[p->member].id, p->months, (size_t)p->nmonths, 0,
-                                     0, "wechat", NULL, NULL, true, 0, 0};
-        which[n++] = k;
-    }
-    if (rc >= 0 && n)
-        rc = dues_payment_quote_batch(d->db, in, n, totals, e);
-    for (size_t j = 0; rc >= 0 && j < n; j++)
-        d->pays[which[j]].amount = totals[j];
-    free(in);
-    free(totals);
-    free(which);
-    return rc;
-}
 
-/* Record the payments of d->pays in one transaction, as the module takes many at once:
- * collections paid at once, online ones created and then settled by the provider's notices
- * (a batch of notices, as a provider sends them after the day's payments), and month's
- * payroll deduction on the 10th. */
-static int record(struct dd *d, int month, struct errbuf *e)
-{
-    struct dues_pay_in *in = calloc(d->npays ? (size_t)d->npays : 1, sizeof(*in));
-    long long *ids = calloc(d->npays ? (size_t)d->npays : 1, sizeof(*ids)), last = 0;
-    json_t *notices = json_array(), *replies = NULL;
-    int rc;
-    if (!in || !ids) {
-        free(in);
-        free(ids);
-        json_decref(notices);
-        return errbuf_set(e, -ERR_NOMEM, "out of memory");
-    }
-    for (int k = 0; k < d->npays; k++) {
-        const struct pay *p = &d->pays[k];
-        in[k] = (struct dues_pay_in){d->m->members[p->member].id,
-                                     p->months,
-                                     (size_t)p->nmonths,
-                                     p->voluntary,
-                                     p->amount,
-                                     p->way == WAY_PAYROLL ? "payroll"
-                                     : p->way == WAY_CASH  ? "cash"
-                                     : p->member % 3       ? "wechat"
-                                                           : "alipay",
-                                     NULL,
-                                     NULL,
-                                     p->way == WAY_ONLINE || p->way == WAY_QUARTER,
-                                     0,
-                                     p->at};
-        last = p->at > last ? p->at : last;
-    }
-    clock_at(d, last);
-    rc = db_begin(d->db, e);
-    if (rc >= 0)
-        rc = dues_payment_create_batch(d->db, in, (size_t)d->npays, ids, e);
-    for (int k = 0; rc >= 0 && k < d->npays; k++) {
-        struct pay *p = &d->pays[k];
-        char ref[32];
-        p->id = in[k].online ? ids[k] : 0; /* a collection is paid already */
-        if (!p->id)
-            continue;
-        /* the provider's notice a minute after the member paid */
-        snprintf(ref, sizeof(ref), "demo-%lld", p->id);
-        json_array_append_new(notices,
-                              json_pack("{s:s, s:I, s:I, s:s, s:I}", "provider_ref", ref,
-                                        "payment_id", (json_int_t)p->id, "amount_fen",
-                                        (json_int_t)p->amount, "result", "success", "paid_at",
-                                        (json_int_t)(p->at + 60 < d->limit ? p->at + 60 : d->limit)));
-    }
-    clock_at(d, last + 60);
-    if (rc >= 0 && json_array_size(notices))
-        rc = dues_callback_apply_batch(d->db, notices, &replies, e);
-    json_decref(notices);
-    json_decref(replies);
-    free(in);
-    free(ids);
-    if (rc >= 0 && d->npayroll) {
-        struct dues_payroll_stats ps;
-        clock_at(d, moment(d, month, 10, 10));
-        rc = dues_payroll_collect(d->db, month, d->payroll, d->npayroll, 0, &ps, e);
-    }
-    d->npayroll = 0;
-    if (rc < 0) {
-        db_rollback(d->db);
-        return rc;
-    }
-    rc = db_commit(d->db, e);
-    d->npays = 0;
-    return rc;
-}
 
-static void add_pay(struct dd *d, int i, int month, long long amount, enum way way, long long at)
-{
-    struct pay *p = &d->pays[d->npays++];
-    memset(p, 0, sizeof(*p));
-    p->member = i;
-    p->months[p->nmonths++] = month;
-    p->amount = amount;
-    p->way = way;
-    p->at = at;
-}
 
 /* The month's published bills still unpaid (member_id, amount_fen), by member. */
 static int unpaid_bills(struct dd *d, int month, struct db_stmt **ret, struct errbuf *e)
@@ -581,20 +443,29 @@ int demo_dues_write(struct db *db, const struct demo_model *m, const struct demo
                     struct demo_summary *sum, struct errbuf *e)
 {
     struct dd *ds = calloc((size_t)n, sizeof(*ds));
+    struct db *db2 = NULL;
     int rc = ds ? 0 : errbuf_set(e, -ERR_NOMEM, "out of memory");
     for (int k = 0; k < n && rc >= 0; k++) {
         struct dd *d = &ds[k];
         long long limit = time_of_date(m[k].today) + 18 * 3600, now = (long long)time(NULL);
-        *d = (struct dd){db, &m[k], &o[k], sum, limit < now ? limit : now, m[k].orgs[0].id, "",
-                         NULL, NULL, 0, NULL, 0};
+        *d = (struct dd){db, NULL, &m[k], &o[k], sum, limit < now ? limit : now, m[k].orgs[0].id,
+                         "", NULL, NULL, 0, NULL, 0};
         d->late = calloc((size_t)m[k].nmembers, sizeof(*d->late));
         d->pays = calloc((size_t)m[k].nmembers, sizeof(*d->pays));
         d->payroll = calloc((size_t)m[k].nmembers, sizeof(*d->payroll));
         if (!d->late || !d->pays || !d->payroll)
             rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
     }
+    /* half of the payments through a second connection (dues_pay.c), shared by the companies */
+    if (rc >= 0 && db_backend(db) == DB_POSTGRES && m[0].nmembers >= DEMO_SPLIT_MEMBERS &&
+        (rc = db_open(db_url(db), &db2, e)) >= 0) {
+        db_pipeline(db2, true);
+        for (int k = 0; k < n; k++)
+            ds[k].db2 = db2;
+    }
     if (rc >= 0)
         rc = run(ds, n, e);
+    db_close(db2);
     dues_clock_set(0);
     for (int k = 0; ds && k < n; k++) {
         free(ds[k].late);

@@ -17,9 +17,6 @@
 #include "base/banned.h"
 
 #define BATCH 10000
-/* from this many members the events go two ways on PostgreSQL (second_half); the tests' small
- * PostgreSQL demo (300 members) takes that path and is compared with SQLite's */
-#define SPLIT_MEMBERS 200
 #define KEY_ROOM 64
 #define DETAIL_ROOM 512
 #define ARENA (BATCH * 160)
@@ -521,7 +518,7 @@ static int second_half(struct sink *s2, struct db **db2, struct share *sh, pthre
 {
     int rc;
     *db2 = NULL;
-    if (db_backend(db) != DB_POSTGRES || m->nmembers < SPLIT_MEMBERS)
+    if (db_backend(db) != DB_POSTGRES || m->nmembers < DEMO_SPLIT_MEMBERS)
         return 0;
     if ((rc = db_open(db_url(db), db2, e)) < 0)
         return rc;
