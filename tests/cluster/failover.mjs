@@ -268,7 +268,7 @@ async function everyStandbyRoute() {
   const table = readFileSync('src/http/router.c', 'utf8');
   const marked = [...table.matchAll(/\{"GET", "([^"]+)",[^}]*RT_STANDBY/g)].map((m) => m[1]);
   const tok = async (name) => (await login(BASE, name, PASSWORD)).token;
-  const [member, committee, finance] = [await tok('dangyuan'), await tok('dangwei'), await tok('caiwu')];
+  const [member, committee, finance, admin] = [await tok('dangyuan'), await tok('dangwei'), await tok('caiwu'), await tok('admin')];
   const [[mid]] = sql("SELECT member_id FROM accounts WHERE login = 'dangyuan'");
   const [[org]] = sql("SELECT id FROM orgs WHERE code = 'GW-01'");
   const [[month]] = sql('SELECT COALESCE(MAX(month), 202401) FROM dues_bills');
@@ -286,6 +286,7 @@ async function everyStandbyRoute() {
     '/api/v1/dues/arrears': [committee, `/api/v1/dues/arrears?org_id=${org}`],
     '/api/v1/dues/ledger/trial-balance': [finance, '/api/v1/dues/ledger/trial-balance'],
     '/api/v1/dues/ledger/statement': [finance, '/api/v1/dues/ledger/statement'],
+    '/api/v1/national/provinces': [admin, '/api/v1/national/provinces'],
   };
   const before = SERVE_PORTS.map((_, i) => serveLog(i + 1).length);
   for (const pattern of marked) {
