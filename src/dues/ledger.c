@@ -193,6 +193,26 @@ int ledger_balance(struct db *db, long long org_id, const char *account, long lo
     return 0;
 }
 
+int ledger_balances(struct db *db, long long org_id, const char *const which[3],
+                    long long ret[3], struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT account, COALESCE(SUM(amount_fen), 0) FROM ledger_postings"
+                         " WHERE org_id = $1 AND account IN ($2, $3, $4) GROUP BY account",
+                         &st, e)) < 0)
+        return rc;
+    db_bindv(st, "ittt", org_id, which[0], which[1], which[2]);
+    ret[0] = ret[1] = ret[2] = 0;
+    while ((rc = db_step(st, e)) == 1)
+        for (int i = 0; i < 3; i++)
+            if (strcmp(db_col_text(st, 0), which[i]) == 0)
+                ret[i] = db_col_int(st, 1);
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
 /* Bind the organization filter of a query written in two forms: one organization ($1) or
  * a subtree ($1, $2 the path bounds); returns the next parameter number. */
 static int bind_scope(struct db_stmt *st, long long org_id, const char *path, bool subtree)

@@ -51,6 +51,9 @@ int ledger_post_queued(struct db *db, long long id, const struct ledger_entry_in
 /* Balance of one account of one organization (all months). */
 int ledger_balance(struct db *db, long long org_id, const char *account, long long *ret,
                    struct errbuf *e);
+/* The balances of three accounts of one organization at once (one read). */
+int ledger_balances(struct db *db, long long org_id, const char *const which[3],
+                    long long ret[3], struct errbuf *e);
 /* Trial balance of the organizations under path (one when subtree is false, org_id),
  * entries up to month to (0 = all): accounts with debit, credit and balance. */
 int ledger_trial_balance(struct db *db, long long org_id, const char *path, bool subtree,

@@ -87,12 +87,36 @@ static int check_key(const char *key, struct errbuf *e)
     return 0;
 }
 
+/* What an organization owes up and holds: the balances remitting reads */
+static const char *const REMIT_ACCOUNTS[3] = {"remit_payable", "special_remit", "bank"};
+
+/* The organization's parent and the parent's own (0 for none): 1, or 0 when no such one. */
+static int parents(struct db *db, long long org_id, long long *parent, long long *grand,
+                   struct errbuf *e)
+{
+    struct db_stmt *st;
+    int rc;
+    if ((rc = db_prepare(db,
+                         "SELECT COALESCE(o.parent_id, 0), COALESCE(p.parent_id, 0) FROM orgs o"
+                         " LEFT JOIN orgs p ON p.id = o.parent_id WHERE o.id = $1",
+                         &st, e)) < 0)
+        return rc;
+    db_bind_int(st, 1, org_id);
+    if ((rc = db_step(st, e)) == 1) {
+        *parent = db_col_int(st, 0);
+        *grand = db_col_int(st, 1);
+    }
+    db_done(st);
+    return rc;
+}
+
 int dues_remit(struct db *db, long long org_id, long long amount_fen, const char *request_key,
                long long actor, json_t **ret, struct errbuf *e)
 {
     long long tenant;
     long long parent = 0, grand = 0, payable = 0, special = 0, bank = 0, share_bp = 0, id = 0;
     long long entry = 0, share = 0, now = dues_now(), total;
+    long long bal[3];
     struct dues_rules rules;
     char key[64];
     json_t *d;
@@ -112,21 +136,19 @@ int dues_remit(struct db *db, long long org_id, long long amount_fen, const char
         db_rollback(db);
         return rc < 0 ? rc : 0;
     }
-    rc = db_query_int(db, e, &parent, "SELECT COALESCE(parent_id, 0) FROM orgs WHERE id = $1", "i",
-                      org_id);
+    rc = parents(db, org_id, &parent, &grand, e);
     if (rc == 0)
         rc = errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", org_id,
                               "organization %lld not found", org_id);
     else if (rc > 0 && !parent)
         rc = errbuf_field_int(e, -ERR_INVALID, R_WRONG_ORG_KIND, "org_id", org_id,
                               "organization %lld has no higher level to remit to", org_id);
-    if (rc < 0 || (rc = ledger_balance(db, org_id, "remit_payable", &payable, e)) < 0 ||
-        (rc = ledger_balance(db, org_id, "special_remit", &special, e)) < 0 ||
-        (rc = ledger_balance(db, org_id, "bank", &bank, e)) < 0 ||
-        (rc = db_query_int(db, e, &grand, "SELECT COALESCE(parent_id, 0) FROM orgs WHERE id = $1",
-                           "i", parent)) < 0 ||
+    if (rc < 0 || (rc = ledger_balances(db, org_id, REMIT_ACCOUNTS, bal, e)) < 0 ||
         (rc = dues_share_bp(db, parent, &share_bp, e)) < 0)
         goto fail;
+    payable = bal[0];
+    special = bal[1];
+    bank = bal[2];
     payable = -payable; /* liabilities are credit balances */
     special = -special;
     if (amount_fen == 0)
@@ -324,7 +346,7 @@ int dues_remittances_list(struct db *db, long long org_id, int year, long long p
                           long long page_size, json_t **ret, struct errbuf *e)
 {
     long long from = (long long)year * 100 + 1, to = (long long)year * 100 + 12;
-    long long total = 0, payable = 0, special = 0, bank = 0, parent = 0;
+    long long total = 0, bal[3] = {0, 0, 0}, parent = 0;
     json_t *items = json_array(), *up = json_null();
     struct db_stmt *st;
     int rc;
@@ -359,9 +381,7 @@ int dues_remittances_list(struct db *db, long long org_id, int year, long long p
                       "entry_id", db_col_int(st, 8), "created_by", id_or_null(st, 9),
                       "created_by_name", db_col_text(st, 10), "created_at", db_col_int(st, 11)));
     db_done(st);
-    if (rc < 0 || (rc = ledger_balance(db, org_id, "remit_payable", &payable, e)) < 0 ||
-        (rc = ledger_balance(db, org_id, "special_remit", &special, e)) < 0 ||
-        (rc = ledger_balance(db, org_id, "bank", &bank, e)) < 0 ||
+    if (rc < 0 || (rc = ledger_balances(db, org_id, REMIT_ACCOUNTS, bal, e)) < 0 ||
         (rc = db_prepare(db,
                          "SELECT p.id, p.name FROM orgs o JOIN orgs p ON p.id = o.parent_id"
                          " WHERE o.id = $1",
@@ -378,8 +398,8 @@ int dues_remittances_list(struct db *db, long long org_id, int year, long long p
     /* liabilities are credit balances: what is owed is their negation */
     *ret = json_pack("{s:I, s:i, s:o, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I}", "org_id",
                      (json_int_t)org_id, "year", year, "parent", up, "payable_fen",
-                     (json_int_t)-payable, "special_fen", (json_int_t)-special, "owed_fen",
-                     (json_int_t)(-payable - special), "bank_fen", (json_int_t)bank, "items",
+                     (json_int_t)-bal[0], "special_fen", (json_int_t)-bal[1], "owed_fen",
+                     (json_int_t)(-bal[0] - bal[1]), "bank_fen", (json_int_t)bal[2], "items",
                      items, "total", (json_int_t)total, "page", (json_int_t)page, "page_size",
                      (json_int_t)page_size);
     return 0;
