@@ -18,6 +18,27 @@
  * one with a key, unless the key was used (ON CONFLICT). Parameters are cast: an INSERT from
  * a SELECT gives them no types of its own on PostgreSQL. Whether a row went in is read from
  * RETURNING: Citus reports an INSERT ... SELECT's rows selected as its count, stored or not. */
+#define TODO_INSERT                                                                                \
+    "INSERT INTO todos(domain, kind, account_id, org_id, member_id, title, task_id, case_id,"     \
+    " period, due_day, from_month, months, dedupe, created_at, tenant_id)"                        \
+    " SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT), CAST($4 AS BIGINT),"         \
+    " CAST($5 AS BIGINT), CAST($6 AS TEXT), CAST($7 AS BIGINT), CAST($8 AS BIGINT),"              \
+    " CAST($9 AS TEXT), CAST($10 AS BIGINT), CAST($11 AS BIGINT), CAST($12 AS BIGINT),"           \
+    " CAST($13 AS TEXT), CAST($14 AS BIGINT), CAST($15 AS BIGINT)"                                \
+    " WHERE CAST($13 AS TEXT) IS NOT NULL OR NOT EXISTS (SELECT 1 FROM todos o"                   \
+    " WHERE COALESCE(o.account_id, 0) = COALESCE(CAST($3 AS BIGINT), 0)"                          \
+    " AND o.kind = CAST($2 AS TEXT) AND o.done_at IS NULL"                                        \
+    " AND COALESCE(o.task_id, 0) = COALESCE(CAST($7 AS BIGINT), 0)"                               \
+    " AND COALESCE(o.case_id, 0) = COALESCE(CAST($8 AS BIGINT), 0)"                               \
+    " AND o.org_id = CAST($4 AS BIGINT)"                                                          \
+    " AND COALESCE(o.period, '') = COALESCE(CAST($9 AS TEXT), '')"                                \
+    " AND o.title = CAST($6 AS TEXT))"                                                            \
+    " ON CONFLICT (dedupe, tenant_id) DO NOTHING"
+#define TODO_ARGS(t, now, tenant)                                                                  \
+    "ttIiItIItIIItii", (t)->domain, (t)->kind, (t)->account_id, (t)->org_id, (t)->member_id,      \
+        (t)->title, (t)->task_id, (t)->case_id, (t)->period, (long long)(t)->due_day,              \
+        (long long)(t)->from_month, (long long)(t)->months, (t)->dedupe, (now), (tenant)
+
 int todo_raise(struct db *db, const struct todo *t, struct errbuf *e)
 {
     long long now = t->created_at ? t->created_at : (long long)time(NULL), one = 0, tenant;
@@ -25,26 +46,18 @@ int todo_raise(struct db *db, const struct todo *t, struct errbuf *e)
     int rc = tenant_of_org(db, t->org_id, &tenant, e);
     if (rc < 0)
         return rc;
-    rc = db_query_int(
-        db, e, &one,
-        "INSERT INTO todos(domain, kind, account_id, org_id, member_id, title, task_id, case_id,"
-        " period, due_day, from_month, months, dedupe, created_at, tenant_id)"
-        " SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS BIGINT), CAST($4 AS BIGINT),"
-        " CAST($5 AS BIGINT), CAST($6 AS TEXT), CAST($7 AS BIGINT), CAST($8 AS BIGINT),"
-        " CAST($9 AS TEXT), CAST($10 AS BIGINT), CAST($11 AS BIGINT), CAST($12 AS BIGINT),"
-        " CAST($13 AS TEXT), CAST($14 AS BIGINT), CAST($15 AS BIGINT)"
-        " WHERE CAST($13 AS TEXT) IS NOT NULL OR NOT EXISTS (SELECT 1 FROM todos o"
-        " WHERE COALESCE(o.account_id, 0) = COALESCE(CAST($3 AS BIGINT), 0)"
-        " AND o.kind = CAST($2 AS TEXT) AND o.done_at IS NULL"
-        " AND COALESCE(o.task_id, 0) = COALESCE(CAST($7 AS BIGINT), 0)"
-        " AND COALESCE(o.case_id, 0) = COALESCE(CAST($8 AS BIGINT), 0)"
-        " AND o.org_id = CAST($4 AS BIGINT) AND COALESCE(o.period, '') = COALESCE(CAST($9 AS TEXT), '')"
-        " AND o.title = CAST($6 AS TEXT))"
-        " ON CONFLICT (dedupe, tenant_id) DO NOTHING RETURNING 1",
-        "ttIiItIItIIItii", t->domain, t->kind, t->account_id, t->org_id, t->member_id, t->title,
-        t->task_id, t->case_id, t->period, (long long)t->due_day, (long long)t->from_month,
-        (long long)t->months, t->dedupe, now, tenant);
+    rc = db_query_int(db, e, &one, TODO_INSERT " RETURNING 1", TODO_ARGS(t, now, tenant));
     return rc < 0 ? rc : rc == 1; /* a row returned: added (Citus counts rows selected) */
+}
+
+int todo_raise_queued(struct db *db, const struct todo *t, struct errbuf *e)
+{
+    long long now = t->created_at ? t->created_at : (long long)time(NULL), tenant;
+    int rc = tenant_of_org(db, t->org_id, &tenant, e);
+    if (rc < 0)
+        return rc;
+    rc = db_queue(db, e, TODO_INSERT, TODO_ARGS(t, now, tenant));
+    return rc < 0 ? rc : 0;
 }
 
 int todo_done_case(struct db *db, long long case_id, struct errbuf *e)

@@ -28,6 +28,9 @@ struct todo {
 
 /* Raise t: 1 when a row was added, 0 when its twin (or its dedupe key) was there already. */
 int todo_raise(struct db *db, const struct todo *t, struct errbuf *e);
+/* The same when the caller need not know which: sent without waiting for the server when
+ * pipelining (db_queue), so that a check raising thousands waits for none of them. */
+int todo_raise_queued(struct db *db, const struct todo *t, struct errbuf *e);
 /* Close the open to-dos of a rectification case, or the warnings of a task's cell. */
 int todo_done_case(struct db *db, long long case_id, struct errbuf *e);
 int todo_done_cell(struct db *db, long long task_id, long long org_id, const char *period,

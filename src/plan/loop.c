@@ -261,7 +261,9 @@ int plan_case_open(struct db *db, const struct plan_case_open *o, int today, lon
     if ((rc = side_people(db, &c, SIDE_BRANCH, &to, e)) < 0)
         goto out;
     if (to.n) {
-        if ((rc = set_state(db, id, ST_OPEN, ST_NOTIFIED, NULL, NULL, e)) < 0 ||
+        /* the case this transaction just made: nobody else can have moved it */
+        if ((rc = db_queue(db, e, "UPDATE plan_cases SET state = $2, updated_at = $3 WHERE id = $1",
+                           "iti", id, states[ST_NOTIFIED].name, (long long)time(NULL))) < 0 ||
             (rc = step_record(db, &c, 0, today, "notify", ST_OPEN, ST_NOTIFIED, "系统自动通知", e)) < 0)
             goto out;
         snprintf(title, sizeof(title), "【未达标】%s · %s %s：请确认并整改（整改事项 #%lld）",

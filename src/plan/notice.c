@@ -367,7 +367,7 @@ int plan_todo_add(struct db *db, const struct idlist *to, long long org_id, cons
     for (int i = 0; i < to->n; i++) {
         int rc;
         t.account_id = to->v[i];
-        if ((rc = todo_raise(db, &t, e)) < 0)
+        if ((rc = todo_raise_queued(db, &t, e)) < 0)
             return rc;
     }
     return 0;
