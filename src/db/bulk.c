@@ -15,7 +15,7 @@
 #define BULK_PIECE (1 << 20)
 
 #define CHUNK_ROWS 64
-#define CHUNK_PARAMS 160 /* the most $N parameters a statement may have (sqlite.c) */
+#define CHUNK_PARAMS DB_PARAMS_MAX
 
 static void clear_pending(struct db_bulk *b)
 {
@@ -121,8 +121,8 @@ int db_bulk_open(struct db *db, const char *table, const char *columns, const ch
     if (!db->ops->bulk_flush) {
         b->chunk = CHUNK_PARAMS / b->ncols < CHUNK_ROWS ? CHUNK_PARAMS / b->ncols : CHUNK_ROWS;
         int code = b->chunk < 1 ? -ERR_INTERNAL : -ERR_NOMEM;
-        if (b->chunk < 1 || !(b->pend = calloc((size_t)b->chunk * (size_t)b->ncols,
-                                                sizeof(*b->pend)))) {
+        if (b->chunk < 1 ||
+            !(b->pend = calloc((size_t)b->chunk * (size_t)b->ncols, sizeof(*b->pend)))) {
             db_bulk_free(b);
             return errbuf_set(e, code, "bulk write to %s: cannot hold a row", table);
         }
@@ -187,7 +187,8 @@ static void copy_row(struct buf *out, const char *types, va_list ap)
                 buf_addstr(out, "NaN");
             else if (isinf(v))
                 buf_addstr(out, v > 0 ? "Infinity" : "-Infinity");
-            else if (fabs(v) < 9007199254740992.0 && v == (double)(long long)v && !(v == 0 && signbit(v)))
+            else if (fabs(v) < 9007199254740992.0 && v == (double)(long long)v &&
+                     !(v == 0 && signbit(v)))
                 copy_int(out, (long long)v); /* exactly the same float8 */
             else
                 buf_printf(out, "%.17g", v);
@@ -234,8 +235,8 @@ int db_bulk_row(struct db_bulk *b, struct errbuf *e, const char *types, ...)
     va_list ap;
     int rc = 0;
     if ((int)strlen(types) != b->ncols)
-        return errbuf_set(e, -ERR_INTERNAL, "bulk write to %s: %zu values for %d columns",
-                          b->table, strlen(types), b->ncols);
+        return errbuf_set(e, -ERR_INTERNAL, "bulk write to %s: %zu values for %d columns", b->table,
+                          strlen(types), b->ncols);
     va_start(ap, types);
     if (b->db->ops->bulk_flush) {
         size_t before = b->data.len;

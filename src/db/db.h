@@ -73,7 +73,8 @@ void db_read_end(struct db *db);
 int db_prepare(struct db *db, const char *sql, struct db_stmt **ret, struct errbuf *e);
 void db_done(struct db_stmt *st);
 
-/* Parameters are 1-based like $1. Text is copied. */
+/* Parameters are 1-based like $1, at most DB_PARAMS_MAX in a statement. Text is copied. */
+#define DB_PARAMS_MAX 160
 void db_bind_int(struct db_stmt *st, int idx, long long v);
 void db_bind_double(struct db_stmt *st, int idx, double v);
 void db_bind_text(struct db_stmt *st, int idx, const char *s); /* NULL binds SQL NULL */

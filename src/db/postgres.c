@@ -9,7 +9,6 @@
 #include "db/db_impl.h"
 #include "base/banned.h"
 
-#define MAX_PARAMS 160
 /* Queued statements collected at the latest after this many: their answers must not fill the
  * socket buffers while libpq writes in blocking mode. */
 #define MAX_QUEUED 1000
@@ -24,7 +23,7 @@ struct pg_stmt {
     struct db_stmt base;
     char name[24];
     int nparams;
-    char *vals[MAX_PARAMS];
+    char *vals[DB_PARAMS_MAX];
     PGresult *res;
     int row, nrows;
 };
@@ -177,7 +176,7 @@ static int pg_prepare(struct db *db, struct db_stmt *st, struct errbuf *e)
     PGresult *res;
     int rc = 0;
     s->nparams = count_params(st->sql);
-    if (s->nparams > MAX_PARAMS)
+    if (s->nparams > DB_PARAMS_MAX)
         return errbuf_set(e, -ERR_INTERNAL, "too many parameters");
     snprintf(s->name, sizeof(s->name), "s%u", ++db->next_name);
     if ((rc = collect(db, NULL, e)) < 0)
@@ -191,7 +190,7 @@ static int pg_prepare(struct db *db, struct db_stmt *st, struct errbuf *e)
 
 static void clear_vals(struct pg_stmt *s)
 {
-    for (int i = 0; i < MAX_PARAMS; i++) {
+    for (int i = 0; i < DB_PARAMS_MAX; i++) {
         free(s->vals[i]);
         s->vals[i] = NULL;
     }
@@ -220,7 +219,7 @@ static void pg_finalize(struct db_stmt *st)
 static void set_val(struct db_stmt *st, int idx, char *v)
 {
     struct pg_stmt *s = (struct pg_stmt *)st;
-    if (idx < 1 || idx > MAX_PARAMS) {
+    if (idx < 1 || idx > DB_PARAMS_MAX) {
         free(v);
         return;
     }
@@ -260,14 +259,14 @@ static int pg_step(struct db_stmt *st, struct errbuf *e)
         struct pg_db *pd = (struct pg_db *)st->db;
         if (pd->queued) { /* sent after the queued ones, answered in the same round trip */
             int rc;
-            if (!PQsendQueryPrepared(pd->h, s->name, s->nparams, (const char *const *)s->vals,
-                                     NULL, NULL, 0))
+            if (!PQsendQueryPrepared(pd->h, s->name, s->nparams, (const char *const *)s->vals, NULL,
+                                     NULL, 0))
                 return pg_error(NULL, st->db, e, "pipeline");
             if ((rc = collect(st->db, &s->res, e)) < 0)
                 return rc;
         } else {
-            s->res = PQexecPrepared(pd->h, s->name, s->nparams, (const char *const *)s->vals,
-                                    NULL, NULL, 0);
+            s->res = PQexecPrepared(pd->h, s->name, s->nparams, (const char *const *)s->vals, NULL,
+                                    NULL, 0);
         }
         status = PQresultStatus(s->res);
         if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {

@@ -13,20 +13,18 @@
 #include "db/db_impl.h"
 #include "base/banned.h"
 
-#define MAX_PARAMS 160
-
 struct sq_db {
     struct db base;
     sqlite3 *h;
-    char *path;   /* the database file, for the locks file beside it */
-    int lock_fd;  /* "<path>-locks" once a lock was asked for, else -1 */
+    char *path;  /* the database file, for the locks file beside it */
+    int lock_fd; /* "<path>-locks" once a lock was asked for, else -1 */
 };
 
 struct sq_stmt {
     struct db_stmt base;
     sqlite3_stmt *h;
     int nmap;
-    int map[MAX_PARAMS + 1]; /* $N → SQLite parameter index (0 = unused) */
+    int map[DB_PARAMS_MAX + 1]; /* $N → SQLite parameter index (0 = unused) */
 };
 
 static sqlite3 *handle(struct db *db)
@@ -113,7 +111,7 @@ static int sq_prepare(struct db *db, struct db_stmt *st, struct errbuf *e)
     free(own);
     if (rc != SQLITE_OK)
         return sq_error(handle(db), rc, e, "prepare");
-    for (int n = 1; n <= MAX_PARAMS; n++) {
+    for (int n = 1; n <= DB_PARAMS_MAX; n++) {
         char name[16];
         snprintf(name, sizeof(name), "$%d", n);
         s->map[n] = sqlite3_bind_parameter_index(s->h, name);
@@ -138,7 +136,7 @@ static void sq_reset(struct db_stmt *st)
 static int pidx(struct db_stmt *st, int idx)
 {
     struct sq_stmt *s = (struct sq_stmt *)st;
-    return idx >= 1 && idx <= MAX_PARAMS ? s->map[idx] : 0;
+    return idx >= 1 && idx <= DB_PARAMS_MAX ? s->map[idx] : 0;
 }
 
 static void sq_bind_int(struct db_stmt *st, int idx, long long v)
@@ -244,8 +242,9 @@ static void sq_unlock(struct db *db, long long key)
 
 static void sq_tune_bulk(struct db *db, bool on)
 {
-    sq_exec(db, on ? "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144"
-                   : "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8192",
+    sq_exec(db,
+            on ? "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144"
+               : "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8192",
             NULL);
 }
 

@@ -77,9 +77,6 @@ static int member_index(const struct demo_model *m, long long id)
     return -1;
 }
 
-
-
-
 /* The month's published bills still unpaid (member_id, amount_fen), by member. */
 static int unpaid_bills(struct dd *d, int month, struct db_stmt **ret, struct errbuf *e)
 {
@@ -126,7 +123,8 @@ static int pay_month(struct dd *d, int t, struct errbuf *e)
             d->late[i] = true;
             continue;
         }
-        day = way == WAY_PAYROLL ? 10 : demo_rng_range(&r, 1, mb->level[DIM_DISCIPLINE] < 0 ? 28 : 20);
+        day = way == WAY_PAYROLL ? 10
+                                 : demo_rng_range(&r, 1, mb->level[DIM_DISCIPLINE] < 0 ? 28 : 20);
         if (last && day > today)
             continue; /* not yet */
         special = t == m->months / 2 && i == m->orgs[m->branches[0]].secretary;
@@ -187,8 +185,9 @@ static int write_terms(struct dd *d, struct errbuf *e)
                 sizeof(approved_on));
     for (int i = 0; rc >= 0 && i < m->nmembers; i++) {
         const struct demo_member *mb = &m->members[i];
-        struct dues_term_in in = {mb->id, NULL, 0, m->first_month, 0,
-                                  m->orgs[m->orgs[mb->branch].unit].name, approved_on, NULL};
+        struct dues_term_in in = {mb->id,         NULL, 0,
+                                  m->first_month, 0,    m->orgs[m->orgs[mb->branch].unit].name,
+                                  approved_on,    NULL};
         struct demo_rng r;
         long long id;
         demo_rng_init(&r, d->o->seed, STREAM_DUES, ((uint64_t)i << 8) + 255);
@@ -243,24 +242,26 @@ static int spend(struct dd *d, int month, struct errbuf *e)
     static const char *const kinds[] = {"education", "activities", "hardship", "commendation"};
     static const char *const notes[] = {"党员教育培训教材", "主题党日活动", "慰问困难党员",
                                         "表彰优秀共产党员"};
+    static const char *const accounts[3] = {"bank", "remit_payable", "special_remit"};
     const struct demo_model *m = d->m;
     int rc = 0;
     for (int k = 1; k < m->norgs && rc >= 0; k++) {
         const struct demo_org *o = &m->orgs[k];
-        long long bank = 0, payable = 0, special = 0, amount, at;
+        long long bal[3], bank, payable, special, amount, at;
         struct dues_expense_in in;
         struct demo_rng r;
         char key[64], approved_on[16], ref[64];
         json_t *out = NULL;
         int kind;
-        demo_rng_init(&r, d->o->seed, STREAM_DUES, ((uint64_t)1 << 40) + (uint64_t)k * 64 +
-                                                       (uint64_t)(month % 100));
+        demo_rng_init(&r, d->o->seed, STREAM_DUES,
+                      ((uint64_t)1 << 40) + (uint64_t)k * 64 + (uint64_t)(month % 100));
         if (o->kind == KIND_GROUP || (o->kind == KIND_BRANCH && !demo_rng_chance(&r, 0.15)))
             continue;
-        if ((rc = ledger_balance(d->db, o->id, "bank", &bank, e)) < 0 ||
-            (rc = ledger_balance(d->db, o->id, "remit_payable", &payable, e)) < 0 ||
-            (rc = ledger_balance(d->db, o->id, "special_remit", &special, e)) < 0)
+        if ((rc = ledger_balances(d->db, o->id, accounts, bal, e)) < 0)
             break;
+        bank = bal[0];
+        payable = bal[1];
+        special = bal[2];
         /* what it may spend: the bank less what it owes upward */
         amount = (bank + payable + special) * demo_rng_range(&r, 30, 60) / 100 / 100 * 100;
         if (amount < 1000)
@@ -272,9 +273,8 @@ static int spend(struct dd *d, int month, struct errbuf *e)
         date_format(date_from_days((long)(at / 86400) - 2), approved_on, sizeof(approved_on));
         snprintf(ref, sizeof(ref), "%s〔%d〕%d号",
                  o->kind == KIND_BRANCH ? "支委会决议" : "党委会纪要", month / 100, month % 100);
-        in = (struct dues_expense_in){o->id,          kinds[kind], amount,      notes[kind],
-                                      "支部委员会",   "集体研究", approved_on, ref,
-                                      key};
+        in = (struct dues_expense_in){o->id,      kinds[kind], amount, notes[kind], "支部委员会",
+                                      "集体研究", approved_on, ref,    key};
         if (o->kind != KIND_BRANCH) {
             in.approved_by = "党委会";
             in.approver_role = "党委书记主持";
@@ -299,7 +299,8 @@ static int correct_one(struct dd *d, int month, int prev, struct errbuf *e)
     int rc, i;
     if ((rc = db_prepare(d->db,
                          "SELECT p.id, p.member_id, p.amount_fen FROM dues_payments p"
-                         " JOIN dues_payment_items i ON i.payment_id = p.id AND i.tenant_id = p.tenant_id WHERE p.kind ="
+                         " JOIN dues_payment_items i ON i.payment_id = p.id AND i.tenant_id = "
+                         "p.tenant_id WHERE p.kind ="
                          " 'collection' AND p.channel = 'cash' AND p.status = 'paid'"
                          " AND i.month = $1 AND i.kind = 'bill' AND p.paid_at >= $2"
                          " ORDER BY p.id LIMIT 1",
@@ -448,8 +449,9 @@ int demo_dues_write(struct db *db, const struct demo_model *m, const struct demo
     for (int k = 0; k < n && rc >= 0; k++) {
         struct dd *d = &ds[k];
         long long limit = time_of_date(m[k].today) + 18 * 3600, now = (long long)time(NULL);
-        *d = (struct dd){db, NULL, &m[k], &o[k], sum, limit < now ? limit : now, m[k].orgs[0].id,
-                         "", NULL, NULL, 0, NULL, 0};
+        *d = (struct dd){
+            db,   NULL, &m[k], &o[k], sum, limit < now ? limit : now, m[k].orgs[0].id, "",
+            NULL, NULL, 0,     NULL,  0};
         d->late = calloc((size_t)m[k].nmembers, sizeof(*d->late));
         d->pays = calloc((size_t)m[k].nmembers, sizeof(*d->pays));
         d->payroll = calloc((size_t)m[k].nmembers, sizeof(*d->payroll));

@@ -1,8 +1,9 @@
 /* The demo's login history: how often each account signed in, month by month, as the platform
  * was adopted over the demo year. Written straight into `logins` (the table the real sign-in
- * appends to), as one bulk write (db_bulk_*) inside one transaction. */
+ * appends to), in bulk (db_bulk_*): one transaction, or on PostgreSQL two on two connections. */
 #include "demo/demo.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,8 @@ static int load_accounts(struct db *db, struct account **ret, size_t *ret_n, str
                          " (SELECT MIN(org_id) FROM account_roles r WHERE r.account_id = a.id"
                          " AND r.tenant_id = a.tenant_id)),"
                          " (SELECT COUNT(*) FROM demo_accounts d WHERE d.login = a.login),"
-                         " a.tenant_id FROM accounts a LEFT JOIN members m ON m.id = a.member_id AND m.tenant_id = a.tenant_id"
+                         " a.tenant_id FROM accounts a LEFT JOIN members m ON m.id = a.member_id "
+                         "AND m.tenant_id = a.tenant_id"
                          " WHERE a.disabled = 0 ORDER BY a.id",
                          &st, e)) < 0)
         return rc;
@@ -79,7 +81,8 @@ static int load_accounts(struct db *db, struct account **ret, size_t *ret_n, str
  * hours between 7 and 22 with peaks at noon and in the evening. */
 static long long pick_instant(struct demo_rng *r, int m, int last_day)
 {
-    static const int hour_w[24] = {0, 0, 0, 0, 0, 0, 0, 2, 5, 6, 5, 4, 8, 9, 5, 4, 4, 3, 5, 8, 9, 7, 4, 1};
+    static const int hour_w[24] = {0, 0, 0, 0, 0, 0, 0, 2, 5, 6, 5, 4,
+                                   8, 9, 5, 4, 4, 3, 5, 8, 9, 7, 4, 1};
     long first = date_to_days(m * 100 + 1);
     for (;;) {
         long d = first + demo_rng_range(r, 0, last_day - 1);
@@ -91,37 +94,45 @@ static long long pick_instant(struct demo_rng *r, int m, int last_day)
     }
 }
 
-int demo_logins(struct db *db, unsigned long long seed, int first_month, int today,
-                long long *ret_rows, struct errbuf *e)
+/* The sign-ins of the accounts from `first` on, every `step`-th, into db, in one transaction
+ * left open (committed by the caller when every share is written). */
+struct share {
+    struct db *db;
+    const struct account *acc;
+    size_t nacc, first, step;
+    unsigned long long seed;
+    int first_month, today;
+    long long rows;
+    int rc;
+    struct errbuf e;
+};
+
+static int write_share(struct share *sh, struct errbuf *e)
 {
     struct writer w = {NULL, (long long)time(NULL), 0};
-    struct account *acc = NULL;
-    size_t nacc = 0;
-    int last_month = today / 100, months = month_diff(last_month, first_month) + 1, rc;
-    if ((rc = load_accounts(db, &acc, &nacc, e)) < 0)
+    int last_month = sh->today / 100, months = month_diff(last_month, sh->first_month) + 1, rc;
+    if ((rc = db_begin(sh->db, e)) < 0 ||
+        (rc = db_bulk_open(sh->db, "logins", "at, month, login, account_id, org_id, ok, tenant_id",
+                           NULL, &w.bulk, e)) < 0)
         return rc;
-    if ((rc = db_begin(db, e)) < 0 ||
-        (rc = db_bulk_open(db, "logins", "at, month, login, account_id, org_id, ok, tenant_id", NULL,
-                           &w.bulk,
-                           e)) < 0)
-        goto out;
-    for (size_t i = 0; i < nacc && rc >= 0; i++) {
-        const struct account *a = &acc[i];
+    for (size_t i = sh->first; i < sh->nacc && rc >= 0; i += sh->step) {
+        const struct account *a = &sh->acc[i];
         struct demo_rng r;
         /* each account's own stream, and how keen its owner is */
-        demo_rng_init(&r, seed, 0x4c4f47494eULL, (uint64_t)a->id);
+        demo_rng_init(&r, sh->seed, 0x4c4f47494eULL, (uint64_t)a->id);
         double keen = 0.4 + 1.2 * demo_rng_unit(&r);
         bool named = a->named;
         for (int k = 0; k < months && rc >= 0; k++) {
-            int m = month_add(first_month, k);
-            int days = m == last_month ? today % 100 : month_days(m);
+            int m = month_add(sh->first_month, k);
+            int days = m == last_month ? sh->today % 100 : month_days(m);
             /* adoption: a few members in the first months, most of them by the end */
             double x = months > 1 ? (double)k / (months - 1) : 1.0;
             double active = named ? 1.0 : 0.10 + 0.80 * x * x;
             int n = 0;
             if (!demo_rng_chance(&r, active * (keen > 1.0 ? 1.0 : keen)))
                 continue;
-            n = named ? demo_rng_range(&r, 10, 22) : 1 + (int)(keen * 10.0 * demo_rng_unit(&r) * (0.5 + x));
+            n = named ? demo_rng_range(&r, 10, 22)
+                      : 1 + (int)(keen * 10.0 * demo_rng_unit(&r) * (0.5 + x));
             n = n * days / month_days(m);
             for (int j = 0; j < n && rc >= 0; j++) {
                 long long at = pick_instant(&r, m, days);
@@ -132,17 +143,62 @@ int demo_logins(struct db *db, unsigned long long seed, int first_month, int tod
             }
         }
     }
+    rc = db_bulk_end(w.bulk, rc, e);
+    sh->rows = w.total;
+    return rc;
+}
+
+static void *share_thread(void *arg)
+{
+    struct share *sh = arg;
+    sh->rc = write_share(sh, &sh->e);
+    return NULL;
+}
+
+int demo_logins(struct db *db, unsigned long long seed, int first_month, int today,
+                long long *ret_rows, struct errbuf *e)
+{
+    struct account *acc = NULL;
+    struct db *db2 = NULL;
+    struct share sh[2];
+    pthread_t th;
+    size_t nacc = 0;
+    int rc, two = 0;
+    if ((rc = load_accounts(db, &acc, &nacc, e)) < 0)
+        return rc;
+    /* on PostgreSQL every other account through a second connection in a thread (two
+     * sessions write on two cores; SQLite has one writer): each account's sign-ins come from
+     * its own random stream, so the rows are those of one connection */
+    two = db_backend(db) == DB_POSTGRES && nacc >= 2 * DEMO_SPLIT_MEMBERS;
+    for (int k = 0; k < 2; k++)
+        sh[k] =
+            (struct share){db,    acc, nacc, (size_t)k,  (size_t)(two ? 2 : 1), seed, first_month,
+                           today, 0,   0,    ERRBUF_INIT};
+    if (two && (rc = db_open(db_url(db), &db2, e)) >= 0) {
+        sh[1].db = db2;
+        if (pthread_create(&th, NULL, share_thread, &sh[1]) != 0) {
+            rc = errbuf_set(e, -ERR_INTERNAL, "cannot start the demo's second sign-in writer");
+            two = 0;
+        }
+    }
     if (rc >= 0)
-        rc = db_bulk_close(w.bulk, NULL, e);
-    else
-        db_bulk_close(w.bulk, NULL, NULL);
+        rc = write_share(&sh[0], e);
+    if (two) {
+        pthread_join(th, NULL);
+        if (rc >= 0 && (rc = sh[1].rc) < 0)
+            *e = sh[1].e;
+        if (rc >= 0)
+            rc = db_commit(db2, e);
+        else
+            db_rollback(db2);
+    }
     if (rc >= 0)
         rc = db_commit(db, e);
-out:
-    if (rc < 0)
+    else
         db_rollback(db);
+    db_close(db2);
     free(acc);
     if (rc >= 0 && ret_rows)
-        *ret_rows = w.total;
+        *ret_rows = sh[0].rows + (two ? sh[1].rows : 0);
     return rc < 0 ? rc : 0;
 }

@@ -70,102 +70,39 @@ static int check_balanced(const struct ledger_posting *p, size_t n, struct errbu
             if (p[j].org_id == p[i].org_id)
                 sum += p[j].amount_fen;
         if (sum != 0)
-            return errbuf_set(e, -ERR_INTERNAL,
-                              "journal entry does not balance: organization %lld is off by %lld fen",
-                              p[i].org_id, sum);
+            return errbuf_set(
+                e, -ERR_INTERNAL,
+                "journal entry does not balance: organization %lld is off by %lld fen", p[i].org_id,
+                sum);
         if (!ledger_account_known(p[i].account))
             return errbuf_set(e, -ERR_INTERNAL, "unknown ledger account '%s'", p[i].account);
     }
     return 0;
 }
 
-int ledger_post(struct db *db, const struct ledger_entry_in *in, const struct ledger_posting *p,
-                size_t n, long long *ret_id, struct errbuf *e)
+/* An entry's postings (lines, nl of them, none zero) in one statement sent without waiting,
+ * written only when the entry with that id is there (not when its key was posted before). */
+static int send_postings(struct db *db, long long id, int month, long long tenant,
+                         const struct ledger_posting *const *lines, size_t nl, struct errbuf *e)
 {
-    long long id = 0, tenant;
-    int rc, seq = 0;
-    /* an entry and its postings go with the entry's organization */
-    if ((rc = check_balanced(p, n, e)) < 0 || (rc = tenant_of_org(db, in->org_id, &tenant, e)) < 0)
-        return rc;
-    /* one round trip: the entry, or nothing when its key was booked before */
-    rc = db_query_int(db, e, &id,
-                      "INSERT INTO ledger_entries(org_id, kind, idem_key, month, reverses_id, ref_id,"
-                      " memo, created_by, created_at, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7,"
-                      " $8, $9, $10) ON CONFLICT (idem_key, tenant_id) DO NOTHING RETURNING id",
-                      "ittiIItIii", in->org_id, in->kind, in->idem_key, (long long)in->month,
-                      in->reverses_id, in->ref_id, in->memo ? in->memo : "", in->actor,
-                      dues_now(), tenant);
-    if (rc < 0)
-        return rc;
-    if (rc == 0) {
-        if ((rc = db_query_int(db, e, &id, "SELECT id FROM ledger_entries WHERE idem_key = $1",
-                               "t", in->idem_key)) < 0)
-            return rc;
-        if (rc == 0)
-            return errbuf_set(e, -ERR_INTERNAL, "ledger entry '%s' neither new nor found",
-                              in->idem_key);
-        *ret_id = id;
-        return 1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (p[i].amount_fen == 0)
-            continue;
-        rc = db_run(db, e,
-                    "INSERT INTO ledger_postings(entry_id, seq, org_id, account, month, amount_fen,"
-                    " tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7)",
-                    "iiitiii", id, (long long)++seq, p[i].org_id, p[i].account,
-                    (long long)in->month, p[i].amount_fen, tenant);
-        if (rc < 0)
-            return rc;
-    }
-    *ret_id = id;
-    return 0;
-}
-
-/* ledger_post for entries whose ids nobody reads back (a month's publication, a
- * confirmation: one entry per organization), with an id reserved beforehand (db_reserve_ids)
- * so that nothing waits for the server (db_queue): the entry, or nothing when its key was
- * posted before, and its postings only when the entry with that id is there. */
-int ledger_post_queued(struct db *db, long long id, const struct ledger_entry_in *in,
-                       const struct ledger_posting *p, size_t n, struct errbuf *e)
-{
-    enum { MAX = 16 };
-    const struct ledger_posting *lines[MAX];
     struct db_stmt *st;
     struct buf sql = BUF_INIT;
-    long long tenant;
-    size_t nl = 0;
     int rc;
-    if ((rc = check_balanced(p, n, e)) < 0 || (rc = tenant_of_org(db, in->org_id, &tenant, e)) < 0)
-        return rc;
-    for (size_t i = 0; i < n; i++)
-        if (p[i].amount_fen != 0) {
-            if (nl == MAX)
-                return errbuf_set(e, -ERR_INTERNAL, "more than %d postings in an entry", MAX);
-            lines[nl++] = &p[i];
-        }
-    rc = db_queue(db, e,
-                  "INSERT INTO ledger_entries(id, org_id, kind, idem_key, month, reverses_id, ref_id,"
-                  " memo, created_by, created_at, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8,"
-                  " $9, $10, $11) ON CONFLICT (idem_key, tenant_id) DO NOTHING",
-                  "iittiIItIii", id, in->org_id, in->kind, in->idem_key, (long long)in->month,
-                  in->reverses_id, in->ref_id, in->memo ? in->memo : "", in->actor, dues_now(),
-                  tenant);
-    if (rc < 0 || nl == 0)
-        return rc < 0 ? rc : 0;
-    /* the postings in one statement, written only when the entry with that id is there (not
-     * when its key was posted before) */
-    buf_addstr(&sql, "INSERT INTO ledger_postings(entry_id, seq, org_id, account, month, amount_fen,"
-                     " tenant_id) SELECT $1, v.column1, v.column2, v.column3, $2, v.column4, $3"
-                     " FROM (VALUES ");
+    if (nl == 0)
+        return 0;
+    buf_addstr(&sql,
+               "INSERT INTO ledger_postings(entry_id, seq, org_id, account, month, amount_fen,"
+               " tenant_id) SELECT $1, v.column1, v.column2, v.column3, $2, v.column4, $3"
+               " FROM (VALUES ");
     for (size_t i = 0; i < nl; i++)
-        buf_printf(&sql, "%s(CAST($%zu AS BIGINT), CAST($%zu AS BIGINT), CAST($%zu AS TEXT),"
-                         " CAST($%zu AS BIGINT))",
+        buf_printf(&sql,
+                   "%s(CAST($%zu AS BIGINT), CAST($%zu AS BIGINT), CAST($%zu AS TEXT),"
+                   " CAST($%zu AS BIGINT))",
                    i ? ", " : "", 4 + 4 * i, 5 + 4 * i, 6 + 4 * i, 7 + 4 * i);
     buf_addstr(&sql, ") AS v WHERE EXISTS (SELECT 1 FROM ledger_entries WHERE id = $1 AND"
                      " tenant_id = $3)");
     if ((rc = db_prepare(db, buf_str(&sql), &st, e)) >= 0) {
-        db_bindv(st, "iii", id, (long long)in->month, tenant);
+        db_bindv(st, "iii", id, (long long)month, tenant);
         for (size_t i = 0; i < nl; i++) {
             db_bind_int(st, 4 + 4 * (int)i, (long long)i + 1);
             db_bind_int(st, 5 + 4 * (int)i, lines[i]->org_id);
@@ -177,6 +114,83 @@ int ledger_post_queued(struct db *db, long long id, const struct ledger_entry_in
     }
     buf_release(&sql);
     return rc < 0 ? rc : 0;
+}
+
+/* The non-zero postings of p (at most LINES_MAX). */
+#define LINES_MAX 16
+static int nonzero(const struct ledger_posting *p, size_t n, const struct ledger_posting **lines,
+                   size_t *nl, struct errbuf *e)
+{
+    *nl = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i].amount_fen != 0) {
+            if (*nl == LINES_MAX)
+                return errbuf_set(e, -ERR_INTERNAL, "more than %d postings in an entry", LINES_MAX);
+            lines[(*nl)++] = &p[i];
+        }
+    return 0;
+}
+
+int ledger_post(struct db *db, const struct ledger_entry_in *in, const struct ledger_posting *p,
+                size_t n, long long *ret_id, struct errbuf *e)
+{
+    const struct ledger_posting *lines[LINES_MAX];
+    long long id = 0, tenant;
+    size_t nl;
+    int rc;
+    /* an entry and its postings go with the entry's organization */
+    if ((rc = check_balanced(p, n, e)) < 0 || (rc = nonzero(p, n, lines, &nl, e)) < 0 ||
+        (rc = tenant_of_org(db, in->org_id, &tenant, e)) < 0)
+        return rc;
+    /* one round trip: the entry, or nothing when its key was booked before */
+    rc = db_query_int(
+        db, e, &id,
+        "INSERT INTO ledger_entries(org_id, kind, idem_key, month, reverses_id, ref_id,"
+        " memo, created_by, created_at, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7,"
+        " $8, $9, $10) ON CONFLICT (idem_key, tenant_id) DO NOTHING RETURNING id",
+        "ittiIItIii", in->org_id, in->kind, in->idem_key, (long long)in->month, in->reverses_id,
+        in->ref_id, in->memo ? in->memo : "", in->actor, dues_now(), tenant);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        if ((rc = db_query_int(db, e, &id, "SELECT id FROM ledger_entries WHERE idem_key = $1", "t",
+                               in->idem_key)) < 0)
+            return rc;
+        if (rc == 0)
+            return errbuf_set(e, -ERR_INTERNAL, "ledger entry '%s' neither new nor found",
+                              in->idem_key);
+        *ret_id = id;
+        return 1;
+    }
+    /* the postings in one statement, without waiting */
+    if ((rc = send_postings(db, id, in->month, tenant, lines, nl, e)) < 0)
+        return rc;
+    *ret_id = id;
+    return 0;
+}
+
+/* ledger_post for entries whose ids nobody reads back (a month's publication, a
+ * confirmation: one entry per organization), with an id reserved beforehand (db_reserve_ids)
+ * so that nothing waits for the server (db_queue): the entry, or nothing when its key was
+ * posted before, and its postings only when the entry with that id is there. */
+int ledger_post_queued(struct db *db, long long id, const struct ledger_entry_in *in,
+                       const struct ledger_posting *p, size_t n, struct errbuf *e)
+{
+    const struct ledger_posting *lines[LINES_MAX];
+    long long tenant;
+    size_t nl;
+    int rc;
+    if ((rc = check_balanced(p, n, e)) < 0 || (rc = nonzero(p, n, lines, &nl, e)) < 0 ||
+        (rc = tenant_of_org(db, in->org_id, &tenant, e)) < 0)
+        return rc;
+    rc = db_queue(
+        db, e,
+        "INSERT INTO ledger_entries(id, org_id, kind, idem_key, month, reverses_id, ref_id,"
+        " memo, created_by, created_at, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8,"
+        " $9, $10, $11) ON CONFLICT (idem_key, tenant_id) DO NOTHING",
+        "iittiIItIii", id, in->org_id, in->kind, in->idem_key, (long long)in->month,
+        in->reverses_id, in->ref_id, in->memo ? in->memo : "", in->actor, dues_now(), tenant);
+    return rc < 0 ? rc : send_postings(db, id, in->month, tenant, lines, nl, e);
 }
 
 int ledger_balance(struct db *db, long long org_id, const char *account, long long *ret,
@@ -193,8 +207,8 @@ int ledger_balance(struct db *db, long long org_id, const char *account, long lo
     return 0;
 }
 
-int ledger_balances(struct db *db, long long org_id, const char *const which[3],
-                    long long ret[3], struct errbuf *e)
+int ledger_balances(struct db *db, long long org_id, const char *const which[3], long long ret[3],
+                    struct errbuf *e)
 {
     struct db_stmt *st;
     int rc;
@@ -228,8 +242,8 @@ static int bind_scope(struct db_stmt *st, long long org_id, const char *path, bo
     return 3;
 }
 
-int ledger_trial_balance(struct db *db, long long org_id, const char *path, bool subtree,
-                         int to, json_t **ret, struct errbuf *e)
+int ledger_trial_balance(struct db *db, long long org_id, const char *path, bool subtree, int to,
+                         json_t **ret, struct errbuf *e)
 {
     static const char *const sql[2] = {
         "SELECT p.account, SUM(CASE WHEN p.amount_fen > 0 THEN p.amount_fen ELSE 0 END),"
@@ -260,24 +274,22 @@ int ledger_trial_balance(struct db *db, long long org_id, const char *path, bool
         return rc;
     rows = json_array();
     for (size_t i = 0; i < NACCOUNTS; i++) {
-        long long balance = debit[i] - credit[i], normal = accounts[i].credit_normal ? -balance
-                                                                                    : balance;
+        long long balance = debit[i] - credit[i],
+                  normal = accounts[i].credit_normal ? -balance : balance;
         /* the side the balance stands on: its normal side unless it ran over (平 when 0) */
         const char *side = balance == 0 ? "平" : balance > 0 ? "借" : "贷";
         td += debit[i];
         tc += credit[i];
         json_array_append_new(
-            rows, json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:I}", "account",
-                            accounts[i].code, "name", accounts[i].label, "debit_fen",
-                            (json_int_t)debit[i], "credit_fen", (json_int_t)credit[i],
-                            "balance_fen", (json_int_t)balance, "normal_side",
-                            accounts[i].credit_normal ? "credit" : "debit", "side", side,
-                            "normal_balance_fen", (json_int_t)normal));
+            rows, json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:I}", "account", accounts[i].code,
+                            "name", accounts[i].label, "debit_fen", (json_int_t)debit[i],
+                            "credit_fen", (json_int_t)credit[i], "balance_fen", (json_int_t)balance,
+                            "normal_side", accounts[i].credit_normal ? "credit" : "debit", "side",
+                            side, "normal_balance_fen", (json_int_t)normal));
     }
-    *ret = json_pack("{s:I, s:b, s:i, s:o, s:I, s:I, s:I}", "org_id", (json_int_t)org_id,
-                     "subtree", subtree, "to", to, "accounts", rows, "total_debit_fen",
-                     (json_int_t)td, "total_credit_fen", (json_int_t)tc, "balance_fen",
-                     (json_int_t)(td - tc));
+    *ret = json_pack("{s:I, s:b, s:i, s:o, s:I, s:I, s:I}", "org_id", (json_int_t)org_id, "subtree",
+                     subtree, "to", to, "accounts", rows, "total_debit_fen", (json_int_t)td,
+                     "total_credit_fen", (json_int_t)tc, "balance_fen", (json_int_t)(td - tc));
     return 0;
 }
 
@@ -362,23 +374,23 @@ int ledger_statement(struct db *db, long long org_id, const char *path, bool sub
         if (strncmp(accounts[i].code, "expense:", 8) != 0)
             continue;
         expenses += expense[i];
-        json_array_append_new(exp, json_pack("{s:s, s:s, s:I}", "line", accounts[i].code + 8,
-                                             "name", accounts[i].label, "amount_fen",
-                                             (json_int_t)expense[i]));
+        json_array_append_new(exp,
+                              json_pack("{s:s, s:s, s:I}", "line", accounts[i].code + 8, "name",
+                                        accounts[i].label, "amount_fen", (json_int_t)expense[i]));
     }
     income = line[L_DUES] + line[L_VOLUNTARY] + line[L_FROM_BELOW];
-    *ret = json_pack("{s:I, s:b, s:i, s:i, s:o, s:I, s:I, s:o, s:I, s:I, s:I}", "org_id",
-                     (json_int_t)org_id, "subtree", subtree, "from", from, "to", to, "income", inc,
-                     "total_income_fen", (json_int_t)income, "share_up_fen",
-                     (json_int_t)line[L_SHARE], "expenses", exp, "total_expense_fen",
-                     (json_int_t)expenses, "surplus_fen",
-                     (json_int_t)(income - line[L_SHARE] - expenses), "special_collected_fen",
-                     (json_int_t)line[L_SPECIAL]);
+    *ret =
+        json_pack("{s:I, s:b, s:i, s:i, s:o, s:I, s:I, s:o, s:I, s:I, s:I}", "org_id",
+                  (json_int_t)org_id, "subtree", subtree, "from", from, "to", to, "income", inc,
+                  "total_income_fen", (json_int_t)income, "share_up_fen", (json_int_t)line[L_SHARE],
+                  "expenses", exp, "total_expense_fen", (json_int_t)expenses, "surplus_fen",
+                  (json_int_t)(income - line[L_SHARE] - expenses), "special_collected_fen",
+                  (json_int_t)line[L_SPECIAL]);
     return 0;
 }
 
-int ledger_entries(struct db *db, long long org_id, int month, long long page,
-                   long long page_size, json_t **ret, struct errbuf *e)
+int ledger_entries(struct db *db, long long org_id, int month, long long page, long long page_size,
+                   json_t **ret, struct errbuf *e)
 {
     json_t *items = json_array();
     struct db_stmt *st, *ps;
@@ -401,15 +413,15 @@ int ledger_entries(struct db *db, long long org_id, int month, long long page,
         goto fail;
     db_bindv(st, "iiii", org_id, (long long)month, page_size, (page - 1) * page_size);
     while ((rc = db_step(st, e)) == 1) {
-        json_t *o = json_pack(
-            "{s:I, s:I, s:s, s:s, s:I, s:o, s:o, s:s, s:o, s:I}", "id", db_col_int(st, 0),
-            "org_id", db_col_int(st, 1), "kind", db_col_text(st, 2), "idem_key",
-            db_col_text(st, 3), "month", db_col_int(st, 4), "reverses_id",
-            db_col_null(st, 5) ? json_null() : json_integer(db_col_int(st, 5)), "ref_id",
-            db_col_null(st, 6) ? json_null() : json_integer(db_col_int(st, 6)), "memo",
-            db_col_text(st, 7), "created_by",
-            db_col_null(st, 8) ? json_null() : json_integer(db_col_int(st, 8)), "created_at",
-            db_col_int(st, 9));
+        json_t *o =
+            json_pack("{s:I, s:I, s:s, s:s, s:I, s:o, s:o, s:s, s:o, s:I}", "id", db_col_int(st, 0),
+                      "org_id", db_col_int(st, 1), "kind", db_col_text(st, 2), "idem_key",
+                      db_col_text(st, 3), "month", db_col_int(st, 4), "reverses_id",
+                      db_col_null(st, 5) ? json_null() : json_integer(db_col_int(st, 5)), "ref_id",
+                      db_col_null(st, 6) ? json_null() : json_integer(db_col_int(st, 6)), "memo",
+                      db_col_text(st, 7), "created_by",
+                      db_col_null(st, 8) ? json_null() : json_integer(db_col_int(st, 8)),
+                      "created_at", db_col_int(st, 9));
         json_array_append_new(items, o);
     }
     db_done(st);
@@ -426,10 +438,10 @@ int ledger_entries(struct db *db, long long org_id, int month, long long page,
         }
         db_bind_int(ps, 1, json_integer_value(json_object_get(o, "id")));
         while ((rc = db_step(ps, e)) == 1)
-            json_array_append_new(
-                posts, json_pack("{s:I, s:s, s:s, s:I}", "org_id", db_col_int(ps, 0), "account",
-                                 db_col_text(ps, 1), "name", ledger_account_label(db_col_text(ps, 1)),
-                                 "amount_fen", db_col_int(ps, 2)));
+            json_array_append_new(posts, json_pack("{s:I, s:s, s:s, s:I}", "org_id",
+                                                   db_col_int(ps, 0), "account", db_col_text(ps, 1),
+                                                   "name", ledger_account_label(db_col_text(ps, 1)),
+                                                   "amount_fen", db_col_int(ps, 2)));
         db_done(ps);
         json_object_set_new(o, "postings", posts);
         if (rc < 0)
@@ -443,8 +455,7 @@ fail:
     return rc;
 }
 
-int ledger_check(struct db *db, long long *ret_unbalanced, long long *ret_total,
-                 struct errbuf *e)
+int ledger_check(struct db *db, long long *ret_unbalanced, long long *ret_total, struct errbuf *e)
 {
     long long bad = 0, total = 0;
     int rc = db_query_int(db, e, &bad,

@@ -19,9 +19,9 @@ static json_t *remit_json(long long id, long long org, long long to, long long a
                           long long special, long long entry, bool duplicate)
 {
     return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "id", (json_int_t)id, "org_id",
-                     (json_int_t)org, "to_org_id", (json_int_t)to, "amount_fen",
-                     (json_int_t)amount, "special_fen", (json_int_t)special, "entry_id",
-                     (json_int_t)entry, "duplicate", duplicate);
+                     (json_int_t)org, "to_org_id", (json_int_t)to, "amount_fen", (json_int_t)amount,
+                     "special_fen", (json_int_t)special, "entry_id", (json_int_t)entry, "duplicate",
+                     duplicate);
 }
 
 static json_t *expense_json(long long id, const struct dues_expense_in *in, long long entry,
@@ -190,18 +190,22 @@ int dues_remit(struct db *db, long long org_id, long long amount_fen, const char
         goto fail;
     {
         struct ledger_posting p[] = {
-            {org_id, "remit_payable", amount_fen}, {org_id, "special_remit", special},
-            {org_id, "bank", -total},              {parent, "bank", total},
-            {parent, "dues_income", -amount_fen},  {parent, "special_remit", -special},
-            {parent, "dues_income", share},        {parent, "remit_payable", -share},
+            {org_id, "remit_payable", amount_fen},
+            {org_id, "special_remit", special},
+            {org_id, "bank", -total},
+            {parent, "bank", total},
+            {parent, "dues_income", -amount_fen},
+            {parent, "special_remit", -special},
+            {parent, "dues_income", share},
+            {parent, "remit_payable", -share},
         };
         struct ledger_entry_in in = {org_id, "remit", key, cur, 0, id, "党费上缴", actor};
         snprintf(key, sizeof(key), "remit:%lld", id);
         if ((rc = ledger_post(db, &in, p, sizeof(p) / sizeof(p[0]), &entry, e)) < 0)
             goto fail;
     }
-    if ((rc = db_run(db, e, "UPDATE dues_remittances SET entry_id = $2 WHERE id = $1", "ii", id,
-                     entry)) < 0)
+    if ((rc = db_queue(db, e, "UPDATE dues_remittances SET entry_id = $2 WHERE id = $1", "ii", id,
+                       entry)) < 0)
         goto fail;
     d = json_pack("{s:I, s:I, s:I}", "to_org_id", (json_int_t)parent, "amount_fen",
                   (json_int_t)amount_fen, "special_fen", (json_int_t)special);
@@ -307,14 +311,14 @@ int dues_expense(struct db *db, const struct dues_expense_in *in, long long acto
     {
         struct ledger_posting p[] = {{in->org_id, account, in->amount_fen},
                                      {in->org_id, "bank", -in->amount_fen}};
-        struct ledger_entry_in le = {in->org_id, "expense", key, cur, 0, id,
-                                     in->note ? in->note : "", actor};
+        struct ledger_entry_in le = {
+            in->org_id, "expense", key, cur, 0, id, in->note ? in->note : "", actor};
         snprintf(key, sizeof(key), "expense:%lld", id);
         if ((rc = ledger_post(db, &le, p, 2, &entry, e)) < 0)
             goto fail;
     }
-    if ((rc = db_run(db, e, "UPDATE dues_expenses SET entry_id = $2 WHERE id = $1", "ii", id,
-                     entry)) < 0)
+    if ((rc = db_queue(db, e, "UPDATE dues_expenses SET entry_id = $2 WHERE id = $1", "ii", id,
+                       entry)) < 0)
         goto fail;
     d = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "kind", in->kind, "amount_fen",
                   (json_int_t)in->amount_fen, "approved_by", in->approved_by, "approver_role",
@@ -352,20 +356,21 @@ int dues_remittances_list(struct db *db, long long org_id, int year, long long p
     int rc;
     rc = db_query_int(db, e, &total,
                       "SELECT COUNT(*) FROM dues_remittances r JOIN ledger_entries e"
-                      " ON e.id = r.entry_id AND e.tenant_id = r.tenant_id WHERE (r.org_id = $1 OR r.to_org_id = $1)"
+                      " ON e.id = r.entry_id AND e.tenant_id = r.tenant_id WHERE (r.org_id = $1 OR "
+                      "r.to_org_id = $1)"
                       " AND e.month >= $2 AND e.month <= $3",
                       "iii", org_id, from, to);
-    if (rc < 0 ||
-        (rc = db_prepare(db,
-                         "SELECT r.id, r.org_id, o.name, r.to_org_id, t.name, r.amount_fen,"
-                         " r.special_fen, e.month, r.entry_id, r.created_by, " WHO_SQL ","
-                         " r.created_at FROM dues_remittances r"
-                         " JOIN ledger_entries e ON e.id = r.entry_id AND e.tenant_id = r.tenant_id"
-                         " JOIN orgs o ON o.id = r.org_id JOIN orgs t ON t.id = r.to_org_id"
-                         " LEFT JOIN accounts a ON a.id = r.created_by AND a.tenant_id = r.tenant_id"
-                         " WHERE (r.org_id = $1 OR r.to_org_id = $1) AND e.month >= $2"
-                         " AND e.month <= $3 ORDER BY r.id DESC LIMIT $4 OFFSET $5",
-                         &st, e)) < 0)
+    if (rc < 0 || (rc = db_prepare(
+                       db,
+                       "SELECT r.id, r.org_id, o.name, r.to_org_id, t.name, r.amount_fen,"
+                       " r.special_fen, e.month, r.entry_id, r.created_by, " WHO_SQL ","
+                       " r.created_at FROM dues_remittances r"
+                       " JOIN ledger_entries e ON e.id = r.entry_id AND e.tenant_id = r.tenant_id"
+                       " JOIN orgs o ON o.id = r.org_id JOIN orgs t ON t.id = r.to_org_id"
+                       " LEFT JOIN accounts a ON a.id = r.created_by AND a.tenant_id = r.tenant_id"
+                       " WHERE (r.org_id = $1 OR r.to_org_id = $1) AND e.month >= $2"
+                       " AND e.month <= $3 ORDER BY r.id DESC LIMIT $4 OFFSET $5",
+                       &st, e)) < 0)
         goto fail;
     db_bindv(st, "iiiii", org_id, from, to, page_size, (page - 1) * page_size);
     while ((rc = db_step(st, e)) == 1)
@@ -377,9 +382,9 @@ int dues_remittances_list(struct db *db, long long org_id, int year, long long p
                       db_col_int(st, 1), "org_name", db_col_text(st, 2), "to_org_id",
                       db_col_int(st, 3), "to_org_name", db_col_text(st, 4), "amount_fen",
                       db_col_int(st, 5), "special_fen", db_col_int(st, 6), "total_fen",
-                      db_col_int(st, 5) + db_col_int(st, 6), "month", db_col_int(st, 7),
-                      "entry_id", db_col_int(st, 8), "created_by", id_or_null(st, 9),
-                      "created_by_name", db_col_text(st, 10), "created_at", db_col_int(st, 11)));
+                      db_col_int(st, 5) + db_col_int(st, 6), "month", db_col_int(st, 7), "entry_id",
+                      db_col_int(st, 8), "created_by", id_or_null(st, 9), "created_by_name",
+                      db_col_text(st, 10), "created_at", db_col_int(st, 11)));
     db_done(st);
     if (rc < 0 || (rc = ledger_balances(db, org_id, REMIT_ACCOUNTS, bal, e)) < 0 ||
         (rc = db_prepare(db,
@@ -399,8 +404,8 @@ int dues_remittances_list(struct db *db, long long org_id, int year, long long p
     *ret = json_pack("{s:I, s:i, s:o, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I}", "org_id",
                      (json_int_t)org_id, "year", year, "parent", up, "payable_fen",
                      (json_int_t)-bal[0], "special_fen", (json_int_t)-bal[1], "owed_fen",
-                     (json_int_t)(-bal[0] - bal[1]), "bank_fen", (json_int_t)bal[2], "items",
-                     items, "total", (json_int_t)total, "page", (json_int_t)page, "page_size",
+                     (json_int_t)(-bal[0] - bal[1]), "bank_fen", (json_int_t)bal[2], "items", items,
+                     "total", (json_int_t)total, "page", (json_int_t)page, "page_size",
                      (json_int_t)page_size);
     return 0;
 fail:
@@ -432,7 +437,8 @@ int dues_expenses_list(struct db *db, long long org_id, int from, int to, long l
                          "SELECT x.id, x.kind, x.amount_fen, x.month, x.note, x.approved_by,"
                          " x.approver_role, x.approved_on, x.approval_ref, x.entry_id,"
                          " x.created_by, " WHO_SQL ", x.created_at FROM dues_expenses x"
-                         " LEFT JOIN accounts a ON a.id = x.created_by AND a.tenant_id = x.tenant_id WHERE x.org_id = $1"
+                         " LEFT JOIN accounts a ON a.id = x.created_by AND a.tenant_id = "
+                         "x.tenant_id WHERE x.org_id = $1"
                          " AND x.month >= $2 AND x.month <= $3 ORDER BY x.id DESC"
                          " LIMIT $4 OFFSET $5",
                          &st, e)) < 0)
@@ -456,10 +462,10 @@ int dues_expenses_list(struct db *db, long long org_id, int from, int to, long l
     db_done(st);
     if (rc < 0)
         goto fail;
-    *ret = json_pack("{s:I, s:i, s:i, s:o, s:I, s:I, s:I, s:I}", "org_id", (json_int_t)org_id,
-                     "from", from, "to", to, "items", items, "total", (json_int_t)total,
-                     "total_fen", (json_int_t)sum, "page", (json_int_t)page, "page_size",
-                     (json_int_t)page_size);
+    *ret =
+        json_pack("{s:I, s:i, s:i, s:o, s:I, s:I, s:I, s:I}", "org_id", (json_int_t)org_id, "from",
+                  from, "to", to, "items", items, "total", (json_int_t)total, "total_fen",
+                  (json_int_t)sum, "page", (json_int_t)page, "page_size", (json_int_t)page_size);
     return 0;
 fail:
     json_decref(items);

@@ -112,6 +112,7 @@ int account_create(struct db *db, const struct account_new *a, long long actor,
                             "account '%s' already exists", a->login);
     if (rc < 0)
         return rc;
+    tenant_remember_account(db, id, tenant);
     if (a->role && (rc = grant(db, id, tenant, a->role, a->org_id, e)) < 0)
         return rc;
     if (!a->password_hash) {

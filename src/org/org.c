@@ -210,7 +210,8 @@ static int create(struct db *db, const struct org_in *o, bool tenant_root, long 
     if (snprintf(path, sizeof(path), "%s%lld/", parent_path, id) >= (int)sizeof(path) - 64)
         return errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "parent_id", NULL,
                             "the tree would be too deep");
-    if ((rc = db_run(db, e, "UPDATE orgs SET path = $1 WHERE id = $2", "ti", path, id)) < 0)
+    /* the row this transaction just made: sent without waiting */
+    if ((rc = db_queue(db, e, "UPDATE orgs SET path = $1 WHERE id = $2", "ti", path, id)) < 0)
         return rc;
     if (o->secretary_id) {
         if ((rc = check_secretary(db, o->secretary_id, path, e)) < 0 ||

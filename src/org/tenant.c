@@ -1,11 +1,12 @@
 /* Tenants: which provincial company an organization, member or account belongs to, so that
  * every write into a distributed table names its tenant (docs/SCALE.md, "Tenants").
  *
- * The organization -> tenant map is cached for the whole process: Citus needs the tenant of
- * an INSERT ... VALUES before it runs (no subquery may compute the distribution column), and
- * bulk work (the demo, ingestion, dues generation) writes many rows per organization. An
- * organization's tenant never changes (org_move refuses a move into another tenant), and
- * org_create records the tenant of each new id, so an entry never goes stale. The cache
+ * The organization -> tenant and account -> tenant maps are cached for the whole process:
+ * Citus needs the tenant of an INSERT ... VALUES before it runs (no subquery may compute the
+ * distribution column), and bulk work (the demo, ingestion, dues generation) writes many rows
+ * per organization. An organization's tenant never changes (org_move refuses a move into
+ * another tenant), nor an account's (nothing updates its tenant_id); org_create and
+ * account_create record the tenant of each new id, so an entry never goes stale. The cache
  * belongs to one database: a connection to another one empties it. */
 #include "org/tenant.h"
 
@@ -16,8 +17,11 @@
 #include "db/db.h"
 #include "base/banned.h"
 
+enum kind { KIND_EMPTY, KIND_ORG, KIND_ACCOUNT };
+
 struct slot {
-    long long org, tenant; /* org 0 = empty */
+    long long id, tenant;
+    enum kind kind;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -25,9 +29,9 @@ static struct slot *slots;
 static size_t cap, used;
 static char *cached_url; /* the database the entries are of */
 
-static size_t hash(long long org)
+static size_t hash(enum kind kind, long long id)
 {
-    unsigned long long x = (unsigned long long)org * 0x9E3779B97F4A7C15ULL;
+    unsigned long long x = ((unsigned long long)id * 2 + (kind == KIND_ACCOUNT)) * 0x9E3779B97F4A7C15ULL;
     return (size_t)(x >> 17);
 }
 
@@ -44,13 +48,14 @@ static void same_db(struct db *db)
     cap = used = 0;
 }
 
-static bool lookup(struct db *db, long long org, long long *ret)
+static bool lookup(struct db *db, enum kind kind, long long id, long long *ret)
 {
     bool found = false;
     pthread_mutex_lock(&lock);
     same_db(db);
-    for (size_t i = cap ? hash(org) & (cap - 1) : 0; cap && slots[i].org; i = (i + 1) & (cap - 1))
-        if (slots[i].org == org) {
+    for (size_t i = cap ? hash(kind, id) & (cap - 1) : 0; cap && slots[i].kind;
+         i = (i + 1) & (cap - 1))
+        if (slots[i].kind == kind && slots[i].id == id) {
             *ret = slots[i].tenant;
             found = true;
             break;
@@ -60,7 +65,7 @@ static bool lookup(struct db *db, long long org, long long *ret)
 }
 
 /* Under lock. */
-static void put(long long org, long long tenant)
+static void put(enum kind kind, long long id, long long tenant)
 {
     size_t i;
     if ((used + 1) * 4 > cap * 3) {
@@ -69,8 +74,9 @@ static void put(long long org, long long tenant)
         if (!n)
             return; /* the cache is only a cache: the next look-up asks the database */
         for (size_t k = 0; k < cap; k++)
-            if (slots[k].org) {
-                for (i = hash(slots[k].org) & (ncap - 1); n[i].org; i = (i + 1) & (ncap - 1))
+            if (slots[k].kind) {
+                for (i = hash(slots[k].kind, slots[k].id) & (ncap - 1); n[i].kind;
+                     i = (i + 1) & (ncap - 1))
                     ;
                 n[i] = slots[k];
             }
@@ -78,20 +84,30 @@ static void put(long long org, long long tenant)
         slots = n;
         cap = ncap;
     }
-    for (i = hash(org) & (cap - 1); slots[i].org && slots[i].org != org; i = (i + 1) & (cap - 1))
+    for (i = hash(kind, id) & (cap - 1);
+         slots[i].kind && !(slots[i].kind == kind && slots[i].id == id); i = (i + 1) & (cap - 1))
         ;
-    if (!slots[i].org)
+    if (!slots[i].kind)
         used++;
-    slots[i].org = org;
-    slots[i].tenant = tenant;
+    slots[i] = (struct slot){id, tenant, kind};
+}
+
+static void remember(struct db *db, enum kind kind, long long id, long long tenant)
+{
+    pthread_mutex_lock(&lock);
+    same_db(db);
+    put(kind, id, tenant);
+    pthread_mutex_unlock(&lock);
 }
 
 void tenant_remember(struct db *db, long long org_id, long long tenant)
 {
-    pthread_mutex_lock(&lock);
-    same_db(db);
-    put(org_id, tenant);
-    pthread_mutex_unlock(&lock);
+    remember(db, KIND_ORG, org_id, tenant);
+}
+
+void tenant_remember_account(struct db *db, long long account_id, long long tenant)
+{
+    remember(db, KIND_ACCOUNT, account_id, tenant);
 }
 
 int tenant_of_org(struct db *db, long long org_id, long long *ret, struct errbuf *e)
@@ -102,7 +118,7 @@ int tenant_of_org(struct db *db, long long org_id, long long *ret, struct errbuf
         *ret = TENANT_FIRST;
         return 0;
     }
-    if (lookup(db, org_id, ret))
+    if (lookup(db, KIND_ORG, org_id, ret))
         return 0;
     if ((rc = db_query_int(db, e, &t, "SELECT tenant_id FROM orgs WHERE id = $1", "i", org_id)) <
         0)
@@ -146,11 +162,15 @@ int tenant_of_account(struct db *db, long long account_id, long long *ret, struc
 {
     long long t = TENANT_FIRST;
     int rc = 0;
+    if (account_id > 0 && lookup(db, KIND_ACCOUNT, account_id, ret))
+        return 0;
     if (account_id > 0)
         rc = db_query_int(db, e, &t, "SELECT tenant_id FROM accounts WHERE id = $1", "i",
                           account_id);
     if (rc < 0)
         return rc;
+    if (rc == 1)
+        tenant_remember_account(db, account_id, t);
     *ret = rc == 1 ? t : TENANT_FIRST;
     return 0;
 }

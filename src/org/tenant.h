@@ -29,6 +29,8 @@ int tenant_root_of(struct db *db, long long org_id, long long *ret, struct errbu
 /* Record the tenant of an organization just created (its id may be one a rolled-back
  * transaction had used before). */
 void tenant_remember(struct db *db, long long org_id, long long tenant);
+/* The same for an account just created. */
+void tenant_remember_account(struct db *db, long long account_id, long long tenant);
 /* The tenant a new organization gets: its parent's, or a new number when it is a tenant root
  * (a provincial company) under a parent; TENANT_FIRST for the root of the tree. */
 int tenant_for_new_org(struct db *db, long long parent_id, bool tenant_root, long long *ret,

@@ -17,7 +17,10 @@ struct idlist {
     long long *v;
     int n, cap;
 };
-#define IDLIST_INIT {NULL, 0, 0}
+#define IDLIST_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 int idlist_add(struct idlist *l, long long id);
 void idlist_release(struct idlist *l);
 
@@ -25,6 +28,10 @@ void idlist_release(struct idlist *l);
  * the webhook count of plan_notice_send remember their answers. */
 void plan_people_cache_begin(void);
 void plan_people_cache_end(void);
+/* Read who the secretaries and the committee staff of every organization are into the cache
+ * at once (two or three reads instead of one or two per organization; nothing when the tree
+ * is too large for the cache). */
+int plan_people_prefetch(struct db *db, struct errbuf *e);
 /* Accounts that answer for org in role (secretary, committee, finance): the role bound at
  * org itself; for secretary also the account of the organization's secretary (a member). */
 int plan_people_at(struct db *db, long long org_id, const char *role, struct idlist *out,
@@ -85,15 +92,16 @@ void plan_webhook_sign(const char *secret, long long timestamp, const char *body
 /* ---- cases (loop.c) */
 
 struct plan_case_open {
-    long long task_id, org_id, superior_id;
+    long long task_id, org_id, superior_id, tenant; /* the plan's tenant */
     const char *task_name, *role, *org_name, *period;
     double actual, target, completion;
 };
 
-/* Open a case for a period not met, notify the responsible accounts (the case is then
- * 'notified') and inform the committee above. */
-int plan_case_open(struct db *db, const struct plan_case_open *c, int today, long long *ret_id,
-                   struct errbuf *e);
+/* Open a case for each period not met that has none yet, notify the responsible accounts
+ * (the case is then 'notified') and inform the committee above; *opened: the cases made.
+ * Sent in chunks, two waits for the server a chunk (a check opens thousands). */
+int plan_cases_open(struct db *db, const struct plan_case_open *c, size_t n, int today,
+                    long long *opened, struct errbuf *e);
 /* Escalate cases with no acknowledgement after 3 days or no report after 15 days. Returns
  * the number escalated. */
 int plan_case_escalate(struct db *db, int today, struct errbuf *e);

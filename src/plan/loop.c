@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "base/month.h"
 #include "db/db.h"
 #include "inbox/todo.h"
@@ -80,7 +81,7 @@ static int state_parse(const char *s)
     return -1;
 }
 
-/* What a case is, for the steps. */
+/* What a case is, for the steps (its codes and paths are read by case_load only). */
 struct case_row {
     long long id, task_id, org_id, superior_id, tenant;
     int state, opened_on, escalated;
@@ -92,13 +93,15 @@ static int case_load(struct db *db, long long id, struct case_row *c, struct err
 {
     struct db_stmt *st;
     int rc;
-    if ((rc = db_prepare(db,
-                         "SELECT c.state, c.task_id, c.org_id, c.superior_id, c.period, t.role,"
-                         " t.name, o.name, o.code, o.path, s.code, s.path, c.opened_on, c.escalated,"
-                         " c.tenant_id FROM plan_cases c JOIN plan_tasks t ON t.id = c.task_id AND t.tenant_id = c.tenant_id"
-                         " JOIN orgs o ON o.id = c.org_id JOIN orgs s ON s.id = c.superior_id"
-                         " WHERE c.id = $1",
-                         &st, e)) < 0)
+    if ((rc =
+             db_prepare(db,
+                        "SELECT c.state, c.task_id, c.org_id, c.superior_id, c.period, t.role,"
+                        " t.name, o.name, o.code, o.path, s.code, s.path, c.opened_on, c.escalated,"
+                        " c.tenant_id FROM plan_cases c JOIN plan_tasks t ON t.id = c.task_id AND "
+                        "t.tenant_id = c.tenant_id"
+                        " JOIN orgs o ON o.id = c.org_id JOIN orgs s ON s.id = c.superior_id"
+                        " WHERE c.id = $1",
+                        &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, id);
     if ((rc = db_step(st, e)) == 1) {
@@ -163,8 +166,8 @@ static int step_record(struct db *db, const struct case_row *c, long long actor,
 }
 
 /* The accounts on one side of a case. */
-static int side_people(struct db *db, const struct case_row *c, enum side side,
-                       struct idlist *out, struct errbuf *e)
+static int side_people(struct db *db, const struct case_row *c, enum side side, struct idlist *out,
+                       struct errbuf *e)
 {
     int rc = 0;
     if (side == SIDE_BRANCH) {
@@ -208,12 +211,13 @@ out:
 static int set_state(struct db *db, long long id, int from, int to, const char *report,
                      const char *attachment, struct errbuf *e)
 {
-    int rc = db_run(db, e,
-                    "UPDATE plan_cases SET state = $3, updated_at = $4,"
-                    " report_text = COALESCE($5, report_text), attachment = COALESCE($6, attachment)"
-                    " WHERE id = $1 AND state = $2",
-                    "ittitt", id, states[from].name, states[to].name, (long long)time(NULL), report,
-                    attachment);
+    int rc =
+        db_run(db, e,
+               "UPDATE plan_cases SET state = $3, updated_at = $4,"
+               " report_text = COALESCE($5, report_text), attachment = COALESCE($6, attachment)"
+               " WHERE id = $1 AND state = $2",
+               "ittitt", id, states[from].name, states[to].name, (long long)time(NULL), report,
+               attachment);
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -223,78 +227,124 @@ static int set_state(struct db *db, long long id, int from, int to, const char *
     return 0;
 }
 
-int plan_case_open(struct db *db, const struct plan_case_open *o, int today, long long *ret_id,
-                   struct errbuf *e)
+/* After case c was made (state open, or notified when the branch has someone to tell): its
+ * steps, the branch's to-dos and notice, the committee's notice, the warning's link. Nothing
+ * here waits for the server but the cached look-ups of who is who. */
+static int case_opened(struct db *db, const struct case_row *c, const struct plan_case_open *o,
+                       const struct idlist *to, int today, struct errbuf *e)
 {
-    struct case_row c;
-    struct idlist to = IDLIST_INIT, sup = IDLIST_INIT;
+    struct idlist sup = IDLIST_INIT;
     char title[1024], body[1024], fa[32], ft[32];
-    long long id = 0, now = (long long)time(NULL);
     int rc;
-    if ((rc = db_query_int(db, e, &id,
-                           "SELECT id FROM plan_cases WHERE task_id = $1 AND org_id = $2 AND period = $3",
-                           "iit", o->task_id, o->org_id, o->period)) != 0) {
-        if (rc == 1 && ret_id)
-            *ret_id = id;
-        return rc < 0 ? rc : 0;
-    }
-    /* the rows of a plan go with the plan (its tenant), whatever organization they concern */
-    if ((rc = db_query_int(db, e, &id,
-                           "INSERT INTO plan_cases(task_id, org_id, period, superior_id, state,"
-                           " completion, opened_on, opened_at, updated_at, tenant_id) SELECT $1,"
-                           " $2, $3, $4, 'open', $5, $6, $7, $7, t.tenant_id FROM plan_tasks t"
-                           " WHERE t.id = $1 RETURNING id",
-                           "iitidii", o->task_id, o->org_id, o->period, o->superior_id,
-                           o->completion, (long long)today, now)) < 0)
-        return rc;
-    if (rc == 0)
-        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "task_id", o->task_id,
-                                "plan task %lld not found", o->task_id);
-    if ((rc = case_load(db, id, &c, e)) < 0)
-        return rc;
     snprintf(body, sizeof(body), "%s %s 完成 %s/%s（%.0f%%），未达标", o->task_name, o->period,
              plan_figure(o->actual, fa, sizeof(fa)), plan_figure(o->target, ft, sizeof(ft)),
              o->completion * 100);
-    if ((rc = step_record(db, &c, 0, today, "open", -1, ST_OPEN, body, e)) < 0)
-        goto out;
-    /* notify the branch at once when it has someone to tell; else the committee does it */
-    if ((rc = side_people(db, &c, SIDE_BRANCH, &to, e)) < 0)
-        goto out;
-    if (to.n) {
-        /* the case this transaction just made: nobody else can have moved it */
-        if ((rc = db_queue(db, e, "UPDATE plan_cases SET state = $2, updated_at = $3 WHERE id = $1",
-                           "iti", id, states[ST_NOTIFIED].name, (long long)time(NULL))) < 0 ||
-            (rc = step_record(db, &c, 0, today, "notify", ST_OPEN, ST_NOTIFIED, "系统自动通知", e)) < 0)
-            goto out;
+    if ((rc = step_record(db, c, 0, today, "open", -1, ST_OPEN, body, e)) < 0)
+        return rc;
+    if (to->n) {
         snprintf(title, sizeof(title), "【未达标】%s · %s %s：请确认并整改（整改事项 #%lld）",
-                 o->org_name, o->task_name, o->period, id);
-        if ((rc = hand_over(db, &c, ST_NOTIFIED, "not_met", title, body, e)) < 0)
-            goto out;
-    } else if ((rc = hand_over(db, &c, ST_OPEN, NULL, NULL, NULL, e)) < 0) {
-        goto out;
+                 o->org_name, o->task_name, o->period, c->id);
+        if ((rc = step_record(db, c, 0, today, "notify", ST_OPEN, ST_NOTIFIED, "系统自动通知", e)) <
+                0 ||
+            (rc = hand_over(db, c, ST_NOTIFIED, "not_met", title, body, e)) < 0)
+            return rc;
+    } else if ((rc = hand_over(db, c, ST_OPEN, NULL, NULL, NULL, e)) < 0) {
+        return rc;
     }
     /* the committee above is informed */
-    if ((rc = plan_people_committee(db, o->superior_id, &sup, e)) < 0)
-        goto out;
-    snprintf(title, sizeof(title), "【未达标通报】%s · %s %s（整改事项 #%lld）", o->org_name,
-             o->task_name, o->period, id);
-    {
-        struct plan_notice n = {"not_met", o->org_id, title, body, o->task_id, id, o->period};
-        if ((rc = plan_notice_send(db, &n, &sup, e)) < 0)
-            goto out;
+    if ((rc = plan_people_committee(db, o->superior_id, &sup, e)) >= 0) {
+        struct plan_notice n = {"not_met", o->org_id, title, body, o->task_id, c->id, o->period};
+        snprintf(title, sizeof(title), "【未达标通报】%s · %s %s（整改事项 #%lld）", o->org_name,
+                 o->task_name, o->period, c->id);
+        rc = plan_notice_send(db, &n, &sup, e);
     }
-    if ((rc = db_queue(db, e,
-                       "UPDATE plan_warnings SET case_id = $4 WHERE task_id = $1 AND org_id = $2"
-                       " AND period = $3 AND level = 'not_met'",
-                       "iiti", o->task_id, o->org_id, o->period, id)) < 0)
-        goto out;
-    if (ret_id)
-        *ret_id = id;
-    rc = 0;
-out:
-    idlist_release(&to);
     idlist_release(&sup);
+    if (rc < 0)
+        return rc;
+    return db_queue(db, e,
+                    "UPDATE plan_warnings SET case_id = $4 WHERE task_id = $1 AND org_id = $2"
+                    " AND period = $3 AND level = 'not_met'",
+                    "iiti", o->task_id, o->org_id, o->period, c->id);
+}
+
+/* Which of o[0, n) have a case already (one read; n <= OPEN_CHUNK). */
+static int cases_known(struct db *db, const struct plan_case_open *o, size_t n, bool *known,
+                       struct errbuf *e)
+{
+    struct buf sql = BUF_INIT;
+    struct db_stmt *st;
+    int rc;
+    buf_addstr(&sql, "SELECT task_id, org_id, period FROM plan_cases WHERE");
+    for (size_t i = 0; i < n; i++)
+        buf_printf(&sql, "%s(task_id = $%zu AND org_id = $%zu AND period = $%zu)", i ? " OR " : " ",
+                   3 * i + 1, 3 * i + 2, 3 * i + 3);
+    rc = db_prepare(db, buf_str(&sql), &st, e);
+    buf_release(&sql);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        known[i] = false;
+        db_bind_int(st, (int)(3 * i + 1), o[i].task_id);
+        db_bind_int(st, (int)(3 * i + 2), o[i].org_id);
+        db_bind_text(st, (int)(3 * i + 3), o[i].period);
+    }
+    while ((rc = db_step(st, e)) == 1)
+        for (size_t i = 0; i < n; i++)
+            if (o[i].task_id == db_col_int(st, 0) && o[i].org_id == db_col_int(st, 1) &&
+                strcmp(o[i].period, db_col_text(st, 2)) == 0)
+                known[i] = true;
+    db_done(st);
     return rc;
+}
+
+#define OPEN_CHUNK (DB_PARAMS_MAX / 3) /* cases looked up in one read */
+
+int plan_cases_open(struct db *db, const struct plan_case_open *o, size_t n, int today,
+                    long long *opened, struct errbuf *e)
+{
+    long long now = (long long)time(NULL);
+    int rc = 0;
+    *opened = 0;
+    for (size_t at = 0; rc >= 0 && at < n; at += OPEN_CHUNK) {
+        size_t m = n - at < OPEN_CHUNK ? n - at : OPEN_CHUNK, fresh = 0, k = 0;
+        bool known[OPEN_CHUNK];
+        long long ids[OPEN_CHUNK];
+        /* two round trips a chunk: which cases are there, and ids for the others */
+        if ((rc = cases_known(db, o + at, m, known, e)) < 0)
+            break;
+        for (size_t i = 0; i < m; i++)
+            fresh += !known[i];
+        if ((rc = db_reserve_ids(db, "plan_cases", fresh, ids, e)) < 0)
+            break;
+        for (size_t i = 0; rc >= 0 && i < m; i++) {
+            const struct plan_case_open *x = &o[at + i];
+            struct idlist to = IDLIST_INIT;
+            struct case_row c;
+            if (known[i])
+                continue;
+            c = (struct case_row){ids[k++],  x->task_id, x->org_id, x->superior_id,
+                                  x->tenant, ST_OPEN,    today,     0,
+                                  "",        "",         "",        "",
+                                  "",        "",         "",        ""};
+            snprintf(c.period, sizeof(c.period), "%s", x->period);
+            snprintf(c.role, sizeof(c.role), "%s", x->role);
+            snprintf(c.task_name, sizeof(c.task_name), "%s", x->task_name);
+            snprintf(c.org_name, sizeof(c.org_name), "%s", x->org_name);
+            /* notified at once when the branch has someone to tell; else the committee does it */
+            if ((rc = side_people(db, &c, SIDE_BRANCH, &to, e)) >= 0)
+                rc = db_queue(db, e,
+                              "INSERT INTO plan_cases(id, task_id, org_id, period, superior_id,"
+                              " state, completion, opened_on, opened_at, updated_at, tenant_id)"
+                              " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
+                              "iiititdiii", c.id, c.task_id, c.org_id, c.period, c.superior_id,
+                              states[to.n ? ST_NOTIFIED : ST_OPEN].name, x->completion,
+                              (long long)today, now, c.tenant);
+            if (rc >= 0 && (rc = case_opened(db, &c, x, &to, today, e)) >= 0)
+                ++*opened;
+            idlist_release(&to);
+        }
+    }
+    return rc < 0 ? rc : 0;
 }
 
 int plan_case_escalate(struct db *db, int today, struct errbuf *e)
@@ -302,10 +352,11 @@ int plan_case_escalate(struct db *db, int today, struct errbuf *e)
     struct db_stmt *st;
     long long *ids = NULL;
     int n = 0, cap = 0, done = 0, rc;
-    if ((rc = db_prepare(db,
-                         "SELECT id FROM plan_cases WHERE state IN ('open', 'notified', 'acknowledged')"
-                         " AND escalated < 3 AND opened_on < $1 ORDER BY id",
-                         &st, e)) < 0)
+    if ((rc = db_prepare(
+             db,
+             "SELECT id FROM plan_cases WHERE state IN ('open', 'notified', 'acknowledged')"
+             " AND escalated < 3 AND opened_on < $1 ORDER BY id",
+             &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, (long long)today);
     while ((rc = db_step(st, e)) == 1) {
@@ -337,7 +388,8 @@ int plan_case_escalate(struct db *db, int today, struct errbuf *e)
                      c.period, x->what);
             snprintf(title, sizeof(title), "【逾期督办】%s · %s %s（整改事项 #%lld）", c.org_name,
                      c.task_name, c.period, c.id);
-            struct plan_notice note = {"escalation", c.org_id, title, body, c.task_id, c.id, c.period};
+            struct plan_notice note = {"escalation", c.org_id, title,   body,
+                                       c.task_id,    c.id,     c.period};
             if ((rc = db_run(db, e,
                              "UPDATE plan_cases SET escalated = $2, overdue = 1, updated_at = $3"
                              " WHERE id = $1",
@@ -396,8 +448,8 @@ int plan_case_act(struct db *db, const struct auth *a, long long case_id, const 
         if ((int)transitions[i].from == c.state)
             t = &transitions[i];
         else
-            snprintf(need + strlen(need), sizeof(need) - strlen(need), "%s'%s'", need[0] ? " or " : "",
-                     states[transitions[i].from].name);
+            snprintf(need + strlen(need), sizeof(need) - strlen(need), "%s'%s'",
+                     need[0] ? " or " : "", states[transitions[i].from].name);
     }
     if (!named) {
         char list[128];
@@ -451,30 +503,29 @@ static json_t *case_from_row(struct db_stmt *st)
     for (size_t i = 0; state >= 0 && i < NTRANSITIONS; i++)
         if ((int)transitions[i].from == state)
             json_array_append_new(next, json_string(transitions[i].action));
-    return json_pack("{s:I, s:{s:I, s:s, s:s}, s:{s:I, s:s, s:s}, s:{s:I, s:s, s:s}, s:s, s:s,"
-                     " s:s, s:f, s:s, s:b, s:{s:b, s:b}, s:s, s:s, s:o, s:s?, s:I}",
-                     "id", (json_int_t)db_col_int(st, 0), "task", "id",
-                     (json_int_t)db_col_int(st, 1), "code", db_col_text(st, 2), "name",
-                     db_col_text(st, 3), "org", "id", (json_int_t)db_col_int(st, 4), "code",
-                     db_col_text(st, 5), "name", db_col_text(st, 6), "superior", "id",
-                     (json_int_t)db_col_int(st, 7), "code", db_col_text(st, 8), "name",
-                     db_col_text(st, 9), "period", db_col_text(st, 11), "state",
-                     db_col_text(st, 10), "state_label", state >= 0 ? states[state].label : "",
-                     "completion", db_col_double(st, 12), "opened_on", opened, "overdue",
-                     db_col_int(st, 14) != 0, "escalated", "acknowledge",
-                     (db_col_int(st, 15) & 1) != 0, "report", (db_col_int(st, 15) & 2) != 0,
-                     "report_text", db_col_text(st, 16), "attachment", db_col_text(st, 17),
-                     "actions", next, "next_side",
-                     state < 0 || states[state].next == SIDE_NONE ? NULL
-                     : states[state].next == SIDE_BRANCH          ? "branch"
-                                                                  : "superior",
-                     "updated_at", (json_int_t)db_col_int(st, 18));
+    return json_pack(
+        "{s:I, s:{s:I, s:s, s:s}, s:{s:I, s:s, s:s}, s:{s:I, s:s, s:s}, s:s, s:s,"
+        " s:s, s:f, s:s, s:b, s:{s:b, s:b}, s:s, s:s, s:o, s:s?, s:I}",
+        "id", (json_int_t)db_col_int(st, 0), "task", "id", (json_int_t)db_col_int(st, 1), "code",
+        db_col_text(st, 2), "name", db_col_text(st, 3), "org", "id", (json_int_t)db_col_int(st, 4),
+        "code", db_col_text(st, 5), "name", db_col_text(st, 6), "superior", "id",
+        (json_int_t)db_col_int(st, 7), "code", db_col_text(st, 8), "name", db_col_text(st, 9),
+        "period", db_col_text(st, 11), "state", db_col_text(st, 10), "state_label",
+        state >= 0 ? states[state].label : "", "completion", db_col_double(st, 12), "opened_on",
+        opened, "overdue", db_col_int(st, 14) != 0, "escalated", "acknowledge",
+        (db_col_int(st, 15) & 1) != 0, "report", (db_col_int(st, 15) & 2) != 0, "report_text",
+        db_col_text(st, 16), "attachment", db_col_text(st, 17), "actions", next, "next_side",
+        state < 0 || states[state].next == SIDE_NONE ? NULL
+        : states[state].next == SIDE_BRANCH          ? "branch"
+                                                     : "superior",
+        "updated_at", (json_int_t)db_col_int(st, 18));
 }
 
 #define CASE_COLS                                                                                  \
     "SELECT c.id, t.id, t.code, t.name, o.id, o.code, o.name, s.id, s.code, s.name, c.state,"      \
     " c.period, c.completion, c.opened_on, c.overdue, c.escalated, c.report_text, c.attachment,"   \
-    " c.updated_at FROM plan_cases c JOIN plan_tasks t ON t.id = c.task_id AND t.tenant_id = c.tenant_id"                        \
+    " c.updated_at FROM plan_cases c JOIN plan_tasks t ON t.id = c.task_id AND t.tenant_id = "     \
+    "c.tenant_id"                                                                                  \
     " JOIN orgs o ON o.id = c.org_id JOIN orgs s ON s.id = c.superior_id"
 
 int plan_case_json(struct db *db, long long case_id, json_t **ret, struct errbuf *e)
@@ -498,7 +549,8 @@ int plan_case_json(struct db *db, long long case_id, json_t **ret, struct errbuf
     if ((rc = db_prepare(db,
                          "SELECT p.at, p.day, p.account_id, COALESCE(a.login, ''), p.action,"
                          " p.from_state, p.to_state, p.text FROM plan_case_steps p"
-                         " LEFT JOIN accounts a ON a.id = p.account_id AND a.tenant_id = p.tenant_id WHERE p.case_id = $1"
+                         " LEFT JOIN accounts a ON a.id = p.account_id AND a.tenant_id = "
+                         "p.tenant_id WHERE p.case_id = $1"
                          " ORDER BY p.id",
                          &st, e)) < 0)
         goto fail;
@@ -510,10 +562,11 @@ int plan_case_json(struct db *db, long long case_id, json_t **ret, struct errbuf
         s = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "at", (json_int_t)db_col_int(st, 0), "day",
                       day, "action", db_col_text(st, 4), "from", db_col_text(st, 5), "to",
                       db_col_text(st, 6), "text", db_col_text(st, 7));
-        json_object_set_new(s, "by", db_col_null(st, 2)
-                                         ? json_null()
-                                         : json_pack("{s:I, s:s}", "id", (json_int_t)db_col_int(st, 2),
-                                                     "login", db_col_text(st, 3)));
+        json_object_set_new(s, "by",
+                            db_col_null(st, 2)
+                                ? json_null()
+                                : json_pack("{s:I, s:s}", "id", (json_int_t)db_col_int(st, 2),
+                                            "login", db_col_text(st, 3)));
         json_array_append_new(steps, s);
     }
     db_done(st);
@@ -544,8 +597,9 @@ int plan_cases_json(struct db *db, const char *path, const char *state, const ch
     }
     scope_bounds(path, hi, sizeof(hi));
     if ((rc = db_prepare(db,
-                         CASE_COLS " WHERE o.path >= $1 AND o.path < $2 AND ($3 = '' OR c.state = $3)"
-                                   " AND ($4 = '' OR c.period = $4) ORDER BY c.id DESC LIMIT 1000",
+                         CASE_COLS
+                         " WHERE o.path >= $1 AND o.path < $2 AND ($3 = '' OR c.state = $3)"
+                         " AND ($4 = '' OR c.period = $4) ORDER BY c.id DESC LIMIT 1000",
                          &st, e)) < 0)
         goto fail;
     db_bindv(st, "tttt", path, hi, state ? state : "", period ? period : "");

@@ -65,7 +65,8 @@ static int collect(struct db *db, const char *sql, long long org_id, const char 
  * round trip (about 28,000 of them for a year of the demo). Inside plan_check's transaction
  * accounts, roles and the tree do not change, so the answers are kept until
  * plan_people_cache_end. */
-#define PC_SLOTS 4096
+#define PC_SLOTS 16384
+#define PC_PREFETCH_ORGS (PC_SLOTS / 8) /* the most organizations read ahead */
 
 struct pc_entry {
     long long org_id;
@@ -158,6 +159,93 @@ int plan_people_at(struct db *db, long long org_id, const char *role, struct idl
     x->ids = mine.v; /* the slot keeps the list */
     x->n = mine.n;
     return rc;
+}
+
+/* Append the rows (org_id, account id) of st, ordered by organization, to each organization's
+ * entry for role (the entries of orgs[], n of them, in the same order). */
+static int prefetch_rows(struct db_stmt *st, struct pc_entry **ent, const long long *orgs,
+                         int n, struct errbuf *e)
+{
+    int rc, k = 0;
+    while ((rc = db_step(st, e)) == 1) {
+        long long org = db_col_int(st, 0);
+        struct idlist l;
+        while (k < n && orgs[k] < org)
+            k++;
+        if (k == n || orgs[k] != org)
+            continue;
+        l = (struct idlist){ent[k]->ids, ent[k]->n, ent[k]->n};
+        if (idlist_add(&l, db_col_int(st, 1)) < 0) {
+            rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+            break;
+        }
+        ent[k]->ids = l.v;
+        ent[k]->n = l.n;
+    }
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
+int plan_people_prefetch(struct db *db, struct errbuf *e)
+{
+    static const char *const ahead[] = {"secretary", "committee"};
+    struct db_stmt *st;
+    long long *orgs = NULL;
+    struct pc_entry **ent = NULL;
+    int n = 0, rc;
+    if (!pc || pc->full)
+        return 0;
+    if ((rc = db_prepare(db, "SELECT id FROM orgs ORDER BY id", &st, e)) < 0)
+        return rc;
+    while ((rc = db_step(st, e)) == 1 && n <= PC_PREFETCH_ORGS) {
+        long long *v = n % 256 ? orgs : realloc(orgs, ((size_t)n + 256) * sizeof(*orgs));
+        if (!v) {
+            rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+            break;
+        }
+        orgs = v;
+        orgs[n++] = db_col_int(st, 0);
+    }
+    db_done(st);
+    if (rc < 0 || n > PC_PREFETCH_ORGS) /* too many to read ahead: asked one by one */
+        goto out;
+    if (!(ent = calloc(n ? (size_t)n : 1, sizeof(*ent)))) {
+        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t r = 0; rc >= 0 && r < sizeof(ahead) / sizeof(ahead[0]); r++) {
+        const char *role = known_role(ahead[r]);
+        for (int k = 0; k < n; k++) {
+            if (!(ent[k] = pc_slot(orgs[k], role)) || ent[k]->role) {
+                /* no room, or asked already: the role one by one, as if not read ahead */
+                while (k-- > 0)
+                    ent[k]->role = NULL;
+                goto out;
+            }
+            *ent[k] = (struct pc_entry){orgs[k], role, NULL, 0};
+        }
+        /* as people_at: the role's holders, then for a secretary the accounts of the member
+         * who is the organization's secretary */
+        if ((rc = db_prepare(db,
+                             "SELECT r.org_id, a.id FROM account_roles r JOIN accounts a"
+                             " ON a.id = r.account_id AND a.tenant_id = r.tenant_id"
+                             " WHERE r.role = $1 AND a.disabled = 0 ORDER BY r.org_id, a.id",
+                             &st, e)) < 0)
+            break;
+        db_bind_text(st, 1, role);
+        if ((rc = prefetch_rows(st, ent, orgs, n, e)) < 0 || strcmp(role, "secretary") != 0)
+            continue;
+        if ((rc = db_prepare(db,
+                             "SELECT o.id, a.id FROM orgs o JOIN accounts a"
+                             " ON a.member_id = o.secretary_id WHERE a.disabled = 0"
+                             " ORDER BY o.id, a.id",
+                             &st, e)) >= 0)
+            rc = prefetch_rows(st, ent, orgs, n, e);
+    }
+out:
+    free(ent);
+    free(orgs);
+    return rc < 0 ? rc : 0;
 }
 
 static int people_at(struct db *db, long long org_id, const char *role, struct idlist *out,

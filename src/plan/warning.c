@@ -49,11 +49,13 @@ static int load_status(struct db *db, const struct plan_grid *g, struct status *
     struct db_stmt *st;
     struct status *v = NULL;
     int n = 0, cap = 0, rc;
-    if ((rc = db_prepare(db,
-                         "SELECT s.task_id, s.org_id, s.start_day, s.notified, s.reminded, s.closed"
-                         " FROM plan_status s JOIN plan_tasks t ON t.id = s.task_id AND t.tenant_id = s.tenant_id"
-                         " JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id WHERE p.year = $1",
-                         &st, e)) < 0)
+    if ((rc = db_prepare(
+             db,
+             "SELECT s.task_id, s.org_id, s.start_day, s.notified, s.reminded, s.closed"
+             " FROM plan_status s JOIN plan_tasks t ON t.id = s.task_id AND t.tenant_id = "
+             "s.tenant_id"
+             " JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id WHERE p.year = $1",
+             &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, g->year);
     while ((rc = db_step(st, e)) == 1) {
@@ -68,8 +70,12 @@ static int load_status(struct db *db, const struct plan_grid *g, struct status *
             }
             v = q;
         }
-        v[n++] = (struct status){t, o, (int)db_col_int(st, 2), (int)db_col_int(st, 3),
-                                 (int)db_col_int(st, 4), (int)db_col_int(st, 5)};
+        v[n++] = (struct status){t,
+                                 o,
+                                 (int)db_col_int(st, 2),
+                                 (int)db_col_int(st, 3),
+                                 (int)db_col_int(st, 4),
+                                 (int)db_col_int(st, 5)};
     }
     db_done(st);
     if (rc < 0) {
@@ -95,6 +101,15 @@ struct cell_ctx {
     int today;
     struct plan_check_stats *s;
     struct ingest_sink *credits; /* task.done events for the secretaries */
+    struct pending *cases;       /* the cases to open, at the end of the year's check */
+};
+
+/* Cases to open (their texts point into the year's grid; the periods' names are kept here,
+ * each case's pointed to once all are in) */
+struct pending {
+    struct plan_case_open *v;
+    char (*periods)[PLAN_PERIOD_MAX];
+    size_t n, cap;
 };
 
 /* Open the cell's warning of level unless it is open already. Queued (no reply waited for: a
@@ -161,26 +176,27 @@ out:
     return rc < 0 ? rc : 0;
 }
 
-static int store(const struct cell_ctx *x, int notified, int reminded, int closed,
-                 struct errbuf *e)
+static int store(const struct cell_ctx *x, int notified, int reminded, int closed, struct errbuf *e)
 {
     /* nothing waits for the answer: queued when the check pipelines its writes */
     long long tenant;
     int rc = tenant_of_org(x->db, x->t->owner_id, &tenant, e); /* the plan's */
     if (rc >= 0)
-        rc = db_queue(x->db, e,
-                    "INSERT INTO plan_status(task_id, org_id, period, start_day, end_day, actual,"
-                    " completion, expected, level, notified, reminded, closed, evaluated_on,"
-                    " tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-                    " ON CONFLICT (task_id, org_id, period, tenant_id) DO UPDATE SET actual = excluded.actual,"
-                    " completion = excluded.completion, expected = excluded.expected,"
-                    " level = excluded.level, notified = excluded.notified,"
-                    " reminded = excluded.reminded, closed = excluded.closed,"
-                    " evaluated_on = excluded.evaluated_on",
-                    "iitiidddtiiiii", x->t->id, x->o->id, x->period, (long long)x->p->start,
-                    (long long)x->p->end, x->c->actual, x->c->completion, x->c->expected,
-                    plan_level_name(x->c->level), (long long)notified, (long long)reminded,
-                    (long long)closed, (long long)x->today, tenant);
+        rc = db_queue(
+            x->db, e,
+            "INSERT INTO plan_status(task_id, org_id, period, start_day, end_day, actual,"
+            " completion, expected, level, notified, reminded, closed, evaluated_on,"
+            " tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+            " ON CONFLICT (task_id, org_id, period, tenant_id) DO UPDATE SET actual = "
+            "excluded.actual,"
+            " completion = excluded.completion, expected = excluded.expected,"
+            " level = excluded.level, notified = excluded.notified,"
+            " reminded = excluded.reminded, closed = excluded.closed,"
+            " evaluated_on = excluded.evaluated_on",
+            "iitiidddtiiiii", x->t->id, x->o->id, x->period, (long long)x->p->start,
+            (long long)x->p->end, x->c->actual, x->c->completion, x->c->expected,
+            plan_level_name(x->c->level), (long long)notified, (long long)reminded,
+            (long long)closed, (long long)x->today, tenant);
     return rc < 0 ? rc : 0;
 }
 
@@ -191,18 +207,42 @@ static int close_cell(const struct cell_ctx *x, const struct status *old, struct
     x->s->closed++;
     if ((old && old->notified && (rc = resolve_warnings(x, "all", e)) < 0) ||
         (rc = todo_done_cell(x->db, x->t->id, x->o->id, x->period, e)) < 0 ||
-        (rc = store(x, x->c->level == PLAN_NOT_MET ? 3 : old ? old->notified : 0,
+        (rc = store(x,
+                    x->c->level == PLAN_NOT_MET ? 3
+                    : old                       ? old->notified
+                                                : 0,
                     old ? old->reminded : 0, 1, e)) < 0)
         return rc;
     if (x->c->level == PLAN_NOT_MET) {
-        struct plan_case_open co = {x->t->id, x->o->id, 0, x->t->name, x->t->role, x->o->name,
-                                    x->period, x->c->actual, x->t->target, x->c->completion};
+        struct pending *q = x->cases;
+        struct plan_case_open co = {x->t->id,
+                                    x->o->id,
+                                    0,
+                                    0,
+                                    x->t->name,
+                                    x->t->role,
+                                    x->o->name,
+                                    x->period,
+                                    x->c->actual,
+                                    x->t->target,
+                                    x->c->completion};
         int sup = x->o->superior;
         co.superior_id = sup >= 0 ? x->g->orgs[sup].id : x->t->owner_id;
-        if ((rc = open_warning(x, "not_met", e)) < 0 ||
-            (rc = plan_case_open(x->db, &co, x->today, NULL, e)) < 0)
+        if ((rc = tenant_of_org(x->db, x->t->owner_id, &co.tenant, e)) < 0 || /* the plan's */
+            (rc = open_warning(x, "not_met", e)) < 0)
             return rc;
-        x->s->cases++;
+        if (q->n == q->cap) {
+            size_t cap = q->cap ? q->cap * 2 : 256;
+            void *v = realloc(q->v, cap * sizeof(*q->v)), *names;
+            if (v)
+                q->v = v;
+            if (!v || !(names = realloc(q->periods, cap * sizeof(*q->periods))))
+                return errbuf_set(e, -ERR_NOMEM, "out of memory");
+            q->periods = names;
+            q->cap = cap;
+        }
+        snprintf(q->periods[q->n], sizeof(q->periods[q->n]), "%s", x->period);
+        q->v[q->n++] = co;
     } else if (x->c->completion >= 1 && x->o->secretary_id) {
         /* a period met: the organization's secretary is credited with a task done (重业绩),
          * once, on the period's last day (the key makes a second close a duplicate) */
@@ -223,7 +263,8 @@ static int check_open_cell(const struct cell_ctx *x, const struct status *old, s
     if (c->level == PLAN_GREEN && notified) {
         if ((rc = resolve_warnings(x, "all", e)) < 0)
             return rc;
-        if (c->completion >= 1 && (rc = todo_done_cell(x->db, x->t->id, x->o->id, x->period, e)) < 0)
+        if (c->completion >= 1 &&
+            (rc = todo_done_cell(x->db, x->t->id, x->o->id, x->period, e)) < 0)
             return rc;
     }
     if (c->level == PLAN_YELLOW && notified < 1) {
@@ -253,6 +294,8 @@ static int check_year(struct db *db, int year, int today, struct plan_check_stat
 {
     struct plan_grid *g = NULL;
     struct status *old = NULL;
+    struct pending cases = {NULL, NULL, 0, 0};
+    long long opened = 0;
     int nold = 0, rc;
     if ((rc = plan_grid_load(db, year, today, false, &g, e)) < 0 ||
         (rc = load_status(db, g, &old, &nold, e)) < 0)
@@ -269,7 +312,8 @@ static int check_year(struct db *db, int year, int today, struct plan_check_stat
             for (int o = 0; o < g->norgs; o++) {
                 struct status key = {t, o, p.start, 0, 0, 0}, *hit;
                 struct plan_cell c;
-                struct cell_ctx x = {db, g, task, &g->orgs[o], &p, name, &c, today, s, credits};
+                struct cell_ctx x = {db, g,     task, &g->orgs[o], &p,    name,
+                                     &c, today, s,    credits,     &cases};
                 if (!plan_grid_applies(g, t, o))
                     continue;
                 hit = nold ? bsearch(&key, old, (size_t)nold, sizeof(key), cmp_status) : NULL;
@@ -285,6 +329,12 @@ static int check_year(struct db *db, int year, int today, struct plan_check_stat
             }
         }
     }
+    /* the periods not met, their cases opened together (while the grid holds their texts) */
+    for (size_t i = 0; i < cases.n; i++)
+        cases.v[i].period = cases.periods[i];
+    if ((rc = plan_cases_open(db, cases.v, cases.n, today, &opened, e)) < 0)
+        goto out;
+    s->cases += opened;
     /* a year is final once every period in it has been closed */
     if (today > year * 10000 + 1231 &&
         (rc = db_run(db, e, "UPDATE plans SET finalized = 1 WHERE year = $1", "i",
@@ -292,6 +342,8 @@ static int check_year(struct db *db, int year, int today, struct plan_check_stat
         goto out;
     rc = 0;
 out:
+    free(cases.v);
+    free(cases.periods);
     free(old);
     plan_grid_free(g);
     return rc;
@@ -346,7 +398,8 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
     db_done(st);
     if (rc < 0)
         goto out;
-    if (nyears && (rc = ingest_sink_open(db, "plan", "量化计划（内部）", &credits, e)) < 0)
+    if (nyears && ((rc = plan_people_prefetch(db, e)) < 0 ||
+                   (rc = ingest_sink_open(db, "plan", "量化计划（内部）", &credits, e)) < 0))
         goto out;
     for (int i = 0; i < nyears; i++)
         if ((rc = check_year(db, years[i], today, &s, credits, e)) < 0)
