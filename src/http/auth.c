@@ -46,8 +46,19 @@ static struct session_entry *session_slot(const char *hash)
     return &session_cache[h % SESSION_CACHE];
 }
 
-static int load_session_db(struct req *r, const char *hash, long long *ret_expires,
-                           struct errbuf *e);
+static int load_session_db(struct req *r, const char *hash, long long tenant,
+                           long long *ret_expires, struct errbuf *e);
+
+/* The tenant a token names ("3.Qx..."), 0 when it names none (a token from before tenants
+ * were put in front, or not one of ours). */
+static long long token_tenant(const char *token)
+{
+    long long t = 0;
+    int n = 0;
+    for (; token[n] >= '0' && token[n] <= '9' && n < 18; n++)
+        t = t * 10 + (token[n] - '0');
+    return n > 0 && token[n] == '.' ? t : 0;
+}
 
 /* Load the session's account and roles into r->auth and r->csrf, from the thread's cache
  * or the database. 0 when valid, -ERR_UNAUTH otherwise. */
@@ -69,7 +80,7 @@ static int load_session(struct req *r, const char *token, struct errbuf *e)
         return 0;
     }
     memset(&r->auth, 0, sizeof(r->auth));
-    if ((rc = load_session_db(r, hash, &expires, e)) < 0)
+    if ((rc = load_session_db(r, hash, token_tenant(token), &expires, e)) < 0)
         return rc;
     snprintf(slot->hash, sizeof(slot->hash), "%s", hash);
     slot->stamp = stamp;
@@ -79,21 +90,25 @@ static int load_session(struct req *r, const char *token, struct errbuf *e)
     return 0;
 }
 
-static int load_session_db(struct req *r, const char *hash, long long *ret_expires,
-                           struct errbuf *e)
+static int load_session_db(struct req *r, const char *hash, long long tenant,
+                           long long *ret_expires, struct errbuf *e)
 {
+#define SESSION_SQL                                                                          \
+    "SELECT a.id, a.login, a.member_id, a.disabled, s.csrf, s.expires_at,"                   \
+    " ar.role, ar.org_id, o.path, s.tenant_id"                                              \
+    " FROM sessions s JOIN accounts a ON a.id = s.account_id AND a.tenant_id = s.tenant_id"  \
+    " LEFT JOIN account_roles ar ON ar.account_id = a.id AND ar.tenant_id = a.tenant_id"     \
+    " LEFT JOIN orgs o ON o.id = ar.org_id WHERE s.token_hash = $1"
     struct db_stmt *st;
     int rc, found = 0;
     long long now = (long long)time(NULL);
-    if ((rc = db_prepare(r->db,
-                         "SELECT a.id, a.login, a.member_id, a.disabled, s.csrf, s.expires_at,"
-                         " ar.role, ar.org_id, o.path"
-                         " FROM sessions s JOIN accounts a ON a.id = s.account_id AND a.tenant_id = s.tenant_id"
-                         " LEFT JOIN account_roles ar ON ar.account_id = a.id AND ar.tenant_id = a.tenant_id"
-                         " LEFT JOIN orgs o ON o.id = ar.org_id"
-                         " WHERE s.token_hash = $1",
-                         &st, e)) < 0)
+    /* with the token's tenant the statement goes to that tenant's shard alone (Citus) */
+    if ((rc = db_prepare(r->db, tenant ? SESSION_SQL " AND s.tenant_id = $2" : SESSION_SQL, &st,
+                         e)) < 0)
         return rc;
+#undef SESSION_SQL
+    if (tenant)
+        db_bind_int(st, 2, tenant);
     db_bind_text(st, 1, hash);
     while ((rc = db_step(st, e)) == 1) {
         struct auth *a = &r->auth;
@@ -106,6 +121,7 @@ static int load_session_db(struct req *r, const char *hash, long long *ret_expir
             a->account_id = db_col_int(st, 0);
             snprintf(a->login, sizeof(a->login), "%s", db_col_text(st, 1));
             a->member_id = db_col_int(st, 2);
+            a->tenant = db_col_int(st, 9);
             snprintf(r->csrf, sizeof(r->csrf), "%s", db_col_text(st, 4));
         }
         if (!db_col_null(st, 6) && a->nroles < AUTH_MAX_ROLES &&
@@ -286,10 +302,11 @@ static json_t *me_json(struct req *r, struct errbuf *e)
                          "SELECT ar.role, o.id, o.code, o.name, o.kind,"
                          " CASE WHEN o.parent_id IS NULL THEN 1 ELSE 0 END FROM account_roles ar"
                          " JOIN orgs o ON o.id = ar.org_id WHERE ar.account_id = $1"
-                         " ORDER BY o.path, ar.role",
+                         " AND ar.tenant_id = $2 ORDER BY o.path, ar.role",
                          &st, e)) < 0)
         goto fail;
-    db_bind_int(st, 1, r->auth.account_id);
+    /* the session's tenant named: one shard on Citus */
+    db_bindv(st, "ii", r->auth.account_id, r->auth.tenant);
     while ((rc = db_step(st, e)) == 1) {
         enum role role = ROLE_MEMBER;
         role_parse(db_col_text(st, 0), &role);
@@ -306,10 +323,10 @@ static json_t *me_json(struct req *r, struct errbuf *e)
     if ((rc = db_prepare(r->db,
                          "SELECT a.display_name, m.id, m.name, m.emp_no, m.org_id, o.name"
                          " FROM accounts a LEFT JOIN members m ON m.id = a.member_id AND m.tenant_id = a.tenant_id"
-                         " LEFT JOIN orgs o ON o.id = m.org_id WHERE a.id = $1",
+                         " LEFT JOIN orgs o ON o.id = m.org_id WHERE a.id = $1 AND a.tenant_id = $2",
                          &st, e)) < 0)
         goto fail;
-    db_bind_int(st, 1, r->auth.account_id);
+    db_bindv(st, "ii", r->auth.account_id, r->auth.tenant);
     if ((rc = db_step(st, e)) == 1) {
         json_object_set_new(me, "display_name", json_string(db_col_text(st, 0)));
         if (!db_col_null(st, 1))
@@ -331,15 +348,17 @@ fail:
 /* Open a session for account id after a successful sign-in by method: its row, the login
  * recorded, the HttpOnly cookie set on r; token and csrf (48 bytes each) for the reply. */
 int auth_open_session(struct req *r, long long id, const char *login, const char *subject,
-                      const char *method, char token[48], char csrf[48], struct errbuf *e)
+                      const char *method, char token[AUTH_TOKEN_MAX], char csrf[AUTH_CSRF_MAX],
+                      struct errbuf *e)
 {
-    char hash[SECRET_HEX_LEN];
+    char hash[SECRET_HEX_LEN], random[48];
     long long now = (long long)time(NULL), tenant;
     int rc;
     if ((rc = tenant_of_account(r->db, id, &tenant, e)) < 0)
         return rc;
-    secret_token(token, 48);
-    secret_token(csrf, 48);
+    secret_token(random, sizeof(random));
+    snprintf(token, AUTH_TOKEN_MAX, "%lld.%s", tenant, random);
+    secret_token(csrf, AUTH_CSRF_MAX);
     secret_hash_hex(token, hash);
     if ((rc = db_run(r->db, e,
                      "INSERT INTO sessions(token_hash, account_id, csrf, created_at, expires_at, ip,"
@@ -359,7 +378,7 @@ int auth_open_session(struct req *r, long long id, const char *login, const char
 int api_login(struct req *r, struct errbuf *e)
 {
     const char *login, *password;
-    char token[48], csrf[48], subject[LOCKOUT_SUBJECT_MAX];
+    char token[AUTH_TOKEN_MAX], csrf[AUTH_CSRF_MAX], subject[LOCKOUT_SUBJECT_MAX];
     long long id = 0, now = (long long)time(NULL);
     json_t *me;
     int rc;
@@ -389,11 +408,17 @@ int api_logout(struct req *r, struct errbuf *e)
 {
     const char *token = bearer_token(r);
     char hash[SECRET_HEX_LEN];
+    long long tenant;
     int rc;
     if (!token)
         token = req_cookie(r, SESSION_COOKIE);
     secret_hash_hex(token ? token : "", hash);
-    if ((rc = db_run(r->db, e, "DELETE FROM sessions WHERE token_hash = $1", "t", hash)) < 0 ||
+    tenant = token ? token_tenant(token) : 0;
+    if ((rc = tenant ? db_run(r->db, e,
+                              "DELETE FROM sessions WHERE token_hash = $1 AND tenant_id = $2",
+                              "ti", hash, tenant)
+                     : db_run(r->db, e, "DELETE FROM sessions WHERE token_hash = $1", "t",
+                              hash)) < 0 ||
         (rc = version_bump(r->db, TOPIC_SESSIONS, e)) < 0)
         return rc;
     snprintf(r->set_cookie, sizeof(r->set_cookie),

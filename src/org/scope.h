@@ -35,6 +35,7 @@ struct auth {
     long long account_id;
     long long member_id; /* 0 when the account is not a member's */
     long long source_id; /* set for API-key callers (business systems) */
+    long long tenant;    /* the session's (its account's); 0 for API-key callers */
     char login[64];
     int nroles;
     struct role_binding roles[AUTH_MAX_ROLES];

@@ -17,7 +17,7 @@
 #include "db/db.h"
 #include "base/banned.h"
 
-enum kind { KIND_EMPTY, KIND_ORG, KIND_ACCOUNT };
+enum kind { KIND_EMPTY, KIND_ORG, KIND_ACCOUNT, KIND_MEMBER };
 
 struct slot {
     long long id, tenant;
@@ -31,7 +31,7 @@ static char *cached_url; /* the database the entries are of */
 
 static size_t hash(enum kind kind, long long id)
 {
-    unsigned long long x = ((unsigned long long)id * 2 + (kind == KIND_ACCOUNT)) * 0x9E3779B97F4A7C15ULL;
+    unsigned long long x = ((unsigned long long)id * 4 + (unsigned)kind) * 0x9E3779B97F4A7C15ULL;
     return (size_t)(x >> 17);
 }
 
@@ -156,6 +156,34 @@ int tenant_of_member(struct db *db, long long member_id, long long *ret, struct 
                            member_id)) < 0)
         return rc;
     return tenant_of_org(db, org, ret, e);
+}
+
+int tenant_of_member_near(struct db *db, long long member_id, long long hint, long long *ret,
+                          struct errbuf *e)
+{
+    long long t = 0;
+    int rc = 0;
+    if (member_id <= 0) {
+        *ret = TENANT_FIRST;
+        return 0;
+    }
+    if (lookup(db, KIND_MEMBER, member_id, ret))
+        return 0;
+    if (hint > 0 && (rc = db_query_int(db, e, &t,
+                                       "SELECT tenant_id FROM members WHERE id = $1"
+                                       " AND tenant_id = $2",
+                                       "ii", member_id, hint)) < 0)
+        return rc;
+    if (rc == 0 && (rc = db_query_int(db, e, &t, "SELECT tenant_id FROM members WHERE id = $1",
+                                      "i", member_id)) < 0)
+        return rc;
+    if (rc == 0) {
+        *ret = TENANT_FIRST;
+        return 0;
+    }
+    remember(db, KIND_MEMBER, member_id, t);
+    *ret = t;
+    return 0;
 }
 
 int tenant_of_account(struct db *db, long long account_id, long long *ret, struct errbuf *e)

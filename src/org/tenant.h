@@ -14,6 +14,10 @@ struct db;
 
 /* The tenant of the tree's root, and of every organization of a single-company tree. */
 #define TENANT_FIRST 1
+/* The tenant of the run bookkeeping (score_runs, score_run_log): the jobs score a month for
+ * every tenant at once, one national run, kept in the first tenant (docs/SCALE.md); reads
+ * name it so that they go to that tenant's shard alone. */
+#define TENANT_RUNS TENANT_FIRST
 
 /* The tenant of organization org_id (0: the root's tenant, TENANT_FIRST). Cached for the
  * process: an organization never changes tenant (org_move refuses it). -ERR_NOTFOUND for an
@@ -23,6 +27,11 @@ int tenant_of_org(struct db *db, long long org_id, long long *ret, struct errbuf
  * of its first role's organization); TENANT_FIRST for 0. */
 int tenant_of_member(struct db *db, long long member_id, long long *ret, struct errbuf *e);
 int tenant_of_account(struct db *db, long long account_id, long long *ret, struct errbuf *e);
+/* The tenant of member_id, asking hint's shard first (the reader's tenant: a statement that
+ * names its tenant reaches one shard on Citus), then every one; cached like the
+ * organizations' (a member never changes tenant). TENANT_FIRST for an unknown member. */
+int tenant_of_member_near(struct db *db, long long member_id, long long hint, long long *ret,
+                          struct errbuf *e);
 /* The root of org_id's tenant: its shallowest organization (the root of a single-company
  * tree, a provincial company under a national root). */
 int tenant_root_of(struct db *db, long long org_id, long long *ret, struct errbuf *e);

@@ -10,6 +10,7 @@
 
 #include "base/month.h"
 #include "db/db.h"
+#include "org/tenant.h"
 #include "db/versions.h"
 #include "score/model.h"
 #include "base/banned.h"
@@ -86,8 +87,9 @@ int portrait_latest_month(struct db *db, int *ret_month, struct errbuf *e)
     long long m = 0;
     int rc = db_query_int(db, e, &m,
                           "SELECT COALESCE(MAX(CASE WHEN month < $1 THEN month END), MAX(month))"
-                          " FROM score_runs",
-                          "i", (long long)month_of_time((long long)time(NULL)));
+                          " FROM score_runs WHERE tenant_id = $2",
+                          "ii", (long long)month_of_time((long long)time(NULL)),
+                          (long long)TENANT_RUNS);
     if (rc < 0)
         return rc;
     if (rc == 0 || m == 0)
@@ -108,8 +110,9 @@ int portrait_month(struct db *db, const char *param, int *ret_month, struct errb
     if (month_parse(param, &month) < 0)
         return errbuf_field(e, -ERR_INVALID, R_INVALID_MONTH, "month", param,
                             "invalid month '%.40s': use YYYYMM", param);
-    rc = db_query_int(db, e, &found, "SELECT month FROM score_runs WHERE month = $1", "i",
-                      (long long)month);
+    rc = db_query_int(db, e, &found,
+                      "SELECT month FROM score_runs WHERE month = $1 AND tenant_id = $2", "ii",
+                      (long long)month, (long long)TENANT_RUNS);
     if (rc < 0)
         return rc;
     if (rc == 0)

@@ -48,8 +48,8 @@ int portrait_org(struct db *db, const struct auth *a, long long org_id, int mont
 /* {"number", "reason", "finished_at"} of month's latest run (the run a page shows). */
 int portrait_run_json(struct db *db, int month, json_t **ret, struct errbuf *e);
 /* What re-runs changed for member_id in the PORTRAIT_LINE months ending at month. */
-int portrait_member_changes(struct db *db, long long member_id, int month, json_t **ret,
-                            struct errbuf *e);
+int portrait_member_changes(struct db *db, long long member_id, long long tenant, int month,
+                            json_t **ret, struct errbuf *e);
 
 /* ---- helpers shared by the portrait files */
 

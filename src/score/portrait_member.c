@@ -21,7 +21,7 @@
 /* One member_scores row with the member, and the stored figures of the scopes it was ranked
  * in: the branch's rollup and the sizes of the branch, unit and company rankings. */
 struct mrow {
-    long long id, org_id, unit_id, version;
+    long long id, tenant, org_id, unit_id, version;
     double dims[DIM_COUNT], index, pct[3];
     long long rank[3], of[3];
     int vetoed;
@@ -48,22 +48,24 @@ static int company_size(struct db *db, struct mrow *m, int month, struct errbuf 
     int rc;
     if ((rc = tenant_root_of(db, m->org_id, &company, e)) < 0 ||
         (rc = db_query_int(db, e, &n, "SELECT members FROM org_scores WHERE month = $1"
-                                      " AND org_id = $2",
-                           "ii", (long long)month, company)) < 0)
+                                      " AND org_id = $2 AND tenant_id = $3",
+                           "iii", (long long)month, company, m->tenant)) < 0)
         return rc;
     m->unit_is_root = m->unit_id == company;
     m->of[2] = n;
     return 1;
 }
 
-/* 1 and m filled when member_id was scored in month, 0 when not, < 0 on error. One query:
- * a portrait is read far more often than a month is scored. */
-static int mrow_load(struct db *db, long long member_id, int month, struct mrow *m,
-                     struct errbuf *e)
+/* 1 and m filled when member_id (of tenant) was scored in month, 0 when not, < 0 on error.
+ * One query: a portrait is read far more often than a month is scored. Every statement of a
+ * portrait names the member's tenant: on Citus it goes to that tenant's shard alone. */
+static int mrow_load(struct db *db, long long member_id, long long tenant, int month,
+                     struct mrow *m, struct errbuf *e)
 {
     struct db_stmt *st;
     int rc;
     memset(m, 0, sizeof(*m));
+    m->tenant = tenant;
     if ((rc =
              db_prepare(db,
                         "SELECT ms.org_id, ms.unit_id, ms.version, ms.politics, ms.theory,"
@@ -76,10 +78,10 @@ static int mrow_load(struct db *db, long long member_id, int month, struct mrow 
                         " JOIN orgs o ON o.id = ms.org_id"
                         " JOIN org_scores os ON os.month = ms.month AND os.tenant_id = ms.tenant_id AND os.org_id = ms.org_id"
                         " LEFT JOIN org_scores us ON us.month = ms.month AND us.tenant_id = ms.tenant_id AND us.org_id = ms.unit_id"
-                        " WHERE ms.month = $1 AND ms.member_id = $2",
+                        " WHERE ms.month = $1 AND ms.member_id = $2 AND ms.tenant_id = $3",
                         &st, e)) < 0)
         return rc;
-    db_bindv(st, "ii", (long long)month, member_id);
+    db_bindv(st, "iii", (long long)month, member_id, tenant);
     if ((rc = db_step(st, e)) == 1) {
         m->id = member_id;
         m->org_id = db_col_int(st, 0);
@@ -110,11 +112,23 @@ static int mrow_load(struct db *db, long long member_id, int month, struct mrow 
     return rc == 1 ? company_size(db, m, month, e) : rc;
 }
 
+/* The tenant of member_id as a portrait reads it: a member's own is the session's, anyone
+ * else's is looked up from the reader's tenant first. */
+static int portrait_member_tenant(struct db *db, const struct auth *a, long long member_id,
+                                  long long *ret, struct errbuf *e)
+{
+    if (a->member_id == member_id && a->tenant) {
+        *ret = a->tenant;
+        return 0;
+    }
+    return tenant_of_member_near(db, member_id, a->tenant, ret, e);
+}
+
 /* May the caller read member_id's scores? path: the member's branch in the period asked
  * about, NULL when the member has no score in it (then "period" says which, for the 404).
  * A member asking about someone else gets 403 whether or not that member exists. */
-static int gate(struct db *db, const struct auth *a, long long member_id, const char *path,
-                const char *period, struct errbuf *e)
+static int gate(struct db *db, const struct auth *a, long long member_id, long long tenant,
+                const char *path, const char *period, struct errbuf *e)
 {
     char now[ORG_PATH_MAX] = "";
     struct db_stmt *st;
@@ -126,10 +140,10 @@ static int gate(struct db *db, const struct auth *a, long long member_id, const 
                                 "member %lld is outside your scope", member_id);
     if ((rc = db_prepare(db,
                          "SELECT o.path FROM members m JOIN orgs o ON o.id = m.org_id"
-                         " WHERE m.id = $1",
+                         " WHERE m.id = $1 AND m.tenant_id = $2",
                          &st, e)) < 0)
         return rc;
-    db_bind_int(st, 1, member_id);
+    db_bindv(st, "ii", member_id, tenant);
     if ((rc = db_step(st, e)) == 1)
         snprintf(now, sizeof(now), "%s", db_col_text(st, 0));
     db_done(st);
@@ -227,7 +241,8 @@ static json_t *contributions(const struct score_model *model, const struct mrow 
 
 /* The growth line: the member's index for the PORTRAIT_LINE months ending at month, and beside
  * it the average of the branch the member belonged to in each of those months. */
-static int growth(struct db *db, long long member_id, int month, json_t **ret, struct errbuf *e)
+static int growth(struct db *db, long long member_id, long long tenant, int month, json_t **ret,
+                  struct errbuf *e)
 {
     int first = month_add(month, -(PORTRAIT_LINE - 1)), rc;
     json_t *mine = json_array(), *branch = json_array();
@@ -239,10 +254,11 @@ static int growth(struct db *db, long long member_id, int month, json_t **ret, s
     if ((rc = db_prepare(db,
                          "SELECT ms.month, ms.idx, os.idx FROM member_scores ms"
                          " LEFT JOIN org_scores os ON os.month = ms.month AND os.tenant_id = ms.tenant_id AND os.org_id = ms.org_id"
-                         " WHERE ms.member_id = $1 AND ms.month >= $2 AND ms.month <= $3",
+                         " WHERE ms.member_id = $1 AND ms.month >= $2 AND ms.month <= $3"
+                         " AND ms.tenant_id = $4",
                          &st, e)) < 0)
         goto fail;
-    db_bindv(st, "iii", member_id, (long long)first, (long long)month);
+    db_bindv(st, "iiii", member_id, (long long)first, (long long)month, tenant);
     while ((rc = db_step(st, e)) == 1) {
         int at = month_diff((int)db_col_int(st, 0), first);
         if (at < 0 || at >= PORTRAIT_LINE)
@@ -280,13 +296,14 @@ static int build(struct db *db, struct mrow *m, int month, json_t **ret, struct 
      * the whole company, not the branches directly under it */
     if (m->unit_is_root &&
         (rc = db_query_int(db, e, &m->of[1],
-                           "SELECT COUNT(*) FROM member_scores WHERE month = $1 AND unit_id = $2",
-                           "ii", (long long)month, m->unit_id)) < 0)
+                           "SELECT COUNT(*) FROM member_scores WHERE month = $1 AND unit_id = $2"
+                           " AND tenant_id = $3",
+                           "iii", (long long)month, m->unit_id, m->tenant)) < 0)
         return rc;
     if ((rc = portrait_model(db, m->version, &model, e)) < 0 ||
-        (rc = growth(db, m->id, month, &line, e)) < 0 ||
+        (rc = growth(db, m->id, m->tenant, month, &line, e)) < 0 ||
         (rc = portrait_run_json(db, month, &run, e)) < 0 ||
-        (rc = portrait_member_changes(db, m->id, month, &changes, e)) < 0)
+        (rc = portrait_member_changes(db, m->id, m->tenant, month, &changes, e)) < 0)
         goto out;
     if (!(picks = calloc(model->nrules + 1, sizeof(*picks)))) {
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
@@ -341,11 +358,12 @@ int portrait_member(struct db *db, const struct auth *a, long long member_id, in
 {
     struct mrow m;
     char period[16];
-    int rc = mrow_load(db, member_id, month, &m, e);
-    if (rc < 0)
+    long long tenant;
+    int rc = portrait_member_tenant(db, a, member_id, &tenant, e);
+    if (rc < 0 || (rc = mrow_load(db, member_id, tenant, month, &m, e)) < 0)
         return rc;
     snprintf(period, sizeof(period), "%d", month);
-    if ((rc = gate(db, a, member_id, rc ? m.path : NULL, period, e)) == 0)
+    if ((rc = gate(db, a, member_id, tenant, rc ? m.path : NULL, period, e)) == 0)
         rc = build(db, &m, month, ret, e);
     mrow_release(&m);
     return rc;
@@ -375,8 +393,11 @@ int portrait_member_annual(struct db *db, const struct auth *a, long long member
     struct improved ch[DIM_COUNT];
     char path[ORG_PATH_MAX] = "", period[16];
     int best = 0, worst = 0, n = 0, rc;
+    long long tenant;
     double best_v = 0, worst_v = 0;
     struct db_stmt *st;
+    if ((rc = portrait_member_tenant(db, a, member_id, &tenant, e)) < 0)
+        goto fail;
     if (!year) {
         int latest;
         if ((rc = portrait_latest_month(db, &latest, e)) < 0)
@@ -393,10 +414,11 @@ int portrait_member_annual(struct db *db, const struct auth *a, long long member
                          " ON os.month = ms.month AND os.org_id = ms.org_id"
                          " AND os.tenant_id = ms.tenant_id"
                          " WHERE ms.member_id = $1 AND ms.month >= $2 AND ms.month <= $3"
-                         " ORDER BY ms.month",
+                         " AND ms.tenant_id = $4 ORDER BY ms.month",
                          &st, e)) < 0)
         goto fail;
-    db_bindv(st, "iii", member_id, (long long)year * 100 + 1, (long long)year * 100 + 12);
+    db_bindv(st, "iiii", member_id, (long long)year * 100 + 1, (long long)year * 100 + 12,
+             tenant);
     while ((rc = db_step(st, e)) == 1) {
         int month = (int)db_col_int(st, 0);
         double idx = db_col_double(st, 1);
@@ -427,7 +449,7 @@ int portrait_member_annual(struct db *db, const struct auth *a, long long member
     if (rc < 0)
         goto fail;
     snprintf(period, sizeof(period), "%d", year);
-    if ((rc = gate(db, a, member_id, n ? path : NULL, period, e)) < 0)
+    if ((rc = gate(db, a, member_id, tenant, n ? path : NULL, period, e)) < 0)
         goto fail;
     qsort(ch, DIM_COUNT, sizeof(ch[0]), by_change_desc);
     imp = json_array();

@@ -495,7 +495,8 @@ int score_run_month(struct db *db, int month, long long actor, bool progress,
     return score_run_month_why(db, month, actor, "scheduled", progress, out, e);
 }
 
-/* Write the run's rows into score_runs (the latest) and score_run_log (every run). */
+/* Write the run's rows into score_runs (the latest) and score_run_log (every run), in the
+ * tenant of the national run (TENANT_RUNS). */
 static int record_run(const struct run *r, const struct score_prev *prev, const char *reason,
                       long long started, long long actor, long long changed, long long late,
                       struct errbuf *e)
@@ -503,21 +504,24 @@ static int record_run(const struct run *r, const struct score_prev *prev, const 
     long long run = prev->run + 1, now = (long long)time(NULL);
     int rc = db_run(r->db, e,
                     "INSERT INTO score_runs(month, version, members, events, started_at,"
-                    " finished_at, run_by, run, reason) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                    " finished_at, run_by, run, reason, tenant_id)"
+                    " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
                     " ON CONFLICT (month, tenant_id) DO UPDATE SET version = excluded.version,"
                     " members = excluded.members, events = excluded.events,"
                     " started_at = excluded.started_at, finished_at = excluded.finished_at,"
                     " run_by = excluded.run_by, run = excluded.run, reason = excluded.reason",
-                    "iiiiiiIit", (long long)r->month, r->model->version, (long long)r->nmembers,
-                    (long long)r->events, started, now, actor, run, reason);
+                    "iiiiiiIiti", (long long)r->month, r->model->version,
+                    (long long)r->nmembers, (long long)r->events, started, now, actor, run, reason,
+                    (long long)TENANT_RUNS);
     if (rc < 0)
         return rc;
     return db_run(r->db, e,
                   "INSERT INTO score_run_log(month, run, reason, version, members, events,"
-                  " late_events, changed, started_at, finished_at, run_by)"
-                  " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                  "iitiiiiiiiI", (long long)r->month, run, reason, r->model->version,
-                  (long long)r->nmembers, (long long)r->events, late, changed, started, now, actor);
+                  " late_events, changed, started_at, finished_at, run_by, tenant_id)"
+                  " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                  "iitiiiiiiiIi", (long long)r->month, run, reason, r->model->version,
+                  (long long)r->nmembers, (long long)r->events, late, changed, started, now, actor,
+                  (long long)TENANT_RUNS);
 }
 
 int score_run_month_why(struct db *db, int month, long long actor, const char *reason,

@@ -193,7 +193,8 @@ static int member_account(struct req *r, const char *emp_no, const char *field, 
 int sso_sign_in(struct req *r, const char *emp_no, const char *field, bool create,
                 const char *method, struct errbuf *e)
 {
-    char login[128] = "", subject[LOCKOUT_SUBJECT_MAX] = "", token[48], csrf[48];
+    char login[128] = "", subject[LOCKOUT_SUBJECT_MAX] = "", token[AUTH_TOKEN_MAX],
+                                 csrf[AUTH_CSRF_MAX];
     long long id = 0;
     int rc;
     if ((rc = member_account(r, emp_no, field, create, &id, login, sizeof(login), e)) < 0) {

@@ -91,6 +91,21 @@ test('GET /me with a made-up token or cookie → 401 unauthorized', async () => 
   assertError(await srv.api('GET', '/api/v1/me', { cookie: `dj_session=${'y'.repeat(43)}` }), 401, 'unauthorized');
 });
 
+test('a token names its tenant in front ("1.…"); the same token behind another tenant, or without it, is no session → 401', async () => {
+  const r = await tryLogin(srv, 'sec-a1', PASSWORD);
+  assert.equal(r.status, 200, r.text);
+  const m = /^([0-9]+)\.([A-Za-z0-9_-]{43})$/.exec(r.body.token);
+  assert.ok(m, `token ${r.body.token}`);
+  assert.equal(m[1], sql(srv.dbUrl, "SELECT tenant_id FROM accounts WHERE login = 'sec-a1'"));
+  assert.equal((await srv.api('GET', '/api/v1/me', { token: r.body.token })).status, 200);
+  for (const forged of [`${Number(m[1]) + 1}.${m[2]}`, m[2], `0.${m[2]}`, `.${m[2]}`]) {
+    assertError(await srv.api('GET', '/api/v1/me', { token: forged }), 401, 'unauthorized');
+    // logging out with it ends nothing
+    await srv.api('POST', '/api/v1/auth/logout', { token: forged });
+  }
+  assert.equal((await srv.api('GET', '/api/v1/me', { token: r.body.token })).status, 200);
+});
+
 test('a cookie-authenticated write without X-CSRF-Token → 403 and nothing changes; with a wrong one → 403; with the right one → 200', async () => {
   const s = await signIn(srv, 'com-a');
   const id = world.orgs['UA-B3'];

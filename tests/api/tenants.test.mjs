@@ -148,6 +148,16 @@ test("a provincial administrator sees nothing of the other province and never ac
   assert.ok(board.items.every((i) => !zjMembers.has(i.member_id)));
   const mine = await ok('mem-js', 'GET', `/api/v1/portraits/members/${mem.JS001}?month=${month}`);
   assert.equal(JSON.stringify(mine).includes('ZJ'), false);
+  // a portrait's statements name the member's tenant: the session's for a member's own, else
+  // found from the reader's tenant first (the province's staff) or anywhere (the national root)
+  const staff = await ok('admin-js', 'GET', `/api/v1/portraits/members/${mem.JS002}?month=${month}`);
+  assert.equal(staff.member.emp_no, 'JS002');
+  assert.equal(staff.ranks.company.of, 3);
+  const national = await ok('admin', 'GET', `/api/v1/portraits/members/${mem.ZJ001}?month=${month}`);
+  assert.equal(national.member.emp_no, 'ZJ001');
+  assert.equal(national.ranks.company.of, 3);
+  assert.ok(national.run.number >= 1, JSON.stringify(national.run));
+  assert.equal((await ok('admin', 'GET', `/api/v1/portraits/members/${mem.ZJ001}/annual?year=${YEAR}`)).member.emp_no, 'ZJ001');
   assert.equal((await api('mem-js', 'GET', `/api/v1/leaderboard?scope=company&org_id=${org.ZJ}&month=${month}`)).status, 403);
   const bills = await ok('admin-js', 'GET', `/api/v1/dues/bills?org_id=${org.JS}&month=${CUR}&page_size=100`);
   assert.ok(bills.items.length === 3 && bills.items.every((b) => !zjMembers.has(b.member_id)), 'bills');
