@@ -423,6 +423,24 @@ static void test_closing_a_month_sends_events_once_and_raises_todos(void **state
             }
         }
         assert_int_equal(seen, 1);
+        /* closing reads the owing members' bills alone; the list reads every bill: the same
+         * members warned */
+        seen = 0;
+        json_array_foreach(json_object_get(list, "items"), i, d)
+        {
+            long long id = json_integer_value(json_object_get(d, "member_id"));
+            bool warned = json_is_true(json_object_get(d, "warning"));
+            assert_int_equal(q(w, "SELECT COUNT(*) FROM todos WHERE domain = 'dues'"
+                                  " AND member_id = $1 AND kind = 'arrears_warning'",
+                               id),
+                             warned);
+            seen += warned;
+        }
+        assert_true(seen >= 2);
+        assert_int_equal(q(w, "SELECT COUNT(DISTINCT member_id) FROM todos WHERE domain = 'dues'"
+                              " AND kind = 'arrears_warning' AND $1 > 0",
+                           1),
+                         seen);
     }
     json_decref(list);
     invariants(w, "close");

@@ -293,6 +293,7 @@ static void test_check_warns_then_resolves_then_opens_a_case(void **state)
 {
     struct plan_task_in t = meetings();
     struct plan_check_stats s;
+    struct errbuf e = ERRBUF_INIT;
     long long task;
     (void)state;
     plan_with(W->U, &t, 20240301, &task);
@@ -337,6 +338,14 @@ static void test_check_warns_then_resolves_then_opens_a_case(void **state)
     assert_int_equal(s.cases, 0);
     assert_int_equal(count("SELECT COUNT(*) FROM plan_cases"), 1);
     assert_int_equal(count("SELECT COUNT(*) FROM plan_runs"), 3);
+    /* a period closing again while its case is there (its status row lost) opens no second
+     * case and tells nobody twice */
+    must(db_run(W->db, &e, "UPDATE plan_status SET closed = 0", ""), &e, "reopen");
+    s = check(20240401);
+    assert_int_equal(s.cases, 0);
+    assert_int_equal(count("SELECT COUNT(*) FROM plan_cases"), 1);
+    assert_int_equal(count("SELECT COUNT(*) FROM plan_case_steps WHERE action = 'open'"), 1);
+    assert_int_equal(count("SELECT COUNT(*) FROM plan_notices WHERE kind = 'not_met'"), 2);
 }
 
 /* A member of org_id who is its secretary (orgs.secretary_id). */
