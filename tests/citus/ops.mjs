@@ -256,11 +256,13 @@ async function workerDown(sessions) {
   // portrait names the tenant (the token carries it), so they never need that worker and
   // answer as usual; an event batch is routed by its rows' tenant.
   const other = n === 1 ? 2 : 1;
+  // a scored month named in the query: not the URL the load read (the reply cache's)
+  const [[scored]] = sql('SELECT MIN(month) FROM score_runs');
   await citus('stop-worker', String(other));
   const s = sessions[0];
   const answer = (r) => (r.status === 503 ? `503 ${r.body?.error?.details?.[0]?.code}` : String(r.status));
   const me = await request(s.base, '/api/v1/me', { token: s.token, timeoutMs: HANG_MS });
-  const r = await request(s.base, `/api/v1/portraits/members/${s.id}?month=202609`, { token: s.token, timeoutMs: HANG_MS });
+  const r = await request(s.base, `/api/v1/portraits/members/${s.id}?month=${scored}`, { token: s.token, timeoutMs: HANG_MS });
   const ev = await request(s.base, '/api/v1/events', { json: [{ ...batch[0], key: `${RUN}-other` }], headers: { 'X-API-Key': API_KEY }, timeoutMs: HANG_MS });
   await citus('start-worker', String(other));
   assert.equal(me.status, 200, `/me with worker ${other} (none of the tenant's rows) down: ${me.status} ${me.text.slice(0, 200)}`);
