@@ -49,8 +49,13 @@ for (const [view, size] of VIEWS) {
     await page.selectOption('[data-test=hook-kind]', 'wecom');
     assert.equal(await page.locator('[data-test=hook-secret]').count(), 0, 'a WeCom robot has no secret');
     await page.fill('[data-test=hook-url]', `http://127.0.0.1:${robot.address().port}/cgi-bin/webhook/send?key=${view}`);
-    await page.click('[data-test=hook-save]');
-    await page.waitForFunction((n) => document.querySelectorAll('[data-test=hook-rows] > li').length === n + 1, before);
+    // the save's reply first (a refusal would show in the form, and its status says why)
+    const [saved] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/plans/webhooks', { timeout: 30_000 }),
+      page.click('[data-test=hook-save]'),
+    ]);
+    assert.ok(saved.ok(), `saving the robot: HTTP ${saved.status()} ${await saved.text()}`);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-test=hook-rows] > li').length === n + 1, before, { timeout: 30_000 });
     const row = page.locator('[data-test=hook-rows] > li').last();
     assert.match(await row.textContent(), /企业微信群机器人/);
     const sent = got.length;
