@@ -299,8 +299,8 @@ static int correct_one(struct dd *d, int month, int prev, struct errbuf *e)
     int rc, i;
     if ((rc = db_prepare(d->db,
                          "SELECT p.id, p.member_id, p.amount_fen FROM dues_payments p"
-                         " JOIN dues_payment_items i ON i.payment_id = p.id AND i.tenant_id = "
-                         "p.tenant_id WHERE p.kind ="
+                         " JOIN dues_payment_items i ON i.payment_id = p.id"
+                         " AND i.tenant_id = p.tenant_id WHERE p.kind ="
                          " 'collection' AND p.channel = 'cash' AND p.status = 'paid'"
                          " AND i.month = $1 AND i.kind = 'bill' AND p.paid_at >= $2"
                          " ORDER BY p.id LIMIT 1",

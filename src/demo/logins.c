@@ -46,8 +46,8 @@ static int load_accounts(struct db *db, struct account **ret, size_t *ret_n, str
                          " (SELECT MIN(org_id) FROM account_roles r WHERE r.account_id = a.id"
                          " AND r.tenant_id = a.tenant_id)),"
                          " (SELECT COUNT(*) FROM demo_accounts d WHERE d.login = a.login),"
-                         " a.tenant_id FROM accounts a LEFT JOIN members m ON m.id = a.member_id "
-                         "AND m.tenant_id = a.tenant_id"
+                         " a.tenant_id FROM accounts a LEFT JOIN members m"
+                         " ON m.id = a.member_id AND m.tenant_id = a.tenant_id"
                          " WHERE a.disabled = 0 ORDER BY a.id",
                          &st, e)) < 0)
         return rc;

@@ -356,8 +356,8 @@ int dues_remittances_list(struct db *db, long long org_id, int year, long long p
     int rc;
     rc = db_query_int(db, e, &total,
                       "SELECT COUNT(*) FROM dues_remittances r JOIN ledger_entries e"
-                      " ON e.id = r.entry_id AND e.tenant_id = r.tenant_id WHERE (r.org_id = $1 OR "
-                      "r.to_org_id = $1)"
+                      " ON e.id = r.entry_id AND e.tenant_id = r.tenant_id"
+                      " WHERE (r.org_id = $1 OR r.to_org_id = $1)"
                       " AND e.month >= $2 AND e.month <= $3",
                       "iii", org_id, from, to);
     if (rc < 0 || (rc = db_prepare(
@@ -437,8 +437,8 @@ int dues_expenses_list(struct db *db, long long org_id, int from, int to, long l
                          "SELECT x.id, x.kind, x.amount_fen, x.month, x.note, x.approved_by,"
                          " x.approver_role, x.approved_on, x.approval_ref, x.entry_id,"
                          " x.created_by, " WHO_SQL ", x.created_at FROM dues_expenses x"
-                         " LEFT JOIN accounts a ON a.id = x.created_by AND a.tenant_id = "
-                         "x.tenant_id WHERE x.org_id = $1"
+                         " LEFT JOIN accounts a ON a.id = x.created_by"
+                         " AND a.tenant_id = x.tenant_id WHERE x.org_id = $1"
                          " AND x.month >= $2 AND x.month <= $3 ORDER BY x.id DESC"
                          " LIMIT $4 OFFSET $5",
                          &st, e)) < 0)

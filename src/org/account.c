@@ -82,7 +82,7 @@ int account_create(struct db *db, const struct account_new *a, long long actor,
         return rc;
     /* the account goes with its organization (a member's is their branch), else its member */
     if ((rc = a->org_id || !a->member_id ? tenant_of_org(db, a->org_id, &tenant, e)
-                                         : tenant_of_member(db, a->member_id, &tenant, e)) < 0)
+                                         : tenant_of_member(db, a->member_id, 0, &tenant, e)) < 0)
         return rc;
     if (a->password_hash) {
         snprintf(hash, sizeof(hash), "%s", a->password_hash);

@@ -147,19 +147,8 @@ int tenant_root_of(struct db *db, long long org_id, long long *ret, struct errbu
     return 0;
 }
 
-int tenant_of_member(struct db *db, long long member_id, long long *ret, struct errbuf *e)
-{
-    long long org = 0;
-    int rc;
-    if (member_id > 0 &&
-        (rc = db_query_int(db, e, &org, "SELECT org_id FROM members WHERE id = $1", "i",
-                           member_id)) < 0)
-        return rc;
-    return tenant_of_org(db, org, ret, e);
-}
-
-int tenant_of_member_near(struct db *db, long long member_id, long long hint, long long *ret,
-                          struct errbuf *e)
+int tenant_of_member(struct db *db, long long member_id, long long hint, long long *ret,
+                     struct errbuf *e)
 {
     long long t = 0;
     int rc = 0;

@@ -23,15 +23,14 @@ struct db;
  * process: an organization never changes tenant (org_move refuses it). -ERR_NOTFOUND for an
  * unknown organization. May be called from several threads. */
 int tenant_of_org(struct db *db, long long org_id, long long *ret, struct errbuf *e);
-/* The tenant of a member (their organization's) and of an account (its member's, else that
- * of its first role's organization); TENANT_FIRST for 0. */
-int tenant_of_member(struct db *db, long long member_id, long long *ret, struct errbuf *e);
+/* The tenant of an account (its member's, else that of its first role's organization);
+ * TENANT_FIRST for 0. */
 int tenant_of_account(struct db *db, long long account_id, long long *ret, struct errbuf *e);
-/* The tenant of member_id, asking hint's shard first (the reader's tenant: a statement that
- * names its tenant reaches one shard on Citus), then every one; cached like the
- * organizations' (a member never changes tenant). TENANT_FIRST for an unknown member. */
-int tenant_of_member_near(struct db *db, long long member_id, long long hint, long long *ret,
-                          struct errbuf *e);
+/* The tenant of member_id, asking hint's shard first when given (the reader's tenant: a
+ * statement that names its tenant reaches one shard on Citus), then every one; cached like
+ * the organizations' (a member never changes tenant). TENANT_FIRST for an unknown member. */
+int tenant_of_member(struct db *db, long long member_id, long long hint, long long *ret,
+                     struct errbuf *e);
 /* The root of org_id's tenant: its shallowest organization (the root of a single-company
  * tree, a provincial company under a national root). */
 int tenant_root_of(struct db *db, long long org_id, long long *ret, struct errbuf *e);

@@ -8,6 +8,7 @@
 
 #include "base/err.h"
 #include "org/scope.h"
+#include "plan/period.h"
 
 struct db;
 struct plan_check_stats;
@@ -17,10 +18,7 @@ struct idlist {
     long long *v;
     int n, cap;
 };
-#define IDLIST_INIT                                                                                \
-    {                                                                                              \
-        NULL, 0, 0                                                                                 \
-    }
+#define IDLIST_INIT {NULL, 0, 0}
 int idlist_add(struct idlist *l, long long id);
 void idlist_release(struct idlist *l);
 
@@ -93,7 +91,8 @@ void plan_webhook_sign(const char *secret, long long timestamp, const char *body
 
 struct plan_case_open {
     long long task_id, org_id, superior_id, tenant; /* the plan's tenant */
-    const char *task_name, *role, *org_name, *period;
+    const char *task_name, *role, *org_name;        /* borrowed from the check's grid */
+    char period[PLAN_PERIOD_MAX];
     double actual, target, completion;
 };
 

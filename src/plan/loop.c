@@ -97,8 +97,8 @@ static int case_load(struct db *db, long long id, struct case_row *c, struct err
              db_prepare(db,
                         "SELECT c.state, c.task_id, c.org_id, c.superior_id, c.period, t.role,"
                         " t.name, o.name, o.code, o.path, s.code, s.path, c.opened_on, c.escalated,"
-                        " c.tenant_id FROM plan_cases c JOIN plan_tasks t ON t.id = c.task_id AND "
-                        "t.tenant_id = c.tenant_id"
+                        " c.tenant_id FROM plan_cases c JOIN plan_tasks t"
+                        " ON t.id = c.task_id AND t.tenant_id = c.tenant_id"
                         " JOIN orgs o ON o.id = c.org_id JOIN orgs s ON s.id = c.superior_id"
                         " WHERE c.id = $1",
                         &st, e)) < 0)
@@ -244,18 +244,18 @@ static int case_opened(struct db *db, const struct case_row *c, const struct pla
     if (to->n) {
         snprintf(title, sizeof(title), "【未达标】%s · %s %s：请确认并整改（整改事项 #%lld）",
                  o->org_name, o->task_name, o->period, c->id);
-        if ((rc = step_record(db, c, 0, today, "notify", ST_OPEN, ST_NOTIFIED, "系统自动通知", e)) <
-                0 ||
+        if ((rc = step_record(db, c, 0, today, "notify", ST_OPEN, ST_NOTIFIED, "系统自动通知",
+                              e)) < 0 ||
             (rc = hand_over(db, c, ST_NOTIFIED, "not_met", title, body, e)) < 0)
             return rc;
     } else if ((rc = hand_over(db, c, ST_OPEN, NULL, NULL, NULL, e)) < 0) {
         return rc;
     }
     /* the committee above is informed */
+    snprintf(title, sizeof(title), "【未达标通报】%s · %s %s（整改事项 #%lld）", o->org_name,
+             o->task_name, o->period, c->id);
     if ((rc = plan_people_committee(db, o->superior_id, &sup, e)) >= 0) {
         struct plan_notice n = {"not_met", o->org_id, title, body, o->task_id, c->id, o->period};
-        snprintf(title, sizeof(title), "【未达标通报】%s · %s %s（整改事项 #%lld）", o->org_name,
-                 o->task_name, o->period, c->id);
         rc = plan_notice_send(db, &n, &sup, e);
     }
     idlist_release(&sup);
@@ -524,8 +524,8 @@ static json_t *case_from_row(struct db_stmt *st)
 #define CASE_COLS                                                                                  \
     "SELECT c.id, t.id, t.code, t.name, o.id, o.code, o.name, s.id, s.code, s.name, c.state,"      \
     " c.period, c.completion, c.opened_on, c.overdue, c.escalated, c.report_text, c.attachment,"   \
-    " c.updated_at FROM plan_cases c JOIN plan_tasks t ON t.id = c.task_id AND t.tenant_id = "     \
-    "c.tenant_id"                                                                                  \
+    " c.updated_at FROM plan_cases c JOIN plan_tasks t"                                            \
+    " ON t.id = c.task_id AND t.tenant_id = c.tenant_id"                                           \
     " JOIN orgs o ON o.id = c.org_id JOIN orgs s ON s.id = c.superior_id"
 
 int plan_case_json(struct db *db, long long case_id, json_t **ret, struct errbuf *e)
@@ -549,8 +549,8 @@ int plan_case_json(struct db *db, long long case_id, json_t **ret, struct errbuf
     if ((rc = db_prepare(db,
                          "SELECT p.at, p.day, p.account_id, COALESCE(a.login, ''), p.action,"
                          " p.from_state, p.to_state, p.text FROM plan_case_steps p"
-                         " LEFT JOIN accounts a ON a.id = p.account_id AND a.tenant_id = "
-                         "p.tenant_id WHERE p.case_id = $1"
+                         " LEFT JOIN accounts a ON a.id = p.account_id"
+                         " AND a.tenant_id = p.tenant_id WHERE p.case_id = $1"
                          " ORDER BY p.id",
                          &st, e)) < 0)
         goto fail;

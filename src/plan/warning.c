@@ -52,8 +52,8 @@ static int load_status(struct db *db, const struct plan_grid *g, struct status *
     if ((rc = db_prepare(
              db,
              "SELECT s.task_id, s.org_id, s.start_day, s.notified, s.reminded, s.closed"
-             " FROM plan_status s JOIN plan_tasks t ON t.id = s.task_id AND t.tenant_id = "
-             "s.tenant_id"
+             " FROM plan_status s JOIN plan_tasks t"
+             " ON t.id = s.task_id AND t.tenant_id = s.tenant_id"
              " JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id WHERE p.year = $1",
              &st, e)) < 0)
         return rc;
@@ -104,11 +104,9 @@ struct cell_ctx {
     struct pending *cases;       /* the cases to open, at the end of the year's check */
 };
 
-/* Cases to open (their texts point into the year's grid; the periods' names are kept here,
- * each case's pointed to once all are in) */
+/* Cases to open (their names point into the year's grid) */
 struct pending {
     struct plan_case_open *v;
-    char (*periods)[PLAN_PERIOD_MAX];
     size_t n, cap;
 };
 
@@ -215,34 +213,25 @@ static int close_cell(const struct cell_ctx *x, const struct status *old, struct
         return rc;
     if (x->c->level == PLAN_NOT_MET) {
         struct pending *q = x->cases;
-        struct plan_case_open co = {x->t->id,
-                                    x->o->id,
-                                    0,
-                                    0,
-                                    x->t->name,
-                                    x->t->role,
-                                    x->o->name,
-                                    x->period,
-                                    x->c->actual,
-                                    x->t->target,
-                                    x->c->completion};
+        struct plan_case_open *co;
         int sup = x->o->superior;
-        co.superior_id = sup >= 0 ? x->g->orgs[sup].id : x->t->owner_id;
-        if ((rc = tenant_of_org(x->db, x->t->owner_id, &co.tenant, e)) < 0 || /* the plan's */
-            (rc = open_warning(x, "not_met", e)) < 0)
+        if ((rc = open_warning(x, "not_met", e)) < 0)
             return rc;
         if (q->n == q->cap) {
-            size_t cap = q->cap ? q->cap * 2 : 256;
-            void *v = realloc(q->v, cap * sizeof(*q->v)), *names;
-            if (v)
-                q->v = v;
-            if (!v || !(names = realloc(q->periods, cap * sizeof(*q->periods))))
+            void *v = realloc(q->v, (q->cap = q->cap ? q->cap * 2 : 256) * sizeof(*q->v));
+            if (!v)
                 return errbuf_set(e, -ERR_NOMEM, "out of memory");
-            q->periods = names;
-            q->cap = cap;
+            q->v = v;
         }
-        snprintf(q->periods[q->n], sizeof(q->periods[q->n]), "%s", x->period);
-        q->v[q->n++] = co;
+        co = &q->v[q->n];
+        *co = (struct plan_case_open){x->t->id,   x->o->id,   0,  0, x->t->name, x->t->role,
+                                      x->o->name, "",         x->c->actual, x->t->target,
+                                      x->c->completion};
+        co->superior_id = sup >= 0 ? x->g->orgs[sup].id : x->t->owner_id;
+        snprintf(co->period, sizeof(co->period), "%s", x->period);
+        if ((rc = tenant_of_org(x->db, x->t->owner_id, &co->tenant, e)) < 0) /* the plan's */
+            return rc;
+        q->n++;
     } else if (x->c->completion >= 1 && x->o->secretary_id) {
         /* a period met: the organization's secretary is credited with a task done (重业绩),
          * once, on the period's last day (the key makes a second close a duplicate) */
@@ -294,7 +283,7 @@ static int check_year(struct db *db, int year, int today, struct plan_check_stat
 {
     struct plan_grid *g = NULL;
     struct status *old = NULL;
-    struct pending cases = {NULL, NULL, 0, 0};
+    struct pending cases = {NULL, 0, 0};
     long long opened = 0;
     int nold = 0, rc;
     if ((rc = plan_grid_load(db, year, today, false, &g, e)) < 0 ||
@@ -330,8 +319,6 @@ static int check_year(struct db *db, int year, int today, struct plan_check_stat
         }
     }
     /* the periods not met, their cases opened together (while the grid holds their texts) */
-    for (size_t i = 0; i < cases.n; i++)
-        cases.v[i].period = cases.periods[i];
     if ((rc = plan_cases_open(db, cases.v, cases.n, today, &opened, e)) < 0)
         goto out;
     s->cases += opened;
@@ -343,7 +330,6 @@ static int check_year(struct db *db, int year, int today, struct plan_check_stat
     rc = 0;
 out:
     free(cases.v);
-    free(cases.periods);
     free(old);
     plan_grid_free(g);
     return rc;

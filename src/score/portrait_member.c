@@ -121,7 +121,7 @@ static int portrait_member_tenant(struct db *db, const struct auth *a, long long
         *ret = a->tenant;
         return 0;
     }
-    return tenant_of_member_near(db, member_id, a->tenant, ret, e);
+    return tenant_of_member(db, member_id, a->tenant, ret, e);
 }
 
 /* May the caller read member_id's scores? path: the member's branch in the period asked
