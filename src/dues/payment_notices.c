@@ -37,16 +37,53 @@ static int payment_row(struct db_stmt *st, void *ctx, struct errbuf *e)
     return 0;
 }
 
+static int tenant_row(struct db_stmt *st, void *ctx, struct errbuf *e)
+{
+    long long *t = pay_rows_next(ctx, e);
+    if (!t)
+        return -ERR_NOMEM;
+    *t = db_col_int(st, 0);
+    return 0;
+}
+
+static int cmp_pay(const void *a, const void *b)
+{
+    long long x = ((const struct known_pay *)a)->id, y = ((const struct known_pay *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
 /* The payments (sorted unique ids), locked until commit on PostgreSQL (a notice one by one
- * locks its payment the same way); sorted by id. */
+ * locks its payment the same way); sorted by id. The locks are taken a tenant at a time, in
+ * order of tenant and then id: Citus locks rows only in a statement routed to one shard. */
 static int load_payments(struct db *db, const long long *ids, size_t n, struct known_pay **ret,
                          size_t *ret_n, struct errbuf *e)
 {
-    char *sql = pay_in_sql("SELECT id, member_id, amount_fen, status, kind FROM dues_payments WHERE id",
-                           1, db_backend(db) == DB_POSTGRES ? " ORDER BY id FOR UPDATE" : " ORDER BY id");
+    bool pg = db_backend(db) == DB_POSTGRES;
     struct pay_rows rows = {NULL, 0, 0, sizeof(struct known_pay)};
-    int rc = pay_each_row(db, sql, NULL, 0, ids, n, payment_row, &rows, e);
+    struct pay_rows tenants = {NULL, 0, 0, sizeof(long long)};
+    char *sql = pay_in_sql(pg ? "SELECT id, member_id, amount_fen, status, kind FROM dues_payments"
+                                " WHERE tenant_id = $1 AND id"
+                              : "SELECT id, member_id, amount_fen, status, kind FROM dues_payments"
+                                " WHERE id",
+                           pg ? 2 : 1, pg ? " ORDER BY id FOR UPDATE" : " ORDER BY id");
+    char *tsql = pg ? pay_in_sql("SELECT DISTINCT tenant_id FROM dues_payments WHERE id", 1, "")
+                    : NULL;
+    int rc = 0;
+    if (!sql || (pg && !tsql))
+        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+    else if (!pg)
+        rc = pay_each_row(db, sql, NULL, 0, ids, n, payment_row, &rows, e);
+    else if ((rc = pay_each_row(db, tsql, NULL, 0, ids, n, tenant_row, &tenants, e)) >= 0) {
+        long long *t = tenants.v;
+        size_t nt = pay_uniq(t, tenants.n);
+        for (size_t k = 0; rc >= 0 && k < nt; k++)
+            rc = pay_each_row(db, sql, &t[k], 1, ids, n, payment_row, &rows, e);
+        if (rc >= 0 && nt > 1)
+            qsort(rows.v, rows.n, sizeof(struct known_pay), cmp_pay);
+    }
     free(sql);
+    free(tsql);
+    free(tenants.v);
     if (rc < 0) {
         free(rows.v);
         return rc;

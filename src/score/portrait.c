@@ -204,8 +204,8 @@ json_t *portrait_months(int month, int n)
     return a;
 }
 
-int portrait_line(struct db *db, const char *sql, long long id, int month, json_t **ret,
-                  struct errbuf *e)
+int portrait_line(struct db *db, const char *sql, long long id, long long tenant, int month,
+                  json_t **ret, struct errbuf *e)
 {
     int first = month_add(month, -(PORTRAIT_LINE - 1)), rc;
     json_t *line = json_array();
@@ -216,7 +216,7 @@ int portrait_line(struct db *db, const char *sql, long long id, int month, json_
         json_decref(line);
         return rc;
     }
-    db_bindv(st, "iii", id, (long long)first, (long long)month);
+    db_bindv(st, "iiii", id, (long long)first, (long long)month, tenant);
     while ((rc = db_step(st, e)) == 1) {
         int at = month_diff((int)db_col_int(st, 0), first);
         if (at >= 0 && at < PORTRAIT_LINE && !db_col_null(st, 1))

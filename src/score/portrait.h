@@ -62,9 +62,10 @@ int portrait_model(struct db *db, long long version, const struct score_model **
 /* [month - n + 1, ..., month] as a JSON array. */
 json_t *portrait_months(int month, int n);
 /* A line of PORTRAIT_LINE values ending at month: sql takes ($1 id, $2 first month, $3 last
- * month) and returns (month, value) rows; months without a row are null. */
-int portrait_line(struct db *db, const char *sql, long long id, int month, json_t **ret,
-                  struct errbuf *e);
+ * month, $4 the tenant of id's rows) and returns (month, value) rows; months without a row
+ * are null. */
+int portrait_line(struct db *db, const char *sql, long long id, long long tenant, int month,
+                  json_t **ret, struct errbuf *e);
 /* Parse stored JSON text (a column written by the run); NULL text or bad JSON → error. */
 int portrait_json_column(const char *text, json_t **ret, struct errbuf *e);
 

@@ -1,6 +1,8 @@
 /* 支部画像 and 党委画像: an organization's month over its whole subtree. Staff covering the
  * organization see everything; a member whose branch lies in the subtree sees the averages,
- * never another member's detail (a branch's top and bottom members are left out). */
+ * never another member's detail (a branch's top and bottom members are left out). Every read
+ * of scores names the organization's tenant (one shard on Citus); only a committee with
+ * provincial companies under it (the national root) reads its children across tenants. */
 #include "score/portrait.h"
 
 #include <stdio.h>
@@ -8,6 +10,7 @@
 
 #include "base/month.h"
 #include "db/db.h"
+#include "org/tenant.h"
 #include "score/model.h"
 #include "base/banned.h"
 
@@ -15,7 +18,7 @@
 #define ENDS 5
 
 struct orow {
-    long long id;
+    long long id, tenant;
     char kind[32];
     char path[ORG_PATH_MAX];
     json_t *org; /* {id, code, name, kind, parent_id} */
@@ -45,7 +48,7 @@ static int org_load(struct db *db, long long id, struct orow *o, struct errbuf *
     if (rc == 0)
         return errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", id,
                                 "organization %lld not found", id);
-    return 0;
+    return tenant_of_org(db, id, &o->tenant, e);
 }
 
 static int under(const char *path, const char *top)
@@ -77,10 +80,11 @@ static int rollup(struct db *db, const struct orow *o, int month, json_t *out, s
     int rc;
     if ((rc = db_prepare(db,
                          "SELECT members, politics, theory, discipline, performance, honours, idx,"
-                         " hist, participation FROM org_scores WHERE month = $1 AND org_id = $2",
+                         " hist, participation FROM org_scores WHERE month = $1 AND org_id = $2"
+                         " AND tenant_id = $3",
                          &st, e)) < 0)
         return rc;
-    db_bindv(st, "ii", (long long)month, o->id);
+    db_bindv(st, "iii", (long long)month, o->id, o->tenant);
     if ((rc = db_step(st, e)) == 1 &&
         (rc = portrait_json_column(db_col_text(st, 7), &hist, e)) == 0 &&
         (rc = portrait_json_column(db_col_text(st, 8), &part, e)) == 0) {
@@ -105,7 +109,7 @@ static int rollup(struct db *db, const struct orow *o, int month, json_t *out, s
 }
 
 /* ENDS members from one end of the branch's ranking. */
-static int ends(struct db *db, const char *sql, long long org_id, int month, json_t **ret,
+static int ends(struct db *db, const char *sql, const struct orow *o, int month, json_t **ret,
                 struct errbuf *e)
 {
     json_t *list = json_array();
@@ -115,7 +119,7 @@ static int ends(struct db *db, const char *sql, long long org_id, int month, jso
         json_decref(list);
         return rc;
     }
-    db_bindv(st, "iii", (long long)month, org_id, (long long)ENDS);
+    db_bindv(st, "iiii", (long long)month, o->id, (long long)ENDS, o->tenant);
     while ((rc = db_step(st, e)) == 1) {
         json_t *m = json_pack("{s:I, s:s, s:I}", "member_id", db_col_int(st, 0), "name",
                               db_col_text(st, 1), "rank", db_col_int(st, 3));
@@ -132,7 +136,8 @@ static int ends(struct db *db, const char *sql, long long org_id, int month, jso
 }
 
 #define ORG_LINE_SQL                                                                               \
-    "SELECT month, idx FROM org_scores WHERE org_id = $1 AND month >= $2 AND month <= $3"
+    "SELECT month, idx FROM org_scores WHERE org_id = $1 AND month >= $2 AND month <= $3"         \
+    " AND tenant_id = $4"
 
 static int branch_parts(struct db *db, const struct orow *o, int month, int full, json_t *out,
                         struct errbuf *e)
@@ -143,22 +148,24 @@ static int branch_parts(struct db *db, const struct orow *o, int month, int full
     if (full &&
         ((rc = ends(db,
                     "SELECT ms.member_id, m.name, ms.idx, ms.rank_branch FROM member_scores ms"
-                    " JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id WHERE ms.month = $1 AND ms.org_id = $2"
+                    " JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id"
+                    " WHERE ms.month = $1 AND ms.org_id = $2 AND ms.tenant_id = $4"
                     " ORDER BY ms.rank_branch, ms.member_id LIMIT $3",
-                    o->id, month, &top, e)) < 0 ||
+                    o, month, &top, e)) < 0 ||
          (rc = ends(db,
                     "SELECT ms.member_id, m.name, ms.idx, ms.rank_branch FROM member_scores ms"
-                    " JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id WHERE ms.month = $1 AND ms.org_id = $2"
+                    " JOIN members m ON m.id = ms.member_id AND m.tenant_id = ms.tenant_id"
+                    " WHERE ms.month = $1 AND ms.org_id = $2 AND ms.tenant_id = $4"
                     " ORDER BY ms.rank_branch DESC, ms.member_id LIMIT $3",
-                    o->id, month, &bottom, e)) < 0))
+                    o, month, &bottom, e)) < 0))
         goto fail;
     /* the unit committee the branch's members were ranked in that month */
     if ((rc = db_query_int(db, e, &unit,
                            "SELECT unit_id FROM member_scores WHERE month = $1 AND org_id = $2"
-                           " LIMIT 1",
-                           "ii", (long long)month, o->id)) < 0 ||
-        (rc = portrait_line(db, ORG_LINE_SQL, o->id, month, &bline, e)) < 0 ||
-        (rc = portrait_line(db, ORG_LINE_SQL, unit, month, &cline, e)) < 0)
+                           " AND tenant_id = $3 LIMIT 1",
+                           "iii", (long long)month, o->id, o->tenant)) < 0 ||
+        (rc = portrait_line(db, ORG_LINE_SQL, o->id, o->tenant, month, &bline, e)) < 0 ||
+        (rc = portrait_line(db, ORG_LINE_SQL, unit, o->tenant, month, &cline, e)) < 0)
         goto fail;
     if (full) {
         json_object_set_new(out, "top", top);
@@ -183,16 +190,36 @@ static int committee_parts(struct db *db, const struct orow *o, int month, json_
 {
     json_t *children = json_array(), *series = json_array(), *line = NULL;
     int first = month_add(month, -(PORTRAIT_LINE - 1));
+    /* [1]: the children are all in the organization's tenant ($3); [0]: some are provincial
+     * companies, each in a tenant of its own */
+    static const char *const children_sql[2] = {
+        "SELECT o.id, o.code, o.name, o.kind, os.members, os.idx, os.politics, os.theory,"
+        " os.discipline, os.performance, os.honours FROM orgs o JOIN org_scores os"
+        " ON os.org_id = o.id AND os.month = $1 AND os.tenant_id = o.tenant_id"
+        " WHERE o.parent_id = $2 AND $3 > 0 ORDER BY o.code",
+        "SELECT o.id, o.code, o.name, o.kind, os.members, os.idx, os.politics, os.theory,"
+        " os.discipline, os.performance, os.honours FROM orgs o JOIN org_scores os"
+        " ON os.org_id = o.id AND os.month = $1 AND os.tenant_id = $3"
+        " WHERE o.parent_id = $2 ORDER BY o.code",
+    };
+    static const char *const trends_sql[2] = {
+        "SELECT os.org_id, os.month, os.idx FROM org_scores os JOIN orgs o ON o.id = os.org_id"
+        " AND o.tenant_id = os.tenant_id WHERE o.parent_id = $1 AND os.month >= $2"
+        " AND os.month <= $3 AND $4 > 0",
+        "SELECT os.org_id, os.month, os.idx FROM org_scores os JOIN orgs o ON o.id = os.org_id"
+        " WHERE o.parent_id = $1 AND os.month >= $2 AND os.month <= $3 AND os.tenant_id = $4",
+    };
+    long long foreign = 0;
     struct db_stmt *st;
-    int rc;
-    if ((rc = db_prepare(db,
-                         "SELECT o.id, o.code, o.name, o.kind, os.members, os.idx, os.politics,"
-                         " os.theory, os.discipline, os.performance, os.honours FROM orgs o"
-                         " JOIN org_scores os ON os.org_id = o.id AND os.month = $1"
-                         " WHERE o.parent_id = $2 ORDER BY o.code",
-                         &st, e)) < 0)
+    int rc, own;
+    if ((rc = db_query_int(db, e, &foreign,
+                           "SELECT COUNT(*) FROM orgs WHERE parent_id = $1 AND tenant_id <> $2",
+                           "ii", o->id, o->tenant)) < 0)
         goto fail;
-    db_bindv(st, "ii", (long long)month, o->id);
+    own = foreign == 0;
+    if ((rc = db_prepare(db, children_sql[own], &st, e)) < 0)
+        goto fail;
+    db_bindv(st, "iii", (long long)month, o->id, o->tenant);
     while ((rc = db_step(st, e)) == 1) {
         json_t *c = json_pack("{s:I, s:s, s:s, s:s, s:I}", "org_id", db_col_int(st, 0), "code",
                               db_col_text(st, 1), "name", db_col_text(st, 2), "kind",
@@ -211,13 +238,9 @@ static int committee_parts(struct db *db, const struct orow *o, int month, json_
     db_done(st);
     if (rc < 0)
         goto fail;
-    if ((rc = db_prepare(db,
-                         "SELECT os.org_id, os.month, os.idx FROM org_scores os"
-                         " JOIN orgs o ON o.id = os.org_id WHERE o.parent_id = $1"
-                         " AND os.month >= $2 AND os.month <= $3",
-                         &st, e)) < 0)
+    if ((rc = db_prepare(db, trends_sql[own], &st, e)) < 0)
         goto fail;
-    db_bindv(st, "iii", o->id, (long long)first, (long long)month);
+    db_bindv(st, "iiii", o->id, (long long)first, (long long)month, o->tenant);
     while ((rc = db_step(st, e)) == 1) {
         long long id = db_col_int(st, 0);
         int at = month_diff((int)db_col_int(st, 1), first);
@@ -232,7 +255,7 @@ static int committee_parts(struct db *db, const struct orow *o, int month, json_
         }
     }
     db_done(st);
-    if (rc < 0 || (rc = portrait_line(db, ORG_LINE_SQL, o->id, month, &line, e)) < 0)
+    if (rc < 0 || (rc = portrait_line(db, ORG_LINE_SQL, o->id, o->tenant, month, &line, e)) < 0)
         goto fail;
     json_object_set_new(out, "children", children);
     json_object_set_new(

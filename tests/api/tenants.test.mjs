@@ -158,6 +158,16 @@ test("a provincial administrator sees nothing of the other province and never ac
   assert.equal(national.ranks.company.of, 3);
   assert.ok(national.run.number >= 1, JSON.stringify(national.run));
   assert.equal((await ok('admin', 'GET', `/api/v1/portraits/members/${mem.ZJ001}/annual?year=${YEAR}`)).member.emp_no, 'ZJ001');
+  // an organization's portrait reads its own tenant; the national root's children are the
+  // provinces, each in its own tenant, and all of them are there with their members
+  const jsOrg = await ok('admin-js', 'GET', `/api/v1/portraits/orgs/${org.JS}?month=${month}`);
+  assert.equal(jsOrg.members, 3);
+  assert.ok(jsOrg.children.length > 0 && jsOrg.children.every((c) => !zjOrgs.has(c.org_id)), JSON.stringify(jsOrg.children));
+  const root = await ok('admin', 'GET', `/api/v1/portraits/orgs/${org.SGCC}?month=${month}`);
+  assert.equal(root.members, 6);
+  assert.deepEqual(root.children.map((c) => [c.code, c.members]).sort(), [['JS', 3], ['ZJ', 3]]);
+  const at = root.trends.months.indexOf(month);
+  assert.ok(at >= 0 && root.trends.series.every((x) => x.index[at] !== null), JSON.stringify(root.trends));
   assert.equal((await api('mem-js', 'GET', `/api/v1/leaderboard?scope=company&org_id=${org.ZJ}&month=${month}`)).status, 403);
   const bills = await ok('admin-js', 'GET', `/api/v1/dues/bills?org_id=${org.JS}&month=${CUR}&page_size=100`);
   assert.ok(bills.items.length === 3 && bills.items.every((b) => !zjMembers.has(b.member_id)), 'bills');
