@@ -7,17 +7,12 @@
 
 #include "base/buf.h"
 #include "db/db_impl.h"
+#include "db/postgres_impl.h"
 #include "base/banned.h"
 
 /* Queued statements collected at the latest after this many: their answers must not fill the
  * socket buffers while libpq writes in blocking mode. */
 #define MAX_QUEUED 1000
-
-struct pg_db {
-    struct db base;
-    PGconn *h;
-    int queued; /* statements sent in pipeline mode whose answers are not read yet */
-};
 
 struct pg_stmt {
     struct db_stmt base;
@@ -28,7 +23,7 @@ struct pg_stmt {
     int row, nrows;
 };
 
-static PGconn *handle(struct db *db)
+PGconn *pg_handle(struct db *db)
 {
     return ((struct pg_db *)db)->h;
 }
@@ -60,9 +55,9 @@ static bool behind_down(PGresult *res, const char *state, PGconn *h)
             strncmp(msg, "failure on connection marked as essential", 41) == 0);
 }
 
-static int pg_error(PGresult *res, struct db *db, struct errbuf *e, const char *what)
+int pg_error(PGresult *res, struct db *db, struct errbuf *e, const char *what)
 {
-    PGconn *h = handle(db);
+    PGconn *h = pg_handle(db);
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     int code = -ERR_DB;
     char msg[400];
@@ -85,7 +80,7 @@ static int pg_error(PGresult *res, struct db *db, struct errbuf *e, const char *
 /* Finish the pipeline: a sync, then the answers of the queued statements (the first error
  * among them is returned) and, when last is not NULL, of the statement sent after them,
  * whose result goes to *last; then back to ordinary mode. One round trip for all of them. */
-static int collect(struct db *db, PGresult **last, struct errbuf *e)
+int pg_collect(struct db *db, PGresult **last, struct errbuf *e)
 {
     struct pg_db *pd = (struct pg_db *)db;
     PGconn *h = pd->h;
@@ -137,17 +132,17 @@ static int pg_queue(struct db_stmt *st, struct errbuf *e)
                              0))
         return pg_error(NULL, st->db, e, "pipeline");
     if (++pd->queued >= MAX_QUEUED)
-        return collect(st->db, NULL, e);
+        return pg_collect(st->db, NULL, e);
     return 0;
 }
 
 static int pg_exec(struct db *db, const char *sql, struct errbuf *e)
 {
     PGresult *res;
-    int qrc = collect(db, NULL, e);
+    int qrc = pg_collect(db, NULL, e);
     if (qrc < 0 && strcmp(sql, "ROLLBACK") != 0)
         return qrc;
-    res = PQexec(handle(db), sql);
+    res = PQexec(pg_handle(db), sql);
     ExecStatusType s = PQresultStatus(res);
     int rc = 0;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
@@ -179,9 +174,9 @@ static int pg_prepare(struct db *db, struct db_stmt *st, struct errbuf *e)
     if (s->nparams > DB_PARAMS_MAX)
         return errbuf_set(e, -ERR_INTERNAL, "too many parameters");
     snprintf(s->name, sizeof(s->name), "s%u", ++db->next_name);
-    if ((rc = collect(db, NULL, e)) < 0)
+    if ((rc = pg_collect(db, NULL, e)) < 0)
         return rc;
-    res = PQprepare(handle(db), s->name, st->sql, 0, NULL);
+    res = PQprepare(pg_handle(db), s->name, st->sql, 0, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         rc = pg_error(res, db, e, "prepare");
     PQclear(res);
@@ -210,10 +205,10 @@ static void pg_finalize(struct db_stmt *st)
     struct pg_stmt *s = (struct pg_stmt *)st;
     char sql[64];
     pg_reset(st);
-    collect(st->db, NULL, NULL);
+    pg_collect(st->db, NULL, NULL);
     snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
-    if (PQstatus(handle(st->db)) == CONNECTION_OK)
-        PQclear(PQexec(handle(st->db), sql));
+    if (PQstatus(pg_handle(st->db)) == CONNECTION_OK)
+        PQclear(PQexec(pg_handle(st->db), sql));
 }
 
 static void set_val(struct db_stmt *st, int idx, char *v)
@@ -262,7 +257,7 @@ static int pg_step(struct db_stmt *st, struct errbuf *e)
             if (!PQsendQueryPrepared(pd->h, s->name, s->nparams, (const char *const *)s->vals, NULL,
                                      NULL, 0))
                 return pg_error(NULL, st->db, e, "pipeline");
-            if ((rc = collect(st->db, &s->res, e)) < 0)
+            if ((rc = pg_collect(st->db, &s->res, e)) < 0)
                 return rc;
         } else {
             s->res = PQexecPrepared(pd->h, s->name, s->nparams, (const char *const *)s->vals, NULL,
@@ -327,7 +322,7 @@ static int pg_col_null(struct db_stmt *st, int col)
  * libpq would only notice at the next statement, is seen now, before a request relies on it. */
 static bool pg_lost(struct db *db)
 {
-    PGconn *h = handle(db);
+    PGconn *h = pg_handle(db);
     /* twice: a terminated backend sends its FATAL message, then closes; one read may take the
      * message only, the second then finds the end of the stream */
     for (int i = 0; i < 2 && PQstatus(h) == CONNECTION_OK; i++)
@@ -338,8 +333,8 @@ static bool pg_lost(struct db *db)
 
 static void pg_close(struct db *db)
 {
-    collect(db, NULL, NULL);
-    PQfinish(handle(db));
+    pg_collect(db, NULL, NULL);
+    PQfinish(pg_handle(db));
     free(db);
 }
 
@@ -354,12 +349,12 @@ static int pg_last_id(struct db *db, long long *ret, struct errbuf *e)
     PGresult *res;
     int rc = 0;
     if (((struct pg_db *)db)->queued) { /* after the queued INSERT, in the same round trip */
-        if (!PQsendQueryParams(handle(db), "SELECT lastval()", 0, NULL, NULL, NULL, NULL, 0))
+        if (!PQsendQueryParams(pg_handle(db), "SELECT lastval()", 0, NULL, NULL, NULL, NULL, 0))
             return pg_error(NULL, db, e, "pipeline");
-        if ((rc = collect(db, &res, e)) < 0)
+        if ((rc = pg_collect(db, &res, e)) < 0)
             return rc;
     } else {
-        res = PQexec(handle(db), "SELECT lastval()");
+        res = PQexec(pg_handle(db), "SELECT lastval()");
     }
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
         rc = pg_error(res, db, e, "lastval");
@@ -376,107 +371,15 @@ static long long pg_changes(struct db_stmt *st)
     return *n ? strtoll(n, NULL, 10) : 0;
 }
 
-/* Run one statement of the bulk's (no parameters); *ret_rows: the rows it reported. */
-static int bulk_exec(struct db *db, const char *sql, long long *ret_rows, struct errbuf *e)
-{
-    PGresult *res = PQexec(handle(db), sql);
-    ExecStatusType s = PQresultStatus(res);
-    int rc = 0;
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
-        rc = pg_error(res, db, e, "postgres");
-    else if (ret_rows)
-        *ret_rows = strtoll(PQcmdTuples(res), NULL, 10);
-    PQclear(res);
-    return rc;
-}
-
-/* COPY b's rows into its table, or (with a unique key) into a temporary table of the same
- * columns from which INSERT ... ON CONFLICT DO NOTHING takes them in key order. */
-static int pg_bulk_flush(struct db_bulk *b, struct errbuf *e)
-{
-    struct db *db = b->db;
-    PGconn *h = handle(db);
-    struct buf sql = BUF_INIT;
-    long long n = 0;
-    PGresult *res;
-    int rc;
-    if ((rc = collect(db, NULL, e)) < 0)
-        goto out;
-    if (b->unique) {
-        buf_printf(&sql,
-                   "CREATE TEMP TABLE IF NOT EXISTS dj_bulk_%s ON COMMIT DELETE ROWS AS"
-                   " SELECT %s FROM %s WITH NO DATA",
-                   b->table, b->columns, b->table);
-        if ((rc = bulk_exec(db, buf_str(&sql), NULL, e)) < 0)
-            goto out;
-        buf_reset(&sql);
-        buf_printf(&sql, "COPY dj_bulk_%s(%s) FROM STDIN", b->table, b->columns);
-    } else {
-        buf_printf(&sql, "COPY %s(%s) FROM STDIN", b->table, b->columns);
-    }
-    if (!sql.data) {
-        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    res = PQexec(h, buf_str(&sql));
-    if (PQresultStatus(res) != PGRES_COPY_IN) {
-        rc = pg_error(res, db, e, "copy");
-        PQclear(res);
-        goto out;
-    }
-    PQclear(res);
-    if (PQputCopyData(h, b->data.data, (int)b->data.len) != 1 || PQputCopyEnd(h, NULL) != 1) {
-        rc = pg_error(NULL, db, e, "copy");
-        goto out;
-    }
-    res = PQgetResult(h);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        rc = pg_error(res, db, e, "copy");
-    else
-        n = strtoll(PQcmdTuples(res), NULL, 10);
-    PQclear(res);
-    while ((res = PQgetResult(h)))
-        PQclear(res);
-    if (rc < 0)
-        goto out;
-    if (b->unique) {
-        /* a key of a table to be distributed ends with tenant_id (migration 015), which is
-         * not among the copied columns: its default fills it, the same in every row */
-        static const char tenant[] = ", tenant_id";
-        size_t order = strlen(b->unique), tl = sizeof(tenant) - 1;
-        if (order > tl && strcmp(b->unique + order - tl, tenant) == 0)
-            order -= tl;
-        /* RETURNING: Citus counts the rows it selected, not the rows stored, in the command
-         * tag of an INSERT ... SELECT without it (PostgreSQL counts the stored rows either
-         * way) */
-        buf_reset(&sql);
-        buf_printf(&sql,
-                   "INSERT INTO %s(%s) SELECT %s FROM dj_bulk_%s ORDER BY %.*s"
-                   " ON CONFLICT (%s) DO NOTHING RETURNING 1",
-                   b->table, b->columns, b->columns, b->table, (int)order, b->unique, b->unique);
-        if ((rc = bulk_exec(db, buf_str(&sql), &n, e)) < 0)
-            goto out;
-        buf_reset(&sql);
-        buf_printf(&sql, "TRUNCATE dj_bulk_%s", b->table);
-        if ((rc = bulk_exec(db, buf_str(&sql), NULL, e)) < 0)
-            goto out;
-    }
-    b->written += n;
-    buf_reset(&b->data);
-out:
-    buf_release(&sql);
-    return rc;
-}
-
 static int pg_try_lock(struct db *db, long long key, struct errbuf *e)
 {
     char sql[80];
     PGresult *res;
     int rc;
-    if ((rc = collect(db, NULL, e)) < 0)
+    if ((rc = pg_collect(db, NULL, e)) < 0)
         return rc;
     snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock(%lld)", key);
-    res = PQexec(handle(db), sql);
+    res = PQexec(pg_handle(db), sql);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
         rc = pg_error(res, db, e, "advisory lock");
     else
@@ -488,9 +391,9 @@ static int pg_try_lock(struct db *db, long long key, struct errbuf *e)
 static void pg_unlock(struct db *db, long long key)
 {
     char sql[80];
-    collect(db, NULL, NULL);
+    pg_collect(db, NULL, NULL);
     snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%lld)", key);
-    PQclear(PQexec(handle(db), sql));
+    PQclear(PQexec(pg_handle(db), sql));
 }
 
 static const struct db_ops pg_ops = {

@@ -117,7 +117,7 @@ int dues_remit(struct db *db, long long org_id, long long amount_fen, const char
     long long parent = 0, grand = 0, payable = 0, special = 0, bank = 0, share_bp = 0, id = 0;
     long long entry = 0, share = 0, now = dues_now(), total;
     long long bal[3];
-    struct dues_rules rules;
+    enum dues_rounding rounding;
     char key[64];
     json_t *d;
     int rc, cur = dues_current_month();
@@ -127,7 +127,7 @@ int dues_remit(struct db *db, long long org_id, long long amount_fen, const char
         return (errbuf_field(e, -ERR_INVALID, R_OUT_OF_RANGE, "amount_fen", NULL,
                              "amount_fen must not be negative"),
                 errbuf_min(e, 0));
-    if ((rc = dues_rules_for_month(db, cur, &rules, e)) < 0 || (rc = db_begin(db, e)) < 0)
+    if ((rc = dues_rounding_get(db, &rounding, e)) < 0 || (rc = db_begin(db, e)) < 0)
         return rc;
     if ((rc = existing(db,
                        "SELECT id, org_id, to_org_id, amount_fen, special_fen, entry_id"
@@ -177,7 +177,7 @@ int dues_remit(struct db *db, long long org_id, long long amount_fen, const char
     /* what arrives from below is dues the higher level collects: it remits its own share of
      * it further up, as for dues its own members pay (none at the top) */
     if (grand)
-        share = dues_round(amount_fen, share_bp, rules.rounding);
+        share = dues_round(amount_fen, share_bp, rounding);
     /* the sender's tenant, as its ledger entry's */
     if ((rc = tenant_of_org(db, org_id, &tenant, e)) >= 0)
         rc = db_query_int(db, e, &id,

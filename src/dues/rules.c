@@ -129,7 +129,6 @@ int dues_rules_load(struct db *db, int version, struct dues_rules *ret, struct e
 {
     struct dues_rules *r = ret;
     struct db_stmt *st;
-    char rounding[16];
     int rc;
     memset(r, 0, sizeof(*r));
     if ((rc = db_prepare(db, "SELECT effective_month, name FROM dues_rule_versions WHERE version = $1",
@@ -176,9 +175,16 @@ int dues_rules_load(struct db *db, int version, struct dues_rules *ret, struct e
     db_done(st);
     if (rc < 0)
         return rc;
+    return dues_rounding_get(db, &r->rounding, e);
+}
+
+int dues_rounding_get(struct db *db, enum dues_rounding *ret, struct errbuf *e)
+{
+    char rounding[16];
+    int rc;
     if ((rc = dues_setting_get(db, "rounding", rounding, sizeof(rounding), e)) < 0)
         return rc;
-    r->rounding = strcmp(rounding, "down") == 0 ? DUES_ROUND_DOWN : DUES_ROUND_HALF_UP;
+    *ret = strcmp(rounding, "down") == 0 ? DUES_ROUND_DOWN : DUES_ROUND_HALF_UP;
     return 0;
 }
 

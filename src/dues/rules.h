@@ -73,6 +73,9 @@ const struct dues_band *dues_fixed_band(const struct dues_rules *r, const char *
 int dues_rules_version_for(struct db *db, int month, int *ret, struct errbuf *e);
 int dues_rules_for_month(struct db *db, int month, struct dues_rules *ret, struct errbuf *e);
 int dues_rules_load(struct db *db, int version, struct dues_rules *ret, struct errbuf *e);
+/* How amounts are rounded (the 'rounding' setting; half up unless it says 'down'): what the
+ * rules carry, for a caller that needs only that. */
+int dues_rounding_get(struct db *db, enum dues_rounding *ret, struct errbuf *e);
 /* {version, effective_month, name, rounding, bands: [...]} (new reference). */
 json_t *dues_rules_json(const struct dues_rules *r);
 /* Every version, newest first, as an array of dues_rules_json objects. */
