@@ -173,9 +173,10 @@ static void copy_row(struct buf *out, const char *types, va_list ap)
         case 'i':
             copy_int(out, va_arg(ap, long long));
             break;
-        case 'I': {
+        case 'I':
+        case 'M': {
             long long v = va_arg(ap, long long);
-            if (v)
+            if (types[i] == 'I' ? v != 0 : v >= 0)
                 copy_int(out, v);
             else
                 buf_add(out, "\\N", 2);
@@ -249,13 +250,17 @@ int db_bulk_row(struct db_bulk *b, struct errbuf *e, const char *types, ...)
     }
     for (int i = 0; types[i]; i++) {
         struct db_bulk_val *v = &b->pend[b->npend * b->ncols + i];
-        v->type = types[i] == 'I' ? 'i' : types[i];
+        v->type = types[i] == 'I' || types[i] == 'M' ? 'i' : types[i];
         switch (types[i]) {
         case 'i':
             v->i = va_arg(ap, long long);
             break;
         case 'I':
             if (!(v->i = va_arg(ap, long long)))
+                v->type = 'n';
+            break;
+        case 'M':
+            if ((v->i = va_arg(ap, long long)) < 0)
                 v->type = 'n';
             break;
         case 'd':

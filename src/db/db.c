@@ -365,9 +365,10 @@ static void bind_va(struct db_stmt *st, const char *types, va_list ap)
         case 'i':
             db_bind_int(st, idx, va_arg(ap, long long));
             break;
-        case 'I': {
+        case 'I':
+        case 'M': {
             long long v = va_arg(ap, long long);
-            if (v)
+            if (types[i] == 'I' ? v != 0 : v >= 0)
                 db_bind_int(st, idx, v);
             else
                 db_bind_null(st, idx);

@@ -80,7 +80,8 @@ void db_bind_double(struct db_stmt *st, int idx, double v);
 void db_bind_text(struct db_stmt *st, int idx, const char *s); /* NULL binds SQL NULL */
 void db_bind_null(struct db_stmt *st, int idx);
 /* Bind by a type string: i = long long, d = double, t = const char * (NULL ok), n = null,
- * I = long long where 0 means NULL (optional foreign keys). */
+ * I = long long where 0 means NULL (optional foreign keys), M = long long where a negative
+ * value means NULL (an optional amount or rate, where 0 is a value). */
 void db_bindv(struct db_stmt *st, const char *types, ...);
 
 /* Step: 1 = a row is ready, 0 = done, < 0 = error (-ERR_CONFLICT on a unique violation). */
@@ -140,7 +141,7 @@ int db_send(struct db_stmt *st, struct errbuf *e);
 /* Bulk writes: many rows for one table inside the caller's transaction, sent in large pieces
  * (PostgreSQL: COPY ... FROM STDIN, about 1 MB at a time; SQLite: one cached prepared INSERT a
  * row, which is what SQLite is fast at). columns names the columns ("a, b, c"), each row gives
- * a value per column by a type string as db_bindv ('i', 'I', 'd', 't', 'n').
+ * a value per column by a type string as db_bindv ('i', 'I', 'M', 'd', 't', 'n').
  *   unique: NULL appends every row (a duplicate key is an error); else the columns of a
  *   unique index, and rows whose key is stored already (or earlier in the bulk) are skipped
  *   (PostgreSQL: through a temporary table and INSERT ... ON CONFLICT DO NOTHING, in the

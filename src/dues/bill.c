@@ -91,9 +91,35 @@ struct gen {
     int month;
     long long now;
     const struct dues_rules *rules;
-    struct pending_bill rows[CHUNK];
+    struct pending_bill rows[CHUNK]; /* bills to fill in (their base came), upserted */
     int n;
+    struct db_bulk *fresh; /* the month's new bills: one bulk write (COPY on PostgreSQL) */
 };
+
+static const char *const bill_status[] = {"unpaid", "no_base", "exempt"}; /* by dues_calc */
+
+/* A bill the member did not have: into the bulk write, which skips a key stored meanwhile
+ * (a generation of the same month at the same moment stores the same bill). */
+static int add_fresh(struct gen *g, const struct pending_bill *p, struct errbuf *e)
+{
+    long long tenant;
+    int rc;
+    if (!g->fresh &&
+        (rc = db_bulk_open(g->db, "dues_bills",
+                           "member_id, org_id, category, party_status, base_fen, band, rate_bp,"
+                           " term_id, amount_fen, status, tenant_id, month, rule_version,"
+                           " created_at, kind, seq",
+                           "member_id, month, kind, seq, tenant_id", &g->fresh, e)) < 0)
+        return rc;
+    if ((rc = tenant_of_org(g->db, p->org_id, &tenant, e)) < 0)
+        return rc;
+    return db_bulk_row(g->fresh, e, "iittMIMIMtiiiiti", p->member_id, p->org_id, p->category,
+                       p->party_status, p->base_fen, (long long)p->c.band,
+                       (long long)p->c.rate_bp, p->term_id,
+                       p->c.status == DUES_CALC_NO_BASE ? -1LL : p->c.amount_fen,
+                       bill_status[p->c.status], tenant, (long long)g->month,
+                       (long long)g->rules->version, g->now, "regular", 0LL);
+}
 
 static void bind_opt(struct db_stmt *st, int k, bool present, long long v)
 {
@@ -105,7 +131,6 @@ static void bind_opt(struct db_stmt *st, int k, bool present, long long v)
 
 static int flush(struct gen *g, struct errbuf *e)
 {
-    static const char *const status[] = {"unpaid", "no_base", "exempt"};
     struct db_stmt *st;
     int rc;
     if (!g->n)
@@ -134,7 +159,7 @@ static int flush(struct gen *g, struct errbuf *e)
         bind_opt(st, k + 7, p->c.rate_bp >= 0, p->c.rate_bp);
         bind_opt(st, k + 8, p->term_id != 0, p->term_id);
         bind_opt(st, k + 9, p->c.status != DUES_CALC_NO_BASE, p->c.amount_fen);
-        db_bind_text(st, k + 10, status[p->c.status]);
+        db_bind_text(st, k + 10, bill_status[p->c.status]);
     }
     rc = db_send(st, e); /* nothing read back: with pipelining, no wait for each chunk */
     db_done(st);
@@ -288,7 +313,7 @@ static int generate(struct db *db, int month, const char *path, long long actor,
     struct arr bases = {NULL, 0, 0, sizeof(struct base_row)};
     struct arr terms = {NULL, 0, 0, sizeof(struct term_row)};
     struct arr bills = {NULL, 0, 0, sizeof(struct bill_row)};
-    struct gen g = {db, month, dues_now(), rules, {{0}}, 0};
+    struct gen g = {db, month, dues_now(), rules, {{0}}, 0, NULL};
     char hi[ORG_PATH_MAX] = "";
     size_t bi = 0, ti = 0, xi = 0;
     long long last = 0, org = 0;
@@ -346,20 +371,27 @@ static int generate(struct db *db, int month, const char *path, long long actor,
                                             db_col_text(st, 6), "org_id", db_col_int(st, 1)));
         if (x && (!x->no_base || p->c.status == DUES_CALC_NO_BASE))
             continue; /* billed before, and nothing to fill in */
-        if (x)
-            s->filled++;
-        else
-            s->created++;
         p->member_id = id;
         p->org_id = db_col_int(st, 1);
         p->base_fen = b ? b->fen : -1;
         p->term_id = t ? t->id : 0;
         snprintf(p->category, sizeof(p->category), "%s", category);
         snprintf(p->party_status, sizeof(p->party_status), "%s", db_col_text(st, 3));
+        if (!x) {
+            s->created++;
+            if ((rc = add_fresh(&g, p, e)) < 0)
+                break;
+            continue;
+        }
+        s->filled++;
         if (++g.n == CHUNK && (rc = flush(&g, e)) < 0)
             break;
     }
     db_done(st);
+    if (g.fresh) { /* closed before anything reads the month's bills */
+        rc = db_bulk_end(g.fresh, rc, e);
+        g.fresh = NULL;
+    }
     if (rc < 0 || (rc = flush(&g, e)) < 0 || (rc = month_totals(db, month, path, s, e)) < 0)
         goto out;
     if (!path && (rc = db_run(db, e,
