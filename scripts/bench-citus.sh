@@ -25,8 +25,8 @@
 # BENCH_CITUS_SHARDS (32, its default) shards of each distributed table. The demo has one tenant,
 # so on Citus all its rows sit in one shard per table on one worker: what scales with the
 # workers is the tenants a deployment has (docs/SCALE.md "Measured on Citus"). Scoring one
-# tenant's month beside all tenants' months needs several tenants in one database
-# (`dangjian demo --tenants N`, issue 17 item 4): bench_tenants below is where it goes.
+# tenant's month beside all tenants' months needs a run of one tenant: bench_tenants below is
+# where it goes.
 # Figures are printed, never judged. Without Citus: one line, exit 0. Nothing is left running.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -192,15 +192,10 @@ for b in pg citus; do
     done
 done
 
-# Scoring one tenant's month beside all tenants' months: when `dangjian demo --tenants N`
-# exists, load N tenants on both, score the month for one tenant and for all, put score-one
-# and score-all. Until then it says so.
+# Scoring one tenant's month beside all tenants' months: the monthly run scores every tenant
+# at once (one national run); until a run of one tenant exists, it says so.
 bench_tenants() {
-    if ./dangjian help demo 2>&1 | grep -q -- --tenants; then
-        echo "  (demo --tenants exists: scoring one tenant vs all is still to be added here)"
-    else
-        echo "  one tenant's month vs all tenants': needs \`dangjian demo --tenants N\` (issue 17 item 4); not measured"
-    fi
+    echo "  one tenant's month vs all tenants': no run of one tenant yet (the monthly run scores every tenant at once); not measured"
 }
 
 # --- the table
