@@ -216,7 +216,7 @@ int cmd_demo(int argc, char **argv)
     struct errbuf e = ERRBUF_INIT;
     struct db *db;
     double plans_s, scores_s;
-    int rc, placed;
+    int rc;
 
     clock_gettime(CLOCK_MONOTONIC, &all);
     if (cli_parse("demo", argc - 1, argv + 1, opts, NULL, 0, NULL) < 0)
@@ -237,11 +237,6 @@ int cmd_demo(int argc, char **argv)
     }
     if (cli_open_db(url, true, &db) < 0)
         return 1;
-    /* on a Citus coordinator the tables are placed before the first row (as `init` does) */
-    if (!print_only && cli_citus_place(db, false, &placed) < 0) {
-        db_close(db);
-        return 1;
-    }
     if (print_only) {
         rc = print_accounts(db);
         db_close(db);
