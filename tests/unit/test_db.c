@@ -572,6 +572,9 @@ static void test_copy_row_text(void **state)
                           -0.0, 0.1, 1e300, -12345678.0, "a\\b\tc\nd\re 中文", (const char *)NULL);
     assert_string_equal(buf_str(&b), "0\t-9223372036854775808\t\\N\t42\t3\t-0\t0.10000000000000001"
                                      "\t1.0000000000000001e+300\t-12345678\ta\\\\b\\tc\\nd\\re 中文\t\\N\n");
+    buf_reset(&b); /* M: a negative value is NULL, 0 is a value (an amount, a rate) */
+    db_bulk_copy_row_test(&b, "MMM", -1LL, 0LL, 15LL);
+    assert_string_equal(buf_str(&b), "\\N\t0\t15\n");
     buf_release(&b);
 }
 
