@@ -133,25 +133,6 @@ int cli_open_db(const char *url, bool migrate, struct db **ret)
     return 0;
 }
 
-int cli_citus_place(struct db *db, bool force, int *ret_placed)
-{
-    struct errbuf e = ERRBUF_INIT;
-    bool citus = force;
-    int rc;
-    *ret_placed = -1;
-    if (!citus && (rc = db_citus_present(db, &citus, &e)) < 0)
-        return cli_fail(&e), rc;
-    if (!citus)
-        return 0;
-    if (db_backend(db) != DB_POSTGRES) {
-        fprintf(stderr, "dangjian: --citus needs a PostgreSQL URL\n");
-        return -ERR_INVALID;
-    }
-    if ((rc = db_citus_distribute(db, ret_placed, &e)) < 0)
-        return cli_fail(&e), rc;
-    return 0;
-}
-
 bool cli_tty(void)
 {
     return isatty(STDERR_FILENO);

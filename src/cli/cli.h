@@ -32,10 +32,6 @@ int cli_attach_keys(struct db *db, const char *url, bool create);
 /* Open (and migrate, with `migrate`) the database at url, its key ring attached. Prints
  * errors. */
 int cli_open_db(const char *url, bool migrate, struct db **ret);
-/* On a Citus coordinator (or with `force`), place the schema's tables (reference or
- * distributed by tenant_id; db_citus_distribute): *ret_placed tables placed now, -1 when the
- * database is not Citus. Prints errors; `force` on SQLite is one. */
-int cli_citus_place(struct db *db, bool force, int *ret_placed);
 /* Read a password: prompt twice without echo on a terminal, else one line from stdin. */
 int cli_read_password(const char *prompt, char *out, size_t n);
 /* Print "dangjian: <message>" to stderr and return 1. */

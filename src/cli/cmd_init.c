@@ -17,7 +17,7 @@ int cmd_init(int argc, char **argv)
                          {0, 0, 0, 0}};
     struct errbuf e = ERRBUF_INIT;
     struct db *db;
-    int rc, before = 0, placed = -1, migrated;
+    int rc, before = 0, placed = 0, migrated;
     if (cli_parse("init", argc - 1, argv + 1, opts, NULL, 0, NULL) < 0)
         return 2;
     if (!db_is_postgres_url(url) && url == (const char *)CLI_DEFAULT_DB)
@@ -31,10 +31,20 @@ int cmd_init(int argc, char **argv)
     }
     migrated = rc;
     /* on a Citus coordinator, after the migrations: the tables per src/db/distribution.txt */
-    if (cli_citus_place(db, citus, &placed) < 0) {
-        rc = citus && db_backend(db) != DB_POSTGRES ? 2 : 1; /* 2: a usage error */
+    if (!citus && (rc = db_citus_present(db, &citus, &e)) < 0) {
         db_close(db);
-        return rc;
+        return cli_fail(&e);
+    }
+    if (citus) {
+        if (db_backend(db) != DB_POSTGRES) {
+            db_close(db);
+            fprintf(stderr, "dangjian init: --citus needs a PostgreSQL URL\n");
+            return 2;
+        }
+        if ((rc = db_citus_distribute(db, &placed, &e)) < 0) {
+            db_close(db);
+            return cli_fail(&e);
+        }
     }
     if (cli_attach_keys(db, url, true) < 0) {
         db_close(db);
@@ -45,7 +55,7 @@ int cmd_init(int argc, char **argv)
     else
         printf("database %s migrated from schema version %d to %d (%d migrations)\n", url, before,
                until < db_latest_version() ? (int)until : db_latest_version(), migrated);
-    if (placed >= 0)
+    if (citus)
         printf("citus: %d tables placed now (reference or distributed by tenant_id)\n", placed);
     db_close(db);
     return 0;

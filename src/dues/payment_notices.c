@@ -251,13 +251,19 @@ static int settle_notices(struct db *db, const struct pay_notice *nt, const bool
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
         goto out;
     }
+    /* every applied notice's payment is among pids (made from them above) and was loaded */
     for (size_t k = 0; k < n; k++)
         if (applied[k] && nt[k].success) {
-            const long long *at = !ns ? NULL : bsearch(&nt[k].pid, pids, ns, sizeof(*pids), pay_cmp_ll);
-            pl[at - pids].at = nt[k].paid_at;
+            const long long *at = bsearch(&nt[k].pid, pids, ns, sizeof(*pids), pay_cmp_ll);
+            if (at)
+                pl[at - pids].at = nt[k].paid_at;
         }
     for (size_t j = 0; j < ns; j++) {
         const struct known_pay *p = !nkp ? NULL : bsearch(&pids[j], kp, nkp, sizeof(*kp), cmp_known_pay);
+        if (!p) {
+            rc = errbuf_set(e, -ERR_INTERNAL, "payment %lld was not loaded", pids[j]);
+            goto out;
+        }
         members[j] = p->member;
         settle[j] = true;
     }
