@@ -3,8 +3,11 @@
  * fills a table of N rows in the PostgreSQL database at URL (which it owns: the table is
  * dropped and made again), then times `COPY ... TO STDOUT` of those rows, and a pull of them
  * through the SQL feed into events of our database (a SQLite file in DIR, or --db), and prints
- * the pull's speed as a fraction of COPY's (goal: at least 0.5). */
+ * the pull's speed as a fraction of COPY's (goal: at least 0.5). Into SQLite it also times
+ * SQLite's own writing of the same events (INSERT ... SELECT from the pulled file into a new
+ * one, in the same pages of 5,000, one transaction each): what any pull into it must pay. */
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +79,69 @@ static double copy_out(PGconn *c, long *ret_rows, long long *ret_bytes)
     }
     pg_ok(c, PQgetResult(c), PGRES_COMMAND_OK, "copy end");
     return bench_now() - t0;
+}
+
+/* SQLite's own writing of the events pulled into path: the same rows, pages and indexes. */
+static double sqlite_floor(const char *dir, const char *path)
+{
+    char raw[512], sql[600];
+    struct errbuf e = ERRBUF_INIT;
+    struct db *db;
+    long long last = 0;
+    snprintf(raw, sizeof(raw), "%s/feed-raw.db", dir);
+    unlink(raw);
+    if (db_open(raw, &db, &e) < 0 || db_migrate(db, &e) < 0)
+        bench_die(&e);
+    snprintf(sql, sizeof(sql), "ATTACH DATABASE '%s' AS pulled", path);
+    if (db_exec(db, sql, &e) < 0 ||
+        db_query_int(db, &e, &last, "SELECT COALESCE(MAX(id), 0) FROM pulled.events", "") < 0)
+        bench_die(&e);
+    double t0 = bench_now();
+    for (long long from = 0; from < last; from += 5000)
+        if (db_begin(db, &e) < 0 ||
+            db_run(db, &e, "INSERT INTO events SELECT * FROM pulled.events"
+                           " WHERE id > $1 AND id <= $2 ORDER BY id", "ii", from, from + 5000) < 0 ||
+            db_commit(db, &e) < 0)
+            bench_die(&e);
+    double t = bench_now() - t0;
+    db_close(db);
+    unlink(raw);
+    return t;
+}
+
+/* PostgreSQL's own writing of the events pulled into url: INSERT ... SELECT of the same rows
+ * into a table like events (its indexes too), in the same pages, one transaction each. */
+static double postgres_floor(const char *url)
+{
+    PGconn *c = PQconnectdb(url);
+    long long last;
+    char sql[256];
+    PGresult *r;
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "bench-feed: %s", PQerrorMessage(c));
+        exit(1);
+    }
+    PQsetNoticeProcessor(c, quiet, NULL);
+    pg_ok(c, PQexec(c, "DROP TABLE IF EXISTS bench_events"), PGRES_COMMAND_OK, "drop");
+    pg_ok(c, PQexec(c, "CREATE TABLE bench_events (LIKE events INCLUDING ALL)"), PGRES_COMMAND_OK,
+          "create");
+    r = PQexec(c, "SELECT COALESCE(MAX(id), 0) FROM events");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        pg_ok(c, r, PGRES_TUPLES_OK, "max");
+    last = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    double t0 = bench_now();
+    for (long long from = 0; from < last; from += 5000) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO bench_events SELECT * FROM events WHERE id > %lld AND id <= %lld"
+                 " ORDER BY id",
+                 from, from + 5000);
+        pg_ok(c, PQexec(c, sql), PGRES_COMMAND_OK, "insert");
+    }
+    double t = bench_now() - t0;
+    pg_ok(c, PQexec(c, "DROP TABLE bench_events"), PGRES_COMMAND_OK, "drop");
+    PQfinish(c);
+    return t;
 }
 
 int main(int argc, char **argv)
@@ -150,18 +216,24 @@ int main(int argc, char **argv)
         sum.stored += st.stored;
         sum.quarantined += st.quarantined;
     } while (st.rows > 0 && sum.rows < rows);
-    double t_pull = bench_now() - t0;
+    double t_pull = bench_now() - t0, t_floor = 0;
+    bool sqlite = strncmp(db_url, "postgres", 8) != 0;
     db_close(db);
     free(emp);
+    t_floor = sqlite ? sqlite_floor(dir, db_url) : postgres_floor(db_url);
 
     printf("feed pull (%ld rows of a PostgreSQL table, pages of 5000, into %s)\n", rows,
-           strncmp(db_url, "postgres", 8) == 0 ? "PostgreSQL" : "SQLite");
+           sqlite ? "SQLite" : "PostgreSQL");
     printf("  COPY ... TO STDOUT : %8.2f s  %9.0f rows/s  (%ld rows, %.1f MB)\n", t_copy,
            (double)copied / t_copy, copied, (double)bytes / 1e6);
     printf("  SQL feed pull      : %8.2f s  %9.0f rows/s  (%ld pages, %ld stored, %ld"
            " quarantined)\n",
            t_pull, (double)sum.rows / t_pull, sum.pages, sum.stored, sum.quarantined);
+    printf("  its own INSERT     : %8.2f s  %9.0f rows/s  (%s: the same events, pages, indexes)\n",
+           t_floor, (double)sum.stored / t_floor, sqlite ? "SQLite" : "PostgreSQL");
     printf("  ratio pull/COPY    : %8.2f  (goal >= 0.5)\n",
            ((double)sum.rows / t_pull) / ((double)copied / t_copy));
+    printf("  ratio pull/write   : %8.2f  (of what the database itself needs to store them)\n",
+           t_floor / t_pull);
     return sum.stored == rows ? 0 : 1;
 }

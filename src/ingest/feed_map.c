@@ -144,14 +144,24 @@ const char *feed_map_column(const struct feed_map *m, enum feed_field f)
     return m->col[f];
 }
 
+/* Where a row's fields come from: a JSON object, or texts by field (an SQL row). */
+struct raw {
+    const json_t *json;
+    const char *const *text;
+};
+
 /* The field's text in the row (into out->text[f] for numbers): NULL when it has none. */
-static const char *get(const struct feed_map *m, const json_t *raw, enum feed_field f,
+static const char *get(const struct feed_map *m, const struct raw *raw, enum feed_field f,
                        struct feed_row *out)
 {
     const json_t *v;
     if (m->konst[f])
         return m->konst[f];
-    if (!m->col[f] || !(v = json_object_get(raw, m->col[f])) || json_is_null(v))
+    if (!m->col[f])
+        return NULL;
+    if (raw->text)
+        return raw->text[f];
+    if (!(v = json_object_get(raw->json, m->col[f])) || json_is_null(v))
         return NULL;
     if (json_is_string(v))
         return json_string_value(v);
@@ -178,8 +188,8 @@ static void bad(struct feed_row *out, const char *field, enum reason why, const 
     out->ev.bad_why = why;
 }
 
-void feed_map_row(const struct feed_map *m, const json_t *raw, int min_month,
-                  struct feed_row *out)
+static void map_row(const struct feed_map *m, const struct raw *raw, int min_month,
+                    struct feed_row *out)
 {
     const char *s, *key;
     char *end;
@@ -233,4 +243,18 @@ void feed_map_row(const struct feed_map *m, const json_t *raw, int min_month,
         bad(out, m->col[FF_DAY] ? "day" : "month", R_OUT_OF_RANGE,
             "before the feed's window (from %s)", why);
     }
+}
+
+void feed_map_row(const struct feed_map *m, const json_t *raw, int min_month,
+                  struct feed_row *out)
+{
+    struct raw r = {raw, NULL};
+    map_row(m, &r, min_month, out);
+}
+
+void feed_map_texts(const struct feed_map *m, const char *const text[FF__COUNT], int min_month,
+                    struct feed_row *out)
+{
+    struct raw r = {NULL, text};
+    map_row(m, &r, min_month, out);
 }

@@ -47,5 +47,9 @@ const char *feed_map_column(const struct feed_map *m, enum feed_field f);
  * the event bad for ingest_batch to reject, as it rejects unknown members. Never fails. */
 void feed_map_row(const struct feed_map *m, const json_t *raw, int min_month,
                   struct feed_row *out);
+/* The same for a row given as texts by field (NULL: none), as an SQL feed reads it; out's
+ * strings then point into text's. */
+void feed_map_texts(const struct feed_map *m, const char *const text[FF__COUNT], int min_month,
+                    struct feed_row *out);
 
 #endif

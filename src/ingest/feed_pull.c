@@ -17,12 +17,11 @@
 
 #define MAX_PAGES 2000   /* per pull: the next pass goes on */
 #define URL_MAX 1100
-#define MARK_MAX 512     /* an HTTP feed's cursor */
 #define BACKOFF_FIRST 30 /* seconds after the first failure, doubling up to every_seconds */
 
 struct feed {
     long long source_id, every, page_size;
-    char kind[16], *secret, *target, mark_time[128], mark_id[MARK_MAX];
+    char kind[16], *secret, *target, mark_time[FEED_MARK_TIME_MAX], mark_id[FEED_MARK_ID_MAX];
     struct feed_map *map;
     struct feed_http *http; /* an HTTP feed's settings */
     int min_month;
@@ -74,25 +73,35 @@ static int load(struct db *db, long long source_id, struct feed *f, struct errbu
     return feed_load_map(db, source_id, &f->map, &f->min_month, e);
 }
 
-int feed_store_rows(struct db *db, long long source_id, const struct feed_map *m,
-                    int min_month, json_t *rows, bool replay, struct feed_stats *st,
-                    json_t *rejects, struct errbuf *e)
+/* Row i as the source gave it (a new reference), for the quarantine. */
+typedef json_t *raw_fn(const void *ctx, size_t i);
+
+static json_t *json_raw(const void *ctx, size_t i)
 {
-    size_t n = json_array_size(rows);
-    struct feed_row *fr = calloc(n ? n : 1, sizeof(*fr));
+    return json_incref(json_array_get((const json_t *)ctx, i));
+}
+
+static json_t *sql_raw(const void *ctx, size_t i)
+{
+    return feed_sql_page_raw(ctx, i);
+}
+
+/* Store mapped rows: the events of those that pass, the others into the quarantine. */
+static int store_mapped(struct db *db, long long source_id, const struct feed_row *fr, size_t n,
+                        raw_fn *raw_of, const void *ctx, bool replay, struct feed_stats *st,
+                        json_t *rejects, struct errbuf *e)
+{
     struct event_in *ev = calloc(n ? n : 1, sizeof(*ev));
     struct ingest_reject *first = calloc(n ? n : 1, sizeof(*first));
     struct ingest_result *res = calloc(1, sizeof(*res));
     long long open = 0;
     int rc = 0;
-    if (!fr || !ev || !first || !res) {
+    if (!ev || !first || !res) {
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < n; i++) {
-        feed_map_row(m, json_array_get(rows, i), min_month, &fr[i]);
+    for (size_t i = 0; i < n; i++)
         ev[i] = fr[i].ev;
-    }
     if ((rc = ingest_batch_partial(db, source_id, ev, n, res, first, e)) < 0)
         goto out;
     st->rows += (long)n;
@@ -107,7 +116,7 @@ int feed_store_rows(struct db *db, long long source_id, const struct feed_map *m
     for (size_t i = 0; i < n && rc >= 0; i++) {
         const char *key = fr[i].key[0] ? fr[i].key : "(no key)";
         if (first[i].reason[0]) {
-            json_t *raw = json_array_get(rows, i), *line = json_object_get(raw, "_line");
+            json_t *raw = raw_of(ctx, i), *line = json_object_get(raw, "_line");
             rc = quarantine_put(db, source_id, key, raw, fr[i].ev.day / 100, &first[i], e);
             if (rejects && json_array_size(rejects) < 100) {
                 json_t *x = json_pack("{s:s, s:s, s:s, s:s}", "row_key", key, "reason",
@@ -117,27 +126,51 @@ int feed_store_rows(struct db *db, long long source_id, const struct feed_map *m
                     json_object_set(x, "line", line);
                 json_array_append_new(rejects, x);
             }
+            json_decref(raw);
         } else if (open && (rc = quarantine_close(db, source_id, key,
                                                 replay ? "replayed" : "resolved", e)) > 0)
             st->resolved++;
     }
 out:
-    free(fr);
     free(ev);
     free(first);
     free(res);
     return rc < 0 ? rc : 0;
 }
 
-/* Commit one page: its events, its quarantined rows and the watermark (t, id) after it. */
-static int store_page(struct db *db, struct feed *f, json_t *rows, const char *t,
-                      const char *id, struct feed_stats *st, struct errbuf *e)
+int feed_store_rows(struct db *db, long long source_id, const struct feed_map *m,
+                    int min_month, json_t *rows, bool replay, struct feed_stats *st,
+                    json_t *rejects, struct errbuf *e)
+{
+    size_t n = json_array_size(rows);
+    struct feed_row *fr = calloc(n ? n : 1, sizeof(*fr));
+    int rc;
+    if (!fr)
+        return errbuf_set(e, -ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        feed_map_row(m, json_array_get(rows, i), min_month, &fr[i]);
+    rc = store_mapped(db, source_id, fr, n, json_raw, rows, replay, st, rejects, e);
+    free(fr);
+    return rc;
+}
+
+/* Commit one page: its events, its quarantined rows and the watermark (t, id) after it. The
+ * page is a JSON array of rows (rows), or an SQL feed's page read and mapped (sql). */
+static int store_page(struct db *db, struct feed *f, json_t *rows,
+                      const struct feed_sql_page *sql, const char *t, const char *id,
+                      struct feed_stats *st, struct errbuf *e)
 {
     struct feed_stats page = {0};
     int rc;
     if ((rc = db_begin(db, e)) < 0)
         return rc;
-    if ((rc = feed_store_rows(db, f->source_id, f->map, f->min_month, rows, false, &page, NULL, e)) < 0 ||
+    if (sql)
+        rc = store_mapped(db, f->source_id, sql->rows, sql->n, sql_raw, sql, false, &page, NULL,
+                          e);
+    else
+        rc = feed_store_rows(db, f->source_id, f->map, f->min_month, rows, false, &page, NULL,
+                             e);
+    if (rc < 0 ||
         (rc = db_run(db, e,
                      "UPDATE feeds SET mark_time = $2, mark_id = $3, rows_read = rows_read + $4,"
                      " stored = stored + $5, duplicates = duplicates + $6,"
@@ -159,19 +192,6 @@ static int store_page(struct db *db, struct feed *f, json_t *rows, const char *t
     return 0;
 }
 
-/* An SQL page's watermark: its last row's (updated_at, id), pointers into rows. */
-static int sql_page_mark(const struct feed *f, json_t *rows, const char **t, const char **id,
-                         struct errbuf *e)
-{
-    json_t *last = json_array_get(rows, json_array_size(rows) - 1);
-    *t = json_string_value(json_object_get(last, feed_map_column(f->map, FF_UPDATED_AT)));
-    *id = json_string_value(json_object_get(last, feed_map_column(f->map, FF_ID)));
-    if (!*t || !*id) /* NULLs would stop the watermark: the table breaks the contract */
-        return errbuf_set(e, -ERR_INVALID, "the feed's table has a row with a NULL %s or %s",
-                          feed_map_column(f->map, FF_UPDATED_AT), feed_map_column(f->map, FF_ID));
-    return 0;
-}
-
 /* Tests kill a pull between two pages: DJ_FEED_PAGE_PAUSE_MS holds it after each commit. */
 static void test_pause(void)
 {
@@ -183,34 +203,28 @@ static void test_pause(void)
     }
 }
 
-/* Read and store pages until the table has no more rows after the watermark. The next page's
- * query goes out before this page is stored (its watermark is this page's last row), so the
- * database reads it meanwhile; each page is still committed with its own watermark. */
+/* Read and store pages until the table has no more rows after the watermark. The reader
+ * (feed_sql_start) reads the next pages while this one is stored; each page is committed
+ * with its own watermark, so a pull that stops keeps every page it committed. */
 static int pull_pages(struct db *db, struct feed *f, const char *url, struct feed_stats *st,
                       struct errbuf *e)
 {
     struct feed_sql *conn = NULL;
+    struct feed_sql_page p;
     int rc;
     if ((rc = feed_sql_open(url, &conn, e)) < 0)
         return rc;
-    rc = feed_sql_send(conn, f->target, f->map, f->mark_time, f->mark_id, (long)f->page_size, e);
-    for (long page = 0; rc >= 0 && page < MAX_PAGES; page++) {
-        json_t *rows = NULL;
-        const char *t = NULL, *id = NULL;
-        bool more;
-        if ((rc = feed_sql_take(conn, &rows, e)) < 0)
-            break;
-        more = json_array_size(rows) == (size_t)f->page_size && page + 1 < MAX_PAGES;
-        if (json_array_size(rows) && (rc = sql_page_mark(f, rows, &t, &id, e)) >= 0 && more)
-            rc = feed_sql_send(conn, f->target, f->map, t, id, (long)f->page_size, e);
-        if (rc >= 0 && t)
-            rc = store_page(db, f, rows, t, id, st, e);
-        json_decref(rows);
-        if (rc < 0 || !more)
+    rc = feed_sql_start(conn, f->target, f->map, f->min_month, f->mark_time, f->mark_id,
+                        (long)f->page_size, MAX_PAGES, e);
+    while (rc >= 0 && (rc = feed_sql_next(conn, &p, e)) >= 0) {
+        if (p.n)
+            rc = store_page(db, f, NULL, &p, p.mark_time, p.mark_id, st, e);
+        feed_sql_page_free(&p);
+        if (rc < 0 || !p.more)
             break;
         test_pause();
     }
-    feed_sql_close(conn); /* a query still out is dropped with the connection */
+    feed_sql_close(conn); /* stops the reader: pages read ahead are read again next time */
     return rc;
 }
 
@@ -221,7 +235,7 @@ static int pull_pages(struct db *db, struct feed *f, const char *url, struct fee
 static int pull_http(struct db *db, struct feed *f, const char *credential,
                      struct feed_stats *st, struct errbuf *e)
 {
-    char next[MARK_MAX];
+    char next[FEED_MARK_ID_MAX];
     int rc = 0;
     for (long page = 0; page < MAX_PAGES; page++) {
         json_t *rows = NULL;
@@ -231,7 +245,7 @@ static int pull_http(struct db *db, struct feed *f, const char *credential,
             break;
         /* an empty last page changes nothing; an empty page with more moves the mark on */
         if (json_array_size(rows) || more)
-            rc = store_page(db, f, rows, "", next, st, e);
+            rc = store_page(db, f, rows, NULL, "", next, st, e);
         json_decref(rows);
         if (rc < 0 || !more)
             break;

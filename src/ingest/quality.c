@@ -22,20 +22,22 @@ static int org_rows(struct db *db, long long source_id, int month, long long dea
     scope_bounds(org_path ? org_path : "/", hi, sizeof(hi));
     if ((rc = db_prepare(
              db,
-             "SELECT o.id, o.code, o.name, mc.n,"
-             " COUNT(ev.id), COALESCE(SUM(CASE WHEN ev.created_at > $3 THEN 1 ELSE 0 END), 0),"
-             " COUNT(DISTINCT ev.member_id)"
+             "SELECT o.id, o.code, o.name, mc.n, COALESCE(ev.n, 0), COALESCE(ev.late, 0),"
+             " COALESCE(ev.members, 0)"
              " FROM source_expectations x JOIN orgs c ON c.id = x.org_id"
              " JOIN orgs o ON substr(o.path, 1, length(c.path)) = c.path"
              /* the organizations with active members, and how many: a grouped subquery, not a
               * correlated one (Citus runs none under a reference table) */
              " JOIN (SELECT org_id, COUNT(*) AS n FROM members WHERE status = 'active'"
              " GROUP BY org_id) mc ON mc.org_id = o.id"
-             " LEFT JOIN events ev ON ev.source_id = x.source_id AND ev.month = $2 AND"
-             " ev.org_id = o.id AND ev.indicator_id IN (SELECT indicator_id FROM"
-             " source_expected_indicators i WHERE i.source_id = x.source_id)"
-             " WHERE x.source_id = $1 AND o.path >= $4 AND o.path < $5"
-             " GROUP BY o.id, o.code, o.name, o.path, mc.n ORDER BY o.path",
+             /* the source's month counted per organization in one pass (events_source_month) */
+             " LEFT JOIN (SELECT org_id, COUNT(*) AS n,"
+             " SUM(CASE WHEN created_at > $3 THEN 1 ELSE 0 END) AS late,"
+             " COUNT(DISTINCT member_id) AS members FROM events"
+             " WHERE source_id = $1 AND month = $2 AND indicator_id IN (SELECT indicator_id FROM"
+             " source_expected_indicators WHERE source_id = $1) GROUP BY org_id) ev"
+             " ON ev.org_id = o.id"
+             " WHERE x.source_id = $1 AND o.path >= $4 AND o.path < $5 ORDER BY o.path",
              &st, e)) < 0)
         return rc;
     db_bindv(st, "iiitt", source_id, (long long)month, deadline, org_path ? org_path : "/", hi);
