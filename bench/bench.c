@@ -3,7 +3,9 @@
  *   bench ingest [--events N] [--members N] [--dir DIR]
  *   bench dues|dues-scale [--members N] [--dir DIR]
  * score-scale and dues-scale take --db URL: the same data set and runs on PostgreSQL, in that
- * database, which must be empty (no schema yet).
+ * database, which must be empty (no schema yet). score-scale --tenants K makes the 50 units K
+ * provincial companies (tenants 2..K+1 under the national root in tenant 1) and times a run
+ * of one tenant (tenant 2) beside the run of every tenant.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -238,6 +240,7 @@ static int bench_score(const char *dir)
 /* A new database dir/file for the scale benches with its tree by SQL: 1 company, 50 units, a
  * branch for every 20 members, the members (from January 2024). */
 static const char *scale_url; /* --db: PostgreSQL instead of a file in dir */
+static int scale_tenants;     /* --tenants K: the units are K tenants' companies (0: none) */
 
 static struct db *scale_db(const char *dir, const char *file, long members)
 {
@@ -263,24 +266,33 @@ static struct db *scale_db(const char *dir, const char *file, long members)
                       (citus && db_citus_distribute(db, &placed, &e) < 0)))
         bench_die(&e);
     db_tune_bulk(db, true);
+    /* unit u (2..51) is tenant 2 + (u - 2) % K with K tenants, else everything is tenant 1;
+     * a branch and its members are its unit's */
+    int k = scale_tenants > 0 ? scale_tenants : 1, first = scale_tenants > 0 ? 2 : 1;
     snprintf(sql, sizeof(sql),
              "BEGIN;"
              "INSERT INTO orgs(id, code, name, kind, parent_id, path, depth, created_at, updated_at)"
              " VALUES(1, 'S', '规模测试党委', 'committee', NULL, '/1/', 0, 0, 0);"
              "WITH RECURSIVE u(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM u WHERE i < 51)"
-             " INSERT INTO orgs(id, code, name, kind, parent_id, path, depth, created_at, updated_at)"
-             " SELECT i, 'S-' || i, '单位' || i, 'committee', 1, '/1/' || i || '/', 1, 0, 0 FROM u;"
+             " INSERT INTO orgs(id, code, name, kind, parent_id, path, depth, created_at,"
+             " updated_at, tenant_id)"
+             " SELECT i, 'S-' || i, '单位' || i, 'committee', 1, '/1/' || i || '/', 1, 0, 0,"
+             " %d + (i - 2) %% %d FROM u;"
              "WITH RECURSIVE b(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM b WHERE i < %ld - 1)"
-             " INSERT INTO orgs(id, code, name, kind, parent_id, path, depth, created_at, updated_at)"
+             " INSERT INTO orgs(id, code, name, kind, parent_id, path, depth, created_at,"
+             " updated_at, tenant_id)"
              " SELECT 100 + i, 'S-B' || i, '支部' || i, 'branch', 2 + i %% 50,"
-             " '/1/' || (2 + i %% 50) || '/' || (100 + i) || '/', 2, 0, 0 FROM b;"
+             " '/1/' || (2 + i %% 50) || '/' || (100 + i) || '/', 2, 0, 0, %d + (i %% 50) %% %d"
+             " FROM b;"
              "WITH RECURSIVE m(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM m WHERE i < %ld)"
-             " INSERT INTO members(id, org_id, org_path, emp_no, name, created_at, updated_at)"
-             " SELECT i, 100 + (i - 1) / 20, '', 'S' || i, '党员' || i, 0, 0 FROM m;"
-             "INSERT INTO member_orgs(member_id, org_id, from_month) SELECT id, org_id, 202401"
-             " FROM members;"
+             " INSERT INTO members(id, org_id, org_path, emp_no, name, created_at, updated_at,"
+             " tenant_id)"
+             " SELECT i, 100 + (i - 1) / 20, '', 'S' || i, '党员' || i, 0, 0,"
+             " %d + ((i - 1) / 20 %% 50) %% %d FROM m;"
+             "INSERT INTO member_orgs(member_id, org_id, from_month, tenant_id)"
+             " SELECT id, org_id, 202401, tenant_id FROM members;"
              "COMMIT;",
-             (members + 19) / 20, members);
+             first, k, (members + 19) / 20, first, k, members, first, k);
     if (db_exec(db, sql, &e) < 0)
         bench_die(&e);
     return db;
@@ -333,6 +345,13 @@ static int bench_score_scale(const char *dir, long members, int per)
     printf("  full run: %.1f s for %ld members, %ld events; peak memory of the process %.0f MB"
            "  (targets < 60 s, < 2 GB)\n",
            bench_now() - t0, s.members, s.events, (double)ru.ru_maxrss / 1024);
+    if (scale_tenants > 0) {
+        t0 = bench_now();
+        if (score_run_tenant_month(db, 202401, 2, 0, "manual", false, &s, &e) < 0)
+            bench_die(&e);
+        printf("  one tenant's run: %.2f s for %ld members, %ld events (tenant 2 of %d)\n",
+               bench_now() - t0, s.members, s.events, scale_tenants);
+    }
     db_close(db);
     return 0;
 }
@@ -558,7 +577,7 @@ int main(int argc, char **argv)
                      strcmp(argv[1], "dues") && strcmp(argv[1], "dues-scale") &&
                      strcmp(argv[1], "xlsx"))) {
         fprintf(stderr, "usage: bench ingest|score|score-scale|plan|dues|dues-scale|xlsx [--events N]"
-                        " [--members N] [--per N] [--dir DIR] [--db URL]\n");
+                        " [--members N] [--per N] [--tenants K] [--dir DIR] [--db URL]\n");
         return 2;
     }
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -572,6 +591,8 @@ int main(int argc, char **argv)
             per = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--db") == 0)
             scale_url = argv[i + 1];
+        else if (strcmp(argv[i], "--tenants") == 0)
+            scale_tenants = atoi(argv[i + 1]);
     }
     if (secret_init() < 0)
         return 1;

@@ -133,11 +133,15 @@ static const struct command {
      "  verified_by; a row replaces the member's base of that year from January."},
     {"score", cmd_score, "the pioneer index: print the model, score months",
      "dangjian score model [--version N] [--db PATH|URL]\n"
-     "dangjian score run --month YYYYMM | --from YYYYMM --to YYYYMM [--db PATH|URL]\n"
+     "dangjian score run --month YYYYMM | --from YYYYMM --to YYYYMM [--tenant N|CODE]\n"
+     "                   [--db PATH|URL]\n"
      "  'model' prints the scoring model in force (or version N): weights and every\n"
      "  indicator's points, cap and veto. 'run' scores the months in order: each member's five\n"
      "  dimensions, index, contributions and ranks, and every organization's rollup. Running a\n"
-     "  month again replaces its results with identical numbers for the same model and events."},
+     "  month again replaces its results with identical numbers for the same model and events.\n"
+     "  --tenant scores one tenant (a provincial company: its number, or the code of one of its\n"
+     "  organizations) and leaves the others' results; an organization with other tenants\n"
+     "  below it (a national root) keeps its rollup until a run of every tenant."},
     {"plan", cmd_plan, "quantified plans: default plan, daily check, bulletins",
      "dangjian plan defaults --year YYYY [--org CODE] [--from YYYY-MM-DD] [--db PATH|URL]\n"
      "dangjian plan check [--today YYYY-MM-DD] [--no-deliver] [--db PATH|URL]\n"

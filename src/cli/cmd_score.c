@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/month.h"
@@ -44,14 +45,36 @@ static void print_model(const struct score_model *m)
         }
 }
 
+/* --tenant: a tenant's number, or the code of an organization of it (its company's). */
+static int tenant_arg(struct db *db, const char *arg, long long *ret)
+{
+    struct errbuf e = ERRBUF_INIT;
+    size_t digits = strspn(arg, "0123456789");
+    int rc;
+    if (digits && !arg[digits] && digits < 12) {
+        *ret = strtoll(arg, NULL, 10);
+        return 0;
+    }
+    if ((rc = db_query_int(db, &e, ret, "SELECT tenant_id FROM orgs WHERE code = $1", "t", arg)) <
+        0)
+        return cli_fail(&e);
+    if (rc == 0) {
+        fprintf(stderr, "dangjian score run: --tenant '%s' is neither a tenant number nor an"
+                        " organization code\n", arg);
+        return 2;
+    }
+    return 0;
+}
+
 int cmd_score(int argc, char **argv)
 {
     const char *url = CLI_DEFAULT_DB, *verb = NULL, *month_s = NULL, *from_s = NULL,
-               *to_s = NULL;
-    long long version = 0;
-    struct opt opts[] = {{"db", OPT_STR, &url, ""},         {"month", OPT_STR, &month_s, ""},
-                         {"from", OPT_STR, &from_s, ""},    {"to", OPT_STR, &to_s, ""},
-                         {"version", OPT_INT, &version, ""}, {0, 0, 0, 0}};
+               *to_s = NULL, *tenant_s = NULL;
+    long long version = 0, tenant = 0;
+    struct opt opts[] = {{"db", OPT_STR, &url, ""},          {"month", OPT_STR, &month_s, ""},
+                         {"from", OPT_STR, &from_s, ""},     {"to", OPT_STR, &to_s, ""},
+                         {"version", OPT_INT, &version, ""}, {"tenant", OPT_STR, &tenant_s, ""},
+                         {0, 0, 0, 0}};
     struct errbuf e = ERRBUF_INIT;
     struct db *db;
     int rc = 0, from = 0, to = 0;
@@ -88,17 +111,20 @@ int cmd_score(int argc, char **argv)
             print_model(m);
             score_model_free(m);
         }
+    } else if (tenant_s && (rc = tenant_arg(db, tenant_s, &tenant)) != 0) {
+        /* said why */
     } else {
         /* in order: a veto carries into the months after it */
         for (int mo = from; mo <= to; mo = month_add(mo, 1)) {
             struct score_run_stats s;
             cli_warn_incomplete(db, mo);
-            if (score_run_month_why(db, mo, 0, "manual", cli_tty(), &s, &e) < 0) {
+            if (score_run_tenant_month(db, mo, tenant, 0, "manual", cli_tty(), &s, &e) < 0) {
                 rc = cli_fail(&e);
                 break;
             }
-            printf("%d: run %lld, %ld members, %ld events, %ld organizations, model %lld, %.2f s\n",
-                   s.month, s.run, s.members, s.events, s.orgs, s.version, s.seconds);
+            printf("%d: run %lld, %ld members, %ld events, %ld organizations, model %lld, %.2f s%s\n",
+                   s.month, s.run, s.members, s.events, s.orgs, s.version, s.seconds,
+                   tenant ? " (one tenant)" : "");
             if (s.run > 1)
                 printf("%d: %lld members changed, %lld events stored after the previous run\n",
                        s.month, s.changed, s.late);

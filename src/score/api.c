@@ -28,18 +28,19 @@ int api_score_months(struct req *r, struct errbuf *e)
     struct db_stmt *st;
     int rc, now = month_of_time((long long)time(NULL));
     if ((rc = db_prepare(r->db,
-                         "SELECT month, version, members, events, finished_at, run, reason"
-                         " FROM score_runs"
+                         "SELECT month, version, members, events, finished_at, run, reason,"
+                         " scope FROM score_runs"
                          " ORDER BY month DESC",
                          &st, e)) < 0)
         goto fail;
     while ((rc = db_step(st, e)) == 1)
         json_array_append_new(
-            items, json_pack("{s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:s}", "month",
+            items, json_pack("{s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:s, s:I}", "month",
                              db_col_int(st, 0), "complete", db_col_int(st, 0) < now, "version",
                              db_col_int(st, 1), "members", db_col_int(st, 2), "events",
                              db_col_int(st, 3), "finished_at", db_col_int(st, 4), "run",
-                             db_col_int(st, 5), "reason", db_col_text(st, 6)));
+                             db_col_int(st, 5), "reason", db_col_text(st, 6), "scope",
+                             db_col_int(st, 7)));
     db_done(st);
     if (rc < 0)
         goto fail;
@@ -439,7 +440,7 @@ int api_leaderboard(struct req *r, struct errbuf *e)
                           "ii", (long long)month, org_id);
     else
         rc = db_query_int(r->db, e, &total, boards[b].count_sql, "ii", (long long)month, org_id);
-    if (rc < 0 || (rc = portrait_run_json(r->db, month, &run, e)) < 0)
+    if (rc < 0 || (rc = portrait_run_of_org(r->db, month, org_id, &run, e)) < 0)
         return rc;
     if ((rc = me_json(r->db, h.member_id, month, b, org_id, total, &me, e)) < 0) {
         json_decref(run);

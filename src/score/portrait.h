@@ -45,8 +45,15 @@ int portrait_member_annual(struct db *db, const struct auth *a, long long member
 int portrait_org(struct db *db, const struct auth *a, long long org_id, int month, json_t **ret,
                  struct errbuf *e);
 
-/* {"number", "reason", "finished_at"} of month's latest run (the run a page shows). */
-int portrait_run_json(struct db *db, int month, json_t **ret, struct errbuf *e);
+/* {"number", "reason", "finished_at", "tenant"} of the run a page shows: month's latest run
+ * that covered tenant (a run of every tenant, "tenant": 0, or of that tenant); for tenant 0,
+ * the latest run of every tenant. */
+int portrait_run_json(struct db *db, int month, long long tenant, json_t **ret,
+                      struct errbuf *e);
+/* The same for an organization's page: its tenant's, or for one with other tenants below it
+ * (a national root), the latest run of every tenant. */
+int portrait_run_of_org(struct db *db, int month, long long org_id, json_t **ret,
+                        struct errbuf *e);
 /* What re-runs changed for member_id in the PORTRAIT_LINE months ending at month. */
 int portrait_member_changes(struct db *db, long long member_id, long long tenant, int month,
                             json_t **ret, struct errbuf *e);

@@ -302,7 +302,7 @@ static int build(struct db *db, struct mrow *m, int month, json_t **ret, struct 
         return rc;
     if ((rc = portrait_model(db, m->version, &model, e)) < 0 ||
         (rc = growth(db, m->id, m->tenant, month, &line, e)) < 0 ||
-        (rc = portrait_run_json(db, month, &run, e)) < 0 ||
+        (rc = portrait_run_json(db, month, m->tenant, &run, e)) < 0 ||
         (rc = portrait_member_changes(db, m->id, m->tenant, month, &changes, e)) < 0)
         goto out;
     if (!(picks = calloc(model->nrules + 1, sizeof(*picks)))) {

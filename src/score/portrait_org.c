@@ -288,7 +288,7 @@ int portrait_org(struct db *db, const struct auth *a, long long org_id, int mont
     }
     if ((rc = full = access_level(db, a, &o, month, e)) < 0)
         goto out;
-    if ((rc = portrait_run_json(db, month, &run, e)) < 0)
+    if ((rc = portrait_run_of_org(db, month, org_id, &run, e)) < 0)
         goto out;
     /* run: the month's run the portrait shows */
     out = json_pack("{s:O, s:s, s:i, s:o}", "org", o.org, "kind", o.kind, "month", month, "run", run);

@@ -12,26 +12,52 @@
 #include "org/tenant.h"
 #include "base/banned.h"
 
-/* {"number", "reason", "finished_at"} of month's latest run: rankings, portraits and the
- * months list name the run they show. */
-int portrait_run_json(struct db *db, int month, json_t **ret, struct errbuf *e)
+/* The run a page shows (portrait.h): rankings, portraits and the months list name it. */
+int portrait_run_json(struct db *db, int month, long long tenant, json_t **ret,
+                      struct errbuf *e)
 {
     struct db_stmt *st;
     int rc = db_prepare(db,
-                        "SELECT run, reason, finished_at FROM score_runs WHERE month = $1"
-                        " AND tenant_id = $2",
+                        "SELECT run, reason, finished_at, scope FROM score_run_log"
+                        " WHERE month = $1 AND tenant_id = $2 AND (scope = 0 OR scope = $3)"
+                        " ORDER BY run DESC LIMIT 1",
                         &st, e);
     if (rc < 0)
         return rc;
-    db_bindv(st, "ii", (long long)month, (long long)TENANT_RUNS);
+    db_bindv(st, "iii", (long long)month, (long long)TENANT_RUNS, tenant);
     if ((rc = db_step(st, e)) == 1)
-        *ret = json_pack("{s:I, s:s, s:I}", "number", (json_int_t)db_col_int(st, 0), "reason",
-                         db_col_text(st, 1), "finished_at", (json_int_t)db_col_int(st, 2));
+        *ret = json_pack("{s:I, s:s, s:I, s:I}", "number", (json_int_t)db_col_int(st, 0),
+                         "reason", db_col_text(st, 1), "finished_at",
+                         (json_int_t)db_col_int(st, 2), "tenant", (json_int_t)db_col_int(st, 3));
     db_done(st);
     if (rc == 0)
         return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_SCORED, "month", month,
                                 "month %d was not scored", month);
     return rc < 0 ? rc : 0;
+}
+
+int portrait_run_of_org(struct db *db, int month, long long org_id, json_t **ret,
+                        struct errbuf *e)
+{
+    struct db_stmt *st;
+    long long tenant = TENANT_FIRST, spans = 0;
+    /* orgs is a reference table: one local read on Citus */
+    int rc = db_prepare(db,
+                        "SELECT o.tenant_id, (SELECT COUNT(*) FROM orgs c WHERE c.tenant_id <>"
+                        " o.tenant_id AND substr(c.path, 1, length(o.path)) = o.path)"
+                        " FROM orgs o WHERE o.id = $1",
+                        &st, e);
+    if (rc < 0)
+        return rc;
+    db_bind_int(st, 1, org_id);
+    if ((rc = db_step(st, e)) == 1) {
+        tenant = db_col_int(st, 0);
+        spans = db_col_int(st, 1);
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    return portrait_run_json(db, month, spans ? 0 : tenant, ret, e);
 }
 
 /* The runs of a window of months: when each finished and why (score_run_log). */

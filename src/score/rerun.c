@@ -28,22 +28,28 @@ struct late {
     long long events;
 };
 
-static const char rows_sql[] =
-    "SELECT member_id, org_id, politics, theory, discipline, performance, honours, idx"
-    " FROM member_scores WHERE month = $1 ORDER BY member_id";
+#define ROWS_SQL                                                                           \
+    "SELECT member_id, org_id, politics, theory, discipline, performance, honours, idx"    \
+    " FROM member_scores WHERE month = $1"
 
-/* Read the month's member_scores, ordered by member, into *ret (caller frees). */
-static int read_rows(struct db *db, int month, struct prev_score **ret, long *ret_n,
-                     struct errbuf *e)
+/* Read the month's member_scores (of tenant, or all for 0), ordered by member, into *ret
+ * (caller frees). */
+static int read_rows(struct db *db, int month, long long tenant, struct prev_score **ret,
+                     long *ret_n, struct errbuf *e)
 {
     struct db_stmt *st;
     struct prev_score *rows = NULL;
     long n = 0, cap = 0;
-    int rc = db_prepare(db, rows_sql, &st, e);
+    int rc = db_prepare(db,
+                        tenant ? ROWS_SQL " AND tenant_id = $2 ORDER BY member_id"
+                               : ROWS_SQL " ORDER BY member_id",
+                        &st, e);
     _Static_assert(DIM_COUNT == 5, "member_scores has five dimension columns");
     if (rc < 0)
         return rc;
-    db_bindv(st, "i", (long long)month);
+    db_bind_int(st, 1, month);
+    if (tenant)
+        db_bind_int(st, 2, tenant);
     while ((rc = db_step(st, e)) == 1) {
         if (n == cap) {
             struct prev_score *g = realloc(rows, (size_t)(cap = cap ? cap * 2 : 256) * sizeof(*g));
@@ -70,13 +76,29 @@ static int read_rows(struct db *db, int month, struct prev_score **ret, long *re
     return 0;
 }
 
+/* When the latest run of month that covered tenant began (0: a run of every tenant): 1 found,
+ * 0 none (score_run_log). */
+static int covering_start(struct db *db, int month, long long tenant, long long *ret,
+                          struct errbuf *e)
+{
+    return db_query_int(db, e, ret,
+                        "SELECT started_at FROM score_run_log WHERE month = $1 AND tenant_id = $2"
+                        " AND (scope = 0 OR scope = $3) ORDER BY run DESC LIMIT 1",
+                        "iii", (long long)month, (long long)TENANT_RUNS, tenant);
+}
+
 /* The previous run's number (from the log, so that numbers never repeat even when a month's
- * score_runs row was deleted by hand), its start and its member rows (when it has results). */
-int score_prev_load(struct db *db, int month, struct score_prev *ret, struct errbuf *e)
+ * score_runs row was deleted by hand), its start and its member rows (when it has results).
+ * For a tenant's run: the rows of that tenant, and the start of the latest run that covered
+ * it (a run of every tenant or of this one). */
+int score_prev_load(struct db *db, int month, long long tenant, struct score_prev *ret,
+                    struct errbuf *e)
 {
     struct db_stmt *st;
+    long long covered = 0;
     int rc;
     memset(ret, 0, sizeof(*ret));
+    ret->tenant = tenant;
     if ((rc = db_query_int(db, e, &ret->run,
                            "SELECT COALESCE(MAX(run), 0) FROM score_run_log WHERE month = $1", "i",
                            (long long)month)) < 0)
@@ -91,7 +113,11 @@ int score_prev_load(struct db *db, int month, struct score_prev *ret, struct err
     db_done(st);
     if (rc < 0 || !ret->scored)
         return rc < 0 ? rc : 0;
-    return read_rows(db, month, &ret->rows, &ret->nrows, e);
+    if ((rc = covering_start(db, month, tenant, &covered, e)) < 0)
+        return rc;
+    if (rc == 1)
+        ret->started_at = covered;
+    return read_rows(db, month, tenant, &ret->rows, &ret->nrows, e);
 }
 
 void score_prev_release(struct score_prev *p)
@@ -112,21 +138,24 @@ static void lates_free(struct late *l, long n)
 }
 
 /* The month's events stored after `since`, per member and source, ordered by member. */
-static int read_lates(struct db *db, int month, long long since, struct late **ret, long *ret_n,
-                      struct errbuf *e)
+static int read_lates(struct db *db, int month, long long tenant, long long since,
+                      struct late **ret, long *ret_n, struct errbuf *e)
 {
+#define LATES_SQL(tenant)                                                                  \
+    "SELECT e.member_id, s.code, s.name, COUNT(*) FROM events e"                           \
+    " JOIN sources s ON s.id = e.source_id"                                                \
+    " WHERE e.month = $1 AND e.created_at > $2 AND e.member_id IS NOT NULL" tenant         \
+    " GROUP BY e.member_id, s.code, s.name ORDER BY e.member_id, s.code"
     struct db_stmt *st;
     struct late *l = NULL;
     long n = 0, cap = 0;
-    int rc = db_prepare(db,
-                        "SELECT e.member_id, s.code, s.name, COUNT(*) FROM events e"
-                        " JOIN sources s ON s.id = e.source_id"
-                        " WHERE e.month = $1 AND e.created_at > $2 AND e.member_id IS NOT NULL"
-                        " GROUP BY e.member_id, s.code, s.name ORDER BY e.member_id, s.code",
-                        &st, e);
+    int rc = db_prepare(db, tenant ? LATES_SQL(" AND e.tenant_id = $3") : LATES_SQL(""), &st, e);
+#undef LATES_SQL
     if (rc < 0)
         return rc;
     db_bindv(st, "ii", (long long)month, since);
+    if (tenant)
+        db_bind_int(st, 3, tenant);
     while ((rc = db_step(st, e)) == 1) {
         if (n == cap) {
             struct late *g = realloc(l, (size_t)(cap = cap ? cap * 2 : 64) * sizeof(*g));
@@ -245,11 +274,16 @@ int score_prev_record(struct db *db, int month, const struct score_prev *p, long
         *ret_late = 0;
         return 0;
     }
-    if ((rc = db_query_int(db, e, &late,
-                           "SELECT COUNT(*) FROM events WHERE month = $1 AND created_at > $2", "ii",
-                           (long long)month, p->started_at)) < 0 ||
-        (rc = read_rows(db, month, &now, &nnow, e)) < 0 ||
-        (rc = read_lates(db, month, p->started_at, &lates, &nlates, e)) < 0)
+    if ((rc = p->tenant ? db_query_int(db, e, &late,
+                                       "SELECT COUNT(*) FROM events WHERE month = $1"
+                                       " AND created_at > $2 AND tenant_id = $3",
+                                       "iii", (long long)month, p->started_at, p->tenant)
+                        : db_query_int(db, e, &late,
+                                       "SELECT COUNT(*) FROM events WHERE month = $1"
+                                       " AND created_at > $2",
+                                       "ii", (long long)month, p->started_at)) < 0 ||
+        (rc = read_rows(db, month, p->tenant, &now, &nnow, e)) < 0 ||
+        (rc = read_lates(db, month, p->tenant, p->started_at, &lates, &nlates, e)) < 0)
         goto out;
     while (i < p->nrows || j < nnow) {
         const struct prev_score *o = i < p->nrows ? &p->rows[i] : NULL;
@@ -282,6 +316,10 @@ int score_month_has_late(struct db *db, int month, struct errbuf *e)
     int rc = db_query_int(db, e, &since, "SELECT started_at FROM score_runs WHERE month = $1", "i",
                           (long long)month);
     if (rc <= 0)
+        return rc;
+    /* since the latest run of every tenant: a later run of one tenant did not see the
+     * others' late events */
+    if ((rc = covering_start(db, month, 0, &since, e)) < 0)
         return rc;
     /* one range of events_month_created */
     rc = db_query_int(db, e, &n,

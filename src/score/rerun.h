@@ -13,13 +13,15 @@ struct prev_score;
  * whether score_runs has the month (its results are what this run is compared with). */
 struct score_prev {
     long long run;
+    long long tenant; /* the run's tenant, 0: every tenant */
     int scored;
     long long started_at; /* when the previous run began: later events are late */
     struct prev_score *rows; /* sorted by member id */
     long nrows;
 };
 
-int score_prev_load(struct db *db, int month, struct score_prev *ret, struct errbuf *e);
+int score_prev_load(struct db *db, int month, long long tenant, struct score_prev *ret,
+                    struct errbuf *e);
 void score_prev_release(struct score_prev *p);
 
 /* After the month's new member_scores are written: one score_changes row per member whose
@@ -28,7 +30,8 @@ void score_prev_release(struct score_prev *p);
 int score_prev_record(struct db *db, int month, const struct score_prev *p, long long *ret_changed,
                       long long *ret_late, struct errbuf *e);
 
-/* Whether month's events include one stored after its latest run began: 1 yes, 0 no. */
+/* Whether month's events include one stored after its latest run of every tenant began (or
+ * its latest run, when none was of every tenant): 1 yes, 0 no. */
 int score_month_has_late(struct db *db, int month, struct errbuf *e);
 
 /* Is reason one of the run reasons ('scheduled', 'late_events', 'manual')? */

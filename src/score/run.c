@@ -14,55 +14,10 @@
 #include "db/versions.h"
 #include "org/audit.h"
 #include "score/model.h"
+#include "score/run_impl.h"
 #include "score/rerun.h"
 #include "org/tenant.h"
 #include "base/banned.h"
-
-#define HIST_BANDS 10
-#define MAX_DEPTH 16
-#define ORG_ROWS 12   /* 12 × 13 */
-
-struct org {
-    long long id, tenant;
-    int unit;  /* index of its unit committee (or its company) */
-    int top;   /* index of its company: the root of its tenant (a provincial company) */
-    int nanc;  /* ancestors including itself, root first */
-    int anc[MAX_DEPTH];
-    bool committee;
-};
-
-struct member {
-    long long id;
-    int org;  /* index into orgs: the branch of this month */
-    double dims[DIM_COUNT];
-    double index;
-    long long key; /* llround(index * 1e6): ranks compare this, so equal indexes tie */
-    int events;
-    int active_dims;
-    int vetoed, sanction;
-    long rank[3];
-    double pct[3];
-};
-
-struct run {
-    struct db *db;
-    int month;
-    struct score_model *model;
-    struct org *orgs;
-    int norgs;
-    int *org_at;      /* org id → index, -1 */
-    long long max_org;
-    struct member *members;
-    long nmembers;
-    int *member_at;   /* member id → index, -1 */
-    long long max_member;
-    int *rule_at;     /* indicator id → rule index, -1 */
-    long long max_ind;
-    double *raw;      /* nmembers × nrules: event points before caps */
-    int *count;       /* nmembers × nrules: events */
-    long events;
-    bool progress;
-};
 
 static double now_s(void)
 {
@@ -137,6 +92,9 @@ static int load_orgs(struct run *r, struct errbuf *e)
             k++;
         o->top = o->anc[k];
         o->unit = o->nanc >= k + 2 && r->orgs[o->anc[k + 1]].committee ? o->anc[k + 1] : o->top;
+        for (int a = 0; a < o->nanc; a++)
+            if (r->orgs[o->anc[a]].tenant != o->tenant)
+                r->orgs[o->anc[a]].spans = true;
     }
     return 0;
 }
@@ -158,14 +116,21 @@ static int load_members(struct run *r, struct errbuf *e)
     if (!(r->member_at = index_array(r->max_member, e)) ||
         !(r->members = calloc((size_t)cap, sizeof(*r->members))))
         return errbuf_set(e, -ERR_NOMEM, "out of memory");
+#define MEMBERS_SQL                                                                        \
+    "SELECT mo.member_id, mo.org_id FROM member_orgs mo"                                   \
+    " JOIN members m ON m.id = mo.member_id AND m.tenant_id = mo.tenant_id"                \
+    " WHERE mo.from_month <= $1 AND (mo.to_month IS NULL OR mo.to_month >= $1)"            \
+    " AND m.status = 'active'"
+    /* a tenant's run names the tenant: on Citus it reads that tenant's shards alone */
     if ((rc = db_prepare(r->db,
-                         "SELECT mo.member_id, mo.org_id FROM member_orgs mo"
-                         " JOIN members m ON m.id = mo.member_id AND m.tenant_id = mo.tenant_id"
-                         " WHERE mo.from_month <= $1 AND (mo.to_month IS NULL OR mo.to_month >= $1)"
-                         " AND m.status = 'active' ORDER BY mo.member_id",
+                         r->tenant ? MEMBERS_SQL " AND mo.tenant_id = $2 ORDER BY mo.member_id"
+                                   : MEMBERS_SQL " ORDER BY mo.member_id",
                          &st, e)) < 0)
         return rc;
+#undef MEMBERS_SQL
     db_bind_int(st, 1, r->month);
+    if (r->tenant)
+        db_bind_int(st, 2, r->tenant);
     while ((rc = db_step(st, e)) == 1 && r->nmembers < cap) {
         long long id = db_col_int(st, 0), org = db_col_int(st, 1);
         struct member *m;
@@ -199,11 +164,16 @@ static int scan_events(struct run *r, struct errbuf *e)
     if (!r->raw || !r->count)
         return errbuf_set(e, -ERR_NOMEM, "out of memory for %ld members", r->nmembers);
     if ((rc = db_prepare(r->db,
-                         "SELECT member_id, indicator_id, value FROM events WHERE month = $1"
-                         " AND member_id IS NOT NULL",
+                         r->tenant ? "SELECT member_id, indicator_id, value FROM events"
+                                     " WHERE month = $1 AND member_id IS NOT NULL"
+                                     " AND tenant_id = $2"
+                                   : "SELECT member_id, indicator_id, value FROM events"
+                                     " WHERE month = $1 AND member_id IS NOT NULL",
                          &st, e)) < 0)
         return rc;
     db_bind_int(st, 1, r->month);
+    if (r->tenant)
+        db_bind_int(st, 2, r->tenant);
     while ((rc = db_step(st, e)) == 1) {
         long long mid = db_col_int(st, 0), ind = db_col_int(st, 1);
         int mi, ri;
@@ -236,11 +206,11 @@ static int load_vetoes(struct run *r, struct errbuf *e)
         return 0;
     if ((rc = db_prepare(r->db,
                          "SELECT DISTINCT member_id FROM member_scores WHERE sanction = 1"
-                         " AND month >= $1 AND month < $2",
+                         " AND month >= $1 AND month < $2 AND ($3 = 0 OR tenant_id = $3)",
                          &st, e)) < 0)
         return rc;
-    db_bindv(st, "ii", (long long)month_add(r->month, -(r->model->veto_months - 1)),
-             (long long)r->month);
+    db_bindv(st, "iii", (long long)month_add(r->month, -(r->model->veto_months - 1)),
+             (long long)r->month, r->tenant);
     while ((rc = db_step(st, e)) == 1) {
         long long id = db_col_int(st, 0);
         if (id <= r->max_member && r->member_at[id] >= 0)
@@ -321,162 +291,6 @@ static int rank(struct run *r, struct errbuf *e)
     return 0;
 }
 
-/* ---- writing ---- */
-
-static void contrib_json(const struct run *r, long i, struct buf *b)
-{
-    const struct score_model *m = r->model;
-    size_t nr = m->nrules;
-    int first = 1;
-    buf_reset(b);
-    buf_addch(b, '{');
-    for (size_t k = 0; k < nr; k++) {
-        size_t at = (size_t)i * nr + k;
-        if (!r->count[at])
-            continue;
-        buf_printf(b, "%s\"%s\":[%d,%.10g,%.10g]", first ? "" : ",", m->rules[k].indicator,
-                   r->count[at], r->raw[at], score_rule_counted(&m->rules[k], r->raw[at]));
-        first = 0;
-    }
-    buf_addch(b, '}');
-}
-
-/* Every member's row in one bulk write (COPY on PostgreSQL). */
-static int write_members(struct run *r, long long version, struct errbuf *e)
-{
-    struct buf contrib;
-    struct db_bulk *bulk;
-    int rc = db_bulk_open(r->db, "member_scores",
-                          "month, member_id, org_id, unit_id, version, politics, theory,"
-                          " discipline, performance, honours, idx, vetoed, sanction, events,"
-                          " active_dims, rank_branch, rank_unit, rank_company, pct_branch,"
-                          " pct_unit, pct_company, contrib, tenant_id",
-                          NULL, &bulk, e);
-    _Static_assert(DIM_COUNT == 5, "member_scores has five dimension columns");
-    if (rc < 0)
-        return rc;
-    buf_init(&contrib, 0);
-    for (long i = 0; i < r->nmembers && rc >= 0; i++) {
-        const struct member *m = &r->members[i];
-        const struct org *o = &r->orgs[m->org];
-        long long tenant;
-        contrib_json(r, i, &contrib);
-        if ((rc = tenant_of_org(r->db, o->id, &tenant, e)) < 0)
-            break;
-        rc = db_bulk_row(bulk, e, "iiiiiddddddiiiiiiidddti", (long long)r->month, m->id, o->id,
-                         r->orgs[o->unit].id, version, m->dims[0], m->dims[1], m->dims[2],
-                         m->dims[3], m->dims[4], m->index, (long long)m->vetoed,
-                         (long long)m->sanction, (long long)m->events, (long long)m->active_dims,
-                         (long long)m->rank[0], (long long)m->rank[1], (long long)m->rank[2],
-                         m->pct[0], m->pct[1], m->pct[2], buf_str(&contrib), tenant);
-    }
-    buf_release(&contrib);
-    if (rc < 0) {
-        db_bulk_close(bulk, NULL, NULL);
-        return rc;
-    }
-    return db_bulk_close(bulk, NULL, e);
-}
-
-struct rollup {
-    long members;
-    double dims[DIM_COUNT], index;
-    long hist[HIST_BANDS];
-    long part[DIM_COUNT];
-};
-
-static int write_orgs(struct run *r, long long version, struct errbuf *e)
-{
-    long long tenant;
-    size_t nr = r->model->nrules;
-    struct rollup *u = calloc((size_t)r->norgs + 1, sizeof(*u));
-    double *contrib = calloc((size_t)r->norgs * nr + 1, sizeof(double));
-    struct buf hist = BUF_INIT, part = BUF_INIT, con = BUF_INIT;
-    char *sql = NULL;
-    int rc = 0;
-    long written = 0;
-    if (!u || !contrib) {
-        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    for (long i = 0; i < r->nmembers; i++) {
-        const struct member *m = &r->members[i];
-        const struct org *o = &r->orgs[m->org];
-        int band = (int)(m->index / 10);
-        if (band >= HIST_BANDS)
-            band = HIST_BANDS - 1;
-        if (band < 0)
-            band = 0;
-        for (int a = 0; a < o->nanc; a++) {
-            struct rollup *x = &u[o->anc[a]];
-            x->members++;
-            x->index += m->index;
-            x->hist[band]++;
-            for (int d = 0; d < DIM_COUNT; d++) {
-                x->dims[d] += m->dims[d];
-                x->part[d] += (m->active_dims >> d) & 1;
-            }
-            for (size_t k = 0; k < nr; k++) {
-                size_t at = (size_t)i * nr + k;
-                if (r->count[at])
-                    contrib[(size_t)o->anc[a] * nr + k] +=
-                        score_rule_counted(&r->model->rules[k], r->raw[at]);
-            }
-        }
-    }
-    for (int i = 0; i < r->norgs && rc >= 0; i++) {
-        struct rollup *x = &u[i];
-        double n = x->members ? (double)x->members : 1;
-        if (!x->members)
-            continue; /* nobody scored below it this month */
-        buf_reset(&hist);
-        buf_reset(&part);
-        buf_reset(&con);
-        buf_addch(&hist, '[');
-        for (int k = 0; k < HIST_BANDS; k++)
-            buf_printf(&hist, "%s%ld", k ? "," : "", x->hist[k]);
-        buf_addch(&hist, ']');
-        buf_addch(&part, '{');
-        for (int d = 0; d < DIM_COUNT; d++)
-            buf_printf(&part, "%s\"%s\":%.6g", d ? "," : "", dim_name(d), (double)x->part[d] / n);
-        buf_addch(&part, '}');
-        buf_addch(&con, '{');
-        for (size_t k = 0, first = 1; k < nr; k++) {
-            double v = contrib[(size_t)i * nr + k];
-            if (v == 0)
-                continue;
-            buf_printf(&con, "%s\"%s\":%.10g", first ? "" : ",", r->model->rules[k].indicator, v / n);
-            first = 0;
-        }
-        buf_addch(&con, '}');
-        /* a one-row INSERT: queued when the run pipelines its writes */
-        if ((rc = tenant_of_org(r->db, r->orgs[i].id, &tenant, e)) < 0)
-            break;
-        rc = db_run(r->db, e,
-                    "INSERT INTO org_scores(month, org_id, version, members, politics,"
-                    " theory, discipline, performance, honours, idx, hist, participation,"
-                    " contrib, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-                    " $12, $13, $14)",
-                    "iiiiddddddttti", (long long)r->month, r->orgs[i].id, version,
-                    (long long)x->members, x->dims[0] / n, x->dims[1] / n, x->dims[2] / n,
-                    x->dims[3] / n, x->dims[4] / n, x->index / n, buf_str(&hist), buf_str(&part),
-                    buf_str(&con), tenant);
-        if (rc < 0)
-            break;
-        written++;
-    }
-out:
-    free(sql);
-    free(u);
-    free(contrib);
-    buf_release(&hist);
-    buf_release(&part);
-    buf_release(&con);
-    if (rc >= 0)
-        return (int)written;
-    return rc;
-}
-
 static void run_free(struct run *r)
 {
     score_model_free(r->model);
@@ -495,37 +309,62 @@ int score_run_month(struct db *db, int month, long long actor, bool progress,
     return score_run_month_why(db, month, actor, "scheduled", progress, out, e);
 }
 
-/* Write the run's rows into score_runs (the latest) and score_run_log (every run), in the
- * tenant of the national run (TENANT_RUNS). */
-static int record_run(const struct run *r, const struct score_prev *prev, const char *reason,
-                      long long started, long long actor, long long changed, long long late,
-                      struct errbuf *e)
-{
-    long long run = prev->run + 1, now = (long long)time(NULL);
-    int rc = db_run(r->db, e,
-                    "INSERT INTO score_runs(month, version, members, events, started_at,"
-                    " finished_at, run_by, run, reason, tenant_id)"
-                    " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                    " ON CONFLICT (month, tenant_id) DO UPDATE SET version = excluded.version,"
-                    " members = excluded.members, events = excluded.events,"
-                    " started_at = excluded.started_at, finished_at = excluded.finished_at,"
-                    " run_by = excluded.run_by, run = excluded.run, reason = excluded.reason",
-                    "iiiiiiIiti", (long long)r->month, r->model->version,
-                    (long long)r->nmembers, (long long)r->events, started, now, actor, run, reason,
-                    (long long)TENANT_RUNS);
-    if (rc < 0)
-        return rc;
-    return db_run(r->db, e,
-                  "INSERT INTO score_run_log(month, run, reason, version, members, events,"
-                  " late_events, changed, started_at, finished_at, run_by, tenant_id)"
-                  " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                  "iitiiiiiiiIi", (long long)r->month, run, reason, r->model->version,
-                  (long long)r->nmembers, (long long)r->events, late, changed, started, now, actor,
-                  (long long)TENANT_RUNS);
-}
-
 int score_run_month_why(struct db *db, int month, long long actor, const char *reason,
                         bool progress, struct score_run_stats *out, struct errbuf *e)
+{
+    return score_run_tenant_month(db, month, 0, actor, reason, progress, out, e);
+}
+
+/* A tenant's run replaces its members' rows and its organizations' (not those with other
+ * tenants below them, which only a run of every tenant sees whole). */
+static int delete_old(const struct run *r, struct errbuf *e)
+{
+    struct buf sql = BUF_INIT;
+    int rc;
+    if (!r->tenant) {
+        if ((rc = db_run(r->db, e, "DELETE FROM member_scores WHERE month = $1", "i",
+                         (long long)r->month)) < 0 ||
+            (rc = db_run(r->db, e, "DELETE FROM org_scores WHERE month = $1", "i",
+                         (long long)r->month)) < 0)
+            return rc;
+        return 0;
+    }
+    if ((rc = db_run(r->db, e, "DELETE FROM member_scores WHERE month = $1 AND tenant_id = $2",
+                     "ii", (long long)r->month, r->tenant)) < 0)
+        return rc;
+    buf_addstr(&sql, "DELETE FROM org_scores WHERE month = $1 AND tenant_id = $2");
+    for (int i = 0, n = 0; i < r->norgs; i++)
+        if (r->orgs[i].tenant == r->tenant && r->orgs[i].spans)
+            buf_printf(&sql, "%s%lld", n++ ? ", " : " AND org_id NOT IN (", r->orgs[i].id);
+    if (strstr(buf_str(&sql), "NOT IN"))
+        buf_addch(&sql, ')');
+    rc = sql.data ? db_run(r->db, e, buf_str(&sql), "ii", (long long)r->month, r->tenant)
+                  : errbuf_set(e, -ERR_NOMEM, "out of memory");
+    buf_release(&sql);
+    return rc < 0 ? rc : 0;
+}
+
+/* A tenant is scored when it has organizations. */
+static int check_tenant(struct db *db, long long tenant, struct errbuf *e)
+{
+    long long n = 0;
+    int rc;
+    if (tenant < 0)
+        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_FORMAT, "tenant", tenant,
+                                "invalid tenant %lld", tenant);
+    if (!tenant)
+        return 0;
+    if ((rc = db_query_int(db, e, &n, "SELECT COUNT(*) FROM orgs WHERE tenant_id = $1", "i",
+                           tenant)) < 0)
+        return rc;
+    return n ? 0
+             : errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "tenant", tenant,
+                                "tenant %lld has no organizations", tenant);
+}
+
+int score_run_tenant_month(struct db *db, int month, long long tenant, long long actor,
+                           const char *reason, bool progress, struct score_run_stats *out,
+                           struct errbuf *e)
 {
     struct run r;
     struct score_prev prev = {0};
@@ -536,6 +375,7 @@ int score_run_month_why(struct db *db, int month, long long actor, const char *r
     memset(&r, 0, sizeof(r));
     r.db = db;
     r.month = month;
+    r.tenant = tenant;
     r.progress = progress;
     if (!month_valid(month))
         return errbuf_field_int(e, -ERR_INVALID, R_INVALID_MONTH, "month", month,
@@ -549,6 +389,8 @@ int score_run_month_why(struct db *db, int month, long long actor, const char *r
                             reason ? reason : "");
     if ((rc = db_begin(db, e)) < 0)
         return rc;
+    if ((rc = check_tenant(db, tenant, e)) < 0)
+        goto out;
     phase(&r, "model");
     if ((rc = score_model_for_month(db, month, &r.model, e)) < 0)
         goto out;
@@ -563,23 +405,21 @@ int score_run_month_why(struct db *db, int month, long long actor, const char *r
     if ((rc = rank(&r, e)) < 0)
         goto out;
     phase(&r, "writing");
-    if ((rc = score_prev_load(db, month, &prev, e)) < 0)
+    if ((rc = score_prev_load(db, month, tenant, &prev, e)) < 0)
         goto out;
-    if ((rc = db_run(db, e, "DELETE FROM member_scores WHERE month = $1", "i", (long long)month)) < 0 ||
-        (rc = db_run(db, e, "DELETE FROM org_scores WHERE month = $1", "i", (long long)month)) < 0 ||
-        (rc = write_members(&r, r.model->version, e)) < 0 ||
-        (rc = orgs = write_orgs(&r, r.model->version, e)) < 0)
+    if ((rc = delete_old(&r, e)) < 0 || (rc = run_write_members(&r, r.model->version, e)) < 0 ||
+        (rc = orgs = run_write_orgs(&r, r.model->version, e)) < 0)
         goto out;
     if ((rc = score_prev_record(db, month, &prev, &changed, &late, e)) < 0 ||
-        (rc = record_run(&r, &prev, reason, started, actor, changed, late, e)) < 0 ||
+        (rc = run_record(&r, &prev, reason, started, actor, changed, late, e)) < 0 ||
         (rc = version_bump(db, TOPIC_SCORES, e)) < 0)
         goto out;
     {
-        json_t *d = json_pack("{s:i, s:I, s:i, s:I, s:I, s:s, s:I, s:I}", "month", month,
+        json_t *d = json_pack("{s:i, s:I, s:i, s:I, s:I, s:s, s:I, s:I, s:I}", "month", month,
                               "version", r.model->version, "members", (int)r.nmembers, "events",
                               (json_int_t)r.events, "run", (json_int_t)(prev.run + 1), "reason",
                               reason, "changed", (json_int_t)changed, "late_events",
-                              (json_int_t)late);
+                              (json_int_t)late, "tenant", (json_int_t)tenant);
         rc = audit_log(db, actor, 0, "run", "score_month", month, d, e);
         json_decref(d);
         if (rc < 0)

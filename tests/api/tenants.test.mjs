@@ -211,3 +211,62 @@ test('the national roll-up: per province, from one GROUP BY tenant per measure',
   for (const l of ['admin-js', 'fin-zj', 'mem-js']) assert.equal((await api(l, 'GET', '/api/v1/national/provinces')).status, 403, l);
   assert.equal((await api('admin', 'GET', '/api/v1/national/provinces?month=2024-13')).status, 400);
 });
+
+test("a run of one tenant rescores its members and keeps the other tenant's and the national root's rows", async () => {
+  // a second passes: the late events are stored after the run began, and the server, which
+  // looks at the data's version once a second, sees the runs of the CLI
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 1100));
+  const idx = (emp) => Number(q(`SELECT idx FROM member_scores WHERE month = ${CUR} AND member_id = ${mem[emp]}`));
+  const orgRow = (code) => q(`SELECT members, idx FROM org_scores WHERE month = ${CUR} AND org_id = ${org[code]}`);
+  const portrait = async (emp) => (await ok('admin', 'GET', `/api/v1/portraits/members/${mem[emp]}?month=${CUR}`)).run;
+  const orgRun = async (code) => (await ok('admin', 'GET', `/api/v1/portraits/orgs/${org[code]}?month=${CUR}`)).run;
+  const before = { js: idx('JS001'), zj: idx('ZJ001'), sgcc: orgRow('SGCC'), zjOrg: orgRow('ZJ'), jsOrg: orgRow('JS') };
+  const [jsTenant, zjTenant] = ['JS', 'ZJ'].map((c) => Number(q(`SELECT tenant_id FROM orgs WHERE code = '${c}'`)));
+  const run0 = (await portrait('JS001')).number;
+  assert.equal((await portrait('ZJ001')).number, run0);
+  // late events for a member of each province, a second after the run began at the latest
+  await settle();
+  const late = ['JS001', 'ZJ001'].map((emp) => ({ key: `late-${emp}`, emp_no: emp, indicator: 'study.hours', date: day(CUR, 2), value: 8 }));
+  const ev = await srv.api('POST', '/api/v1/events', { headers: { 'X-API-Key': key }, body: late });
+  assert.equal(ev.body.accepted, 2, ev.text);
+
+  const one = cliOk(srv, ['score', 'run', '--month', String(CUR), '--tenant', 'JS']);
+  assert.match(one.stdout, new RegExp(`run ${run0 + 1}, 3 members, .* \\(one tenant\\)`), one.stdout);
+  assert.match(one.stdout, /1 members changed, 1 events stored after the previous run/, one.stdout);
+  assert.ok(idx('JS001') > before.js, `the late event counts for the tenant run: ${idx('JS001')} vs ${before.js}`);
+  assert.equal(idx('ZJ001'), before.zj, 'the other tenant keeps its result');
+  assert.equal(orgRow('ZJ'), before.zjOrg);
+  assert.notEqual(orgRow('JS'), before.jsOrg);
+  assert.equal(orgRow('SGCC'), before.sgcc, 'the national root keeps its roll-up until a run of every tenant');
+  assert.equal(Number(q(`SELECT COUNT(*) FROM member_scores WHERE month = ${CUR}`)), 6);
+  await settle();
+  // each page names the run that made what it shows
+  assert.deepEqual(await portrait('JS001'), { ...(await portrait('JS001')), number: run0 + 1, tenant: jsTenant });
+  assert.equal((await portrait('ZJ001')).number, run0);
+  assert.equal((await orgRun('JS')).number, run0 + 1);
+  assert.equal((await orgRun('ZJ')).number, run0);
+  assert.deepEqual([(await orgRun('SGCC')).number, (await orgRun('SGCC')).tenant], [run0, 0]);
+  const changes = (await ok('admin', 'GET', `/api/v1/portraits/members/${mem.JS001}?month=${CUR}`)).changes;
+  assert.equal(changes[0].run, run0 + 1);
+  assert.deepEqual(changes[0].late.map((l) => [l.source, l.events]), [['hr', 1]]);
+
+  // a tenant by number; a tenant that does not exist; a code that names no organization
+  cliOk(srv, ['score', 'run', '--month', String(CUR), '--tenant', String(zjTenant)]);
+  assert.ok(idx('ZJ001') > before.zj);
+  assert.equal(orgRow('SGCC'), before.sgcc);
+  const none = srv.run(['score', 'run', '--month', String(CUR), '--tenant', '99']);
+  assert.equal(none.status, 1, none.stderr);
+  assert.match(none.stderr, /tenant 99 has no organizations/);
+  const bad = srv.run(['score', 'run', '--month', String(CUR), '--tenant', 'NOPE']);
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /neither a tenant number nor an organization code/);
+  assert.equal(Number(q(`SELECT COUNT(*) FROM member_scores WHERE month = ${CUR}`)), 6, 'a refused run changes nothing');
+
+  // a run of every tenant then rolls the national root up again, and every page names it
+  const all = cliOk(srv, ['score', 'run', '--month', String(CUR)]);
+  assert.match(all.stdout, new RegExp(`run ${run0 + 3}, 6 members`), all.stdout);
+  assert.notEqual(orgRow('SGCC'), before.sgcc);
+  await settle();
+  for (const emp of ['JS001', 'ZJ001']) assert.deepEqual([(await portrait(emp)).number, (await portrait(emp)).tenant], [run0 + 3, 0]);
+  assert.equal((await orgRun('SGCC')).number, run0 + 3);
+});

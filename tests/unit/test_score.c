@@ -373,6 +373,7 @@ static void test_rerun_after_late_events_records_only_changed_members(void **sta
                 ""),
          &e, "early");
     must(db_run(w->db, &e, "UPDATE score_runs SET started_at = started_at - 5", ""), &e, "start");
+    must(db_run(w->db, &e, "UPDATE score_run_log SET started_at = started_at - 5", ""), &e, "log");
     assert_int_equal(score_month_has_late(w->db, 202403, &e), 1);
     must(score_run_month_why(w->db, 202403, 0, "late_events", false, &s, &e), &e, "re-run");
     assert_int_equal(s.run, 2);
