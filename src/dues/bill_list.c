@@ -8,6 +8,7 @@
 #include "db/db.h"
 #include "dues/base.h"
 #include "org/scope.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 static json_t *int_or_null(struct db_stmt *st, int col)
@@ -39,28 +40,39 @@ int dues_bills_list(struct db *db, const char *path, int month, const char *stat
     char hi[ORG_PATH_MAX];
     json_t *items = json_array();
     struct db_stmt *st;
-    long long total = 0;
+    long long total = 0, tenant = 0;
     int rc;
     scope_bounds(path, hi, sizeof(hi));
-    rc = db_query_int(db, e, &total,
-                      "SELECT COUNT(*) FROM dues_bills b JOIN orgs o ON o.id = b.org_id"
-                      " WHERE o.path >= $1 AND o.path < $2 AND b.month = $3 AND b.kind = 'regular'"
-                      " AND ($4 = '' OR b.status = $4)",
-                      "ttit", path, hi, (long long)month, status ? status : "");
-    if (rc < 0 ||
-        (rc = db_prepare(db,
-                         "SELECT b.id, b.member_id, m.emp_no, m.name, b.org_id, o.name, b.status,"
-                         " b.published_at, b.paid_at, b.confirmed_at, b.amount_fen, b.base_fen,"
-                         " b.band, b.rate_bp, b.rule_version, b.category, b.party_status,"
-                         " b.via_credit FROM dues_bills b JOIN orgs o ON o.id = b.org_id"
-                         " JOIN members m ON m.id = b.member_id AND m.tenant_id = b.tenant_id"
-                         " WHERE o.path >= $1 AND o.path < $2"
-                         " AND b.month = $3 AND b.kind = 'regular' AND ($4 = '' OR b.status = $4)"
-                         " ORDER BY o.path, m.emp_no LIMIT $5 OFFSET $6",
-                         &st, e)) < 0)
+#define WHERE(tenant)                                                                      \
+    " WHERE o.path >= $1 AND o.path < $2 AND b.month = $3 AND b.kind = 'regular'"          \
+    " AND ($4 = '' OR b.status = $4)" tenant
+    /* in one tenant: named, so that Citus reads its shards alone */
+    if ((rc = tenant_of_subtree(db, path, &tenant, e)) < 0)
         goto fail;
+    rc = tenant ? db_query_int(db, e, &total,
+                               "SELECT COUNT(*) FROM dues_bills b JOIN orgs o ON o.id = b.org_id"
+                               WHERE(" AND b.tenant_id = $5"),
+                               "ttiti", path, hi, (long long)month, status ? status : "", tenant)
+                : db_query_int(db, e, &total,
+                               "SELECT COUNT(*) FROM dues_bills b JOIN orgs o ON o.id = b.org_id"
+                               WHERE(""),
+                               "ttit", path, hi, (long long)month, status ? status : "");
+#define PAGE(tenant)                                                                       \
+    "SELECT b.id, b.member_id, m.emp_no, m.name, b.org_id, o.name, b.status,"              \
+    " b.published_at, b.paid_at, b.confirmed_at, b.amount_fen, b.base_fen,"               \
+    " b.band, b.rate_bp, b.rule_version, b.category, b.party_status,"                      \
+    " b.via_credit FROM dues_bills b JOIN orgs o ON o.id = b.org_id"                       \
+    " JOIN members m ON m.id = b.member_id AND m.tenant_id = b.tenant_id" WHERE(tenant)    \
+    " ORDER BY o.path, m.emp_no LIMIT $5 OFFSET $6"
+    if (rc < 0 ||
+        (rc = db_prepare(db, tenant ? PAGE(" AND b.tenant_id = $7") : PAGE(""), &st, e)) < 0)
+        goto fail;
+#undef PAGE
+#undef WHERE
     db_bindv(st, "ttitii", path, hi, (long long)month, status ? status : "", page_size,
              (page - 1) * page_size);
+    if (tenant)
+        db_bind_int(st, 7, tenant);
     while ((rc = db_step(st, e)) == 1) {
         json_t *o = json_pack("{s:I, s:i, s:I, s:s, s:s, s:I, s:s, s:s, s:b, s:o, s:b, s:s}", "id",
                               db_col_int(st, 0), "month", month, "member_id", db_col_int(st, 1),

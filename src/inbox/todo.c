@@ -148,7 +148,19 @@ int todo_list_json(struct db *db, const struct auth *a, const struct todo_filter
     struct buf sql = BUF_INIT;
     struct db_stmt *st = NULL;
     json_t *items = json_array();
+    const char *bound[AUTH_MAX_ROLES];
+    long long tenant = 0;
     int rc, k = 4;
+    /* every binding of the caller in one tenant (a province's staff and members): the to-dos
+     * are that tenant's, named so that Citus reads its shards alone */
+    for (int i = 0; i < a->nroles; i++)
+        bound[i] = a->roles[i].org_path;
+    if ((rc = tenant_of_scopes(db, bound, a->nroles, &tenant, e)) < 0) {
+        json_decref(items);
+        return rc;
+    }
+    if (tenant != a->tenant)
+        tenant = 0;
     buf_init(&sql, 8192);
     rc =
         buf_addstr(&sql, "SELECT t.id, t.domain, t.kind, t.title, t.org_id, o.code, o.name, o.path,"
@@ -160,7 +172,11 @@ int todo_list_json(struct db *db, const struct auth *a, const struct todo_filter
         rc = buf_printf(&sql, " OR (t.account_id IS NULL AND o.path >= $%d AND o.path < $%d)", k,
                         k + 1);
     if (rc >= 0)
-        rc = buf_addstr(&sql, ") ORDER BY CASE WHEN t.done_at IS NULL THEN 0 ELSE 1 END,"
+        rc = buf_addch(&sql, ')');
+    if (rc >= 0 && tenant)
+        rc = buf_printf(&sql, " AND t.tenant_id = $%d", k);
+    if (rc >= 0)
+        rc = buf_addstr(&sql, " ORDER BY CASE WHEN t.done_at IS NULL THEN 0 ELSE 1 END,"
                               " CASE WHEN t.done_at IS NULL THEN t.id ELSE -t.id END LIMIT 500");
     if (rc < 0) {
         rc = errbuf_set(e, -ERR_NOMEM, "to-do query too long");
@@ -175,6 +191,8 @@ int todo_list_json(struct db *db, const struct auth *a, const struct todo_filter
         db_bind_text(st, 4 + 2 * i, paths[i]);
         db_bind_text(st, 5 + 2 * i, hi[i]);
     }
+    if (tenant)
+        db_bind_int(st, k, tenant);
     while ((rc = db_step(st, e)) == 1)
         json_array_append_new(items, item(st, db_col_null(st, 9) && db_col_null(st, 17)));
     db_done(st);

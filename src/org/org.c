@@ -219,6 +219,9 @@ static int create(struct db *db, const struct org_in *o, bool tenant_root, long 
                          o->secretary_id, id)) < 0)
             return rc;
     }
+    /* a new tenant root changes which subtrees span tenants (tenant_of_subtree) */
+    if (tenant_root && (rc = version_bump(db, TOPIC_MEMBERS, e)) < 0)
+        return rc;
     d = json_pack("{s:s, s:s, s:s}", "code", o->code, "name", o->name, "kind", kind);
     if (tenant_root)
         json_object_set_new(d, "tenant_id", json_integer(tenant));

@@ -43,6 +43,14 @@ void tenant_remember_account(struct db *db, long long account_id, long long tena
  * (a provincial company) under a parent; TENANT_FIRST for the root of the tree. */
 int tenant_for_new_org(struct db *db, long long parent_id, bool tenant_root, long long *ret,
                        struct errbuf *e);
+/* The tenant the subtree at org_path lies in whole, or 0 when it holds organizations of
+ * other tenants (a national root) or is the whole tree ("/"). A list over the subtree names
+ * the tenant in its WHERE when there is one: on Citus it then reads that tenant's shards alone
+ * (tenant_scope.c). */
+int tenant_of_subtree(struct db *db, const char *org_path, long long *ret, struct errbuf *e);
+/* The one tenant all of n subtrees lie in (a caller's scopes), or 0. */
+int tenant_of_scopes(struct db *db, const char *const *paths, int n, long long *ret,
+                     struct errbuf *e);
 /* The tenant roots below the tree's root (the provincial companies) as a JSON array of {org_id,
  * tenant_id, code, name}, in code order; a single-company tree gives its root alone. */
 int tenant_roots(struct db *db, json_t **ret, struct errbuf *e);

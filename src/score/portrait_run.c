@@ -9,6 +9,7 @@
 
 #include "base/month.h"
 #include "db/db.h"
+#include "org/scope.h"
 #include "org/tenant.h"
 #include "base/banned.h"
 
@@ -39,25 +40,20 @@ int portrait_run_json(struct db *db, int month, long long tenant, json_t **ret,
 int portrait_run_of_org(struct db *db, int month, long long org_id, json_t **ret,
                         struct errbuf *e)
 {
+    char path[ORG_PATH_MAX] = "";
     struct db_stmt *st;
-    long long tenant = TENANT_FIRST, spans = 0;
-    /* orgs is a reference table: one local read on Citus */
-    int rc = db_prepare(db,
-                        "SELECT o.tenant_id, (SELECT COUNT(*) FROM orgs c WHERE c.tenant_id <>"
-                        " o.tenant_id AND substr(c.path, 1, length(o.path)) = o.path)"
-                        " FROM orgs o WHERE o.id = $1",
-                        &st, e);
+    long long tenant = 0;
+    int rc = db_prepare(db, "SELECT path FROM orgs WHERE id = $1", &st, e);
     if (rc < 0)
         return rc;
     db_bind_int(st, 1, org_id);
-    if ((rc = db_step(st, e)) == 1) {
-        tenant = db_col_int(st, 0);
-        spans = db_col_int(st, 1);
-    }
+    if ((rc = db_step(st, e)) == 1)
+        snprintf(path, sizeof(path), "%s", db_col_text(st, 0));
     db_done(st);
-    if (rc < 0)
+    /* an organization with other tenants below it: the latest run of every tenant */
+    if (rc < 0 || (path[0] && (rc = tenant_of_subtree(db, path, &tenant, e)) < 0))
         return rc;
-    return portrait_run_json(db, month, spans ? 0 : tenant, ret, e);
+    return portrait_run_json(db, month, tenant, ret, e);
 }
 
 /* The runs of a window of months: when each finished and why (score_run_log). */

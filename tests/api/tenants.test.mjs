@@ -177,6 +177,24 @@ test("a provincial administrator sees nothing of the other province and never ac
   assert.ok(audit.items.length > 0 && audit.items.every((a) => !zjOrgs.has(a.org_id)), 'audit');
   const todos = await ok('admin-js', 'GET', '/api/v1/todos');
   assert.ok((todos.items ?? []).every((t) => !zjOrgs.has(t.org_id)), 'todos');
+  // lists name the tenant of a scope in one province (routed on Citus), not of the national
+  // root's, which spans both
+  const allBills = await ok('admin', 'GET', `/api/v1/dues/bills?org_id=${org.SGCC}&month=${CUR}&page_size=100`);
+  assert.deepEqual([allBills.total, new Set(allBills.items.map((b) => b.emp_no.slice(0, 2)))].map(String), ['6', String(new Set(['JS', 'ZJ']))]);
+  assert.deepEqual(allBills.items.map((b) => b.emp_no).sort(), ['JS001', 'JS002', 'JS003', 'ZJ001', 'ZJ002', 'ZJ003']);
+  const zjBills = await ok('fin-zj', 'GET', `/api/v1/dues/bills?month=${CUR}&page_size=100`);
+  assert.deepEqual([zjBills.total, zjBills.items.map((b) => b.emp_no).sort()], [3, ['ZJ001', 'ZJ002', 'ZJ003']]);
+  // a to-do of a branch in each province, and one addressed to the JS member's account
+  const acct = q("SELECT id FROM accounts WHERE login = 'mem-js'");
+  for (const [c, to] of [['JS-B1', 'NULL'], ['ZJ-B1', 'NULL'], ['JS-B2', acct]]) {
+    const t = q(`SELECT tenant_id FROM orgs WHERE code = '${c}'`);
+    q(`INSERT INTO todos(domain, kind, account_id, org_id, title, created_at, tenant_id) VALUES ('plan', 'warning', ${to}, ${org[c]}, '${c} 待办', 1, ${t})`);
+  }
+  const todoOrgs = async (login) => (await ok(login, 'GET', '/api/v1/todos')).items.map((t) => t.org_id).sort((a, b) => a - b);
+  assert.deepEqual(await todoOrgs('admin'), [org['JS-B1'], org['ZJ-B1']].sort((a, b) => a - b));
+  assert.deepEqual(await todoOrgs('admin-js'), [org['JS-B1']]);
+  assert.deepEqual(await todoOrgs('admin-zj'), [org['ZJ-B1']]);
+  assert.deepEqual(await todoOrgs('mem-js'), [org['JS-B2']]);
   assert.equal((await ok('admin-js', 'GET', `/api/v1/stats/logins?month=${CUR}`)).org_id, org.JS);
   const quality = await ok('admin-js', 'GET', `/api/v1/feeds/quality?month=${month}`);
   assert.equal(JSON.stringify(quality).includes('"ZJ'), false, 'quality');
