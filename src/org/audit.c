@@ -179,12 +179,12 @@ int audit_log(struct db *db, long long account_id, long long org_id, const char 
 }
 
 /* The WHERE clause every audit listing shares; its parameters are $1..$9 in this order. */
-#define AUDIT_WHERE                                                                                \
-    " FROM audit a LEFT JOIN orgs o ON o.id = a.org_id"                                            \
-    " LEFT JOIN accounts ac ON ac.id = a.account_id AND ac.tenant_id = a.tenant_id"                                               \
-    " WHERE ((o.path >= $1 AND o.path < $2) OR ($3 = 1 AND o.id IS NULL))"                         \
-    " AND ($4 = 0 OR a.account_id = $4) AND ($5 = '' OR a.entity = $5)"                            \
-    " AND ($6 = '' OR a.action = $6) AND ($7 = 0 OR a.entity_id = $7)"                            \
+#define AUDIT_WHERE                                                                        \
+    " FROM audit a LEFT JOIN orgs o ON o.id = a.org_id"                                    \
+    " LEFT JOIN accounts ac ON ac.id = a.account_id AND ac.tenant_id = a.tenant_id"        \
+    " WHERE ((o.path >= $1 AND o.path < $2) OR ($3 = 1 AND o.id IS NULL))"                 \
+    " AND ($4 = 0 OR a.account_id = $4) AND ($5 = '' OR a.entity = $5)"                    \
+    " AND ($6 = '' OR a.action = $6) AND ($7 = 0 OR a.entity_id = $7)"                    \
     " AND a.at >= $8 AND a.at < $9"
 
 static void bind_query(struct db_stmt *st, const struct audit_query *q, const char *hi)
@@ -201,26 +201,38 @@ int audit_list(struct db *db, const struct audit_query *q, json_t **ret, struct 
     long long total = 0;
     json_t *items;
     int rc;
+    long long tenant = 0;
     scope_bounds(q->path, hi, sizeof(hi));
-    if ((rc = db_prepare(db, "SELECT COUNT(*)" AUDIT_WHERE, &st, e)) < 0)
+    /* a scope in one tenant is named: on Citus the listing reads that tenant's shards */
+    if ((rc = tenant_of_subtree(db, q->path, &tenant, e)) < 0 ||
+        (rc = db_prepare(db,
+                         tenant ? "SELECT COUNT(*)" AUDIT_WHERE " AND a.tenant_id = $10"
+                                : "SELECT COUNT(*)" AUDIT_WHERE,
+                         &st, e)) < 0)
         return rc;
     bind_query(st, q, hi);
+    if (tenant)
+        db_bind_int(st, 10, tenant);
     if ((rc = db_step(st, e)) == 1)
         total = db_col_int(st, 0);
     db_done(st);
     if (rc < 0)
         return rc;
-    if ((rc = db_prepare(db,
-                         "SELECT a.id, a.at, a.account_id, ac.login, a.org_id, o.code, o.name,"
-                         " a.action, a.entity, a.entity_id, a.detail,"
-                         " COALESCE(NULLIF(ac.display_name, ''), (SELECT m.name FROM members m"
-                         "  WHERE m.id = ac.member_id AND m.tenant_id = ac.tenant_id), '')" AUDIT_WHERE
-                         " ORDER BY a.id DESC LIMIT $10 OFFSET $11",
-                         &st, e)) < 0)
+#define AUDIT_PAGE(tenant)                                                                 \
+    "SELECT a.id, a.at, a.account_id, ac.login, a.org_id, o.code, o.name,"                 \
+    " a.action, a.entity, a.entity_id, a.detail,"                                          \
+    " COALESCE(NULLIF(ac.display_name, ''), (SELECT m.name FROM members m"                 \
+    "  WHERE m.id = ac.member_id AND m.tenant_id = ac.tenant_id), '')" AUDIT_WHERE tenant  \
+    " ORDER BY a.id DESC LIMIT $10 OFFSET $11"
+    if ((rc = db_prepare(db, tenant ? AUDIT_PAGE(" AND a.tenant_id = $12") : AUDIT_PAGE(""), &st,
+                         e)) < 0)
         return rc;
+#undef AUDIT_PAGE
     bind_query(st, q, hi);
     db_bind_int(st, 10, q->page_size);
     db_bind_int(st, 11, (q->page - 1) * q->page_size);
+    if (tenant)
+        db_bind_int(st, 12, tenant);
     items = json_array();
     while ((rc = db_step(st, e)) == 1) {
         json_t *detail = NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "base/month.h"
 #include "base/parse.h"
 #include "base/text.h"
@@ -543,35 +544,35 @@ int member_list(struct db *db, const struct member_query *q, json_t **ret, struc
     for (char *p = like; *p; p++)
         if (*p == '%' || *p == '_')
             *p = ' ';
-    /* static SQL per filter combination, so each gets a plan that walks members_path in
-     * order; parameters are numbered without gaps (PostgreSQL needs a type for each) */
+    /* one text per filter combination, so each gets a plan that walks members_path in
+     * order; parameters are numbered without gaps (PostgreSQL needs a type for each); a scope
+     * in one tenant names it (on Citus the list then reads that tenant's shards alone) */
 #define MEMBER_SCOPE                                                                               \
     " FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.org_path >= $1 AND m.org_path < $2"
 #define MEMBER_Q " AND (m.name LIKE '%' || $3 || '%' OR m.emp_no LIKE $3 || '%')"
 #define COUNT_SCOPE " FROM members m WHERE m.org_path >= $1 AND m.org_path < $2"
-    static const char *const count_sql[4] = {
-        "SELECT COUNT(*)" COUNT_SCOPE,
-        "SELECT COUNT(*)" COUNT_SCOPE MEMBER_Q,
-        "SELECT COUNT(*)" COUNT_SCOPE " AND m.status = $3",
-        "SELECT COUNT(*)" COUNT_SCOPE MEMBER_Q " AND m.status = $4",
-    };
-    static const char *const page_sql[4] = {
-        "SELECT " MEMBER_COLS MEMBER_SCOPE " ORDER BY m.org_path, m.emp_no LIMIT $3 OFFSET $4",
-        "SELECT " MEMBER_COLS MEMBER_SCOPE MEMBER_Q
-        " ORDER BY m.org_path, m.emp_no LIMIT $4 OFFSET $5",
-        "SELECT " MEMBER_COLS MEMBER_SCOPE
-        " AND m.status = $3 ORDER BY m.org_path, m.emp_no LIMIT $4 OFFSET $5",
-        "SELECT " MEMBER_COLS MEMBER_SCOPE MEMBER_Q
-        " AND m.status = $4 ORDER BY m.org_path, m.emp_no LIMIT $5 OFFSET $6",
-    };
+    static const char *const filters[4] = {"", MEMBER_Q, " AND m.status = $3",
+                                           MEMBER_Q " AND m.status = $4"};
     int variant = (*like ? 1 : 0) | (status ? 2 : 0), n = 3 + (*like ? 1 : 0) + (status ? 1 : 0);
+    long long tenant = 0;
     struct count_key key;
-    if ((rc = count_key_init(db, &key, q->path, variant, like, status, e)) < 0)
+    struct buf sql = BUF_INIT;
+    if ((rc = tenant_of_subtree(db, q->path, &tenant, e)) < 0 ||
+        (rc = count_key_init(db, &key, q->path, variant, like, status, e)) < 0)
         goto fail;
     if (!count_cached(&key, &total)) {
-        if ((rc = db_prepare(db, count_sql[variant], &st, e)) < 0)
+        if (buf_addstr(&sql, "SELECT COUNT(*)" COUNT_SCOPE) < 0 ||
+            buf_addstr(&sql, filters[variant]) < 0 ||
+            (tenant && buf_printf(&sql, " AND m.tenant_id = $%d", n) < 0))
+            rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+        else
+            rc = db_prepare(db, buf_str(&sql), &st, e);
+        buf_release(&sql);
+        if (rc < 0)
             goto fail;
         bind_filters(st, q->path, hi, like, status);
+        if (tenant)
+            db_bind_int(st, n, tenant);
         if ((rc = db_step(st, e)) == 1)
             total = db_col_int(st, 0);
         db_done(st);
@@ -579,9 +580,21 @@ int member_list(struct db *db, const struct member_query *q, json_t **ret, struc
             goto fail;
         count_store(&key, total);
     }
-    if ((rc = db_prepare(db, page_sql[variant], &st, e)) < 0)
+    if (tenant)
+        n++; /* the tenant is $n - 1, before the page's limit and offset */
+    if (buf_addstr(&sql, "SELECT " MEMBER_COLS MEMBER_SCOPE) < 0 ||
+        buf_addstr(&sql, filters[variant]) < 0 ||
+        (tenant && buf_printf(&sql, " AND m.tenant_id = $%d", n - 1) < 0) ||
+        buf_printf(&sql, " ORDER BY m.org_path, m.emp_no LIMIT $%d OFFSET $%d", n, n + 1) < 0)
+        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+    else
+        rc = db_prepare(db, buf_str(&sql), &st, e);
+    buf_release(&sql);
+    if (rc < 0)
         goto fail;
     bind_filters(st, q->path, hi, like, status);
+    if (tenant)
+        db_bind_int(st, n - 1, tenant);
     db_bind_int(st, n, q->page_size);
     db_bind_int(st, n + 1, (q->page - 1) * q->page_size);
     while ((rc = db_step(st, e)) == 1) {

@@ -182,6 +182,14 @@ test("a provincial administrator sees nothing of the other province and never ac
   const allBills = await ok('admin', 'GET', `/api/v1/dues/bills?org_id=${org.SGCC}&month=${CUR}&page_size=100`);
   assert.deepEqual([allBills.total, new Set(allBills.items.map((b) => b.emp_no.slice(0, 2)))].map(String), ['6', String(new Set(['JS', 'ZJ']))]);
   assert.deepEqual(allBills.items.map((b) => b.emp_no).sort(), ['JS001', 'JS002', 'JS003', 'ZJ001', 'ZJ002', 'ZJ003']);
+  const allMembers = await ok('admin', 'GET', `/api/v1/members?org_id=${org.SGCC}&page_size=100`);
+  assert.deepEqual([allMembers.total, allMembers.items.map((m) => m.emp_no).sort()], [6, Object.keys(mem).sort()]);
+  const zjMembersList = await ok('admin-zj', 'GET', '/api/v1/members?q=ZJ00&page_size=100');
+  assert.deepEqual([zjMembersList.total, zjMembersList.items.map((m) => m.emp_no).sort()], [3, ['ZJ001', 'ZJ002', 'ZJ003']]);
+  const allAudit = await ok('admin', 'GET', '/api/v1/audit?page_size=200');
+  assert.ok(allAudit.items.some((a) => zjOrgs.has(a.org?.id)) && allAudit.items.some((a) => a.org?.id === org.JS), 'the national audit has both');
+  const zjAudit = await ok('admin-zj', 'GET', '/api/v1/audit?page_size=200');
+  assert.ok(zjAudit.items.length > 0 && zjAudit.items.every((a) => zjOrgs.has(a.org?.id)), 'the ZJ audit is ZJ\'s');
   const zjBills = await ok('fin-zj', 'GET', `/api/v1/dues/bills?month=${CUR}&page_size=100`);
   assert.deepEqual([zjBills.total, zjBills.items.map((b) => b.emp_no).sort()], [3, ['ZJ001', 'ZJ002', 'ZJ003']]);
   // a to-do of a branch in each province, and one addressed to the JS member's account
