@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/log.h"
 #include "db/db_impl.h"
 #include "db/postgres_impl.h"
 #include "base/banned.h"
@@ -147,6 +148,10 @@ static int pg_exec(struct db *db, const char *sql, struct errbuf *e)
     int rc = 0;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
         rc = pg_error(res, db, e, "postgres");
+    /* COMMIT of a transaction an error had aborted answers ROLLBACK, and no error: what the
+     * caller took for stored was not */
+    else if (strcmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+        rc = errbuf_set(e, -ERR_DB, "postgres: the transaction was rolled back at COMMIT");
     PQclear(res);
     return rc;
 }
@@ -338,10 +343,15 @@ static void pg_close(struct db *db)
     free(db);
 }
 
+/* Notices are dropped, warnings logged: Citus warns when a worker failed to commit its part
+ * of a committed transaction (two-phase commit then finishes it later), which an operator
+ * must be able to find beside the request it concerns. */
 static void quiet_notice(void *arg, const char *msg)
 {
+    size_t n = strcspn(msg, "\n");
     (void)arg;
-    (void)msg;
+    if (strncmp(msg, "WARNING:", 8) == 0)
+        log_error("postgres: %.*s", (int)(n < 400 ? n : 400), msg);
 }
 
 static int pg_last_id(struct db *db, long long *ret, struct errbuf *e)

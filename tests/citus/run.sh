@@ -38,6 +38,8 @@ finish() {
     if [ "$rc" != 0 ] && [ "$rc" != 3 ]; then
         for f in "$TMP"/serve*.log; do
             [ -f "$f" ] || continue
+            echo "--- errors and warnings in $f"
+            grep -a -E " (error|warn) " "$f" | tail -n 30
             echo "--- last lines of $f"
             tail -n 15 "$f"
         done
