@@ -31,8 +31,10 @@ test('two servers on one database run each background job once', { timeout: 180_
     const tool = { run: (args) => cli(db.url, args) };
     cliOk(tool, ['init']);
     cliOk(tool, ['demo', '--orgs', '12', '--members', '40', '--months', '2']);
-    // undo what the demo did as the jobs would, so that every job is due now
-    sql(db.url, `DELETE FROM score_runs WHERE month = ${last}`);
+    // undo what the demo did as the jobs would, so that every job is due now; last month's
+    // run is made to look like a run of one tenant by hand: the job still scores every tenant
+    sql(db.url, `UPDATE score_runs SET scope = 1 WHERE month = ${last}`);
+    sql(db.url, `UPDATE score_run_log SET scope = 1 WHERE month = ${last}`);
     sql(db.url, 'DELETE FROM plan_runs');
     sql(db.url, `UPDATE dues_months SET closed_at = NULL WHERE month = ${last}`);
     sql(db.url, `UPDATE dues_months SET generated_at = NULL WHERE month = ${cur}`);
@@ -46,7 +48,7 @@ test('two servers on one database run each background job once', { timeout: 180_
     servers.push(...(await Promise.all([startServer(opts), startServer(opts)])));
 
     const done = () =>
-      sql(db.url, `SELECT COUNT(*) FROM score_runs WHERE month = ${last}`) === '1' &&
+      sql(db.url, `SELECT COUNT(*) FROM score_run_log WHERE month = ${last} AND scope = 0`) === '1' &&
       sql(db.url, 'SELECT COUNT(*) FROM plan_runs') === '1' &&
       sql(db.url, `SELECT COUNT(*) FROM dues_months WHERE month = ${last} AND closed_at IS NOT NULL`) === '1' &&
       sql(db.url, `SELECT COUNT(*) FROM dues_months WHERE month = ${cur} AND generated_at IS NOT NULL`) === '1';
@@ -68,6 +70,7 @@ test('two servers on one database run each background job once', { timeout: 180_
     // no job failed on either server (a refused claim is not an error)
     for (const s of servers) assert.doesNotMatch(s.log(), /jobs: .*(error|failed)/i);
     assert.equal(sql(db.url, `SELECT COUNT(*) FROM score_runs WHERE month = ${last}`), '1');
+    assert.equal(sql(db.url, `SELECT run, scope FROM score_runs WHERE month = ${last}`), '2|0', 'the run of every tenant, after the one by hand');
   } finally {
     await Promise.all(servers.map((s) => s.stop().catch(() => {})));
     db.drop();
