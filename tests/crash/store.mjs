@@ -171,7 +171,9 @@ export async function writeTxOpen(db) {
   if (isPostgres(db)) return (await count(pgDatabase(db, 'postgres'), `SELECT COUNT(*) FROM pg_stat_activity WHERE ${others(db)} AND xact_start IS NOT NULL`)) > 0;
   const r = spawnSync('sqlite3', ['-batch', '-cmd', '.timeout 0', db, 'BEGIN IMMEDIATE; ROLLBACK;'], { encoding: 'utf8' });
   if (r.status === 0) return false;
-  if (/locked|busy/i.test(r.stderr)) return true;
+  // "locking protocol" (SQLITE_PROTOCOL): the stopped process holds the WAL index in the
+  // middle of a write, which the probe's read cannot get past either: a write is under way
+  if (/locked|busy|locking protocol/i.test(r.stderr)) return true;
   throw new Error(`sqlite3 probe of ${db} failed: ${r.stderr}`);
 }
 
