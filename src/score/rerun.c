@@ -206,7 +206,8 @@ static int write_change(struct db *db, int month, long long run, const struct pr
                         long *at, struct errbuf *e)
 {
     long long tenant;
-    long long member = n ? n->member_id : o->member_id, count = 0;
+    const struct prev_score *who = n ? n : o; /* one of the two is there */
+    long long member = who->member_id, org = who->org_id, count = 0;
     json_t *dims = json_object(), *late = json_array();
     char *dtext = NULL, *ltext = NULL;
     struct db_stmt *st;
@@ -232,14 +233,14 @@ static int write_change(struct db *db, int month, long long run, const struct pr
         rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
         goto out;
     }
-    if ((rc = tenant_of_org(db, n ? n->org_id : o->org_id, &tenant, e)) < 0 ||
+    if ((rc = tenant_of_org(db, org, &tenant, e)) < 0 ||
         (rc = db_prepare(db,
                          "INSERT INTO score_changes(month, run, member_id, org_id, old_idx,"
                          " new_idx, dims, late, late_events, tenant_id)"
                          " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                          &st, e)) < 0)
         goto out;
-    db_bindv(st, "iiii", (long long)month, run, member, n ? n->org_id : o->org_id);
+    db_bindv(st, "iiii", (long long)month, run, member, org);
     if (o)
         db_bind_double(st, 5, o->index);
     else

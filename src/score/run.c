@@ -333,10 +333,11 @@ static int delete_old(const struct run *r, struct errbuf *e)
                      "ii", (long long)r->month, r->tenant)) < 0)
         return rc;
     buf_addstr(&sql, "DELETE FROM org_scores WHERE month = $1 AND tenant_id = $2");
-    for (int i = 0, n = 0; i < r->norgs; i++)
+    int kept = 0;
+    for (int i = 0; i < r->norgs; i++)
         if (r->orgs[i].tenant == r->tenant && r->orgs[i].spans)
-            buf_printf(&sql, "%s%lld", n++ ? ", " : " AND org_id NOT IN (", r->orgs[i].id);
-    if (strstr(buf_str(&sql), "NOT IN"))
+            buf_printf(&sql, "%s%lld", kept++ ? ", " : " AND org_id NOT IN (", r->orgs[i].id);
+    if (kept)
         buf_addch(&sql, ')');
     rc = sql.data ? db_run(r->db, e, buf_str(&sql), "ii", (long long)r->month, r->tenant)
                   : errbuf_set(e, -ERR_NOMEM, "out of memory");
