@@ -192,6 +192,13 @@ static int mark_payments(struct db *db, const struct pay_notice *nt, const bool 
         }
         while ((rc = db_step(st, e)) == 1)
             ;
+        /* each payment was read pending just before: one not there now is never acknowledged
+         * as paid (seen on Citus when a read went to a shard's old place while it moved) */
+        if (rc >= 0 && db_changes(st) != (long long)rows)
+            rc = errbuf_set(e, -ERR_UNAVAILABLE,
+                            "%lld of %zu payments read a moment before were not there to book"
+                            " their notices: nothing booked, try again",
+                            (long long)rows - db_changes(st), rows);
         db_done(st);
     }
     free(at);

@@ -21,57 +21,137 @@
 #include "plan/plan.h"
 #include "base/banned.h"
 
-/* Score last month once it is over, if it has events and no run of every tenant yet
- * (SCORING.md: monthly; a run of one tenant by hand leaves the others to this one). */
+static void test_pause(void);
+
+/* What the scoring jobs divide a month into: the whole tree (0) when it has one tenant, else
+ * each tenant (docs/SCALE.md, "The monthly run per tenant"), so that several servers score
+ * the tenants of a month at once, each tenant under a lock of its own, and a tenant whose run
+ * fails does not hold back the others. *ret is the caller's to free. */
+static int score_units(struct db *db, long long **ret, int *n, struct errbuf *e)
+{
+    struct db_stmt *st;
+    long long *v = NULL;
+    int cap = 0, rc;
+    *n = 0;
+    if ((rc = db_prepare(db, "SELECT DISTINCT tenant_id FROM orgs ORDER BY tenant_id", &st, e)) <
+        0)
+        return rc;
+    while ((rc = db_step(st, e)) == 1) {
+        if (*n == cap) {
+            long long *g = realloc(v, (size_t)(cap = cap ? cap * 2 : 32) * sizeof(*g));
+            if (!g) {
+                rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+                break;
+            }
+            v = g;
+        }
+        v[(*n)++] = db_col_int(st, 0);
+    }
+    db_done(st);
+    if (rc >= 0 && *n <= 1 && (v || (v = malloc(sizeof(*v))))) {
+        v[0] = 0; /* one tenant (or none yet): the whole tree, as one run of every tenant */
+        *n = 1;
+    }
+    if (rc < 0 || !v) {
+        free(v);
+        return rc < 0 ? rc : errbuf_set(e, -ERR_NOMEM, "out of memory");
+    }
+    *ret = v;
+    return 0;
+}
+
+/* Take the lock of job for unit (a tenant, or 0: the whole tree): 1 taken (into name), 0 held
+ * by another connection (another server's jobs thread). */
+static int claim_unit(struct db *db, const char *job, long long unit, char *name, size_t size,
+                      struct errbuf *e)
+{
+    int rc;
+    if (unit)
+        snprintf(name, size, "dangjian job: %s, tenant %lld", job, unit);
+    else
+        snprintf(name, size, "dangjian job: %s", job);
+    if ((rc = db_try_lock(db, name, e)) == 1)
+        test_pause();
+    return rc;
+}
+
+/* Whether month has a run that covered unit (a run of every tenant, or of that tenant). */
+static int month_covered(struct db *db, int month, long long unit, struct errbuf *e)
+{
+    long long n = 0;
+    int rc = db_query_int(db, e, &n,
+                          "SELECT COUNT(*) FROM score_run_log WHERE month = $1 AND tenant_id = $2"
+                          " AND (scope = 0 OR scope = $3)",
+                          "iii", (long long)month, (long long)TENANT_RUNS, unit);
+    return rc < 0 ? rc : n > 0;
+}
+
+/* Score last month, each unit once it has events and no run that covered it, under the unit's
+ * lock (SCORING.md: monthly; a run of one tenant by hand leaves the others to this one). The
+ * check comes after the lock: a server that takes it after another finished sees that run. */
 static int score_last_month(struct db *db, struct errbuf *e)
 {
-    int month = month_add(month_of_time(time(NULL)), -1), rc;
-    long long scored = 0, events = 0;
-    struct score_run_stats s;
-    if ((rc = db_query_int(db, e, &scored,
-                           "SELECT COUNT(*) FROM score_run_log WHERE month = $1 AND tenant_id = $2"
-                           " AND scope = 0",
-                           "ii", (long long)month, (long long)TENANT_RUNS)) < 0)
+    int month = month_add(month_of_time(time(NULL)), -1), n = 0, rc;
+    long long *units = NULL;
+    if ((rc = score_units(db, &units, &n, e)) < 0)
         return rc;
-    if (scored)
-        return 0;
-    if ((rc = db_query_int(db, e, &events,
-                           "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE month = $1 LIMIT 1) x",
-                           "i", (long long)month)) < 0)
-        return rc;
-    if (!events)
-        return 0;
-    if ((rc = score_run_month(db, month, 0, false, &s, e)) < 0)
-        return rc;
-    log_info("jobs: scored %d: %ld members, %ld events in %.2f s", month, s.members, s.events,
-             s.seconds);
-    return 0;
+    for (int i = 0; i < n && rc >= 0; i++) {
+        char name[96];
+        long long events = 0;
+        struct score_run_stats s;
+        if ((rc = claim_unit(db, "score last month", units[i], name, sizeof(name), e)) <= 0)
+            continue;
+        if ((rc = month_covered(db, month, units[i], e)) == 0)
+            rc = units[i] ? db_query_int(db, e, &events,
+                                         "SELECT COUNT(*) FROM (SELECT 1 FROM events"
+                                         " WHERE month = $1 AND tenant_id = $2 LIMIT 1) x",
+                                         "ii", (long long)month, units[i])
+                          : db_query_int(db, e, &events,
+                                         "SELECT COUNT(*) FROM (SELECT 1 FROM events"
+                                         " WHERE month = $1 LIMIT 1) x",
+                                         "i", (long long)month);
+        if (rc >= 0 && events &&
+            (rc = score_run_tenant_month(db, month, units[i], 0, "scheduled", false, &s, e)) >= 0)
+            log_info("jobs: scored %d%s%.0lld: %ld members, %ld events in %.2f s", month,
+                     units[i] ? ", tenant " : "", units[i], s.members, s.events, s.seconds);
+        db_unlock(db, name);
+    }
+    free(units);
+    return rc < 0 ? rc : 0;
 }
 
 /* How many months back the late-events check looks (SCORING.md, "Late events and re-runs"). */
 #define RERUN_MONTHS 6
 
 /* Re-run each scored month of the last RERUN_MONTHS whose events include one stored after its
- * latest run began, oldest first (a veto carries into later months). Under the job's lock the
- * check and the re-run are one step: another server then finds the month's run newer than its
- * events and does nothing. */
+ * latest run began, oldest first (a veto carries into later months), per unit as above. Under
+ * the unit's lock the check and the re-run are one step: another server then finds the
+ * month's run newer than its events and does nothing. */
 static int rescore_late(struct db *db, struct errbuf *e)
 {
-    int now = month_of_time(time(NULL)), rc;
-    for (int back = RERUN_MONTHS; back >= 1; back--) {
-        int month = month_add(now, -back);
-        struct score_run_stats s;
-        if ((rc = score_month_has_late(db, month, e)) <= 0) {
-            if (rc < 0)
-                return rc;
+    int now = month_of_time(time(NULL)), n = 0, rc;
+    long long *units = NULL;
+    if ((rc = score_units(db, &units, &n, e)) < 0)
+        return rc;
+    for (int i = 0; i < n && rc >= 0; i++) {
+        char name[96];
+        if ((rc = claim_unit(db, "score late events", units[i], name, sizeof(name), e)) <= 0)
             continue;
+        for (int back = RERUN_MONTHS; back >= 1 && rc >= 0; back--) {
+            int month = month_add(now, -back);
+            struct score_run_stats s;
+            if ((rc = score_month_has_late(db, month, units[i], e)) <= 0)
+                continue;
+            if ((rc = score_run_tenant_month(db, month, units[i], 0, "late_events", false, &s,
+                                             e)) >= 0)
+                log_info("jobs: re-scored %d%s%.0lld (run %lld): %lld late events, %lld members"
+                         " changed",
+                         month, units[i] ? ", tenant " : "", units[i], s.run, s.late, s.changed);
         }
-        if ((rc = score_run_month_why(db, month, 0, "late_events", false, &s, e)) < 0)
-            return rc;
-        log_info("jobs: re-scored %d (run %lld): %lld late events, %lld members changed", month,
-                 s.run, s.late, s.changed);
+        db_unlock(db, name);
     }
-    return 0;
+    free(units);
+    return rc < 0 ? rc : 0;
 }
 
 /* The gate (docs/ARCHITECTURE.md, "Completeness and the gate"): last month's monthly jobs
@@ -101,25 +181,26 @@ static int gated_dues_close(struct db *db, struct errbuf *e)
 static const struct job {
     const char *name;
     int (*fn)(struct db *db, struct errbuf *e);
+    bool own_locks; /* takes a lock per tenant itself (claim_unit) */
 } jobs[] = {
     /* the feeds that are due: data pulled from the business systems, before it is scored */
-    {"source feeds", feed_job_pull_due},
+    {"source feeds", feed_job_pull_due, false},
     /* the modules whose events the scoring reads come first, so that last month is scored
      * with them: dues (on time / late) and the plans' daily check (task.done for the periods
      * that closed; also warnings, reminders, cases and escalation, once a day) */
-    {"dues bills of last and this month", dues_job_generate},
-    {"dues close last month", gated_dues_close},
-    {"dues reconcile yesterday", dues_job_reconcile},
+    {"dues bills of last and this month", dues_job_generate, false},
+    {"dues close last month", gated_dues_close, false},
+    {"dues reconcile yesterday", dues_job_reconcile, false},
     /* online payments whose notification did not come: the provider is asked */
-    {"dues query pending payments", dues_job_query_pending},
-    {"plan daily check", plan_job_daily},
-    {"score last month", gated_score},
+    {"dues query pending payments", dues_job_query_pending, false},
+    {"plan daily check", plan_job_daily, false},
+    {"score last month", gated_score, true},
     /* events that arrived after a month was scored: that month is run again */
-    {"score late events", rescore_late},
+    {"score late events", rescore_late, true},
     /* sources that went quiet: the admins are told once per quiet spell */
-    {"source quiet check", quality_job_quiet},
+    {"source quiet check", quality_job_quiet, false},
     /* webhook deliveries that are due (first tries and retries), on every pass */
-    {"plan webhook deliveries", plan_job_deliver},
+    {"plan webhook deliveries", plan_job_deliver, false},
 };
 
 /* Tests make several servers race for the same jobs: DJ_JOBS_START_AT (Unix time in
@@ -157,6 +238,8 @@ static int run_claimed(struct db *db, const struct job *j, struct errbuf *e)
 {
     char name[96];
     int rc;
+    if (j->own_locks)
+        return j->fn(db, e);
     snprintf(name, sizeof(name), "dangjian job: %s", j->name);
     if ((rc = db_try_lock(db, name, e)) <= 0)
         return rc;

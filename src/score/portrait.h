@@ -47,11 +47,11 @@ int portrait_org(struct db *db, const struct auth *a, long long org_id, int mont
 
 /* {"number", "reason", "finished_at", "tenant"} of the run a page shows: month's latest run
  * that covered tenant (a run of every tenant, "tenant": 0, or of that tenant); for tenant 0,
- * the latest run of every tenant. */
+ * the month's latest run of any scope (a tenant's run sums the rollups above the tenants). */
 int portrait_run_json(struct db *db, int month, long long tenant, json_t **ret,
                       struct errbuf *e);
 /* The same for an organization's page: its tenant's, or for one with other tenants below it
- * (a national root), the latest run of every tenant. */
+ * (a national root), the month's latest run. */
 int portrait_run_of_org(struct db *db, int month, long long org_id, json_t **ret,
                         struct errbuf *e);
 /* What re-runs changed for member_id in the PORTRAIT_LINE months ending at month. */

@@ -13,15 +13,17 @@
 #include "org/tenant.h"
 #include "base/banned.h"
 
-/* The run a page shows (portrait.h): rankings, portraits and the months list name it. */
+/* The run a page shows (portrait.h): rankings, portraits and the months list name it. A page
+ * over several tenants (tenant 0: a national root) names the month's latest run of any scope,
+ * since a tenant's run sums the rollups above the tenants again (run_spans.c). */
 int portrait_run_json(struct db *db, int month, long long tenant, json_t **ret,
                       struct errbuf *e)
 {
     struct db_stmt *st;
     int rc = db_prepare(db,
                         "SELECT run, reason, finished_at, scope FROM score_run_log"
-                        " WHERE month = $1 AND tenant_id = $2 AND (scope = 0 OR scope = $3)"
-                        " ORDER BY run DESC LIMIT 1",
+                        " WHERE month = $1 AND tenant_id = $2"
+                        " AND (scope = 0 OR scope = $3 OR $3 = 0) ORDER BY run DESC LIMIT 1",
                         &st, e);
     if (rc < 0)
         return rc;
@@ -50,7 +52,7 @@ int portrait_run_of_org(struct db *db, int month, long long org_id, json_t **ret
     if ((rc = db_step(st, e)) == 1)
         snprintf(path, sizeof(path), "%s", db_col_text(st, 0));
     db_done(st);
-    /* an organization with other tenants below it: the latest run of every tenant */
+    /* an organization with other tenants below it: the month's latest run */
     if (rc < 0 || (path[0] && (rc = tenant_of_subtree(db, path, &tenant, e)) < 0))
         return rc;
     return portrait_run_json(db, month, tenant, ret, e);

@@ -117,6 +117,10 @@ int score_prev_load(struct db *db, int month, long long tenant, struct score_pre
         return rc;
     if (rc == 1)
         ret->started_at = covered;
+    else if (tenant) /* the tenant's first run: its members are first scored, not changed */
+        ret->scored = 0;
+    if (!ret->scored)
+        return 0;
     return read_rows(db, month, tenant, &ret->rows, &ret->nrows, e);
 }
 
@@ -311,11 +315,22 @@ out:
     return rc < 0 ? rc : 0;
 }
 
-int score_month_has_late(struct db *db, int month, struct errbuf *e)
+int score_month_has_late(struct db *db, int month, long long tenant, struct errbuf *e)
 {
     long long since = 0, n = 0;
-    int rc = db_query_int(db, e, &since, "SELECT started_at FROM score_runs WHERE month = $1", "i",
-                          (long long)month);
+    int rc;
+    if (tenant) {
+        /* since the latest run that covered the tenant; none: not scored, nothing is late */
+        if ((rc = covering_start(db, month, tenant, &since, e)) <= 0)
+            return rc;
+        rc = db_query_int(db, e, &n,
+                          "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE month = $1"
+                          " AND created_at > $2 AND tenant_id = $3 LIMIT 1) x",
+                          "iii", (long long)month, since, tenant);
+        return rc < 0 ? rc : n > 0;
+    }
+    rc = db_query_int(db, e, &since, "SELECT started_at FROM score_runs WHERE month = $1", "i",
+                      (long long)month);
     if (rc <= 0)
         return rc;
     /* since the latest run of every tenant: a later run of one tenant did not see the

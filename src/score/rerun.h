@@ -31,8 +31,10 @@ int score_prev_record(struct db *db, int month, const struct score_prev *p, long
                       long long *ret_late, struct errbuf *e);
 
 /* Whether month's events include one stored after its latest run of every tenant began (or
- * its latest run, when none was of every tenant): 1 yes, 0 no. */
-int score_month_has_late(struct db *db, int month, struct errbuf *e);
+ * its latest run, when none was of every tenant): 1 yes, 0 no. For a tenant (not 0): whether
+ * its events include one stored after the latest run that covered it began (0 when none
+ * did). */
+int score_month_has_late(struct db *db, int month, long long tenant, struct errbuf *e);
 
 /* Is reason one of the run reasons ('scheduled', 'late_events', 'manual')? */
 int score_reason_valid(const char *reason);

@@ -315,8 +315,8 @@ int score_run_month_why(struct db *db, int month, long long actor, const char *r
     return score_run_tenant_month(db, month, 0, actor, reason, progress, out, e);
 }
 
-/* A tenant's run replaces its members' rows and its organizations' (not those with other
- * tenants below them, which only a run of every tenant sees whole). */
+/* A tenant's run replaces its members' rows and its organizations' (those with other tenants
+ * below them are summed again afterwards: run_write_spans). */
 static int delete_old(const struct run *r, struct errbuf *e)
 {
     struct buf sql = BUF_INIT;
@@ -411,6 +411,12 @@ int score_run_tenant_month(struct db *db, int month, long long tenant, long long
     if ((rc = delete_old(&r, e)) < 0 || (rc = run_write_members(&r, r.model->version, e)) < 0 ||
         (rc = orgs = run_write_orgs(&r, r.model->version, e)) < 0)
         goto out;
+    /* from here to the commit one run of the month at a time (runs of several tenants on
+     * several servers): its number, and the rollups above the tenants */
+    if ((rc = run_lock_month(&r, &prev, e)) < 0 ||
+        (tenant && (rc = run_write_spans(&r, r.model->version, e)) < 0))
+        goto out;
+    orgs += tenant ? rc : 0;
     if ((rc = score_prev_record(db, month, &prev, &changed, &late, e)) < 0 ||
         (rc = run_record(&r, &prev, reason, started, actor, changed, late, e)) < 0 ||
         (rc = version_bump(db, TOPIC_SCORES, e)) < 0)

@@ -32,9 +32,11 @@ int score_run_month_why(struct db *db, int month, long long actor, const char *r
                         bool progress, struct score_run_stats *out, struct errbuf *e);
 /* The same for one tenant (0: every tenant, as above): its members are scored and ranked
  * (their ranks are within their tenant anyway), their rows and their organizations' replaced;
- * an organization with other tenants below it (a national root) keeps its rows, which only a
- * run of every tenant makes. Every read names the tenant, so that on Citus the run stays on
- * that tenant's shards. -ERR_NOTFOUND for a tenant without organizations. */
+ * an organization with other tenants below it (a national root) gets its rollup summed again
+ * from the tenants' stored rollups. Every read of members and events names the tenant, so
+ * that on Citus the run stays on that tenant's shards. Runs of different tenants may run at
+ * once (the monthly job's, on several servers): they take turns only for their last step.
+ * -ERR_NOTFOUND for a tenant without organizations. */
 int score_run_tenant_month(struct db *db, int month, long long tenant, long long actor,
                            const char *reason, bool progress, struct score_run_stats *out,
                            struct errbuf *e);

@@ -58,10 +58,35 @@ struct run {
     bool progress;
 };
 
+/* An organization's sums over the members below it: what its org_scores row averages. */
+struct rollup {
+    long members;
+    double dims[DIM_COUNT], index;
+    long hist[HIST_BANDS];
+    double part[DIM_COUNT]; /* members with events in the dimension */
+};
+
+/* The histogram band of an index (tenths of 0–100, the top one closed). */
+int run_band(double index);
+/* Write org_id's row of org_scores from its sums x and contrib (the model's nrules sums of
+ * counted points, by rule). */
+int run_insert_rollup(struct run *r, long long org_id, const struct rollup *x,
+                      const double *contrib, long long version, struct errbuf *e);
+
 /* Every member's row in one bulk write (COPY on PostgreSQL). */
 int run_write_members(struct run *r, long long version, struct errbuf *e);
 /* Every organization's rollup over the members below it; the number written. */
 int run_write_orgs(struct run *r, long long version, struct errbuf *e);
+/* Several runs of a month (of different tenants, on several servers) take turns from here to
+ * their commit: the month's score_runs row is touched first, which waits for another run's
+ * uncommitted write of it; then prev's run number is read again, and what follows sees the
+ * other runs' rows committed. */
+int run_lock_month(struct run *r, struct score_prev *prev, struct errbuf *e);
+/* A tenant's run: the rollups of the organizations with several tenants below them (a
+ * national root), summed from the stored rollups of the organizations just below them (each
+ * within one tenant) and the rows of members directly in them (run_spans.c). After
+ * run_lock_month. The number written. */
+int run_write_spans(struct run *r, long long version, struct errbuf *e);
 /* The run's rows in score_runs (the month's latest) and score_run_log (every run). */
 int run_record(const struct run *r, const struct score_prev *prev, const char *reason,
                long long started, long long actor, long long changed, long long late,

@@ -65,21 +65,60 @@ int run_write_members(struct run *r, long long version, struct errbuf *e)
     return db_bulk_close(bulk, NULL, e);
 }
 
-struct rollup {
-    long members;
-    double dims[DIM_COUNT], index;
-    long hist[HIST_BANDS];
-    long part[DIM_COUNT];
-};
+int run_band(double index)
+{
+    int band = (int)(index / 10);
+    return band >= HIST_BANDS ? HIST_BANDS - 1 : band < 0 ? 0 : band;
+}
+
+int run_insert_rollup(struct run *r, long long org_id, const struct rollup *x,
+                      const double *contrib, long long version, struct errbuf *e)
+{
+    struct buf hist = BUF_INIT, part = BUF_INIT, con = BUF_INIT;
+    double n = x->members ? (double)x->members : 1;
+    long long tenant;
+    int rc;
+    buf_addch(&hist, '[');
+    for (int k = 0; k < HIST_BANDS; k++)
+        buf_printf(&hist, "%s%ld", k ? "," : "", x->hist[k]);
+    buf_addch(&hist, ']');
+    buf_addch(&part, '{');
+    for (int d = 0; d < DIM_COUNT; d++)
+        buf_printf(&part, "%s\"%s\":%.6g", d ? "," : "", dim_name(d), x->part[d] / n);
+    buf_addch(&part, '}');
+    buf_addch(&con, '{');
+    for (size_t k = 0, first = 1; k < r->model->nrules; k++) {
+        if (contrib[k] == 0)
+            continue;
+        buf_printf(&con, "%s\"%s\":%.10g", first ? "" : ",", r->model->rules[k].indicator,
+                   contrib[k] / n);
+        first = 0;
+    }
+    buf_addch(&con, '}');
+    if (!hist.data || !part.data || !con.data)
+        rc = errbuf_set(e, -ERR_NOMEM, "out of memory");
+    /* a one-row INSERT: queued when the run pipelines its writes */
+    else if ((rc = tenant_of_org(r->db, org_id, &tenant, e)) >= 0)
+        rc = db_run(r->db, e,
+                    "INSERT INTO org_scores(month, org_id, version, members, politics,"
+                    " theory, discipline, performance, honours, idx, hist, participation,"
+                    " contrib, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+                    " $12, $13, $14)",
+                    "iiiiddddddttti", (long long)r->month, org_id, version,
+                    (long long)x->members, x->dims[0] / n, x->dims[1] / n, x->dims[2] / n,
+                    x->dims[3] / n, x->dims[4] / n, x->index / n, buf_str(&hist), buf_str(&part),
+                    buf_str(&con), tenant);
+    buf_release(&hist);
+    buf_release(&part);
+    buf_release(&con);
+    return rc < 0 ? rc : 0;
+}
 
 int run_write_orgs(struct run *r, long long version, struct errbuf *e)
 {
-    long long tenant;
     size_t nr = r->model->nrules;
     struct rollup *u = calloc((size_t)r->norgs + 1, sizeof(*u));
     double *contrib = calloc((size_t)r->norgs * nr + 1, sizeof(double));
-    struct buf hist = BUF_INIT, part = BUF_INIT, con = BUF_INIT;
-    char *sql = NULL;
     int rc = 0;
     long written = 0;
     if (!u || !contrib) {
@@ -89,11 +128,7 @@ int run_write_orgs(struct run *r, long long version, struct errbuf *e)
     for (long i = 0; i < r->nmembers; i++) {
         const struct member *m = &r->members[i];
         const struct org *o = &r->orgs[m->org];
-        int band = (int)(m->index / 10);
-        if (band >= HIST_BANDS)
-            band = HIST_BANDS - 1;
-        if (band < 0)
-            band = 0;
+        int band = run_band(m->index);
         for (int a = 0; a < o->nanc; a++) {
             struct rollup *x = &u[o->anc[a]];
             x->members++;
@@ -112,58 +147,41 @@ int run_write_orgs(struct run *r, long long version, struct errbuf *e)
         }
     }
     for (int i = 0; i < r->norgs && rc >= 0; i++) {
-        struct rollup *x = &u[i];
-        double n = x->members ? (double)x->members : 1;
-        if (!x->members)
+        if (!u[i].members)
             continue; /* nobody scored below it this month */
         if (r->tenant && (r->orgs[i].tenant != r->tenant || r->orgs[i].spans))
-            continue; /* another tenant's, or spanning tenants: a run of every tenant's */
-        buf_reset(&hist);
-        buf_reset(&part);
-        buf_reset(&con);
-        buf_addch(&hist, '[');
-        for (int k = 0; k < HIST_BANDS; k++)
-            buf_printf(&hist, "%s%ld", k ? "," : "", x->hist[k]);
-        buf_addch(&hist, ']');
-        buf_addch(&part, '{');
-        for (int d = 0; d < DIM_COUNT; d++)
-            buf_printf(&part, "%s\"%s\":%.6g", d ? "," : "", dim_name(d), (double)x->part[d] / n);
-        buf_addch(&part, '}');
-        buf_addch(&con, '{');
-        for (size_t k = 0, first = 1; k < nr; k++) {
-            double v = contrib[(size_t)i * nr + k];
-            if (v == 0)
-                continue;
-            buf_printf(&con, "%s\"%s\":%.10g", first ? "" : ",", r->model->rules[k].indicator, v / n);
-            first = 0;
-        }
-        buf_addch(&con, '}');
-        /* a one-row INSERT: queued when the run pipelines its writes */
-        if ((rc = tenant_of_org(r->db, r->orgs[i].id, &tenant, e)) < 0)
-            break;
-        rc = db_run(r->db, e,
-                    "INSERT INTO org_scores(month, org_id, version, members, politics,"
-                    " theory, discipline, performance, honours, idx, hist, participation,"
-                    " contrib, tenant_id) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-                    " $12, $13, $14)",
-                    "iiiiddddddttti", (long long)r->month, r->orgs[i].id, version,
-                    (long long)x->members, x->dims[0] / n, x->dims[1] / n, x->dims[2] / n,
-                    x->dims[3] / n, x->dims[4] / n, x->index / n, buf_str(&hist), buf_str(&part),
-                    buf_str(&con), tenant);
-        if (rc < 0)
+            continue; /* another tenant's, or spanning tenants: run_write_spans */
+        if ((rc = run_insert_rollup(r, r->orgs[i].id, &u[i], &contrib[(size_t)i * nr], version,
+                                    e)) < 0)
             break;
         written++;
     }
 out:
-    free(sql);
     free(u);
     free(contrib);
-    buf_release(&hist);
-    buf_release(&part);
-    buf_release(&con);
     if (rc >= 0)
         return (int)written;
     return rc;
+}
+
+int run_lock_month(struct run *r, struct score_prev *prev, struct errbuf *e)
+{
+    long long now = (long long)time(NULL);
+    /* a row the run's own run_record then overwrites; rolled back with the run */
+    int rc = db_run(r->db, e,
+                    "INSERT INTO score_runs(month, version, members, events, started_at,"
+                    " finished_at, run, reason, tenant_id, scope)"
+                    " VALUES($1, $2, 0, 0, $3, $3, 0, 'scheduled', $4, $5)"
+                    " ON CONFLICT (month, tenant_id) DO UPDATE SET run = score_runs.run",
+                    "iiiii", (long long)r->month, r->model->version, now,
+                    (long long)TENANT_RUNS, r->tenant);
+    if (rc < 0)
+        return rc;
+    rc = db_query_int(r->db, e, &prev->run,
+                      "SELECT COALESCE(MAX(run), 0) FROM score_run_log WHERE month = $1"
+                      " AND tenant_id = $2",
+                      "ii", (long long)r->month, (long long)TENANT_RUNS);
+    return rc < 0 ? rc : 0;
 }
 
 /* The run's rows in score_runs (the latest) and score_run_log (every run), kept in

@@ -2,7 +2,8 @@
 // once, each job runs exactly once (counted by its log line and its rows). DJ_JOBS_START_AT
 // starts both servers' first pass at the same moment and DJ_JOBS_PAUSE_MS holds each job
 // between being taken and running, so the second server surely tries the same job while the
-// first holds it (without the claim both would find every job due and run it).
+// first holds it (without the claim both would find every job due and run it). The monthly
+// scoring of a tree of several tenants is claimed per tenant, so the two servers share it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -18,19 +19,40 @@ function cli(url, [cmd, ...rest]) {
   return spawnSync(BIN, [cmd, '--db', url, ...rest].map(String), { encoding: 'utf8', timeout: 120_000 });
 }
 
+/** Two servers on db whose job passes start together, each job held a second once taken. */
+function racingServers(db) {
+  const opts = {
+    db: db.url,
+    init: false,
+    env: { DJ_JOBS_START_AT: String(Date.now() + 5000), DJ_JOBS_PAUSE_MS: '1000' },
+    serveArgs: ['--jobs-every', '1'],
+  };
+  return Promise.all([startServer(opts), startServer(opts)]);
+}
+
 function monthBefore(month) {
   return month % 100 === 1 ? month - 89 : month - 1;
 }
 
-test('two servers on one database run each background job once', { timeout: 180_000 }, async () => {
+/** On a fresh database holding `dangjian demo ARGS`: fn({ db, tool, cur, last, servers }), then
+ * the servers it started stop and the database goes. */
+async function onDemo(demoArgs, fn) {
   const db = tempDatabase();
   const servers = [];
   try {
     const { month: cur } = localDate();
-    const last = monthBefore(cur);
     const tool = { run: (args) => cli(db.url, args) };
     cliOk(tool, ['init']);
-    cliOk(tool, ['demo', '--orgs', '12', '--members', '40', '--months', '2']);
+    cliOk(tool, ['demo', ...demoArgs]);
+    await fn({ db, tool, cur, last: monthBefore(cur), servers });
+  } finally {
+    await Promise.all(servers.map((s) => s.stop().catch(() => {})));
+    db.drop();
+  }
+}
+
+test('two servers on one database run each background job once', { timeout: 180_000 }, () =>
+  onDemo(['--orgs', '12', '--members', '40', '--months', '2'], async ({ db, cur, last, servers }) => {
     // undo what the demo did as the jobs would, so that every job is due now; last month's
     // run is made to look like a run of one tenant by hand: the job still scores every tenant
     sql(db.url, `UPDATE score_runs SET scope = 1 WHERE month = ${last}`);
@@ -39,13 +61,7 @@ test('two servers on one database run each background job once', { timeout: 180_
     sql(db.url, `UPDATE dues_months SET closed_at = NULL WHERE month = ${last}`);
     sql(db.url, `UPDATE dues_months SET generated_at = NULL WHERE month = ${cur}`);
 
-    const opts = {
-      db: db.url,
-      init: false,
-      env: { DJ_JOBS_START_AT: String(Date.now() + 5000), DJ_JOBS_PAUSE_MS: '1000' },
-      serveArgs: ['--jobs-every', '1'],
-    };
-    servers.push(...(await Promise.all([startServer(opts), startServer(opts)])));
+    servers.push(...(await racingServers(db)));
 
     const done = () =>
       sql(db.url, `SELECT COUNT(*) FROM score_run_log WHERE month = ${last} AND scope = 0`) === '1' &&
@@ -71,9 +87,47 @@ test('two servers on one database run each background job once', { timeout: 180_
     for (const s of servers) assert.doesNotMatch(s.log(), /jobs: .*(error|failed)/i);
     assert.equal(sql(db.url, `SELECT COUNT(*) FROM score_runs WHERE month = ${last}`), '1');
     assert.equal(sql(db.url, `SELECT run, scope FROM score_runs WHERE month = ${last}`), '2|0', 'the run of every tenant, after the one by hand');
-  } finally {
-    await Promise.all(servers.map((s) => s.stop().catch(() => {})));
-    db.drop();
-  }
-});
+  }));
 
+test('two servers score the tenants of a national tree each once, side by side, and sum the national root', { timeout: 180_000 }, () =>
+  onDemo(['--tenants', '3', '--orgs', '8', '--members', '30', '--months', '2'], async ({ db, tool, last, servers }) => {
+    // last month unscored, so that the job scores it: a run per tenant with events
+    for (const t of ['score_changes', 'member_scores', 'org_scores', 'score_run_log', 'score_runs']) sql(db.url, `DELETE FROM ${t} WHERE month = ${last}`);
+    const tenants = sql(db.url, `SELECT DISTINCT tenant_id FROM events WHERE month = ${last} ORDER BY 1`).split('\n').map(Number);
+    assert.equal(tenants.length, 3, 'three provinces with events (the national root has none)');
+    const root = sql(db.url, 'SELECT id FROM orgs WHERE parent_id IS NULL');
+
+    servers.push(...(await racingServers(db)));
+    const runs = () => sql(db.url, `SELECT scope FROM score_run_log WHERE month = ${last} ORDER BY scope`);
+    const deadline = Date.now() + 120_000;
+    while (runs() !== tenants.join('\n')) {
+      assert.ok(Date.now() < deadline, `tenants not scored in time (${runs()}):\n${servers.map((s) => s.log()).join('\n---\n')}`);
+      await sleep(250);
+    }
+    await sleep(4000); // more passes: nothing runs again
+    await Promise.all(servers.map((s) => s.stop()));
+
+    const logs = servers.map((s) => s.log());
+    for (const t of tenants) {
+      const re = new RegExp(`jobs: scored ${last}, tenant ${t}:`, 'g');
+      assert.equal(logs.join('\n').match(re)?.length, 1, `tenant ${t} scored once:\n${logs.join('\n---\n')}`);
+    }
+    // while one server held a tenant the other went on to the next: both scored
+    for (const l of logs) assert.match(l, new RegExp(`jobs: scored ${last}, tenant`), `each server scored a tenant:\n${logs.join('\n---\n')}`);
+    for (const l of logs) assert.doesNotMatch(l, /jobs: .*(error|failed)/i);
+    assert.equal(sql(db.url, `SELECT COUNT(*) FROM score_run_log WHERE month = ${last} AND scope = 0`), '0', 'no run of every tenant');
+    assert.equal(sql(db.url, `SELECT COUNT(*) FROM score_changes WHERE month = ${last}`), '0', "a tenant's first run changes nobody");
+    // the national root summed from the provinces: as a run of every tenant makes it
+    const row = `SELECT members, politics, theory, discipline, performance, honours, idx, hist, participation, contrib FROM org_scores WHERE month = ${last} AND org_id = ${root}`;
+    const summed = sql(db.url, row).split('|');
+    assert.equal(Number(summed[0]), Number(sql(db.url, `SELECT COUNT(*) FROM member_scores WHERE month = ${last}`)));
+    cliOk(tool, ['score', 'run', '--month', String(last)]);
+    const whole = sql(db.url, row).split('|');
+    for (let i = 0; i < 7; i++) assert.ok(Math.abs(Number(summed[i]) - Number(whole[i])) < 1e-6, `column ${i}: ${summed[i]} vs ${whole[i]}`);
+    assert.deepEqual(JSON.parse(summed[7]), JSON.parse(whole[7]), 'histogram');
+    for (const c of [8, 9]) {
+      const [a, b] = [JSON.parse(summed[c]), JSON.parse(whole[c])];
+      assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
+      for (const k of Object.keys(a)) assert.ok(Math.abs(a[k] - b[k]) < 1e-5, `column ${c} ${k}: ${a[k]} vs ${b[k]}`);
+    }
+  }));

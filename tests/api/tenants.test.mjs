@@ -238,12 +238,24 @@ test('the national roll-up: per province, from one GROUP BY tenant per measure',
   assert.equal((await api('admin', 'GET', '/api/v1/national/provinces?month=2024-13')).status, 400);
 });
 
-test("a run of one tenant rescores its members and keeps the other tenant's and the national root's rows", async () => {
+test("a run of one tenant rescores its members, keeps the other tenant's rows and sums the national root again", async () => {
   // a second passes: the late events are stored after the run began, and the server, which
   // looks at the data's version once a second, sees the runs of the CLI
   const settle = () => new Promise((resolve) => setTimeout(resolve, 1100));
   const idx = (emp) => Number(q(`SELECT idx FROM member_scores WHERE month = ${CUR} AND member_id = ${mem[emp]}`));
   const orgRow = (code) => q(`SELECT members, idx FROM org_scores WHERE month = ${CUR} AND org_id = ${org[code]}`);
+  // a whole roll-up row, its numbers parsed: what the national root shows
+  const rollup = (code) => {
+    const [members, politics, theory, discipline, performance, honours, i, hist, part, contrib] = q(
+      `SELECT members, politics, theory, discipline, performance, honours, idx, hist, participation, contrib FROM org_scores WHERE month = ${CUR} AND org_id = ${org[code]}`,
+    ).split('|');
+    return { members: Number(members), dims: [politics, theory, discipline, performance, honours].map(Number), idx: Number(i), hist: JSON.parse(hist), part: JSON.parse(part), contrib: JSON.parse(contrib) };
+  };
+  const near = (a, b, what) => {
+    if (typeof a === 'number') return assert.ok(Math.abs(a - b) < 1e-6, `${what}: ${a} vs ${b}`);
+    assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort(), what);
+    for (const k of Object.keys(a)) near(a[k], b[k], `${what}.${k}`);
+  };
   const portrait = async (emp) => (await ok('admin', 'GET', `/api/v1/portraits/members/${mem[emp]}?month=${CUR}`)).run;
   const orgRun = async (code) => (await ok('admin', 'GET', `/api/v1/portraits/orgs/${org[code]}?month=${CUR}`)).run;
   const before = { js: idx('JS001'), zj: idx('ZJ001'), sgcc: orgRow('SGCC'), zjOrg: orgRow('ZJ'), jsOrg: orgRow('JS') };
@@ -263,7 +275,12 @@ test("a run of one tenant rescores its members and keeps the other tenant's and 
   assert.equal(idx('ZJ001'), before.zj, 'the other tenant keeps its result');
   assert.equal(orgRow('ZJ'), before.zjOrg);
   assert.notEqual(orgRow('JS'), before.jsOrg);
-  assert.equal(orgRow('SGCC'), before.sgcc, 'the national root keeps its roll-up until a run of every tenant');
+  // the national root is summed again from the provinces' roll-ups: JS's new, ZJ's kept
+  const [js, zj, sgcc] = ['JS', 'ZJ', 'SGCC'].map(rollup);
+  assert.notEqual(orgRow('SGCC'), before.sgcc, 'the national root follows the tenant run');
+  assert.equal(sgcc.members, js.members + zj.members);
+  near(sgcc.idx, (js.idx * js.members + zj.idx * zj.members) / sgcc.members, 'national index: the members-weighted mean of the provinces');
+  near(sgcc.hist, js.hist.map((h, k) => h + zj.hist[k]), 'national histogram');
   assert.equal(Number(q(`SELECT COUNT(*) FROM member_scores WHERE month = ${CUR}`)), 6);
   await settle();
   // each page names the run that made what it shows
@@ -271,15 +288,17 @@ test("a run of one tenant rescores its members and keeps the other tenant's and 
   assert.equal((await portrait('ZJ001')).number, run0);
   assert.equal((await orgRun('JS')).number, run0 + 1);
   assert.equal((await orgRun('ZJ')).number, run0);
-  assert.deepEqual([(await orgRun('SGCC')).number, (await orgRun('SGCC')).tenant], [run0, 0]);
+  assert.deepEqual([(await orgRun('SGCC')).number, (await orgRun('SGCC')).tenant], [run0 + 1, jsTenant], 'the national root names the run that summed it');
   const changes = (await ok('admin', 'GET', `/api/v1/portraits/members/${mem.JS001}?month=${CUR}`)).changes;
   assert.equal(changes[0].run, run0 + 1);
   assert.deepEqual(changes[0].late.map((l) => [l.source, l.events]), [['hr', 1]]);
 
   // a tenant by number; a tenant that does not exist; a code that names no organization
+  const sgccJs = orgRow('SGCC');
   cliOk(srv, ['score', 'run', '--month', String(CUR), '--tenant', String(zjTenant)]);
   assert.ok(idx('ZJ001') > before.zj);
-  assert.equal(orgRow('SGCC'), before.sgcc);
+  assert.notEqual(orgRow('SGCC'), sgccJs, 'the ZJ run sums the national root again');
+  const summed = rollup('SGCC');
   const none = srv.run(['score', 'run', '--month', String(CUR), '--tenant', '99']);
   assert.equal(none.status, 1, none.stderr);
   assert.match(none.stderr, /tenant 99 has no organizations/);
@@ -288,10 +307,11 @@ test("a run of one tenant rescores its members and keeps the other tenant's and 
   assert.match(bad.stderr, /neither a tenant number nor an organization code/);
   assert.equal(Number(q(`SELECT COUNT(*) FROM member_scores WHERE month = ${CUR}`)), 6, 'a refused run changes nothing');
 
-  // a run of every tenant then rolls the national root up again, and every page names it
+  // a run of every tenant then rolls the national root up from the members themselves: the
+  // same figures as the sum of the provinces' runs, and every page names it
   const all = cliOk(srv, ['score', 'run', '--month', String(CUR)]);
   assert.match(all.stdout, new RegExp(`run ${run0 + 3}, 6 members`), all.stdout);
-  assert.notEqual(orgRow('SGCC'), before.sgcc);
+  near(rollup('SGCC'), summed, 'national root: a run of every tenant and the sum of the tenant runs');
   await settle();
   for (const emp of ['JS001', 'ZJ001']) assert.deepEqual([(await portrait(emp)).number, (await portrait(emp)).tenant], [run0 + 3, 0]);
   assert.equal((await orgRun('SGCC')).number, run0 + 3);

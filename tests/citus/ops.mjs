@@ -57,7 +57,17 @@ async function citus(...words) {
 // old placements of moved shards are kept (not dropped 15 s after the move) so that a lost
 // write can be looked for in them
 sql('ALTER SYSTEM SET citus.defer_shard_delete_interval = -1');
-sql('SELECT pg_reload_conf()');
+// every node logs its writes with the time to the millisecond, its process and transaction:
+// a lost write is then found in the logs beside the move's steps
+const nodes = [DB, ...(await citus('env')).match(/CITUS_WORKERS='([^']*)'/)[1].split(' ').map((u) => u.replace(/\/[^/]*$/, '/dj_ops'))];
+// (the coordinator every statement and every lock wait over 20 ms; a worker's line names the
+// coordinator's process in its application name: citus_internal gpid=…)
+for (const n of nodes) {
+  const coordinator = n === DB;
+  for (const q of [`ALTER SYSTEM SET log_statement = '${coordinator ? 'all' : 'mod'}'`, "ALTER SYSTEM SET log_line_prefix = '%m [%p] %x %a '",
+    ...(coordinator ? ["ALTER SYSTEM SET log_lock_waits = on", "ALTER SYSTEM SET deadlock_timeout = '20ms'"] : []), 'SELECT pg_reload_conf()'])
+    execFileSync(PSQL, ['-X', '-q', '-d', n, '-c', q]);
+}
 
 const callbackKey = randomBytes(24).toString('hex');
 execFileSync('./dangjian', ['dues', 'setting', 'callback_key', callbackKey, '--db', DB], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -170,12 +180,38 @@ async function diagnoseLoss(ids) {
   }
   say(`   old placements awaiting cleanup: ${sql("SELECT count(*) || ' (payments: ' || COALESCE(string_agg(object_name, ' ') FILTER (WHERE object_name LIKE '%dues_payments_%'), '') || ')' FROM pg_dist_cleanup")[0][0]}`);
   const state = readFileSync(process.env.CITUS_STATE, 'utf8');
+  const mine = new RegExp(`dues_payment[a-z_]*_\\d+ .*\\('(${ids.join('|')})'::bigint|entity_id.*'(${ids.join('|')})'|[( ]id = '?(${ids.join('|')})\\b`);
   for (const [, name, dir] of state.matchAll(/^(\w+)=(.*)$/gm)) {
     let log = '';
     try { log = readFileSync(`${dir}/server.log`, 'utf8'); } catch { continue; }
-    const bad = log.split('\n').filter((l) => /ERROR|WARNING|FATAL|PANIC/.test(l)).slice(-25);
+    const lines = log.split('\n');
+    const bad = lines.filter((l) => /ERROR|WARNING|FATAL|PANIC/.test(l)).slice(-25);
     say(`   ${name}'s log, errors and warnings (${bad.length}):`);
     for (const l of bad) console.log(`      ${l}`);
+    // the lost rows' statements, and on the coordinator the moves' steps
+    const pids = new Set();
+    for (const l of lines) if (mine.test(l)) pids.add(l.match(/\[(\d+)\]/)?.[1]);
+    const steps = lines.filter((l) => (pids.has(l.match(/\[(\d+)\]/)?.[1]) && /statement:|COMMIT|mine/.test(l) && mine.test(l)) || /caught up|Moving shard|subscription|dues_payments_\d+ FROM/.test(l));
+    say(`   ${name}'s log, the lost rows' statements and the moves (${steps.length} lines):`);
+    for (const l of steps.slice(-40)) console.log(`      ${l.slice(0, 300)}`);
+    // the transactions that wrote the lost rows, whole
+    for (const pid of pids) {
+      const around = lines.filter((l) => l.includes(`[${pid}]`));
+      const at = around.findIndex((l) => mine.test(l));
+      for (const l of around.slice(Math.max(0, at - 3), at + 8)) console.log(`      | ${l.slice(0, 300)}`);
+      // on the coordinator: that session's statements and the lock waits around that moment
+      const w = around[at] ?? '';
+      const gpid = w.match(/gpid=(\d+)/)?.[1];
+      const when = w.slice(0, 23);
+      if (!gpid || name === 'COORD') continue;
+      const cpid = String(Number(BigInt(gpid) % 10000000000n));
+      const coord = readFileSync(`${state.match(/^COORD=(.*)$/m)[1]}/server.log`, 'utf8').split('\n');
+      const shift = (t, ms) => new Date(new Date(`${t.replace(' ', 'T')}Z`).getTime() + ms).toISOString().replace('T', ' ').slice(0, 23);
+      const [from, to] = [shift(when, -1500), shift(when, 1500)];
+      say(`   the coordinator around ${when}: session ${cpid}, lock waits, the moves`);
+      for (const l of coord.filter((x) => x.slice(0, 23) >= from && x.slice(0, 23) <= to && (x.includes(`[${cpid}]`) || /waiting|acquired|caught up|move|subscription|Moving|deadlock/i.test(x))).slice(0, 80))
+        console.log(`      c ${l.slice(0, 260)}`);
+    }
   }
 }
 
@@ -199,6 +235,7 @@ async function addWorkerUnderLoad(sessions) {
   const by = {};
   for (const e of all) by[e.what] = (by[e.what] ?? 0) + 1;
   say(`   ${all.length} requests during it (${Object.entries(by).map(([k, v]) => `${k} ${v}`).join(', ')}), ${all.filter((x) => !x.ok).length} failed`);
+  for (const x of all.filter((y) => !y.ok)) say(`   failed at ${((x.at - t0) / 1000).toFixed(2)} s: ${x.what}: ${x.status}`);
   assert.deepEqual(failures(from), {}, 'no request fails while a worker is added and the shards move');
 
   const status = await citus('status', 'dj_ops');

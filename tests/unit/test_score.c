@@ -364,7 +364,7 @@ static void test_rerun_after_late_events_records_only_changed_members(void **sta
     events(w, "A", "study.hours", 20240305, 1, 1);
     events(w, "B", "meeting.attend", 20240305, 1, 4); /* politics at its cap of 16 */
     run(w, 202403);
-    assert_int_equal(score_month_has_late(w->db, 202403, &e), 0);
+    assert_int_equal(score_month_has_late(w->db, 202403, 0, &e), 0);
     events(w, "A", "study.hours", 20240307, 2, 1); /* theory +4: index +0.8 */
     events(w, "B", "meeting.attend", 20240306, 1, 1); /* capped: no change */
     /* the run and the events share the second here: move the first events and the run's
@@ -374,12 +374,12 @@ static void test_rerun_after_late_events_records_only_changed_members(void **sta
          &e, "early");
     must(db_run(w->db, &e, "UPDATE score_runs SET started_at = started_at - 5", ""), &e, "start");
     must(db_run(w->db, &e, "UPDATE score_run_log SET started_at = started_at - 5", ""), &e, "log");
-    assert_int_equal(score_month_has_late(w->db, 202403, &e), 1);
+    assert_int_equal(score_month_has_late(w->db, 202403, 0, &e), 1);
     must(score_run_month_why(w->db, 202403, 0, "late_events", false, &s, &e), &e, "re-run");
     assert_int_equal(s.run, 2);
     assert_int_equal(s.changed, 1);
     assert_int_equal(s.late, 2);
-    assert_int_equal(score_month_has_late(w->db, 202403, &e), 0);
+    assert_int_equal(score_month_has_late(w->db, 202403, 0, &e), 0);
     must(db_query_int(w->db, &e, &n, "SELECT COUNT(*) FROM score_run_log WHERE month = 202403",
                       ""),
          &e, "log");
