@@ -19,7 +19,7 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { request, login, parseArgs, now, sleep, connectionError } from '../../bench/client.mjs';
 
@@ -180,6 +180,8 @@ async function diagnoseLoss(ids) {
   }
   say(`   old placements awaiting cleanup: ${sql("SELECT count(*) || ' (payments: ' || COALESCE(string_agg(object_name, ' ') FILTER (WHERE object_name LIKE '%dues_payments_%'), '') || ')' FROM pg_dist_cleanup")[0][0]}`);
   const state = readFileSync(process.env.CITUS_STATE, 'utf8');
+  const keep = process.env.CITUS_OPS_KEEP_LOGS; // a directory: the nodes' logs are copied there
+  if (keep) for (const [, name, dir] of state.matchAll(/^(\w+)=(.*)$/gm)) { try { copyFileSync(`${dir}/server.log`, `${keep}/${name}.log`); } catch { /* no log */ } }
   const mine = new RegExp(`dues_payment[a-z_]*_\\d+ .*\\('(${ids.join('|')})'::bigint|entity_id.*'(${ids.join('|')})'|[( ]id = '?(${ids.join('|')})\\b`);
   for (const [, name, dir] of state.matchAll(/^(\w+)=(.*)$/gm)) {
     let log = '';
@@ -207,9 +209,9 @@ async function diagnoseLoss(ids) {
       const cpid = String(Number(BigInt(gpid) % 10000000000n));
       const coord = readFileSync(`${state.match(/^COORD=(.*)$/m)[1]}/server.log`, 'utf8').split('\n');
       const shift = (t, ms) => new Date(new Date(`${t.replace(' ', 'T')}Z`).getTime() + ms).toISOString().replace('T', ' ').slice(0, 23);
-      const [from, to] = [shift(when, -1500), shift(when, 1500)];
-      say(`   the coordinator around ${when}: session ${cpid}, lock waits, the moves`);
-      for (const l of coord.filter((x) => x.slice(0, 23) >= from && x.slice(0, 23) <= to && (x.includes(`[${cpid}]`) || /waiting|acquired|caught up|move|subscription|Moving|deadlock/i.test(x))).slice(0, 80))
+      const within = (x, ms) => x.slice(0, 23) >= shift(when, -ms) && x.slice(0, 23) <= shift(when, ms);
+      say(`   the coordinator around ${when}: session ${cpid} (±0.2 s), lock waits and the moves (±1.5 s)`);
+      for (const l of coord.filter((x) => (within(x, 200) && x.includes(`[${cpid}]`) && !x.includes('DETAIL')) || (within(x, 1500) && /waiting|acquired|caught up|subscription|Moving|deadlock|pg_dist_placement|citus_move/i.test(x))).slice(0, 120))
         console.log(`      c ${l.slice(0, 260)}`);
     }
   }
