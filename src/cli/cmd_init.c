@@ -41,10 +41,19 @@ int cmd_init(int argc, char **argv)
             fprintf(stderr, "dangjian init: --citus needs a PostgreSQL URL\n");
             return 2;
         }
-        if ((rc = db_citus_distribute(db, &placed, &e)) < 0) {
+        char nodes[512];
+        if ((rc = db_citus_distribute(db, &placed, &e)) < 0 ||
+            (rc = db_citus_unsafe_nodes(db, nodes, sizeof(nodes), &e)) < 0) {
             db_close(db);
             return cli_fail(&e);
         }
+        if (rc > 0)
+            fprintf(stderr,
+                    "dangjian init: warning: Citus node(s) %s commit without waiting for their"
+                    " WAL (synchronous_commit off): moving shards (a rebalance) may lose writes"
+                    " acknowledged during a move's last moment; set synchronous_commit = on on"
+                    " every node (docs/OPERATIONS.md)\n",
+                    nodes);
     }
     if (cli_attach_keys(db, url, true) < 0) {
         db_close(db);

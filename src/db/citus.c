@@ -4,6 +4,7 @@
  * kind: "distributed tenant_id", "reference" or "local". After the migrations, db_citus_
  * distribute() makes the reference tables reference tables and shards the distributed ones by
  * their column, all colocated with the first. Local tables stay on the coordinator. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,29 @@ int db_citus_present(struct db *db, bool *ret, struct errbuf *e)
         return rc;
     *ret = rc == 1;
     return 0;
+}
+
+int db_citus_unsafe_nodes(struct db *db, char *list, size_t size, struct errbuf *e)
+{
+    struct db_stmt *st;
+    size_t len = 0;
+    int rc, n = 0;
+    list[0] = '\0';
+    if ((rc = db_prepare(db,
+                         "SELECT nodename || ':' || nodeport FROM"
+                         " run_command_on_all_nodes('SHOW synchronous_commit')"
+                         " JOIN pg_dist_node USING (nodeid)"
+                         " WHERE success AND result IN ('off', 'local') ORDER BY nodeid",
+                         &st, e)) < 0)
+        return rc;
+    while ((rc = db_step(st, e)) == 1) {
+        int w = snprintf(list + len, size - len, "%s%s", n ? ", " : "", db_col_text(st, 0));
+        if (w > 0 && (size_t)w < size - len)
+            len += (size_t)w;
+        n++;
+    }
+    db_done(st);
+    return rc < 0 ? rc : n;
 }
 
 /* Whether table is to be placed: 0 yes, 1 when Citus placed it already (pg_dist_partition),

@@ -168,6 +168,11 @@ char *db_sql_in(const char *prefix, int first, int count, const char *suffix);
  * (reference tables, tables distributed by tenant_id, local ones left alone); idempotent. */
 int db_citus_present(struct db *db, bool *ret, struct errbuf *e);
 int db_citus_distribute(struct db *db, int *ret_placed, struct errbuf *e);
+/* The nodes of a Citus cluster that commit without waiting for their WAL to be written
+ * (synchronous_commit off or local) as "host:port, ..." in list; their number. A shard move
+ * decides its copy has caught up by the source's WAL write position, so on such a node it may
+ * switch to the copy without a write acknowledged in its last moment (docs/OPERATIONS.md). */
+int db_citus_unsafe_nodes(struct db *db, char *list, size_t size, struct errbuf *e);
 
 /* PostgreSQL only (no-op on SQLite): refresh the planner's statistics of tables (a constant
  * list, "a, b") after a bulk load, so that the statements after it are planned for the rows

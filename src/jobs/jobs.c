@@ -1,6 +1,7 @@
 #include "jobs/jobs.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,10 @@
 #include "base/banned.h"
 
 static void test_pause(void);
+
+/* Set when the server stops: a pass starts no further job nor tenant, so that a stop waits
+ * only for the work under way. */
+static atomic_bool quitting;
 
 /* What the scoring jobs divide a month into: the whole tree (0) when it has one tenant, else
  * each tenant (docs/SCALE.md, "The monthly run per tenant"), so that several servers score
@@ -95,7 +100,7 @@ static int score_last_month(struct db *db, struct errbuf *e)
     long long *units = NULL;
     if ((rc = score_units(db, &units, &n, e)) < 0)
         return rc;
-    for (int i = 0; i < n && rc >= 0; i++) {
+    for (int i = 0; i < n && rc >= 0 && !atomic_load(&quitting); i++) {
         char name[96];
         long long events = 0;
         struct score_run_stats s;
@@ -133,7 +138,7 @@ static int rescore_late(struct db *db, struct errbuf *e)
     long long *units = NULL;
     if ((rc = score_units(db, &units, &n, e)) < 0)
         return rc;
-    for (int i = 0; i < n && rc >= 0; i++) {
+    for (int i = 0; i < n && rc >= 0 && !atomic_load(&quitting); i++) {
         char name[96];
         if ((rc = claim_unit(db, "score late events", units[i], name, sizeof(name), e)) <= 0)
             continue;
@@ -252,7 +257,7 @@ static int run_claimed(struct db *db, const struct job *j, struct errbuf *e)
 int jobs_run_due(struct db *db, struct errbuf *e)
 {
     int first = 0;
-    for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
+    for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]) && !atomic_load(&quitting); i++) {
         struct errbuf je = ERRBUF_INIT;
         int rc = run_claimed(db, &jobs[i], &je);
         if (rc < 0 && db_lost(db)) { /* the rest would fail too: the next pass reconnects */
@@ -336,6 +341,7 @@ int jobs_start(const char *db_url, int interval, struct errbuf *e)
     snprintf(url, sizeof(url), "%s", db_url);
     every = interval > 0 ? interval : 300;
     stopping = false;
+    atomic_store(&quitting, false);
     if (pthread_create(&thread, NULL, loop, NULL) != 0)
         return errbuf_set(e, -ERR_INTERNAL, "cannot start the jobs thread");
     running = true;
@@ -348,6 +354,7 @@ void jobs_stop(void)
         return;
     pthread_mutex_lock(&lock);
     stopping = true;
+    atomic_store(&quitting, true);
     pthread_cond_signal(&wake);
     pthread_mutex_unlock(&lock);
     pthread_join(thread, NULL);
