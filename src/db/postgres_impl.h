@@ -12,7 +12,6 @@ struct pg_db {
     PGconn *h;
     int queued;  /* statements sent in pipeline mode whose answers are not read yet */
     int guarded; /* bulks with a unique key to take the guarded way (postgres_bulk.c) */
-    int citus;   /* whether the server is a Citus coordinator: 0 not asked yet, 1 no, 2 yes */
 };
 
 PGconn *pg_handle(struct db *db);
