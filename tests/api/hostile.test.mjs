@@ -22,11 +22,13 @@ function connect() {
   });
 }
 
-/** Everything the server sends until it closes the socket (or ms pass): {text, closedAfter}. */
+/** Everything the server sends until it closes the socket (or ms pass): {text, closedAfter};
+ * at once when it is closed already (its close event would never come again). */
 function drain(s, ms = 10_000) {
   const t0 = Date.now();
   return new Promise((resolve) => {
     let text = '';
+    if (s.destroyed || s.closed) return resolve({ text, closedAfter: 0 });
     const done = () => resolve({ text, closedAfter: Date.now() - t0 });
     s.on('data', (d) => (text += d.toString('utf8')));
     s.once('close', done);
