@@ -227,19 +227,36 @@ int ledger_balances(struct db *db, long long org_id, const char *const which[3],
     return rc < 0 ? rc : 0;
 }
 
-/* Bind the organization filter of a query written in two forms: one organization ($1) or
- * a subtree ($1, $2 the path bounds); returns the next parameter number. */
-static int bind_scope(struct db_stmt *st, long long org_id, const char *path, bool subtree)
+/* Prepare sql[subtree], a query written in two forms: one organization ($1) or a subtree ($1,
+ * $2 the path bounds), each with a %s before its GROUP BY for the tenant's condition, and
+ * bind that filter. The condition names the organization's or the subtree's tenant (none for a
+ * subtree over several) as the parameter after the caller's `extra` ones, so that on Citus one
+ * tenant's shards are read. Returns the caller's first parameter number, or < 0. */
+static int prepare_scoped(struct db *db, const char *const sql[2], long long org_id,
+                          const char *path, bool subtree, int extra, struct db_stmt **st,
+                          struct errbuf *e)
 {
-    char hi[ORG_PATH_MAX];
-    if (!subtree) {
-        db_bind_int(st, 1, org_id);
-        return 2;
+    char text[1024], cond[48] = "", hi[ORG_PATH_MAX];
+    long long tenant = 0;
+    int next = subtree ? 3 : 2, rc;
+    if ((rc = subtree ? tenant_of_subtree(db, path, &tenant, e)
+                      : tenant_of_org(db, org_id, &tenant, e)) < 0)
+        return rc;
+    if (tenant)
+        snprintf(cond, sizeof(cond), " AND p.tenant_id = $%d", next + extra);
+    snprintf(text, sizeof(text), sql[subtree], cond);
+    if ((rc = db_prepare(db, text, st, e)) < 0)
+        return rc;
+    if (subtree) {
+        scope_bounds(path, hi, sizeof(hi));
+        db_bind_text(*st, 1, path);
+        db_bind_text(*st, 2, hi);
+    } else {
+        db_bind_int(*st, 1, org_id);
     }
-    scope_bounds(path, hi, sizeof(hi));
-    db_bind_text(st, 1, path);
-    db_bind_text(st, 2, hi);
-    return 3;
+    if (tenant)
+        db_bind_int(*st, next + extra, tenant);
+    return next;
 }
 
 int ledger_trial_balance(struct db *db, long long org_id, const char *path, bool subtree, int to,
@@ -248,19 +265,18 @@ int ledger_trial_balance(struct db *db, long long org_id, const char *path, bool
     static const char *const sql[2] = {
         "SELECT p.account, SUM(CASE WHEN p.amount_fen > 0 THEN p.amount_fen ELSE 0 END),"
         " SUM(CASE WHEN p.amount_fen < 0 THEN -p.amount_fen ELSE 0 END) FROM ledger_postings p"
-        " WHERE p.org_id = $1 AND ($2 = 0 OR p.month <= $2) GROUP BY p.account",
+        " WHERE p.org_id = $1 AND ($2 = 0 OR p.month <= $2)%s GROUP BY p.account",
         "SELECT p.account, SUM(CASE WHEN p.amount_fen > 0 THEN p.amount_fen ELSE 0 END),"
         " SUM(CASE WHEN p.amount_fen < 0 THEN -p.amount_fen ELSE 0 END) FROM ledger_postings p"
         " JOIN orgs o ON o.id = p.org_id WHERE o.path >= $1 AND o.path < $2"
-        " AND ($3 = 0 OR p.month <= $3) GROUP BY p.account",
+        " AND ($3 = 0 OR p.month <= $3)%s GROUP BY p.account",
     };
     long long debit[NACCOUNTS] = {0}, credit[NACCOUNTS] = {0}, td = 0, tc = 0;
     json_t *rows;
     struct db_stmt *st;
     int rc, k;
-    if ((rc = db_prepare(db, sql[subtree], &st, e)) < 0)
-        return rc;
-    k = bind_scope(st, org_id, path, subtree);
+    if ((k = prepare_scoped(db, sql, org_id, path, subtree, 1, &st, e)) < 0)
+        return k;
     db_bind_int(st, k, to);
     while ((rc = db_step(st, e)) == 1) {
         for (size_t i = 0; i < NACCOUNTS; i++)
@@ -330,21 +346,20 @@ int ledger_statement(struct db *db, long long org_id, const char *path, bool sub
         " CASE WHEN p.amount_fen < 0 THEN -1 ELSE 1 END, SUM(p.amount_fen)"
         " FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id"
         " AND e.tenant_id = p.tenant_id"
-        " WHERE p.org_id = $1 AND p.month >= $2 AND p.month <= $3 GROUP BY 1, 2, 3, 4",
+        " WHERE p.org_id = $1 AND p.month >= $2 AND p.month <= $3%s GROUP BY 1, 2, 3, 4",
         "SELECT e.kind, CASE WHEN e.reverses_id IS NULL THEN 1 ELSE -1 END, p.account,"
         " CASE WHEN p.amount_fen < 0 THEN -1 ELSE 1 END, SUM(p.amount_fen)"
         " FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id"
         " AND e.tenant_id = p.tenant_id"
         " JOIN orgs o ON o.id = p.org_id WHERE o.path >= $1 AND o.path < $2"
-        " AND p.month >= $3 AND p.month <= $4 GROUP BY 1, 2, 3, 4",
+        " AND p.month >= $3 AND p.month <= $4%s GROUP BY 1, 2, 3, 4",
     };
     long long line[L_NONE] = {0}, expense[NACCOUNTS] = {0}, income, expenses = 0;
     json_t *inc, *exp;
     struct db_stmt *st;
     int rc, k;
-    if ((rc = db_prepare(db, sql[subtree], &st, e)) < 0)
-        return rc;
-    k = bind_scope(st, org_id, path, subtree);
+    if ((k = prepare_scoped(db, sql, org_id, path, subtree, 2, &st, e)) < 0)
+        return k;
     db_bind_int(st, k, from);
     db_bind_int(st, k + 1, to);
     while ((rc = db_step(st, e)) == 1) {

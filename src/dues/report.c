@@ -8,6 +8,7 @@
 #include "base/xlsxwrite.h"
 #include "db/db.h"
 #include "org/scope.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 static const struct {
@@ -37,12 +38,15 @@ int dues_collection(struct db *db, long long org_id, const char *path, int month
 {
     char hi[ORG_PATH_MAX];
     json_t *orgs = json_array(), *totals = json_object();
-    long long sum[NCOUNTERS + NAMOUNTS] = {0};
+    long long sum[NCOUNTERS + NAMOUNTS] = {0}, tenant = 0;
     struct db_stmt *st;
+    char sql[2048];
     int rc;
     scope_bounds(path, hi, sizeof(hi));
-    if ((rc = db_prepare(
-             db,
+    /* a subtree within one tenant names it: on Citus one tenant's shards are read */
+    if ((rc = tenant_of_subtree(db, path, &tenant, e)) < 0)
+        goto fail;
+    snprintf(sql, sizeof(sql),
              "SELECT b.org_id, o.code, o.name, COUNT(*),"
              " SUM(CASE WHEN b.status <> 'no_base' THEN 1 ELSE 0 END),"
              " SUM(CASE WHEN b.status = 'no_base' THEN 1 ELSE 0 END),"
@@ -57,11 +61,14 @@ int dues_collection(struct db *db, long long org_id, const char *path, int month
              " SUM(CASE WHEN b.status = 'unpaid' AND b.published_at IS NOT NULL"
              " THEN b.amount_fen ELSE 0 END)"
              " FROM dues_bills b JOIN orgs o ON o.id = b.org_id WHERE o.path >= $1 AND o.path < $2"
-             " AND b.month = $3 AND b.kind = 'regular' GROUP BY b.org_id, o.code, o.name, o.path"
+             " AND b.month = $3 AND b.kind = 'regular'%s GROUP BY b.org_id, o.code, o.name, o.path"
              " ORDER BY o.path",
-             &st, e)) < 0)
+             tenant ? " AND b.tenant_id = $4" : "");
+    if ((rc = db_prepare(db, sql, &st, e)) < 0)
         goto fail;
     db_bindv(st, "tti", path, hi, (long long)month);
+    if (tenant)
+        db_bind_int(st, 4, tenant);
     while ((rc = db_step(st, e)) == 1) {
         json_t *o = json_pack("{s:I, s:s, s:s}", "org_id", db_col_int(st, 0), "code",
                               db_col_text(st, 1), "name", db_col_text(st, 2));

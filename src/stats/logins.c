@@ -11,27 +11,39 @@
 #include "base/month.h"
 #include "db/db.h"
 #include "org/scope.h"
+#include "org/tenant.h"
 #include "stats/api.h"
 #include "base/banned.h"
 
+/* The month's sign-ins of the subtree [$2, $3); %s: the tenant named when the subtree lies in
+ * one (tenant_of_subtree), so that on Citus the statement reads that tenant's shards alone. */
 #define SUBTREE_JOIN                                                                               \
     " FROM logins l JOIN orgs o ON o.id = l.org_id"                                                \
-    " WHERE l.month = $1 AND l.ok = 1 AND o.path >= $2 AND o.path < $3"
+    " WHERE l.month = $1 AND l.ok = 1 AND o.path >= $2 AND o.path < $3%s"
+
+/* SUBTREE_JOIN's tenant condition, naming the tenant as parameter n (nothing for 0). */
+static const char *named(long long tenant, int n)
+{
+    static const char *const conds[] = {" AND l.tenant_id = $4", " AND l.tenant_id = $5"};
+    return tenant ? conds[n - 4] : "";
+}
 
 /* Sign-ins of month before the instant until. */
 static int month_total(struct db *db, int month, const char *lo, const char *hi, long long until,
-                       long long *ret, struct errbuf *e)
+                       long long tenant, long long *ret, struct errbuf *e)
 {
-    return db_query_int(db, e, ret, "SELECT COUNT(*)" SUBTREE_JOIN " AND l.at < $4", "itti",
-                        (long long)month, lo, hi, until);
+    char sql[512];
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*)" SUBTREE_JOIN " AND l.at < $4", named(tenant, 5));
+    return tenant ? db_query_int(db, e, ret, sql, "ittii", (long long)month, lo, hi, until, tenant)
+                  : db_query_int(db, e, ret, sql, "itti", (long long)month, lo, hi, until);
 }
 
 int stats_logins(struct db *db, long long org_id, const char *path, int month, long long now,
                  json_t **ret, struct errbuf *e)
 {
     struct db_stmt *st;
-    char hi[ORG_PATH_MAX + 8], day[16], as_of[16], prev_day[16];
-    long long per_day[31] = {0}, total = 0, users = 0, prev = 0;
+    char hi[ORG_PATH_MAX + 8], day[16], as_of[16], prev_day[16], sql[512];
+    long long per_day[31] = {0}, total = 0, users = 0, prev = 0, tenant = 0;
     int today = date_of_time(now), days = month_days(month), before = month_add(month, -1), rc;
     long long start = time_of_date(month * 100 + 1), prev_start = time_of_date(before * 100 + 1);
     long long prev_until = start;
@@ -49,13 +61,16 @@ int stats_logins(struct db *db, long long org_id, const char *path, int month, l
             prev_until = start;
     }
     scope_bounds(path, hi, sizeof(hi));
+    if ((rc = tenant_of_subtree(db, path, &tenant, e)) < 0)
+        return rc;
     /* the local day of an instant: days since the month's first local midnight */
-    if ((rc = db_prepare(db,
-                         "SELECT (l.at - $4) / 86400, COUNT(*)" SUBTREE_JOIN
-                         " GROUP BY 1",
-                         &st, e)) < 0)
+    snprintf(sql, sizeof(sql), "SELECT (l.at - $4) / 86400, COUNT(*)" SUBTREE_JOIN " GROUP BY 1",
+             named(tenant, 5));
+    if ((rc = db_prepare(db, sql, &st, e)) < 0)
         return rc;
     db_bindv(st, "itti", (long long)month, path, hi, start);
+    if (tenant)
+        db_bind_int(st, 5, tenant);
     while ((rc = db_step(st, e)) == 1) {
         long long d = db_col_int(st, 0), n = db_col_int(st, 1);
         if (d >= 0 && d < 31)
@@ -63,10 +78,13 @@ int stats_logins(struct db *db, long long org_id, const char *path, int month, l
         total += n;
     }
     db_done(st);
-    if (rc < 0 ||
-        (rc = db_query_int(db, e, &users, "SELECT COUNT(DISTINCT l.account_id)" SUBTREE_JOIN,
-                           "itt", (long long)month, path, hi)) < 0 ||
-        (rc = month_total(db, before, path, hi, prev_until, &prev, e)) < 0)
+    if (rc < 0)
+        return rc;
+    snprintf(sql, sizeof(sql), "SELECT COUNT(DISTINCT l.account_id)" SUBTREE_JOIN,
+             named(tenant, 4));
+    if ((rc = tenant ? db_query_int(db, e, &users, sql, "itti", (long long)month, path, hi, tenant)
+                     : db_query_int(db, e, &users, sql, "itt", (long long)month, path, hi)) < 0 ||
+        (rc = month_total(db, before, path, hi, prev_until, tenant, &prev, e)) < 0)
         return rc;
     date_format(month * 100 + days, as_of, sizeof(as_of));
     date_format(date_of_time(prev_until - 1), prev_day, sizeof(prev_day));

@@ -192,6 +192,24 @@ test("a provincial administrator sees nothing of the other province and never ac
   assert.ok(zjAudit.items.length > 0 && zjAudit.items.every((a) => zjOrgs.has(a.org?.id)), 'the ZJ audit is ZJ\'s');
   const zjBills = await ok('fin-zj', 'GET', `/api/v1/dues/bills?month=${CUR}&page_size=100`);
   assert.deepEqual([zjBills.total, zjBills.items.map((b) => b.emp_no).sort()], [3, ['ZJ001', 'ZJ002', 'ZJ003']]);
+  // the sign-in statistics, the collection report and the ledger: a province's tenant only,
+  // the national root's both
+  const [jsT, zjT] = ['JS', 'ZJ'].map((c) => Number(q(`SELECT tenant_id FROM orgs WHERE code = '${c}'`)));
+  const loginsOf = (t) => Number(q(`SELECT COUNT(*) FROM logins WHERE month = ${CUR} AND ok = 1 AND org_id IS NOT NULL${t ? ` AND tenant_id = ${t}` : ''}`));
+  assert.equal((await ok('admin-js', 'GET', `/api/v1/stats/logins?month=${CUR}`)).logins, loginsOf(jsT), 'JS sign-ins');
+  assert.equal((await ok('admin', 'GET', `/api/v1/stats/logins?org_id=${org.SGCC}&month=${CUR}`)).logins, loginsOf(0), 'every sign-in');
+  const collection = async (login, o) => (await ok(login, 'GET', `/api/v1/dues/reports/collection?org_id=${org[o]}&month=${CUR}`));
+  const zjColl = await collection('fin-zj', 'ZJ');
+  assert.equal(zjColl.totals.liable, 3);
+  assert.ok(zjColl.orgs.every((o) => zjOrgs.has(o.org_id)), 'the ZJ report is ZJ\'s');
+  assert.equal((await collection('admin', 'SGCC')).totals.liable, 6, 'the national report has both');
+  const debits = (t) => Number(q(`SELECT COALESCE(SUM(CASE WHEN amount_fen > 0 THEN amount_fen ELSE 0 END), 0) FROM ledger_postings WHERE tenant_id = ${t}`));
+  const tb = await ok('fin-zj', 'GET', `/api/v1/dues/ledger/trial-balance?org_id=${org.ZJ}&subtree=1`);
+  assert.ok(debits(zjT) > 0 && debits(jsT) > 0);
+  assert.equal(tb.total_debit_fen, debits(zjT), "the ZJ trial balance over its subtree is ZJ's ledger");
+  const own = await ok('fin-zj', 'GET', `/api/v1/dues/ledger/trial-balance?org_id=${org.ZJ}`);
+  assert.equal(own.total_debit_fen, Number(q(`SELECT COALESCE(SUM(CASE WHEN amount_fen > 0 THEN amount_fen ELSE 0 END), 0) FROM ledger_postings WHERE org_id = ${org.ZJ}`)));
+  await ok('fin-zj', 'GET', `/api/v1/dues/ledger/statement?org_id=${org.ZJ}&subtree=1&from=${CUR}&to=${CUR}`);
   // a to-do of a branch in each province, and one addressed to the JS member's account
   const acct = q("SELECT id FROM accounts WHERE login = 'mem-js'");
   for (const [c, to] of [['JS-B1', 'NULL'], ['ZJ-B1', 'NULL'], ['JS-B2', acct]]) {
