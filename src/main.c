@@ -155,7 +155,7 @@ static const struct command {
      "  writes the bulletin (通报) of a committee for a period: 2024-03, 2024Q1, 2024H1, 2024."},
     {"dues", cmd_dues, "party dues: rules, monthly bills, confirmation, the ledger",
      "dangjian dues rules [--db PATH|URL]\n"
-     "dangjian dues generate --month YYYYMM [--org CODE] [--db PATH|URL]\n"
+     "dangjian dues generate --month YYYYMM [--org CODE | --tenant N|CODE] [--db PATH|URL]\n"
      "dangjian dues publish|confirm --month YYYYMM [--org CODE] [--db PATH|URL]\n"
      "dangjian dues close --month YYYYMM [--db PATH|URL]\n"
      "dangjian dues setting NAME [VALUE] [--db PATH|URL]\n"
@@ -169,8 +169,9 @@ static const struct command {
      "dangjian dues query-pending [--provider wechat] [--minutes 10] [--limit 500] [--db PATH|URL]\n"
      "dangjian dues reconcile [--provider wechat|alipay] --date YYYY-MM-DD [--db PATH|URL]\n"
      "  'rules' prints the dues table in force (bands, rates, fixed amounts) and older versions.\n"
-     "  'generate' makes one bill per liable member of the month (of --org's subtree, default\n"
-     "  everyone) from the verified income bases; running it again creates nothing and fills in\n"
+     "  'generate' makes one bill per liable member of the month (of --org's subtree, or of\n"
+     "  --tenant's members, a provincial company's, reading its rows alone; default everyone)\n"
+     "  from the verified income bases; running it again creates nothing and fills in\n"
      "  bills whose base has been verified since; members without a base are listed, never\n"
      "  billed zero. 'publish' shows the month's bills to the members of --org's subtree and\n"
      "  books the receivable; 'confirm' confirms every paid, unconfirmed bill of the month in\n"

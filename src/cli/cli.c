@@ -175,3 +175,23 @@ int cli_read_password(const char *prompt, char *out, size_t n)
     }
     return rc;
 }
+
+int cli_tenant_arg(struct db *db, const char *cmd, const char *arg, long long *ret)
+{
+    struct errbuf e = ERRBUF_INIT;
+    size_t digits = strspn(arg, "0123456789");
+    int rc;
+    if (digits && !arg[digits] && digits < 12) {
+        *ret = strtoll(arg, NULL, 10);
+        return 0;
+    }
+    if ((rc = db_query_int(db, &e, ret, "SELECT tenant_id FROM orgs WHERE code = $1", "t", arg)) <
+        0)
+        return cli_fail(&e);
+    if (rc == 0) {
+        fprintf(stderr, "dangjian %s: --tenant '%s' is neither a tenant number nor an"
+                        " organization code\n", cmd, arg);
+        return 2;
+    }
+    return 0;
+}

@@ -36,6 +36,9 @@ int cli_open_db(const char *url, bool migrate, struct db **ret);
 int cli_read_password(const char *prompt, char *out, size_t n);
 /* Print "dangjian: <message>" to stderr and return 1. */
 int cli_fail(const struct errbuf *e);
+/* --tenant of command cmd: a tenant's number, or the code of an organization of it (its
+ * company's); 0 with *ret set, else the exit status (the message printed). */
+int cli_tenant_arg(struct db *db, const char *cmd, const char *arg, long long *ret);
 /* Whether stderr is a terminal (for progress output). */
 bool cli_tty(void);
 

@@ -98,10 +98,12 @@ static int need_month(const char *verb, const char *s, int *ret)
 
 int cmd_dues(int argc, char **argv)
 {
-    const char *url = CLI_DEFAULT_DB, *pos[3] = {0}, *month_s = NULL, *org_code = NULL;
+    const char *url = CLI_DEFAULT_DB, *pos[3] = {0}, *month_s = NULL, *org_code = NULL,
+               *tenant_s = NULL;
     struct opt opts[] = {{"db", OPT_STR, &url, ""},
                          {"month", OPT_STR, &month_s, ""},
                          {"org", OPT_STR, &org_code, ""},
+                         {"tenant", OPT_STR, &tenant_s, ""},
                          {0, 0, 0, 0}};
     static const char *const verbs[] = {"rules", "generate", "publish", "confirm",
                                         "close", "setting",  "check"};
@@ -132,16 +134,24 @@ int cmd_dues(int argc, char **argv)
     if (strcmp(pos[0], "rules") && strcmp(pos[0], "setting") && strcmp(pos[0], "check") &&
         need_month(pos[0], month_s, &month) < 0)
         return 2;
+    if (tenant_s && (strcmp(pos[0], "generate") != 0 || org_code)) {
+        fprintf(stderr, "dangjian dues: --tenant is for 'generate', without --org\n");
+        return 2;
+    }
     if (cli_open_db(url, false, &db) < 0)
         return 1;
     if (strcmp(pos[0], "rules") == 0) {
         rc = print_rules(db);
     } else if (strcmp(pos[0], "generate") == 0) {
         struct dues_gen_stats s;
+        long long tenant = 0;
         size_t i;
         json_t *m;
+        if (tenant_s && (rc = cli_tenant_arg(db, "dues generate", tenant_s, &tenant)) != 0)
+            goto out;
         if ((org_code && org_arg(db, org_code, &org, path, &e) < 0) ||
-            dues_generate(db, month, org_code ? path : NULL, 0, &s, &e) < 0)
+            (tenant ? dues_generate_tenant(db, month, tenant, 0, &s, &e)
+                    : dues_generate(db, month, org_code ? path : NULL, 0, &s, &e)) < 0)
             goto fail;
         yuan(s.amount_fen, a, sizeof(a));
         printf("dues %d (rules version %d): %lld members liable, %lld new bills, %lld filled in,"
@@ -211,6 +221,7 @@ int cmd_dues(int argc, char **argv)
         printf("ledger: %lld unbalanced entries, all postings sum to %lld fen\n", bad, total);
         rc = bad || total ? 1 : 0;
     }
+out:
     db_close(db);
     return rc;
 fail:

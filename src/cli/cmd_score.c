@@ -45,27 +45,6 @@ static void print_model(const struct score_model *m)
         }
 }
 
-/* --tenant: a tenant's number, or the code of an organization of it (its company's). */
-static int tenant_arg(struct db *db, const char *arg, long long *ret)
-{
-    struct errbuf e = ERRBUF_INIT;
-    size_t digits = strspn(arg, "0123456789");
-    int rc;
-    if (digits && !arg[digits] && digits < 12) {
-        *ret = strtoll(arg, NULL, 10);
-        return 0;
-    }
-    if ((rc = db_query_int(db, &e, ret, "SELECT tenant_id FROM orgs WHERE code = $1", "t", arg)) <
-        0)
-        return cli_fail(&e);
-    if (rc == 0) {
-        fprintf(stderr, "dangjian score run: --tenant '%s' is neither a tenant number nor an"
-                        " organization code\n", arg);
-        return 2;
-    }
-    return 0;
-}
-
 int cmd_score(int argc, char **argv)
 {
     const char *url = CLI_DEFAULT_DB, *verb = NULL, *month_s = NULL, *from_s = NULL,
@@ -111,7 +90,7 @@ int cmd_score(int argc, char **argv)
             print_model(m);
             score_model_free(m);
         }
-    } else if (tenant_s && (rc = tenant_arg(db, tenant_s, &tenant)) != 0) {
+    } else if (tenant_s && (rc = cli_tenant_arg(db, "score run", tenant_s, &tenant)) != 0) {
         /* said why */
     } else {
         /* in order: a veto carries into the months after it */

@@ -30,6 +30,11 @@ struct dues_gen_stats {
  * (json_decref). */
 int dues_generate(struct db *db, int month, const char *path, long long actor,
                   struct dues_gen_stats *stats, struct errbuf *e);
+/* The same for one tenant's members (a provincial company's): every read names the tenant,
+ * so that on Citus the generation stays on its shards; the month is recorded as generated
+ * for that tenant (dues_months). The monthly job's way on a tree of several tenants. */
+int dues_generate_tenant(struct db *db, int month, long long tenant, long long actor,
+                         struct dues_gen_stats *stats, struct errbuf *e);
 
 struct dues_pub_stats {
     long long publication_id, bills, amount_fen, orgs, credited;

@@ -174,15 +174,20 @@ static void *arr_push(struct arr *a)
 }
 
 /* Run a query whose rows (ordered by member id) fill arr through fill(); a later row for the
- * same member replaces the earlier one (the base or term with the latest start wins). */
-static int load(struct db *db, const char *sql, const char *types, long long p1, long long p2,
+ * same member replaces the earlier one (the base or term with the latest start wins). sql is a
+ * format whose %s takes the tenant's condition (tenant_id = $3) when tenant is not 0. */
+static int load(struct db *db, const char *sql, long long p1, long long p2, long long tenant,
                 struct arr *a, void (*fill)(struct db_stmt *st, void *row), struct errbuf *e)
 {
     struct db_stmt *st;
+    char text[512];
     int rc;
-    if ((rc = db_prepare(db, sql, &st, e)) < 0)
+    snprintf(text, sizeof(text), sql, tenant ? " AND tenant_id = $3" : "");
+    if ((rc = db_prepare(db, text, &st, e)) < 0)
         return rc;
-    db_bindv(st, types, p1, p2);
+    db_bindv(st, "ii", p1, p2);
+    if (tenant)
+        db_bind_int(st, 3, tenant);
     while ((rc = db_step(st, e)) == 1) {
         long long id = db_col_int(st, 0);
         void *row;
@@ -240,26 +245,36 @@ static int joined_month(const char *date)
     return y * 100 + m;
 }
 
-static int month_totals(struct db *db, int month, const char *path, struct dues_gen_stats *s,
-                        struct errbuf *e)
+/* Whom a generation is for: the subtree at path, else one tenant, else (both 0) everyone. */
+struct gen_scope {
+    const char *path;
+    long long tenant;
+};
+
+static int month_totals(struct db *db, int month, const struct gen_scope *sc,
+                        struct dues_gen_stats *s, struct errbuf *e)
 {
     static const char *const sql[2] = {
         "SELECT SUM(CASE WHEN status = 'no_base' THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN status = 'exempt' THEN 1 ELSE 0 END), COALESCE(SUM(amount_fen), 0)"
-        " FROM dues_bills WHERE month = $1 AND kind = 'regular' AND $2 = '' AND $3 = ''",
+        " FROM dues_bills WHERE month = $1 AND kind = 'regular' AND $2 = '' AND $3 = ''%s",
         "SELECT SUM(CASE WHEN b.status = 'no_base' THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN b.status = 'exempt' THEN 1 ELSE 0 END), COALESCE(SUM(b.amount_fen), 0)"
         " FROM dues_bills b JOIN orgs o ON o.id = b.org_id WHERE b.month = $1"
-        " AND b.kind = 'regular' AND o.path >= $2 AND o.path < $3",
+        " AND b.kind = 'regular' AND o.path >= $2 AND o.path < $3%s",
     };
-    char hi[ORG_PATH_MAX] = "";
+    char hi[ORG_PATH_MAX] = "", text[512];
     struct db_stmt *st;
     int rc;
-    if (path)
-        scope_bounds(path, hi, sizeof(hi));
-    if ((rc = db_prepare(db, sql[path != NULL], &st, e)) < 0)
+    if (sc->path)
+        scope_bounds(sc->path, hi, sizeof(hi));
+    snprintf(text, sizeof(text), sql[sc->path != NULL],
+             sc->tenant ? " AND tenant_id = $4" : "");
+    if ((rc = db_prepare(db, text, &st, e)) < 0)
         return rc;
-    db_bindv(st, "itt", (long long)month, path ? path : "", hi);
+    db_bindv(st, "itt", (long long)month, sc->path ? sc->path : "", hi);
+    if (sc->tenant)
+        db_bind_int(st, 4, sc->tenant);
     if ((rc = db_step(st, e)) == 1) {
         s->base_missing = db_col_int(st, 0);
         s->exempt = db_col_int(st, 1);
@@ -269,7 +284,7 @@ static int month_totals(struct db *db, int month, const char *path, struct dues_
     return rc < 0 ? rc : 0;
 }
 
-static int generate(struct db *db, int month, const char *path, long long actor,
+static int generate(struct db *db, int month, const struct gen_scope *sc, long long actor,
                     struct dues_gen_stats *s, struct dues_rules *rules, struct errbuf *e)
 {
     static const char *const members_sql[2] = {
@@ -277,14 +292,16 @@ static int generate(struct db *db, int month, const char *path, long long actor,
         " m.emp_no, m.name FROM member_orgs mo JOIN members m ON m.id = mo.member_id"
         " AND m.tenant_id = mo.tenant_id"
         " WHERE mo.from_month <= $1 AND (mo.to_month IS NULL OR mo.to_month >= $1)"
-        " AND m.status = 'active' AND $2 = '' AND $3 = '' ORDER BY m.id",
+        " AND m.status = 'active' AND $2 = '' AND $3 = ''%s ORDER BY m.id",
         "SELECT m.id, mo.org_id, m.category, m.party_status, COALESCE(m.joined_date, ''),"
         " m.emp_no, m.name FROM member_orgs mo JOIN members m ON m.id = mo.member_id"
         " AND m.tenant_id = mo.tenant_id"
         " JOIN orgs o ON o.id = mo.org_id WHERE mo.from_month <= $1"
         " AND (mo.to_month IS NULL OR mo.to_month >= $1) AND m.status = 'active'"
-        " AND o.path >= $2 AND o.path < $3 ORDER BY m.id",
+        " AND o.path >= $2 AND o.path < $3%s ORDER BY m.id",
     };
+    const char *path = sc->path;
+    char text[1024];
     struct arr bases = {NULL, 0, 0, sizeof(struct base_row)};
     struct arr terms = {NULL, 0, 0, sizeof(struct term_row)};
     struct arr bills = {NULL, 0, 0, sizeof(struct bill_row)};
@@ -298,23 +315,28 @@ static int generate(struct db *db, int month, const char *path, long long actor,
 
     if (path)
         scope_bounds(path, hi, sizeof(hi));
+    /* every read names the tenant when there is one: on Citus its shards alone are read */
     if ((rc = load(db,
                    "SELECT member_id, monthly_fen FROM income_bases WHERE year = $1"
-                   " AND from_month <= $2 ORDER BY member_id, from_month",
-                   "ii", month / 100, month, &bases, fill_base, e)) < 0 ||
+                   " AND from_month <= $2%s ORDER BY member_id, from_month",
+                   month / 100, month, sc->tenant, &bases, fill_base, e)) < 0 ||
         (rc = load(db,
                    "SELECT member_id, id, kind, amount_fen FROM dues_terms WHERE from_month <= $1"
-                   " AND (to_month IS NULL OR to_month >= $2) ORDER BY member_id, from_month, id",
-                   "ii", month, month, &terms, fill_term, e)) < 0 ||
+                   " AND (to_month IS NULL OR to_month >= $2)%s ORDER BY member_id, from_month, id",
+                   month, month, sc->tenant, &terms, fill_term, e)) < 0 ||
         (rc = load(db,
                    "SELECT member_id, CASE WHEN status = 'no_base' THEN 1 ELSE 0 END"
-                   " FROM dues_bills WHERE month = $1 AND kind = 'regular' AND seq = $2"
+                   " FROM dues_bills WHERE month = $1 AND kind = 'regular' AND seq = $2%s"
                    " ORDER BY member_id",
-                   "ii", month, 0, &bills, fill_bill, e)) < 0)
+                   month, 0, sc->tenant, &bills, fill_bill, e)) < 0)
         goto out;
-    if ((rc = db_prepare(db, members_sql[path != NULL], &st, e)) < 0)
+    snprintf(text, sizeof(text), members_sql[path != NULL],
+             sc->tenant ? " AND mo.tenant_id = $4" : "");
+    if ((rc = db_prepare(db, text, &st, e)) < 0)
         goto out;
     db_bindv(st, "itt", (long long)month, path ? path : "", hi);
+    if (sc->tenant)
+        db_bind_int(st, 4, sc->tenant);
     while ((rc = db_step(st, e)) == 1) {
         long long id = db_col_int(st, 0);
         const char *category = db_col_text(st, 2);
@@ -367,19 +389,27 @@ static int generate(struct db *db, int month, const char *path, long long actor,
         rc = db_bulk_end(g.fresh, rc, e);
         g.fresh = NULL;
     }
-    if (rc < 0 || (rc = flush(&g, e)) < 0 || (rc = month_totals(db, month, path, s, e)) < 0)
+    if (rc < 0 || (rc = flush(&g, e)) < 0 || (rc = month_totals(db, month, sc, s, e)) < 0)
         goto out;
+    /* the month generated: for everyone (kept in the first tenant), or for one tenant */
     if (!path && (rc = db_run(db, e,
-                              "INSERT INTO dues_months(month, generated_at, bills) VALUES($1, $2, $3)"
-                              " ON CONFLICT (month, tenant_id) DO UPDATE SET generated_at = excluded.generated_at,"
-                              " bills = excluded.bills",
-                              "iii", (long long)month, g.now, s->liable)) < 0)
+                              "INSERT INTO dues_months(month, generated_at, bills, tenant_id)"
+                              " VALUES($1, $2, $3, $4) ON CONFLICT (month, tenant_id) DO UPDATE"
+                              " SET generated_at = excluded.generated_at, bills = excluded.bills",
+                              "iiii", (long long)month, g.now, s->liable,
+                              sc->tenant ? sc->tenant : (long long)TENANT_FIRST)) < 0)
         goto out;
-    d = json_pack("{s:i, s:s, s:I, s:I, s:I}", "month", month, "scope", path ? path : "/",
+    d = json_pack("{s:i, s:s, s:I, s:I, s:I, s:I}", "month", month, "scope", path ? path : "/",
                   "created", (json_int_t)s->created, "filled", (json_int_t)s->filled,
-                  "base_missing", (json_int_t)s->base_missing);
-    /* the row belongs to the organization generated for (none for the whole company) */
-    rc = path ? db_query_int(db, e, &org, "SELECT id FROM orgs WHERE path = $1", "t", path) : 0;
+                  "base_missing", (json_int_t)s->base_missing, "tenant", (json_int_t)sc->tenant);
+    /* the row belongs to the organization generated for (the tenant's root for a tenant, none
+     * for the whole company) */
+    rc = path ? db_query_int(db, e, &org, "SELECT id FROM orgs WHERE path = $1", "t", path)
+         : sc->tenant ? db_query_int(db, e, &org,
+                                     "SELECT id FROM orgs WHERE tenant_id = $1"
+                                     " ORDER BY depth, id LIMIT 1",
+                                     "i", sc->tenant)
+                      : 0;
     if (rc >= 0)
         rc = audit_log(db, actor, org, "generate", "dues_month", month, d, e);
     json_decref(d);
@@ -390,8 +420,36 @@ out:
     return rc < 0 ? rc : 0;
 }
 
+static int gen_month(struct db *db, int month, const struct gen_scope *sc, long long actor,
+                     struct dues_gen_stats *stats, struct errbuf *e);
+
 int dues_generate(struct db *db, int month, const char *path, long long actor,
                   struct dues_gen_stats *stats, struct errbuf *e)
+{
+    struct gen_scope sc = {path, 0};
+    return gen_month(db, month, &sc, actor, stats, e);
+}
+
+int dues_generate_tenant(struct db *db, int month, long long tenant, long long actor,
+                         struct dues_gen_stats *stats, struct errbuf *e)
+{
+    struct gen_scope sc = {NULL, tenant};
+    long long orgs = 0;
+    int rc;
+    if (tenant <= 0)
+        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_FORMAT, "tenant", tenant,
+                                "invalid tenant %lld", tenant);
+    if ((rc = db_query_int(db, e, &orgs, "SELECT COUNT(*) FROM orgs WHERE tenant_id = $1", "i",
+                           tenant)) < 0)
+        return rc;
+    if (!orgs)
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "tenant", tenant,
+                                "tenant %lld has no organizations", tenant);
+    return gen_month(db, month, &sc, actor, stats, e);
+}
+
+static int gen_month(struct db *db, int month, const struct gen_scope *sc, long long actor,
+                     struct dues_gen_stats *stats, struct errbuf *e)
 {
     struct dues_rules rules;
     struct dues_gen_stats s;
@@ -412,7 +470,7 @@ int dues_generate(struct db *db, int month, const char *path, long long actor,
     s.missing = json_array();
     if ((rc = db_begin(db, e)) < 0)
         goto fail;
-    if ((rc = generate(db, month, path, actor, &s, &rules, e)) < 0) {
+    if ((rc = generate(db, month, sc, actor, &s, &rules, e)) < 0) {
         db_rollback(db);
         goto fail;
     }

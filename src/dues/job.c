@@ -9,30 +9,39 @@
 #include "dues/bill.h"
 #include "base/banned.h"
 
-int dues_job_generate(struct db *db, struct errbuf *e)
+int dues_job_generate(struct db *db, long long tenant, struct errbuf *e)
 {
     int cur = dues_current_month(), rc;
     long long members = 0;
-    if ((rc = db_query_int(db, e, &members,
-                           "SELECT COUNT(*) FROM (SELECT 1 FROM members WHERE status = 'active'"
-                           " LIMIT 1) x",
-                           "")) < 0 ||
+    if ((rc = tenant ? db_query_int(db, e, &members,
+                                    "SELECT COUNT(*) FROM (SELECT 1 FROM members"
+                                    " WHERE status = 'active' AND tenant_id = $1 LIMIT 1) x",
+                                    "i", tenant)
+                     : db_query_int(db, e, &members,
+                                    "SELECT COUNT(*) FROM (SELECT 1 FROM members"
+                                    " WHERE status = 'active' LIMIT 1) x",
+                                    "")) < 0 ||
         !members)
         return rc < 0 ? rc : 0;
     for (int month = month_add(cur, -1); month <= cur; month = month_add(month, 1)) {
         long long done = 0;
         struct dues_gen_stats s;
-        if ((rc = db_query_int(db, e, &done,
-                               "SELECT COUNT(*) FROM dues_months WHERE month = $1"
-                               " AND generated_at IS NOT NULL",
-                               "i", (long long)month)) < 0)
+        if ((rc = tenant ? db_query_int(db, e, &done,
+                                        "SELECT COUNT(*) FROM dues_months WHERE month = $1"
+                                        " AND tenant_id = $2 AND generated_at IS NOT NULL",
+                                        "ii", (long long)month, tenant)
+                         : db_query_int(db, e, &done,
+                                        "SELECT COUNT(*) FROM dues_months WHERE month = $1"
+                                        " AND generated_at IS NOT NULL",
+                                        "i", (long long)month)) < 0)
             return rc;
         if (done)
             continue;
-        if ((rc = dues_generate(db, month, NULL, 0, &s, e)) < 0)
+        if ((rc = tenant ? dues_generate_tenant(db, month, tenant, 0, &s, e)
+                         : dues_generate(db, month, NULL, 0, &s, e)) < 0)
             return rc;
-        log_info("jobs: dues %d generated: %lld liable, %lld new bills, %lld base missing", month,
-                 s.liable, s.created, s.base_missing);
+        log_info("jobs: dues %d generated%s%.0lld: %lld liable, %lld new bills, %lld base missing",
+                 month, tenant ? ", tenant " : "", tenant, s.liable, s.created, s.base_missing);
         json_decref(s.missing);
     }
     return 0;

@@ -8,8 +8,9 @@
 struct db;
 
 /* Generate last and this month's bills when the month was never generated in full (on the
- * 1st, or at the first pass after it). */
-int dues_job_generate(struct db *db, struct errbuf *e);
+ * 1st, or at the first pass after it): for tenant's members (0: everyone's, recorded in the
+ * first tenant), each month once per tenant it was not generated for. */
+int dues_job_generate(struct db *db, long long tenant, struct errbuf *e);
 /* Close last month once it is over: on-time / late events, arrears to-dos. */
 int dues_job_close(struct db *db, struct errbuf *e);
 

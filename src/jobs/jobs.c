@@ -28,10 +28,11 @@ static void test_pause(void);
  * only for the work under way. */
 static atomic_bool quitting;
 
-/* What the scoring jobs divide a month into: the whole tree (0) when it has one tenant, else
- * each tenant (docs/SCALE.md, "The monthly run per tenant"), so that several servers score
- * the tenants of a month at once, each tenant under a lock of its own, and a tenant whose run
- * fails does not hold back the others. *ret is the caller's to free. */
+/* What the monthly jobs (scoring, its re-runs, the dues bills) divide a month into: the whole
+ * tree (0) when it has one tenant, else each tenant (docs/SCALE.md, "The monthly run per
+ * tenant"), so that several servers work on the tenants of a month at once, each tenant under
+ * a lock of its own, and a tenant whose work fails does not hold back the others. *ret is the
+ * caller's to free. */
 static int score_units(struct db *db, long long **ret, int *n, struct errbuf *e)
 {
     struct db_stmt *st;
@@ -91,72 +92,98 @@ static int month_covered(struct db *db, int month, long long unit, struct errbuf
     return rc < 0 ? rc : n > 0;
 }
 
-/* Score last month, each unit once it has events and no run that covered it, under the unit's
- * lock (SCORING.md: monthly; a run of one tenant by hand leaves the others to this one). The
- * check comes after the lock: a server that takes it after another finished sees that run. */
-static int score_last_month(struct db *db, struct errbuf *e)
+/* Run fn for every unit of the tree (score_units) under the unit's lock of job, stopping at
+ * the first error or when the server stops; units another server holds are left to it. */
+static int per_unit(struct db *db, const char *job,
+                    int (*fn)(struct db *db, long long unit, struct errbuf *e), bool whole,
+                    struct errbuf *e)
 {
-    int month = month_add(month_of_time(time(NULL)), -1), n = 0, rc;
-    long long *units = NULL;
-    if ((rc = score_units(db, &units, &n, e)) < 0)
+    int n = 0, rc;
+    long long *units = NULL, all = 0;
+    if (whole) { /* the whole tree as one unit */
+        units = &all;
+        n = 1;
+    } else if ((rc = score_units(db, &units, &n, e)) < 0) {
         return rc;
+    }
     for (int i = 0; i < n && rc >= 0 && !atomic_load(&quitting); i++) {
         char name[96];
-        long long events = 0;
-        struct score_run_stats s;
-        if ((rc = claim_unit(db, "score last month", units[i], name, sizeof(name), e)) <= 0)
+        if ((rc = claim_unit(db, job, units[i], name, sizeof(name), e)) <= 0)
             continue;
-        if ((rc = month_covered(db, month, units[i], e)) == 0)
-            rc = units[i] ? db_query_int(db, e, &events,
-                                         "SELECT COUNT(*) FROM (SELECT 1 FROM events"
-                                         " WHERE month = $1 AND tenant_id = $2 LIMIT 1) x",
-                                         "ii", (long long)month, units[i])
-                          : db_query_int(db, e, &events,
-                                         "SELECT COUNT(*) FROM (SELECT 1 FROM events"
-                                         " WHERE month = $1 LIMIT 1) x",
-                                         "i", (long long)month);
-        if (rc >= 0 && events &&
-            (rc = score_run_tenant_month(db, month, units[i], 0, "scheduled", false, &s, e)) >= 0)
-            log_info("jobs: scored %d%s%.0lld: %ld members, %ld events in %.2f s", month,
-                     units[i] ? ", tenant " : "", units[i], s.members, s.events, s.seconds);
+        rc = fn(db, units[i], e);
         db_unlock(db, name);
     }
-    free(units);
+    if (units != &all)
+        free(units);
     return rc < 0 ? rc : 0;
+}
+
+/* Score last month for unit once it has events and no run that covered it (SCORING.md:
+ * monthly; a run of one tenant by hand leaves the others to this one). Under the unit's lock:
+ * a server that takes it after another finished sees that run. */
+static int score_unit(struct db *db, long long unit, struct errbuf *e)
+{
+    int month = month_add(month_of_time(time(NULL)), -1), rc;
+    long long events = 0;
+    struct score_run_stats s;
+    if ((rc = month_covered(db, month, unit, e)) != 0)
+        return rc < 0 ? rc : 0;
+    if ((rc = unit ? db_query_int(db, e, &events,
+                                  "SELECT COUNT(*) FROM (SELECT 1 FROM events"
+                                  " WHERE month = $1 AND tenant_id = $2 LIMIT 1) x",
+                                  "ii", (long long)month, unit)
+                   : db_query_int(db, e, &events,
+                                  "SELECT COUNT(*) FROM (SELECT 1 FROM events"
+                                  " WHERE month = $1 LIMIT 1) x",
+                                  "i", (long long)month)) < 0 ||
+        !events)
+        return rc < 0 ? rc : 0;
+    if ((rc = score_run_tenant_month(db, month, unit, 0, "scheduled", false, &s, e)) < 0)
+        return rc;
+    log_info("jobs: scored %d%s%.0lld: %ld members, %ld events in %.2f s", month,
+             unit ? ", tenant " : "", unit, s.members, s.events, s.seconds);
+    return 0;
+}
+
+static int score_last_month(struct db *db, struct errbuf *e)
+{
+    return per_unit(db, "score last month", score_unit, false, e);
 }
 
 /* How many months back the late-events check looks (SCORING.md, "Late events and re-runs"). */
 #define RERUN_MONTHS 6
 
 /* Re-run each scored month of the last RERUN_MONTHS whose events include one stored after its
- * latest run began, oldest first (a veto carries into later months), per unit as above. Under
+ * latest run that covered unit began, oldest first (a veto carries into later months). Under
  * the unit's lock the check and the re-run are one step: another server then finds the
  * month's run newer than its events and does nothing. */
+static int rescore_unit(struct db *db, long long unit, struct errbuf *e)
+{
+    int now = month_of_time(time(NULL)), rc = 0;
+    for (int back = RERUN_MONTHS; back >= 1 && rc >= 0; back--) {
+        int month = month_add(now, -back);
+        struct score_run_stats s;
+        if ((rc = score_month_has_late(db, month, unit, e)) <= 0)
+            continue;
+        if ((rc = score_run_tenant_month(db, month, unit, 0, "late_events", false, &s, e)) >= 0)
+            log_info("jobs: re-scored %d%s%.0lld (run %lld): %lld late events, %lld members"
+                     " changed",
+                     month, unit ? ", tenant " : "", unit, s.run, s.late, s.changed);
+    }
+    return rc < 0 ? rc : 0;
+}
+
 static int rescore_late(struct db *db, struct errbuf *e)
 {
-    int now = month_of_time(time(NULL)), n = 0, rc;
-    long long *units = NULL;
-    if ((rc = score_units(db, &units, &n, e)) < 0)
-        return rc;
-    for (int i = 0; i < n && rc >= 0 && !atomic_load(&quitting); i++) {
-        char name[96];
-        if ((rc = claim_unit(db, "score late events", units[i], name, sizeof(name), e)) <= 0)
-            continue;
-        for (int back = RERUN_MONTHS; back >= 1 && rc >= 0; back--) {
-            int month = month_add(now, -back);
-            struct score_run_stats s;
-            if ((rc = score_month_has_late(db, month, units[i], e)) <= 0)
-                continue;
-            if ((rc = score_run_tenant_month(db, month, units[i], 0, "late_events", false, &s,
-                                             e)) >= 0)
-                log_info("jobs: re-scored %d%s%.0lld (run %lld): %lld late events, %lld members"
-                         " changed",
-                         month, units[i] ? ", tenant " : "", units[i], s.run, s.late, s.changed);
-        }
-        db_unlock(db, name);
-    }
-    free(units);
-    return rc < 0 ? rc : 0;
+    return per_unit(db, "score late events", rescore_unit, false, e);
+}
+
+/* The month's dues bills per unit (dues/job.c); on SQLite for the whole tree, whose
+ * dues_months keeps one row per month (its keys have no tenant: migration 015). */
+static int dues_generate_due(struct db *db, struct errbuf *e)
+{
+    return per_unit(db, "dues bills of last and this month", dues_job_generate,
+                    db_backend(db) == DB_SQLITE, e);
 }
 
 /* The gate (docs/ARCHITECTURE.md, "Completeness and the gate"): last month's monthly jobs
@@ -193,7 +220,7 @@ static const struct job {
     /* the modules whose events the scoring reads come first, so that last month is scored
      * with them: dues (on time / late) and the plans' daily check (task.done for the periods
      * that closed; also warnings, reminders, cases and escalation, once a day) */
-    {"dues bills of last and this month", dues_job_generate, false},
+    {"dues bills of last and this month", dues_generate_due, true},
     {"dues close last month", gated_dues_close, false},
     {"dues reconcile yesterday", dues_job_reconcile, false},
     /* online payments whose notification did not come: the provider is asked */

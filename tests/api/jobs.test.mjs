@@ -90,17 +90,27 @@ test('two servers on one database run each background job once', { timeout: 180_
   }));
 
 test('two servers score the tenants of a national tree each once, side by side, and sum the national root', { timeout: 180_000 }, () =>
-  onDemo(['--tenants', '3', '--orgs', '8', '--members', '30', '--months', '2'], async ({ db, tool, last, servers }) => {
-    // last month unscored, so that the job scores it: a run per tenant with events
+  onDemo(['--tenants', '3', '--orgs', '8', '--members', '30', '--months', '2'], async ({ db, tool, cur, last, servers }) => {
+    // last month unscored, so that the job scores it: a run per tenant with events; and the
+    // dues of both months recorded for the whole tree only (the demo generated them so), so
+    // that the job generates them per tenant, which finds every bill there and adds none
     for (const t of ['score_changes', 'member_scores', 'org_scores', 'score_run_log', 'score_runs']) sql(db.url, `DELETE FROM ${t} WHERE month = ${last}`);
+    const billsBefore = sql(db.url, `SELECT COUNT(*) FROM dues_bills WHERE month IN (${last}, ${cur})`);
     const tenants = sql(db.url, `SELECT DISTINCT tenant_id FROM events WHERE month = ${last} ORDER BY 1`).split('\n').map(Number);
     assert.equal(tenants.length, 3, 'three provinces with events (the national root has none)');
     const root = sql(db.url, 'SELECT id FROM orgs WHERE parent_id IS NULL');
 
     servers.push(...(await racingServers(db)));
     const runs = () => sql(db.url, `SELECT scope FROM score_run_log WHERE month = ${last} ORDER BY scope`);
+    // per tenant where dues_months has tenant keys (PostgreSQL); SQLite's keeps one row a month
+    // and generates for the whole tree, as a single node does
+    const perTenant = /^postgres(ql)?:\/\//.test(db.url);
+    if (!perTenant) sql(db.url, `UPDATE dues_months SET generated_at = NULL WHERE month IN (${last}, ${cur})`);
+    const dues = () => perTenant
+      ? sql(db.url, `SELECT COUNT(*) FROM dues_months WHERE month IN (${last}, ${cur}) AND tenant_id <> 1 AND generated_at IS NOT NULL`) === String(2 * tenants.length)
+      : sql(db.url, `SELECT COUNT(*) FROM dues_months WHERE month IN (${last}, ${cur}) AND generated_at IS NOT NULL`) === '2';
     const deadline = Date.now() + 120_000;
-    while (runs() !== tenants.join('\n')) {
+    while (runs() !== tenants.join('\n') || !dues()) {
       assert.ok(Date.now() < deadline, `tenants not scored in time (${runs()}):\n${servers.map((s) => s.log()).join('\n---\n')}`);
       await sleep(250);
     }
@@ -111,7 +121,16 @@ test('two servers score the tenants of a national tree each once, side by side, 
     for (const t of tenants) {
       const re = new RegExp(`jobs: scored ${last}, tenant ${t}:`, 'g');
       assert.equal(logs.join('\n').match(re)?.length, 1, `tenant ${t} scored once:\n${logs.join('\n---\n')}`);
+      for (const m of [last, cur]) {
+        const g = new RegExp(`jobs: dues ${m} generated, tenant ${t}: \\d+ liable, 0 new bills`, 'g');
+        if (perTenant) assert.equal(logs.join('\n').match(g)?.length, 1, `the dues of ${m} generated once for tenant ${t}:\n${logs.join('\n---\n')}`);
+      }
     }
+    for (const m of [last, cur]) {
+      const whole = new RegExp(`jobs: dues ${m} generated: \\d+ liable, 0 new bills`, 'g');
+      assert.equal(logs.join('\n').match(whole)?.length ?? 0, perTenant ? 0 : 1, `the dues of ${m} for the whole tree:\n${logs.join('\n---\n')}`);
+    }
+    assert.equal(sql(db.url, `SELECT COUNT(*) FROM dues_bills WHERE month IN (${last}, ${cur})`), billsBefore, 'no bill twice');
     // while one server held a tenant the other went on to the next: both scored
     for (const l of logs) assert.match(l, new RegExp(`jobs: scored ${last}, tenant`), `each server scored a tenant:\n${logs.join('\n---\n')}`);
     for (const l of logs) assert.doesNotMatch(l, /jobs: .*(error|failed)/i);

@@ -334,3 +334,37 @@ test("a run of one tenant rescores its members, keeps the other tenant's rows an
   for (const emp of ['JS001', 'ZJ001']) assert.deepEqual([(await portrait(emp)).number, (await portrait(emp)).tenant], [run0 + 3, 0]);
   assert.equal((await orgRun('SGCC')).number, run0 + 3);
 });
+
+test("the dues of one tenant by hand: its members billed, reading its rows alone; the other tenant's untouched", async () => {
+  const [jsT, zjT] = ['JS', 'ZJ'].map((c) => Number(q(`SELECT tenant_id FROM orgs WHERE code = '${c}'`)));
+  // a member joins JS this month with a verified base
+  const id = (await ok('admin', 'POST', '/api/v1/members', {
+    emp_no: 'JS004', name: '党员JS4', gender: '男', birth_date: '1986-05-06', org_id: org['JS-B2'],
+    id_card: idCard('19860506', '977'), phone: '13900009977',
+  }, 201)).id;
+  const text = csv([['工号', '年度', '月收入（元）', '核定人'], ['JS004', YEAR, '6500', '人资部']]);
+  const b = await srv.api('POST', '/api/v1/import/bases', { token: tok['fin-js'], raw: text, contentType: 'text/csv' });
+  assert.equal(b.status, 200, b.text);
+  const zjBills = () => q(`SELECT COUNT(*), SUM(amount_fen), MAX(id) FROM dues_bills WHERE month = ${CUR} AND tenant_id = ${zjT}`);
+  const zjBefore = zjBills();
+  const out = cliOk(srv, ['dues', 'generate', '--month', String(CUR), '--tenant', 'JS']);
+  assert.match(out.stdout, new RegExp(`dues ${CUR} \\(rules version \\d+\\): 4 members liable, 1 new bills`), out.stdout);
+  assert.deepEqual(rows(`SELECT tenant_id, org_id, status FROM dues_bills WHERE member_id = ${id} AND month = ${CUR} AND kind = 'regular'`),
+    [[String(jsT), String(org['JS-B2']), 'unpaid']]);
+  assert.equal(zjBills(), zjBefore, "the other tenant's bills are untouched");
+  if (/^postgres/.test(srv.dbUrl)) // SQLite keeps one dues_months row a month (its keys have no tenant)
+    assert.equal(q(`SELECT COUNT(*) FROM dues_months WHERE month = ${CUR} AND tenant_id = ${jsT} AND generated_at IS NOT NULL`), '1');
+  const again = cliOk(srv, ['dues', 'generate', '--month', String(CUR), '--tenant', String(jsT)]);
+  assert.match(again.stdout, / 4 members liable, 0 new bills/, 'again: nothing new');
+  // bad tenants and misuse: a clear message, nothing written
+  const count = q(`SELECT COUNT(*) FROM dues_bills WHERE month = ${CUR}`);
+  const none = srv.run(['dues', 'generate', '--month', String(CUR), '--tenant', '99']);
+  assert.equal(none.status, 1, none.stderr);
+  assert.match(none.stderr, /tenant 99 has no organizations/);
+  for (const args of [['generate', '--tenant', 'NOPE'], ['generate', '--tenant', 'JS', '--org', 'JS'], ['publish', '--tenant', 'JS']]) {
+    const r = srv.run(['dues', args[0], '--month', String(CUR), ...args.slice(1)]);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /neither a tenant number nor an organization code|--tenant is for 'generate', without --org/);
+  }
+  assert.equal(q(`SELECT COUNT(*) FROM dues_bills WHERE month = ${CUR}`), count);
+});
