@@ -84,7 +84,7 @@ build/asan/dangjian: build/asan/src/main.o $(ASN_OBJ)
 
 # (-MMD makes the headers prerequisites too, from the second build on: only sources and objects
 # go to the compiler)
-build/rel/bench: bench/bench.c bench/common.c bench/xlsx.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
+build/rel/bench: bench/bench.c bench/common.c bench/scale.c bench/xlsx.c $(filter-out build/rel/src/main.o,$(REL_OBJ))
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) -lm
 
 build/rel/bench-feed: bench/feed.c bench/common.c $(filter-out build/rel/src/main.o,$(REL_OBJ))

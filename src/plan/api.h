@@ -13,8 +13,10 @@ int api_plan_update(struct req *r, struct errbuf *e);
 int api_plan_task_add(struct req *r, struct errbuf *e);
 int api_plan_task_get(struct req *r, struct errbuf *e);
 int api_plan_task_update(struct req *r, struct errbuf *e);
-int api_plan_progress(struct req *r, struct errbuf *e);
 int api_plan_report(struct req *r, struct errbuf *e);
+
+/* progress, bulletins and the check on demand (api_progress.c) */
+int api_plan_progress(struct req *r, struct errbuf *e);
 int api_plan_bulletin(struct req *r, struct errbuf *e);
 int api_plan_check(struct req *r, struct errbuf *e);
 

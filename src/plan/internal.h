@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "base/err.h"
 #include "org/scope.h"
@@ -12,6 +13,17 @@
 
 struct db;
 struct plan_check_stats;
+
+/* An organization's kind, path, code and name (plan_org_row: not found is R_UNKNOWN_ORG). */
+struct plan_org_row {
+    char kind[24], path[ORG_PATH_MAX], code[64], name[256];
+};
+int plan_org_row(struct db *db, long long id, struct plan_org_row *o, struct errbuf *e);
+/* Whether path lies in the subtree at root (root itself included). */
+bool plan_in_subtree(const char *path, const char *root);
+/* A text field: required or not, at most max characters. */
+int plan_check_text(const char *field, const char *s, size_t max, bool required,
+                    struct errbuf *e);
 
 /* A set of account ids (no duplicates). */
 struct idlist {
@@ -107,6 +119,13 @@ int plan_case_escalate(struct db *db, int today, struct errbuf *e);
 /* Take a step (notify, acknowledge, report, verify, return, close) as the caller a. */
 int plan_case_act(struct db *db, const struct auth *a, long long case_id, const char *action,
                   const char *text, const char *attachment, int today, struct errbuf *e);
+/* A case's state by name (-1: no such state), its label, who acts next ("branch",
+ * "superior", NULL when closed) and the actions that leave it (a new array). */
+int plan_case_state_find(const char *name);
+const char *plan_case_state_label(int state);
+const char *plan_case_next_side(int state);
+json_t *plan_case_next_actions(int state);
+/* One case with its steps; the cases of the subtree at path (loop_json.c). */
 int plan_case_json(struct db *db, long long case_id, json_t **ret, struct errbuf *e);
 /* The case's organization path and its superior's path (ORG_PATH_MAX each). */
 int plan_case_paths(struct db *db, long long case_id, char *org_path, char *superior_path,

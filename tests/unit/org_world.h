@@ -5,6 +5,7 @@
 #define ORG_WORLD_H
 
 #include "unit.h"
+#include "tmpdb.h"
 
 #include <jansson.h>
 #include <unistd.h>
@@ -38,14 +39,8 @@ static inline int group_setup(void **state)
 static inline int setup(void **state)
 {
     struct fix *f = calloc(1, sizeof(*f));
-    const char *tmp = getenv("TMPDIR");
-    struct errbuf e = ERRBUF_INIT;
     assert_non_null(f);
-    snprintf(f->dir, sizeof(f->dir), "%s/dj-test-org.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof(f->path), "%s/test.db", f->dir);
-    if (db_open(f->path, &f->db, &e) < 0 || db_migrate(f->db, &e) < 0)
-        fail_msg("open: %s", e.msg);
+    UNIT_TMPDB_OPEN(f, "org", true);
     *state = f;
     return 0;
 }
@@ -55,20 +50,14 @@ static inline int teardown(void **state)
     struct fix *f = *state;
     if (!f)
         return 0;
-    db_close(f->db);
-    unit_remove_db(f->path);
-    rmdir(f->dir);
+    UNIT_TMPDB_REMOVE(f);
     free(f);
     return 0;
 }
 
 static inline long long count(struct db *db, const char *sql)
 {
-    struct errbuf e = ERRBUF_INIT;
-    long long n = -1;
-    if (db_query_int(db, &e, &n, sql, "") < 0)
-        fail_msg("%s: %s", sql, e.msg);
-    return n;
+    return unit_count(db, sql);
 }
 
 static inline long long count_i(struct db *db, const char *sql, long long a)

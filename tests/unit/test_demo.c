@@ -1,4 +1,5 @@
 #include "unit.h"
+#include "tmpdb.h"
 
 #include "base/month.h"
 #include "base/parse.h"
@@ -30,11 +31,7 @@ static struct db *generate(unsigned long long seed, int today, struct demo_summa
 
 static long long count(struct db *db, const char *sql)
 {
-    struct errbuf e = ERRBUF_INIT;
-    long long n = -1;
-    if (db_query_int(db, &e, &n, sql, "") < 0)
-        fail_msg("%s: %s", sql, e.msg);
-    return n;
+    return unit_count(db, sql);
 }
 
 /* The text of column 0 of the first row (caller frees). */

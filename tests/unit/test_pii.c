@@ -1,6 +1,7 @@
 /* Members' personal data at rest: sealing, opening, keyed hashes, the key ring's file and
  * its rotation (base/pii.c, org/member_pii.c). */
 #include "unit.h"
+#include "tmpdb.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,19 +34,15 @@ static int group_setup(void **state)
 static int setup(void **state)
 {
     struct fix *f = calloc(1, sizeof(*f));
-    const char *tmp = getenv("TMPDIR");
     struct errbuf e = ERRBUF_INIT;
     struct org_in root = {"R", "党委", "committee", 0, 0}, branch = {"B", "支部", "branch", 0, 0};
     long long rid;
     assert_non_null(f);
-    snprintf(f->dir, sizeof(f->dir), "%s/dj-test-pii.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof(f->path), "%s/test.db", f->dir);
-    snprintf(f->keys, sizeof(f->keys), "%s.keys", f->path);
     unsetenv("DANGJIAN_PII_KEY");
     unsetenv("DANGJIAN_KEY_FILE");
-    if (db_open(f->path, &f->db, &e) < 0 || db_migrate(f->db, &e) < 0 ||
-        pii_configure(f->path, &e) < 0 || member_pii_attach(f->db, true, &e) < 0 ||
+    UNIT_TMPDB_OPEN(f, "pii", true);
+    snprintf(f->keys, sizeof(f->keys), "%s.keys", f->path);
+    if (pii_configure(f->path, &e) < 0 || member_pii_attach(f->db, true, &e) < 0 ||
         org_create(f->db, &root, 0, &rid, &e) < 0)
         fail_msg("setup: %s", e.msg);
     branch.parent_id = rid;
@@ -58,9 +55,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fix *f = *state;
-    db_close(f->db);
-    unit_remove_db(f->path);
-    rmdir(f->dir);
+    UNIT_TMPDB_REMOVE(f);
     free(f);
     /* back to the fixed key of the other tests */
     setenv("DANGJIAN_PII_KEY", "7e57c0de:JcYrC2XnEkXkFanGfpOigCpxrbsQgzNKGUbOLdI8F_Y", 1);
