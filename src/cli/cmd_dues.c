@@ -134,8 +134,9 @@ int cmd_dues(int argc, char **argv)
     if (strcmp(pos[0], "rules") && strcmp(pos[0], "setting") && strcmp(pos[0], "check") &&
         need_month(pos[0], month_s, &month) < 0)
         return 2;
-    if (tenant_s && (strcmp(pos[0], "generate") != 0 || org_code)) {
-        fprintf(stderr, "dangjian dues: --tenant is for 'generate', without --org\n");
+    if (tenant_s && ((strcmp(pos[0], "generate") != 0 && strcmp(pos[0], "close") != 0) ||
+                     org_code)) {
+        fprintf(stderr, "dangjian dues: --tenant is for 'generate' and 'close', without --org\n");
         return 2;
     }
     if (cli_open_db(url, false, &db) < 0)
@@ -188,8 +189,12 @@ int cmd_dues(int argc, char **argv)
         rc = 0;
     } else if (strcmp(pos[0], "close") == 0) {
         struct dues_close_stats s;
+        long long tenant = 0;
+        if (tenant_s && (rc = cli_tenant_arg(db, "dues close", tenant_s, &tenant)) != 0)
+            goto out;
         cli_warn_incomplete(db, month);
-        if (dues_close_month(db, month, &s, &e) < 0)
+        if ((tenant ? dues_close_tenant(db, month, tenant, &s, &e)
+                    : dues_close_month(db, month, &s, &e)) < 0)
             goto fail;
         printf("dues %d closed: %lld on time, %lld late (%lld already sent by another system),"
                " %lld arrears warnings, %lld six-month cases\n",

@@ -14,6 +14,7 @@
 #include "ingest/source.h"
 #include "org/audit.h"
 #include "org/scope.h"
+#include "org/tenant.h"
 #include "plan/plan.h"
 #include "base/banned.h"
 
@@ -89,20 +90,23 @@ static int read_bills(struct db_stmt *st, json_t *list, struct debtor *d, int mo
 }
 
 /* The members whose published bill of month is unpaid, in order. */
-static int owing_members(struct db *db, int month, long long **ret, size_t *n, struct errbuf *e)
+static int owing_members(struct db *db, int month, long long tenant, long long **ret, size_t *n,
+                         struct errbuf *e)
 {
+#define OWING(tenant)                                                                              \
+    "SELECT DISTINCT member_id FROM dues_bills WHERE month = $1 AND kind = 'regular'"              \
+    " AND status = 'unpaid' AND published_at IS NOT NULL" tenant " ORDER BY member_id"
     struct db_stmt *st;
     long long *ids = NULL;
     size_t cap = 0;
     int rc;
     *n = 0;
-    if ((rc = db_prepare(db,
-                         "SELECT DISTINCT member_id FROM dues_bills WHERE month = $1"
-                         " AND kind = 'regular' AND status = 'unpaid'"
-                         " AND published_at IS NOT NULL ORDER BY member_id",
-                         &st, e)) < 0)
+    if ((rc = db_prepare(db, tenant ? OWING(" AND tenant_id = $2") : OWING(""), &st, e)) < 0)
         return rc;
+#undef OWING
     db_bindv(st, "i", (long long)month);
+    if (tenant)
+        db_bind_int(st, 2, tenant);
     while ((rc = db_step(st, e)) == 1) {
         if (*n == cap) {
             long long *p = realloc(ids, (cap = cap ? cap * 2 : 256) * sizeof(*p));
@@ -123,8 +127,9 @@ static int owing_members(struct db *db, int month, long long **ret, size_t *n, s
 }
 
 /* The debtors among the bills of BILLS_SQL and more: sql binds the organizations' path from $3
- * (path) or the members of `AND b.member_id IN (...)` from $3 (ids, count of them). */
-static int bills_of(struct db *db, const char *sql, int month, const char *path,
+ * (path) or the members of `AND b.member_id IN (...)` from $3 (ids, count of them), and then
+ * the tenant when it is not 0 ($5 after a path, after the members else). */
+static int bills_of(struct db *db, const char *sql, int month, const char *path, long long tenant,
                     const long long *ids, int count, json_t *list, struct debtor *d,
                     bool show_amounts, struct errbuf *e)
 {
@@ -141,39 +146,51 @@ static int bills_of(struct db *db, const char *sql, int month, const char *path,
     }
     for (int i = 0; i < count; i++)
         db_bind_int(st, 3 + i, ids[i]);
+    if (tenant)
+        db_bind_int(st, path ? 5 : 3 + count, tenant);
     return read_bills(st, list, d, month, show_amounts, e);
 }
 
 /* The arrears list of the subtree at path, or with path NULL of every organization's members
- * whose bill of month itself is unpaid (the only ones with a streak, which is all that closing
- * a month needs): their bills alone, a hundred members a statement, instead of every member's
- * (one statement joining the two was planned from the organizations' side on PostgreSQL, its
- * generic plan guessing five organizations in a path range: every bill of the window read). */
-static int arrears(struct db *db, const char *path, int month, bool show_amounts, json_t **ret,
-                   struct errbuf *e)
+ * (of tenant, when not 0) whose bill of month itself is unpaid (the only ones with a streak,
+ * which is all that closing a month needs): their bills alone, a hundred members a statement,
+ * instead of every member's (one statement joining the two was planned from the
+ * organizations' side on PostgreSQL, its generic plan guessing five organizations in a path
+ * range: every bill of the window read). A subtree in one tenant names it, so that Citus
+ * reads that tenant's shards alone. */
+static int arrears(struct db *db, const char *path, long long tenant, int month,
+                   bool show_amounts, json_t **ret, struct errbuf *e)
 {
+#define ORDER " ORDER BY b.member_id, b.month DESC"
     bool owing_only = !path;
     json_t *list = json_array();
     struct debtor d;
     long long *owing = NULL;
     size_t nowing = 0;
-    int rc;
+    int rc = 0;
     memset(&d, 0, sizeof(d));
-    if (!owing_only)
+    if (!owing_only && (rc = tenant_of_subtree(db, path, &tenant, e)) >= 0)
         rc = bills_of(db,
-                      BILLS_SQL " AND o.path >= $3 AND o.path < $4"
-                                " ORDER BY b.member_id, b.month DESC",
-                      month, path, NULL, 0, list, &d, show_amounts, e);
-    else
-        rc = owing_members(db, month, &owing, &nowing, e);
+                      tenant ? BILLS_SQL " AND o.path >= $3 AND o.path < $4 AND b.tenant_id = $5" ORDER
+                             : BILLS_SQL " AND o.path >= $3 AND o.path < $4" ORDER,
+                      month, path, tenant, NULL, 0, list, &d, show_amounts, e);
+    else if (owing_only)
+        rc = owing_members(db, month, tenant, &owing, &nowing, e);
     for (size_t at = 0; owing_only && rc >= 0 && at < nowing; at += OWING_CHUNK) {
         int count = (int)(nowing - at < OWING_CHUNK ? nowing - at : OWING_CHUNK);
-        char *sql = db_sql_in(BILLS_SQL " AND b.member_id", 3, count,
-                              " ORDER BY b.member_id, b.month DESC");
-        rc = sql ? bills_of(db, sql, month, NULL, owing + at, count, list, &d, show_amounts, e)
+        char tail[64];
+        char *sql;
+        if (tenant)
+            snprintf(tail, sizeof(tail), " AND b.tenant_id = $%d" ORDER, 3 + count);
+        else
+            snprintf(tail, sizeof(tail), "%s", ORDER);
+        sql = db_sql_in(BILLS_SQL " AND b.member_id", 3, count, tail);
+        rc = sql ? bills_of(db, sql, month, NULL, tenant, owing + at, count, list, &d,
+                            show_amounts, e)
                  : errbuf_set(e, -ERR_NOMEM, "out of memory");
         free(sql);
     }
+#undef ORDER
     free(owing);
     if (rc < 0) {
         json_decref(list);
@@ -187,7 +204,7 @@ static int arrears(struct db *db, const char *path, int month, bool show_amounts
 int dues_arrears_list(struct db *db, const char *path, int month, bool show_amounts, json_t **ret,
                       struct errbuf *e)
 {
-    return arrears(db, path, month, show_amounts, ret, e);
+    return arrears(db, path, 0, month, show_amounts, ret, e);
 }
 
 /* ---- the end of a month */
@@ -232,8 +249,18 @@ static int flush(struct sink *s, struct errbuf *e)
     return rc;
 }
 
-static int send_events(struct db *db, int month, struct dues_close_stats *cs, struct errbuf *e)
+/* The month's on-time and late events of the published bills (of tenant, when not 0). */
+static int send_events(struct db *db, int month, long long tenant, struct dues_close_stats *cs,
+                       struct errbuf *e)
 {
+#define SENT(tenant)                                                                               \
+    "SELECT DISTINCT ev.member_id FROM events ev JOIN indicators i ON i.id = ev.indicator_id"       \
+    " WHERE ev.month = $1 AND i.code IN ('dues.on_time', 'dues.late') AND ev.source_id <> $2"      \
+    " AND ev.member_id IS NOT NULL" tenant
+#define BILLS(tenant)                                                                              \
+    "SELECT member_id, paid_at FROM dues_bills WHERE month = $1 AND kind = 'regular'"              \
+    " AND published_at IS NOT NULL AND status IN ('unpaid', 'paid', 'confirmed')"                 \
+    " AND amount_fen > 0" tenant " ORDER BY member_id"
     struct sink *s = calloc(1, sizeof(*s));
     long long *skip = NULL;
     size_t nskip = 0, cap = 0;
@@ -243,14 +270,11 @@ static int send_events(struct db *db, int month, struct dues_close_stats *cs, st
         return errbuf_set(e, -ERR_NOMEM, "out of memory");
     s->db = db;
     if ((rc = dues_source(db, &s->source, e)) < 0 ||
-        (rc = db_prepare(db,
-                         "SELECT DISTINCT ev.member_id FROM events ev JOIN indicators i"
-                         " ON i.id = ev.indicator_id WHERE ev.month = $1"
-                         " AND i.code IN ('dues.on_time', 'dues.late') AND ev.source_id <> $2"
-                         " AND ev.member_id IS NOT NULL",
-                         &st, e)) < 0)
+        (rc = db_prepare(db, tenant ? SENT(" AND ev.tenant_id = $3") : SENT(""), &st, e)) < 0)
         goto out;
     db_bindv(st, "ii", (long long)month, s->source);
+    if (tenant)
+        db_bind_int(st, 3, tenant);
     while ((rc = db_step(st, e)) == 1) {
         if (nskip == cap) {
             long long *p = realloc(skip, (cap = cap ? cap * 2 : 256) * sizeof(*p));
@@ -267,14 +291,11 @@ static int send_events(struct db *db, int month, struct dues_close_stats *cs, st
         goto out;
     if (nskip) /* qsort and bsearch take no NULL array, even empty */
         qsort(skip, nskip, sizeof(*skip), cmp_ll);
-    if ((rc = db_prepare(db,
-                         "SELECT member_id, paid_at FROM dues_bills WHERE month = $1"
-                         " AND kind = 'regular' AND published_at IS NOT NULL"
-                         " AND status IN ('unpaid', 'paid', 'confirmed') AND amount_fen > 0"
-                         " ORDER BY member_id",
-                         &st, e)) < 0)
+    if ((rc = db_prepare(db, tenant ? BILLS(" AND tenant_id = $2") : BILLS(""), &st, e)) < 0)
         goto out;
     db_bind_int(st, 1, month);
+    if (tenant)
+        db_bind_int(st, 2, tenant);
     while ((rc = db_step(st, e)) == 1) {
         long long member = db_col_int(st, 0);
         bool ok = !db_col_null(st, 1) && month_of_time(db_col_int(st, 1)) <= month;
@@ -313,6 +334,8 @@ out:
     free(skip);
     free(s);
     return rc < 0 ? rc : 0;
+#undef SENT
+#undef BILLS
 }
 
 /* One notice per branch for the to-dos the close raised now: to its secretaries' inbox and,
@@ -346,12 +369,13 @@ static int notify_branches(struct db *db, int month, json_t *lines, struct errbu
     return rc < 0 ? rc : 0;
 }
 
-static int raise_todos(struct db *db, int month, struct dues_close_stats *cs, struct errbuf *e)
+static int raise_todos(struct db *db, int month, long long tenant, struct dues_close_stats *cs,
+                       struct errbuf *e)
 {
     json_t *list = NULL, *d, *lines = json_object();
     size_t i;
     long long now = dues_now();
-    int rc = arrears(db, NULL, month, false, &list, e);
+    int rc = arrears(db, NULL, tenant, month, false, &list, e);
     if (rc < 0) {
         json_decref(lines);
         return rc;
@@ -406,9 +430,14 @@ static int raise_todos(struct db *db, int month, struct dues_close_stats *cs, st
     return rc < 0 ? rc : 0;
 }
 
-int dues_close_month(struct db *db, int month, struct dues_close_stats *stats, struct errbuf *e)
+/* The month closed for tenant (0: everyone): on PostgreSQL a row per tenant in dues_months
+ * (everyone's in the first tenant), on SQLite one row per month. The audit row belongs to the
+ * tenant's root. */
+static int close_month(struct db *db, int month, long long tenant, struct dues_close_stats *stats,
+                       struct errbuf *e)
 {
     struct dues_close_stats cs = {0, 0, 0, 0, 0};
+    long long root = 0;
     json_t *d;
     int rc;
     if (!month_valid(month))
@@ -417,18 +446,24 @@ int dues_close_month(struct db *db, int month, struct dues_close_stats *stats, s
     if (month >= dues_current_month())
         return errbuf_field_int(e, -ERR_INVALID, R_NOT_OVER, "month", month,
                                 "month %d is not over yet", month);
+    if (tenant && (rc = tenant_root_id(db, tenant, &root, e)) < 0)
+        return rc;
     if ((rc = db_begin(db, e)) < 0)
         return rc;
-    if ((rc = send_events(db, month, &cs, e)) < 0 || (rc = raise_todos(db, month, &cs, e)) < 0 ||
+    if ((rc = send_events(db, month, tenant, &cs, e)) < 0 ||
+        (rc = raise_todos(db, month, tenant, &cs, e)) < 0 ||
         (rc = db_run(db, e,
-                     "INSERT INTO dues_months(month, closed_at) VALUES($1, $2)"
+                     "INSERT INTO dues_months(month, closed_at, tenant_id) VALUES($1, $2, $3)"
                      " ON CONFLICT (month, tenant_id) DO UPDATE SET closed_at = excluded.closed_at",
-                     "ii", (long long)month, dues_now())) < 0)
+                     "iii", (long long)month, dues_now(),
+                     tenant ? tenant : (long long)TENANT_FIRST)) < 0)
         goto fail;
     d = json_pack("{s:I, s:I, s:I, s:I}", "on_time", (json_int_t)cs.on_time, "late",
                   (json_int_t)cs.late, "warnings", (json_int_t)cs.warnings, "cases",
                   (json_int_t)cs.cases);
-    rc = audit_log(db, 0, 0, "close", "dues_month", month, d, e);
+    if (tenant)
+        json_object_set_new(d, "tenant", json_integer(tenant));
+    rc = audit_log(db, 0, root, "close", "dues_month", month, d, e);
     json_decref(d);
     if (rc < 0 || (rc = db_commit(db, e)) < 0)
         goto fail;
@@ -437,4 +472,18 @@ int dues_close_month(struct db *db, int month, struct dues_close_stats *stats, s
 fail:
     db_rollback(db);
     return rc;
+}
+
+int dues_close_month(struct db *db, int month, struct dues_close_stats *stats, struct errbuf *e)
+{
+    return close_month(db, month, 0, stats, e);
+}
+
+int dues_close_tenant(struct db *db, int month, long long tenant, struct dues_close_stats *stats,
+                      struct errbuf *e)
+{
+    if (tenant <= 0)
+        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_FORMAT, "tenant", tenant,
+                                "invalid tenant %lld", tenant);
+    return close_month(db, month, tenant, stats, e);
 }

@@ -28,5 +28,9 @@ struct dues_close_stats {
  * counts once; members that already have a dues event of the month from another source are
  * skipped), raise the arrears to-dos (src/inbox/todo.c), record the month closed. Own transaction. */
 int dues_close_month(struct db *db, int month, struct dues_close_stats *stats, struct errbuf *e);
+/* The same for one tenant's members and bills (the monthly job's unit on PostgreSQL and Citus:
+ * docs/SCALE.md); a tenant without organizations is -ERR_NOTFOUND. */
+int dues_close_tenant(struct db *db, int month, long long tenant, struct dues_close_stats *stats,
+                      struct errbuf *e);
 
 #endif

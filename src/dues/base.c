@@ -262,41 +262,57 @@ int dues_bases_list(struct db *db, const char *path, int year, bool missing_only
                     bool show_amounts, long long page, long long page_size, json_t **ret,
                     struct errbuf *e)
 {
-    static const char *const sql[2] = {
-        "SELECT m.id, m.emp_no, m.name, m.category, m.org_id, o.name, b.from_month,"
-        " b.monthly_fen, b.verified_by, b.verified_at FROM (SELECT id, emp_no, name, category,"
-        " org_id, org_path, tenant_id FROM members WHERE org_path >= $1 AND org_path < $2"
-        " AND status = 'active' ORDER BY org_path, emp_no LIMIT $4 OFFSET $5) m"
-        " JOIN orgs o ON o.id = m.org_id"
-        " LEFT JOIN income_bases b ON b.member_id = m.id AND b.tenant_id = m.tenant_id"
-        " AND b.year = $3"
-        " ORDER BY m.org_path, m.emp_no, b.from_month",
-        "SELECT m.id, m.emp_no, m.name, m.category, m.org_id, o.name, NULL, NULL, NULL, NULL"
-        " FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.org_path >= $1"
-        " AND m.org_path < $2 AND m.status = 'active' AND m.category IN ('in_service', 'retired')"
-        " AND NOT EXISTS (SELECT 1 FROM income_bases b WHERE b.member_id = m.id"
-        " AND b.tenant_id = m.tenant_id"
-        " AND b.year = $3) ORDER BY m.org_path, m.emp_no LIMIT $4 OFFSET $5",
+    /* [missing_only][in one tenant]: a subtree in one tenant names it, so that Citus reads
+     * that tenant's shards alone */
+#define ALL(tenant)                                                                                \
+    "SELECT m.id, m.emp_no, m.name, m.category, m.org_id, o.name, b.from_month,"                  \
+    " b.monthly_fen, b.verified_by, b.verified_at FROM (SELECT id, emp_no, name, category,"        \
+    " org_id, org_path, tenant_id FROM members WHERE org_path >= $1 AND org_path < $2"             \
+    " AND status = 'active'" tenant " ORDER BY org_path, emp_no LIMIT $4 OFFSET $5) m"            \
+    " JOIN orgs o ON o.id = m.org_id"                                                              \
+    " LEFT JOIN income_bases b ON b.member_id = m.id AND b.tenant_id = m.tenant_id"                \
+    " AND b.year = $3 ORDER BY m.org_path, m.emp_no, b.from_month"
+#define MISSING(tenant)                                                                            \
+    " m.org_path >= $1 AND m.org_path < $2 AND m.status = 'active'"                                \
+    " AND m.category IN ('in_service', 'retired')" tenant " AND NOT EXISTS (SELECT 1 FROM"         \
+    " income_bases b WHERE b.member_id = m.id AND b.tenant_id = m.tenant_id AND b.year = $3)"
+#define MISSING_PAGE(tenant)                                                                       \
+    "SELECT m.id, m.emp_no, m.name, m.category, m.org_id, o.name, NULL, NULL, NULL, NULL"          \
+    " FROM members m JOIN orgs o ON o.id = m.org_id WHERE" MISSING(tenant)                         \
+    " ORDER BY m.org_path, m.emp_no LIMIT $4 OFFSET $5"
+#define COUNT_ALL(tenant)                                                                          \
+    "SELECT COUNT(*) FROM members WHERE org_path >= $1 AND org_path < $2 AND status = 'active'"    \
+    " AND $3 > 0" tenant
+    static const char *const sql[2][2] = {
+        {ALL(""), ALL(" AND tenant_id = $6")},
+        {MISSING_PAGE(""), MISSING_PAGE(" AND m.tenant_id = $6")},
     };
+    static const char *const count_sql[2][2] = {
+        {COUNT_ALL(""), COUNT_ALL(" AND tenant_id = $4")},
+        {"SELECT COUNT(*) FROM members m WHERE" MISSING(""),
+         "SELECT COUNT(*) FROM members m WHERE" MISSING(" AND m.tenant_id = $4")},
+    };
+#undef ALL
+#undef MISSING
+#undef MISSING_PAGE
+#undef COUNT_ALL
     char hi[ORG_PATH_MAX];
     json_t *items = json_array(), *cur = NULL;
     struct db_stmt *st;
-    long long total = 0, last = 0;
+    long long total = 0, last = 0, tenant = 0;
     int rc;
     scope_bounds(path, hi, sizeof(hi));
-    rc = db_query_int(db, e, &total,
-                      missing_only
-                          ? "SELECT COUNT(*) FROM members m WHERE m.org_path >= $1"
-                            " AND m.org_path < $2 AND m.status = 'active'"
-                            " AND m.category IN ('in_service', 'retired') AND NOT EXISTS"
-                            " (SELECT 1 FROM income_bases b WHERE b.member_id = m.id"
-                            " AND b.tenant_id = m.tenant_id AND b.year = $3)"
-                          : "SELECT COUNT(*) FROM members WHERE org_path >= $1 AND org_path < $2"
-                            " AND status = 'active' AND $3 > 0",
-                      "tti", path, hi, (long long)year);
-    if (rc < 0 || (rc = db_prepare(db, sql[missing_only], &st, e)) < 0)
+    if ((rc = tenant_of_subtree(db, path, &tenant, e)) < 0)
+        goto fail;
+    rc = tenant ? db_query_int(db, e, &total, count_sql[missing_only][1], "ttii", path, hi,
+                               (long long)year, tenant)
+                : db_query_int(db, e, &total, count_sql[missing_only][0], "tti", path, hi,
+                               (long long)year);
+    if (rc < 0 || (rc = db_prepare(db, sql[missing_only][tenant != 0], &st, e)) < 0)
         goto fail;
     db_bindv(st, "ttiii", path, hi, (long long)year, page_size, (page - 1) * page_size);
+    if (tenant)
+        db_bind_int(st, 6, tenant);
     while ((rc = db_step(st, e)) == 1) {
         if (db_col_int(st, 0) != last) {
             last = db_col_int(st, 0);

@@ -404,11 +404,8 @@ static int generate(struct db *db, int month, const struct gen_scope *sc, long l
                   "base_missing", (json_int_t)s->base_missing, "tenant", (json_int_t)sc->tenant);
     /* the row belongs to the organization generated for (the tenant's root for a tenant, none
      * for the whole company) */
-    rc = path ? db_query_int(db, e, &org, "SELECT id FROM orgs WHERE path = $1", "t", path)
-         : sc->tenant ? db_query_int(db, e, &org,
-                                     "SELECT id FROM orgs WHERE tenant_id = $1"
-                                     " ORDER BY depth, id LIMIT 1",
-                                     "i", sc->tenant)
+    rc = path         ? db_query_int(db, e, &org, "SELECT id FROM orgs WHERE path = $1", "t", path)
+         : sc->tenant ? tenant_root_id(db, sc->tenant, &org, e)
                       : 0;
     if (rc >= 0)
         rc = audit_log(db, actor, org, "generate", "dues_month", month, d, e);
@@ -434,17 +431,13 @@ int dues_generate_tenant(struct db *db, int month, long long tenant, long long a
                          struct dues_gen_stats *stats, struct errbuf *e)
 {
     struct gen_scope sc = {NULL, tenant};
-    long long orgs = 0;
+    long long root;
     int rc;
     if (tenant <= 0)
         return errbuf_field_int(e, -ERR_INVALID, R_INVALID_FORMAT, "tenant", tenant,
                                 "invalid tenant %lld", tenant);
-    if ((rc = db_query_int(db, e, &orgs, "SELECT COUNT(*) FROM orgs WHERE tenant_id = $1", "i",
-                           tenant)) < 0)
+    if ((rc = tenant_root_id(db, tenant, &root, e)) < 0)
         return rc;
-    if (!orgs)
-        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "tenant", tenant,
-                                "tenant %lld has no organizations", tenant);
     return gen_month(db, month, &sc, actor, stats, e);
 }
 

@@ -9,6 +9,17 @@
 #include "dues/bill.h"
 #include "base/banned.h"
 
+/* The count sql_fmt gives for month ($1) with its %s the tenant's condition (tenant_id = $2)
+ * when tenant is not 0. */
+static int month_count(struct db *db, const char *sql_fmt, int month, long long tenant,
+                       long long *ret, struct errbuf *e)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql), sql_fmt, tenant ? " AND tenant_id = $2" : "");
+    return tenant ? db_query_int(db, e, ret, sql, "ii", (long long)month, tenant)
+                  : db_query_int(db, e, ret, sql, "i", (long long)month);
+}
+
 int dues_job_generate(struct db *db, long long tenant, struct errbuf *e)
 {
     int cur = dues_current_month(), rc;
@@ -26,14 +37,10 @@ int dues_job_generate(struct db *db, long long tenant, struct errbuf *e)
     for (int month = month_add(cur, -1); month <= cur; month = month_add(month, 1)) {
         long long done = 0;
         struct dues_gen_stats s;
-        if ((rc = tenant ? db_query_int(db, e, &done,
-                                        "SELECT COUNT(*) FROM dues_months WHERE month = $1"
-                                        " AND tenant_id = $2 AND generated_at IS NOT NULL",
-                                        "ii", (long long)month, tenant)
-                         : db_query_int(db, e, &done,
-                                        "SELECT COUNT(*) FROM dues_months WHERE month = $1"
-                                        " AND generated_at IS NOT NULL",
-                                        "i", (long long)month)) < 0)
+        if ((rc = month_count(db,
+                              "SELECT COUNT(*) FROM dues_months WHERE month = $1%s"
+                              " AND generated_at IS NOT NULL",
+                              month, tenant, &done, e)) < 0)
             return rc;
         if (done)
             continue;
@@ -47,25 +54,27 @@ int dues_job_generate(struct db *db, long long tenant, struct errbuf *e)
     return 0;
 }
 
-int dues_job_close(struct db *db, struct errbuf *e)
+int dues_job_close(struct db *db, long long tenant, struct errbuf *e)
 {
     int month = month_add(dues_current_month(), -1), rc;
     long long closed = 0, published = 0;
     struct dues_close_stats s;
-    if ((rc = db_query_int(db, e, &closed,
-                           "SELECT COUNT(*) FROM dues_months WHERE month = $1 AND closed_at IS NOT NULL",
-                           "i", (long long)month)) < 0 ||
+    if ((rc = month_count(db,
+                          "SELECT COUNT(*) FROM dues_months WHERE month = $1%s"
+                          " AND closed_at IS NOT NULL",
+                          month, tenant, &closed, e)) < 0 ||
         closed)
         return rc < 0 ? rc : 0;
-    if ((rc = db_query_int(db, e, &published,
-                           "SELECT COUNT(*) FROM (SELECT 1 FROM dues_bills WHERE month = $1"
-                           " AND kind = 'regular' AND published_at IS NOT NULL LIMIT 1) x",
-                           "i", (long long)month)) < 0 ||
+    if ((rc = month_count(db,
+                          "SELECT COUNT(*) FROM (SELECT 1 FROM dues_bills WHERE month = $1%s"
+                          " AND kind = 'regular' AND published_at IS NOT NULL LIMIT 1) x",
+                          month, tenant, &published, e)) < 0 ||
         !published)
         return rc < 0 ? rc : 0;
-    if ((rc = dues_close_month(db, month, &s, e)) < 0)
+    if ((rc = tenant ? dues_close_tenant(db, month, tenant, &s, e)
+                     : dues_close_month(db, month, &s, e)) < 0)
         return rc;
-    log_info("jobs: dues %d closed: %lld on time, %lld late, %lld warnings, %lld cases", month,
-             s.on_time, s.late, s.warnings, s.cases);
+    log_info("jobs: dues %d closed%s%.0lld: %lld on time, %lld late, %lld warnings, %lld cases",
+             month, tenant ? ", tenant " : "", tenant, s.on_time, s.late, s.warnings, s.cases);
     return 0;
 }

@@ -11,7 +11,9 @@ struct db;
  * 1st, or at the first pass after it): for tenant's members (0: everyone's, recorded in the
  * first tenant), each month once per tenant it was not generated for. */
 int dues_job_generate(struct db *db, long long tenant, struct errbuf *e);
-/* Close last month once it is over: on-time / late events, arrears to-dos. */
-int dues_job_close(struct db *db, struct errbuf *e);
+/* Close last month once it is over and has published bills: on-time / late events, arrears
+ * to-dos; for tenant's members and bills (0: everyone's), once per tenant it was not closed
+ * for. */
+int dues_job_close(struct db *db, long long tenant, struct errbuf *e);
 
 #endif

@@ -204,10 +204,13 @@ static int gated_score(struct db *db, struct errbuf *e)
     return rc <= 0 ? rc : score_last_month(db, e);
 }
 
+/* Closing last month per unit, as its bills were generated (SQLite: the whole tree). */
 static int gated_dues_close(struct db *db, struct errbuf *e)
 {
     int rc = gate(db, "dues close", e);
-    return rc <= 0 ? rc : dues_job_close(db, e);
+    return rc <= 0 ? rc
+                   : per_unit(db, "dues close last month", dues_job_close,
+                              db_backend(db) == DB_SQLITE, e);
 }
 
 static const struct job {
@@ -221,7 +224,7 @@ static const struct job {
      * with them: dues (on time / late) and the plans' daily check (task.done for the periods
      * that closed; also warnings, reminders, cases and escalation, once a day) */
     {"dues bills of last and this month", dues_generate_due, true},
-    {"dues close last month", gated_dues_close, false},
+    {"dues close last month", gated_dues_close, true},
     {"dues reconcile yesterday", dues_job_reconcile, false},
     /* online payments whose notification did not come: the provider is asked */
     {"dues query pending payments", dues_job_query_pending, false},

@@ -131,20 +131,31 @@ int tenant_of_org(struct db *db, long long org_id, long long *ret, struct errbuf
     return 0;
 }
 
-int tenant_root_of(struct db *db, long long org_id, long long *ret, struct errbuf *e)
+int tenant_root_id(struct db *db, long long tenant, long long *ret, struct errbuf *e)
 {
-    long long tenant, root = 0;
-    int rc;
-    if ((rc = tenant_of_org(db, org_id, &tenant, e)) < 0 ||
-        (rc = db_query_int(db, e, &root,
-                           "SELECT id FROM orgs WHERE tenant_id = $1 ORDER BY depth, id LIMIT 1",
-                           "i", tenant)) < 0)
+    long long root = 0;
+    int rc = db_query_int(db, e, &root,
+                          "SELECT id FROM orgs WHERE tenant_id = $1 ORDER BY depth, id LIMIT 1",
+                          "i", tenant);
+    if (rc < 0)
         return rc;
     if (rc == 0)
-        return errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", org_id,
-                                "organization %lld not found", org_id);
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_NOT_FOUND, "tenant", tenant,
+                                "tenant %lld has no organizations", tenant);
     *ret = root;
     return 0;
+}
+
+int tenant_root_of(struct db *db, long long org_id, long long *ret, struct errbuf *e)
+{
+    long long tenant;
+    int rc;
+    if ((rc = tenant_of_org(db, org_id, &tenant, e)) < 0)
+        return rc;
+    if ((rc = tenant_root_id(db, tenant, ret, e)) == -ERR_NOTFOUND)
+        return errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", org_id,
+                                "organization %lld not found", org_id);
+    return rc;
 }
 
 int tenant_of_member(struct db *db, long long member_id, long long hint, long long *ret,

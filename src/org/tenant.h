@@ -34,6 +34,9 @@ int tenant_of_member(struct db *db, long long member_id, long long hint, long lo
 /* The root of org_id's tenant: its shallowest organization (the root of a single-company
  * tree, a provincial company under a national root). */
 int tenant_root_of(struct db *db, long long org_id, long long *ret, struct errbuf *e);
+/* The root of tenant (its shallowest organization); -ERR_NOTFOUND naming the field 'tenant'
+ * when it has no organizations. */
+int tenant_root_id(struct db *db, long long tenant, long long *ret, struct errbuf *e);
 /* Record the tenant of an organization just created (its id may be one a rolled-back
  * transaction had used before). */
 void tenant_remember(struct db *db, long long org_id, long long tenant);

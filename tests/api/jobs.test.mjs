@@ -3,7 +3,8 @@
 // starts both servers' first pass at the same moment and DJ_JOBS_PAUSE_MS holds each job
 // between being taken and running, so the second server surely tries the same job while the
 // first holds it (without the claim both would find every job due and run it). The monthly
-// scoring of a tree of several tenants is claimed per tenant, so the two servers share it.
+// scoring, dues generation and dues close of a tree of several tenants are claimed per tenant
+// (on PostgreSQL; SQLite closes and generates the whole tree), so the two servers share them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -96,6 +97,8 @@ test('two servers score the tenants of a national tree each once, side by side, 
     // that the job generates them per tenant, which finds every bill there and adds none
     for (const t of ['score_changes', 'member_scores', 'org_scores', 'score_run_log', 'score_runs']) sql(db.url, `DELETE FROM ${t} WHERE month = ${last}`);
     const billsBefore = sql(db.url, `SELECT COUNT(*) FROM dues_bills WHERE month IN (${last}, ${cur})`);
+    const duesEvents = () => sql(db.url, `SELECT COUNT(*) FROM events WHERE month = ${last} AND source_id = (SELECT id FROM sources WHERE code = 'dues')`);
+    const eventsBefore = duesEvents();
     const tenants = sql(db.url, `SELECT DISTINCT tenant_id FROM events WHERE month = ${last} ORDER BY 1`).split('\n').map(Number);
     assert.equal(tenants.length, 3, 'three provinces with events (the national root has none)');
     const root = sql(db.url, 'SELECT id FROM orgs WHERE parent_id IS NULL');
@@ -105,10 +108,14 @@ test('two servers score the tenants of a national tree each once, side by side, 
     // per tenant where dues_months has tenant keys (PostgreSQL); SQLite's keeps one row a month
     // and generates for the whole tree, as a single node does
     const perTenant = /^postgres(ql)?:\/\//.test(db.url);
+    // last month closed again the same way (the demo closed it for the whole tree)
     if (!perTenant) sql(db.url, `UPDATE dues_months SET generated_at = NULL WHERE month IN (${last}, ${cur})`);
+    sql(db.url, `UPDATE dues_months SET closed_at = NULL WHERE month = ${last}`);
     const dues = () => perTenant
       ? sql(db.url, `SELECT COUNT(*) FROM dues_months WHERE month IN (${last}, ${cur}) AND tenant_id <> 1 AND generated_at IS NOT NULL`) === String(2 * tenants.length)
-      : sql(db.url, `SELECT COUNT(*) FROM dues_months WHERE month IN (${last}, ${cur}) AND generated_at IS NOT NULL`) === '2';
+        && sql(db.url, `SELECT COUNT(*) FROM dues_months WHERE month = ${last} AND tenant_id <> 1 AND closed_at IS NOT NULL`) === String(tenants.length)
+      : sql(db.url, `SELECT COUNT(*) FROM dues_months WHERE month IN (${last}, ${cur}) AND generated_at IS NOT NULL`) === '2'
+        && sql(db.url, `SELECT COUNT(*) FROM dues_months WHERE month = ${last} AND closed_at IS NOT NULL`) === '1';
     const deadline = Date.now() + 120_000;
     while (runs() !== tenants.join('\n') || !dues()) {
       assert.ok(Date.now() < deadline, `tenants not scored in time (${runs()}):\n${servers.map((s) => s.log()).join('\n---\n')}`);
@@ -125,12 +132,17 @@ test('two servers score the tenants of a national tree each once, side by side, 
         const g = new RegExp(`jobs: dues ${m} generated, tenant ${t}: \\d+ liable, 0 new bills`, 'g');
         if (perTenant) assert.equal(logs.join('\n').match(g)?.length, 1, `the dues of ${m} generated once for tenant ${t}:\n${logs.join('\n---\n')}`);
       }
+      const c = new RegExp(`jobs: dues ${last} closed, tenant ${t}: `, 'g');
+      assert.equal(logs.join('\n').match(c)?.length ?? 0, perTenant ? 1 : 0, `last month closed once for tenant ${t}:\n${logs.join('\n---\n')}`);
     }
     for (const m of [last, cur]) {
       const whole = new RegExp(`jobs: dues ${m} generated: \\d+ liable, 0 new bills`, 'g');
       assert.equal(logs.join('\n').match(whole)?.length ?? 0, perTenant ? 0 : 1, `the dues of ${m} for the whole tree:\n${logs.join('\n---\n')}`);
     }
     assert.equal(sql(db.url, `SELECT COUNT(*) FROM dues_bills WHERE month IN (${last}, ${cur})`), billsBefore, 'no bill twice');
+    const closedWhole = new RegExp(`jobs: dues ${last} closed: `, 'g');
+    assert.equal(logs.join('\n').match(closedWhole)?.length ?? 0, perTenant ? 0 : 1, `last month closed for the whole tree:\n${logs.join('\n---\n')}`);
+    assert.equal(duesEvents(), eventsBefore, 'no dues event twice');
     // while one server held a tenant the other went on to the next: both scored
     for (const l of logs) assert.match(l, new RegExp(`jobs: scored ${last}, tenant`), `each server scored a tenant:\n${logs.join('\n---\n')}`);
     for (const l of logs) assert.doesNotMatch(l, /jobs: .*(error|failed)/i);

@@ -210,6 +210,19 @@ test("a provincial administrator sees nothing of the other province and never ac
   const own = await ok('fin-zj', 'GET', `/api/v1/dues/ledger/trial-balance?org_id=${org.ZJ}`);
   assert.equal(own.total_debit_fen, Number(q(`SELECT COALESCE(SUM(CASE WHEN amount_fen > 0 THEN amount_fen ELSE 0 END), 0) FROM ledger_postings WHERE org_id = ${org.ZJ}`)));
   await ok('fin-zj', 'GET', `/api/v1/dues/ledger/statement?org_id=${org.ZJ}&subtree=1&from=${CUR}&to=${CUR}`);
+  // the income bases and the arrears (this month's unpaid bills: the second and third member
+  // of each province; the first paid in cash)
+  const emps = (list) => list.items.map((i) => i.emp_no).sort();
+  const zjBases = await ok('fin-zj', 'GET', `/api/v1/dues/bases?org_id=${org.ZJ}&year=${YEAR}`);
+  assert.deepEqual([zjBases.total, emps(zjBases)], [3, ['ZJ001', 'ZJ002', 'ZJ003']]);
+  assert.ok(zjBases.items.every((i) => i.bases.length === 1 && i.bases[0].monthly_fen > 0), 'ZJ bases with amounts for finance');
+  const allBases = await ok('admin', 'GET', `/api/v1/dues/bases?org_id=${org.SGCC}&year=${YEAR}`);
+  assert.deepEqual([allBases.total, emps(allBases)], [6, Object.keys(mem).sort()]);
+  assert.equal((await ok('fin-zj', 'GET', `/api/v1/dues/bases?org_id=${org.ZJ}&year=${YEAR}&missing=1`)).total, 0);
+  const zjArrears = await ok('fin-zj', 'GET', `/api/v1/dues/arrears?org_id=${org.ZJ}&month=${CUR}`);
+  assert.deepEqual(emps(zjArrears), ['ZJ002', 'ZJ003']);
+  assert.deepEqual(emps(await ok('admin', 'GET', `/api/v1/dues/arrears?org_id=${org.SGCC}&month=${CUR}`)), ['JS002', 'JS003', 'ZJ002', 'ZJ003']);
+  assert.equal((await api('fin-zj', 'GET', `/api/v1/dues/arrears?org_id=${org.JS}&month=${CUR}`)).status, 403);
   // a to-do of a branch in each province, and one addressed to the JS member's account
   const acct = q("SELECT id FROM accounts WHERE login = 'mem-js'");
   for (const [c, to] of [['JS-B1', 'NULL'], ['ZJ-B1', 'NULL'], ['JS-B2', acct]]) {
@@ -364,7 +377,7 @@ test("the dues of one tenant by hand: its members billed, reading its rows alone
   for (const args of [['generate', '--tenant', 'NOPE'], ['generate', '--tenant', 'JS', '--org', 'JS'], ['publish', '--tenant', 'JS']]) {
     const r = srv.run(['dues', args[0], '--month', String(CUR), ...args.slice(1)]);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, /neither a tenant number nor an organization code|--tenant is for 'generate', without --org/);
+    assert.match(r.stderr, /neither a tenant number nor an organization code|--tenant is for 'generate' and 'close', without --org/);
   }
   assert.equal(q(`SELECT COUNT(*) FROM dues_bills WHERE month = ${CUR}`), count);
 });
