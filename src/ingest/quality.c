@@ -8,39 +8,46 @@
 #include "db/db.h"
 #include "ingest/quality_impl.h"
 #include "org/scope.h"
+#include "org/tenant.h"
 #include "base/banned.h"
 
 /* Per organization of the covered subtree that has active members (within org_path when
- * given): expected members, events received, late ones, members with data. */
+ * given): expected members, events received, late ones, members with data. A subtree in one
+ * tenant names it, so that Citus reads that tenant's shards of members and events alone. */
 static int org_rows(struct db *db, long long source_id, int month, long long deadline,
                     const char *org_path, json_t *out, long long *ret_missing,
                     struct errbuf *e)
 {
+#define ORG_ROWS(tenant)                                                                           \
+    "SELECT o.id, o.code, o.name, mc.n, COALESCE(ev.n, 0), COALESCE(ev.late, 0),"                  \
+    " COALESCE(ev.members, 0)"                                                                     \
+    " FROM source_expectations x JOIN orgs c ON c.id = x.org_id"                                   \
+    " JOIN orgs o ON substr(o.path, 1, length(c.path)) = c.path"                                   \
+    /* the organizations with active members, and how many: a grouped subquery, not a          \
+     * correlated one (Citus runs none under a reference table) */                              \
+    " JOIN (SELECT org_id, COUNT(*) AS n FROM members WHERE status = 'active'" tenant            \
+    " GROUP BY org_id) mc ON mc.org_id = o.id"                                                     \
+    /* the source's month counted per organization in one pass (events_source_month) */       \
+    " LEFT JOIN (SELECT org_id, COUNT(*) AS n,"                                                    \
+    " SUM(CASE WHEN created_at > $3 THEN 1 ELSE 0 END) AS late,"                                   \
+    " COUNT(DISTINCT member_id) AS members FROM events"                                            \
+    " WHERE source_id = $1 AND month = $2" tenant " AND indicator_id IN (SELECT indicator_id"     \
+    " FROM source_expected_indicators WHERE source_id = $1) GROUP BY org_id) ev"                   \
+    " ON ev.org_id = o.id"                                                                         \
+    " WHERE x.source_id = $1 AND o.path >= $4 AND o.path < $5 ORDER BY o.path"
     char hi[ORG_PATH_MAX];
     struct db_stmt *st;
+    long long tenant = 0;
     int rc;
     scope_bounds(org_path ? org_path : "/", hi, sizeof(hi));
-    if ((rc = db_prepare(
-             db,
-             "SELECT o.id, o.code, o.name, mc.n, COALESCE(ev.n, 0), COALESCE(ev.late, 0),"
-             " COALESCE(ev.members, 0)"
-             " FROM source_expectations x JOIN orgs c ON c.id = x.org_id"
-             " JOIN orgs o ON substr(o.path, 1, length(c.path)) = c.path"
-             /* the organizations with active members, and how many: a grouped subquery, not a
-              * correlated one (Citus runs none under a reference table) */
-             " JOIN (SELECT org_id, COUNT(*) AS n FROM members WHERE status = 'active'"
-             " GROUP BY org_id) mc ON mc.org_id = o.id"
-             /* the source's month counted per organization in one pass (events_source_month) */
-             " LEFT JOIN (SELECT org_id, COUNT(*) AS n,"
-             " SUM(CASE WHEN created_at > $3 THEN 1 ELSE 0 END) AS late,"
-             " COUNT(DISTINCT member_id) AS members FROM events"
-             " WHERE source_id = $1 AND month = $2 AND indicator_id IN (SELECT indicator_id FROM"
-             " source_expected_indicators WHERE source_id = $1) GROUP BY org_id) ev"
-             " ON ev.org_id = o.id"
-             " WHERE x.source_id = $1 AND o.path >= $4 AND o.path < $5 ORDER BY o.path",
-             &st, e)) < 0)
+    if ((org_path && (rc = tenant_of_subtree(db, org_path, &tenant, e)) < 0) ||
+        (rc = db_prepare(db, tenant ? ORG_ROWS(" AND tenant_id = $6") : ORG_ROWS(""), &st, e)) <
+            0)
         return rc;
+#undef ORG_ROWS
     db_bindv(st, "iiitt", source_id, (long long)month, deadline, org_path ? org_path : "/", hi);
+    if (tenant)
+        db_bind_int(st, 6, tenant);
     *ret_missing = 0;
     while ((rc = db_step(st, e)) == 1) {
         long long received = db_col_int(st, 4);

@@ -237,6 +237,16 @@ test("a provincial administrator sees nothing of the other province and never ac
   assert.equal((await ok('admin-js', 'GET', `/api/v1/stats/logins?month=${CUR}`)).org_id, org.JS);
   const quality = await ok('admin-js', 'GET', `/api/v1/feeds/quality?month=${month}`);
   assert.equal(JSON.stringify(quality).includes('"ZJ'), false, 'quality');
+  // with the source's delivery declared for the whole tree: a province's view counts its own
+  // organizations and events, the national root's both
+  const hr = q("SELECT id FROM sources WHERE code = 'hr'");
+  await ok('admin', 'PUT', `/api/v1/sources/${hr}/expect`, { indicators: ['study.hours'], complete_day: 5, org_id: org.SGCC });
+  const received = async (login, o) => Object.fromEntries((await ok(login, 'GET', `/api/v1/feeds/quality?month=${month}&org_id=${org[o]}`))
+    .sources[0].orgs.map((r) => [r.org.code, [r.expected, r.received]]));
+  assert.deepEqual(await received('admin-js', 'JS'), { 'JS-B1': [2, 2], 'JS-B2': [1, 1] });
+  assert.deepEqual(await received('admin', 'SGCC'), { 'JS-B1': [2, 2], 'JS-B2': [1, 1], 'ZJ-B1': [2, 2], 'ZJ-B2': [1, 1] });
+  q(`DELETE FROM source_expected_indicators WHERE source_id = ${hr}`);
+  q(`DELETE FROM source_expectations WHERE source_id = ${hr}`);
   // what acts for every tenant (x-top) needs the role on the national root
   const source = q("SELECT id FROM sources WHERE code = 'hr'");
   for (const [method, path, body] of [['POST', '/api/v1/score/runs', { month }], ['GET', `/api/v1/sources/${source}/quarantine`],
