@@ -8,9 +8,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { startServer, assertError } from './lib.mjs';
-import { seedWorld, writeTmp, csv, cliOk, addUser, signIn, tempDatabase, sql, localDate } from './fixtures.mjs';
+import { readSheet } from './xlsx_read.mjs';
+import { seedWorld, writeTmp, csv, cliOk, addUser, signIn, sql, localDate } from './fixtures.mjs';
 
 let srv;
 let W;
@@ -84,26 +84,11 @@ async function bill(login, emp, month) {
   return b.bills.find((x) => x.kind === 'regular');
 }
 
-function unzip(file, member) {
-  const r = spawnSync('unzip', ['-p', file, member], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `unzip ${member}: ${r.stderr}`);
-  return r.stdout;
-}
-
 /** Cells of the first sheet of an .xlsx reply: {A1: 'text' | number}. */
 function sheet(res, name) {
   assert.equal(res.status, 200, res.text?.slice(0, 300));
   assert.match(res.headers.get('content-type') ?? '', /spreadsheetml\.sheet/);
-  const file = writeTmp(name, res.bytes);
-  const strings = [...unzip(file, 'xl/sharedStrings.xml').matchAll(/<si>(.*?)<\/si>/gs)].map((m) =>
-    [...m[1].matchAll(/<t[^>]*>(.*?)<\/t>/gs)].map((t) => t[1]).join('').replace(/&amp;/g, '&'),
-  );
-  const cells = {};
-  for (const m of unzip(file, 'xl/worksheets/sheet1.xml').matchAll(/<c r="([A-Z]+\d+)"([^>]*?)(?:\/>|>(.*?)<\/c>)/gs)) {
-    const v = /<v>(.*?)<\/v>/s.exec(m[3] ?? '')?.[1];
-    if (v !== undefined) cells[m[1]] = /t="s"/.test(m[2]) ? strings[Number(v)] : Number(v);
-  }
-  return cells;
+  return readSheet(writeTmp(name, res.bytes), 1).cells;
 }
 /** The row number (from 2) whose column col holds value. */
 function rowOf(cells, col, value) {

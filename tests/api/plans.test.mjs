@@ -6,8 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import http from 'node:http';
+import { readSheet, unzipPart } from './xlsx_read.mjs';
 import { startServer, assertError } from './lib.mjs';
 import { seedWorld, writeTmp, cliOk } from './fixtures.mjs';
 
@@ -325,29 +326,6 @@ test('March and the first quarter close into new cases', async () => {
   assert.equal(s.cases, 6, JSON.stringify(s));
 });
 
-function unzip(file, member) {
-  const r = spawnSync('unzip', ['-p', file, member], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `unzip ${member}: ${r.stderr}`);
-  return r.stdout;
-}
-
-const unescape = (s) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-
-/** cells of one sheet: {A1: 'text' | number} */
-function readSheet(file, n) {
-  const strings = [...unzip(file, 'xl/sharedStrings.xml').matchAll(/<si>(.*?)<\/si>/gs)].map((m) =>
-    unescape([...m[1].matchAll(/<t[^>]*>(.*?)<\/t>/gs)].map((t) => t[1]).join('')),
-  );
-  const xml = unzip(file, `xl/worksheets/sheet${n}.xml`);
-  const cells = {};
-  for (const m of xml.matchAll(/<c r="([A-Z]+\d+)"([^>]*?)(?:\/>|>(.*?)<\/c>)/gs)) {
-    const v = /<v>(.*?)<\/v>/s.exec(m[3] ?? '')?.[1];
-    if (v === undefined) continue;
-    cells[m[1]] = /t="s"/.test(m[2]) ? strings[Number(v)] : Number(v);
-  }
-  return { xml, cells };
-}
-
 test('bulletins: JSON with ranking, not-met list and change; printable HTML; .xlsx read back from its XML', async () => {
   const url = `/api/v1/plans/bulletin?org_id=${W.orgs.UA}&period=2024Q1`;
   const b = await api('com-a', 'GET', url);
@@ -391,7 +369,7 @@ test('bulletins: JSON with ranking, not-met list and change; printable HTML; .xl
   assert.equal(x.status, 200);
   assert.equal(x.headers.get('content-type'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
   const file = writeTmp('bulletin.xlsx', x.bytes);
-  assert.deepEqual([...unzip(file, 'xl/workbook.xml').matchAll(/<sheet name="([^"]+)"/g)].map((m) => m[1]), ['完成率排名', '未达标名单', '各级完成率']);
+  assert.deepEqual([...unzipPart(file, 'xl/workbook.xml').matchAll(/<sheet name="([^"]+)"/g)].map((m) => m[1]), ['完成率排名', '未达标名单', '各级完成率']);
   const rank = readSheet(file, 1);
   assert.deepEqual(['A1', 'B1', 'C1', 'D1', 'E1', 'F1', 'G1', 'H1'].map((c) => rank.cells[c]), ['排名', '组织名称', '组织编码', '上级组织', '完成率', '上期完成率', '变化', '负责人']);
   assert.deepEqual([rank.cells.A2, rank.cells.B2, rank.cells.C2, rank.cells.D2], [1, 'A一支部', 'UA-B1', 'A总支']);
