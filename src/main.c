@@ -144,14 +144,15 @@ static const struct command {
      "  below it (a national root) keeps its rollup until a run of every tenant."},
     {"plan", cmd_plan, "quantified plans: default plan, daily check, bulletins",
      "dangjian plan defaults --year YYYY [--org CODE] [--from YYYY-MM-DD] [--db PATH|URL]\n"
-     "dangjian plan check [--today YYYY-MM-DD] [--no-deliver] [--db PATH|URL]\n"
+     "dangjian plan check [--today YYYY-MM-DD] [--tenant N|CODE] [--no-deliver] [--db PATH|URL]\n"
      "dangjian plan bulletin --org CODE --period PERIOD --out FILE.xlsx|.html|.json\n"
      "                       [--as-of YYYY-MM-DD] [--db PATH|URL]\n"
      "  'defaults' creates the default plan of the branch work rules (meetings, lessons, theme\n"
      "  days, life meeting, review, dues) for the organization (default: the whole company) and\n"
      "  year, adding only the tasks it lacks. 'check' runs the daily evaluation now: levels,\n"
      "  warnings, reminders, to-dos, rectification cases for periods not met, escalation, then\n"
-     "  the webhook deliveries that are due. 'serve' runs it once a day by itself. 'bulletin'\n"
+     "  the webhook deliveries that are due; with --tenant, of one tenant's plans (the job's unit\n"
+     "  on PostgreSQL). 'serve' runs it once a day by itself. 'bulletin'\n"
      "  writes the bulletin (通报) of a committee for a period: 2024-03, 2024Q1, 2024H1, 2024."},
     {"dues", cmd_dues, "party dues: rules, monthly bills, confirmation, the ledger",
      "dangjian dues rules [--db PATH|URL]\n"

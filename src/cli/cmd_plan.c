@@ -44,14 +44,18 @@ static int defaults(struct db *db, const char *org_code, long long year, const c
     return 0;
 }
 
-static int check(struct db *db, const char *today_s, bool no_deliver)
+static int check(struct db *db, const char *today_s, const char *tenant_s, bool no_deliver)
 {
     struct errbuf e = ERRBUF_INIT;
     struct plan_check_stats s;
-    int today = date_today(), ok = 0, failed = 0;
+    long long tenant = 0;
+    int today = date_today(), ok = 0, failed = 0, rc;
     if (day_arg("check", "today", today_s, &today) < 0)
         return 2;
-    if (plan_check(db, today, 0, &s, &e) < 0)
+    if (tenant_s && (rc = cli_tenant_arg(db, "plan check", tenant_s, &tenant)) != 0)
+        return rc;
+    if ((tenant ? plan_check_tenant(db, today, tenant, &s, &e) : plan_check(db, today, 0, &s, &e)) <
+        0)
         return cli_fail(&e);
     printf("checked %d: %ld cells, %ld periods closed, %ld warnings opened, %ld resolved,"
            " %ld reminders, %ld notices, %ld cases opened, %ld escalated in %.2f s\n",
@@ -123,7 +127,7 @@ static int bulletin(struct db *db, const char *org_code, const char *period, con
 int cmd_plan(int argc, char **argv)
 {
     const char *url = CLI_DEFAULT_DB, *verb = NULL, *org = NULL, *from = NULL, *today = NULL,
-               *period = NULL, *out = NULL, *as_of = NULL;
+               *period = NULL, *out = NULL, *as_of = NULL, *tenant = NULL;
     long long year = 0;
     bool no_deliver = false;
     struct opt opts[] = {{"db", OPT_STR, &url, ""},
@@ -135,6 +139,7 @@ int cmd_plan(int argc, char **argv)
                          {"period", OPT_STR, &period, ""},
                          {"out", OPT_STR, &out, ""},
                          {"as-of", OPT_STR, &as_of, ""},
+                         {"tenant", OPT_STR, &tenant, ""},
                          {0, 0, 0, 0}};
     struct db *db;
     int rc;
@@ -144,12 +149,16 @@ int cmd_plan(int argc, char **argv)
         fprintf(stderr, "dangjian plan: expected defaults, check or bulletin (see: dangjian help plan)\n");
         return 2;
     }
+    if (tenant && strcmp(verb, "check") != 0) {
+        fprintf(stderr, "dangjian plan: --tenant is for 'check'\n");
+        return 2;
+    }
     if (cli_open_db(url, false, &db) < 0)
         return 1;
     if (strcmp(verb, "defaults") == 0)
         rc = defaults(db, org, year, from);
     else if (strcmp(verb, "check") == 0)
-        rc = check(db, today, no_deliver);
+        rc = check(db, today, tenant, no_deliver);
     else
         rc = bulletin(db, org, period, out, as_of);
     db_close(db);

@@ -482,8 +482,6 @@ int dues_close_month(struct db *db, int month, struct dues_close_stats *stats, s
 int dues_close_tenant(struct db *db, int month, long long tenant, struct dues_close_stats *stats,
                       struct errbuf *e)
 {
-    if (tenant <= 0)
-        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_FORMAT, "tenant", tenant,
-                                "invalid tenant %lld", tenant);
-    return close_month(db, month, tenant, stats, e);
+    int rc = tenant_check(db, tenant, e);
+    return rc < 0 ? rc : close_month(db, month, tenant, stats, e);
 }

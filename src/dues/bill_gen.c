@@ -431,14 +431,8 @@ int dues_generate_tenant(struct db *db, int month, long long tenant, long long a
                          struct dues_gen_stats *stats, struct errbuf *e)
 {
     struct gen_scope sc = {NULL, tenant};
-    long long root;
-    int rc;
-    if (tenant <= 0)
-        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_FORMAT, "tenant", tenant,
-                                "invalid tenant %lld", tenant);
-    if ((rc = tenant_root_id(db, tenant, &root, e)) < 0)
-        return rc;
-    return gen_month(db, month, &sc, actor, stats, e);
+    int rc = tenant_check(db, tenant, e);
+    return rc < 0 ? rc : gen_month(db, month, &sc, actor, stats, e);
 }
 
 static int gen_month(struct db *db, int month, const struct gen_scope *sc, long long actor,

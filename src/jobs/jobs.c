@@ -189,6 +189,13 @@ static int dues_generate_due(struct db *db, struct errbuf *e)
 /* The gate (docs/ARCHITECTURE.md, "Completeness and the gate"): last month's monthly jobs
  * wait until its sources are complete or an admin released it; a wait is logged and the next
  * pass asks again. 1: go on, 0: wait. */
+/* The plans' daily check per unit, on SQLite for the whole tree (plan_runs' keys there have
+ * no tenant, as dues_months'). */
+static int plan_daily(struct db *db, struct errbuf *e)
+{
+    return per_unit(db, "plan daily check", plan_job_daily, db_backend(db) == DB_SQLITE, e);
+}
+
 static int gate(struct db *db, const char *job, struct errbuf *e)
 {
     int month = month_add(month_of_time(time(NULL)), -1), rc;
@@ -228,7 +235,7 @@ static const struct job {
     {"dues reconcile yesterday", dues_job_reconcile, false},
     /* online payments whose notification did not come: the provider is asked */
     {"dues query pending payments", dues_job_query_pending, false},
-    {"plan daily check", plan_job_daily, false},
+    {"plan daily check", plan_daily, true},
     {"score last month", gated_score, true},
     /* events that arrived after a month was scored: that month is run again */
     {"score late events", rescore_late, true},

@@ -146,6 +146,15 @@ int tenant_root_id(struct db *db, long long tenant, long long *ret, struct errbu
     return 0;
 }
 
+int tenant_check(struct db *db, long long tenant, struct errbuf *e)
+{
+    long long root;
+    if (tenant <= 0)
+        return errbuf_field_int(e, -ERR_INVALID, R_INVALID_FORMAT, "tenant", tenant,
+                                "invalid tenant %lld", tenant);
+    return tenant_root_id(db, tenant, &root, e);
+}
+
 int tenant_root_of(struct db *db, long long org_id, long long *ret, struct errbuf *e)
 {
     long long tenant;

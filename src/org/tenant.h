@@ -37,6 +37,9 @@ int tenant_root_of(struct db *db, long long org_id, long long *ret, struct errbu
 /* The root of tenant (its shallowest organization); -ERR_NOTFOUND naming the field 'tenant'
  * when it has no organizations. */
 int tenant_root_id(struct db *db, long long tenant, long long *ret, struct errbuf *e);
+/* A tenant named for work of its own (--tenant, a job's unit): a positive number with
+ * organizations, else a clear error on the field 'tenant'. */
+int tenant_check(struct db *db, long long tenant, struct errbuf *e);
 /* Record the tenant of an organization just created (its id may be one a rolled-back
  * transaction had used before). */
 void tenant_remember(struct db *db, long long org_id, long long tenant);

@@ -9,6 +9,9 @@
 #include "base/buf.h"
 #include "base/month.h"
 #include "db/db.h"
+#include "org/org.h"
+#include "org/scope.h"
+#include "org/tenant.h"
 #include "plan/grid_load.h"
 #include "base/banned.h"
 
@@ -139,15 +142,26 @@ static int nomem(struct errbuf *e)
     return errbuf_set(e, -ERR_NOMEM, "out of memory");
 }
 
-static int load_orgs(struct db *db, struct grid_impl *gi, struct errbuf *e)
+/* The organizations in path order: every one, or of a grid of one tenant's rows, the tenant's
+ * and those above its root (root_path), whose cells its plans never reach. */
+static int load_orgs(struct db *db, struct grid_impl *gi, const char *root_path,
+                     struct errbuf *e)
 {
+#define ORGS(where)                                                                                \
+    "SELECT id, COALESCE(parent_id, 0), kind, code, name, path, COALESCE(secretary_id, 0)"         \
+    " FROM orgs" where " ORDER BY path"
     struct plan_grid *g = &gi->g;
     struct db_stmt *st;
     int rc, cap = 0, *stack = NULL, top = 0;
-    if ((rc = db_prepare(db, "SELECT id, COALESCE(parent_id, 0), kind, code, name, path,"
-                             " COALESCE(secretary_id, 0) FROM orgs ORDER BY path",
+    if ((rc = db_prepare(db,
+                         g->rows_tenant ? ORGS(" WHERE tenant_id = $1"
+                                               " OR substr($2, 1, length(path)) = path")
+                                        : ORGS(""),
                          &st, e)) < 0)
         return rc;
+#undef ORGS
+    if (g->rows_tenant)
+        db_bindv(st, "it", g->rows_tenant, root_path);
     while ((rc = db_step(st, e)) == 1) {
         struct plan_org *o;
         if (g->norgs == cap) {
@@ -223,10 +237,10 @@ static int load_tasks(struct db *db, struct grid_impl *gi, long long **ret_inds,
                          " COALESCE(i.scope, '')"
                          " FROM plan_tasks t JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id"
                          " LEFT JOIN indicators i ON i.id = t.indicator_id"
-                         " WHERE p.year = $1 ORDER BY p.id, t.id",
+                         " WHERE p.year = $1 AND ($2 = 0 OR t.tenant_id = $2) ORDER BY p.id, t.id",
                          &st, e)) < 0)
         return rc;
-    db_bind_int(st, 1, g->year);
+    db_bindv(st, "ii", (long long)g->year, g->plans_tenant);
     while ((rc = db_step(st, e)) == 1) {
         struct plan_task *t;
         if (g->ntasks == cap) {
@@ -356,14 +370,23 @@ static int load_actuals(struct db *db, struct plan_grid *g, const long long *ind
                     sizeof(double));
     if (!g->count || !g->sum)
         return nomem(e);
+    /* a grid of one tenant's rows names it: on Citus its shards alone are read */
+#define ORG_EVENTS(tenant)                                                                         \
+    "SELECT org_id, indicator_id, month, COUNT(*), SUM(value) FROM events"                         \
+    " WHERE member_id IS NULL AND month >= $1 AND month <= $2 AND day <= $3" tenant               \
+    " GROUP BY org_id, indicator_id, month"
+#define MEMBER_EVENTS(tenant)                                                                      \
+    "SELECT org_id, month, COUNT(*), SUM(value) FROM events"                                       \
+    " WHERE indicator_id = $1 AND month >= $2 AND month <= $3 AND day <= $4" tenant               \
+    " GROUP BY org_id, month"
     if (any_org) {
         if ((rc = db_prepare(db,
-                             "SELECT org_id, indicator_id, month, COUNT(*), SUM(value) FROM events"
-                             " WHERE member_id IS NULL AND month >= $1 AND month <= $2"
-                             " AND day <= $3 GROUP BY org_id, indicator_id, month",
+                             g->rows_tenant ? ORG_EVENTS(" AND tenant_id = $4") : ORG_EVENTS(""),
                              &st, e)) < 0)
             return rc;
         db_bindv(st, "iii", from, to, (long long)g->as_of);
+        if (g->rows_tenant)
+            db_bind_int(st, 4, g->rows_tenant);
         while ((rc = db_step(st, e)) == 1) {
             int org = plan_grid_org(g, db_col_int(st, 0)), s;
             long long ind = db_col_int(st, 1);
@@ -381,12 +404,13 @@ static int load_actuals(struct db *db, struct plan_grid *g, const long long *ind
         if (!slot_member[s])
             continue;
         if ((rc = db_prepare(db,
-                             "SELECT org_id, month, COUNT(*), SUM(value) FROM events"
-                             " WHERE indicator_id = $1 AND month >= $2 AND month <= $3"
-                             " AND day <= $4 GROUP BY org_id, month",
+                             g->rows_tenant ? MEMBER_EVENTS(" AND tenant_id = $5")
+                                            : MEMBER_EVENTS(""),
                              &st, e)) < 0)
             return rc;
         db_bindv(st, "iiii", slot_ind[s], from, to, (long long)g->as_of);
+        if (g->rows_tenant)
+            db_bind_int(st, 5, g->rows_tenant);
         while ((rc = db_step(st, e)) == 1) {
             int org = plan_grid_org(g, db_col_int(st, 0));
             if (org >= 0)
@@ -400,8 +424,12 @@ static int load_actuals(struct db *db, struct plan_grid *g, const long long *ind
     return 0;
 }
 
-int plan_grid_load(struct db *db, int year, int as_of, bool people, struct plan_grid **ret,
-                   struct errbuf *e)
+#undef ORG_EVENTS
+#undef MEMBER_EVENTS
+
+static int load(struct db *db, int year, int as_of, bool people, long long plans_tenant,
+                long long rows_tenant, const char *root_path, struct plan_grid **ret,
+                struct errbuf *e)
 {
     struct grid_impl *gi = calloc(1, sizeof(*gi));
     long long *inds = NULL;
@@ -410,7 +438,9 @@ int plan_grid_load(struct db *db, int year, int as_of, bool people, struct plan_
         return nomem(e);
     gi->g.year = year;
     gi->g.as_of = as_of;
-    if ((rc = load_orgs(db, gi, e)) < 0 || (rc = load_tasks(db, gi, &inds, &member, e)) < 0 ||
+    gi->g.plans_tenant = plans_tenant;
+    gi->g.rows_tenant = rows_tenant;
+    if ((rc = load_orgs(db, gi, root_path, e)) < 0 || (rc = load_tasks(db, gi, &inds, &member, e)) < 0 ||
         (rc = fill_applies(&gi->g, e)) < 0 || (rc = load_actuals(db, &gi->g, inds, member, e)) < 0 ||
         (rc = plan_grid_load_reports(db, &gi->g, e)) < 0 || (rc = plan_grid_load_dues(db, &gi->g, e)) < 0 ||
         (people && (rc = plan_grid_load_people(db, &gi->g, e)) < 0)) {
@@ -423,6 +453,25 @@ int plan_grid_load(struct db *db, int year, int as_of, bool people, struct plan_
     free(member);
     *ret = &gi->g;
     return 0;
+}
+
+int plan_grid_load(struct db *db, int year, int as_of, bool people, struct plan_grid **ret,
+                   struct errbuf *e)
+{
+    return load(db, year, as_of, people, 0, 0, NULL, ret, e);
+}
+
+int plan_grid_load_tenant(struct db *db, int year, int as_of, long long tenant,
+                          struct plan_grid **ret, struct errbuf *e)
+{
+    char path[ORG_PATH_MAX];
+    long long root, within = 0;
+    int rc;
+    if ((rc = tenant_root_id(db, tenant, &root, e)) < 0 ||
+        (rc = org_path(db, root, path, sizeof(path), e)) < 0 ||
+        (rc = tenant_of_subtree(db, path, &within, e)) < 0)
+        return rc;
+    return load(db, year, as_of, false, tenant, within ? tenant : 0, path, ret, e);
 }
 
 void plan_grid_free(struct plan_grid *g)

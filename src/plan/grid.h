@@ -69,6 +69,10 @@ struct plan_grid {
     double *dues_liable, *dues_paid;
     unsigned dues_months;
     bool people; /* responsible persons loaded */
+    /* a grid of one tenant's plans (plan_grid_load_tenant): their tenant, and the tenant
+     * whose organizations, events and bills alone are read (0: everyone's, for a tenant whose
+     * plans may reach other tenants, the national root's) */
+    long long plans_tenant, rows_tenant;
 };
 
 /* One task, organization and period, evaluated on the grid's as_of day. */
@@ -84,6 +88,12 @@ struct plan_cell {
  * (plan_grid_free). */
 int plan_grid_load(struct db *db, int year, int as_of, bool people, struct plan_grid **ret,
                    struct errbuf *e);
+/* The same for the plans of one tenant, which reach no organization outside it unless the
+ * tenant's root spans other tenants (the national root): then every organization is read,
+ * else the tenant's organizations (and those above its root) and its events and bills alone,
+ * so that on Citus the grid reads that tenant's shards. */
+int plan_grid_load_tenant(struct db *db, int year, int as_of, long long tenant,
+                          struct plan_grid **ret, struct errbuf *e);
 void plan_grid_free(struct plan_grid *g);
 /* Index of an organization or task by id, -1 when not in the grid. */
 int plan_grid_org(const struct plan_grid *g, long long id);

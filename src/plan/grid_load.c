@@ -42,22 +42,27 @@ int plan_grid_load_dues(struct db *db, struct plan_grid *g, struct errbuf *e)
     /* "by month end": paid before the first instant of the next month (local time), one
      * bound per month passed as parameters (no date functions in SQL). The bounds are cast:
      * PostgreSQL would type a CASE of untyped parameters as text and refuse paid_at < text. */
-    if ((rc = db_prepare(db,
-                         "SELECT org_id, month, COUNT(*), SUM(CASE WHEN status IN ('paid',"
-                         " 'confirmed') AND paid_at < CASE month"
-                         " WHEN $3 THEN CAST($4 AS BIGINT) WHEN $5 THEN CAST($6 AS BIGINT)"
-                         " WHEN $7 THEN CAST($8 AS BIGINT) WHEN $9 THEN CAST($10 AS BIGINT)"
-                         " WHEN $11 THEN CAST($12 AS BIGINT) WHEN $13 THEN CAST($14 AS BIGINT)"
-                         " WHEN $15 THEN CAST($16 AS BIGINT) WHEN $17 THEN CAST($18 AS BIGINT)"
-                         " WHEN $19 THEN CAST($20 AS BIGINT) WHEN $21 THEN CAST($22 AS BIGINT)"
-                         " WHEN $23 THEN CAST($24 AS BIGINT) WHEN $25 THEN CAST($26 AS BIGINT)"
-                         " END THEN 1 ELSE 0 END)"
-                         " FROM dues_bills WHERE kind = 'regular'"
-                         " AND status IN ('unpaid', 'paid', 'confirmed') AND month >= $1"
-                         " AND month <= $2 GROUP BY org_id, month",
-                         &st, e)) < 0)
+#define BILLS(tenant)                                                                              \
+    "SELECT org_id, month, COUNT(*), SUM(CASE WHEN status IN ('paid',"                             \
+    " 'confirmed') AND paid_at < CASE month"                                                       \
+    " WHEN $3 THEN CAST($4 AS BIGINT) WHEN $5 THEN CAST($6 AS BIGINT)"                             \
+    " WHEN $7 THEN CAST($8 AS BIGINT) WHEN $9 THEN CAST($10 AS BIGINT)"                            \
+    " WHEN $11 THEN CAST($12 AS BIGINT) WHEN $13 THEN CAST($14 AS BIGINT)"                         \
+    " WHEN $15 THEN CAST($16 AS BIGINT) WHEN $17 THEN CAST($18 AS BIGINT)"                         \
+    " WHEN $19 THEN CAST($20 AS BIGINT) WHEN $21 THEN CAST($22 AS BIGINT)"                         \
+    " WHEN $23 THEN CAST($24 AS BIGINT) WHEN $25 THEN CAST($26 AS BIGINT)"                         \
+    " END THEN 1 ELSE 0 END)"                                                                      \
+    " FROM dues_bills WHERE kind = 'regular'"                                                      \
+    " AND status IN ('unpaid', 'paid', 'confirmed') AND month >= $1"                               \
+    " AND month <= $2" tenant " GROUP BY org_id, month"
+    /* a grid of one tenant's rows names it: on Citus its shards alone are read */
+    if ((rc = db_prepare(db, g->rows_tenant ? BILLS(" AND tenant_id = $27") : BILLS(""), &st,
+                         e)) < 0)
         return rc;
+#undef BILLS
     db_bindv(st, "ii", (long long)g->year * 100 + 1, (long long)g->year * 100 + 12);
+    if (g->rows_tenant)
+        db_bind_int(st, 27, g->rows_tenant);
     for (int m = 1; m <= 12; m++) {
         int next = month_add(g->year * 100 + m, 1);
         db_bind_int(st, 2 * m + 1, (long long)g->year * 100 + m);
@@ -91,10 +96,10 @@ int plan_grid_load_reports(struct db *db, struct plan_grid *g, struct errbuf *e)
     if ((rc = db_prepare(db,
                          "SELECT r.task_id, r.org_id, r.period, r.value FROM plan_reports r"
                          " JOIN plan_tasks t ON t.id = r.task_id AND t.tenant_id = r.tenant_id JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id"
-                         " WHERE p.year = $1",
+                         " WHERE p.year = $1 AND ($2 = 0 OR r.tenant_id = $2)",
                          &st, e)) < 0)
         return rc;
-    db_bind_int(st, 1, g->year);
+    db_bindv(st, "ii", (long long)g->year, g->plans_tenant);
     while ((rc = db_step(st, e)) == 1) {
         struct plan_period p;
         int t = plan_grid_task(g, db_col_int(st, 0)), o = plan_grid_org(g, db_col_int(st, 1));

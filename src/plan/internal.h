@@ -113,9 +113,9 @@ struct plan_case_open {
  * Sent in chunks, two waits for the server a chunk (a check opens thousands). */
 int plan_cases_open(struct db *db, const struct plan_case_open *c, size_t n, int today,
                     long long *opened, struct errbuf *e);
-/* Escalate cases with no acknowledgement after 3 days or no report after 15 days. Returns
- * the number escalated. */
-int plan_case_escalate(struct db *db, int today, struct errbuf *e);
+/* Escalate cases with no acknowledgement after 3 days or no report after 15 days (of tenant's
+ * plans, 0: of every tenant's). Returns the number escalated. */
+int plan_case_escalate(struct db *db, int today, long long tenant, struct errbuf *e);
 /* Take a step (notify, acknowledge, report, verify, return, close) as the caller a. */
 int plan_case_act(struct db *db, const struct auth *a, long long case_id, const char *action,
                   const char *text, const char *attachment, int today, struct errbuf *e);

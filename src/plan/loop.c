@@ -347,18 +347,20 @@ int plan_cases_open(struct db *db, const struct plan_case_open *o, size_t n, int
     return rc < 0 ? rc : 0;
 }
 
-int plan_case_escalate(struct db *db, int today, struct errbuf *e)
+int plan_case_escalate(struct db *db, int today, long long tenant, struct errbuf *e)
 {
+#define DUE(tenant)                                                                                \
+    "SELECT id FROM plan_cases WHERE state IN ('open', 'notified', 'acknowledged')"                \
+    " AND escalated < 3 AND opened_on < $1" tenant " ORDER BY id"
     struct db_stmt *st;
     long long *ids = NULL;
     int n = 0, cap = 0, done = 0, rc;
-    if ((rc = db_prepare(
-             db,
-             "SELECT id FROM plan_cases WHERE state IN ('open', 'notified', 'acknowledged')"
-             " AND escalated < 3 AND opened_on < $1 ORDER BY id",
-             &st, e)) < 0)
+    if ((rc = db_prepare(db, tenant ? DUE(" AND tenant_id = $2") : DUE(""), &st, e)) < 0)
         return rc;
+#undef DUE
     db_bind_int(st, 1, (long long)today);
+    if (tenant)
+        db_bind_int(st, 2, tenant);
     while ((rc = db_step(st, e)) == 1) {
         if (n == cap) {
             long long *v = realloc(ids, (size_t)(cap = cap ? cap * 2 : 64) * sizeof(*ids));

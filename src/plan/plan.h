@@ -89,9 +89,15 @@ struct plan_check_stats {
  * periods not met, escalation of overdue cases. Idempotent for a day. Own transaction. */
 int plan_check(struct db *db, int today, long long actor, struct plan_check_stats *ret,
                struct errbuf *e);
+/* The same for the plans of one tenant, whose rows (status, warnings, cases) are all in it:
+ * the daily job's unit on PostgreSQL and Citus (docs/SCALE.md); a tenant without
+ * organizations is -ERR_NOTFOUND. */
+int plan_check_tenant(struct db *db, int today, long long tenant, struct plan_check_stats *ret,
+                      struct errbuf *e);
 
-/* Jobs for `serve` (src/jobs/jobs.c): the daily check once a day, deliveries when due. */
-int plan_job_daily(struct db *db, struct errbuf *e);
+/* Jobs for `serve` (src/jobs/jobs.c): the daily check once a day (of tenant's plans, 0: of
+ * every tenant's), deliveries when due. */
+int plan_job_daily(struct db *db, long long tenant, struct errbuf *e);
 int plan_job_deliver(struct db *db, struct errbuf *e);
 
 /* The open tasks ([...], new reference) of the organizations a is secretary of, as of the

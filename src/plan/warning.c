@@ -43,21 +43,25 @@ static int cmp_status(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
+/* What the last check stored for the grid's cells (of its tenant's plans: their rows are in
+ * the plans' tenant). */
 static int load_status(struct db *db, const struct plan_grid *g, struct status **ret, int *ret_n,
                        struct errbuf *e)
 {
+#define STATUS(tenant)                                                                             \
+    "SELECT s.task_id, s.org_id, s.start_day, s.notified, s.reminded, s.closed"                    \
+    " FROM plan_status s JOIN plan_tasks t ON t.id = s.task_id AND t.tenant_id = s.tenant_id"      \
+    " JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id WHERE p.year = $1" tenant
     struct db_stmt *st;
     struct status *v = NULL;
     int n = 0, cap = 0, rc;
-    if ((rc = db_prepare(
-             db,
-             "SELECT s.task_id, s.org_id, s.start_day, s.notified, s.reminded, s.closed"
-             " FROM plan_status s JOIN plan_tasks t"
-             " ON t.id = s.task_id AND t.tenant_id = s.tenant_id"
-             " JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id WHERE p.year = $1",
-             &st, e)) < 0)
+    if ((rc = db_prepare(db, g->plans_tenant ? STATUS(" AND s.tenant_id = $2") : STATUS(""), &st,
+                         e)) < 0)
         return rc;
+#undef STATUS
     db_bind_int(st, 1, g->year);
+    if (g->plans_tenant)
+        db_bind_int(st, 2, g->plans_tenant);
     while ((rc = db_step(st, e)) == 1) {
         int t = plan_grid_task(g, db_col_int(st, 0)), o = plan_grid_org(g, db_col_int(st, 1));
         if (t < 0 || o < 0)
@@ -278,15 +282,16 @@ static int check_open_cell(const struct cell_ctx *x, const struct status *old, s
     return store(x, notified, reminded, 0, e);
 }
 
-static int check_year(struct db *db, int year, int today, struct plan_check_stats *s,
-                      struct ingest_sink *credits, struct errbuf *e)
+static int check_year(struct db *db, int year, int today, long long tenant,
+                      struct plan_check_stats *s, struct ingest_sink *credits, struct errbuf *e)
 {
     struct plan_grid *g = NULL;
     struct status *old = NULL;
     struct pending cases = {NULL, 0, 0};
     long long opened = 0;
     int nold = 0, rc;
-    if ((rc = plan_grid_load(db, year, today, false, &g, e)) < 0 ||
+    if ((rc = tenant ? plan_grid_load_tenant(db, year, today, tenant, &g, e)
+                     : plan_grid_load(db, year, today, false, &g, e)) < 0 ||
         (rc = load_status(db, g, &old, &nold, e)) < 0)
         goto out;
     for (int t = 0; t < g->ntasks; t++) {
@@ -324,8 +329,11 @@ static int check_year(struct db *db, int year, int today, struct plan_check_stat
     s->cases += opened;
     /* a year is final once every period in it has been closed */
     if (today > year * 10000 + 1231 &&
-        (rc = db_run(db, e, "UPDATE plans SET finalized = 1 WHERE year = $1", "i",
-                     (long long)year)) < 0)
+        (rc = tenant ? db_run(db, e, "UPDATE plans SET finalized = 1 WHERE year = $1"
+                                     " AND tenant_id = $2",
+                              "ii", (long long)year, tenant)
+                     : db_run(db, e, "UPDATE plans SET finalized = 1 WHERE year = $1", "i",
+                              (long long)year)) < 0)
         goto out;
     rc = 0;
 out:
@@ -350,8 +358,25 @@ static int audit_check(struct db *db, long long actor, const struct plan_check_s
     return rc;
 }
 
-int plan_check(struct db *db, int today, long long actor, struct plan_check_stats *ret,
-               struct errbuf *e)
+/* A count of table (plan_warnings or plan_runs) for the check's tenant (0: all): with day, of
+ * that day's rows ($1), else of all. */
+static int count_of(struct db *db, const char *table, int day, long long tenant, long long *ret,
+                    struct errbuf *e)
+{
+    char sql[160];
+    snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s WHERE %s%s", table,
+             day ? "day = $1" : "1 = 1",
+             tenant ? (day ? " AND tenant_id = $2" : " AND tenant_id = $1") : "");
+    if (day)
+        return tenant ? db_query_int(db, e, ret, sql, "ii", (long long)day, tenant)
+                      : db_query_int(db, e, ret, sql, "i", (long long)day);
+    return tenant ? db_query_int(db, e, ret, sql, "i", tenant) : db_query_int(db, e, ret, sql, "");
+}
+
+/* The daily check of the plans of tenant (0: of every tenant), the rows it writes in their
+ * tenant. */
+static int check(struct db *db, int today, long long tenant, long long actor,
+                 struct plan_check_stats *ret, struct errbuf *e)
 {
     struct plan_check_stats s;
     struct db_stmt *st;
@@ -370,14 +395,18 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
     if (actor)
         mark = audit_batch_begin();
     /* the warnings opened are counted by difference (open_warning queues its INSERTs) */
-    if ((rc = db_query_int(db, e, &warnings_before, "SELECT COUNT(*) FROM plan_warnings", "")) < 0)
+    if ((rc = count_of(db, "plan_warnings", 0, tenant, &warnings_before, e)) < 0)
         goto out;
     if ((rc = db_prepare(db,
-                         "SELECT DISTINCT year FROM plans WHERE finalized = 0 AND year <= $1"
-                         " ORDER BY year",
+                         tenant ? "SELECT DISTINCT year FROM plans WHERE finalized = 0"
+                                  " AND year <= $1 AND tenant_id = $2 ORDER BY year"
+                                : "SELECT DISTINCT year FROM plans WHERE finalized = 0"
+                                  " AND year <= $1 ORDER BY year",
                          &st, e)) < 0)
         goto out;
     db_bind_int(st, 1, (long long)(today / 10000));
+    if (tenant)
+        db_bind_int(st, 2, tenant);
     while ((rc = db_step(st, e)) == 1)
         if (nyears < (int)(sizeof(years) / sizeof(years[0])))
             years[nyears++] = (int)db_col_int(st, 0);
@@ -388,26 +417,28 @@ int plan_check(struct db *db, int today, long long actor, struct plan_check_stat
                    (rc = ingest_sink_open(db, "plan", "量化计划（内部）", &credits, e)) < 0))
         goto out;
     for (int i = 0; i < nyears; i++)
-        if ((rc = check_year(db, years[i], today, &s, credits, e)) < 0)
+        if ((rc = check_year(db, years[i], today, tenant, &s, credits, e)) < 0)
             goto out;
     rc = credits ? ingest_sink_close(credits, &s.credited, NULL, e) : 0;
     credits = NULL;
     if (rc < 0)
         goto out;
-    if ((rc = esc = plan_case_escalate(db, today, e)) < 0 ||
-        (rc = db_query_int(db, e, &warnings_after, "SELECT COUNT(*) FROM plan_warnings", "")) < 0)
+    if ((rc = esc = plan_case_escalate(db, today, tenant, e)) < 0 ||
+        (rc = count_of(db, "plan_warnings", 0, tenant, &warnings_after, e)) < 0)
         goto out;
     s.escalated = esc;
     s.warnings = (long)(warnings_after - warnings_before);
     s.seconds = now_s() - t0;
+    /* the day's run of the tenant (a check of every tenant: in the first) */
     rc = db_run(db, e,
-                "INSERT INTO plan_runs(day, started_at, finished_at, cells, warnings, cases)"
-                " VALUES($1, $2, $2, $3, $4, $5) ON CONFLICT (day, tenant_id) DO UPDATE SET"
-                " finished_at = excluded.finished_at, cells = excluded.cells,"
+                "INSERT INTO plan_runs(day, started_at, finished_at, cells, warnings, cases,"
+                " tenant_id) VALUES($1, $2, $2, $3, $4, $5, $6) ON CONFLICT (day, tenant_id) DO"
+                " UPDATE SET finished_at = excluded.finished_at, cells = excluded.cells,"
                 " warnings = plan_runs.warnings + excluded.warnings,"
                 " cases = plan_runs.cases + excluded.cases",
-                "iiiii", (long long)today, (long long)time(NULL), (long long)s.cells,
-                (long long)s.warnings, (long long)s.cases);
+                "iiiiii", (long long)today, (long long)time(NULL), (long long)s.cells,
+                (long long)s.warnings, (long long)s.cases,
+                tenant ? tenant : (long long)TENANT_FIRST);
 out:
     plan_people_cache_end();
     if (actor) {
@@ -427,21 +458,34 @@ out:
     return 0;
 }
 
-int plan_job_daily(struct db *db, struct errbuf *e)
+int plan_check(struct db *db, int today, long long actor, struct plan_check_stats *ret,
+               struct errbuf *e)
+{
+    return check(db, today, 0, actor, ret, e);
+}
+
+int plan_check_tenant(struct db *db, int today, long long tenant, struct plan_check_stats *ret,
+                      struct errbuf *e)
+{
+    int rc = tenant_check(db, tenant, e);
+    return rc < 0 ? rc : check(db, today, tenant, 0, ret, e);
+}
+
+int plan_job_daily(struct db *db, long long tenant, struct errbuf *e)
 {
     struct plan_check_stats s;
     long long done = 0;
     int today = date_today(), rc;
-    if ((rc = db_query_int(db, e, &done, "SELECT COUNT(*) FROM plan_runs WHERE day = $1", "i",
-                           (long long)today)) < 0)
+    if ((rc = count_of(db, "plan_runs", today, tenant, &done, e)) < 0)
         return rc;
     if (done)
         return 0;
-    if ((rc = plan_check(db, today, 0, &s, e)) < 0)
+    if ((rc = tenant ? check(db, today, tenant, 0, &s, e) : plan_check(db, today, 0, &s, e)) < 0)
         return rc;
-    log_info("jobs: plan check %d: %ld cells, %ld closed, %ld warnings, %ld cases, %ld escalated"
-             " in %.2f s",
-             today, s.cells, s.closed, s.warnings, s.cases, s.escalated, s.seconds);
+    log_info("jobs: plan check %d%s%.0lld: %ld cells, %ld closed, %ld warnings, %ld cases,"
+             " %ld escalated in %.2f s",
+             today, tenant ? ", tenant " : "", tenant, s.cells, s.closed, s.warnings, s.cases,
+             s.escalated, s.seconds);
     return 0;
 }
 

@@ -3,8 +3,9 @@
 // starts both servers' first pass at the same moment and DJ_JOBS_PAUSE_MS holds each job
 // between being taken and running, so the second server surely tries the same job while the
 // first holds it (without the claim both would find every job due and run it). The monthly
-// scoring, dues generation and dues close of a tree of several tenants are claimed per tenant
-// (on PostgreSQL; SQLite closes and generates the whole tree), so the two servers share them.
+// scoring, dues generation, dues close and plans' daily check of a tree of several tenants are
+// claimed per tenant (on PostgreSQL; SQLite does the dues and the plans for the whole tree), so
+// the two servers share them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -111,13 +112,16 @@ test('two servers score the tenants of a national tree each once, side by side, 
     // last month closed again the same way (the demo closed it for the whole tree)
     if (!perTenant) sql(db.url, `UPDATE dues_months SET generated_at = NULL WHERE month IN (${last}, ${cur})`);
     sql(db.url, `UPDATE dues_months SET closed_at = NULL WHERE month = ${last}`);
+    sql(db.url, 'DELETE FROM plan_runs'); // and today's plan check not done
+    const units = Number(sql(db.url, 'SELECT COUNT(DISTINCT tenant_id) FROM orgs')); // the root's too
+    const plans = () => sql(db.url, 'SELECT COUNT(*) FROM plan_runs') === String(perTenant ? units : 1);
     const dues = () => perTenant
       ? sql(db.url, `SELECT COUNT(*) FROM dues_months WHERE month IN (${last}, ${cur}) AND tenant_id <> 1 AND generated_at IS NOT NULL`) === String(2 * tenants.length)
         && sql(db.url, `SELECT COUNT(*) FROM dues_months WHERE month = ${last} AND tenant_id <> 1 AND closed_at IS NOT NULL`) === String(tenants.length)
       : sql(db.url, `SELECT COUNT(*) FROM dues_months WHERE month IN (${last}, ${cur}) AND generated_at IS NOT NULL`) === '2'
         && sql(db.url, `SELECT COUNT(*) FROM dues_months WHERE month = ${last} AND closed_at IS NOT NULL`) === '1';
     const deadline = Date.now() + 120_000;
-    while (runs() !== tenants.join('\n') || !dues()) {
+    while (runs() !== tenants.join('\n') || !dues() || !plans()) {
       assert.ok(Date.now() < deadline, `tenants not scored in time (${runs()}):\n${servers.map((s) => s.log()).join('\n---\n')}`);
       await sleep(250);
     }
@@ -132,6 +136,8 @@ test('two servers score the tenants of a national tree each once, side by side, 
         const g = new RegExp(`jobs: dues ${m} generated, tenant ${t}: \\d+ liable, 0 new bills`, 'g');
         if (perTenant) assert.equal(logs.join('\n').match(g)?.length, 1, `the dues of ${m} generated once for tenant ${t}:\n${logs.join('\n---\n')}`);
       }
+      const p = new RegExp(`jobs: plan check \\d+, tenant ${t}: `, 'g');
+      assert.equal(logs.join('\n').match(p)?.length ?? 0, perTenant ? 1 : 0, `today's plans checked once for tenant ${t}:\n${logs.join('\n---\n')}`);
       const c = new RegExp(`jobs: dues ${last} closed, tenant ${t}: `, 'g');
       assert.equal(logs.join('\n').match(c)?.length ?? 0, perTenant ? 1 : 0, `last month closed once for tenant ${t}:\n${logs.join('\n---\n')}`);
     }
@@ -140,6 +146,7 @@ test('two servers score the tenants of a national tree each once, side by side, 
       assert.equal(logs.join('\n').match(whole)?.length ?? 0, perTenant ? 0 : 1, `the dues of ${m} for the whole tree:\n${logs.join('\n---\n')}`);
     }
     assert.equal(sql(db.url, `SELECT COUNT(*) FROM dues_bills WHERE month IN (${last}, ${cur})`), billsBefore, 'no bill twice');
+    assert.equal(logs.join('\n').match(/jobs: plan check \d+: /g)?.length ?? 0, perTenant ? 0 : 1, `today's plans checked for the whole tree:\n${logs.join('\n---\n')}`);
     const closedWhole = new RegExp(`jobs: dues ${last} closed: `, 'g');
     assert.equal(logs.join('\n').match(closedWhole)?.length ?? 0, perTenant ? 0 : 1, `last month closed for the whole tree:\n${logs.join('\n---\n')}`);
     assert.equal(duesEvents(), eventsBefore, 'no dues event twice');

@@ -256,3 +256,33 @@ test("closing one province's month by hand: its members' dues events and its rec
   assert.equal(open.status, 1, open.stderr);
   assert.match(open.stderr, /not over yet/);
 });
+
+test("one province's plans checked alone: the rows a check of every tenant makes, the other province's untouched", () => {
+  // the rows of a tenant's plans not yet final, as a check of every tenant leaves them today
+  const open = (t) => `task_id IN (SELECT t.id FROM plan_tasks t JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id`
+    + ` WHERE p.finalized = 0 AND p.tenant_id = ${t} AND t.tenant_id = ${t}) AND tenant_id = ${t}`;
+  const state = (t) => ({
+    status: rows(`SELECT task_id, org_id, period, level, closed, ROUND(actual * 1000) FROM plan_status WHERE ${open(t)} ORDER BY task_id, org_id, period`),
+    warnings: rows(`SELECT task_id, org_id, period, level FROM plan_warnings WHERE ${open(t)} AND resolved_on IS NULL ORDER BY task_id, org_id, period, level`),
+    cases: rows(`SELECT task_id, org_id, period, superior_id FROM plan_cases WHERE ${open(t)} ORDER BY task_id, org_id, period`),
+  });
+  cliOk(srv, ['plan', 'check', '--no-deliver']);
+  const [js, zj] = [state(2), state(3)];
+  assert.ok(js.status.length > 0 && js.cases.length > 0 && zj.status.length > 0, JSON.stringify([js.status.length, js.cases.length]));
+  // JS's rows gone, then its plans checked alone
+  q(`DELETE FROM plan_case_steps WHERE tenant_id = 2 AND case_id IN (SELECT id FROM plan_cases WHERE ${open(2)})`);
+  for (const table of ['plan_cases', 'plan_warnings', 'plan_status']) q(`DELETE FROM ${table} WHERE ${open(2)}`);
+  const zjRuns = q('SELECT COUNT(*) FROM plan_runs WHERE tenant_id = 3');
+  const out = cliOk(srv, ['plan', 'check', '--tenant', 'JS', '--no-deliver']);
+  assert.match(out.stdout, /checked \d+: \d+ cells/);
+  assert.deepEqual(state(2), js, "JS's plans checked alone: what the check of every tenant made");
+  assert.deepEqual(state(3), zj, "ZJ's rows untouched");
+  assert.equal(q('SELECT COUNT(*) FROM plan_runs WHERE tenant_id = 3'), zjRuns);
+  // bad tenants and misuse: a clear message
+  const none = srv.run(['plan', 'check', '--tenant', '99']);
+  assert.equal(none.status, 1, none.stderr);
+  assert.match(none.stderr, /tenant 99 has no organizations/);
+  const unknown = srv.run(['plan', 'check', '--tenant', 'NOPE']);
+  assert.equal(unknown.status, 2, unknown.stderr);
+  assert.equal(srv.run(['plan', 'defaults', '--year', '2024', '--tenant', 'JS']).status, 2);
+});
