@@ -391,3 +391,17 @@ test("the dues of one tenant by hand: its members billed, reading its rows alone
   }
   assert.equal(q(`SELECT COUNT(*) FROM dues_bills WHERE month = ${CUR}`), count);
 });
+
+test("the national root's plan is checked with the root's tenant over both provinces; a province's check leaves it", async () => {
+  const plan = await ok('admin', 'POST', '/api/v1/plans', {
+    org_id: org.SGCC, year: YEAR, name: '全国年度计划',
+    tasks: [{ code: 'national-themeday', name: '主题党日（全国）', metric: 'count', indicator: 'org.themeday', target: 1, freq: 'month' }],
+  }, 201);
+  const task = Number(q(`SELECT id FROM plan_tasks WHERE plan_id = ${plan.id}`));
+  const cells = () => rows(`SELECT s.tenant_id, o.code FROM plan_status s JOIN orgs o ON o.id = s.org_id WHERE s.task_id = ${task} ORDER BY o.code`);
+  for (const t of ['JS', 'ZJ']) cliOk(srv, ['plan', 'check', '--tenant', t, '--no-deliver']);
+  assert.deepEqual(cells(), [], "the provinces' checks leave the national root's plan");
+  const out = cliOk(srv, ['plan', 'check', '--tenant', 'SGCC', '--no-deliver']);
+  assert.match(out.stdout, /checked \d+: [1-9]\d* cells/, out.stdout);
+  assert.deepEqual(cells(), ['JS-B1', 'JS-B2', 'ZJ-B1', 'ZJ-B2'].map((c) => ['1', c]), "its cells: every province's branches, in the plan's tenant");
+});
