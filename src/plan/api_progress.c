@@ -130,7 +130,7 @@ int api_plan_progress(struct req *r, struct errbuf *e)
     json_t *out = NULL;
     if ((rc = plan_api_org(r, ROLE_STAFF, &org, path, e)) < 0 ||
         (rc = period_args(r, &P, &as_of, e)) < 0 ||
-        (rc = plan_grid_load(r->db, P.year, as_of, false, &g, e)) < 0)
+        (rc = plan_grid_load_scope(r->db, P.year, as_of, false, path, &g, e)) < 0)
         return rc;
     root = plan_grid_org(g, org);
     if (root < 0)

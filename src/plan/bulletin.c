@@ -11,6 +11,8 @@
 
 #include "base/month.h"
 #include "db/db.h"
+#include "org/org.h"
+#include "org/scope.h"
 #include "plan/grid.h"
 #include "plan/plan.h"
 #include "base/banned.h"
@@ -100,8 +102,8 @@ static int cmp_ranked(const void *a, const void *b)
 /* The rates of the period before P: from the same grid when it is in the same year, else
  * from that year's plans. prev_rate and prev_node are filled (-1 where nothing counts). */
 static int previous_rates(struct db *db, const struct plan_grid *g, long long root_id,
-                          const struct plan_period *prev, double *prev_rate, double *prev_node,
-                          struct errbuf *e)
+                          const char *path, const struct plan_period *prev, double *prev_rate,
+                          double *prev_node, struct errbuf *e)
 {
     int root = plan_grid_org(g, root_id), rc;
     int *n = malloc((size_t)g->norgs * sizeof(int));
@@ -115,7 +117,7 @@ static int previous_rates(struct db *db, const struct plan_grid *g, long long ro
         free(n);
         return 0;
     }
-    if ((rc = plan_grid_load(db, prev->year, prev->end, false, &pg, e)) < 0) {
+    if ((rc = plan_grid_load_scope(db, prev->year, prev->end, false, path, &pg, e)) < 0) {
         free(n);
         return rc;
     }
@@ -159,7 +161,7 @@ int plan_bulletin(struct db *db, long long org_id, const char *period, int as_of
     struct ranked *rk = NULL;
     double *rate = NULL, *node = NULL, *prate = NULL, *pnode = NULL;
     int *nn = NULL, ncases = 0, nrk = 0, root, today = date_today(), rc;
-    char pname[PLAN_PERIOD_MAX], prevname[PLAN_PERIOD_MAX], day[16];
+    char pname[PLAN_PERIOD_MAX], prevname[PLAN_PERIOD_MAX], day[16], path[ORG_PATH_MAX];
     json_t *out = NULL, *levels, *ranking, *not_met;
     long open_cases = 0;
 
@@ -178,7 +180,13 @@ int plan_bulletin(struct db *db, long long org_id, const char *period, int as_of
     plan_period_name(&P, pname, sizeof(pname));
     plan_period_prev(&P, &prev);
     plan_period_name(&prev, prevname, sizeof(prevname));
-    if ((rc = plan_grid_load(db, P.year, as_of, true, &g, e)) < 0)
+    /* the grid of the committee's subtree: of its tenant alone when it lies in one */
+    if ((rc = org_path(db, org_id, path, sizeof(path), e)) < 0)
+        return rc == -ERR_NOTFOUND ? errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id",
+                                                      org_id, "organization %lld not found",
+                                                      org_id)
+                                   : rc;
+    if ((rc = plan_grid_load_scope(db, P.year, as_of, true, path, &g, e)) < 0)
         return rc;
     if ((root = plan_grid_org(g, org_id)) < 0) {
         rc = errbuf_field_int(e, -ERR_NOTFOUND, R_UNKNOWN_ORG, "org_id", org_id,
@@ -203,7 +211,7 @@ int plan_bulletin(struct db *db, long long org_id, const char *period, int as_of
         goto out;
     }
     plan_grid_rates(g, root, &P, rate, node, nn);
-    if ((rc = previous_rates(db, g, org_id, &prev, prate, pnode, e)) < 0 ||
+    if ((rc = previous_rates(db, g, org_id, path, &prev, prate, pnode, e)) < 0 ||
         (rc = load_cases(db, g, &cases, &ncases, e)) < 0)
         goto out;
 

@@ -223,24 +223,39 @@ static int load_orgs(struct db *db, struct grid_impl *gi, const char *root_path,
     return 0;
 }
 
-static int load_tasks(struct db *db, struct grid_impl *gi, long long **ret_inds, int **ret_member,
-                      struct errbuf *e)
+/* The year's tasks: of every plan, of one tenant's plans (plans_tenant), or of the plans that
+ * reach a tenant's organizations (rows_tenant alone: those its organizations own and those of
+ * the organizations above its root, root_path). */
+static int load_tasks(struct db *db, struct grid_impl *gi, const char *root_path,
+                      long long **ret_inds, int **ret_member, struct errbuf *e)
 {
+#define TASKS(which)                                                                               \
+    "SELECT t.id, t.plan_id, p.org_id, COALESCE(t.indicator_id, 0), t.under_id, t.code, t.name,"   \
+    " t.unit, t.role, p.name, t.note, t.metric, t.target, t.weight, t.freq, t.kinds,"              \
+    " t.with_groups, t.from_day, p.remind_days, COALESCE(i.scope, '')"                             \
+    " FROM plan_tasks t JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id"            \
+    " LEFT JOIN indicators i ON i.id = t.indicator_id WHERE p.year = $1" which                     \
+    " ORDER BY p.id, t.id"
     struct plan_grid *g = &gi->g;
     struct db_stmt *st;
     long long *inds = NULL;
     int *member = NULL, cap = 0, rc;
     if ((rc = db_prepare(db,
-                         "SELECT t.id, t.plan_id, p.org_id, COALESCE(t.indicator_id, 0), t.under_id,"
-                         " t.code, t.name, t.unit, t.role, p.name, t.note, t.metric, t.target,"
-                         " t.weight, t.freq, t.kinds, t.with_groups, t.from_day, p.remind_days,"
-                         " COALESCE(i.scope, '')"
-                         " FROM plan_tasks t JOIN plans p ON p.id = t.plan_id AND p.tenant_id = t.tenant_id"
-                         " LEFT JOIN indicators i ON i.id = t.indicator_id"
-                         " WHERE p.year = $1 AND ($2 = 0 OR t.tenant_id = $2) ORDER BY p.id, t.id",
+                         g->plans_tenant  ? TASKS(" AND t.tenant_id = $2")
+                         : g->rows_tenant ? TASKS(" AND p.org_id IN (SELECT id FROM orgs"
+                                                  " WHERE tenant_id = $2"
+                                                  " OR substr($3, 1, length(path)) = path)")
+                                          : TASKS(""),
                          &st, e)) < 0)
         return rc;
-    db_bindv(st, "ii", (long long)g->year, g->plans_tenant);
+#undef TASKS
+    db_bind_int(st, 1, g->year);
+    if (g->plans_tenant)
+        db_bind_int(st, 2, g->plans_tenant);
+    else if (g->rows_tenant) {
+        db_bind_int(st, 2, g->rows_tenant);
+        db_bind_text(st, 3, root_path);
+    }
     while ((rc = db_step(st, e)) == 1) {
         struct plan_task *t;
         if (g->ntasks == cap) {
@@ -440,7 +455,7 @@ static int load(struct db *db, int year, int as_of, bool people, long long plans
     gi->g.as_of = as_of;
     gi->g.plans_tenant = plans_tenant;
     gi->g.rows_tenant = rows_tenant;
-    if ((rc = load_orgs(db, gi, root_path, e)) < 0 || (rc = load_tasks(db, gi, &inds, &member, e)) < 0 ||
+    if ((rc = load_orgs(db, gi, root_path, e)) < 0 || (rc = load_tasks(db, gi, root_path, &inds, &member, e)) < 0 ||
         (rc = fill_applies(&gi->g, e)) < 0 || (rc = load_actuals(db, &gi->g, inds, member, e)) < 0 ||
         (rc = plan_grid_load_reports(db, &gi->g, e)) < 0 || (rc = plan_grid_load_dues(db, &gi->g, e)) < 0 ||
         (people && (rc = plan_grid_load_people(db, &gi->g, e)) < 0)) {
@@ -472,6 +487,22 @@ int plan_grid_load_tenant(struct db *db, int year, int as_of, long long tenant,
         (rc = tenant_of_subtree(db, path, &within, e)) < 0)
         return rc;
     return load(db, year, as_of, false, tenant, within ? tenant : 0, path, ret, e);
+}
+
+int plan_grid_load_scope(struct db *db, int year, int as_of, bool people, const char *path,
+                         struct plan_grid **ret, struct errbuf *e)
+{
+    char root_path[ORG_PATH_MAX];
+    long long within = 0, root;
+    int rc;
+    if ((rc = tenant_of_subtree(db, path, &within, e)) < 0)
+        return rc;
+    if (!within)
+        return load(db, year, as_of, people, 0, 0, NULL, ret, e);
+    if ((rc = tenant_root_id(db, within, &root, e)) < 0 ||
+        (rc = org_path(db, root, root_path, sizeof(root_path), e)) < 0)
+        return rc;
+    return load(db, year, as_of, people, 0, within, root_path, ret, e);
 }
 
 void plan_grid_free(struct plan_grid *g)

@@ -71,7 +71,8 @@ struct plan_grid {
     bool people; /* responsible persons loaded */
     /* a grid of one tenant's plans (plan_grid_load_tenant): their tenant, and the tenant
      * whose organizations, events and bills alone are read (0: everyone's, for a tenant whose
-     * plans may reach other tenants, the national root's) */
+     * plans may reach other tenants, the national root's); of a view in one tenant
+     * (plan_grid_load_scope): no plans_tenant, and the rows' tenant */
     long long plans_tenant, rows_tenant;
 };
 
@@ -94,6 +95,11 @@ int plan_grid_load(struct db *db, int year, int as_of, bool people, struct plan_
  * so that on Citus the grid reads that tenant's shards. */
 int plan_grid_load_tenant(struct db *db, int year, int as_of, long long tenant,
                           struct plan_grid **ret, struct errbuf *e);
+/* For a view of the subtree at path (progress, bulletins): when it lies in one tenant, the
+ * plans that reach its organizations (its tenant's and those of the organizations above its
+ * root) over that tenant's organizations, events and bills alone; else plan_grid_load. */
+int plan_grid_load_scope(struct db *db, int year, int as_of, bool people, const char *path,
+                         struct plan_grid **ret, struct errbuf *e);
 void plan_grid_free(struct plan_grid *g);
 /* Index of an organization or task by id, -1 when not in the grid. */
 int plan_grid_org(const struct plan_grid *g, long long id);

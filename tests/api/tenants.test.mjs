@@ -392,7 +392,7 @@ test("the dues of one tenant by hand: its members billed, reading its rows alone
   assert.equal(q(`SELECT COUNT(*) FROM dues_bills WHERE month = ${CUR}`), count);
 });
 
-test("the national root's plan is checked with the root's tenant over both provinces; a province's check leaves it", async () => {
+test("the national root's plan: checked with the root's tenant over both provinces, left by a province's check, in a province's progress", async () => {
   const plan = await ok('admin', 'POST', '/api/v1/plans', {
     org_id: org.SGCC, year: YEAR, name: '全国年度计划',
     tasks: [{ code: 'national-themeday', name: '主题党日（全国）', metric: 'count', indicator: 'org.themeday', target: 1, freq: 'month' }],
@@ -404,4 +404,14 @@ test("the national root's plan is checked with the root's tenant over both provi
   const out = cliOk(srv, ['plan', 'check', '--tenant', 'SGCC', '--no-deliver']);
   assert.match(out.stdout, /checked \d+: [1-9]\d* cells/, out.stdout);
   assert.deepEqual(cells(), ['JS-B1', 'JS-B2', 'ZJ-B1', 'ZJ-B2'].map((c) => ['1', c]), "its cells: every province's branches, in the plan's tenant");
+  // a province's progress and bulletin (a grid of its tenant's rows) have the national task
+  // beside the province's own, over the province's organizations alone
+  const progress = await ok('admin-js', 'GET', `/api/v1/plans/progress?org_id=${org['JS-B1']}`);
+  assert.deepEqual(progress.tasks.map((t) => t.task.code).sort(), ['national-themeday', 'themeday']);
+  const js = await ok('admin-js', 'GET', `/api/v1/plans/progress?org_id=${org.JS}`);
+  assert.deepEqual(js.orgs.map((o) => o.org.code).sort(), ['JS-B1', 'JS-B2']);
+  const all = await ok('admin', 'GET', `/api/v1/plans/progress?org_id=${org.SGCC}`);
+  assert.deepEqual(all.orgs.map((o) => o.org.code).sort(), ['JS-B1', 'JS-B2', 'ZJ-B1', 'ZJ-B2']);
+  const bulletin = await ok('admin-js', 'GET', `/api/v1/plans/bulletin?org_id=${org['JS-U']}&period=${YEAR}`);
+  assert.ok(JSON.stringify(bulletin).includes('JS-B1') && !JSON.stringify(bulletin).includes('"ZJ'), JSON.stringify(bulletin).slice(0, 300));
 });
