@@ -92,13 +92,22 @@ static int month_covered(struct db *db, int month, long long unit, struct errbuf
     return rc < 0 ? rc : n > 0;
 }
 
-/* Run fn for every unit of the tree (score_units) under the unit's lock of job, stopping at
- * the first error or when the server stops; units another server holds are left to it. */
+/* Tests make a tenant's work fail: DJ_JOBS_FAIL_TENANT names the tenant (see test_pause). */
+static bool test_fails(long long unit)
+{
+    const char *v = getenv("DJ_JOBS_FAIL_TENANT");
+    return v && unit && atoll(v) == unit;
+}
+
+/* Run fn for every unit of the tree (score_units) under the unit's lock of job, until the
+ * server stops; units another server holds are left to it. A unit whose work fails is logged
+ * and retried at the next pass, and holds back none of the others; the first failure is
+ * returned. Lost the database: the rest would fail too, so the pass ends there. */
 static int per_unit(struct db *db, const char *job,
                     int (*fn)(struct db *db, long long unit, struct errbuf *e), bool whole,
                     struct errbuf *e)
 {
-    int n = 0, rc;
+    int n = 0, rc, first = 0;
     long long *units = NULL, all = 0;
     if (whole) { /* the whole tree as one unit */
         units = &all;
@@ -106,16 +115,33 @@ static int per_unit(struct db *db, const char *job,
     } else if ((rc = score_units(db, &units, &n, e)) < 0) {
         return rc;
     }
-    for (int i = 0; i < n && rc >= 0 && !atomic_load(&quitting); i++) {
+    for (int i = 0; i < n && !atomic_load(&quitting); i++) {
+        struct errbuf ue = ERRBUF_INIT;
         char name[96];
-        if ((rc = claim_unit(db, job, units[i], name, sizeof(name), e)) <= 0)
+        if ((rc = claim_unit(db, job, units[i], name, sizeof(name), &ue)) == 0)
             continue;
-        rc = fn(db, units[i], e);
-        db_unlock(db, name);
+        if (rc > 0) {
+            rc = test_fails(units[i])
+                     ? errbuf_set(&ue, -ERR_INTERNAL, "failing by DJ_JOBS_FAIL_TENANT")
+                     : fn(db, units[i], &ue);
+            db_unlock(db, name);
+        }
+        if (rc >= 0)
+            continue;
+        if (units[i])
+            errbuf_prefix(&ue, "tenant %lld", units[i]);
+        if (!first) { /* the caller logs it */
+            first = rc;
+            *e = ue;
+        } else {
+            log_error("jobs: %s: %s", job, ue.msg);
+        }
+        if (db_lost(db))
+            break;
     }
     if (units != &all)
         free(units);
-    return rc < 0 ? rc : 0;
+    return first;
 }
 
 /* Score last month for unit once it has events and no run that covered it (SCORING.md:

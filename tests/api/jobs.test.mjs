@@ -169,3 +169,26 @@ test('two servers score the tenants of a national tree each once, side by side, 
       for (const k of Object.keys(a)) assert.ok(Math.abs(a[k] - b[k]) < 1e-5, `column ${c} ${k}: ${a[k]} vs ${b[k]}`);
     }
   }));
+
+test("a province whose monthly work fails holds back none of the others, and is tried again", { timeout: 180_000 }, () =>
+  onDemo(['--tenants', '3', '--orgs', '8', '--members', '30', '--months', '2'], async ({ db, last, servers }) => {
+    for (const t of ['score_changes', 'member_scores', 'org_scores', 'score_run_log', 'score_runs']) sql(db.url, `DELETE FROM ${t} WHERE month = ${last}`);
+    const tenants = sql(db.url, `SELECT DISTINCT tenant_id FROM events WHERE month = ${last} ORDER BY 1`).split('\n').map(Number);
+    const [failing, ...others] = tenants; // the first in the jobs' order
+    const opts = { db: db.url, init: false, env: { DJ_JOBS_FAIL_TENANT: String(failing) }, serveArgs: ['--jobs-every', '1'] };
+    servers.push(await startServer(opts));
+    const runs = () => sql(db.url, `SELECT scope FROM score_run_log WHERE month = ${last} ORDER BY scope`);
+    const deadline = Date.now() + 120_000;
+    while (runs() !== others.join('\n') || (servers[0].log().match(new RegExp(`score last month: tenant ${failing}: failing`, 'g')) ?? []).length < 2) {
+      assert.ok(Date.now() < deadline, `the other provinces not scored in time (${runs()}):\n${servers[0].log()}`);
+      await sleep(250);
+    }
+    await servers[0].stop();
+    assert.equal(runs(), others.join('\n'), 'every other province scored, the failing one not');
+    // without the failure, the next server scores it
+    servers.push(await startServer({ ...opts, env: {} }));
+    while (runs() !== tenants.join('\n')) {
+      assert.ok(Date.now() < deadline, `the failing province not scored after all (${runs()}):\n${servers[1].log()}`);
+      await sleep(250);
+    }
+  }));
