@@ -21,6 +21,8 @@
 #include "base/secret.h"
 #include "db/db.h"
 #include "ingest/feed.h"
+#include "ingest/feed_map.h"
+#include "ingest/feed_sql.h"
 #include "ingest/source.h"
 
 #include "common.h"
@@ -79,6 +81,42 @@ static double copy_out(PGconn *c, long *ret_rows, long long *ret_bytes)
     }
     pg_ok(c, PQgetResult(c), PGRES_COMMAND_OK, "copy end");
     return bench_now() - t0;
+}
+
+/* The connector alone: every page read and mapped as the pull does (its reader thread, the
+ * feed's mapping, pages of 5,000 after the watermark), nothing stored. What the pull asks of the
+ * source's database, beside COPY's reading of the same rows. */
+static double read_alone(struct db *db, long long source, const char *url, long rows)
+{
+    struct errbuf e = ERRBUF_INIT;
+    struct feed_map *m = NULL;
+    struct feed_sql *s = NULL;
+    struct feed_sql_page p;
+    int min_month, rc;
+    long got = 0;
+    if (feed_load_map(db, source, &m, &min_month, &e) < 0)
+        bench_die(&e);
+    double t0 = bench_now();
+    if (feed_sql_open(url, &s, &e) < 0 ||
+        feed_sql_start(s, "bench_feed", m, min_month, "", "", 5000, rows / 5000 + 2, &e) < 0)
+        bench_die(&e);
+    while ((rc = feed_sql_next(s, &p, &e)) >= 0) {
+        got += (long)p.n;
+        bool more = p.more;
+        feed_sql_page_free(&p);
+        if (!more)
+            break;
+    }
+    if (rc < 0)
+        bench_die(&e);
+    feed_sql_close(s);
+    double t = bench_now() - t0;
+    feed_map_free(m);
+    if (got != rows) {
+        fprintf(stderr, "bench-feed: the connector read %ld rows of %ld\n", got, rows);
+        exit(1);
+    }
+    return t;
 }
 
 /* SQLite's own writing of the events pulled into path: the same rows, pages and indexes. */
@@ -217,6 +255,7 @@ int main(int argc, char **argv)
         sum.quarantined += st.quarantined;
     } while (st.rows > 0 && sum.rows < rows);
     double t_pull = bench_now() - t0, t_floor = 0;
+    double t_read = read_alone(db, source, source_url, rows);
     bool sqlite = strncmp(db_url, "postgres", 8) != 0;
     db_close(db);
     free(emp);
@@ -229,10 +268,14 @@ int main(int argc, char **argv)
     printf("  SQL feed pull      : %8.2f s  %9.0f rows/s  (%ld pages, %ld stored, %ld"
            " quarantined)\n",
            t_pull, (double)sum.rows / t_pull, sum.pages, sum.stored, sum.quarantined);
+    printf("  connector reading  : %8.2f s  %9.0f rows/s  (the pull's reading and mapping"
+           " alone, nothing stored)\n",
+           t_read, (double)rows / t_read);
     printf("  its own INSERT     : %8.2f s  %9.0f rows/s  (%s: the same events, pages, indexes)\n",
            t_floor, (double)sum.stored / t_floor, sqlite ? "SQLite" : "PostgreSQL");
     printf("  ratio pull/COPY    : %8.2f  (goal >= 0.5)\n",
            ((double)sum.rows / t_pull) / ((double)copied / t_copy));
+    printf("  ratio reading/COPY : %8.2f  (what the pull asks of the source)\n", t_copy / t_read);
     printf("  ratio pull/write   : %8.2f  (of what the database itself needs to store them)\n",
            t_floor / t_pull);
     return sum.stored == rows ? 0 : 1;

@@ -31,7 +31,8 @@ int quality_last_activity(struct db *db, long long source_id, long long *ret, st
                            "SELECT COALESCE(MAX(last_ok_at), 0) FROM feeds WHERE source_id = $1",
                            "i", source_id)) < 0 ||
         (rc = db_query_int(db, e, &received,
-                           "SELECT COALESCE(MAX(created_at), 0) FROM events WHERE source_id = $1",
+                           "SELECT at FROM audit WHERE entity = 'source' AND entity_id = $1"
+                           " AND action = 'ingest' ORDER BY at DESC LIMIT 1",
                            "i", source_id)) < 0)
         return rc;
     *ret = pulled > received ? pulled : received;

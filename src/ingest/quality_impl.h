@@ -11,7 +11,8 @@ struct db;
 
 /* The instant month's data is due: the start of day complete_day of the next month. */
 long long quality_deadline(int month, int complete_day);
-/* The source's last sign of life: its feed's last successful pull or its newest event (0). */
+/* The source's last sign of life: its feed's last successful pull or the last batch that stored
+ * its events (its audit row), 0 for none. */
 int quality_last_activity(struct db *db, long long source_id, long long *ret, struct errbuf *e);
 /* Covered organizations with active members and no data from the source in month. */
 int quality_source_missing(struct db *db, long long source_id, int month, long long *ret,

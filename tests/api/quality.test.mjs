@@ -21,7 +21,7 @@ const M1 = addMonths(CUR, -1); // last month: the one the jobs score and close
 const M3 = addMonths(CUR, -3); // long over: its complete-by days have passed
 const iso = (m, d = 15) => `${Math.floor(m / 100)}-${String(m % 100).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 
-let srv, W, admin, ids, drop;
+let srv, W, admin, ids, drop, keys;
 const q = (s) => sql(srv.dbUrl, s);
 const expect = (id, body, token = admin) => srv.api('PUT', `/api/v1/sources/${id}/expect`, { token, body });
 const view = (query, token = admin) => srv.api('GET', `/api/v1/feeds/quality?${query}`, { token });
@@ -31,7 +31,7 @@ before(async () => {
   W = await seedWorld(srv);
   admin = W.tokens.admin;
   addSource(srv, 'prod', '生产系统');
-  addSource(srv, 'mes', '制造执行系统');
+  keys = { mes: addSource(srv, 'mes', '制造执行系统') };
   ids = {};
   for (const c of ['hr', 'prod', 'mes']) ids[c] = Number(q(`SELECT id FROM sources WHERE code = '${c}'`));
   drop = mkdtempSync(path.join(os.tmpdir(), 'dj-quality-drop.'));
@@ -251,4 +251,29 @@ test('the gate: last month waits for a source with no data, runs after a release
   const fine = srv.run(['score', 'run', '--month', String(M3)]);
   assert.equal(fine.status, 0, fine.stderr);
   assert.doesNotMatch(fine.stderr, /not complete/);
+});
+
+test('a source that sends again is no longer quiet; a batch of duplicates only is no sign of life', async () => {
+  const mes = async () => (await view(`month=${M1}`)).body.sources.find((s) => s.source.code === 'mes');
+  let m = await mes();
+  assert.equal(m.quiet, true, JSON.stringify(m));
+  assert.equal(m.last_ok_at, null);
+  const send = () => srv.api('POST', '/api/v1/events', { body: [{ key: 'mes-1', emp_no: 'EB002', indicator: 'meeting.attend', date: iso(M1), value: 1 }], headers: { 'X-API-Key': keys.mes } });
+  let r = await send();
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.accepted, 1, r.text);
+  const after = Math.floor(Date.now() / 1000);
+  m = await mes();
+  assert.equal(m.quiet, false, JSON.stringify(m));
+  assert.ok(m.last_ok_at >= after - 5 && m.last_ok_at <= after + 1, JSON.stringify(m));
+  assert.ok(m.lag_seconds >= 0 && m.lag_seconds <= 5, JSON.stringify(m));
+  // an hour later (the stored batch's time moved back) the same event again stores nothing:
+  // the last sign of life stays an hour ago
+  q(`UPDATE events SET created_at = created_at - 3600 WHERE source_id = ${ids.mes}`);
+  q(`UPDATE audit SET at = at - 3600 WHERE entity = 'source' AND entity_id = ${ids.mes} AND action = 'ingest'`);
+  r = await send();
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.duplicate, 1, r.text);
+  m = await mes();
+  assert.ok(m.lag_seconds >= 3600 && m.lag_seconds <= 3605, JSON.stringify(m));
 });
