@@ -267,7 +267,23 @@ async function createDatabase(db) {
  * inserted as by srv.cli), threads (default 2), env (extra environment for the server),
  * init (default true: run `dangjian init` first), serveArgs (more arguments for `serve`).
  */
+/**
+ * The tests' days are China's (UTC+8), as the server's: a file that made payments, bills or
+ * events "today" and checks them a moment later would find them in yesterday had midnight
+ * come between. A file's first server is therefore not started in the last two minutes of a
+ * China day: it waits until the next day has begun (at most once per run).
+ */
+async function clearOfChinaMidnight() {
+  const day = 86400_000;
+  const intoDay = (Date.now() + 8 * 3600_000) % day;
+  const left = day - intoDay;
+  if (left > 120_000) return;
+  process.stderr.write(`# ${Math.ceil(left / 1000)} s to midnight in China: the test waits for the new day\n`);
+  await new Promise((r) => setTimeout(r, left + 3000));
+}
+
 export async function startServer({ db, seedArgs, threads = 2, env, init = true, serveArgs } = {}) {
+  if (!db) await clearOfChinaMidnight();
   const database = await createDatabase(db);
   const dbUrl = database.url;
   try {
