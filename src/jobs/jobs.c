@@ -108,9 +108,9 @@ static int per_unit(struct db *db, const char *job,
                     struct errbuf *e)
 {
     int n = 0, rc, first = 0;
-    long long *units = NULL, all = 0;
+    long long *units = NULL, all[1] = {0};
     if (whole) { /* the whole tree as one unit */
-        units = &all;
+        units = all;
         n = 1;
     } else if ((rc = score_units(db, &units, &n, e)) < 0) {
         return rc;
@@ -139,7 +139,7 @@ static int per_unit(struct db *db, const char *job,
         if (db_lost(db))
             break;
     }
-    if (units != &all)
+    if (units != all)
         free(units);
     return first;
 }
@@ -212,9 +212,6 @@ static int dues_generate_due(struct db *db, struct errbuf *e)
                     db_backend(db) == DB_SQLITE, e);
 }
 
-/* The gate (docs/ARCHITECTURE.md, "Completeness and the gate"): last month's monthly jobs
- * wait until its sources are complete or an admin released it; a wait is logged and the next
- * pass asks again. 1: go on, 0: wait. */
 /* The plans' daily check per unit, on SQLite for the whole tree (plan_runs' keys there have
  * no tenant, as dues_months'). */
 static int plan_daily(struct db *db, struct errbuf *e)
@@ -222,6 +219,9 @@ static int plan_daily(struct db *db, struct errbuf *e)
     return per_unit(db, "plan daily check", plan_job_daily, db_backend(db) == DB_SQLITE, e);
 }
 
+/* The gate (docs/ARCHITECTURE.md, "Completeness and the gate"): last month's monthly jobs
+ * wait until its sources are complete or an admin released it; a wait is logged and the next
+ * pass asks again. 1: go on, 0: wait. */
 static int gate(struct db *db, const char *job, struct errbuf *e)
 {
     int month = month_add(month_of_time(time(NULL)), -1), rc;

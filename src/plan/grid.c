@@ -476,14 +476,22 @@ int plan_grid_load(struct db *db, int year, int as_of, bool people, struct plan_
     return load(db, year, as_of, people, 0, 0, NULL, ret, e);
 }
 
+/* The path of tenant's root (its shallowest organization). */
+static int root_path_of(struct db *db, long long tenant, char *path, size_t size,
+                        struct errbuf *e)
+{
+    long long root;
+    int rc = tenant_root_id(db, tenant, &root, e);
+    return rc < 0 ? rc : org_path(db, root, path, size, e);
+}
+
 int plan_grid_load_tenant(struct db *db, int year, int as_of, long long tenant,
                           struct plan_grid **ret, struct errbuf *e)
 {
     char path[ORG_PATH_MAX];
-    long long root, within = 0;
+    long long within = 0;
     int rc;
-    if ((rc = tenant_root_id(db, tenant, &root, e)) < 0 ||
-        (rc = org_path(db, root, path, sizeof(path), e)) < 0 ||
+    if ((rc = root_path_of(db, tenant, path, sizeof(path), e)) < 0 ||
         (rc = tenant_of_subtree(db, path, &within, e)) < 0)
         return rc;
     return load(db, year, as_of, false, tenant, within ? tenant : 0, path, ret, e);
@@ -493,14 +501,13 @@ int plan_grid_load_scope(struct db *db, int year, int as_of, bool people, const 
                          struct plan_grid **ret, struct errbuf *e)
 {
     char root_path[ORG_PATH_MAX];
-    long long within = 0, root;
+    long long within = 0;
     int rc;
     if ((rc = tenant_of_subtree(db, path, &within, e)) < 0)
         return rc;
     if (!within)
         return load(db, year, as_of, people, 0, 0, NULL, ret, e);
-    if ((rc = tenant_root_id(db, within, &root, e)) < 0 ||
-        (rc = org_path(db, root, root_path, sizeof(root_path), e)) < 0)
+    if ((rc = root_path_of(db, within, root_path, sizeof(root_path), e)) < 0)
         return rc;
     return load(db, year, as_of, people, 0, within, root_path, ret, e);
 }

@@ -480,7 +480,7 @@ int plan_job_daily(struct db *db, long long tenant, struct errbuf *e)
         return rc;
     if (done)
         return 0;
-    if ((rc = tenant ? check(db, today, tenant, 0, &s, e) : plan_check(db, today, 0, &s, e)) < 0)
+    if ((rc = check(db, today, tenant, 0, &s, e)) < 0)
         return rc;
     log_info("jobs: plan check %d%s%.0lld: %ld cells, %ld closed, %ld warnings, %ld cases,"
              " %ld escalated in %.2f s",
